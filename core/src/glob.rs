@@ -1,0 +1,83 @@
+//! Name patterns of storage declarations: `*` matches any run, `?` one character.
+
+/// Whether `name` contains a wildcard.
+#[inline]
+pub(crate) fn is_glob(name: &str) -> bool {
+    name.bytes().any(|b| b == b'*' || b == b'?')
+}
+
+/// The literal text before the first wildcard.
+#[inline]
+pub(crate) fn literal_prefix(pattern: &str) -> &str {
+    match pattern.bytes().position(|b| b == b'*' || b == b'?') {
+        Some(i) => &pattern[..i],
+        None => pattern,
+    }
+}
+
+/// Length in bytes of the UTF-8 character that starts with `b`.
+#[inline]
+fn char_len(b: u8) -> usize {
+    match b {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+/// Whether `name` matches `pattern`.
+///
+/// Iterative, with one backtrack point for the last `*` seen, so it runs in
+/// O(pattern × name) at worst and never recurses.
+pub(crate) fn matches(pattern: &str, name: &str) -> bool {
+    let p = pattern.as_bytes();
+    let n = name.as_bytes();
+    let (mut pi, mut ni) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ni < n.len() {
+        if pi < p.len() && p[pi] == b'*' {
+            pi += 1;
+            star = Some((pi, ni));
+        } else if pi < p.len() && p[pi] == b'?' {
+            pi += 1;
+            ni += char_len(n[ni]).min(n.len() - ni);
+        } else if pi < p.len() && p[pi] == n[ni] {
+            pi += 1;
+            ni += 1;
+        } else if let Some((sp, sn)) = star {
+            // Let the last star swallow one more character and retry after it.
+            let next = sn + char_len(n[sn]).min(n.len() - sn);
+            star = Some((sp, next));
+            pi = sp;
+            ni = next;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&b| b == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_as_documented() {
+        assert!(matches("SESS*", "SESSabc"));
+        assert!(matches("SESS*", "SESS"));
+        assert!(!matches("SESS*", "xSESS"));
+        assert!(matches("_ga_*", "_ga_ABC123"));
+        assert!(!matches("_ga_*", "_ga"));
+        assert!(matches("a?c", "abc"));
+        assert!(matches("a?c", "aøc"));
+        assert!(!matches("a?c", "ac"));
+        assert!(matches("*x*y", "aaxbby"));
+        assert!(!matches("*x*y", "aaxbb"));
+        assert!(matches("*", ""));
+        assert!(matches("closed-emergency-banner-*", "closed-emergency-banner-42"));
+        assert_eq!(literal_prefix("closed-*-x?"), "closed-");
+        assert_eq!(literal_prefix("abc"), "abc");
+        assert!(is_glob("a*") && is_glob("a?") && !is_glob("abc"));
+    }
+}

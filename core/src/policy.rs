@@ -1,0 +1,646 @@
+//! The policy: what a site declares, borrowed and immutable, and its validation.
+
+use core::cmp::Ordering;
+
+use crate::error::{Field, Location, PolicyError, PolicyErrorKind as K};
+use crate::glob;
+use crate::sets::{CategorySet, ProviderSet};
+use crate::{
+    CATEGORY_SLOTS, MAX_CATEGORIES, MAX_DECLARATIONS, MAX_PROVIDERS, MAX_TTL_DAYS, NECESSARY,
+    PROVIDER_SLOTS, SECONDS_PER_DAY,
+};
+
+/// A text in Danish and English. An empty string means the text is missing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Text<'a> {
+    /// English.
+    pub en: &'a str,
+    /// Danish.
+    pub da: &'a str,
+}
+
+impl<'a> Text<'a> {
+    /// The text in `lang` (`"da"` or anything else for English), falling back to
+    /// the other language when it is missing.
+    pub fn get(&self, lang: &str) -> &'a str {
+        let (first, second) = if lang == "da" {
+            (self.da, self.en)
+        } else {
+            (self.en, self.da)
+        };
+        if first.is_empty() {
+            second
+        } else {
+            first
+        }
+    }
+}
+
+/// The legal basis of a category (R5: there is no third one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Basis {
+    /// Strictly necessary: no consent needed, cannot be refused (only `necessary`).
+    Exempt,
+    /// Needs the visitor's consent.
+    Consent,
+}
+
+/// Who is behind a provider's items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Party {
+    /// The site itself.
+    First,
+    /// A named third party.
+    Third,
+}
+
+/// What kind of storage a declaration covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// An HTTP cookie.
+    Cookie = 0,
+    /// A `localStorage` key.
+    LocalStorage = 1,
+    /// A `sessionStorage` key.
+    SessionStorage = 2,
+    /// An IndexedDB database.
+    IndexedDb = 3,
+}
+
+impl Kind {
+    /// Every kind, in code order.
+    pub const ALL: [Kind; 4] = [
+        Kind::Cookie,
+        Kind::LocalStorage,
+        Kind::SessionStorage,
+        Kind::IndexedDb,
+    ];
+
+    /// The kind's name in policy JSON.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::Cookie => "cookie",
+            Kind::LocalStorage => "local_storage",
+            Kind::SessionStorage => "session_storage",
+            Kind::IndexedDb => "indexed_db",
+        }
+    }
+
+    /// The kind named `s` in policy JSON.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl TryFrom<u32> for Kind {
+    type Error = crate::Code;
+    fn try_from(v: u32) -> Result<Self, Self::Error> {
+        Kind::ALL
+            .get(v as usize)
+            .copied()
+            .ok_or(crate::Code::InvalidArgument)
+    }
+}
+
+/// How long a stored item lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Duration {
+    /// Until the browser session ends.
+    Session,
+    /// A number of seconds.
+    Seconds(u32),
+    /// A number of hours.
+    Hours(u32),
+    /// A number of days.
+    Days(u32),
+}
+
+impl Duration {
+    /// The lifetime in seconds; `None` for a session item.
+    pub const fn as_seconds(self) -> Option<i64> {
+        match self {
+            Duration::Session => None,
+            Duration::Seconds(n) => Some(n as i64),
+            Duration::Hours(n) => Some(n as i64 * 3600),
+            Duration::Days(n) => Some(n as i64 * SECONDS_PER_DAY),
+        }
+    }
+
+    /// Whether this is a persistent (non-session) lifetime of zero.
+    pub const fn is_zero(self) -> bool {
+        matches!(
+            self,
+            Duration::Seconds(0) | Duration::Hours(0) | Duration::Days(0)
+        )
+    }
+}
+
+/// A category (purpose) of storage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Category<'a> {
+    /// Stable id (`necessary`, `functional`, `statistics`, …).
+    pub id: &'a str,
+    /// Legal basis; only `necessary` is [`Basis::Exempt`].
+    pub basis: Basis,
+    /// Stable slot under which decisions are stored (`0..CATEGORY_SLOTS`).
+    pub slot: u8,
+    /// Revision of the category's last material change (R17); at least 1.
+    pub changed_in_revision: u32,
+    /// Whether a GPC signal refuses this category (R22).
+    pub gpc_refuses: bool,
+    /// Label shown in the banner.
+    pub label: Text<'a>,
+    /// Description shown in the settings layer.
+    pub description: Text<'a>,
+}
+
+/// Who is behind stored items.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Provider<'a> {
+    /// Stable id.
+    pub id: &'a str,
+    /// Name shown to visitors.
+    pub name: &'a str,
+    /// First or third party.
+    pub party: Party,
+    /// Stable slot under which provider refusals are stored (`0..PROVIDER_SLOTS`).
+    pub slot: u8,
+    /// The provider's domains, separated by spaces or commas (information only).
+    pub domains: &'a str,
+    /// Link to the provider's privacy policy, or empty.
+    pub privacy_policy: &'a str,
+}
+
+impl<'a> Provider<'a> {
+    /// The provider's domains one by one.
+    pub fn domains(&self) -> impl Iterator<Item = &'a str> {
+        self.domains
+            .split([' ', ','])
+            .filter(|d| !d.is_empty())
+    }
+}
+
+/// One cookie or storage item the site declares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Declaration<'a> {
+    /// Exact name, or a pattern with `*` (any run) and `?` (one character).
+    pub name: &'a str,
+    /// Kind of storage.
+    pub kind: Kind,
+    /// Index into [`Policy::providers`].
+    pub provider: u8,
+    /// Index into [`Policy::categories`].
+    pub category: u8,
+    /// What the item is for.
+    pub purpose: Text<'a>,
+    /// How long it lives.
+    pub duration: Duration,
+    /// Domain it is set on; `None` means the request's host.
+    pub domain: Option<&'a str>,
+    /// Path it is set on; `None` means `/`.
+    pub path: Option<&'a str>,
+    /// Why a necessary item is necessary; empty when none is given.
+    pub justification: &'a str,
+}
+
+impl Declaration<'_> {
+    /// Whether the name is a pattern.
+    pub fn is_pattern(&self) -> bool {
+        glob::is_glob(self.name)
+    }
+
+    /// Whether `name` is covered by this declaration (exactly or by its pattern).
+    pub fn covers(&self, name: &str) -> bool {
+        if self.is_pattern() {
+            glob::matches(self.name, name)
+        } else {
+            self.name == name
+        }
+    }
+}
+
+/// The site's own consent cookie, declared automatically as necessary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ConsentCookie<'a> {
+    /// Cookie name.
+    pub name: &'a str,
+    /// Domain it is set on; `None` means host-only.
+    pub domain: Option<&'a str>,
+}
+
+/// The data controller named in the declaration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Controller<'a> {
+    /// Name.
+    pub name: &'a str,
+    /// How to reach them.
+    pub contact: &'a str,
+}
+
+/// What a site declares: borrowed, immutable data a host can write as a `static`.
+///
+/// Validate it once with [`Policy::validate`] to get the [`ValidPolicy`] that every
+/// state operation takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Policy<'a> {
+    /// The site's domain (`kk.dk`).
+    pub site: &'a str,
+    /// Raised on every change; at least 1.
+    pub revision: u32,
+    /// Version of the banner text shown; at least 1.
+    pub notice_version: u16,
+    /// The data controller.
+    pub controller: Controller<'a>,
+    /// The consent cookie.
+    pub consent_cookie: ConsentCookie<'a>,
+    /// Lifetime of a grant, days (R16).
+    pub consent_ttl_days: u16,
+    /// Lifetime of a refusal, days (R14, R16).
+    pub refusal_ttl_days: u16,
+    /// How long proof outlives the decision it proves, days (R19).
+    pub proof_retention_days: u16,
+    /// Categories; exactly one, `necessary`, is exempt.
+    pub categories: &'a [Category<'a>],
+    /// Providers.
+    pub providers: &'a [Provider<'a>],
+    /// Storage declarations.
+    pub storage: &'a [Declaration<'a>],
+}
+
+fn ttl_ok(days: u16) -> bool {
+    (1..=MAX_TTL_DAYS).contains(&days)
+}
+
+impl<'a> Policy<'a> {
+    /// Checks every rule of SPEC §3 and builds the lookup index in `index`, which
+    /// must hold at least `storage.len()` entries.
+    ///
+    /// # Errors
+    ///
+    /// The first rule broken, with the item's index and field.
+    pub fn validate(&'a self, index: &'a mut [u16]) -> Result<ValidPolicy<'a>, PolicyError> {
+        use Location as L;
+        let err = |kind, at| Err(PolicyError::new(kind, at));
+        if self.site.is_empty() {
+            return err(K::MissingField, L::Policy(Field::Site));
+        }
+        if self.revision == 0 {
+            return err(K::ZeroRevision, L::Policy(Field::Revision));
+        }
+        if self.notice_version == 0 {
+            return err(K::ZeroRevision, L::Policy(Field::NoticeVersion));
+        }
+        if self.consent_cookie.name.is_empty() {
+            return err(K::MissingField, L::Policy(Field::ConsentCookie));
+        }
+        for (days, field) in [
+            (self.consent_ttl_days, Field::ConsentTtlDays),
+            (self.refusal_ttl_days, Field::RefusalTtlDays),
+            (self.proof_retention_days, Field::ProofRetentionDays),
+        ] {
+            if !ttl_ok(days) {
+                return err(K::TtlOutOfRange(MAX_TTL_DAYS), L::Policy(field));
+            }
+        }
+        if self.categories.len() > MAX_CATEGORIES {
+            return err(
+                K::TooManyCategories(MAX_CATEGORIES as u16),
+                L::Policy(Field::Categories),
+            );
+        }
+        if self.providers.len() > MAX_PROVIDERS {
+            return err(
+                K::TooManyProviders(MAX_PROVIDERS as u16),
+                L::Policy(Field::Providers),
+            );
+        }
+        if self.storage.len() > MAX_DECLARATIONS || index.len() < self.storage.len() {
+            return err(K::TooManyDeclarations, L::Policy(Field::Storage));
+        }
+
+        let mut necessary = None;
+        let mut consent = 0u32;
+        let mut gpc = 0u32;
+        let mut slot_to_category = [u8::MAX; CATEGORY_SLOTS];
+        for (i, c) in self.categories.iter().enumerate() {
+            let at = |f| L::Category(i as u16, f);
+            if c.id.is_empty() {
+                return err(K::MissingField, at(Field::Id));
+            }
+            if let Some(j) = self.categories[..i].iter().position(|d| d.id == c.id) {
+                return err(K::DuplicateId(j as u16), at(Field::Id));
+            }
+            if c.slot as usize >= CATEGORY_SLOTS {
+                return err(K::SlotOutOfRange(CATEGORY_SLOTS as u16), at(Field::Slot));
+            }
+            if slot_to_category[c.slot as usize] != u8::MAX {
+                let j = slot_to_category[c.slot as usize];
+                return err(K::DuplicateSlot(j as u16), at(Field::Slot));
+            }
+            slot_to_category[c.slot as usize] = i as u8;
+            if c.changed_in_revision == 0 {
+                return err(K::ZeroRevision, at(Field::ChangedInRevision));
+            }
+            if c.changed_in_revision > self.revision {
+                return err(K::ChangedAfterRevision, at(Field::ChangedInRevision));
+            }
+            match (c.id == NECESSARY, c.basis) {
+                (true, Basis::Exempt) => necessary = Some(i as u8),
+                (true, Basis::Consent) => return err(K::NecessaryRefusable, at(Field::Basis)),
+                (false, Basis::Exempt) => return err(K::ExemptNotNecessary, at(Field::Basis)),
+                (false, Basis::Consent) => consent |= 1 << c.slot,
+            }
+            if c.gpc_refuses {
+                if c.basis == Basis::Exempt {
+                    return err(K::GpcExempt, at(Field::GpcRefuses));
+                }
+                gpc |= 1 << c.slot;
+            }
+        }
+        let Some(necessary) = necessary else {
+            return err(K::NecessaryMissing, L::Policy(Field::Categories));
+        };
+
+        let mut provider_slots = 0u128;
+        for (i, p) in self.providers.iter().enumerate() {
+            let at = |f| L::Provider(i as u16, f);
+            if p.id.is_empty() {
+                return err(K::MissingField, at(Field::Id));
+            }
+            if p.name.is_empty() {
+                return err(K::MissingField, at(Field::Name));
+            }
+            if let Some(j) = self.providers[..i].iter().position(|q| q.id == p.id) {
+                return err(K::DuplicateId(j as u16), at(Field::Id));
+            }
+            if p.slot as usize >= PROVIDER_SLOTS {
+                return err(K::SlotOutOfRange(PROVIDER_SLOTS as u16), at(Field::Slot));
+            }
+            if provider_slots & (1 << p.slot) != 0 {
+                let j = self.providers[..i]
+                    .iter()
+                    .position(|q| q.slot == p.slot)
+                    .unwrap_or(0);
+                return err(K::DuplicateSlot(j as u16), at(Field::Slot));
+            }
+            provider_slots |= 1 << p.slot;
+        }
+
+        for (i, d) in self.storage.iter().enumerate() {
+            let at = |f| L::Storage(i as u16, f);
+            if d.name.is_empty() {
+                return err(K::MissingField, at(Field::Name));
+            }
+            if d.provider as usize >= self.providers.len() {
+                return err(K::UnknownProvider, at(Field::Provider));
+            }
+            if d.category as usize >= self.categories.len() {
+                return err(K::UnknownCategory, at(Field::Category));
+            }
+            if d.purpose.en.is_empty() && d.purpose.da.is_empty() {
+                return err(K::MissingField, at(Field::Purpose));
+            }
+            if d.duration.is_zero() {
+                return err(K::NonPositiveDuration, at(Field::Duration));
+            }
+        }
+
+        // Exact names first, sorted by (kind, name) for binary search; then patterns
+        // in the order they win: longest literal prefix, then first declared.
+        let index = &mut index[..self.storage.len()];
+        for (i, slot) in index.iter_mut().enumerate() {
+            *slot = i as u16;
+        }
+        let storage = self.storage;
+        index.sort_unstable_by(|&a, &b| {
+            let (da, db) = (&storage[a as usize], &storage[b as usize]);
+            match (da.is_pattern(), db.is_pattern()) {
+                (false, true) => Ordering::Less,
+                (true, false) => Ordering::Greater,
+                (false, false) => (da.kind, da.name, a).cmp(&(db.kind, db.name, b)),
+                (true, true) => {
+                    let (la, lb) = (glob::literal_prefix(da.name), glob::literal_prefix(db.name));
+                    lb.len().cmp(&la.len()).then(a.cmp(&b))
+                }
+            }
+        });
+        let exact = index.iter().take_while(|&&i| !storage[i as usize].is_pattern()).count();
+        for w in index[..exact].windows(2) {
+            let (a, b) = (&storage[w[0] as usize], &storage[w[1] as usize]);
+            if a.kind == b.kind && a.name == b.name {
+                return err(
+                    K::DuplicateDeclaration(w[0].min(w[1])),
+                    L::Storage(w[0].max(w[1]), Field::Name),
+                );
+            }
+        }
+        for (n, &i) in index[exact..].iter().enumerate() {
+            let d = &storage[i as usize];
+            if let Some(&j) = index[exact..exact + n].iter().find(|&&j| {
+                let e = &storage[j as usize];
+                e.kind == d.kind && e.name == d.name
+            }) {
+                return err(
+                    K::DuplicateDeclaration(j.min(i)),
+                    L::Storage(j.max(i), Field::Name),
+                );
+            }
+        }
+
+        let consent_cookie_ttl = i64::from(self.consent_ttl_days.max(self.refusal_ttl_days));
+        Ok(ValidPolicy {
+            policy: self,
+            index,
+            exact: exact as u16,
+            necessary,
+            consent: CategorySet(consent),
+            gpc: CategorySet(gpc),
+            providers: ProviderSet(provider_slots),
+            slot_to_category,
+            consent_secs: i64::from(self.consent_ttl_days) * SECONDS_PER_DAY,
+            refusal_secs: i64::from(self.refusal_ttl_days) * SECONDS_PER_DAY,
+            consent_cookie_secs: consent_cookie_ttl * SECONDS_PER_DAY,
+            fingerprint: fingerprint(self),
+        })
+    }
+}
+
+/// A policy that passed [`Policy::validate`], with its lookup index.
+///
+/// # Invariants
+///
+/// Every rule of SPEC §3 holds; `index` orders the storage list as
+/// [`Policy::validate`] documents; the masks agree with the categories.
+#[derive(Clone, Copy, Debug)]
+pub struct ValidPolicy<'a> {
+    policy: &'a Policy<'a>,
+    index: &'a [u16],
+    exact: u16,
+    necessary: u8,
+    consent: CategorySet,
+    gpc: CategorySet,
+    providers: ProviderSet,
+    slot_to_category: [u8; CATEGORY_SLOTS],
+    pub(crate) consent_secs: i64,
+    pub(crate) refusal_secs: i64,
+    consent_cookie_secs: i64,
+    fingerprint: u64,
+}
+
+impl<'a> ValidPolicy<'a> {
+    /// The policy's data.
+    #[inline]
+    pub fn policy(&self) -> &'a Policy<'a> {
+        self.policy
+    }
+
+    /// A 64-bit fingerprint of everything that gives a consent state its meaning
+    /// (site, revision, categories, slots, providers, declarations).
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
+    /// The exempt `necessary` category's index.
+    pub fn necessary(&self) -> usize {
+        self.necessary as usize
+    }
+
+    /// The slots of every consent category.
+    #[inline]
+    pub fn consent_slots(&self) -> CategorySet {
+        self.consent
+    }
+
+    /// The slots `gpc_refuses` names.
+    #[inline]
+    pub fn gpc_slots(&self) -> CategorySet {
+        self.gpc
+    }
+
+    /// The slots of every provider.
+    #[inline]
+    pub fn provider_slots(&self) -> ProviderSet {
+        self.providers
+    }
+
+    /// Lifetime of the consent cookie in seconds: the longer of the two TTLs.
+    pub fn consent_cookie_max_age(&self) -> i64 {
+        self.consent_cookie_secs
+    }
+
+    /// The category stored under `slot`.
+    #[inline]
+    pub fn category_at_slot(&self, slot: u8) -> Option<&'a Category<'a>> {
+        let i = *self.slot_to_category.get(slot as usize)?;
+        self.policy.categories.get(i as usize)
+    }
+
+    /// The category with `id`, and its index.
+    pub fn category(&self, id: &str) -> Option<(usize, &'a Category<'a>)> {
+        self.policy.categories.iter().enumerate().find(|(_, c)| c.id == id)
+    }
+
+    /// The provider with `id`, and its index.
+    pub fn provider(&self, id: &str) -> Option<(usize, &'a Provider<'a>)> {
+        self.policy.providers.iter().enumerate().find(|(_, p)| p.id == id)
+    }
+
+    /// The set of categories named by `ids`.
+    ///
+    /// # Errors
+    ///
+    /// The first id the policy does not declare.
+    pub fn category_set<'s>(&self, ids: &[&'s str]) -> Result<CategorySet, &'s str> {
+        ids.iter().try_fold(CategorySet::EMPTY, |set, id| {
+            self.category(id).map(|(_, c)| set.with(c.slot)).ok_or(*id)
+        })
+    }
+
+    /// The set of providers named by `ids`.
+    ///
+    /// # Errors
+    ///
+    /// The first id the policy does not declare.
+    pub fn provider_set<'s>(&self, ids: &[&'s str]) -> Result<ProviderSet, &'s str> {
+        ids.iter().try_fold(ProviderSet::EMPTY, |set, id| {
+            self.provider(id).map(|(_, p)| set.with(p.slot)).ok_or(*id)
+        })
+    }
+
+    /// The declaration that covers `name` of `kind`: an exact name first, else the
+    /// matching pattern with the longest literal prefix, then the first declared.
+    #[inline]
+    pub fn lookup(&self, kind: Kind, name: &str) -> Option<&'a Declaration<'a>> {
+        let storage = self.policy.storage;
+        let (exact, patterns) = self.index.split_at(self.exact as usize);
+        if let Ok(pos) = exact.binary_search_by(|&i| {
+            let d = &storage[i as usize];
+            (d.kind, d.name).cmp(&(kind, name))
+        }) {
+            return Some(&storage[exact[pos] as usize]);
+        }
+        patterns.iter().map(|&i| &storage[i as usize]).find(|d| {
+            d.kind == kind
+                && name.starts_with(glob::literal_prefix(d.name))
+                && glob::matches(d.name, name)
+        })
+    }
+
+    /// Whether `name` is the site's consent cookie.
+    #[inline]
+    pub fn is_consent_cookie(&self, kind: Kind, name: &str) -> bool {
+        kind == Kind::Cookie && name == self.policy.consent_cookie.name
+    }
+
+    /// The category of a declaration.
+    #[inline]
+    pub fn category_of(&self, d: &Declaration<'_>) -> &'a Category<'a> {
+        &self.policy.categories[d.category as usize]
+    }
+
+    /// The provider of a declaration.
+    #[inline]
+    pub fn provider_of(&self, d: &Declaration<'_>) -> &'a Provider<'a> {
+        &self.policy.providers[d.provider as usize]
+    }
+}
+
+/// FNV-1a over what gives a stored consent state its meaning.
+fn fingerprint(p: &Policy<'_>) -> u64 {
+    struct Fnv(u64);
+    impl Fnv {
+        fn bytes(&mut self, b: &[u8]) {
+            for &x in b {
+                self.0 ^= u64::from(x);
+                self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        fn str(&mut self, s: &str) {
+            self.bytes(&(s.len() as u64).to_le_bytes());
+            self.bytes(s.as_bytes());
+        }
+        fn num(&mut self, n: u64) {
+            self.bytes(&n.to_le_bytes());
+        }
+    }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    h.str(p.site);
+    h.num(u64::from(p.revision));
+    h.num(u64::from(p.consent_ttl_days));
+    h.num(u64::from(p.refusal_ttl_days));
+    for c in p.categories {
+        h.str(c.id);
+        h.num(u64::from(c.slot));
+        h.num(u64::from(c.changed_in_revision));
+        h.num(u64::from(c.gpc_refuses) | ((c.basis as u64) << 1));
+    }
+    for pr in p.providers {
+        h.str(pr.id);
+        h.num(u64::from(pr.slot));
+    }
+    for d in p.storage {
+        h.str(d.name);
+        h.num(d.kind as u64 | (u64::from(d.category) << 8) | (u64::from(d.provider) << 16));
+    }
+    h.0
+}

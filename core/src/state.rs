@@ -1,0 +1,970 @@
+//! One visitor's consent: the state, the events that move it and the queries on it.
+
+use time::OffsetDateTime;
+
+use crate::plan::{Deletions, StorageToClear};
+use crate::policy::{Basis, Category, Declaration, Kind, ValidPolicy};
+use crate::proof::Proof;
+use crate::sets::{CategorySet, ProviderSet};
+
+/// What the visitor (or their browser) did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Action {
+    /// Grant every consent category.
+    AcceptAll = 0,
+    /// Refuse every consent category.
+    RejectAll = 1,
+    /// Grant exactly the chosen categories, refuse the rest.
+    Save = 2,
+    /// Withdraw consent for some or all categories.
+    Withdraw = 3,
+    /// A Global Privacy Control signal (`Sec-GPC: 1`).
+    SignalGpc = 4,
+    /// Closing the banner without choosing. Never consent (R2).
+    Dismiss = 5,
+    /// Scrolling on. Never consent (R2).
+    Scroll = 6,
+    /// Navigating on. Never consent (R2).
+    Navigate = 7,
+    /// Doing nothing. Never consent (R2).
+    Idle = 8,
+}
+
+impl Action {
+    /// Every action, in code order.
+    pub const ALL: [Action; 9] = [
+        Action::AcceptAll,
+        Action::RejectAll,
+        Action::Save,
+        Action::Withdraw,
+        Action::SignalGpc,
+        Action::Dismiss,
+        Action::Scroll,
+        Action::Navigate,
+        Action::Idle,
+    ];
+
+    /// The action's name in proof records and logs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Action::AcceptAll => "accept_all",
+            Action::RejectAll => "reject_all",
+            Action::Save => "save",
+            Action::Withdraw => "withdraw",
+            Action::SignalGpc => "signal_gpc",
+            Action::Dismiss => "dismiss",
+            Action::Scroll => "scroll",
+            Action::Navigate => "navigate",
+            Action::Idle => "idle",
+        }
+    }
+
+    /// The action named `s`.
+    pub fn parse(s: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Whether this action decides every consent category at once.
+    pub const fn is_full_decision(self) -> bool {
+        matches!(self, Action::AcceptAll | Action::RejectAll | Action::Save)
+    }
+}
+
+impl TryFrom<u32> for Action {
+    type Error = crate::Code;
+    fn try_from(v: u32) -> Result<Self, Self::Error> {
+        Action::ALL
+            .get(v as usize)
+            .copied()
+            .ok_or(crate::Code::InvalidArgument)
+    }
+}
+
+/// The control the visitor used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Control {
+    /// A button.
+    Button = 0,
+    /// A toggle in the settings layer.
+    Toggle = 1,
+    /// A link (such as "Cookie settings" in the footer).
+    Link = 2,
+    /// A floating icon.
+    Icon = 3,
+    /// No control: the browser's `Sec-GPC` header.
+    Signal = 4,
+}
+
+impl Control {
+    /// Every control, in code order.
+    pub const ALL: [Control; 5] = [
+        Control::Button,
+        Control::Toggle,
+        Control::Link,
+        Control::Icon,
+        Control::Signal,
+    ];
+
+    /// The control's name in proof records and logs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Control::Button => "button",
+            Control::Toggle => "toggle",
+            Control::Link => "link",
+            Control::Icon => "icon",
+            Control::Signal => "signal",
+        }
+    }
+
+    /// The control named `s`.
+    pub fn parse(s: &str) -> Option<Control> {
+        Control::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl TryFrom<u32> for Control {
+    type Error = crate::Code;
+    fn try_from(v: u32) -> Result<Self, Self::Error> {
+        Control::ALL
+            .get(v as usize)
+            .copied()
+            .ok_or(crate::Code::InvalidArgument)
+    }
+}
+
+/// The circumstances of a user action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Ctx {
+    /// When it happened.
+    pub at: OffsetDateTime,
+    /// The notice (banner text) version shown (R7).
+    pub notice: u16,
+    /// The control used.
+    pub control: Control,
+    /// Whether the request carried `Sec-GPC: 1`: grants made so stand against later
+    /// signals (R22).
+    pub gpc: bool,
+}
+
+impl Ctx {
+    /// A button press at `at` under `notice`, without a GPC signal.
+    pub const fn button(at: OffsetDateTime, notice: u16) -> Ctx {
+        Ctx {
+            at,
+            notice,
+            control: Control::Button,
+            gpc: false,
+        }
+    }
+}
+
+/// An event that may move a consent state (SPEC §4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Event {
+    /// Grant every consent category.
+    AcceptAll(Ctx),
+    /// Refuse every consent category.
+    RejectAll(Ctx),
+    /// Grant exactly `chosen`; refuse the rest and the named providers.
+    Save {
+        /// Categories granted.
+        chosen: CategorySet,
+        /// Providers refused inside granted categories.
+        refused_providers: ProviderSet,
+        /// Circumstances.
+        ctx: Ctx,
+    },
+    /// Withdraw `categories` (`None`: all).
+    Withdraw {
+        /// Categories withdrawn; `None` withdraws every consent category.
+        categories: Option<CategorySet>,
+        /// Circumstances.
+        ctx: Ctx,
+    },
+    /// A GPC signal at a time.
+    SignalGpc(OffsetDateTime),
+    /// The banner was closed without a choice.
+    Dismiss(OffsetDateTime),
+    /// The visitor scrolled.
+    Scroll(OffsetDateTime),
+    /// The visitor navigated on.
+    Navigate(OffsetDateTime),
+    /// Time passed.
+    Idle(OffsetDateTime),
+}
+
+impl Event {
+    /// When the event happened.
+    pub fn at(&self) -> OffsetDateTime {
+        match *self {
+            Event::AcceptAll(ctx) | Event::RejectAll(ctx) => ctx.at,
+            Event::Save { ctx, .. } | Event::Withdraw { ctx, .. } => ctx.at,
+            Event::SignalGpc(at)
+            | Event::Dismiss(at)
+            | Event::Scroll(at)
+            | Event::Navigate(at)
+            | Event::Idle(at) => at,
+        }
+    }
+
+    /// The event's action.
+    pub fn action(&self) -> Action {
+        match self {
+            Event::AcceptAll(_) => Action::AcceptAll,
+            Event::RejectAll(_) => Action::RejectAll,
+            Event::Save { .. } => Action::Save,
+            Event::Withdraw { .. } => Action::Withdraw,
+            Event::SignalGpc(_) => Action::SignalGpc,
+            Event::Dismiss(_) => Action::Dismiss,
+            Event::Scroll(_) => Action::Scroll,
+            Event::Navigate(_) => Action::Navigate,
+            Event::Idle(_) => Action::Idle,
+        }
+    }
+}
+
+/// Why something is denied, or why a category is not granted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Why {
+    /// The visitor has not decided.
+    Undecided = 1,
+    /// Refused by a full decision (`reject_all`, or left out of `save`).
+    Refused = 2,
+    /// Withdrawn after a decision.
+    Withdrawn = 3,
+    /// Refused by a GPC signal (R22).
+    Signal = 4,
+    /// The decision lapsed (R16); the visitor must be asked again.
+    Expired = 5,
+    /// The decision predates the category's material change (R17).
+    Outdated = 6,
+    /// The category is granted but this item's provider is refused.
+    ProviderRefused = 7,
+}
+
+impl Why {
+    /// The reason's name (`provider-refused`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Why::Undecided => "undecided",
+            Why::Refused => "refused",
+            Why::Withdrawn => "withdrawn",
+            Why::Signal => "signal",
+            Why::Expired => "expired",
+            Why::Outdated => "outdated",
+            Why::ProviderRefused => "provider-refused",
+        }
+    }
+
+    /// Whether this reason means there is no decision in force (prompt due).
+    pub const fn is_undecided(self) -> bool {
+        matches!(self, Why::Undecided | Why::Expired | Why::Outdated)
+    }
+}
+
+/// A category's standing at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// The exempt category: always permitted.
+    Exempt,
+    /// Granted, in force.
+    Granted,
+    /// Not granted, and why.
+    Denied(Why),
+}
+
+impl Status {
+    /// Whether items of the category may be stored.
+    pub const fn is_permitted(self) -> bool {
+        matches!(self, Status::Exempt | Status::Granted)
+    }
+}
+
+/// The answer of [`ConsentState::permits`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permit<'a> {
+    /// The item may be stored.
+    Allowed {
+        /// Its category.
+        category: &'a Category<'a>,
+        /// Its declaration; `None` for the site's own consent cookie.
+        declaration: Option<&'a Declaration<'a>>,
+    },
+    /// The item may not be stored.
+    Denied {
+        /// Its category.
+        category: &'a Category<'a>,
+        /// Its declaration.
+        declaration: &'a Declaration<'a>,
+        /// Why not.
+        why: Why,
+    },
+    /// No declaration covers the name (R21): denied.
+    Undeclared,
+}
+
+impl<'a> Permit<'a> {
+    /// Whether the item may be stored.
+    #[inline]
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Permit::Allowed { .. })
+    }
+
+    /// The reason for a denial (`None` when allowed or undeclared).
+    pub fn why(&self) -> Option<Why> {
+        match self {
+            Permit::Denied { why, .. } => Some(*why),
+            _ => None,
+        }
+    }
+
+    /// The item's category, if declared.
+    pub fn category(&self) -> Option<&'a Category<'a>> {
+        match self {
+            Permit::Allowed { category, .. } | Permit::Denied { category, .. } => Some(category),
+            Permit::Undeclared => None,
+        }
+    }
+}
+
+/// One visitor's consent decisions: fixed size, `Copy`, no heap.
+///
+/// Decisions are kept per category slot. A *full* decision (`accept_all`,
+/// `reject_all`, `save`) decides every consent category at its time and revision.
+/// A *partial refusal* (`withdraw`, a GPC signal) refuses some categories from its
+/// own time; the others keep theirs, so a refusal never extends a grant.
+///
+/// # Invariants
+///
+/// `granted`, `refused`, `withdrawn` and `signalled` are disjoint; `partial_at` and
+/// `partial_revision` are meaningful while `withdrawn | signalled` is not empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ConsentState {
+    consent_id: u128,
+    granted: u32,
+    refused: u32,
+    withdrawn: u32,
+    signalled: u32,
+    providers_refused: u128,
+    decided: bool,
+    decided_at: i64,
+    decided_revision: u32,
+    partial_at: i64,
+    partial_revision: u32,
+    notice: u16,
+    action: Option<Action>,
+    control: Control,
+    gpc: bool,
+}
+
+/// The plain integers a [`ConsentState`] is made of, for hosts that store it
+/// themselves (the C library). [`ConsentState::from_parts`] checks them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub struct StateParts {
+    pub consent_id: u128,
+    pub granted: u32,
+    pub refused: u32,
+    pub withdrawn: u32,
+    pub signalled: u32,
+    pub providers_refused: u128,
+    pub decided_at: i64,
+    pub decided_revision: u32,
+    pub partial_at: i64,
+    pub partial_revision: u32,
+    pub notice: u16,
+    /// Bit 0: decided; bit 1: gpc; bits 8..16: action + 1 (0 = none); bits 16..24: control.
+    pub flags: u32,
+}
+
+#[inline]
+fn secs(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+#[inline]
+pub(crate) fn from_secs(s: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(s).unwrap_or(if s < 0 {
+        OffsetDateTime::UNIX_EPOCH
+    } else {
+        time::PrimitiveDateTime::MAX.assume_utc()
+    })
+}
+
+impl ConsentState {
+    /// A visitor who has decided nothing (R1), under a caller-chosen random id.
+    pub const fn new(consent_id: u128) -> ConsentState {
+        ConsentState {
+            consent_id,
+            granted: 0,
+            refused: 0,
+            withdrawn: 0,
+            signalled: 0,
+            providers_refused: 0,
+            decided: false,
+            decided_at: 0,
+            decided_revision: 0,
+            partial_at: 0,
+            partial_revision: 0,
+            notice: 0,
+            action: None,
+            control: Control::Button,
+            gpc: false,
+        }
+    }
+
+    /// The visitor's consent id.
+    pub const fn consent_id(&self) -> u128 {
+        self.consent_id
+    }
+
+    /// Time of the last full decision, if any.
+    pub fn decided_at(&self) -> Option<OffsetDateTime> {
+        self.decided.then(|| from_secs(self.decided_at))
+    }
+
+    /// Policy revision of the last full decision (0 if none).
+    pub const fn decided_revision(&self) -> u32 {
+        self.decided_revision
+    }
+
+    /// Time of the latest partial refusal, if one is kept.
+    pub fn partial_at(&self) -> Option<OffsetDateTime> {
+        self.has_partial().then(|| from_secs(self.partial_at))
+    }
+
+    /// Policy revision of the latest partial refusal (0 if none).
+    pub const fn partial_revision(&self) -> u32 {
+        self.partial_revision
+    }
+
+    /// Notice version shown at the last decision (0 if none).
+    pub const fn notice(&self) -> u16 {
+        self.notice
+    }
+
+    /// The last decision's action, if any.
+    pub const fn action(&self) -> Option<Action> {
+        self.action
+    }
+
+    /// The last decision's control.
+    pub const fn control(&self) -> Control {
+        self.control
+    }
+
+    /// Whether the last full decision was made under a GPC signal.
+    pub const fn gpc(&self) -> bool {
+        self.gpc
+    }
+
+    /// Categories granted by the last full decision and not since refused.
+    pub const fn granted(&self) -> CategorySet {
+        CategorySet(self.granted)
+    }
+
+    /// Categories refused by the last full decision.
+    pub const fn refused(&self) -> CategorySet {
+        CategorySet(self.refused)
+    }
+
+    /// Categories withdrawn since.
+    pub const fn withdrawn(&self) -> CategorySet {
+        CategorySet(self.withdrawn)
+    }
+
+    /// Categories refused by a GPC signal since.
+    pub const fn signalled(&self) -> CategorySet {
+        CategorySet(self.signalled)
+    }
+
+    /// Providers refused inside granted categories.
+    pub const fn providers_refused(&self) -> ProviderSet {
+        ProviderSet(self.providers_refused)
+    }
+
+    const fn has_partial(&self) -> bool {
+        self.withdrawn | self.signalled != 0
+    }
+
+    /// The state as plain integers.
+    pub fn to_parts(&self) -> StateParts {
+        let action = self.action.map_or(0, |a| a as u32 + 1);
+        StateParts {
+            consent_id: self.consent_id,
+            granted: self.granted,
+            refused: self.refused,
+            withdrawn: self.withdrawn,
+            signalled: self.signalled,
+            providers_refused: self.providers_refused,
+            decided_at: self.decided_at,
+            decided_revision: self.decided_revision,
+            partial_at: self.partial_at,
+            partial_revision: self.partial_revision,
+            notice: self.notice,
+            flags: u32::from(self.decided)
+                | (u32::from(self.gpc) << 1)
+                | (action << 8)
+                | ((self.control as u32) << 16),
+        }
+    }
+
+    /// A state from plain integers, checked: `None` unless they are a state
+    /// [`ConsentState::to_parts`] could have produced.
+    pub fn from_parts(p: &StateParts) -> Option<ConsentState> {
+        let masks = [p.granted, p.refused, p.withdrawn, p.signalled];
+        let mut seen = 0u32;
+        for m in masks {
+            if seen & m != 0 {
+                return None;
+            }
+            seen |= m;
+        }
+        if p.flags & !0x00ff_ff03 != 0 {
+            return None;
+        }
+        let action = match (p.flags >> 8) & 0xff {
+            0 => None,
+            n => Some(Action::try_from(n - 1).ok()?),
+        };
+        let control = Control::try_from((p.flags >> 16) & 0xff).ok()?;
+        let s = ConsentState {
+            consent_id: p.consent_id,
+            granted: p.granted,
+            refused: p.refused,
+            withdrawn: p.withdrawn,
+            signalled: p.signalled,
+            providers_refused: p.providers_refused,
+            decided: p.flags & 1 != 0,
+            decided_at: p.decided_at,
+            decided_revision: p.decided_revision,
+            partial_at: p.partial_at,
+            partial_revision: p.partial_revision,
+            notice: p.notice,
+            action,
+            control,
+            gpc: p.flags & 2 != 0,
+        };
+        let decided_ok = s.decided || (p.granted | p.refused == 0 && p.providers_refused == 0);
+        (decided_ok && s.to_parts() == *p).then_some(s)
+    }
+
+    // ---- transitions ------------------------------------------------------
+
+    /// Applies `event`; returns the proof record of a grant, refusal or withdrawal,
+    /// `None` for events that decide nothing (R2).
+    pub fn apply(&mut self, policy: &ValidPolicy<'_>, event: &Event) -> Option<Proof> {
+        match *event {
+            Event::AcceptAll(ctx) => Some(self.accept_all(policy, ctx)),
+            Event::RejectAll(ctx) => Some(self.reject_all(policy, ctx)),
+            Event::Save {
+                chosen,
+                refused_providers,
+                ctx,
+            } => Some(self.save(policy, chosen, refused_providers, ctx)),
+            Event::Withdraw { categories, ctx } => Some(self.withdraw(policy, categories, ctx)),
+            Event::SignalGpc(at) => self.signal_gpc(policy, at),
+            Event::Dismiss(_) | Event::Scroll(_) | Event::Navigate(_) | Event::Idle(_) => None,
+        }
+    }
+
+    /// Grants every consent category (one decision per category, R3).
+    pub fn accept_all(&mut self, policy: &ValidPolicy<'_>, ctx: Ctx) -> Proof {
+        self.decide(policy, Action::AcceptAll, policy.consent_slots(), ProviderSet::EMPTY, ctx)
+    }
+
+    /// Refuses every consent category (R8); the refusal is stored (R14).
+    pub fn reject_all(&mut self, policy: &ValidPolicy<'_>, ctx: Ctx) -> Proof {
+        self.decide(policy, Action::RejectAll, CategorySet::EMPTY, ProviderSet::EMPTY, ctx)
+    }
+
+    /// Grants exactly `chosen` (R3), refuses every other consent category, and
+    /// refuses `refused_providers` inside the granted ones. Saving an untouched
+    /// selection (the empty set) grants nothing (R1).
+    pub fn save(
+        &mut self,
+        policy: &ValidPolicy<'_>,
+        chosen: CategorySet,
+        refused_providers: ProviderSet,
+        ctx: Ctx,
+    ) -> Proof {
+        self.decide(policy, Action::Save, chosen, refused_providers, ctx)
+    }
+
+    fn decide(
+        &mut self,
+        policy: &ValidPolicy<'_>,
+        action: Action,
+        chosen: CategorySet,
+        refused_providers: ProviderSet,
+        ctx: Ctx,
+    ) -> Proof {
+        let consent = policy.consent_slots();
+        let granted = chosen.intersection(consent);
+        self.granted = granted.0;
+        self.refused = consent.difference(granted).0;
+        self.withdrawn = 0;
+        self.signalled = 0;
+        self.providers_refused = refused_providers.intersection(policy.provider_slots()).0;
+        self.decided = true;
+        self.decided_at = secs(ctx.at);
+        self.decided_revision = policy.policy().revision;
+        self.partial_at = 0;
+        self.partial_revision = 0;
+        self.notice = ctx.notice;
+        self.action = Some(action);
+        self.control = ctx.control;
+        self.gpc = ctx.gpc;
+        self.proof(
+            policy,
+            ctx.at,
+            action,
+            CategorySet(self.granted),
+            CategorySet(self.refused),
+            ctx.gpc,
+        )
+    }
+
+    /// Withdraws `categories` (`None`: every consent category). Never fails (R11);
+    /// withdrawing again changes nothing but the refusal's time.
+    pub fn withdraw(
+        &mut self,
+        policy: &ValidPolicy<'_>,
+        categories: Option<CategorySet>,
+        ctx: Ctx,
+    ) -> Proof {
+        let consent = policy.consent_slots();
+        let which = categories.unwrap_or(consent).intersection(consent);
+        self.refuse_partially(policy, which, false, ctx.at);
+        self.notice = ctx.notice;
+        self.action = Some(Action::Withdraw);
+        self.control = ctx.control;
+        self.proof(policy, ctx.at, Action::Withdraw, CategorySet::EMPTY, which, ctx.gpc)
+    }
+
+    /// A GPC signal: refuses the categories in `gpc_refuses` (R22), except those
+    /// granted by a decision taken while the signal was present, and those already
+    /// refused. Never grants. Returns a proof when it refused something.
+    pub fn signal_gpc(&mut self, policy: &ValidPolicy<'_>, at: OffsetDateTime) -> Option<Proof> {
+        let mut which = CategorySet::EMPTY;
+        for slot in policy.gpc_slots().slots() {
+            match self.slot_status(policy, slot, secs(at)) {
+                Status::Granted if self.gpc => {}
+                Status::Denied(Why::Refused | Why::Withdrawn | Why::Signal) => {}
+                _ => which = which.with(slot),
+            }
+        }
+        if which.is_empty() {
+            return None;
+        }
+        self.refuse_partially(policy, which, true, at);
+        self.action = Some(Action::SignalGpc);
+        self.control = Control::Signal;
+        Some(self.proof(policy, at, Action::SignalGpc, CategorySet::EMPTY, which, true))
+    }
+
+    fn refuse_partially(
+        &mut self,
+        policy: &ValidPolicy<'_>,
+        which: CategorySet,
+        signal: bool,
+        at: OffsetDateTime,
+    ) {
+        self.mark_partial(which.0, signal, secs(at), policy.policy().revision);
+    }
+
+    /// Moves the slots in `m` to the partial refusals. All partial refusals share
+    /// the latest time and revision: a refusal may last longer, never shorter.
+    fn mark_partial(&mut self, m: u32, signal: bool, at: i64, revision: u32) {
+        if m == 0 {
+            return;
+        }
+        let had = self.has_partial();
+        self.granted &= !m;
+        self.refused &= !m;
+        self.withdrawn &= !m;
+        self.signalled &= !m;
+        if signal {
+            self.signalled |= m;
+        } else {
+            self.withdrawn |= m;
+        }
+        if had {
+            self.partial_at = self.partial_at.max(at);
+            self.partial_revision = self.partial_revision.max(revision);
+        } else {
+            self.partial_at = at;
+            self.partial_revision = revision;
+        }
+    }
+
+    /// Dismissing the banner: grants nothing (R2).
+    pub fn dismiss(&mut self, _policy: &ValidPolicy<'_>, _at: OffsetDateTime) -> Option<Proof> {
+        None
+    }
+
+    /// Scrolling: grants nothing (R2).
+    pub fn scroll(&mut self, _policy: &ValidPolicy<'_>, _at: OffsetDateTime) -> Option<Proof> {
+        None
+    }
+
+    /// Navigating on: grants nothing (R2).
+    pub fn navigate(&mut self, _policy: &ValidPolicy<'_>, _at: OffsetDateTime) -> Option<Proof> {
+        None
+    }
+
+    /// Idling: grants nothing (R2).
+    pub fn idle(&mut self, _policy: &ValidPolicy<'_>, _at: OffsetDateTime) -> Option<Proof> {
+        None
+    }
+
+    fn proof(
+        &self,
+        policy: &ValidPolicy<'_>,
+        at: OffsetDateTime,
+        action: Action,
+        granted: CategorySet,
+        refused: CategorySet,
+        gpc: bool,
+    ) -> Proof {
+        Proof {
+            at: from_secs(secs(at)),
+            consent_id: self.consent_id,
+            revision: policy.policy().revision,
+            notice: self.notice,
+            action,
+            control: self.control,
+            granted,
+            refused,
+            providers_refused: if action.is_full_decision() {
+                ProviderSet(self.providers_refused)
+            } else {
+                ProviderSet::EMPTY
+            },
+            gpc,
+            expires: self.expires(policy),
+        }
+    }
+
+    /// Replays a proof record onto the state (R18).
+    pub fn apply_proof(&mut self, proof: &Proof) {
+        let at = secs(proof.at);
+        if proof.action.is_full_decision() {
+            self.granted = proof.granted.0;
+            self.refused = proof.refused.0 & !proof.granted.0;
+            self.withdrawn = 0;
+            self.signalled = 0;
+            self.providers_refused = proof.providers_refused.0;
+            self.decided = true;
+            self.decided_at = at;
+            self.decided_revision = proof.revision;
+            self.partial_at = 0;
+            self.partial_revision = 0;
+            self.gpc = proof.gpc;
+        } else {
+            let signal = proof.action == Action::SignalGpc;
+            self.mark_partial(proof.refused.0, signal, at, proof.revision);
+        }
+        if proof.action != Action::SignalGpc {
+            self.notice = proof.notice;
+        }
+        self.action = Some(proof.action);
+        self.control = proof.control;
+    }
+
+    /// The state a visitor's proof records give, in order (R18).
+    pub fn replay<'p, I>(consent_id: u128, records: I) -> ConsentState
+    where
+        I: IntoIterator<Item = &'p Proof>,
+    {
+        let mut s = ConsentState::new(consent_id);
+        for r in records {
+            s.apply_proof(r);
+        }
+        s
+    }
+
+    // ---- queries ----------------------------------------------------------
+
+    /// When the decision held for `slot` lapses, if there is one.
+    fn lapse(&self, policy: &ValidPolicy<'_>, slot: u8) -> Option<i64> {
+        let bit = 1u32 << slot;
+        if self.granted & bit != 0 {
+            Some(self.decided_at.saturating_add(policy.consent_secs))
+        } else if self.refused & bit != 0 {
+            Some(self.decided_at.saturating_add(policy.refusal_secs))
+        } else if (self.withdrawn | self.signalled) & bit != 0 {
+            Some(self.partial_at.saturating_add(policy.refusal_secs))
+        } else {
+            None
+        }
+    }
+
+    #[inline]
+    fn slot_status(&self, policy: &ValidPolicy<'_>, slot: u8, now: i64) -> Status {
+        let bit = 1u32 << (slot & 31);
+        let (revision, held) = if self.granted & bit != 0 {
+            (self.decided_revision, Status::Granted)
+        } else if self.refused & bit != 0 {
+            (self.decided_revision, Status::Denied(Why::Refused))
+        } else if self.withdrawn & bit != 0 {
+            (self.partial_revision, Status::Denied(Why::Withdrawn))
+        } else if self.signalled & bit != 0 {
+            (self.partial_revision, Status::Denied(Why::Signal))
+        } else {
+            return Status::Denied(Why::Undecided);
+        };
+        match self.lapse(policy, slot) {
+            Some(lapse) if now >= lapse => return Status::Denied(Why::Expired),
+            _ => {}
+        }
+        let changed = policy
+            .category_at_slot(slot)
+            .map_or(0, |c| c.changed_in_revision);
+        if revision < changed {
+            return Status::Denied(Why::Outdated);
+        }
+        held
+    }
+
+    /// The standing of `category` at `now` (R15, R16, R17).
+    pub fn category_status(
+        &self,
+        policy: &ValidPolicy<'_>,
+        category: &Category<'_>,
+        now: OffsetDateTime,
+    ) -> Status {
+        match category.basis {
+            Basis::Exempt => Status::Exempt,
+            Basis::Consent => self.slot_status(policy, category.slot, secs(now)),
+        }
+    }
+
+    /// Whether a cookie named `name` may be stored at `now`.
+    #[inline]
+    pub fn permits<'a>(
+        &self,
+        policy: &ValidPolicy<'a>,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Permit<'a> {
+        self.permits_kind(policy, Kind::Cookie, name, now)
+    }
+
+    /// Whether an item of `kind` named `name` may be stored at `now` (R4, R12, R21).
+    pub fn permits_kind<'a>(
+        &self,
+        policy: &ValidPolicy<'a>,
+        kind: Kind,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> Permit<'a> {
+        if policy.is_consent_cookie(kind, name) {
+            return Permit::Allowed {
+                category: &policy.policy().categories[policy.necessary()],
+                declaration: None,
+            };
+        }
+        match policy.lookup(kind, name) {
+            None => Permit::Undeclared,
+            Some(d) => self.permits_declaration(policy, d, now),
+        }
+    }
+
+    /// Whether items of declaration `d` may be stored at `now`.
+    #[inline]
+    pub fn permits_declaration<'a>(
+        &self,
+        policy: &ValidPolicy<'a>,
+        d: &'a Declaration<'a>,
+        now: OffsetDateTime,
+    ) -> Permit<'a> {
+        let category = policy.category_of(d);
+        match self.category_status(policy, category, now) {
+            Status::Exempt => Permit::Allowed {
+                category,
+                declaration: Some(d),
+            },
+            Status::Granted => {
+                let provider = policy.provider_of(d);
+                if ProviderSet(self.providers_refused).contains(provider.slot) {
+                    Permit::Denied {
+                        category,
+                        declaration: d,
+                        why: Why::ProviderRefused,
+                    }
+                } else {
+                    Permit::Allowed {
+                        category,
+                        declaration: Some(d),
+                    }
+                }
+            }
+            Status::Denied(why) => Permit::Denied {
+                category,
+                declaration: d,
+                why,
+            },
+        }
+    }
+
+    /// Whether the visitor must be asked at `now`: some consent category holds no
+    /// decision in force (never decided, lapsed, or outdated). While every consent
+    /// category holds one, refusals included, this is false (R15).
+    pub fn prompt_due(&self, policy: &ValidPolicy<'_>, now: OffsetDateTime) -> bool {
+        let now = secs(now);
+        policy.consent_slots().slots().any(|slot| {
+            matches!(self.slot_status(policy, slot, now), Status::Denied(w) if w.is_undecided())
+        })
+    }
+
+    /// The earliest time one of the decisions lapses (R16), when the prompt falls
+    /// due; `None` when no consent category holds a decision.
+    pub fn expires(&self, policy: &ValidPolicy<'_>) -> Option<OffsetDateTime> {
+        policy
+            .consent_slots()
+            .slots()
+            .filter_map(|slot| self.lapse(policy, slot))
+            .min()
+            .map(from_secs)
+    }
+
+    /// The settings layer's toggles: the categories granted and in force at `now`.
+    /// For a new visitor this is empty: nothing is pre-ticked (R1).
+    pub fn toggles(&self, policy: &ValidPolicy<'_>, now: OffsetDateTime) -> CategorySet {
+        let now = secs(now);
+        policy
+            .consent_slots()
+            .slots()
+            .filter(|&slot| self.slot_status(policy, slot, now) == Status::Granted)
+            .collect()
+    }
+
+    /// The declared cookies among `present` that must be deleted at `now` (after a
+    /// withdrawal, a refusal or a lapse): every present name whose declaration is
+    /// denied. Undeclared names and the consent cookie are left alone.
+    pub fn deletion_plan<'s, 'a, 'p, I>(
+        &'s self,
+        policy: &'s ValidPolicy<'a>,
+        now: OffsetDateTime,
+        present: I,
+    ) -> Deletions<'s, 'a, I::IntoIter>
+    where
+        I: IntoIterator<Item = &'p str>,
+    {
+        Deletions::new(self, policy, now, present.into_iter())
+    }
+
+    /// The declared non-cookie storage items (local and session storage, IndexedDB)
+    /// the page script must clear at `now`: every one whose category is denied.
+    pub fn storage_to_clear<'s, 'a>(
+        &'s self,
+        policy: &'s ValidPolicy<'a>,
+        now: OffsetDateTime,
+    ) -> StorageToClear<'s, 'a> {
+        StorageToClear::new(self, policy, now)
+    }
+}
