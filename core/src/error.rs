@@ -102,7 +102,9 @@ impl Code {
         match self {
             Code::Ok => "success",
             Code::NullArgument => "a required argument was NULL",
-            Code::BufferTooSmall => "the output buffer is too small; the needed length was reported",
+            Code::BufferTooSmall => {
+                "the output buffer is too small; the needed length was reported"
+            }
             Code::InvalidArgument => "an argument is out of range",
             Code::InvalidUtf8 => "a string argument is not valid UTF-8",
             Code::Panic => "an internal error was caught at the library boundary",
@@ -348,7 +350,9 @@ pub enum PolicyErrorKind {
     #[error("names no declared provider")]
     UnknownProvider,
     /// A basis other than `exempt` or `consent` (R5).
-    #[error("basis must be \"exempt\" or \"consent\": legitimate interest is no basis for cookies")]
+    #[error(
+        "basis must be \"exempt\" or \"consent\": legitimate interest is no basis for cookies"
+    )]
     BasisNotAllowed,
     /// No category has the id `necessary` (R4).
     #[error("the policy must declare the exempt category \"necessary\"")]

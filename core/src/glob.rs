@@ -75,7 +75,10 @@ mod tests {
         assert!(matches("*x*y", "aaxbby"));
         assert!(!matches("*x*y", "aaxbb"));
         assert!(matches("*", ""));
-        assert!(matches("closed-emergency-banner-*", "closed-emergency-banner-42"));
+        assert!(matches(
+            "closed-emergency-banner-*",
+            "closed-emergency-banner-42"
+        ));
         assert_eq!(literal_prefix("closed-*-x?"), "closed-");
         assert_eq!(literal_prefix("abc"), "abc");
         assert!(is_glob("a*") && is_glob("a?") && !is_glob("abc"));

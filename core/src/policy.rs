@@ -174,9 +174,7 @@ pub struct Provider<'a> {
 impl<'a> Provider<'a> {
     /// The provider's domains one by one.
     pub fn domains(&self) -> impl Iterator<Item = &'a str> {
-        self.domains
-            .split([' ', ','])
-            .filter(|d| !d.is_empty())
+        self.domains.split([' ', ',']).filter(|d| !d.is_empty())
     }
 }
 
@@ -278,7 +276,27 @@ impl<'a> Policy<'a> {
     /// # Errors
     ///
     /// The first rule broken, with the item's index and field.
-    pub fn validate(&'a self, index: &'a mut [u16]) -> Result<ValidPolicy<'a>, PolicyError> {
+    pub fn validate(self, index: &'a mut [u16]) -> Result<ValidPolicy<'a>, PolicyError> {
+        let facts = self.check(index)?;
+        Ok(ValidPolicy::assemble(self, &*index, facts))
+    }
+
+    /// Like [`Policy::validate`], keeping the index in a container of the caller's
+    /// choice (a `Vec<u16>` on hosts with an allocator). Borrow the result as a
+    /// plain [`ValidPolicy`] with [`ValidPolicy::view`].
+    ///
+    /// # Errors
+    ///
+    /// The first rule broken, with the item's index and field.
+    pub fn validate_with<I>(self, mut index: I) -> Result<ValidPolicy<'a, I>, PolicyError>
+    where
+        I: AsRef<[u16]> + AsMut<[u16]>,
+    {
+        let facts = self.check(index.as_mut())?;
+        Ok(ValidPolicy::assemble(self, index, facts))
+    }
+
+    fn check(&self, index: &mut [u16]) -> Result<Facts, PolicyError> {
         use Location as L;
         let err = |kind, at| Err(PolicyError::new(kind, at));
         if self.site.is_empty() {
@@ -424,7 +442,10 @@ impl<'a> Policy<'a> {
                 }
             }
         });
-        let exact = index.iter().take_while(|&&i| !storage[i as usize].is_pattern()).count();
+        let exact = index
+            .iter()
+            .take_while(|&&i| !storage[i as usize].is_pattern())
+            .count();
         for w in index[..exact].windows(2) {
             let (a, b) = (&storage[w[0] as usize], &storage[w[1] as usize]);
             if a.kind == b.kind && a.name == b.name {
@@ -448,9 +469,7 @@ impl<'a> Policy<'a> {
         }
 
         let consent_cookie_ttl = i64::from(self.consent_ttl_days.max(self.refusal_ttl_days));
-        Ok(ValidPolicy {
-            policy: self,
-            index,
+        Ok(Facts {
             exact: exact as u16,
             necessary,
             consent: CategorySet(consent),
@@ -465,6 +484,21 @@ impl<'a> Policy<'a> {
     }
 }
 
+/// What validation learnt about a policy, kept beside it.
+#[derive(Clone, Copy, Debug)]
+struct Facts {
+    exact: u16,
+    necessary: u8,
+    consent: CategorySet,
+    gpc: CategorySet,
+    providers: ProviderSet,
+    slot_to_category: [u8; CATEGORY_SLOTS],
+    consent_secs: i64,
+    refusal_secs: i64,
+    consent_cookie_secs: i64,
+    fingerprint: u64,
+}
+
 /// A policy that passed [`Policy::validate`], with its lookup index.
 ///
 /// # Invariants
@@ -472,77 +506,113 @@ impl<'a> Policy<'a> {
 /// Every rule of SPEC §3 holds; `index` orders the storage list as
 /// [`Policy::validate`] documents; the masks agree with the categories.
 #[derive(Clone, Copy, Debug)]
-pub struct ValidPolicy<'a> {
-    policy: &'a Policy<'a>,
-    index: &'a [u16],
-    exact: u16,
-    necessary: u8,
-    consent: CategorySet,
-    gpc: CategorySet,
-    providers: ProviderSet,
-    slot_to_category: [u8; CATEGORY_SLOTS],
-    pub(crate) consent_secs: i64,
-    pub(crate) refusal_secs: i64,
-    consent_cookie_secs: i64,
-    fingerprint: u64,
+pub struct ValidPolicy<'a, I = &'a [u16]> {
+    policy: Policy<'a>,
+    index: I,
+    facts: Facts,
+}
+
+impl<'a, I: AsRef<[u16]>> ValidPolicy<'a, I> {
+    fn assemble(policy: Policy<'a>, index: I, facts: Facts) -> Self {
+        ValidPolicy {
+            policy,
+            index,
+            facts,
+        }
+    }
+
+    /// The policy as the plain [`ValidPolicy`] every state operation takes; O(1).
+    #[inline]
+    pub fn view(&self) -> ValidPolicy<'_> {
+        ValidPolicy {
+            policy: self.policy,
+            index: self.index.as_ref(),
+            facts: self.facts,
+        }
+    }
 }
 
 impl<'a> ValidPolicy<'a> {
     /// The policy's data.
     #[inline]
-    pub fn policy(&self) -> &'a Policy<'a> {
-        self.policy
+    pub fn policy(&self) -> &Policy<'a> {
+        &self.policy
     }
 
     /// A 64-bit fingerprint of everything that gives a consent state its meaning
     /// (site, revision, categories, slots, providers, declarations).
     pub fn fingerprint(&self) -> u64 {
-        self.fingerprint
+        self.facts.fingerprint
+    }
+
+    #[inline]
+    pub(crate) fn facts_consent_secs(&self) -> i64 {
+        self.facts.consent_secs
+    }
+
+    #[inline]
+    pub(crate) fn facts_refusal_secs(&self) -> i64 {
+        self.facts.refusal_secs
+    }
+
+    /// The exempt `necessary` category.
+    #[inline]
+    pub fn necessary_category(&self) -> &'a Category<'a> {
+        &self.policy.categories[self.facts.necessary as usize]
     }
 
     /// The exempt `necessary` category's index.
     pub fn necessary(&self) -> usize {
-        self.necessary as usize
+        self.facts.necessary as usize
     }
 
     /// The slots of every consent category.
     #[inline]
     pub fn consent_slots(&self) -> CategorySet {
-        self.consent
+        self.facts.consent
     }
 
     /// The slots `gpc_refuses` names.
     #[inline]
     pub fn gpc_slots(&self) -> CategorySet {
-        self.gpc
+        self.facts.gpc
     }
 
     /// The slots of every provider.
     #[inline]
     pub fn provider_slots(&self) -> ProviderSet {
-        self.providers
+        self.facts.providers
     }
 
     /// Lifetime of the consent cookie in seconds: the longer of the two TTLs.
     pub fn consent_cookie_max_age(&self) -> i64 {
-        self.consent_cookie_secs
+        self.facts.consent_cookie_secs
     }
 
     /// The category stored under `slot`.
     #[inline]
     pub fn category_at_slot(&self, slot: u8) -> Option<&'a Category<'a>> {
-        let i = *self.slot_to_category.get(slot as usize)?;
-        self.policy.categories.get(i as usize)
+        let i = *self.facts.slot_to_category.get(slot as usize)?;
+        let categories: &'a [Category<'a>] = self.policy.categories;
+        categories.get(i as usize)
     }
 
     /// The category with `id`, and its index.
     pub fn category(&self, id: &str) -> Option<(usize, &'a Category<'a>)> {
-        self.policy.categories.iter().enumerate().find(|(_, c)| c.id == id)
+        self.policy
+            .categories
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.id == id)
     }
 
     /// The provider with `id`, and its index.
     pub fn provider(&self, id: &str) -> Option<(usize, &'a Provider<'a>)> {
-        self.policy.providers.iter().enumerate().find(|(_, p)| p.id == id)
+        self.policy
+            .providers
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.id == id)
     }
 
     /// The set of categories named by `ids`.
@@ -572,7 +642,7 @@ impl<'a> ValidPolicy<'a> {
     #[inline]
     pub fn lookup(&self, kind: Kind, name: &str) -> Option<&'a Declaration<'a>> {
         let storage = self.policy.storage;
-        let (exact, patterns) = self.index.split_at(self.exact as usize);
+        let (exact, patterns) = self.index.split_at(self.facts.exact as usize);
         if let Ok(pos) = exact.binary_search_by(|&i| {
             let d = &storage[i as usize];
             (d.kind, d.name).cmp(&(kind, name))

@@ -54,21 +54,21 @@ pub fn proof_ended_at(
         let grant = if record.granted.is_empty() {
             i64::MIN
         } else {
-            at.saturating_add(policy.consent_secs)
+            at.saturating_add(policy.facts_consent_secs())
         };
         let refusal = if record.refused.is_empty() {
             i64::MIN
         } else {
-            at.saturating_add(policy.refusal_secs)
+            at.saturating_add(policy.facts_refusal_secs())
         };
         let latest = grant.max(refusal);
         if latest == i64::MIN {
-            at.saturating_add(policy.consent_secs.max(policy.refusal_secs))
+            at.saturating_add(policy.facts_consent_secs().max(policy.facts_refusal_secs()))
         } else {
             latest
         }
     } else {
-        at.saturating_add(policy.refusal_secs)
+        at.saturating_add(policy.facts_refusal_secs())
     };
     let superseded = records[index + 1..]
         .iter()

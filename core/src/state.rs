@@ -573,12 +573,24 @@ impl ConsentState {
 
     /// Grants every consent category (one decision per category, R3).
     pub fn accept_all(&mut self, policy: &ValidPolicy<'_>, ctx: Ctx) -> Proof {
-        self.decide(policy, Action::AcceptAll, policy.consent_slots(), ProviderSet::EMPTY, ctx)
+        self.decide(
+            policy,
+            Action::AcceptAll,
+            policy.consent_slots(),
+            ProviderSet::EMPTY,
+            ctx,
+        )
     }
 
     /// Refuses every consent category (R8); the refusal is stored (R14).
     pub fn reject_all(&mut self, policy: &ValidPolicy<'_>, ctx: Ctx) -> Proof {
-        self.decide(policy, Action::RejectAll, CategorySet::EMPTY, ProviderSet::EMPTY, ctx)
+        self.decide(
+            policy,
+            Action::RejectAll,
+            CategorySet::EMPTY,
+            ProviderSet::EMPTY,
+            ctx,
+        )
     }
 
     /// Grants exactly `chosen` (R3), refuses every other consent category, and
@@ -642,7 +654,14 @@ impl ConsentState {
         self.notice = ctx.notice;
         self.action = Some(Action::Withdraw);
         self.control = ctx.control;
-        self.proof(policy, ctx.at, Action::Withdraw, CategorySet::EMPTY, which, ctx.gpc)
+        self.proof(
+            policy,
+            ctx.at,
+            Action::Withdraw,
+            CategorySet::EMPTY,
+            which,
+            ctx.gpc,
+        )
     }
 
     /// A GPC signal: refuses the categories in `gpc_refuses` (R22), except those
@@ -663,7 +682,14 @@ impl ConsentState {
         self.refuse_partially(policy, which, true, at);
         self.action = Some(Action::SignalGpc);
         self.control = Control::Signal;
-        Some(self.proof(policy, at, Action::SignalGpc, CategorySet::EMPTY, which, true))
+        Some(self.proof(
+            policy,
+            at,
+            Action::SignalGpc,
+            CategorySet::EMPTY,
+            which,
+            true,
+        ))
     }
 
     fn refuse_partially(
@@ -793,11 +819,11 @@ impl ConsentState {
     fn lapse(&self, policy: &ValidPolicy<'_>, slot: u8) -> Option<i64> {
         let bit = 1u32 << slot;
         if self.granted & bit != 0 {
-            Some(self.decided_at.saturating_add(policy.consent_secs))
+            Some(self.decided_at.saturating_add(policy.facts_consent_secs()))
         } else if self.refused & bit != 0 {
-            Some(self.decided_at.saturating_add(policy.refusal_secs))
+            Some(self.decided_at.saturating_add(policy.facts_refusal_secs()))
         } else if (self.withdrawn | self.signalled) & bit != 0 {
-            Some(self.partial_at.saturating_add(policy.refusal_secs))
+            Some(self.partial_at.saturating_add(policy.facts_refusal_secs()))
         } else {
             None
         }
@@ -864,7 +890,7 @@ impl ConsentState {
     ) -> Permit<'a> {
         if policy.is_consent_cookie(kind, name) {
             return Permit::Allowed {
-                category: &policy.policy().categories[policy.necessary()],
+                category: policy.necessary_category(),
                 declaration: None,
             };
         }

@@ -1,0 +1,13 @@
+//! samtykke for hosts with `std`: the policy JSON (`samtykke/policy/1`) loaded into
+//! an owned policy that lends the no-alloc core its borrowed view, the policy lint,
+//! `Cookie` and `Set-Cookie` headers and deletion headers, and proof records as
+//! JSON lines.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod http;
+pub mod json;
+pub mod lint;
+pub mod proof_json;
+
+pub use samtykke;
