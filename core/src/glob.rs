@@ -15,6 +15,28 @@ pub(crate) fn literal_prefix(pattern: &str) -> &str {
     }
 }
 
+/// Compares `pattern`'s literal prefix with `key`, byte by byte, without first
+/// finding where the prefix ends.
+#[inline]
+pub(crate) fn cmp_prefix(pattern: &str, key: &[u8]) -> core::cmp::Ordering {
+    use core::cmp::Ordering;
+    let p = pattern.as_bytes();
+    let mut i = 0;
+    loop {
+        let literal = match p.get(i) {
+            None | Some(b'*' | b'?') => None,
+            Some(&b) => Some(b),
+        };
+        match (literal, key.get(i)) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(a), Some(&b)) if a != b => return a.cmp(&b),
+            _ => i += 1,
+        }
+    }
+}
+
 /// Length in bytes of the UTF-8 character that starts with `b`.
 #[inline]
 fn char_len(b: u8) -> usize {
@@ -31,8 +53,12 @@ fn char_len(b: u8) -> usize {
 /// Iterative, with one backtrack point for the last `*` seen, so it runs in
 /// O(pattern × name) at worst and never recurses.
 pub(crate) fn matches(pattern: &str, name: &str) -> bool {
-    let p = pattern.as_bytes();
-    let n = name.as_bytes();
+    matches_bytes(pattern.as_bytes(), name.as_bytes())
+}
+
+/// [`matches`] on bytes, for callers that already compared a literal prefix and
+/// pass the rest.
+pub(crate) fn matches_bytes(p: &[u8], n: &[u8]) -> bool {
     let (mut pi, mut ni) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ni < n.len() {
@@ -82,5 +108,21 @@ mod tests {
         assert_eq!(literal_prefix("closed-*-x?"), "closed-");
         assert_eq!(literal_prefix("abc"), "abc");
         assert!(is_glob("a*") && is_glob("a?") && !is_glob("abc"));
+        use core::cmp::Ordering::*;
+        for (pattern, key) in [
+            ("SESS*", "SESS"),
+            ("SESS*", "SES"),
+            ("SESS*", "SESSa"),
+            ("a?", "b"),
+            ("ab", "ab"),
+            ("", ""),
+        ] {
+            assert_eq!(
+                cmp_prefix(pattern, key.as_bytes()),
+                literal_prefix(pattern).as_bytes().cmp(key.as_bytes()),
+                "{pattern} vs {key}"
+            );
+        }
+        assert_eq!(cmp_prefix("x*", b"y"), Less);
     }
 }

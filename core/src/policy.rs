@@ -424,7 +424,8 @@ impl<'a> Policy<'a> {
         }
 
         // Exact names first, sorted by (kind, name) for binary search; then patterns
-        // in the order they win: longest literal prefix, then first declared.
+        // sorted by (literal prefix, position), so the patterns whose prefix equals
+        // a given prefix of a name form one run, in declaration order.
         let index = &mut index[..self.storage.len()];
         for (i, slot) in index.iter_mut().enumerate() {
             *slot = i as u16;
@@ -438,7 +439,7 @@ impl<'a> Policy<'a> {
                 (false, false) => (da.kind, da.name, a).cmp(&(db.kind, db.name, b)),
                 (true, true) => {
                     let (la, lb) = (glob::literal_prefix(da.name), glob::literal_prefix(db.name));
-                    lb.len().cmp(&la.len()).then(a.cmp(&b))
+                    (la, a).cmp(&(lb, b))
                 }
             }
         });
@@ -455,22 +456,35 @@ impl<'a> Policy<'a> {
                 );
             }
         }
-        for (n, &i) in index[exact..].iter().enumerate() {
+        let mut prefix_lengths = 0u64;
+        let mut max_prefix = 0usize;
+        let patterns = &index[exact..];
+        for (n, &i) in patterns.iter().enumerate() {
             let d = &storage[i as usize];
-            if let Some(&j) = index[exact..exact + n].iter().find(|&&j| {
+            let prefix = glob::literal_prefix(d.name);
+            prefix_lengths |= 1 << prefix.len().min(63);
+            max_prefix = max_prefix.max(prefix.len());
+            // Equal names share a prefix, so duplicates sit in the same run.
+            let run = patterns[..n]
+                .iter()
+                .rev()
+                .take_while(|&&j| glob::literal_prefix(storage[j as usize].name) == prefix);
+            for &j in run {
                 let e = &storage[j as usize];
-                e.kind == d.kind && e.name == d.name
-            }) {
-                return err(
-                    K::DuplicateDeclaration(j.min(i)),
-                    L::Storage(j.max(i), Field::Name),
-                );
+                if e.kind == d.kind && e.name == d.name {
+                    return err(
+                        K::DuplicateDeclaration(j.min(i)),
+                        L::Storage(j.max(i), Field::Name),
+                    );
+                }
             }
         }
 
         let consent_cookie_ttl = i64::from(self.consent_ttl_days.max(self.refusal_ttl_days));
         Ok(Facts {
             exact: exact as u16,
+            prefix_lengths,
+            max_prefix: max_prefix.min(usize::from(u16::MAX)) as u16,
             necessary,
             consent: CategorySet(consent),
             gpc: CategorySet(gpc),
@@ -488,6 +502,10 @@ impl<'a> Policy<'a> {
 #[derive(Clone, Copy, Debug)]
 struct Facts {
     exact: u16,
+    /// Bit `n` is set when some pattern's literal prefix is `n` bytes long; bit 63
+    /// stands for every length from 63 up to `max_prefix`.
+    prefix_lengths: u64,
+    max_prefix: u16,
     necessary: u8,
     consent: CategorySet,
     gpc: CategorySet,
@@ -641,7 +659,7 @@ impl<'a> ValidPolicy<'a> {
     /// matching pattern with the longest literal prefix, then the first declared.
     #[inline]
     pub fn lookup(&self, kind: Kind, name: &str) -> Option<&'a Declaration<'a>> {
-        let storage = self.policy.storage;
+        let storage: &'a [Declaration<'a>] = self.policy.storage;
         let (exact, patterns) = self.index.split_at(self.facts.exact as usize);
         if let Ok(pos) = exact.binary_search_by(|&i| {
             let d = &storage[i as usize];
@@ -649,11 +667,46 @@ impl<'a> ValidPolicy<'a> {
         }) {
             return Some(&storage[exact[pos] as usize]);
         }
-        patterns.iter().map(|&i| &storage[i as usize]).find(|d| {
-            d.kind == kind
-                && name.starts_with(glob::literal_prefix(d.name))
-                && glob::matches(d.name, name)
-        })
+        if patterns.is_empty() {
+            return None;
+        }
+        // Try each prefix length some pattern has, longest first; for each, the
+        // patterns whose literal prefix equals that prefix of `name`.
+        let bytes = name.as_bytes();
+        let with_prefix = |len: usize| -> Option<&'a Declaration<'a>> {
+            let key = &bytes[..len];
+            let start = patterns
+                .partition_point(|&i| glob::cmp_prefix(storage[i as usize].name, key).is_lt());
+            patterns[start..]
+                .iter()
+                .map(|&i| &storage[i as usize])
+                .take_while(|d| glob::cmp_prefix(d.name, key).is_eq())
+                .find(|d| {
+                    // The first `len` bytes are equal; match the rest.
+                    d.kind == kind && glob::matches_bytes(&d.name.as_bytes()[len..], &bytes[len..])
+                })
+        };
+        let mut lengths = self.facts.prefix_lengths;
+        if lengths & (1 << 63) != 0 {
+            let longest = bytes.len().min(usize::from(self.facts.max_prefix));
+            for len in (63..=longest).rev() {
+                if let Some(d) = with_prefix(len) {
+                    return Some(d);
+                }
+            }
+            lengths &= !(1 << 63);
+        }
+        if bytes.len() < 63 {
+            lengths &= (1u64 << (bytes.len() + 1)) - 1;
+        }
+        while lengths != 0 {
+            let len = 63 - lengths.leading_zeros() as usize;
+            lengths &= !(1 << len);
+            if let Some(d) = with_prefix(len) {
+                return Some(d);
+            }
+        }
+        None
     }
 
     /// Whether `name` is the site's consent cookie.
