@@ -776,7 +776,7 @@ const R6: &str =
     ": every declaration needs a name, kind, provider, category, purpose and duration (R6)";
 
 fn read(root: &Node) -> Result<Raw> {
-    if !matches!(root, Node::Obj(_)) {
+    let Node::Obj(fields) = root else {
         return err(
             K::WrongType("an object"),
             "",
@@ -785,12 +785,9 @@ fn read(root: &Node) -> Result<Raw> {
                 root.describe()
             ),
         );
-    }
+    };
     // The schema comes first: a document of another schema is expected to have
     // fields this version does not know, and the schema is the error to report.
-    let Node::Obj(fields) = root else {
-        unreachable!("checked above")
-    };
     match fields.iter().find(|(k, _)| k == "schema").map(|(_, v)| v) {
         Some(Node::Str(s)) if s == SCHEMA => {}
         Some(Node::Str(s)) => {
