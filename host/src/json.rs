@@ -1,1 +1,1272 @@
-//! (to be written)
+//! The policy document (JSON, schema `samtykke/policy/1`, SPEC §3) loaded into an
+//! [`OwnedPolicy`] that owns its strings and lends the core its borrowed view.
+//!
+//! The loader walks the document itself rather than deriving `Deserialize`, so that
+//! every error names its JSON path (`storage[3].duration`, `categories[1].label.da`)
+//! and says what is wrong in words a policy author can act on. It checks what only
+//! the JSON has (types, unknown or repeated fields, references by id, defaults); the
+//! core's [`Policy::validate_with`] then checks the rules it already knows, and its
+//! [`samtykke::Location`] becomes the same kind of path.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use samtykke::{
+    Basis, Category, Code, ConsentCookie, Controller, Declaration, Duration, Kind, Location, Party,
+    Policy, PolicyError, PolicyErrorKind, PolicyErrorKind as K, Provider, Text, ValidPolicy,
+    CATEGORY_SLOTS, MAX_CATEGORIES, MAX_DECLARATIONS, MAX_PROVIDERS, MAX_TTL_DAYS, NECESSARY,
+    PROVIDER_SLOTS,
+};
+use self_cell::self_cell;
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// The schema this version reads, the value of the document's `schema` field.
+pub const SCHEMA: &str = "samtykke/policy/1";
+
+/// Default `proof_retention_days` (R19): three years.
+pub const DEFAULT_PROOF_RETENTION_DAYS: u16 = 1095;
+
+// ---------------------------------------------------------------------------
+// Errors
+
+/// What kind of failure a [`PolicyLoadError`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LoadErrorKind {
+    /// The document breaks a rule of SPEC §3; the core's kind gives its code.
+    Policy(PolicyErrorKind),
+    /// The file could not be read.
+    Io(std::io::ErrorKind),
+}
+
+/// Why a policy document could not be loaded: what is wrong and where.
+///
+/// Displays as `storage[3].duration: duration must be positive`; a document read by
+/// [`OwnedPolicy::load`] is prefixed with its file (`site.json: storage[3]…`), and an
+/// I/O failure reads `site.json: cannot read the policy: …`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyLoadError {
+    kind: LoadErrorKind,
+    path: String,
+    message: String,
+    file: Option<PathBuf>,
+}
+
+impl PolicyLoadError {
+    fn new(kind: PolicyErrorKind, path: impl Into<String>, message: impl Into<String>) -> Self {
+        let path = path.into();
+        PolicyLoadError {
+            kind: LoadErrorKind::Policy(kind),
+            path: if path.is_empty() { "$".into() } else { path },
+            message: message.into(),
+            file: None,
+        }
+    }
+
+    fn io(file: &Path, e: &std::io::Error) -> Self {
+        PolicyLoadError {
+            kind: LoadErrorKind::Io(e.kind()),
+            path: file.display().to_string(),
+            message: format!("cannot read the policy: {e}"),
+            file: Some(file.to_path_buf()),
+        }
+    }
+
+    /// Whether the document is invalid or the file unreadable.
+    pub fn kind(&self) -> LoadErrorKind {
+        self.kind
+    }
+
+    /// The core's kind of the broken rule, unless this is an I/O error.
+    pub fn policy_kind(&self) -> Option<PolicyErrorKind> {
+        match self.kind {
+            LoadErrorKind::Policy(k) => Some(k),
+            LoadErrorKind::Io(_) => None,
+        }
+    }
+
+    /// The result code: the core's [`PolicyErrorKind::code`], or [`Code::Io`].
+    pub fn code(&self) -> Code {
+        match self.kind {
+            LoadErrorKind::Policy(k) => k.code(),
+            LoadErrorKind::Io(_) => Code::Io,
+        }
+    }
+
+    /// Where the error is: a JSON path (`storage[3].duration`, `gpc_refuses[0]`,
+    /// `$` for the document itself), a text position (`line 4 column 7`) for
+    /// malformed JSON, or the file for an I/O error.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What is wrong, in words (without the path).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The file the document was read from, for errors of [`OwnedPolicy::load`].
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+}
+
+impl fmt::Display for PolicyLoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.kind, &self.file) {
+            (LoadErrorKind::Policy(_), Some(file)) => {
+                write!(f, "{}: {}: {}", file.display(), self.path, self.message)
+            }
+            _ => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+impl std::error::Error for PolicyLoadError {}
+
+type Result<T, E = PolicyLoadError> = std::result::Result<T, E>;
+
+fn err<T>(kind: PolicyErrorKind, path: impl Into<String>, message: impl Into<String>) -> Result<T> {
+    Err(PolicyLoadError::new(kind, path, message))
+}
+
+// ---------------------------------------------------------------------------
+// The JSON tree
+
+/// A parsed JSON value that, unlike `serde_json::Value`, keeps an object's fields
+/// in order and keeps repeated keys, so the walk can report them by path.
+#[derive(Debug)]
+enum Node {
+    Null,
+    Bool,
+    Int(i128),
+    Float,
+    Str(String),
+    Arr(Vec<Node>),
+    Obj(Vec<(String, Node)>),
+}
+
+impl Node {
+    fn describe(&self) -> &'static str {
+        match self {
+            Node::Null => "null",
+            Node::Bool => "a boolean",
+            Node::Int(_) | Node::Float => "a number",
+            Node::Str(_) => "a string",
+            Node::Arr(_) => "an array",
+            Node::Obj(_) => "an object",
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Node, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Node;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Node, E> {
+                Ok(Node::Bool)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
+                Ok(Node::Int(v.into()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
+                Ok(Node::Int(v.into()))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Node, E> {
+                Ok(Node::Float)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
+                Ok(Node::Str(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
+                Ok(Node::Str(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Node::Arr(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Node>()? {
+                    fields.push(entry);
+                }
+                Ok(Node::Obj(fields))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn parse(json: &[u8]) -> Result<Node> {
+    // Editors on some systems save UTF-8 with a byte-order mark; it is not JSON, but
+    // it is not the author's mistake either.
+    let json = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);
+    serde_json::from_slice(json).map_err(|e| {
+        let at = format!("line {} column {}", e.line(), e.column());
+        let full = e.to_string();
+        let message = full
+            .strip_suffix(&format!(" at {at}"))
+            .unwrap_or(&full)
+            .to_owned();
+        PolicyLoadError::new(K::MalformedJson, at, format!("malformed JSON: {message}"))
+    })
+}
+
+fn join(base: &str, key: &str) -> String {
+    if base.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{base}.{key}")
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// An object of the document, checked for unknown and repeated fields.
+struct Obj<'n> {
+    path: String,
+    fields: &'n [(String, Node)],
+}
+
+impl<'n> Obj<'n> {
+    fn new(node: &'n Node, path: String, allowed: &[&str]) -> Result<Obj<'n>> {
+        let Node::Obj(fields) = node else {
+            return err(
+                K::WrongType("an object"),
+                path,
+                format!("expected an object, found {}", node.describe()),
+            );
+        };
+        let mut seen = HashSet::with_capacity(fields.len());
+        for (key, _) in fields {
+            if !allowed.contains(&key.as_str()) {
+                return err(
+                    K::UnknownValue("a known field"),
+                    join(&path, key),
+                    format!(
+                        "unknown field \"{key}\"; expected one of: {}",
+                        allowed.join(", ")
+                    ),
+                );
+            }
+            if !seen.insert(key.as_str()) {
+                return err(
+                    K::MalformedJson,
+                    join(&path, key),
+                    format!("field \"{key}\" appears more than once"),
+                );
+            }
+        }
+        Ok(Obj { path, fields })
+    }
+
+    /// The field `key`; an explicit `null` counts as absent.
+    fn get(&self, key: &str) -> Option<&'n Node> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .filter(|v| !matches!(v, Node::Null))
+    }
+
+    fn at(&self, key: &str) -> String {
+        join(&self.path, key)
+    }
+
+    fn required(&self, key: &str, why: &str) -> Result<&'n Node> {
+        match self.get(key) {
+            Some(node) => Ok(node),
+            None => err(
+                K::MissingField,
+                self.at(key),
+                format!("missing \"{key}\"{why}"),
+            ),
+        }
+    }
+
+    fn opt_str(&self, key: &str) -> Result<Option<&'n str>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Node::Str(s)) => Ok(Some(s)),
+            Some(other) => err(
+                K::WrongType("a string"),
+                self.at(key),
+                format!("expected a string, found {}", other.describe()),
+            ),
+        }
+    }
+
+    /// A required, non-empty string.
+    fn str(&self, key: &str, why: &str) -> Result<&'n str> {
+        self.required(key, why)?;
+        match self.opt_str(key)? {
+            Some("") => err(
+                K::MissingField,
+                self.at(key),
+                format!("\"{key}\" must not be empty{why}"),
+            ),
+            s => Ok(s.unwrap_or_default()),
+        }
+    }
+
+    /// An optional string that, when given, is not empty.
+    fn opt_nonempty(&self, key: &str) -> Result<Option<&'n str>> {
+        match self.opt_str(key)? {
+            Some("") => err(
+                K::MissingField,
+                self.at(key),
+                format!("\"{key}\" must not be empty; leave it out instead"),
+            ),
+            s => Ok(s),
+        }
+    }
+
+    fn opt_int(&self, key: &str) -> Result<Option<i128>> {
+        self.get(key).map(|n| int(n, self.at(key))).transpose()
+    }
+
+    fn opt_arr(&self, key: &str) -> Result<Option<&'n [Node]>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Node::Arr(items)) => Ok(Some(items)),
+            Some(other) => err(
+                K::WrongType("an array"),
+                self.at(key),
+                format!("expected an array, found {}", other.describe()),
+            ),
+        }
+    }
+
+    fn text(&self, key: &str) -> Result<RawText> {
+        let Some(node) = self.get(key) else {
+            return Ok(RawText::default());
+        };
+        let path = self.at(key);
+        if !matches!(node, Node::Obj(_)) {
+            return err(
+                K::WrongType("an object such as {\"en\": …, \"da\": …}"),
+                path,
+                format!(
+                    "expected an object of texts such as {{\"en\": \"…\", \"da\": \"…\"}}, found {}",
+                    node.describe()
+                ),
+            );
+        }
+        let o = Obj::new(node, path, &["en", "da"])?;
+        Ok(RawText {
+            en: o.opt_str("en")?.unwrap_or_default().to_owned(),
+            da: o.opt_str("da")?.unwrap_or_default().to_owned(),
+        })
+    }
+}
+
+fn int(node: &Node, path: String) -> Result<i128> {
+    match node {
+        Node::Int(n) => Ok(*n),
+        other => err(
+            K::WrongType("an integer"),
+            path,
+            format!("expected an integer, found {}", other.describe()),
+        ),
+    }
+}
+
+fn ttl(o: &Obj<'_>, key: &str) -> Result<Option<u16>> {
+    match o.opt_int(key)? {
+        None => Ok(None),
+        Some(n) if (1..=i128::from(MAX_TTL_DAYS)).contains(&n) => Ok(Some(n as u16)),
+        Some(n) => err(
+            K::TtlOutOfRange(MAX_TTL_DAYS),
+            o.at(key),
+            format!("{key} must be between 1 and {MAX_TTL_DAYS} days, not {n}"),
+        ),
+    }
+}
+
+fn version_number(o: &Obj<'_>, key: &str, max: u32) -> Result<Option<u32>> {
+    match o.opt_int(key)? {
+        None => Ok(None),
+        Some(n) if (1..=i128::from(max)).contains(&n) => Ok(Some(n as u32)),
+        Some(n) => err(
+            K::ZeroRevision,
+            o.at(key),
+            format!("{key} must be between 1 and {max}, not {n}"),
+        ),
+    }
+}
+
+fn slot(o: &Obj<'_>, default: usize, limit: usize, what: &str) -> Result<u8> {
+    match o.opt_int("slot")? {
+        None => Ok(default as u8),
+        Some(n) if (0..limit as i128).contains(&n) => Ok(n as u8),
+        Some(n) => err(
+            K::SlotOutOfRange(limit as u16),
+            o.at("slot"),
+            format!(
+                "slot {n} is out of range: {what} slots are 0 to {}",
+                limit - 1
+            ),
+        ),
+    }
+}
+
+fn list<'n>(
+    o: &Obj<'n>,
+    key: &str,
+    max: usize,
+    too_many: PolicyErrorKind,
+    what: &str,
+) -> Result<&'n [Node]> {
+    let items = o.opt_arr(key)?.unwrap_or_default();
+    if items.len() > max {
+        return err(
+            too_many,
+            o.at(key),
+            format!(
+                "{} {what} declared; a policy holds at most {max}",
+                items.len()
+            ),
+        );
+    }
+    Ok(items)
+}
+
+// ---------------------------------------------------------------------------
+// The owned document
+
+#[derive(Clone, Debug, Default)]
+struct RawText {
+    en: String,
+    da: String,
+}
+
+impl RawText {
+    fn view(&self) -> Text<'_> {
+        Text {
+            en: &self.en,
+            da: &self.da,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct RawCategory {
+    id: String,
+    basis: Basis,
+    slot: u8,
+    changed_in_revision: u32,
+    gpc_refuses: bool,
+    label: RawText,
+    description: RawText,
+}
+
+#[derive(Debug)]
+struct RawProvider {
+    id: String,
+    name: String,
+    party: Party,
+    slot: u8,
+    domains: Vec<String>,
+    /// `domains` joined by spaces, the form the core keeps.
+    joined: String,
+    privacy_policy: String,
+}
+
+#[derive(Debug)]
+struct RawDeclaration {
+    name: String,
+    kind: Kind,
+    provider: u8,
+    category: u8,
+    purpose: RawText,
+    duration: Duration,
+    domain: Option<String>,
+    path: Option<String>,
+    justification: String,
+}
+
+/// The document with every default applied and every reference resolved, owning
+/// its strings.
+#[derive(Debug)]
+struct Raw {
+    site: String,
+    revision: u32,
+    notice_version: u16,
+    controller_name: String,
+    controller_contact: String,
+    cookie_name: String,
+    cookie_domain: Option<String>,
+    consent_ttl_days: u16,
+    refusal_ttl_days: u16,
+    proof_retention_days: u16,
+    gpc_refuses: Vec<String>,
+    categories: Vec<RawCategory>,
+    providers: Vec<RawProvider>,
+    storage: Vec<RawDeclaration>,
+    source: Option<PathBuf>,
+}
+
+/// The core's records, borrowing the strings of [`Raw`].
+#[derive(Debug)]
+struct Lists<'a> {
+    categories: Vec<Category<'a>>,
+    providers: Vec<Provider<'a>>,
+    storage: Vec<Declaration<'a>>,
+}
+
+self_cell!(
+    struct Document {
+        owner: Raw,
+        #[covariant]
+        dependent: Lists,
+    }
+    impl {Debug}
+);
+
+type Valid<'a> = ValidPolicy<'a, Vec<u16>>;
+
+self_cell!(
+    struct Cell {
+        owner: Document,
+        #[covariant]
+        dependent: Valid,
+    }
+    impl {Debug}
+);
+
+/// A policy loaded from its JSON document: it owns its data and lends the core the
+/// [`ValidPolicy`] every state operation takes.
+///
+/// Immutable once loaded, `Send` and `Sync`: share it across threads behind an
+/// `Arc` (the C handle and the Python object do).
+///
+/// ```
+/// use samtykke_host::OwnedPolicy;
+///
+/// let json = std::fs::read_to_string(concat!(
+///     env!("CARGO_MANIFEST_DIR"),
+///     "/../examples/kk.dk.policy.json"
+/// ))
+/// .unwrap();
+/// let policy = OwnedPolicy::from_json(&json).unwrap();
+/// let view = policy.view();
+/// assert_eq!(view.policy().site, "kk.dk");
+/// assert!(view.lookup(samtykke::Kind::Cookie, "nmstat").is_some());
+/// ```
+#[derive(Debug)]
+pub struct OwnedPolicy {
+    cell: Cell,
+}
+
+// C handles and Python objects share one policy across threads.
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<OwnedPolicy>();
+};
+
+impl OwnedPolicy {
+    /// Loads a policy from its JSON text.
+    ///
+    /// # Errors
+    ///
+    /// The first rule of SPEC §3 the document breaks, with its JSON path.
+    pub fn from_json(json: &str) -> Result<OwnedPolicy> {
+        OwnedPolicy::from_slice(json.as_bytes())
+    }
+
+    /// Loads a policy from JSON bytes (UTF-8, an optional byte-order mark allowed).
+    ///
+    /// # Errors
+    ///
+    /// As [`OwnedPolicy::from_json`]; bytes that are not UTF-8 are malformed JSON.
+    pub fn from_slice(json: &[u8]) -> Result<OwnedPolicy> {
+        let raw = read(&parse(json)?)?;
+        OwnedPolicy::assemble(raw)
+    }
+
+    /// Loads a policy from a file, remembering the path (see [`OwnedPolicy::source`]).
+    ///
+    /// # Errors
+    ///
+    /// An unreadable file is an error of kind [`LoadErrorKind::Io`] naming the
+    /// path; a broken document as [`OwnedPolicy::from_json`], with
+    /// [`PolicyLoadError::file`] set.
+    pub fn load(path: impl AsRef<Path>) -> Result<OwnedPolicy> {
+        let path = path.as_ref();
+        let with_file = |mut e: PolicyLoadError| {
+            e.file = Some(path.to_path_buf());
+            e
+        };
+        let bytes = std::fs::read(path).map_err(|e| PolicyLoadError::io(path, &e))?;
+        let mut raw = read(&parse(&bytes).map_err(with_file)?).map_err(with_file)?;
+        raw.source = Some(path.to_path_buf());
+        OwnedPolicy::assemble(raw).map_err(with_file)
+    }
+
+    fn assemble(raw: Raw) -> Result<OwnedPolicy> {
+        let document = Document::new(raw, |raw| Lists {
+            categories: raw
+                .categories
+                .iter()
+                .map(|c| Category {
+                    id: &c.id,
+                    basis: c.basis,
+                    slot: c.slot,
+                    changed_in_revision: c.changed_in_revision,
+                    gpc_refuses: c.gpc_refuses,
+                    label: c.label.view(),
+                    description: c.description.view(),
+                })
+                .collect(),
+            providers: raw
+                .providers
+                .iter()
+                .map(|p| Provider {
+                    id: &p.id,
+                    name: &p.name,
+                    party: p.party,
+                    slot: p.slot,
+                    domains: &p.joined,
+                    privacy_policy: &p.privacy_policy,
+                })
+                .collect(),
+            storage: raw
+                .storage
+                .iter()
+                .map(|d| Declaration {
+                    name: &d.name,
+                    kind: d.kind,
+                    provider: d.provider,
+                    category: d.category,
+                    purpose: d.purpose.view(),
+                    duration: d.duration,
+                    domain: d.domain.as_deref(),
+                    path: d.path.as_deref(),
+                    justification: &d.justification,
+                })
+                .collect(),
+        });
+        let cell = Cell::try_new(document, |document| {
+            let raw = document.borrow_owner();
+            let lists = document.borrow_dependent();
+            let policy = Policy {
+                site: &raw.site,
+                revision: raw.revision,
+                notice_version: raw.notice_version,
+                controller: Controller {
+                    name: &raw.controller_name,
+                    contact: &raw.controller_contact,
+                },
+                consent_cookie: ConsentCookie {
+                    name: &raw.cookie_name,
+                    domain: raw.cookie_domain.as_deref(),
+                },
+                consent_ttl_days: raw.consent_ttl_days,
+                refusal_ttl_days: raw.refusal_ttl_days,
+                proof_retention_days: raw.proof_retention_days,
+                categories: &lists.categories,
+                providers: &lists.providers,
+                storage: &lists.storage,
+            };
+            policy
+                .validate_with(vec![0u16; lists.storage.len()])
+                .map_err(|e| from_core(e, &policy))
+        })?;
+        Ok(OwnedPolicy { cell })
+    }
+
+    /// The validated policy every state operation takes; O(1).
+    #[inline]
+    pub fn view(&self) -> ValidPolicy<'_> {
+        self.cell.borrow_dependent().view()
+    }
+
+    fn raw(&self) -> &Raw {
+        self.cell.borrow_owner().borrow_owner()
+    }
+
+    /// The data controller (`controller`; empty strings where not given).
+    pub fn controller(&self) -> Controller<'_> {
+        self.view().policy().controller
+    }
+
+    /// The `domains` of the provider at `index` (in document order), as listed.
+    /// `None` when there is no such provider.
+    pub fn provider_domains(&self, index: usize) -> Option<&[String]> {
+        self.raw()
+            .providers
+            .get(index)
+            .map(|p| p.domains.as_slice())
+    }
+
+    /// The category ids `gpc_refuses` names, in document order (R22).
+    pub fn gpc_refuses(&self) -> &[String] {
+        &self.raw().gpc_refuses
+    }
+
+    /// The file the policy was loaded from, if it came from [`OwnedPolicy::load`].
+    pub fn source(&self) -> Option<&Path> {
+        self.raw().source.as_deref()
+    }
+}
+
+impl std::str::FromStr for OwnedPolicy {
+    type Err = PolicyLoadError;
+    fn from_str(json: &str) -> Result<OwnedPolicy> {
+        OwnedPolicy::from_json(json)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The walk
+
+const TOP: &[&str] = &[
+    "schema",
+    "site",
+    "revision",
+    "notice_version",
+    "controller",
+    "consent_cookie",
+    "consent_ttl_days",
+    "refusal_ttl_days",
+    "proof_retention_days",
+    "gpc_refuses",
+    "categories",
+    "providers",
+    "storage",
+];
+const CATEGORY: &[&str] = &[
+    "id",
+    "basis",
+    "slot",
+    "changed_in_revision",
+    "label",
+    "description",
+];
+const PROVIDER: &[&str] = &["id", "name", "party", "slot", "domains", "privacy_policy"];
+const DECLARATION: &[&str] = &[
+    "name",
+    "kind",
+    "provider",
+    "category",
+    "purpose",
+    "duration",
+    "domain",
+    "path",
+    "justification",
+];
+const R6: &str =
+    ": every declaration needs a name, kind, provider, category, purpose and duration (R6)";
+
+fn read(root: &Node) -> Result<Raw> {
+    let Node::Obj(fields) = root else {
+        return err(
+            K::WrongType("an object"),
+            "",
+            format!(
+                "a policy document is a JSON object, found {}",
+                root.describe()
+            ),
+        );
+    };
+    // The schema comes first: a document of another schema is expected to have
+    // fields this version does not know, and the schema is the error to report.
+    match fields.iter().find(|(k, _)| k == "schema").map(|(_, v)| v) {
+        Some(Node::Str(s)) if s == SCHEMA => {}
+        Some(Node::Str(s)) => {
+            return err(
+                K::UnknownSchema,
+                "schema",
+                format!("unknown schema \"{s}\"; this version reads \"{SCHEMA}\""),
+            )
+        }
+        None | Some(Node::Null) => {
+            return err(
+                K::MissingField,
+                "schema",
+                format!("missing \"schema\"; expected \"{SCHEMA}\""),
+            )
+        }
+        Some(other) => {
+            return err(
+                K::WrongType("a string"),
+                "schema",
+                format!(
+                    "expected the string \"{SCHEMA}\", found {}",
+                    other.describe()
+                ),
+            )
+        }
+    }
+    let top = Obj::new(root, String::new(), TOP)?;
+
+    let site = top.str("site", "")?.to_owned();
+    top.required("revision", "")?;
+    let revision = version_number(&top, "revision", u32::MAX)?.unwrap_or(1);
+    let notice_version =
+        version_number(&top, "notice_version", u32::from(u16::MAX))?.unwrap_or(1) as u16;
+
+    let (controller_name, controller_contact) = match top.get("controller") {
+        None => (String::new(), String::new()),
+        Some(node) => {
+            let o = Obj::new(node, top.at("controller"), &["name", "contact"])?;
+            (
+                o.opt_str("name")?.unwrap_or_default().to_owned(),
+                o.opt_str("contact")?.unwrap_or_default().to_owned(),
+            )
+        }
+    };
+
+    let cookie = Obj::new(
+        top.required("consent_cookie", "")?,
+        top.at("consent_cookie"),
+        &["name", "domain"],
+    )?;
+    let cookie_name = cookie.str("name", "")?.to_owned();
+    let cookie_domain = cookie.opt_nonempty("domain")?.map(str::to_owned);
+
+    top.required("consent_ttl_days", "")?;
+    let consent_ttl_days = ttl(&top, "consent_ttl_days")?.unwrap_or_default();
+    let refusal_ttl_days = ttl(&top, "refusal_ttl_days")?.unwrap_or(consent_ttl_days);
+    let proof_retention_days =
+        ttl(&top, "proof_retention_days")?.unwrap_or(DEFAULT_PROOF_RETENTION_DAYS);
+
+    top.required(
+        "categories",
+        ": a policy declares at least the exempt category \"necessary\"",
+    )?;
+    let categories = list(
+        &top,
+        "categories",
+        MAX_CATEGORIES,
+        K::TooManyCategories(MAX_CATEGORIES as u16),
+        "categories",
+    )?;
+    let mut categories = categories
+        .iter()
+        .enumerate()
+        .map(|(i, node)| read_category(node, format!("categories[{i}]"), i))
+        .collect::<Result<Vec<_>>>()?;
+    // Checked here rather than left to the core, so that declarations naming a
+    // repeated or missing category report that, not an unknown reference.
+    unique_ids("categories", categories.iter().map(|c| c.id.as_str()))?;
+    if !categories.iter().any(|c| c.id == NECESSARY) {
+        return err(
+            K::NecessaryMissing,
+            top.at("categories"),
+            "the policy must declare the exempt category \"necessary\" (R4)",
+        );
+    }
+
+    let mut gpc_refuses = Vec::new();
+    for (i, node) in top
+        .opt_arr("gpc_refuses")?
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let path = format!("gpc_refuses[{i}]");
+        let Node::Str(id) = node else {
+            return err(
+                K::WrongType("a string"),
+                path,
+                format!("expected a category id, found {}", node.describe()),
+            );
+        };
+        let Some(c) = categories.iter_mut().find(|c| &c.id == id) else {
+            return err(
+                K::GpcUnknownCategory,
+                path,
+                format!("gpc_refuses names \"{id}\", which is no declared category"),
+            );
+        };
+        if c.basis == Basis::Exempt {
+            return err(
+                K::GpcExempt,
+                path,
+                format!(
+                    "gpc_refuses names the exempt category \"{id}\"; a signal can refuse consent categories only (R4, R22)"
+                ),
+            );
+        }
+        if c.gpc_refuses {
+            return err(
+                K::DuplicateId(gpc_refuses.iter().position(|g| g == id).unwrap_or(0) as u16),
+                path,
+                format!("gpc_refuses names \"{id}\" twice"),
+            );
+        }
+        c.gpc_refuses = true;
+        gpc_refuses.push(id.clone());
+    }
+
+    let providers = list(
+        &top,
+        "providers",
+        MAX_PROVIDERS,
+        K::TooManyProviders(MAX_PROVIDERS as u16),
+        "providers",
+    )?
+    .iter()
+    .enumerate()
+    .map(|(i, node)| read_provider(node, format!("providers[{i}]"), i))
+    .collect::<Result<Vec<_>>>()?;
+    unique_ids("providers", providers.iter().map(|p| p.id.as_str()))?;
+
+    let storage = list(
+        &top,
+        "storage",
+        MAX_DECLARATIONS,
+        K::TooManyDeclarations,
+        "storage items",
+    )?
+    .iter()
+    .enumerate()
+    .map(|(i, node)| read_declaration(node, format!("storage[{i}]"), &categories, &providers))
+    .collect::<Result<Vec<_>>>()?;
+
+    Ok(Raw {
+        site,
+        revision,
+        notice_version,
+        controller_name,
+        controller_contact,
+        cookie_name,
+        cookie_domain,
+        consent_ttl_days,
+        refusal_ttl_days,
+        proof_retention_days,
+        gpc_refuses,
+        categories,
+        providers,
+        storage,
+        source: None,
+    })
+}
+
+fn unique_ids<'s>(list: &str, ids: impl Iterator<Item = &'s str>) -> Result<()> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, id) in ids.enumerate() {
+        if let Some(j) = seen.insert(id, i) {
+            return err(
+                K::DuplicateId(j as u16),
+                format!("{list}[{i}].id"),
+                format!("id \"{id}\" is already used by {list}[{j}]"),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn read_category(node: &Node, path: String, i: usize) -> Result<RawCategory> {
+    let o = Obj::new(node, path, CATEGORY)?;
+    let id = o.str("id", "")?.to_owned();
+    let basis = match o.required("basis", ": \"exempt\" (necessary only) or \"consent\"")? {
+        Node::Str(s) if s == "exempt" => Basis::Exempt,
+        Node::Str(s) if s == "consent" => Basis::Consent,
+        Node::Str(s) => {
+            return err(
+                K::BasisNotAllowed,
+                o.at("basis"),
+                format!(
+                    "basis \"{s}\" is not allowed: a category's basis is \"exempt\" or \"consent\", and legitimate interest is no basis for cookies (R5)"
+                ),
+            )
+        }
+        other => {
+            return err(
+                K::WrongType("a string"),
+                o.at("basis"),
+                format!(
+                    "expected \"exempt\" or \"consent\", found {}",
+                    other.describe()
+                ),
+            )
+        }
+    };
+    Ok(RawCategory {
+        id,
+        basis,
+        slot: slot(&o, i, CATEGORY_SLOTS, "category")?,
+        changed_in_revision: version_number(&o, "changed_in_revision", u32::MAX)?.unwrap_or(1),
+        gpc_refuses: false,
+        label: o.text("label")?,
+        description: o.text("description")?,
+    })
+}
+
+fn read_provider(node: &Node, path: String, i: usize) -> Result<RawProvider> {
+    let o = Obj::new(node, path, PROVIDER)?;
+    let id = o.str("id", "")?.to_owned();
+    let name = o.str("name", "")?.to_owned();
+    let party = match o.required("party", ": \"first\" or \"third\"")? {
+        Node::Str(s) if s == "first" => Party::First,
+        Node::Str(s) if s == "third" => Party::Third,
+        Node::Str(s) => {
+            return err(
+                K::UnknownValue("\"first\" or \"third\""),
+                o.at("party"),
+                format!("unknown party \"{s}\"; expected \"first\" or \"third\""),
+            )
+        }
+        other => {
+            return err(
+                K::WrongType("a string"),
+                o.at("party"),
+                format!(
+                    "expected \"first\" or \"third\", found {}",
+                    other.describe()
+                ),
+            )
+        }
+    };
+    let slot = slot(&o, i, PROVIDER_SLOTS, "provider")?;
+    let mut domains = Vec::new();
+    for (j, node) in o.opt_arr("domains")?.unwrap_or_default().iter().enumerate() {
+        let at = format!("{}[{j}]", o.at("domains"));
+        match node {
+            Node::Str(d) if d.is_empty() => {
+                return err(K::MissingField, at, "a domain must not be empty")
+            }
+            // The core keeps the list as one string split at spaces and commas.
+            Node::Str(d) if d.contains([' ', ',']) => {
+                return err(
+                    K::UnknownValue("a domain name"),
+                    at,
+                    format!("\"{d}\" is not a domain name: list each domain on its own"),
+                )
+            }
+            Node::Str(d) => domains.push(d.clone()),
+            other => {
+                return err(
+                    K::WrongType("a string"),
+                    at,
+                    format!("expected a domain name, found {}", other.describe()),
+                )
+            }
+        }
+    }
+    Ok(RawProvider {
+        id,
+        name,
+        party,
+        slot,
+        joined: domains.join(" "),
+        domains,
+        privacy_policy: o.opt_str("privacy_policy")?.unwrap_or_default().to_owned(),
+    })
+}
+
+fn read_declaration(
+    node: &Node,
+    path: String,
+    categories: &[RawCategory],
+    providers: &[RawProvider],
+) -> Result<RawDeclaration> {
+    let o = Obj::new(node, path, DECLARATION)?;
+    let name = o.str("name", R6)?.to_owned();
+    let kind = match o.required("kind", R6)? {
+        Node::Str(s) => Kind::parse(s).ok_or_else(|| {
+            PolicyLoadError::new(
+                K::UnknownValue("cookie, local_storage, session_storage or indexed_db"),
+                o.at("kind"),
+                format!(
+                    "unknown kind \"{s}\"; expected cookie, local_storage, session_storage or indexed_db"
+                ),
+            )
+        })?,
+        other => {
+            return err(
+                K::WrongType("a string"),
+                o.at("kind"),
+                format!("expected a kind such as \"cookie\", found {}", other.describe()),
+            )
+        }
+    };
+    let provider_id = o.str("provider", R6)?;
+    let Some(provider) = providers.iter().position(|p| p.id == provider_id) else {
+        return err(
+            K::UnknownProvider,
+            o.at("provider"),
+            format!("provider \"{provider_id}\" is not declared in providers"),
+        );
+    };
+    let category_id = o.str("category", R6)?;
+    let Some(category) = categories.iter().position(|c| c.id == category_id) else {
+        return err(
+            K::UnknownCategory,
+            o.at("category"),
+            format!("category \"{category_id}\" is not declared in categories"),
+        );
+    };
+    o.required("purpose", R6)?;
+    let purpose = o.text("purpose")?;
+    if purpose.en.is_empty() && purpose.da.is_empty() {
+        return err(
+            K::MissingField,
+            o.at("purpose"),
+            "purpose needs a text in English or Danish (R6)",
+        );
+    }
+    let duration = read_duration(o.required("duration", R6)?, o.at("duration"))?;
+    let path = o.opt_nonempty("path")?;
+    if let Some(p) = path.filter(|p| !p.starts_with('/')) {
+        return err(
+            K::UnknownValue("a path starting with /"),
+            o.at("path"),
+            format!("path \"{p}\" must start with \"/\""),
+        );
+    }
+    Ok(RawDeclaration {
+        name,
+        kind,
+        provider: provider as u8,
+        category: category as u8,
+        purpose,
+        duration,
+        domain: o.opt_nonempty("domain")?.map(str::to_owned),
+        path: path.map(str::to_owned),
+        justification: o.opt_str("justification")?.unwrap_or_default().to_owned(),
+    })
+}
+
+const UNITS: &[&str] = &["seconds", "hours", "days"];
+
+fn read_duration(node: &Node, path: String) -> Result<Duration> {
+    match node {
+        Node::Str(s) if s == "session" => Ok(Duration::Session),
+        Node::Str(s) => err(
+            K::UnknownValue("\"session\" or {\"seconds\"|\"hours\"|\"days\": n}"),
+            path,
+            format!(
+                "unknown duration \"{s}\"; expected \"session\" or one of {{\"seconds\": n}}, {{\"hours\": n}}, {{\"days\": n}}"
+            ),
+        ),
+        Node::Obj(fields) => {
+            let o = Obj::new(node, path, UNITS)?;
+            let [(unit, value)] = fields.as_slice() else {
+                let n = fields.len();
+                return if n == 0 {
+                    err(
+                        K::MissingField,
+                        o.path,
+                        "duration needs one of seconds, hours or days (R6)",
+                    )
+                } else {
+                    err(
+                        K::UnknownValue("exactly one of seconds, hours, days"),
+                        o.path,
+                        format!(
+                            "duration has {n} unit{}; give exactly one of seconds, hours or days",
+                            plural(n)
+                        ),
+                    )
+                };
+            };
+            let n = match value {
+                Node::Int(n) => *n,
+                other => {
+                    return err(
+                        K::WrongType("a positive integer"),
+                        o.at(unit),
+                        format!("expected a positive integer, found {}", other.describe()),
+                    )
+                }
+            };
+            if n <= 0 {
+                return err(K::NonPositiveDuration, o.path, "duration must be positive");
+            }
+            let Ok(n) = u32::try_from(n) else {
+                return err(
+                    K::WrongType("a 32-bit integer"),
+                    o.at(unit),
+                    format!("{n} {unit} is too long a duration (at most {})", u32::MAX),
+                );
+            };
+            Ok(match unit.as_str() {
+                "seconds" => Duration::Seconds(n),
+                "hours" => Duration::Hours(n),
+                _ => Duration::Days(n),
+            })
+        }
+        other => err(
+            K::WrongType("\"session\" or an object"),
+            path,
+            format!(
+                "expected \"session\" or an object such as {{\"days\": n}}, found {}",
+                other.describe()
+            ),
+        ),
+    }
+}
+
+/// The core's error as a load error: its location as a path, its kind with words
+/// naming the items involved.
+fn from_core(e: PolicyError, p: &Policy<'_>) -> PolicyLoadError {
+    let path = e.at.to_string();
+    let i = match e.at {
+        Location::Category(i, _) | Location::Provider(i, _) | Location::Storage(i, _) => {
+            usize::from(i)
+        }
+        _ => 0,
+    };
+    let category = p.categories.get(i);
+    let message = match (e.kind, e.at) {
+        (K::DuplicateId(j), Location::Category(..)) => format!(
+            "id \"{}\" is already used by categories[{j}]",
+            category.map_or("", |c| c.id)
+        ),
+        (K::DuplicateId(j), Location::Provider(..)) => format!(
+            "id \"{}\" is already used by providers[{j}]",
+            p.providers.get(i).map_or("", |c| c.id)
+        ),
+        (K::DuplicateSlot(j), Location::Category(..)) => format!(
+            "slot {} is already used by categories[{j}]",
+            category.map_or(0, |c| c.slot)
+        ),
+        (K::DuplicateSlot(j), Location::Provider(..)) => format!(
+            "slot {} is already used by providers[{j}]",
+            p.providers.get(i).map_or(0, |c| c.slot)
+        ),
+        (K::DuplicateDeclaration(j), _) => {
+            let d = p.storage.get(i);
+            format!(
+                "{} \"{}\" is already declared at storage[{j}]",
+                d.map_or("", |d| d.kind.as_str()),
+                d.map_or("", |d| d.name)
+            )
+        }
+        (K::NecessaryRefusable, _) => {
+            "\"necessary\" must have basis \"exempt\": necessary storage cannot be refused (R4)"
+                .to_owned()
+        }
+        (K::ExemptNotNecessary, _) => format!(
+            "only \"necessary\" may be exempt; \"{}\" needs basis \"consent\" (R4)",
+            category.map_or("", |c| c.id)
+        ),
+        (K::ChangedAfterRevision, _) => format!(
+            "changed_in_revision {} is later than the policy's revision {}",
+            category.map_or(0, |c| c.changed_in_revision),
+            p.revision
+        ),
+        (kind, _) => kind.to_string(),
+    };
+    PolicyLoadError::new(e.kind, path, message)
+}

@@ -10,4 +10,6 @@ pub mod json;
 pub mod lint;
 pub mod proof_json;
 
+pub use json::{LoadErrorKind, OwnedPolicy, PolicyLoadError, SCHEMA};
+pub use lint::{lint, lint_view, KnownTracker, LintId, LintWarning};
 pub use samtykke;
