@@ -175,21 +175,17 @@ static STORAGE: [Declaration<'static>; 7] = [
         Duration::Session,
         "",
     ),
-    Declaration {
-        domain: Some("kk.dk"),
-        path: Some("/"),
-        ..cookie(
-            "nmstat",
-            3,
-            2,
-            text(
-                "Allows the gathering of anonymized statistics on visiting behaviour",
-                "Gør det muligt at indsamle anonymiseret statistik om besøgsadfærd",
-            ),
-            Duration::Days(1000),
-            "",
-        )
-    },
+    cookie(
+        "nmstat",
+        3,
+        2,
+        text(
+            "Allows the gathering of anonymized statistics on visiting behaviour",
+            "Gør det muligt at indsamle anonymiseret statistik om besøgsadfærd",
+        ),
+        Duration::Days(1000),
+        "",
+    ),
 ];
 
 /// Seed 000, the City of Copenhagen's cookie policy, as a static policy.

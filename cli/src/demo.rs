@@ -1,0 +1,341 @@
+//! `samtykke demo`: a visit to kk.dk on the embedded policy, printed step by step,
+//! and `samtykke decode`'s JSON rendering of a consent state.
+
+use samtykke::{
+    Category, ConsentState, Control, Ctx, Event, Kind, Permit, Status, ValidPolicy, COOKIE_MAX_LEN,
+};
+use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
+use samtykke_host::proof_json::proof_to_json;
+use samtykke_host::OwnedPolicy;
+use serde_json::{json, Map, Value};
+use time::format_description::well_known::Rfc3339;
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+fn ts(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+fn stored_decision(state: &ConsentState, c: &Category<'_>) -> &'static str {
+    if c.basis == samtykke::Basis::Exempt {
+        "exempt"
+    } else if state.granted().contains(c.slot) {
+        "granted"
+    } else if state.refused().contains(c.slot) {
+        "refused"
+    } else if state.withdrawn().contains(c.slot) {
+        "withdrawn"
+    } else if state.signalled().contains(c.slot) {
+        "signal"
+    } else {
+        "undecided"
+    }
+}
+
+fn status_text(s: Status) -> String {
+    match s {
+        Status::Exempt => "exempt".into(),
+        Status::Granted => "granted".into(),
+        Status::Denied(why) => why.as_str().into(),
+    }
+}
+
+/// A consent state as JSON: what it stores, and how it stands at `now`.
+pub fn state_json(policy: &ValidPolicy<'_>, state: &ConsentState, now: OffsetDateTime) -> Value {
+    let p = policy.policy();
+    let mut decisions = Map::new();
+    let mut status = Map::new();
+    for c in p.categories {
+        decisions.insert(c.id.into(), stored_decision(state, c).into());
+        status.insert(
+            c.id.into(),
+            status_text(state.category_status(policy, c, now)).into(),
+        );
+    }
+    let providers: Vec<&str> = p
+        .providers
+        .iter()
+        .filter(|pr| state.providers_refused().contains(pr.slot))
+        .map(|pr| pr.id)
+        .collect();
+    json!({
+        "consent_id": format!("{:032x}", state.consent_id()),
+        "decided_at": state.decided_at().map(ts),
+        "revision": state.decided_revision(),
+        "partial_refusal_at": state.partial_at().map(ts),
+        "partial_refusal_revision": state.partial_at().map(|_| state.partial_revision()),
+        "notice_version": state.notice(),
+        "action": state.action().map(|a| a.as_str()),
+        "control": state.action().map(|_| state.control().as_str()),
+        "gpc": state.gpc(),
+        "decisions": decisions,
+        "providers_refused": providers,
+        "expires": state.expires(policy).map(ts),
+        "now": ts(now),
+        "status_now": status,
+        "prompt_due_now": state.prompt_due(policy, now),
+    })
+}
+
+/// `samtykke decode`: the cookie's state as pretty JSON, or the decode error.
+pub fn decode_to_json(
+    policy: &OwnedPolicy,
+    value: &str,
+    key: Option<&[u8]>,
+) -> Result<String, String> {
+    let view = policy.view();
+    // Accept `name=value` as copied from a Cookie header, too.
+    let value = value
+        .strip_prefix(view.policy().consent_cookie.name)
+        .and_then(|v| v.strip_prefix('='))
+        .unwrap_or(value)
+        .trim();
+    let state = ConsentState::decode_cookie(&view, value.as_bytes(), key)
+        .map_err(|e| format!("cannot decode the consent cookie: {e}"))?;
+    let doc = state_json(&view, &state, OffsetDateTime::now_utc());
+    Ok(serde_json::to_string_pretty(&doc).expect("JSON values always serialize"))
+}
+
+fn cookie_value(policy: &ValidPolicy<'_>, state: &ConsentState, key: &[u8]) -> String {
+    let mut buf = [0u8; COOKIE_MAX_LEN];
+    let n = state
+        .encode_cookie(policy, Some(key), &mut buf)
+        .expect("COOKIE_MAX_LEN always suffices");
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+fn permit_text(p: Permit<'_>) -> String {
+    match p {
+        Permit::Allowed { category, .. } => format!("allowed ({})", category.id),
+        Permit::Denied { category, why, .. } => {
+            format!("denied: {} {}", category.id, why.as_str())
+        }
+        Permit::Undeclared => "denied: undeclared".into(),
+    }
+}
+
+struct Visit<'p> {
+    policy: ValidPolicy<'p>,
+    state: ConsentState,
+    step: usize,
+}
+
+impl Visit<'_> {
+    fn step(&mut self, at: OffsetDateTime, what: &str) {
+        self.step += 1;
+        println!("\n[{}] {}  {what}", self.step, ts(at));
+    }
+
+    fn show_permits(&self, names: &[&str], now: OffsetDateTime) {
+        for name in names {
+            let p = self.state.permits(&self.policy, name, now);
+            println!("      {name:<28} {}", permit_text(p));
+        }
+    }
+
+    fn show_prompt(&self, now: OffsetDateTime) {
+        let due = self.state.prompt_due(&self.policy, now);
+        let p = self.policy.policy();
+        let pending: Vec<String> = p
+            .categories
+            .iter()
+            .filter_map(|c| match self.state.category_status(&self.policy, c, now) {
+                Status::Denied(w) if w.is_undecided() => Some(format!("{} {}", c.id, w.as_str())),
+                _ => None,
+            })
+            .collect();
+        if due {
+            println!("    prompt due: yes ({}): show the banner", pending.join(", "));
+        } else {
+            println!("    prompt due: no (every consent category holds a decision in force)");
+        }
+    }
+}
+
+/// Runs the demonstration.
+pub fn run() {
+    let owned = OwnedPolicy::from_json(crate::KK_DK_JSON).expect("the embedded policy loads");
+    let policy = owned.view();
+    let p = policy.policy();
+    let key = b"demo site key: keep the real one secret";
+    let host = "www.kk.dk";
+    let page_cookies = [
+        "SESSf3a9c2",
+        "closed-emergency-banner-42",
+        "ad_session_id",
+        "JSESSIONID",
+        "nmstat",
+        "_ga",
+    ];
+
+    println!("samtykke demo: a visit to {host} under the embedded kk.dk policy (seed 000)");
+    println!(
+        "policy: {} revision {}, {} categories, {} providers, {} declarations; consent lasts {} days, a refusal {} days",
+        p.site,
+        p.revision,
+        p.categories.len(),
+        p.providers.len(),
+        p.storage.len(),
+        p.consent_ttl_days,
+        p.refusal_ttl_days
+    );
+    for w in samtykke_host::lint(&owned) {
+        println!("lint: {w}");
+    }
+
+    let mut v = Visit {
+        policy,
+        state: ConsentState::new(0x5a3f_0c1e_9b7d_4e21_8a6f_2d4c_1b0e_7f93),
+        step: 0,
+    };
+    let t0 = datetime!(2026-03-01 10:00:00 UTC);
+
+    v.step(t0, "First request: no consent cookie yet.");
+    v.show_prompt(t0);
+    println!(
+        "    banner (notice {}): [Accept all] [Reject all] [Settings]; settings toggles all off: {:?}",
+        p.notice_version,
+        v.state.toggles(&v.policy, t0).slots().collect::<Vec<_>>()
+    );
+    println!("    the page wants to store:");
+    v.show_permits(&page_cookies, t0);
+    let headers = [
+        "SESSf3a9c2=ab12; Max-Age=39600; Path=/; Secure; HttpOnly",
+        "nmstat=7c1d; Max-Age=86400000; Path=/",
+        "JSESSIONID=99; Path=/",
+    ];
+    let filtered = filter_set_cookie(&v.state, &v.policy, headers.iter().copied(), t0);
+    println!("    Set-Cookie filter:");
+    for h in &filtered.kept {
+        println!("      kept     {h}");
+    }
+    for d in &filtered.dropped {
+        println!("      dropped  {}  ({})", d.header, d.reason);
+    }
+
+    let t1 = t0 + Duration::seconds(4);
+    v.step(t1, "The visitor scrolls, then closes the banner without choosing.");
+    for e in [Event::Scroll(t1), Event::Dismiss(t1)] {
+        let proof = v.state.apply(&v.policy, &e);
+        println!(
+            "    {:?}: no decision, no proof record ({})",
+            e.action(),
+            if proof.is_none() { "none" } else { "unexpected" }
+        );
+    }
+    v.show_prompt(t1);
+
+    let t2 = t0 + Duration::seconds(20);
+    v.step(t2, "The visitor opens Settings, switches on statistics only, and saves.");
+    let chosen = v.policy.category_set(&["statistics"]).expect("declared");
+    let ctx = Ctx {
+        at: t2,
+        notice: p.notice_version,
+        control: Control::Toggle,
+        gpc: false,
+    };
+    let proof = v.state.save(&v.policy, chosen, Default::default(), ctx);
+    println!("    proof record: {}", proof_to_json(&v.policy, &proof));
+    let cookie = cookie_value(&v.policy, &v.state, key);
+    println!(
+        "    Set-Cookie: {}={cookie}; Max-Age={}; Path=/; Domain={}; Secure; SameSite=Lax",
+        p.consent_cookie.name,
+        v.policy.consent_cookie_max_age(),
+        p.consent_cookie.domain.unwrap_or(p.site)
+    );
+    println!("    ({} characters, signed with the site key)", cookie.len());
+    v.show_permits(&page_cookies, t2);
+
+    let t3 = datetime!(2026-03-02 09:00:00 UTC);
+    let header = format!(
+        "{}={cookie}; nmstat=7c1d; SESSf3a9c2=ab12",
+        p.consent_cookie.name
+    );
+    v.step(t3, "Next day, the browser sends its cookies.");
+    println!("    Cookie: {header}");
+    let pairs = parse_cookie_header(&header).expect("well-formed");
+    let value = pairs
+        .iter()
+        .find(|(n, _)| *n == p.consent_cookie.name)
+        .map(|(_, v)| *v)
+        .expect("present");
+    let decoded =
+        ConsentState::decode_cookie(&v.policy, value.as_bytes(), Some(key)).expect("verifies");
+    println!(
+        "    consent cookie verified and decoded: {}",
+        if decoded == v.state {
+            "the same state"
+        } else {
+            "A DIFFERENT STATE"
+        }
+    );
+    v.show_prompt(t3);
+
+    let t4 = datetime!(2026-03-03 09:00:00 UTC);
+    v.step(
+        t4,
+        "The visitor follows \"Cookie settings\" in the footer and withdraws statistics.",
+    );
+    let ctx = Ctx {
+        at: t4,
+        notice: p.notice_version,
+        control: Control::Link,
+        gpc: false,
+    };
+    let proof = v.state.withdraw(&v.policy, Some(chosen), ctx);
+    println!("    proof record: {}", proof_to_json(&v.policy, &proof));
+    let present: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
+    let plan = deletion_plan(&v.state, &v.policy, host, &present, t4);
+    println!("    deletion headers for a response from {host}:");
+    for h in &plan.set_cookie {
+        println!("      Set-Cookie: {h}");
+    }
+    for (kind, key) in &plan.storage_keys {
+        println!("      page script clears {} {key}", kind.as_str());
+    }
+    for u in &plan.undeletable {
+        println!("      cannot delete here: {u:?}");
+    }
+    v.show_permits(&["nmstat", "SESSf3a9c2"], t4);
+
+    let t5 = datetime!(2026-03-10 12:00:00 UTC);
+    v.step(t5, "A week later the visitor accepts all from the banner icon.");
+    let ctx = Ctx {
+        at: t5,
+        notice: p.notice_version,
+        control: Control::Icon,
+        gpc: false,
+    };
+    let proof = v.state.accept_all(&v.policy, ctx);
+    println!("    proof record: {}", proof_to_json(&v.policy, &proof));
+    v.show_permits(&["nmstat", "JSESSIONID", "ad_session_id"], t5);
+
+    let lapse = v.state.expires(&v.policy).expect("decided");
+    v.step(
+        lapse,
+        &format!(
+            "{} days later the consent lapses.",
+            p.consent_ttl_days
+        ),
+    );
+    v.show_prompt(lapse);
+    v.show_permits(&["nmstat", "JSESSIONID"], lapse);
+    let plan = deletion_plan(
+        &v.state,
+        &v.policy,
+        host,
+        ["nmstat", "JSESSIONID", "SESSf3a9c2"],
+        lapse,
+    );
+    println!("    deletion headers for the lapsed categories:");
+    for h in &plan.set_cookie {
+        println!("      Set-Cookie: {h}");
+    }
+    let _ = Kind::Cookie;
+    println!("\nEnd of the visit. The consent state, decoded, is:");
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&state_json(&v.policy, &v.state, lapse))
+            .expect("JSON values always serialize")
+    );
+}

@@ -1,0 +1,142 @@
+//! `samtykke`: lint and declare a site's cookie policy, decode consent cookies, and
+//! run the embedded kk.dk demonstration (SPEC §9).
+//!
+//! Exit codes: 0 clean, 1 findings (lint warnings), 2 errors (a policy that does
+//! not load, an unreadable file, a cookie that does not decode, a usage error).
+#![forbid(unsafe_code)]
+
+mod declare;
+mod demo;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use samtykke_host::OwnedPolicy;
+
+/// The kk.dk policy (seed 000), embedded for `samtykke demo`.
+pub(crate) const KK_DK_JSON: &str = include_str!("../../examples/kk.dk.policy.json");
+
+#[derive(Parser, Debug)]
+#[command(name = "samtykke", version, about = "Consent-state engine for cookies: lint, declare, decode, demo")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Load and lint a policy: exit 0 clean, 1 warnings, 2 errors.
+    Lint {
+        /// The policy JSON (schema samtykke/policy/1).
+        policy: PathBuf,
+    },
+    /// Render the cookie declaration a site publishes.
+    Declare {
+        /// The policy JSON.
+        policy: PathBuf,
+        /// Language of the declaration.
+        #[arg(long, value_enum, default_value_t = LangArg::Da)]
+        lang: LangArg,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = FormatArg::Markdown)]
+        format: FormatArg,
+    },
+    /// Decode a consent cookie value into JSON.
+    Decode {
+        /// The cookie value (`v1.…`).
+        value: String,
+        /// The policy the cookie was written under.
+        #[arg(long)]
+        policy: PathBuf,
+        /// A file holding the site key that signs cookies (raw bytes).
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+    },
+    /// Simulate a visit to kk.dk on the embedded policy, step by step.
+    Demo,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LangArg {
+    Da,
+    En,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Markdown,
+    Html,
+}
+
+fn load(path: &PathBuf) -> Result<OwnedPolicy, ExitCode> {
+    OwnedPolicy::load(path).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
+    match cli.command {
+        Command::Lint { policy } => {
+            let owned = load(&policy)?;
+            let warnings = samtykke_host::lint(&owned);
+            for w in &warnings {
+                println!("warning: {w}");
+            }
+            if warnings.is_empty() {
+                println!("{}: ok", policy.display());
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("{}: {} warning(s)", policy.display(), warnings.len());
+                Ok(ExitCode::from(1))
+            }
+        }
+        Command::Declare {
+            policy,
+            lang,
+            format,
+        } => {
+            let owned = load(&policy)?;
+            let lang = match lang {
+                LangArg::Da => declare::Lang::Da,
+                LangArg::En => declare::Lang::En,
+            };
+            let format = match format {
+                FormatArg::Markdown => declare::Format::Markdown,
+                FormatArg::Html => declare::Format::Html,
+            };
+            print!("{}", declare::render(&owned.view(), lang, format));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Decode {
+            value,
+            policy,
+            key_file,
+        } => {
+            let owned = load(&policy)?;
+            let key = match key_file {
+                Some(path) => Some(std::fs::read(&path).map_err(|e| {
+                    eprintln!("error: {}: cannot read the key: {e}", path.display());
+                    ExitCode::from(2)
+                })?),
+                None => None,
+            };
+            let json = demo::decode_to_json(&owned, &value, key.as_deref()).map_err(|e| {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            })?;
+            println!("{json}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo => {
+            demo::run();
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    run(cli).unwrap_or_else(|code| code)
+}
