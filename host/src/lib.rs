@@ -11,3 +11,5 @@ pub mod lint;
 pub mod proof_json;
 
 pub use samtykke;
+
+pub use proof_json::{proof_from_json, proof_to_json, ProofError, ProofErrorKind, PROOF_KEYS};
