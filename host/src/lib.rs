@@ -12,4 +12,9 @@ pub mod proof_json;
 
 pub use samtykke;
 
+pub use http::{
+    cookie_domains, deletion_plan, filter_set_cookie, format_http_date, parse_cookie_header,
+    parse_http_date, DeletionPlan, DropReason, Dropped, Filtered, Header, HeaderError,
+    HeaderErrorKind, SameSite, SetCookie, Undeletable, UndeletableReason,
+};
 pub use proof_json::{proof_from_json, proof_to_json, ProofError, ProofErrorKind, PROOF_KEYS};
