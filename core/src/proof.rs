@@ -43,6 +43,10 @@ pub struct Proof {
 /// next full decision after it, or the lapse of the last of its own decisions,
 /// whichever comes first; `None` if `index` is out of range. Records must be one
 /// visitor's, in time order.
+///
+/// A partial refusal's refusals lapse with the latest partial refusal before the
+/// next full decision, since the state keeps them under that one's time; a partial
+/// refusal that refused nothing ended when it was made.
 pub fn proof_ended_at(
     policy: &ValidPolicy<'_>,
     records: &[Proof],
@@ -50,6 +54,10 @@ pub fn proof_ended_at(
 ) -> Option<OffsetDateTime> {
     let record = records.get(index)?;
     let at = record.at.unix_timestamp();
+    let until = records[index + 1..]
+        .iter()
+        .position(|r| r.action.is_full_decision())
+        .map_or(records.len(), |k| index + 1 + k);
     let lapse = if record.action.is_full_decision() {
         let grant = if record.granted.is_empty() {
             i64::MIN
@@ -67,13 +75,21 @@ pub fn proof_ended_at(
         } else {
             latest
         }
+    } else if record.refused.is_empty() {
+        // A partial refusal of nothing decided nothing.
+        at
     } else {
-        at.saturating_add(policy.facts_refusal_secs())
+        // Partial refusals since the last full decision share the latest one's time
+        // (see `ConsentState`), so this one's refusals stand until the last partial
+        // refusal before the next full decision lapses.
+        let last = records[index..until]
+            .iter()
+            .filter(|r| !r.refused.is_empty())
+            .map(|r| r.at.unix_timestamp())
+            .fold(at, i64::max);
+        last.saturating_add(policy.facts_refusal_secs())
     };
-    let superseded = records[index + 1..]
-        .iter()
-        .find(|r| r.action.is_full_decision())
-        .map(|r| r.at.unix_timestamp());
+    let superseded = records.get(until).map(|r| r.at.unix_timestamp());
     Some(from_secs(superseded.map_or(lapse, |s| s.min(lapse))))
 }
 

@@ -13,3 +13,10 @@ pub mod proof_json;
 pub use json::{LoadErrorKind, OwnedPolicy, PolicyLoadError, SCHEMA};
 pub use lint::{lint, lint_view, KnownTracker, LintId, LintWarning};
 pub use samtykke;
+
+pub use http::{
+    cookie_domains, deletion_plan, filter_set_cookie, format_http_date, parse_cookie_header,
+    parse_http_date, DeletionPlan, DropReason, Dropped, Filtered, Header, HeaderError,
+    HeaderErrorKind, SameSite, SetCookie, Undeletable, UndeletableReason,
+};
+pub use proof_json::{proof_from_json, proof_to_json, ProofError, ProofErrorKind, PROOF_KEYS};
