@@ -55,13 +55,19 @@
 //! With a site key, the tag is HMAC-SHA-256 under that key over
 //! `samtykke/cookie/v1`, the varint length of the policy's `site`, the site, and
 //! every byte of the record before the tag. Naming the site means a cookie signed
-//! for one site does not verify for another that shares the key. The tag is checked
-//! in constant time before the record is read.
+//! for one site does not verify for another that shares the key. The tag is
+//! compared in constant time.
 //!
 //! When decoding with a key, an untagged cookie is [`CookieError::Unsigned`] and a
-//! tag that does not verify [`CookieError::BadSignature`]. Without a key, a tagged
-//! cookie decodes *unverified*: its tag is skipped, and the state is what the
-//! visitor's browser sent, so it must not be taken as proof.
+//! tag that does not verify [`CookieError::BadSignature`], whatever the record
+//! holds. Without a key, a tagged cookie decodes *unverified*: its tag is skipped,
+//! and the state is what the visitor's browser sent, so it must not be taken as
+//! proof.
+//!
+//! A host that reads many cookies keeps a [`CookieKey`] and calls
+//! [`ConsentState::decode_cookie_with`] and [`ConsentState::encode_cookie_with`]:
+//! the key's two HMAC setup blocks are then hashed once, not on every call, and a
+//! verification costs two SHA-256 compressions.
 //!
 //! # Policies change
 //!
@@ -76,9 +82,6 @@
 //! are not stripped here.
 
 use core::fmt;
-
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 
 use crate::error::Code;
 use crate::policy::ValidPolicy;
@@ -390,6 +393,21 @@ impl ConsentState {
         key: Option<&[u8]>,
         out: &mut [u8],
     ) -> Result<usize, CookieError> {
+        self.encode_cookie_with(policy, key.map(CookieKey::new).as_ref(), out)
+    }
+
+    /// [`ConsentState::encode_cookie`] with a prepared key.
+    ///
+    /// # Errors
+    ///
+    /// [`CookieError::BufferTooSmall`] with the length needed, when `out` is
+    /// shorter; `out` is then left untouched.
+    pub fn encode_cookie_with(
+        &self,
+        policy: &ValidPolicy<'_>,
+        key: Option<&CookieKey>,
+        out: &mut [u8],
+    ) -> Result<usize, CookieError> {
         let mut w = Writer {
             buf: [0; MAX_RECORD],
             len: 0,
@@ -456,7 +474,7 @@ impl ConsentState {
         w.bytes(&providers.to_le_bytes()[..len]);
 
         if let Some(key) = key {
-            let tag = mac(key, policy.policy().site, &w.buf[..w.len]);
+            let tag = key.tag(policy.policy().site, &w.buf[..w.len]);
             w.bytes(&tag[..TAG_LEN]);
         }
 
@@ -485,6 +503,21 @@ impl ConsentState {
         value: &[u8],
         key: Option<&[u8]>,
     ) -> Result<ConsentState, CookieError> {
+        ConsentState::decode_cookie_with(policy, value, key.map(CookieKey::new).as_ref())
+    }
+
+    /// [`ConsentState::decode_cookie`] with a prepared key: the fast path for a
+    /// host that reads many cookies under one key.
+    ///
+    /// # Errors
+    ///
+    /// A [`CookieError`] naming what is wrong and where; never panics, whatever the
+    /// input.
+    pub fn decode_cookie_with(
+        policy: &ValidPolicy<'_>,
+        value: &[u8],
+        key: Option<&CookieKey>,
+    ) -> Result<ConsentState, CookieError> {
         if value.len() > COOKIE_MAX_LEN {
             return Err(CookieError::TooLong { len: value.len() });
         }
@@ -498,23 +531,28 @@ impl ConsentState {
         let flags = *record.first().ok_or(CookieError::Truncated {
             field: CookieField::Flags,
         })?;
-        let body = if flags & FLAG_TAGGED != 0 {
-            let Some(split) = n.checked_sub(TAG_LEN).filter(|&s| s > 0) else {
-                return Err(CookieError::Truncated {
-                    field: CookieField::Tag,
-                });
+        if flags & FLAG_TAGGED == 0 {
+            return match key {
+                Some(_) => Err(CookieError::Unsigned),
+                None => parse(policy, record),
             };
-            let (body, tag) = record.split_at(split);
-            if let Some(key) = key {
-                verify(key, policy.policy().site, body, tag)?;
-            }
-            body
-        } else if key.is_some() {
-            return Err(CookieError::Unsigned);
-        } else {
-            record
+        }
+        let Some(split) = n.checked_sub(TAG_LEN).filter(|&s| s > 0) else {
+            return Err(CookieError::Truncated {
+                field: CookieField::Tag,
+            });
         };
-        parse(policy, body)
+        let (body, tag) = record.split_at(split);
+        let Some(key) = key else {
+            return parse(policy, body);
+        };
+        // The tag is computed first and compared last, so the processor can read
+        // the record while SHA-256 finishes; a tag that does not verify wins over
+        // whatever the record holds.
+        let expected = key.tag(policy.policy().site, body);
+        let state = parse(policy, body);
+        tag_matches(&expected, tag)?;
+        state
     }
 }
 
@@ -638,43 +676,158 @@ fn parse(policy: &ValidPolicy<'_>, body: &[u8]) -> Result<ConsentState, CookieEr
 
 // ---- the tag -----------------------------------------------------------------
 
-fn keyed(key: &[u8], site: &str, body: &[u8]) -> Hmac<Sha256> {
-    // HMAC takes keys of any length; `new_from_slice` cannot fail for it.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => unreachable_hmac(),
-    };
-    let mut len = [0u8; 10];
-    let mut n = 0;
-    let mut v = site.len() as u64;
-    while v >= 0x80 {
-        len[n] = v as u8 | 0x80;
-        v >>= 7;
-        n += 1;
+/// A site key made ready for signing and verifying consent cookies.
+///
+/// HMAC (RFC 2104) starts by hashing the key padded with two constants; a
+/// `CookieKey` holds the SHA-256 states after those two blocks, so a host that
+/// keeps one saves two of the four compressions a verification otherwise costs.
+/// The functions taking `Option<&[u8]>` prepare one per call.
+///
+/// Its `Debug` output shows no key material.
+#[derive(Clone)]
+pub struct CookieKey {
+    inner: [u32; 8],
+    outer: [u32; 8],
+}
+
+/// SHA-256's initial state (FIPS 180-4 §5.3.3).
+const SHA256_IV: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+#[inline]
+fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
+    use sha2::digest::generic_array::GenericArray;
+    // A `[u8; 64]` is always the 64 bytes `from_slice` asks for.
+    sha2::compress256(
+        state,
+        core::slice::from_ref(GenericArray::from_slice(block)),
+    );
+}
+
+/// The inner hash of HMAC after its key block: a streaming SHA-256.
+struct InnerHash {
+    state: [u32; 8],
+    block: [u8; 64],
+    pos: usize,
+    len: u64,
+}
+
+impl InnerHash {
+    #[inline]
+    fn update(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            let n = (64 - self.pos).min(data.len());
+            self.block[self.pos..self.pos + n].copy_from_slice(&data[..n]);
+            self.pos += n;
+            self.len += n as u64;
+            data = &data[n..];
+            if self.pos == 64 {
+                compress(&mut self.state, &self.block);
+                self.pos = 0;
+            }
+        }
     }
-    len[n] = v as u8;
-    mac.update(MAC_DOMAIN);
-    mac.update(&len[..=n]);
-    mac.update(site.as_bytes());
-    mac.update(body);
-    mac
+
+    #[inline]
+    fn finish(mut self) -> [u32; 8] {
+        // The key block (64 bytes) came first.
+        let bits = (64 + self.len) * 8;
+        self.block[self.pos] = 0x80;
+        self.block[self.pos + 1..].fill(0);
+        if self.pos >= 56 {
+            compress(&mut self.state, &self.block);
+            self.block = [0; 64];
+        }
+        self.block[56..].copy_from_slice(&bits.to_be_bytes());
+        compress(&mut self.state, &self.block);
+        self.state
+    }
 }
 
-#[cold]
-fn unreachable_hmac() -> Hmac<Sha256> {
-    // HMAC accepts every key length, so this is never reached; an empty key is a
-    // valid HMAC key and keeps the function total without a panic.
-    <Hmac<Sha256> as hmac::digest::KeyInit>::new(&Default::default())
+impl CookieKey {
+    /// Prepares `key`. HMAC takes keys of any length; keys longer than 64 bytes
+    /// are hashed first (RFC 2104). Keys shorter than 32 bytes are weak; choosing
+    /// the key is the host's business.
+    pub fn new(key: &[u8]) -> CookieKey {
+        use sha2::Digest as _;
+        let mut k = [0u8; 64];
+        if key.len() > 64 {
+            k[..32].copy_from_slice(&sha2::Sha256::digest(key));
+        } else {
+            k[..key.len()].copy_from_slice(key);
+        }
+        let (mut ipad, mut opad) = ([0x36u8; 64], [0x5cu8; 64]);
+        for ((i, o), k) in ipad.iter_mut().zip(opad.iter_mut()).zip(k) {
+            *i ^= k;
+            *o ^= k;
+        }
+        let (mut inner, mut outer) = (SHA256_IV, SHA256_IV);
+        compress(&mut inner, &ipad);
+        compress(&mut outer, &opad);
+        CookieKey { inner, outer }
+    }
+
+    /// HMAC-SHA-256 over the domain, the site's varint length, the site and `body`.
+    fn tag(&self, site: &str, body: &[u8]) -> [u8; 32] {
+        let mut len = [0u8; 10];
+        let mut n = 0;
+        let mut v = site.len() as u64;
+        while v >= 0x80 {
+            len[n] = v as u8 | 0x80;
+            v >>= 7;
+            n += 1;
+        }
+        len[n] = v as u8;
+        let mut h = InnerHash {
+            state: self.inner,
+            block: [0; 64],
+            pos: 0,
+            len: 0,
+        };
+        h.update(MAC_DOMAIN);
+        h.update(&len[..=n]);
+        h.update(site.as_bytes());
+        h.update(body);
+        let inner = h.finish();
+
+        let mut block = [0u8; 64];
+        for (chunk, word) in block.chunks_exact_mut(4).zip(inner) {
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+        block[32] = 0x80;
+        block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
+        let mut outer = self.outer;
+        compress(&mut outer, &block);
+        let mut out = [0u8; 32];
+        for (chunk, word) in out.chunks_exact_mut(4).zip(outer) {
+            chunk.copy_from_slice(&word.to_be_bytes());
+        }
+        out
+    }
 }
 
-fn mac(key: &[u8], site: &str, body: &[u8]) -> [u8; 32] {
-    keyed(key, site, body).finalize().into_bytes().into()
+/// Whether `tag` is the first [`TAG_LEN`] bytes of `expected`, in constant time.
+fn tag_matches(expected: &[u8; 32], tag: &[u8]) -> Result<(), CookieError> {
+    use subtle::ConstantTimeEq as _;
+    if bool::from(expected[..TAG_LEN].ct_eq(tag)) {
+        Ok(())
+    } else {
+        Err(CookieError::BadSignature)
+    }
 }
 
-fn verify(key: &[u8], site: &str, body: &[u8], tag: &[u8]) -> Result<(), CookieError> {
-    keyed(key, site, body)
-        .verify_truncated_left(tag)
-        .map_err(|_| CookieError::BadSignature)
+impl fmt::Debug for CookieKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CookieKey(..)")
+    }
 }
 
 // ---- base64url -----------------------------------------------------------------
@@ -726,6 +879,33 @@ mod tests {
     fn zigzag_round_trips_extremes() {
         for n in [0, 1, -1, i64::MAX, i64::MIN, 1_772_000_000, -62_000_000_000] {
             assert_eq!(unzigzag(zigzag(n)), n);
+        }
+    }
+
+    proptest::proptest! {
+        /// The tag is HMAC-SHA-256 exactly as the `hmac` crate computes it.
+        #[test]
+        fn tag_is_hmac_sha256(
+            key in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+            site in "[a-z.]{0,200}",
+            body in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+        ) {
+            use hmac::Mac as _;
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+            let mut len = [0u8; 2];
+            let n = if site.len() < 128 {
+                len[0] = site.len() as u8;
+                1
+            } else {
+                len = [site.len() as u8 | 0x80, (site.len() >> 7) as u8];
+                2
+            };
+            mac.update(MAC_DOMAIN);
+            mac.update(&len[..n]);
+            mac.update(site.as_bytes());
+            mac.update(&body);
+            let want: [u8; 32] = mac.finalize().into_bytes().into();
+            proptest::prop_assert_eq!(CookieKey::new(&key).tag(&site, &body), want);
         }
     }
 

@@ -48,7 +48,7 @@ mod proof;
 mod sets;
 mod state;
 
-pub use cookie::{CookieError, CookieField, COOKIE_MAX_LEN};
+pub use cookie::{CookieError, CookieField, CookieKey, COOKIE_MAX_LEN};
 pub use error::{Code, Field, Location, PolicyError, PolicyErrorKind};
 pub use plan::{Deletion, Deletions, StorageToClear};
 pub use policy::{
