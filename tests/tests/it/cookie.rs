@@ -7,8 +7,8 @@ use proptest::prelude::*;
 use samtykke::example::KK_DK;
 use samtykke::{
     Basis, Category, CategorySet, Code, ConsentCookie, ConsentState, Control, Controller,
-    CookieError, CookieField, Ctx, Event, Party, Policy, Provider, ProviderSet, Status, Text,
-    ValidPolicy, COOKIE_MAX_LEN,
+    CookieError, CookieField, CookieKey, Ctx, Event, Party, Policy, Provider, ProviderSet, Status,
+    Text, ValidPolicy, COOKIE_MAX_LEN,
 };
 use time::macros::datetime;
 use time::OffsetDateTime;
@@ -340,6 +340,12 @@ proptest! {
         prop_assert_eq!(ConsentState::replay(id, &proofs), state);
         // A signed cookie also decodes, unverified, without the key.
         prop_assert_eq!(ConsentState::decode_cookie(&policy, &value, None), Ok(state));
+        // A prepared key writes and reads the same values as the key's bytes.
+        let prepared = key.map(CookieKey::new);
+        let mut buf = [0u8; COOKIE_MAX_LEN];
+        let n = state.encode_cookie_with(&policy, prepared.as_ref(), &mut buf).unwrap();
+        prop_assert_eq!(&buf[..n], &value[..]);
+        prop_assert_eq!(ConsentState::decode_cookie_with(&policy, &value, prepared.as_ref()), Ok(state));
     }
 
     /// After reject-all the state is decided, and the refusal survives the cookie:
@@ -563,6 +569,33 @@ fn unsigned_cookie_with_a_key_is_unsigned() {
     assert_eq!(
         ConsentState::decode_cookie(&policy, &value, None),
         Ok(ConsentState::new(5))
+    );
+}
+
+#[test]
+fn a_prepared_key_shows_no_key_material() {
+    assert_eq!(format!("{:?}", CookieKey::new(KEY)), "CookieKey(..)");
+}
+
+/// A tag that does not verify is reported even when the record is also broken.
+#[test]
+fn a_bad_tag_wins_over_a_malformed_record() {
+    let policy = kk();
+    let mut record = vec![0x01 | 0x20]; // tagged, reserved bit set
+    record.extend([0u8; 20 + 16]);
+    let err = ConsentState::decode_cookie(&policy, &b64(&record), Some(KEY)).unwrap_err();
+    assert_eq!(err, CookieError::BadSignature);
+    // Without a key the tag is skipped and the record's fault shows.
+    let err = ConsentState::decode_cookie(&policy, &b64(&record), None).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CookieError::InvalidField {
+                field: CookieField::Flags,
+                ..
+            }
+        ),
+        "{err:?}"
     );
 }
 
