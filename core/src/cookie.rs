@@ -909,6 +909,95 @@ mod tests {
         }
     }
 
+    /// The longest state any valid policy can hold: 15 consent categories on the
+    /// highest slots, 64 providers on the highest slots, every integer extreme.
+    /// It fits `COOKIE_MAX_LEN` exactly and comes back whole.
+    #[test]
+    fn the_longest_state_fits_cookie_max_len() {
+        use crate::policy::{Basis, Category, ConsentCookie, Controller, Policy, Provider};
+        use crate::Party;
+        let categories: [Category<'_>; 16] = core::array::from_fn(|i| Category {
+            id: [
+                "necessary",
+                "c1",
+                "c2",
+                "c3",
+                "c4",
+                "c5",
+                "c6",
+                "c7",
+                "c8",
+                "c9",
+                "c10",
+                "c11",
+                "c12",
+                "c13",
+                "c14",
+                "c15",
+            ][i],
+            basis: if i == 0 {
+                Basis::Exempt
+            } else {
+                Basis::Consent
+            },
+            slot: if i == 0 { 0 } else { 16 + i as u8 },
+            changed_in_revision: 1,
+            gpc_refuses: false,
+            label: Default::default(),
+            description: Default::default(),
+        });
+        let names: [[u8; 3]; 64] =
+            core::array::from_fn(|i| [b'p', b'0' + i as u8 / 10, b'0' + i as u8 % 10]);
+        let providers: [Provider<'_>; 64] = core::array::from_fn(|i| Provider {
+            id: core::str::from_utf8(&names[i]).unwrap(),
+            name: "p",
+            party: Party::Third,
+            slot: 64 + i as u8,
+            domains: "",
+            privacy_policy: "",
+        });
+        let policy = Policy {
+            site: "example.org",
+            revision: u32::MAX,
+            notice_version: 1,
+            controller: Controller::default(),
+            consent_cookie: ConsentCookie {
+                name: "c",
+                domain: None,
+            },
+            consent_ttl_days: 1,
+            refusal_ttl_days: 1,
+            proof_retention_days: 1,
+            categories: &categories,
+            providers: &providers,
+            storage: &[],
+        }
+        .validate(&mut [])
+        .unwrap();
+        let consent = policy.consent_slots().0;
+        let mut parts = ConsentState::new(u128::MAX).to_parts();
+        parts.granted = consent & 0x5555_5555;
+        parts.refused = consent & 0x2222_2222;
+        parts.withdrawn = consent & 0x8888_8888;
+        parts.providers_refused = u128::MAX << 64;
+        // Each integer at its longest, the deltas included.
+        parts.decided_at = i64::MIN;
+        parts.decided_revision = u32::MAX;
+        parts.partial_at = 0;
+        parts.partial_revision = 1;
+        parts.notice = u16::MAX;
+        parts.flags = 0b11 | (9 << 8) | (4 << 16);
+        let state = ConsentState::from_parts(&parts).unwrap();
+        let mut buf = [0u8; COOKIE_MAX_LEN];
+        let n = state.encode_cookie(&policy, Some(b"k"), &mut buf).unwrap();
+        // 15 decided slots take 4 code bytes, not the 8 that 32 would.
+        assert_eq!(n, 3 + base64_len(MAX_RECORD - 4));
+        assert_eq!(
+            ConsentState::decode_cookie(&policy, &buf[..n], Some(b"k")),
+            Ok(state)
+        );
+    }
+
     #[test]
     fn max_len_is_the_documented_sum() {
         assert_eq!(MAX_RECORD, 97);

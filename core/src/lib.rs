@@ -38,7 +38,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod cookie;
+pub mod cookie;
 mod error;
 pub mod example;
 mod glob;
