@@ -53,7 +53,7 @@
 //! # Signing
 //!
 //! With a site key, the tag is HMAC-SHA-256 under that key over
-//! `samtykke/cookie/v1`, the varint length of the policy's `site`, the site, and
+//! `samtykke-v1`, the varint length of the policy's `site`, the site, and
 //! every byte of the record before the tag. Naming the site means a cookie signed
 //! for one site does not verify for another that shares the key. The tag is
 //! compared in constant time.
@@ -91,7 +91,9 @@ use crate::state::{Action, ConsentState, Control, StateParts};
 const VERSION: &[u8] = b"v1.";
 
 /// Domain separation for the tag: no other HMAC under a site key can collide.
-const MAC_DOMAIN: &[u8] = b"samtykke/cookie/v1";
+/// It is short so that the usual record and site fit SHA-256's first block
+/// (55 bytes with the padding), which keeps a verification at two compressions.
+const MAC_DOMAIN: &[u8] = b"samtykke-v1";
 
 /// Length of the truncated tag.
 const TAG_LEN: usize = 16;
