@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cookie;
 mod error;
 pub mod example;
 mod glob;
@@ -47,6 +48,7 @@ mod proof;
 mod sets;
 mod state;
 
+pub use cookie::{CookieError, CookieField, CookieKey, COOKIE_MAX_LEN};
 pub use error::{Code, Field, Location, PolicyError, PolicyErrorKind};
 pub use plan::{Deletion, Deletions, StorageToClear};
 pub use policy::{
