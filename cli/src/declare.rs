@@ -253,7 +253,15 @@ pub fn render(policy: &ValidPolicy<'_>, lang: Lang, format: Format) -> String {
                     Basis::Exempt => w.exempt_note,
                     Basis::Consent => w.consent_note,
                 };
-                let _ = writeln!(out, "{}{note}\n", if desc.is_empty() { String::new() } else { format!("{desc} ") });
+                let _ = writeln!(
+                    out,
+                    "{}{note}\n",
+                    if desc.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{desc} ")
+                    }
+                );
                 let _ = writeln!(
                     out,
                     "| {} | {} | {} | {} | {} |\n|---|---|---|---|---|",
@@ -385,7 +393,10 @@ mod tests {
         assert!(html.contains("<td>11 timer</td>"));
         assert!(html.contains("Siteimprove (tredjepart)"));
         assert!(html.contains("Sådan trækker du dit samtykke tilbage"));
-        assert_eq!(html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            html_escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 
     #[test]

@@ -145,7 +145,10 @@ impl Visit<'_> {
             })
             .collect();
         if due {
-            println!("    prompt due: yes ({}): show the banner", pending.join(", "));
+            println!(
+                "    prompt due: yes ({}): show the banner",
+                pending.join(", ")
+            );
         } else {
             println!("    prompt due: no (every consent category holds a decision in force)");
         }
@@ -214,19 +217,29 @@ pub fn run() {
     }
 
     let t1 = t0 + Duration::seconds(4);
-    v.step(t1, "The visitor scrolls, then closes the banner without choosing.");
+    v.step(
+        t1,
+        "The visitor scrolls, then closes the banner without choosing.",
+    );
     for e in [Event::Scroll(t1), Event::Dismiss(t1)] {
         let proof = v.state.apply(&v.policy, &e);
         println!(
             "    {:?}: no decision, no proof record ({})",
             e.action(),
-            if proof.is_none() { "none" } else { "unexpected" }
+            if proof.is_none() {
+                "none"
+            } else {
+                "unexpected"
+            }
         );
     }
     v.show_prompt(t1);
 
     let t2 = t0 + Duration::seconds(20);
-    v.step(t2, "The visitor opens Settings, switches on statistics only, and saves.");
+    v.step(
+        t2,
+        "The visitor opens Settings, switches on statistics only, and saves.",
+    );
     let chosen = v.policy.category_set(&["statistics"]).expect("declared");
     let ctx = Ctx {
         at: t2,
@@ -243,7 +256,10 @@ pub fn run() {
         v.policy.consent_cookie_max_age(),
         p.consent_cookie.domain.unwrap_or(p.site)
     );
-    println!("    ({} characters, signed with the site key)", cookie.len());
+    println!(
+        "    ({} characters, signed with the site key)",
+        cookie.len()
+    );
     v.show_permits(&page_cookies, t2);
 
     let t3 = datetime!(2026-03-02 09:00:00 UTC);
@@ -299,7 +315,10 @@ pub fn run() {
     v.show_permits(&["nmstat", "SESSf3a9c2"], t4);
 
     let t5 = datetime!(2026-03-10 12:00:00 UTC);
-    v.step(t5, "A week later the visitor accepts all from the banner icon.");
+    v.step(
+        t5,
+        "A week later the visitor accepts all from the banner icon.",
+    );
     let ctx = Ctx {
         at: t5,
         notice: p.notice_version,
@@ -313,10 +332,7 @@ pub fn run() {
     let lapse = v.state.expires(&v.policy).expect("decided");
     v.step(
         lapse,
-        &format!(
-            "{} days later the consent lapses.",
-            p.consent_ttl_days
-        ),
+        &format!("{} days later the consent lapses.", p.consent_ttl_days),
     );
     v.show_prompt(lapse);
     v.show_permits(&["nmstat", "JSESSIONID"], lapse);

@@ -18,7 +18,11 @@ use samtykke_host::OwnedPolicy;
 pub(crate) const KK_DK_JSON: &str = include_str!("../../examples/kk.dk.policy.json");
 
 #[derive(Parser, Debug)]
-#[command(name = "samtykke", version, about = "Consent-state engine for cookies: lint, declare, decode, demo")]
+#[command(
+    name = "samtykke",
+    version,
+    about = "Consent-state engine for cookies: lint, declare, decode, demo"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -94,6 +94,8 @@ pub enum Code {
     Io = 501,
     /// A header value could not be parsed.
     HeaderInvalid = 502,
+    /// A proof record could not be read.
+    ProofInvalid = 503,
 }
 
 impl Code {
@@ -143,6 +145,7 @@ impl Code {
             Code::LogInvalid => "a consent-log line is invalid",
             Code::Io => "a file could not be read",
             Code::HeaderInvalid => "a header value is invalid",
+            Code::ProofInvalid => "a proof record is invalid",
         }
     }
 
@@ -189,6 +192,7 @@ impl Code {
         Code::LogInvalid,
         Code::Io,
         Code::HeaderInvalid,
+        Code::ProofInvalid,
     ];
 
     /// The code for a number, if it is one.

@@ -57,7 +57,7 @@ pub use policy::{
 };
 pub use proof::{may_purge, proof_ended_at, Proof};
 pub use sets::{CategorySet, ProviderSet};
-pub use state::{Action, ConsentState, Control, Ctx, Event, Permit, Status, Why};
+pub use state::{Action, ConsentState, Control, Ctx, Event, Permit, StateParts, Status, Why};
 
 /// Most categories a policy may declare.
 pub const MAX_CATEGORIES: usize = 16;

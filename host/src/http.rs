@@ -578,6 +578,16 @@ impl DropReason<'_> {
     }
 }
 
+impl fmt::Display for DropReason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DropReason::Denied { category, why } => write!(f, "{category} {}", why.as_str()),
+            DropReason::Undeclared => f.write_str("undeclared"),
+            DropReason::Unparsable(e) => write!(f, "unparsable: {e}"),
+        }
+    }
+}
+
 /// A `Set-Cookie` header [`filter_set_cookie`] dropped, and why.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Dropped<'h, 'a> {

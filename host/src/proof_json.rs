@@ -108,10 +108,9 @@ pub struct ProofError {
 }
 
 impl ProofError {
-    /// The result code: [`Code::LogInvalid`] (proof records are JSON lines read
-    /// like consent-log lines).
+    /// The result code: [`Code::ProofInvalid`].
     pub const fn code(&self) -> Code {
-        Code::LogInvalid
+        Code::ProofInvalid
     }
 
     fn at(key: impl Into<String>, kind: ProofErrorKind) -> ProofError {

@@ -532,7 +532,7 @@ fn proof_reader_names_the_key_at_fault() {
     for (line, key, kind) in cases {
         let err = proof_from_json(&policy, &line).expect_err(&line);
         assert_eq!((err.key.as_deref(), err.kind), (key, kind), "{line}");
-        assert_eq!(err.code(), samtykke::Code::LogInvalid);
+        assert_eq!(err.code(), samtykke::Code::ProofInvalid);
         if let Some(key) = key {
             assert!(err.to_string().contains(key), "{err}");
         }
