@@ -48,8 +48,8 @@ pub fn visit(unix_seconds: i64) -> u64 {
                 .wrapping_add(u64::from(proof.refused.0));
         }
         for name in ["nmstat", "SESSabc", "JSESSIONID", "foo"] {
-            digest =
-                digest.wrapping_mul(31) + u64::from(state.permits(&policy, name, t).is_allowed());
+            let allowed = state.permits(&policy, name, t).is_allowed();
+            digest = digest.wrapping_mul(31).wrapping_add(u64::from(allowed));
         }
         for gone in state.deletion_plan(&policy, t, ["nmstat", "SESS1", "JSESSIONID"]) {
             digest = digest.wrapping_mul(31).wrapping_add(gone.name.len() as u64);
