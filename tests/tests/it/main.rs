@@ -2,7 +2,9 @@
 //! id of the requirement it proves (SPEC §2): `cargo test r12` runs R12's proof.
 
 mod cookie;
+mod core_props;
 mod http;
+mod kk_walk;
 mod lint;
 mod policy_json;
 mod proof_json;

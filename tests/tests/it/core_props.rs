@@ -1,0 +1,1329 @@
+//! Property tests of the core's legal requirements (SPEC §2), each named by its id,
+//! quantified over random valid policies, random sequences of 50–120 events and
+//! random query times; and unit tests of policy validation and the lookup order.
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+use samtykke::{
+    Action, Basis, Category, CategorySet, ConsentState, Ctx, Declaration, Duration, Event, Field,
+    Kind, Location, Permit, Policy, PolicyError, PolicyErrorKind, ProviderSet, Status, ValidPolicy,
+    Why,
+};
+use samtykke_tests::{
+    arb_category_set, arb_policy, arb_provider_set, arb_scenario, arb_scenario_with,
+    arb_storage_name, arb_time, at, fill_pattern, query_times, secs, validate_owned, walk,
+    GenPolicy, PolicyParams, Scenario, DAY,
+};
+use time::OffsetDateTime;
+
+const ID: u128 = 0x5a17_6b7e_0000_0000_0000_0000_0000_0001;
+
+/// The standing of `c` in `state` at `q` under `policy`.
+fn status(
+    policy: &ValidPolicy<'_>,
+    state: &ConsentState,
+    c: &Category<'_>,
+    q: OffsetDateTime,
+) -> Status {
+    state.category_status(policy, c, q)
+}
+
+/// Whether `s` is a decision in force (a grant or a refusal that has not lapsed
+/// and is not outdated).
+fn in_force(s: Status) -> bool {
+    matches!(
+        s,
+        Status::Granted | Status::Denied(Why::Refused | Why::Withdrawn | Why::Signal)
+    )
+}
+
+/// The consent categories of `policy`.
+fn consent<'a>(policy: &ValidPolicy<'a>) -> impl Iterator<Item = &'a Category<'a>> {
+    let categories: &'a [Category<'a>] = policy.policy().categories;
+    categories.iter().filter(|c| c.basis == Basis::Consent)
+}
+
+/// Whether `d` belongs to the exempt category.
+fn is_necessary(policy: &ValidPolicy<'_>, d: &Declaration<'_>) -> bool {
+    policy.category_of(d).basis == Basis::Exempt
+}
+
+/// The categories an explicit grant event names, if it is one.
+fn granted_by(policy: &ValidPolicy<'_>, e: &Event) -> CategorySet {
+    match *e {
+        Event::AcceptAll(_) => policy.consent_slots(),
+        Event::Save { chosen, .. } => chosen.intersection(policy.consent_slots()),
+        _ => CategorySet::EMPTY,
+    }
+}
+
+/// The consent categories a withdraw event names, if it is one.
+fn withdrawn_by(policy: &ValidPolicy<'_>, e: &Event) -> CategorySet {
+    match *e {
+        Event::Withdraw { categories, .. } => categories
+            .unwrap_or(policy.consent_slots())
+            .intersection(policy.consent_slots()),
+        _ => CategorySet::EMPTY,
+    }
+}
+
+/// Cookie names a visitor's request may carry: one for each cookie declaration,
+/// the consent cookie, and two names no generated declaration can cover... unless a
+/// leading-star pattern does, which the tests allow for by asking the lookup.
+fn present_cookies(p: &GenPolicy) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = p
+        .sample_names()
+        .into_iter()
+        .filter(|&(k, _)| k == Kind::Cookie)
+        .map(|(_, n)| n)
+        .collect();
+    names.extend([p.consent_cookie, "zz-undeclared", "Q"]);
+    names
+}
+
+fn ctx(t: OffsetDateTime) -> Ctx {
+    Ctx::button(t, 1)
+}
+
+/// A scenario with eight probes of `T` drawn for its policy.
+fn with_probes<T: std::fmt::Debug + Clone + 'static, S: Strategy<Value = T> + 'static>(
+    params: PolicyParams,
+    probe: fn(&GenPolicy) -> S,
+) -> impl Strategy<Value = (Scenario, Vec<T>)> {
+    arb_scenario_with(params).prop_flat_map(move |s| {
+        let probes = vec(probe(&s.policy), 8);
+        (Just(s), probes)
+    })
+}
+
+fn save_probe(p: &GenPolicy) -> impl Strategy<Value = (CategorySet, ProviderSet)> {
+    (arb_category_set(p), arb_provider_set(p))
+}
+
+fn withdraw_probe(p: &GenPolicy) -> impl Strategy<Value = Option<CategorySet>> {
+    proptest::option::weighted(0.5, arb_category_set(p))
+}
+
+proptest! {
+    /// R1 — No pre-ticked consent. For every policy and time: a new state grants no
+    /// consent category (each is undecided, no toggle is on, every consent item is
+    /// denied as undecided, the prompt is due when there is something to ask), and
+    /// saving the untouched selection (nothing chosen, whatever else the set holds
+    /// outside the consent categories, whatever providers) grants nothing.
+    #[test]
+    fn r01_no_preticked_consent(
+        p in arb_policy(),
+        t in arb_time(),
+        noise in any::<u32>(),
+        providers in any::<u128>(),
+    ) {
+        let valid = p.valid();
+        let policy = valid.view();
+        let fresh = ConsentState::new(ID);
+        for c in consent(&policy) {
+            prop_assert_eq!(status(&policy, &fresh, c, t), Status::Denied(Why::Undecided));
+        }
+        prop_assert_eq!(fresh.toggles(&policy, t), CategorySet::EMPTY);
+        prop_assert_eq!(fresh.prompt_due(&policy, t), !policy.consent_slots().is_empty());
+        for d in &p.storage {
+            let permit = fresh.permits_declaration(&policy, d, t);
+            if is_necessary(&policy, d) {
+                prop_assert!(permit.is_allowed());
+            } else {
+                prop_assert_eq!(permit.why(), Some(Why::Undecided));
+            }
+        }
+        let untouched = [
+            CategorySet::EMPTY,
+            CategorySet(noise).difference(policy.consent_slots()),
+        ];
+        for chosen in untouched {
+            let mut s = fresh;
+            let proof = s.save(&policy, chosen, ProviderSet(providers), ctx(t));
+            prop_assert!(proof.granted.is_empty());
+            prop_assert!(s.granted().is_empty());
+            prop_assert_eq!(s.toggles(&policy, t), CategorySet::EMPTY);
+            for c in consent(&policy) {
+                prop_assert_eq!(status(&policy, &s, c, t), Status::Denied(Why::Refused));
+            }
+            for d in p.storage.iter().filter(|d| !is_necessary(&policy, d)) {
+                prop_assert!(!s.permits_declaration(&policy, d, t).is_allowed());
+            }
+        }
+    }
+
+    /// R1 — The settings layer shows nothing pre-ticked: from every reachable state,
+    /// saving the toggles exactly as the layer shows them grants no category that
+    /// was not already granted and in force.
+    #[test]
+    fn r01_untouched_settings_grant_nothing_new(s in arb_scenario()) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        for step in walk(&policy, ID, &s.events) {
+            let t = step.event.at();
+            let shown = step.after.toggles(&policy, t);
+            let mut x = step.after;
+            x.save(&policy, shown, ProviderSet::EMPTY, ctx(t));
+            prop_assert_eq!(x.toggles(&policy, t), shown);
+            for c in consent(&policy) {
+                if status(&policy, &x, c, t) == Status::Granted {
+                    prop_assert_eq!(status(&policy, &step.after, c, t), Status::Granted);
+                }
+            }
+        }
+    }
+
+    /// R2 — Only an active user action grants. For every policy, event sequence and
+    /// time: dismiss, scroll, navigate and idle leave the state exactly as it was
+    /// and yield no proof; no event but accept-all or save makes a category granted
+    /// (a GPC signal, a withdrawal and a reject-all included); time passing never
+    /// makes a category granted; and a newer revision of the policy never makes one
+    /// granted.
+    #[test]
+    fn r02_only_active_user_action_grants(
+        s in arb_scenario(),
+        bump in 1u32..5,
+        changed in any::<u32>(),
+    ) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let newer = s.policy.revised(s.policy.revision + bump, CategorySet(changed));
+        let newer_valid = newer.valid();
+        let newer_policy = newer_valid.view();
+        for step in walk(&policy, ID, &s.events) {
+            let t = step.event.at();
+            let explicit = granted_by(&policy, &step.event);
+            if matches!(
+                step.event,
+                Event::Dismiss(_) | Event::Scroll(_) | Event::Navigate(_) | Event::Idle(_)
+            ) {
+                prop_assert_eq!(step.after, step.before);
+                prop_assert!(step.proof.is_none());
+            }
+            let times = query_times(&policy, &step.after, t, &s.offsets);
+            for c in consent(&policy) {
+                let mut was_granted = true;
+                for &q in &times {
+                    let now = status(&policy, &step.after, c, q);
+                    if !explicit.contains(c.slot) && now == Status::Granted {
+                        prop_assert_eq!(
+                            status(&policy, &step.before, c, q),
+                            Status::Granted,
+                            "{:?} granted {} at {}", step.event, c.id, q
+                        );
+                    }
+                    prop_assert!(
+                        was_granted || now != Status::Granted,
+                        "time passing granted {} at {}", c.id, q
+                    );
+                    was_granted = now == Status::Granted;
+                    if status(&newer_policy, &step.after, c, q) == Status::Granted {
+                        prop_assert_eq!(now, Status::Granted, "a new revision granted {}", c.id);
+                    }
+                }
+            }
+        }
+    }
+
+    /// R3 — Consent is specific per purpose. From every reachable state, saving any
+    /// subset of categories grants exactly its consent categories and refuses the
+    /// rest, one decision each in the proof; refused providers are denied inside
+    /// granted categories and nothing else changes for them; accept-all grants and
+    /// records every consent category.
+    #[test]
+    fn r03_any_subset_grants_exactly_that_subset(
+        (s, probes) in with_probes(PolicyParams::default(), save_probe),
+    ) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let all = policy.consent_slots();
+        for (i, step) in walk(&policy, ID, &s.events).into_iter().enumerate() {
+            let t = step.event.at();
+            if let Some(proof) = step.proof.filter(|p| p.action.is_full_decision()) {
+                prop_assert_eq!(proof.granted.union(proof.refused), all);
+                prop_assert!(proof.granted.intersection(proof.refused).is_empty());
+            }
+            let (chosen, refused_providers) = probes[i % probes.len()];
+            let expected = chosen.intersection(all);
+            let refused_providers = refused_providers.intersection(policy.provider_slots());
+            let mut x = step.after;
+            let proof = x.save(&policy, chosen, refused_providers, ctx(t));
+            prop_assert_eq!(proof.action, Action::Save);
+            prop_assert_eq!(proof.granted, expected);
+            prop_assert_eq!(proof.refused, all.difference(expected));
+            prop_assert_eq!(proof.providers_refused, refused_providers);
+            prop_assert_eq!(x.toggles(&policy, t), expected);
+            for c in consent(&policy) {
+                let want = if expected.contains(c.slot) {
+                    Status::Granted
+                } else {
+                    Status::Denied(Why::Refused)
+                };
+                prop_assert_eq!(status(&policy, &x, c, t), want);
+            }
+            for d in &s.policy.storage {
+                let permit = x.permits_declaration(&policy, d, t);
+                let category = policy.category_of(d);
+                let provider = policy.provider_of(d);
+                if category.basis == Basis::Exempt {
+                    prop_assert!(permit.is_allowed());
+                } else if !expected.contains(category.slot) {
+                    prop_assert_eq!(permit.why(), Some(Why::Refused));
+                } else if refused_providers.contains(provider.slot) {
+                    prop_assert_eq!(permit.why(), Some(Why::ProviderRefused));
+                } else {
+                    prop_assert!(permit.is_allowed());
+                }
+            }
+            let mut y = step.after;
+            let proof = y.accept_all(&policy, ctx(t));
+            prop_assert_eq!(proof.granted, all);
+            prop_assert!(proof.refused.is_empty());
+            prop_assert_eq!(y.toggles(&policy, t), all);
+        }
+    }
+
+    /// R4 — Necessary is exempt and cannot be refused. In every reachable state, at
+    /// every time: the necessary category is `Exempt`, every necessary item and the
+    /// consent cookie are allowed, and neither the deletion plan nor the storage to
+    /// clear ever names a necessary item, whatever was refused or withdrawn.
+    #[test]
+    fn r04_necessary_items_always_permitted(s in arb_scenario()) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let necessary = policy.necessary_category();
+        let present = present_cookies(&s.policy);
+        for step in walk(&policy, ID, &s.events) {
+            let t = step.event.at();
+            let times = std::iter::once(t).chain(s.offsets.iter().map(|&o| t + time::Duration::seconds(o)));
+            for q in times {
+                let state = &step.after;
+                prop_assert_eq!(status(&policy, state, necessary, q), Status::Exempt);
+                prop_assert!(state.permits(&policy, s.policy.consent_cookie, q).is_allowed());
+                for d in s.policy.storage.iter().filter(|d| is_necessary(&policy, d)) {
+                    prop_assert!(state.permits_declaration(&policy, d, q).is_allowed());
+                }
+                for gone in state.deletion_plan(&policy, q, present.iter().copied()) {
+                    prop_assert_ne!(gone.category.basis, Basis::Exempt, "{} deleted", gone.name);
+                }
+                for d in state.storage_to_clear(&policy, q) {
+                    prop_assert!(!is_necessary(&policy, d), "{} cleared", d.name);
+                }
+            }
+        }
+    }
+
+    /// R4 — A policy without `necessary`, or with `necessary` refusable (basis
+    /// consent), is rejected, naming the category list or `categories[i].basis`;
+    /// so is any other category declared exempt.
+    #[test]
+    fn r04_policy_without_exempt_necessary_is_rejected(p in arb_policy(), pick in any::<prop::sample::Index>()) {
+        let n = p.necessary();
+
+        let mut missing = p.clone();
+        missing.categories.remove(n);
+        let err = validate_owned(missing.policy()).unwrap_err();
+        prop_assert_eq!(err, PolicyError::new(PolicyErrorKind::NecessaryMissing, Location::Policy(Field::Categories)));
+
+        let mut refusable = p.clone();
+        refusable.categories[n].basis = Basis::Consent;
+        let err = validate_owned(refusable.policy()).unwrap_err();
+        prop_assert_eq!(err, PolicyError::new(PolicyErrorKind::NecessaryRefusable, Location::Category(n as u16, Field::Basis)));
+        let shown = err.to_string();
+        prop_assert!(shown.starts_with(&format!("categories[{n}].basis: ")), "{}", shown);
+
+        let mut renamed = p.clone();
+        renamed.categories[n].id = "strictly_necessary";
+        let err = validate_owned(renamed.policy()).unwrap_err();
+        prop_assert_eq!(err, PolicyError::new(PolicyErrorKind::ExemptNotNecessary, Location::Category(n as u16, Field::Basis)));
+
+        if p.categories.len() > 1 {
+            let mut i = pick.index(p.categories.len() - 1);
+            if i >= n { i += 1; }
+            let mut exempt = p.clone();
+            exempt.categories[i].basis = Basis::Exempt;
+            exempt.categories[i].gpc_refuses = false;
+            let err = validate_owned(exempt.policy()).unwrap_err();
+            prop_assert_eq!(err, PolicyError::new(PolicyErrorKind::ExemptNotNecessary, Location::Category(i as u16, Field::Basis)));
+        }
+    }
+
+    /// R8 — Reject is as easy as accept: from every reachable state, at its time or
+    /// later, the one event reject-all refuses every consent category (each denied
+    /// as refused, none granted, every consent item denied, the prompt not due,
+    /// one proof listing them all) and leaves necessary items allowed.
+    #[test]
+    fn r08_one_event_refuses_all(s in arb_scenario()) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        for step in walk(&policy, ID, &s.events) {
+            for q in [step.event.at(), step.event.at() + time::Duration::seconds(s.offsets[0])] {
+                let mut x = step.after;
+                let proof = x.apply(&policy, &Event::RejectAll(ctx(q)));
+                let proof = proof.expect("reject-all yields a proof");
+                prop_assert!(proof.granted.is_empty());
+                prop_assert_eq!(proof.refused, policy.consent_slots());
+                for c in consent(&policy) {
+                    prop_assert_eq!(status(&policy, &x, c, q), Status::Denied(Why::Refused));
+                }
+                prop_assert!(!x.prompt_due(&policy, q));
+                for d in &s.policy.storage {
+                    prop_assert_eq!(
+                        x.permits_declaration(&policy, d, q).is_allowed(),
+                        is_necessary(&policy, d)
+                    );
+                }
+            }
+        }
+    }
+
+    /// R11 — Withdrawal at any time, as easy as giving: from every reachable state,
+    /// one withdraw event (of every category, or of any subset) succeeds with a
+    /// proof and leaves each named consent category denied as withdrawn while the
+    /// others keep their standing (a lapsed partial refusal may only be renewed);
+    /// withdrawing the same again later changes nothing but the refusal's time.
+    #[test]
+    fn r11_withdraw_in_one_event_and_again_changes_only_its_time(
+        (s, probes) in with_probes(PolicyParams::default(), withdraw_probe),
+        later in 0i64..400 * DAY,
+    ) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        for (i, step) in walk(&policy, ID, &s.events).into_iter().enumerate() {
+            let t = step.event.at();
+            let which = probes[i % probes.len()];
+            let event = Event::Withdraw { categories: which, ctx: ctx(t) };
+            let named = withdrawn_by(&policy, &event);
+            let mut x = step.after;
+            let first = x.apply(&policy, &event).expect("withdrawal yields a proof");
+            prop_assert_eq!(first.refused, named);
+            for c in consent(&policy) {
+                let after = status(&policy, &x, c, t);
+                if named.contains(c.slot) {
+                    prop_assert_eq!(after, Status::Denied(Why::Withdrawn));
+                } else {
+                    let before = status(&policy, &step.after, c, t);
+                    prop_assert!(
+                        after == before
+                            || (before == Status::Denied(Why::Expired)
+                                && matches!(after, Status::Denied(Why::Withdrawn | Why::Signal))),
+                        "{} went from {:?} to {:?}", c.id, before, after
+                    );
+                }
+            }
+            let t2 = t + time::Duration::seconds(later);
+            let mut y = x;
+            let second = y.apply(&policy, &Event::Withdraw { categories: which, ctx: ctx(t2) })
+                .expect("withdrawal yields a proof");
+            let (mut a, mut b) = (x.to_parts(), y.to_parts());
+            a.partial_at = 0;
+            b.partial_at = 0;
+            prop_assert_eq!(a, b, "a second withdrawal changed more than the time");
+            if !named.is_empty() {
+                prop_assert_eq!(y.partial_at(), Some(t2));
+            } else {
+                prop_assert_eq!(y.partial_at(), x.partial_at());
+            }
+            prop_assert_eq!(second, samtykke::Proof { at: t2, expires: second.expires, ..first });
+        }
+    }
+
+    /// R12 — Withdrawal stops and deletes. After a withdrawal of categories W at t:
+    /// every declaration of W is denied (as withdrawn at t) at every later event
+    /// until a new explicit grant of its category; the deletion plan over the
+    /// present names holds exactly the present declared names that are denied, in
+    /// their order, with their declaration, category and reason, so it names every
+    /// present item of W; necessary items and undeclared names are never in it.
+    #[test]
+    fn r12_withdrawal_stops_and_deletes(s in arb_scenario()) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let present = present_cookies(&s.policy);
+        let mut stopped = CategorySet::EMPTY;
+        for step in walk(&policy, ID, &s.events) {
+            let t = step.event.at();
+            let w = withdrawn_by(&policy, &step.event);
+            stopped = stopped.difference(granted_by(&policy, &step.event)).union(w);
+            for q in query_times(&policy, &step.after, t, &s.offsets) {
+                for d in &s.policy.storage {
+                    if stopped.contains(policy.category_of(d).slot) {
+                        prop_assert!(!step.after.permits_declaration(&policy, d, q).is_allowed(),
+                            "{} allowed after withdrawal", d.name);
+                    }
+                }
+            }
+            if !matches!(step.event, Event::Withdraw { .. }) {
+                continue;
+            }
+            for d in &s.policy.storage {
+                if w.contains(policy.category_of(d).slot) {
+                    prop_assert_eq!(step.after.permits_declaration(&policy, d, t).why(), Some(Why::Withdrawn));
+                }
+            }
+            let plan: Vec<_> = step.after.deletion_plan(&policy, t, present.iter().copied()).collect();
+            let expected: Vec<_> = present
+                .iter()
+                .filter_map(|&n| match step.after.permits(&policy, n, t) {
+                    Permit::Denied { category, declaration, why } => Some((n, declaration, category, why)),
+                    _ => None,
+                })
+                .collect();
+            let got: Vec<_> = plan.iter().map(|g| (g.name, g.declaration, g.category, g.why)).collect();
+            prop_assert_eq!(got, expected);
+            for &n in &present {
+                if let Some(d) = policy.lookup(Kind::Cookie, n) {
+                    if w.contains(policy.category_of(d).slot) && n != s.policy.consent_cookie {
+                        prop_assert!(plan.iter().any(|g| g.name == n && g.why == Why::Withdrawn),
+                            "{} not deleted", n);
+                    }
+                } else {
+                    prop_assert!(plan.iter().all(|g| g.name != n), "undeclared {} deleted", n);
+                }
+            }
+        }
+    }
+
+    /// R12 — The past stays lawful: for every withdrawal at t_w and earlier times t
+    /// at which events happened (t < t_w), replaying the proof records up to t gives
+    /// the state the visitor had then and answers `permits` for every present name,
+    /// at t and at a time between t and t_w, exactly as the live state did.
+    #[test]
+    fn r12_past_stays_lawful(s in arb_scenario()) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let present = present_cookies(&s.policy);
+        let steps = walk(&policy, ID, &s.events);
+        let proofs: Vec<_> = steps.iter().filter_map(|st| st.proof).collect();
+        for (w, withdrawal) in steps.iter().enumerate() {
+            if !matches!(withdrawal.event, Event::Withdraw { .. }) {
+                continue;
+            }
+            let tw = secs(withdrawal.event.at());
+            let earlier: Vec<usize> = (0..w).filter(|&j| secs(steps[j].event.at()) < tw).collect();
+            let Some(&last) = earlier.last() else { continue };
+            for j in [earlier[0], earlier[earlier.len() / 2], last] {
+                let t = secs(steps[j].event.at());
+                // The live state at t is the one after every event of that second.
+                let k = (j..w).rev().find(|&k| secs(steps[k].event.at()) == t).unwrap_or(j);
+                let live = steps[k].after;
+                let replayed = ConsentState::replay(ID, proofs.iter().filter(|p| secs(p.at) <= t));
+                prop_assert_eq!(replayed, live);
+                for q in [t, t + (tw - t) / 2] {
+                    for &n in &present {
+                        prop_assert_eq!(replayed.permits(&policy, n, at(q)), live.permits(&policy, n, at(q)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// R13 — No switching of basis: a consent category that is not granted
+    /// (refused, withdrawn, signalled, lapsed, outdated or undecided) becomes
+    /// granted only by a new explicit grant that names it (accept-all, or a save
+    /// that chooses it); between events, time never makes it granted.
+    #[test]
+    fn r13_refused_becomes_granted_only_by_new_explicit_grant(s in arb_scenario()) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let mut previous: Option<OffsetDateTime> = None;
+        for step in walk(&policy, ID, &s.events) {
+            let t = step.event.at();
+            let explicit = granted_by(&policy, &step.event);
+            for c in consent(&policy) {
+                let before = status(&policy, &step.before, c, t);
+                let after = status(&policy, &step.after, c, t);
+                if before != Status::Granted && after == Status::Granted {
+                    prop_assert!(explicit.contains(c.slot), "{:?} re-granted {}", step.event, c.id);
+                }
+                if let Some(p) = previous {
+                    if status(&policy, &step.before, c, p) != Status::Granted {
+                        prop_assert_ne!(before, Status::Granted, "time re-granted {}", c.id);
+                    }
+                }
+            }
+            previous = Some(t);
+        }
+    }
+
+    /// R14 — A refusal is stored: after reject-all at t from every reachable state,
+    /// the state is decided (at t, by reject-all, every consent category refused),
+    /// survives its encoding as the consent cookie's integers, holds as refused with
+    /// the prompt not due until t + refusal_ttl_days, and lapses exactly then; its
+    /// proof says so.
+    #[test]
+    fn r14_refusal_is_stored_and_lasts_refusal_ttl(s in arb_scenario()) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let r = i64::from(s.policy.refusal_ttl_days) * DAY;
+        let any_consent = !policy.consent_slots().is_empty();
+        for step in walk(&policy, ID, &s.events) {
+            let t = step.event.at();
+            let mut x = step.after;
+            let proof = x.reject_all(&policy, ctx(t));
+            prop_assert_eq!(x.decided_at(), Some(t));
+            prop_assert_eq!(x.action(), Some(Action::RejectAll));
+            prop_assert_eq!(x.refused(), policy.consent_slots());
+            prop_assert_eq!(ConsentState::from_parts(&x.to_parts()), Some(x));
+            let last = at(secs(t) + r - 1);
+            let lapse = at(secs(t) + r);
+            for c in consent(&policy) {
+                prop_assert_eq!(status(&policy, &x, c, t), Status::Denied(Why::Refused));
+                prop_assert_eq!(status(&policy, &x, c, last), Status::Denied(Why::Refused));
+                prop_assert_eq!(status(&policy, &x, c, lapse), Status::Denied(Why::Expired));
+            }
+            prop_assert!(!x.prompt_due(&policy, t));
+            prop_assert!(!x.prompt_due(&policy, last));
+            prop_assert_eq!(x.prompt_due(&policy, lapse), any_consent);
+            prop_assert_eq!(proof.expires, any_consent.then_some(lapse));
+        }
+    }
+
+    /// R15 — No re-asking while a refusal stands: in every reachable state at every
+    /// time, under the policy the decisions were made under and under a newer
+    /// revision, `prompt_due` is true exactly when some consent category holds no
+    /// decision in force (undecided, lapsed or outdated); in particular it is false
+    /// while every consent category holds a grant or refusal in force.
+    #[test]
+    fn r15_prompt_not_due_while_decisions_stand(
+        s in arb_scenario(),
+        bump in 1u32..5,
+        changed in any::<u32>(),
+    ) {
+        let valid = s.policy.valid();
+        let newer = s.policy.revised(s.policy.revision + bump, CategorySet(changed));
+        let newer_valid = newer.valid();
+        let policies = [valid.view(), newer_valid.view()];
+        for step in walk(&policies[0], ID, &s.events) {
+            for q in query_times(&policies[0], &step.after, step.event.at(), &s.offsets) {
+                for policy in &policies {
+                    let standing: Vec<Status> =
+                        consent(policy).map(|c| status(policy, &step.after, c, q)).collect();
+                    let due = step.after.prompt_due(policy, q);
+                    prop_assert_eq!(due, !standing.iter().all(|&st| in_force(st)), "{:?}", standing);
+                }
+            }
+        }
+    }
+
+    /// R16 — Decisions expire. For policies whose two lifetimes differ: a grant made
+    /// at d is in force until d + consent_ttl_days and lapses exactly then; a
+    /// refusal by a full decision at d lapses exactly at d + refusal_ttl_days; a
+    /// partial refusal (withdrawal or signal) at d holds at least until d +
+    /// refusal_ttl_days and lapses once the latest partial refusal's lifetime ends.
+    /// A lapsed decision counts as undecided: `Why::Expired`, no toggle, the prompt
+    /// due; a full decision's proof says when its first decision lapses.
+    #[test]
+    fn r16_decisions_expire_at_their_lifetime(
+        s in arb_scenario_with(PolicyParams { distinct_ttls: true, ..PolicyParams::default() }),
+    ) {
+        #[derive(Clone, Copy, Debug)]
+        enum Held {
+            None,
+            Grant(i64),
+            Refusal(i64),
+            Partial(i64, Why),
+        }
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        prop_assert_ne!(s.policy.consent_ttl_days, s.policy.refusal_ttl_days);
+        let c_ttl = i64::from(s.policy.consent_ttl_days) * DAY;
+        let r_ttl = i64::from(s.policy.refusal_ttl_days) * DAY;
+        let mut held = [Held::None; samtykke::CATEGORY_SLOTS];
+        let mut last_partial = i64::MIN;
+        for step in walk(&policy, ID, &s.events) {
+            let t = secs(step.event.at());
+            let granted = granted_by(&policy, &step.event);
+            match step.event {
+                Event::AcceptAll(_) | Event::RejectAll(_) | Event::Save { .. } => {
+                    for c in consent(&policy) {
+                        held[c.slot as usize] = if granted.contains(c.slot) {
+                            Held::Grant(t)
+                        } else {
+                            Held::Refusal(t)
+                        };
+                    }
+                    last_partial = i64::MIN;
+                    let proof = step.proof.expect("a full decision yields a proof");
+                    let first_lapse = [
+                        (!proof.granted.is_empty()).then_some(t + c_ttl),
+                        (!proof.refused.is_empty()).then_some(t + r_ttl),
+                    ].into_iter().flatten().min();
+                    prop_assert_eq!(proof.expires.map(secs), first_lapse);
+                }
+                Event::Withdraw { .. } => {
+                    let w = withdrawn_by(&policy, &step.event);
+                    for slot in w.slots() {
+                        held[slot as usize] = Held::Partial(t, Why::Withdrawn);
+                    }
+                    if !w.is_empty() {
+                        last_partial = t;
+                    }
+                }
+                Event::SignalGpc(now) => {
+                    for c in consent(&policy) {
+                        let signal = Status::Denied(Why::Signal);
+                        if status(&policy, &step.before, c, now) != signal
+                            && status(&policy, &step.after, c, now) == signal
+                        {
+                            held[c.slot as usize] = Held::Partial(t, Why::Signal);
+                            last_partial = t;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let mut times = query_times(&policy, &step.after, step.event.at(), &s.offsets);
+            for h in held {
+                let edge = match h {
+                    Held::None => continue,
+                    Held::Grant(d) => d + c_ttl,
+                    Held::Refusal(d) | Held::Partial(d, _) => d + r_ttl,
+                };
+                times.extend([edge - 1, edge].into_iter().filter(|&e| e >= t).map(at));
+            }
+            for q in times {
+                let qs = secs(q);
+                let toggles = step.after.toggles(&policy, q);
+                let mut some_lapsed = false;
+                for c in consent(&policy) {
+                    let st = status(&policy, &step.after, c, q);
+                    let lapsed = match held[c.slot as usize] {
+                        Held::None => {
+                            prop_assert_eq!(st, Status::Denied(Why::Undecided));
+                            true
+                        }
+                        Held::Grant(d) => {
+                            let gone = qs >= d + c_ttl;
+                            prop_assert_eq!(st, if gone { Status::Denied(Why::Expired) } else { Status::Granted },
+                                "grant of {} at {} asked at {}", c.id, d, qs);
+                            gone
+                        }
+                        Held::Refusal(d) => {
+                            let gone = qs >= d + r_ttl;
+                            prop_assert_eq!(st, if gone { Status::Denied(Why::Expired) } else { Status::Denied(Why::Refused) },
+                                "refusal of {} at {} asked at {}", c.id, d, qs);
+                            gone
+                        }
+                        Held::Partial(d, why) => {
+                            if qs < d + r_ttl {
+                                prop_assert_eq!(st, Status::Denied(why), "partial refusal lapsed early");
+                            } else if qs >= last_partial + r_ttl {
+                                prop_assert_eq!(st, Status::Denied(Why::Expired), "partial refusal outlived the latest");
+                            } else {
+                                prop_assert_eq!(st, Status::Denied(why));
+                            }
+                            st == Status::Denied(Why::Expired)
+                        }
+                    };
+                    if lapsed {
+                        prop_assert!(!toggles.contains(c.slot));
+                    }
+                    some_lapsed |= lapsed;
+                }
+                prop_assert_eq!(step.after.prompt_due(&policy, q), some_lapsed);
+            }
+        }
+    }
+
+    /// R17 — Material change re-asks. Any reachable state, evaluated under a newer
+    /// revision of the same policy that marks some categories as changed: each
+    /// changed category whose decision is in force counts as `Outdated` (the prompt
+    /// is due), one lapsed or undecided stays so; every other category keeps
+    /// exactly its standing. Decisions taken under the newer revision are in force.
+    #[test]
+    fn r17_material_change_outdates_only_changed_categories(
+        s in arb_scenario(),
+        bump in 1u32..5,
+        changed in any::<u32>(),
+    ) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let changed = CategorySet(changed).intersection(policy.consent_slots());
+        let newer = s.policy.revised(s.policy.revision + bump, changed);
+        let newer_valid = newer.valid();
+        let newer_policy = newer_valid.view();
+        let steps = walk(&policy, ID, &s.events);
+        for step in &steps {
+            for q in query_times(&policy, &step.after, step.event.at(), &s.offsets) {
+                let mut due = step.after.prompt_due(&policy, q);
+                for c in consent(&policy) {
+                    let (_, c_new) = newer_policy.category(c.id).expect("same ids");
+                    let old = status(&policy, &step.after, c, q);
+                    let new = status(&newer_policy, &step.after, c_new, q);
+                    if !changed.contains(c.slot) {
+                        prop_assert_eq!(new, old, "unchanged {} moved", c.id);
+                    } else if matches!(old, Status::Denied(Why::Undecided | Why::Expired)) {
+                        prop_assert_eq!(new, old);
+                    } else {
+                        prop_assert_eq!(new, Status::Denied(Why::Outdated), "{} was {:?}", c.id, old);
+                        due = true;
+                    }
+                }
+                prop_assert_eq!(step.after.prompt_due(&newer_policy, q), due);
+            }
+        }
+        let last = steps.last().expect("50+ events");
+        let t = last.event.at();
+        for event in [
+            Event::AcceptAll(ctx(t)),
+            Event::RejectAll(ctx(t)),
+            Event::Save { chosen: changed, refused_providers: ProviderSet::EMPTY, ctx: ctx(t) },
+        ] {
+            let mut x = last.after;
+            x.apply(&newer_policy, &event);
+            prop_assert!(!x.prompt_due(&newer_policy, t));
+            for c in consent(&newer_policy) {
+                prop_assert!(in_force(status(&newer_policy, &x, c, t)));
+            }
+        }
+    }
+
+    /// R18 — Proof of consent: every grant, refusal and withdrawal yields a proof
+    /// record of the visitor, its time and action (a GPC signal exactly when it
+    /// refused something; dismiss, scroll, navigate and idle never), and after every
+    /// step, replaying the records so far gives exactly the state.
+    #[test]
+    fn r18_replaying_proofs_gives_exactly_the_state(s in arb_scenario()) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let mut proofs = Vec::new();
+        for step in walk(&policy, ID, &s.events) {
+            let e = step.event;
+            match e {
+                Event::AcceptAll(_) | Event::RejectAll(_) | Event::Save { .. } | Event::Withdraw { .. } => {
+                    prop_assert!(step.proof.is_some(), "{:?} left no proof", e);
+                }
+                Event::SignalGpc(_) => {
+                    prop_assert_eq!(step.proof.is_some(), step.after != step.before);
+                }
+                _ => prop_assert!(step.proof.is_none()),
+            }
+            if let Some(proof) = step.proof {
+                prop_assert_eq!(proof.consent_id, ID);
+                prop_assert_eq!(proof.at, e.at());
+                prop_assert_eq!(proof.action, e.action());
+                prop_assert_eq!(proof.revision, s.policy.revision);
+                proofs.push(proof);
+            }
+            prop_assert_eq!(ConsentState::replay(ID, &proofs), step.after);
+        }
+    }
+
+    /// R21 — Inventory: in every reachable state at every time, a name that no
+    /// declaration of the kind covers (and is not the consent cookie) answers
+    /// `Permit::Undeclared`, for cookies and every other kind, and the deletion plan
+    /// leaves it alone; a declared name is never answered undeclared.
+    #[test]
+    fn r21_undeclared_names_answer_undeclared(
+        s in arb_scenario(),
+        names in vec(prop_oneof![
+            arb_storage_name().prop_map(|n| fill_pattern(n, "_")),
+            "[A-Za-z0-9_ø.-]{0,10}",
+        ], 1..16),
+    ) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let covered = |kind: Kind, n: &str| {
+            (kind == Kind::Cookie && n == s.policy.consent_cookie)
+                || s.policy.storage.iter().any(|d| d.kind == kind && d.covers(n))
+        };
+        let declared = s.policy.sample_names();
+        for step in walk(&policy, ID, &s.events) {
+            let q = step.event.at();
+            for kind in Kind::ALL {
+                for n in &names {
+                    let permit = step.after.permits_kind(&policy, kind, n, q);
+                    prop_assert_eq!(permit == Permit::Undeclared, !covered(kind, n), "{:?} {}", kind, n);
+                }
+            }
+            for &(kind, n) in &declared {
+                prop_assert_ne!(step.after.permits_kind(&policy, kind, n, q), Permit::Undeclared);
+            }
+            for gone in step.after.deletion_plan(&policy, q, names.iter().map(String::as_str)) {
+                prop_assert!(covered(Kind::Cookie, gone.name));
+            }
+        }
+    }
+
+    /// R22 — Signals only refuse. In every reachable state a GPC signal grants
+    /// nothing; it refuses each category in `gpc_refuses` unless that category is
+    /// granted and in force by a full decision taken with the signal present
+    /// (`ctx.gpc`), or holds a refusal in force already; every other category keeps
+    /// its standing (a lapsed partial refusal may only be renewed, SPEC §4).
+    #[test]
+    fn r22_signals_only_refuse(s in arb_scenario()) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let mut last_full_gpc = false;
+        for step in walk(&policy, ID, &s.events) {
+            match step.event {
+                Event::AcceptAll(c) | Event::RejectAll(c) | Event::Save { ctx: c, .. } => {
+                    last_full_gpc = c.gpc;
+                }
+                Event::SignalGpc(t) => {
+                    for c in consent(&policy) {
+                        let before = status(&policy, &step.before, c, t);
+                        let after = status(&policy, &step.after, c, t);
+                        let want = if !c.gpc_refuses {
+                            // Partial refusals share the latest time (SPEC §4), so a
+                            // lapsed withdrawal may be renewed, never granted.
+                            if before == Status::Denied(Why::Expired)
+                                && matches!(after, Status::Denied(Why::Withdrawn | Why::Signal))
+                            {
+                                after
+                            } else {
+                                before
+                            }
+                        } else {
+                            match before {
+                                Status::Granted if last_full_gpc => Status::Granted,
+                                Status::Denied(Why::Refused | Why::Withdrawn | Why::Signal) => before,
+                                _ => Status::Denied(Why::Signal),
+                            }
+                        };
+                        prop_assert_eq!(after, want, "signal on {} ({:?})", c.id, before);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// R22 — A grant made while the signal was present (`ctx.gpc`) stands against
+    /// later signals; one made without it is refused by them for exactly the
+    /// categories in `gpc_refuses`; refusals stand either way and nothing is
+    /// granted by a signal.
+    #[test]
+    fn r22_grant_with_gpc_stands_against_later_signals(
+        (p, chosen) in arb_policy().prop_flat_map(|p| { let c = arb_category_set(&p); (Just(p), c) }),
+        t0 in arb_time(),
+        gpc in any::<bool>(),
+        accept_all in any::<bool>(),
+        fraction in 0.0f64..1.0,
+    ) {
+        let valid = p.valid();
+        let policy = valid.view();
+        let shortest = i64::from(p.consent_ttl_days.min(p.refusal_ttl_days)) * DAY;
+        let mut state = ConsentState::new(ID);
+        let decision = Ctx { gpc, ..ctx(t0) };
+        let proof = if accept_all {
+            state.accept_all(&policy, decision)
+        } else {
+            state.save(&policy, chosen, ProviderSet::EMPTY, decision)
+        };
+        let granted = proof.granted;
+        let t1 = t0 + time::Duration::seconds((fraction * (shortest - 2) as f64) as i64);
+        let hit = if gpc { CategorySet::EMPTY } else { granted.intersection(policy.gpc_slots()) };
+        for (n, t) in [t1, t1 + time::Duration::seconds(1)].into_iter().enumerate() {
+            let refused = state.signal_gpc(&policy, t);
+            // The first signal refuses what it may; a second finds it refused.
+            let want = (n == 0 && !hit.is_empty()).then_some(hit);
+            prop_assert_eq!(refused.map(|r| r.refused), want);
+            for c in consent(&policy) {
+                let want = if !granted.contains(c.slot) {
+                    Status::Denied(Why::Refused)
+                } else if !gpc && c.gpc_refuses {
+                    Status::Denied(Why::Signal)
+                } else {
+                    Status::Granted
+                };
+                prop_assert_eq!(status(&policy, &state, c, t), want, "{}", c.id);
+            }
+        }
+    }
+
+    /// Validation names the broken declaration: breaking any one declaration of a
+    /// valid policy is reported at `storage[i]` and the broken field.
+    #[test]
+    fn validate_names_the_broken_declaration(
+        p in arb_policy().prop_filter("has declarations", |p| !p.storage.is_empty()),
+        pick in any::<prop::sample::Index>(),
+        how in 0usize..7,
+    ) {
+        let i = pick.index(p.storage.len());
+        let mut broken = p.clone();
+        let d = &mut broken.storage[i];
+        let (kind, field) = match how {
+            0 => { d.name = ""; (PolicyErrorKind::MissingField, Field::Name) }
+            1 => { d.provider = p.providers.len() as u8; (PolicyErrorKind::UnknownProvider, Field::Provider) }
+            2 => { d.category = p.categories.len() as u8; (PolicyErrorKind::UnknownCategory, Field::Category) }
+            3 => { d.purpose = samtykke::Text::default(); (PolicyErrorKind::MissingField, Field::Purpose) }
+            4 => { d.duration = Duration::Seconds(0); (PolicyErrorKind::NonPositiveDuration, Field::Duration) }
+            5 => { d.duration = Duration::Hours(0); (PolicyErrorKind::NonPositiveDuration, Field::Duration) }
+            _ => { d.duration = Duration::Days(0); (PolicyErrorKind::NonPositiveDuration, Field::Duration) }
+        };
+        let err = validate_owned(broken.policy()).unwrap_err();
+        prop_assert_eq!(err, PolicyError::new(kind, Location::Storage(i as u16, field)));
+    }
+
+    /// The lookup follows SPEC §3 on random policies and names: an exact name of the
+    /// kind first; else, among the patterns of the kind that match, the longest
+    /// literal prefix, then the first declared.
+    #[test]
+    fn lookup_follows_the_documented_order(
+        p in arb_policy(),
+        names in vec(arb_storage_name().prop_map(|n| fill_pattern(n, "x")), 1..24),
+    ) {
+        let valid = p.valid();
+        let policy = valid.view();
+        let prefix = |pat: &str| pat.find(['*', '?']).unwrap_or(pat.len());
+        let mut all: Vec<(Kind, String)> = p.sample_names().into_iter().map(|(k, n)| (k, n.to_owned())).collect();
+        all.extend(names.into_iter().flat_map(|n| Kind::ALL.map(|k| (k, n.clone()))));
+        for (kind, name) in all {
+            let exact = p.storage.iter().position(|d| d.kind == kind && !d.is_pattern() && d.name == name);
+            let want = exact.or_else(|| {
+                p.storage
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, d)| d.kind == kind && d.is_pattern() && d.covers(&name))
+                    .min_by_key(|&(i, d)| (std::cmp::Reverse(prefix(d.name)), i))
+                    .map(|(i, _)| i)
+            });
+            let got = policy.lookup(kind, &name).map(|d| {
+                p.storage.iter().position(|e| std::ptr::eq(e, d)).expect("a declaration of the policy")
+            });
+            prop_assert_eq!(got, want, "{:?} {}", kind, name);
+        }
+    }
+}
+
+// ---- unit tests of validation ------------------------------------------------
+
+/// The kk.dk policy's lists, owned so a test can break one thing.
+struct Kk {
+    categories: Vec<Category<'static>>,
+    providers: Vec<samtykke::Provider<'static>>,
+    storage: Vec<Declaration<'static>>,
+}
+
+impl Kk {
+    fn new() -> Kk {
+        let kk = samtykke::example::KK_DK;
+        Kk {
+            categories: kk.categories.to_vec(),
+            providers: kk.providers.to_vec(),
+            storage: kk.storage.to_vec(),
+        }
+    }
+
+    fn policy(&self) -> Policy<'_> {
+        Policy {
+            categories: &self.categories,
+            providers: &self.providers,
+            storage: &self.storage,
+            ..samtykke::example::KK_DK
+        }
+    }
+}
+
+fn rejects(policy: Policy<'_>, kind: PolicyErrorKind, at: Location) {
+    let mut index = vec![0u16; policy.storage.len()];
+    let err = policy
+        .validate(&mut index)
+        .expect_err("the policy is broken");
+    assert_eq!(err, PolicyError::new(kind, at));
+    assert_eq!(err.code(), kind.code());
+}
+
+fn accepts(policy: Policy<'_>) {
+    let mut index = vec![0u16; policy.storage.len()];
+    if let Err(e) = policy.validate(&mut index) {
+        panic!("rejected: {e}");
+    }
+}
+
+#[test]
+fn validate_accepts_kk_dk_and_its_edges() {
+    let kk = Kk::new();
+    accepts(kk.policy());
+    for days in [1, samtykke::MAX_TTL_DAYS] {
+        accepts(Policy {
+            consent_ttl_days: days,
+            refusal_ttl_days: days,
+            proof_retention_days: days,
+            ..kk.policy()
+        });
+    }
+    let mut index = [0u16; 8];
+    assert!(
+        kk.policy().validate(&mut index).is_ok(),
+        "a longer index is fine"
+    );
+}
+
+#[test]
+fn validate_rejects_bad_top_level_fields() {
+    use Location::Policy as P;
+    use PolicyErrorKind as K;
+    let kk = Kk::new();
+    rejects(
+        Policy {
+            site: "",
+            ..kk.policy()
+        },
+        K::MissingField,
+        P(Field::Site),
+    );
+    rejects(
+        Policy {
+            revision: 0,
+            ..kk.policy()
+        },
+        K::ZeroRevision,
+        P(Field::Revision),
+    );
+    rejects(
+        Policy {
+            notice_version: 0,
+            ..kk.policy()
+        },
+        K::ZeroRevision,
+        P(Field::NoticeVersion),
+    );
+    let mut unnamed = kk.policy();
+    unnamed.consent_cookie.name = "";
+    rejects(unnamed, K::MissingField, P(Field::ConsentCookie));
+    for days in [0, samtykke::MAX_TTL_DAYS + 1, u16::MAX] {
+        let out = K::TtlOutOfRange(samtykke::MAX_TTL_DAYS);
+        rejects(
+            Policy {
+                consent_ttl_days: days,
+                ..kk.policy()
+            },
+            out,
+            P(Field::ConsentTtlDays),
+        );
+        rejects(
+            Policy {
+                refusal_ttl_days: days,
+                ..kk.policy()
+            },
+            out,
+            P(Field::RefusalTtlDays),
+        );
+        rejects(
+            Policy {
+                proof_retention_days: days,
+                ..kk.policy()
+            },
+            out,
+            P(Field::ProofRetentionDays),
+        );
+    }
+}
+
+#[test]
+fn validate_rejects_over_capacity() {
+    use Location::Policy as P;
+    use PolicyErrorKind as K;
+    let big = samtykke_tests::large_policy(20, 5);
+    accepts(big.policy());
+
+    let mut cats = big.clone();
+    let mut extra = cats.categories[1];
+    extra.id = "seventeenth";
+    extra.slot = 31;
+    cats.categories.push(extra);
+    rejects(
+        cats.policy(),
+        K::TooManyCategories(16),
+        P(Field::Categories),
+    );
+
+    let mut provs = big.clone();
+    let mut extra = provs.providers[1];
+    extra.id = "sixty_fifth";
+    extra.slot = 127;
+    provs.providers.push(extra);
+    rejects(provs.policy(), K::TooManyProviders(64), P(Field::Providers));
+
+    let kk = Kk::new();
+    let mut short = [0u16; 6];
+    let err = kk.policy().validate(&mut short).unwrap_err();
+    assert_eq!(
+        err,
+        PolicyError::new(K::TooManyDeclarations, P(Field::Storage))
+    );
+}
+
+#[test]
+fn validate_rejects_bad_categories() {
+    use Location::Category as C;
+    use PolicyErrorKind as K;
+    let broken = |f: &dyn Fn(&mut Kk)| {
+        let mut kk = Kk::new();
+        f(&mut kk);
+        kk
+    };
+    let kk = broken(&|k| k.categories[1].id = "");
+    rejects(kk.policy(), K::MissingField, C(1, Field::Id));
+    let kk = broken(&|k| k.categories[2].id = "functional");
+    rejects(kk.policy(), K::DuplicateId(1), C(2, Field::Id));
+    let kk = broken(&|k| k.categories[2].slot = 32);
+    rejects(kk.policy(), K::SlotOutOfRange(32), C(2, Field::Slot));
+    let kk = broken(&|k| k.categories[2].slot = 0);
+    rejects(kk.policy(), K::DuplicateSlot(0), C(2, Field::Slot));
+    let kk = broken(&|k| k.categories[1].changed_in_revision = 0);
+    rejects(kk.policy(), K::ZeroRevision, C(1, Field::ChangedInRevision));
+    let kk = broken(&|k| k.categories[1].changed_in_revision = 2);
+    rejects(
+        kk.policy(),
+        K::ChangedAfterRevision,
+        C(1, Field::ChangedInRevision),
+    );
+    let kk = broken(&|k| k.categories[0].basis = Basis::Consent);
+    rejects(kk.policy(), K::NecessaryRefusable, C(0, Field::Basis));
+    let kk = broken(&|k| k.categories[2].basis = Basis::Exempt);
+    rejects(kk.policy(), K::ExemptNotNecessary, C(2, Field::Basis));
+    let kk = broken(&|k| k.categories[0].gpc_refuses = true);
+    rejects(kk.policy(), K::GpcExempt, C(0, Field::GpcRefuses));
+    let kk = broken(&|k| {
+        k.categories.remove(0);
+    });
+    rejects(
+        kk.policy(),
+        K::NecessaryMissing,
+        Location::Policy(Field::Categories),
+    );
+    // A consent category may be refused by GPC.
+    accepts(broken(&|k| k.categories[2].gpc_refuses = true).policy());
+}
+
+#[test]
+fn validate_rejects_bad_providers() {
+    use Location::Provider as P;
+    use PolicyErrorKind as K;
+    let broken = |f: &dyn Fn(&mut Kk)| {
+        let mut kk = Kk::new();
+        f(&mut kk);
+        kk
+    };
+    let kk = broken(&|k| k.providers[1].id = "");
+    rejects(kk.policy(), K::MissingField, P(1, Field::Id));
+    let kk = broken(&|k| k.providers[1].name = "");
+    rejects(kk.policy(), K::MissingField, P(1, Field::Name));
+    let kk = broken(&|k| k.providers[3].id = "kk");
+    rejects(kk.policy(), K::DuplicateId(0), P(3, Field::Id));
+    let kk = broken(&|k| k.providers[2].slot = 128);
+    rejects(kk.policy(), K::SlotOutOfRange(128), P(2, Field::Slot));
+    let kk = broken(&|k| k.providers[3].slot = 1);
+    rejects(kk.policy(), K::DuplicateSlot(1), P(3, Field::Slot));
+}
+
+#[test]
+fn validate_rejects_bad_declarations() {
+    use Location::Storage as S;
+    use PolicyErrorKind as K;
+    let broken = |f: &dyn Fn(&mut Kk)| {
+        let mut kk = Kk::new();
+        f(&mut kk);
+        kk
+    };
+    let kk = broken(&|k| k.storage[3].name = "");
+    rejects(kk.policy(), K::MissingField, S(3, Field::Name));
+    let kk = broken(&|k| k.storage[3].provider = 4);
+    rejects(kk.policy(), K::UnknownProvider, S(3, Field::Provider));
+    let kk = broken(&|k| k.storage[3].category = 3);
+    rejects(kk.policy(), K::UnknownCategory, S(3, Field::Category));
+    let kk = broken(&|k| k.storage[3].purpose = samtykke::Text::default());
+    rejects(kk.policy(), K::MissingField, S(3, Field::Purpose));
+    for zero in [Duration::Seconds(0), Duration::Hours(0), Duration::Days(0)] {
+        let kk = broken(&|k| k.storage[3].duration = zero);
+        rejects(kk.policy(), K::NonPositiveDuration, S(3, Field::Duration));
+        assert_eq!(
+            PolicyError::new(K::NonPositiveDuration, S(3, Field::Duration)).to_string(),
+            "storage[3].duration: duration must be positive"
+        );
+    }
+    // Exact names: the later of two is named, the earlier is the kind's index.
+    let kk = broken(&|k| k.storage[5].name = "JSESSIONID");
+    rejects(kk.policy(), K::DuplicateDeclaration(4), S(5, Field::Name));
+    // Patterns likewise.
+    let kk = broken(&|k| k.storage[1].name = "SESS*");
+    rejects(kk.policy(), K::DuplicateDeclaration(0), S(1, Field::Name));
+    // The same name under another kind is another item; one purpose text suffices.
+    accepts(
+        broken(&|k| {
+            k.storage[5].name = "JSESSIONID";
+            k.storage[5].kind = Kind::LocalStorage;
+            k.storage[6].purpose.en = "";
+        })
+        .policy(),
+    );
+}
+
+// ---- unit tests of the lookup order ----------------------------------------------
+
+fn decl(name: &'static str, kind: Kind, category: u8) -> Declaration<'static> {
+    Declaration {
+        name,
+        kind,
+        category,
+        provider: 0,
+        ..samtykke::example::KK_DK.storage[0]
+    }
+}
+
+/// The index of the declaration `name` resolves to.
+fn resolve(storage: &[Declaration<'static>], kind: Kind, name: &str) -> Option<usize> {
+    let kk = Kk::new();
+    let policy = Policy {
+        storage,
+        ..kk.policy()
+    };
+    let valid = validate_owned(policy).expect("valid");
+    let found = valid.view().lookup(kind, name);
+    found.map(|d| {
+        storage
+            .iter()
+            .position(|e| std::ptr::eq(e, d))
+            .expect("ours")
+    })
+}
+
+#[test]
+fn lookup_prefers_an_exact_name_to_any_pattern() {
+    let storage = [
+        decl("SESS*", Kind::Cookie, 0),
+        decl("*", Kind::Cookie, 1),
+        decl("SESSabc", Kind::Cookie, 2),
+    ];
+    assert_eq!(resolve(&storage, Kind::Cookie, "SESSabc"), Some(2));
+    assert_eq!(resolve(&storage, Kind::Cookie, "SESSab"), Some(0));
+    assert_eq!(resolve(&storage, Kind::Cookie, "other"), Some(1));
+}
+
+#[test]
+fn lookup_prefers_the_longest_literal_prefix() {
+    let storage = [
+        decl("_ga*", Kind::Cookie, 1),
+        decl("_ga_*", Kind::Cookie, 2),
+        decl("?ga_X", Kind::Cookie, 1),
+    ];
+    assert_eq!(resolve(&storage, Kind::Cookie, "_ga_X"), Some(1));
+    assert_eq!(resolve(&storage, Kind::Cookie, "_gaX"), Some(0));
+    assert_eq!(resolve(&storage, Kind::Cookie, "xga_X"), Some(2));
+}
+
+#[test]
+fn lookup_breaks_ties_by_first_declared() {
+    let ab = [decl("a*c", Kind::Cookie, 1), decl("a?c", Kind::Cookie, 2)];
+    assert_eq!(resolve(&ab, Kind::Cookie, "abc"), Some(0));
+    let ba = [decl("a?c", Kind::Cookie, 2), decl("a*c", Kind::Cookie, 1)];
+    assert_eq!(resolve(&ba, Kind::Cookie, "abc"), Some(0));
+    assert_eq!(resolve(&ba, Kind::Cookie, "abbc"), Some(1));
+}
+
+#[test]
+fn lookup_keeps_kinds_apart() {
+    let storage = [
+        decl("x", Kind::Cookie, 1),
+        decl("x", Kind::LocalStorage, 2),
+        decl("y*", Kind::SessionStorage, 2),
+    ];
+    assert_eq!(resolve(&storage, Kind::Cookie, "x"), Some(0));
+    assert_eq!(resolve(&storage, Kind::LocalStorage, "x"), Some(1));
+    assert_eq!(resolve(&storage, Kind::IndexedDb, "x"), None);
+    assert_eq!(resolve(&storage, Kind::SessionStorage, "yes"), Some(2));
+    assert_eq!(resolve(&storage, Kind::Cookie, "yes"), None);
+}
