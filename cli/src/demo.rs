@@ -2,7 +2,7 @@
 //! and `samtykke decode`'s JSON rendering of a consent state.
 
 use samtykke::{
-    Category, ConsentState, Control, Ctx, Event, Kind, Permit, Status, ValidPolicy, COOKIE_MAX_LEN,
+    Category, ConsentState, Control, Ctx, Event, Permit, Status, ValidPolicy, COOKIE_MAX_LEN,
 };
 use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
 use samtykke_host::proof_json::proof_to_json;
@@ -312,6 +312,7 @@ pub fn run() {
     for u in &plan.undeletable {
         println!("      cannot delete here: {u:?}");
     }
+    println!("    from now on:");
     v.show_permits(&["nmstat", "SESSf3a9c2"], t4);
 
     let t5 = datetime!(2026-03-10 12:00:00 UTC);
@@ -327,6 +328,7 @@ pub fn run() {
     };
     let proof = v.state.accept_all(&v.policy, ctx);
     println!("    proof record: {}", proof_to_json(&v.policy, &proof));
+    println!("    a new grant, so statistics may be stored again (R13):");
     v.show_permits(&["nmstat", "JSESSIONID", "ad_session_id"], t5);
 
     let lapse = v.state.expires(&v.policy).expect("decided");
@@ -347,7 +349,6 @@ pub fn run() {
     for h in &plan.set_cookie {
         println!("      Set-Cookie: {h}");
     }
-    let _ = Kind::Cookie;
     println!("\nEnd of the visit. The consent state, decoded, is:");
     println!(
         "{}",

@@ -1,0 +1,211 @@
+//! The `samtykke` command line as a site owner runs it: output and exit codes
+//! (SPEC §9).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use samtykke::{ConsentState, Ctx, COOKIE_MAX_LEN};
+use samtykke_host::OwnedPolicy;
+use time::macros::datetime;
+
+fn samtykke(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_samtykke"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn kk_path() -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/kk.dk.policy.json");
+    p.to_string_lossy().into_owned()
+}
+
+fn temp_file(name: &str, contents: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("samtykke-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn lint_flags_nmstat_on_kk_dk_and_exits_1() {
+    let o = samtykke(&["lint", &kk_path()]);
+    let (out, _) = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("storage[6].duration"), "{out}");
+    assert!(out.contains("1000 days"), "{out}");
+    assert!(out.contains("100-day consent"), "{out}");
+    assert!(out.contains("[outlives-consent]"), "{out}");
+}
+
+#[test]
+fn lint_of_a_clean_policy_exits_0() {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(kk_path()).unwrap()).unwrap();
+    doc["storage"][6]["duration"] = serde_json::json!({"days": 90});
+    let path = temp_file("clean.json", doc.to_string().as_bytes());
+    let o = samtykke(&["lint", &path]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{err}");
+    assert!(out.ends_with(": ok\n"), "{out}");
+}
+
+#[test]
+fn r05_lint_of_a_broken_policy_exits_2_naming_the_path() {
+    let json = std::fs::read_to_string(kk_path()).unwrap().replacen(
+        "\"consent\"",
+        "\"legitimate_interest\"",
+        1,
+    );
+    let path = temp_file("broken.json", json.as_bytes());
+    let o = samtykke(&["lint", &path]);
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("categories[1].basis"), "{err}");
+    assert!(err.contains("legitimate interest"), "{err}");
+}
+
+#[test]
+fn a_missing_policy_file_exits_2() {
+    let o = samtykke(&["lint", "/nonexistent/policy.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("/nonexistent/policy.json"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(samtykke(&["lint"]).status.code(), Some(2));
+    assert_eq!(samtykke(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        samtykke(&["declare", &kk_path(), "--lang", "de"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn declare_renders_markdown_and_html_in_both_languages() {
+    let o = samtykke(&["declare", &kk_path(), "--lang", "en"]);
+    let (md, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(md.contains("## Statistical cookies"));
+    assert!(md.contains("| `nmstat` | cookie |"));
+    assert!(md.contains("Siteimprove (third party) | 1000 days |"));
+    assert!(md.contains("| `SESS*` |") && md.contains("| 11 hours |"));
+    for heading in ["How to consent", "How to decline", "How to withdraw"] {
+        assert!(md.contains(heading), "{heading}");
+    }
+    let o = samtykke(&["declare", &kk_path(), "--lang", "da", "--format", "html"]);
+    let (html, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<meta charset=\"utf-8\">"));
+    assert!(html.contains("Statistiske cookies"));
+    assert!(html.contains("<td>1000 dage</td>"));
+}
+
+fn kk_cookie(key: Option<&[u8]>) -> String {
+    let owned = OwnedPolicy::load(kk_path()).unwrap();
+    let policy = owned.view();
+    let mut state = ConsentState::new(0xabcdef);
+    let chosen = policy.category_set(&["statistics"]).unwrap();
+    state.save(
+        &policy,
+        chosen,
+        Default::default(),
+        Ctx::button(datetime!(2026-03-01 10:00 UTC), 1),
+    );
+    let mut buf = [0u8; COOKIE_MAX_LEN];
+    let n = state.encode_cookie(&policy, key, &mut buf).unwrap();
+    String::from_utf8(buf[..n].to_vec()).unwrap()
+}
+
+#[test]
+fn r14_decode_prints_the_stored_decisions_as_json() {
+    let value = kk_cookie(None);
+    let o = samtykke(&["decode", &value, "--policy", &kk_path()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["consent_id"], "00000000000000000000000000abcdef");
+    assert_eq!(doc["decided_at"], "2026-03-01T10:00:00Z");
+    assert_eq!(doc["decisions"]["statistics"], "granted");
+    assert_eq!(doc["decisions"]["functional"], "refused");
+    assert_eq!(doc["decisions"]["necessary"], "exempt");
+    assert_eq!(doc["action"], "save");
+    assert_eq!(doc["expires"], "2026-06-09T10:00:00Z");
+}
+
+#[test]
+fn decode_verifies_with_the_key_file() {
+    let key = b"a site key of reasonable length!";
+    let value = kk_cookie(Some(key));
+    let key_file = temp_file("site.key", key);
+    let wrong_file = temp_file("wrong.key", b"another key of reasonable length");
+    let o = samtykke(&[
+        "decode",
+        &value,
+        "--policy",
+        &kk_path(),
+        "--key-file",
+        &key_file,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let o = samtykke(&[
+        "decode",
+        &value,
+        "--policy",
+        &kk_path(),
+        "--key-file",
+        &wrong_file,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("signature"), "{}", text(&o).1);
+    // An unsigned cookie where a key is expected.
+    let o = samtykke(&[
+        "decode",
+        &kk_cookie(None),
+        "--policy",
+        &kk_path(),
+        "--key-file",
+        &key_file,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn decode_of_garbage_exits_2_with_a_typed_message() {
+    for value in ["", "v2.abc", "v1.!!!", "v1.AAAA", "samtykke=v1."] {
+        let o = samtykke(&["decode", value, "--policy", &kk_path()]);
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{value}");
+        assert!(
+            err.starts_with("error: cannot decode the consent cookie: "),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn demo_walks_a_visit_through_withdrawal_and_lapse() {
+    let o = samtykke(&["demo"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(out.contains("prompt due: yes"));
+    assert!(out.contains("nmstat                       denied: statistics undecided"));
+    assert!(out.contains("\"action\":\"save\""));
+    assert!(out.contains("consent cookie verified and decoded: the same state"));
+    assert!(out.contains("Set-Cookie: nmstat=; Max-Age=0;"));
+    assert!(out.contains("Domain=kk.dk"));
+    assert!(!out.contains("Domain=dk"));
+    assert!(out.contains("statistics expired"));
+}
