@@ -20,3 +20,8 @@ pub use http::{
     HeaderErrorKind, SameSite, SetCookie, Undeletable, UndeletableReason,
 };
 pub use proof_json::{proof_from_json, proof_to_json, ProofError, ProofErrorKind, PROOF_KEYS};
+
+/// The Rust examples in the README, compiled as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
