@@ -47,6 +47,7 @@ mod policy;
 mod proof;
 mod sets;
 mod state;
+mod vocab;
 
 pub use cookie::{CookieError, CookieField, CookieKey, COOKIE_MAX_LEN};
 pub use error::{Code, Field, Location, PolicyError, PolicyErrorKind};

@@ -5,6 +5,7 @@ use core::cmp::Ordering;
 use crate::error::{Field, Location, PolicyError, PolicyErrorKind as K};
 use crate::glob;
 use crate::sets::{CategorySet, ProviderSet};
+use crate::vocab::vocabulary;
 use crate::{
     CATEGORY_SLOTS, MAX_CATEGORIES, MAX_DECLARATIONS, MAX_PROVIDERS, MAX_TTL_DAYS, NECESSARY,
     PROVIDER_SLOTS, SECONDS_PER_DAY,
@@ -54,51 +55,17 @@ pub enum Party {
     Third,
 }
 
-/// What kind of storage a declaration covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Kind {
-    /// An HTTP cookie.
-    Cookie = 0,
-    /// A `localStorage` key.
-    LocalStorage = 1,
-    /// A `sessionStorage` key.
-    SessionStorage = 2,
-    /// An IndexedDB database.
-    IndexedDb = 3,
-}
-
-impl Kind {
-    /// Every kind, in code order.
-    pub const ALL: [Kind; 4] = [
-        Kind::Cookie,
-        Kind::LocalStorage,
-        Kind::SessionStorage,
-        Kind::IndexedDb,
-    ];
-
-    /// The kind's name in policy JSON.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Kind::Cookie => "cookie",
-            Kind::LocalStorage => "local_storage",
-            Kind::SessionStorage => "session_storage",
-            Kind::IndexedDb => "indexed_db",
-        }
-    }
-
-    /// The kind named `s` in policy JSON.
-    pub fn parse(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
-
-impl TryFrom<u32> for Kind {
-    type Error = crate::Code;
-    fn try_from(v: u32) -> Result<Self, Self::Error> {
-        Kind::ALL
-            .get(v as usize)
-            .copied()
-            .ok_or(crate::Code::InvalidArgument)
+vocabulary! {
+    /// What kind of storage a declaration covers.
+    pub enum Kind ("kind") {
+        /// An HTTP cookie.
+        Cookie = 0 => "cookie",
+        /// A `localStorage` key.
+        LocalStorage = 1 => "local_storage",
+        /// A `sessionStorage` key.
+        SessionStorage = 2 => "session_storage",
+        /// An IndexedDB database.
+        IndexedDb = 3 => "indexed_db",
     }
 }
 

@@ -6,131 +6,52 @@ use crate::plan::{Deletions, StorageToClear};
 use crate::policy::{Basis, Category, Declaration, Kind, ValidPolicy};
 use crate::proof::Proof;
 use crate::sets::{CategorySet, ProviderSet};
+use crate::vocab::vocabulary;
 
-/// What the visitor (or their browser) did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum Action {
-    /// Grant every consent category.
-    AcceptAll = 0,
-    /// Refuse every consent category.
-    RejectAll = 1,
-    /// Grant exactly the chosen categories, refuse the rest.
-    Save = 2,
-    /// Withdraw consent for some or all categories.
-    Withdraw = 3,
-    /// A Global Privacy Control signal (`Sec-GPC: 1`).
-    SignalGpc = 4,
-    /// Closing the banner without choosing. Never consent (R2).
-    Dismiss = 5,
-    /// Scrolling on. Never consent (R2).
-    Scroll = 6,
-    /// Navigating on. Never consent (R2).
-    Navigate = 7,
-    /// Doing nothing. Never consent (R2).
-    Idle = 8,
+vocabulary! {
+    /// What the visitor (or their browser) did.
+    pub enum Action ("action") {
+        /// Grant every consent category.
+        AcceptAll = 0 => "accept_all",
+        /// Refuse every consent category.
+        RejectAll = 1 => "reject_all",
+        /// Grant exactly the chosen categories, refuse the rest.
+        Save = 2 => "save",
+        /// Withdraw consent for some or all categories.
+        Withdraw = 3 => "withdraw",
+        /// A Global Privacy Control signal (`Sec-GPC: 1`).
+        SignalGpc = 4 => "signal_gpc",
+        /// Closing the banner without choosing. Never consent (R2).
+        Dismiss = 5 => "dismiss",
+        /// Scrolling on. Never consent (R2).
+        Scroll = 6 => "scroll",
+        /// Navigating on. Never consent (R2).
+        Navigate = 7 => "navigate",
+        /// Doing nothing. Never consent (R2).
+        Idle = 8 => "idle",
+    }
 }
 
 impl Action {
-    /// Every action, in code order.
-    pub const ALL: [Action; 9] = [
-        Action::AcceptAll,
-        Action::RejectAll,
-        Action::Save,
-        Action::Withdraw,
-        Action::SignalGpc,
-        Action::Dismiss,
-        Action::Scroll,
-        Action::Navigate,
-        Action::Idle,
-    ];
-
-    /// The action's name in proof records and logs.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Action::AcceptAll => "accept_all",
-            Action::RejectAll => "reject_all",
-            Action::Save => "save",
-            Action::Withdraw => "withdraw",
-            Action::SignalGpc => "signal_gpc",
-            Action::Dismiss => "dismiss",
-            Action::Scroll => "scroll",
-            Action::Navigate => "navigate",
-            Action::Idle => "idle",
-        }
-    }
-
-    /// The action named `s`.
-    pub fn parse(s: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.as_str() == s)
-    }
-
     /// Whether this action decides every consent category at once.
     pub const fn is_full_decision(self) -> bool {
         matches!(self, Action::AcceptAll | Action::RejectAll | Action::Save)
     }
 }
 
-impl TryFrom<u32> for Action {
-    type Error = crate::Code;
-    fn try_from(v: u32) -> Result<Self, Self::Error> {
-        Action::ALL
-            .get(v as usize)
-            .copied()
-            .ok_or(crate::Code::InvalidArgument)
-    }
-}
-
-/// The control the visitor used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum Control {
-    /// A button.
-    Button = 0,
-    /// A toggle in the settings layer.
-    Toggle = 1,
-    /// A link (such as "Cookie settings" in the footer).
-    Link = 2,
-    /// A floating icon.
-    Icon = 3,
-    /// No control: the browser's `Sec-GPC` header.
-    Signal = 4,
-}
-
-impl Control {
-    /// Every control, in code order.
-    pub const ALL: [Control; 5] = [
-        Control::Button,
-        Control::Toggle,
-        Control::Link,
-        Control::Icon,
-        Control::Signal,
-    ];
-
-    /// The control's name in proof records and logs.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Control::Button => "button",
-            Control::Toggle => "toggle",
-            Control::Link => "link",
-            Control::Icon => "icon",
-            Control::Signal => "signal",
-        }
-    }
-
-    /// The control named `s`.
-    pub fn parse(s: &str) -> Option<Control> {
-        Control::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
-
-impl TryFrom<u32> for Control {
-    type Error = crate::Code;
-    fn try_from(v: u32) -> Result<Self, Self::Error> {
-        Control::ALL
-            .get(v as usize)
-            .copied()
-            .ok_or(crate::Code::InvalidArgument)
+vocabulary! {
+    /// The control the visitor used.
+    pub enum Control ("control") {
+        /// A button.
+        Button = 0 => "button",
+        /// A toggle in the settings layer.
+        Toggle = 1 => "toggle",
+        /// A link (such as "Cookie settings" in the footer).
+        Link = 2 => "link",
+        /// A floating icon.
+        Icon = 3 => "icon",
+        /// No control: the browser's `Sec-GPC` header.
+        Signal = 4 => "signal",
     }
 }
 
@@ -225,40 +146,27 @@ impl Event {
     }
 }
 
-/// Why something is denied, or why a category is not granted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u8)]
-pub enum Why {
-    /// The visitor has not decided.
-    Undecided = 1,
-    /// Refused by a full decision (`reject_all`, or left out of `save`).
-    Refused = 2,
-    /// Withdrawn after a decision.
-    Withdrawn = 3,
-    /// Refused by a GPC signal (R22).
-    Signal = 4,
-    /// The decision lapsed (R16); the visitor must be asked again.
-    Expired = 5,
-    /// The decision predates the category's material change (R17).
-    Outdated = 6,
-    /// The category is granted but this item's provider is refused.
-    ProviderRefused = 7,
+vocabulary! {
+    /// Why something is denied, or why a category is not granted.
+    pub enum Why ("reason") {
+        /// The visitor has not decided.
+        Undecided = 1 => "undecided",
+        /// Refused by a full decision (`reject_all`, or left out of `save`).
+        Refused = 2 => "refused",
+        /// Withdrawn after a decision.
+        Withdrawn = 3 => "withdrawn",
+        /// Refused by a GPC signal (R22).
+        Signal = 4 => "signal",
+        /// The decision lapsed (R16); the visitor must be asked again.
+        Expired = 5 => "expired",
+        /// The decision predates the category's material change (R17).
+        Outdated = 6 => "outdated",
+        /// The category is granted but this item's provider is refused.
+        ProviderRefused = 7 => "provider-refused",
+    }
 }
 
 impl Why {
-    /// The reason's name (`provider-refused`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Why::Undecided => "undecided",
-            Why::Refused => "refused",
-            Why::Withdrawn => "withdrawn",
-            Why::Signal => "signal",
-            Why::Expired => "expired",
-            Why::Outdated => "outdated",
-            Why::ProviderRefused => "provider-refused",
-        }
-    }
-
     /// Whether this reason means there is no decision in force (prompt due).
     pub const fn is_undecided(self) -> bool {
         matches!(self, Why::Undecided | Why::Expired | Why::Outdated)
