@@ -246,6 +246,17 @@ pub enum Why {
 }
 
 impl Why {
+    /// Every reason, in code order (for bindings that build their tables from it).
+    pub const ALL: [Why; 7] = [
+        Why::Undecided,
+        Why::Refused,
+        Why::Withdrawn,
+        Why::Signal,
+        Why::Expired,
+        Why::Outdated,
+        Why::ProviderRefused,
+    ];
+
     /// The reason's name (`provider-refused`).
     pub const fn as_str(self) -> &'static str {
         match self {
