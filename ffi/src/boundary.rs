@@ -160,3 +160,38 @@ impl OutBuf {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_a_result_code() {
+        assert_eq!(guard(|| panic!("a bug")), Code::Panic);
+        assert_eq!(guard(|| Err(Code::UnknownName)), Code::UnknownName);
+        assert_eq!(guard(|| Ok(())), Code::Ok);
+    }
+
+    #[test]
+    fn null_and_lengths_are_checked() {
+        let null = std::ptr::null::<u8>();
+        // SAFETY: NULL is allowed and checked.
+        let empty = unsafe { bytes(null, 0) };
+        assert_eq!(empty, Err(Code::NullArgument));
+        // SAFETY: as above.
+        let no_key = unsafe { opt_bytes(null, 0) };
+        assert_eq!(no_key, Ok(None));
+        // SAFETY: as above.
+        let bad_key = unsafe { opt_bytes(null, 3) };
+        assert_eq!(bad_key, Err(Code::NullArgument));
+        let b = [0xffu8, 0xfe];
+        // SAFETY: `b` is readable for its length.
+        let not_utf8 = unsafe { text(b.as_ptr().cast(), b.len()) };
+        assert_eq!(not_utf8, Err(Code::InvalidUtf8));
+        // SAFETY: the length is checked before the pointer is read.
+        let huge = unsafe { bytes(b.as_ptr(), usize::MAX) };
+        assert_eq!(huge, Err(Code::InvalidArgument));
+        assert_eq!(time(i64::MAX), Err(Code::InvalidTime));
+        assert_eq!(notice(65_536), Err(Code::InvalidArgument));
+    }
+}

@@ -56,6 +56,12 @@ pub struct samtykke_policy {
     cookie_domain: Option<CText>,
 }
 
+// One handle serves many threads at once (SPEC §11).
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<samtykke_policy>();
+};
+
 impl samtykke_policy {
     pub(crate) fn view(&self) -> ValidPolicy<'_> {
         self.policy.view()
