@@ -350,7 +350,8 @@ typedef struct {
  * - `found_out`: receives whether the cookie is present; when it is not, the
  *   call succeeds with `*out_len` 0.
  *
- * - Ownership: the caller owns every buffer; the library keeps nothing.
+ * - Ownership: the caller owns every buffer.
+ * - Lifetime: the library keeps no pointer past the call.
  * - Thread-safety: may be called from any thread.
  * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
  *   `SAMTYKKE_RESULT_HEADER_INVALID` for a header holding a control character;
@@ -381,7 +382,8 @@ samtykke_result samtykke_cookie_header_get(const char *header,
  *   `SAMTYKKE_COOKIE_MAX_LEN` bytes always suffice. `out_len` receives the
  *   length written, or the length needed when the buffer is too small.
  *
- * - Ownership: the caller owns every buffer; the library keeps nothing.
+ * - Ownership: the caller owns every buffer.
+ * - Lifetime: the library keeps no pointer past the call.
  * - Thread-safety: many threads may encode at once.
  * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (also for a NULL key with a
  *   non-zero length); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
@@ -413,7 +415,8 @@ samtykke_result samtykke_state_to_cookie(const samtykke_policy *policy,
  *   is skipped unverified, so the state is only what the browser claims.
  * - `state_out`: receives the state on success.
  *
- * - Ownership: the caller owns every buffer; the library keeps nothing.
+ * - Ownership: the caller owns every buffer.
+ * - Lifetime: the library keeps no pointer past the call.
  * - Thread-safety: many threads may decode at once.
  * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_COOKIE_*` for a
  *   value that is not a consent cookie (version, encoding, malformed or
@@ -448,7 +451,8 @@ samtykke_result samtykke_state_from_cookie(const samtykke_policy *policy,
  *   `out_len` receives the length written, or the length needed when the
  *   buffer is too small.
  *
- * - Ownership: the caller owns every buffer; the library keeps nothing.
+ * - Ownership: the caller owns every buffer.
+ * - Lifetime: the library keeps no pointer past the call.
  * - Thread-safety: many threads may call it at once.
  * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
  *   `SAMTYKKE_RESULT_HEADER_INVALID` for a `Cookie` header holding a control
@@ -485,7 +489,8 @@ samtykke_result samtykke_state_deletion_headers(const samtykke_policy *policy,
  *   one byte per header. `out_len` receives the length written, or the length
  *   needed when the buffer is too small.
  *
- * - Ownership: the caller owns every buffer; the library keeps nothing.
+ * - Ownership: the caller owns every buffer.
+ * - Lifetime: the library keeps no pointer past the call.
  * - Thread-safety: many threads may call it at once.
  * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
  *   `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
@@ -538,8 +543,9 @@ samtykke_result samtykke_policy_from_json(const char *json,
 /**
  * Frees a policy handle. NULL is allowed and does nothing.
  *
- * - Ownership: takes the handle back; every pointer handed out from it (lint
- *   texts, category ids) dies with it. States made under it stay valid bytes
+ * - Ownership: takes the handle back.
+ * - Lifetime: every pointer handed out from it (lint texts, category ids,
+ *   consent cookie texts) ends here. States made under it stay valid bytes
  *   and can be used with a policy loaded again from the same document.
  * - Thread-safety: the caller must make sure no other thread still uses the
  *   handle.
@@ -555,6 +561,7 @@ void samtykke_policy_free(samtykke_policy *policy);
  * The number of lint warnings of a policy (computed once, when it was loaded).
  *
  * - Ownership: nothing changes hands.
+ * - Lifetime: the library keeps no pointer past the call.
  * - Thread-safety: may be called from many threads at once.
  * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL argument.
  *
@@ -634,6 +641,7 @@ const char *samtykke_version(void);
  * - `state_out`: receives the state on success (no alignment required).
  *
  * - Ownership: the state is the caller's; nothing is allocated.
+ * - Lifetime: the library keeps no pointer past the call.
  * - Thread-safety: may be called from many threads at once.
  * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL pointer;
  *   `SAMTYKKE_RESULT_INVALID_ARGUMENT` for an id not 16 bytes long.
@@ -659,6 +667,7 @@ samtykke_result samtykke_state_init(const samtykke_policy *policy,
  * - `proof_out`: may be NULL; otherwise receives the proof record (R18).
  *
  * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+ * - Lifetime: the library keeps no pointer past the call.
  * - Thread-safety: the policy may be shared; a state must not be used by two
  *   threads at once.
  * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
@@ -684,8 +693,13 @@ samtykke_result samtykke_state_accept_all(const samtykke_policy *policy,
  * Reject all: refuses every consent category (R8); the refusal is stored (R14)
  * and lasts the policy's `refusal_ttl_days`.
  *
- * Arguments, ownership, thread-safety and errors as
- * `samtykke_state_accept_all`.
+ * Arguments as `samtykke_state_accept_all`.
+ *
+ * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+ * - Lifetime: the library keeps no pointer past the call.
+ * - Thread-safety: the policy may be shared; a state must not be used by two
+ *   threads at once.
+ * - Errors: as `samtykke_state_accept_all`.
  *
  * # Safety
  *
@@ -709,6 +723,10 @@ samtykke_result samtykke_state_reject_all(const samtykke_policy *policy,
  * - `refused_providers`, `refused_providers_len`: provider ids, likewise.
  * - The rest as `samtykke_state_accept_all`.
  *
+ * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+ * - Lifetime: the library keeps no pointer past the call.
+ * - Thread-safety: the policy may be shared; a state must not be used by two
+ *   threads at once.
  * - Errors: as `samtykke_state_accept_all`, and
  *   `SAMTYKKE_RESULT_INVALID_UTF8` for a list that is not UTF-8,
  *   `SAMTYKKE_RESULT_UNKNOWN_NAME` for an id the policy does not declare.
@@ -739,6 +757,10 @@ samtykke_result samtykke_state_save(const samtykke_policy *policy,
  *   every category.
  * - The rest as `samtykke_state_accept_all`.
  *
+ * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+ * - Lifetime: the library keeps no pointer past the call.
+ * - Thread-safety: the policy may be shared; a state must not be used by two
+ *   threads at once.
  * - Errors: as `samtykke_state_save`.
  *
  * # Safety
@@ -759,8 +781,13 @@ samtykke_result samtykke_state_withdraw(const samtykke_policy *policy,
  * Withdraw consent for every consent category (R11): one call, as easy as
  * giving it.
  *
- * Arguments, ownership, thread-safety and errors as
- * `samtykke_state_accept_all`.
+ * Arguments as `samtykke_state_accept_all`.
+ *
+ * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+ * - Lifetime: the library keeps no pointer past the call.
+ * - Thread-safety: the policy may be shared; a state must not be used by two
+ *   threads at once.
+ * - Errors: as `samtykke_state_accept_all`.
  *
  * # Safety
  *
@@ -784,7 +811,10 @@ samtykke_result samtykke_state_withdraw_all(const samtykke_policy *policy,
  * - `recorded_out`: receives whether it did (and so whether `proof_out` was
  *   written).
  *
- * - Ownership, thread-safety: as `samtykke_state_accept_all`.
+ * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+ * - Lifetime: the library keeps no pointer past the call.
+ * - Thread-safety: the policy may be shared; a state must not be used by two
+ *   threads at once.
  * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
  *   `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
  *
@@ -805,7 +835,10 @@ samtykke_result samtykke_state_signal_gpc(const samtykke_policy *policy,
  * checks its arguments, so a host can route every banner event through the
  * library.
  *
- * - Ownership, thread-safety: as `samtykke_state_accept_all`.
+ * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+ * - Lifetime: the library keeps no pointer past the call.
+ * - Thread-safety: the policy may be shared; a state must not be used by two
+ *   threads at once.
  * - Errors: `SAMTYKKE_RESULT_INVALID_ARGUMENT` for any other action;
  *   `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
  *   `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
@@ -830,6 +863,8 @@ samtykke_result samtykke_state_gesture(const samtykke_policy *policy,
  * - `permit_out`: receives the answer.
  *
  * - Ownership: the category text in the answer belongs to the policy handle.
+ * - Lifetime: the category text in the answer lives as long as the policy
+ *   handle; nothing else is kept past the call.
  * - Thread-safety: many threads may query one policy at once, each with its
  *   own state (or one state only read).
  * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
@@ -857,7 +892,11 @@ samtykke_result samtykke_state_permits(const samtykke_policy *policy,
  * `expired`, `outdated`, `refused`, `withdrawn`, `signal`).
  *
  * - `category`, `category_len`: the category id.
- * - Ownership, thread-safety: as `samtykke_state_permits`.
+ * - Ownership: the state is only read; the answer is the caller's.
+ * - Lifetime: the category text in the answer lives as long as the policy
+ *   handle; nothing else is kept past the call.
+ * - Thread-safety: many threads may query one policy at once, each with its
+ *   own state (or one state only read).
  * - Errors: as `samtykke_state_permits`, and `SAMTYKKE_RESULT_UNKNOWN_NAME` for
  *   an id the policy does not declare.
  *
@@ -877,7 +916,11 @@ samtykke_result samtykke_state_category_status(const samtykke_policy *policy,
  * decision in force (never decided, lapsed, or outdated). While every consent
  * category holds one, refusals included, this is false (R15).
  *
- * - Ownership, thread-safety: as `samtykke_state_permits`.
+ * - Ownership: the state is only read; the answer is the caller's.
+ * - Lifetime: the category text in the answer lives as long as the policy
+ *   handle; nothing else is kept past the call.
+ * - Thread-safety: many threads may query one policy at once, each with its
+ *   own state (or one state only read).
  * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
  *   `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
  *
@@ -901,6 +944,7 @@ samtykke_result samtykke_state_prompt_due(const samtykke_policy *policy,
  *   the length needed (and nothing else is written).
  *
  * - Ownership: the caller owns the buffer.
+ * - Lifetime: the library keeps no pointer past the call.
  * - Thread-safety: may be called from many threads at once.
  * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (`buf` may be NULL only when
  *   `buf_len` is 0); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;

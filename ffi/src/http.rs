@@ -30,7 +30,8 @@ const _: () = assert!(SAMTYKKE_COOKIE_MAX_LEN == COOKIE_MAX_LEN);
 /// - `found_out`: receives whether the cookie is present; when it is not, the
 ///   call succeeds with `*out_len` 0.
 ///
-/// - Ownership: the caller owns every buffer; the library keeps nothing.
+/// - Ownership: the caller owns every buffer.
+/// - Lifetime: the library keeps no pointer past the call.
 /// - Thread-safety: may be called from any thread.
 /// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
 ///   `SAMTYKKE_RESULT_HEADER_INVALID` for a header holding a control character;
@@ -82,7 +83,8 @@ pub unsafe extern "C" fn samtykke_cookie_header_get(
 ///   `SAMTYKKE_COOKIE_MAX_LEN` bytes always suffice. `out_len` receives the
 ///   length written, or the length needed when the buffer is too small.
 ///
-/// - Ownership: the caller owns every buffer; the library keeps nothing.
+/// - Ownership: the caller owns every buffer.
+/// - Lifetime: the library keeps no pointer past the call.
 /// - Thread-safety: many threads may encode at once.
 /// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (also for a NULL key with a
 ///   non-zero length); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
@@ -131,7 +133,8 @@ pub unsafe extern "C" fn samtykke_state_to_cookie(
 ///   is skipped unverified, so the state is only what the browser claims.
 /// - `state_out`: receives the state on success.
 ///
-/// - Ownership: the caller owns every buffer; the library keeps nothing.
+/// - Ownership: the caller owns every buffer.
+/// - Lifetime: the library keeps no pointer past the call.
 /// - Thread-safety: many threads may decode at once.
 /// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_COOKIE_*` for a
 ///   value that is not a consent cookie (version, encoding, malformed or
@@ -181,7 +184,8 @@ pub unsafe extern "C" fn samtykke_state_from_cookie(
 ///   `out_len` receives the length written, or the length needed when the
 ///   buffer is too small.
 ///
-/// - Ownership: the caller owns every buffer; the library keeps nothing.
+/// - Ownership: the caller owns every buffer.
+/// - Lifetime: the library keeps no pointer past the call.
 /// - Thread-safety: many threads may call it at once.
 /// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
 ///   `SAMTYKKE_RESULT_HEADER_INVALID` for a `Cookie` header holding a control
@@ -241,7 +245,8 @@ pub unsafe extern "C" fn samtykke_state_deletion_headers(
 ///   one byte per header. `out_len` receives the length written, or the length
 ///   needed when the buffer is too small.
 ///
-/// - Ownership: the caller owns every buffer; the library keeps nothing.
+/// - Ownership: the caller owns every buffer.
+/// - Lifetime: the library keeps no pointer past the call.
 /// - Thread-safety: many threads may call it at once.
 /// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
 ///   `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;

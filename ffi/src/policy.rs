@@ -200,8 +200,9 @@ pub unsafe extern "C" fn samtykke_policy_from_json(
 
 /// Frees a policy handle. NULL is allowed and does nothing.
 ///
-/// - Ownership: takes the handle back; every pointer handed out from it (lint
-///   texts, category ids) dies with it. States made under it stay valid bytes
+/// - Ownership: takes the handle back.
+/// - Lifetime: every pointer handed out from it (lint texts, category ids,
+///   consent cookie texts) ends here. States made under it stay valid bytes
 ///   and can be used with a policy loaded again from the same document.
 /// - Thread-safety: the caller must make sure no other thread still uses the
 ///   handle.
@@ -248,6 +249,7 @@ pub struct samtykke_lint_warning {
 /// The number of lint warnings of a policy (computed once, when it was loaded).
 ///
 /// - Ownership: nothing changes hands.
+/// - Lifetime: the library keeps no pointer past the call.
 /// - Thread-safety: may be called from many threads at once.
 /// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL argument.
 ///

@@ -173,6 +173,7 @@ unsafe fn apply(
 /// - `state_out`: receives the state on success (no alignment required).
 ///
 /// - Ownership: the state is the caller's; nothing is allocated.
+/// - Lifetime: the library keeps no pointer past the call.
 /// - Thread-safety: may be called from many threads at once.
 /// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL pointer;
 ///   `SAMTYKKE_RESULT_INVALID_ARGUMENT` for an id not 16 bytes long.
@@ -212,6 +213,7 @@ pub unsafe extern "C" fn samtykke_state_init(
 /// - `proof_out`: may be NULL; otherwise receives the proof record (R18).
 ///
 /// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+/// - Lifetime: the library keeps no pointer past the call.
 /// - Thread-safety: the policy may be shared; a state must not be used by two
 ///   threads at once.
 /// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
@@ -246,8 +248,13 @@ pub unsafe extern "C" fn samtykke_state_accept_all(
 /// Reject all: refuses every consent category (R8); the refusal is stored (R14)
 /// and lasts the policy's `refusal_ttl_days`.
 ///
-/// Arguments, ownership, thread-safety and errors as
-/// `samtykke_state_accept_all`.
+/// Arguments as `samtykke_state_accept_all`.
+///
+/// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+/// - Lifetime: the library keeps no pointer past the call.
+/// - Thread-safety: the policy may be shared; a state must not be used by two
+///   threads at once.
+/// - Errors: as `samtykke_state_accept_all`.
 ///
 /// # Safety
 ///
@@ -280,6 +287,10 @@ pub unsafe extern "C" fn samtykke_state_reject_all(
 /// - `refused_providers`, `refused_providers_len`: provider ids, likewise.
 /// - The rest as `samtykke_state_accept_all`.
 ///
+/// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+/// - Lifetime: the library keeps no pointer past the call.
+/// - Thread-safety: the policy may be shared; a state must not be used by two
+///   threads at once.
 /// - Errors: as `samtykke_state_accept_all`, and
 ///   `SAMTYKKE_RESULT_INVALID_UTF8` for a list that is not UTF-8,
 ///   `SAMTYKKE_RESULT_UNKNOWN_NAME` for an id the policy does not declare.
@@ -330,6 +341,10 @@ pub unsafe extern "C" fn samtykke_state_save(
 ///   every category.
 /// - The rest as `samtykke_state_accept_all`.
 ///
+/// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+/// - Lifetime: the library keeps no pointer past the call.
+/// - Thread-safety: the policy may be shared; a state must not be used by two
+///   threads at once.
 /// - Errors: as `samtykke_state_save`.
 ///
 /// # Safety
@@ -367,8 +382,13 @@ pub unsafe extern "C" fn samtykke_state_withdraw(
 /// Withdraw consent for every consent category (R11): one call, as easy as
 /// giving it.
 ///
-/// Arguments, ownership, thread-safety and errors as
-/// `samtykke_state_accept_all`.
+/// Arguments as `samtykke_state_accept_all`.
+///
+/// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+/// - Lifetime: the library keeps no pointer past the call.
+/// - Thread-safety: the policy may be shared; a state must not be used by two
+///   threads at once.
+/// - Errors: as `samtykke_state_accept_all`.
 ///
 /// # Safety
 ///
@@ -401,7 +421,10 @@ pub unsafe extern "C" fn samtykke_state_withdraw_all(
 /// - `recorded_out`: receives whether it did (and so whether `proof_out` was
 ///   written).
 ///
-/// - Ownership, thread-safety: as `samtykke_state_accept_all`.
+/// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+/// - Lifetime: the library keeps no pointer past the call.
+/// - Thread-safety: the policy may be shared; a state must not be used by two
+///   threads at once.
 /// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
 ///   `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
 ///
@@ -435,7 +458,10 @@ pub unsafe extern "C" fn samtykke_state_signal_gpc(
 /// checks its arguments, so a host can route every banner event through the
 /// library.
 ///
-/// - Ownership, thread-safety: as `samtykke_state_accept_all`.
+/// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
+/// - Lifetime: the library keeps no pointer past the call.
+/// - Thread-safety: the policy may be shared; a state must not be used by two
+///   threads at once.
 /// - Errors: `SAMTYKKE_RESULT_INVALID_ARGUMENT` for any other action;
 ///   `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
 ///   `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
@@ -507,6 +533,8 @@ fn permit_of(p: &samtykke_policy, id: Option<&str>, allowed: bool, why: u32) -> 
 /// - `permit_out`: receives the answer.
 ///
 /// - Ownership: the category text in the answer belongs to the policy handle.
+/// - Lifetime: the category text in the answer lives as long as the policy
+///   handle; nothing else is kept past the call.
 /// - Thread-safety: many threads may query one policy at once, each with its
 ///   own state (or one state only read).
 /// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
@@ -557,7 +585,11 @@ pub unsafe extern "C" fn samtykke_state_permits(
 /// `expired`, `outdated`, `refused`, `withdrawn`, `signal`).
 ///
 /// - `category`, `category_len`: the category id.
-/// - Ownership, thread-safety: as `samtykke_state_permits`.
+/// - Ownership: the state is only read; the answer is the caller's.
+/// - Lifetime: the category text in the answer lives as long as the policy
+///   handle; nothing else is kept past the call.
+/// - Thread-safety: many threads may query one policy at once, each with its
+///   own state (or one state only read).
 /// - Errors: as `samtykke_state_permits`, and `SAMTYKKE_RESULT_UNKNOWN_NAME` for
 ///   an id the policy does not declare.
 ///
@@ -598,7 +630,11 @@ pub unsafe extern "C" fn samtykke_state_category_status(
 /// decision in force (never decided, lapsed, or outdated). While every consent
 /// category holds one, refusals included, this is false (R15).
 ///
-/// - Ownership, thread-safety: as `samtykke_state_permits`.
+/// - Ownership: the state is only read; the answer is the caller's.
+/// - Lifetime: the category text in the answer lives as long as the policy
+///   handle; nothing else is kept past the call.
+/// - Thread-safety: many threads may query one policy at once, each with its
+///   own state (or one state only read).
 /// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
 ///   `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
 ///
@@ -635,6 +671,7 @@ pub unsafe extern "C" fn samtykke_state_prompt_due(
 ///   the length needed (and nothing else is written).
 ///
 /// - Ownership: the caller owns the buffer.
+/// - Lifetime: the library keeps no pointer past the call.
 /// - Thread-safety: may be called from many threads at once.
 /// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (`buf` may be NULL only when
 ///   `buf_len` is 0); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;

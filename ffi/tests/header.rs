@@ -182,3 +182,31 @@ fn version_macros_come_from_cargo_toml() {
     let v = format!("#define SAMTYKKE_VERSION \"{}\"", env!("CARGO_PKG_VERSION"));
     assert!(c.contains(&v));
 }
+
+#[test]
+fn every_function_documents_ownership_lifetime_threads_errors_and_safety() {
+    let c = generate(false);
+    let mut functions = 0;
+    let mut offset = 0;
+    for line in c.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        // A declaration starts at column 0 with its return type: `samtykke_result
+        // samtykke_x(`, `const char *samtykke_x(`, `void samtykke_x(`.
+        let Some(paren) = line.find('(') else {
+            continue;
+        };
+        if line.starts_with([' ', '*', '/', '#']) || !line[..paren].contains("samtykke_") {
+            continue;
+        }
+        let name = line[..paren].rsplit([' ', '*']).next().unwrap_or_default();
+        let before = &c[..start];
+        let doc = &before[before.rfind("/**").expect("a doc comment")..];
+        assert!(doc.trim_end().ends_with("*/"), "{name} has no doc comment");
+        for section in ["Ownership", "Lifetime", "Thread-safety", "Errors", "Safety"] {
+            assert!(doc.contains(section), "{name}: its doc has no {section}");
+        }
+        functions += 1;
+    }
+    assert!(functions >= 20, "found {functions} functions");
+}
