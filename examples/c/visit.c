@@ -1,0 +1,127 @@
+/*
+ * A visit to kk.dk as a C host (a CMS plugin, a web server module) sees it,
+ * through libsamtykke.
+ *
+ *     make install PREFIX=$HOME/.local
+ *     export PKG_CONFIG_PATH=$HOME/.local/lib/pkgconfig
+ *     cc -std=c11 visit.c -o visit $(pkg-config --cflags --libs samtykke)
+ *     LD_LIBRARY_PATH=$HOME/.local/lib ./visit ../kk.dk.policy.json
+ *
+ * The part between the README markers is the C snippet of README.md.
+ */
+#include <samtykke.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    char *buf = malloc(1 << 20);
+    *len = buf ? fread(buf, 1, 1 << 20, f) : 0;
+    fclose(f);
+    return buf;
+}
+
+/* Exits with the library's explanation when a call fails. */
+static void ok(samtykke_result rc, const char *what) {
+    if (rc != SAMTYKKE_RESULT_OK) {
+        fprintf(stderr, "%s: %s (%u)\n", what, samtykke_result_message(rc), (unsigned)rc);
+        exit(1);
+    }
+}
+
+int main(int argc, char **argv) {
+    size_t json_len = 0;
+    char *json = argc == 2 ? read_file(argv[1], &json_len) : NULL;
+    if (json == NULL) {
+        fprintf(stderr, "usage: %s POLICY.json\n", argv[0]);
+        return 2;
+    }
+    const int64_t now = 1772359200; /* 2026-03-01T10:00:00Z; a host uses time(NULL) */
+    static const uint8_t site_key[32] = "the site's secret key, 32 bytes";
+
+    /* README: begin */
+    /* Once, at start-up: the policy, shared by every thread. */
+    samtykke_policy *policy = NULL;
+    samtykke_load_error err;
+    if (samtykke_policy_from_json(json, json_len, &policy, &err) != SAMTYKKE_RESULT_OK) {
+        fprintf(stderr, "policy: %s: %s\n", err.path, err.message); /* storage[3].duration: ... */
+        return 1;
+    }
+
+    /* A first request: no consent cookie yet, so a new visitor (nothing granted). */
+    uint8_t consent_id[SAMTYKKE_CONSENT_ID_LEN] = {0x5a, 0x17}; /* use getrandom(2) */
+    samtykke_state state;
+    ok(samtykke_state_init(policy, consent_id, sizeof consent_id, &state), "init");
+    bool due = false;
+    ok(samtykke_state_prompt_due(policy, &state, now, &due), "prompt_due");
+    printf("show the banner: %s\n", due ? "yes" : "no");
+
+    /* The visitor saves "statistics" in the settings layer (notice version 1). */
+    samtykke_proof proof;
+    ok(samtykke_state_save(policy, &state, "statistics", strlen("statistics"), "", 0, now, 1,
+                           SAMTYKKE_CONTROL_TOGGLE, false, &proof),
+       "save");
+    char line[1024];
+    size_t n = 0;
+    ok(samtykke_proof_to_json(policy, &proof, line, sizeof line, &n), "proof");
+    printf("proof record: %.*s\n", (int)n, line);
+
+    /* The state goes back to the browser in the signed consent cookie. */
+    char cookie[SAMTYKKE_COOKIE_MAX_LEN];
+    ok(samtykke_state_to_cookie(policy, &state, site_key, sizeof site_key, cookie, sizeof cookie,
+                                &n),
+       "to_cookie");
+    samtykke_consent_cookie cc;
+    ok(samtykke_policy_consent_cookie(policy, &cc), "consent_cookie");
+    printf("Set-Cookie: %s=%.*s; Max-Age=%lld; Path=/; Domain=%s; Secure; SameSite=Lax\n",
+           cc.name, (int)n, cookie, (long long)cc.max_age, cc.domain ? cc.domain : "");
+
+    /* A later request: read the consent cookie from the raw Cookie header. */
+    char header[512];
+    snprintf(header, sizeof header, "SESSabc=1; %s=%.*s; nmstat=42", cc.name, (int)n, cookie);
+    char value[SAMTYKKE_COOKIE_MAX_LEN];
+    size_t value_len = 0;
+    bool found = false;
+    ok(samtykke_cookie_header_get(header, strlen(header), cc.name, cc.name_len, value,
+                                  sizeof value, &value_len, &found),
+       "cookie_header_get");
+    if (!found || samtykke_state_from_cookie(policy, value, value_len, site_key, sizeof site_key,
+                                             &state) != SAMTYKKE_RESULT_OK) {
+        ok(samtykke_state_init(policy, consent_id, sizeof consent_id, &state), "init");
+    }
+
+    /* Which of the page's cookies may be set? */
+    const char *names[] = {"SESSabc", "nmstat", "JSESSIONID", "_ga"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        samtykke_permit p;
+        ok(samtykke_state_permits(policy, &state, SAMTYKKE_KIND_COOKIE, names[i],
+                                  strlen(names[i]), now, &p),
+           "permits");
+        printf("%-10s %s\n", names[i],
+               p.allowed ? "allowed" : !p.declared ? "denied: undeclared" : "denied");
+    }
+
+    /* The visitor withdraws: statistics stop, and nmstat is deleted. */
+    ok(samtykke_state_withdraw_all(policy, &state, now + 60, 1, SAMTYKKE_CONTROL_LINK, false,
+                                   &proof),
+       "withdraw_all");
+    char deletions[2048];
+    ok(samtykke_state_deletion_headers(policy, &state, "www.kk.dk", strlen("www.kk.dk"), header,
+                                       strlen(header), now + 60, deletions, sizeof deletions, &n),
+       "deletion_headers");
+    for (char *h = deletions, *end = deletions + n; h < end;) {
+        char *nl = memchr(h, '\n', (size_t)(end - h));
+        printf("Set-Cookie: %.*s\n", (int)(nl - h), h);
+        h = nl + 1;
+    }
+    samtykke_policy_free(policy);
+    /* README: end */
+
+    free(json);
+    return 0;
+}

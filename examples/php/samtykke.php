@@ -1,0 +1,348 @@
+<?php
+/*
+ * libsamtykke from PHP through its FFI: a small wrapper a CMS plugin (Drupal,
+ * WordPress) can copy. Every rule lives in the library; this file only moves
+ * strings and integers across.
+ *
+ * Needs PHP's FFI extension (Debian's php-cli has it; the CLI allows it with the
+ * default ffi.enable=preload; for a web SAPI, preload this file or set
+ * ffi.enable=true). Where the library and the declarations are:
+ *   SAMTYKKE_LIB     the shared library (default: libsamtykke.so on the loader's path)
+ *   SAMTYKKE_HEADER  samtykke_php.h, the declarations-only header for FFI::cdef
+ *                    (default: ../../include/samtykke_php.h beside this file)
+ */
+declare(strict_types=1);
+
+namespace Samtykke;
+
+use FFI;
+use FFI\CData;
+
+/** A call into libsamtykke failed; the code is a samtykke_result. */
+final class SamtykkeException extends \RuntimeException
+{
+}
+
+/** The FFI binding, loaded once per process. */
+final class Lib
+{
+    private static ?FFI $ffi = null;
+
+    public static function ffi(): FFI
+    {
+        if (self::$ffi === null) {
+            $header = getenv('SAMTYKKE_HEADER') ?: __DIR__ . '/../../include/samtykke_php.h';
+            $lib = getenv('SAMTYKKE_LIB') ?: 'libsamtykke.so';
+            $declarations = file_get_contents($header);
+            if ($declarations === false) {
+                throw new SamtykkeException("cannot read $header");
+            }
+            self::$ffi = FFI::cdef($declarations, $lib);
+        }
+        return self::$ffi;
+    }
+
+    /** Throws unless $rc is SAMTYKKE_RESULT_OK, with the library's explanation. */
+    public static function check(int $rc, string $what): void
+    {
+        if ($rc !== 0) {
+            $message = self::ffi()->samtykke_result_message($rc);
+            throw new SamtykkeException("$what: $message", $rc);
+        }
+    }
+
+    /** Bytes (a site key, a consent id) as the `const uint8_t *` the API takes. */
+    public static function bytes(string $bytes): CData
+    {
+        $buf = self::ffi()->new('uint8_t[' . max(1, strlen($bytes)) . ']');
+        FFI::memcpy($buf, $bytes, strlen($bytes));
+        return $buf;
+    }
+
+    /**
+     * Text from a function that writes into a caller buffer: $call($buf, $len,
+     * $outLen) is tried with 1 KiB and, when that is too small, once more with
+     * the length the library asked for.
+     */
+    public static function text(callable $call, string $what): string
+    {
+        $ffi = self::ffi();
+        $len = $ffi->new('size_t');
+        $size = 1024;
+        $buf = $ffi->new("char[$size]");
+        $rc = $call($buf, $size, FFI::addr($len));
+        if ($rc === $ffi->SAMTYKKE_RESULT_BUFFER_TOO_SMALL) {
+            $size = $len->cdata;
+            $buf = $ffi->new('char[' . max(1, $size) . ']');
+            $rc = $call($buf, $size, FFI::addr($len));
+        }
+        self::check($rc, $what);
+        return FFI::string($buf, $len->cdata);
+    }
+
+    /** Lines of a "one value per line" output, without the empty last one. */
+    public static function lines(string $text): array
+    {
+        return $text === '' ? [] : explode("\n", rtrim($text, "\n"));
+    }
+}
+
+/** A loaded policy: immutable, loaded once per process. */
+final class Policy
+{
+    /** @var CData samtykke_policy* */
+    public CData $handle;
+
+    private function __construct(CData $handle)
+    {
+        $this->handle = $handle;
+    }
+
+    public function __destruct()
+    {
+        Lib::ffi()->samtykke_policy_free($this->handle);
+    }
+
+    /** Loads a policy; a broken one throws with its JSON path (`storage[3].duration: …`). */
+    public static function fromJson(string $json): Policy
+    {
+        $ffi = Lib::ffi();
+        $handle = $ffi->new('samtykke_policy*');
+        $error = $ffi->new('samtykke_load_error');
+        $rc = $ffi->samtykke_policy_from_json($json, strlen($json), FFI::addr($handle), FFI::addr($error));
+        if ($rc !== 0) {
+            $where = FFI::string($error->path);
+            throw new SamtykkeException($where . ': ' . FFI::string($error->message), $rc);
+        }
+        return new Policy($handle);
+    }
+
+    /** The consent cookie's name, Domain (null: host-only) and Max-Age. */
+    public function consentCookie(): array
+    {
+        $ffi = Lib::ffi();
+        $c = $ffi->new('samtykke_consent_cookie');
+        Lib::check($ffi->samtykke_policy_consent_cookie($this->handle, FFI::addr($c)), 'consent cookie');
+        return [
+            'name' => FFI::string($c->name, $c->name_len),
+            'domain' => $c->domain_len > 0 ? FFI::string($c->domain, $c->domain_len) : null,
+            'max_age' => $c->max_age,
+        ];
+    }
+
+    /** Lint warnings: a list of ['id' => …, 'path' => …, 'message' => …]. */
+    public function lint(): array
+    {
+        $ffi = Lib::ffi();
+        $count = $ffi->new('size_t');
+        Lib::check($ffi->samtykke_policy_lint_count($this->handle, FFI::addr($count)), 'lint');
+        $out = [];
+        $w = $ffi->new('samtykke_lint_warning');
+        for ($i = 0; $i < $count->cdata; $i++) {
+            Lib::check($ffi->samtykke_policy_lint_warning($this->handle, $i, FFI::addr($w)), 'lint');
+            $out[] = [
+                'id' => FFI::string($w->id, $w->id_len),
+                'path' => FFI::string($w->path, $w->path_len),
+                'message' => FFI::string($w->message, $w->message_len),
+            ];
+        }
+        return $out;
+    }
+}
+
+/**
+ * One visitor's consent state. Events change it in place and return the proof
+ * record as a JSON line (null for a GPC signal that refused nothing).
+ */
+final class State
+{
+    private Policy $policy;
+    /** @var CData samtykke_state */
+    private CData $state;
+
+    private function __construct(Policy $policy, CData $state)
+    {
+        $this->policy = $policy;
+        $this->state = $state;
+    }
+
+    /** A new visitor, under a fresh random consent id: nothing is granted (R1). */
+    public static function fresh(Policy $policy): State
+    {
+        $ffi = Lib::ffi();
+        $state = $ffi->new('samtykke_state');
+        $id = Lib::bytes(random_bytes(16));
+        Lib::check($ffi->samtykke_state_init($policy->handle, $id, 16, FFI::addr($state)), 'init');
+        return new State($policy, $state);
+    }
+
+    /**
+     * The visitor's state from the consent cookie in a raw `Cookie` header
+     * ($_SERVER['HTTP_COOKIE'], never $_COOKIE, which rewrites `.` and spaces in
+     * names); a new visitor when it is missing or does not verify.
+     */
+    public static function fromCookieHeader(Policy $policy, string $cookieHeader, ?string $siteKey): State
+    {
+        $ffi = Lib::ffi();
+        $name = $policy->consentCookie()['name'];
+        $found = $ffi->new('bool');
+        try {
+            $value = Lib::text(
+                fn ($buf, $len, $outLen) => $ffi->samtykke_cookie_header_get(
+                    $cookieHeader, strlen($cookieHeader), $name, strlen($name), $buf, $len, $outLen, FFI::addr($found)),
+                'Cookie header'
+            );
+        } catch (SamtykkeException $e) {
+            return self::fresh($policy);
+        }
+        if (!$found->cdata) {
+            return self::fresh($policy);
+        }
+        $state = $ffi->new('samtykke_state');
+        $key = $siteKey === null ? null : Lib::bytes($siteKey);
+        $rc = $ffi->samtykke_state_from_cookie(
+            $policy->handle, $value, strlen($value), $key, $siteKey === null ? 0 : strlen($siteKey), FFI::addr($state));
+        return $rc === 0 ? new State($policy, $state) : self::fresh($policy);
+    }
+
+    /** The consent cookie's value (`v1.…`), signed when a site key is given. */
+    public function toCookie(?string $siteKey): string
+    {
+        $ffi = Lib::ffi();
+        $key = $siteKey === null ? null : Lib::bytes($siteKey);
+        $keyLen = $siteKey === null ? 0 : strlen($siteKey);
+        return Lib::text(
+            fn ($buf, $len, $outLen) => $ffi->samtykke_state_to_cookie(
+                $this->policy->handle, FFI::addr($this->state), $key, $keyLen, $buf, $len, $outLen),
+            'consent cookie'
+        );
+    }
+
+    /** Whether an item (a cookie by default) may be stored at $now (Unix seconds). */
+    public function permits(string $name, int $now, int $kind = 0): bool
+    {
+        return $this->permit($name, $now, $kind)['allowed'];
+    }
+
+    /** The full answer: allowed, declared, why (a reason name or null), category. */
+    public function permit(string $name, int $now, int $kind = 0): array
+    {
+        $ffi = Lib::ffi();
+        $p = $ffi->new('samtykke_permit');
+        Lib::check($ffi->samtykke_state_permits(
+            $this->policy->handle, FFI::addr($this->state), $kind, $name, strlen($name), $now, FFI::addr($p)),
+            "permits $name");
+        static $why = [1 => 'undecided', 2 => 'refused', 3 => 'withdrawn', 4 => 'signal',
+            5 => 'expired', 6 => 'outdated', 7 => 'provider-refused'];
+        return [
+            'allowed' => $p->allowed,
+            'declared' => $p->declared,
+            'why' => $why[$p->why] ?? null,
+            'category' => $p->category_len > 0 ? FFI::string($p->category, $p->category_len) : null,
+        ];
+    }
+
+    /** Whether the banner must be shown at $now (R15, R16, R17). */
+    public function promptDue(int $now): bool
+    {
+        $ffi = Lib::ffi();
+        $due = $ffi->new('bool');
+        Lib::check($ffi->samtykke_state_prompt_due(
+            $this->policy->handle, FFI::addr($this->state), $now, FFI::addr($due)), 'prompt_due');
+        return $due->cdata;
+    }
+
+    public function acceptAll(int $at, int $notice, int $control = 0, bool $gpc = false): string
+    {
+        return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_accept_all(
+            $this->policy->handle, FFI::addr($this->state), $at, $notice, $control, $gpc, $proof));
+    }
+
+    public function rejectAll(int $at, int $notice, int $control = 0, bool $gpc = false): string
+    {
+        return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_reject_all(
+            $this->policy->handle, FFI::addr($this->state), $at, $notice, $control, $gpc, $proof));
+    }
+
+    /** Grants exactly $categories, refuses the rest and $refusedProviders. */
+    public function save(array $categories, int $at, int $notice, array $refusedProviders = [],
+                         int $control = 1, bool $gpc = false): string
+    {
+        $chosen = implode(',', $categories);
+        $refused = implode(',', $refusedProviders);
+        return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_save(
+            $this->policy->handle, FFI::addr($this->state), $chosen, strlen($chosen),
+            $refused, strlen($refused), $at, $notice, $control, $gpc, $proof));
+    }
+
+    /** Withdraws $categories, or every consent category when null (R11). */
+    public function withdraw(?array $categories, int $at, int $notice, int $control = 2): string
+    {
+        if ($categories === null) {
+            return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_withdraw_all(
+                $this->policy->handle, FFI::addr($this->state), $at, $notice, $control, false, $proof));
+        }
+        $ids = implode(',', $categories);
+        return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_withdraw(
+            $this->policy->handle, FFI::addr($this->state), $ids, strlen($ids), $at, $notice, $control,
+            false, $proof));
+    }
+
+    /** A `Sec-GPC: 1` signal; the proof line, or null when it refused nothing. */
+    public function signalGpc(int $at): ?string
+    {
+        $ffi = Lib::ffi();
+        $proof = $ffi->new('samtykke_proof');
+        $recorded = $ffi->new('bool');
+        Lib::check($ffi->samtykke_state_signal_gpc(
+            $this->policy->handle, FFI::addr($this->state), $at, FFI::addr($proof), FFI::addr($recorded)),
+            'signal_gpc');
+        return $recorded->cdata ? $this->proofJson($proof) : null;
+    }
+
+    /**
+     * The `Set-Cookie` values (without `Set-Cookie: `) that delete what the
+     * state no longer permits, for the request's host and raw Cookie header.
+     */
+    public function deletionHeaders(string $host, string $cookieHeader, int $now): array
+    {
+        $ffi = Lib::ffi();
+        return Lib::lines(Lib::text(
+            fn ($buf, $len, $outLen) => $ffi->samtykke_state_deletion_headers(
+                $this->policy->handle, FFI::addr($this->state), $host, strlen($host),
+                $cookieHeader, strlen($cookieHeader), $now, $buf, $len, $outLen),
+            'deletion headers'
+        ));
+    }
+
+    /** The `Set-Cookie` values (without `Set-Cookie: `) the state permits. */
+    public function filterSetCookie(array $values, int $now): array
+    {
+        $ffi = Lib::ffi();
+        $joined = implode("\n", $values);
+        return Lib::lines(Lib::text(
+            fn ($buf, $len, $outLen) => $ffi->samtykke_state_filter_set_cookie(
+                $this->policy->handle, FFI::addr($this->state), $joined, strlen($joined), $now,
+                $buf, $len, $outLen),
+            'Set-Cookie filter'
+        ));
+    }
+
+    private function event(callable $call): string
+    {
+        $ffi = Lib::ffi();
+        $proof = $ffi->new('samtykke_proof');
+        Lib::check($call($ffi, FFI::addr($proof)), 'event');
+        return $this->proofJson($proof);
+    }
+
+    private function proofJson(CData $proof): string
+    {
+        $ffi = Lib::ffi();
+        return Lib::text(
+            fn ($buf, $len, $outLen) => $ffi->samtykke_proof_to_json(
+                $this->policy->handle, FFI::addr($proof), $buf, $len, $outLen),
+            'proof record'
+        );
+    }
+}

@@ -1,0 +1,1019 @@
+/*
+ * The C test suite of libsamtykke.
+ *
+ *     test_samtykke POLICY.json
+ *
+ * POLICY.json is the kk.dk example (examples/kk.dk.policy.json). Built with
+ * gcc -std=c11 -Wall -Wextra -Wpedantic -Werror and run by scripts/test-c twice:
+ * under AddressSanitizer and UBSan, and under valgrind. Prints one line per test
+ * and, last, "N passed, N failed"; exits non-zero when a test failed.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <samtykke.h>
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- a small harness ------------------------------------------------------ */
+
+static int failures;
+
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__,          \
+                    __LINE__, #cond);                                          \
+            failures++;                                                        \
+        }                                                                      \
+    } while (0)
+
+#define CHECK_RC(call, want)                                                   \
+    do {                                                                       \
+        samtykke_result rc_ = (call);                                          \
+        if (rc_ != (samtykke_result)(want)) {                                  \
+            fprintf(stderr, "  %s:%d: %s\n    returned %u (%s), expected %s\n", \
+                    __FILE__, __LINE__, #call, (unsigned)rc_,                  \
+                    samtykke_result_message(rc_), #want);                      \
+            failures++;                                                        \
+        }                                                                      \
+    } while (0)
+
+/* A string literal as the pointer and length the API takes. */
+#define S(lit) (lit), (sizeof(lit) - 1)
+
+/* 2026-03-01T10:00:00Z */
+#define T0 INT64_C(1772359200)
+#define DAY INT64_C(86400)
+
+static const uint8_t KEY[32] = "the site's secret key, 32 bytes";
+static const uint8_t OTHER_KEY[32] = "another site key, also 32 bytes";
+
+static char *policy_json;
+static size_t policy_json_len;
+
+static char *read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf != NULL && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *bigger = realloc(buf, cap * 2);
+            if (bigger == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* `text` with the first `from` replaced by `to` (malloc'd, NUL-terminated). */
+static char *replaced(const char *text, const char *from, const char *to) {
+    const char *at = strstr(text, from);
+    if (at == NULL) {
+        return NULL;
+    }
+    size_t head = (size_t)(at - text), tail = strlen(at + strlen(from));
+    char *out = malloc(head + strlen(to) + tail + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+    memcpy(out, text, head);
+    memcpy(out + head, to, strlen(to));
+    memcpy(out + head + strlen(to), at + strlen(from), tail + 1);
+    return out;
+}
+
+static samtykke_policy *load(const char *json, size_t len) {
+    samtykke_policy *p = NULL;
+    samtykke_load_error err;
+    samtykke_result rc = samtykke_policy_from_json(json, len, &p, &err);
+    if (rc != SAMTYKKE_RESULT_OK) {
+        fprintf(stderr, "  policy did not load: %s: %s\n", err.path, err.message);
+        return NULL;
+    }
+    return p;
+}
+
+static samtykke_policy *kk(void) { return load(policy_json, policy_json_len); }
+
+static void new_state(const samtykke_policy *p, uint8_t seed, samtykke_state *s) {
+    uint8_t id[SAMTYKKE_CONSENT_ID_LEN];
+    for (size_t i = 0; i < sizeof id; i++) {
+        id[i] = (uint8_t)(seed + i * 7);
+    }
+    CHECK_RC(samtykke_state_init(p, id, sizeof id, s), SAMTYKKE_RESULT_OK);
+}
+
+/* The answer for `name`, or an answer with why = 999 on error. */
+static samtykke_permit permit(const samtykke_policy *p, const samtykke_state *s,
+                              const char *name, int64_t now) {
+    samtykke_permit out = {.allowed = false, .declared = false, .why = 999,
+                           .category = NULL, .category_len = 0};
+    CHECK_RC(samtykke_state_permits(p, s, SAMTYKKE_KIND_COOKIE, name, strlen(name),
+                                    now, &out),
+             SAMTYKKE_RESULT_OK);
+    return out;
+}
+
+static bool category_is(samtykke_permit pm, const char *id) {
+    return pm.category != NULL && pm.category_len == strlen(id) &&
+           memcmp(pm.category, id, pm.category_len) == 0;
+}
+
+static bool prompt_due(const samtykke_policy *p, const samtykke_state *s, int64_t now) {
+    bool due = false;
+    CHECK_RC(samtykke_state_prompt_due(p, s, now, &due), SAMTYKKE_RESULT_OK);
+    return due;
+}
+
+/* A deterministic pseudo-random sequence (xorshift64*). */
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+static uint64_t rnd(void) {
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545f4914f6cdd1du;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_version_and_messages(void) {
+    CHECK(strcmp(samtykke_version(), SAMTYKKE_VERSION) == 0);
+    CHECK(SAMTYKKE_VERSION_MAJOR >= 0 && SAMTYKKE_VERSION_MINOR >= 0);
+    CHECK(strcmp(samtykke_result_message(SAMTYKKE_RESULT_OK), "success") == 0);
+    CHECK(strcmp(samtykke_result_message(SAMTYKKE_RESULT_COOKIE_BAD_SIGNATURE),
+                 "the consent cookie's signature does not verify") == 0);
+    CHECK(strcmp(samtykke_result_message(12345), "unknown result code") == 0);
+    CHECK(strcmp(samtykke_result_message(UINT32_MAX), "unknown result code") == 0);
+    for (uint32_t code = 0; code < 600; code++) {
+        CHECK(samtykke_result_message(code) != NULL);
+    }
+    CHECK(sizeof(samtykke_state) == SAMTYKKE_STATE_SIZE);
+    CHECK(_Alignof(samtykke_state) == SAMTYKKE_STATE_ALIGN);
+    CHECK(sizeof(samtykke_proof) == SAMTYKKE_PROOF_SIZE);
+    CHECK(_Alignof(samtykke_proof) == SAMTYKKE_PROOF_ALIGN);
+}
+
+static void test_lint_and_consent_cookie(void) {
+    samtykke_policy *p = kk();
+    CHECK(p != NULL);
+    size_t count = 0;
+    CHECK_RC(samtykke_policy_lint_count(p, &count), SAMTYKKE_RESULT_OK);
+    CHECK(count > 0);
+    bool nmstat_outlives = false;
+    for (size_t i = 0; i < count; i++) {
+        samtykke_lint_warning w;
+        CHECK_RC(samtykke_policy_lint_warning(p, i, &w), SAMTYKKE_RESULT_OK);
+        CHECK(strlen(w.id) == w.id_len && strlen(w.path) == w.path_len &&
+              strlen(w.message) == w.message_len);
+        if (strcmp(w.id, "outlives-consent") == 0 && strstr(w.message, "nmstat") != NULL) {
+            nmstat_outlives = strncmp(w.path, "storage[", 8) == 0;
+        }
+    }
+    CHECK(nmstat_outlives); /* seed 000: nmstat lives 1000 days on 100-day consent */
+    samtykke_lint_warning w;
+    CHECK_RC(samtykke_policy_lint_warning(p, count, &w), SAMTYKKE_RESULT_INVALID_ARGUMENT);
+
+    samtykke_consent_cookie c;
+    CHECK_RC(samtykke_policy_consent_cookie(p, &c), SAMTYKKE_RESULT_OK);
+    CHECK(strcmp(c.name, "samtykke") == 0 && c.name_len == 8);
+    CHECK(c.domain != NULL && strcmp(c.domain, "kk.dk") == 0 && c.domain_len == 5);
+    CHECK(c.max_age == 100 * DAY);
+    samtykke_policy_free(p);
+}
+
+/* A whole visit on the kk.dk policy: banner, gestures, a choice, the consent
+ * cookie across requests, a filtered response, withdrawal with its deletion
+ * headers, and lapse. */
+static void test_whole_visit_kk_dk(void) {
+    samtykke_policy *p = kk();
+    CHECK(p != NULL);
+    samtykke_state s;
+    new_state(p, 1, &s);
+
+    /* A new visitor: nothing pre-ticked (R1), the banner is due. */
+    CHECK(prompt_due(p, &s, T0));
+    samtykke_permit pm = permit(p, &s, "nmstat", T0);
+    CHECK(!pm.allowed && pm.declared && pm.why == SAMTYKKE_WHY_UNDECIDED);
+    CHECK(category_is(pm, "statistics"));
+    pm = permit(p, &s, "SESSabc123", T0);
+    CHECK(pm.allowed && category_is(pm, "necessary") && pm.why == 0);
+    pm = permit(p, &s, "samtykke", T0); /* the consent cookie itself */
+    CHECK(pm.allowed && category_is(pm, "necessary"));
+    pm = permit(p, &s, "_ga", T0);
+    CHECK(!pm.allowed && !pm.declared && pm.category == NULL && pm.why == 0);
+
+    /* Gestures are never consent (R2). */
+    CHECK_RC(samtykke_state_gesture(p, &s, SAMTYKKE_ACTION_DISMISS, T0 + 1), SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_state_gesture(p, &s, SAMTYKKE_ACTION_SCROLL, T0 + 2), SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_state_gesture(p, &s, SAMTYKKE_ACTION_NAVIGATE, T0 + 3), SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_state_gesture(p, &s, SAMTYKKE_ACTION_IDLE, T0 + 4), SAMTYKKE_RESULT_OK);
+    CHECK(!permit(p, &s, "nmstat", T0 + 5).allowed);
+    CHECK(prompt_due(p, &s, T0 + 5));
+
+    /* The visitor saves statistics only (R3), refusing functional. */
+    samtykke_proof proof;
+    CHECK_RC(samtykke_state_save(p, &s, S("statistics"), S(""), T0 + 10, 1,
+                                 SAMTYKKE_CONTROL_TOGGLE, false, &proof),
+             SAMTYKKE_RESULT_OK);
+    CHECK(permit(p, &s, "nmstat", T0 + 10).allowed);
+    pm = permit(p, &s, "ad_session_id", T0 + 10);
+    CHECK(!pm.allowed && pm.why == SAMTYKKE_WHY_REFUSED && category_is(pm, "functional"));
+    CHECK(!prompt_due(p, &s, T0 + 10));
+    samtykke_permit st;
+    CHECK_RC(samtykke_state_category_status(p, &s, S("statistics"), T0 + 10, &st),
+             SAMTYKKE_RESULT_OK);
+    CHECK(st.allowed && category_is(st, "statistics"));
+    CHECK_RC(samtykke_state_category_status(p, &s, S("necessary"), T0 + 10, &st),
+             SAMTYKKE_RESULT_OK);
+    CHECK(st.allowed);
+
+    char line[1024];
+    size_t n = 0;
+    CHECK_RC(samtykke_proof_to_json(p, &proof, line, sizeof line, &n), SAMTYKKE_RESULT_OK);
+    CHECK(n > 0 && n < sizeof line);
+    line[n] = '\0';
+    CHECK(strstr(line, "\"action\":\"save\"") != NULL);
+    CHECK(strstr(line, "\"control\":\"toggle\"") != NULL);
+    CHECK(strstr(line, "\"statistics\":\"granted\"") != NULL);
+    CHECK(strstr(line, "\"functional\":\"refused\"") != NULL);
+    CHECK(strstr(line, "\"site\":\"kk.dk\"") != NULL);
+    CHECK(strstr(line, "\"ts\":\"2026-03-01T10:00:10Z\"") != NULL);
+
+    /* The state travels in the consent cookie, signed; the next request reads
+     * it back from its raw Cookie header. */
+    char cookie[SAMTYKKE_COOKIE_MAX_LEN];
+    size_t cookie_len = 0;
+    CHECK_RC(samtykke_state_to_cookie(p, &s, KEY, sizeof KEY, cookie, sizeof cookie, &cookie_len),
+             SAMTYKKE_RESULT_OK);
+    CHECK(cookie_len > 3 && cookie_len <= 120 && memcmp(cookie, "v1.", 3) == 0);
+    char header[512];
+    int hn = snprintf(header, sizeof header, "SESSabc123=x; samtykke=%.*s; nmstat=1",
+                      (int)cookie_len, cookie);
+    CHECK(hn > 0 && (size_t)hn < sizeof header);
+    char value[SAMTYKKE_COOKIE_MAX_LEN];
+    size_t value_len = 0;
+    bool found = false;
+    CHECK_RC(samtykke_cookie_header_get(header, (size_t)hn, S("samtykke"), value, sizeof value,
+                                        &value_len, &found),
+             SAMTYKKE_RESULT_OK);
+    CHECK(found && value_len == cookie_len && memcmp(value, cookie, cookie_len) == 0);
+    samtykke_state back;
+    CHECK_RC(samtykke_state_from_cookie(p, value, value_len, KEY, sizeof KEY, &back),
+             SAMTYKKE_RESULT_OK);
+    CHECK(memcmp(&back, &s, sizeof s) == 0);
+    CHECK_RC(samtykke_state_from_cookie(p, value, value_len, OTHER_KEY, sizeof OTHER_KEY, &back),
+             SAMTYKKE_RESULT_COOKIE_BAD_SIGNATURE);
+    CHECK_RC(samtykke_state_from_cookie(p, value, value_len, NULL, 0, &back), SAMTYKKE_RESULT_OK);
+    CHECK(memcmp(&back, &s, sizeof s) == 0);
+    char unsigned_cookie[SAMTYKKE_COOKIE_MAX_LEN];
+    size_t unsigned_len = 0;
+    CHECK_RC(samtykke_state_to_cookie(p, &s, NULL, 0, unsigned_cookie, sizeof unsigned_cookie,
+                                      &unsigned_len),
+             SAMTYKKE_RESULT_OK);
+    CHECK(unsigned_len < cookie_len);
+    CHECK_RC(samtykke_state_from_cookie(p, unsigned_cookie, unsigned_len, KEY, sizeof KEY, &back),
+             SAMTYKKE_RESULT_COOKIE_UNSIGNED);
+
+    /* The page's response: only what the state permits passes; deletions always. */
+    const char *response = "nmstat=abc; Max-Age=86400; Path=/\r\n"
+                           "ad_session_id=1; Path=/\n"
+                           "\n"
+                           "SESSabc123=s; HttpOnly\n"
+                           "_ga=GA1.2; Max-Age=63072000\n"
+                           "JSESSIONID=; Max-Age=0\n"
+                           "=broken";
+    char kept[512];
+    size_t kept_len = 0;
+    CHECK_RC(samtykke_state_filter_set_cookie(p, &s, response, strlen(response), T0 + 11, kept,
+                                              sizeof kept, &kept_len),
+             SAMTYKKE_RESULT_OK);
+    CHECK(kept_len < sizeof kept);
+    kept[kept_len] = '\0';
+    CHECK(strcmp(kept, "nmstat=abc; Max-Age=86400; Path=/\n"
+                       "SESSabc123=s; HttpOnly\n"
+                       "JSESSIONID=; Max-Age=0\n") == 0);
+
+    /* Nothing to delete yet. */
+    char del[2048];
+    size_t del_len = 99;
+    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("www.kk.dk"), S("nmstat=1; SESSabc123=x"),
+                                             T0 + 12, del, sizeof del, &del_len),
+             SAMTYKKE_RESULT_OK);
+    CHECK(del_len == 0);
+
+    /* Withdrawal (R11, R12): statistics stop, and nmstat is deleted on every
+     * domain the host reaches. */
+    CHECK_RC(samtykke_state_withdraw(p, &s, S("statistics"), T0 + DAY, 1, SAMTYKKE_CONTROL_LINK,
+                                     false, &proof),
+             SAMTYKKE_RESULT_OK);
+    pm = permit(p, &s, "nmstat", T0 + DAY);
+    CHECK(!pm.allowed && pm.why == SAMTYKKE_WHY_WITHDRAWN);
+    CHECK(!prompt_due(p, &s, T0 + DAY)); /* a refusal in force: no re-asking (R15) */
+    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("www.kk.dk:443"),
+                                             S("nmstat=1; SESSabc123=x; _ga=1"), T0 + DAY, del,
+                                             sizeof del, &del_len),
+             SAMTYKKE_RESULT_OK);
+    CHECK(del_len < sizeof del);
+    del[del_len] = '\0';
+    CHECK(strcmp(del,
+                 "nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/\n"
+                 "nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; "
+                 "Domain=www.kk.dk\n"
+                 "nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; "
+                 "Domain=kk.dk\n") == 0);
+    CHECK_RC(samtykke_proof_to_json(p, &proof, line, sizeof line, &n), SAMTYKKE_RESULT_OK);
+    line[n] = '\0';
+    CHECK(strstr(line, "\"action\":\"withdraw\"") != NULL);
+    CHECK(strstr(line, "\"decisions\":{\"statistics\":\"refused\"}") != NULL);
+
+    /* Lapse (R16): 100 days after the choice, the prompt is due again. */
+    CHECK(prompt_due(p, &s, T0 + 101 * DAY));
+    pm = permit(p, &s, "JSESSIONID", T0 + 101 * DAY);
+    CHECK(!pm.allowed && pm.why == SAMTYKKE_WHY_EXPIRED);
+
+    /* Accept all, withdraw all, reject all. */
+    CHECK_RC(samtykke_state_accept_all(p, &s, T0 + 102 * DAY, 1, SAMTYKKE_CONTROL_BUTTON, false,
+                                       NULL),
+             SAMTYKKE_RESULT_OK);
+    CHECK(permit(p, &s, "JSESSIONID", T0 + 102 * DAY).allowed);
+    CHECK_RC(samtykke_state_withdraw_all(p, &s, T0 + 103 * DAY, 1, SAMTYKKE_CONTROL_ICON, false,
+                                         &proof),
+             SAMTYKKE_RESULT_OK);
+    CHECK(!permit(p, &s, "JSESSIONID", T0 + 103 * DAY).allowed);
+    CHECK(!permit(p, &s, "nmstat", T0 + 103 * DAY).allowed);
+    CHECK(permit(p, &s, "SESSx", T0 + 103 * DAY).allowed); /* necessary stays (R4) */
+    CHECK_RC(samtykke_state_reject_all(p, &s, T0 + 104 * DAY, 1, SAMTYKKE_CONTROL_BUTTON, false,
+                                       &proof),
+             SAMTYKKE_RESULT_OK);
+    pm = permit(p, &s, "nmstat", T0 + 104 * DAY);
+    CHECK(!pm.allowed && pm.why == SAMTYKKE_WHY_REFUSED);
+    CHECK(!prompt_due(p, &s, T0 + 104 * DAY)); /* the refusal is stored (R14) */
+
+    /* The kk.dk policy names no GPC categories: a signal refuses nothing. */
+    bool recorded = true;
+    CHECK_RC(samtykke_state_signal_gpc(p, &s, T0 + 105 * DAY, &proof, &recorded),
+             SAMTYKKE_RESULT_OK);
+    CHECK(!recorded);
+    samtykke_policy_free(p);
+}
+
+static void test_gpc_signal_refuses_and_never_grants(void) {
+    char *json = replaced(policy_json, "\"consent_ttl_days\": 100,",
+                          "\"consent_ttl_days\": 100, \"gpc_refuses\": [\"statistics\"],");
+    CHECK(json != NULL);
+    samtykke_policy *p = load(json, strlen(json));
+    CHECK(p != NULL);
+    samtykke_state s;
+    new_state(p, 2, &s);
+    samtykke_proof proof;
+    bool recorded = false;
+    CHECK_RC(samtykke_state_signal_gpc(p, &s, T0, &proof, &recorded), SAMTYKKE_RESULT_OK);
+    CHECK(recorded);
+    samtykke_permit pm = permit(p, &s, "nmstat", T0);
+    CHECK(!pm.allowed && pm.why == SAMTYKKE_WHY_SIGNAL);
+    char line[1024];
+    size_t n = 0;
+    CHECK_RC(samtykke_proof_to_json(p, &proof, line, sizeof line, &n), SAMTYKKE_RESULT_OK);
+    line[n] = '\0';
+    CHECK(strstr(line, "\"action\":\"signal_gpc\"") != NULL && strstr(line, "\"gpc\":true"));
+    /* A grant made with the signal present stands against later signals (R22). */
+    CHECK_RC(samtykke_state_accept_all(p, &s, T0 + 1, 1, SAMTYKKE_CONTROL_BUTTON, true, NULL),
+             SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_state_signal_gpc(p, &s, T0 + 2, NULL, &recorded), SAMTYKKE_RESULT_OK);
+    CHECK(!recorded && permit(p, &s, "nmstat", T0 + 2).allowed);
+    /* One made without it does not. */
+    CHECK_RC(samtykke_state_accept_all(p, &s, T0 + 3, 1, SAMTYKKE_CONTROL_BUTTON, false, NULL),
+             SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_state_signal_gpc(p, &s, T0 + 4, NULL, &recorded), SAMTYKKE_RESULT_OK);
+    CHECK(recorded && !permit(p, &s, "nmstat", T0 + 4).allowed);
+    CHECK(permit(p, &s, "JSESSIONID", T0 + 4).allowed);
+
+    /* States and proofs of one policy are not another's. */
+    samtykke_policy *other = kk();
+    samtykke_permit out;
+    CHECK_RC(samtykke_state_permits(other, &s, SAMTYKKE_KIND_COOKIE, S("nmstat"), T0, &out),
+             SAMTYKKE_RESULT_STATE_POLICY_MISMATCH);
+    CHECK_RC(samtykke_proof_to_json(other, &proof, line, sizeof line, &n),
+             SAMTYKKE_RESULT_STATE_POLICY_MISMATCH);
+    samtykke_policy_free(other);
+    samtykke_policy_free(p);
+    free(json);
+}
+
+/* NULL for every pointer argument of every function. */
+static void test_null_arguments(void) {
+    samtykke_policy *p = kk();
+    CHECK(p != NULL);
+    samtykke_state s;
+    new_state(p, 3, &s);
+    samtykke_proof proof;
+    CHECK_RC(samtykke_state_reject_all(p, &s, T0, 1, 0, false, &proof), SAMTYKKE_RESULT_OK);
+    const uint8_t id[16] = {0};
+    char buf[1024];
+    size_t n = 0;
+    bool flag = false;
+    samtykke_permit pm;
+    samtykke_lint_warning w;
+    samtykke_consent_cookie cc;
+    samtykke_policy *out = NULL;
+    samtykke_load_error err;
+    const int NUL = SAMTYKKE_RESULT_NULL_ARGUMENT;
+
+    samtykke_policy_free(NULL);
+    CHECK(samtykke_result_message(SAMTYKKE_RESULT_NULL_ARGUMENT) != NULL);
+
+    CHECK_RC(samtykke_policy_from_json(NULL, 0, &out, &err), NUL);
+    CHECK_RC(samtykke_policy_from_json(NULL, 10, &out, &err), NUL);
+    CHECK_RC(samtykke_policy_from_json(policy_json, policy_json_len, NULL, &err), NUL);
+    CHECK(out == NULL);
+    /* error_out is optional. */
+    CHECK_RC(samtykke_policy_from_json(S("{"), &out, NULL), SAMTYKKE_RESULT_POLICY_MALFORMED_JSON);
+    CHECK(out == NULL);
+
+    CHECK_RC(samtykke_policy_lint_count(NULL, &n), NUL);
+    CHECK_RC(samtykke_policy_lint_count(p, NULL), NUL);
+    CHECK_RC(samtykke_policy_lint_warning(NULL, 0, &w), NUL);
+    CHECK_RC(samtykke_policy_lint_warning(p, 0, NULL), NUL);
+    CHECK_RC(samtykke_policy_consent_cookie(NULL, &cc), NUL);
+    CHECK_RC(samtykke_policy_consent_cookie(p, NULL), NUL);
+
+    samtykke_state t;
+    CHECK_RC(samtykke_state_init(NULL, id, 16, &t), NUL);
+    CHECK_RC(samtykke_state_init(p, NULL, 16, &t), NUL);
+    CHECK_RC(samtykke_state_init(p, id, 16, NULL), NUL);
+
+    CHECK_RC(samtykke_state_accept_all(NULL, &s, T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_accept_all(p, NULL, T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_reject_all(NULL, &s, T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_reject_all(p, NULL, T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_save(NULL, &s, S("statistics"), S(""), T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_save(p, NULL, S("statistics"), S(""), T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_save(p, &s, NULL, 0, S(""), T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_save(p, &s, S("statistics"), NULL, 0, T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_withdraw(NULL, &s, S("statistics"), T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_withdraw(p, NULL, S("statistics"), T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_withdraw(p, &s, NULL, 0, T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_withdraw_all(NULL, &s, T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_withdraw_all(p, NULL, T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_signal_gpc(NULL, &s, T0, &proof, &flag), NUL);
+    CHECK_RC(samtykke_state_signal_gpc(p, NULL, T0, &proof, &flag), NUL);
+    CHECK_RC(samtykke_state_signal_gpc(p, &s, T0, &proof, NULL), NUL);
+    CHECK_RC(samtykke_state_gesture(NULL, &s, SAMTYKKE_ACTION_DISMISS, T0), NUL);
+    CHECK_RC(samtykke_state_gesture(p, NULL, SAMTYKKE_ACTION_DISMISS, T0), NUL);
+    /* proof_out is optional. */
+    CHECK_RC(samtykke_state_reject_all(p, &s, T0, 1, 0, false, NULL), SAMTYKKE_RESULT_OK);
+
+    CHECK_RC(samtykke_state_permits(NULL, &s, 0, S("nmstat"), T0, &pm), NUL);
+    CHECK_RC(samtykke_state_permits(p, NULL, 0, S("nmstat"), T0, &pm), NUL);
+    CHECK_RC(samtykke_state_permits(p, &s, 0, NULL, 0, T0, &pm), NUL);
+    CHECK_RC(samtykke_state_permits(p, &s, 0, S("nmstat"), T0, NULL), NUL);
+    CHECK_RC(samtykke_state_category_status(NULL, &s, S("statistics"), T0, &pm), NUL);
+    CHECK_RC(samtykke_state_category_status(p, NULL, S("statistics"), T0, &pm), NUL);
+    CHECK_RC(samtykke_state_category_status(p, &s, NULL, 0, T0, &pm), NUL);
+    CHECK_RC(samtykke_state_category_status(p, &s, S("statistics"), T0, NULL), NUL);
+    CHECK_RC(samtykke_state_prompt_due(NULL, &s, T0, &flag), NUL);
+    CHECK_RC(samtykke_state_prompt_due(p, NULL, T0, &flag), NUL);
+    CHECK_RC(samtykke_state_prompt_due(p, &s, T0, NULL), NUL);
+
+    CHECK_RC(samtykke_proof_to_json(NULL, &proof, buf, sizeof buf, &n), NUL);
+    CHECK_RC(samtykke_proof_to_json(p, NULL, buf, sizeof buf, &n), NUL);
+    CHECK_RC(samtykke_proof_to_json(p, &proof, NULL, sizeof buf, &n), NUL);
+    CHECK_RC(samtykke_proof_to_json(p, &proof, buf, sizeof buf, NULL), NUL);
+
+    CHECK_RC(samtykke_cookie_header_get(NULL, 0, S("a"), buf, sizeof buf, &n, &flag), NUL);
+    CHECK_RC(samtykke_cookie_header_get(S("a=1"), NULL, 0, buf, sizeof buf, &n, &flag), NUL);
+    CHECK_RC(samtykke_cookie_header_get(S("a=1"), S("a"), NULL, sizeof buf, &n, &flag), NUL);
+    CHECK_RC(samtykke_cookie_header_get(S("a=1"), S("a"), buf, sizeof buf, NULL, &flag), NUL);
+    CHECK_RC(samtykke_cookie_header_get(S("a=1"), S("a"), buf, sizeof buf, &n, NULL), NUL);
+
+    CHECK_RC(samtykke_state_to_cookie(NULL, &s, KEY, 32, buf, sizeof buf, &n), NUL);
+    CHECK_RC(samtykke_state_to_cookie(p, NULL, KEY, 32, buf, sizeof buf, &n), NUL);
+    CHECK_RC(samtykke_state_to_cookie(p, &s, NULL, 32, buf, sizeof buf, &n), NUL);
+    CHECK_RC(samtykke_state_to_cookie(p, &s, KEY, 32, NULL, sizeof buf, &n), NUL);
+    CHECK_RC(samtykke_state_to_cookie(p, &s, KEY, 32, buf, sizeof buf, NULL), NUL);
+    CHECK_RC(samtykke_state_from_cookie(NULL, S("v1.AA"), KEY, 32, &t), NUL);
+    CHECK_RC(samtykke_state_from_cookie(p, NULL, 0, KEY, 32, &t), NUL);
+    CHECK_RC(samtykke_state_from_cookie(p, S("v1.AA"), NULL, 32, &t), NUL);
+    CHECK_RC(samtykke_state_from_cookie(p, S("v1.AA"), KEY, 32, NULL), NUL);
+
+    CHECK_RC(samtykke_state_deletion_headers(NULL, &s, S("kk.dk"), S(""), T0, buf, sizeof buf, &n),
+             NUL);
+    CHECK_RC(samtykke_state_deletion_headers(p, NULL, S("kk.dk"), S(""), T0, buf, sizeof buf, &n),
+             NUL);
+    CHECK_RC(samtykke_state_deletion_headers(p, &s, NULL, 0, S(""), T0, buf, sizeof buf, &n), NUL);
+    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("kk.dk"), NULL, 0, T0, buf, sizeof buf, &n),
+             NUL);
+    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("kk.dk"), S(""), T0, NULL, sizeof buf, &n),
+             NUL);
+    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("kk.dk"), S(""), T0, buf, sizeof buf, NULL),
+             NUL);
+    CHECK_RC(samtykke_state_filter_set_cookie(NULL, &s, S("a=1"), T0, buf, sizeof buf, &n), NUL);
+    CHECK_RC(samtykke_state_filter_set_cookie(p, NULL, S("a=1"), T0, buf, sizeof buf, &n), NUL);
+    CHECK_RC(samtykke_state_filter_set_cookie(p, &s, NULL, 0, T0, buf, sizeof buf, &n), NUL);
+    CHECK_RC(samtykke_state_filter_set_cookie(p, &s, S("a=1"), T0, NULL, sizeof buf, &n), NUL);
+    CHECK_RC(samtykke_state_filter_set_cookie(p, &s, S("a=1"), T0, buf, sizeof buf, NULL), NUL);
+    samtykke_policy_free(p);
+}
+
+/* Every prefix of a good cookie, single-character changes, random bytes and
+ * random base64url text: each gives a result code, none crashes. */
+static void test_garbage_and_truncated_cookies(void) {
+    samtykke_policy *p = kk();
+    CHECK(p != NULL);
+    samtykke_state s, out;
+    new_state(p, 4, &s);
+    CHECK_RC(samtykke_state_save(p, &s, S("functional"), S("twentythree"), T0, 1, 0, false, NULL),
+             SAMTYKKE_RESULT_OK);
+    char cookie[SAMTYKKE_COOKIE_MAX_LEN];
+    size_t len = 0;
+    CHECK_RC(samtykke_state_to_cookie(p, &s, KEY, 32, cookie, sizeof cookie, &len),
+             SAMTYKKE_RESULT_OK);
+
+    /* With the key, no prefix decodes, and the output is never written. */
+    memset(&out, 0xab, sizeof out);
+    samtykke_state sentinel = out;
+    for (size_t cut = 0; cut < len; cut++) {
+        samtykke_result rc = samtykke_state_from_cookie(p, cookie, cut, KEY, 32, &out);
+        CHECK(rc >= 300 && rc < 400);
+    }
+    CHECK(memcmp(&out, &sentinel, sizeof out) == 0);
+    /* Without it, a prefix gives a cookie error, or a state if one happens to
+     * parse; never anything else. */
+    for (size_t cut = 0; cut < len; cut++) {
+        samtykke_result rc = samtykke_state_from_cookie(p, cookie, cut, NULL, 0, &out);
+        CHECK(rc == SAMTYKKE_RESULT_OK || (rc >= 300 && rc < 400));
+    }
+    CHECK_RC(samtykke_state_from_cookie(p, cookie, len, KEY, 32, &out), SAMTYKKE_RESULT_OK);
+    CHECK(memcmp(&out, &s, sizeof out) == 0);
+
+    int accepted = 0;
+    for (size_t i = 3; i < len; i++) {
+        char bad[SAMTYKKE_COOKIE_MAX_LEN];
+        memcpy(bad, cookie, len);
+        bad[i] = bad[i] == 'A' ? 'B' : 'A';
+        /* With the key, any change to a signed cookie is refused. */
+        samtykke_result rc = samtykke_state_from_cookie(p, bad, len, KEY, 32, &out);
+        CHECK(rc != SAMTYKKE_RESULT_OK);
+        accepted += samtykke_state_from_cookie(p, bad, len, NULL, 0, &out) == SAMTYKKE_RESULT_OK;
+    }
+    CHECK(accepted < (int)len);
+
+    static const char b64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (int round = 0; round < 5000; round++) {
+        char junk[200];
+        size_t jl = (size_t)(rnd() % sizeof junk);
+        if (round % 2 == 0) {
+            for (size_t i = 0; i < jl; i++) {
+                junk[i] = (char)(rnd() & 0xff);
+            }
+        } else {
+            memcpy(junk, "v1.", 3);
+            jl = jl < 3 ? 3 : jl;
+            for (size_t i = 3; i < jl; i++) {
+                junk[i] = b64[rnd() % 64];
+            }
+        }
+        samtykke_result rc = samtykke_state_from_cookie(p, junk, jl, KEY, 32, &out);
+        CHECK(rc != SAMTYKKE_RESULT_OK);
+        rc = samtykke_state_from_cookie(p, junk, jl, NULL, 0, &out);
+        CHECK(rc == SAMTYKKE_RESULT_OK || (rc >= 300 && rc < 400));
+        if (rc == SAMTYKKE_RESULT_OK) {
+            /* Whatever decoded is a state every other call accepts. */
+            samtykke_permit pm;
+            CHECK_RC(samtykke_state_permits(p, &out, 0, S("nmstat"), T0, &pm), SAMTYKKE_RESULT_OK);
+        }
+    }
+    char too_long[300];
+    memset(too_long, 'A', sizeof too_long);
+    memcpy(too_long, "v1.", 3);
+    CHECK_RC(samtykke_state_from_cookie(p, too_long, sizeof too_long, NULL, 0, &out),
+             SAMTYKKE_RESULT_COOKIE_TOO_LONG);
+    CHECK_RC(samtykke_state_from_cookie(p, S("v2.AAAA"), NULL, 0, &out),
+             SAMTYKKE_RESULT_COOKIE_VERSION);
+    CHECK_RC(samtykke_state_from_cookie(p, S("v1.!!!!"), NULL, 0, &out),
+             SAMTYKKE_RESULT_COOKIE_ENCODING);
+    CHECK_RC(samtykke_state_from_cookie(p, S(""), NULL, 0, &out), SAMTYKKE_RESULT_COOKIE_VERSION);
+    /* A Cookie header with a control character is refused, not misread. */
+    char v[64];
+    size_t vl = 0;
+    bool found = false;
+    CHECK_RC(samtykke_cookie_header_get(S("a=1;\x01 samtykke=v1.x"), S("samtykke"), v, sizeof v,
+                                        &vl, &found),
+             SAMTYKKE_RESULT_HEADER_INVALID);
+    CHECK_RC(samtykke_cookie_header_get(S("a=1; b=2"), S("samtykke"), v, sizeof v, &vl, &found),
+             SAMTYKKE_RESULT_OK);
+    CHECK(!found && vl == 0);
+    /* Names are exact: PHP's $_COOKIE would turn "samtykke.x" into "samtykke_x". */
+    CHECK_RC(samtykke_cookie_header_get(S("samtykke_x=1; samtykke.x=2"), S("samtykke.x"), v,
+                                        sizeof v, &vl, &found),
+             SAMTYKKE_RESULT_OK);
+    CHECK(found && vl == 1 && v[0] == '2');
+    samtykke_policy_free(p);
+}
+
+/* Truncated, mutated and broken policies give an error with a JSON path. */
+static void test_garbage_and_truncated_policies(void) {
+    samtykke_policy *p = NULL;
+    samtykke_load_error err;
+    for (size_t cut = 0; cut < policy_json_len; cut += 7) {
+        p = NULL;
+        memset(&err, 0, sizeof err);
+        samtykke_result rc = samtykke_policy_from_json(policy_json, cut, &p, &err);
+        CHECK(rc != SAMTYKKE_RESULT_OK && p == NULL);
+        CHECK(rc >= 200 && rc < 300 && err.code == rc);
+        CHECK(err.path[0] != '\0' && err.message[0] != '\0');
+        CHECK(memchr(err.path, '\0', sizeof err.path) != NULL);
+        CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);
+    }
+    CHECK_RC(samtykke_policy_from_json(policy_json, 100, &p, &err),
+             SAMTYKKE_RESULT_POLICY_MALFORMED_JSON);
+    CHECK(strncmp(err.path, "line ", 5) == 0);
+
+    char *copy = malloc(policy_json_len);
+    CHECK(copy != NULL);
+    int loaded = 0;
+    for (int round = 0; round < 2000 && copy != NULL; round++) {
+        memcpy(copy, policy_json, policy_json_len);
+        for (int k = 0; k < 1 + round % 4; k++) {
+            copy[rnd() % policy_json_len] = (char)(rnd() & 0xff);
+        }
+        p = NULL;
+        samtykke_result rc = samtykke_policy_from_json(copy, policy_json_len, &p, &err);
+        if (rc == SAMTYKKE_RESULT_OK) {
+            loaded++;
+            samtykke_policy_free(p);
+        } else {
+            CHECK(p == NULL && ((rc >= 200 && rc < 300) || rc == SAMTYKKE_RESULT_INVALID_UTF8));
+        }
+    }
+    free(copy);
+    CHECK(loaded < 2000);
+
+    struct {
+        const char *from, *to;
+        samtykke_result code;
+        const char *path;
+    } broken[] = {
+        {"\"basis\": \"consent\"", "\"basis\": \"legitimate_interest\"",
+         SAMTYKKE_RESULT_POLICY_BASIS_NOT_ALLOWED, "categories[1].basis"},
+        {"\"schema\": \"samtykke/policy/1\"", "\"schema\": \"samtykke/policy/9\"",
+         SAMTYKKE_RESULT_POLICY_UNKNOWN_SCHEMA, "schema"},
+        {"\"consent_ttl_days\": 100", "\"consent_ttl_days\": 0",
+         SAMTYKKE_RESULT_POLICY_TTL_OUT_OF_RANGE, "consent_ttl_days"},
+        {"\"category\": \"statistics\"", "\"category\": \"ads\"",
+         SAMTYKKE_RESULT_POLICY_UNKNOWN_CATEGORY, "storage[5].category"},
+        {"\"basis\": \"exempt\"", "\"basis\": \"consent\"",
+         SAMTYKKE_RESULT_POLICY_NECESSARY_REFUSABLE, "categories[0].basis"},
+    };
+    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+        char *json = replaced(policy_json, broken[i].from, broken[i].to);
+        CHECK(json != NULL);
+        if (json == NULL) {
+            continue;
+        }
+        p = NULL;
+        memset(&err, 0, sizeof err);
+        CHECK_RC(samtykke_policy_from_json(json, strlen(json), &p, &err), broken[i].code);
+        CHECK(p == NULL && err.code == broken[i].code);
+        if (strcmp(err.path, broken[i].path) != 0) {
+            fprintf(stderr, "  path %s, expected %s (%s)\n", err.path, broken[i].path,
+                    err.message);
+            failures++;
+        }
+        free(json);
+    }
+    /* Not UTF-8 at all. */
+    CHECK_RC(samtykke_policy_from_json(S("{\"schema\": \"\xff\xfe\"}"), &p, &err),
+             SAMTYKKE_RESULT_POLICY_MALFORMED_JSON);
+}
+
+/* Garbage, truncated, corrupted and foreign state and proof bytes. */
+static void test_garbage_states(void) {
+    samtykke_policy *p = kk();
+    CHECK(p != NULL);
+    samtykke_state good, bad;
+    new_state(p, 5, &good);
+    samtykke_proof proof;
+    CHECK_RC(samtykke_state_accept_all(p, &good, T0, 1, 0, false, &proof), SAMTYKKE_RESULT_OK);
+    samtykke_permit pm;
+    bool due;
+
+    memset(&bad, 0, sizeof bad);
+    CHECK_RC(samtykke_state_permits(p, &bad, 0, S("nmstat"), T0, &pm),
+             SAMTYKKE_RESULT_STATE_INVALID);
+    /* A truncated copy: the first half of a good state, the rest zero. */
+    memcpy(&bad, &good, sizeof bad / 2);
+    CHECK_RC(samtykke_state_prompt_due(p, &bad, T0, &due), SAMTYKKE_RESULT_STATE_INVALID);
+    /* Every single-bit change is caught. */
+    for (size_t bit = 0; bit < sizeof good * 8; bit++) {
+        bad = good;
+        ((unsigned char *)&bad)[bit / 8] ^= (unsigned char)(1u << (bit % 8));
+        samtykke_result rc = samtykke_state_prompt_due(p, &bad, T0, &due);
+        CHECK(rc == SAMTYKKE_RESULT_STATE_INVALID || rc == SAMTYKKE_RESULT_STATE_POLICY_MISMATCH);
+    }
+    /* Random bytes. */
+    for (int round = 0; round < 10000; round++) {
+        for (size_t i = 0; i < sizeof bad.words / sizeof bad.words[0]; i++) {
+            bad.words[i] = rnd();
+        }
+        samtykke_state before = bad;
+        CHECK_RC(samtykke_state_accept_all(p, &bad, T0, 1, 0, false, NULL),
+                 SAMTYKKE_RESULT_STATE_INVALID);
+        CHECK(memcmp(&before, &bad, sizeof bad) == 0); /* untouched on error */
+    }
+    /* A proof is not a state, and garbage is not a proof. */
+    char buf[512];
+    size_t n = 0;
+    memcpy(&bad, &proof, sizeof proof);
+    CHECK_RC(samtykke_state_prompt_due(p, &bad, T0, &due), SAMTYKKE_RESULT_STATE_INVALID);
+    samtykke_proof junk;
+    memset(&junk, 0x5a, sizeof junk);
+    CHECK_RC(samtykke_proof_to_json(p, &junk, buf, sizeof buf, &n), SAMTYKKE_RESULT_PROOF_INVALID);
+    memcpy(&junk, &good, sizeof junk);
+    CHECK_RC(samtykke_proof_to_json(p, &junk, buf, sizeof buf, &n), SAMTYKKE_RESULT_PROOF_INVALID);
+
+    /* A state of the same document loaded again is still good; one of another
+     * revision is not (its meaning may have changed). */
+    samtykke_policy *again = kk();
+    CHECK_RC(samtykke_state_prompt_due(again, &good, T0, &due), SAMTYKKE_RESULT_OK);
+    char *rev2 = replaced(policy_json, "\"revision\": 1,", "\"revision\": 2,");
+    CHECK(rev2 != NULL);
+    samtykke_policy *newer = rev2 ? load(rev2, strlen(rev2)) : NULL;
+    CHECK(newer != NULL);
+    CHECK_RC(samtykke_state_prompt_due(newer, &good, T0, &due),
+             SAMTYKKE_RESULT_STATE_POLICY_MISMATCH);
+    /* The consent cookie is how a state crosses revisions. */
+    char cookie[SAMTYKKE_COOKIE_MAX_LEN];
+    size_t len = 0;
+    CHECK_RC(samtykke_state_to_cookie(p, &good, KEY, 32, cookie, sizeof cookie, &len),
+             SAMTYKKE_RESULT_OK);
+    samtykke_state moved;
+    CHECK_RC(samtykke_state_from_cookie(newer, cookie, len, KEY, 32, &moved), SAMTYKKE_RESULT_OK);
+    CHECK(permit(newer, &moved, "nmstat", T0).allowed);
+    samtykke_policy_free(newer);
+    samtykke_policy_free(again);
+    free(rev2);
+    samtykke_policy_free(p);
+}
+
+/* A too-small buffer gets its own code and the length needed, and nothing
+ * else is written. */
+static void test_too_small_buffers(void) {
+    samtykke_policy *p = kk();
+    CHECK(p != NULL);
+    samtykke_state s;
+    new_state(p, 6, &s);
+    samtykke_proof proof;
+    CHECK_RC(samtykke_state_save(p, &s, S("statistics"), S(""), T0, 1, 0, false, &proof),
+             SAMTYKKE_RESULT_OK);
+    char buf[2048];
+    size_t need = 0, n = 0;
+
+    /* The consent cookie. */
+    CHECK_RC(samtykke_state_to_cookie(p, &s, KEY, 32, NULL, 0, &need),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(need > 0 && need <= SAMTYKKE_COOKIE_MAX_LEN);
+    memset(buf, '#', sizeof buf);
+    CHECK_RC(samtykke_state_to_cookie(p, &s, KEY, 32, buf, need - 1, &n),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(n == need && buf[0] == '#' && buf[need - 1] == '#');
+    CHECK_RC(samtykke_state_to_cookie(p, &s, KEY, 32, buf, need, &n), SAMTYKKE_RESULT_OK);
+    CHECK(n == need && buf[0] == 'v');
+
+    /* The proof record. */
+    CHECK_RC(samtykke_proof_to_json(p, &proof, NULL, 0, &need), SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    memset(buf, '#', sizeof buf);
+    CHECK_RC(samtykke_proof_to_json(p, &proof, buf, need - 1, &n),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(n == need && buf[0] == '#');
+    CHECK_RC(samtykke_proof_to_json(p, &proof, buf, need, &n), SAMTYKKE_RESULT_OK);
+    CHECK(n == need && buf[0] == '{' && buf[need - 1] == '}');
+
+    /* The Set-Cookie filter. */
+    const char *headers = "nmstat=1\nJSESSIONID=2\nSESSx=3";
+    CHECK_RC(samtykke_state_filter_set_cookie(p, &s, headers, strlen(headers), T0, buf, 5, &need),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(need == strlen("nmstat=1\nSESSx=3\n"));
+    CHECK_RC(samtykke_state_filter_set_cookie(p, &s, headers, strlen(headers), T0, buf, need, &n),
+             SAMTYKKE_RESULT_OK);
+    CHECK(n == need && memcmp(buf, "nmstat=1\nSESSx=3\n", n) == 0);
+
+    /* Deletion headers. */
+    CHECK_RC(samtykke_state_withdraw_all(p, &s, T0 + 1, 1, 0, false, NULL), SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("kk.dk"), S("nmstat=1"), T0 + 1, NULL, 0,
+                                             &need),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(need > 0);
+    memset(buf, '#', sizeof buf);
+    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("kk.dk"), S("nmstat=1"), T0 + 1, buf,
+                                             need - 1, &n),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(n == need && buf[0] == '#');
+    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("kk.dk"), S("nmstat=1"), T0 + 1, buf, need,
+                                             &n),
+             SAMTYKKE_RESULT_OK);
+    CHECK(n == need && buf[n - 1] == '\n');
+
+    /* A cookie value. */
+    bool found = true;
+    CHECK_RC(samtykke_cookie_header_get(S("a=12345"), S("a"), buf, 4, &need, &found),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(need == 5);
+    samtykke_policy_free(p);
+}
+
+/* Enum values and other arguments out of range give an error code. */
+static void test_out_of_range_arguments(void) {
+    samtykke_policy *p = kk();
+    CHECK(p != NULL);
+    samtykke_state s;
+    new_state(p, 7, &s);
+    samtykke_state before = s;
+    samtykke_permit pm;
+    const int INV = SAMTYKKE_RESULT_INVALID_ARGUMENT;
+
+    CHECK_RC(samtykke_state_permits(p, &s, SAMTYKKE_KIND_INDEXED_DB + 1, S("nmstat"), T0, &pm),
+             INV);
+    CHECK_RC(samtykke_state_permits(p, &s, UINT32_MAX, S("nmstat"), T0, &pm), INV);
+    CHECK_RC(samtykke_state_permits(p, &s, SAMTYKKE_KIND_LOCAL_STORAGE, S("nmstat"), T0, &pm),
+             SAMTYKKE_RESULT_OK);
+    CHECK(!pm.declared); /* nmstat is a cookie, not a localStorage key */
+    CHECK_RC(samtykke_state_accept_all(p, &s, T0, 1, SAMTYKKE_CONTROL_SIGNAL + 1, false, NULL),
+             INV);
+    CHECK_RC(samtykke_state_accept_all(p, &s, T0, 1, UINT32_MAX, false, NULL), INV);
+    CHECK_RC(samtykke_state_reject_all(p, &s, T0, 65536, 0, false, NULL), INV);
+    CHECK_RC(samtykke_state_save(p, &s, S("statistics"), S(""), T0, 1, 77, false, NULL), INV);
+    CHECK_RC(samtykke_state_withdraw(p, &s, S("statistics"), T0, 1, 5, false, NULL), INV);
+    CHECK_RC(samtykke_state_withdraw_all(p, &s, T0, UINT32_MAX, 0, false, NULL), INV);
+    CHECK_RC(samtykke_state_gesture(p, &s, SAMTYKKE_ACTION_ACCEPT_ALL, T0), INV);
+    CHECK_RC(samtykke_state_gesture(p, &s, SAMTYKKE_ACTION_WITHDRAW, T0), INV);
+    CHECK_RC(samtykke_state_gesture(p, &s, SAMTYKKE_ACTION_IDLE + 1, T0), INV);
+    CHECK_RC(samtykke_state_gesture(p, &s, UINT32_MAX, T0), INV);
+    CHECK(memcmp(&before, &s, sizeof s) == 0);
+
+    CHECK_RC(samtykke_state_accept_all(p, &s, INT64_MAX, 1, 0, false, NULL),
+             SAMTYKKE_RESULT_INVALID_TIME);
+    CHECK_RC(samtykke_state_prompt_due(p, &s, INT64_MIN, &(bool){false}),
+             SAMTYKKE_RESULT_INVALID_TIME);
+    CHECK_RC(samtykke_state_save(p, &s, S("statistics,ads"), S(""), T0, 1, 0, false, NULL),
+             SAMTYKKE_RESULT_UNKNOWN_NAME);
+    CHECK_RC(samtykke_state_save(p, &s, S("statistics"), S("google"), T0, 1, 0, false, NULL),
+             SAMTYKKE_RESULT_UNKNOWN_NAME);
+    CHECK_RC(samtykke_state_withdraw(p, &s, S("marketing"), T0, 1, 0, false, NULL),
+             SAMTYKKE_RESULT_UNKNOWN_NAME);
+    CHECK_RC(samtykke_state_category_status(p, &s, S("marketing"), T0, &pm),
+             SAMTYKKE_RESULT_UNKNOWN_NAME);
+    CHECK_RC(samtykke_state_permits(p, &s, 0, S("nm\xffstat"), T0, &pm),
+             SAMTYKKE_RESULT_INVALID_UTF8);
+    CHECK_RC(samtykke_state_save(p, &s, S("\xc3"), S(""), T0, 1, 0, false, NULL),
+             SAMTYKKE_RESULT_INVALID_UTF8);
+    CHECK(memcmp(&before, &s, sizeof s) == 0);
+
+    const uint8_t id[17] = {0};
+    samtykke_state t;
+    CHECK_RC(samtykke_state_init(p, id, 15, &t), INV);
+    CHECK_RC(samtykke_state_init(p, id, 17, &t), INV);
+    CHECK_RC(samtykke_state_init(p, id, 0, &t), INV);
+    /* Lists take commas and spaces; an empty choice grants nothing (R1). */
+    CHECK_RC(samtykke_state_save(p, &s, S(" functional, statistics "), S(""), T0, 1, 0, false,
+                                 NULL),
+             SAMTYKKE_RESULT_OK);
+    CHECK(permit(p, &s, "nmstat", T0).allowed && permit(p, &s, "JSESSIONID", T0).allowed);
+    CHECK_RC(samtykke_state_save(p, &s, S(""), S(""), T0 + 1, 1, 0, false, NULL),
+             SAMTYKKE_RESULT_OK);
+    CHECK(!permit(p, &s, "nmstat", T0 + 1).allowed);
+    samtykke_policy_free(p);
+}
+
+/* One policy shared by many threads deciding at once. */
+#define THREADS 8
+#define ROUNDS 200
+
+struct worker {
+    const samtykke_policy *policy;
+    int index;
+    int errors;
+};
+
+static void *work(void *arg) {
+    struct worker *w = arg;
+    const samtykke_policy *p = w->policy;
+    for (int r = 0; r < ROUNDS; r++) {
+        uint8_t id[16] = {0};
+        id[0] = (uint8_t)w->index;
+        id[1] = (uint8_t)r;
+        samtykke_state s, back;
+        samtykke_permit pm;
+        int64_t t = T0 + r;
+        char cookie[SAMTYKKE_COOKIE_MAX_LEN], del[1024];
+        size_t len = 0, dl = 0;
+        int e = 0;
+        e += samtykke_state_init(p, id, sizeof id, &s) != SAMTYKKE_RESULT_OK;
+        e += samtykke_state_permits(p, &s, 0, "nmstat", 6, t, &pm) != SAMTYKKE_RESULT_OK;
+        e += pm.allowed || pm.why != SAMTYKKE_WHY_UNDECIDED;
+        const char *choice = (r + w->index) % 2 ? "statistics" : "functional";
+        e += samtykke_state_save(p, &s, choice, strlen(choice), "", 0, t, 1, 0, false, NULL) !=
+             SAMTYKKE_RESULT_OK;
+        e += samtykke_state_permits(p, &s, 0, "nmstat", 6, t, &pm) != SAMTYKKE_RESULT_OK;
+        e += pm.allowed != ((r + w->index) % 2 == 1);
+        e += samtykke_state_to_cookie(p, &s, KEY, 32, cookie, sizeof cookie, &len) !=
+             SAMTYKKE_RESULT_OK;
+        e += samtykke_state_from_cookie(p, cookie, len, KEY, 32, &back) != SAMTYKKE_RESULT_OK;
+        e += memcmp(&s, &back, sizeof s) != 0;
+        e += samtykke_state_withdraw_all(p, &s, t + 1, 1, 2, false, NULL) != SAMTYKKE_RESULT_OK;
+        e += samtykke_state_deletion_headers(p, &s, "www.kk.dk", 9, "nmstat=1; JSESSIONID=2", 22,
+                                             t + 1, del, sizeof del, &dl) != SAMTYKKE_RESULT_OK;
+        e += dl == 0 || strstr(del, "Domain=kk.dk") == NULL;
+        w->errors += e;
+    }
+    return NULL;
+}
+
+static void test_one_policy_many_threads(void) {
+    samtykke_policy *p = kk();
+    CHECK(p != NULL);
+    pthread_t threads[THREADS];
+    struct worker workers[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        workers[i] = (struct worker){.policy = p, .index = i, .errors = 0};
+        CHECK(pthread_create(&threads[i], NULL, work, &workers[i]) == 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        CHECK(pthread_join(threads[i], NULL) == 0);
+        CHECK(workers[i].errors == 0);
+    }
+    samtykke_policy_free(p);
+}
+
+/* ---- the runner ------------------------------------------------------------ */
+
+struct test {
+    const char *name;
+    void (*run)(void);
+};
+
+int main(int argc, char **argv) {
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s POLICY.json\n", argv[0]);
+        return 2;
+    }
+    policy_json = read_file(argv[1], &policy_json_len);
+    if (policy_json == NULL) {
+        fprintf(stderr, "cannot read %s\n", argv[1]);
+        return 2;
+    }
+    /* The text must also be a C string for replaced(). */
+    char *z = realloc(policy_json, policy_json_len + 1);
+    if (z == NULL) {
+        free(policy_json);
+        return 2;
+    }
+    policy_json = z;
+    policy_json[policy_json_len] = '\0';
+
+    static const struct test tests[] = {
+        {"version_and_messages", test_version_and_messages},
+        {"lint_and_consent_cookie", test_lint_and_consent_cookie},
+        {"whole_visit_kk_dk", test_whole_visit_kk_dk},
+        {"gpc_signal_refuses_and_never_grants", test_gpc_signal_refuses_and_never_grants},
+        {"null_arguments", test_null_arguments},
+        {"garbage_and_truncated_cookies", test_garbage_and_truncated_cookies},
+        {"garbage_and_truncated_policies", test_garbage_and_truncated_policies},
+        {"garbage_states", test_garbage_states},
+        {"too_small_buffers", test_too_small_buffers},
+        {"out_of_range_arguments", test_out_of_range_arguments},
+        {"one_policy_many_threads", test_one_policy_many_threads},
+    };
+    int passed = 0, failed = 0;
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        failures = 0;
+        tests[i].run();
+        if (failures == 0) {
+            passed++;
+            printf("ok     %s\n", tests[i].name);
+        } else {
+            failed++;
+            printf("FAILED %s (%d checks)\n", tests[i].name, failures);
+        }
+    }
+    free(policy_json);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,174 @@
+<?php
+/*
+ * The PHP host (examples/php) against the built library, through PHP's FFI.
+ *
+ *     SAMTYKKE_LIB=…/libsamtykke.so SAMTYKKE_HEADER=…/samtykke_php.h php tests/php/test_plugin.php
+ *
+ * Prints one line per test and, last, "php: N passed, N failed"; exits non-zero
+ * when a test failed.
+ */
+declare(strict_types=1);
+
+require_once __DIR__ . '/../../examples/php/plugin.php';
+
+use Samtykke\Policy;
+use Samtykke\SamtykkeException;
+use Samtykke\State;
+use function Samtykke\Plugin\banner_due;
+use function Samtykke\Plugin\on_decision;
+use function Samtykke\Plugin\on_request;
+use function Samtykke\Plugin\page_cookies;
+
+const T0 = 1772359200; // 2026-03-01T10:00:00Z
+const DAY = 86400;
+const KEY = "the site's secret key, 32 bytes!";
+
+$failures = 0;
+
+function check(bool $ok, string $what): void
+{
+    global $failures;
+    if (!$ok) {
+        $failures++;
+        $at = debug_backtrace()[0]['line'];
+        fwrite(STDERR, "  line $at: check failed: $what\n");
+    }
+}
+
+function policy(): Policy
+{
+    static $policy = null;
+    return $policy ??= Policy::fromJson(file_get_contents(__DIR__ . '/../../examples/kk.dk.policy.json'));
+}
+
+/** A page of kk.dk wants to set these. */
+const PAGE = [
+    'SESSabc=1; Path=/; HttpOnly',
+    'nmstat=42; Max-Age=86400; Path=/; Domain=kk.dk',
+    'JSESSIONID=9; Path=/',
+    '_ga=GA1.2.3; Max-Age=63072000',
+];
+
+$tests = [
+    'library_version_and_lint' => function () {
+        check(Samtykke\Lib::ffi()->samtykke_version() === '0.1.0', 'version');
+        $ids = array_column(policy()->lint(), 'id');
+        check(in_array('outlives-consent', $ids, true), 'nmstat outlives its consent');
+        check(policy()->consentCookie() === ['name' => 'samtykke', 'domain' => 'kk.dk', 'max_age' => 100 * DAY],
+            'consent cookie');
+    },
+
+    'a_broken_policy_names_its_json_path' => function () {
+        $json = str_replace('"consent_ttl_days": 100', '"consent_ttl_days": 0',
+            file_get_contents(__DIR__ . '/../../examples/kk.dk.policy.json'));
+        try {
+            Policy::fromJson($json);
+            check(false, 'loaded');
+        } catch (SamtykkeException $e) {
+            check(str_starts_with($e->getMessage(), 'consent_ttl_days: '), $e->getMessage());
+            check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_POLICY_TTL_OUT_OF_RANGE, 'code');
+        }
+    },
+
+    'a_new_visitor_gets_the_banner_and_only_necessary_cookies' => function () {
+        $state = on_request(policy(), ['HTTP_COOKIE' => 'SESSabc=1'], KEY);
+        check(banner_due($state, T0), 'banner due');
+        check(page_cookies($state, PAGE, T0) === ['Set-Cookie: SESSabc=1; Path=/; HttpOnly'], 'only necessary');
+        $p = $state->permit('nmstat', T0);
+        check($p === ['allowed' => false, 'declared' => true, 'why' => 'undecided', 'category' => 'statistics'],
+            json_encode($p));
+    },
+
+    'a_choice_travels_in_the_raw_cookie_header' => function () {
+        $server = ['HTTP_HOST' => 'www.kk.dk', 'HTTP_COOKIE' => 'SESSabc=1'];
+        $state = on_request(policy(), $server, KEY);
+        $proofs = [];
+        $headers = on_decision(policy(), $state, $server, ['action' => 'save', 'categories' => ['statistics']],
+            KEY, T0, function ($line) use (&$proofs) { $proofs[] = $line; });
+        check(count($headers) === 1, 'only the consent cookie: ' . json_encode($headers));
+        check(preg_match('/^Set-Cookie: samtykke=(v1\.[A-Za-z0-9_-]+); Max-Age=8640000; Path=\/; Domain=kk\.dk; Secure; SameSite=Lax$/',
+            $headers[0], $m) === 1, $headers[0]);
+        $record = json_decode($proofs[0], true);
+        check($record['action'] === 'save' && $record['decisions'] === ['functional' => 'refused', 'statistics' => 'granted'],
+            $proofs[0]);
+
+        // The next request: the consent cookie beside one whose name PHP's
+        // $_COOKIE would rewrite ("a.b" becomes "a_b").
+        $next = ['HTTP_HOST' => 'www.kk.dk', 'HTTP_COOKIE' => "a.b=1; samtykke={$m[1]}; SESSabc=1; nmstat=42"];
+        $state = on_request(policy(), $next, KEY);
+        check(!banner_due($state, T0 + 60), 'no banner while the choice stands');
+        check(page_cookies($state, PAGE, T0 + 60) === [
+            'Set-Cookie: SESSabc=1; Path=/; HttpOnly',
+            'Set-Cookie: nmstat=42; Max-Age=86400; Path=/; Domain=kk.dk',
+        ], 'statistics allowed, functional and undeclared withheld');
+
+        // A cookie signed with another key is not believed: a new visitor.
+        $forged = on_request(policy(), $next, 'another key, also thirty-two b!');
+        check(banner_due($forged, T0 + 60), 'forged cookie ignored');
+
+        // Withdrawal: the new consent cookie, and nmstat deleted on each domain.
+        $headers = on_decision(policy(), $state, $next, ['action' => 'withdraw'], KEY, T0 + 120,
+            function ($line) use (&$proofs) { $proofs[] = $line; });
+        check(count($headers) === 4, json_encode($headers));
+        check(array_slice($headers, 1) === [
+            'Set-Cookie: nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/',
+            'Set-Cookie: nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Domain=www.kk.dk',
+            'Set-Cookie: nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Domain=kk.dk',
+        ], 'deletion headers');
+        check(json_decode(end($proofs), true)['action'] === 'withdraw', 'withdrawal proof');
+        check(!$state->permits('nmstat', T0 + 120), 'nmstat stops');
+        check(page_cookies($state, PAGE, T0 + 120) === ['Set-Cookie: SESSabc=1; Path=/; HttpOnly'], 'after withdrawal');
+    },
+
+    'refusal_is_stored_and_lapses' => function () {
+        $server = ['HTTP_HOST' => 'kk.dk', 'HTTP_COOKIE' => 'nmstat=1; JSESSIONID=2'];
+        $state = on_request(policy(), $server, KEY);
+        $headers = on_decision(policy(), $state, $server, ['action' => 'reject_all'], KEY, T0, fn ($l) => null);
+        // Refused at once: the consent cookie, then deletions for both cookies.
+        check(count($headers) === 1 + 2 + 2, json_encode($headers));
+        check(!banner_due($state, T0 + 99 * DAY), 'refusal in force: no re-asking (R15)');
+        check(banner_due($state, T0 + 100 * DAY), 'refusal lapsed (R16)');
+        check($state->permit('nmstat', T0 + 100 * DAY)['why'] === 'expired', 'expired');
+    },
+
+    'bad_input_is_an_exception_not_a_crash' => function () {
+        $state = State::fresh(policy());
+        try {
+            $state->save(['statistics', 'ads'], T0, 1);
+            check(false, 'unknown category accepted');
+        } catch (SamtykkeException $e) {
+            check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_UNKNOWN_NAME, $e->getMessage());
+        }
+        try {
+            $state->permit('nmstat', T0, 99);
+            check(false, 'kind 99 accepted');
+        } catch (SamtykkeException $e) {
+            check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_INVALID_ARGUMENT, $e->getMessage());
+        }
+        foreach (['', 'v1.', 'v1.AAAA', "v1.\x00\xff", str_repeat('v1.A', 100)] as $garbage) {
+            $s = on_request(policy(), ['HTTP_COOKIE' => "samtykke=$garbage"], KEY);
+            check(banner_due($s, T0), 'garbage cookie read as a new visitor');
+        }
+    },
+];
+
+$passed = 0;
+$failed = 0;
+foreach ($tests as $name => $test) {
+    $before = $failures;
+    try {
+        $test();
+    } catch (Throwable $e) {
+        $failures++;
+        fwrite(STDERR, '  ' . get_class($e) . ': ' . $e->getMessage() . "\n");
+    }
+    if ($failures === $before) {
+        $passed++;
+        echo "ok     $name\n";
+    } else {
+        $failed++;
+        echo "FAILED $name\n";
+    }
+}
+echo "php: $passed passed, $failed failed\n";
+exit($failed === 0 ? 0 : 1);
