@@ -66,6 +66,11 @@ def test_any_iterable_and_bytes(kk: samtykke.Policy) -> None:
     assert all(v == [] for v in empty.values()) and len(empty) == 7
     unpaired = kk.decode_cookies(["v1.\ud800"])
     assert unpaired["error"][0].startswith("not UTF-8")
+    # A value that is not ASCII (so no cookie) in a batch of good ones.
+    mixed = kk.decode_cookies([values[0], "v1.bl\u00e5b\u00e6r", values[2]], KEY)
+    assert mixed["consent_id"] == [as_list["consent_id"][0], None, as_list["consent_id"][2]]
+    assert "not a base64url character" in mixed["error"][1]
+    assert kk.decode_cookies([values[0], values[0].encode()], KEY)["error"] == [None, None]
 
 
 def test_a_failing_iterator_raises(kk: samtykke.Policy) -> None:
