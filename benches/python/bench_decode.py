@@ -4,7 +4,7 @@ SPEC §12 asks that ``Policy.decode_cookies`` (cookies into columns) cost within
 1.5x of the Rust loop doing the same. This script makes a list of signed kk.dk
 consent cookies with the package itself (mostly decided visitors of every kind,
 some undecided, one in a hundred garbage), writes it to
-``target/bench/cookies.txt``, and in each of three rounds runs the Rust loop
+``target/bench/cookies.txt``, and in each of five rounds runs the Rust loop
 (``cargo bench -p samtykke-benches --bench decode_columns -- FILE``) and then
 times the Python call on the same list; figures are medians, the ratio is of
 the medians over the rounds. A loop of ``decode_cookie`` calls is timed beside
@@ -89,7 +89,7 @@ def rust_ns_per_cookie(cookie_file: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cookies", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     policy = samtykke.Policy.load(POLICY)

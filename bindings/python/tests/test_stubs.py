@@ -30,6 +30,29 @@ def test_stubs_match_the_module(tmp_path: Path) -> None:
     assert "Success" in done.stdout
 
 
+HERE = Path(__file__).resolve().parent
+
+
+def mypy(tmp_path: Path, file: str) -> "subprocess.CompletedProcess[str]":
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(HERE / file)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_stubs_type_check_real_use(tmp_path: Path) -> None:
+    done = mypy(tmp_path, "typed_usage.py")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_stubs_reject_misuse(tmp_path: Path) -> None:
+    done = mypy(tmp_path, "typed_misuse.py")
+    expected = (HERE / "typed_misuse.py").read_text().count("# error:")
+    assert done.stdout.count(": error:") == expected, done.stdout
+
+
 def test_all_names_are_exported() -> None:
     assert sorted(samtykke.__all__) == sorted(set(samtykke._native.__all__) | {"CookieColumns"})
     for name in samtykke.__all__:
