@@ -105,7 +105,7 @@ fn stored_decision(state: &CoreState, c: &Category<'_>) -> &'static str {
 }
 
 /// The arguments every user action takes besides its time.
-struct Action<'a, 'py> {
+struct UserAction<'a, 'py> {
     at: &'a Bound<'py, PyAny>,
     notice: Option<i64>,
     control: &'a str,
@@ -125,7 +125,7 @@ impl ConsentState {
         self.policy.get().inner.view()
     }
 
-    fn ctx(&self, a: Action<'_, '_>) -> PyResult<Ctx> {
+    fn ctx(&self, a: UserAction<'_, '_>) -> PyResult<Ctx> {
         let py = a.at.py();
         let at = to_time(a.at, "at")?;
         let notice = match a.notice {
@@ -135,15 +135,18 @@ impl ConsentState {
                 .filter(|&n| n > 0)
                 .ok_or_else(|| invalid(py, format!("notice must be in 1..=65535, not {n}")))?,
         };
-        let control = Control::parse(a.control).ok_or_else(|| {
-            invalid(
-                py,
-                format!(
-                    "control must be \"button\", \"toggle\", \"link\" or \"icon\", not {}",
-                    py_repr(py, a.control)
-                ),
-            )
-        })?;
+        // A signal is no control a visitor uses (`signal_gpc` records it).
+        let control = Control::parse(a.control)
+            .filter(|&c| c != Control::Signal)
+            .ok_or_else(|| {
+                invalid(
+                    py,
+                    format!(
+                        "control must be \"button\", \"toggle\", \"link\" or \"icon\", not {}",
+                        py_repr(py, a.control)
+                    ),
+                )
+            })?;
         Ok(Ctx {
             at,
             notice,
@@ -203,7 +206,7 @@ impl ConsentState {
         control: &str,
         gpc: bool,
     ) -> PyResult<ConsentState> {
-        let ctx = self.ctx(Action {
+        let ctx = self.ctx(UserAction {
             at,
             notice,
             control,
@@ -222,7 +225,7 @@ impl ConsentState {
         control: &str,
         gpc: bool,
     ) -> PyResult<ConsentState> {
-        let ctx = self.ctx(Action {
+        let ctx = self.ctx(UserAction {
             at,
             notice,
             control,
@@ -250,7 +253,7 @@ impl ConsentState {
         let chosen = args::strings(categories, "categories")?;
         let refused =
             args::strings_opt(refused_providers, "refused_providers")?.unwrap_or_default();
-        let ctx = self.ctx(Action {
+        let ctx = self.ctx(UserAction {
             at,
             notice,
             control,
@@ -283,7 +286,7 @@ impl ConsentState {
     ) -> PyResult<ConsentState> {
         let py = at.py();
         let which = args::strings_opt(categories, "categories")?;
-        let ctx = self.ctx(Action {
+        let ctx = self.ctx(UserAction {
             at,
             notice,
             control,

@@ -25,7 +25,7 @@ __all__ = [
 
 __version__: str
 
-_Control = Literal["button", "toggle", "link", "icon", "signal"]
+_Control = Literal["button", "toggle", "link", "icon"]
 _Kind = Literal["cookie", "local_storage", "session_storage", "indexed_db"]
 
 class SamtykkeError(ValueError):
