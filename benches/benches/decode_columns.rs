@@ -1,0 +1,181 @@
+//! Batch decoding of consent cookies into columns: the Rust loop that
+//! `benches/python/bench_decode.py` holds `Policy.decode_cookies` against
+//! (SPEC §12: the Python call within 1.5× of this loop).
+//!
+//! Run with `cargo bench -p samtykke-benches --bench decode_columns [-- FILE]`.
+//! FILE holds one cookie value a line (the Python benchmark writes it, so both
+//! sides decode the same list); without one, a list of the same mix is made here.
+//! Each pass decodes every cookie, signed under the site key, into the same
+//! columns the Python call returns (consent id as 32 hex digits, decided-at and
+//! expiry as epoch seconds, revision, the stored decision per consent category,
+//! an error message per row), built as Rust vectors; the figure is the median
+//! pass, per cookie. The last line, `decode_columns_ns_per_cookie N`, is for the
+//! Python benchmark to read.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use samtykke::{Basis, Category, ConsentState, CookieKey, Ctx, ValidPolicy, COOKIE_MAX_LEN};
+use samtykke_host::OwnedPolicy;
+
+/// The key `bench_decode.py` signs with.
+const KEY: &[u8] = b"kk.dk consent-cookie key, 32 b.!";
+const COOKIES: usize = 100_000;
+const PASSES: usize = 21;
+
+/// The columns of `Policy.decode_cookies`, as a Rust program would hold them.
+#[derive(Default)]
+struct Columns {
+    consent_id: Vec<Option<String>>,
+    decided_at: Vec<Option<i64>>,
+    expires: Vec<Option<i64>>,
+    revision: Vec<Option<u32>>,
+    categories: Vec<Vec<Option<&'static str>>>,
+    error: Vec<Option<String>>,
+}
+
+fn stored(state: &ConsentState, c: &Category<'_>) -> &'static str {
+    if state.granted().contains(c.slot) {
+        "granted"
+    } else if state.refused().contains(c.slot) {
+        "refused"
+    } else if state.withdrawn().contains(c.slot) {
+        "withdrawn"
+    } else if state.signalled().contains(c.slot) {
+        "signal"
+    } else {
+        "undecided"
+    }
+}
+
+fn decode_all(policy: &ValidPolicy<'_>, values: &[String], key: &CookieKey) -> Columns {
+    let consent: Vec<&Category<'_>> = policy
+        .policy()
+        .categories
+        .iter()
+        .filter(|c| c.basis == Basis::Consent)
+        .collect();
+    let n = values.len();
+    let mut cols = Columns {
+        consent_id: Vec::with_capacity(n),
+        decided_at: Vec::with_capacity(n),
+        expires: Vec::with_capacity(n),
+        revision: Vec::with_capacity(n),
+        categories: consent.iter().map(|_| Vec::with_capacity(n)).collect(),
+        error: Vec::with_capacity(n),
+    };
+    for value in values {
+        match ConsentState::decode_cookie_with(policy, value.as_bytes(), Some(key)) {
+            Ok(state) => {
+                cols.consent_id
+                    .push(Some(format!("{:032x}", state.consent_id())));
+                let decided = state.decided_at();
+                cols.decided_at.push(decided.map(|t| t.unix_timestamp()));
+                cols.expires
+                    .push(state.expires(policy).map(|t| t.unix_timestamp()));
+                cols.revision
+                    .push(decided.map(|_| state.decided_revision()));
+                for (column, c) in cols.categories.iter_mut().zip(&consent) {
+                    column.push(Some(stored(&state, c)));
+                }
+                cols.error.push(None);
+            }
+            Err(e) => {
+                cols.consent_id.push(None);
+                cols.decided_at.push(None);
+                cols.expires.push(None);
+                cols.revision.push(None);
+                for column in &mut cols.categories {
+                    column.push(None);
+                }
+                cols.error.push(Some(e.to_string()));
+            }
+        }
+    }
+    cols
+}
+
+/// A list like the Python benchmark's: mostly decided visitors of every kind,
+/// some undecided, one in a hundred garbage.
+fn generate(policy: &ValidPolicy<'_>) -> Vec<String> {
+    let mut seed = 0x2026_0301_u64;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        seed >> 16
+    };
+    let t0 = time::macros::datetime!(2026-01-01 0:00 UTC);
+    let mut buf = [0u8; COOKIE_MAX_LEN];
+    (0..COOKIES)
+        .map(|_| {
+            let id = (u128::from(next()) << 64) | u128::from(next());
+            let at = t0 + time::Duration::seconds((next() % (365 * 86_400)) as i64);
+            let ctx = Ctx::button(at, 1);
+            let mut state = ConsentState::new(id);
+            match next() % 100 {
+                0 => return "v1.not-a-consent-cookie".to_owned(),
+                1..=30 => drop(state.accept_all(policy, ctx)),
+                31..=55 => drop(state.reject_all(policy, ctx)),
+                56..=80 => {
+                    let chosen = samtykke::CategorySet((next() as u32) & policy.consent_slots().0);
+                    state.save(policy, chosen, Default::default(), ctx);
+                }
+                81..=95 => {
+                    state.accept_all(policy, ctx);
+                    let later = Ctx::button(at + time::Duration::days(3), 1);
+                    state.withdraw(policy, None, later);
+                }
+                _ => {}
+            }
+            let n = state
+                .encode_cookie(policy, Some(KEY), &mut buf)
+                .expect("COOKIE_MAX_LEN suffices");
+            String::from_utf8_lossy(&buf[..n]).into_owned()
+        })
+        .collect()
+}
+
+fn main() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/kk.dk.policy.json");
+    let owned = OwnedPolicy::load(path).expect("the kk.dk policy loads");
+    let policy = owned.view();
+    // cargo runs benchmarks in the package's folder; a relative FILE is taken
+    // from the workspace root, where the command was most likely typed.
+    let file = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
+        .map(|f| std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join(f));
+    let values: Vec<String> = match &file {
+        Some(f) => std::fs::read_to_string(f)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", f.display()))
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+        None => generate(&policy),
+    };
+    let key = CookieKey::new(KEY);
+
+    let first = decode_all(&policy, &values, &key);
+    let errors = first.error.iter().filter(|e| e.is_some()).count();
+    let mut samples: Vec<f64> = (0..PASSES)
+        .map(|_| {
+            let start = Instant::now();
+            let cols = decode_all(&policy, black_box(&values), &key);
+            let ns = start.elapsed().as_nanos() as f64 / values.len() as f64;
+            black_box(cols);
+            ns
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    let median = samples[samples.len() / 2];
+    println!(
+        "decode into columns, Rust loop: {} cookies ({} errors) from {}, median of {PASSES} passes",
+        values.len(),
+        errors,
+        file.as_ref()
+            .map_or("the built-in list".into(), |f| f.display().to_string())
+    );
+    println!("  decode + HMAC verify + columns   {median:7.1} ns/cookie");
+    println!("decode_columns_ns_per_cookie {median:.1}");
+}

@@ -1,0 +1,44 @@
+"""samtykke (Danish for *consent*): a consent-state engine for cookies and similar
+storage, from Python.
+
+Load a site's policy, keep each visitor's consent as an immutable
+``ConsentState``, ask what may be stored (``permits``), what must be deleted
+(``deletion_plan``) and when to ask again (``prompt_due``); read and write the
+consent cookie, and decode many cookies at once into columns
+(``Policy.decode_cookies``). Every rule runs in the Rust core; times are
+timezone-aware ``datetime``s.
+"""
+
+from ._columns import CookieColumns
+from ._native import (
+    ConsentState,
+    CookieError,
+    Decision,
+    DeletionPlan,
+    Dropped,
+    Filtered,
+    LintWarning,
+    LogError,
+    Policy,
+    PolicyError,
+    SamtykkeError,
+    Undeletable,
+    __version__,
+)
+
+__all__ = [
+    "ConsentState",
+    "CookieColumns",
+    "CookieError",
+    "Decision",
+    "DeletionPlan",
+    "Dropped",
+    "Filtered",
+    "LintWarning",
+    "LogError",
+    "Policy",
+    "PolicyError",
+    "SamtykkeError",
+    "Undeletable",
+    "__version__",
+]

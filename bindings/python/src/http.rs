@@ -1,0 +1,186 @@
+//! The results of `deletion_plan` and `filter_set_cookie` (SPEC §6).
+
+use pyo3::prelude::*;
+use samtykke_host::http::{
+    DeletionPlan as HostPlan, DropReason, Filtered as HostFiltered, Undeletable as HostUndeletable,
+};
+
+use crate::errors::py_repr;
+
+/// What must go at a request (SPEC §6).
+///
+/// `set_cookie`: `Set-Cookie` header values (without the `Set-Cookie:` prefix)
+/// that delete every present cookie that must go, on every domain the host
+/// reaches; `storage_keys`: `(kind, name)` pairs of the declared non-cookie items
+/// (`local_storage`, `session_storage`, `indexed_db`) of denied categories, for
+/// the page script to clear; `undeletable`: the present cookies that must go but
+/// that this host cannot delete. Truthy when anything is to be done or reported.
+#[pyclass(frozen, module = "samtykke", get_all)]
+#[derive(Debug, Clone)]
+pub struct DeletionPlan {
+    /// `Set-Cookie` deletion header values.
+    set_cookie: Vec<String>,
+    /// `(kind, name)` of the non-cookie items to clear.
+    storage_keys: Vec<(&'static str, String)>,
+    /// The present cookies this host cannot delete.
+    undeletable: Vec<Undeletable>,
+}
+
+/// A present cookie that must go but that the request's host cannot delete.
+///
+/// `reason` is `outside-reach` (declared on a domain the host does not reach),
+/// `invalid-name` or `invalid-path` (cannot be written in a `Set-Cookie` header).
+#[pyclass(frozen, module = "samtykke", get_all)]
+#[derive(Debug, Clone)]
+pub struct Undeletable {
+    /// The cookie's name as present.
+    name: String,
+    /// The id of its category.
+    category: String,
+    /// Its domain: the declared one, else the request host.
+    domain: String,
+    /// Why it cannot be deleted here.
+    reason: &'static str,
+}
+
+impl From<HostUndeletable> for Undeletable {
+    fn from(u: HostUndeletable) -> Self {
+        Undeletable {
+            name: u.name,
+            category: u.category,
+            domain: u.domain,
+            reason: u.reason.as_str(),
+        }
+    }
+}
+
+impl From<HostPlan> for DeletionPlan {
+    fn from(p: HostPlan) -> Self {
+        DeletionPlan {
+            set_cookie: p.set_cookie,
+            storage_keys: p
+                .storage_keys
+                .into_iter()
+                .map(|(kind, name)| (kind.as_str(), name))
+                .collect(),
+            undeletable: p.undeletable.into_iter().map(Undeletable::from).collect(),
+        }
+    }
+}
+
+#[pymethods]
+impl DeletionPlan {
+    fn __bool__(&self) -> bool {
+        !(self.set_cookie.is_empty() && self.storage_keys.is_empty() && self.undeletable.is_empty())
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "DeletionPlan(set_cookie={}, storage_keys={}, undeletable=[{}])",
+            py_repr(py, &self.set_cookie),
+            py_repr(py, &self.storage_keys),
+            self.undeletable
+                .iter()
+                .map(|u| u.__repr__(py))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+#[pymethods]
+impl Undeletable {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "Undeletable(name={}, category={}, domain={}, reason={})",
+            py_repr(py, &self.name),
+            py_repr(py, &self.category),
+            py_repr(py, &self.domain),
+            py_repr(py, self.reason)
+        )
+    }
+}
+
+/// What `filter_set_cookie` kept and dropped: `kept`, the header values to send,
+/// in their order; `dropped`, the others, each a `Dropped` with its reason.
+#[pyclass(frozen, module = "samtykke", get_all)]
+#[derive(Debug, Clone)]
+pub struct Filtered {
+    /// The header values to send, in their original order.
+    kept: Vec<String>,
+    /// The header values withheld, in their original order.
+    dropped: Vec<Dropped>,
+}
+
+/// A `Set-Cookie` header value `filter_set_cookie` withheld.
+///
+/// `index` is its position among the headers given; `name` the cookie's name
+/// (`None` when unparsable); `category` its category id (`None` unless declared
+/// and denied); `reason` the denial's reason (`withdrawn`, `provider-refused`,
+/// …), `undeclared` or `unparsable`; `message` says it in words.
+#[pyclass(frozen, module = "samtykke", get_all)]
+#[derive(Debug, Clone)]
+pub struct Dropped {
+    /// Position among the headers given.
+    index: usize,
+    /// The header value.
+    header: String,
+    /// The cookie's name, when the header could be parsed.
+    name: Option<String>,
+    /// The category id of a declared, denied cookie.
+    category: Option<String>,
+    /// Why it was dropped.
+    reason: &'static str,
+    /// The reason in words.
+    message: String,
+}
+
+impl From<HostFiltered<'_, '_>> for Filtered {
+    fn from(f: HostFiltered<'_, '_>) -> Self {
+        Filtered {
+            kept: f.kept.into_iter().map(str::to_owned).collect(),
+            dropped: f
+                .dropped
+                .into_iter()
+                .map(|d| Dropped {
+                    index: d.index,
+                    header: d.header.to_owned(),
+                    name: d.name.map(str::to_owned),
+                    category: match d.reason {
+                        DropReason::Denied { category, .. } => Some(category.to_owned()),
+                        _ => None,
+                    },
+                    reason: d.reason.as_str(),
+                    message: d.reason.to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[pymethods]
+impl Filtered {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "Filtered(kept={}, dropped=[{}])",
+            py_repr(py, &self.kept),
+            self.dropped
+                .iter()
+                .map(|d| d.__repr__(py))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+#[pymethods]
+impl Dropped {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "Dropped(index={}, name={}, reason={})",
+            self.index,
+            py_repr(py, &self.name),
+            py_repr(py, self.reason)
+        )
+    }
+}

@@ -1,0 +1,289 @@
+//! `samtykke.Policy`: a loaded, validated policy, shared by the states made under it.
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+use samtykke::{Basis, ConsentState as CoreState, CookieKey};
+use samtykke_host::{lint, OwnedPolicy};
+
+use crate::args;
+use crate::columns;
+use crate::errors::{cookie_error, invalid, policy_error, py_repr, wrong_type};
+use crate::state::ConsentState;
+use crate::times::to_time_opt;
+
+/// A site's cookie policy (schema `samtykke/policy/1`), loaded and validated.
+///
+/// Immutable, and safe to share across threads. Make one with `Policy.from_json`
+/// or `Policy.load`; states made under it (`new_state`, `decode_cookie`) keep it
+/// alive.
+#[pyclass(frozen, module = "samtykke")]
+#[derive(Debug)]
+pub struct Policy {
+    pub(crate) inner: OwnedPolicy,
+}
+
+/// One lint finding: which rule (`id`), where (`path`) and why (`message`).
+#[pyclass(frozen, module = "samtykke", get_all)]
+#[derive(Debug, Clone)]
+pub struct LintWarning {
+    /// The rule's stable id, such as `outlives-consent`.
+    id: &'static str,
+    /// The JSON path it points at, such as `storage[6].duration`.
+    path: String,
+    /// The reason, in words.
+    message: String,
+}
+
+#[pymethods]
+impl LintWarning {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "LintWarning(id={}, path={}, message={})",
+            py_repr(py, self.id),
+            py_repr(py, &self.path),
+            py_repr(py, &self.message)
+        )
+    }
+
+    fn __str__(&self) -> String {
+        format!("{}: {} [{}]", self.path, self.message, self.id)
+    }
+}
+
+#[pymethods]
+impl Policy {
+    /// Loads a policy from its JSON text (`str`, or UTF-8 `bytes`).
+    ///
+    /// Raises `PolicyError` naming the JSON path of the first rule the document
+    /// breaks (SPEC §3), and `TypeError` for anything but `str` or `bytes`.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, json: &Bound<'_, PyAny>) -> PyResult<Policy> {
+        let loaded = if let Ok(s) = json.cast::<PyString>() {
+            let text = s.to_cow()?.into_owned();
+            py.detach(|| OwnedPolicy::from_json(&text))
+        } else if let Ok(b) = json.cast::<PyBytes>() {
+            let bytes = b.as_bytes().to_vec();
+            py.detach(|| OwnedPolicy::from_slice(&bytes))
+        } else {
+            return Err(wrong_type("json", "a str or bytes", json));
+        };
+        loaded
+            .map(|inner| Policy { inner })
+            .map_err(|e| policy_error(py, &e))
+    }
+
+    /// Loads a policy from a JSON file (a `str` or `os.PathLike` path).
+    ///
+    /// Raises `OSError` (such as `FileNotFoundError`) when the file cannot be
+    /// read, and `PolicyError`, prefixed with the file, when it does not load.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Policy> {
+        py.detach(|| OwnedPolicy::load(&path))
+            .map(|inner| Policy { inner })
+            .map_err(|e| policy_error(py, &e))
+    }
+
+    /// The lint warnings of the policy (a list of `LintWarning`): tracking cookies
+    /// declared necessary, items that outlive their consent, missing texts, …
+    fn lint(&self) -> Vec<LintWarning> {
+        lint(&self.inner)
+            .into_iter()
+            .map(|w| LintWarning {
+                id: w.id.as_str(),
+                path: w.path,
+                message: w.message,
+            })
+            .collect()
+    }
+
+    /// A visitor who has decided nothing (R1).
+    ///
+    /// `consent_id` is the visitor's 128-bit consent id, as an `int` or 32 hex
+    /// digits; by default a random one (from `os.urandom`).
+    #[pyo3(signature = (consent_id=None))]
+    fn new_state(
+        slf: &Bound<'_, Self>,
+        consent_id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<ConsentState> {
+        let py = slf.py();
+        let id = match consent_id {
+            Some(id) if !id.is_none() => parse_consent_id(id)?,
+            _ => {
+                let bytes = py.import("os")?.call_method1("urandom", (16,))?;
+                let bytes = bytes.cast::<PyBytes>()?.as_bytes();
+                let mut id = [0u8; 16];
+                id.copy_from_slice(bytes.get(..16).unwrap_or(&[0; 16]));
+                u128::from_be_bytes(id)
+            }
+        };
+        Ok(ConsentState::new(
+            slf.clone().unbind(),
+            CoreState::new(id),
+            None,
+        ))
+    }
+
+    /// Reads a consent cookie value (`v1.…`) into a `ConsentState`.
+    ///
+    /// With `key` (`bytes`), the cookie must carry a tag that verifies under the
+    /// key and this policy's site; without one, a tag is skipped unverified.
+    /// Raises `CookieError` naming what is wrong.
+    #[pyo3(signature = (value, key=None))]
+    fn decode_cookie(
+        slf: &Bound<'_, Self>,
+        value: &Bound<'_, PyAny>,
+        key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<ConsentState> {
+        let py = slf.py();
+        let value = args::string(value, "value")?;
+        let key = args::key(key)?;
+        let view = slf.get().inner.view();
+        match CoreState::decode_cookie(&view, value.as_bytes(), key) {
+            Ok(state) => Ok(ConsentState::new(slf.clone().unbind(), state, None)),
+            Err(e) => Err(cookie_error(py, &e)),
+        }
+    }
+
+    /// Decodes many consent cookies in one call, into columns.
+    ///
+    /// `values` is any iterable of cookie values (`str` or `bytes`). The result is
+    /// a `CookieColumns`, a dict of equally long lists: `consent_id` (32 hex
+    /// digits), `decided_at` and `expires` (UTC epoch seconds), `revision` (of the
+    /// last full decision), one column per consent category (named by its id, or
+    /// `category:<id>` where the id is one of these column names) and `error`.
+    /// A row that does not decode has `None` everywhere but in `error`, which says
+    /// why; `error` is `None` on the rows that decoded. Items that are not
+    /// strings (such as a missing `None`) are errors of their row too.
+    ///
+    /// A category column holds the decision the cookie stores: `granted`,
+    /// `refused`, `withdrawn`, `signal` or `undecided`; with `now` (an aware
+    /// datetime) it holds the category's standing at that time instead, which
+    /// also says `expired` (R16) and `outdated` (R17).
+    ///
+    /// `to_pandas()` and `to_arrow()` on the result build a DataFrame or Table
+    /// when pandas or pyarrow is installed.
+    #[pyo3(signature = (values, key=None, *, now=None))]
+    fn decode_cookies<'py>(
+        slf: &Bound<'py, Self>,
+        values: &Bound<'py, PyAny>,
+        key: Option<&Bound<'py, PyAny>>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let key = args::key(key)?.map(CookieKey::new);
+        let now = to_time_opt(now, "now")?;
+        if values.is_instance_of::<PyString>() || values.is_instance_of::<PyBytes>() {
+            return Err(wrong_type("values", "an iterable of cookie values", values));
+        }
+        let iter = values
+            .try_iter()
+            .map_err(|_| wrong_type("values", "an iterable of cookie values", values))?;
+        let rows = values.len().unwrap_or(0);
+        columns::decode(slf.py(), &slf.get().inner, iter, rows, key.as_ref(), now)
+    }
+
+    /// The site's domain, such as `kk.dk`.
+    #[getter]
+    fn site(&self) -> &str {
+        self.inner.view().policy().site
+    }
+
+    /// The policy's revision, raised on every change.
+    #[getter]
+    fn revision(&self) -> u32 {
+        self.inner.view().policy().revision
+    }
+
+    /// The version of the banner text (the default `notice` of events).
+    #[getter]
+    fn notice_version(&self) -> u16 {
+        self.inner.view().policy().notice_version
+    }
+
+    /// The ids of every category, `necessary` included, in document order.
+    #[getter]
+    fn categories(&self) -> Vec<&str> {
+        let view = self.inner.view();
+        view.policy().categories.iter().map(|c| c.id).collect()
+    }
+
+    /// The ids of the categories that need consent, in document order.
+    #[getter]
+    fn consent_categories(&self) -> Vec<&str> {
+        let view = self.inner.view();
+        view.policy()
+            .categories
+            .iter()
+            .filter(|c| c.basis == Basis::Consent)
+            .map(|c| c.id)
+            .collect()
+    }
+
+    /// The ids of every provider, in document order.
+    #[getter]
+    fn providers(&self) -> Vec<&str> {
+        let view = self.inner.view();
+        view.policy().providers.iter().map(|p| p.id).collect()
+    }
+
+    /// The name of the consent cookie.
+    #[getter]
+    fn consent_cookie(&self) -> &str {
+        self.inner.view().policy().consent_cookie.name
+    }
+
+    /// Lifetime of a grant, in days (R16).
+    #[getter]
+    fn consent_ttl_days(&self) -> u16 {
+        self.inner.view().policy().consent_ttl_days
+    }
+
+    /// Lifetime of a refusal, in days (R14, R16).
+    #[getter]
+    fn refusal_ttl_days(&self) -> u16 {
+        self.inner.view().policy().refusal_ttl_days
+    }
+
+    /// How long proof outlives the decision it proves, in days (R19).
+    #[getter]
+    fn proof_retention_days(&self) -> u16 {
+        self.inner.view().policy().proof_retention_days
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let view = self.inner.view();
+        let p = view.policy();
+        format!(
+            "Policy(site={}, revision={})",
+            py_repr(py, p.site),
+            p.revision
+        )
+    }
+}
+
+/// A consent id from an `int` in `0..2**128` or a string of 32 hex digits.
+fn parse_consent_id(id: &Bound<'_, PyAny>) -> PyResult<u128> {
+    let py = id.py();
+    let range = || {
+        invalid(
+            py,
+            "consent_id must be in 0..2**128, or 32 hex digits".into(),
+        )
+    };
+    if let Ok(s) = id.cast::<PyString>() {
+        let s = s.to_cow()?;
+        if s.len() != 32 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(range());
+        }
+        return u128::from_str_radix(&s, 16).map_err(|_| range());
+    }
+    if id.is_instance_of::<pyo3::types::PyInt>() && !id.is_instance_of::<pyo3::types::PyBool>() {
+        return id.extract::<u128>().map_err(|_| range());
+    }
+    Err(wrong_type(
+        "consent_id",
+        "an int, a str of 32 hex digits or None",
+        id,
+    ))
+}
