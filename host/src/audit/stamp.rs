@@ -113,8 +113,36 @@ pub(crate) fn parse(s: &str) -> Result<i64, StampError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use time::format_description::well_known::Rfc3339;
     use time::OffsetDateTime;
+
+    fn zone() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("Z".to_owned()),
+            (0u32..26, 0u32..62, any::<bool>())
+                .prop_map(|(h, m, neg)| format!("{}{h:02}:{m:02}", if neg { '-' } else { '+' })),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        /// Over every field, in range or not, the reader accepts exactly what
+        /// the `time` crate's RFC 3339 parser accepts, at the same second.
+        #[test]
+        fn agrees_with_the_time_crate_everywhere(
+            (y, mo, d) in (0u32..10_000, 0u32..14, 0u32..33),
+            (h, mi, s) in (0u32..26, 0u32..62, 0u32..60),
+            frac in prop::option::of(0u32..1_000_000),
+            zone in zone(),
+        ) {
+            let frac = frac.map_or(String::new(), |f| format!(".{f}"));
+            let text = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{zone}");
+            let theirs = OffsetDateTime::parse(&text, &Rfc3339).map(|t| t.unix_timestamp());
+            prop_assert_eq!(parse(&text).ok(), theirs.ok(), "{}", text);
+        }
+    }
 
     #[test]
     fn agrees_with_the_time_crate() {
