@@ -304,8 +304,8 @@ impl Report {
     }
 }
 
-/// A violation as one line of text:
-/// `FILE:LINE: ID: VISITOR at TS: COOKIE (CATEGORY): MESSAGE`.
+/// A violation as one line of text: `FILE:LINE: ID: MESSAGE (visitor V, TS)`. The
+/// message names the cookie and the category.
 #[derive(Debug)]
 pub struct TextViolation<'a>(pub &'a Violation);
 
@@ -314,16 +314,9 @@ impl fmt::Display for TextViolation<'_> {
         let v = self.0;
         write!(
             f,
-            "{}:{}: {}: visitor {} at {}: ",
-            v.file, v.line, v.id, v.visitor, v.ts
-        )?;
-        match (&v.cookie, &v.category) {
-            (Some(c), Some(cat)) => write!(f, "{c} ({cat}): ")?,
-            (Some(c), None) => write!(f, "{c}: ")?,
-            (None, Some(cat)) => write!(f, "({cat}) ")?,
-            (None, None) => {}
-        }
-        f.write_str(&v.message)
+            "{}:{}: {}: {} (visitor {}, {})",
+            v.file, v.line, v.id, v.message, v.visitor, v.ts
+        )
     }
 }
 
