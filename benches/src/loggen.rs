@@ -364,11 +364,11 @@ impl<'s> Generator<'s> {
         // days, not before the last visitors arrive.
         let want = spec.events + spec.events / 20;
         let have: u64 = visitors.iter().map(|v| u64::from(v.left)).sum();
-        if have < want {
-            let more = ((want - have) / v + 1) as u32;
-            for visitor in &mut visitors {
-                visitor.left = visitor.left.saturating_add(more);
-            }
+        // Spread the shortfall evenly, one event at a time.
+        let short = want.saturating_sub(have);
+        for k in 0..short {
+            let i = (k as u128 * u128::from(v) / u128::from(short)) as usize;
+            visitors[i].left = visitors[i].left.saturating_add(1);
         }
         Generator {
             spec,

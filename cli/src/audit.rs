@@ -127,9 +127,9 @@ fn progress(logs: &[PathBuf]) -> Option<ProgressBar> {
     Some(bar)
 }
 
-fn open(path: &Path) -> io::Result<Box<dyn Read>> {
+fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
     if path.as_os_str() == "-" {
-        Ok(Box::new(io::stdin().lock()))
+        Ok(Box::new(io::stdin()))
     } else {
         Ok(Box::new(File::open(path)?))
     }
@@ -150,7 +150,11 @@ pub fn run(policy: &OwnedPolicy, logs: &[PathBuf], format: Format, grace_seconds
     if format == Format::Json {
         out.write(|w| w.write_all(b"{\"violations\":["));
     }
-    let options = AuditOptions::new().grace_seconds(grace_seconds);
+    // Reading and parsing on a second thread when there is a second core.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    let options = AuditOptions::new()
+        .grace_seconds(grace_seconds)
+        .threads(threads);
     let mut auditor = Auditor::with_sink(policy.view(), options, out);
     let mut unreadable = false;
     for path in logs {

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::report::InputErrorKind;
 use super::scan::{Fields, Key, Strings, Val};
-use super::stamp::{self, StampError};
+use super::stamp::{self, LastDay, StampError};
 use crate::http::SetCookie;
 
 /// Why a line is not applied.
@@ -99,13 +99,56 @@ pub(crate) struct Decision {
     pub gpc: bool,
 }
 
+/// A `cookie_set` as logged. A `Set-Cookie` header is read by the rules'
+/// thread ([`CookieSet::read`]), which has less to do than the parsing thread.
 #[derive(Debug)]
-pub(crate) struct CookieSet<'a> {
-    pub name: Cow<'a, str>,
-    /// `Max-Age` ≤ 0 or an `Expires` in the past.
+pub(crate) enum CookieSet<'a> {
+    /// `set_cookie`: the raw header value.
+    Header(Cow<'a, str>),
+    /// `cookie` with `max_age_s`.
+    Named {
+        name: Cow<'a, str>,
+        max_age: Option<i64>,
+    },
+}
+
+/// A cookie set: its name, whether it is a deletion (`Max-Age` ≤ 0 or an
+/// `Expires` in the past), and how long it lives (`None`: a session cookie).
+#[derive(Debug)]
+pub(crate) struct Setting<'c> {
+    pub name: Cow<'c, str>,
     pub deletion: bool,
-    /// Seconds the cookie lives; `None` for a session cookie.
     pub lifetime: Option<i64>,
+}
+
+impl CookieSet<'_> {
+    /// The cookie set at `at`.
+    ///
+    /// # Errors
+    ///
+    /// A `Set-Cookie` header that does not parse.
+    pub(crate) fn read(&self, at: i64) -> Result<Setting<'_>, Bad> {
+        match self {
+            CookieSet::Header(header) => {
+                let now =
+                    OffsetDateTime::from_unix_timestamp(at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+                let c = SetCookie::parse(header).map_err(|e| Bad {
+                    kind: InputErrorKind::BadField,
+                    message: format!("`set_cookie`: {e}"),
+                })?;
+                Ok(Setting {
+                    name: Cow::Borrowed(c.name),
+                    deletion: c.is_deletion(now),
+                    lifetime: c.lifetime_seconds(now),
+                })
+            }
+            CookieSet::Named { name, max_age } => Ok(Setting {
+                name: Cow::Borrowed(name),
+                deletion: max_age.is_some_and(|n| n <= 0),
+                lifetime: *max_age,
+            }),
+        }
+    }
 }
 
 fn describe(v: Val) -> &'static str {
@@ -252,10 +295,14 @@ impl<'a> Reader<'_, 'a, '_> {
 }
 
 /// Reads a scanned line as an event.
-pub(crate) fn decode<'a>(f: &Fields<'a>, policy: &ValidPolicy<'_>) -> Result<Line<'a>, Bad> {
+pub(crate) fn decode<'a>(
+    f: &Fields<'a>,
+    policy: &ValidPolicy<'_>,
+    last_day: &mut LastDay,
+) -> Result<Line<'a>, Bad> {
     let r = Reader { f, policy };
     let ts = r.required(Key::Ts)?;
-    let at = match stamp::parse(&ts) {
+    let at = match stamp::parse_with(&ts, last_day) {
         Ok(at) => at,
         Err(StampError::NoZone) => {
             return bad(
@@ -272,8 +319,9 @@ pub(crate) fn decode<'a>(f: &Fields<'a>, policy: &ValidPolicy<'_>) -> Result<Lin
     };
     let visitor = r.required(Key::Visitor)?;
     let event = r.required(Key::Event)?;
-    let body = match &*event {
-        "notice_shown" => {
+    // The event names differ in length but for the two `cookie_*` of 10.
+    let body = match (event.len(), &*event) {
+        (12, "notice_shown") => {
             let revision = r.revision()?;
             r.notice()?;
             let layer = r.int(Key::Layer, 0, i64::from(u32::MAX))?.map(|n| n as u32);
@@ -304,7 +352,7 @@ pub(crate) fn decode<'a>(f: &Fields<'a>, policy: &ValidPolicy<'_>) -> Result<Lin
                 preselected,
             })
         }
-        "decision" => {
+        (8, "decision") => {
             let name = r.required(Key::Action)?;
             let Some(action) = LogAction::parse(&name) else {
                 return bad(
@@ -332,16 +380,16 @@ pub(crate) fn decode<'a>(f: &Fields<'a>, policy: &ValidPolicy<'_>) -> Result<Lin
                 gpc: r.boolean(Key::Gpc)?.unwrap_or(false),
             })
         }
-        "cookie_set" => Body::CookieSet(cookie_set(&r, at)?),
-        "cookie_present" => match r.list(Key::Cookies)? {
+        (10, "cookie_set") => Body::CookieSet(cookie_set(&r)?),
+        (14, "cookie_present") => match r.list(Key::Cookies)? {
             Some(list) => Body::CookiePresent(list),
             None => return bad(InputErrorKind::MissingField, "missing `cookies`".into()),
         },
-        "cookie_deleted" => {
+        (14, "cookie_deleted") => {
             r.required(Key::Cookie)?;
             Body::CookieDeleted
         }
-        "signal" => match r.required(Key::Signal)?.as_ref() {
+        (6, "signal") => match r.required(Key::Signal)?.as_ref() {
             "gpc" => Body::Signal,
             other => {
                 return bad(
@@ -350,7 +398,7 @@ pub(crate) fn decode<'a>(f: &Fields<'a>, policy: &ValidPolicy<'_>) -> Result<Lin
                 )
             }
         },
-        other => {
+        (_, other) => {
             return bad(
                 InputErrorKind::UnknownEvent,
                 format!("unknown event {other:?}"),
@@ -365,49 +413,15 @@ pub(crate) fn decode<'a>(f: &Fields<'a>, policy: &ValidPolicy<'_>) -> Result<Lin
     })
 }
 
-fn cookie_set<'a>(r: &Reader<'_, 'a, '_>, at: i64) -> Result<CookieSet<'a>, Bad> {
+fn cookie_set<'a>(r: &Reader<'_, 'a, '_>) -> Result<CookieSet<'a>, Bad> {
     match (r.string(Key::SetCookie)?, r.string(Key::Cookie)?) {
-        (Some(header), None) => {
-            let now = OffsetDateTime::from_unix_timestamp(at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-            let invalid = |e| Bad {
-                kind: InputErrorKind::BadField,
-                message: format!("`set_cookie`: {e}"),
-            };
-            let (name, c) = match header {
-                Cow::Borrowed(h) => {
-                    let c = SetCookie::parse(h).map_err(invalid)?;
-                    (Cow::Borrowed(c.name), c)
-                }
-                Cow::Owned(h) => {
-                    let c = SetCookie::parse(&h).map_err(invalid)?;
-                    let c = (
-                        c.name.to_owned(),
-                        c.is_deletion(now),
-                        c.lifetime_seconds(now),
-                    );
-                    return Ok(CookieSet {
-                        name: Cow::Owned(c.0),
-                        deletion: c.1,
-                        lifetime: c.2,
-                    });
-                }
-            };
-            Ok(CookieSet {
-                name,
-                deletion: c.is_deletion(now),
-                lifetime: c.lifetime_seconds(now),
-            })
-        }
+        (Some(header), None) => Ok(CookieSet::Header(header)),
         (None, Some(name)) => {
             if name.is_empty() {
                 return bad(InputErrorKind::BadField, "`cookie` is empty".into());
             }
             let max_age = r.int(Key::MaxAgeS, i64::MIN, i64::MAX)?;
-            Ok(CookieSet {
-                name,
-                deletion: max_age.is_some_and(|n| n <= 0),
-                lifetime: max_age,
-            })
+            Ok(CookieSet::Named { name, max_age })
         }
         (Some(_), Some(_)) => bad(
             InputErrorKind::BadField,

@@ -70,6 +70,7 @@
 //! ```
 
 mod event;
+mod pipeline;
 mod reader;
 mod report;
 mod rules;
@@ -103,6 +104,7 @@ pub struct AuditOptions {
     pub(crate) forget: bool,
     pub(crate) weak_hash: bool,
     pub(crate) sweep_every: u64,
+    pub(crate) threads: usize,
 }
 
 impl Default for AuditOptions {
@@ -112,6 +114,7 @@ impl Default for AuditOptions {
             forget: true,
             weak_hash: false,
             sweep_every: 1 << 16,
+            threads: 1,
         }
     }
 }
@@ -135,6 +138,16 @@ impl AuditOptions {
     #[must_use]
     pub fn forget(mut self, on: bool) -> Self {
         self.forget = on;
+        self
+    }
+
+    /// Threads for reading files (default 1). With 2 or more, files and streams
+    /// given to [`Auditor::read`] and [`Auditor::read_path`] are read and parsed
+    /// on a second thread while the rules run on the caller's; the report is the
+    /// same. The rules themselves always keep to one thread.
+    #[must_use]
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
         self
     }
 

@@ -6,16 +6,17 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use samtykke::{
-    Action, Basis, Category, CategorySet, ConsentState, Ctx, Duration, Event, Permit, Status,
-    ValidPolicy, Why,
+    Action, Basis, Category, CategorySet, ConsentState, Ctx, Declaration, Duration, Event, Kind,
+    Permit, Status, ValidPolicy, Why,
 };
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::event::{self, Body, CookieSet, Decision, Line, LogAction, Notice};
+use super::event::{self, Body, Decision, Line, LogAction, Notice};
 use super::report::{InputError, InputErrorKind, Report, Sink, Summary, Violation, ViolationId};
 use super::scan::{self, ScanError};
-use super::visitors::{Visitors, NEVER};
+use super::stamp::LastDay;
+use super::visitors::{fast_hash, Visitors, NEVER};
 use super::{AuditOptions, FORGET_MARGIN_SECONDS, MAX_LINE};
 
 /// Audits a consent log line by line (SPEC §8).
@@ -54,7 +55,46 @@ pub struct Auditor<'p, S: Sink = Report> {
     /// The latest time of any event applied.
     watermark: i64,
     since_sweep: u64,
+    /// The cutoff of the last sweep: visitors idle since before it are gone.
+    swept_to: i64,
     forgotten: u64,
+    names: Names<'p>,
+    last_day: LastDay,
+}
+
+/// A memo of the policy's lookup by cookie name, direct-mapped so that it stays
+/// small whatever names a log holds: the lookup is the core's, done once per name
+/// rather than once per cookie.
+#[derive(Debug)]
+struct Names<'p> {
+    slots: Vec<Option<Named<'p>>>,
+}
+
+/// A memoized lookup: the name's hash, the name, its declaration.
+type Named<'p> = (u64, Box<str>, Option<&'p Declaration<'p>>);
+
+impl<'p> Names<'p> {
+    const SLOTS: usize = 512;
+
+    fn new() -> Self {
+        Names {
+            slots: vec![None; Self::SLOTS],
+        }
+    }
+
+    #[inline]
+    fn lookup(&mut self, policy: &ValidPolicy<'p>, name: &str) -> Option<&'p Declaration<'p>> {
+        let h = fast_hash(name.as_bytes());
+        let slot = &mut self.slots[h as usize % Self::SLOTS];
+        match slot {
+            Some((k, n, d)) if *k == h && **n == *name => *d,
+            _ => {
+                let d = policy.lookup(Kind::Cookie, name);
+                *slot = Some((h, name.into(), d));
+                d
+            }
+        }
+    }
 }
 
 impl<'p> Auditor<'p, Report> {
@@ -88,7 +128,10 @@ impl<'p, S: Sink> Auditor<'p, S> {
             file: Arc::from(LINES),
             watermark: NEVER,
             since_sweep: 0,
+            swept_to: NEVER,
             forgotten: 0,
+            names: Names::new(),
+            last_day: LastDay::default(),
         }
     }
 
@@ -126,6 +169,16 @@ impl<'p, S: Sink> Auditor<'p, S> {
         self.forgotten
     }
 
+    /// The policy audited against.
+    pub(crate) fn policy(&self) -> ValidPolicy<'p> {
+        self.policy
+    }
+
+    /// Whether to read and parse on a thread of their own.
+    pub(crate) fn threads(&self) -> usize {
+        self.options.threads
+    }
+
     /// The sink and the summary.
     pub fn into_parts(self) -> (S, Summary) {
         (self.sink, self.summary)
@@ -135,66 +188,22 @@ impl<'p, S: Sink> Auditor<'p, S> {
     /// whitespace is skipped; a trailing `\r` and, on line 1, a byte-order mark are
     /// ignored.
     pub fn line(&mut self, number: u64, text: &[u8]) {
-        let mut text = text.strip_suffix(b"\r").unwrap_or(text);
-        if number == 1 {
-            text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
-        }
-        if text
-            .iter()
-            .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        {
-            return;
-        }
-        self.summary.lines += 1;
-        if text.len() > MAX_LINE {
-            self.input_error(
-                number,
-                InputErrorKind::TooLong,
-                format!("the line is {} bytes long, over 1 MiB", text.len()),
-            );
-            return;
-        }
-        let text = match std::str::from_utf8(text) {
-            Ok(t) => t,
-            Err(e) => {
-                self.input_error(
-                    number,
-                    InputErrorKind::NotJson,
-                    format!("not JSON: not UTF-8 at byte {}", e.valid_up_to() + 1),
-                );
-                return;
-            }
-        };
-        let fields = match scan::scan(text) {
-            Ok(f) => f,
-            Err(e) => {
-                let (kind, message) = match e {
-                    ScanError::Syntax { at, expected } => (
-                        InputErrorKind::NotJson,
-                        format!(
-                            "not JSON: expected {expected} at column {}",
-                            column(text, at)
-                        ),
-                    ),
-                    ScanError::TooDeep { at } => (
-                        InputErrorKind::NotJson,
-                        format!("not JSON: nested too deeply at column {}", column(text, at)),
-                    ),
-                    ScanError::NotObject => {
-                        (InputErrorKind::NotJson, "not a JSON object".to_owned())
-                    }
-                    ScanError::Duplicate(key) => (
-                        InputErrorKind::BadField,
-                        format!("`{}` is given twice", key.name()),
-                    ),
-                };
+        let parsed = parse_line(&self.policy, &mut self.last_day, number, text);
+        self.take(number, parsed);
+    }
+
+    /// Counts a parsed line, and applies it or reports why not.
+    pub(crate) fn take(&mut self, number: u64, parsed: Parsed<'_>) {
+        match parsed {
+            Parsed::Blank => {}
+            Parsed::Error(kind, message) => {
+                self.summary.lines += 1;
                 self.input_error(number, kind, message);
-                return;
             }
-        };
-        match event::decode(&fields, &self.policy) {
-            Ok(line) => self.apply(number, line),
-            Err(bad) => self.input_error(number, bad.kind, bad.message),
+            Parsed::Event(line) => {
+                self.summary.lines += 1;
+                self.apply(number, line);
+            }
         }
     }
 
@@ -205,16 +214,6 @@ impl<'p, S: Sink> Auditor<'p, S> {
             Ok(text) => self.line(number, &text),
             Err(e) => self.input_error(number, InputErrorKind::NotJson, format!("not JSON: {e}")),
         }
-    }
-
-    /// Reports line `number` as over 1 MiB without reading it.
-    pub(crate) fn too_long(&mut self, number: u64) {
-        self.summary.lines += 1;
-        self.input_error(
-            number,
-            InputErrorKind::TooLong,
-            "the line is over 1 MiB long".to_owned(),
-        );
     }
 
     fn input_error(&mut self, line: u64, kind: InputErrorKind, message: String) {
@@ -228,8 +227,17 @@ impl<'p, S: Sink> Auditor<'p, S> {
     }
 
     fn apply(&mut self, number: u64, line: Line<'_>) {
+        // A `Set-Cookie` header is read first: a bad one is an input error, and
+        // the line is not applied.
+        let setting = match &line.body {
+            Body::CookieSet(c) => match c.read(line.at) {
+                Ok(s) => Some(s),
+                Err(bad) => return self.input_error(number, bad.kind, bad.message),
+            },
+            _ => None,
+        };
         let (slot, new) = self.visitors.find_or_insert(&line.visitor);
-        let last = self.visitors.get(slot).last;
+        let last = self.visitors.last(slot);
         if new {
             self.summary.visitors += 1;
         } else if line.at < last {
@@ -259,7 +267,12 @@ impl<'p, S: Sink> Auditor<'p, S> {
         match &line.body {
             Body::Notice(n) => self.notice(&at, slot, &state, n),
             Body::Decision(d) => self.decision(&at, slot, &mut state, d),
-            Body::CookieSet(c) => self.cookie_set(&at, &state, c),
+            Body::CookieSet(_) => {
+                // A deletion is never a violation (SPEC §8).
+                if let Some(s) = setting.filter(|s| !s.deletion) {
+                    self.cookie(&at, &state, &s.name, Some(s.lifetime));
+                }
+            }
             Body::CookiePresent(list) => self.cookies_present(&at, &state, list.clone()),
             Body::CookieDeleted => {}
             Body::Signal => {
@@ -267,9 +280,8 @@ impl<'p, S: Sink> Auditor<'p, S> {
                 self.visitors.get_mut(slot).signal = line.at;
             }
         }
-        let v = self.visitors.get_mut(slot);
-        v.state = state;
-        v.last = line.at;
+        self.visitors.get_mut(slot).state = state;
+        self.visitors.set_last(slot, line.at);
         self.summary.events += 1;
         self.watermark = self.watermark.max(line.at);
         if self.options.forget {
@@ -280,7 +292,11 @@ impl<'p, S: Sink> Auditor<'p, S> {
                 let cutoff = self
                     .watermark
                     .saturating_sub(self.longest + FORGET_MARGIN_SECONDS);
-                self.forgotten += self.visitors.forget_before(cutoff) as u64;
+                // A sweep finds someone only once the cutoff has moved on.
+                if cutoff > self.swept_to.saturating_add(SWEEP_STEP_SECONDS) {
+                    self.swept_to = cutoff;
+                    self.forgotten += self.visitors.forget_before(cutoff) as u64;
+                }
             }
         }
     }
@@ -308,6 +324,9 @@ impl<'p, S: Sink> Auditor<'p, S> {
 
     /// The consent categories in `set`, in the policy's order.
     fn names(&self, set: CategorySet) -> Vec<&'p str> {
+        if set.intersection(self.policy.consent_slots()).is_empty() {
+            return Vec::new();
+        }
         self.policy
             .policy()
             .categories
@@ -318,9 +337,10 @@ impl<'p, S: Sink> Auditor<'p, S> {
     }
 
     fn notice(&mut self, at: &Here<'_, '_>, slot: u32, state: &ConsentState, n: &Notice) {
-        let layer = n.layer.map_or(String::new(), |l| format!(" (layer {l})"));
+        let layer = || n.layer.map_or(String::new(), |l| format!(" (layer {l})"));
         let preselected = self.names(n.preselected);
         if let Some(first) = preselected.first() {
+            let layer = layer();
             let message = format!(
                 "notice{layer} shown with {} preselected: consent needs an active choice",
                 preselected.join(", ")
@@ -334,6 +354,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
             );
         }
         if n.accept_all && !n.reject_all {
+            let layer = layer();
             let message = format!("notice{layer} offers accept_all without reject_all");
             self.emit(at, ViolationId::NoRejectOption, None, None, message);
         }
@@ -442,31 +463,32 @@ impl<'p, S: Sink> Auditor<'p, S> {
         }
     }
 
-    fn cookie_set(&mut self, at: &Here<'_, '_>, state: &ConsentState, c: &CookieSet<'_>) {
-        // A deletion is never a violation (SPEC §8).
-        if !c.deletion {
-            self.cookie(at, state, &c.name, Some(c.lifetime));
-        }
-    }
-
     fn cookies_present(
         &mut self,
         at: &Here<'_, '_>,
         state: &ConsentState,
         list: scan::Strings<'_>,
     ) {
-        let names: Vec<Cow<'_, str>> = list.collect();
-        // A name sent twice in one request is one cookie.
-        let mut seen = HashSet::new();
-        for (i, name) in names.iter().enumerate() {
-            let repeat = if names.len() <= 16 {
-                names[..i].contains(name)
-            } else {
-                !seen.insert(name.as_ref())
-            };
-            if !repeat {
-                self.cookie(at, state, name, None);
+        // A name sent twice in one request is one cookie. Lists are short: the
+        // first sixteen names are kept on the stack, a set holds any more.
+        const FEW: usize = 16;
+        let mut few: [&str; FEW] = [""; FEW];
+        let mut n = 0;
+        let mut more: HashSet<Cow<'_, str>> = HashSet::new();
+        for name in list {
+            if few[..n].contains(&name.as_ref()) || more.contains(&name) {
+                continue;
             }
+            match name {
+                Cow::Borrowed(b) if n < FEW => {
+                    few[n] = b;
+                    n += 1;
+                }
+                _ => {
+                    more.insert(name.clone());
+                }
+            }
+            self.cookie(at, state, &name, None);
         }
     }
 
@@ -479,7 +501,15 @@ impl<'p, S: Sink> Auditor<'p, S> {
         set: Option<Option<i64>>,
     ) {
         let verb = if set.is_some() { "set" } else { "present" };
-        let permit = state.permits(&self.policy, name, at.now);
+        // The core's `permits`, with its lookup memoized.
+        let permit = if self.policy.is_consent_cookie(Kind::Cookie, name) {
+            state.permits(&self.policy, name, at.now)
+        } else {
+            match self.names.lookup(&self.policy, name) {
+                Some(d) => state.permits_declaration(&self.policy, d, at.now),
+                None => Permit::Undeclared,
+            }
+        };
         let (category, declaration) = match permit {
             Permit::Allowed {
                 category,
@@ -607,6 +637,89 @@ impl<'p, S: Sink> Auditor<'p, S> {
         self.emit(at, id, Some(name), Some(cat), message);
     }
 }
+
+/// A line read, before the rules.
+#[derive(Debug)]
+pub(crate) enum Parsed<'a> {
+    /// Whitespace only: skipped, not counted.
+    Blank,
+    /// Not applied, and why.
+    Error(InputErrorKind, String),
+    /// An event to apply.
+    Event(Line<'a>),
+}
+
+/// Line `number`, over 1 MiB and not kept.
+pub(crate) fn too_long<'a>() -> Parsed<'a> {
+    Parsed::Error(
+        InputErrorKind::TooLong,
+        "the line is over 1 MiB long".to_owned(),
+    )
+}
+
+/// Reads line `number` as an event: JSON, its fields, its timestamp. Needs
+/// nothing of the visitors, so it may run on another thread than the rules.
+pub(crate) fn parse_line<'t>(
+    policy: &ValidPolicy<'_>,
+    last_day: &mut LastDay,
+    number: u64,
+    text: &'t [u8],
+) -> Parsed<'t> {
+    let mut text = text.strip_suffix(b"\r").unwrap_or(text);
+    if number == 1 {
+        text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
+    }
+    if text
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    {
+        return Parsed::Blank;
+    }
+    if text.len() > MAX_LINE {
+        return Parsed::Error(
+            InputErrorKind::TooLong,
+            format!("the line is {} bytes long, over 1 MiB", text.len()),
+        );
+    }
+    let text = match std::str::from_utf8(text) {
+        Ok(t) => t,
+        Err(e) => {
+            return Parsed::Error(
+                InputErrorKind::NotJson,
+                format!("not JSON: not UTF-8 at byte {}", e.valid_up_to() + 1),
+            )
+        }
+    };
+    let mut fields = scan::Fields::new(text);
+    if let Err(e) = scan::scan(&mut fields) {
+        let (kind, message) = match e {
+            ScanError::Syntax { at, expected } => (
+                InputErrorKind::NotJson,
+                format!(
+                    "not JSON: expected {expected} at column {}",
+                    column(text, at)
+                ),
+            ),
+            ScanError::TooDeep { at } => (
+                InputErrorKind::NotJson,
+                format!("not JSON: nested too deeply at column {}", column(text, at)),
+            ),
+            ScanError::NotObject => (InputErrorKind::NotJson, "not a JSON object".to_owned()),
+            ScanError::Duplicate(key) => (
+                InputErrorKind::BadField,
+                format!("`{}` is given twice", key.name()),
+            ),
+        };
+        return Parsed::Error(kind, message);
+    }
+    match event::decode(&fields, policy, last_day) {
+        Ok(line) => Parsed::Event(line),
+        Err(bad) => Parsed::Error(bad.kind, bad.message),
+    }
+}
+
+/// Log time the forgetting cutoff must move on by between two sweeps.
+const SWEEP_STEP_SECONDS: i64 = 3600;
 
 /// Where a violation is found.
 struct Here<'l, 'a> {

@@ -36,29 +36,37 @@ pub(crate) enum Key {
 
 const KEYS: usize = 20;
 
+/// Whether `raw` is the key `lit` (a fixed-size compare the compiler inlines).
+#[inline]
+fn is<const N: usize>(raw: &[u8], lit: &[u8; N]) -> bool {
+    <&[u8; N]>::try_from(raw).is_ok_and(|a| a == lit)
+}
+
 impl Key {
-    fn from_name(name: &str) -> Option<Key> {
-        Some(match name {
-            "ts" => Key::Ts,
-            "visitor" => Key::Visitor,
-            "event" => Key::Event,
-            "revision" => Key::Revision,
-            "notice" => Key::Notice,
-            "layer" => Key::Layer,
-            "trigger" => Key::Trigger,
-            "controls" => Key::Controls,
-            "preselected" => Key::Preselected,
-            "action" => Key::Action,
-            "control" => Key::Control,
-            "granted" => Key::Granted,
-            "providers_refused" => Key::ProvidersRefused,
-            "categories" => Key::Categories,
-            "gpc" => Key::Gpc,
-            "set_cookie" => Key::SetCookie,
-            "cookie" => Key::Cookie,
-            "max_age_s" => Key::MaxAgeS,
-            "cookies" => Key::Cookies,
-            "signal" => Key::Signal,
+    #[inline]
+    fn from_name(name: &[u8]) -> Option<Key> {
+        let n = name;
+        Some(match n.len() {
+            2 if is(n, b"ts") => Key::Ts,
+            3 if is(n, b"gpc") => Key::Gpc,
+            5 if is(n, b"event") => Key::Event,
+            5 if is(n, b"layer") => Key::Layer,
+            6 if is(n, b"notice") => Key::Notice,
+            6 if is(n, b"action") => Key::Action,
+            6 if is(n, b"cookie") => Key::Cookie,
+            6 if is(n, b"signal") => Key::Signal,
+            7 if is(n, b"visitor") => Key::Visitor,
+            7 if is(n, b"trigger") => Key::Trigger,
+            7 if is(n, b"control") => Key::Control,
+            7 if is(n, b"granted") => Key::Granted,
+            7 if is(n, b"cookies") => Key::Cookies,
+            8 if is(n, b"revision") => Key::Revision,
+            8 if is(n, b"controls") => Key::Controls,
+            9 if is(n, b"max_age_s") => Key::MaxAgeS,
+            10 if is(n, b"categories") => Key::Categories,
+            10 if is(n, b"set_cookie") => Key::SetCookie,
+            11 if is(n, b"preselected") => Key::Preselected,
+            17 if is(n, b"providers_refused") => Key::ProvidersRefused,
             _ => return None,
         })
     }
@@ -140,18 +148,111 @@ pub(crate) enum ScanError {
 /// Nesting limit (the same as `serde_json`'s), so no input can exhaust the stack.
 const MAX_DEPTH: usize = 128;
 
+/// What a [`Slot`] holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tag {
+    Absent,
+    Str,
+    EscapedStr,
+    /// A number without fraction or exponent, read when asked for.
+    Integer,
+    Number,
+    True,
+    False,
+    Null,
+    Strings,
+    Array,
+    Object,
+}
+
+/// A value's kind and span: twelve bytes, so a line's fields are cheap to set up.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    tag: Tag,
+    start: u32,
+    end: u32,
+}
+
+impl Slot {
+    const ABSENT: Slot = Slot {
+        tag: Tag::Absent,
+        start: 0,
+        end: 0,
+    };
+
+    fn of(v: Val, start: usize, end: usize) -> Slot {
+        let tag = match v {
+            Val::Str { escaped: false, .. } => Tag::Str,
+            Val::Str { escaped: true, .. } => Tag::EscapedStr,
+            Val::Int(_) => Tag::Integer,
+            Val::Number => Tag::Number,
+            Val::Bool(true) => Tag::True,
+            Val::Bool(false) => Tag::False,
+            Val::Null => Tag::Null,
+            Val::Array { strings: true, .. } => Tag::Strings,
+            Val::Array { .. } => Tag::Array,
+            Val::Object => Tag::Object,
+        };
+        Slot {
+            tag,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+}
+
 /// The values of the keys the audit reads, as found in one line.
 #[derive(Debug)]
 pub(crate) struct Fields<'a> {
     line: &'a str,
-    vals: [Option<Val>; KEYS],
+    slots: [Slot; KEYS],
 }
 
 impl<'a> Fields<'a> {
+    /// Fields of `line`, none read yet: see [`scan`].
+    pub(crate) fn new(line: &'a str) -> Fields<'a> {
+        Fields {
+            line,
+            slots: [Slot::ABSENT; KEYS],
+        }
+    }
+
     /// The value of `key`, if the line has it.
     #[inline]
     pub(crate) fn get(&self, key: Key) -> Option<Val> {
-        self.vals[key as usize]
+        let s = self.slots[key as usize];
+        let (start, end) = (s.start, s.end);
+        Some(match s.tag {
+            Tag::Absent => return None,
+            Tag::Str => Val::Str {
+                start,
+                end,
+                escaped: false,
+            },
+            Tag::EscapedStr => Val::Str {
+                start,
+                end,
+                escaped: true,
+            },
+            Tag::Integer => self.line[start as usize..end as usize]
+                .parse::<i64>()
+                .map_or(Val::Number, Val::Int),
+            Tag::Number => Val::Number,
+            Tag::True => Val::Bool(true),
+            Tag::False => Val::Bool(false),
+            Tag::Null => Val::Null,
+            Tag::Strings => Val::Array {
+                start,
+                end,
+                strings: true,
+            },
+            Tag::Array => Val::Array {
+                start,
+                end,
+                strings: false,
+            },
+            Tag::Object => Val::Object,
+        })
     }
 
     /// The text of a string value.
@@ -183,6 +284,22 @@ pub(crate) struct Strings<'a> {
     end: usize,
 }
 
+impl<'a> Strings<'a> {
+    /// The array's text, brackets included (of an iterator not yet advanced).
+    pub(crate) fn raw(&self) -> &'a str {
+        &self.line[self.i - 1..self.end]
+    }
+
+    /// The strings of `text`, the text of a validated array of strings.
+    pub(crate) fn over(text: &'a str) -> Strings<'a> {
+        Strings {
+            line: text,
+            i: 1,
+            end: text.len(),
+        }
+    }
+}
+
 impl<'a> Iterator for Strings<'a> {
     type Item = Cow<'a, str>;
 
@@ -198,12 +315,13 @@ impl<'a> Iterator for Strings<'a> {
         let mut i = start;
         let mut escaped = false;
         // The array was validated: every string is closed before `end`.
-        while b[i] != b'"' {
-            if b[i] == b'\\' {
-                escaped = true;
-                i += 1;
+        loop {
+            i = skip_plain(&b[..self.end], i);
+            if b[i] != b'\\' {
+                break;
             }
-            i += 1;
+            escaped = true;
+            i += 2;
         }
         self.i = i + 1;
         let raw = &self.line[start..i];
@@ -215,13 +333,15 @@ impl<'a> Iterator for Strings<'a> {
     }
 }
 
-/// Reads `line` as one JSON object, keeping the keys the audit reads.
+/// Reads the line of `fields` as one JSON object, keeping the keys the audit
+/// reads.
 ///
 /// # Errors
 ///
 /// A syntax error with its byte offset, a value other than an object, nesting
 /// deeper than 128, or a key the audit reads given twice.
-pub(crate) fn scan(line: &str) -> Result<Fields<'_>, ScanError> {
+pub(crate) fn scan(fields: &mut Fields<'_>) -> Result<(), ScanError> {
+    let line = fields.line;
     let mut p = Parser {
         b: line.as_bytes(),
         i: 0,
@@ -235,10 +355,6 @@ pub(crate) fn scan(line: &str) -> Result<Fields<'_>, ScanError> {
         }
         return Err(ScanError::NotObject);
     }
-    let mut fields = Fields {
-        line,
-        vals: [None; KEYS],
-    };
     p.i += 1;
     p.ws();
     if p.peek() == Some(b'}') {
@@ -257,17 +373,36 @@ pub(crate) fn scan(line: &str) -> Result<Fields<'_>, ScanError> {
             }
             p.i += 1;
             p.ws();
-            let v = p.value(1)?;
-            let raw = &line[start..end];
+            let at = p.i;
+            // Most values are strings: read them here.
+            let v = if p.peek() == Some(b'"') {
+                p.i += 1;
+                let (start, end, escaped) = p.string()?;
+                Val::Str {
+                    start: start as u32,
+                    end: end as u32,
+                    escaped,
+                }
+            } else {
+                p.value(1)?
+            };
+            let raw = &line.as_bytes()[start..end];
             let key = if escaped {
-                Key::from_name(&unescape(raw))
+                Key::from_name(unescape(&line[start..end]).as_bytes())
             } else {
                 Key::from_name(raw)
             };
             if let Some(k) = key {
-                if fields.vals[k as usize].replace(v).is_some() {
+                let slot = &mut fields.slots[k as usize];
+                if slot.tag != Tag::Absent {
                     return Err(ScanError::Duplicate(k));
                 }
+                *slot = match v {
+                    Val::Str { start, end, .. } | Val::Array { start, end, .. } => {
+                        Slot::of(v, start as usize, end as usize)
+                    }
+                    _ => Slot::of(v, at, p.i),
+                };
             }
             p.ws();
             match p.peek() {
@@ -284,7 +419,7 @@ pub(crate) fn scan(line: &str) -> Result<Fields<'_>, ScanError> {
     if p.i < p.b.len() {
         return Err(p.expected("the end of the line"));
     }
-    Ok(fields)
+    Ok(())
 }
 
 struct Parser<'a> {
@@ -343,10 +478,12 @@ impl Parser<'_> {
     }
 
     /// After the opening quote: the content's span and whether it has escapes.
+    #[inline]
     fn string(&mut self) -> Result<(usize, usize, bool), ScanError> {
         let start = self.i;
         let mut escaped = false;
         loop {
+            self.i = skip_plain(self.b, self.i);
             match self.peek() {
                 None => return Err(self.expected("`\"` closing the string")),
                 Some(b'"') => {
@@ -528,6 +665,36 @@ impl Parser<'_> {
     }
 }
 
+/// The first index from `i` that holds `"`, `\\` or a control character (or the
+/// end), eight bytes at a time: most of a log line is string content.
+#[inline]
+fn skip_plain(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        // A byte is zero, or below 0x20: the classic SWAR tests, exact as a whole.
+        let special = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        if special & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// The text of a validated string's content with its escapes resolved.
 fn unescape(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
@@ -573,7 +740,8 @@ mod tests {
     #[test]
     fn reads_the_keys_it_knows_and_skips_the_rest() {
         let line = r#"{"ts":"2026-03-01T10:00:00Z","x":{"y":[1,{"z":null}]},"visitor":"v\u00e61","cookies":["a","b\"c"],"revision":3,"gpc":true}"#;
-        let f = scan(line).unwrap();
+        let mut f = Fields::new(line);
+        scan(&mut f).unwrap();
         let Some(Val::Str {
             start,
             end,
@@ -616,16 +784,14 @@ mod tests {
             "{'a':1}",
         ] {
             assert!(
-                matches!(scan(bad), Err(ScanError::Syntax { .. })),
+                matches!(scan(&mut Fields::new(bad)), Err(ScanError::Syntax { .. })),
                 "{bad:?}"
             );
         }
-        assert_eq!(scan("[1]").unwrap_err(), ScanError::NotObject);
-        assert_eq!(
-            scan(r#"{"ts":1,"ts":2}"#).unwrap_err(),
-            ScanError::Duplicate(Key::Ts)
-        );
+        let err = |line: &str| scan(&mut Fields::new(line)).unwrap_err();
+        assert_eq!(err("[1]"), ScanError::NotObject);
+        assert_eq!(err(r#"{"ts":1,"ts":2}"#), ScanError::Duplicate(Key::Ts));
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
-        assert!(matches!(scan(&deep), Err(ScanError::TooDeep { .. })));
+        assert!(matches!(err(&deep), ScanError::TooDeep { .. }));
     }
 }

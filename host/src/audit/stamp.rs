@@ -45,8 +45,21 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The day of the last date read: a log's lines mostly share their date.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct LastDay {
+    date: [u8; 10],
+    days: i64,
+}
+
 /// Seconds since the epoch of an RFC 3339 date-time.
+#[cfg(test)]
 pub(crate) fn parse(s: &str) -> Result<i64, StampError> {
+    parse_with(s, &mut LastDay::default())
+}
+
+/// [`parse`], remembering the last date in `last`.
+pub(crate) fn parse_with(s: &str, last: &mut LastDay) -> Result<i64, StampError> {
     use StampError::Invalid;
     let b = s.as_bytes();
     let year = num(b, 0, 4).ok_or(Invalid)?;
@@ -106,7 +119,14 @@ pub(crate) fn parse(s: &str) -> Result<i64, StampError> {
         }
         Some(_) => return Err(Invalid),
     };
-    let days = days_from_civil(y, month, day);
+    let days = if b[..10] == last.date {
+        last.days
+    } else {
+        let days = days_from_civil(y, month, day);
+        last.date.copy_from_slice(&b[..10]);
+        last.days = days;
+        days
+    };
     Ok(days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset)
 }
 

@@ -2,12 +2,13 @@
 //! the rules need beyond it, kept so that memory grows with the visitors
 //! remembered and not with the length of the log.
 //!
-//! A visitor id is not stored. It is hashed twice with SipHash-1-3 under two
-//! independent random keys: the first hash places the visitor in the table, the
-//! second is kept beside it and compared on every lookup, so two ids that share the
-//! first hash (about one pair in 2⁶⁴) stay two visitors. Two ids would be merged
-//! only if both 64-bit hashes agreed, a chance of about n²/2¹²⁹ for n visitors
-//! (10⁻²⁷ for a million). Visitors live in fixed-size chunks, never moved or
+//! A visitor id is not stored. It is hashed twice: with SipHash-1-3 under a random
+//! key, which places the visitor in the table, and with a fast multiplicative
+//! hash of a different construction ([`fast_hash`]), kept beside it and compared
+//! on every lookup, so two ids that share the first hash (about one pair in 2⁶⁴)
+//! stay two visitors. Two ids would be merged only if both 64-bit hashes agreed, a
+//! chance of about n²/2¹²⁹ for n visitors (10⁻²⁷ for a million); the keyed first
+//! hash keeps a log's author from arranging it. Visitors live in fixed-size chunks, never moved or
 //! reallocated, and the hash table holds only 4-byte slot numbers.
 
 use std::collections::HashMap;
@@ -21,15 +22,16 @@ pub(crate) const NEVER: i64 = i64::MIN;
 
 const CHUNK: usize = 4096;
 
-/// What the audit keeps per visitor (144 bytes).
+/// What the audit keeps per visitor (144 bytes, and 8 in [`Visitors::lasts`]).
+/// The hashes come first, beside the state: a lookup and the event it serves read
+/// neighbouring bytes.
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub(crate) struct Visitor {
-    /// The core's consent state: every consent rule is the core's.
-    pub state: ConsentState,
     key: u64,
     check: u64,
-    /// Time of the last event applied; [`NEVER`] while the slot is free.
-    pub last: i64,
+    /// The core's consent state: every consent rule is the core's.
+    pub state: ConsentState,
     /// Time of the last GPC signal (a decision's GPC flag within the longest TTL).
     pub signal: i64,
     /// The latest notice shown per revision, for two revisions (0: empty); more
@@ -44,7 +46,6 @@ impl Visitor {
         state: ConsentState::new(0),
         key: 0,
         check: 0,
-        last: NEVER,
         signal: NEVER,
         notice_revision: [0; 2],
         notice_at: [NEVER; 2],
@@ -53,14 +54,41 @@ impl Visitor {
 }
 
 /// The remembered visitors.
+/// A fast 64-bit hash of `b`, eight bytes at a time, with the splitmix64
+/// finalizer. Not keyed: it checks a keyed hash, or memoizes, never places alone.
+#[inline]
+pub(crate) fn fast_hash(b: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (b.len() as u64).wrapping_mul(K);
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94D0_49BB_1331_11EB);
+    h ^ (h >> 31)
+}
+
 #[derive(Debug)]
 pub(crate) struct Visitors {
     place: RandomState,
-    check: RandomState,
     /// Applied to the first hash; all ones except in tests that force collisions.
     mask: u64,
     table: HashTable<u32>,
     chunks: Vec<Box<[Visitor]>>,
+    /// Time of each slot's last event, [`NEVER`] while the slot is free: apart,
+    /// so that looking for idle visitors reads 8 bytes a visitor, in order.
+    lasts: Vec<i64>,
     /// Slots handed out so far.
     used: u32,
     free: Vec<u32>,
@@ -72,10 +100,10 @@ impl Visitors {
     pub(crate) fn new(weak_hash: bool) -> Visitors {
         Visitors {
             place: RandomState::new(),
-            check: RandomState::new(),
             mask: if weak_hash { 0x7 } else { u64::MAX },
             table: HashTable::new(),
             chunks: Vec::new(),
+            lasts: Vec::new(),
             used: 0,
             free: Vec::new(),
             spill: HashMap::new(),
@@ -85,6 +113,17 @@ impl Visitors {
     /// Visitors remembered now.
     pub(crate) fn len(&self) -> usize {
         self.table.len()
+    }
+
+    /// Time of the visitor's last event ([`NEVER`] for a new one).
+    #[inline]
+    pub(crate) fn last(&self, slot: u32) -> i64 {
+        self.lasts[slot as usize]
+    }
+
+    #[inline]
+    pub(crate) fn set_last(&mut self, slot: u32, at: i64) {
+        self.lasts[slot as usize] = at;
     }
 
     #[inline]
@@ -100,7 +139,7 @@ impl Visitors {
     /// The slot of visitor `id`, and whether it is new (then with a fresh state).
     pub(crate) fn find_or_insert(&mut self, id: &str) -> (u32, bool) {
         let key = self.place.hash_one(id) & self.mask;
-        let check = self.check.hash_one(id);
+        let check = fast_hash(id.as_bytes());
         let chunks = &self.chunks;
         let at = |slot: u32| &chunks[slot as usize / CHUNK][slot as usize % CHUNK];
         if let Some(&slot) = self.table.find(key, |&s| {
@@ -117,6 +156,7 @@ impl Visitors {
                     self.chunks
                         .push(vec![Visitor::FREE; CHUNK].into_boxed_slice());
                 }
+                self.lasts.push(NEVER);
                 // A slot per visitor remembered at once: four billion would need
                 // some 600 GB, so u32 is not the limit.
                 self.used += 1;
@@ -194,23 +234,26 @@ impl Visitors {
     /// Forgets every visitor whose last event came before `cutoff`; returns how
     /// many.
     pub(crate) fn forget_before(&mut self, cutoff: i64) -> usize {
-        let before = self.table.len();
-        let chunks = &mut self.chunks;
-        let free = &mut self.free;
-        let spill = &mut self.spill;
-        self.table.retain(|&mut slot| {
-            let v = &mut chunks[slot as usize / CHUNK][slot as usize % CHUNK];
-            if v.last >= cutoff {
-                return true;
+        let mut forgotten = 0;
+        for slot in 0..self.lasts.len() {
+            let last = self.lasts[slot];
+            if last == NEVER || last >= cutoff {
+                continue;
+            }
+            let slot = slot as u32;
+            let v = *self.get(slot);
+            if let Ok(entry) = self.table.find_entry(v.key, |&s| s == slot) {
+                entry.remove();
             }
             if v.spilled {
-                spill.remove(&slot);
+                self.spill.remove(&slot);
             }
-            *v = Visitor::FREE;
-            free.push(slot);
-            false
-        });
-        before - self.table.len()
+            *self.get_mut(slot) = Visitor::FREE;
+            self.lasts[slot as usize] = NEVER;
+            self.free.push(slot);
+            forgotten += 1;
+        }
+        forgotten
     }
 }
 
@@ -221,6 +264,7 @@ mod tests {
     #[test]
     fn a_visitor_fits_its_budget() {
         assert!(std::mem::size_of::<Visitor>() <= 144);
+        assert_eq!(std::mem::size_of::<ConsentState>(), 80);
     }
 
     #[test]
@@ -258,7 +302,7 @@ mod tests {
         let mut vs = Visitors::new(false);
         for i in 0..10 {
             let (slot, _) = vs.find_or_insert(&format!("v{i}"));
-            vs.get_mut(slot).last = i;
+            vs.set_last(slot, i);
         }
         assert_eq!(vs.forget_before(5), 5);
         assert_eq!(vs.len(), 5);

@@ -717,6 +717,12 @@ fn every_kind_of_input_error_is_reported_and_the_audit_goes_on() {
     ];
     lines.insert(0, Vec::new());
     let r = audit_lines(p.view(), &lines, AuditOptions::new());
+    // The same, read as a file on one thread and with parsing on a second.
+    for threads in [1, 2] {
+        let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads));
+        a.read("<lines>", Cursor::new(lines.join(&b'\n'))).unwrap();
+        assert_eq!(a.finish(), r, "{threads} threads");
+    }
     use InputErrorKind as K;
     let kinds: Vec<(u64, InputErrorKind)> =
         r.input_errors.iter().map(|e| (e.line, e.kind)).collect();
@@ -788,6 +794,9 @@ fn a_line_over_one_mib_is_reported_without_being_kept() {
     let mut a = Auditor::new(p.view(), AuditOptions::new());
     a.read("big.log", Cursor::new(&log)).unwrap();
     let r = a.finish();
+    let mut a = Auditor::new(p.view(), AuditOptions::new().threads(2));
+    a.read("big.log", Cursor::new(&log)).unwrap();
+    assert_eq!(a.finish(), r);
     assert_eq!(r.input_errors.len(), 1);
     assert_eq!(
         (r.input_errors[0].line, r.input_errors[0].kind),
@@ -873,8 +882,33 @@ fn gzip_files_and_several_files_read_as_one_log() {
     let mut bad = gzip(&format!("{}\n", present(0, &["_ga"])));
     let n = bad.len();
     bad[n - 6] ^= 0xff;
-    let mut a = Auditor::new(p.view(), AuditOptions::new());
-    assert!(a.read("bad.gz", Cursor::new(bad)).is_err());
+    for threads in [1, 2] {
+        let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads));
+        assert!(a.read("bad.gz", Cursor::new(bad.clone())).is_err());
+    }
+    // A read error midway: the lines before it are audited, on either path.
+    struct Failing<'a>(&'a [u8]);
+    impl std::io::Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let text = format!("{}\n{}\n", present(0, &["_ga"]), present(1, &["_fbp"]));
+    for threads in [1, 2] {
+        let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads));
+        let e = a.read("failing.log", Failing(text.as_bytes())).unwrap_err();
+        assert_eq!(e.to_string(), "disk on fire");
+        assert_eq!(
+            found(&a.finish()),
+            [(1, V::UndeclaredCookie), (2, V::UndeclaredCookie)]
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -943,6 +977,13 @@ proptest! {
             AuditOptions::new().weak_hash(true).sweep_every(500),
         );
         prop_assert_eq!(&weak, &report);
+        // Read as a file, parsing on a second thread.
+        let text = lines.join("\n");
+        let mut a = Auditor::new(policy.view(), AuditOptions::new().threads(2));
+        a.read("gen.log", text.as_bytes()).unwrap();
+        let mut piped = a.finish();
+        piped.summary.files = report.summary.files;
+        prop_assert_eq!(&piped, &report);
     }
 }
 
