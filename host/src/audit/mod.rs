@@ -213,6 +213,17 @@ pub fn audit_lines<L: AsRef<[u8]>>(
     auditor.finish()
 }
 
+/// For benchmarks: reads one line as the audit does (JSON, fields, timestamp),
+/// without the rules; whether it is an event.
+#[doc(hidden)]
+pub fn read_line_only(policy: &ValidPolicy<'_>, text: &[u8]) -> bool {
+    let mut last_day = stamp::LastDay::default();
+    matches!(
+        rules::parse_line(policy, &mut last_day, 2, text),
+        rules::Parsed::Event(_)
+    )
+}
+
 const _: fn() = || {
     fn send<T: Send>() {}
     send::<Auditor<'static>>();
