@@ -116,7 +116,7 @@ fn progress(logs: &[PathBuf]) -> Option<ProgressBar> {
         .sum();
     let bar = ProgressBar::with_draw_target(sizes, ProgressDrawTarget::stderr());
     let template = if sizes.is_some() {
-        "{spinner} {elapsed_precise} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}"
+        "{spinner} {elapsed_precise} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {msg}"
     } else {
         "{spinner} {elapsed_precise} {bytes} {bytes_per_sec} {msg}"
     };
