@@ -4,6 +4,8 @@
 //! Benchmarks here run with `harness = false` and report medians, so a noisy
 //! machine moves the figures less than a mean would.
 
+pub mod loggen;
+
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -1,9 +1,11 @@
-//! `samtykke demo`: a visit to kk.dk on the embedded policy, printed step by step,
-//! and `samtykke decode`'s JSON rendering of a consent state.
+//! `samtykke demo`: a visit to kk.dk on the embedded policy, printed step by step
+//! and ended with an audit of the visit's own consent log, and `samtykke decode`'s
+//! JSON rendering of a consent state.
 
 use samtykke::{
     Category, ConsentState, Control, Ctx, Event, Permit, Status, ValidPolicy, COOKIE_MAX_LEN,
 };
+use samtykke_host::audit::{AuditOptions, Auditor};
 use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
 use samtykke_host::proof_json::proof_to_json;
 use samtykke_host::OwnedPolicy;
@@ -118,9 +120,29 @@ struct Visit<'p> {
     policy: ValidPolicy<'p>,
     state: ConsentState,
     step: usize,
+    /// The visit as the site logs it (SPEC §8), audited at the end.
+    log: Vec<String>,
 }
 
 impl Visit<'_> {
+    /// Appends an event of this visitor to the consent log; `fields` are the
+    /// event's JSON members after `ts` and `visitor`.
+    fn log(&mut self, at: OffsetDateTime, fields: &str) {
+        self.log.push(format!(
+            "{{\"ts\":\"{}\",\"visitor\":\"{:016x}\",{fields}}}",
+            ts(at),
+            self.state.consent_id() >> 64
+        ));
+    }
+
+    fn log_set_cookie(&mut self, at: OffsetDateTime, header: &str) {
+        let quoted = serde_json::to_string(header).expect("strings serialize");
+        self.log(
+            at,
+            &format!("\"event\":\"cookie_set\",\"set_cookie\":{quoted}"),
+        );
+    }
+
     fn step(&mut self, at: OffsetDateTime, what: &str) {
         self.step += 1;
         println!("\n[{}] {}  {what}", self.step, ts(at));
@@ -190,11 +212,19 @@ pub fn run() {
         policy,
         state: ConsentState::new(0x5a3f_0c1e_9b7d_4e21_8a6f_2d4c_1b0e_7f93),
         step: 0,
+        log: Vec::new(),
     };
     let t0 = datetime!(2026-03-01 10:00:00 UTC);
 
     v.step(t0, "First request: no consent cookie yet.");
     v.show_prompt(t0);
+    v.log(
+        t0,
+        &format!(
+            "\"event\":\"notice_shown\",\"revision\":{},\"notice\":{},\"layer\":1,\"trigger\":\"auto\",\"controls\":[\"accept_all\",\"reject_all\",\"settings\"],\"preselected\":[]",
+            p.revision, p.notice_version
+        ),
+    );
     println!(
         "    banner (notice {}): [Accept all] [Reject all] [Settings]; settings toggles all off: {:?}",
         p.notice_version,
@@ -212,6 +242,10 @@ pub fn run() {
     for h in &filtered.kept {
         println!("      kept     {h}");
     }
+    let kept: Vec<String> = filtered.kept.iter().map(|h| h.to_string()).collect();
+    for h in &kept {
+        v.log_set_cookie(t0, h);
+    }
     for d in &filtered.dropped {
         println!("      dropped  {}  ({})", d.header, d.reason);
     }
@@ -223,6 +257,13 @@ pub fn run() {
     );
     for e in [Event::Scroll(t1), Event::Dismiss(t1)] {
         let proof = v.state.apply(&v.policy, &e);
+        v.log(
+            t1,
+            &format!(
+                "\"event\":\"decision\",\"action\":\"{}\"",
+                e.action().as_str()
+            ),
+        );
         println!(
             "    {:?}: no decision, no proof record ({})",
             e.action(),
@@ -247,15 +288,28 @@ pub fn run() {
         control: Control::Toggle,
         gpc: false,
     };
+    v.log(
+        t2 - Duration::seconds(6),
+        "\"event\":\"notice_shown\",\"layer\":2,\"trigger\":\"user\",\"controls\":[\"accept_all\",\"reject_all\",\"save\"],\"preselected\":[]",
+    );
     let proof = v.state.save(&v.policy, chosen, Default::default(), ctx);
+    v.log(
+        t2,
+        "\"event\":\"decision\",\"action\":\"save\",\"granted\":[\"statistics\"],\"control\":\"toggle\"",
+    );
     println!("    proof record: {}", proof_to_json(&v.policy, &proof));
     let cookie = cookie_value(&v.policy, &v.state, key);
-    println!(
-        "    Set-Cookie: {}={cookie}; Max-Age={}; Path=/; Domain={}; Secure; SameSite=Lax",
+    let consent_cookie = format!(
+        "{}={cookie}; Max-Age={}; Path=/; Domain={}; Secure; SameSite=Lax",
         p.consent_cookie.name,
         v.policy.consent_cookie_max_age(),
         p.consent_cookie.domain.unwrap_or(p.site)
     );
+    println!("    Set-Cookie: {consent_cookie}");
+    v.log_set_cookie(t2, &consent_cookie);
+    let nmstat = "nmstat=7c1d; Max-Age=86400000; Path=/";
+    println!("    Set-Cookie: {nmstat}   (statistics may be stored now)");
+    v.log_set_cookie(t2, nmstat);
     println!(
         "    ({} characters, signed with the site key)",
         cookie.len()
@@ -270,6 +324,12 @@ pub fn run() {
     v.step(t3, "Next day, the browser sends its cookies.");
     println!("    Cookie: {header}");
     let pairs = parse_cookie_header(&header).expect("well-formed");
+    let names: Vec<String> = pairs.iter().map(|(n, _)| format!("{n:?}")).collect();
+    let present_event = format!(
+        "\"event\":\"cookie_present\",\"cookies\":[{}]",
+        names.join(",")
+    );
+    v.log(t3, &present_event);
     let value = pairs
         .iter()
         .find(|(n, _)| *n == p.consent_cookie.name)
@@ -298,13 +358,26 @@ pub fn run() {
         control: Control::Link,
         gpc: false,
     };
+    v.log(
+        t4 - Duration::seconds(5),
+        "\"event\":\"notice_shown\",\"layer\":2,\"trigger\":\"user\",\"controls\":[\"accept_all\",\"reject_all\",\"save\"],\"preselected\":[]",
+    );
     let proof = v.state.withdraw(&v.policy, Some(chosen), ctx);
+    v.log(
+        t4,
+        "\"event\":\"decision\",\"action\":\"withdraw\",\"categories\":[\"statistics\"],\"control\":\"link\"",
+    );
+    // The request that withdrew still carried the cookies: not late (SPEC §8).
+    v.log(t4, &present_event);
     println!("    proof record: {}", proof_to_json(&v.policy, &proof));
     let present: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
     let plan = deletion_plan(&v.state, &v.policy, host, &present, t4);
     println!("    deletion headers for a response from {host}:");
     for h in &plan.set_cookie {
         println!("      Set-Cookie: {h}");
+    }
+    for h in &plan.set_cookie {
+        v.log_set_cookie(t4, h);
     }
     for (kind, key) in &plan.storage_keys {
         println!("      page script clears {} {key}", kind.as_str());
@@ -326,7 +399,15 @@ pub fn run() {
         control: Control::Icon,
         gpc: false,
     };
+    v.log(
+        t5 - Duration::seconds(3),
+        "\"event\":\"notice_shown\",\"layer\":1,\"trigger\":\"user\",\"controls\":[\"accept_all\",\"reject_all\",\"settings\"],\"preselected\":[]",
+    );
     let proof = v.state.accept_all(&v.policy, ctx);
+    v.log(
+        t5,
+        "\"event\":\"decision\",\"action\":\"accept_all\",\"control\":\"icon\"",
+    );
     println!("    proof record: {}", proof_to_json(&v.policy, &proof));
     println!("    a new grant, so statistics may be stored again (R13):");
     v.show_permits(&["nmstat", "JSESSIONID", "ad_session_id"], t5);
@@ -349,10 +430,57 @@ pub fn run() {
     for h in &plan.set_cookie {
         println!("      Set-Cookie: {h}");
     }
+    v.log(
+        lapse,
+        &format!(
+            "\"event\":\"notice_shown\",\"revision\":{},\"notice\":{},\"layer\":1,\"trigger\":\"auto\",\"controls\":[\"accept_all\",\"reject_all\",\"settings\"],\"preselected\":[]",
+            p.revision, p.notice_version
+        ),
+    );
+    for h in &plan.set_cookie {
+        v.log_set_cookie(lapse, h);
+    }
     println!("\nEnd of the visit. The consent state, decoded, is:");
     println!(
         "{}",
         serde_json::to_string_pretty(&state_json(&v.policy, &v.state, lapse))
             .expect("JSON values always serialize")
     );
+
+    audit_visit(&v, lapse);
+}
+
+/// The visit's own consent log, audited; then the same log with one cookie the
+/// site should not have set, audited again.
+fn audit_visit(v: &Visit<'_>, lapse: OffsetDateTime) {
+    println!("\nThe visit as the site's consent log (SPEC §8):");
+    for line in &v.log {
+        println!("  {line}");
+    }
+    let audit = |lines: &[String]| {
+        let mut auditor = Auditor::new(v.policy, AuditOptions::new());
+        auditor.file("visit.log");
+        for (i, line) in lines.iter().enumerate() {
+            auditor.line(i as u64 + 1, line.as_bytes());
+        }
+        let report = auditor.finish();
+        let mut text = Vec::new();
+        report
+            .write_text(&mut text)
+            .expect("writing to memory does not fail");
+        for line in String::from_utf8_lossy(&text).lines() {
+            println!("    {line}");
+        }
+        println!("    exit code: {}", report.exit_code());
+    };
+    println!("\nAudit of the visit's log (samtykke audit visit.log --policy kk.dk.policy.json):");
+    audit(&v.log);
+    let mut tampered = v.log.clone();
+    tampered.push(format!(
+        "{{\"ts\":\"{}\",\"visitor\":\"{:016x}\",\"event\":\"cookie_set\",\"set_cookie\":\"nmstat=7c1d; Max-Age=86400000; Path=/\"}}",
+        ts(lapse + Duration::minutes(1)),
+        v.state.consent_id() >> 64
+    ));
+    println!("\nHad a page set nmstat again a minute after the lapse, before a new choice:");
+    audit(&tampered);
 }

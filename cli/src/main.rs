@@ -1,10 +1,12 @@
-//! `samtykke`: lint and declare a site's cookie policy, decode consent cookies, and
-//! run the embedded kk.dk demonstration (SPEC §9).
+//! `samtykke`: lint and declare a site's cookie policy, decode consent cookies,
+//! audit consent logs, and run the embedded kk.dk demonstration (SPEC §9).
 //!
-//! Exit codes: 0 clean, 1 findings (lint warnings), 2 errors (a policy that does
-//! not load, an unreadable file, a cookie that does not decode, a usage error).
+//! Exit codes: 0 clean, 1 findings (lint warnings, audit violations), 2 errors (a
+//! policy that does not load, an unreadable file, an input error in a log, a
+//! cookie that does not decode, a usage error).
 #![forbid(unsafe_code)]
 
+mod audit;
 mod declare;
 mod demo;
 
@@ -21,7 +23,7 @@ pub(crate) const KK_DK_JSON: &str = include_str!("../../examples/kk.dk.policy.js
 #[command(
     name = "samtykke",
     version,
-    about = "Consent-state engine for cookies: lint, declare, decode, demo"
+    about = "Consent-state engine for cookies: lint, declare, decode, audit, demo"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -57,8 +59,29 @@ enum Command {
         #[arg(long)]
         key_file: Option<PathBuf>,
     },
+    /// Audit consent logs (JSON lines): exit 0 clean, 1 violations, 2 input errors.
+    Audit {
+        /// Log files, in order (`-`: standard input; gzip is read transparently).
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// The policy the site ran under.
+        #[arg(long)]
+        policy: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = AuditFormatArg::Text)]
+        format: AuditFormatArg,
+        /// Seconds after a withdrawal before its categories' cookies are late.
+        #[arg(long, default_value_t = 0)]
+        grace_seconds: u32,
+    },
     /// Simulate a visit to kk.dk on the embedded policy, step by step.
     Demo,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum AuditFormatArg {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -132,6 +155,19 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             })?;
             println!("{json}");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            logs,
+            policy,
+            format,
+            grace_seconds,
+        } => {
+            let owned = load(&policy)?;
+            let format = match format {
+                AuditFormatArg::Text => audit::Format::Text,
+                AuditFormatArg::Json => audit::Format::Json,
+            };
+            Ok(audit::run(&owned, &logs, format, grace_seconds))
         }
         Command::Demo => {
             demo::run();

@@ -1,10 +1,11 @@
 //! samtykke for hosts with `std`: the policy JSON (`samtykke/policy/1`) loaded into
 //! an owned policy that lends the no-alloc core its borrowed view, the policy lint,
-//! `Cookie` and `Set-Cookie` headers and deletion headers, and proof records as
-//! JSON lines.
+//! `Cookie` and `Set-Cookie` headers and deletion headers, proof records as JSON
+//! lines, and the consent-log audit.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod http;
 pub mod json;
 pub mod lint;

@@ -1,6 +1,7 @@
 //! samtykke's integration and property tests, in one binary. Each test carries the
 //! id of the requirement it proves (SPEC §2): `cargo test r12` runs R12's proof.
 
+mod audit;
 mod cookie;
 mod core_props;
 mod http;

@@ -1,0 +1,294 @@
+//! `samtykke audit` (SPEC §9): text and JSON output, exit codes 0/1/2, standard
+//! input, gzip, several files, and the same report as the Rust API.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use samtykke_benches::loggen::{generate, policy_json, Spec};
+use samtykke_host::audit::{audit_paths, AuditOptions};
+use samtykke_host::OwnedPolicy;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_samtykke");
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn example_policy() -> PathBuf {
+    root().join("examples/kk.dk.policy.json")
+}
+
+fn example_log() -> PathBuf {
+    root().join("examples/kk.dk.log.jsonl")
+}
+
+/// A scratch directory of this test process.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("samtykke-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn audit(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(BIN)
+        .arg("audit")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(bytes) = stdin {
+        input.write_all(bytes).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn the_example_log_audits_to_its_violations_in_text() {
+    let out = audit(&[s(&example_log()), "--policy", s(&example_policy())], None);
+    let stdout = text(&out.stdout);
+    // One input error (a timestamp without a zone): exit 2, and the audit went on.
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    for (line, id) in [
+        (7, "cookie-before-consent"),
+        (8, "preselected-consent"),
+        (10, "no-reject-option"),
+        (14, "implied-consent"),
+        (15, "undeclared-cookie"),
+        (16, "duration-exceeds-declaration"),
+        (17, "consent-without-notice"),
+        (20, "cookie-after-refusal"),
+        (24, "cookie-after-withdrawal"),
+        (25, "reprompt-too-soon"),
+    ] {
+        let want = format!("kk.dk.log.jsonl:{line}: {id}: ");
+        assert!(stdout.contains(&want), "{want} missing from\n{stdout}");
+    }
+    assert!(stdout.contains("kk.dk.log.jsonl:18: input error: `ts`"));
+    assert!(stdout
+        .contains("audited 24 events from 6 visitors in 1 file: 10 violations, 1 input error"));
+    // No progress bar when standard error is not a terminal.
+    assert_eq!(text(&out.stderr), "");
+}
+
+#[test]
+fn the_command_line_and_the_rust_api_give_the_same_report() {
+    let dir = scratch("same");
+    let policy = dir.join("policy.json");
+    std::fs::write(&policy, policy_json()).unwrap();
+    let log = dir.join("gen.log");
+    let spec = Spec::new(20_000, 800).inject_every(3).seed(11);
+    let g = generate(&spec, std::fs::File::create(&log).unwrap()).unwrap();
+    let owned = OwnedPolicy::load(&policy).unwrap();
+    for (paths, grace) in [
+        (vec![log.clone()], 0),
+        (vec![log.clone(), example_log()], 30),
+    ] {
+        let mut args: Vec<&str> = paths.iter().map(|p| s(p)).collect();
+        let grace_arg = grace.to_string();
+        args.extend([
+            "--policy",
+            s(&policy),
+            "--format",
+            "json",
+            "--grace-seconds",
+            &grace_arg,
+        ]);
+        let out = audit(&args, None);
+        let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rust = audit_paths(
+            owned.view(),
+            &paths,
+            AuditOptions::new().grace_seconds(grace),
+        )
+        .unwrap();
+        assert_eq!(cli, rust.to_json());
+        assert_eq!(i32::from(rust.exit_code()), out.status.code().unwrap());
+    }
+    let out = audit(&[s(&log), "--policy", s(&policy), "--format", "json"], None);
+    let cli: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(u64, String)> = cli["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["line"].as_u64().unwrap(),
+                v["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let injected: Vec<(u64, String)> = g
+        .injected
+        .iter()
+        .map(|i| (i.line, i.id.as_str().to_owned()))
+        .collect();
+    assert_eq!(found, injected);
+    assert_eq!(cli["summary"]["events"], 20_000);
+    assert_eq!(out.status.code(), Some(1));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn exit_codes_are_0_clean_1_violations_2_input_errors() {
+    let dir = scratch("exit");
+    let policy = example_policy();
+    let write = |name: &str, lines: &[&str]| {
+        let p = dir.join(name);
+        std::fs::write(&p, lines.join("\n")).unwrap();
+        p
+    };
+    let clean = write(
+        "clean.log",
+        &[
+            r#"{"ts":"2026-03-01T10:00:00Z","visitor":"v","event":"cookie_present","cookies":["SESSa"]}"#,
+        ],
+    );
+    let dirty = write(
+        "dirty.log",
+        &[
+            r#"{"ts":"2026-03-01T10:00:00Z","visitor":"v","event":"cookie_present","cookies":["_ga"]}"#,
+        ],
+    );
+    let bad = write("bad.log", &["{"]);
+    let run = |log: &Path| audit(&[s(log), "--policy", s(&policy)], None);
+    let out = run(&clean);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("0 violations, 0 input errors"));
+    assert_eq!(run(&dirty).status.code(), Some(1));
+    assert_eq!(run(&bad).status.code(), Some(2));
+    // An unreadable file: exit 2, the other files are still audited and reported.
+    let missing = dir.join("missing.log");
+    let out = audit(
+        &[
+            s(&missing),
+            s(&dirty),
+            "--policy",
+            s(&policy),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("missing.log"),
+        "{}",
+        text(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["violations"][0]["id"], "undeclared-cookie");
+    // Usage errors and a policy that does not load.
+    assert_eq!(
+        audit(&["--policy", s(&policy)], None).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        audit(
+            &[s(&clean), "--policy", s(&policy), "--format", "xml"],
+            None
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(
+        audit(&[s(&clean), "--policy", s(&bad)], None).status.code(),
+        Some(2)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn standard_input_and_gzip_read_like_the_file() {
+    let log = std::fs::read(example_log()).unwrap();
+    let policy = example_policy();
+    let file = audit(
+        &[
+            s(&example_log()),
+            "--policy",
+            s(&policy),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let stdin = audit(
+        &["-", "--policy", s(&policy), "--format", "json"],
+        Some(&log),
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&log).unwrap();
+    let gz = gz.finish().unwrap();
+    let from_gz = audit(
+        &["-", "--policy", s(&policy), "--format", "json"],
+        Some(&gz),
+    );
+    let file: Value = serde_json::from_slice(&file.stdout).unwrap();
+    for out in [stdin, from_gz] {
+        assert_eq!(out.status.code(), Some(2));
+        let mut got: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for list in ["violations", "input_errors"] {
+            for v in got[list].as_array_mut().unwrap() {
+                assert_eq!(v["file"], "-");
+                v["file"] = file[list][0]["file"].clone();
+            }
+        }
+        assert_eq!(got, file);
+    }
+}
+
+#[test]
+fn r12_the_grace_after_a_withdrawal_is_an_option() {
+    let dir = scratch("grace");
+    let log = dir.join("w.log");
+    std::fs::write(
+        &log,
+        [
+            r#"{"ts":"2026-03-01T10:00:00Z","visitor":"v","event":"notice_shown"}"#,
+            r#"{"ts":"2026-03-01T10:00:01Z","visitor":"v","event":"decision","action":"accept_all"}"#,
+            r#"{"ts":"2026-03-01T10:00:10Z","visitor":"v","event":"decision","action":"withdraw"}"#,
+            r#"{"ts":"2026-03-01T10:00:15Z","visitor":"v","event":"cookie_present","cookies":["nmstat"]}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let policy = example_policy();
+    let out = audit(&[s(&log), "--policy", s(&policy)], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("cookie-after-withdrawal"));
+    let out = audit(
+        &[s(&log), "--policy", s(&policy), "--grace-seconds", "5"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_demo_ends_with_an_audit_of_its_own_log() {
+    let out = Command::new(BIN).arg("demo").output().unwrap();
+    assert!(out.status.success());
+    let stdout = text(&out.stdout);
+    let (_, audit) = stdout
+        .split_once("Audit of the visit's log")
+        .expect("the demo audits its log");
+    assert!(audit.contains("0 violations, 0 input errors"), "{audit}");
+    assert!(
+        audit.contains("visit.log:25: cookie-on-expired-consent"),
+        "{audit}"
+    );
+}

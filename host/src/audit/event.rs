@@ -1,0 +1,435 @@
+//! Log lines as typed events (SPEC §8's table), checked field by field.
+
+use std::borrow::Cow;
+
+use samtykke::{Action, CategorySet, Control, ProviderSet, ValidPolicy};
+use time::OffsetDateTime;
+
+use super::report::InputErrorKind;
+use super::scan::{Fields, Key, Strings, Val};
+use super::stamp::{self, LastDay, StampError};
+use crate::http::SetCookie;
+
+/// Why a line is not applied.
+#[derive(Debug)]
+pub(crate) struct Bad {
+    pub kind: InputErrorKind,
+    pub message: String,
+}
+
+fn bad<T>(kind: InputErrorKind, message: String) -> Result<T, Bad> {
+    Err(Bad { kind, message })
+}
+
+/// One decoded line.
+#[derive(Debug)]
+pub(crate) struct Line<'a> {
+    /// Seconds since the epoch.
+    pub at: i64,
+    /// The timestamp as written.
+    pub ts: Cow<'a, str>,
+    pub visitor: Cow<'a, str>,
+    pub body: Body<'a>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Body<'a> {
+    Notice(Notice),
+    Decision(Decision),
+    CookieSet(CookieSet<'a>),
+    CookiePresent(Strings<'a>),
+    CookieDeleted,
+    Signal,
+}
+
+#[derive(Debug)]
+pub(crate) struct Notice {
+    pub revision: u32,
+    pub layer: Option<u32>,
+    /// `trigger: user`: the visitor opened the settings.
+    pub user: bool,
+    pub accept_all: bool,
+    pub reject_all: bool,
+    pub preselected: CategorySet,
+}
+
+/// A decision's action: one of the core's, or `implied`, which the core has no
+/// name for and which decides nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LogAction {
+    Core(Action),
+    Implied,
+}
+
+impl LogAction {
+    fn parse(s: &str) -> Option<LogAction> {
+        Some(match s {
+            "accept_all" => LogAction::Core(Action::AcceptAll),
+            "reject_all" => LogAction::Core(Action::RejectAll),
+            "save" => LogAction::Core(Action::Save),
+            "withdraw" => LogAction::Core(Action::Withdraw),
+            "dismiss" => LogAction::Core(Action::Dismiss),
+            "scroll" => LogAction::Core(Action::Scroll),
+            "navigate" => LogAction::Core(Action::Navigate),
+            "idle" => LogAction::Core(Action::Idle),
+            "implied" => LogAction::Implied,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            LogAction::Core(a) => a.as_str(),
+            LogAction::Implied => "implied",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Decision {
+    pub action: LogAction,
+    pub revision: u32,
+    pub notice: u16,
+    pub control: Control,
+    /// `granted`, as listed (necessary included).
+    pub granted: CategorySet,
+    pub providers_refused: ProviderSet,
+    /// `categories` (for `withdraw`); `None`: all.
+    pub categories: Option<CategorySet>,
+    pub gpc: bool,
+}
+
+/// A `cookie_set` as logged. A `Set-Cookie` header is read by the rules'
+/// thread ([`CookieSet::read`]), which has less to do than the parsing thread.
+#[derive(Debug)]
+pub(crate) enum CookieSet<'a> {
+    /// `set_cookie`: the raw header value.
+    Header(Cow<'a, str>),
+    /// `cookie` with `max_age_s`.
+    Named {
+        name: Cow<'a, str>,
+        max_age: Option<i64>,
+    },
+}
+
+/// A cookie set: its name, whether it is a deletion (`Max-Age` ≤ 0 or an
+/// `Expires` in the past), and how long it lives (`None`: a session cookie).
+#[derive(Debug)]
+pub(crate) struct Setting<'c> {
+    pub name: Cow<'c, str>,
+    pub deletion: bool,
+    pub lifetime: Option<i64>,
+}
+
+impl CookieSet<'_> {
+    /// The cookie set at `at`.
+    ///
+    /// # Errors
+    ///
+    /// A `Set-Cookie` header that does not parse.
+    pub(crate) fn read(&self, at: i64) -> Result<Setting<'_>, Bad> {
+        match self {
+            CookieSet::Header(header) => {
+                let now =
+                    OffsetDateTime::from_unix_timestamp(at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+                let c = SetCookie::parse(header).map_err(|e| Bad {
+                    kind: InputErrorKind::BadField,
+                    message: format!("`set_cookie`: {e}"),
+                })?;
+                Ok(Setting {
+                    name: Cow::Borrowed(c.name),
+                    deletion: c.is_deletion(now),
+                    lifetime: c.lifetime_seconds(now),
+                })
+            }
+            CookieSet::Named { name, max_age } => Ok(Setting {
+                name: Cow::Borrowed(name),
+                deletion: max_age.is_some_and(|n| n <= 0),
+                lifetime: *max_age,
+            }),
+        }
+    }
+}
+
+fn describe(v: Val) -> &'static str {
+    v.type_name()
+}
+
+struct Reader<'f, 'a, 'p> {
+    f: &'f Fields<'a>,
+    policy: &'f ValidPolicy<'p>,
+}
+
+impl<'a> Reader<'_, 'a, '_> {
+    fn string(&self, key: Key) -> Result<Option<Cow<'a, str>>, Bad> {
+        match self.f.get(key) {
+            None => Ok(None),
+            Some(Val::Str {
+                start,
+                end,
+                escaped,
+            }) => Ok(Some(self.f.text(start, end, escaped))),
+            Some(v) => bad(
+                InputErrorKind::BadField,
+                format!("`{}` must be a string, not {}", key.name(), describe(v)),
+            ),
+        }
+    }
+
+    fn required(&self, key: Key) -> Result<Cow<'a, str>, Bad> {
+        match self.string(key)? {
+            Some(s) if s.is_empty() => bad(
+                InputErrorKind::BadField,
+                format!("`{}` is empty", key.name()),
+            ),
+            Some(s) => Ok(s),
+            None => bad(
+                InputErrorKind::MissingField,
+                format!("missing `{}`", key.name()),
+            ),
+        }
+    }
+
+    fn int(&self, key: Key, min: i64, max: i64) -> Result<Option<i64>, Bad> {
+        match self.f.get(key) {
+            None => Ok(None),
+            Some(Val::Int(n)) if (min..=max).contains(&n) => Ok(Some(n)),
+            Some(Val::Int(n)) => bad(
+                InputErrorKind::BadField,
+                format!("`{}` is {n}, outside {min}..={max}", key.name()),
+            ),
+            Some(v) => bad(
+                InputErrorKind::BadField,
+                format!("`{}` must be an integer, not {}", key.name(), describe(v)),
+            ),
+        }
+    }
+
+    fn boolean(&self, key: Key) -> Result<Option<bool>, Bad> {
+        match self.f.get(key) {
+            None => Ok(None),
+            Some(Val::Bool(b)) => Ok(Some(b)),
+            Some(v) => bad(
+                InputErrorKind::BadField,
+                format!(
+                    "`{}` must be true or false, not {}",
+                    key.name(),
+                    describe(v)
+                ),
+            ),
+        }
+    }
+
+    fn list(&self, key: Key) -> Result<Option<Strings<'a>>, Bad> {
+        match self.f.get(key) {
+            None => Ok(None),
+            Some(Val::Array {
+                start,
+                end,
+                strings: true,
+            }) => Ok(Some(self.f.strings(start, end))),
+            Some(Val::Array { .. }) => bad(
+                InputErrorKind::BadField,
+                format!("`{}` must be an array of strings", key.name()),
+            ),
+            Some(v) => bad(
+                InputErrorKind::BadField,
+                format!(
+                    "`{}` must be an array of strings, not {}",
+                    key.name(),
+                    describe(v)
+                ),
+            ),
+        }
+    }
+
+    fn categories(&self, key: Key) -> Result<Option<CategorySet>, Bad> {
+        let Some(list) = self.list(key)? else {
+            return Ok(None);
+        };
+        let mut set = CategorySet::EMPTY;
+        for (i, id) in list.enumerate() {
+            match self.policy.category(&id) {
+                Some((_, c)) => set = set.with(c.slot),
+                None => {
+                    return bad(
+                        InputErrorKind::BadField,
+                        format!("`{}[{i}]`: the policy has no category {id:?}", key.name()),
+                    )
+                }
+            }
+        }
+        Ok(Some(set))
+    }
+
+    fn providers(&self, key: Key) -> Result<Option<ProviderSet>, Bad> {
+        let Some(list) = self.list(key)? else {
+            return Ok(None);
+        };
+        let mut set = ProviderSet::EMPTY;
+        for (i, id) in list.enumerate() {
+            match self.policy.provider(&id) {
+                Some((_, p)) => set = set.with(p.slot),
+                None => {
+                    return bad(
+                        InputErrorKind::BadField,
+                        format!("`{}[{i}]`: the policy has no provider {id:?}", key.name()),
+                    )
+                }
+            }
+        }
+        Ok(Some(set))
+    }
+
+    fn revision(&self) -> Result<u32, Bad> {
+        Ok(self
+            .int(Key::Revision, 1, i64::from(u32::MAX))?
+            .map_or(self.policy.policy().revision, |n| n as u32))
+    }
+
+    fn notice(&self) -> Result<u16, Bad> {
+        Ok(self
+            .int(Key::Notice, 1, i64::from(u16::MAX))?
+            .map_or(self.policy.policy().notice_version, |n| n as u16))
+    }
+}
+
+/// Reads a scanned line as an event.
+pub(crate) fn decode<'a>(
+    f: &Fields<'a>,
+    policy: &ValidPolicy<'_>,
+    last_day: &mut LastDay,
+) -> Result<Line<'a>, Bad> {
+    let r = Reader { f, policy };
+    let ts = r.required(Key::Ts)?;
+    let at = match stamp::parse_with(&ts, last_day) {
+        Ok(at) => at,
+        Err(StampError::NoZone) => {
+            return bad(
+                InputErrorKind::NoTimeZone,
+                format!("`ts` {ts:?} has no time zone (RFC 3339 needs `Z` or an offset)"),
+            )
+        }
+        Err(StampError::Invalid) => {
+            return bad(
+                InputErrorKind::BadField,
+                format!("`ts` {ts:?} is not an RFC 3339 date-time"),
+            )
+        }
+    };
+    let visitor = r.required(Key::Visitor)?;
+    let event = r.required(Key::Event)?;
+    // The event names differ in length but for the two `cookie_*` of 10.
+    let body = match (event.len(), &*event) {
+        (12, "notice_shown") => {
+            let revision = r.revision()?;
+            r.notice()?;
+            let layer = r.int(Key::Layer, 0, i64::from(u32::MAX))?.map(|n| n as u32);
+            let user = match r.string(Key::Trigger)?.as_deref() {
+                None | Some("auto") => false,
+                Some("user") => true,
+                Some(other) => {
+                    return bad(
+                        InputErrorKind::BadField,
+                        format!("`trigger` must be \"auto\" or \"user\", not {other:?}"),
+                    )
+                }
+            };
+            let (mut accept_all, mut reject_all) = (false, false);
+            if let Some(controls) = r.list(Key::Controls)? {
+                for c in controls {
+                    accept_all |= c == "accept_all";
+                    reject_all |= c == "reject_all";
+                }
+            }
+            let preselected = r.categories(Key::Preselected)?.unwrap_or_default();
+            Body::Notice(Notice {
+                revision,
+                layer,
+                user,
+                accept_all,
+                reject_all,
+                preselected,
+            })
+        }
+        (8, "decision") => {
+            let name = r.required(Key::Action)?;
+            let Some(action) = LogAction::parse(&name) else {
+                return bad(
+                    InputErrorKind::UnknownAction,
+                    format!("unknown action {name:?}"),
+                );
+            };
+            let control = match r.string(Key::Control)? {
+                None => Control::Button,
+                Some(c) => Control::parse(&c).ok_or_else(|| Bad {
+                    kind: InputErrorKind::BadField,
+                    message: format!(
+                        "`control` must be \"button\", \"toggle\", \"link\", \"icon\" or \"signal\", not {c:?}"
+                    ),
+                })?,
+            };
+            Body::Decision(Decision {
+                action,
+                revision: r.revision()?,
+                notice: r.notice()?,
+                control,
+                granted: r.categories(Key::Granted)?.unwrap_or_default(),
+                providers_refused: r.providers(Key::ProvidersRefused)?.unwrap_or_default(),
+                categories: r.categories(Key::Categories)?,
+                gpc: r.boolean(Key::Gpc)?.unwrap_or(false),
+            })
+        }
+        (10, "cookie_set") => Body::CookieSet(cookie_set(&r)?),
+        (14, "cookie_present") => match r.list(Key::Cookies)? {
+            Some(list) => Body::CookiePresent(list),
+            None => return bad(InputErrorKind::MissingField, "missing `cookies`".into()),
+        },
+        (14, "cookie_deleted") => {
+            r.required(Key::Cookie)?;
+            Body::CookieDeleted
+        }
+        (6, "signal") => match r.required(Key::Signal)?.as_ref() {
+            "gpc" => Body::Signal,
+            other => {
+                return bad(
+                    InputErrorKind::BadField,
+                    format!("`signal` must be \"gpc\", not {other:?}"),
+                )
+            }
+        },
+        (_, other) => {
+            return bad(
+                InputErrorKind::UnknownEvent,
+                format!("unknown event {other:?}"),
+            )
+        }
+    };
+    Ok(Line {
+        at,
+        ts,
+        visitor,
+        body,
+    })
+}
+
+fn cookie_set<'a>(r: &Reader<'_, 'a, '_>) -> Result<CookieSet<'a>, Bad> {
+    match (r.string(Key::SetCookie)?, r.string(Key::Cookie)?) {
+        (Some(header), None) => Ok(CookieSet::Header(header)),
+        (None, Some(name)) => {
+            if name.is_empty() {
+                return bad(InputErrorKind::BadField, "`cookie` is empty".into());
+            }
+            let max_age = r.int(Key::MaxAgeS, i64::MIN, i64::MAX)?;
+            Ok(CookieSet::Named { name, max_age })
+        }
+        (Some(_), Some(_)) => bad(
+            InputErrorKind::BadField,
+            "a `cookie_set` takes `set_cookie` or `cookie`, not both".into(),
+        ),
+        (None, None) => bad(
+            InputErrorKind::MissingField,
+            "missing `set_cookie` (or `cookie`)".into(),
+        ),
+    }
+}

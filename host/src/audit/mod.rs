@@ -1,0 +1,231 @@
+//! The consent-log audit (SPEC §8): a streaming reader of consent logs (JSON
+//! lines; files, gzip files, standard input, several files in order) that replays
+//! every visitor through the core's state machine and reports violations and input
+//! errors.
+//!
+//! # Rules
+//!
+//! Each visitor has one core [`samtykke::ConsentState`]; decisions, withdrawals and
+//! GPC signals are the core's events, and every consent question is the core's
+//! [`samtykke::ConsentState::permits`], `category_status` or `prompt_due`. The
+//! audit adds what a log has and a state does not:
+//!
+//! - A cookie denied for [`samtykke::Why::Undecided`] is `cookie-before-consent`;
+//!   for `Expired` or `Outdated`, `cookie-on-expired-consent` or
+//!   `cookie-on-outdated-consent` when the lapsed or outdated decision is a grant
+//!   (the core checks lapse first), else `cookie-before-consent`; `Refused` and
+//!   `ProviderRefused` are `cookie-after-refusal`; `Signal` is `signal-ignored`;
+//!   `Withdrawn` is `cookie-after-withdrawal` only when the event is more than the
+//!   grace after the latest partial refusal (an event in the same second is never
+//!   late). A GPC signal has no grace.
+//! - A decision's `revision` (default: the policy's) is the revision the core
+//!   records for it, so a grant logged under an older revision is outdated where
+//!   the policy changed a category since (R17).
+//! - A decision's GPC flag is its `gpc` field, or a `signal` from the visitor
+//!   within the longest TTL before it (inclusive).
+//! - `consent-without-notice`: a decision whose proof grants something, with no
+//!   `notice_shown` of the decision's revision on an earlier line of the visitor
+//!   within the longest TTL before it.
+//! - `reprompt-too-soon`: an `auto` notice while `prompt_due` is false and some
+//!   consent category is refused, withdrawn or signalled.
+//! - `cookie_present` names are checked once per line each; a `cookie_set` is
+//!   checked for its lifetime (`Max-Age`, else `Expires`, else session) against the
+//!   declaration (the consent cookie lives the longer TTL) and for consent. A
+//!   deletion (`Max-Age` ≤ 0, an `Expires` in the past, `max_age_s` ≤ 0) is never a
+//!   violation, and `cookie_deleted` never is.
+//! - Unknown keys are ignored; a key the audit reads, given twice, is an input
+//!   error, as is a category or provider the policy does not declare.
+//!
+//! # Memory and forgetting
+//!
+//! The audit keeps 144 bytes per visitor and a 4-byte slot in a hash table;
+//! nothing else grows with the log but the report itself (or nothing, with a
+//! streaming [`Sink`]). A visitor idle for longer than the longest TTL
+//! (`max(consent_ttl_days, refusal_ttl_days)`) can have nothing left that changes a
+//! result: every decision has lapsed, every notice and signal is out of reach. Such
+//! a visitor returns as a new one, whether or not it was forgotten in between, so
+//! the report is the same either way. With [`AuditOptions::forget`] (the default),
+//! visitors whose last event lies more than the longest TTL plus one day
+//! ([`FORGET_MARGIN_SECONDS`]) before the latest event seen are dropped from time to
+//! time. This assumes the log is in time order overall, within that day; an
+//! out-of-order event of a forgotten visitor cannot be recognised as out of order.
+//!
+//! # Example
+//!
+//! ```
+//! use samtykke_host::audit::{audit_lines, AuditOptions, ViolationId};
+//! use samtykke_host::OwnedPolicy;
+//!
+//! let policy = OwnedPolicy::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/kk.dk.policy.json")).unwrap();
+//! let log = [
+//!     r#"{"ts":"2026-03-01T10:00:00Z","visitor":"v1","event":"notice_shown","controls":["accept_all","reject_all"]}"#,
+//!     r#"{"ts":"2026-03-01T10:00:04Z","visitor":"v1","event":"decision","action":"reject_all"}"#,
+//!     r#"{"ts":"2026-03-01T10:00:05Z","visitor":"v1","event":"cookie_set","set_cookie":"nmstat=1; Max-Age=86400"}"#,
+//! ];
+//! let report = audit_lines(policy.view(), log, AuditOptions::new());
+//! assert_eq!(report.violations.len(), 1);
+//! assert_eq!(report.violations[0].id, ViolationId::CookieAfterRefusal);
+//! assert_eq!(report.violations[0].line, 3);
+//! assert_eq!(report.exit_code(), 1);
+//! ```
+
+mod event;
+mod pipeline;
+mod reader;
+mod report;
+mod rules;
+mod scan;
+mod stamp;
+mod visitors;
+
+use std::path::Path;
+
+use samtykke::ValidPolicy;
+
+pub use reader::ReadError;
+pub use report::{
+    write_text_summary, InputError, InputErrorKind, Report, Sink, Summary, TextInputError,
+    TextViolation, Violation, ViolationId,
+};
+pub use rules::{Auditor, LINES};
+
+/// The longest line the audit reads: 1 MiB (SPEC §8).
+pub const MAX_LINE: usize = 1 << 20;
+
+/// How far past the longest TTL a visitor's last event must lie behind the latest
+/// event seen before the visitor is forgotten: one day, for logs gathered from
+/// several servers whose lines interleave a little out of time order.
+pub const FORGET_MARGIN_SECONDS: i64 = 86_400;
+
+/// How an audit runs.
+#[derive(Clone, Debug)]
+pub struct AuditOptions {
+    pub(crate) grace_seconds: u32,
+    pub(crate) forget: bool,
+    pub(crate) weak_hash: bool,
+    pub(crate) sweep_every: u64,
+    pub(crate) threads: usize,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            grace_seconds: 0,
+            forget: true,
+            weak_hash: false,
+            sweep_every: 1 << 16,
+            threads: 1,
+        }
+    }
+}
+
+impl AuditOptions {
+    /// The defaults: no grace, forgetting on.
+    pub fn new() -> Self {
+        AuditOptions::default()
+    }
+
+    /// Seconds after a withdrawal during which its categories' cookies are not
+    /// yet late (default 0: only the withdrawal's own second).
+    #[must_use]
+    pub fn grace_seconds(mut self, seconds: u32) -> Self {
+        self.grace_seconds = seconds;
+        self
+    }
+
+    /// Whether visitors idle past the longest TTL are forgotten to save memory
+    /// (default on). The report is the same either way for a log in time order.
+    #[must_use]
+    pub fn forget(mut self, on: bool) -> Self {
+        self.forget = on;
+        self
+    }
+
+    /// Threads for reading files (default 1). With 2 or more, files and streams
+    /// given to [`Auditor::read`] and [`Auditor::read_path`] are read and parsed
+    /// on a second thread while the rules run on the caller's; the report is the
+    /// same. The rules themselves always keep to one thread.
+    #[must_use]
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// For tests: place visitors by a 3-bit hash, so that visitors share hashes
+    /// and only the second hash keeps them apart.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn weak_hash(mut self, on: bool) -> Self {
+        self.weak_hash = on;
+        self
+    }
+
+    /// For tests: look for idle visitors at least every `events` events (default
+    /// 65536, and at least every half the visitors remembered).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn sweep_every(mut self, events: u64) -> Self {
+        self.sweep_every = events.max(1);
+        self
+    }
+
+    /// The withdrawal grace in seconds.
+    pub fn grace(&self) -> u32 {
+        self.grace_seconds
+    }
+
+    /// Whether idle visitors are forgotten.
+    pub fn forgets(&self) -> bool {
+        self.forget
+    }
+}
+
+/// Audits the files at `paths` in order (`-`: standard input; gzip read
+/// transparently) into a report.
+///
+/// # Errors
+///
+/// The first file that cannot be opened or read to its end; the audit stops there.
+pub fn audit_paths<P: AsRef<Path>>(
+    policy: ValidPolicy<'_>,
+    paths: impl IntoIterator<Item = P>,
+    options: AuditOptions,
+) -> Result<Report, ReadError> {
+    let mut auditor = Auditor::new(policy, options);
+    for path in paths {
+        auditor.read_path(path)?;
+    }
+    Ok(auditor.finish())
+}
+
+/// Audits `lines` (each one JSON text, numbered from 1 under the file name
+/// [`LINES`]) into a report.
+pub fn audit_lines<L: AsRef<[u8]>>(
+    policy: ValidPolicy<'_>,
+    lines: impl IntoIterator<Item = L>,
+    options: AuditOptions,
+) -> Report {
+    let mut auditor = Auditor::new(policy, options);
+    auditor.file(LINES);
+    for (i, line) in lines.into_iter().enumerate() {
+        auditor.line(i as u64 + 1, line.as_ref());
+    }
+    auditor.finish()
+}
+
+/// For benchmarks: reads one line as the audit does (JSON, fields, timestamp),
+/// without the rules; whether it is an event.
+#[doc(hidden)]
+pub fn read_line_only(policy: &ValidPolicy<'_>, text: &[u8]) -> bool {
+    let mut last_day = stamp::LastDay::default();
+    matches!(
+        rules::parse_line(policy, &mut last_day, 2, text),
+        rules::Parsed::Event(_)
+    )
+}
+
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<Auditor<'static>>();
+    send::<AuditOptions>();
+};

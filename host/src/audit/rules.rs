@@ -1,0 +1,751 @@
+//! The auditor: each visitor replayed through the core's state machine, and the
+//! thirteen violations of SPEC §8 read off the core's answers.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use samtykke::{
+    Action, Basis, Category, CategorySet, ConsentState, Ctx, Declaration, Duration, Event, Kind,
+    Permit, Status, ValidPolicy, Why,
+};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::event::{self, Body, Decision, Line, LogAction, Notice};
+use super::report::{InputError, InputErrorKind, Report, Sink, Summary, Violation, ViolationId};
+use super::scan::{self, ScanError};
+use super::stamp::LastDay;
+use super::visitors::{fast_hash, Visitors, NEVER};
+use super::{AuditOptions, FORGET_MARGIN_SECONDS, MAX_LINE};
+
+/// Audits a consent log line by line (SPEC §8).
+///
+/// Feed it lines ([`Auditor::line`]), JSON values ([`Auditor::value`]) or whole
+/// files ([`Auditor::read`], [`Auditor::read_path`]), in order; what it finds goes
+/// to its [`Sink`] as it is found, and [`Auditor::finish`] (or
+/// [`Auditor::into_parts`]) hands back the result with the [`Summary`]. An
+/// auditor owns all its data and borrows only the policy, so it is `Send` when the
+/// policy is, and may run with a Python interpreter's lock released.
+///
+/// ```
+/// use samtykke_host::audit::{AuditOptions, Auditor, ViolationId};
+///
+/// let policy = samtykke_host::OwnedPolicy::from_json(include_str!(concat!(
+///     env!("CARGO_MANIFEST_DIR"),
+///     "/../examples/kk.dk.policy.json"
+/// )))
+/// .unwrap();
+/// let mut audit = Auditor::new(policy.view(), AuditOptions::new());
+/// audit.line(1, br#"{"ts":"2026-03-01T10:00:00Z","visitor":"v1","event":"cookie_present","cookies":["nmstat"]}"#);
+/// let report = audit.finish();
+/// assert_eq!(report.violations[0].id, ViolationId::CookieBeforeConsent);
+/// assert_eq!(report.summary.events, 1);
+/// ```
+#[derive(Debug)]
+pub struct Auditor<'p, S: Sink = Report> {
+    policy: ValidPolicy<'p>,
+    options: AuditOptions,
+    /// The longer of the two TTLs, seconds: the horizon of every rule.
+    longest: i64,
+    visitors: Visitors,
+    sink: S,
+    summary: Summary,
+    file: Arc<str>,
+    /// The latest time of any event applied.
+    watermark: i64,
+    since_sweep: u64,
+    /// The cutoff of the last sweep: visitors idle since before it are gone.
+    swept_to: i64,
+    forgotten: u64,
+    names: Names<'p>,
+    last_day: LastDay,
+}
+
+/// A memo of the policy's lookup by cookie name, direct-mapped so that it stays
+/// small whatever names a log holds: the lookup is the core's, done once per name
+/// rather than once per cookie.
+#[derive(Debug)]
+struct Names<'p> {
+    slots: Vec<Option<Named<'p>>>,
+}
+
+/// A memoized lookup: the name's hash, the name, its declaration.
+type Named<'p> = (u64, Box<str>, Option<&'p Declaration<'p>>);
+
+impl<'p> Names<'p> {
+    const SLOTS: usize = 512;
+
+    fn new() -> Self {
+        Names {
+            slots: vec![None; Self::SLOTS],
+        }
+    }
+
+    #[inline]
+    fn lookup(&mut self, policy: &ValidPolicy<'p>, name: &str) -> Option<&'p Declaration<'p>> {
+        let h = fast_hash(name.as_bytes());
+        let slot = &mut self.slots[h as usize % Self::SLOTS];
+        match slot {
+            Some((k, n, d)) if *k == h && **n == *name => *d,
+            _ => {
+                let d = policy.lookup(Kind::Cookie, name);
+                *slot = Some((h, name.into(), d));
+                d
+            }
+        }
+    }
+}
+
+impl<'p> Auditor<'p, Report> {
+    /// An auditor that collects everything into a [`Report`].
+    pub fn new(policy: ValidPolicy<'p>, options: AuditOptions) -> Self {
+        Auditor::with_sink(policy, options, Report::default())
+    }
+
+    /// The report: every violation and input error in input order, and the
+    /// summary.
+    pub fn finish(self) -> Report {
+        let (mut report, summary) = self.into_parts();
+        report.summary = summary;
+        report
+    }
+}
+
+/// The default file name of lines fed without [`Auditor::file`].
+pub const LINES: &str = "<lines>";
+
+impl<'p, S: Sink> Auditor<'p, S> {
+    /// An auditor that sends what it finds to `sink`.
+    pub fn with_sink(policy: ValidPolicy<'p>, options: AuditOptions, sink: S) -> Self {
+        Auditor {
+            longest: policy.consent_cookie_max_age(),
+            visitors: Visitors::new(options.weak_hash),
+            policy,
+            options,
+            sink,
+            summary: Summary::default(),
+            file: Arc::from(LINES),
+            watermark: NEVER,
+            since_sweep: 0,
+            swept_to: NEVER,
+            forgotten: 0,
+            names: Names::new(),
+            last_day: LastDay::default(),
+        }
+    }
+
+    /// Starts a new file: the lines fed after this are reported under `name`.
+    /// Visitors carry over from file to file (several files are one log, in
+    /// order).
+    pub fn file(&mut self, name: &str) {
+        self.file = Arc::from(name);
+        self.summary.files += 1;
+    }
+
+    /// The counts so far.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// The sink.
+    pub fn sink(&self) -> &S {
+        &self.sink
+    }
+
+    /// The sink, to drain it while the audit runs.
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.sink
+    }
+
+    /// Visitors remembered now.
+    pub fn remembered(&self) -> usize {
+        self.visitors.len()
+    }
+
+    /// Visitors forgotten so far, idle past the longest TTL (see
+    /// [`AuditOptions::forget`]).
+    pub fn forgotten(&self) -> u64 {
+        self.forgotten
+    }
+
+    /// The policy audited against.
+    pub(crate) fn policy(&self) -> ValidPolicy<'p> {
+        self.policy
+    }
+
+    /// Whether to read and parse on a thread of their own.
+    pub(crate) fn threads(&self) -> usize {
+        self.options.threads
+    }
+
+    /// The sink and the summary.
+    pub fn into_parts(self) -> (S, Summary) {
+        (self.sink, self.summary)
+    }
+
+    /// Audits one line, numbered `number` in the current file. A line of
+    /// whitespace is skipped; a trailing `\r` and, on line 1, a byte-order mark are
+    /// ignored.
+    pub fn line(&mut self, number: u64, text: &[u8]) {
+        let parsed = parse_line(&self.policy, &mut self.last_day, number, text);
+        self.take(number, parsed);
+    }
+
+    /// Counts a parsed line, and applies it or reports why not.
+    pub(crate) fn take(&mut self, number: u64, parsed: Parsed<'_>) {
+        match parsed {
+            Parsed::Blank => {}
+            Parsed::Error(kind, message) => {
+                self.summary.lines += 1;
+                self.input_error(number, kind, message);
+            }
+            Parsed::Event(line) => {
+                self.summary.lines += 1;
+                self.apply(number, line);
+            }
+        }
+    }
+
+    /// Audits one event given as a JSON value (a Python dict, say), numbered
+    /// `number` in the current file.
+    pub fn value(&mut self, number: u64, value: &serde_json::Value) {
+        match serde_json::to_vec(value) {
+            Ok(text) => self.line(number, &text),
+            Err(e) => self.input_error(number, InputErrorKind::NotJson, format!("not JSON: {e}")),
+        }
+    }
+
+    fn input_error(&mut self, line: u64, kind: InputErrorKind, message: String) {
+        self.summary.input_errors += 1;
+        self.sink.input_error(InputError {
+            file: Arc::clone(&self.file),
+            line,
+            kind,
+            message,
+        });
+    }
+
+    fn apply(&mut self, number: u64, line: Line<'_>) {
+        // A `Set-Cookie` header is read first: a bad one is an input error, and
+        // the line is not applied.
+        let setting = match &line.body {
+            Body::CookieSet(c) => match c.read(line.at) {
+                Ok(s) => Some(s),
+                Err(bad) => return self.input_error(number, bad.kind, bad.message),
+            },
+            _ => None,
+        };
+        let (slot, new) = self.visitors.find_or_insert(&line.visitor);
+        let last = self.visitors.last(slot);
+        if new {
+            self.summary.visitors += 1;
+        } else if line.at < last {
+            let message = format!(
+                "{} is earlier than visitor {:?}'s previous event ({})",
+                line.ts,
+                line.visitor,
+                rfc3339(last)
+            );
+            self.input_error(number, InputErrorKind::OutOfOrder, message);
+            return;
+        } else if line.at - last > self.longest {
+            // Idle past the longest TTL: nothing the visitor did can change a
+            // result any more, so they return as a new visitor, the same whether
+            // or not they were forgotten in between (SPEC §8).
+            self.visitors.reset(slot);
+            self.summary.visitors += 1;
+        }
+        let now =
+            OffsetDateTime::from_unix_timestamp(line.at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let mut state = self.visitors.get(slot).state;
+        let at = Here {
+            number,
+            line: &line,
+            now,
+        };
+        match &line.body {
+            Body::Notice(n) => self.notice(&at, slot, &state, n),
+            Body::Decision(d) => self.decision(&at, slot, &mut state, d),
+            Body::CookieSet(_) => {
+                // A deletion is never a violation (SPEC §8).
+                if let Some(s) = setting.filter(|s| !s.deletion) {
+                    self.cookie(&at, &state, &s.name, Some(s.lifetime));
+                }
+            }
+            Body::CookiePresent(list) => self.cookies_present(&at, &state, list.clone()),
+            Body::CookieDeleted => {}
+            Body::Signal => {
+                state.signal_gpc(&self.policy, now);
+                self.visitors.get_mut(slot).signal = line.at;
+            }
+        }
+        self.visitors.get_mut(slot).state = state;
+        self.visitors.set_last(slot, line.at);
+        self.summary.events += 1;
+        self.watermark = self.watermark.max(line.at);
+        if self.options.forget {
+            self.since_sweep += 1;
+            let every = self.options.sweep_every.max(self.visitors.len() as u64 / 2);
+            if self.since_sweep >= every {
+                self.since_sweep = 0;
+                let cutoff = self
+                    .watermark
+                    .saturating_sub(self.longest + FORGET_MARGIN_SECONDS);
+                // A sweep finds someone only once the cutoff has moved on.
+                if cutoff > self.swept_to.saturating_add(SWEEP_STEP_SECONDS) {
+                    self.swept_to = cutoff;
+                    self.forgotten += self.visitors.forget_before(cutoff) as u64;
+                }
+            }
+        }
+    }
+
+    fn emit(
+        &mut self,
+        at: &Here<'_, '_>,
+        id: ViolationId,
+        cookie: Option<&str>,
+        category: Option<&str>,
+        message: String,
+    ) {
+        self.summary.violations_by_id[id as usize] += 1;
+        self.sink.violation(Violation {
+            id,
+            file: Arc::clone(&self.file),
+            line: at.number,
+            visitor: at.line.visitor.to_string(),
+            ts: at.line.ts.to_string(),
+            cookie: cookie.map(str::to_owned),
+            category: category.map(str::to_owned),
+            message,
+        });
+    }
+
+    /// The consent categories in `set`, in the policy's order.
+    fn names(&self, set: CategorySet) -> Vec<&'p str> {
+        if set.intersection(self.policy.consent_slots()).is_empty() {
+            return Vec::new();
+        }
+        self.policy
+            .policy()
+            .categories
+            .iter()
+            .filter(|c| c.basis == Basis::Consent && set.contains(c.slot))
+            .map(|c| c.id)
+            .collect()
+    }
+
+    fn notice(&mut self, at: &Here<'_, '_>, slot: u32, state: &ConsentState, n: &Notice) {
+        let layer = || n.layer.map_or(String::new(), |l| format!(" (layer {l})"));
+        let preselected = self.names(n.preselected);
+        if let Some(first) = preselected.first() {
+            let layer = layer();
+            let message = format!(
+                "notice{layer} shown with {} preselected: consent needs an active choice",
+                preselected.join(", ")
+            );
+            self.emit(
+                at,
+                ViolationId::PreselectedConsent,
+                None,
+                Some(first),
+                message,
+            );
+        }
+        if n.accept_all && !n.reject_all {
+            let layer = layer();
+            let message = format!("notice{layer} offers accept_all without reject_all");
+            self.emit(at, ViolationId::NoRejectOption, None, None, message);
+        }
+        if !n.user && !state.prompt_due(&self.policy, at.now) {
+            let refused: Vec<&str> = self
+                .consent_categories()
+                .filter(|c| {
+                    matches!(
+                        state.category_status(&self.policy, c, at.now),
+                        Status::Denied(Why::Refused | Why::Withdrawn | Why::Signal)
+                    )
+                })
+                .map(|c| c.id)
+                .collect();
+            if let Some(first) = refused.first() {
+                let message = format!(
+                    "notice shown unasked while every consent category holds a decision in force ({} refused)",
+                    refused.join(", ")
+                );
+                self.emit(at, ViolationId::RepromptTooSoon, None, Some(first), message);
+            }
+        }
+        let t = at.line.at;
+        self.visitors
+            .note_notice(slot, n.revision, t, t.saturating_sub(self.longest));
+    }
+
+    fn consent_categories(&self) -> impl Iterator<Item = &'p Category<'p>> {
+        let categories: &'p [Category<'p>] = self.policy.policy().categories;
+        categories.iter().filter(|c| c.basis == Basis::Consent)
+    }
+
+    fn decision(&mut self, at: &Here<'_, '_>, slot: u32, state: &mut ConsentState, d: &Decision) {
+        let now = at.now;
+        let t = at.line.at;
+        let ctx = |gpc| Ctx {
+            at: now,
+            notice: d.notice,
+            control: d.control,
+            gpc,
+        };
+        let action = match d.action {
+            LogAction::Core(
+                a @ (Action::AcceptAll | Action::RejectAll | Action::Save | Action::Withdraw),
+            ) => a,
+            LogAction::Core(_) | LogAction::Implied => {
+                let listed = self.names(d.granted);
+                if let Some(first) = listed.first() {
+                    let name = d.action.name();
+                    let message = format!(
+                        "a {name} decision lists {} as granted: {name} is not consent",
+                        listed.join(", ")
+                    );
+                    self.emit(at, ViolationId::ImpliedConsent, None, Some(first), message);
+                }
+                // The core decides nothing on these (R2); `implied` has no name
+                // there and is passed as idling.
+                let event = match d.action {
+                    LogAction::Core(Action::Dismiss) => Event::Dismiss(now),
+                    LogAction::Core(Action::Scroll) => Event::Scroll(now),
+                    LogAction::Core(Action::Navigate) => Event::Navigate(now),
+                    _ => Event::Idle(now),
+                };
+                state.apply(&self.policy, &event);
+                return;
+            }
+        };
+        let signal = self.visitors.get(slot).signal;
+        let gpc = d.gpc || (signal != NEVER && t - signal <= self.longest);
+        let event = match action {
+            Action::AcceptAll => Event::AcceptAll(ctx(gpc)),
+            Action::RejectAll => Event::RejectAll(ctx(gpc)),
+            Action::Save => Event::Save {
+                chosen: d.granted,
+                refused_providers: d.providers_refused,
+                ctx: ctx(gpc),
+            },
+            _ => Event::Withdraw {
+                categories: d.categories,
+                ctx: ctx(gpc),
+            },
+        };
+        let before = *state;
+        let Some(mut proof) = state.apply(&self.policy, &event) else {
+            return;
+        };
+        if d.revision != self.policy.policy().revision {
+            // A decision taken under an older (or newer) revision: the core keeps
+            // the revision its proof record names.
+            proof.revision = d.revision;
+            *state = before;
+            state.apply_proof(&proof);
+        }
+        if !proof.granted.is_empty()
+            && !self
+                .visitors
+                .notice_since(slot, d.revision, t.saturating_sub(self.longest))
+        {
+            let message = format!(
+                "{} grants {} with no notice of revision {} shown before it",
+                action.as_str(),
+                self.names(proof.granted).join(", "),
+                d.revision
+            );
+            self.emit(at, ViolationId::ConsentWithoutNotice, None, None, message);
+        }
+    }
+
+    fn cookies_present(
+        &mut self,
+        at: &Here<'_, '_>,
+        state: &ConsentState,
+        list: scan::Strings<'_>,
+    ) {
+        // A name sent twice in one request is one cookie. Lists are short: the
+        // first sixteen names are kept on the stack, a set holds any more.
+        const FEW: usize = 16;
+        let mut few: [&str; FEW] = [""; FEW];
+        let mut n = 0;
+        let mut more: HashSet<Cow<'_, str>> = HashSet::new();
+        for name in list {
+            if few[..n].contains(&name.as_ref()) || more.contains(&name) {
+                continue;
+            }
+            match name {
+                Cow::Borrowed(b) if n < FEW => {
+                    few[n] = b;
+                    n += 1;
+                }
+                _ => {
+                    more.insert(name.clone());
+                }
+            }
+            self.cookie(at, state, &name, None);
+        }
+    }
+
+    /// One cookie set (with its lifetime) or present.
+    fn cookie(
+        &mut self,
+        at: &Here<'_, '_>,
+        state: &ConsentState,
+        name: &str,
+        set: Option<Option<i64>>,
+    ) {
+        let verb = if set.is_some() { "set" } else { "present" };
+        // The core's `permits`, with its lookup memoized.
+        let permit = if self.policy.is_consent_cookie(Kind::Cookie, name) {
+            state.permits(&self.policy, name, at.now)
+        } else {
+            match self.names.lookup(&self.policy, name) {
+                Some(d) => state.permits_declaration(&self.policy, d, at.now),
+                None => Permit::Undeclared,
+            }
+        };
+        let (category, declaration) = match permit {
+            Permit::Allowed {
+                category,
+                declaration,
+            } => (category, declaration),
+            Permit::Denied {
+                category,
+                declaration,
+                ..
+            } => (category, Some(declaration)),
+            Permit::Undeclared => {
+                let message = format!("{name} {verb}, but no declaration of the policy covers it");
+                self.emit(at, ViolationId::UndeclaredCookie, Some(name), None, message);
+                return;
+            }
+        };
+        if let Some(lifetime) = set {
+            // The consent cookie has no declaration: it lives the longer TTL.
+            let (limit, declared) = match declaration {
+                Some(d) => (d.duration.as_seconds(), duration_text(d.duration)),
+                None => (
+                    Some(self.longest),
+                    format!("{} days", self.longest / 86_400),
+                ),
+            };
+            let over = match (lifetime, limit) {
+                (Some(l), None) => Some(format!(
+                    "{name} set to live {l} s, but it is declared a session cookie"
+                )),
+                (Some(l), Some(max)) if l > max => Some(format!(
+                    "{name} set to live {l} s, over its declared {declared} ({max} s)"
+                )),
+                _ => None,
+            };
+            if let Some(message) = over {
+                self.emit(
+                    at,
+                    ViolationId::DurationExceedsDeclaration,
+                    Some(name),
+                    Some(category.id),
+                    message,
+                );
+            }
+        }
+        let Permit::Denied { why, .. } = permit else {
+            return;
+        };
+        let cat = category.id;
+        let granted = state.granted().contains(category.slot);
+        let (id, message) = match why {
+            Why::Undecided => (
+                ViolationId::CookieBeforeConsent,
+                format!("{name} {verb} before any decision on {cat}"),
+            ),
+            Why::Expired if granted => {
+                let decided = state.decided_at().map_or(0, |t| t.unix_timestamp());
+                let ttl = i64::from(self.policy.policy().consent_ttl_days) * 86_400;
+                (
+                    ViolationId::CookieOnExpiredConsent,
+                    format!(
+                        "{name} {verb} on the grant of {cat} at {}, which lapsed at {}",
+                        rfc3339(decided),
+                        rfc3339(decided + ttl)
+                    ),
+                )
+            }
+            Why::Expired => (
+                ViolationId::CookieBeforeConsent,
+                format!("{name} {verb} while {cat} is undecided: its refusal has lapsed"),
+            ),
+            Why::Outdated if granted => (
+                ViolationId::CookieOnOutdatedConsent,
+                format!(
+                    "{name} {verb} on a grant of {cat} under revision {}, older than {cat}'s change in revision {}",
+                    state.decided_revision(),
+                    category.changed_in_revision
+                ),
+            ),
+            Why::Outdated => (
+                ViolationId::CookieBeforeConsent,
+                format!(
+                    "{name} {verb} while {cat} is undecided: its refusal predates {cat}'s change in revision {}",
+                    category.changed_in_revision
+                ),
+            ),
+            Why::Refused => (
+                ViolationId::CookieAfterRefusal,
+                format!(
+                    "{name} {verb} while {cat} is refused ({})",
+                    state.action().map_or("refused", Action::as_str)
+                ),
+            ),
+            Why::ProviderRefused => {
+                let provider = declaration.map_or("its provider", |d| {
+                    self.policy.provider_of(d).name
+                });
+                (
+                    ViolationId::CookieAfterRefusal,
+                    format!("{name} {verb} while its provider {provider} is refused"),
+                )
+            }
+            Why::Withdrawn => {
+                let withdrawn = state.partial_at().map_or(0, |t| t.unix_timestamp());
+                let late = at.line.at - withdrawn;
+                if late <= i64::from(self.options.grace_seconds) {
+                    return;
+                }
+                (
+                    ViolationId::CookieAfterWithdrawal,
+                    format!(
+                        "{name} {verb} {late} s after {cat} was withdrawn at {} (grace {} s)",
+                        rfc3339(withdrawn),
+                        self.options.grace_seconds
+                    ),
+                )
+            }
+            Why::Signal => (
+                ViolationId::SignalIgnored,
+                format!(
+                    "{name} {verb} while {cat} is refused by the visitor's GPC signal (at {})",
+                    rfc3339(state.partial_at().map_or(0, |t| t.unix_timestamp()))
+                ),
+            ),
+        };
+        self.emit(at, id, Some(name), Some(cat), message);
+    }
+}
+
+/// A line read, before the rules.
+#[derive(Debug)]
+pub(crate) enum Parsed<'a> {
+    /// Whitespace only: skipped, not counted.
+    Blank,
+    /// Not applied, and why.
+    Error(InputErrorKind, String),
+    /// An event to apply.
+    Event(Line<'a>),
+}
+
+/// Line `number`, over 1 MiB and not kept.
+pub(crate) fn too_long<'a>() -> Parsed<'a> {
+    Parsed::Error(
+        InputErrorKind::TooLong,
+        "the line is over 1 MiB long".to_owned(),
+    )
+}
+
+/// Reads line `number` as an event: JSON, its fields, its timestamp. Needs
+/// nothing of the visitors, so it may run on another thread than the rules.
+pub(crate) fn parse_line<'t>(
+    policy: &ValidPolicy<'_>,
+    last_day: &mut LastDay,
+    number: u64,
+    text: &'t [u8],
+) -> Parsed<'t> {
+    let mut text = text.strip_suffix(b"\r").unwrap_or(text);
+    if number == 1 {
+        text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
+    }
+    if text
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    {
+        return Parsed::Blank;
+    }
+    if text.len() > MAX_LINE {
+        return Parsed::Error(
+            InputErrorKind::TooLong,
+            format!("the line is {} bytes long, over 1 MiB", text.len()),
+        );
+    }
+    let text = match std::str::from_utf8(text) {
+        Ok(t) => t,
+        Err(e) => {
+            return Parsed::Error(
+                InputErrorKind::NotJson,
+                format!("not JSON: not UTF-8 at byte {}", e.valid_up_to() + 1),
+            )
+        }
+    };
+    let mut fields = scan::Fields::new(text);
+    if let Err(e) = scan::scan(&mut fields) {
+        let (kind, message) = match e {
+            ScanError::Syntax { at, expected } => (
+                InputErrorKind::NotJson,
+                format!(
+                    "not JSON: expected {expected} at column {}",
+                    column(text, at)
+                ),
+            ),
+            ScanError::TooDeep { at } => (
+                InputErrorKind::NotJson,
+                format!("not JSON: nested too deeply at column {}", column(text, at)),
+            ),
+            ScanError::NotObject => (InputErrorKind::NotJson, "not a JSON object".to_owned()),
+            ScanError::Duplicate(key) => (
+                InputErrorKind::BadField,
+                format!("`{}` is given twice", key.name()),
+            ),
+        };
+        return Parsed::Error(kind, message);
+    }
+    match event::decode(&fields, policy, last_day) {
+        Ok(line) => Parsed::Event(line),
+        Err(bad) => Parsed::Error(bad.kind, bad.message),
+    }
+}
+
+/// Log time the forgetting cutoff must move on by between two sweeps.
+const SWEEP_STEP_SECONDS: i64 = 3600;
+
+/// Where a violation is found.
+struct Here<'l, 'a> {
+    number: u64,
+    line: &'l Line<'a>,
+    now: OffsetDateTime,
+}
+
+fn duration_text(d: Duration) -> String {
+    match d {
+        Duration::Session => "session".to_owned(),
+        Duration::Seconds(n) => format!("{n} seconds"),
+        Duration::Hours(n) => format!("{n} hours"),
+        Duration::Days(n) => format!("{n} days"),
+    }
+}
+
+fn rfc3339(secs: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| secs.to_string())
+}
+
+/// The 1-based character column of byte offset `at`.
+fn column(text: &str, at: usize) -> usize {
+    let at = at.min(text.len());
+    text.get(..at).map_or(at, |s| s.chars().count()) + 1
+}

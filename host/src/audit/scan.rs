@@ -1,0 +1,797 @@
+//! A borrowed, validating reader of one log line as a flat JSON object.
+//!
+//! The audit reads some twenty keys whose values are strings, integers, booleans or
+//! arrays of strings. This reader checks the whole line against RFC 8259 and keeps,
+//! for each key the audit knows, where its value lies in the line: no tree, no
+//! copies, no allocation unless a string holds escapes. A typed `serde_json` parse
+//! of a ~150-byte line costs most of the audit's budget (SPEC §12), which is why
+//! this exists; a property test holds its verdicts to `serde_json`'s.
+
+use std::borrow::Cow;
+
+/// The keys the audit reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Key {
+    Ts,
+    Visitor,
+    Event,
+    Revision,
+    Notice,
+    Layer,
+    Trigger,
+    Controls,
+    Preselected,
+    Action,
+    Control,
+    Granted,
+    ProvidersRefused,
+    Categories,
+    Gpc,
+    SetCookie,
+    Cookie,
+    MaxAgeS,
+    Cookies,
+    Signal,
+}
+
+const KEYS: usize = 20;
+
+/// Whether `raw` is the key `lit` (a fixed-size compare the compiler inlines).
+#[inline]
+fn is<const N: usize>(raw: &[u8], lit: &[u8; N]) -> bool {
+    <&[u8; N]>::try_from(raw).is_ok_and(|a| a == lit)
+}
+
+impl Key {
+    #[inline]
+    fn from_name(name: &[u8]) -> Option<Key> {
+        let n = name;
+        Some(match n.len() {
+            2 if is(n, b"ts") => Key::Ts,
+            3 if is(n, b"gpc") => Key::Gpc,
+            5 if is(n, b"event") => Key::Event,
+            5 if is(n, b"layer") => Key::Layer,
+            6 if is(n, b"notice") => Key::Notice,
+            6 if is(n, b"action") => Key::Action,
+            6 if is(n, b"cookie") => Key::Cookie,
+            6 if is(n, b"signal") => Key::Signal,
+            7 if is(n, b"visitor") => Key::Visitor,
+            7 if is(n, b"trigger") => Key::Trigger,
+            7 if is(n, b"control") => Key::Control,
+            7 if is(n, b"granted") => Key::Granted,
+            7 if is(n, b"cookies") => Key::Cookies,
+            8 if is(n, b"revision") => Key::Revision,
+            8 if is(n, b"controls") => Key::Controls,
+            9 if is(n, b"max_age_s") => Key::MaxAgeS,
+            10 if is(n, b"categories") => Key::Categories,
+            10 if is(n, b"set_cookie") => Key::SetCookie,
+            11 if is(n, b"preselected") => Key::Preselected,
+            17 if is(n, b"providers_refused") => Key::ProvidersRefused,
+            _ => return None,
+        })
+    }
+
+    /// The key as written in the log.
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            Key::Ts => "ts",
+            Key::Visitor => "visitor",
+            Key::Event => "event",
+            Key::Revision => "revision",
+            Key::Notice => "notice",
+            Key::Layer => "layer",
+            Key::Trigger => "trigger",
+            Key::Controls => "controls",
+            Key::Preselected => "preselected",
+            Key::Action => "action",
+            Key::Control => "control",
+            Key::Granted => "granted",
+            Key::ProvidersRefused => "providers_refused",
+            Key::Categories => "categories",
+            Key::Gpc => "gpc",
+            Key::SetCookie => "set_cookie",
+            Key::Cookie => "cookie",
+            Key::MaxAgeS => "max_age_s",
+            Key::Cookies => "cookies",
+            Key::Signal => "signal",
+        }
+    }
+}
+
+/// Where a value lies in the line, and what it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Val {
+    /// A string; `start..end` is its content between the quotes.
+    Str { start: u32, end: u32, escaped: bool },
+    /// A number without fraction or exponent that fits an `i64`.
+    Int(i64),
+    /// Any other number.
+    Number,
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// An array; `start..end` spans its brackets. `strings`: every element is a
+    /// string.
+    Array { start: u32, end: u32, strings: bool },
+    /// An object.
+    Object,
+}
+
+impl Val {
+    /// The JSON type's name, for messages.
+    pub(crate) const fn type_name(self) -> &'static str {
+        match self {
+            Val::Str { .. } => "a string",
+            Val::Int(_) | Val::Number => "a number",
+            Val::Bool(_) => "a boolean",
+            Val::Null => "null",
+            Val::Array { .. } => "an array",
+            Val::Object => "an object",
+        }
+    }
+}
+
+/// Why a line is not a log record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ScanError {
+    /// Not JSON: what was expected at which byte offset.
+    Syntax { at: usize, expected: &'static str },
+    /// JSON, but not an object.
+    NotObject,
+    /// Arrays and objects nested deeper than [`MAX_DEPTH`].
+    TooDeep { at: usize },
+    /// A key the audit reads appears twice.
+    Duplicate(Key),
+}
+
+/// Nesting limit (the same as `serde_json`'s), so no input can exhaust the stack.
+const MAX_DEPTH: usize = 128;
+
+/// What a [`Slot`] holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tag {
+    Absent,
+    Str,
+    EscapedStr,
+    /// A number without fraction or exponent, read when asked for.
+    Integer,
+    Number,
+    True,
+    False,
+    Null,
+    Strings,
+    Array,
+    Object,
+}
+
+/// A value's kind and span: twelve bytes, so a line's fields are cheap to set up.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    tag: Tag,
+    start: u32,
+    end: u32,
+}
+
+impl Slot {
+    const ABSENT: Slot = Slot {
+        tag: Tag::Absent,
+        start: 0,
+        end: 0,
+    };
+
+    fn of(v: Val, start: usize, end: usize) -> Slot {
+        let tag = match v {
+            Val::Str { escaped: false, .. } => Tag::Str,
+            Val::Str { escaped: true, .. } => Tag::EscapedStr,
+            Val::Int(_) => Tag::Integer,
+            Val::Number => Tag::Number,
+            Val::Bool(true) => Tag::True,
+            Val::Bool(false) => Tag::False,
+            Val::Null => Tag::Null,
+            Val::Array { strings: true, .. } => Tag::Strings,
+            Val::Array { .. } => Tag::Array,
+            Val::Object => Tag::Object,
+        };
+        Slot {
+            tag,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+}
+
+/// The values of the keys the audit reads, as found in one line.
+#[derive(Debug)]
+pub(crate) struct Fields<'a> {
+    line: &'a str,
+    slots: [Slot; KEYS],
+}
+
+impl<'a> Fields<'a> {
+    /// Fields of `line`, none read yet: see [`scan`].
+    pub(crate) fn new(line: &'a str) -> Fields<'a> {
+        Fields {
+            line,
+            slots: [Slot::ABSENT; KEYS],
+        }
+    }
+
+    /// The value of `key`, if the line has it.
+    #[inline]
+    pub(crate) fn get(&self, key: Key) -> Option<Val> {
+        let s = self.slots[key as usize];
+        let (start, end) = (s.start, s.end);
+        Some(match s.tag {
+            Tag::Absent => return None,
+            Tag::Str => Val::Str {
+                start,
+                end,
+                escaped: false,
+            },
+            Tag::EscapedStr => Val::Str {
+                start,
+                end,
+                escaped: true,
+            },
+            Tag::Integer => self.line[start as usize..end as usize]
+                .parse::<i64>()
+                .map_or(Val::Number, Val::Int),
+            Tag::Number => Val::Number,
+            Tag::True => Val::Bool(true),
+            Tag::False => Val::Bool(false),
+            Tag::Null => Val::Null,
+            Tag::Strings => Val::Array {
+                start,
+                end,
+                strings: true,
+            },
+            Tag::Array => Val::Array {
+                start,
+                end,
+                strings: false,
+            },
+            Tag::Object => Val::Object,
+        })
+    }
+
+    /// The text of a string value.
+    #[inline]
+    pub(crate) fn text(&self, start: u32, end: u32, escaped: bool) -> Cow<'a, str> {
+        let raw = &self.line[start as usize..end as usize];
+        if escaped {
+            Cow::Owned(unescape(raw))
+        } else {
+            Cow::Borrowed(raw)
+        }
+    }
+
+    /// The strings of an array of strings.
+    pub(crate) fn strings(&self, start: u32, end: u32) -> Strings<'a> {
+        Strings {
+            line: self.line,
+            i: start as usize + 1,
+            end: end as usize,
+        }
+    }
+}
+
+/// The elements of a validated array of strings.
+#[derive(Clone, Debug)]
+pub(crate) struct Strings<'a> {
+    line: &'a str,
+    i: usize,
+    end: usize,
+}
+
+impl<'a> Strings<'a> {
+    /// The array's text, brackets included (of an iterator not yet advanced).
+    pub(crate) fn raw(&self) -> &'a str {
+        &self.line[self.i - 1..self.end]
+    }
+
+    /// The strings of `text`, the text of a validated array of strings.
+    pub(crate) fn over(text: &'a str) -> Strings<'a> {
+        Strings {
+            line: text,
+            i: 1,
+            end: text.len(),
+        }
+    }
+}
+
+impl<'a> Iterator for Strings<'a> {
+    type Item = Cow<'a, str>;
+
+    fn next(&mut self) -> Option<Cow<'a, str>> {
+        let b = self.line.as_bytes();
+        while self.i < self.end && b[self.i] != b'"' {
+            self.i += 1;
+        }
+        if self.i >= self.end {
+            return None;
+        }
+        let start = self.i + 1;
+        let mut i = start;
+        let mut escaped = false;
+        // The array was validated: every string is closed before `end`.
+        loop {
+            i = skip_plain(&b[..self.end], i);
+            if b[i] != b'\\' {
+                break;
+            }
+            escaped = true;
+            i += 2;
+        }
+        self.i = i + 1;
+        let raw = &self.line[start..i];
+        Some(if escaped {
+            Cow::Owned(unescape(raw))
+        } else {
+            Cow::Borrowed(raw)
+        })
+    }
+}
+
+/// Reads the line of `fields` as one JSON object, keeping the keys the audit
+/// reads.
+///
+/// # Errors
+///
+/// A syntax error with its byte offset, a value other than an object, nesting
+/// deeper than 128, or a key the audit reads given twice.
+pub(crate) fn scan(fields: &mut Fields<'_>) -> Result<(), ScanError> {
+    let line = fields.line;
+    let mut p = Parser {
+        b: line.as_bytes(),
+        i: 0,
+    };
+    p.ws();
+    if p.peek() != Some(b'{') {
+        p.value(0)?;
+        p.ws();
+        if p.i < p.b.len() {
+            return Err(p.expected("the end of the line"));
+        }
+        return Err(ScanError::NotObject);
+    }
+    p.i += 1;
+    p.ws();
+    if p.peek() == Some(b'}') {
+        p.i += 1;
+    } else {
+        loop {
+            p.ws();
+            if p.peek() != Some(b'"') {
+                return Err(p.expected("a key (a string)"));
+            }
+            p.i += 1;
+            let (start, end, escaped) = p.string()?;
+            p.ws();
+            if p.peek() != Some(b':') {
+                return Err(p.expected("`:`"));
+            }
+            p.i += 1;
+            p.ws();
+            let at = p.i;
+            // Most values are strings: read them here.
+            let v = if p.peek() == Some(b'"') {
+                p.i += 1;
+                let (start, end, escaped) = p.string()?;
+                Val::Str {
+                    start: start as u32,
+                    end: end as u32,
+                    escaped,
+                }
+            } else {
+                p.value(1)?
+            };
+            let raw = &line.as_bytes()[start..end];
+            let key = if escaped {
+                Key::from_name(unescape(&line[start..end]).as_bytes())
+            } else {
+                Key::from_name(raw)
+            };
+            if let Some(k) = key {
+                let slot = &mut fields.slots[k as usize];
+                if slot.tag != Tag::Absent {
+                    return Err(ScanError::Duplicate(k));
+                }
+                *slot = match v {
+                    Val::Str { start, end, .. } | Val::Array { start, end, .. } => {
+                        Slot::of(v, start as usize, end as usize)
+                    }
+                    _ => Slot::of(v, at, p.i),
+                };
+            }
+            p.ws();
+            match p.peek() {
+                Some(b',') => p.i += 1,
+                Some(b'}') => {
+                    p.i += 1;
+                    break;
+                }
+                _ => return Err(p.expected("`,` or `}`")),
+            }
+        }
+    }
+    p.ws();
+    if p.i < p.b.len() {
+        return Err(p.expected("the end of the line"));
+    }
+    Ok(())
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn expected(&self, expected: &'static str) -> ScanError {
+        ScanError::Syntax {
+            at: self.i,
+            expected,
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Val, ScanError> {
+        match self.peek() {
+            Some(b'"') => {
+                self.i += 1;
+                let (start, end, escaped) = self.string()?;
+                Ok(Val::Str {
+                    start: start as u32,
+                    end: end as u32,
+                    escaped,
+                })
+            }
+            Some(b'[') => self.array(depth + 1),
+            Some(b'{') => self.object(depth + 1),
+            Some(b't') => self.literal(b"true", Val::Bool(true)),
+            Some(b'f') => self.literal(b"false", Val::Bool(false)),
+            Some(b'n') => self.literal(b"null", Val::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(self.expected("a value")),
+        }
+    }
+
+    fn literal(&mut self, word: &[u8], v: Val) -> Result<Val, ScanError> {
+        if self.b[self.i..].starts_with(word) {
+            self.i += word.len();
+            Ok(v)
+        } else {
+            Err(self.expected("a value"))
+        }
+    }
+
+    /// After the opening quote: the content's span and whether it has escapes.
+    #[inline]
+    fn string(&mut self) -> Result<(usize, usize, bool), ScanError> {
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            self.i = skip_plain(self.b, self.i);
+            match self.peek() {
+                None => return Err(self.expected("`\"` closing the string")),
+                Some(b'"') => {
+                    let end = self.i;
+                    self.i += 1;
+                    return Ok((start, end, escaped));
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    self.i += 1;
+                    self.escape()?;
+                }
+                Some(0..=0x1f) => return Err(self.expected("no control character inside a string")),
+                Some(_) => self.i += 1,
+            }
+        }
+    }
+
+    /// After a backslash.
+    fn escape(&mut self) -> Result<(), ScanError> {
+        match self.peek() {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.i += 1;
+                Ok(())
+            }
+            Some(b'u') => {
+                self.i += 1;
+                let high = self.hex4()?;
+                if (0xDC00..0xE000).contains(&high) {
+                    return Err(self.expected("no lone low surrogate"));
+                }
+                if (0xD800..0xDC00).contains(&high) {
+                    if self.b[self.i..].starts_with(b"\\u") {
+                        self.i += 2;
+                        let low = self.hex4()?;
+                        if (0xDC00..0xE000).contains(&low) {
+                            return Ok(());
+                        }
+                    }
+                    return Err(self.expected("a low surrogate after a high one"));
+                }
+                Ok(())
+            }
+            _ => Err(self.expected(
+                "an escape (`\\\"`, `\\\\`, `\\/`, `\\b`, `\\f`, `\\n`, `\\r`, `\\t` or `\\u`)",
+            )),
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, ScanError> {
+        let digits = self
+            .b
+            .get(self.i..self.i + 4)
+            .ok_or_else(|| self.expected("four hex digits"))?;
+        let mut n = 0;
+        for &d in digits {
+            let v = (d as char)
+                .to_digit(16)
+                .ok_or_else(|| self.expected("four hex digits"))?;
+            n = n * 16 + v;
+        }
+        self.i += 4;
+        Ok(n)
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.i;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+        self.i - start
+    }
+
+    fn number(&mut self) -> Result<Val, ScanError> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.expected("a digit")),
+        }
+        let mut integer = true;
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(self.expected("a digit after `.`"));
+            }
+            integer = false;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.expected("a digit in the exponent"));
+            }
+            integer = false;
+        }
+        if !integer {
+            return Ok(Val::Number);
+        }
+        // Only ASCII digits and a sign were accepted above.
+        let text = std::str::from_utf8(&self.b[start..self.i]).unwrap_or("");
+        Ok(text.parse::<i64>().map_or(Val::Number, Val::Int))
+    }
+
+    fn array(&mut self, depth: usize) -> Result<Val, ScanError> {
+        if depth > MAX_DEPTH {
+            return Err(ScanError::TooDeep { at: self.i });
+        }
+        let start = self.i;
+        self.i += 1;
+        let mut strings = true;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+        } else {
+            loop {
+                self.ws();
+                let v = self.value(depth)?;
+                strings &= matches!(v, Val::Str { .. });
+                self.ws();
+                match self.peek() {
+                    Some(b',') => self.i += 1,
+                    Some(b']') => {
+                        self.i += 1;
+                        break;
+                    }
+                    _ => return Err(self.expected("`,` or `]`")),
+                }
+            }
+        }
+        Ok(Val::Array {
+            start: start as u32,
+            end: self.i as u32,
+            strings,
+        })
+    }
+
+    fn object(&mut self, depth: usize) -> Result<Val, ScanError> {
+        if depth > MAX_DEPTH {
+            return Err(ScanError::TooDeep { at: self.i });
+        }
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(Val::Object);
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.expected("a key (a string)"));
+            }
+            self.i += 1;
+            self.string()?;
+            self.ws();
+            if self.peek() != Some(b':') {
+                return Err(self.expected("`:`"));
+            }
+            self.i += 1;
+            self.ws();
+            self.value(depth)?;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(Val::Object);
+                }
+                _ => return Err(self.expected("`,` or `}`")),
+            }
+        }
+    }
+}
+
+/// The first index from `i` that holds `"`, `\\` or a control character (or the
+/// end), eight bytes at a time: most of a log line is string content.
+#[inline]
+fn skip_plain(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        // A byte is zero, or below 0x20: the classic SWAR tests, exact as a whole.
+        let special = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        if special & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// The text of a validated string's content with its escapes resolved.
+fn unescape(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let e = chars.next().unwrap_or('\\');
+        out.push(match e {
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let hex = |chars: &mut std::str::Chars<'_>| {
+                    let s: String = chars.take(4).collect();
+                    u32::from_str_radix(&s, 16).unwrap_or(0xFFFD)
+                };
+                let high = hex(&mut chars);
+                if (0xD800..0xDC00).contains(&high) {
+                    chars.next();
+                    chars.next();
+                    let low = hex(&mut chars);
+                    char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+                        .unwrap_or('\u{FFFD}')
+                } else {
+                    char::from_u32(high).unwrap_or('\u{FFFD}')
+                }
+            }
+            other => other,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_keys_it_knows_and_skips_the_rest() {
+        let line = r#"{"ts":"2026-03-01T10:00:00Z","x":{"y":[1,{"z":null}]},"visitor":"v\u00e61","cookies":["a","b\"c"],"revision":3,"gpc":true}"#;
+        let mut f = Fields::new(line);
+        scan(&mut f).unwrap();
+        let Some(Val::Str {
+            start,
+            end,
+            escaped,
+        }) = f.get(Key::Visitor)
+        else {
+            panic!("visitor")
+        };
+        assert_eq!(f.text(start, end, escaped), "væ1");
+        assert_eq!(f.get(Key::Revision), Some(Val::Int(3)));
+        assert_eq!(f.get(Key::Gpc), Some(Val::Bool(true)));
+        let Some(Val::Array {
+            start,
+            end,
+            strings: true,
+        }) = f.get(Key::Cookies)
+        else {
+            panic!("cookies")
+        };
+        let names: Vec<_> = f.strings(start, end).collect();
+        assert_eq!(names, ["a", "b\"c"]);
+        assert_eq!(f.get(Key::Event), None);
+    }
+
+    #[test]
+    fn rejects_what_json_rejects() {
+        for bad in [
+            "",
+            "{",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{\"a\":1,}",
+            "{\"a\":01}",
+            "{\"a\":1.}",
+            "{\"a\":\"\\x\"}",
+            "{\"a\":\"\\ud800\"}",
+            "{\"a\":tru}",
+            "{} x",
+            "{\"a\":[1,]}",
+            "{'a':1}",
+        ] {
+            assert!(
+                matches!(scan(&mut Fields::new(bad)), Err(ScanError::Syntax { .. })),
+                "{bad:?}"
+            );
+        }
+        let err = |line: &str| scan(&mut Fields::new(line)).unwrap_err();
+        assert_eq!(err("[1]"), ScanError::NotObject);
+        assert_eq!(err(r#"{"ts":1,"ts":2}"#), ScanError::Duplicate(Key::Ts));
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(200), "]".repeat(200));
+        assert!(matches!(err(&deep), ScanError::TooDeep { .. }));
+    }
+}

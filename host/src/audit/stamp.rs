@@ -1,0 +1,203 @@
+//! RFC 3339 timestamps of log lines, read to whole seconds since the epoch.
+//!
+//! `YYYY-MM-DDTHH:MM:SS`, an optional fraction (dropped: the audit compares whole
+//! seconds, SPEC §8), then `Z` or an offset `±HH:MM`. `t`, `z` and a space for the
+//! `T` are accepted as RFC 3339 allows; a leap second (`23:59:60`) counts as the
+//! second before it.
+
+/// Why a timestamp was not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StampError {
+    /// A date and time with no `Z` and no offset.
+    NoZone,
+    /// Not an RFC 3339 date-time.
+    Invalid,
+}
+
+fn num(b: &[u8], at: usize, len: usize) -> Option<u32> {
+    let digits = b.get(at..at + len)?;
+    digits.iter().try_fold(0u32, |n, &d| {
+        d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+    })
+}
+
+const fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+const fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The day of the last date read: a log's lines mostly share their date.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct LastDay {
+    date: [u8; 10],
+    days: i64,
+}
+
+/// Seconds since the epoch of an RFC 3339 date-time.
+#[cfg(test)]
+pub(crate) fn parse(s: &str) -> Result<i64, StampError> {
+    parse_with(s, &mut LastDay::default())
+}
+
+/// [`parse`], remembering the last date in `last`.
+pub(crate) fn parse_with(s: &str, last: &mut LastDay) -> Result<i64, StampError> {
+    use StampError::Invalid;
+    let b = s.as_bytes();
+    let year = num(b, 0, 4).ok_or(Invalid)?;
+    let month = num(b, 5, 2).ok_or(Invalid)?;
+    let day = num(b, 8, 2).ok_or(Invalid)?;
+    let hour = num(b, 11, 2).ok_or(Invalid)?;
+    let minute = num(b, 14, 2).ok_or(Invalid)?;
+    let mut second = num(b, 17, 2).ok_or(Invalid)?;
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return Err(Invalid);
+    }
+    let y = i64::from(year);
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(y, month)
+        || hour > 23
+        || minute > 59
+    {
+        return Err(Invalid);
+    }
+    if second == 60 && hour == 23 && minute == 59 {
+        second = 59;
+    } else if second > 59 {
+        return Err(Invalid);
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return Err(Invalid);
+        }
+    }
+    let offset = match b.get(i) {
+        None => return Err(StampError::NoZone),
+        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+        Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
+            let oh = num(b, i + 1, 2).ok_or(Invalid)?;
+            let om = num(b, i + 4, 2).ok_or(Invalid)?;
+            if oh > 23 || om > 59 {
+                return Err(Invalid);
+            }
+            let o = i64::from(oh * 3600 + om * 60);
+            if sign == b'-' {
+                -o
+            } else {
+                o
+            }
+        }
+        Some(_) => return Err(Invalid),
+    };
+    let days = if b[..10] == last.date {
+        last.days
+    } else {
+        let days = days_from_civil(y, month, day);
+        last.date.copy_from_slice(&b[..10]);
+        last.days = days;
+        days
+    };
+    Ok(days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use time::format_description::well_known::Rfc3339;
+    use time::OffsetDateTime;
+
+    fn zone() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("Z".to_owned()),
+            (0u32..26, 0u32..62, any::<bool>())
+                .prop_map(|(h, m, neg)| format!("{}{h:02}:{m:02}", if neg { '-' } else { '+' })),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        /// Over every field, in range or not, the reader accepts exactly what
+        /// the `time` crate's RFC 3339 parser accepts, at the same second.
+        #[test]
+        fn agrees_with_the_time_crate_everywhere(
+            (y, mo, d) in (0u32..10_000, 0u32..14, 0u32..33),
+            (h, mi, s) in (0u32..26, 0u32..62, 0u32..60),
+            frac in prop::option::of(0u32..1_000_000),
+            zone in zone(),
+        ) {
+            let frac = frac.map_or(String::new(), |f| format!(".{f}"));
+            let text = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{zone}");
+            let theirs = OffsetDateTime::parse(&text, &Rfc3339).map(|t| t.unix_timestamp());
+            prop_assert_eq!(parse(&text).ok(), theirs.ok(), "{}", text);
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_time_crate() {
+        for s in [
+            "2026-03-01T10:00:00Z",
+            "1970-01-01T00:00:00Z",
+            "1969-12-31T23:59:59.999Z",
+            "2000-02-29T12:34:56+01:00",
+            "2024-12-31T23:59:59-05:30",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "2026-03-01t10:00:00.123456789z",
+        ] {
+            let want = OffsetDateTime::parse(s, &Rfc3339).unwrap().unix_timestamp();
+            assert_eq!(parse(s), Ok(want), "{s}");
+        }
+    }
+
+    #[test]
+    fn no_zone_and_nonsense() {
+        assert_eq!(parse("2026-03-01T10:00:00"), Err(StampError::NoZone));
+        assert_eq!(parse("2026-03-01T10:00:00.5"), Err(StampError::NoZone));
+        for bad in [
+            "",
+            "2026-03-01",
+            "2026-02-29T10:00:00Z",
+            "2026-13-01T10:00:00Z",
+            "2026-03-01T24:00:00Z",
+            "2026-03-01T10:00:00+1:00",
+            "2026-03-01T10:00:00Zx",
+            "2026-03-01T10:00:00.Z",
+            "2026-03-01X10:00:00Z",
+            "２026-03-01T10:00:00Z",
+        ] {
+            assert_eq!(parse(bad), Err(StampError::Invalid), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,1076 @@
+//! The consent-log audit (SPEC §8): for each violation id a log that triggers it
+//! beside a near-identical one that must not; input errors of each kind, never
+//! stopping the audit; the reader (gzip, several files, long lines); and property
+//! tests over generated logs: every injected violation is found at its line and
+//! nowhere else, a clean log yields none, and forgetting idle visitors changes
+//! nothing.
+
+use std::io::{Cursor, Write};
+
+use proptest::prelude::*;
+use samtykke_benches::loggen::{generate_lines, policy_json, Spec};
+use samtykke_host::audit::{
+    audit_lines, audit_paths, AuditOptions, Auditor, InputErrorKind, Report, ViolationId,
+};
+use samtykke_host::OwnedPolicy;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+use ViolationId as V;
+
+const KK_JSON: &str = include_str!("../../../examples/kk.dk.policy.json");
+const DAY: i64 = 86_400;
+const TTL: i64 = 100 * DAY;
+
+/// kk.dk as shipped: revision 1, no GPC refusals.
+fn kk() -> OwnedPolicy {
+    OwnedPolicy::from_json(KK_JSON).unwrap()
+}
+
+/// kk.dk at revision 2, statistics changed in revision 2 and refused by GPC.
+fn kk2() -> OwnedPolicy {
+    OwnedPolicy::from_json(&policy_json()).unwrap()
+}
+
+fn t0() -> OffsetDateTime {
+    datetime!(2026-03-01 10:00:00 UTC)
+}
+
+fn ts(secs: i64) -> String {
+    (t0() + Duration::seconds(secs)).format(&Rfc3339).unwrap()
+}
+
+/// A log line of visitor `v1` at `secs` after 2026-03-01T10:00:00Z.
+fn ev(secs: i64, fields: Value) -> String {
+    ev_of("v1", secs, fields)
+}
+
+fn ev_of(visitor: &str, secs: i64, fields: Value) -> String {
+    let mut m = json!({ "ts": ts(secs), "visitor": visitor });
+    for (k, v) in fields.as_object().unwrap() {
+        m[k] = v.clone();
+    }
+    m.to_string()
+}
+
+fn notice(secs: i64) -> String {
+    ev(
+        secs,
+        json!({"event": "notice_shown", "controls": ["accept_all", "reject_all", "settings"]}),
+    )
+}
+
+fn decide(secs: i64, action: &str) -> String {
+    ev(secs, json!({"event": "decision", "action": action}))
+}
+
+fn present(secs: i64, names: &[&str]) -> String {
+    ev(secs, json!({"event": "cookie_present", "cookies": names}))
+}
+
+fn set(secs: i64, header: &str) -> String {
+    ev(secs, json!({"event": "cookie_set", "set_cookie": header}))
+}
+
+fn audit(policy: &OwnedPolicy, lines: &[String]) -> Report {
+    audit_with(policy, lines, AuditOptions::new())
+}
+
+fn audit_with(policy: &OwnedPolicy, lines: &[String], options: AuditOptions) -> Report {
+    let report = audit_lines(policy.view(), lines, options);
+    assert!(
+        report.input_errors.is_empty(),
+        "unexpected input errors: {:?}",
+        report.input_errors
+    );
+    report
+}
+
+/// The violations as (line, id).
+fn found(report: &Report) -> Vec<(u64, ViolationId)> {
+    report.violations.iter().map(|v| (v.line, v.id)).collect()
+}
+
+// ---- cookie-before-consent (R1) ---------------------------------------------
+
+#[test]
+fn r01_cookie_before_any_decision_is_cookie_before_consent() {
+    let p = kk();
+    let log = [notice(0), set(5, "nmstat=1; Max-Age=86400")];
+    assert_eq!(found(&audit(&p, &log)), [(2, V::CookieBeforeConsent)]);
+    let log = [
+        notice(0),
+        decide(3, "accept_all"),
+        set(5, "nmstat=1; Max-Age=86400"),
+    ];
+    assert_eq!(found(&audit(&p, &log)), []);
+}
+
+#[test]
+fn r01_necessary_cookies_and_the_consent_cookie_are_never_consent_violations() {
+    let p = kk();
+    let log = [present(
+        0,
+        &[
+            "SESSabc",
+            "samtykke",
+            "closed-emergency-banner-1",
+            "Drupal_visitor_votingapi_source",
+        ],
+    )];
+    assert_eq!(found(&audit(&p, &log)), []);
+    let log = [present(0, &["SESSabc", "JSESSIONID"])];
+    assert_eq!(found(&audit(&p, &log)), [(1, V::CookieBeforeConsent)]);
+}
+
+#[test]
+fn r16_a_cookie_after_a_lapsed_refusal_is_cookie_before_consent() {
+    let p = kk();
+    let log = |at| {
+        [
+            notice(0),
+            decide(1, "reject_all"),
+            present(60 * DAY, &["SESSabc"]),
+            present(at, &["nmstat"]),
+        ]
+    };
+    assert_eq!(
+        found(&audit(&p, &log(1 + TTL))),
+        [(4, V::CookieBeforeConsent)]
+    );
+    assert_eq!(found(&audit(&p, &log(TTL))), [(4, V::CookieAfterRefusal)]);
+}
+
+#[test]
+fn r17_a_cookie_after_an_outdated_refusal_is_cookie_before_consent() {
+    let p = kk2();
+    let log = |revision| {
+        [
+            ev(0, json!({"event": "notice_shown", "revision": revision})),
+            ev(
+                1,
+                json!({"event": "decision", "action": "reject_all", "revision": revision}),
+            ),
+            present(2, &["nmstat", "JSESSIONID"]),
+        ]
+    };
+    assert_eq!(
+        found(&audit(&p, &log(1))),
+        [(3, V::CookieBeforeConsent), (3, V::CookieAfterRefusal)]
+    );
+    let r = audit(&p, &log(1));
+    assert_eq!(r.violations[0].cookie.as_deref(), Some("nmstat"));
+    assert_eq!(r.violations[1].cookie.as_deref(), Some("JSESSIONID"));
+    assert_eq!(
+        found(&audit(&p, &log(2))),
+        [(3, V::CookieAfterRefusal), (3, V::CookieAfterRefusal)]
+    );
+}
+
+// ---- cookie-after-refusal (R1, R13) ------------------------------------------
+
+#[test]
+fn r13_a_cookie_after_reject_all_is_cookie_after_refusal() {
+    let p = kk();
+    let log = |action| [notice(0), decide(2, action), present(3, &["nmstat"])];
+    assert_eq!(
+        found(&audit(&p, &log("reject_all"))),
+        [(3, V::CookieAfterRefusal)]
+    );
+    assert_eq!(found(&audit(&p, &log("accept_all"))), []);
+}
+
+#[test]
+fn r13_a_category_left_out_of_a_save_is_refused() {
+    let p = kk();
+    let log = |name| {
+        [
+            notice(0),
+            ev(
+                2,
+                json!({"event": "decision", "action": "save", "granted": ["functional"], "control": "toggle"}),
+            ),
+            present(3, &[name]),
+        ]
+    };
+    assert_eq!(
+        found(&audit(&p, &log("nmstat"))),
+        [(3, V::CookieAfterRefusal)]
+    );
+    assert_eq!(found(&audit(&p, &log("JSESSIONID"))), []);
+}
+
+#[test]
+fn r13_a_cookie_of_a_refused_provider_is_cookie_after_refusal() {
+    let p = kk();
+    let log = |provider| {
+        [
+            notice(0),
+            ev(
+                2,
+                json!({"event": "decision", "action": "save",
+                "granted": ["functional", "statistics"], "providers_refused": [provider]}),
+            ),
+            present(3, &["nmstat"]),
+        ]
+    };
+    let r = audit(&p, &log("siteimprove"));
+    assert_eq!(found(&r), [(3, V::CookieAfterRefusal)]);
+    assert!(r.violations[0].message.contains("Siteimprove"));
+    assert_eq!(found(&audit(&p, &log("septima"))), []);
+}
+
+// ---- cookie-after-withdrawal (R12) --------------------------------------------
+
+#[test]
+fn r12_a_cookie_is_late_only_past_the_withdrawal_and_its_grace() {
+    let p = kk();
+    let log = |at| {
+        [
+            notice(0),
+            decide(1, "accept_all"),
+            ev(
+                100,
+                json!({"event": "decision", "action": "withdraw", "categories": ["statistics"], "control": "link"}),
+            ),
+            present(at, &["nmstat", "JSESSIONID"]),
+        ]
+    };
+    // The withdrawal's own second is never late.
+    assert_eq!(found(&audit(&p, &log(100))), []);
+    assert_eq!(
+        found(&audit(&p, &log(101))),
+        [(4, V::CookieAfterWithdrawal)]
+    );
+    let grace = AuditOptions::new().grace_seconds(5);
+    assert_eq!(found(&audit_with(&p, &log(105), grace.clone())), []);
+    let r = audit_with(&p, &log(106), grace);
+    assert_eq!(found(&r), [(4, V::CookieAfterWithdrawal)]);
+    assert_eq!(r.violations[0].category.as_deref(), Some("statistics"));
+}
+
+#[test]
+fn r12_withdrawing_everything_covers_every_consent_category() {
+    let p = kk();
+    let log = |action| {
+        [
+            notice(0),
+            decide(1, "accept_all"),
+            decide(10, action),
+            present(11, &["JSESSIONID", "SESSabc"]),
+        ]
+    };
+    assert_eq!(
+        found(&audit(&p, &log("withdraw"))),
+        [(4, V::CookieAfterWithdrawal)]
+    );
+    assert_eq!(found(&audit(&p, &log("scroll"))), []);
+}
+
+// ---- signal-ignored (R22) -----------------------------------------------------
+
+#[test]
+fn r22_a_cookie_refused_by_a_gpc_signal_is_signal_ignored() {
+    let p = kk2();
+    let log = |name| {
+        [
+            notice(0),
+            decide(1, "accept_all"),
+            ev(10, json!({"event": "signal", "signal": "gpc"})),
+            present(10, &[name]),
+        ]
+    };
+    assert_eq!(found(&audit(&p, &log("nmstat"))), [(4, V::SignalIgnored)]);
+    // Functional is not in `gpc_refuses`.
+    assert_eq!(found(&audit(&p, &log("JSESSIONID"))), []);
+    // Under kk.dk as shipped, signals refuse nothing.
+    assert_eq!(found(&audit(&kk(), &log("nmstat"))), []);
+}
+
+#[test]
+fn r22_a_grant_made_under_gpc_stands_against_later_signals() {
+    let p = kk2();
+    let log = |gpc| {
+        [
+            notice(0),
+            ev(
+                1,
+                json!({"event": "decision", "action": "accept_all", "gpc": gpc}),
+            ),
+            ev(10, json!({"event": "signal", "signal": "gpc"})),
+            present(11, &["nmstat"]),
+        ]
+    };
+    assert_eq!(found(&audit(&p, &log(true))), []);
+    assert_eq!(found(&audit(&p, &log(false))), [(4, V::SignalIgnored)]);
+}
+
+#[test]
+fn r22_a_signal_within_the_longest_ttl_before_a_grant_flags_it() {
+    let p = kk2();
+    let log = |grant_at| {
+        [
+            ev(0, json!({"event": "signal", "signal": "gpc"})),
+            present(60 * DAY, &["SESSabc"]),
+            notice(grant_at),
+            decide(grant_at + 1, "accept_all"),
+            ev(grant_at + 5, json!({"event": "signal", "signal": "gpc"})),
+            present(grant_at + 6, &["nmstat"]),
+        ]
+    };
+    // Exactly the longest TTL after the signal still counts as within it.
+    assert_eq!(found(&audit(&p, &log(TTL - 1))), []);
+    assert_eq!(found(&audit(&p, &log(TTL + 1))), [(6, V::SignalIgnored)]);
+}
+
+// ---- cookie-on-expired-consent (R16) ------------------------------------------
+
+#[test]
+fn r16_a_cookie_on_a_lapsed_grant_is_cookie_on_expired_consent() {
+    let p = kk();
+    let log = |at| {
+        [
+            notice(0),
+            decide(0, "accept_all"),
+            present(60 * DAY, &["SESSabc"]),
+            present(at, &["nmstat"]),
+        ]
+    };
+    let r = audit(&p, &log(TTL));
+    assert_eq!(found(&r), [(4, V::CookieOnExpiredConsent)]);
+    assert!(
+        r.violations[0].message.contains(&ts(TTL)),
+        "{}",
+        r.violations[0].message
+    );
+    assert_eq!(found(&audit(&p, &log(TTL - 1))), []);
+}
+
+#[test]
+fn r16_a_visitor_idle_past_the_longest_ttl_returns_as_a_new_visitor() {
+    let p = kk();
+    let log = |at| [notice(0), decide(0, "accept_all"), present(at, &["nmstat"])];
+    let r = audit(&p, &log(TTL + 1));
+    assert_eq!(found(&r), [(3, V::CookieBeforeConsent)]);
+    assert_eq!(r.summary.visitors, 2);
+    let r = audit(&p, &log(TTL));
+    assert_eq!(found(&r), [(3, V::CookieOnExpiredConsent)]);
+    assert_eq!(r.summary.visitors, 1);
+}
+
+// ---- cookie-on-outdated-consent (R17) ------------------------------------------
+
+#[test]
+fn r17_a_cookie_on_a_grant_older_than_its_categorys_change_is_outdated() {
+    let p = kk2();
+    let log = |revision, name| {
+        [
+            ev(0, json!({"event": "notice_shown", "revision": revision})),
+            ev(
+                1,
+                json!({"event": "decision", "action": "accept_all", "revision": revision}),
+            ),
+            set(2, &format!("{name}=1")),
+        ]
+    };
+    let r = audit(&p, &log(1, "nmstat"));
+    assert_eq!(found(&r), [(3, V::CookieOnOutdatedConsent)]);
+    assert_eq!(r.violations[0].category.as_deref(), Some("statistics"));
+    // Functional did not change; a grant under revision 2 is current.
+    assert_eq!(found(&audit(&p, &log(1, "JSESSIONID"))), []);
+    assert_eq!(found(&audit(&p, &log(2, "nmstat"))), []);
+}
+
+#[test]
+fn r17_lapse_is_checked_before_outdating() {
+    let p = kk2();
+    let log = |at| {
+        [
+            ev(0, json!({"event": "notice_shown", "revision": 1})),
+            ev(
+                0,
+                json!({"event": "decision", "action": "accept_all", "revision": 1}),
+            ),
+            present(60 * DAY, &["SESSabc"]),
+            present(at, &["nmstat"]),
+        ]
+    };
+    assert_eq!(
+        found(&audit(&p, &log(TTL))),
+        [(4, V::CookieOnExpiredConsent)]
+    );
+    assert_eq!(
+        found(&audit(&p, &log(TTL - 1))),
+        [(4, V::CookieOnOutdatedConsent)]
+    );
+}
+
+// ---- implied-consent (R2) ------------------------------------------------------
+
+#[test]
+fn r02_an_invalid_action_listing_a_consent_category_is_implied_consent() {
+    let p = kk();
+    for action in ["dismiss", "scroll", "navigate", "idle", "implied"] {
+        let log = |granted: &[&str]| {
+            [
+                notice(0),
+                ev(
+                    1,
+                    json!({"event": "decision", "action": action, "granted": granted}),
+                ),
+                present(2, &["nmstat"]),
+            ]
+        };
+        let r = audit(&p, &log(&["necessary", "statistics"]));
+        // It grants nothing: the cookie after it is before consent.
+        assert_eq!(
+            found(&r),
+            [(2, V::ImpliedConsent), (3, V::CookieBeforeConsent)],
+            "{action}"
+        );
+        assert_eq!(r.violations[0].category.as_deref(), Some("statistics"));
+        assert_eq!(
+            found(&audit(&p, &log(&["necessary"]))),
+            [(3, V::CookieBeforeConsent)],
+            "{action}"
+        );
+    }
+}
+
+// ---- preselected-consent (R1) ----------------------------------------------------
+
+#[test]
+fn r01_a_notice_with_a_consent_category_preselected_is_one_violation() {
+    let p = kk();
+    let log = |pre: &[&str]| [ev(0, json!({"event": "notice_shown", "preselected": pre}))];
+    let r = audit(&p, &log(&["necessary", "functional", "statistics"]));
+    assert_eq!(found(&r), [(1, V::PreselectedConsent)]);
+    assert!(r.violations[0].message.contains("functional, statistics"));
+    assert_eq!(found(&audit(&p, &log(&["necessary"]))), []);
+    assert_eq!(found(&audit(&p, &log(&[]))), []);
+}
+
+// ---- consent-without-notice (R7) ---------------------------------------------------
+
+#[test]
+fn r07_a_grant_with_no_notice_before_it_is_consent_without_notice() {
+    let p = kk();
+    assert_eq!(
+        found(&audit(&p, &[decide(0, "accept_all")])),
+        [(1, V::ConsentWithoutNotice)]
+    );
+    // A notice on an earlier line, even in the same second.
+    assert_eq!(found(&audit(&p, &[notice(0), decide(0, "accept_all")])), []);
+    // Another visitor's notice does not count.
+    let other = ev_of("v2", 0, json!({"event": "notice_shown"}));
+    assert_eq!(
+        found(&audit(&p, &[other, decide(1, "accept_all")])),
+        [(2, V::ConsentWithoutNotice)]
+    );
+    // Refusing needs no notice; a save that grants something does.
+    assert_eq!(found(&audit(&p, &[decide(0, "reject_all")])), []);
+    let save = |granted: &[&str]| {
+        ev(
+            0,
+            json!({"event": "decision", "action": "save", "granted": granted}),
+        )
+    };
+    assert_eq!(found(&audit(&p, &[save(&[])])), []);
+    assert_eq!(
+        found(&audit(&p, &[save(&["statistics"])])),
+        [(1, V::ConsentWithoutNotice)]
+    );
+}
+
+#[test]
+fn r07_the_notice_must_be_of_the_grants_revision_and_within_the_longest_ttl() {
+    let p = kk2();
+    let log = |notice_revision| {
+        [
+            ev(
+                0,
+                json!({"event": "notice_shown", "revision": notice_revision}),
+            ),
+            decide(1, "accept_all"),
+        ]
+    };
+    assert_eq!(found(&audit(&p, &log(2))), []);
+    assert_eq!(found(&audit(&p, &log(1))), [(2, V::ConsentWithoutNotice)]);
+    let late = |at| {
+        [
+            notice(0),
+            present(60 * DAY, &["SESSabc"]),
+            decide(at, "accept_all"),
+        ]
+    };
+    let p = kk();
+    assert_eq!(found(&audit(&p, &late(TTL))), []);
+    assert_eq!(
+        found(&audit(&p, &late(TTL + 1))),
+        [(3, V::ConsentWithoutNotice)]
+    );
+}
+
+// ---- no-reject-option (R8) -----------------------------------------------------------
+
+#[test]
+fn r08_a_layer_offering_accept_all_without_reject_all_is_no_reject_option() {
+    let p = kk();
+    let log = |controls: &[&str]| {
+        [ev(
+            0,
+            json!({"event": "notice_shown", "layer": 1, "controls": controls}),
+        )]
+    };
+    let r = audit(&p, &log(&["accept_all", "settings"]));
+    assert_eq!(found(&r), [(1, V::NoRejectOption)]);
+    assert!(r.violations[0].message.contains("layer 1"));
+    assert_eq!(
+        found(&audit(&p, &log(&["accept_all", "reject_all", "settings"]))),
+        []
+    );
+    assert_eq!(found(&audit(&p, &log(&["settings"]))), []);
+    assert_eq!(
+        found(&audit(&p, &[ev(0, json!({"event": "notice_shown"}))])),
+        []
+    );
+}
+
+// ---- reprompt-too-soon (R15) -----------------------------------------------------------
+
+#[test]
+fn r15_an_auto_notice_while_a_refusal_stands_is_reprompt_too_soon() {
+    let p = kk();
+    let log = |action, trigger, at| {
+        [
+            notice(0),
+            decide(1, action),
+            present(30 * DAY, &["SESSabc"]),
+            ev(at, json!({"event": "notice_shown", "trigger": trigger})),
+        ]
+    };
+    assert_eq!(
+        found(&audit(&p, &log("reject_all", "auto", 31 * DAY))),
+        [(4, V::RepromptTooSoon)]
+    );
+    // The visitor asked for the settings.
+    assert_eq!(found(&audit(&p, &log("reject_all", "user", 31 * DAY))), []);
+    // Nothing refused, or the refusal lapsed: asking is not re-asking a refusal.
+    assert_eq!(found(&audit(&p, &log("accept_all", "auto", 31 * DAY))), []);
+    assert_eq!(
+        found(&audit(&p, &log("reject_all", "auto", TTL))),
+        [(4, V::RepromptTooSoon)]
+    );
+    assert_eq!(found(&audit(&p, &log("reject_all", "auto", TTL + 1))), []);
+    // A partial refusal stands as well.
+    let withdrawn = [
+        notice(0),
+        decide(1, "accept_all"),
+        ev(
+            2,
+            json!({"event": "decision", "action": "withdraw", "categories": ["statistics"]}),
+        ),
+        ev(3, json!({"event": "notice_shown"})),
+    ];
+    assert_eq!(found(&audit(&p, &withdrawn)), [(4, V::RepromptTooSoon)]);
+}
+
+// ---- undeclared-cookie (R21) ---------------------------------------------------------------
+
+#[test]
+fn r21_a_cookie_no_declaration_covers_is_undeclared() {
+    let p = kk();
+    let r = audit(&p, &[present(0, &["_ga", "SESSabc"])]);
+    assert_eq!(found(&r), [(1, V::UndeclaredCookie)]);
+    assert_eq!(r.violations[0].cookie.as_deref(), Some("_ga"));
+    assert_eq!(r.violations[0].category, None);
+    assert_eq!(
+        found(&audit(&p, &[set(0, "_ga=GA1.2.3")])),
+        [(1, V::UndeclaredCookie)]
+    );
+    // A deletion is never a violation.
+    assert_eq!(found(&audit(&p, &[set(0, "_ga=; Max-Age=0")])), []);
+    // A name sent twice in one request is one cookie.
+    assert_eq!(
+        found(&audit(&p, &[present(0, &["_ga", "_ga"])])),
+        [(1, V::UndeclaredCookie)]
+    );
+}
+
+// ---- duration-exceeds-declaration (R6) ---------------------------------------------------------
+
+#[test]
+fn r06_a_set_cookie_outliving_its_declaration_exceeds_it() {
+    let p = kk();
+    let one = |line: String| found(&audit(&p, &[line]));
+    // SESS* lives 11 hours (39600 s).
+    assert_eq!(
+        one(set(0, "SESSa=1; Max-Age=39601")),
+        [(1, V::DurationExceedsDeclaration)]
+    );
+    assert_eq!(one(set(0, "SESSa=1; Max-Age=39600")), []);
+    let expires = |secs| {
+        let at = t0() + Duration::seconds(secs);
+        format!("SESSa=1; Expires={}", samtykke_host::format_http_date(at))
+    };
+    assert_eq!(
+        one(set(0, &expires(39_601))),
+        [(1, V::DurationExceedsDeclaration)]
+    );
+    assert_eq!(one(set(0, &expires(39_600))), []);
+    // Declared `session`: any persistent lifetime exceeds it.
+    assert_eq!(
+        one(set(0, "closed-emergency-banner-1=1; Max-Age=60")),
+        [(1, V::DurationExceedsDeclaration)]
+    );
+    assert_eq!(one(set(0, "closed-emergency-banner-1=1")), []);
+    // The `cookie` form with `max_age_s`.
+    let short = |age| {
+        ev(
+            0,
+            json!({"event": "cookie_set", "cookie": "SESSa", "max_age_s": age}),
+        )
+    };
+    assert_eq!(one(short(40_000)), [(1, V::DurationExceedsDeclaration)]);
+    assert_eq!(one(short(30_000)), []);
+    // The consent cookie lives the longer TTL.
+    assert_eq!(
+        one(set(0, &format!("samtykke=v1.x; Max-Age={}", TTL + 1))),
+        [(1, V::DurationExceedsDeclaration)]
+    );
+    assert_eq!(one(set(0, &format!("samtykke=v1.x; Max-Age={TTL}"))), []);
+}
+
+#[test]
+fn deletions_are_never_violations() {
+    let p = kk();
+    let log = [
+        set(0, "nmstat=; Max-Age=0; Path=/"),
+        set(1, "JSESSIONID=; Expires=Thu, 01 Jan 1970 00:00:00 GMT"),
+        ev(
+            2,
+            json!({"event": "cookie_set", "cookie": "nmstat", "max_age_s": 0}),
+        ),
+        ev(3, json!({"event": "cookie_deleted", "cookie": "nmstat"})),
+        ev(4, json!({"event": "cookie_deleted", "cookie": "_ga"})),
+    ];
+    assert_eq!(found(&audit(&p, &log)), []);
+}
+
+#[test]
+fn a_violation_names_its_file_line_visitor_time_cookie_and_category() {
+    let p = kk();
+    let mut a = Auditor::new(p.view(), AuditOptions::new());
+    a.file("kk.log");
+    let line = r#"{"ts":"2026-03-01T11:00:05+01:00","visitor":"v7","event":"cookie_set","set_cookie":"nmstat=1"}"#;
+    a.line(3, line.as_bytes());
+    let r = a.finish();
+    let v = &r.violations[0];
+    assert_eq!(
+        (&*v.file, v.line, v.visitor.as_str(), v.ts.as_str()),
+        ("kk.log", 3, "v7", "2026-03-01T11:00:05+01:00")
+    );
+    assert_eq!(
+        (v.cookie.as_deref(), v.category.as_deref()),
+        (Some("nmstat"), Some("statistics"))
+    );
+    assert_eq!(v.message, "nmstat set before any decision on statistics");
+    assert_eq!(r.summary.count(V::CookieBeforeConsent), 1);
+    assert_eq!(r.exit_code(), 1);
+    let j = r.to_json();
+    assert_eq!(j["violations"][0]["id"], "cookie-before-consent");
+    assert_eq!(j["summary"]["violations_by_id"]["signal-ignored"], 0);
+    assert_eq!(j["summary"]["events"], 1);
+}
+
+// ---- input errors (SPEC §8, §13) -------------------------------------------------------------------
+
+#[test]
+fn every_kind_of_input_error_is_reported_and_the_audit_goes_on() {
+    let p = kk();
+    let mut lines: Vec<Vec<u8>> = vec![
+        b"{not json".to_vec(),
+        b"[1,2]".to_vec(),
+        b"{\"ts\":\"2026-03-01T10:00:00Z\",\"visitor\":\"v1\",\"event\":\"x\xff\"}".to_vec(),
+        ev(0, json!({"event": "page_view"})).into_bytes(),
+        ev(0, json!({"event": "decision", "action": "signal_gpc"})).into_bytes(),
+        ev(0, json!({"event": "decision"})).into_bytes(),
+        json!({"visitor": "v1", "event": "signal", "signal": "gpc"}).to_string().into_bytes(),
+        ev(0, json!({"event": "cookie_present"})).into_bytes(),
+        ev(0, json!({"event": "cookie_set"})).into_bytes(),
+        ev(0, json!({"event": "decision", "action": "accept_all", "revision": "1"})).into_bytes(),
+        ev(0, json!({"event": "decision", "action": "save", "granted": [1]})).into_bytes(),
+        ev(0, json!({"event": "decision", "action": "save", "granted": ["ads"]})).into_bytes(),
+        ev(0, json!({"event": "decision", "action": "accept_all", "gpc": "yes"})).into_bytes(),
+        ev(0, json!({"event": "cookie_set", "set_cookie": "nmstat"})).into_bytes(),
+        ev(0, json!({"event": "signal", "signal": "dnt"})).into_bytes(),
+        br#"{"ts":"2026-03-01T10:00:00Z","ts":"2026-03-01T10:00:01Z","visitor":"v1","event":"signal","signal":"gpc"}"#.to_vec(),
+        json!({"ts": "2026-03-01T10:00:00", "visitor": "v1", "event": "signal", "signal": "gpc"}).to_string().into_bytes(),
+        json!({"ts": "yesterday", "visitor": "v1", "event": "signal", "signal": "gpc"}).to_string().into_bytes(),
+        present(10, &["SESSabc"]).into_bytes(),
+        present(9, &["SESSabc"]).into_bytes(),
+        ev_of("v2", 9, json!({"event": "cookie_present", "cookies": ["SESSabc"]})).into_bytes(),
+        vec![b' '; 3],
+        present(11, &["nmstat"]).into_bytes(),
+    ];
+    lines.insert(0, Vec::new());
+    let r = audit_lines(p.view(), &lines, AuditOptions::new());
+    // The same, read as a file on one thread and with parsing on a second.
+    for threads in [1, 2] {
+        let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads));
+        a.read("<lines>", Cursor::new(lines.join(&b'\n'))).unwrap();
+        assert_eq!(a.finish(), r, "{threads} threads");
+    }
+    use InputErrorKind as K;
+    let kinds: Vec<(u64, InputErrorKind)> =
+        r.input_errors.iter().map(|e| (e.line, e.kind)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (2, K::NotJson),
+            (3, K::NotJson),
+            (4, K::NotJson),
+            (5, K::UnknownEvent),
+            (6, K::UnknownAction),
+            (7, K::MissingField),
+            (8, K::MissingField),
+            (9, K::MissingField),
+            (10, K::MissingField),
+            (11, K::BadField),
+            (12, K::BadField),
+            (13, K::BadField),
+            (14, K::BadField),
+            (15, K::BadField),
+            (16, K::BadField),
+            (17, K::BadField),
+            (18, K::NoTimeZone),
+            (19, K::BadField),
+            (21, K::OutOfOrder),
+        ]
+    );
+    // Nothing bad was applied: the cookie at the end is still before consent.
+    assert_eq!(found(&r), [(24, V::CookieBeforeConsent)]);
+    assert_eq!(r.summary.lines, 22);
+    assert_eq!(r.summary.events, 3);
+    assert_eq!(r.summary.visitors, 2);
+    assert_eq!(r.exit_code(), 2);
+    let messages: Vec<&str> = r.input_errors.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        messages[0],
+        "not JSON: expected a key (a string) at column 2"
+    );
+    assert!(messages[2].contains("not UTF-8"), "{}", messages[2]);
+    assert_eq!(messages[3], "unknown event \"page_view\"");
+    assert_eq!(messages[5], "missing `action`");
+    assert_eq!(
+        messages[11],
+        "`granted[0]`: the policy has no category \"ads\""
+    );
+    assert!(
+        messages[13].starts_with("`set_cookie`: Set-Cookie header"),
+        "{}",
+        messages[13]
+    );
+    assert_eq!(messages[15], "`ts` is given twice");
+    assert!(messages[16].contains("no time zone"), "{}", messages[16]);
+    assert!(
+        messages[18].contains("earlier than visitor \"v1\"'s previous event"),
+        "{}",
+        messages[18]
+    );
+}
+
+#[test]
+fn a_line_over_one_mib_is_reported_without_being_kept() {
+    let p = kk();
+    let mut log = Vec::new();
+    log.extend_from_slice(present(0, &["SESSabc"]).as_bytes());
+    log.extend_from_slice(b"\r\n{\"pad\":\"");
+    log.extend(std::iter::repeat_n(b'x', 3 << 20));
+    log.extend_from_slice(b"\"}\n");
+    log.extend_from_slice(present(1, &["_ga"]).as_bytes());
+    let mut a = Auditor::new(p.view(), AuditOptions::new());
+    a.read("big.log", Cursor::new(&log)).unwrap();
+    let r = a.finish();
+    let mut a = Auditor::new(p.view(), AuditOptions::new().threads(2));
+    a.read("big.log", Cursor::new(&log)).unwrap();
+    assert_eq!(a.finish(), r);
+    assert_eq!(r.input_errors.len(), 1);
+    assert_eq!(
+        (r.input_errors[0].line, r.input_errors[0].kind),
+        (2, InputErrorKind::TooLong)
+    );
+    assert_eq!(found(&r), [(3, V::UndeclaredCookie)]);
+    // The same through `line`, and exactly 1 MiB is not too long.
+    let r = audit_lines(p.view(), [vec![b' '; (1 << 20) + 1]], AuditOptions::new());
+    assert_eq!(
+        r.input_errors.len(),
+        0,
+        "blank lines are skipped whatever their length"
+    );
+    let mut exact =
+        br#"{"ts":"2026-03-01T10:00:00Z","visitor":"v1","event":"signal","signal":"gpc","pad":""}"#
+            .to_vec();
+    let pad = (1 << 20) - exact.len();
+    exact.splice(
+        exact.len() - 2..exact.len() - 2,
+        std::iter::repeat_n(b'x', pad),
+    );
+    assert_eq!(exact.len(), 1 << 20);
+    assert!(audit_lines(p.view(), [&exact], AuditOptions::new())
+        .input_errors
+        .is_empty());
+    exact.insert(10, b' ');
+    let r = audit_lines(p.view(), [&exact], AuditOptions::new());
+    assert_eq!(r.input_errors[0].kind, InputErrorKind::TooLong);
+}
+
+#[test]
+fn crlf_line_ends_a_byte_order_mark_and_a_last_line_without_newline_are_read() {
+    let p = kk();
+    let text = format!(
+        "\u{feff}{}\r\n\r\n{}",
+        present(0, &["_ga"]),
+        present(1, &["_fbp"])
+    );
+    let mut a = Auditor::new(p.view(), AuditOptions::new());
+    a.read("crlf.log", text.as_bytes()).unwrap();
+    let r = a.finish();
+    assert!(r.input_errors.is_empty(), "{:?}", r.input_errors);
+    assert_eq!(
+        found(&r),
+        [(1, V::UndeclaredCookie), (3, V::UndeclaredCookie)]
+    );
+}
+
+// ---- the reader -------------------------------------------------------------------------------------
+
+fn gzip(text: &str) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(text.as_bytes()).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn gzip_files_and_several_files_read_as_one_log() {
+    let p = kk();
+    let dir = std::env::temp_dir().join(format!("samtykke-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let first = dir.join("a.log");
+    let second = dir.join("b.log.gz");
+    std::fs::write(
+        &first,
+        format!("{}\n{}\n", notice(0), decide(1, "reject_all")),
+    )
+    .unwrap();
+    // Two gzip members, as `cat a.gz b.gz` gives.
+    let mut gz = gzip(&format!("{}\n", present(2, &["SESSabc"])));
+    gz.extend(gzip(&format!("{}\n", present(3, &["nmstat"]))));
+    std::fs::write(&second, gz).unwrap();
+    let r = audit_paths(p.view(), [&first, &second], AuditOptions::new()).unwrap();
+    // The refusal in the first file holds in the second; lines count per file.
+    assert_eq!(found(&r), [(2, V::CookieAfterRefusal)]);
+    assert_eq!(&*r.violations[0].file, second.to_str().unwrap());
+    assert_eq!(r.summary.files, 2);
+    let missing = dir.join("missing.log");
+    let e = audit_paths(p.view(), [&first, &missing], AuditOptions::new()).unwrap_err();
+    assert_eq!(e.file, missing.to_string_lossy());
+    assert_eq!(e.source.kind(), std::io::ErrorKind::NotFound);
+    // A corrupt gzip stream is a read error after the lines before it.
+    let mut bad = gzip(&format!("{}\n", present(0, &["_ga"])));
+    let n = bad.len();
+    bad[n - 6] ^= 0xff;
+    for threads in [1, 2] {
+        let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads));
+        assert!(a.read("bad.gz", Cursor::new(bad.clone())).is_err());
+    }
+    // A read error midway: the lines before it are audited, on either path.
+    struct Failing<'a>(&'a [u8]);
+    impl std::io::Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    let text = format!("{}\n{}\n", present(0, &["_ga"]), present(1, &["_fbp"]));
+    for threads in [1, 2] {
+        let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads));
+        let e = a.read("failing.log", Failing(text.as_bytes())).unwrap_err();
+        assert_eq!(e.to_string(), "disk on fire");
+        assert_eq!(
+            found(&a.finish()),
+            [(1, V::UndeclaredCookie), (2, V::UndeclaredCookie)]
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn json_values_audit_like_their_text() {
+    let p = kk();
+    let lines = [notice(0), decide(1, "reject_all"), present(2, &["nmstat"])];
+    let mut a = Auditor::new(p.view(), AuditOptions::new());
+    for (i, l) in lines.iter().enumerate() {
+        a.value(i as u64 + 1, &serde_json::from_str(l).unwrap());
+    }
+    a.value(4, &json!([1]));
+    let r = a.finish();
+    assert_eq!(found(&r), [(3, V::CookieAfterRefusal)]);
+    assert_eq!(r.input_errors[0].kind, InputErrorKind::NotJson);
+}
+
+// ---- generated logs ---------------------------------------------------------------------------------
+
+fn audit_generated(policy: &OwnedPolicy, lines: &[String], options: AuditOptions) -> (Report, u64) {
+    let mut a = Auditor::new(policy.view(), options);
+    a.file("gen.log");
+    for (i, l) in lines.iter().enumerate() {
+        a.line(i as u64 + 1, l.as_bytes());
+    }
+    let forgotten = a.forgotten();
+    (a.finish(), forgotten)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Every injected violation is found at its line with its id, and nothing
+    /// else is; a clean log (inject_every = 0) yields none. Forgetting idle
+    /// visitors, and visitors sharing their first hash, change nothing.
+    #[test]
+    fn every_injected_violation_is_found_at_its_line_and_nothing_else(
+        events in 1_500u64..5_000,
+        visitors in 20u64..400,
+        every in 0u64..6,
+        seed in any::<u64>(),
+    ) {
+        let policy = kk2();
+        let spec = Spec::new(events, visitors).inject_every(every).seed(seed);
+        let (lines, injected) = generate_lines(&spec);
+        let (report, _) = audit_generated(&policy, &lines, AuditOptions::new().forget(false));
+        prop_assert!(report.input_errors.is_empty(), "{:?}", report.input_errors);
+        let mut want: Vec<(u64, ViolationId)> = injected.iter().map(|i| (i.line, i.id)).collect();
+        want.sort();
+        let mut got = found(&report);
+        got.sort();
+        prop_assert_eq!(&got, &want);
+        for (v, i) in report.violations.iter().zip(&injected) {
+            prop_assert_eq!(&v.visitor, &i.visitor);
+        }
+        if every == 0 {
+            prop_assert!(got.is_empty());
+        }
+        let (forgetting, forgotten) =
+            audit_generated(&policy, &lines, AuditOptions::new().sweep_every(64));
+        let _ = forgotten;
+        prop_assert_eq!(&forgetting, &report);
+        let (weak, _) = audit_generated(
+            &policy,
+            &lines,
+            AuditOptions::new().weak_hash(true).sweep_every(500),
+        );
+        prop_assert_eq!(&weak, &report);
+        // Read as a file, parsing on a second thread.
+        let text = lines.join("\n");
+        let mut a = Auditor::new(policy.view(), AuditOptions::new().threads(2));
+        a.read("gen.log", text.as_bytes()).unwrap();
+        let mut piped = a.finish();
+        piped.summary.files = report.summary.files;
+        prop_assert_eq!(&piped, &report);
+    }
+}
+
+#[test]
+fn a_large_generated_log_injected_with_every_kind_is_found_exactly() {
+    let policy = kk2();
+    let spec = Spec::new(60_000, 3_000).inject_every(4).seed(7);
+    let (lines, injected) = generate_lines(&spec);
+    let (report, forgotten) =
+        audit_generated(&policy, &lines, AuditOptions::new().sweep_every(1_000));
+    assert!(forgotten > 0);
+    assert!(report.input_errors.is_empty());
+    let mut want: Vec<(u64, ViolationId)> = injected.iter().map(|i| (i.line, i.id)).collect();
+    want.sort();
+    assert_eq!(found(&report), want);
+    for id in ViolationId::ALL {
+        assert!(
+            report.summary.count(id) >= 10,
+            "{id}: {}",
+            report.summary.count(id)
+        );
+    }
+}
+
+/// Lines from generated logs, cut and changed at random bytes.
+fn mutated_line() -> impl Strategy<Value = Vec<u8>> {
+    let (lines, _) = generate_lines(&Spec::new(300, 20).inject_every(3));
+    let edits = prop::collection::vec(
+        (
+            any::<prop::sample::Index>(),
+            0u8..4,
+            prop::sample::select(b"{}[]:,\"\\ 0123456789.eE+-tfnulx\x00\x1f\xff\xc3".to_vec()),
+        ),
+        0..4,
+    );
+    (prop::sample::select(lines), edits).prop_map(|(line, edits)| {
+        let mut b = line.into_bytes();
+        for (at, op, byte) in edits {
+            if b.is_empty() {
+                break;
+            }
+            let i = at.index(b.len());
+            match op {
+                0 => b[i] = byte,
+                1 => b.insert(i, byte),
+                2 => {
+                    b.remove(i);
+                }
+                _ => b.truncate(i),
+            }
+        }
+        b
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+    /// The audit's JSON reader says "not JSON" exactly when serde_json does not
+    /// read the line as an object, and no line makes it panic (SPEC §13).
+    #[test]
+    fn the_line_reader_agrees_with_serde_json(line in mutated_line()) {
+        let policy = kk2();
+        let r = audit_lines(policy.view(), [&line], AuditOptions::new());
+        let ours = r.input_errors.first().map(|e| e.kind);
+        let theirs = serde_json::from_slice::<Value>(&line);
+        let blank = line.iter().all(|b| b" \t\r\n".contains(b));
+        match theirs {
+            _ if blank => prop_assert_eq!(r.summary.lines, 0),
+            Ok(Value::Object(_)) => prop_assert_ne!(ours, Some(InputErrorKind::NotJson)),
+            Ok(_) => prop_assert_eq!(ours, Some(InputErrorKind::NotJson)),
+            // serde_json cannot hold numbers past f64; JSON has no such limit.
+            Err(e) if e.to_string().contains("number out of range") => {}
+            Err(_) => prop_assert_eq!(ours, Some(InputErrorKind::NotJson)),
+        }
+    }
+
+    /// Arbitrary bytes never stop an audit: each non-blank line is an event or an
+    /// input error.
+    #[test]
+    fn arbitrary_bytes_never_stop_an_audit(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        let policy = kk2();
+        let mut a = Auditor::new(policy.view(), AuditOptions::new());
+        let read = a.read("noise", &bytes[..]);
+        // Only gzip's magic bytes make a stream that can fail to read.
+        prop_assert!(read.is_ok() || bytes.starts_with(&[0x1f, 0x8b]));
+        let s = a.summary().clone();
+        prop_assert_eq!(s.lines, s.events + s.input_errors);
+    }
+}
