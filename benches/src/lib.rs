@@ -29,7 +29,7 @@ pub fn median_ns<F: FnMut(usize)>(batches: usize, per_batch: usize, mut f: F) ->
     samples[samples.len() / 2]
 }
 
-/// Owned data of a generated policy; [`Generated::policy`] borrows it.
+/// Owned data of a generated policy; [`Generated::declarations`] borrows it.
 #[derive(Debug)]
 pub struct Generated {
     /// Storage names, exact and patterns.
