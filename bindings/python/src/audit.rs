@@ -289,6 +289,17 @@ fn file_options(grace_seconds: u32) -> AuditOptions {
         .threads(threads)
 }
 
+/// One path: a `str`, `bytes` or `os.PathLike`, decoded as `os.fsdecode` does
+/// (so that `bytes` paths work where `str` ones do).
+fn one_path(obj: &Bound<'_, PyAny>) -> Option<PathBuf> {
+    let decoded = obj
+        .py()
+        .import(intern!(obj.py(), "os"))
+        .and_then(|os| os.call_method1(intern!(obj.py(), "fsdecode"), (obj,)))
+        .ok()?;
+    decoded.extract::<PathBuf>().ok()
+}
+
 /// The paths of `paths`: one path (`str`, `bytes` or `os.PathLike`), or an
 /// iterable of them.
 fn path_list(paths: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
@@ -297,18 +308,16 @@ fn path_list(paths: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
         || paths.is_instance_of::<PyBytes>()
         || paths.hasattr(intern!(paths.py(), "__fspath__"))?;
     if single {
-        return paths
-            .extract::<PathBuf>()
+        return one_path(paths)
             .map(|p| vec![p])
-            .map_err(|_| wrong_type("paths", EXPECTED, paths));
+            .ok_or_else(|| wrong_type("paths", EXPECTED, paths));
     }
     let iter = paths
         .try_iter()
         .map_err(|_| wrong_type("paths", EXPECTED, paths))?;
     iter.map(|item| {
         let item = item?;
-        item.extract::<PathBuf>()
-            .map_err(|_| wrong_type("each path", "a str or os.PathLike", &item))
+        one_path(&item).ok_or_else(|| wrong_type("each path", "a str or os.PathLike", &item))
     })
     .collect()
 }

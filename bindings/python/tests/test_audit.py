@@ -130,7 +130,7 @@ def test_audit_finds_every_kind_and_every_bad_line(kk: samtykke.Policy, log_file
     assert len(report) == len(report.violations) + len(report.input_errors) and report
 
 
-def test_r_audit_same_report_from_python_lines_dicts_and_the_command_line(
+def test_same_report_from_python_lines_dicts_and_the_command_line(
     kk: samtykke.Policy, log_file: Path
 ) -> None:
     from_file = samtykke.audit(str(log_file), kk)
@@ -175,6 +175,7 @@ def test_files_in_order_gzip_pathlike_and_stdin(kk: samtykke.Policy, log_file: P
     assert {e["file"] for e in both.input_errors} == {str(log_file), str(gz)}
     assert samtykke.audit([], kk).summary["files"] == 0
     assert samtykke.audit((str(log_file),), kk).violations == plain.violations
+    assert samtykke.audit(os.fsencode(log_file), kk).violations == plain.violations
     # `-` is standard input, read in a process of its own.
     code = (
         "import sys, samtykke; r = samtykke.audit('-', samtykke.Policy.load(sys.argv[1]));"
