@@ -7,6 +7,7 @@
 use pyo3::prelude::*;
 
 mod args;
+mod audit;
 mod columns;
 mod errors;
 mod http;
@@ -28,6 +29,7 @@ fn samtykke_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<http::Undeletable>()?;
     m.add_class::<http::Filtered>()?;
     m.add_class::<http::Dropped>()?;
+    audit::add(m)?;
     errors::add_defaults(py)?;
     m.add("SamtykkeError", py.get_type::<errors::SamtykkeError>())?;
     m.add("PolicyError", py.get_type::<errors::PolicyError>())?;

@@ -12,3 +12,5 @@ def misuse(policy: samtykke.Policy) -> None:
     state.accept_all("2026-03-01")  # error: at is a datetime
     policy.decode_cookie(b"v1.AAAA")  # error: value is a str
     state.permits("nmstat", state.decided_at)  # error: decided_at may be None
+    samtykke.audit(["log.jsonl"], "policy.json")  # error: policy is a Policy
+    samtykke.audit_lines([1], policy)  # error: lines are str, bytes or dicts

@@ -4,7 +4,8 @@ runs mypy --strict on it)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import List, Optional
+from pathlib import Path
+from typing import Any, Dict, List, Optional
 
 import samtykke
 
@@ -23,3 +24,13 @@ def visit(policy: samtykke.Policy, key: bytes) -> List[Optional[str]]:
     except samtykke.PolicyError as e:
         errors.append(e.path)
     return errors + list(headers)
+
+
+def audit(policy: samtykke.Policy, log: Path) -> int:
+    report: samtykke.AuditReport = samtykke.audit([log, "more.jsonl.gz"], policy, grace_seconds=5)
+    ids: List[str] = [v["id"] for v in report.violations]
+    lines: List[int] = [e["line"] for e in report.input_errors]
+    event: Dict[str, Any] = {"ts": "2026-03-01T10:00:00Z", "visitor": "v", "event": "signal", "signal": "gpc"}
+    again = samtykke.audit_lines(["{}", b"{}", event], policy)
+    cookies: List[Optional[str]] = [row["cookie"] for row in again.to_dicts()]
+    return report.summary["events"] + len(ids) + len(lines) + len(cookies) + report.exit_code

@@ -216,6 +216,13 @@ impl<'p, S: Sink> Auditor<'p, S> {
         }
     }
 
+    /// Reports line `number` of the current file as an input error the caller
+    /// found before the audit could read it (a host value that has no JSON
+    /// form, say): counted as a line, like any bad line, and not applied.
+    pub fn reject(&mut self, number: u64, kind: InputErrorKind, message: String) {
+        self.take(number, Parsed::Error(kind, message));
+    }
+
     fn input_error(&mut self, line: u64, kind: InputErrorKind, message: String) {
         self.summary.input_errors += 1;
         self.sink.input_error(InputError {

@@ -5,12 +5,14 @@ Load a site's policy, keep each visitor's consent as an immutable
 ``ConsentState``, ask what may be stored (``permits``), what must be deleted
 (``deletion_plan``) and when to ask again (``prompt_due``); read and write the
 consent cookie, and decode many cookies at once into columns
-(``Policy.decode_cookies``). Every rule runs in the Rust core; times are
+(``Policy.decode_cookies``), and audit consent logs (``audit``,
+``audit_lines``). Every rule runs in the Rust core; times are
 timezone-aware ``datetime``s.
 """
 
 from ._columns import CookieColumns
 from ._native import (
+    AuditReport,
     ConsentState,
     CookieError,
     Decision,
@@ -24,9 +26,12 @@ from ._native import (
     SamtykkeError,
     Undeletable,
     __version__,
+    audit,
+    audit_lines,
 )
 
 __all__ = [
+    "AuditReport",
     "ConsentState",
     "CookieColumns",
     "CookieError",
@@ -41,4 +46,6 @@ __all__ = [
     "SamtykkeError",
     "Undeletable",
     "__version__",
+    "audit",
+    "audit_lines",
 ]

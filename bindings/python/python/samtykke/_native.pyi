@@ -3,11 +3,12 @@
 import os
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal, Optional, Union, final
+from typing import Any, Literal, Optional, TypedDict, Union, final
 
 from ._columns import CookieColumns
 
 __all__ = [
+    "AuditReport",
     "ConsentState",
     "CookieError",
     "Decision",
@@ -21,6 +22,8 @@ __all__ = [
     "SamtykkeError",
     "Undeletable",
     "__version__",
+    "audit",
+    "audit_lines",
 ]
 
 __version__: str
@@ -216,3 +219,68 @@ class ConsentState:
     def expires(self) -> Optional[datetime]: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+
+class _AuditViolation(TypedDict):
+    """A violation as ``AuditReport.violations`` lists it (SPEC §9)."""
+
+    id: str
+    file: str
+    line: int
+    visitor: str
+    ts: str
+    cookie: Optional[str]
+    category: Optional[str]
+    message: str
+
+class _AuditInputError(TypedDict):
+    """An input error as ``AuditReport.input_errors`` lists it (SPEC §9)."""
+
+    file: str
+    line: int
+    message: str
+
+class _AuditRow(TypedDict):
+    """A row of ``AuditReport.to_dicts()``: a violation, or an input error with
+    ``id`` ``"input-error"`` and ``visitor``, ``ts``, ``cookie``, ``category`` None."""
+
+    id: str
+    file: str
+    line: int
+    visitor: Optional[str]
+    ts: Optional[str]
+    cookie: Optional[str]
+    category: Optional[str]
+    message: str
+
+class _AuditSummary(TypedDict):
+    """``AuditReport.summary``."""
+
+    events: int
+    visitors: int
+    violations_by_id: dict[str, int]
+    files: int
+    lines: int
+    violations: int
+    input_errors: int
+
+_Path = Union[str, bytes, os.PathLike[str], os.PathLike[bytes]]
+
+@final
+class AuditReport:
+    @property
+    def violations(self) -> list[_AuditViolation]: ...
+    @property
+    def input_errors(self) -> list[_AuditInputError]: ...
+    @property
+    def summary(self) -> _AuditSummary: ...
+    @property
+    def exit_code(self) -> int: ...
+    def to_dicts(self) -> list[_AuditRow]: ...
+    def to_pandas(self) -> Any: ...
+    def to_json(self) -> str: ...
+    def __len__(self) -> int: ...
+
+def audit(paths: Union[_Path, Iterable[_Path]], policy: Policy, grace_seconds: int = 0) -> AuditReport: ...
+def audit_lines(
+    lines: Iterable[Union[str, bytes, dict[str, Any]]], policy: Policy, grace_seconds: int = 0
+) -> AuditReport: ...

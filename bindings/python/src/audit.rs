@@ -1,0 +1,611 @@
+//! `samtykke.audit` and `samtykke.audit_lines`: the consent-log audit (SPEC §8,
+//! §10) with the interpreter's lock released while lines are read and checked.
+//!
+//! Files are opened, read and audited entirely without the lock, with the
+//! command line's options (reading and parsing on a second thread when there is
+//! a second core), so the two cost the same. Lines from Python are copied into
+//! a buffer in chunks under the lock, and each chunk is audited without it.
+//! The report keeps the Rust findings and makes Python objects only when asked.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use pyo3::exceptions::{PyImportError, PyOSError};
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
+};
+use samtykke_host::audit::{
+    AuditOptions, Auditor, InputError, InputErrorKind, Report, Sink, Summary, Violation,
+    ViolationId, LINES,
+};
+
+use crate::errors::{invalid, py_repr, wrong_type};
+use crate::policy::Policy;
+
+/// Lines taken from Python per chunk, at most.
+const CHUNK_LINES: usize = 4096;
+/// Bytes of lines taken from Python per chunk, about.
+const CHUNK_BYTES: usize = 1 << 20;
+/// How deep a dict given as a line may nest before it is refused.
+const MAX_DEPTH: usize = 64;
+
+/// The columns of `to_dicts()` rows and of `to_pandas()`, in order: SPEC §9's
+/// violation keys.
+const ROW_KEYS: [&str; 8] = [
+    "id", "file", "line", "visitor", "ts", "cookie", "category", "message",
+];
+
+/// The `id` of an input error's row in `to_dicts()`.
+const INPUT_ERROR_ID: &str = "input-error";
+
+/// A report that also remembers the order in which violations and input
+/// errors came, so that `to_dicts()` gives one list in input order.
+#[derive(Debug, Default)]
+struct Ordered {
+    report: Report,
+    /// For each finding in input order: whether it is a violation.
+    is_violation: Vec<bool>,
+}
+
+impl Sink for Ordered {
+    fn violation(&mut self, v: Violation) {
+        self.is_violation.push(true);
+        self.report.violations.push(v);
+    }
+    fn input_error(&mut self, e: InputError) {
+        self.is_violation.push(false);
+        self.report.input_errors.push(e);
+    }
+}
+
+impl Ordered {
+    fn into_report(self, summary: Summary) -> AuditReport {
+        let Ordered {
+            mut report,
+            is_violation,
+        } = self;
+        report.summary = summary;
+        AuditReport {
+            report,
+            is_violation,
+            violations: PyOnceLock::new(),
+            input_errors: PyOnceLock::new(),
+        }
+    }
+}
+
+/// The result of an audit (SPEC §8, §9): the violations and input errors found,
+/// in input order, and counts.
+///
+/// `violations` and `input_errors` are lists of dicts with the keys of the
+/// command line's JSON (`samtykke audit --format json`); `summary` is a dict
+/// (`events`, `visitors`, `violations_by_id`, `files`, `lines`, `violations`,
+/// `input_errors`); `to_dicts()` and `to_pandas()` give every finding as one
+/// row; `to_json()` the command line's JSON document; `exit_code` its exit
+/// code. `len(report)` counts violations and input errors, so a clean log's
+/// report is falsy.
+#[pyclass(frozen, module = "samtykke")]
+pub struct AuditReport {
+    report: Report,
+    is_violation: Vec<bool>,
+    violations: PyOnceLock<Py<PyList>>,
+    input_errors: PyOnceLock<Py<PyList>>,
+}
+
+impl std::fmt::Debug for AuditReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditReport")
+            .field("report", &self.report)
+            .finish_non_exhaustive()
+    }
+}
+
+fn violation_dict<'py>(py: Python<'py>, v: &Violation) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item(intern!(py, "id"), v.id.as_str())?;
+    d.set_item(intern!(py, "file"), &*v.file)?;
+    d.set_item(intern!(py, "line"), v.line)?;
+    d.set_item(intern!(py, "visitor"), &v.visitor)?;
+    d.set_item(intern!(py, "ts"), &v.ts)?;
+    d.set_item(intern!(py, "cookie"), v.cookie.as_deref())?;
+    d.set_item(intern!(py, "category"), v.category.as_deref())?;
+    d.set_item(intern!(py, "message"), &v.message)?;
+    Ok(d)
+}
+
+fn input_error_dict<'py>(py: Python<'py>, e: &InputError) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item(intern!(py, "file"), &*e.file)?;
+    d.set_item(intern!(py, "line"), e.line)?;
+    d.set_item(intern!(py, "message"), &e.message)?;
+    Ok(d)
+}
+
+/// An input error as a row beside the violations: every key of a violation,
+/// `id` [`INPUT_ERROR_ID`] and no visitor, time, cookie or category.
+fn input_error_row<'py>(py: Python<'py>, e: &InputError) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item(intern!(py, "id"), INPUT_ERROR_ID)?;
+    d.set_item(intern!(py, "file"), &*e.file)?;
+    d.set_item(intern!(py, "line"), e.line)?;
+    d.set_item(intern!(py, "visitor"), py.None())?;
+    d.set_item(intern!(py, "ts"), py.None())?;
+    d.set_item(intern!(py, "cookie"), py.None())?;
+    d.set_item(intern!(py, "category"), py.None())?;
+    d.set_item(intern!(py, "message"), &e.message)?;
+    Ok(d)
+}
+
+fn summary_dict<'py>(py: Python<'py>, s: &Summary) -> PyResult<Bound<'py, PyDict>> {
+    let by_id = PyDict::new(py);
+    for id in ViolationId::ALL {
+        by_id.set_item(id.as_str(), s.count(id))?;
+    }
+    let d = PyDict::new(py);
+    d.set_item("events", s.events)?;
+    d.set_item("visitors", s.visitors)?;
+    d.set_item("violations_by_id", by_id)?;
+    d.set_item("files", s.files)?;
+    d.set_item("lines", s.lines)?;
+    d.set_item("violations", s.violations())?;
+    d.set_item("input_errors", s.input_errors)?;
+    Ok(d)
+}
+
+#[pymethods]
+impl AuditReport {
+    /// The violations in input order: dicts with the keys `id`, `file`, `line`,
+    /// `visitor`, `ts`, `cookie`, `category` and `message` (`cookie` and
+    /// `category` may be None). The list is made on first use and kept.
+    #[getter]
+    fn violations(&self, py: Python<'_>) -> PyResult<Py<PyList>> {
+        self.violations
+            .get_or_try_init(py, || {
+                let items = self
+                    .report
+                    .violations
+                    .iter()
+                    .map(|v| violation_dict(py, v))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, items)?.unbind())
+            })
+            .map(|l| l.clone_ref(py))
+    }
+
+    /// The input errors in input order: dicts with the keys `file`, `line` and
+    /// `message`. A bad line is reported here and not applied; the audit goes on.
+    #[getter]
+    fn input_errors(&self, py: Python<'_>) -> PyResult<Py<PyList>> {
+        self.input_errors
+            .get_or_try_init(py, || {
+                let items = self
+                    .report
+                    .input_errors
+                    .iter()
+                    .map(|e| input_error_dict(py, e))
+                    .collect::<PyResult<Vec<_>>>()?;
+                Ok(PyList::new(py, items)?.unbind())
+            })
+            .map(|l| l.clone_ref(py))
+    }
+
+    /// The counts: `events` applied, `visitors` seen, `violations_by_id` (every
+    /// id, with 0 for those not found), `files`, `lines` (not blank),
+    /// `violations` and `input_errors`. A new dict on each call.
+    #[getter]
+    fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        summary_dict(py, &self.report.summary)
+    }
+
+    /// The exit code `samtykke audit` gives for this report: 2 on any input
+    /// error, else 1 on any violation, else 0.
+    #[getter]
+    fn exit_code(&self) -> u8 {
+        self.report.exit_code()
+    }
+
+    /// Every finding as one row, in input order: violations as in
+    /// `violations`, and input errors with the same keys, `id` `"input-error"`
+    /// and `visitor`, `ts`, `cookie` and `category` None. New dicts on each call.
+    fn to_dicts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let mut violations = self.report.violations.iter();
+        let mut errors = self.report.input_errors.iter();
+        let mut rows = Vec::with_capacity(self.is_violation.len());
+        for &is_violation in &self.is_violation {
+            let row = if is_violation {
+                violations.next().map(|v| violation_dict(py, v))
+            } else {
+                errors.next().map(|e| input_error_row(py, e))
+            };
+            if let Some(row) = row {
+                rows.push(row?);
+            }
+        }
+        PyList::new(py, rows)
+    }
+
+    /// `to_dicts()` as a `pandas.DataFrame` with the columns `id`, `file`,
+    /// `line`, `visitor`, `ts`, `cookie`, `category` and `message` (also when
+    /// empty). Raises `ImportError` without pandas.
+    fn to_pandas<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let pandas = py.import("pandas").map_err(|e| {
+            let err = PyImportError::new_err(
+                "AuditReport.to_pandas() needs pandas, which is not installed \
+                 (pip install pandas, or samtykke[pandas])",
+            );
+            err.set_cause(py, Some(e));
+            err
+        })?;
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("columns", PyList::new(py, ROW_KEYS)?)?;
+        pandas.call_method("DataFrame", (self.to_dicts(py)?,), Some(&kwargs))
+    }
+
+    /// The report as the JSON document `samtykke audit --format json` writes
+    /// (SPEC §9): `{"violations":[…],"input_errors":[…],"summary":{…}}`.
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&self.report)
+            .map_err(|e| PyOSError::new_err(format!("cannot write the report: {e}")))
+    }
+
+    fn __len__(&self) -> usize {
+        self.is_violation.len()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let s = &self.report.summary;
+        format!(
+            "AuditReport(events={}, visitors={}, violations={}, input_errors={}, files={})",
+            s.events,
+            s.visitors,
+            s.violations(),
+            s.input_errors,
+            py_repr(py, s.files)
+        )
+    }
+}
+
+/// The withdrawal grace, checked: a whole number of seconds from 0.
+fn grace(py: Python<'_>, seconds: i64) -> PyResult<u32> {
+    u32::try_from(seconds).map_err(|_| {
+        invalid(
+            py,
+            format!("grace_seconds must be 0 to {}, not {seconds}", u32::MAX),
+        )
+    })
+}
+
+/// The command line's options: the same threads, so that the two cost the same
+/// (SPEC §12): reading and parsing on a second thread when there is a second
+/// core.
+fn file_options(grace_seconds: u32) -> AuditOptions {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    AuditOptions::new()
+        .grace_seconds(grace_seconds)
+        .threads(threads)
+}
+
+/// One path: a `str`, `bytes` or `os.PathLike`, decoded as `os.fsdecode` does
+/// (so that `bytes` paths work where `str` ones do).
+fn one_path(obj: &Bound<'_, PyAny>) -> Option<PathBuf> {
+    let decoded = obj
+        .py()
+        .import(intern!(obj.py(), "os"))
+        .and_then(|os| os.call_method1(intern!(obj.py(), "fsdecode"), (obj,)))
+        .ok()?;
+    decoded.extract::<PathBuf>().ok()
+}
+
+/// The paths of `paths`: one path (`str`, `bytes` or `os.PathLike`), or an
+/// iterable of them.
+fn path_list(paths: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
+    const EXPECTED: &str = "a str or os.PathLike path, or a list of them";
+    let single = paths.is_instance_of::<PyString>()
+        || paths.is_instance_of::<PyBytes>()
+        || paths.hasattr(intern!(paths.py(), "__fspath__"))?;
+    if single {
+        return one_path(paths)
+            .map(|p| vec![p])
+            .ok_or_else(|| wrong_type("paths", EXPECTED, paths));
+    }
+    let iter = paths
+        .try_iter()
+        .map_err(|_| wrong_type("paths", EXPECTED, paths))?;
+    iter.map(|item| {
+        let item = item?;
+        one_path(&item).ok_or_else(|| wrong_type("each path", "a str or os.PathLike", &item))
+    })
+    .collect()
+}
+
+/// A file that could not be opened or read, as Python's `OSError` of its kind
+/// (`FileNotFoundError`, …) with `filename` set.
+fn read_error(path: &Path, e: &io::Error) -> PyErr {
+    let name = path.to_string_lossy().into_owned();
+    match e.raw_os_error() {
+        Some(errno) => {
+            let text = e.to_string();
+            // Python writes `[Errno 2] …` itself.
+            let text = match text.rfind(" (os error ") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            };
+            PyOSError::new_err((errno, text, name))
+        }
+        None => PyOSError::new_err(format!("{name}: {e}")),
+    }
+}
+
+/// Audits the consent logs at `paths` (SPEC §8) against `policy`.
+///
+/// `paths` is one path (a `str` or `os.PathLike`; `-` is standard input) or a
+/// list of them, read in order as one log; gzip files are read transparently.
+/// `grace_seconds` lets cookies of a withdrawn category through for that long
+/// after the withdrawal (default 0: only its own second). The interpreter's
+/// lock is released while the files are read and checked, with the command
+/// line's options (parsing on a second thread when there is a second core).
+///
+/// Returns an `AuditReport`; a log's bad lines are its input errors, never
+/// exceptions. Raises `OSError` (such as `FileNotFoundError`) for a file that
+/// cannot be opened, before anything is audited, or read to its end, and
+/// `TypeError` for arguments of the wrong type.
+#[pyfunction]
+#[pyo3(signature = (paths, policy, grace_seconds = 0))]
+pub(crate) fn audit(
+    py: Python<'_>,
+    paths: &Bound<'_, PyAny>,
+    policy: &Bound<'_, PyAny>,
+    grace_seconds: i64,
+) -> PyResult<AuditReport> {
+    let paths = path_list(paths)?;
+    let policy = policy
+        .cast::<Policy>()
+        .map_err(|_| wrong_type("policy", "a samtykke.Policy", policy))?;
+    let grace_seconds = grace(py, grace_seconds)?;
+    let options = file_options(grace_seconds);
+    let owned = &policy.get().inner;
+    py.detach(|| {
+        // Every file is opened first, so that a missing one fails at once.
+        let mut readers: Vec<(&Path, Box<dyn Read + Send>)> = Vec::with_capacity(paths.len());
+        for path in &paths {
+            if path.as_os_str() == "-" {
+                readers.push((path, Box::new(io::stdin())));
+            } else {
+                let file = File::open(path).map_err(|e| (path.as_path(), e))?;
+                readers.push((path, Box::new(file)));
+            }
+        }
+        let mut auditor = Auditor::with_sink(owned.view(), options, Ordered::default());
+        for (path, reader) in readers {
+            auditor
+                .read(&path.to_string_lossy(), reader)
+                .map_err(|e| (path, e))?;
+        }
+        let (sink, summary) = auditor.into_parts();
+        Ok(sink.into_report(summary))
+    })
+    .map_err(|(path, e)| read_error(path, &e))
+}
+
+/// A line taken from Python: where its text ends in the chunk's buffer, or why
+/// it has no text.
+enum Entry {
+    Text(usize),
+    Rejected(String),
+}
+
+/// Lines taken from Python under the lock, to be audited without it.
+#[derive(Default)]
+struct Chunk {
+    buf: Vec<u8>,
+    entries: Vec<(u64, Entry)>,
+}
+
+impl Chunk {
+    fn full(&self) -> bool {
+        self.entries.len() >= CHUNK_LINES || self.buf.len() >= CHUNK_BYTES
+    }
+
+    fn push_text(&mut self, number: u64, text: &[u8]) {
+        // A line read from a file object keeps its newline; the audit's own
+        // reader splits it off, and so does this.
+        let text = text.strip_suffix(b"\n").unwrap_or(text);
+        self.buf.extend_from_slice(text);
+        self.entries.push((number, Entry::Text(self.buf.len())));
+    }
+
+    fn audit(&mut self, auditor: &mut Auditor<'_, Ordered>) {
+        let mut start = 0;
+        for (number, entry) in self.entries.drain(..) {
+            match entry {
+                Entry::Text(end) => {
+                    auditor.line(number, &self.buf[start..end]);
+                    start = end;
+                }
+                Entry::Rejected(message) => {
+                    auditor.reject(number, InputErrorKind::NotJson, message);
+                }
+            }
+        }
+        self.buf.clear();
+    }
+}
+
+/// Writes `obj` as JSON the way `json.dumps` would, into `buf`; the reason
+/// when it has no JSON form. `key` is the top-level field it belongs to.
+fn write_json(
+    buf: &mut Vec<u8>,
+    obj: &Bound<'_, PyAny>,
+    key: &str,
+    depth: usize,
+) -> Result<(), String> {
+    let no_form =
+        |what: &str| format!("not JSON: the value of `{key}` is {what}, which has no JSON form");
+    if depth > MAX_DEPTH {
+        return Err(format!(
+            "not JSON: the value of `{key}` nests more than {MAX_DEPTH} deep"
+        ));
+    }
+    if obj.is_none() {
+        buf.extend_from_slice(b"null");
+    } else if let Ok(b) = obj.cast::<PyBool>() {
+        buf.extend_from_slice(if b.is_true() { b"true" } else { b"false" });
+    } else if let Ok(s) = obj.cast::<PyString>() {
+        let s = s
+            .to_cow()
+            .map_err(|_| no_form("a str that is not valid Unicode"))?;
+        serde_json::to_writer(&mut *buf, &*s).map_err(|e| no_form(&e.to_string()))?;
+    } else if obj.is_instance_of::<PyInt>() {
+        match obj.extract::<i128>() {
+            Ok(n) => buf.extend_from_slice(n.to_string().as_bytes()),
+            Err(_) => return Err(no_form("an int too large")),
+        }
+    } else if let Ok(f) = obj.cast::<PyFloat>() {
+        let f = f.value();
+        if !f.is_finite() {
+            return Err(no_form(&format!("the float {f}")));
+        }
+        serde_json::to_writer(&mut *buf, &f).map_err(|e| no_form(&e.to_string()))?;
+    } else if let Ok(d) = obj.cast::<PyDict>() {
+        buf.push(b'{');
+        for (i, (k, v)) in d.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            let Ok(k) = k.cast::<PyString>() else {
+                return Err(format!(
+                    "not JSON: a key of `{key}` is {}, not a str",
+                    py_repr(obj.py(), &k)
+                ));
+            };
+            let k = k
+                .to_cow()
+                .map_err(|_| no_form("a key that is not valid Unicode"))?;
+            serde_json::to_writer(&mut *buf, &*k).map_err(|e| no_form(&e.to_string()))?;
+            buf.push(b':');
+            // Below the top level, messages keep naming the field.
+            let inner = if depth == 0 { &*k } else { key };
+            write_json(buf, &v, inner, depth + 1)?;
+        }
+        buf.push(b'}');
+    } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        buf.push(b'[');
+        let items = obj.try_iter().map_err(|e| no_form(&e.to_string()))?;
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                buf.push(b',');
+            }
+            let item = item.map_err(|e| no_form(&e.to_string()))?;
+            write_json(buf, &item, key, depth + 1)?;
+        }
+        buf.push(b']');
+    } else {
+        let kind = obj
+            .get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "?".into());
+        return Err(no_form(&format!("a {kind}")));
+    }
+    Ok(())
+}
+
+/// Takes one line from Python into `chunk`.
+fn take_line(chunk: &mut Chunk, number: u64, item: &Bound<'_, PyAny>) -> PyResult<()> {
+    if let Ok(s) = item.cast::<PyString>() {
+        match s.encode_utf8() {
+            Ok(bytes) => chunk.push_text(number, bytes.as_bytes()),
+            // Lone surrogates: the bytes as they are, which the audit reports
+            // as not UTF-8, where they stand in the line.
+            Err(_) => {
+                let bytes =
+                    s.call_method1(intern!(s.py(), "encode"), ("utf-8", "surrogatepass"))?;
+                chunk.push_text(number, bytes.cast::<PyBytes>()?.as_bytes());
+            }
+        }
+    } else if let Ok(b) = item.cast::<PyBytes>() {
+        chunk.push_text(number, b.as_bytes());
+    } else if item.is_instance_of::<PyDict>() {
+        let start = chunk.buf.len();
+        match write_json(&mut chunk.buf, item, "", 0) {
+            Ok(()) => chunk.entries.push((number, Entry::Text(chunk.buf.len()))),
+            Err(message) => {
+                chunk.buf.truncate(start);
+                chunk.entries.push((number, Entry::Rejected(message)));
+            }
+        }
+    } else {
+        return Err(wrong_type(
+            &format!("item {number} of lines"),
+            "a str, bytes or dict",
+            item,
+        ));
+    }
+    Ok(())
+}
+
+/// Audits `lines` (SPEC §8) against `policy`: any iterable of JSON lines as
+/// `str` or `bytes` (a file opened for reading, say), or of events as dicts.
+///
+/// Lines are numbered from 1 under the file name `<lines>`; blank ones are
+/// skipped. A dict is audited as its JSON text (`json.dumps`); one holding a
+/// value JSON has no form for (a `datetime`, a `set`) is an input error.
+/// Lines are taken in chunks, each audited with the interpreter's lock
+/// released. Returns an `AuditReport`; bad lines are input errors, never
+/// exceptions. Raises `TypeError` when `lines` is not an iterable (or is a
+/// bare `str`, `bytes` or `dict`) or yields anything but `str`, `bytes` or
+/// `dict`.
+#[pyfunction]
+#[pyo3(signature = (lines, policy, grace_seconds = 0))]
+pub(crate) fn audit_lines(
+    py: Python<'_>,
+    lines: &Bound<'_, PyAny>,
+    policy: &Bound<'_, PyAny>,
+    grace_seconds: i64,
+) -> PyResult<AuditReport> {
+    const EXPECTED: &str = "an iterable of str, bytes or dict";
+    // Iterating these would give characters, bytes or keys, not lines.
+    if lines.is_instance_of::<PyString>()
+        || lines.is_instance_of::<PyBytes>()
+        || lines.is_instance_of::<PyByteArray>()
+        || lines.is_instance_of::<PyDict>()
+    {
+        return Err(wrong_type("lines", EXPECTED, lines));
+    }
+    let iter = lines
+        .try_iter()
+        .map_err(|_| wrong_type("lines", EXPECTED, lines))?;
+    let policy = policy
+        .cast::<Policy>()
+        .map_err(|_| wrong_type("policy", "a samtykke.Policy", policy))?;
+    let grace_seconds = grace(py, grace_seconds)?;
+    let owned = &policy.get().inner;
+    let mut auditor = Auditor::with_sink(
+        owned.view(),
+        AuditOptions::new().grace_seconds(grace_seconds),
+        Ordered::default(),
+    );
+    auditor.file(LINES);
+    let mut chunk = Chunk::default();
+    for (i, item) in iter.enumerate() {
+        take_line(&mut chunk, i as u64 + 1, &item?)?;
+        if chunk.full() {
+            py.detach(|| chunk.audit(&mut auditor));
+        }
+    }
+    py.detach(|| chunk.audit(&mut auditor));
+    let (sink, summary) = auditor.into_parts();
+    Ok(sink.into_report(summary))
+}
+
+/// Registers the audit's functions and class.
+pub(crate) fn add(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<AuditReport>()?;
+    m.add_function(wrap_pyfunction!(audit, m)?)?;
+    m.add_function(wrap_pyfunction!(audit_lines, m)?)?;
+    Ok(())
+}
