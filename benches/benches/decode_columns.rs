@@ -34,20 +34,6 @@ struct Columns {
     error: Vec<Option<String>>,
 }
 
-fn stored(state: &ConsentState, c: &Category<'_>) -> &'static str {
-    if state.granted().contains(c.slot) {
-        "granted"
-    } else if state.refused().contains(c.slot) {
-        "refused"
-    } else if state.withdrawn().contains(c.slot) {
-        "withdrawn"
-    } else if state.signalled().contains(c.slot) {
-        "signal"
-    } else {
-        "undecided"
-    }
-}
-
 fn decode_all(policy: &ValidPolicy<'_>, values: &[String], key: &CookieKey) -> Columns {
     let consent: Vec<&Category<'_>> = policy
         .policy()
@@ -76,7 +62,7 @@ fn decode_all(policy: &ValidPolicy<'_>, values: &[String], key: &CookieKey) -> C
                 cols.revision
                     .push(decided.map(|_| state.decided_revision()));
                 for (column, c) in cols.categories.iter_mut().zip(&consent) {
-                    column.push(Some(stored(&state, c)));
+                    column.push(Some(state.stored_status(c).as_str()));
                 }
                 cols.error.push(None);
             }

@@ -2,9 +2,7 @@
 //! and ended with an audit of the visit's own consent log, and `samtykke decode`'s
 //! JSON rendering of a consent state.
 
-use samtykke::{
-    Category, ConsentState, Control, Ctx, Event, Permit, Status, ValidPolicy, COOKIE_MAX_LEN,
-};
+use samtykke::{ConsentState, Control, Ctx, Event, Permit, Status, ValidPolicy, COOKIE_MAX_LEN};
 use samtykke_host::audit::{AuditOptions, Auditor};
 use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
 use samtykke_host::proof_json::proof_to_json;
@@ -18,40 +16,16 @@ fn ts(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
-fn stored_decision(state: &ConsentState, c: &Category<'_>) -> &'static str {
-    if c.basis == samtykke::Basis::Exempt {
-        "exempt"
-    } else if state.granted().contains(c.slot) {
-        "granted"
-    } else if state.refused().contains(c.slot) {
-        "refused"
-    } else if state.withdrawn().contains(c.slot) {
-        "withdrawn"
-    } else if state.signalled().contains(c.slot) {
-        "signal"
-    } else {
-        "undecided"
-    }
-}
-
-fn status_text(s: Status) -> String {
-    match s {
-        Status::Exempt => "exempt".into(),
-        Status::Granted => "granted".into(),
-        Status::Denied(why) => why.as_str().into(),
-    }
-}
-
 /// A consent state as JSON: what it stores, and how it stands at `now`.
 pub fn state_json(policy: &ValidPolicy<'_>, state: &ConsentState, now: OffsetDateTime) -> Value {
     let p = policy.policy();
     let mut decisions = Map::new();
     let mut status = Map::new();
     for c in p.categories {
-        decisions.insert(c.id.into(), stored_decision(state, c).into());
+        decisions.insert(c.id.into(), state.stored_status(c).as_str().into());
         status.insert(
             c.id.into(),
-            status_text(state.category_status(policy, c, now)).into(),
+            state.category_status(policy, c, now).as_str().into(),
         );
     }
     let providers: Vec<&str> = p

@@ -185,6 +185,15 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status's name: `exempt`, `granted`, or the reason for a denial.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Status::Exempt => "exempt",
+            Status::Granted => "granted",
+            Status::Denied(why) => why.as_str(),
+        }
+    }
+
     /// Whether items of the category may be stored.
     pub const fn is_permitted(self) -> bool {
         matches!(self, Status::Exempt | Status::Granted)
@@ -762,6 +771,26 @@ impl ConsentState {
             return Status::Denied(Why::Outdated);
         }
         held
+    }
+
+    /// The decision the state stores for `category`, whatever the time: exempt,
+    /// granted, or denied as undecided, refused, withdrawn or signal. Unlike
+    /// [`ConsentState::category_status`] it never says expired or outdated.
+    pub fn stored_status(&self, category: &Category<'_>) -> Status {
+        let bit = 1u32 << (category.slot & 31);
+        if category.basis == Basis::Exempt {
+            Status::Exempt
+        } else if self.granted & bit != 0 {
+            Status::Granted
+        } else if self.refused & bit != 0 {
+            Status::Denied(Why::Refused)
+        } else if self.withdrawn & bit != 0 {
+            Status::Denied(Why::Withdrawn)
+        } else if self.signalled & bit != 0 {
+            Status::Denied(Why::Signal)
+        } else {
+            Status::Denied(Why::Undecided)
+        }
     }
 
     /// The standing of `category` at `now` (R15, R16, R17).

@@ -11,8 +11,6 @@ use samtykke::{Basis, ConsentState as CoreState, CookieKey, Status, Why};
 use samtykke_host::OwnedPolicy;
 use time::OffsetDateTime;
 
-use crate::state::{status_name, stored_status};
-
 /// The columns every result has, besides one per consent category.
 const FIXED: [&str; 5] = ["consent_id", "decided_at", "expires", "revision", "error"];
 
@@ -121,7 +119,7 @@ pub(crate) fn decode<'py>(
         .into_iter()
         .chain(WHYS.iter().map(|&w| Status::Denied(w)))
     {
-        names.push(PyString::intern(py, status_name(s)).into_any().unbind());
+        names.push(PyString::intern(py, s.as_str()).into_any().unbind());
     }
 
     let mut cols = Columns::with_capacity(rows, consent.len());
@@ -175,7 +173,7 @@ pub(crate) fn decode<'py>(
         for (column, c) in cols.categories.iter_mut().zip(&consent) {
             let status = match now {
                 Some(now) => state.category_status(&view, c, now),
-                None => stored_status(&state, c),
+                None => state.stored_status(c),
             };
             column.push(names[status_index(status)].clone_ref(py));
         }

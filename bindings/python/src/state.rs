@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use samtykke::{
     Basis, Category, CategorySet, Code, ConsentState as CoreState, Control, Ctx, Event, Kind,
-    Permit, Proof, ProviderSet, Status, ValidPolicy, Why, COOKIE_MAX_LEN,
+    Permit, Proof, ProviderSet, ValidPolicy, COOKIE_MAX_LEN,
 };
 use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
 use samtykke_host::proof_json::proof_to_json;
@@ -72,36 +72,9 @@ impl Decision {
     }
 }
 
-/// A status as its name: `exempt`, `granted` or the reason for a denial.
-pub(crate) fn status_name(s: Status) -> &'static str {
-    match s {
-        Status::Exempt => "exempt",
-        Status::Granted => "granted",
-        Status::Denied(why) => why.as_str(),
-    }
-}
-
-/// The decision a state stores for a category, whatever the time, as a status:
-/// granted, or denied as undecided, refused, withdrawn or refused by a signal.
-pub(crate) fn stored_status(state: &CoreState, c: &Category<'_>) -> Status {
-    if c.basis == Basis::Exempt {
-        Status::Exempt
-    } else if state.granted().contains(c.slot) {
-        Status::Granted
-    } else if state.refused().contains(c.slot) {
-        Status::Denied(Why::Refused)
-    } else if state.withdrawn().contains(c.slot) {
-        Status::Denied(Why::Withdrawn)
-    } else if state.signalled().contains(c.slot) {
-        Status::Denied(Why::Signal)
-    } else {
-        Status::Denied(Why::Undecided)
-    }
-}
-
 /// The name of the decision a state stores for a category.
 fn stored_decision(state: &CoreState, c: &Category<'_>) -> &'static str {
-    status_name(stored_status(state, c))
+    state.stored_status(c).as_str()
 }
 
 /// The arguments every user action takes besides its time.
@@ -400,7 +373,7 @@ impl ConsentState {
         let (_, c) = view
             .category(&id)
             .ok_or_else(|| unknown(py, "category", &id))?;
-        Ok(status_name(self.state.category_status(&view, c, now)))
+        Ok(self.state.category_status(&view, c, now).as_str())
     }
 
     /// Whether the visitor must be asked at `now`: some consent category holds

@@ -315,3 +315,39 @@ fn kk_decisions_lapse_after_100_days() {
         .collect();
     assert_eq!(plan, [("nmstat", Why::Expired)]);
 }
+
+#[test]
+fn kk_stored_status_is_the_decision_kept_whatever_the_time() {
+    let mut index = [0u16; 7];
+    let policy = KK_DK.validate(&mut index).unwrap();
+    let [necessary, functional, statistics] = [0, 1, 2].map(|i| &KK_DK.categories[i]);
+    let fresh = ConsentState::new(ID);
+    assert_eq!(fresh.stored_status(necessary), Status::Exempt);
+    assert_eq!(
+        fresh.stored_status(statistics),
+        Status::Denied(Why::Undecided)
+    );
+    let (state, _) = withdrawn(&policy);
+    assert_eq!(
+        state.stored_status(functional),
+        Status::Denied(Why::Refused)
+    );
+    assert_eq!(
+        state.stored_status(statistics),
+        Status::Denied(Why::Withdrawn)
+    );
+    let (granted, _) = saved(&policy);
+    // Long after the lapse the stored decision is still the grant; the standing
+    // at that time is expired.
+    let much_later = SAVED + Duration::days(400);
+    assert_eq!(granted.stored_status(statistics), Status::Granted);
+    assert_eq!(
+        granted.category_status(&policy, statistics, much_later),
+        Status::Denied(Why::Expired)
+    );
+    assert_eq!(
+        Status::Denied(Why::ProviderRefused).as_str(),
+        "provider-refused"
+    );
+    assert_eq!(Status::Granted.as_str(), "granted");
+}
