@@ -6,15 +6,10 @@ use samtykke::{ConsentState, Control, Ctx, Event, Permit, Status, ValidPolicy, C
 use samtykke_host::audit::{AuditOptions, Auditor};
 use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
 use samtykke_host::proof_json::proof_to_json;
-use samtykke_host::OwnedPolicy;
+use samtykke_host::{format_rfc3339, OwnedPolicy};
 use serde_json::{json, Map, Value};
-use time::format_description::well_known::Rfc3339;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
-
-fn ts(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
-}
 
 /// A consent state as JSON: what it stores, and how it stands at `now`.
 pub fn state_json(policy: &ValidPolicy<'_>, state: &ConsentState, now: OffsetDateTime) -> Value {
@@ -36,9 +31,9 @@ pub fn state_json(policy: &ValidPolicy<'_>, state: &ConsentState, now: OffsetDat
         .collect();
     json!({
         "consent_id": format!("{:032x}", state.consent_id()),
-        "decided_at": state.decided_at().map(ts),
+        "decided_at": state.decided_at().map(format_rfc3339),
         "revision": state.decided_revision(),
-        "partial_refusal_at": state.partial_at().map(ts),
+        "partial_refusal_at": state.partial_at().map(format_rfc3339),
         "partial_refusal_revision": state.partial_at().map(|_| state.partial_revision()),
         "notice_version": state.notice(),
         "action": state.action().map(|a| a.as_str()),
@@ -46,8 +41,8 @@ pub fn state_json(policy: &ValidPolicy<'_>, state: &ConsentState, now: OffsetDat
         "gpc": state.gpc(),
         "decisions": decisions,
         "providers_refused": providers,
-        "expires": state.expires(policy).map(ts),
-        "now": ts(now),
+        "expires": state.expires(policy).map(format_rfc3339),
+        "now": format_rfc3339(now),
         "status_now": status,
         "prompt_due_now": state.prompt_due(policy, now),
     })
@@ -104,7 +99,7 @@ impl Visit<'_> {
     fn log(&mut self, at: OffsetDateTime, fields: &str) {
         self.log.push(format!(
             "{{\"ts\":\"{}\",\"visitor\":\"{:016x}\",{fields}}}",
-            ts(at),
+            format_rfc3339(at),
             self.state.consent_id() >> 64
         ));
     }
@@ -119,7 +114,7 @@ impl Visit<'_> {
 
     fn step(&mut self, at: OffsetDateTime, what: &str) {
         self.step += 1;
-        println!("\n[{}] {}  {what}", self.step, ts(at));
+        println!("\n[{}] {}  {what}", self.step, format_rfc3339(at));
     }
 
     fn show_permits(&self, names: &[&str], now: OffsetDateTime) {
@@ -452,7 +447,7 @@ fn audit_visit(v: &Visit<'_>, lapse: OffsetDateTime) {
     let mut tampered = v.log.clone();
     tampered.push(format!(
         "{{\"ts\":\"{}\",\"visitor\":\"{:016x}\",\"event\":\"cookie_set\",\"set_cookie\":\"nmstat=7c1d; Max-Age=86400000; Path=/\"}}",
-        ts(lapse + Duration::minutes(1)),
+        format_rfc3339(lapse + Duration::minutes(1)),
         v.state.consent_id() >> 64
     ));
     println!("\nHad a page set nmstat again a minute after the lapse, before a new choice:");

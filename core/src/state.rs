@@ -567,7 +567,7 @@ impl ConsentState {
     ) -> Proof {
         let consent = policy.consent_slots();
         let which = categories.unwrap_or(consent).intersection(consent);
-        self.refuse_partially(policy, which, false, ctx.at);
+        self.mark_partial(which.0, false, secs(ctx.at), policy.policy().revision);
         self.notice = ctx.notice;
         self.action = Some(Action::Withdraw);
         self.control = ctx.control;
@@ -596,7 +596,7 @@ impl ConsentState {
         if which.is_empty() {
             return None;
         }
-        self.refuse_partially(policy, which, true, at);
+        self.mark_partial(which.0, true, secs(at), policy.policy().revision);
         self.action = Some(Action::SignalGpc);
         self.control = Control::Signal;
         Some(self.proof(
@@ -607,16 +607,6 @@ impl ConsentState {
             which,
             true,
         ))
-    }
-
-    fn refuse_partially(
-        &mut self,
-        policy: &ValidPolicy<'_>,
-        which: CategorySet,
-        signal: bool,
-        at: OffsetDateTime,
-    ) {
-        self.mark_partial(which.0, signal, secs(at), policy.policy().revision);
     }
 
     /// Moves the slots in `m` to the partial refusals. All partial refusals share
@@ -790,6 +780,20 @@ impl ConsentState {
             Status::Denied(Why::Signal)
         } else {
             Status::Denied(Why::Undecided)
+        }
+    }
+
+    /// When the decision the state holds for `category` lapses (R16): a grant at
+    /// decided + `consent_ttl_days`, a refusal at its time + `refusal_ttl_days`;
+    /// `None` for the exempt category and for one never decided.
+    pub fn lapses_at(
+        &self,
+        policy: &ValidPolicy<'_>,
+        category: &Category<'_>,
+    ) -> Option<OffsetDateTime> {
+        match category.basis {
+            Basis::Exempt => None,
+            Basis::Consent => self.lapse(policy, category.slot).map(from_secs),
         }
     }
 

@@ -20,7 +20,9 @@ pub use http::{
     parse_http_date, DeletionPlan, DropReason, Dropped, Filtered, Header, HeaderError,
     HeaderErrorKind, SameSite, SetCookie, Undeletable, UndeletableReason,
 };
-pub use proof_json::{proof_from_json, proof_to_json, ProofError, ProofErrorKind, PROOF_KEYS};
+pub use proof_json::{
+    format_rfc3339, proof_from_json, proof_to_json, ProofError, ProofErrorKind, PROOF_KEYS,
+};
 
 /// The Rust examples in the README, compiled as doctests so they cannot rot.
 #[cfg(doctest)]

@@ -137,8 +137,9 @@ const RFC3339_MIN: i64 = -62_167_219_200;
 const RFC3339_MAX: i64 = 253_402_300_799;
 
 /// `t` in RFC 3339, UTC, whole seconds (`2026-03-01T10:00:00Z`); clamped to the
-/// years RFC 3339 can write.
-fn rfc3339(t: OffsetDateTime) -> String {
+/// years RFC 3339 can write. The one formatter of times in proof records, audit
+/// messages and the command line.
+pub fn format_rfc3339(t: OffsetDateTime) -> String {
     let secs = t.unix_timestamp().clamp(RFC3339_MIN, RFC3339_MAX);
     let t = OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     format!(
@@ -197,7 +198,7 @@ struct Line<'p, 'a> {
 pub fn proof_to_json(policy: &ValidPolicy<'_>, proof: &Proof) -> String {
     let full = proof.action.is_full_decision();
     let line = Line {
-        ts: rfc3339(proof.at),
+        ts: format_rfc3339(proof.at),
         consent_id: format!("{:032x}", proof.consent_id),
         site: policy.policy().site,
         revision: proof.revision,
@@ -221,7 +222,7 @@ pub fn proof_to_json(policy: &ValidPolicy<'_>, proof: &Proof) -> String {
             .map(|p| p.id)
             .collect(),
         gpc: proof.gpc,
-        expires: proof.expires.map(rfc3339),
+        expires: proof.expires.map(format_rfc3339),
     };
     // Serialising strings, integers and booleans into a String cannot fail.
     serde_json::to_string(&line).unwrap_or_default()

@@ -9,7 +9,6 @@ use samtykke::{
     Action, Basis, Category, CategorySet, ConsentState, Ctx, Declaration, Duration, Event, Kind,
     Permit, Status, ValidPolicy, Why,
 };
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::event::{self, Body, Decision, Line, LogAction, Notice};
@@ -573,13 +572,15 @@ impl<'p, S: Sink> Auditor<'p, S> {
             ),
             Why::Expired if granted => {
                 let decided = state.decided_at().map_or(0, |t| t.unix_timestamp());
-                let ttl = i64::from(self.policy.policy().consent_ttl_days) * 86_400;
+                let lapsed = state
+                    .lapses_at(&self.policy, category)
+                    .map_or(decided, |t| t.unix_timestamp());
                 (
                     ViolationId::CookieOnExpiredConsent,
                     format!(
                         "{name} {verb} on the grant of {cat} at {}, which lapsed at {}",
                         rfc3339(decided),
-                        rfc3339(decided + ttl)
+                        rfc3339(lapsed)
                     ),
                 )
             }
@@ -745,10 +746,16 @@ fn duration_text(d: Duration) -> String {
 }
 
 fn rfc3339(secs: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(secs)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| secs.to_string())
+    crate::proof_json::format_rfc3339(samtykke_time(secs))
+}
+
+/// The instant `secs` seconds after the epoch, clamped to what `time` holds.
+fn samtykke_time(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(if secs < 0 {
+        OffsetDateTime::UNIX_EPOCH
+    } else {
+        time::PrimitiveDateTime::MAX.assume_utc()
+    })
 }
 
 /// The 1-based character column of byte offset `at`.
