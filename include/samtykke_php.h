@@ -754,7 +754,9 @@ samtykke_result samtykke_state_save(const samtykke_policy *policy,
  *
  * - `categories`, `categories_len`: the category ids, separated by commas or
  *   spaces; may be empty but not NULL. Use `samtykke_state_withdraw_all` for
- *   every category.
+ *   every category. A list that names no consent category (empty, or only the
+ *   exempt one) refuses nothing: the state is unchanged and `proof_out` is not
+ *   written (SPEC §4).
  * - The rest as `samtykke_state_accept_all`.
  *
  * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.

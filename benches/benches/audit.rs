@@ -215,25 +215,80 @@ fn vm_hwm_kb() -> u64 {
         .unwrap_or(0)
 }
 
-/// In a fresh process: the peak resident memory an audit of `log` adds, and the
-/// visitors it remembers at the end.
-fn memory_child(log: &Path, policy: &Path) {
+/// In a fresh process: the peak resident memory an audit of `log` adds, the
+/// visitors it remembers at the end, and those shrunk to tombstones (`--merge`
+/// when `merge`), with the bytes the tombstones take.
+fn memory_child(log: &Path, policy: &Path, merge: bool) {
     let policy = OwnedPolicy::load(policy).expect("policy");
     let before = vm_hwm_kb();
     let mut a = Auditor::with_sink(
         policy.view(),
-        AuditOptions::new().forget(false),
+        AuditOptions::new().merge(merge),
         Count::default(),
     );
-    a.read_path(log).expect("read log");
+    if merge {
+        a.read_paths_merged(&[log]).expect("read log");
+    } else {
+        a.read_path(log).expect("read log");
+    }
     let after = vm_hwm_kb();
-    println!("{before} {after} {}", a.remembered());
+    let (tombs, tomb_bytes) = a.tombstones();
+    println!(
+        "{before} {after} {} {tombs} {tomb_bytes} {}",
+        a.remembered(),
+        a.counts().visitors
+    );
 }
 
+/// Runs [`memory_child`] in a fresh process and prints what it measured.
+fn memory(log: &Path, policy: &Path, merge: bool) {
+    let exe = std::env::current_exe().expect("the bench binary");
+    let out = Command::new(exe)
+        .arg("--memory-child")
+        .arg(log)
+        .arg(policy)
+        .arg(if merge { "merge" } else { "plain" })
+        .output()
+        .expect("memory child");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: Vec<u64> = text
+        .split_whitespace()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    if let [before, after, remembered, tombs, tomb_bytes, visitors] = v[..] {
+        let over = (after - before) as f64 * 1024.0;
+        if merge {
+            println!(
+                "memory, --merge: {visitors} visitors, {tombs} shrunk to tombstones ({:.1} bytes each held), {remembered} remembered at the end; \
+                 peak RSS {:.1} MB over a baseline of {:.1} MB: {:.1} bytes a visitor",
+                tomb_bytes as f64 / tombs.max(1) as f64,
+                over / 1e6,
+                before as f64 / 1024.0,
+                over / visitors as f64
+            );
+        } else {
+            println!(
+                "memory: {remembered} visitors remembered; peak RSS {:.1} MB over a baseline of {:.1} MB: {:.0} bytes a visitor",
+                over / 1e6,
+                before as f64 / 1024.0,
+                over / remembered as f64
+            );
+        }
+    } else {
+        println!(
+            "memory child failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--memory-child") {
-        memory_child(Path::new(&args[i + 1]), Path::new(&args[i + 2]));
+        memory_child(
+            Path::new(&args[i + 1]),
+            Path::new(&args[i + 2]),
+            args.get(i + 3).is_some_and(|m| m == "merge"),
+        );
         return;
     }
     let events: u64 = std::env::var("SAMTYKKE_AUDIT_BENCH_EVENTS")
@@ -290,6 +345,39 @@ fn main() {
         n
     });
     row("serde_json typed parse, owned strings (derive)", owned);
+    let sonic = measure(runs, || {
+        let mut bad = 0u64;
+        let n = each_line(&log, |l| {
+            if sonic_rs::from_slice::<LogLine<'_>>(l).is_err() {
+                bad += 1;
+            }
+        });
+        assert_eq!(bad, 0);
+        n
+    });
+    row(
+        "sonic-rs typed parse, borrowed strings (serde derive)",
+        sonic,
+    );
+    let mut scratch = Vec::new();
+    let simd = measure(runs, || {
+        let mut bad = 0u64;
+        let n = each_line(&log, |l| {
+            // simd-json parses in place: the line is copied to a buffer it may
+            // change, as a caller with a shared read buffer must.
+            scratch.clear();
+            scratch.extend_from_slice(l);
+            if simd_json::serde::from_slice::<LogLine<'_>>(&mut scratch).is_err() {
+                bad += 1;
+            }
+        });
+        assert_eq!(bad, 0);
+        n
+    });
+    row(
+        "simd-json typed parse, borrowed strings (serde derive)",
+        simd,
+    );
     let view = policy.view();
     let reader = measure(runs, || {
         let mut bad = 0u64;
@@ -311,10 +399,18 @@ fn main() {
         n
     });
     row("samtykke audit, one thread", audit);
-    let piped = measure(runs, || {
-        audit_file(&policy, &log, AuditOptions::new().threads(2)).0
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let sharded = measure(runs, || {
+        audit_file(&policy, &log, AuditOptions::new().threads(cores)).0
     });
-    row("samtykke audit, parsing on a second thread", piped);
+    row(
+        &format!("samtykke audit, {cores} threads (visitors sharded)"),
+        sharded,
+    );
+    println!(
+        "\n{cores} threads against one: {:.2}x (wall)",
+        audit.0 / sharded.0
+    );
 
     // The pure-Python reference on the first million lines, against the same.
     let million = prefix_file(&log, 1_000_000.min(events as usize), "kk-prefix-1M.log");
@@ -322,7 +418,7 @@ fn main() {
         audit_file(&policy, &million, AuditOptions::new()).0
     });
     let rust2 = measure(runs, || {
-        audit_file(&policy, &million, AuditOptions::new().threads(2)).0
+        audit_file(&policy, &million, AuditOptions::new().threads(cores)).0
     });
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/audit_ref.py");
     let python = Command::new("python3")
@@ -369,7 +465,7 @@ fn main() {
                 theirs == mine
             );
             println!(
-                "samtykke, one thread: {:.3} CPU s, {:.1}x faster; parsing on a second thread: {:.3} wall s, {:.1}x faster",
+                "samtykke, one thread: {:.3} CPU s, {:.1}x faster; {cores} threads: {:.3} wall s, {:.1}x faster",
                 rust.1,
                 py_cpu / rust.1,
                 rust2.0,
@@ -379,30 +475,20 @@ fn main() {
         _ => println!("\npython3 not found: the pure-Python comparison is skipped"),
     }
 
-    // Peak memory per remembered visitor, a million visitors, in a fresh process.
+    // Peak memory per visitor, a million visitors, in a fresh process: every one
+    // remembered (20 days of arrivals), and under --merge with arrivals spread
+    // over twenty years, so that nearly all are shrunk to tombstones.
     let spec = Spec {
         span_days: 20,
         ..Spec::new(3_000_000, 1_000_000)
     };
     let visitors_log = log_file("kk-1M-visitors.log", &spec);
-    let exe = std::env::current_exe().expect("the bench binary");
-    let out = Command::new(exe)
-        .arg("--memory-child")
-        .arg(&visitors_log)
-        .arg(&policy_path)
-        .output()
-        .expect("memory child");
-    let text = String::from_utf8_lossy(&out.stdout);
-    let v: Vec<u64> = text
-        .split_whitespace()
-        .filter_map(|x| x.parse().ok())
-        .collect();
-    if let [before, after, remembered] = v[..] {
-        println!(
-            "\nmemory: {remembered} visitors remembered; peak RSS {:.1} MB over a baseline of {:.1} MB: {:.0} bytes a visitor",
-            (after - before) as f64 / 1024.0,
-            before as f64 / 1024.0,
-            (after - before) as f64 * 1024.0 / remembered as f64
-        );
-    }
+    println!();
+    memory(&visitors_log, &policy_path, false);
+    let spec = Spec {
+        span_days: 20 * 365,
+        ..Spec::new(3_000_000, 1_000_000)
+    };
+    let spread_log = log_file("kk-1M-visitors-20y.log", &spec);
+    memory(&spread_log, &policy_path, true);
 }

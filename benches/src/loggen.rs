@@ -143,11 +143,14 @@ pub fn generate_lines(spec: &Spec) -> (Vec<String>, Vec<Injected>) {
 
 // ---- randomness -------------------------------------------------------------
 
+/// A small deterministic generator (splitmix64): the same seed gives the same
+/// log; the audit's property tests draw from it too.
 #[derive(Clone, Copy, Debug)]
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn bits(&mut self) -> u64 {
         // splitmix64
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -157,18 +160,28 @@ impl Rng {
     }
 
     /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo + 1) as u64) as i64
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.bits() % (hi - lo + 1) as u64) as i64
+    }
+
+    /// Uniform in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.bits() % n.max(1)
     }
 
     /// True with probability `percent`/100.
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.bits() % 100 < percent
+    }
+
+    /// One of `xs`, which must not be empty.
+    pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len() as u64) as usize]
     }
 }
 
 fn mix(x: u64) -> u64 {
-    Rng(x).next()
+    Rng(x).bits()
 }
 
 // ---- events -----------------------------------------------------------------
@@ -349,8 +362,8 @@ impl<'s> Generator<'s> {
                 gpc_browser: inject.is_none() && rng.chance(8),
                 inject,
                 visits: 0,
-                banner: (rng.next() % 40) as u8,
-                sess: rng.next() as u32,
+                banner: (rng.bits() % 40) as u8,
+                sess: rng.bits() as u32,
                 seen: false,
             });
             heap.push(Reverse(Due {
@@ -514,7 +527,7 @@ impl<'s> Generator<'s> {
                 } else if v.rng.chance(4) {
                     plan.push(notice(2, true));
                     plan.next(&mut v, 2, 30);
-                    let chosen = (v.rng.next() % 4) as u8;
+                    let chosen = (v.rng.bits() % 4) as u8;
                     plan.push(decide("save", chosen, "toggle", v.gpc_browser));
                     set_decided(&mut v, plan.t, chosen);
                 }
@@ -662,7 +675,7 @@ fn next_visit(v: &mut Visitor, end: i64) -> i64 {
         // Just after the grant lapsed, never idle past the TTL.
         (Some(V::CookieOnExpiredConsent), 2) => v.decided + TTL + v.rng.range(60, 3600),
         _ => {
-            end + match v.rng.next() % 100 {
+            end + match v.rng.bits() % 100 {
                 0..=64 => v.rng.range(600, 6 * 3600),
                 65..=94 => v.rng.range(DAY, 25 * DAY),
                 _ => v.rng.range(TTL + DAY, TTL + 30 * DAY),
@@ -765,7 +778,7 @@ fn decide_visit(
 ) {
     plan.push(notice_desc.unwrap_or_else(|| notice(2, false)));
     plan.next(v, 2, 25);
-    let action = action.unwrap_or_else(|| match v.rng.next() % 100 {
+    let action = action.unwrap_or_else(|| match v.rng.bits() % 100 {
         0..=44 => "accept_all",
         45..=74 => "reject_all",
         75..=89 => "save",
@@ -784,7 +797,7 @@ fn decide_visit(
         "save" => {
             plan.push(notice(2, true));
             plan.next(v, 3, 40);
-            let chosen = (v.rng.next() % 4) as u8;
+            let chosen = (v.rng.bits() % 4) as u8;
             plan.push(decide("save", chosen, "toggle", gpc));
             set_decided(v, plan.t, chosen);
         }
@@ -830,7 +843,7 @@ fn pages(v: &mut Visitor, plan: &mut Plan, n: u32) {
         if v.rng.chance(55) {
             plan.push(present(&cks));
         } else {
-            let ck = cks[(v.rng.next() % cks.len() as u64) as usize];
+            let ck = cks[(v.rng.bits() % cks.len() as u64) as usize];
             let short_form = v.rng.chance(10);
             plan.push(Desc::Set {
                 ck,

@@ -137,7 +137,12 @@ fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
 
 /// Runs `samtykke audit`: exit 0 clean, 1 violations, 2 any input error or
 /// unreadable file.
-pub fn run(policy: &OwnedPolicy, logs: &[PathBuf], format: Format, grace_seconds: u32) -> ExitCode {
+pub fn run(
+    policy: &OwnedPolicy,
+    logs: &[PathBuf],
+    format: Format,
+    options: AuditOptions,
+) -> ExitCode {
     let bar = progress(logs);
     let mut out = Out {
         w: BufWriter::with_capacity(64 * 1024, io::stdout()),
@@ -150,28 +155,48 @@ pub fn run(policy: &OwnedPolicy, logs: &[PathBuf], format: Format, grace_seconds
     if format == Format::Json {
         out.write(|w| w.write_all(b"{\"violations\":["));
     }
-    // Reading and parsing on a second thread when there is a second core.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
-    let options = AuditOptions::new()
-        .grace_seconds(grace_seconds)
-        .threads(threads);
+    let merge = options.merges();
     let mut auditor = Auditor::with_sink(policy.view(), options, out);
     let mut unreadable = false;
-    for path in logs {
-        let name = path.to_string_lossy();
-        if let Some(bar) = &bar {
-            bar.set_message(name.to_string());
+    let mut report = |name: &str, e: &dyn std::fmt::Display| {
+        unreadable = true;
+        let say = || eprintln!("error: {name}: {e}");
+        match &bar {
+            Some(bar) => bar.suspend(say),
+            None => say(),
         }
-        let result = open(path).and_then(|r| match &bar {
-            Some(bar) => auditor.read(&name, bar.wrap_read(r)),
-            None => auditor.read(&name, r),
-        });
-        if let Err(e) = result {
-            unreadable = true;
-            let report = || eprintln!("error: {name}: {e}");
-            match &bar {
-                Some(bar) => bar.suspend(report),
-                None => report(),
+    };
+    if merge {
+        // Every file is open at once, each read on a thread of its own.
+        let mut sources: Vec<(String, Box<dyn Read + Send>)> = Vec::new();
+        for path in logs {
+            let name = path.to_string_lossy().into_owned();
+            match open(path) {
+                Ok(r) => {
+                    let r: Box<dyn Read + Send> = match &bar {
+                        Some(bar) => Box::new(bar.wrap_read(r)),
+                        None => r,
+                    };
+                    sources.push((name, r));
+                }
+                Err(e) => report(&name, &e),
+            }
+        }
+        if let Err(e) = auditor.read_merged(sources) {
+            report(&e.file, &e.source);
+        }
+    } else {
+        for path in logs {
+            let name = path.to_string_lossy();
+            if let Some(bar) = &bar {
+                bar.set_message(name.to_string());
+            }
+            let result = open(path).and_then(|r| match &bar {
+                Some(bar) => auditor.read(&name, bar.wrap_read(r)),
+                None => auditor.read(&name, r),
+            });
+            if let Err(e) = result {
+                report(&name, &e);
             }
         }
     }

@@ -331,7 +331,10 @@ pub fn run() {
         t4 - Duration::seconds(5),
         "\"event\":\"notice_shown\",\"layer\":2,\"trigger\":\"user\",\"controls\":[\"accept_all\",\"reject_all\",\"save\"],\"preselected\":[]",
     );
-    let proof = v.state.withdraw(&v.policy, Some(chosen), ctx);
+    let proof = v
+        .state
+        .withdraw(&v.policy, Some(chosen), ctx)
+        .expect("statistics is a consent category, so its withdrawal is recorded");
     v.log(
         t4,
         "\"event\":\"decision\",\"action\":\"withdraw\",\"categories\":[\"statistics\"],\"control\":\"link\"",

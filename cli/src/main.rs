@@ -73,6 +73,14 @@ enum Command {
         /// Seconds after a withdrawal before its categories' cookies are late.
         #[arg(long, default_value_t = 0)]
         grace_seconds: u32,
+        /// Worker threads, visitors sharded among them (default: every core).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// Merge the files, each in time order, by time into one clock: a
+        /// visitor's events may then be spread over several files, and visitors
+        /// idle past the longest TTL are shrunk to 32-byte tombstones.
+        #[arg(long)]
+        merge: bool,
     },
     /// Simulate a visit to kk.dk on the embedded policy, step by step.
     Demo,
@@ -161,13 +169,23 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             policy,
             format,
             grace_seconds,
+            threads,
+            merge,
         } => {
             let owned = load(&policy)?;
             let format = match format {
                 AuditFormatArg::Text => audit::Format::Text,
                 AuditFormatArg::Json => audit::Format::Json,
             };
-            Ok(audit::run(&owned, &logs, format, grace_seconds))
+            let threads = threads.map_or_else(
+                || std::thread::available_parallelism().map_or(1, |n| n.get()),
+                usize::from,
+            );
+            let options = samtykke_host::audit::AuditOptions::new()
+                .grace_seconds(grace_seconds)
+                .threads(threads)
+                .merge(merge);
+            Ok(audit::run(&owned, &logs, format, options))
         }
         Command::Demo => {
             demo::run();

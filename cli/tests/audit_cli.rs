@@ -292,3 +292,140 @@ fn the_demo_ends_with_an_audit_of_its_own_log() {
         "{audit}"
     );
 }
+
+/// `--threads N` and `--merge` give the report one thread gives, on a generated
+/// log split over two files (each visitor in one, each file in time order).
+#[test]
+fn audit_threads_and_merge_give_the_same_report() {
+    let dir = scratch("threads");
+    let policy = dir.join("policy.json");
+    std::fs::write(&policy, policy_json()).unwrap();
+    let whole = dir.join("whole.log");
+    let spec = Spec::new(6_000, 300).inject_every(3).seed(11);
+    generate(&spec, std::fs::File::create(&whole).unwrap()).unwrap();
+    // Split by visitor into two servers' files, each still in time order.
+    let whole_text = std::fs::read_to_string(&whole).unwrap();
+    let (mut a, mut b) = (String::new(), String::new());
+    for line in whole_text.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let id = v["visitor"].as_str().unwrap();
+        let file = if id.len() % 2 == 0 { &mut a } else { &mut b };
+        file.push_str(line);
+        file.push('\n');
+    }
+    let (fa, fb) = (dir.join("a.log"), dir.join("b.log"));
+    std::fs::write(&fa, a).unwrap();
+    std::fs::write(&fb, b).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![s(&fa), s(&fb), "--policy", s(&policy), "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = audit(&args, None);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let one = run(&["--threads", "1"]);
+    assert!(
+        one["summary"]["violations_by_id"]
+            .as_object()
+            .unwrap()
+            .len()
+            > 5
+    );
+    assert_eq!(run(&["--threads", "2"]), one);
+    assert_eq!(run(&["--threads", "3"]), one);
+    assert_eq!(run(&[]), one);
+    assert_eq!(run(&["--merge"]), one);
+    assert_eq!(run(&["--merge", "--threads", "2"]), one);
+    assert_eq!(
+        audit(&[s(&fa), "--policy", s(&policy), "--threads", "0"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Faults end with a clear message and the right exit code, never a panic: a
+/// truncated gzip file, a FIFO, `-` on a closed standard input, and standard
+/// output closed early (`| head`).
+#[test]
+fn audit_input_faults_end_with_a_message_and_exit_code() {
+    let dir = scratch("faults");
+    let policy = example_policy();
+    let log = std::fs::read(example_log()).unwrap();
+    let no_panic = |out: &Output| {
+        let err = text(&out.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+    };
+    // A truncated gzip file: the lines before the fault are audited, exit 2.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for _ in 0..50 {
+        gz.write_all(&log).unwrap();
+    }
+    let gz = gz.finish().unwrap();
+    let cut = dir.join("cut.log.gz");
+    std::fs::write(&cut, &gz[..gz.len() / 2]).unwrap();
+    for extra in [&[][..], &["--merge"][..], &["--threads", "2"][..]] {
+        let mut args = vec![s(&cut), "--policy", s(&policy), "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = audit(&args, None);
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains("cut.log.gz"), "{err}");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        // The lines before the fault are audited.
+        assert!(
+            report["summary"]["events"].as_u64().unwrap() > 0,
+            "{extra:?}"
+        );
+    }
+    // A FIFO reads like a file.
+    let fifo = dir.join("log.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let writer = {
+        let (fifo, log) = (fifo.clone(), log.clone());
+        std::thread::spawn(move || std::fs::write(fifo, log).unwrap())
+    };
+    let out = audit(&[s(&fifo), "--policy", s(&policy)], None);
+    writer.join().unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stdout).contains("audited 24 events"),
+        "{}",
+        text(&out.stdout)
+    );
+    // `-` on a closed standard input: nothing to audit, exit 0.
+    let closed = Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec <&-; {BIN} audit - --policy {}", s(&policy)))
+        .output()
+        .unwrap();
+    no_panic(&closed);
+    assert!(matches!(closed.status.code(), Some(0 | 2)), "{closed:?}");
+    // Standard output closed after one line: the audit ends quietly, with the
+    // exit code of what it found.
+    let big = dir.join("big.log");
+    let mut many = Vec::new();
+    for _ in 0..2_000 {
+        many.extend_from_slice(&log);
+    }
+    std::fs::write(&big, many).unwrap();
+    let piped = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "{BIN} audit {} --policy {} | head -n 1 >/dev/null; echo \"status=${{PIPESTATUS[0]}}\"",
+            s(&big),
+            s(&policy)
+        ))
+        .output()
+        .unwrap();
+    no_panic(&piped);
+    assert!(text(&piped.stdout).contains("status=2"), "{piped:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -32,7 +32,7 @@
 //! let proof = state.save(&policy, chosen, Default::default(), ctx);
 //! assert!(state.permits(&policy, "nmstat", t0).is_allowed());
 //! assert!(!state.permits(&policy, "JSESSIONID", t0).is_allowed());
-//! assert_eq!(ConsentState::replay(state.consent_id(), [&proof]), state);
+//! assert_eq!(ConsentState::replay(&policy, state.consent_id(), [&proof]), state);
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]
@@ -58,7 +58,9 @@ pub use policy::{
 };
 pub use proof::{may_purge, proof_ended_at, Proof};
 pub use sets::{CategorySet, ProviderSet};
-pub use state::{Action, ConsentState, Control, Ctx, Event, Permit, StateParts, Status, Why};
+pub use state::{
+    Action, ConsentState, Control, Ctx, Event, Permit, StateParts, Status, Why, RENEW_SECONDS,
+};
 
 /// Most categories a policy may declare.
 pub const MAX_CATEGORIES: usize = 16;

@@ -80,14 +80,21 @@ pub fn proof_ended_at(
         at
     } else {
         // Partial refusals since the last full decision share the latest one's time
-        // (see `ConsentState`), so this one's refusals stand until the last partial
-        // refusal before the next full decision lapses.
-        let last = records[index..until]
+        // (see `ConsentState`): a later partial refusal made while this one's
+        // refusals were still in force carries them on under its own time; one
+        // made after they lapsed finds them undecided, and they stay so.
+        let mut lapse = at.saturating_add(policy.facts_refusal_secs());
+        for r in records[index + 1..until]
             .iter()
             .filter(|r| !r.refused.is_empty())
-            .map(|r| r.at.unix_timestamp())
-            .fold(at, i64::max);
-        last.saturating_add(policy.facts_refusal_secs())
+        {
+            let t = r.at.unix_timestamp();
+            if t >= lapse {
+                break;
+            }
+            lapse = lapse.max(t.saturating_add(policy.facts_refusal_secs()));
+        }
+        lapse
     };
     let superseded = records.get(until).map(|r| r.at.unix_timestamp());
     Some(from_secs(superseded.map_or(lapse, |s| s.min(lapse))))

@@ -297,6 +297,25 @@ pub struct StateParts {
     pub flags: u32,
 }
 
+/// When, under which revision and whether under a GPC signal a decision was made:
+/// what its proof record says of it beside the decisions.
+#[derive(Clone, Copy)]
+struct Made {
+    at: OffsetDateTime,
+    revision: u32,
+    gpc: bool,
+}
+
+impl Made {
+    const fn new(at: OffsetDateTime, revision: u32, gpc: bool) -> Made {
+        Made { at, revision, gpc }
+    }
+}
+
+/// How long after a GPC refusal's time a signal that would only renew it records
+/// nothing (SPEC §4): one day.
+pub const RENEW_SECONDS: i64 = 86_400;
+
 #[inline]
 fn secs(t: OffsetDateTime) -> i64 {
     t.unix_timestamp()
@@ -474,18 +493,46 @@ impl ConsentState {
     /// Applies `event`; returns the proof record of a grant, refusal or withdrawal,
     /// `None` for events that decide nothing (R2).
     pub fn apply(&mut self, policy: &ValidPolicy<'_>, event: &Event) -> Option<Proof> {
-        match *event {
-            Event::AcceptAll(ctx) => Some(self.accept_all(policy, ctx)),
-            Event::RejectAll(ctx) => Some(self.reject_all(policy, ctx)),
+        self.apply_at_revision(policy, event, policy.policy().revision)
+    }
+
+    /// Applies `event` as taken under policy `revision` rather than the policy's
+    /// own: what a consent log says of a decision made before the policy changed
+    /// (the audit, SPEC §8). The decision keeps that revision, so a grant under an
+    /// older revision is outdated where a category changed since (R17).
+    pub fn apply_at_revision(
+        &mut self,
+        policy: &ValidPolicy<'_>,
+        event: &Event,
+        revision: u32,
+    ) -> Option<Proof> {
+        let (action, chosen, refused_providers, ctx) = match *event {
+            Event::AcceptAll(ctx) => (
+                Action::AcceptAll,
+                policy.consent_slots(),
+                ProviderSet::EMPTY,
+                ctx,
+            ),
+            Event::RejectAll(ctx) => (
+                Action::RejectAll,
+                CategorySet::EMPTY,
+                ProviderSet::EMPTY,
+                ctx,
+            ),
             Event::Save {
                 chosen,
                 refused_providers,
                 ctx,
-            } => Some(self.save(policy, chosen, refused_providers, ctx)),
-            Event::Withdraw { categories, ctx } => Some(self.withdraw(policy, categories, ctx)),
-            Event::SignalGpc(at) => self.signal_gpc(policy, at),
-            Event::Dismiss(_) | Event::Scroll(_) | Event::Navigate(_) | Event::Idle(_) => None,
-        }
+            } => (Action::Save, chosen, refused_providers, ctx),
+            Event::Withdraw { categories, ctx } => {
+                return self.withdraw_at_revision(policy, categories, ctx, revision)
+            }
+            Event::SignalGpc(at) => return self.signal_at_revision(policy, at, revision),
+            Event::Dismiss(_) | Event::Scroll(_) | Event::Navigate(_) | Event::Idle(_) => {
+                return None
+            }
+        };
+        Some(self.decide(policy, action, chosen, refused_providers, ctx, revision))
     }
 
     /// Grants every consent category (one decision per category, R3).
@@ -496,6 +543,7 @@ impl ConsentState {
             policy.consent_slots(),
             ProviderSet::EMPTY,
             ctx,
+            policy.policy().revision,
         )
     }
 
@@ -507,6 +555,7 @@ impl ConsentState {
             CategorySet::EMPTY,
             ProviderSet::EMPTY,
             ctx,
+            policy.policy().revision,
         )
     }
 
@@ -520,7 +569,15 @@ impl ConsentState {
         refused_providers: ProviderSet,
         ctx: Ctx,
     ) -> Proof {
-        self.decide(policy, Action::Save, chosen, refused_providers, ctx)
+        let revision = policy.policy().revision;
+        self.decide(
+            policy,
+            Action::Save,
+            chosen,
+            refused_providers,
+            ctx,
+            revision,
+        )
     }
 
     fn decide(
@@ -530,6 +587,7 @@ impl ConsentState {
         chosen: CategorySet,
         refused_providers: ProviderSet,
         ctx: Ctx,
+        revision: u32,
     ) -> Proof {
         let consent = policy.consent_slots();
         let granted = chosen.intersection(consent);
@@ -540,7 +598,7 @@ impl ConsentState {
         self.providers_refused = refused_providers.intersection(policy.provider_slots()).0;
         self.decided = true;
         self.decided_at = secs(ctx.at);
-        self.decided_revision = policy.policy().revision;
+        self.decided_revision = revision;
         self.partial_at = 0;
         self.partial_revision = 0;
         self.notice = ctx.notice;
@@ -549,73 +607,131 @@ impl ConsentState {
         self.gpc = ctx.gpc;
         self.proof(
             policy,
-            ctx.at,
+            Made::new(ctx.at, revision, ctx.gpc),
             action,
             CategorySet(self.granted),
             CategorySet(self.refused),
-            ctx.gpc,
         )
     }
 
-    /// Withdraws `categories` (`None`: every consent category). Never fails (R11);
-    /// withdrawing again changes nothing but the refusal's time.
+    /// Withdraws `categories` (`None`: every consent category): a partial refusal
+    /// from `ctx.at` (R11). Never fails; withdrawing again changes nothing but the
+    /// refusal's time. A withdrawal that names no consent category refuses
+    /// nothing, records nothing and returns `None` (SPEC §4).
     pub fn withdraw(
         &mut self,
         policy: &ValidPolicy<'_>,
         categories: Option<CategorySet>,
         ctx: Ctx,
-    ) -> Proof {
+    ) -> Option<Proof> {
+        self.withdraw_at_revision(policy, categories, ctx, policy.policy().revision)
+    }
+
+    fn withdraw_at_revision(
+        &mut self,
+        policy: &ValidPolicy<'_>,
+        categories: Option<CategorySet>,
+        ctx: Ctx,
+        revision: u32,
+    ) -> Option<Proof> {
         let consent = policy.consent_slots();
         let which = categories.unwrap_or(consent).intersection(consent);
-        self.mark_partial(which.0, false, secs(ctx.at), policy.policy().revision);
+        if which.is_empty() {
+            return None;
+        }
+        self.mark_partial(policy, which.0, false, secs(ctx.at), revision);
         self.notice = ctx.notice;
         self.action = Some(Action::Withdraw);
         self.control = ctx.control;
-        self.proof(
+        Some(self.proof(
             policy,
-            ctx.at,
+            Made::new(ctx.at, revision, ctx.gpc),
             Action::Withdraw,
             CategorySet::EMPTY,
             which,
-            ctx.gpc,
-        )
+        ))
     }
 
-    /// A GPC signal: refuses the categories in `gpc_refuses` (R22), except those
-    /// granted by a decision taken while the signal was present, and those already
-    /// refused. Never grants. Returns a proof when it refused something.
+    /// A GPC signal at `at` (R22): refuses every category of `gpc_refuses`,
+    /// including one already refused by another event (it becomes refused by the
+    /// signal), except one whose grant is in force and was made by a decision
+    /// taken under the signal (the decision's GPC flag). Never grants.
+    ///
+    /// Each signal renews the refusal's time, so a visitor who keeps signalling
+    /// never sees it lapse; but a signal that would change nothing but that time,
+    /// within 24 hours of it, records nothing, so a host need not re-issue the
+    /// consent cookie on every request. Returns the proof when the state changed.
     pub fn signal_gpc(&mut self, policy: &ValidPolicy<'_>, at: OffsetDateTime) -> Option<Proof> {
+        self.signal_at_revision(policy, at, policy.policy().revision)
+    }
+
+    fn signal_at_revision(
+        &mut self,
+        policy: &ValidPolicy<'_>,
+        at: OffsetDateTime,
+        revision: u32,
+    ) -> Option<Proof> {
+        let now = secs(at);
         let mut which = CategorySet::EMPTY;
         for slot in policy.gpc_slots().slots() {
-            match self.slot_status(policy, slot, secs(at)) {
-                Status::Granted if self.gpc => {}
-                Status::Denied(Why::Refused | Why::Withdrawn | Why::Signal) => {}
-                _ => which = which.with(slot),
+            if !(self.gpc && self.slot_status(policy, slot, now) == Status::Granted) {
+                which = which.with(slot);
             }
         }
         if which.is_empty() {
             return None;
         }
-        self.mark_partial(which.0, true, secs(at), policy.policy().revision);
+        let mut next = *self;
+        next.mark_partial(policy, which.0, true, now, revision);
+        let only_retimed = ConsentState {
+            partial_at: self.partial_at,
+            ..next
+        } == *self;
+        if only_retimed && now < self.partial_at.saturating_add(RENEW_SECONDS) {
+            return None;
+        }
+        *self = next;
         self.action = Some(Action::SignalGpc);
         self.control = Control::Signal;
         Some(self.proof(
             policy,
-            at,
+            Made::new(at, revision, true),
             Action::SignalGpc,
             CategorySet::EMPTY,
             which,
-            true,
         ))
     }
 
-    /// Moves the slots in `m` to the partial refusals. All partial refusals share
-    /// the latest time and revision: a refusal may last longer, never shorter.
-    fn mark_partial(&mut self, m: u32, signal: bool, at: i64, revision: u32) {
+    /// Moves the slots in `m` to the partial refusals at `at` under `revision`.
+    /// The other partial refusals still in force at `at` are kept, and all share
+    /// the latest time and the highest revision: a refusal may last longer, never
+    /// shorter. One lapsed or outdated at `at` is undecided and stays so.
+    fn mark_partial(
+        &mut self,
+        policy: &ValidPolicy<'_>,
+        m: u32,
+        signal: bool,
+        at: i64,
+        revision: u32,
+    ) {
         if m == 0 {
             return;
         }
-        let had = self.has_partial();
+        let mut stale = 0u32;
+        for slot in CategorySet(self.withdrawn | self.signalled).slots() {
+            if matches!(
+                self.slot_status(policy, slot, at),
+                Status::Denied(Why::Expired | Why::Outdated)
+            ) {
+                stale |= 1 << slot;
+            }
+        }
+        self.withdrawn &= !stale;
+        self.signalled &= !stale;
+        // Only refusals still in force carry their time and revision on (one
+        // this event renews among them: a refusal may last longer, never
+        // shorter); a stale one does not.
+        let kept = self.withdrawn | self.signalled != 0;
         self.granted &= !m;
         self.refused &= !m;
         self.withdrawn &= !m;
@@ -625,7 +741,7 @@ impl ConsentState {
         } else {
             self.withdrawn |= m;
         }
-        if had {
+        if kept {
             self.partial_at = self.partial_at.max(at);
             self.partial_revision = self.partial_revision.max(revision);
         } else {
@@ -657,16 +773,15 @@ impl ConsentState {
     fn proof(
         &self,
         policy: &ValidPolicy<'_>,
-        at: OffsetDateTime,
+        made: Made,
         action: Action,
         granted: CategorySet,
         refused: CategorySet,
-        gpc: bool,
     ) -> Proof {
         Proof {
-            at: from_secs(secs(at)),
+            at: from_secs(secs(made.at)),
             consent_id: self.consent_id,
-            revision: policy.policy().revision,
+            revision: made.revision,
             notice: self.notice,
             action,
             control: self.control,
@@ -677,13 +792,14 @@ impl ConsentState {
             } else {
                 ProviderSet::EMPTY
             },
-            gpc,
+            gpc: made.gpc,
             expires: self.expires(policy),
         }
     }
 
-    /// Replays a proof record onto the state (R18).
-    pub fn apply_proof(&mut self, proof: &Proof) {
+    /// Replays a proof record onto the state (R18). The policy says which earlier
+    /// partial refusals had lapsed when a partial refusal was made.
+    pub fn apply_proof(&mut self, policy: &ValidPolicy<'_>, proof: &Proof) {
         let at = secs(proof.at);
         if proof.action.is_full_decision() {
             self.granted = proof.granted.0;
@@ -699,7 +815,7 @@ impl ConsentState {
             self.gpc = proof.gpc;
         } else {
             let signal = proof.action == Action::SignalGpc;
-            self.mark_partial(proof.refused.0, signal, at, proof.revision);
+            self.mark_partial(policy, proof.refused.0, signal, at, proof.revision);
         }
         if proof.action != Action::SignalGpc {
             self.notice = proof.notice;
@@ -709,13 +825,13 @@ impl ConsentState {
     }
 
     /// The state a visitor's proof records give, in order (R18).
-    pub fn replay<'p, I>(consent_id: u128, records: I) -> ConsentState
+    pub fn replay<'p, I>(policy: &ValidPolicy<'_>, consent_id: u128, records: I) -> ConsentState
     where
         I: IntoIterator<Item = &'p Proof>,
     {
         let mut s = ConsentState::new(consent_id);
         for r in records {
-            s.apply_proof(r);
+            s.apply_proof(policy, r);
         }
         s
     }

@@ -338,7 +338,9 @@ pub unsafe extern "C" fn samtykke_state_save(
 ///
 /// - `categories`, `categories_len`: the category ids, separated by commas or
 ///   spaces; may be empty but not NULL. Use `samtykke_state_withdraw_all` for
-///   every category.
+///   every category. A list that names no consent category (empty, or only the
+///   exempt one) refuses nothing: the state is unchanged and `proof_out` is not
+///   written (SPEC §4).
 /// - The rest as `samtykke_state_accept_all`.
 ///
 /// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
@@ -370,12 +372,7 @@ pub unsafe extern "C" fn samtykke_state_withdraw(
         let which = self::categories(&p.view(), ids)?;
         let ctx = ctx(at, notice, control, gpc)?;
         // SAFETY: forwarded from the caller.
-        unsafe {
-            apply(p, state, proof_out, |v, s| {
-                Some(s.withdraw(v, Some(which), ctx))
-            })
-        }
-        .map(drop)
+        unsafe { apply(p, state, proof_out, |v, s| s.withdraw(v, Some(which), ctx)) }.map(drop)
     })
 }
 
@@ -408,7 +405,7 @@ pub unsafe extern "C" fn samtykke_state_withdraw_all(
         let p = unsafe { self::policy(policy) }?;
         let ctx = ctx(at, notice, control, gpc)?;
         // SAFETY: forwarded from the caller.
-        unsafe { apply(p, state, proof_out, |v, s| Some(s.withdraw(v, None, ctx))) }.map(drop)
+        unsafe { apply(p, state, proof_out, |v, s| s.withdraw(v, None, ctx)) }.map(drop)
     })
 }
 

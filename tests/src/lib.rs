@@ -7,7 +7,9 @@
 //! it. A [`GenPolicy`] owns the generated lists and lends the borrowed
 //! [`Policy`] the core takes; [`GenPolicy::valid`] validates it with an owned
 //! `Vec<u16>` index. [`walk`] runs a sequence and keeps every intermediate state, so
-//! a property can be checked after every step.
+//! a property can be checked after every step. [`Model`] is a reference model of
+//! the consent state written from SPEC §4 apart from the core, for tests to compare
+//! the core against.
 //!
 //! Times run from 2020 to 2035 ([`START`]..=[`END`]), in whole seconds, never
 //! backwards, often several events in the same second, with jumps around and
@@ -20,9 +22,10 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use samtykke::{
-    Basis, Category, CategorySet, ConsentCookie, ConsentState, Control, Controller, Ctx,
+    Action, Basis, Category, CategorySet, ConsentCookie, ConsentState, Control, Controller, Ctx,
     Declaration, Duration, Event, Kind, Party, Policy, PolicyError, Proof, Provider, ProviderSet,
-    Text, ValidPolicy, CATEGORY_SLOTS, MAX_CATEGORIES, MAX_PROVIDERS, NECESSARY, PROVIDER_SLOTS,
+    Status, Text, ValidPolicy, Why, CATEGORY_SLOTS, MAX_CATEGORIES, MAX_PROVIDERS, NECESSARY,
+    PROVIDER_SLOTS,
 };
 use time::OffsetDateTime;
 
@@ -935,4 +938,320 @@ pub fn query_times(
     times.sort_unstable();
     times.dedup();
     times.into_iter().map(at).collect()
+}
+
+// ---- a reference model of SPEC §4 ------------------------------------------------
+
+/// What a [`Model`] holds for one consent category.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Held {
+    /// No decision: never decided, or a partial refusal dropped because it had lapsed
+    /// or was outdated when a later partial refusal came (SPEC §4).
+    Nothing,
+    /// Granted by the last full decision.
+    Granted,
+    /// Refused by the last full decision.
+    Refused,
+    /// Withdrawn since the last full decision (a partial refusal).
+    Withdrawn,
+    /// Refused by a GPC signal since the last full decision (a partial refusal).
+    Signal,
+}
+
+impl Held {
+    /// Whether this is a partial refusal (withdrawn or signalled).
+    pub fn is_partial(self) -> bool {
+        matches!(self, Held::Withdrawn | Held::Signal)
+    }
+}
+
+/// What a [`Model`] says an event records: the proof's action and categories.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelRecord {
+    /// The action recorded.
+    pub action: Action,
+    /// The categories granted (full decisions only).
+    pub granted: CategorySet,
+    /// The categories refused (by a full decision) or refused by a partial one.
+    pub refused: CategorySet,
+}
+
+/// A reference model of one visitor's consent state, written from the text of
+/// SPEC §4 apart from the core, for tests to compare the core against.
+///
+/// It keeps per consent category what is held ([`Held`]); one time, revision and
+/// GPC flag for the last full decision; one time and revision shared by the partial
+/// refusals kept (the latest time, the highest revision); and since when partial
+/// refusals have stood without a break ([`Model::partial_since`], for R19). Times
+/// are whole seconds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Model {
+    consent: CategorySet,
+    exempt: CategorySet,
+    gpc_refuses: CategorySet,
+    changed: [u32; CATEGORY_SLOTS],
+    consent_secs: i64,
+    refusal_secs: i64,
+    revision: u32,
+    held: [Held; CATEGORY_SLOTS],
+    decided_at: i64,
+    decided_revision: u32,
+    decided_gpc: bool,
+    partial_at: i64,
+    partial_revision: u32,
+    partial_since: i64,
+}
+
+impl Model {
+    /// A visitor who has decided nothing, under `policy`.
+    pub fn new(policy: &Policy<'_>) -> Model {
+        let mut changed = [0u32; CATEGORY_SLOTS];
+        let (mut consent, mut exempt, mut gpc_refuses) =
+            (CategorySet::EMPTY, CategorySet::EMPTY, CategorySet::EMPTY);
+        for c in policy.categories {
+            changed[usize::from(c.slot)] = c.changed_in_revision;
+            match c.basis {
+                Basis::Exempt => exempt = exempt.with(c.slot),
+                Basis::Consent => {
+                    consent = consent.with(c.slot);
+                    if c.gpc_refuses {
+                        gpc_refuses = gpc_refuses.with(c.slot);
+                    }
+                }
+            }
+        }
+        Model {
+            consent,
+            exempt,
+            gpc_refuses,
+            changed,
+            consent_secs: i64::from(policy.consent_ttl_days) * DAY,
+            refusal_secs: i64::from(policy.refusal_ttl_days) * DAY,
+            revision: policy.revision,
+            held: [Held::Nothing; CATEGORY_SLOTS],
+            decided_at: 0,
+            decided_revision: 0,
+            decided_gpc: false,
+            partial_at: 0,
+            partial_revision: 0,
+            partial_since: 0,
+        }
+    }
+
+    /// What is held for `slot`.
+    pub fn held(&self, slot: u8) -> Held {
+        self.held[usize::from(slot)]
+    }
+
+    /// The slots holding a partial refusal.
+    pub fn partial(&self) -> CategorySet {
+        self.consent
+            .slots()
+            .filter(|&s| self.held(s).is_partial())
+            .collect()
+    }
+
+    /// The time the partial refusals kept share, if any are kept.
+    pub fn partial_at(&self) -> Option<i64> {
+        (!self.partial().is_empty()).then_some(self.partial_at)
+    }
+
+    /// Since when partial refusals have stood without a break (each partial refusal
+    /// made while an earlier one was in force carries it on), if any are kept.
+    pub fn partial_since(&self) -> Option<i64> {
+        (!self.partial().is_empty()).then_some(self.partial_since)
+    }
+
+    /// Whether the last full decision was made under a GPC signal.
+    pub fn decided_gpc(&self) -> bool {
+        self.decided_gpc
+    }
+
+    /// When the decision held for `slot` lapses (R16), if one is held.
+    pub fn lapse(&self, slot: u8) -> Option<i64> {
+        match self.held(slot) {
+            Held::Nothing => None,
+            Held::Granted => Some(self.decided_at + self.consent_secs),
+            Held::Refused => Some(self.decided_at + self.refusal_secs),
+            Held::Withdrawn | Held::Signal => Some(self.partial_at + self.refusal_secs),
+        }
+    }
+
+    /// The earliest lapse of a decision held (a proof's `expires`).
+    pub fn expires(&self) -> Option<i64> {
+        self.consent.slots().filter_map(|s| self.lapse(s)).min()
+    }
+
+    /// The standing of `slot` at `now` (R15–R17): a lapsed decision is expired, one
+    /// under a revision older than the category's material change outdated (lapse
+    /// checked first).
+    pub fn status(&self, slot: u8, now: i64) -> Status {
+        if self.exempt.contains(slot) {
+            return Status::Exempt;
+        }
+        let (revision, held) = match self.held(slot) {
+            Held::Nothing => return Status::Denied(Why::Undecided),
+            Held::Granted => (self.decided_revision, Status::Granted),
+            Held::Refused => (self.decided_revision, Status::Denied(Why::Refused)),
+            Held::Withdrawn => (self.partial_revision, Status::Denied(Why::Withdrawn)),
+            Held::Signal => (self.partial_revision, Status::Denied(Why::Signal)),
+        };
+        if self.lapse(slot).is_some_and(|l| now >= l) {
+            Status::Denied(Why::Expired)
+        } else if revision < self.changed[usize::from(slot)] {
+            Status::Denied(Why::Outdated)
+        } else {
+            held
+        }
+    }
+
+    /// Whether `slot` holds a decision in force at `now`.
+    pub fn in_force(&self, slot: u8, now: i64) -> bool {
+        !matches!(self.status(slot, now), Status::Denied(w) if w.is_undecided())
+    }
+
+    /// Whether some consent category holds no decision in force at `now`.
+    pub fn prompt_due(&self, now: i64) -> bool {
+        self.consent.slots().any(|s| !self.in_force(s, now))
+    }
+
+    /// Applies `event` under the policy's revision; what it records, if anything.
+    pub fn apply(&mut self, event: &Event) -> Option<ModelRecord> {
+        self.apply_at_revision(event, self.revision)
+    }
+
+    /// Applies `event` as taken under `revision`; what it records, if anything.
+    pub fn apply_at_revision(&mut self, event: &Event, revision: u32) -> Option<ModelRecord> {
+        let t = secs(event.at());
+        match *event {
+            Event::AcceptAll(ctx) => {
+                Some(self.full(Action::AcceptAll, self.consent, ctx, revision))
+            }
+            Event::RejectAll(ctx) => {
+                Some(self.full(Action::RejectAll, CategorySet::EMPTY, ctx, revision))
+            }
+            Event::Save { chosen, ctx, .. } => Some(self.full(Action::Save, chosen, ctx, revision)),
+            Event::Withdraw { categories, .. } => {
+                let named = categories
+                    .unwrap_or(self.consent)
+                    .intersection(self.consent);
+                if named.is_empty() {
+                    return None;
+                }
+                self.partial_refusal(named, Held::Withdrawn, t, revision);
+                Some(ModelRecord {
+                    action: Action::Withdraw,
+                    granted: CategorySet::EMPTY,
+                    refused: named,
+                })
+            }
+            Event::SignalGpc(_) => {
+                let refuses: CategorySet = self
+                    .gpc_refuses
+                    .slots()
+                    .filter(|&s| !(self.decided_gpc && self.status(s, t) == Status::Granted))
+                    .collect();
+                if refuses.is_empty() {
+                    return None;
+                }
+                let mut next = self.clone();
+                next.partial_refusal(refuses, Held::Signal, t, revision);
+                let only_renews = next.held == self.held
+                    && next.partial_revision == self.partial_revision
+                    && t < self.partial_at + DAY;
+                if only_renews {
+                    return None;
+                }
+                *self = next;
+                Some(ModelRecord {
+                    action: Action::SignalGpc,
+                    granted: CategorySet::EMPTY,
+                    refused: refuses,
+                })
+            }
+            Event::Dismiss(_) | Event::Scroll(_) | Event::Navigate(_) | Event::Idle(_) => None,
+        }
+    }
+
+    /// Applies a proof record, as a replay does (R18).
+    pub fn apply_proof(&mut self, proof: &Proof) {
+        let t = secs(proof.at);
+        match proof.action {
+            Action::AcceptAll | Action::RejectAll | Action::Save => {
+                for s in self.consent.slots() {
+                    self.held[usize::from(s)] = if proof.granted.contains(s) {
+                        Held::Granted
+                    } else {
+                        Held::Refused
+                    };
+                }
+                self.decided_at = t;
+                self.decided_revision = proof.revision;
+                self.decided_gpc = proof.gpc;
+            }
+            Action::Withdraw | Action::SignalGpc => {
+                let why = if proof.action == Action::Withdraw {
+                    Held::Withdrawn
+                } else {
+                    Held::Signal
+                };
+                let named = proof.refused.intersection(self.consent);
+                if !named.is_empty() {
+                    self.partial_refusal(named, why, t, proof.revision);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn full(
+        &mut self,
+        action: Action,
+        chosen: CategorySet,
+        ctx: Ctx,
+        revision: u32,
+    ) -> ModelRecord {
+        let granted = chosen.intersection(self.consent);
+        for s in self.consent.slots() {
+            self.held[usize::from(s)] = if granted.contains(s) {
+                Held::Granted
+            } else {
+                Held::Refused
+            };
+        }
+        self.decided_at = secs(ctx.at);
+        self.decided_revision = revision;
+        self.decided_gpc = ctx.gpc;
+        ModelRecord {
+            action,
+            granted,
+            refused: self.consent.difference(granted),
+        }
+    }
+
+    /// SPEC §4: the partial refusals lapsed or outdated at `t` become undecided
+    /// (unless named again); the others are kept; the named ones are refused as
+    /// `why`. Where refusals still in force are kept (a named one renewed among
+    /// them), all share the latest time and the highest revision, so a refusal may
+    /// last longer, never shorter; else the new refusal has its own.
+    fn partial_refusal(&mut self, named: CategorySet, why: Held, t: i64, revision: u32) {
+        let before = self.partial();
+        let kept = before.slots().any(|s| self.in_force(s, t));
+        for s in before.slots() {
+            if !self.in_force(s, t) {
+                self.held[usize::from(s)] = Held::Nothing;
+            }
+        }
+        for s in named.slots() {
+            self.held[usize::from(s)] = why;
+        }
+        if kept {
+            self.partial_at = self.partial_at.max(t);
+            self.partial_revision = self.partial_revision.max(revision);
+        } else {
+            self.partial_at = t;
+            self.partial_revision = revision;
+            self.partial_since = t;
+        }
+    }
 }

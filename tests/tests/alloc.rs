@@ -194,12 +194,12 @@ fn exercise(checks: &mut Checks, label: &str, policy: &ValidPolicy<'_>, present:
     let records = proofs.iter().flatten();
     let records: Vec<Proof> = records.copied().collect();
     checks.none(&format!("{label}: replay"), || {
-        ConsentState::replay(7, &records)
+        ConsentState::replay(policy, 7, &records)
     });
     checks.none(&format!("{label}: apply_proof"), || {
         let mut r = ConsentState::new(7);
         for p in &records {
-            r.apply_proof(p);
+            r.apply_proof(policy, p);
         }
         r
     });

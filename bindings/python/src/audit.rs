@@ -279,14 +279,25 @@ fn grace(py: Python<'_>, seconds: i64) -> PyResult<u32> {
     })
 }
 
-/// The command line's options: the same threads, so that the two cost the same
-/// (SPEC §12): reading and parsing on a second thread when there is a second
-/// core.
-fn file_options(grace_seconds: u32) -> AuditOptions {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
-    AuditOptions::new()
+/// The command line's options: every core unless `threads` says otherwise, and
+/// `--merge` when asked.
+fn file_options(
+    py: Python<'_>,
+    grace_seconds: u32,
+    threads: Option<i64>,
+    merge: bool,
+) -> PyResult<AuditOptions> {
+    let threads = match threads {
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        Some(n) => usize::try_from(n)
+            .ok()
+            .filter(|&n| (1..=u16::MAX as usize).contains(&n))
+            .ok_or_else(|| invalid(py, format!("threads must be 1 to {}, not {n}", u16::MAX)))?,
+    };
+    Ok(AuditOptions::new()
         .grace_seconds(grace_seconds)
         .threads(threads)
+        .merge(merge))
 }
 
 /// One path: a `str`, `bytes` or `os.PathLike`, decoded as `os.fsdecode` does
@@ -345,28 +356,31 @@ fn read_error(path: &Path, e: &io::Error) -> PyErr {
 /// `paths` is one path (a `str` or `os.PathLike`; `-` is standard input) or a
 /// list of them, read in order as one log; gzip files are read transparently.
 /// `grace_seconds` lets cookies of a withdrawn category through for that long
-/// after the withdrawal (default 0: only its own second). The interpreter's
-/// lock is released while the files are read and checked, with the command
-/// line's options (parsing on a second thread when there is a second core).
+/// after the withdrawal (default 0: only its own second). `threads` workers
+/// (default: every core) share the visitors; `merge=True` merges the files, each
+/// in time order, by time into one clock, as `samtykke audit --merge` does. The
+/// interpreter's lock is released while the files are read and checked.
 ///
 /// Returns an `AuditReport`; a log's bad lines are its input errors, never
 /// exceptions. Raises `OSError` (such as `FileNotFoundError`) for a file that
 /// cannot be opened, before anything is audited, or read to its end, and
 /// `TypeError` for arguments of the wrong type.
 #[pyfunction]
-#[pyo3(signature = (paths, policy, grace_seconds = 0))]
+#[pyo3(signature = (paths, policy, grace_seconds = 0, threads = None, merge = false))]
 pub(crate) fn audit(
     py: Python<'_>,
     paths: &Bound<'_, PyAny>,
     policy: &Bound<'_, PyAny>,
     grace_seconds: i64,
+    threads: Option<i64>,
+    merge: bool,
 ) -> PyResult<AuditReport> {
     let paths = path_list(paths)?;
     let policy = policy
         .cast::<Policy>()
         .map_err(|_| wrong_type("policy", "a samtykke.Policy", policy))?;
     let grace_seconds = grace(py, grace_seconds)?;
-    let options = file_options(grace_seconds);
+    let options = file_options(py, grace_seconds, threads, merge)?;
     let owned = &policy.get().inner;
     py.detach(|| {
         // Every file is opened first, so that a missing one fails at once.
@@ -380,10 +394,24 @@ pub(crate) fn audit(
             }
         }
         let mut auditor = Auditor::with_sink(owned.view(), options, Ordered::default());
-        for (path, reader) in readers {
-            auditor
-                .read(&path.to_string_lossy(), reader)
-                .map_err(|e| (path, e))?;
+        if merge {
+            let named: Vec<(String, Box<dyn Read + Send>)> = readers
+                .into_iter()
+                .map(|(path, r)| (path.to_string_lossy().into_owned(), r))
+                .collect();
+            if let Err(e) = auditor.read_merged(named) {
+                let path = paths
+                    .iter()
+                    .find(|p| p.to_string_lossy() == e.file)
+                    .map_or(Path::new("-"), PathBuf::as_path);
+                return Err((path, e.source));
+            }
+        } else {
+            for (path, reader) in readers {
+                auditor
+                    .read(&path.to_string_lossy(), reader)
+                    .map_err(|e| (path, e))?;
+            }
         }
         let (sink, summary) = auditor.into_parts();
         Ok(sink.into_report(summary))

@@ -29,6 +29,9 @@ pub(crate) struct Line<'a> {
     /// The timestamp as written.
     pub ts: Cow<'a, str>,
     pub visitor: Cow<'a, str>,
+    /// The visitor id's keyed hash, when the sharded reader has computed it to
+    /// route the line (the shard's table is keyed alike).
+    pub place: Option<u64>,
     pub body: Body<'a>,
 }
 
@@ -409,6 +412,7 @@ pub(crate) fn decode<'a>(
         at,
         ts,
         visitor,
+        place: None,
         body,
     })
 }

@@ -16,13 +16,18 @@
 //!   (the core checks lapse first), else `cookie-before-consent`; `Refused` and
 //!   `ProviderRefused` are `cookie-after-refusal`; `Signal` is `signal-ignored`;
 //!   `Withdrawn` is `cookie-after-withdrawal` only when the event is more than the
-//!   grace after the latest partial refusal (an event in the same second is never
-//!   late). A GPC signal has no grace.
+//!   grace after the latest withdrawal that named the category (an event in the
+//!   same second is never late; a later signal or withdrawal of other categories,
+//!   which re-times the state's partial refusals, does not move it). A GPC signal
+//!   has no grace.
 //! - A decision's `revision` (default: the policy's) is the revision the core
 //!   records for it, so a grant logged under an older revision is outdated where
 //!   the policy changed a category since (R17).
 //! - A decision's GPC flag is its `gpc` field, or a `signal` from the visitor
-//!   within the longest TTL before it (inclusive).
+//!   within the longest TTL before it (inclusive). A `signal` is the core's
+//!   `signal_gpc`: it refuses every category of `gpc_refuses`, those already
+//!   refused included, except a standing grant made under GPC, and renews the
+//!   refusal, so a visitor who keeps signalling never sees it lapse.
 //! - `consent-without-notice`: a decision whose proof grants something, with no
 //!   `notice_shown` of the decision's revision on an earlier line of the visitor
 //!   within the longest TTL before it.
@@ -36,19 +41,27 @@
 //! - Unknown keys are ignored; a key the audit reads, given twice, is an input
 //!   error, as is a category or provider the policy does not declare.
 //!
-//! # Memory and forgetting
+//! # Memory, order and `--merge`
 //!
-//! The audit keeps 144 bytes per visitor and a 4-byte slot in a hash table;
-//! nothing else grows with the log but the report itself (or nothing, with a
-//! streaming [`Sink`]). A visitor idle for longer than the longest TTL
-//! (`max(consent_ttl_days, refusal_ttl_days)`) can have nothing left that changes a
-//! result: every decision has lapsed, every notice and signal is out of reach. Such
-//! a visitor returns as a new one, whether or not it was forgotten in between, so
-//! the report is the same either way. With [`AuditOptions::forget`] (the default),
-//! visitors whose last event lies more than the longest TTL plus one day
-//! ([`FORGET_MARGIN_SECONDS`]) before the latest event seen are dropped from time to
-//! time. This assumes the log is in time order overall, within that day; an
-//! out-of-order event of a forgotten visitor cannot be recognised as out of order.
+//! A log need only be in time order per visitor: a site's log is often several
+//! servers' files read one after the other, so nothing here assumes global order.
+//! A visitor stays the same visitor however long they were away, so by default
+//! every visitor is remembered: 160 bytes each, 8 more for the last event's time
+//! and a 4-byte slot in a hash table. Nothing else grows with the log but the
+//! report itself (or nothing, with a streaming [`Sink`]).
+//!
+//! With [`AuditOptions::merge`] the files, each in time order, are merged by time
+//! into one clock, and an event behind it is an input error. Then a visitor whose
+//! last event lies more than the longest TTL (`max(consent_ttl_days,
+//! refusal_ttl_days)`) behind the clock has every decision lapsed and every
+//! notice, signal and withdrawal out of reach of their next event, and is shrunk
+//! to a 32-byte tombstone: a 64-bit hash of the id, the last event's time, the
+//! last full decision's time and per category whether the last decision was a
+//! grant, a full refusal or a partial one. A returning visitor is revived from it
+//! and audited exactly as if never shrunk. Two ids whose 64-bit hashes agree
+//! would share a tombstone; the hash is keyed at random per audit, so a log
+//! cannot arrange it, and by chance it is about n²/2⁶⁵ for n visitors shrunk
+//! (3·10⁻⁸ for a million).
 //!
 //! # Example
 //!
@@ -70,11 +83,13 @@
 //! ```
 
 mod event;
+mod merge;
 mod pipeline;
 mod reader;
 mod report;
 mod rules;
 mod scan;
+mod shard;
 mod stamp;
 mod visitors;
 
@@ -92,16 +107,12 @@ pub use rules::{Auditor, LINES};
 /// The longest line the audit reads: 1 MiB (SPEC §8).
 pub const MAX_LINE: usize = 1 << 20;
 
-/// How far past the longest TTL a visitor's last event must lie behind the latest
-/// event seen before the visitor is forgotten: one day, for logs gathered from
-/// several servers whose lines interleave a little out of time order.
-pub const FORGET_MARGIN_SECONDS: i64 = 86_400;
-
 /// How an audit runs.
 #[derive(Clone, Debug)]
 pub struct AuditOptions {
     pub(crate) grace_seconds: u32,
-    pub(crate) forget: bool,
+    pub(crate) merge: bool,
+    pub(crate) shrink: bool,
     pub(crate) weak_hash: bool,
     pub(crate) sweep_every: u64,
     pub(crate) threads: usize,
@@ -111,7 +122,8 @@ impl Default for AuditOptions {
     fn default() -> Self {
         AuditOptions {
             grace_seconds: 0,
-            forget: true,
+            merge: false,
+            shrink: true,
             weak_hash: false,
             sweep_every: 1 << 16,
             threads: 1,
@@ -120,7 +132,8 @@ impl Default for AuditOptions {
 }
 
 impl AuditOptions {
-    /// The defaults: no grace, forgetting on.
+    /// The defaults: no grace, files read one after the other, every visitor
+    /// remembered.
     pub fn new() -> Self {
         AuditOptions::default()
     }
@@ -133,18 +146,36 @@ impl AuditOptions {
         self
     }
 
-    /// Whether visitors idle past the longest TTL are forgotten to save memory
-    /// (default on). The report is the same either way for a log in time order.
+    /// Whether the files are merged by time into one clock (`--merge`, SPEC §8):
+    /// each file must be in time order, and an event behind the clock is an
+    /// input error. This audits a visitor whose events are spread over several
+    /// servers' files right, and allows visitors idle for longer than the longest
+    /// TTL behind the clock to be shrunk to 32-byte tombstones. Findings are
+    /// reported in file and line order all the same. Only
+    /// [`audit_paths`] and [`Auditor::read_merged`] merge; lines fed one by one
+    /// are taken as they come, with the clock checked.
     #[must_use]
-    pub fn forget(mut self, on: bool) -> Self {
-        self.forget = on;
+    pub fn merge(mut self, on: bool) -> Self {
+        self.merge = on;
         self
     }
 
-    /// Threads for reading files (default 1). With 2 or more, files and streams
-    /// given to [`Auditor::read`] and [`Auditor::read_path`] are read and parsed
-    /// on a second thread while the rules run on the caller's; the report is the
-    /// same. The rules themselves always keep to one thread.
+    /// Under [`AuditOptions::merge`], whether idle visitors are shrunk to
+    /// tombstones (default on). The report is the same either way.
+    #[must_use]
+    pub fn shrink(mut self, on: bool) -> Self {
+        self.shrink = on;
+        self
+    }
+
+    /// Worker threads (default 1). With 2 or more, visitors are sharded by a
+    /// keyed hash of their id among that many workers, each with its own
+    /// visitors; files and streams given to [`Auditor::read`] and
+    /// [`Auditor::read_path`] are split into chunks of whole lines on a reading
+    /// thread, and each worker parses chunks and applies its shard's events in
+    /// input order. Findings are reported in input order; the report is the one
+    /// thread gives. Under [`AuditOptions::merge`], each file is read and parsed
+    /// on a thread of its own and the rules keep to one.
     #[must_use]
     pub fn threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
@@ -174,14 +205,14 @@ impl AuditOptions {
         self.grace_seconds
     }
 
-    /// Whether idle visitors are forgotten.
-    pub fn forgets(&self) -> bool {
-        self.forget
+    /// Whether the files are merged by time.
+    pub fn merges(&self) -> bool {
+        self.merge
     }
 }
 
 /// Audits the files at `paths` in order (`-`: standard input; gzip read
-/// transparently) into a report.
+/// transparently) into a report; with [`AuditOptions::merge`], merged by time.
 ///
 /// # Errors
 ///
@@ -191,9 +222,15 @@ pub fn audit_paths<P: AsRef<Path>>(
     paths: impl IntoIterator<Item = P>,
     options: AuditOptions,
 ) -> Result<Report, ReadError> {
+    let merge = options.merge;
     let mut auditor = Auditor::new(policy, options);
-    for path in paths {
-        auditor.read_path(path)?;
+    if merge {
+        let paths: Vec<P> = paths.into_iter().collect();
+        auditor.read_paths_merged(&paths)?;
+    } else {
+        for path in paths {
+            auditor.read_path(path)?;
+        }
     }
     Ok(auditor.finish())
 }

@@ -1,67 +1,85 @@
-//! Reading and parsing on a thread of their own, the rules on the caller's: the
-//! events cross in batches, in order, so the report is the one a single thread
-//! gives.
-//!
-//! Parsing (JSON, fields, timestamps, `Set-Cookie` headers) needs nothing of the
-//! visitors and is about half the work; the rules need every visitor's state
-//! and keep to one thread. A batch carries its strings in one arena, and empty
-//! batches go back to the reader to be filled again.
+//! Parsed lines in batches that cross threads: a batch shares the text its
+//! lines were parsed from and keeps only escaped strings in an arena of its own. [`produce`] reads and parses a file on a thread of its own (for
+//! `--merge`); the sharded reader fills one batch per shard.
 
 use std::io::{self, Read};
-use std::ops::Range;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use samtykke::ValidPolicy;
 
 use super::event::{Body, CookieSet, Line};
 use super::reader::for_each_line;
-use super::report::{InputErrorKind, Sink};
-use super::rules::{parse_line, too_long, Auditor, Parsed};
+use super::report::InputErrorKind;
+use super::rules::{parse_line, too_long, Parsed};
 use super::scan::Strings;
 use super::stamp::LastDay;
 
 /// Lines in a batch.
 const BATCH: usize = 4096;
-/// Batches in flight: the reader stays this far ahead at most.
-const IN_FLIGHT: usize = 4;
 
-/// A line's body with its strings moved to the batch's arena.
+/// Where a stored string lies: in the batch's text (the chunk of the file its
+/// lines came from, shared, not copied) or, with [`IN_ARENA`] set in the start,
+/// in its arena (a string the JSON had escaped, or lines read one by one).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Span(u32, u32);
+
+const IN_ARENA: u32 = 1 << 31;
+
+/// A line's body with its strings as spans of the batch.
 #[derive(Debug)]
-enum Stored {
+pub(crate) enum Stored {
     Event {
         at: i64,
-        ts: Range<usize>,
-        visitor: Range<usize>,
+        place: Option<u64>,
+        ts: Span,
+        visitor: Span,
         body: StoredBody,
     },
     Error(InputErrorKind, String),
 }
 
 #[derive(Debug)]
-enum StoredBody {
+pub(crate) enum StoredBody {
     Same(Body<'static>),
-    SetCookie(Range<usize>),
-    Named {
-        name: Range<usize>,
-        max_age: Option<i64>,
-    },
-    CookiePresent(Range<usize>),
+    SetCookie(Span),
+    Named { name: Span, max_age: Option<i64> },
+    CookiePresent(Span),
 }
 
+/// Parsed lines and the strings they need.
 #[derive(Debug, Default)]
-struct Batch {
-    arena: String,
-    entries: Vec<(u64, Stored)>,
+pub(crate) struct Batch {
+    /// The text the lines were parsed from, when it is whole UTF-8 and shared.
+    pub(crate) text: Option<Arc<str>>,
+    pub(crate) arena: String,
+    pub(crate) entries: Vec<(u64, Stored)>,
 }
 
 impl Batch {
-    fn keep(&mut self, s: &str) -> Range<usize> {
-        let start = self.arena.len();
-        self.arena.push_str(s);
-        start..self.arena.len()
+    /// A batch of lines parsed from `text`.
+    pub(crate) fn over(text: Option<Arc<str>>) -> Batch {
+        Batch {
+            text,
+            ..Batch::default()
+        }
     }
 
-    fn push(&mut self, number: u64, parsed: Parsed<'_>) {
+    fn keep(&mut self, s: &str) -> Span {
+        if let Some(text) = &self.text {
+            // A string borrowed from the text is kept as its place in it.
+            let base = text.as_ptr() as usize;
+            let at = s.as_ptr() as usize;
+            if at >= base && at + s.len() <= base + text.len() {
+                let start = (at - base) as u32;
+                return Span(start, start + s.len() as u32);
+            }
+        }
+        let start = self.arena.len() as u32;
+        self.arena.push_str(s);
+        Span(start | IN_ARENA, self.arena.len() as u32)
+    }
+
+    pub(crate) fn push(&mut self, number: u64, parsed: Parsed<'_>) {
         let stored = match parsed {
             Parsed::Blank => return,
             Parsed::Error(kind, message) => Stored::Error(kind, message),
@@ -82,6 +100,7 @@ impl Batch {
                 };
                 Stored::Event {
                     at: line.at,
+                    place: line.place,
                     ts,
                     visitor,
                     body,
@@ -90,36 +109,61 @@ impl Batch {
         };
         self.entries.push((number, stored));
     }
-}
 
-/// The line a stored entry stands for, borrowing the arena.
-fn restore(arena: &str, stored: Stored) -> Parsed<'_> {
-    match stored {
-        Stored::Error(kind, message) => Parsed::Error(kind, message),
-        Stored::Event {
-            at,
-            ts,
-            visitor,
-            body,
-        } => Parsed::Event(Line {
-            at,
-            ts: arena[ts].into(),
-            visitor: arena[visitor].into(),
-            body: match body {
-                StoredBody::Same(b) => b,
-                StoredBody::SetCookie(h) => Body::CookieSet(CookieSet::Header(arena[h].into())),
-                StoredBody::Named { name, max_age } => Body::CookieSet(CookieSet::Named {
-                    name: arena[name].into(),
-                    max_age,
-                }),
-                StoredBody::CookiePresent(raw) => Body::CookiePresent(Strings::over(&arena[raw])),
-            },
-        }),
+    fn get(&self, span: Span) -> &str {
+        let Span(start, end) = span;
+        let (from, start) = if start & IN_ARENA != 0 {
+            (self.arena.as_str(), start & !IN_ARENA)
+        } else {
+            (self.text.as_deref().unwrap_or(""), start)
+        };
+        from.get(start as usize..end as usize).unwrap_or("")
+    }
+
+    /// The line a stored entry stands for, borrowing the batch.
+    pub(crate) fn restore(&self, stored: Stored) -> Parsed<'_> {
+        match stored {
+            Stored::Error(kind, message) => Parsed::Error(kind, message),
+            Stored::Event {
+                at,
+                place,
+                ts,
+                visitor,
+                body,
+            } => Parsed::Event(Line {
+                at,
+                place,
+                ts: self.get(ts).into(),
+                visitor: self.get(visitor).into(),
+                body: match body {
+                    StoredBody::Same(b) => b,
+                    StoredBody::SetCookie(h) => {
+                        Body::CookieSet(CookieSet::Header(self.get(h).into()))
+                    }
+                    StoredBody::Named { name, max_age } => Body::CookieSet(CookieSet::Named {
+                        name: self.get(name).into(),
+                        max_age,
+                    }),
+                    StoredBody::CookiePresent(raw) => {
+                        Body::CookiePresent(Strings::over(self.get(raw)))
+                    }
+                },
+            }),
+        }
+    }
+
+    /// Feeds every entry to `f`, in order, and empties the batch.
+    pub(crate) fn drain(&mut self, mut f: impl FnMut(u64, Parsed<'_>)) {
+        let entries = std::mem::take(&mut self.entries);
+        for (number, stored) in entries {
+            f(number, self.restore(stored));
+        }
+        self.arena.clear();
     }
 }
 
 /// The reader's side: lines of `reader` parsed into batches.
-fn produce<R: Read>(
+pub(crate) fn produce<R: Read>(
     policy: ValidPolicy<'_>,
     reader: R,
     full: mpsc::SyncSender<Batch>,
@@ -147,27 +191,4 @@ fn produce<R: Read>(
         let _ = full.send(batch);
     }
     read
-}
-
-impl<S: Sink> Auditor<'_, S> {
-    /// [`Auditor::read`]'s work with reading and parsing on a second thread.
-    pub(crate) fn read_pipelined<R: Read + Send>(&mut self, reader: R) -> io::Result<()> {
-        let policy = self.policy();
-        std::thread::scope(|scope| {
-            let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
-            let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
-            let producer = scope.spawn(move || produce(policy, reader, full_tx, empty_rx));
-            for mut batch in full_rx {
-                let Batch { arena, entries } = &mut batch;
-                for (number, stored) in entries.drain(..) {
-                    self.take(number, restore(arena, stored));
-                }
-                arena.clear();
-                let _ = empty_tx.send(batch);
-            }
-            producer
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("the reading thread failed")))
-        })
-    }
 }

@@ -31,16 +31,22 @@ impl<S: Sink> Auditor<'_, S> {
     /// magic bytes) is decompressed, lines are split on `\n` and numbered from 1.
     /// A line over 1 MiB is reported and skipped without being held in memory.
     /// With [`AuditOptions::threads`](super::AuditOptions::threads) above 1,
-    /// reading and parsing run on a thread of their own.
+    /// reading runs on a thread of its own and parsing and the rules on that many
+    /// workers, visitors sharded among them; the report is the same.
     ///
     /// # Errors
     ///
     /// The reader's (or the decompressor's) error; the lines before it are
     /// audited.
     pub fn read<R: Read + Send>(&mut self, name: &str, reader: R) -> io::Result<()> {
+        if self.options().merges() {
+            return self
+                .read_merged(vec![(name.to_owned(), reader)])
+                .map_err(|e| e.source);
+        }
         self.file(name);
         if self.threads() > 1 {
-            return self.read_pipelined(reader);
+            return self.read_sharded(reader);
         }
         let policy = self.policy();
         let mut last_day = LastDay::default();
@@ -77,9 +83,14 @@ impl<S: Sink> Auditor<'_, S> {
 /// Calls `f` with each line of `reader` (gzip data decompressed) and its number
 /// from 1; `None` for a line over 1 MiB, which is not kept.
 pub(crate) fn for_each_line<R: Read>(
-    mut reader: R,
+    reader: R,
     f: impl FnMut(u64, Option<&[u8]>),
 ) -> io::Result<()> {
+    split_lines(BufReader::with_capacity(BUFFER, decoded(reader)?), f)
+}
+
+/// `reader`'s bytes, decompressed when they start with gzip's magic bytes.
+pub(crate) fn decoded<R: Read>(mut reader: R) -> io::Result<Decoded<R>> {
     let mut head = [0u8; 2];
     let mut n = 0;
     while n < 2 {
@@ -90,14 +101,27 @@ pub(crate) fn for_each_line<R: Read>(
             Err(e) => return Err(e),
         }
     }
-    let whole = (&head[..n]).chain(reader);
-    if head[..n] == [0x1f, 0x8b] {
-        split_lines(
-            BufReader::with_capacity(BUFFER, MultiGzDecoder::new(whole)),
-            f,
-        )
+    let gzip = head[..n] == [0x1f, 0x8b];
+    let whole = io::Cursor::new(head).take(n as u64).chain(reader);
+    Ok(if gzip {
+        Decoded::Gzip(MultiGzDecoder::new(whole))
     } else {
-        split_lines(BufReader::with_capacity(BUFFER, whole), f)
+        Decoded::Plain(whole)
+    })
+}
+
+/// A reader's bytes, gzip or not.
+pub(crate) enum Decoded<R> {
+    Plain(io::Chain<io::Take<io::Cursor<[u8; 2]>>, R>),
+    Gzip(MultiGzDecoder<io::Chain<io::Take<io::Cursor<[u8; 2]>>, R>>),
+}
+
+impl<R: Read> Read for Decoded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Decoded::Plain(r) => r.read(buf),
+            Decoded::Gzip(r) => r.read(buf),
+        }
     }
 }
 

@@ -197,8 +197,8 @@ pub struct Summary {
     pub lines: u64,
     /// Events applied (lines without input errors).
     pub events: u64,
-    /// Visitors seen. A visitor idle for longer than the policy's longest TTL
-    /// returns as a new visitor and is counted again (SPEC §8).
+    /// Distinct visitor ids seen (SPEC §8): a visitor stays the same visitor
+    /// however long they were away.
     pub visitors: u64,
     /// Violations found, by [`ViolationId`] (index `id as usize`).
     pub violations_by_id: [u64; ViolationId::COUNT],

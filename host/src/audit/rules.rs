@@ -16,7 +16,7 @@ use super::report::{InputError, InputErrorKind, Report, Sink, Summary, Violation
 use super::scan::{self, ScanError};
 use super::stamp::LastDay;
 use super::visitors::{fast_hash, Visitors, NEVER};
-use super::{AuditOptions, FORGET_MARGIN_SECONDS, MAX_LINE};
+use super::{AuditOptions, MAX_LINE};
 
 /// Audits a consent log line by line (SPEC §8).
 ///
@@ -47,16 +47,26 @@ pub struct Auditor<'p, S: Sink = Report> {
     options: AuditOptions,
     /// The longer of the two TTLs, seconds: the horizon of every rule.
     longest: i64,
-    visitors: Visitors,
+    pub(crate) visitors: Visitors,
     sink: S,
     summary: Summary,
     file: Arc<str>,
-    /// The latest time of any event applied.
-    watermark: i64,
+    /// Under `--merge`, the merged clock: the latest time of any event taken.
+    clock: i64,
     since_sweep: u64,
-    /// The cutoff of the last sweep: visitors idle since before it are gone.
+    /// The cutoff of the last sweep: visitors idle since before it are shrunk.
     swept_to: i64,
-    forgotten: u64,
+    shrunk: u64,
+    /// Under `--merge`, findings wait here, keyed by file and line, to reach the
+    /// sink in input order.
+    pub(crate) held: Option<Vec<Held>>,
+    /// The current file's position among the files read.
+    file_index: u32,
+    /// With [`AuditOptions::threads`] above 1: the shards, one a worker, each
+    /// remembering the visitors `route` places in it.
+    pub(crate) shards: Vec<super::shard::Shard<'p>>,
+    /// The key visitors are placed and routed under.
+    pub(crate) route: std::hash::RandomState,
     names: Names<'p>,
     last_day: LastDay,
 }
@@ -125,10 +135,14 @@ impl<'p, S: Sink> Auditor<'p, S> {
             sink,
             summary: Summary::default(),
             file: Arc::from(LINES),
-            watermark: NEVER,
+            clock: NEVER,
             since_sweep: 0,
             swept_to: NEVER,
-            forgotten: 0,
+            shrunk: 0,
+            held: None,
+            file_index: 0,
+            shards: Vec::new(),
+            route: std::hash::RandomState::new(),
             names: Names::new(),
             last_day: LastDay::default(),
         }
@@ -139,12 +153,36 @@ impl<'p, S: Sink> Auditor<'p, S> {
     /// order).
     pub fn file(&mut self, name: &str) {
         self.file = Arc::from(name);
+        self.file_index = self.summary.files as u32;
         self.summary.files += 1;
     }
 
-    /// The counts so far.
-    pub fn summary(&self) -> &Summary {
+    /// Under `--merge`: the lines that follow belong to the file numbered `index`
+    /// (from 0, in the order given), named `name`.
+    pub(crate) fn switch_file(&mut self, index: u32, name: &Arc<str>) {
+        self.file_index = index;
+        self.file = Arc::clone(name);
+    }
+
+    /// The counts so far (of this auditor's own thread; see
+    /// [`Auditor::into_parts`] for all).
+    pub(crate) fn summary(&self) -> &Summary {
         &self.summary
+    }
+
+    /// The counts so far, of every shard.
+    pub fn counts(&self) -> Summary {
+        self.total_summary()
+    }
+
+    /// The options audited with.
+    pub(crate) fn options(&self) -> &AuditOptions {
+        &self.options
+    }
+
+    /// The current file's position and name.
+    pub(crate) fn current_file(&self) -> (u32, Arc<str>) {
+        (self.file_index, Arc::clone(&self.file))
     }
 
     /// The sink.
@@ -159,13 +197,24 @@ impl<'p, S: Sink> Auditor<'p, S> {
 
     /// Visitors remembered now.
     pub fn remembered(&self) -> usize {
-        self.visitors.len()
+        self.visitors.len() + self.shards.iter().map(|s| s.visitors.len()).sum::<usize>()
     }
 
-    /// Visitors forgotten so far, idle past the longest TTL (see
-    /// [`AuditOptions::forget`]).
-    pub fn forgotten(&self) -> u64 {
-        self.forgotten
+    /// Visitors shrunk to tombstones so far, idle past the longest TTL behind
+    /// the merged clock (see [`AuditOptions::merge`]); a visitor who returns is
+    /// counted again if shrunk again.
+    pub fn shrunk(&self) -> u64 {
+        self.shrunk + self.shards.iter().map(|s| s.shrunk).sum::<u64>()
+    }
+
+    /// Tombstones held now, and the bytes they take.
+    pub fn tombstones(&self) -> (usize, usize) {
+        let mut t = (self.visitors.tombs.len(), self.visitors.tombs.bytes());
+        for s in &self.shards {
+            t.0 += s.visitors.tombs.len();
+            t.1 += s.visitors.tombs.bytes();
+        }
+        t
     }
 
     /// The policy audited against.
@@ -180,7 +229,8 @@ impl<'p, S: Sink> Auditor<'p, S> {
 
     /// The sink and the summary.
     pub fn into_parts(self) -> (S, Summary) {
-        (self.sink, self.summary)
+        let summary = self.total_summary();
+        (self.sink, summary)
     }
 
     /// Audits one line, numbered `number` in the current file. A line of
@@ -188,7 +238,21 @@ impl<'p, S: Sink> Auditor<'p, S> {
     /// ignored.
     pub fn line(&mut self, number: u64, text: &[u8]) {
         let parsed = parse_line(&self.policy, &mut self.last_day, number, text);
-        self.take(number, parsed);
+        if self.options.threads > 1 && !self.options.merge {
+            // Sharded: the visitor's shard applies it, as a worker would.
+            self.ensure_shards();
+            let j = match &parsed {
+                Parsed::Event(line) => self.shard_of(&line.visitor),
+                _ => 0,
+            };
+            let (index, name) = self.current_file();
+            let shard = &mut self.shards[j];
+            shard.switch_file(index, &name);
+            shard.take(number, parsed);
+            self.gather();
+        } else {
+            self.take(number, parsed);
+        }
     }
 
     /// Counts a parsed line, and applies it or reports why not.
@@ -224,12 +288,34 @@ impl<'p, S: Sink> Auditor<'p, S> {
 
     fn input_error(&mut self, line: u64, kind: InputErrorKind, message: String) {
         self.summary.input_errors += 1;
-        self.sink.input_error(InputError {
+        let e = InputError {
             file: Arc::clone(&self.file),
             line,
             kind,
             message,
-        });
+        };
+        match &mut self.held {
+            Some(held) => held.push(Held {
+                file: self.file_index,
+                line,
+                finding: Finding::InputError(e),
+            }),
+            None => self.sink.input_error(e),
+        }
+    }
+
+    /// Sends the held findings to the sink in input order (file, then line, then
+    /// the order found).
+    pub(crate) fn release(&mut self) {
+        if let Some(held) = &mut self.held {
+            held.sort_by_key(|h| (h.file, h.line));
+            for h in held.drain(..) {
+                match h.finding {
+                    Finding::Violation(v) => self.sink.violation(v),
+                    Finding::InputError(e) => self.sink.input_error(e),
+                }
+            }
+        }
     }
 
     fn apply(&mut self, number: u64, line: Line<'_>) {
@@ -242,7 +328,22 @@ impl<'p, S: Sink> Auditor<'p, S> {
             },
             _ => None,
         };
-        let (slot, new) = self.visitors.find_or_insert(&line.visitor);
+        if self.options.merge {
+            if line.at < self.clock {
+                let message = format!(
+                    "{} is not in time order, needed by --merge: the merged files have reached {}",
+                    line.ts,
+                    rfc3339(self.clock)
+                );
+                return self.input_error(number, InputErrorKind::OutOfOrder, message);
+            }
+            self.clock = line.at;
+        }
+        let (slot, new) = self
+            .visitors
+            .find_or_insert_placed(&line.visitor, line.place);
+        // A visitor stays the same visitor however long they were away (SPEC §8).
+        let new = new && !self.visitors.revive(slot);
         let last = self.visitors.last(slot);
         if new {
             self.summary.visitors += 1;
@@ -255,12 +356,6 @@ impl<'p, S: Sink> Auditor<'p, S> {
             );
             self.input_error(number, InputErrorKind::OutOfOrder, message);
             return;
-        } else if line.at - last > self.longest {
-            // Idle past the longest TTL: nothing the visitor did can change a
-            // result any more, so they return as a new visitor, the same whether
-            // or not they were forgotten in between (SPEC §8).
-            self.visitors.reset(slot);
-            self.summary.visitors += 1;
         }
         let now =
             OffsetDateTime::from_unix_timestamp(line.at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
@@ -276,10 +371,10 @@ impl<'p, S: Sink> Auditor<'p, S> {
             Body::CookieSet(_) => {
                 // A deletion is never a violation (SPEC §8).
                 if let Some(s) = setting.filter(|s| !s.deletion) {
-                    self.cookie(&at, &state, &s.name, Some(s.lifetime));
+                    self.cookie(&at, slot, &state, &s.name, Some(s.lifetime));
                 }
             }
-            Body::CookiePresent(list) => self.cookies_present(&at, &state, list.clone()),
+            Body::CookiePresent(list) => self.cookies_present(&at, slot, &state, list.clone()),
             Body::CookieDeleted => {}
             Body::Signal => {
                 state.signal_gpc(&self.policy, now);
@@ -289,19 +384,20 @@ impl<'p, S: Sink> Auditor<'p, S> {
         self.visitors.get_mut(slot).state = state;
         self.visitors.set_last(slot, line.at);
         self.summary.events += 1;
-        self.watermark = self.watermark.max(line.at);
-        if self.options.forget {
+        if self.options.merge && self.options.shrink {
             self.since_sweep += 1;
             let every = self.options.sweep_every.max(self.visitors.len() as u64 / 2);
             if self.since_sweep >= every {
                 self.since_sweep = 0;
-                let cutoff = self
-                    .watermark
-                    .saturating_sub(self.longest + FORGET_MARGIN_SECONDS);
+                // Idle for more than the longest TTL behind the clock: every
+                // decision has lapsed and every notice, signal and withdrawal is
+                // out of reach of the visitor's next event, which cannot come
+                // before the clock.
+                let cutoff = self.clock.saturating_sub(self.longest);
                 // A sweep finds someone only once the cutoff has moved on.
                 if cutoff > self.swept_to.saturating_add(SWEEP_STEP_SECONDS) {
                     self.swept_to = cutoff;
-                    self.forgotten += self.visitors.forget_before(cutoff) as u64;
+                    self.shrunk += self.visitors.shrink_before(cutoff) as u64;
                 }
             }
         }
@@ -316,7 +412,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
         message: String,
     ) {
         self.summary.violations_by_id[id as usize] += 1;
-        self.sink.violation(Violation {
+        let v = Violation {
             id,
             file: Arc::clone(&self.file),
             line: at.number,
@@ -325,7 +421,15 @@ impl<'p, S: Sink> Auditor<'p, S> {
             cookie: cookie.map(str::to_owned),
             category: category.map(str::to_owned),
             message,
-        });
+        };
+        match &mut self.held {
+            Some(held) => held.push(Held {
+                file: self.file_index,
+                line: at.number,
+                finding: Finding::Violation(v),
+            }),
+            None => self.sink.violation(v),
+        }
     }
 
     /// The consent categories in `set`, in the policy's order.
@@ -443,16 +547,15 @@ impl<'p, S: Sink> Auditor<'p, S> {
                 ctx: ctx(gpc),
             },
         };
-        let before = *state;
-        let Some(mut proof) = state.apply(&self.policy, &event) else {
+        // A decision taken under an older (or newer) revision keeps it (R17).
+        let Some(proof) = state.apply_at_revision(&self.policy, &event, d.revision) else {
             return;
         };
-        if d.revision != self.policy.policy().revision {
-            // A decision taken under an older (or newer) revision: the core keeps
-            // the revision its proof record names.
-            proof.revision = d.revision;
-            *state = before;
-            state.apply_proof(&proof);
+        if action == Action::Withdraw {
+            // Withdrawal grace counts from the withdrawal itself (SPEC §4).
+            self.visitors.note_withdrawal(slot, t, proof.refused.0);
+        } else {
+            self.visitors.clear_withdrawals(slot);
         }
         if !proof.granted.is_empty()
             && !self
@@ -472,6 +575,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
     fn cookies_present(
         &mut self,
         at: &Here<'_, '_>,
+        slot: u32,
         state: &ConsentState,
         list: scan::Strings<'_>,
     ) {
@@ -494,7 +598,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
                     more.insert(name.clone());
                 }
             }
-            self.cookie(at, state, &name, None);
+            self.cookie(at, slot, state, &name, None);
         }
     }
 
@@ -502,6 +606,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
     fn cookie(
         &mut self,
         at: &Here<'_, '_>,
+        slot: u32,
         state: &ConsentState,
         name: &str,
         set: Option<Option<i64>>,
@@ -620,8 +725,13 @@ impl<'p, S: Sink> Auditor<'p, S> {
                 )
             }
             Why::Withdrawn => {
-                let withdrawn = state.partial_at().map_or(0, |t| t.unix_timestamp());
-                let late = at.line.at - withdrawn;
+                // The latest withdrawal naming the category: a later signal or
+                // withdrawal of others re-times the state's refusal, not this.
+                let withdrawn = self
+                    .visitors
+                    .withdrawn_at(slot, 1 << category.slot)
+                    .unwrap_or(NEVER);
+                let late = at.line.at.saturating_sub(withdrawn);
                 if late <= i64::from(self.options.grace_seconds) {
                     return;
                 }
@@ -644,6 +754,20 @@ impl<'p, S: Sink> Auditor<'p, S> {
         };
         self.emit(at, id, Some(name), Some(cat), message);
     }
+}
+
+/// A finding held back under `--merge` until the files are read.
+#[derive(Debug)]
+pub(crate) struct Held {
+    file: u32,
+    line: u64,
+    finding: Finding,
+}
+
+#[derive(Debug)]
+enum Finding {
+    Violation(Violation),
+    InputError(InputError),
 }
 
 /// A line read, before the rules.
@@ -726,7 +850,7 @@ pub(crate) fn parse_line<'t>(
     }
 }
 
-/// Log time the forgetting cutoff must move on by between two sweeps.
+/// Log time the shrinking cutoff must move on by between two sweeps.
 const SWEEP_STEP_SECONDS: i64 = 3600;
 
 /// Where a violation is found.

@@ -2,6 +2,10 @@
 //! the rules need beyond it, kept so that memory grows with the visitors
 //! remembered and not with the length of the log.
 //!
+//! Under `--merge` a visitor idle for longer than the longest TTL behind the
+//! merged clock is shrunk to a [`Tomb`] of 32 bytes, which holds all a later event
+//! of theirs needs (see [`Tombs`]).
+//!
 //! A visitor id is not stored. It is hashed twice: with SipHash-1-3 under a random
 //! key, which places the visitor in the table, and with a fast multiplicative
 //! hash of a different construction ([`fast_hash`]), kept beside it and compared
@@ -15,14 +19,14 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
 use hashbrown::HashTable;
-use samtykke::ConsentState;
+use samtykke::{ConsentState, StateParts};
 
 /// "No time": a free slot's `last`, a visitor's `signal` before any signal.
 pub(crate) const NEVER: i64 = i64::MIN;
 
 const CHUNK: usize = 4096;
 
-/// What the audit keeps per visitor (144 bytes, and 8 in [`Visitors::lasts`]).
+/// What the audit keeps per visitor (160 bytes, and 8 in [`Visitors::lasts`]).
 /// The hashes come first, beside the state: a lookup and the event it serves read
 /// neighbouring bytes.
 #[derive(Clone, Copy, Debug)]
@@ -38,6 +42,10 @@ pub(crate) struct Visitor {
     /// spill into [`Visitors::spill`].
     notice_revision: [u32; 2],
     notice_at: [i64; 2],
+    /// The latest withdrawal event: its time and the categories it named. Older
+    /// ones still within the grace spill into [`Visitors::spill`].
+    withdrew_at: i64,
+    withdrew: u32,
     spilled: bool,
 }
 
@@ -49,8 +57,18 @@ impl Visitor {
         signal: NEVER,
         notice_revision: [0; 2],
         notice_at: [NEVER; 2],
+        withdrew_at: NEVER,
+        withdrew: 0,
         spilled: false,
     };
+}
+
+/// What a visitor's rarer records spill into: notices of a third and further
+/// revision, and withdrawals still within the grace behind a later one.
+#[derive(Debug, Default)]
+struct Spill {
+    notices: Vec<(u32, i64)>,
+    withdrawals: Vec<(i64, u32)>,
 }
 
 /// The remembered visitors.
@@ -81,7 +99,7 @@ pub(crate) fn fast_hash(b: &[u8]) -> u64 {
 
 #[derive(Debug)]
 pub(crate) struct Visitors {
-    place: RandomState,
+    pub(crate) place: RandomState,
     /// Applied to the first hash; all ones except in tests that force collisions.
     mask: u64,
     table: HashTable<u32>,
@@ -92,8 +110,11 @@ pub(crate) struct Visitors {
     /// Slots handed out so far.
     used: u32,
     free: Vec<u32>,
-    /// Notices of a third and further revision, by slot (rare).
-    spill: HashMap<u32, Vec<(u32, i64)>>,
+    /// Notices of a third and further revision and withdrawals within the grace
+    /// of a later one, by slot (rare).
+    spill: HashMap<u32, Spill>,
+    /// Visitors shrunk under `--merge`.
+    pub(crate) tombs: Tombs,
 }
 
 impl Visitors {
@@ -107,6 +128,7 @@ impl Visitors {
             used: 0,
             free: Vec::new(),
             spill: HashMap::new(),
+            tombs: Tombs::default(),
         }
     }
 
@@ -137,8 +159,15 @@ impl Visitors {
     }
 
     /// The slot of visitor `id`, and whether it is new (then with a fresh state).
+    #[cfg(test)]
     pub(crate) fn find_or_insert(&mut self, id: &str) -> (u32, bool) {
-        let key = self.place.hash_one(id) & self.mask;
+        self.find_or_insert_placed(id, None)
+    }
+
+    /// [`Visitors::find_or_insert`] with the id's keyed hash under `place`, if
+    /// already computed.
+    pub(crate) fn find_or_insert_placed(&mut self, id: &str, place: Option<u64>) -> (u32, bool) {
+        let key = place.unwrap_or_else(|| self.place.hash_one(id)) & self.mask;
         let check = fast_hash(id.as_bytes());
         let chunks = &self.chunks;
         let at = |slot: u32| &chunks[slot as usize / CHUNK][slot as usize % CHUNK];
@@ -175,18 +204,25 @@ impl Visitors {
         (slot, true)
     }
 
-    /// Starts visitor `slot` afresh, as a new visitor.
-    pub(crate) fn reset(&mut self, slot: u32) {
-        let v = self.get_mut(slot);
-        let spilled = v.spilled;
-        *v = Visitor {
-            key: v.key,
-            check: v.check,
-            ..Visitor::FREE
-        };
-        if spilled {
-            self.spill.remove(&slot);
+    /// The 64-bit hash a tombstone of visitor `slot` is filed under.
+    #[inline]
+    fn tomb_hash(&self, slot: u32) -> u64 {
+        let v = self.get(slot);
+        v.key ^ v.check.rotate_left(32)
+    }
+
+    /// If visitor `slot`, just inserted, was shrunk before, takes their tombstone
+    /// back: their state and last event time. Returns whether there was one.
+    pub(crate) fn revive(&mut self, slot: u32) -> bool {
+        if self.tombs.is_empty() {
+            return false;
         }
+        let Some(tomb) = self.tombs.take(self.tomb_hash(slot)) else {
+            return false;
+        };
+        self.get_mut(slot).state = tomb.state();
+        self.lasts[slot as usize] = tomb.last;
+        true
     }
 
     /// Remembers a notice of `revision` shown at `at`. Notices before `stale` can
@@ -211,7 +247,7 @@ impl Visitors {
         v.notice_revision[older] = revision;
         v.notice_at[older] = at;
         v.spilled = true;
-        let list = self.spill.entry(slot).or_default();
+        let list = &mut self.spill.entry(slot).or_default().notices;
         list.retain(|&(_, t)| t >= stale);
         match list.iter_mut().find(|(r, _)| *r == evicted.0) {
             Some(e) => e.1 = e.1.max(evicted.1),
@@ -228,13 +264,66 @@ impl Visitors {
                 && self
                     .spill
                     .get(&slot)
-                    .is_some_and(|l| l.iter().any(|&(r, t)| r == revision && t >= since)))
+                    .is_some_and(|l| l.notices.iter().any(|&(r, t)| r == revision && t >= since)))
     }
 
-    /// Forgets every visitor whose last event came before `cutoff`; returns how
-    /// many.
-    pub(crate) fn forget_before(&mut self, cutoff: i64) -> usize {
-        let mut forgotten = 0;
+    /// Remembers a withdrawal at `at` naming the categories `which`. An earlier
+    /// one keeps only the categories no later one named.
+    pub(crate) fn note_withdrawal(&mut self, slot: u32, at: i64, which: u32) {
+        let v = self.get_mut(slot);
+        let (before_at, before) = (v.withdrew_at, v.withdrew & !which);
+        v.withdrew_at = at;
+        v.withdrew = which;
+        if before == 0 && !v.spilled {
+            return;
+        }
+        v.spilled = true;
+        let list = &mut self.spill.entry(slot).or_default().withdrawals;
+        list.retain_mut(|(_, w)| {
+            *w &= !which;
+            *w != 0
+        });
+        if before != 0 {
+            list.push((before_at, before));
+        }
+    }
+
+    /// Forgets the visitor's withdrawals: a full decision replaced them.
+    pub(crate) fn clear_withdrawals(&mut self, slot: u32) {
+        let v = self.get_mut(slot);
+        v.withdrew = 0;
+        if v.spilled {
+            if let Some(spill) = self.spill.get_mut(&slot) {
+                spill.withdrawals.clear();
+            }
+        }
+    }
+
+    /// The time of the latest withdrawal naming the category `category_bit`
+    /// since the last full decision, if any.
+    pub(crate) fn withdrawn_at(&self, slot: u32, category_bit: u32) -> Option<i64> {
+        let v = self.get(slot);
+        if v.withdrew & category_bit != 0 {
+            return Some(v.withdrew_at);
+        }
+        if !v.spilled {
+            return None;
+        }
+        let spill = self.spill.get(&slot)?;
+        spill
+            .withdrawals
+            .iter()
+            .rev()
+            .find(|&&(_, w)| w & category_bit != 0)
+            .map(|&(t, _)| t)
+    }
+
+    /// Shrinks every visitor whose last event came before `cutoff` to a tombstone;
+    /// returns how many. Only for visitors whose every decision has lapsed and
+    /// whose notices, signals and withdrawals are out of reach of any later event.
+    pub(crate) fn shrink_before(&mut self, cutoff: i64) -> usize {
+        let mut shrunk = 0;
+        let mut batch = Vec::new();
         for slot in 0..self.lasts.len() {
             let last = self.lasts[slot];
             if last == NEVER || last >= cutoff {
@@ -242,6 +331,7 @@ impl Visitors {
             }
             let slot = slot as u32;
             let v = *self.get(slot);
+            batch.push(Tomb::of(self.tomb_hash(slot), last, &v.state));
             if let Ok(entry) = self.table.find_entry(v.key, |&s| s == slot) {
                 entry.remove();
             }
@@ -251,9 +341,139 @@ impl Visitors {
             *self.get_mut(slot) = Visitor::FREE;
             self.lasts[slot as usize] = NEVER;
             self.free.push(slot);
-            forgotten += 1;
+            shrunk += 1;
         }
-        forgotten
+        self.tombs.add(batch);
+        shrunk
+    }
+}
+
+/// A visitor shrunk under `--merge` (SPEC §8): 32 bytes. Every decision of theirs
+/// has lapsed, so a later event needs only, per category, whether the last
+/// decision was a grant (then `cookie-on-expired-consent`, with the grant's time),
+/// a full refusal or a partial one (which the next partial refusal drops), or
+/// none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub(crate) struct Tomb {
+    /// A 64-bit hash of the visitor id (see [`Visitors`]); two ids sharing it
+    /// would share a tombstone, a chance of about n²/2⁶⁵ for n visitors shrunk.
+    hash: u64,
+    /// The visitor's last event; [`NEVER`] once revived.
+    last: i64,
+    /// The last full decision's time.
+    decided_at: i64,
+    /// Two bits per category slot: 0 undecided, 1 granted, 2 refused by a full
+    /// decision, 3 refused by a withdrawal or signal.
+    codes: u64,
+}
+
+impl Tomb {
+    fn of(hash: u64, last: i64, state: &ConsentState) -> Tomb {
+        let p = state.to_parts();
+        let mut codes = 0u64;
+        for slot in 0..32 {
+            let bit = 1u32 << slot;
+            let code = if p.granted & bit != 0 {
+                1
+            } else if p.refused & bit != 0 {
+                2
+            } else if (p.withdrawn | p.signalled) & bit != 0 {
+                3
+            } else {
+                0
+            };
+            codes |= code << (2 * slot);
+        }
+        Tomb {
+            hash,
+            last,
+            decided_at: p.decided_at,
+            codes,
+        }
+    }
+
+    /// A state that answers every later event as the shrunk one would: the same
+    /// decisions, all lapsed.
+    fn state(&self) -> ConsentState {
+        let mut p = StateParts::default();
+        for slot in 0..32 {
+            let bit = 1u32 << slot;
+            match (self.codes >> (2 * slot)) & 3 {
+                1 => p.granted |= bit,
+                2 => p.refused |= bit,
+                3 => p.withdrawn |= bit,
+                _ => {}
+            }
+        }
+        p.decided_at = self.decided_at;
+        p.partial_at = self.last;
+        p.flags = u32::from(p.granted | p.refused != 0);
+        // Parts made from a state's own sets are always a state.
+        ConsentState::from_parts(&p).unwrap_or(ConsentState::new(0))
+    }
+}
+
+/// The tombstones: one sorted array of [`Tomb`]s, 32 bytes each and nothing
+/// beside them, grown in place; a revived visitor's is marked and dropped at the
+/// next growth.
+#[derive(Debug, Default)]
+pub(crate) struct Tombs {
+    sorted: Vec<Tomb>,
+    dead: usize,
+}
+
+impl Tombs {
+    pub(crate) fn len(&self) -> usize {
+        self.sorted.len() - self.dead
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes held.
+    pub(crate) fn bytes(&self) -> usize {
+        self.sorted.capacity() * std::mem::size_of::<Tomb>()
+    }
+
+    fn add(&mut self, mut batch: Vec<Tomb>) {
+        if batch.is_empty() {
+            return;
+        }
+        if self.dead > 0 {
+            self.sorted.retain(|t| t.last != NEVER);
+            self.dead = 0;
+        }
+        batch.sort_unstable_by_key(|t| t.hash);
+        // Merged from the back in place: the array grows by the batch only.
+        let old = self.sorted.len();
+        self.sorted.reserve_exact(batch.len());
+        self.sorted.extend_from_slice(&batch);
+        let (mut i, mut j, mut k) = (old, batch.len(), self.sorted.len());
+        while j > 0 {
+            k -= 1;
+            if i > 0 && self.sorted[i - 1].hash > batch[j - 1].hash {
+                i -= 1;
+                self.sorted[k] = self.sorted[i];
+            } else {
+                j -= 1;
+                self.sorted[k] = batch[j];
+            }
+        }
+    }
+
+    fn take(&mut self, hash: u64) -> Option<Tomb> {
+        let start = self.sorted.partition_point(|t| t.hash < hash);
+        let found = self.sorted[start..]
+            .iter()
+            .take_while(|t| t.hash == hash)
+            .position(|t| t.last != NEVER)?;
+        let tomb = &mut self.sorted[start + found];
+        let taken = *tomb;
+        tomb.last = NEVER;
+        self.dead += 1;
+        Some(taken)
     }
 }
 
@@ -263,7 +483,8 @@ mod tests {
 
     #[test]
     fn a_visitor_fits_its_budget() {
-        assert!(std::mem::size_of::<Visitor>() <= 144);
+        assert!(std::mem::size_of::<Visitor>() <= 160);
+        assert_eq!(std::mem::size_of::<Tomb>(), 32);
         assert_eq!(std::mem::size_of::<ConsentState>(), 80);
     }
 
@@ -293,21 +514,43 @@ mod tests {
             assert!(!vs.notice_since(slot, rev, 101 + i64::from(rev)), "{rev}");
         }
         assert!(!vs.notice_since(slot, 6, 0));
-        vs.reset(slot);
-        assert!(!vs.notice_since(slot, 1, 0));
     }
 
     #[test]
-    fn forgetting_frees_slots_for_reuse() {
+    fn each_category_keeps_its_latest_withdrawal() {
+        let mut vs = Visitors::new(false);
+        let (slot, _) = vs.find_or_insert("v");
+        vs.note_withdrawal(slot, 100, 0b011);
+        vs.note_withdrawal(slot, 105, 0b010);
+        vs.note_withdrawal(slot, 110, 0b100);
+        assert_eq!(vs.withdrawn_at(slot, 0b001), Some(100));
+        assert_eq!(vs.withdrawn_at(slot, 0b010), Some(105));
+        assert_eq!(vs.withdrawn_at(slot, 0b100), Some(110));
+        vs.note_withdrawal(slot, 200, 0b001);
+        assert_eq!(vs.withdrawn_at(slot, 0b001), Some(200));
+        assert_eq!(vs.withdrawn_at(slot, 0b010), Some(105));
+        vs.clear_withdrawals(slot);
+        assert_eq!(vs.withdrawn_at(slot, 0b001), None);
+        assert_eq!(vs.withdrawn_at(slot, 0b010), None);
+    }
+
+    #[test]
+    fn shrinking_frees_slots_and_revives_from_the_tombstone() {
         let mut vs = Visitors::new(false);
         for i in 0..10 {
             let (slot, _) = vs.find_or_insert(&format!("v{i}"));
             vs.set_last(slot, i);
         }
-        assert_eq!(vs.forget_before(5), 5);
+        assert_eq!(vs.shrink_before(5), 5);
         assert_eq!(vs.len(), 5);
+        assert_eq!(vs.tombs.len(), 5);
         let (slot, new) = vs.find_or_insert("v0");
         assert!(new && slot < 10);
+        assert!(vs.revive(slot));
+        assert_eq!(vs.last(slot), 0);
+        assert_eq!(vs.tombs.len(), 4);
         assert!(!vs.find_or_insert("v7").1);
+        let (slot, _) = vs.find_or_insert("v10");
+        assert!(!vs.revive(slot));
     }
 }

@@ -2,8 +2,10 @@
 //! beside a near-identical one that must not; input errors of each kind, never
 //! stopping the audit; the reader (gzip, several files, long lines); and property
 //! tests over generated logs: every injected violation is found at its line and
-//! nowhere else, a clean log yields none, and forgetting idle visitors changes
-//! nothing.
+//! nowhere else, a clean log yields none, and shrinking idle visitors under a
+//! merge changes nothing; and the three classes of wrong answers a real site's
+//! logs once drew (a returning visitor, files in per-visitor order only, GPC
+//! signals over refusals and repeated).
 
 use std::io::{Cursor, Write};
 
@@ -289,6 +291,87 @@ fn r22_a_cookie_refused_by_a_gpc_signal_is_signal_ignored() {
     assert_eq!(found(&audit(&kk(), &log("nmstat"))), []);
 }
 
+/// Issue class 3: a signal over a category already refused by `reject_all`
+/// makes it refused by the signal, so its cookie is `signal-ignored`.
+#[test]
+fn r22_a_signal_over_a_refused_category_is_signal_ignored() {
+    let p = kk2();
+    let log = [
+        notice(0),
+        decide(1, "reject_all"),
+        ev(10, json!({"event": "signal", "signal": "gpc"})),
+        present(11, &["nmstat", "JSESSIONID"]),
+    ];
+    let r = audit(&p, &log);
+    let got: Vec<(u64, V, Option<&str>)> = r
+        .violations
+        .iter()
+        .map(|v| (v.line, v.id, v.cookie.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (4, V::SignalIgnored, Some("nmstat")),
+            (4, V::CookieAfterRefusal, Some("JSESSIONID")),
+        ]
+    );
+}
+
+/// Issue class 3: a visitor who signals every 30 days never sees the refusal
+/// lapse: their statistics cookies stay `signal-ignored` a year on, and an `auto`
+/// notice is `reprompt-too-soon` for as long as the `reject_all` of the other
+/// categories stands (100 days).
+#[test]
+fn r22_repeated_signals_keep_the_refusal_from_lapsing() {
+    let p = kk2();
+    let mut log = vec![notice(0), decide(1, "reject_all")];
+    let mut want = Vec::new();
+    for month in 1..=12 {
+        let t = month * 30 * DAY;
+        log.push(ev(t, json!({"event": "signal", "signal": "gpc"})));
+        log.push(present(t + 1, &["nmstat"]));
+        want.push((log.len() as u64, V::SignalIgnored));
+        log.push(ev(
+            t + 2,
+            json!({"event": "notice_shown", "trigger": "auto"}),
+        ));
+        if t + 2 < TTL + 1 {
+            want.push((log.len() as u64, V::RepromptTooSoon));
+        }
+    }
+    assert_eq!(found(&audit(&p, &log)), want);
+    // Signals more often than daily record nothing new, and lapse nothing.
+    let mut hourly = vec![notice(0), decide(1, "reject_all")];
+    for hour in 1..=(24 * 150) {
+        hourly.push(ev(hour * 3600, json!({"event": "signal", "signal": "gpc"})));
+    }
+    hourly.push(present(150 * DAY + 1, &["nmstat"]));
+    assert_eq!(
+        found(&audit(&p, &hourly)),
+        [(hourly.len() as u64, V::SignalIgnored)]
+    );
+}
+
+/// Withdrawal grace counts from the withdrawal itself, not from a later signal
+/// that re-times the visitor's partial refusals.
+#[test]
+fn r12_withdrawal_grace_counts_from_the_withdrawal_event() {
+    let p = kk2();
+    let log = [
+        notice(0),
+        decide(1, "accept_all"),
+        ev(
+            10,
+            json!({"event": "decision", "action": "withdraw", "categories": ["functional"]}),
+        ),
+        ev(40, json!({"event": "signal", "signal": "gpc"})),
+        present(45, &["JSESSIONID"]),
+    ];
+    let graced = |g| found(&audit_with(&p, &log, AuditOptions::new().grace_seconds(g)));
+    assert_eq!(graced(34), [(5, V::CookieAfterWithdrawal)]);
+    assert_eq!(graced(35), []);
+}
+
 #[test]
 fn r22_a_grant_made_under_gpc_stands_against_later_signals() {
     let p = kk2();
@@ -348,16 +431,201 @@ fn r16_a_cookie_on_a_lapsed_grant_is_cookie_on_expired_consent() {
     assert_eq!(found(&audit(&p, &log(TTL - 1))), []);
 }
 
+/// Issue class 1: a returning visitor is the same visitor however long they were
+/// away (SPEC §8); idle or not, with or without a merge that shrinks them.
 #[test]
-fn r16_a_visitor_idle_past_the_longest_ttl_returns_as_a_new_visitor() {
+fn r16_a_returning_visitor_is_the_same_visitor_however_long_away() {
     let p = kk();
-    let log = |at| [notice(0), decide(0, "accept_all"), present(at, &["nmstat"])];
-    let r = audit(&p, &log(TTL + 1));
-    assert_eq!(found(&r), [(3, V::CookieBeforeConsent)]);
-    assert_eq!(r.summary.visitors, 2);
-    let r = audit(&p, &log(TTL));
+    let log = |at| [notice(0), decide(1, "accept_all"), present(at, &["nmstat"])];
+    let merged = || AuditOptions::new().merge(true).sweep_every(1);
+    for away in [TTL + 2, TTL + 5 * 60, 5 * 365 * DAY] {
+        for options in [AuditOptions::new(), merged()] {
+            let r = audit_with(&p, &log(away), options);
+            assert_eq!(found(&r), [(3, V::CookieOnExpiredConsent)], "{away}");
+            assert_eq!(r.summary.visitors, 1);
+        }
+    }
+    // An event within the 100 days in between changes nothing.
+    let mut busy = log(TTL + 2).to_vec();
+    busy.insert(2, present(50 * DAY, &["SESSabc"]));
+    assert_eq!(found(&audit(&p, &busy)), [(4, V::CookieOnExpiredConsent)]);
+    // The issue's log, verbatim.
+    let issue = [
+        r#"{"ts":"2026-03-01T10:00:00Z","visitor":"v","event":"notice_shown"}"#,
+        r#"{"ts":"2026-03-01T10:00:01Z","visitor":"v","event":"decision","action":"accept_all"}"#,
+        r#"{"ts":"2026-06-09T10:00:02Z","visitor":"v","event":"cookie_present","cookies":["nmstat"]}"#,
+    ];
+    let r = audit_lines(p.view(), issue, AuditOptions::new());
     assert_eq!(found(&r), [(3, V::CookieOnExpiredConsent)]);
     assert_eq!(r.summary.visitors, 1);
+}
+
+/// A shrunk visitor's lapsed refusals and withdrawals come back as they were: a
+/// lapsed refusal is still `cookie-before-consent`, and a withdrawal after the
+/// return finds the old partial refusals undecided, as without shrinking.
+#[test]
+fn r16_shrinking_a_visitor_to_a_tombstone_changes_no_result() {
+    let p = kk2();
+    let withdraw = |at, cats: &[&str]| {
+        ev(
+            at,
+            json!({"event": "decision", "action": "withdraw", "categories": cats}),
+        )
+    };
+    let log = [
+        notice(0),
+        decide(1, "accept_all"),
+        withdraw(2, &["functional"]),
+        ev(3, json!({"event": "signal", "signal": "gpc"})),
+        ev_of("other", 3 * TTL, json!({"event": "notice_shown"})),
+        present(3 * TTL + 1, &["nmstat", "JSESSIONID", "_pk_id.1"]),
+        withdraw(3 * TTL + 2, &["statistics"]),
+        present(3 * TTL + 3, &["nmstat", "JSESSIONID", "_pk_id.1"]),
+        ev(3 * TTL + 4, json!({"event": "notice_shown"})),
+    ];
+    let plain = audit(&p, &log);
+    assert!(!plain.violations.is_empty());
+    let mut a = Auditor::new(p.view(), AuditOptions::new().merge(true).sweep_every(1));
+    a.file(samtykke_host::audit::LINES);
+    for (i, l) in log.iter().enumerate() {
+        a.line(i as u64 + 1, l.as_bytes());
+    }
+    assert_eq!(a.shrunk(), 1, "v1 was idle three TTLs behind the clock");
+    assert_eq!(a.finish(), plain);
+}
+
+/// Issue class 2: a log in per-visitor order but not in global order (server A's
+/// file, then server B's) gives no false violation, read one file after the
+/// other; and a visitor whose events are spread over both files is audited right
+/// with `--merge`.
+#[test]
+fn audit_per_visitor_order_across_server_files_gives_no_false_violation() {
+    let p = kk();
+    let a_file = [
+        ev_of("a", 0, json!({"event": "notice_shown"})),
+        ev_of("a", 1, json!({"event": "decision", "action": "accept_all"})),
+        ev_of(
+            "a",
+            200 * DAY,
+            json!({"event": "cookie_present", "cookies": ["SESSx"]}),
+        ),
+        ev_of(
+            "a",
+            400 * DAY,
+            json!({"event": "cookie_present", "cookies": ["SESSx"]}),
+        ),
+    ]
+    .join("\n");
+    let b_file = [
+        ev_of("b", 0, json!({"event": "notice_shown"})),
+        ev_of("b", 1, json!({"event": "decision", "action": "accept_all"})),
+        ev_of(
+            "b",
+            2 * DAY,
+            json!({"event": "cookie_present", "cookies": ["nmstat"]}),
+        ),
+        ev_of(
+            "b",
+            3 * DAY,
+            json!({"event": "cookie_present", "cookies": ["nmstat"]}),
+        ),
+    ]
+    .join("\n");
+    let mut a = Auditor::new(p.view(), AuditOptions::new());
+    a.read("a.log", a_file.as_bytes()).unwrap();
+    a.read("b.log", b_file.as_bytes()).unwrap();
+    let r = a.finish();
+    assert_eq!(found(&r), []);
+    assert!(r.input_errors.is_empty());
+    assert_eq!(r.summary.visitors, 2);
+
+    // Behind a load balancer: v's notice and choice on server A, the cookies on
+    // server B. Read one after the other the cookie comes out of time order;
+    // merged by time it is audited right, and B's late withdrawal is found.
+    let a_file = [
+        ev_of("v", 0, json!({"event": "notice_shown"})),
+        ev_of(
+            "v",
+            10,
+            json!({"event": "decision", "action": "accept_all"}),
+        ),
+        ev_of("v", 30, json!({"event": "decision", "action": "withdraw"})),
+    ]
+    .join("\n");
+    let b_file = [
+        ev_of(
+            "v",
+            20,
+            json!({"event": "cookie_present", "cookies": ["nmstat"]}),
+        ),
+        ev_of(
+            "v",
+            40,
+            json!({"event": "cookie_present", "cookies": ["nmstat"]}),
+        ),
+    ]
+    .join("\n");
+    let merged = |shrink| {
+        let mut a = Auditor::new(p.view(), AuditOptions::new().merge(true).shrink(shrink));
+        a.read_merged(vec![
+            ("a.log".to_owned(), a_file.as_bytes()),
+            ("b.log".to_owned(), b_file.as_bytes()),
+        ])
+        .unwrap();
+        a.finish()
+    };
+    let r = merged(true);
+    assert!(r.input_errors.is_empty(), "{:?}", r.input_errors);
+    let got: Vec<(&str, u64, V)> = r
+        .violations
+        .iter()
+        .map(|v| (&*v.file, v.line, v.id))
+        .collect();
+    assert_eq!(got, [("b.log", 2, V::CookieAfterWithdrawal)]);
+    assert_eq!(r, merged(false));
+}
+
+/// Under `--merge`, a line behind the merged clock is an input error, and the
+/// findings come out in file and line order.
+#[test]
+fn audit_merge_reports_a_line_behind_the_clock() {
+    let p = kk();
+    let a_file = [
+        ev_of(
+            "x",
+            100,
+            json!({"event": "cookie_present", "cookies": ["nmstat"]}),
+        ),
+        ev_of(
+            "x",
+            50,
+            json!({"event": "cookie_present", "cookies": ["nmstat"]}),
+        ),
+    ]
+    .join("\n");
+    let b_file = ev_of(
+        "y",
+        0,
+        json!({"event": "cookie_present", "cookies": ["nmstat"]}),
+    );
+    let mut a = Auditor::new(p.view(), AuditOptions::new().merge(true));
+    a.read_merged(vec![
+        ("a.log".to_owned(), a_file.as_bytes()),
+        ("b.log".to_owned(), b_file.as_bytes()),
+    ])
+    .unwrap();
+    let r = a.finish();
+    assert_eq!(r.input_errors.len(), 1);
+    assert_eq!(
+        (&*r.input_errors[0].file, r.input_errors[0].line),
+        ("a.log", 2)
+    );
+    assert!(r.input_errors[0]
+        .message
+        .contains("not in time order, needed by --merge"));
+    let got: Vec<(&str, u64)> = r.violations.iter().map(|v| (&*v.file, v.line)).collect();
+    assert_eq!(got, [("a.log", 1), ("b.log", 1)]);
+    assert_eq!(r.summary.files, 2);
 }
 
 // ---- cookie-on-outdated-consent (R17) ------------------------------------------
@@ -934,16 +1202,16 @@ fn audit_generated(policy: &OwnedPolicy, lines: &[String], options: AuditOptions
     for (i, l) in lines.iter().enumerate() {
         a.line(i as u64 + 1, l.as_bytes());
     }
-    let forgotten = a.forgotten();
-    (a.finish(), forgotten)
+    let shrunk = a.shrunk();
+    (a.finish(), shrunk)
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
 
     /// Every injected violation is found at its line with its id, and nothing
-    /// else is; a clean log (inject_every = 0) yields none. Forgetting idle
-    /// visitors, and visitors sharing their first hash, change nothing.
+    /// else is; a clean log (inject_every = 0) yields none. Shrinking idle
+    /// visitors under a merge, and visitors sharing their first hash, change nothing.
     #[test]
     fn every_injected_violation_is_found_at_its_line_and_nothing_else(
         events in 1_500u64..5_000,
@@ -954,7 +1222,7 @@ proptest! {
         let policy = kk2();
         let spec = Spec::new(events, visitors).inject_every(every).seed(seed);
         let (lines, injected) = generate_lines(&spec);
-        let (report, _) = audit_generated(&policy, &lines, AuditOptions::new().forget(false));
+        let (report, _) = audit_generated(&policy, &lines, AuditOptions::new());
         prop_assert!(report.input_errors.is_empty(), "{:?}", report.input_errors);
         let mut want: Vec<(u64, ViolationId)> = injected.iter().map(|i| (i.line, i.id)).collect();
         want.sort();
@@ -967,10 +1235,11 @@ proptest! {
         if every == 0 {
             prop_assert!(got.is_empty());
         }
-        let (forgetting, forgotten) =
-            audit_generated(&policy, &lines, AuditOptions::new().sweep_every(64));
-        let _ = forgotten;
-        prop_assert_eq!(&forgetting, &report);
+        // The generated log is in time order overall, so merged it is the same
+        // one clock, and shrinking idle visitors changes nothing.
+        let (shrinking, _) =
+            audit_generated(&policy, &lines, AuditOptions::new().merge(true).sweep_every(64));
+        prop_assert_eq!(&shrinking, &report);
         let (weak, _) = audit_generated(
             &policy,
             &lines,
@@ -992,9 +1261,12 @@ fn a_large_generated_log_injected_with_every_kind_is_found_exactly() {
     let policy = kk2();
     let spec = Spec::new(60_000, 3_000).inject_every(4).seed(7);
     let (lines, injected) = generate_lines(&spec);
-    let (report, forgotten) =
-        audit_generated(&policy, &lines, AuditOptions::new().sweep_every(1_000));
-    assert!(forgotten > 0);
+    let (report, shrunk) = audit_generated(
+        &policy,
+        &lines,
+        AuditOptions::new().merge(true).sweep_every(1_000),
+    );
+    assert!(shrunk > 0);
     assert!(report.input_errors.is_empty());
     let mut want: Vec<(u64, ViolationId)> = injected.iter().map(|i| (i.line, i.id)).collect();
     want.sort();
@@ -1070,7 +1342,96 @@ proptest! {
         let read = a.read("noise", &bytes[..]);
         // Only gzip's magic bytes make a stream that can fail to read.
         prop_assert!(read.is_ok() || bytes.starts_with(&[0x1f, 0x8b]));
-        let s = a.summary().clone();
+        let s = a.counts();
         prop_assert_eq!(s.lines, s.events + s.input_errors);
+    }
+}
+
+/// The sharded reader cuts the input into blocks of whole lines: whatever the
+/// lines (a byte-order mark, `\r\n`, blank lines, escaped strings, bytes that are
+/// not UTF-8, lines of exactly the limit and over it, a last line without `\n`,
+/// gzip), 2 and 3 workers give the report one thread gives, across many blocks.
+#[test]
+fn audit_sharded_reader_reads_every_line_as_one_thread_does() {
+    let p = kk();
+    let mut text: Vec<u8> = "\u{feff}".as_bytes().to_vec();
+    let pad_to = |mut line: String, len: usize| {
+        // Pads an event's JSON with spaces before its closing brace.
+        let close = line.pop().unwrap();
+        while line.len() + 1 < len {
+            line.push(' ');
+        }
+        line.push(close);
+        line
+    };
+    for i in 0..40_000i64 {
+        let v = format!("v{}", i % 997);
+        let line = match i % 13 {
+            0 => ev_of(&v, i, json!({"event": "notice_shown"})),
+            1 => ev_of(&v, i, json!({"event": "decision", "action": "accept_all"})),
+            2 => ev_of(
+                &v,
+                i,
+                json!({"event": "cookie_present", "cookies": ["nmstat", "_ga"]}),
+            ),
+            3 => ev_of(
+                &format!("esc\"{v}"),
+                i,
+                json!({"event": "signal", "signal": "gpc"}),
+            ),
+            4 => String::new(),
+            5 => ev_of(&v, i, json!({"event": "decision", "action": "withdraw"})) + "\r",
+            6 => ev_of(
+                &v,
+                i,
+                json!({"event": "cookie_set", "set_cookie": "nmstat=1; Max-Age=60"}),
+            ),
+            _ => ev_of(
+                &v,
+                i,
+                json!({"event": "cookie_present", "cookies": ["JSESSIONID"]}),
+            ),
+        };
+        text.extend_from_slice(line.as_bytes());
+        text.push(b'\n');
+        match i {
+            1_000 => text.extend_from_slice(b"\xff\xfe not UTF-8\n"),
+            5_000 => {
+                let exact = pad_to(ev(i, json!({"event": "signal", "signal": "gpc"})), 1 << 20);
+                text.extend_from_slice(exact.as_bytes());
+                text.extend_from_slice(b"\n");
+            }
+            9_000 => {
+                text.extend_from_slice(&vec![b'x'; (1 << 20) + 2]);
+                text.push(b'\n');
+            }
+            20_000 => {
+                text.extend_from_slice(&vec![b'{'; 3 << 20]);
+                text.push(b'\n');
+            }
+            _ => {}
+        }
+    }
+    text.extend_from_slice(
+        ev(
+            50_000,
+            json!({"event": "cookie_present", "cookies": ["nmstat"]}),
+        )
+        .as_bytes(),
+    );
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&text).unwrap();
+    let gz = gz.finish().unwrap();
+    for input in [&text, &gz] {
+        let read = |threads| {
+            let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads));
+            a.read("mixed.log", Cursor::new(input)).unwrap();
+            a.finish()
+        };
+        let one = read(1);
+        assert!(one.input_errors.len() >= 3, "{:?}", one.input_errors.len());
+        assert!(one.summary.lines > 30_000);
+        assert_eq!(read(2), one);
+        assert_eq!(read(3), one);
     }
 }

@@ -337,7 +337,7 @@ proptest! {
             .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
         let decoded = ConsentState::decode_cookie(&policy, &value, key);
         prop_assert_eq!(decoded, Ok(state));
-        prop_assert_eq!(ConsentState::replay(id, &proofs), state);
+        prop_assert_eq!(ConsentState::replay(&policy, id, &proofs), state);
         // A signed cookie also decodes, unverified, without the key.
         prop_assert_eq!(ConsentState::decode_cookie(&policy, &value, None), Ok(state));
         // A prepared key writes and reads the same values as the key's bytes.

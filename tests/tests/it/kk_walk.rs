@@ -76,7 +76,9 @@ fn withdrawn(policy: &ValidPolicy<'_>) -> (ConsentState, [Proof; 2]) {
         control: Control::Link,
         ..Ctx::button(WITHDRAWN, 1)
     };
-    let second = state.withdraw(policy, Some(statistics), ctx);
+    let second = state
+        .withdraw(policy, Some(statistics), ctx)
+        .expect("statistics is a consent category");
     (state, [first, second])
 }
 
@@ -144,7 +146,7 @@ fn kk_save_statistics_only() {
     assert_eq!(proof.expires, Some(SAVED + Duration::days(100)));
     assert!(!state.prompt_due(&policy, SAVED));
     assert_eq!(state.toggles(&policy, SAVED), statistics);
-    assert_eq!(ConsentState::replay(ID, [&proof]), state);
+    assert_eq!(ConsentState::replay(&policy, ID, [&proof]), state);
 }
 
 #[test]
@@ -242,9 +244,9 @@ fn kk_withdrawal_stops_statistics_and_plans_deletion() {
     assert_eq!(state.storage_to_clear(&policy, WITHDRAWN).count(), 0);
 
     // The past stays lawful: the records up to the day before say nmstat was fine.
-    let before = ConsentState::replay(ID, proofs.iter().filter(|p| p.at < WITHDRAWN));
+    let before = ConsentState::replay(&policy, ID, proofs.iter().filter(|p| p.at < WITHDRAWN));
     allowed(&policy, &before, "nmstat", NEXT_DAY, "statistics");
-    assert_eq!(ConsentState::replay(ID, &proofs), state);
+    assert_eq!(ConsentState::replay(&policy, ID, &proofs), state);
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! id of the requirement it proves (SPEC §2): `cargo test r12` runs R12's proof.
 
 mod audit;
+mod audit_props;
 mod cookie;
 mod core_props;
 mod http;

@@ -10,6 +10,7 @@ use samtykke::{
     Policy, Proof, ProviderSet, Status, ValidPolicy, Why,
 };
 use samtykke_host::{proof_from_json, proof_to_json, ProofErrorKind, PROOF_KEYS};
+use samtykke_tests::Model;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -44,9 +45,14 @@ fn variant(consent: u16, refusal: u16, retention: u16, gpc: bool) -> ValidPolicy
     })
 }
 
-fn arb_variant() -> impl Strategy<Value = ValidPolicy<'static>> {
-    (1u16..=400, 1u16..=400, 1u16..=1200, any::<bool>())
-        .prop_map(|(c, r, k, g)| variant(c, r, k, g))
+/// A random [`variant`] of the kk.dk policy, and a visit under it whose gaps
+/// include its lifetimes (give or take a second), so that events fall at the very
+/// second a decision lapses.
+fn arb_variant_and_events(max: usize) -> impl Strategy<Value = (ValidPolicy<'static>, Vec<Event>)> {
+    (1u16..=400, 1u16..=400, 1u16..=1200, any::<bool>()).prop_flat_map(move |(c, r, k, g)| {
+        let edges = vec![i64::from(c) * DAY, i64::from(r) * DAY, DAY];
+        (Just(variant(c, r, k, g)), arb_events_with(max, edges))
+    })
 }
 
 /// One step of a visit, before it is given its time.
@@ -81,13 +87,20 @@ fn arb_step() -> impl Strategy<Value = Step> {
 /// lapse between some of them. Random category and provider masks include slots
 /// the policy lacks, which the core must ignore.
 pub(crate) fn arb_events(max: usize) -> impl Strategy<Value = Vec<Event>> {
-    let event = (
-        arb_step(),
-        prop_oneof![0i64..=3600, 0i64..=150 * DAY],
-        1u16..=3,
-        0usize..4,
-        any::<bool>(),
-    );
+    arb_events_with(max, Vec::new())
+}
+
+/// Like [`arb_events`], with some gaps drawn from `edges` (each give or take a
+/// second): the lifetimes, so that a later event falls at the very second an
+/// earlier decision lapses, or just before or after it.
+fn arb_events_with(max: usize, edges: Vec<i64>) -> impl Strategy<Value = Vec<Event>> {
+    let gap = if edges.is_empty() {
+        prop_oneof![0i64..=3600, 0i64..=150 * DAY].boxed()
+    } else {
+        let edge = (proptest::sample::select(edges), -1i64..=1).prop_map(|(e, d)| (e + d).max(0));
+        prop_oneof![3 => 0i64..=3600, 3 => 0i64..=150 * DAY, 2 => edge].boxed()
+    };
+    let event = (arb_step(), gap, 1u16..=3, 0usize..4, any::<bool>());
     (0i64..=400 * DAY, proptest::collection::vec(event, 0..=max)).prop_map(|(start, steps)| {
         let mut at = datetime!(2026-01-01 0:00 UTC) + Duration::seconds(start);
         steps
@@ -162,7 +175,7 @@ proptest! {
                 prop_assert_eq!(parsed.as_ref(), Ok(&proof), "{}", line);
                 read_back.push(parsed.unwrap());
             }
-            prop_assert_eq!(ConsentState::replay(id, &read_back), state);
+            prop_assert_eq!(ConsentState::replay(&policy, id, &read_back), state);
         }
     }
 
@@ -226,12 +239,15 @@ proptest! {
     }
 }
 
-/// Whether the decision `records[i]` proves is in force at `t`, from the state
-/// machine rather than from `proof_ended_at`'s arithmetic: no full decision has
-/// replaced it, and one of its categories still holds its decision there. A full
-/// decision is judged on its own (the state right after it), so a later partial
-/// withdrawal does not end it early; a partial refusal is judged on the state
-/// replayed up to `t`, where later partial refusals may keep its refusals alive.
+/// Whether the decision `records[i]` proves is in force at `t`, from the reference
+/// model of SPEC §4 rather than from `proof_ended_at`'s arithmetic or the core: no
+/// full decision has replaced it, and one of its categories still holds its
+/// decision there. A full decision is judged on its own (the model right after
+/// it), so a later partial withdrawal does not end it early. A partial refusal is
+/// judged on the model replayed up to `t`: a later partial refusal made while its
+/// refusals were in force carries them on (partial refusals share the latest
+/// time), but once they lapsed the stretch is broken, and a later refusal of the
+/// same category is a new decision, proven by its own record.
 fn in_force(policy: &ValidPolicy<'_>, records: &[Proof], i: usize, t: OffsetDateTime) -> bool {
     let r = &records[i];
     if t < r.at
@@ -242,23 +258,29 @@ fn in_force(policy: &ValidPolicy<'_>, records: &[Proof], i: usize, t: OffsetDate
         return false;
     }
     let mine = r.granted.union(r.refused);
-    let categories = policy.policy().categories.iter();
+    let now = t.unix_timestamp();
+    let mut model = Model::new(policy.policy());
     if r.action.is_full_decision() {
-        let state = ConsentState::replay(r.consent_id, &records[..=i]);
-        categories.filter(|c| mine.contains(c.slot)).any(|c| {
+        model.apply_proof(r);
+        mine.slots().any(|c| {
             matches!(
-                state.category_status(policy, c, t),
+                model.status(c, now),
                 Status::Granted | Status::Denied(Why::Refused)
             )
         })
     } else {
-        let state = ConsentState::replay(r.consent_id, records.iter().filter(|q| q.at <= t));
-        categories.filter(|c| mine.contains(c.slot)).any(|c| {
-            matches!(
-                state.category_status(policy, c, t),
-                Status::Denied(Why::Withdrawn | Why::Signal)
-            )
-        })
+        for q in records.iter().filter(|q| q.at <= t) {
+            model.apply_proof(q);
+        }
+        model
+            .partial_since()
+            .is_some_and(|since| since <= r.at.unix_timestamp())
+            && mine.slots().any(|c| {
+                matches!(
+                    model.status(c, now),
+                    Status::Denied(Why::Withdrawn | Why::Signal)
+                )
+            })
     }
 }
 
@@ -302,8 +324,7 @@ proptest! {
     /// sooner after, always from then on.
     #[test]
     fn r19_a_record_may_be_purged_only_after_its_decision_ended_plus_retention(
-        policy in arb_variant(),
-        events in arb_events(16),
+        (policy, events) in arb_variant_and_events(16),
         id in any::<u128>(),
         probes in proptest::collection::vec(0.0f64..1.0, 4),
     ) {
@@ -341,12 +362,16 @@ fn r19_a_withdrawal_kept_alive_by_a_later_one_is_not_purged_early() {
     let mut state = ConsentState::new(9);
     let records = vec![
         state.accept_all(&policy, Ctx::button(t0, 1)),
-        state.withdraw(&policy, Some(stats), Ctx::button(t0 + Duration::days(1), 1)),
-        state.withdraw(
-            &policy,
-            Some(functional),
-            Ctx::button(t0 + Duration::days(90), 1),
-        ),
+        state
+            .withdraw(&policy, Some(stats), Ctx::button(t0 + Duration::days(1), 1))
+            .unwrap(),
+        state
+            .withdraw(
+                &policy,
+                Some(functional),
+                Ctx::button(t0 + Duration::days(90), 1),
+            )
+            .unwrap(),
     ];
     // Statistics stays withdrawn until day 90 + 100, not day 1 + 100.
     let day150 = t0 + Duration::days(150);
@@ -373,6 +398,62 @@ fn r19_a_withdrawal_kept_alive_by_a_later_one_is_not_purged_early() {
     ));
 }
 
+/// R19: a withdrawal that had lapsed when a later partial refusal came is not
+/// carried on by it (a lapsed refusal is undecided and stays so, SPEC §4): its
+/// record may go once its own lapse plus retention has passed, even when the later
+/// one names the same category again at the very second of the lapse.
+#[test]
+fn r19_a_lapsed_withdrawal_is_not_kept_alive_by_a_later_one() {
+    let policy = kk();
+    let t0 = datetime!(2026-01-01 0:00 UTC);
+    let stats = policy.category_set(&["statistics"]).unwrap();
+    let functional = policy.category_set(&["functional"]).unwrap();
+    let retention = Duration::days(1095);
+    for (again, at) in [(functional, 150), (stats, 101)] {
+        let mut state = ConsentState::new(9);
+        let records = vec![
+            state.accept_all(&policy, Ctx::button(t0, 1)),
+            state
+                .withdraw(&policy, Some(stats), Ctx::button(t0 + Duration::days(1), 1))
+                .unwrap(),
+            state
+                .withdraw(
+                    &policy,
+                    Some(again),
+                    Ctx::button(t0 + Duration::days(at), 1),
+                )
+                .unwrap(),
+        ];
+        let (_, statistics) = policy.category("statistics").unwrap();
+        let want = if again == stats {
+            Status::Denied(Why::Withdrawn)
+        } else {
+            Status::Denied(Why::Undecided)
+        };
+        assert_eq!(
+            state.category_status(&policy, statistics, t0 + Duration::days(at)),
+            want
+        );
+        assert_eq!(
+            proof_ended_at(&policy, &records, 1),
+            Some(t0 + Duration::days(101))
+        );
+        assert_eq!(
+            proof_ended_at(&policy, &records, 2),
+            Some(t0 + Duration::days(at + 100))
+        );
+        let lapse = t0 + Duration::days(101) + retention;
+        assert!(!may_purge(
+            &policy,
+            &records,
+            1,
+            lapse - Duration::seconds(1)
+        ));
+        assert!(may_purge(&policy, &records, 1, lapse));
+        assert!(!may_purge(&policy, &records, 2, lapse));
+    }
+}
+
 #[test]
 fn proof_line_is_the_spec_format() {
     let policy = kk();
@@ -390,7 +471,9 @@ fn proof_line_is_the_spec_format() {
             r#""providers_refused":["septima"],"gpc":false,"expires":"2026-06-09T10:00:00Z"}"#
         )
     );
-    let withdrawal = state.withdraw(&policy, None, Ctx::button(t0 + Duration::days(1), 1));
+    let withdrawal = state
+        .withdraw(&policy, None, Ctx::button(t0 + Duration::days(1), 1))
+        .unwrap();
     let line = proof_to_json(&policy, &withdrawal);
     assert!(line.contains(r#""action":"withdraw""#), "{line}");
     assert!(line.contains(r#""decisions":{"functional":"refused","statistics":"refused"}"#));
@@ -405,7 +488,10 @@ fn proof_reader_names_the_key_at_fault() {
     let t0 = datetime!(2026-03-01 10:00 UTC);
     let mut state = ConsentState::new(0xabc);
     let save = proof_to_json(&policy, &state.accept_all(&policy, Ctx::button(t0, 1)));
-    let withdraw = proof_to_json(&policy, &state.withdraw(&policy, None, Ctx::button(t0, 1)));
+    let withdraw = proof_to_json(
+        &policy,
+        &state.withdraw(&policy, None, Ctx::button(t0, 1)).unwrap(),
+    );
     let edit = |line: &str, key: &str, value: Option<serde_json::Value>| {
         let mut map = object(line);
         match value {

@@ -1,0 +1,702 @@
+#!/usr/bin/env python3
+"""A straightforward pure-Python auditor of samtykke consent logs (SPEC §8).
+
+Two uses. It is the test oracle the Rust audit is compared against
+(``tests/test_audit_oracle.py``), so its rules are written from SPEC §4 and §8
+alone, never from the Rust code, with the points the SPEC leaves open resolved
+as written below. And it is the benchmark peer of SPEC §12 (the Rust audit is to
+be at least 30 times faster): ``json.loads`` per line, a dict per visitor, a
+dict of held decisions per visitor, the plain way. Plain python3 (3.9 or
+later), no dependencies; ``benches/python/audit_ref.py`` runs it as a script.
+
+    python3 bindings/python/tests/oracle/audit_ref.py --policy POLICY.json [--merge] LOG [LOG...]
+
+prints the report as SPEC §9's JSON document (messages are shorter than the
+Rust audit's) and exits 0 clean, 1 violations, 2 input errors.
+
+The state of a visitor (SPEC §4), per consent category: undecided, or held as
+``granted``/``refused`` by the last full decision (its time, revision and GPC
+flag shared by all categories), or ``withdrawn``/``signal`` by a partial refusal
+(one shared partial time and revision). Resolutions of what the SPEC leaves open:
+
+- A visitor is never reset or forgotten, however long idle (§8);
+  ``summary.visitors`` counts distinct visitor ids with an applied event.
+- Status at ``now``: a grant lapses at decided + consent TTL, a full refusal at
+  decided + refusal TTL, a partial refusal at partial time + refusal TTL;
+  ``now >= lapse`` is *expired*, checked before *outdated* (revision below the
+  category's ``changed_in_revision``).
+- ``signal`` (gpc) at t refuses S = ``gpc_refuses`` minus each category whose
+  grant is in force at t and came from a full decision with the GPC flag. S
+  empty: nothing. Otherwise the would-be state has S refused by signal, every
+  other partial refusal that is lapsed or outdated at t dropped to undecided
+  (not back to the full decision beneath it, R13), the rest kept, all at time
+  t and revision max(policy revision, the previous partial revision when a
+  previous partial refusal is still in force). A would-be state that differs
+  only in the partial time, within 86,400 s of it, records nothing.
+- ``withdraw`` at t under revision r: the same with W = the named consent
+  categories (absent: all), refused as withdrawn and revision max(r, …);
+  no 24-hour rule: withdrawing again re-times. W empty: nothing.
+- A full decision sets every consent category, clears partial refusals and
+  records t, its revision, refused providers (``save`` only) and the GPC flag
+  (``gpc`` or a ``signal`` from the visitor at most the longest TTL before).
+- Withdrawal grace counts from the latest withdraw event naming the category.
+- ``--merge``: the files are merged by (time, file index, line) of each file's
+  next line; a line without a readable time comes out at once; a line whose
+  time is behind the latest time taken (the clock) is an input error, "not in
+  time order, needed by --merge". Only an applied event moves the clock: a
+  bad line (an unknown event, say) with a time far ahead does not make every
+  line after it an error. Violations and input errors are reported in
+  (file, line) order either way.
+- §16's ``tag_request`` is outside this model (an unknown event here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import email.utils
+import functools
+import heapq
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
+
+DAY = 86_400
+IDS = [
+    "cookie-before-consent", "cookie-after-refusal", "cookie-after-withdrawal",
+    "signal-ignored", "cookie-on-expired-consent", "cookie-on-outdated-consent",
+    "implied-consent", "preselected-consent", "consent-without-notice",
+    "no-reject-option", "reprompt-too-soon", "undeclared-cookie",
+    "duration-exceeds-declaration",
+]  # fmt: skip
+INVALID_ACTIONS = frozenset({"dismiss", "scroll", "navigate", "idle", "implied"})
+FULL_ACTIONS = frozenset({"accept_all", "reject_all", "save"})
+ACTIONS = FULL_ACTIONS | {"withdraw"} | INVALID_ACTIONS
+CONTROLS = frozenset({"button", "toggle", "link", "icon"})
+MAX_LINE = 1 << 20
+MERGE_MESSAGE = "not in time order, needed by --merge"
+
+# What a consent category holds, and its status at a moment.
+GRANTED, REFUSED, WITHDRAWN, SIGNAL = "granted", "refused", "withdrawn", "signal"
+UNDECIDED, EXPIRED, OUTDATED = "undecided", "expired", "outdated"
+PARTIAL = (WITHDRAWN, SIGNAL)
+NOT_IN_FORCE = (UNDECIDED, EXPIRED, OUTDATED)
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class InputError(Exception):
+    """A line that is not applied (SPEC §8's input errors)."""
+
+
+@dataclass(frozen=True)
+class Declared:
+    """A cookie declaration: its category, provider and lifetime (None: session)."""
+
+    category: str
+    provider: str
+    lifetime: Optional[int]
+
+
+def duration_seconds(d: Any) -> Optional[int]:
+    if d == "session":
+        return None
+    ((unit, n),) = d.items()
+    return int(n) * {"seconds": 1, "hours": 3600, "days": DAY}[unit]
+
+
+class Policy:
+    """What the audit needs of a policy document (SPEC §3), loaded leniently:
+    the document is expected to be valid (the Rust loader is what validates)."""
+
+    def __init__(self, doc: Mapping[str, Any]) -> None:
+        self.revision: int = doc["revision"]
+        self.consent_ttl: int = doc["consent_ttl_days"] * DAY
+        self.refusal_ttl: int = doc.get("refusal_ttl_days", doc["consent_ttl_days"]) * DAY
+        self.longest = max(self.consent_ttl, self.refusal_ttl)
+        self.categories: Set[str] = {c["id"] for c in doc["categories"]}
+        self.consent: List[str] = [c["id"] for c in doc["categories"] if c["basis"] == "consent"]
+        self.consent_set = frozenset(self.consent)
+        self.changed: Dict[str, int] = {c["id"]: c.get("changed_in_revision", 1) for c in doc["categories"]}
+        self.gpc: List[str] = [c for c in self.consent if c in set(doc.get("gpc_refuses", []))]
+        self.providers: Set[str] = {p["id"] for p in doc["providers"]}
+        self.exact: Dict[str, Declared] = {}
+        globs: List[Tuple[int, int, "re.Pattern[str]", Declared]] = []
+        for i, d in enumerate(doc["storage"]):
+            # Cookie events are about cookies: other kinds do not declare a cookie.
+            if d["kind"] != "cookie":
+                continue
+            entry = Declared(d["category"], d["provider"], duration_seconds(d["duration"]))
+            name: str = d["name"]
+            if "*" in name or "?" in name:
+                prefix = re.split(r"[*?]", name, maxsplit=1)[0]
+                pattern = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in name)
+                globs.append((-len(prefix), i, re.compile(pattern + r"\Z", re.S), entry))
+            else:
+                self.exact.setdefault(name, entry)
+        # The consent cookie is declared automatically: necessary, the longer TTL.
+        self.exact.setdefault(doc["consent_cookie"]["name"], Declared("necessary", "", self.longest))
+        # Longest literal prefix first, then the first declared.
+        globs.sort(key=lambda g: (g[0], g[1]))
+        self.globs = [(rx, entry) for _, _, rx, entry in globs]
+
+    def lookup(self, name: str) -> Optional[Declared]:
+        found = self.exact.get(name)
+        if found is not None:
+            return found
+        for rx, entry in self.globs:
+            if rx.match(name):
+                return entry
+        return None
+
+
+class Visitor:
+    __slots__ = (
+        "held", "decided_at", "decided_rev", "gpc", "providers_refused", "partial_at",
+        "partial_rev", "withdrawn_at", "last", "last_signal", "notices",
+    )  # fmt: skip
+
+    def __init__(self, now: int) -> None:
+        # Consent category -> granted/refused (full decision) or withdrawn/signal
+        # (partial refusal); absent: undecided.
+        self.held: Dict[str, str] = {}
+        self.decided_at = 0
+        self.decided_rev = 0
+        self.gpc = False
+        self.providers_refused: Set[str] = set()
+        self.partial_at = 0
+        self.partial_rev = 0
+        # Category -> time of the latest withdraw event that named it.
+        self.withdrawn_at: Dict[str, int] = {}
+        self.last = now
+        self.last_signal: Optional[int] = None
+        # Revision -> time of the latest notice of it.
+        self.notices: Dict[int, int] = {}
+
+
+# What a checked line does to its visitor at its time.
+Effect = Callable[[Visitor, int], None]
+# A checked line: its visitor, its time, what it does (None: nothing).
+Decoded = Tuple[str, int, Optional[Effect]]
+
+
+def status(p: Policy, v: Visitor, cat: str, now: int) -> Tuple[str, Optional[str]]:
+    """(status at `now`, what is held): the status is what is held, or undecided,
+    expired or outdated."""
+    held = v.held.get(cat)
+    if held is None:
+        return UNDECIDED, None
+    if held == GRANTED:
+        lapse, rev = v.decided_at + p.consent_ttl, v.decided_rev
+    elif held == REFUSED:
+        lapse, rev = v.decided_at + p.refusal_ttl, v.decided_rev
+    else:
+        lapse, rev = v.partial_at + p.refusal_ttl, v.partial_rev
+    if now >= lapse:
+        return EXPIRED, held
+    if rev < p.changed[cat]:
+        return OUTDATED, held
+    return held, held
+
+
+def partial_refusal(p: Policy, v: Visitor, refuse: Set[str], kind: str, now: int, rev: int, quiet: bool) -> bool:
+    """Refuses `refuse` as `kind` (withdrawn or signal) at `now` under `rev`.
+    With `quiet` (a signal), a change of nothing but the partial time within a
+    day of it records nothing. Returns whether the state changed."""
+    held = dict(v.held)
+    in_force = False
+    for c, h in v.held.items():
+        if h not in PARTIAL:
+            continue
+        if status(p, v, c, now)[0] in (EXPIRED, OUTDATED):
+            held.pop(c)  # undecided, and stays so (unless refused again below)
+        else:
+            in_force = True
+    for c in refuse:
+        held[c] = kind
+    new_rev = max(v.partial_rev, rev) if in_force else rev
+    new_at = max(v.partial_at, now) if in_force else now
+    if quiet and held == v.held and new_rev == v.partial_rev and now < v.partial_at + DAY:
+        return False
+    v.held, v.partial_at, v.partial_rev = held, new_at, new_rev
+    return True
+
+
+def parse_ts(text: str) -> int:
+    """RFC 3339 with `Z` or an offset, in whole seconds since the epoch."""
+    m = _TS.match(text)
+    if m is None:
+        raise InputError(f"`ts` {text!r} is not an RFC 3339 date-time")
+    date, hour, minute, second, zone = m.groups()
+    if zone is None:
+        raise InputError(f"`ts` {text!r} has no time zone")
+    day = _DAYS.get(date)
+    if day is None:
+        year, month, mday = int(date[:4]), int(date[5:7]), int(date[8:])
+        if not (1 <= month <= 12 and 1 <= mday <= calendar.monthrange(year, month)[1]):
+            raise InputError(f"`ts` {text!r} is not a date")
+        day = _DAYS[date] = calendar.timegm((year, month, mday, 0, 0, 0))
+    h, mi, sec = int(hour), int(minute), int(second)
+    if h > 23 or mi > 59 or sec > 59:
+        raise InputError(f"`ts` {text!r} is not a time of day")
+    at = day + h * 3600 + mi * 60 + sec
+    if zone not in ("Z", "z"):
+        sign = 1 if zone[0] == "+" else -1
+        at -= sign * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60)
+    return at
+
+
+_TS = re.compile(r"(\d{4}-\d\d-\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.\d+)?([Zz]|[+-]\d\d:\d\d)?\Z")
+# Date -> its midnight in seconds since the epoch: a log's lines share few dates.
+_DAYS: Dict[str, int] = {}
+
+
+def parse_set_cookie(header: str, now: int) -> Tuple[str, bool, Optional[int]]:
+    """(name, is a deletion, lifetime in seconds or None for a session cookie)."""
+    parts = header.split(";")
+    name, eq, _ = parts[0].partition("=")
+    name = name.strip(" \t")
+    if not eq or not name:
+        raise InputError("`set_cookie` has no name=value")
+    max_age: Optional[int] = None
+    expires: Optional[int] = None
+    for attr in parts[1:]:
+        key, _, val = attr.partition("=")
+        key, val = key.strip(" \t").lower(), val.strip(" \t")
+        if key == "max-age":
+            try:
+                max_age = int(val)
+            except ValueError:
+                raise InputError(f"`set_cookie`: Max-Age {val!r}") from None
+        elif key == "expires":
+            parsed = email.utils.parsedate_tz(val)
+            if parsed is None:
+                raise InputError(f"`set_cookie`: Expires {val!r}")
+            expires = email.utils.mktime_tz(parsed)  # no zone given: GMT
+    if max_age is not None:  # Max-Age wins over Expires (RFC 6265 §5.3)
+        return name, max_age <= 0, max(max_age, 0)
+    if expires is not None:
+        return name, expires < now, max(expires - now, 0)
+    return name, False, None
+
+
+# --- fields, checked
+
+
+def _string(rec: Mapping[str, Any], key: str) -> Optional[str]:
+    value = rec.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise InputError(f"`{key}` must be a string")
+
+
+def _required(rec: Mapping[str, Any], key: str) -> str:
+    value = rec.get(key)
+    if isinstance(value, str) and value:
+        return value
+    if value is None:
+        raise InputError(f"missing `{key}`")
+    if not isinstance(value, str):
+        raise InputError(f"`{key}` must be a string")
+    raise InputError(f"`{key}` is empty")
+
+
+def _int(rec: Mapping[str, Any], key: str, low: int, high: int) -> Optional[int]:
+    value = rec.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InputError(f"`{key}` must be an integer")
+    if not low <= value <= high:
+        raise InputError(f"`{key}` is {value}, outside {low}..={high}")
+    return value
+
+
+def _strings(rec: Mapping[str, Any], key: str, required: bool = False) -> Optional[List[str]]:
+    value = rec.get(key)
+    if value is None:
+        if required:
+            raise InputError(f"missing `{key}`")
+        return None
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise InputError(f"`{key}` must be an array of strings")
+    return value
+
+
+@dataclass
+class Report:
+    """SPEC §9's document: violations and input errors in (file, line) order."""
+
+    violations: List[Dict[str, Any]]
+    input_errors: List[Dict[str, Any]]
+    summary: Dict[str, Any]
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.input_errors else 1 if self.violations else 0
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"violations": self.violations, "input_errors": self.input_errors, "summary": self.summary}
+
+
+# A finding, sortable into report order: (file index, line, emission order, item).
+_Found = Tuple[int, int, int, Dict[str, Any]]
+
+
+def _order(found: _Found) -> Tuple[int, int, int]:
+    return found[:3]
+
+
+class Audit:
+    def __init__(self, policy: Policy, grace_seconds: int = 0) -> None:
+        self.p = policy
+        self.grace = grace_seconds
+        self.visitors: Dict[str, Visitor] = {}
+        self.found: List[_Found] = []
+        self.errors: List[_Found] = []
+        self.by_id = dict.fromkeys(IDS, 0)
+        self.events = self.lines = self.files = 0
+        # Where the line being applied is: file index, file name, line number.
+        self.at: Tuple[int, str, int] = (0, "", 0)
+
+    # --- reading
+
+    def run(self, paths: Sequence[PathLike], merge: bool = False) -> Report:
+        names = [os.fspath(p) for p in paths]
+        self.files += len(names)
+        if merge:
+            self._run_merged(names)
+        else:
+            decode, apply = self.decode, self.apply
+            for index, name in enumerate(names):
+                for number, raw in _lines(name):
+                    self.at = (index, name, number)
+                    self.lines += 1
+                    try:
+                        apply(*decode(raw))
+                    except InputError as e:
+                        self.error(str(e))
+        return self.report()
+
+    def _run_merged(self, names: List[str]) -> None:
+        # A k-way merge of the files' next lines by (time, file index, line). A
+        # bad line is keyed by the clock, so it comes out at once and is
+        # reported in place; it does not move the clock.
+        clock: Optional[int] = None
+        heap: List[Tuple[int, int, int, Optional[Decoded], str]] = []
+        readers = [_lines(name) for name in names]
+
+        def push(index: int) -> None:
+            for number, raw in readers[index]:
+                try:
+                    line = self.decode(raw)
+                    heapq.heappush(heap, (line[1], index, number, line, ""))
+                except InputError as e:
+                    key = clock if clock is not None else -(1 << 62)
+                    heapq.heappush(heap, (key, index, number, None, str(e)))
+                return
+
+        for index in range(len(names)):
+            push(index)
+        while heap:
+            _, index, number, line, problem = heapq.heappop(heap)
+            self.at = (index, names[index], number)
+            self.lines += 1
+            try:
+                if line is None:
+                    raise InputError(problem)
+                if clock is not None and line[1] < clock:
+                    raise InputError(MERGE_MESSAGE)
+                self.apply(*line)
+                clock = line[1]
+            except InputError as e:
+                self.error(str(e))
+            push(index)
+
+    # --- findings
+
+    def violation(self, rec: Mapping[str, Any], vid: str, cookie: Optional[str], category: Optional[str], message: str) -> None:
+        index, name, number = self.at
+        self.by_id[vid] += 1
+        item = {
+            "id": vid, "file": name, "line": number, "visitor": rec["visitor"], "ts": rec["ts"],
+            "cookie": cookie, "category": category, "message": message,
+        }  # fmt: skip
+        self.found.append((index, number, len(self.found), item))
+
+    def error(self, message: str) -> None:
+        index, name, number = self.at
+        self.errors.append((index, number, len(self.errors), {"file": name, "line": number, "message": message}))
+
+    def report(self) -> Report:
+        return Report(
+            [f[3] for f in sorted(self.found, key=_order)],
+            [f[3] for f in sorted(self.errors, key=_order)],
+            {
+                "events": self.events, "visitors": len(self.visitors), "violations_by_id": dict(self.by_id),
+                "files": self.files, "lines": self.lines, "violations": len(self.found),
+                "input_errors": len(self.errors),
+            },
+        )  # fmt: skip
+
+    # --- events
+
+    def categories(self, rec: Mapping[str, Any], key: str) -> Optional[Set[str]]:
+        names = _strings(rec, key)
+        if names is None:
+            return None
+        for n in names:
+            if n not in self.p.categories:
+                raise InputError(f"`{key}`: unknown category {n!r}")
+        return set(names)
+
+    def decode(self, raw: bytes) -> Decoded:
+        """Reads and checks a line, without looking at any visitor: (visitor,
+        time, what the event does)."""
+        if len(raw) > MAX_LINE:
+            raise InputError("line over 1 MiB")
+        try:
+            rec = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8") from None
+        except ValueError:
+            raise InputError("not JSON") from None
+        if not isinstance(rec, dict):
+            raise InputError("not a JSON object")
+        ts = rec.get("ts")
+        now = parse_ts(ts if isinstance(ts, str) else _required(rec, "ts"))
+        visitor = rec.get("visitor")
+        if not isinstance(visitor, str) or not visitor:
+            visitor = _required(rec, "visitor")
+        event = rec.get("event")
+        if not isinstance(event, str):
+            event = _required(rec, "event")
+        effect: Optional[Effect]
+        if event == "notice_shown":
+            effect = self.notice(rec)
+        elif event == "decision":
+            effect = self.decision(rec)
+        elif event == "cookie_set":
+            effect = self.cookie_set(rec, now)
+        elif event == "cookie_present":
+            cookies = _strings(rec, "cookies", required=True)
+            assert cookies is not None
+            effect = functools.partial(self.cookies_present, rec, cookies)
+        elif event == "cookie_deleted":
+            _required(rec, "cookie")
+            effect = None
+        elif event == "signal":
+            if _required(rec, "signal") != "gpc":
+                raise InputError('`signal` must be "gpc"')
+            effect = self.signal
+        else:
+            raise InputError(f"unknown event {event!r}")
+        return visitor, now, effect
+
+    def apply(self, visitor: str, now: int, effect: Optional[Effect]) -> None:
+        """Applies a decoded line to its visitor, unless it is out of their order."""
+        v = self.visitors.get(visitor)
+        if v is None:
+            v = self.visitors[visitor] = Visitor(now)
+        elif now < v.last:
+            raise InputError("earlier than the visitor's previous event")
+        if effect is not None:
+            effect(v, now)
+        v.last = now
+        self.events += 1
+
+    def notice(self, rec: Dict[str, Any]) -> Effect:
+        p = self.p
+        revision = _int(rec, "revision", 1, 2**32 - 1)
+        _int(rec, "notice", 1, 65535)
+        _int(rec, "layer", 0, 2**32 - 1)
+        trigger = _string(rec, "trigger")
+        if trigger not in (None, "auto", "user"):
+            raise InputError('`trigger` must be "auto" or "user"')
+        controls = _strings(rec, "controls") or []
+        preselected = self.categories(rec, "preselected") or set()
+
+        def run(v: Visitor, now: int) -> None:
+            pre = [c for c in p.consent if c in preselected]
+            if pre:
+                self.violation(rec, "preselected-consent", None, pre[0], "a consent category preselected")
+            if "accept_all" in controls and "reject_all" not in controls:
+                self.violation(rec, "no-reject-option", None, None, "accept_all without reject_all")
+            if trigger in (None, "auto"):
+                statuses = [(c, status(p, v, c, now)[0]) for c in p.consent]
+                if not any(s in NOT_IN_FORCE for _, s in statuses):
+                    refused = [c for c, s in statuses if s in (REFUSED, WITHDRAWN, SIGNAL)]
+                    if refused:
+                        self.violation(rec, "reprompt-too-soon", None, refused[0], "auto notice while a refusal stands")
+            v.notices[revision if revision is not None else p.revision] = now
+
+        return run
+
+    def decision(self, rec: Dict[str, Any]) -> Effect:
+        p = self.p
+        action = _required(rec, "action")
+        if action not in ACTIONS:
+            raise InputError(f"unknown action {action!r}")
+        rev = _int(rec, "revision", 1, 2**32 - 1)
+        revision = rev if rev is not None else p.revision
+        _int(rec, "notice", 1, 65535)
+        control = _string(rec, "control")
+        if control is not None and control not in CONTROLS:
+            raise InputError(f"unknown control {control!r}")
+        granted = self.categories(rec, "granted") or set()
+        named = self.categories(rec, "categories")
+        providers = _strings(rec, "providers_refused") or []
+        for name in providers:
+            if name not in p.providers:
+                raise InputError(f"`providers_refused`: unknown provider {name!r}")
+        gpc = rec.get("gpc", False)
+        if not isinstance(gpc, bool):
+            raise InputError("`gpc` must be true or false")
+
+        def run(v: Visitor, now: int) -> None:
+            if action in INVALID_ACTIONS:
+                listed = [c for c in p.consent if c in granted]
+                if listed:
+                    self.violation(rec, "implied-consent", None, listed[0], f"{action} is not consent")
+                return
+            if action == "withdraw":
+                which = p.consent_set if named is None else named & p.consent_set
+                if which and partial_refusal(p, v, set(which), WITHDRAWN, now, revision, quiet=False):
+                    for c in which:
+                        v.withdrawn_at[c] = now
+                return
+            chosen = p.consent_set if action == "accept_all" else set() if action == "reject_all" else granted
+            v.held = {c: GRANTED if c in chosen else REFUSED for c in p.consent}
+            v.decided_at, v.decided_rev = now, revision
+            v.partial_at = v.partial_rev = 0
+            v.providers_refused = set(providers) if action == "save" else set()
+            v.gpc = gpc or (v.last_signal is not None and now - v.last_signal <= p.longest)
+            if any(h == GRANTED for h in v.held.values()):
+                shown = v.notices.get(revision)
+                if shown is None or now - shown > p.longest:
+                    self.violation(rec, "consent-without-notice", None, None, "a grant with no notice of its revision")
+
+        return run
+
+    def signal(self, v: Visitor, now: int) -> None:
+        p = self.p
+        which = {c for c in p.gpc if not (v.gpc and v.held.get(c) == GRANTED and status(p, v, c, now)[0] == GRANTED)}
+        if which:
+            partial_refusal(p, v, which, SIGNAL, now, p.revision, quiet=True)
+        v.last_signal = now
+
+    def cookie_set(self, rec: Dict[str, Any], now: int) -> Effect:
+        header = _string(rec, "set_cookie")
+        name = _string(rec, "cookie")
+        if header is not None and name is not None:
+            raise InputError("`set_cookie` or `cookie`, not both")
+        if header is not None:
+            name, deletion, lifetime = parse_set_cookie(header, now)
+        elif name is not None:
+            if not name:
+                raise InputError("`cookie` is empty")
+            lifetime = _int(rec, "max_age_s", -(2**63), 2**63 - 1)
+            deletion = lifetime is not None and lifetime <= 0
+        else:
+            raise InputError("missing `set_cookie` (or `cookie`)")
+        cookie = name
+
+        def run(v: Visitor, now: int) -> None:
+            if not deletion:  # a deletion is never a violation
+                self.cookie(rec, v, now, cookie, True, lifetime)
+
+        return run
+
+    def cookies_present(self, rec: Dict[str, Any], cookies: List[str], v: Visitor, now: int) -> None:
+        seen: Set[str] = set()
+        for name in cookies:
+            if name not in seen:
+                seen.add(name)
+                self.cookie(rec, v, now, name, False, None)
+
+    def cookie(self, rec: Dict[str, Any], v: Visitor, now: int, name: str, is_set: bool, lifetime: Optional[int]) -> None:
+        p = self.p
+        d = p.lookup(name)
+        if d is None:
+            self.violation(rec, "undeclared-cookie", name, None, "no declaration")
+            return
+        if is_set and lifetime is not None and (d.lifetime is None or lifetime > d.lifetime):
+            self.violation(rec, "duration-exceeds-declaration", name, d.category, "outlives its declaration")
+        if d.category not in p.consent_set:
+            return  # necessary: never a consent violation
+        s, held = status(p, v, d.category, now)
+        if s == GRANTED:
+            if d.provider in v.providers_refused:
+                self.violation(rec, "cookie-after-refusal", name, d.category, "its provider refused")
+            return
+        if s == UNDECIDED:
+            vid = "cookie-before-consent"
+        elif s == EXPIRED:
+            vid = "cookie-on-expired-consent" if held == GRANTED else "cookie-before-consent"
+        elif s == OUTDATED:
+            vid = "cookie-on-outdated-consent" if held == GRANTED else "cookie-before-consent"
+        elif s == REFUSED:
+            vid = "cookie-after-refusal"
+        elif s == SIGNAL:
+            vid = "signal-ignored"
+        else:
+            if now - v.withdrawn_at[d.category] <= self.grace:
+                return
+            vid = "cookie-after-withdrawal"
+        self.violation(rec, vid, name, d.category, f"{d.category} is {s}")
+
+
+def _lines(path: str) -> Iterator[Tuple[int, bytes]]:
+    """(line number from 1, content) for each non-blank line."""
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, 1):
+            raw = raw.rstrip(b"\n")
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+            if raw.strip():
+                yield number, raw
+
+
+def load_policy(policy: Union[Mapping[str, Any], PathLike]) -> Policy:
+    if isinstance(policy, Mapping):
+        return Policy(policy)
+    with open(policy, encoding="utf-8") as f:
+        return Policy(json.load(f))
+
+
+def audit(
+    paths: Union[PathLike, Iterable[PathLike]],
+    policy: Union[Mapping[str, Any], PathLike],
+    grace_seconds: int = 0,
+    merge: bool = False,
+) -> Report:
+    """Audits log files (one path or several, read in the order given) under a
+    policy (its JSON document as a dict, or its path)."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    return Audit(load_policy(policy), grace_seconds).run(list(paths), merge=merge)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("logs", nargs="+")
+    ap.add_argument("--policy", required=True)
+    ap.add_argument("--grace-seconds", type=int, default=0)
+    ap.add_argument("--merge", action="store_true", help="merge the files by time into one clock")
+    ap.add_argument("--cpu-time", action="store_true", help="print the audit's CPU seconds to standard error")
+    args = ap.parse_args()
+    start = time.process_time()
+    report = audit(args.logs, args.policy, args.grace_seconds, args.merge)
+    if args.cpu_time:
+        print(f"cpu_seconds {time.process_time() - start:.3f}", file=sys.stderr)
+    json.dump(report.to_json(), sys.stdout)
+    sys.stdout.write("\n")
+    sys.exit(report.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+//! `--merge` (SPEC §8): several files, each in time order, merged by time into
+//! one clock. Each file is read and parsed on a thread of its own into batches
+//! (as [`super::pipeline`] does for one file); the rules take the earliest head
+//! of all files, ties in the order the files were given. Findings are held and
+//! reach the sink in file and line order when the files are read.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::{mpsc, Arc};
+
+use super::pipeline::{produce, Batch, Stored};
+use super::reader::ReadError;
+use super::report::Sink;
+use super::rules::Auditor;
+
+/// Batches in flight per file.
+const IN_FLIGHT: usize = 2;
+
+/// One file being merged: its batches as they come, and where in the current one
+/// the merge stands.
+struct Source {
+    name: Arc<str>,
+    full: mpsc::Receiver<Batch>,
+    empty: mpsc::Sender<Batch>,
+    batch: Batch,
+    next: usize,
+}
+
+impl Source {
+    /// The head's place in the merge: its time, or "now" for a line that did not
+    /// parse (it has none, and is reported where the merge has got to). `None`
+    /// once the file is done.
+    fn head(&mut self) -> Option<i64> {
+        while self.next >= self.batch.entries.len() {
+            let mut used = std::mem::take(&mut self.batch);
+            used.entries.clear();
+            used.arena.clear();
+            let _ = self.empty.send(used);
+            self.batch = self.full.recv().ok()?;
+            self.next = 0;
+        }
+        Some(match &self.batch.entries[self.next].1 {
+            Stored::Event { at, .. } => *at,
+            Stored::Error(..) => i64::MIN,
+        })
+    }
+}
+
+impl<S: Sink> Auditor<'_, S> {
+    /// Audits `sources` (each a name and a reader of a file in time order, gzip
+    /// read transparently) merged by time into one clock, as
+    /// [`AuditOptions::merge`](super::AuditOptions::merge) describes; findings
+    /// reach the sink in file and line order at the end.
+    ///
+    /// # Errors
+    ///
+    /// The first source, in the order given, whose reader failed; every other
+    /// source is audited to its end, and that one up to its fault.
+    pub fn read_merged<R: Read + Send>(
+        &mut self,
+        sources: Vec<(String, R)>,
+    ) -> Result<(), ReadError> {
+        let policy = self.policy();
+        let first = self.summary().files as u32;
+        for (name, _) in &sources {
+            self.file(name);
+        }
+        let held = self.held.replace(Vec::new());
+        let result = std::thread::scope(|scope| {
+            let mut producers = Vec::new();
+            let mut merging = Vec::new();
+            for (name, reader) in sources {
+                let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
+                let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+                let producer = scope.spawn(move || produce(policy, reader, full_tx, empty_rx));
+                producers.push((name.clone(), producer));
+                merging.push(Source {
+                    name: Arc::from(name.as_str()),
+                    full: full_rx,
+                    empty: empty_tx,
+                    batch: Batch::default(),
+                    next: 0,
+                });
+            }
+            let mut heap = BinaryHeap::new();
+            for (i, source) in merging.iter_mut().enumerate() {
+                if let Some(at) = source.head() {
+                    heap.push(Reverse((at, i)));
+                }
+            }
+            while let Some(Reverse((_, i))) = heap.pop() {
+                let source = &mut merging[i];
+                let (number, stored) = std::mem::replace(
+                    &mut source.batch.entries[source.next],
+                    (
+                        0,
+                        Stored::Error(super::InputErrorKind::NotJson, String::new()),
+                    ),
+                );
+                source.next += 1;
+                self.switch_file(first + i as u32, &source.name);
+                self.take(number, source.batch.restore(stored));
+                if let Some(at) = source.head() {
+                    heap.push(Reverse((at, i)));
+                }
+            }
+            drop(merging);
+            let mut first_fault = None;
+            for (name, producer) in producers {
+                let outcome = producer
+                    .join()
+                    .unwrap_or_else(|_| Err(io::Error::other("the reading thread failed")));
+                if let (Err(source), None) = (outcome, &first_fault) {
+                    first_fault = Some(ReadError { file: name, source });
+                }
+            }
+            first_fault.map_or(Ok(()), Err)
+        });
+        self.release();
+        self.held = held;
+        result
+    }
+
+    /// [`Auditor::read_merged`] over the files at `paths` (`-`: standard input).
+    ///
+    /// # Errors
+    ///
+    /// A file that cannot be opened (then nothing is audited), or the first that
+    /// cannot be read to its end.
+    pub fn read_paths_merged<P: AsRef<Path>>(&mut self, paths: &[P]) -> Result<(), ReadError> {
+        let mut sources: Vec<(String, Box<dyn Read + Send>)> = Vec::new();
+        for path in paths {
+            let path = path.as_ref();
+            let name = path.to_string_lossy().into_owned();
+            let reader: Box<dyn Read + Send> = if path.as_os_str() == "-" {
+                Box::new(io::stdin())
+            } else {
+                match File::open(path) {
+                    Ok(f) => Box::new(f),
+                    Err(source) => return Err(ReadError { file: name, source }),
+                }
+            };
+            sources.push((name, reader));
+        }
+        self.read_merged(sources)
+    }
+}

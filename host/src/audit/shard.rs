@@ -1,0 +1,338 @@
+//! Every core: visitors sharded by hash across worker threads.
+//!
+//! The workers read the input themselves, one block of whole lines (about
+//! 1 MiB, numbered in order) at a time under a lock; each parses its block and
+//! routes every event to the shard of its visitor (a keyed hash of the visitor
+//! id, modulo the workers), depositing one batch per shard that shares the
+//! block's text; then it applies, in block order, the batches deposited for its
+//! own shard. Every visitor lives in one shard and sees their events in input
+//! order, so each shard's results are those of one thread; findings are held with
+//! their file and line and reach the sink in input order when the file is read.
+//! Locks are taken per block (to read one, and to deposit a batch), never per
+//! line.
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, RandomState};
+use std::io::{self, Read};
+use std::sync::{Arc, Condvar, Mutex};
+
+use samtykke::ValidPolicy;
+
+use super::pipeline::Batch;
+use super::reader::decoded;
+use super::report::{Report, Sink, Summary};
+use super::rules::{parse_line, too_long, Auditor, Parsed};
+use super::stamp::LastDay;
+use super::MAX_LINE;
+
+/// Bytes of lines in a block, about.
+const BLOCK_BYTES: usize = 1 << 20;
+/// What one read asks for.
+const READ_BYTES: usize = 64 * 1024;
+/// Batches waiting for a shard before its worker stops reading new blocks.
+const BACKLOG: usize = 8;
+
+/// Whole lines of the input and the number of the first.
+struct Block {
+    number: u64,
+    first_line: u64,
+    text: Vec<u8>,
+    /// The block is one line over 1 MiB, not kept.
+    overlong: bool,
+}
+
+/// The input, cut into blocks of whole lines.
+struct Blocks<R> {
+    reader: R,
+    /// The start of a line the last block did not end.
+    carry: Vec<u8>,
+    /// Lines handed out so far.
+    lines: u64,
+    /// Blocks handed out so far.
+    blocks: u64,
+    eof: bool,
+    error: Option<io::Error>,
+}
+
+impl<R: Read> Blocks<R> {
+    fn new(reader: R) -> Self {
+        Blocks {
+            reader,
+            carry: Vec::new(),
+            lines: 0,
+            blocks: 0,
+            eof: false,
+            error: None,
+        }
+    }
+
+    /// Reads more into `buf`; false at the end of the input or on a fault.
+    fn fill(&mut self, buf: &mut Vec<u8>) -> bool {
+        let len = buf.len();
+        buf.resize(len + READ_BYTES, 0);
+        loop {
+            match self.reader.read(&mut buf[len..]) {
+                Ok(n) => {
+                    buf.truncate(len + n);
+                    if n == 0 {
+                        self.eof = true;
+                    }
+                    return n > 0;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    buf.truncate(len);
+                    self.error = Some(e);
+                    self.eof = true;
+                    return false;
+                }
+            }
+        }
+    }
+
+    fn block(&mut self, text: Vec<u8>, lines: u64, overlong: bool) -> Block {
+        let b = Block {
+            number: self.blocks,
+            first_line: self.lines + 1,
+            text,
+            overlong,
+        };
+        self.blocks += 1;
+        self.lines += lines;
+        b
+    }
+
+    /// The next block, as the single-threaded reader would number its lines:
+    /// split on `\n`, a last line without one counted, a line over 1 MiB (and
+    /// its `\r`) reported without being kept, and after a fault only the whole
+    /// lines before it.
+    fn next(&mut self) -> Option<Block> {
+        let mut buf = std::mem::take(&mut self.carry);
+        loop {
+            let last = memchr::memrchr(b'\n', &buf);
+            match last {
+                Some(p) if buf.len() >= BLOCK_BYTES || self.eof => {
+                    self.carry = buf[p + 1..].to_vec();
+                    buf.truncate(p + 1);
+                    let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
+                    return Some(self.block(buf, lines, false));
+                }
+                None if buf.len() > MAX_LINE + 1 => {
+                    // One line over the limit: skipped up to its end.
+                    let rest = loop {
+                        buf.clear();
+                        if !self.fill(&mut buf) {
+                            break Vec::new();
+                        }
+                        if let Some(p) = memchr::memchr(b'\n', &buf) {
+                            break buf[p + 1..].to_vec();
+                        }
+                    };
+                    self.carry = rest;
+                    return Some(self.block(Vec::new(), 1, true));
+                }
+                _ => {}
+            }
+            if self.eof {
+                if buf.is_empty() || self.error.is_some() {
+                    // The end, or a fault: a line the fault cut short is lost.
+                    return None;
+                }
+                return Some(self.block(buf, 1, false));
+            }
+            self.fill(&mut buf);
+        }
+    }
+}
+
+/// The batches waiting for one shard, by block number.
+#[derive(Default)]
+struct Inbox {
+    waiting: Mutex<BTreeMap<u64, Batch>>,
+    arrived: Condvar,
+}
+
+/// Parses a block's lines into one batch per shard.
+fn parse_block(
+    policy: ValidPolicy<'_>,
+    route: &RandomState,
+    shards: usize,
+    last_day: &mut LastDay,
+    block: Block,
+) -> Vec<Batch> {
+    let Block {
+        first_line,
+        text,
+        overlong,
+        ..
+    } = block;
+    if overlong {
+        let mut batches: Vec<Batch> = (0..shards).map(|_| Batch::default()).collect();
+        batches[(first_line % shards as u64) as usize].push(first_line, too_long());
+        return batches;
+    }
+    // The lines' strings are kept as places in the block, shared by the
+    // shards' batches, when the block is UTF-8 throughout (else copied).
+    let (shared, bytes) = match String::from_utf8(text) {
+        Ok(t) => (Some(Arc::<str>::from(t)), Vec::new()),
+        Err(e) => (None, e.into_bytes()),
+    };
+    let mut batches: Vec<Batch> = (0..shards).map(|_| Batch::over(shared.clone())).collect();
+    let bytes = shared.as_deref().map_or(&bytes[..], str::as_bytes);
+    let mut number = first_line;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        // As the one-thread reader: a line over the limit is not parsed.
+        let mut parsed = if line.len() > MAX_LINE + 1 {
+            too_long()
+        } else {
+            parse_line(&policy, last_day, number, line)
+        };
+        let j = match &mut parsed {
+            Parsed::Event(line) => {
+                // The shard's table is keyed alike, so the hash serves it too.
+                let place = route.hash_one(&*line.visitor);
+                line.place = Some(place);
+                (place % shards as u64) as usize
+            }
+            Parsed::Blank => {
+                number += 1;
+                continue;
+            }
+            // An input error needs no visitor: any shard reports it in place.
+            Parsed::Error(..) => (number % shards as u64) as usize,
+        };
+        batches[j].push(number, parsed);
+        number += 1;
+    }
+    batches
+}
+
+impl<'p, S: Sink> Auditor<'p, S> {
+    /// The shard of visitor `id`.
+    #[inline]
+    pub(crate) fn shard_of(&self, id: &str) -> usize {
+        (self.route.hash_one(id) % self.shards.len() as u64) as usize
+    }
+
+    /// Makes the shards, once: an auditor each, holding its findings.
+    pub(crate) fn ensure_shards(&mut self) {
+        if self.shards.is_empty() {
+            let options = self.options().clone().threads(1);
+            self.shards = (0..self.threads())
+                .map(|_| {
+                    let mut shard = Auditor::new(self.policy(), options.clone());
+                    shard.held = Some(Vec::new());
+                    shard.visitors.place = self.route.clone();
+                    shard
+                })
+                .collect();
+        }
+    }
+
+    /// Sends the shards' findings to the sink in input order.
+    pub(crate) fn gather(&mut self) {
+        let mut all = Vec::new();
+        for shard in &mut self.shards {
+            if let Some(held) = &mut shard.held {
+                all.append(held);
+            }
+        }
+        let held = self.held.replace(all);
+        self.release();
+        self.held = held;
+    }
+
+    /// The summary with the shards' counts added.
+    pub(crate) fn total_summary(&self) -> Summary {
+        let mut s = self.summary().clone();
+        for shard in &self.shards {
+            let t = shard.summary();
+            s.lines += t.lines;
+            s.events += t.events;
+            s.visitors += t.visitors;
+            s.input_errors += t.input_errors;
+            for (a, b) in s.violations_by_id.iter_mut().zip(t.violations_by_id) {
+                *a += b;
+            }
+        }
+        s
+    }
+
+    /// [`Auditor::read`]'s work on every shard's thread.
+    pub(crate) fn read_sharded<R: Read + Send>(&mut self, reader: R) -> io::Result<()> {
+        self.ensure_shards();
+        let policy = self.policy();
+        let (index, name) = self.current_file();
+        let n = self.shards.len();
+        let route = self.route.clone();
+        let inboxes: Vec<Inbox> = (0..n).map(|_| Inbox::default()).collect();
+        let blocks = Mutex::new(Blocks::new(decoded(reader)?));
+        std::thread::scope(|scope| {
+            for (me, shard) in self.shards.iter_mut().enumerate() {
+                let (inboxes, blocks, route) = (&inboxes, &blocks, &route);
+                let name = name.clone();
+                scope.spawn(move || {
+                    shard.switch_file(index, &name);
+                    let mut last_day = LastDay::default();
+                    let mut applied = 0u64;
+                    // Blocks in all, once the input is read.
+                    let mut total = None;
+                    loop {
+                        // Apply what is ready for this shard, in order.
+                        loop {
+                            let batch = inboxes[me]
+                                .waiting
+                                .lock()
+                                .map(|mut w| w.remove(&applied))
+                                .unwrap_or(None);
+                            let Some(mut batch) = batch else { break };
+                            batch.drain(|number, parsed| shard.take(number, parsed));
+                            applied += 1;
+                        }
+                        let backlog = inboxes[me].waiting.lock().map_or(0, |w| w.len());
+                        if total.is_none() && backlog < BACKLOG {
+                            let next = {
+                                let mut b = blocks.lock().unwrap_or_else(|e| e.into_inner());
+                                b.next().ok_or(b.blocks)
+                            };
+                            match next {
+                                Ok(block) => {
+                                    let k = block.number;
+                                    let batches =
+                                        parse_block(policy, route, n, &mut last_day, block);
+                                    for (j, batch) in batches.into_iter().enumerate() {
+                                        let inbox = &inboxes[j];
+                                        if let Ok(mut w) = inbox.waiting.lock() {
+                                            w.insert(k, batch);
+                                        }
+                                        inbox.arrived.notify_one();
+                                    }
+                                    continue;
+                                }
+                                Err(all) => total = Some(all),
+                            }
+                        }
+                        if total.is_some_and(|all| applied >= all) {
+                            break;
+                        }
+                        // Wait for this shard's next batch.
+                        let inbox = &inboxes[me];
+                        let waiting = inbox.waiting.lock().unwrap_or_else(|e| e.into_inner());
+                        if !waiting.contains_key(&applied) {
+                            let _ = inbox
+                                .arrived
+                                .wait_timeout(waiting, std::time::Duration::from_millis(20));
+                        }
+                    }
+                });
+            }
+        });
+        self.gather();
+        let fault = blocks.into_inner().unwrap_or_else(|e| e.into_inner()).error;
+        fault.map_or(Ok(()), Err)
+    }
+}
+
+/// An auditor whose findings are held for [`Auditor::gather`].
+pub(crate) type Shard<'p> = Auditor<'p, Report>;
