@@ -1,11 +1,13 @@
-//! The consent-log audit (SPEC §12): events per second on one thread on a
-//! generated 10-million-event kk.dk log of ~150-byte lines, beside a bare
-//! serde_json typed parse of the same lines and the time to read and split them;
-//! the pure-Python reference auditor (`benches/python/audit_ref.py`) on the first
-//! million lines; and peak memory per remembered visitor with a million visitors.
+//! The consent-log audit (SPEC §12): events per second on one thread and on
+//! every core (visitors sharded) on a generated 10-million-event kk.dk log of
+//! ~150-byte lines, beside typed parses of the same lines with serde_json,
+//! sonic-rs and simd-json and the time to read and split them; the pure-Python
+//! reference auditor (`bindings/python/tests/oracle/audit_ref.py`) on the first
+//! million lines, one core each; and peak memory with a million visitors, every
+//! one remembered, and under `--merge` with nearly all shrunk to tombstones.
 //!
 //! Run with `cargo bench -p samtykke-benches --bench audit`. The logs are
-//! generated into `target/audit-bench/` on the first run (about 1.6 GB) and
+//! generated into `target/audit-bench/` on the first run (about 2.6 GB) and
 //! reused. Each rate is the median of several runs over the whole file, read from
 //! the page cache; CPU seconds (user + system, from `/proc/self/stat`) are given
 //! beside wall seconds, since the machine may be shared. Set
@@ -420,7 +422,8 @@ fn main() {
     let rust2 = measure(runs, || {
         audit_file(&policy, &million, AuditOptions::new().threads(cores)).0
     });
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/audit_ref.py");
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../bindings/python/tests/oracle/audit_ref.py");
     let python = Command::new("python3")
         .arg(&script)
         .arg(&million)

@@ -50,17 +50,18 @@ pub(crate) enum StoredBody {
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
     /// The text the lines were parsed from, when it is whole UTF-8 and shared.
-    pub(crate) text: Option<Arc<str>>,
+    pub(crate) text: Option<Arc<String>>,
     pub(crate) arena: String,
     pub(crate) entries: Vec<(u64, Stored)>,
 }
 
 impl Batch {
     /// A batch of lines parsed from `text`.
-    pub(crate) fn over(text: Option<Arc<str>>) -> Batch {
+    pub(crate) fn over(text: Option<Arc<String>>, lines: usize) -> Batch {
         Batch {
             text,
-            ..Batch::default()
+            arena: String::new(),
+            entries: Vec::with_capacity(lines),
         }
     }
 
@@ -115,7 +116,7 @@ impl Batch {
         let (from, start) = if start & IN_ARENA != 0 {
             (self.arena.as_str(), start & !IN_ARENA)
         } else {
-            (self.text.as_deref().unwrap_or(""), start)
+            (self.text.as_deref().map_or("", String::as_str), start)
         };
         from.get(start as usize..end as usize).unwrap_or("")
     }
@@ -150,6 +151,11 @@ impl Batch {
                 },
             }),
         }
+    }
+
+    /// The text's buffer, when this was the last batch to share it.
+    pub(crate) fn into_text(self) -> Option<Vec<u8>> {
+        Arc::try_unwrap(self.text?).ok().map(String::into_bytes)
     }
 
     /// Feeds every entry to `f`, in order, and empties the batch.

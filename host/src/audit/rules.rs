@@ -129,7 +129,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
     pub fn with_sink(policy: ValidPolicy<'p>, options: AuditOptions, sink: S) -> Self {
         Auditor {
             longest: policy.consent_cookie_max_age(),
-            visitors: Visitors::new(options.weak_hash),
+            visitors: Visitors::new(options.weak_hash, policy.consent_slots()),
             policy,
             options,
             sink,
@@ -797,31 +797,59 @@ pub(crate) fn parse_line<'t>(
     number: u64,
     text: &'t [u8],
 ) -> Parsed<'t> {
-    let mut text = text.strip_suffix(b"\r").unwrap_or(text);
+    match std::str::from_utf8(text) {
+        Ok(text) => parse_text(policy, last_day, number, text),
+        Err(_) => {
+            // Not UTF-8: the same checks in the same order, on bytes, so that a
+            // line over the limit says so and the byte named is the stripped
+            // line's.
+            let mut text = text.strip_suffix(b"\r").unwrap_or(text);
+            if number == 1 {
+                text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
+            }
+            if text.len() > MAX_LINE {
+                return over_limit(text.len());
+            }
+            // Stripping whole characters leaves it not UTF-8.
+            let at = std::str::from_utf8(text)
+                .err()
+                .map_or(0, |e| e.valid_up_to());
+            Parsed::Error(
+                InputErrorKind::NotJson,
+                format!("not JSON: not UTF-8 at byte {}", at + 1),
+            )
+        }
+    }
+}
+
+fn over_limit<'t>(len: usize) -> Parsed<'t> {
+    Parsed::Error(
+        InputErrorKind::TooLong,
+        format!("the line is {len} bytes long, over 1 MiB"),
+    )
+}
+
+/// [`parse_line`] of a line known to be UTF-8 (a block the sharded reader has
+/// checked whole).
+pub(crate) fn parse_text<'t>(
+    policy: &ValidPolicy<'_>,
+    last_day: &mut LastDay,
+    number: u64,
+    text: &'t str,
+) -> Parsed<'t> {
+    let mut text = text.strip_suffix('\r').unwrap_or(text);
     if number == 1 {
-        text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
+        text = text.strip_prefix('\u{feff}').unwrap_or(text);
     }
     if text
-        .iter()
+        .bytes()
         .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
     {
         return Parsed::Blank;
     }
     if text.len() > MAX_LINE {
-        return Parsed::Error(
-            InputErrorKind::TooLong,
-            format!("the line is {} bytes long, over 1 MiB", text.len()),
-        );
+        return over_limit(text.len());
     }
-    let text = match std::str::from_utf8(text) {
-        Ok(t) => t,
-        Err(e) => {
-            return Parsed::Error(
-                InputErrorKind::NotJson,
-                format!("not JSON: not UTF-8 at byte {}", e.valid_up_to() + 1),
-            )
-        }
-    };
     let mut fields = scan::Fields::new(text);
     if let Err(e) = scan::scan(&mut fields) {
         let (kind, message) = match e {

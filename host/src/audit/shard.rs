@@ -14,21 +14,22 @@
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 use std::io::{self, Read};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 use samtykke::ValidPolicy;
 
 use super::pipeline::Batch;
 use super::reader::decoded;
 use super::report::{Report, Sink, Summary};
-use super::rules::{parse_line, too_long, Auditor, Parsed};
+use super::rules::{parse_line, parse_text, too_long, Auditor, Parsed};
 use super::stamp::LastDay;
 use super::MAX_LINE;
 
 /// Bytes of lines in a block, about.
 const BLOCK_BYTES: usize = 1 << 20;
 /// What one read asks for.
-const READ_BYTES: usize = 64 * 1024;
+const READ_BYTES: usize = 256 * 1024;
 /// Batches waiting for a shard before its worker stops reading new blocks.
 const BACKLOG: usize = 8;
 
@@ -52,10 +53,12 @@ struct Blocks<R> {
     blocks: u64,
     eof: bool,
     error: Option<io::Error>,
+    /// Blocks' buffers given back once every shard is done with them.
+    spare: mpsc::Receiver<Vec<u8>>,
 }
 
 impl<R: Read> Blocks<R> {
-    fn new(reader: R) -> Self {
+    fn new(reader: R, spare: mpsc::Receiver<Vec<u8>>) -> Self {
         Blocks {
             reader,
             carry: Vec::new(),
@@ -63,6 +66,7 @@ impl<R: Read> Blocks<R> {
             blocks: 0,
             eof: false,
             error: None,
+            spare,
         }
     }
 
@@ -107,12 +111,16 @@ impl<R: Read> Blocks<R> {
     /// its `\r`) reported without being kept, and after a fault only the whole
     /// lines before it.
     fn next(&mut self) -> Option<Block> {
-        let mut buf = std::mem::take(&mut self.carry);
+        let mut buf = self.spare.try_recv().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
         loop {
             let last = memchr::memrchr(b'\n', &buf);
             match last {
                 Some(p) if buf.len() >= BLOCK_BYTES || self.eof => {
-                    self.carry = buf[p + 1..].to_vec();
+                    self.carry.clear();
+                    self.carry.extend_from_slice(&buf[p + 1..]);
                     buf.truncate(p + 1);
                     let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
                     return Some(self.block(buf, lines, false));
@@ -174,20 +182,35 @@ fn parse_block(
     // The lines' strings are kept as places in the block, shared by the
     // shards' batches, when the block is UTF-8 throughout (else copied).
     let (shared, bytes) = match String::from_utf8(text) {
-        Ok(t) => (Some(Arc::<str>::from(t)), Vec::new()),
+        Ok(t) => (Some(Arc::new(t)), Vec::new()),
         Err(e) => (None, e.into_bytes()),
     };
-    let mut batches: Vec<Batch> = (0..shards).map(|_| Batch::over(shared.clone())).collect();
-    let bytes = shared.as_deref().map_or(&bytes[..], str::as_bytes);
+    let bytes = shared.as_deref().map_or(&bytes[..], String::as_bytes);
+    // Room for a shard's share of the lines (of some 150 bytes) and some, so
+    // that batches rarely grow while they are filled.
+    let share = bytes.len() / 128 / shards + 64;
+    let mut batches: Vec<Batch> = (0..shards)
+        .map(|_| Batch::over(shared.clone(), share))
+        .collect();
     let mut number = first_line;
-    for line in bytes.split_inclusive(|&b| b == b'\n') {
-        let line = line.strip_suffix(b"\n").unwrap_or(line);
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', bytes).chain(
+        // A last line without `\n`.
+        (bytes.last().is_some_and(|&b| b != b'\n')).then_some(bytes.len()),
+    );
+    for end in ends {
+        let line = &bytes[start..end];
         // As the one-thread reader: a line over the limit is not parsed.
         let mut parsed = if line.len() > MAX_LINE + 1 {
             too_long()
         } else {
-            parse_line(&policy, last_day, number, line)
+            match shared.as_deref() {
+                // A line of a block that is UTF-8 throughout needs no check.
+                Some(text) => parse_text(&policy, last_day, number, &text[start..end]),
+                None => parse_line(&policy, last_day, number, line),
+            }
         };
+        start = end + 1;
         let j = match &mut parsed {
             Parsed::Event(line) => {
                 // The shard's table is keyed alike, so the hash serves it too.
@@ -267,17 +290,33 @@ impl<'p, S: Sink> Auditor<'p, S> {
         let n = self.shards.len();
         let route = self.route.clone();
         let inboxes: Vec<Inbox> = (0..n).map(|_| Inbox::default()).collect();
-        let blocks = Mutex::new(Blocks::new(decoded(reader)?));
-        std::thread::scope(|scope| {
+        let decoded = decoded(reader)?;
+        // The reading thread stays up to two blocks a worker ahead.
+        let (block_tx, block_rx) = mpsc::sync_channel::<Block>(2 * n);
+        let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
+        let block_rx = Mutex::new(block_rx);
+        let total = AtomicU64::new(u64::MAX);
+        let fault = std::thread::scope(|scope| {
+            let total = &total;
+            let reading = scope.spawn(move || {
+                let mut blocks = Blocks::new(decoded, spare_rx);
+                while let Some(block) = blocks.next() {
+                    if block_tx.send(block).is_err() {
+                        break;
+                    }
+                }
+                total.store(blocks.blocks, Ordering::Release);
+                blocks.error
+            });
             for (me, shard) in self.shards.iter_mut().enumerate() {
-                let (inboxes, blocks, route) = (&inboxes, &blocks, &route);
-                let name = name.clone();
+                let (inboxes, block_rx, route) = (&inboxes, &block_rx, &route);
+                let (name, spare_tx) = (name.clone(), spare_tx.clone());
                 scope.spawn(move || {
                     shard.switch_file(index, &name);
                     let mut last_day = LastDay::default();
                     let mut applied = 0u64;
                     // Blocks in all, once the input is read.
-                    let mut total = None;
+                    let mut all = None;
                     loop {
                         // Apply what is ready for this shard, in order.
                         loop {
@@ -288,14 +327,14 @@ impl<'p, S: Sink> Auditor<'p, S> {
                                 .unwrap_or(None);
                             let Some(mut batch) = batch else { break };
                             batch.drain(|number, parsed| shard.take(number, parsed));
+                            if let Some(buf) = batch.into_text() {
+                                let _ = spare_tx.send(buf);
+                            }
                             applied += 1;
                         }
                         let backlog = inboxes[me].waiting.lock().map_or(0, |w| w.len());
-                        if total.is_none() && backlog < BACKLOG {
-                            let next = {
-                                let mut b = blocks.lock().unwrap_or_else(|e| e.into_inner());
-                                b.next().ok_or(b.blocks)
-                            };
+                        if all.is_none() && backlog < BACKLOG {
+                            let next = block_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
                             match next {
                                 Ok(block) => {
                                     let k = block.number;
@@ -310,10 +349,11 @@ impl<'p, S: Sink> Auditor<'p, S> {
                                     }
                                     continue;
                                 }
-                                Err(all) => total = Some(all),
+                                // The reader is done, and has said how many.
+                                Err(_) => all = Some(total.load(Ordering::Acquire)),
                             }
                         }
-                        if total.is_some_and(|all| applied >= all) {
+                        if all.is_some_and(|all| applied >= all) {
                             break;
                         }
                         // Wait for this shard's next batch.
@@ -327,9 +367,12 @@ impl<'p, S: Sink> Auditor<'p, S> {
                     }
                 });
             }
+            drop(spare_tx);
+            reading
+                .join()
+                .unwrap_or_else(|_| Some(io::Error::other("the reading thread failed")))
         });
         self.gather();
-        let fault = blocks.into_inner().unwrap_or_else(|e| e.into_inner()).error;
         fault.map_or(Ok(()), Err)
     }
 }

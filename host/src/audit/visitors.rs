@@ -3,7 +3,7 @@
 //! remembered and not with the length of the log.
 //!
 //! Under `--merge` a visitor idle for longer than the longest TTL behind the
-//! merged clock is shrunk to a [`Tomb`] of 32 bytes, which holds all a later event
+//! merged clock is shrunk to a [`Tomb`] of 24 bytes, which holds all a later event
 //! of theirs needs (see [`Tombs`]).
 //!
 //! A visitor id is not stored. It is hashed twice: with SipHash-1-3 under a random
@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
 use hashbrown::HashTable;
-use samtykke::{ConsentState, StateParts};
+use samtykke::{CategorySet, ConsentState, StateParts};
 
 /// "No time": a free slot's `last`, a visitor's `signal` before any signal.
 pub(crate) const NEVER: i64 = i64::MIN;
@@ -118,7 +118,7 @@ pub(crate) struct Visitors {
 }
 
 impl Visitors {
-    pub(crate) fn new(weak_hash: bool) -> Visitors {
+    pub(crate) fn new(weak_hash: bool, consent: CategorySet) -> Visitors {
         Visitors {
             place: RandomState::new(),
             mask: if weak_hash { 0x7 } else { u64::MAX },
@@ -128,7 +128,7 @@ impl Visitors {
             used: 0,
             free: Vec::new(),
             spill: HashMap::new(),
-            tombs: Tombs::default(),
+            tombs: Tombs::new(consent),
         }
     }
 
@@ -220,8 +220,7 @@ impl Visitors {
         let Some(tomb) = self.tombs.take(self.tomb_hash(slot)) else {
             return false;
         };
-        self.get_mut(slot).state = tomb.state();
-        self.lasts[slot as usize] = tomb.last;
+        self.get_mut(slot).state = tomb.state(self.tombs.consent);
         true
     }
 
@@ -323,7 +322,6 @@ impl Visitors {
     /// whose notices, signals and withdrawals are out of reach of any later event.
     pub(crate) fn shrink_before(&mut self, cutoff: i64) -> usize {
         let mut shrunk = 0;
-        let mut batch = Vec::new();
         for slot in 0..self.lasts.len() {
             let last = self.lasts[slot];
             if last == NEVER || last >= cutoff {
@@ -331,7 +329,8 @@ impl Visitors {
             }
             let slot = slot as u32;
             let v = *self.get(slot);
-            batch.push(Tomb::of(self.tomb_hash(slot), last, &v.state));
+            let tomb = Tomb::of(self.tomb_hash(slot), &v.state, self.tombs.consent);
+            self.tombs.add(tomb);
             if let Ok(entry) = self.table.find_entry(v.key, |&s| s == slot) {
                 entry.remove();
             }
@@ -343,36 +342,37 @@ impl Visitors {
             self.free.push(slot);
             shrunk += 1;
         }
-        self.tombs.add(batch);
         shrunk
     }
 }
 
-/// A visitor shrunk under `--merge` (SPEC §8): 32 bytes. Every decision of theirs
-/// has lapsed, so a later event needs only, per category, whether the last
-/// decision was a grant (then `cookie-on-expired-consent`, with the grant's time),
-/// a full refusal or a partial one (which the next partial refusal drops), or
-/// none.
+/// A visitor shrunk under `--merge` (SPEC §8): 24 bytes. Every decision of theirs
+/// has lapsed, so a later event needs only, per consent category, whether the
+/// last decision was a grant (then `cookie-on-expired-consent`, with the grant's
+/// time), a full refusal or a partial one (which the next partial refusal drops),
+/// or none. The last event's time is not needed: under a merge the clock, which
+/// is past it, orders every later event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C)]
 pub(crate) struct Tomb {
     /// A 64-bit hash of the visitor id (see [`Visitors`]); two ids sharing it
     /// would share a tombstone, a chance of about n²/2⁶⁵ for n visitors shrunk.
     hash: u64,
-    /// The visitor's last event; [`NEVER`] once revived.
-    last: i64,
     /// The last full decision's time.
     decided_at: i64,
-    /// Two bits per category slot: 0 undecided, 1 granted, 2 refused by a full
+    /// Two bits per consent category, in the order of the policy's consent
+    /// slots (at most 16): 0 undecided, 1 granted, 2 refused by a full
     /// decision, 3 refused by a withdrawal or signal.
-    codes: u64,
+    codes: u32,
+    /// Whether the tombstone was taken back (the visitor revived).
+    taken: bool,
 }
 
 impl Tomb {
-    fn of(hash: u64, last: i64, state: &ConsentState) -> Tomb {
+    fn of(hash: u64, state: &ConsentState, consent: CategorySet) -> Tomb {
         let p = state.to_parts();
-        let mut codes = 0u64;
-        for slot in 0..32 {
+        let mut codes = 0u32;
+        for (i, slot) in consent.slots().enumerate() {
             let bit = 1u32 << slot;
             let code = if p.granted & bit != 0 {
                 1
@@ -383,23 +383,23 @@ impl Tomb {
             } else {
                 0
             };
-            codes |= code << (2 * slot);
+            codes |= code << (2 * i);
         }
         Tomb {
             hash,
-            last,
             decided_at: p.decided_at,
             codes,
+            taken: false,
         }
     }
 
     /// A state that answers every later event as the shrunk one would: the same
     /// decisions, all lapsed.
-    fn state(&self) -> ConsentState {
+    fn state(&self, consent: CategorySet) -> ConsentState {
         let mut p = StateParts::default();
-        for slot in 0..32 {
+        for (i, slot) in consent.slots().enumerate() {
             let bit = 1u32 << slot;
-            match (self.codes >> (2 * slot)) & 3 {
+            match (self.codes >> (2 * i)) & 3 {
                 1 => p.granted |= bit,
                 2 => p.refused |= bit,
                 3 => p.withdrawn |= bit,
@@ -407,73 +407,85 @@ impl Tomb {
             }
         }
         p.decided_at = self.decided_at;
-        p.partial_at = self.last;
+        // Lapsed long before any later event, as the shrunk refusals had.
+        p.partial_at = i64::MIN / 2;
         p.flags = u32::from(p.granted | p.refused != 0);
         // Parts made from a state's own sets are always a state.
         ConsentState::from_parts(&p).unwrap_or(ConsentState::new(0))
     }
 }
 
-/// The tombstones: one sorted array of [`Tomb`]s, 32 bytes each and nothing
-/// beside them, grown in place; a revived visitor's is marked and dropped at the
-/// next growth.
-#[derive(Debug, Default)]
+/// The tombstones: 16,384 buckets by the hash's top bits, each a sorted array
+/// grown one tombstone at a time, so that memory is the tombstones themselves and
+/// a few bytes a bucket, and a lookup reads one bucket. A revived visitor's is
+/// marked taken and dropped at the bucket's next growth.
+#[derive(Debug)]
 pub(crate) struct Tombs {
-    sorted: Vec<Tomb>,
+    buckets: Box<[Vec<Tomb>]>,
+    len: usize,
     dead: usize,
+    /// The policy's consent categories, whose order the codes follow.
+    consent: CategorySet,
 }
 
 impl Tombs {
+    const BITS: u32 = 14;
+
+    fn new(consent: CategorySet) -> Tombs {
+        Tombs {
+            buckets: Box::default(),
+            len: 0,
+            dead: 0,
+            consent,
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
-        self.sorted.len() - self.dead
+        self.len - self.dead
     }
 
     pub(crate) fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Bytes held.
+    /// Bytes held: the tombstones' arrays and the buckets.
     pub(crate) fn bytes(&self) -> usize {
-        self.sorted.capacity() * std::mem::size_of::<Tomb>()
+        let arrays: usize = self.buckets.iter().map(Vec::capacity).sum();
+        arrays * std::mem::size_of::<Tomb>() + std::mem::size_of_val(&*self.buckets)
     }
 
-    fn add(&mut self, mut batch: Vec<Tomb>) {
-        if batch.is_empty() {
-            return;
+    fn bucket(hash: u64) -> usize {
+        (hash >> (64 - Self::BITS)) as usize
+    }
+
+    fn add(&mut self, tomb: Tomb) {
+        if self.buckets.is_empty() {
+            self.buckets = (0..1usize << Self::BITS).map(|_| Vec::new()).collect();
         }
-        if self.dead > 0 {
-            self.sorted.retain(|t| t.last != NEVER);
-            self.dead = 0;
-        }
-        batch.sort_unstable_by_key(|t| t.hash);
-        // Merged from the back in place: the array grows by the batch only.
-        let old = self.sorted.len();
-        self.sorted.reserve_exact(batch.len());
-        self.sorted.extend_from_slice(&batch);
-        let (mut i, mut j, mut k) = (old, batch.len(), self.sorted.len());
-        while j > 0 {
-            k -= 1;
-            if i > 0 && self.sorted[i - 1].hash > batch[j - 1].hash {
-                i -= 1;
-                self.sorted[k] = self.sorted[i];
-            } else {
-                j -= 1;
-                self.sorted[k] = batch[j];
-            }
-        }
+        let bucket = &mut self.buckets[Self::bucket(tomb.hash)];
+        let before = bucket.len();
+        bucket.retain(|t| !t.taken);
+        let dropped = before - bucket.len();
+        self.dead -= dropped;
+        self.len -= dropped;
+        // Grown by one: no doubling, so memory is what the tombstones need.
+        bucket.reserve_exact(1);
+        let at = bucket.partition_point(|t| t.hash < tomb.hash);
+        bucket.insert(at, tomb);
+        self.len += 1;
     }
 
     fn take(&mut self, hash: u64) -> Option<Tomb> {
-        let start = self.sorted.partition_point(|t| t.hash < hash);
-        let found = self.sorted[start..]
+        let bucket = self.buckets.get_mut(Self::bucket(hash))?;
+        let start = bucket.partition_point(|t| t.hash < hash);
+        let found = bucket[start..]
             .iter()
             .take_while(|t| t.hash == hash)
-            .position(|t| t.last != NEVER)?;
-        let tomb = &mut self.sorted[start + found];
-        let taken = *tomb;
-        tomb.last = NEVER;
+            .position(|t| !t.taken)?;
+        let tomb = &mut bucket[start + found];
+        tomb.taken = true;
         self.dead += 1;
-        Some(taken)
+        Some(*tomb)
     }
 }
 
@@ -484,13 +496,13 @@ mod tests {
     #[test]
     fn a_visitor_fits_its_budget() {
         assert!(std::mem::size_of::<Visitor>() <= 160);
-        assert_eq!(std::mem::size_of::<Tomb>(), 32);
+        assert_eq!(std::mem::size_of::<Tomb>(), 24);
         assert_eq!(std::mem::size_of::<ConsentState>(), 80);
     }
 
     #[test]
     fn ids_sharing_a_first_hash_stay_apart() {
-        let mut vs = Visitors::new(true);
+        let mut vs = Visitors::new(true, CategorySet(0b110));
         let ids: Vec<String> = (0..100).map(|i| format!("v{i}")).collect();
         let slots: Vec<u32> = ids.iter().map(|id| vs.find_or_insert(id).0).collect();
         for (id, &slot) in ids.iter().zip(&slots) {
@@ -504,7 +516,7 @@ mod tests {
 
     #[test]
     fn notices_of_many_revisions_are_all_remembered() {
-        let mut vs = Visitors::new(false);
+        let mut vs = Visitors::new(false, CategorySet(0b110));
         let (slot, _) = vs.find_or_insert("v");
         for rev in 1..=5 {
             vs.note_notice(slot, rev, 100 + i64::from(rev), 0);
@@ -518,7 +530,7 @@ mod tests {
 
     #[test]
     fn each_category_keeps_its_latest_withdrawal() {
-        let mut vs = Visitors::new(false);
+        let mut vs = Visitors::new(false, CategorySet(0b110));
         let (slot, _) = vs.find_or_insert("v");
         vs.note_withdrawal(slot, 100, 0b011);
         vs.note_withdrawal(slot, 105, 0b010);
@@ -536,7 +548,7 @@ mod tests {
 
     #[test]
     fn shrinking_frees_slots_and_revives_from_the_tombstone() {
-        let mut vs = Visitors::new(false);
+        let mut vs = Visitors::new(false, CategorySet(0b110));
         for i in 0..10 {
             let (slot, _) = vs.find_or_insert(&format!("v{i}"));
             vs.set_last(slot, i);
@@ -547,7 +559,6 @@ mod tests {
         let (slot, new) = vs.find_or_insert("v0");
         assert!(new && slot < 10);
         assert!(vs.revive(slot));
-        assert_eq!(vs.last(slot), 0);
         assert_eq!(vs.tombs.len(), 4);
         assert!(!vs.find_or_insert("v7").1);
         let (slot, _) = vs.find_or_insert("v10");
