@@ -55,9 +55,10 @@
 //! last event lies more than the longest TTL (`max(consent_ttl_days,
 //! refusal_ttl_days)`) behind the clock has every decision lapsed and every
 //! notice, signal and withdrawal out of reach of their next event, and is shrunk
-//! to a 32-byte tombstone: a 64-bit hash of the id, the last event's time, the
-//! last full decision's time and per category whether the last decision was a
-//! grant, a full refusal or a partial one. A returning visitor is revived from it
+//! to a 24-byte tombstone: a 64-bit hash of the id, the last full decision's
+//! time and per consent category whether the last decision was a grant, a full
+//! refusal or a partial one (the clock, not the last event's time, orders what
+//! comes next). A returning visitor is revived from it
 //! and audited exactly as if never shrunk. Two ids whose 64-bit hashes agree
 //! would share a tombstone; the hash is keyed at random per audit, so a log
 //! cannot arrange it, and by chance it is about n²/2⁶⁵ for n visitors shrunk
