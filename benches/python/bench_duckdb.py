@@ -80,8 +80,8 @@ except ImportError:
     print("(pinned: .venv/bin/pip install -r benches/python/requirements-bench.txt)", file=sys.stderr)
     sys.exit(2)
 
-ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "target" / "bench"
+# The same generated log as bench_audit.py, made by the same code.
+from bench_audit import ROOT, generate, run  # noqa: E402
 
 # Every field of SPEC §8, typed. Keys not listed here would be ignored; a value
 # of the wrong type fails the load.
@@ -168,28 +168,6 @@ CONSENT_COOKIE_IDS = (
     "cookie-on-expired-consent",
     "cookie-on-outdated-consent",
 )
-
-
-def run(*args: str) -> None:
-    subprocess.run(args, cwd=ROOT, check=True)
-
-
-def generate(events: int) -> tuple[Path, Path]:
-    # The same files as bench_audit.py, so the two share a log.
-    log = OUT / f"audit-{events}.jsonl"
-    policy = OUT / "audit.policy.json"
-    if not log.exists() or not policy.exists():
-        OUT.mkdir(parents=True, exist_ok=True)
-        run("cargo", "build", "--quiet", "--release", "-p", "samtykke-benches", "--bin", "samtykke-loggen")
-        run(
-            str(ROOT / "target" / "release" / "samtykke-loggen"),
-            "--events", str(events),
-            "--visitors", str(max(1, events // 20)),
-            "--inject-every", "100",
-            "--out", str(log),
-            "--policy-out", str(policy),
-        )  # fmt: skip
-    return log, policy
 
 
 def like_pattern(glob: str) -> str:

@@ -389,7 +389,7 @@ pub(crate) fn audit(
             if path.as_os_str() == "-" {
                 readers.push((path, Box::new(io::stdin())));
             } else {
-                let file = File::open(path).map_err(|e| (path.as_path(), e))?;
+                let file = File::open(path).map_err(|e| (path.clone(), e))?;
                 readers.push((path, Box::new(file)));
             }
         }
@@ -399,24 +399,20 @@ pub(crate) fn audit(
                 .into_iter()
                 .map(|(path, r)| (path.to_string_lossy().into_owned(), r))
                 .collect();
-            if let Err(e) = auditor.read_merged(named) {
-                let path = paths
-                    .iter()
-                    .find(|p| p.to_string_lossy() == e.file)
-                    .map_or(Path::new("-"), PathBuf::as_path);
-                return Err((path, e.source));
-            }
+            auditor
+                .read_merged(named)
+                .map_err(|e| (PathBuf::from(e.file), e.source))?;
         } else {
             for (path, reader) in readers {
                 auditor
                     .read(&path.to_string_lossy(), reader)
-                    .map_err(|e| (path, e))?;
+                    .map_err(|e| (path.to_path_buf(), e))?;
             }
         }
         let (sink, summary) = auditor.into_parts();
         Ok(sink.into_report(summary))
     })
-    .map_err(|(path, e)| read_error(path, &e))
+    .map_err(|(path, e)| read_error(&path, &e))
 }
 
 /// A line taken from Python: where its text ends in the chunk's buffer, or why

@@ -797,36 +797,17 @@ pub(crate) fn parse_line<'t>(
     number: u64,
     text: &'t [u8],
 ) -> Parsed<'t> {
-    match std::str::from_utf8(text) {
-        Ok(text) => parse_text(policy, last_day, number, text),
-        Err(_) => {
-            // Not UTF-8: the same checks in the same order, on bytes, so that a
-            // line over the limit says so and the byte named is the stripped
-            // line's.
-            let mut text = text.strip_suffix(b"\r").unwrap_or(text);
-            if number == 1 {
-                text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
-            }
-            if text.len() > MAX_LINE {
-                return over_limit(text.len());
-            }
-            // Stripping whole characters leaves it not UTF-8.
-            let at = std::str::from_utf8(text)
-                .err()
-                .map_or(0, |e| e.valid_up_to());
-            Parsed::Error(
-                InputErrorKind::NotJson,
-                format!("not JSON: not UTF-8 at byte {}", at + 1),
-            )
-        }
+    let range = match trim(text, number) {
+        Ok(range) => range,
+        Err(skip) => return skip.parsed(),
+    };
+    match std::str::from_utf8(&text[range]) {
+        Ok(text) => parse_json(policy, last_day, text),
+        Err(e) => Parsed::Error(
+            InputErrorKind::NotJson,
+            format!("not JSON: not UTF-8 at byte {}", e.valid_up_to() + 1),
+        ),
     }
-}
-
-fn over_limit<'t>(len: usize) -> Parsed<'t> {
-    Parsed::Error(
-        InputErrorKind::TooLong,
-        format!("the line is {len} bytes long, over 1 MiB"),
-    )
 }
 
 /// [`parse_line`] of a line known to be UTF-8 (a block the sharded reader has
@@ -837,19 +818,57 @@ pub(crate) fn parse_text<'t>(
     number: u64,
     text: &'t str,
 ) -> Parsed<'t> {
-    let mut text = text.strip_suffix('\r').unwrap_or(text);
-    if number == 1 {
-        text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match trim(text.as_bytes(), number) {
+        // The range cuts only whole characters (`\r`, a byte-order mark).
+        Ok(range) => parse_json(policy, last_day, text.get(range).unwrap_or("")),
+        Err(skip) => skip.parsed(),
     }
-    if text
-        .bytes()
+}
+
+/// The part of line `number` to parse: without a trailing `\r` and, on line 1,
+/// a byte-order mark; or why it is not parsed (blank, or over 1 MiB).
+fn trim(text: &[u8], number: u64) -> Result<std::ops::Range<usize>, Skip> {
+    let end = text.len() - usize::from(text.ends_with(b"\r"));
+    let bom = "\u{feff}".as_bytes();
+    let start = if number == 1 && text[..end].starts_with(bom) {
+        bom.len()
+    } else {
+        0
+    };
+    let line = &text[start..end];
+    if line
+        .iter()
         .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
     {
-        return Parsed::Blank;
+        return Err(Skip::Blank);
     }
-    if text.len() > MAX_LINE {
-        return over_limit(text.len());
+    if line.len() > MAX_LINE {
+        return Err(Skip::TooLong(line.len()));
     }
+    Ok(start..end)
+}
+
+/// Why a line is not parsed.
+enum Skip {
+    Blank,
+    /// Over 1 MiB, by this many bytes in all.
+    TooLong(usize),
+}
+
+impl Skip {
+    fn parsed<'t>(self) -> Parsed<'t> {
+        match self {
+            Skip::Blank => Parsed::Blank,
+            Skip::TooLong(len) => Parsed::Error(
+                InputErrorKind::TooLong,
+                format!("the line is {len} bytes long, over 1 MiB"),
+            ),
+        }
+    }
+}
+
+/// A trimmed line read as an event.
+fn parse_json<'t>(policy: &ValidPolicy<'_>, last_day: &mut LastDay, text: &'t str) -> Parsed<'t> {
     let mut fields = scan::Fields::new(text);
     if let Err(e) = scan::scan(&mut fields) {
         let (kind, message) = match e {

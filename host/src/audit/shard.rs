@@ -192,13 +192,12 @@ fn parse_block(
     let mut batches: Vec<Batch> = (0..shards)
         .map(|_| Batch::over(shared.clone(), share))
         .collect();
-    let mut number = first_line;
     let mut start = 0;
     let ends = memchr::memchr_iter(b'\n', bytes).chain(
         // A last line without `\n`.
         (bytes.last().is_some_and(|&b| b != b'\n')).then_some(bytes.len()),
     );
-    for end in ends {
+    for (number, end) in (first_line..).zip(ends) {
         let line = &bytes[start..end];
         // As the one-thread reader: a line over the limit is not parsed.
         let mut parsed = if line.len() > MAX_LINE + 1 {
@@ -218,15 +217,11 @@ fn parse_block(
                 line.place = Some(place);
                 (place % shards as u64) as usize
             }
-            Parsed::Blank => {
-                number += 1;
-                continue;
-            }
-            // An input error needs no visitor: any shard reports it in place.
-            Parsed::Error(..) => (number % shards as u64) as usize,
+            // An input error needs no visitor: any shard reports it in place
+            // (and a batch keeps no blank line).
+            Parsed::Error(..) | Parsed::Blank => (number % shards as u64) as usize,
         };
         batches[j].push(number, parsed);
-        number += 1;
     }
     batches
 }
@@ -359,10 +354,11 @@ impl<'p, S: Sink> Auditor<'p, S> {
                         // Wait for this shard's next batch.
                         let inbox = &inboxes[me];
                         let waiting = inbox.waiting.lock().unwrap_or_else(|e| e.into_inner());
+                        // It is on its way: its block was taken before any block
+                        // this shard holds a batch of, and whoever took it
+                        // deposits it and wakes this worker.
                         if !waiting.contains_key(&applied) {
-                            let _ = inbox
-                                .arrived
-                                .wait_timeout(waiting, std::time::Duration::from_millis(20));
+                            drop(inbox.arrived.wait(waiting));
                         }
                     }
                 });
