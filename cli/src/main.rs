@@ -177,14 +177,13 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                 AuditFormatArg::Text => audit::Format::Text,
                 AuditFormatArg::Json => audit::Format::Json,
             };
-            let threads = threads.map_or_else(
-                || std::thread::available_parallelism().map_or(1, |n| n.get()),
-                usize::from,
-            );
             let options = samtykke_host::audit::AuditOptions::new()
                 .grace_seconds(grace_seconds)
-                .threads(threads)
                 .merge(merge);
+            let options = match threads {
+                Some(n) => options.threads(usize::from(n)),
+                None => options.every_core(),
+            };
             Ok(audit::run(&owned, &logs, format, options))
         }
         Command::Demo => {

@@ -287,17 +287,20 @@ fn file_options(
     threads: Option<i64>,
     merge: bool,
 ) -> PyResult<AuditOptions> {
-    let threads = match threads {
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        Some(n) => usize::try_from(n)
-            .ok()
-            .filter(|&n| (1..=u16::MAX as usize).contains(&n))
-            .ok_or_else(|| invalid(py, format!("threads must be 1 to {}, not {n}", u16::MAX)))?,
-    };
-    Ok(AuditOptions::new()
+    let options = AuditOptions::new()
         .grace_seconds(grace_seconds)
-        .threads(threads)
-        .merge(merge))
+        .merge(merge);
+    Ok(match threads {
+        None => options.every_core(),
+        Some(n) => options.threads(
+            usize::try_from(n)
+                .ok()
+                .filter(|&n| (1..=u16::MAX as usize).contains(&n))
+                .ok_or_else(|| {
+                    invalid(py, format!("threads must be 1 to {}, not {n}", u16::MAX))
+                })?,
+        ),
+    })
 }
 
 /// One path: a `str`, `bytes` or `os.PathLike`, decoded as `os.fsdecode` does

@@ -183,6 +183,13 @@ impl AuditOptions {
         self
     }
 
+    /// One worker a core of this machine: what the command line and Python use
+    /// when no thread count is given.
+    #[must_use]
+    pub fn every_core(self) -> Self {
+        self.threads(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
     /// For tests: place visitors by a 3-bit hash, so that visitors share hashes
     /// and only the second hash keeps them apart.
     #[doc(hidden)]
