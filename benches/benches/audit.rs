@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use samtykke_benches::loggen::{generate, policy_json, Spec};
-use samtykke_host::audit::{AuditOptions, Auditor, InputError, Sink, Violation};
+use samtykke_audit::{AuditOptions, Auditor, InputError, Sink, Violation};
+use samtykke_testkit::loggen::{generate, policy_json, Spec};
 
 use samtykke_host::OwnedPolicy;
 use serde::Deserialize;
@@ -384,7 +384,7 @@ fn main() {
     let reader = measure(runs, || {
         let mut bad = 0u64;
         let n = each_line(&log, |l| {
-            if !samtykke_host::audit::read_line_only(&view, l) {
+            if !samtykke_audit::read_line_only(&view, l) {
                 bad += 1;
             }
         });

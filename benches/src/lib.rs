@@ -1,10 +1,8 @@
-//! Shared helpers for samtykke's benchmarks: a median-of-batches timer and
+//! Helpers of samtykke's benchmarks alone: a median-of-batches timer and
 //! generated policies.
 //!
 //! Benchmarks here run with `harness = false` and report medians, so a noisy
 //! machine moves the figures less than a mean would.
-
-pub mod loggen;
 
 use std::hint::black_box;
 use std::time::Instant;

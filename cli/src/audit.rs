@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use samtykke_host::audit::{
+use samtykke_audit::{
     write_text_summary, AuditOptions, Auditor, InputError, Sink, Summary, TextInputError,
     TextViolation, Violation,
 };

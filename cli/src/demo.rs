@@ -3,10 +3,11 @@
 //! JSON rendering of a consent state.
 
 use samtykke::{ConsentState, Control, Ctx, Event, Permit, Status, ValidPolicy, COOKIE_MAX_LEN};
-use samtykke_host::audit::{AuditOptions, Auditor};
+use samtykke_audit::{AuditOptions, Auditor};
 use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
 use samtykke_host::proof_json::proof_to_json;
-use samtykke_host::{format_rfc3339, OwnedPolicy};
+use samtykke_host::time::format_rfc3339;
+use samtykke_host::OwnedPolicy;
 use serde_json::{json, Map, Value};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};

@@ -177,7 +177,7 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                 AuditFormatArg::Text => audit::Format::Text,
                 AuditFormatArg::Json => audit::Format::Json,
             };
-            let options = samtykke_host::audit::AuditOptions::new()
+            let options = samtykke_audit::AuditOptions::new()
                 .grace_seconds(grace_seconds)
                 .merge(merge);
             let options = match threads {

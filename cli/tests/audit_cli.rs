@@ -5,9 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use samtykke_benches::loggen::{generate, policy_json, Spec};
-use samtykke_host::audit::{audit_paths, AuditOptions};
+use samtykke_audit::{audit_paths, AuditOptions};
 use samtykke_host::OwnedPolicy;
+use samtykke_testkit::loggen::{generate, policy_json, Spec};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_samtykke");

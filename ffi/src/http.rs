@@ -5,7 +5,7 @@
 use std::ffi::c_char;
 
 use samtykke::{Code, ConsentState, COOKIE_MAX_LEN};
-use samtykke_host::{deletion_plan, filter_set_cookie, parse_cookie_header};
+use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
 
 use crate::boundary::{guard, opt_bytes, out, put, text, time, OutBuf};
 use crate::policy::{policy, samtykke_policy};

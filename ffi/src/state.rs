@@ -694,7 +694,7 @@ pub unsafe extern "C" fn samtykke_proof_to_json(
         let p = unsafe { self::policy(policy) }?;
         // SAFETY: forwarded from the caller.
         let proof = unsafe { load_proof(p, proof) }?;
-        let line = samtykke_host::proof_to_json(&p.view(), &proof);
+        let line = samtykke_host::proof_json::proof_to_json(&p.view(), &proof);
         // SAFETY: the caller guarantees the buffer and `out_len` are writable.
         unsafe { dst.write(line.as_bytes()) }
     })

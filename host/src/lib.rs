@@ -1,28 +1,27 @@
-//! samtykke for hosts with `std`: the policy JSON (`samtykke/policy/1`) loaded into
-//! an owned policy that lends the no-alloc core its borrowed view, the policy lint,
-//! `Cookie` and `Set-Cookie` headers and deletion headers, proof records as JSON
-//! lines, and the consent-log audit.
+//! samtykke for hosts with `std`, around the no-alloc core:
+//!
+//! - the policy JSON (`samtykke/policy/1`) loaded into an [`OwnedPolicy`] that
+//!   lends the core its borrowed view, and the policy [`lint`];
+//! - [`http`]: the `Cookie` request header, `Set-Cookie` values, the filter that
+//!   keeps only what a consent state permits, and deletion plans;
+//! - [`proof_json`]: proof records as JSON lines;
+//! - [`time`]: the one place times are converted (Unix seconds, RFC 3339, HTTP
+//!   dates).
+//!
+//! The consent-log audit is the crate `samtykke-audit`. Each item has one path:
+//! policy loading and lint at the crate root, the rest in its module.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod audit;
 pub mod http;
-pub mod json;
-pub mod lint;
+mod json;
+mod lint;
 pub mod proof_json;
+pub mod time;
 
 pub use json::{LoadErrorKind, OwnedPolicy, PolicyLoadError, SCHEMA};
-pub use lint::{lint, lint_view, KnownTracker, LintId, LintWarning};
+pub use lint::{known_tracker, lint, lint_view, KnownTracker, LintId, LintWarning, KNOWN_TRACKERS};
 pub use samtykke;
-
-pub use http::{
-    cookie_domains, deletion_plan, filter_set_cookie, format_http_date, parse_cookie_header,
-    parse_http_date, DeletionPlan, DropReason, Dropped, Filtered, Header, HeaderError,
-    HeaderErrorKind, SameSite, SetCookie, Undeletable, UndeletableReason,
-};
-pub use proof_json::{
-    format_rfc3339, proof_from_json, proof_to_json, ProofError, ProofErrorKind, PROOF_KEYS,
-};
 
 /// The Rust examples in the README, compiled as doctests so they cannot rot.
 #[cfg(doctest)]

@@ -16,6 +16,7 @@
 //! providers the policy does not declare, and a `site` other than the policy's
 //! are errors naming the key.
 
+use crate::time::format_rfc3339;
 use std::fmt;
 
 use samtykke::{Action, Basis, CategorySet, Code, Control, Proof, ProviderSet, ValidPolicy};
@@ -131,27 +132,6 @@ impl fmt::Display for ProofError {
 }
 
 // ---- writing -----------------------------------------------------------------
-
-/// Earliest and latest instants RFC 3339 can write (years 0000–9999).
-const RFC3339_MIN: i64 = -62_167_219_200;
-const RFC3339_MAX: i64 = 253_402_300_799;
-
-/// `t` in RFC 3339, UTC, whole seconds (`2026-03-01T10:00:00Z`); clamped to the
-/// years RFC 3339 can write. The one formatter of times in proof records, audit
-/// messages and the command line.
-pub fn format_rfc3339(t: OffsetDateTime) -> String {
-    let secs = t.unix_timestamp().clamp(RFC3339_MIN, RFC3339_MAX);
-    let t = OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
 
 /// The `decisions` object, in the policy's category order.
 struct Decisions<'p, 'a> {

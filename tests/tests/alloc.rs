@@ -298,7 +298,7 @@ fn main() -> ExitCode {
     ];
     exercise(&mut checks, "kk.dk", &kk, &kk_present);
 
-    let large = samtykke_tests::large_policy(500, 50);
+    let large = samtykke_testkit::large_policy(500, 50);
     let mut large_index = vec![0u16; large.storage.len()];
     validation(&mut checks, "large", large.policy(), &mut large_index);
     let mut large_index = vec![0u16; large.storage.len()];

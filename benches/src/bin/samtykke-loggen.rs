@@ -1,5 +1,5 @@
 //! `samtykke-loggen`: writes a generated kk.dk consent log (see
-//! `samtykke_benches::loggen`).
+//! `samtykke_testkit::loggen`).
 //!
 //! ```text
 //! samtykke-loggen --events N --visitors V [--inject-every K] [--seed S]
@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use samtykke_benches::loggen::{generate, policy_json, Spec};
+use samtykke_testkit::loggen::{generate, policy_json, Spec};
 
 const USAGE: &str = "usage: samtykke-loggen --events N --visitors V [--inject-every K] [--seed S] [--span-days D] [--out LOG] [--truth TSV] [--policy-out JSON]";
 

@@ -18,7 +18,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
 };
-use samtykke_host::audit::{
+use samtykke_audit::{
     AuditOptions, Auditor, InputError, InputErrorKind, Report, Sink, Summary, Violation,
     ViolationId, LINES,
 };

@@ -10,11 +10,11 @@
 use std::io::{Cursor, Write};
 
 use proptest::prelude::*;
-use samtykke_benches::loggen::{generate_lines, policy_json, Spec};
-use samtykke_host::audit::{
+use samtykke_audit::{
     audit_lines, audit_paths, AuditOptions, Auditor, InputErrorKind, Report, ViolationId,
 };
 use samtykke_host::OwnedPolicy;
+use samtykke_testkit::loggen::{generate_lines, policy_json, Spec};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::macros::datetime;
@@ -486,7 +486,7 @@ fn r16_shrinking_a_visitor_to_a_tombstone_changes_no_result() {
     let plain = audit(&p, &log);
     assert!(!plain.violations.is_empty());
     let mut a = Auditor::new(p.view(), AuditOptions::new().merge(true).sweep_every(1));
-    a.file(samtykke_host::audit::LINES);
+    a.file(samtykke_audit::LINES);
     for (i, l) in log.iter().enumerate() {
         a.line(i as u64 + 1, l.as_bytes());
     }
@@ -881,7 +881,10 @@ fn r06_a_set_cookie_outliving_its_declaration_exceeds_it() {
     assert_eq!(one(set(0, "SESSa=1; Max-Age=39600")), []);
     let expires = |secs| {
         let at = t0() + Duration::seconds(secs);
-        format!("SESSa=1; Expires={}", samtykke_host::format_http_date(at))
+        format!(
+            "SESSa=1; Expires={}",
+            samtykke_host::time::format_http_date(at)
+        )
     };
     assert_eq!(
         one(set(0, &expires(39_601))),

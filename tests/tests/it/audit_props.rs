@@ -10,9 +10,9 @@
 //! cookies set and present, and a few bad lines.
 
 use proptest::prelude::*;
-use samtykke_benches::loggen::Rng;
-use samtykke_host::audit::{AuditOptions, Auditor, Report};
+use samtykke_audit::{AuditOptions, Auditor, Report};
 use samtykke_host::OwnedPolicy;
+use samtykke_testkit::loggen::Rng;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;

@@ -9,7 +9,7 @@ use samtykke::{
     Kind, Location, Permit, Policy, PolicyError, PolicyErrorKind, ProviderSet, Status, ValidPolicy,
     Why,
 };
-use samtykke_tests::{
+use samtykke_testkit::{
     arb_category_set, arb_policy, arb_provider_set, arb_scenario, arb_scenario_with,
     arb_storage_name, arb_time, at, fill_pattern, query_times, secs, validate_owned, walk,
     GenPolicy, Model, PolicyParams, Scenario, DAY,
@@ -1609,7 +1609,7 @@ fn validate_rejects_bad_top_level_fields() {
 fn validate_rejects_over_capacity() {
     use Location::Policy as P;
     use PolicyErrorKind as K;
-    let big = samtykke_tests::large_policy(20, 5);
+    let big = samtykke_testkit::large_policy(20, 5);
     accepts(big.policy());
 
     let mut cats = big.clone();

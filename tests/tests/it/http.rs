@@ -8,11 +8,11 @@ use samtykke::{
     CategorySet, Code, ConsentState, Ctx, Declaration, Duration, Event, Kind, Permit, Policy,
     ValidPolicy, Why,
 };
-use samtykke_host::http::EXPIRED;
-use samtykke_host::{
-    cookie_domains, deletion_plan, filter_set_cookie, format_http_date, parse_cookie_header,
-    DropReason, Header, HeaderErrorKind, SameSite, SetCookie, UndeletableReason,
+use samtykke_host::http::{
+    cookie_domains, deletion_plan, filter_set_cookie, parse_cookie_header, DropReason, Header,
+    HeaderErrorKind, SameSite, SetCookie, UndeletableReason, EXPIRED,
 };
+use samtykke_host::time::format_http_date;
 use time::macros::datetime;
 use time::OffsetDateTime;
 

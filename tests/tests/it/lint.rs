@@ -1,8 +1,9 @@
 //! The policy lint (SPEC §3): each rule warns on a policy and stays quiet on a
 //! near-identical one that keeps the rule.
 
-use samtykke_host::lint::{known_tracker, KNOWN_TRACKERS};
-use samtykke_host::{lint, lint_view, LintId, LintWarning, OwnedPolicy};
+use samtykke_host::{
+    known_tracker, lint, lint_view, LintId, LintWarning, OwnedPolicy, KNOWN_TRACKERS,
+};
 use serde_json::{json, Value};
 
 const KK_JSON: &str = include_str!("../../../examples/kk.dk.policy.json");

@@ -1005,7 +1005,7 @@ fn check_outcome(r: Result<OwnedPolicy, PolicyLoadError>) -> Result<(), TestCase
             for d in view.policy().storage {
                 prop_assert!(view.lookup(d.kind, d.name).is_some() || d.is_pattern());
             }
-            let _ = samtykke_host::lint::lint(&owned);
+            let _ = samtykke_host::lint(&owned);
         }
         Err(e) => {
             let code = e.code() as u32;

@@ -9,8 +9,8 @@ use samtykke::{
     may_purge, proof_ended_at, Action, Category, CategorySet, ConsentState, Control, Ctx, Event,
     Policy, Proof, ProviderSet, Status, ValidPolicy, Why,
 };
-use samtykke_host::{proof_from_json, proof_to_json, ProofErrorKind, PROOF_KEYS};
-use samtykke_tests::Model;
+use samtykke_host::proof_json::{proof_from_json, proof_to_json, ProofErrorKind, PROOF_KEYS};
+use samtykke_testkit::Model;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::report::InputErrorKind;
 use super::scan::{Fields, Key, Strings, Val};
 use super::stamp::{self, LastDay, StampError};
-use crate::http::SetCookie;
+use samtykke_host::http::SetCookie;
 
 /// Why a line is not applied.
 #[derive(Debug)]

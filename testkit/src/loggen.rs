@@ -26,7 +26,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::io::{self, Write};
 
-use samtykke_host::audit::ViolationId;
+use samtykke_audit::ViolationId;
 
 /// kk.dk's policy, as the repository ships it.
 pub const KK_DK_JSON: &str = include_str!("../../examples/kk.dk.policy.json");

@@ -9,6 +9,7 @@ use samtykke::{
     Action, Basis, Category, CategorySet, ConsentState, Ctx, Declaration, Duration, Event, Kind,
     Permit, Status, ValidPolicy, Why,
 };
+use samtykke_host::time::{format_rfc3339, from_unix_clamped};
 use time::OffsetDateTime;
 
 use super::event::{self, Body, Decision, Line, LogAction, Notice};
@@ -28,7 +29,7 @@ use super::{AuditOptions, MAX_LINE};
 /// policy is, and may run with a Python interpreter's lock released.
 ///
 /// ```
-/// use samtykke_host::audit::{AuditOptions, Auditor, ViolationId};
+/// use samtykke_audit::{AuditOptions, Auditor, ViolationId};
 ///
 /// let policy = samtykke_host::OwnedPolicy::from_json(include_str!(concat!(
 ///     env!("CARGO_MANIFEST_DIR"),
@@ -917,16 +918,7 @@ fn duration_text(d: Duration) -> String {
 }
 
 fn rfc3339(secs: i64) -> String {
-    crate::proof_json::format_rfc3339(samtykke_time(secs))
-}
-
-/// The instant `secs` seconds after the epoch, clamped to what `time` holds.
-fn samtykke_time(secs: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(if secs < 0 {
-        OffsetDateTime::UNIX_EPOCH
-    } else {
-        time::PrimitiveDateTime::MAX.assume_utc()
-    })
+    format_rfc3339(from_unix_clamped(secs))
 }
 
 /// The 1-based character column of byte offset `at`.

@@ -120,7 +120,7 @@ pub struct Violation {
     /// Which rule is broken.
     pub id: ViolationId,
     /// The file (`-` for standard input, or the name given to
-    /// [`crate::audit::Auditor::file`]).
+    /// [`crate::Auditor::file`]).
     pub file: Arc<str>,
     /// The line, from 1 in each file.
     pub line: u64,

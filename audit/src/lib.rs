@@ -67,7 +67,7 @@
 //! # Example
 //!
 //! ```
-//! use samtykke_host::audit::{audit_lines, AuditOptions, ViolationId};
+//! use samtykke_audit::{audit_lines, AuditOptions, ViolationId};
 //! use samtykke_host::OwnedPolicy;
 //!
 //! let policy = OwnedPolicy::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/kk.dk.policy.json")).unwrap();
@@ -82,6 +82,9 @@
 //! assert_eq!(report.violations[0].line, 3);
 //! assert_eq!(report.exit_code(), 1);
 //! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod event;
 mod merge;

@@ -1,4 +1,5 @@
-//! Proptest generators and helpers shared by samtykke's tests.
+//! What samtykke's tests and benchmarks share: proptest generators, a reference
+//! model of the consent state, and [`loggen`], a generator of consent logs.
 //!
 //! The generators make *valid* random policies ([`arb_policy`]), random event
 //! sequences of 50–120 events over every [`Event`] variant ([`arb_events`]), and
@@ -15,6 +16,8 @@
 //! backwards, often several events in the same second, with jumps around and
 //! beyond the policy's lifetimes so that decisions lapse.
 #![deny(missing_docs)]
+
+pub mod loggen;
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock, PoisonError};

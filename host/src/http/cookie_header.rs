@@ -1,0 +1,24 @@
+use super::*;
+
+// ---- the Cookie request header ----------------------------------------------
+
+/// The `(name, value)` pairs of a `Cookie` request header, in order.
+///
+/// Lenient as RFC 6265 §5.4 browsers are: empty pieces are skipped, whitespace
+/// around names and values is trimmed, and a piece without `=` is a nameless
+/// cookie (an empty name and the piece as its value, RFC 6265bis). Names are kept
+/// exactly as sent, duplicates included.
+///
+/// # Errors
+///
+/// A control character other than a tab, with its byte offset.
+pub fn parse_cookie_header(header: &str) -> Result<Vec<(&str, &str)>, HeaderError> {
+    check_controls(Header::Cookie, header)?;
+    Ok(pieces(header)
+        .filter(|(_, piece)| !piece.is_empty())
+        .map(|(_, piece)| match piece.split_once('=') {
+            Some((name, value)) => (trim_wsp(name), trim_wsp(value)),
+            None => ("", piece),
+        })
+        .collect())
+}

@@ -1,0 +1,167 @@
+use super::domains::{normalise_domain, Host};
+use super::*;
+
+// ---- deletion headers -----------------------------------------------------------
+
+/// Why a present item cannot be deleted by the request's host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum UndeletableReason {
+    /// It is declared on a domain outside the host's reach: the host is neither
+    /// that domain nor a subdomain of it.
+    OutsideReach,
+    /// Its name cannot be written in a `Set-Cookie` header (empty, or holding
+    /// `;`, `=`, a control character or surrounding whitespace).
+    InvalidName,
+    /// Its declared path cannot be written in a `Set-Cookie` header (not starting
+    /// with `/`, or holding `;` or a control character).
+    InvalidPath,
+}
+
+impl UndeletableReason {
+    /// The reason's name (`outside-reach`, `invalid-name`, `invalid-path`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            UndeletableReason::OutsideReach => "outside-reach",
+            UndeletableReason::InvalidName => "invalid-name",
+            UndeletableReason::InvalidPath => "invalid-path",
+        }
+    }
+}
+
+/// A present item that must go but that this host cannot delete.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Undeletable {
+    /// The cookie's name as present.
+    pub name: String,
+    /// The id of its category.
+    pub category: String,
+    /// Its domain: the declared one, else the request host (normalised).
+    pub domain: String,
+    /// Why it cannot be deleted here.
+    pub reason: UndeletableReason,
+}
+
+/// What must go at a request, for the response and the page script (SPEC §6).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeletionPlan {
+    /// `Set-Cookie` header values (without the `Set-Cookie:` prefix) deleting
+    /// every present cookie that must go, on every domain the host reaches.
+    pub set_cookie: Vec<String>,
+    /// The declared non-cookie items (local and session storage, IndexedDB) of
+    /// denied categories, for the page script to clear, in declaration order. A
+    /// pattern declaration is given as its pattern.
+    pub storage_keys: Vec<(Kind, String)>,
+    /// The present cookies that must go but that this host cannot delete.
+    pub undeletable: Vec<Undeletable>,
+}
+
+impl DeletionPlan {
+    /// Whether nothing needs deleting and nothing is reported.
+    pub fn is_empty(&self) -> bool {
+        self.set_cookie.is_empty() && self.storage_keys.is_empty() && self.undeletable.is_empty()
+    }
+}
+
+/// An `Expires` in the past for deletion headers, for browsers that ignore
+/// `Max-Age`.
+pub const EXPIRED: &str = "Thu, 01 Jan 1970 00:00:00 GMT";
+
+fn has_prefix_ignore_case(name: &str, prefix: &str) -> bool {
+    name.len() >= prefix.len()
+        && name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+fn writable(s: &str) -> bool {
+    !s.is_empty()
+        && trim_wsp(s).len() == s.len()
+        && !s.bytes().any(|b| b < 0x20 || b == 0x7f || b == b';')
+}
+
+fn deletion_header(name: &str, path: &str, domain: Option<&str>, secure: bool) -> String {
+    let mut h = format!("{name}=; Max-Age=0; Expires={EXPIRED}; Path={path}");
+    if let Some(d) = domain {
+        h.push_str("; Domain=");
+        h.push_str(d);
+    }
+    if secure {
+        h.push_str("; Secure");
+    }
+    h
+}
+
+/// The deletion plan for a request to `host` carrying the cookies `present_names`
+/// (from its `Cookie` header), at `now` (SPEC §6).
+///
+/// For each present declared cookie the state denies
+/// ([`ConsentState::deletion_plan`]), in the order first present: one header
+/// host-only (no `Domain`), then one per `Domain` the host reaches, from the host
+/// itself up to, not including, the public suffix ([`cookie_domains`]); each with
+/// `Max-Age=0`, `Expires` [`EXPIRED`] and the declared path or `/`. A `__Host-`
+/// cookie gets exactly one header, `Secure; Path=/`, no `Domain`; a `__Secure-`
+/// one gets `Secure` on each. An item whose declared domain the host does not reach
+/// is reported in `undeletable` instead. An IP-address host deletes host-only.
+/// `host` may carry a port and any case. Undeclared names and the consent cookie
+/// are left alone. Also lists the non-cookie storage of denied categories
+/// ([`ConsentState::storage_to_clear`]).
+pub fn deletion_plan<I>(
+    state: &ConsentState,
+    policy: &ValidPolicy<'_>,
+    host: &str,
+    present_names: I,
+    now: OffsetDateTime,
+) -> DeletionPlan
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    let host = Host::parse(host);
+    let domains = host.domains();
+    let present: Vec<I::Item> = present_names.into_iter().collect();
+    let mut seen = HashSet::new();
+    let unique = present
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|name| seen.insert(*name));
+    let mut plan = DeletionPlan::default();
+    for d in state.deletion_plan(policy, now, unique) {
+        let declared = d
+            .declaration
+            .domain
+            .map(normalise_domain)
+            .filter(|d| !d.is_empty());
+        let undeletable = |reason, domain: Option<String>| Undeletable {
+            name: d.name.to_owned(),
+            category: d.category.id.to_owned(),
+            domain: domain.unwrap_or_else(|| host.as_str().to_owned()),
+            reason,
+        };
+        let path = d.declaration.path.unwrap_or("/");
+        if !writable(d.name) || d.name.contains('=') {
+            plan.undeletable
+                .push(undeletable(UndeletableReason::InvalidName, declared));
+        } else if declared.as_deref().is_some_and(|dom| !host.reaches(dom)) {
+            plan.undeletable
+                .push(undeletable(UndeletableReason::OutsideReach, declared));
+        } else if has_prefix_ignore_case(d.name, "__Host-") {
+            plan.set_cookie
+                .push(deletion_header(d.name, "/", None, true));
+        } else if !writable(path) || !path.starts_with('/') {
+            plan.undeletable
+                .push(undeletable(UndeletableReason::InvalidPath, declared));
+        } else {
+            let secure = has_prefix_ignore_case(d.name, "__Secure-");
+            plan.set_cookie
+                .push(deletion_header(d.name, path, None, secure));
+            for domain in &domains {
+                plan.set_cookie
+                    .push(deletion_header(d.name, path, Some(domain), secure));
+            }
+        }
+    }
+    plan.storage_keys = state
+        .storage_to_clear(policy, now)
+        .map(|d| (d.kind, d.name.to_owned()))
+        .collect();
+    plan
+}

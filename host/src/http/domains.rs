@@ -1,0 +1,137 @@
+use super::*;
+
+// ---- hosts and the domains they reach ------------------------------------------
+
+/// A request host, normalised.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Host {
+    /// A domain name, lowercase, without port or trailing dot.
+    Name(String),
+    /// An IP address (or a name a browser reads as one): host-only cookies only.
+    Ip(String),
+    /// Anything else, lowercased: host-only cookies only.
+    Opaque(String),
+}
+
+impl Host {
+    pub(super) fn parse(host: &str) -> Host {
+        let h = trim_wsp(host).to_ascii_lowercase();
+        if let Some(rest) = h.strip_prefix('[') {
+            let inner = rest.split(']').next().unwrap_or_default();
+            return if inner.parse::<Ipv6Addr>().is_ok() {
+                Host::Ip(inner.to_owned())
+            } else {
+                Host::Opaque(h)
+            };
+        }
+        if h.parse::<Ipv6Addr>().is_ok() {
+            return Host::Ip(h);
+        }
+        let name = match h.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => &h,
+        };
+        let name = name.strip_suffix('.').unwrap_or(name);
+        // WHATWG URL: a host whose last label is a number is an IPv4 address.
+        let last = name.rsplit('.').next().unwrap_or_default();
+        if name.parse::<Ipv4Addr>().is_ok()
+            || (!last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Host::Ip(name.to_owned());
+        }
+        let label_ok = |l: &str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if name.len() <= 253 && name.split('.').all(label_ok) {
+            Host::Name(name.to_owned())
+        } else {
+            Host::Opaque(name.to_owned())
+        }
+    }
+
+    pub(super) fn as_str(&self) -> &str {
+        match self {
+            Host::Name(h) | Host::Ip(h) | Host::Opaque(h) => h,
+        }
+    }
+
+    /// Whether a response from this host can set or delete cookies on `domain`
+    /// (normalised): the host is that domain or a subdomain of it.
+    pub(super) fn reaches(&self, domain: &str) -> bool {
+        match self {
+            Host::Name(h) => {
+                h == domain
+                    || (h.len() > domain.len()
+                        && h.ends_with(domain)
+                        && h.as_bytes()[h.len() - domain.len() - 1] == b'.')
+            }
+            Host::Ip(h) | Host::Opaque(h) => h == domain,
+        }
+    }
+
+    /// The `Domain` attribute values this host can use: itself and each parent up
+    /// to, not including, its public suffix.
+    pub(super) fn domains(&self) -> Vec<&str> {
+        let Host::Name(h) = self else {
+            return Vec::new();
+        };
+        let Some(suffix) = psl::suffix(h.as_bytes()) else {
+            return Vec::new();
+        };
+        let suffix_len = suffix.as_bytes().len();
+        let mut out = Vec::new();
+        let mut d = h.as_str();
+        while d.len() > suffix_len {
+            out.push(d);
+            match d.split_once('.') {
+                Some((_, parent)) => d = parent,
+                None => break,
+            }
+        }
+        out
+    }
+}
+
+pub(super) fn normalise_domain(d: &str) -> String {
+    let d = trim_wsp(d);
+    let d = d.strip_prefix('.').unwrap_or(d);
+    let d = d.strip_suffix('.').unwrap_or(d);
+    d.to_ascii_lowercase()
+}
+
+/// The `Domain` attribute values a response from `host` can use, most specific
+/// first: the host itself and each parent domain up to, not including, its public
+/// suffix (from the public-suffix list). `host` may carry a port and any case.
+/// Empty for IP addresses, public suffixes and hosts that are not domain names.
+///
+/// `www.example.co.uk` gives `["www.example.co.uk", "example.co.uk"]`.
+pub fn cookie_domains(host: &str) -> Vec<String> {
+    Host::parse(host)
+        .domains()
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        assert_eq!(
+            Host::parse("WWW.KK.DK:8443"),
+            Host::Name("www.kk.dk".into())
+        );
+        assert_eq!(Host::parse("www.kk.dk."), Host::Name("www.kk.dk".into()));
+        assert_eq!(Host::parse("[::1]:8080"), Host::Ip("::1".into()));
+        assert_eq!(Host::parse("10.0.0.1:80"), Host::Ip("10.0.0.1".into()));
+        assert_eq!(Host::parse("bad host"), Host::Opaque("bad host".into()));
+        assert!(Host::parse("www.kk.dk").reaches("kk.dk"));
+        assert!(!Host::parse("www.kk.dk").reaches("k.dk"));
+        assert!(!Host::parse("kk.dk").reaches("www.kk.dk"));
+    }
+}

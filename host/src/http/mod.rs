@@ -1,0 +1,180 @@
+//! HTTP headers (SPEC §6): the `Cookie` request header, `Set-Cookie` values, a
+//! filter that keeps only the `Set-Cookie` headers a consent state permits, and the
+//! deletion headers a withdrawal, refusal or lapse calls for.
+//!
+//! The parsers never panic: bad input is a [`HeaderError`] naming the header, what
+//! is wrong, the attribute and the byte offset. Cookie names are kept exactly as
+//! sent: PHP's `$_COOKIE` rewrites `.` and spaces to `_`, and a host reading names
+//! from it would look up the wrong declaration.
+//!
+//! ```
+//! use samtykke::{ConsentState, Ctx};
+//! use samtykke_host::http::deletion_plan;
+//! use time::macros::datetime;
+//!
+//! let mut index = [0u16; 16];
+//! let policy = samtykke::example::KK_DK.validate(&mut index).unwrap();
+//! let t0 = datetime!(2026-03-01 10:00 UTC);
+//! let mut state = ConsentState::new(7);
+//! state.accept_all(&policy, Ctx::button(t0, 1));
+//! let statistics = policy.category_set(&["statistics"]).unwrap();
+//! state.withdraw(&policy, Some(statistics), Ctx::button(t0, 1));
+//!
+//! let plan = deletion_plan(&state, &policy, "www.kk.dk", ["nmstat", "SESSabc"], t0);
+//! assert_eq!(plan.set_cookie, [
+//!     "nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/",
+//!     "nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Domain=www.kk.dk",
+//!     "nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Domain=kk.dk",
+//! ]);
+//! ```
+
+mod cookie_header;
+mod deletion;
+mod domains;
+mod filter;
+mod set_cookie;
+
+pub use cookie_header::parse_cookie_header;
+pub use deletion::{deletion_plan, DeletionPlan, Undeletable, UndeletableReason, EXPIRED};
+pub use domains::cookie_domains;
+pub use filter::{filter_set_cookie, DropReason, Dropped, Filtered};
+pub use set_cookie::{SameSite, SetCookie};
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use samtykke::{Code, ConsentState, Kind, Permit, ValidPolicy, Why};
+use time::OffsetDateTime;
+
+// ---- errors ---------------------------------------------------------------
+
+/// The header a [`HeaderError`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Header {
+    /// The `Cookie` request header.
+    Cookie,
+    /// The value of a `Set-Cookie` response header.
+    SetCookie,
+}
+
+impl Header {
+    /// The header's name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Header::Cookie => "Cookie",
+            Header::SetCookie => "Set-Cookie",
+        }
+    }
+}
+
+impl fmt::Display for Header {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What is wrong with a header value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum HeaderErrorKind {
+    /// A control character other than a tab, which no header value may carry.
+    #[error("a control character")]
+    ControlCharacter,
+    /// The `Set-Cookie` name-value pair has no `=`.
+    #[error("the name-value pair has no `=`")]
+    MissingEquals,
+    /// The `Set-Cookie` cookie name is empty.
+    #[error("the cookie name is empty")]
+    EmptyName,
+    /// `Max-Age` is not a whole number of seconds.
+    #[error("not a whole number of seconds")]
+    InvalidMaxAge,
+    /// `Expires` is not a date in a form this parser reads.
+    #[error("not an HTTP date (IMF-fixdate, RFC 850 or asctime form)")]
+    InvalidExpires,
+    /// `SameSite` is not `Strict`, `Lax` or `None`.
+    #[error("not `Strict`, `Lax` or `None`")]
+    InvalidSameSite,
+}
+
+/// A header value that could not be read: which header, what is wrong, in which
+/// attribute and at which byte offset of the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+pub struct HeaderError {
+    /// The header.
+    pub header: Header,
+    /// What is wrong.
+    pub kind: HeaderErrorKind,
+    /// The `Set-Cookie` attribute at fault (`Max-Age`), if any.
+    pub attribute: Option<&'static str>,
+    /// Byte offset in the value where the fault starts.
+    pub offset: usize,
+}
+
+impl HeaderError {
+    /// The result code of every header error: [`Code::HeaderInvalid`].
+    pub const fn code(&self) -> Code {
+        Code::HeaderInvalid
+    }
+
+    const fn new(
+        header: Header,
+        kind: HeaderErrorKind,
+        attribute: Option<&'static str>,
+        offset: usize,
+    ) -> HeaderError {
+        HeaderError {
+            header,
+            kind,
+            attribute,
+            offset,
+        }
+    }
+}
+
+impl fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} header", self.header)?;
+        if let Some(a) = self.attribute {
+            write!(f, ", attribute {a}")?;
+        }
+        write!(f, ", at byte {}: {}", self.offset, self.kind)
+    }
+}
+
+const fn is_wsp(c: char) -> bool {
+    c == ' ' || c == '\t'
+}
+
+pub(crate) fn trim_wsp(s: &str) -> &str {
+    s.trim_matches(is_wsp)
+}
+
+/// The first control character (other than a tab) in `s`.
+fn check_controls(header: Header, s: &str) -> Result<(), HeaderError> {
+    match s
+        .bytes()
+        .position(|b| (b < 0x20 && b != b'\t') || b == 0x7f)
+    {
+        Some(at) => Err(HeaderError::new(
+            header,
+            HeaderErrorKind::ControlCharacter,
+            None,
+            at,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The `;`-separated pieces of `s` with their byte offsets, each trimmed of
+/// surrounding whitespace (the offset is the trimmed piece's).
+fn pieces(s: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut offset = 0;
+    s.split(';').map(move |piece| {
+        let start = offset + (piece.len() - piece.trim_start_matches(is_wsp).len());
+        offset += piece.len() + 1;
+        (start, trim_wsp(piece))
+    })
+}

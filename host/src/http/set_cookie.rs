@@ -1,0 +1,233 @@
+use super::*;
+use crate::time::{format_http_date, parse_http_date};
+
+// ---- Set-Cookie -------------------------------------------------------------
+
+/// The `SameSite` attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SameSite {
+    /// `SameSite=Strict`.
+    Strict,
+    /// `SameSite=Lax`.
+    Lax,
+    /// `SameSite=None`.
+    None,
+}
+
+impl SameSite {
+    /// The attribute's value as written.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SameSite::Strict => "Strict",
+            SameSite::Lax => "Lax",
+            SameSite::None => "None",
+        }
+    }
+}
+
+/// A parsed `Set-Cookie` value, borrowing from it.
+///
+/// Attribute names are case-insensitive; when one repeats, the last wins. Unknown
+/// attributes are ignored, as browsers ignore them. An empty `Domain` is ignored
+/// (the cookie is host-only); a `Path` that does not start with `/` is ignored (the
+/// browser's default path applies).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetCookie<'h> {
+    /// The cookie's name, exactly as sent.
+    pub name: &'h str,
+    /// The cookie's value, as sent (quotes included).
+    pub value: &'h str,
+    /// `Max-Age` in seconds (saturating beyond `i64`).
+    pub max_age: Option<i64>,
+    /// `Expires`, in UTC.
+    pub expires: Option<OffsetDateTime>,
+    /// `Domain`, lowercased, without its leading dot.
+    pub domain: Option<Cow<'h, str>>,
+    /// `Path`.
+    pub path: Option<&'h str>,
+    /// `Secure`.
+    pub secure: bool,
+    /// `HttpOnly`.
+    pub http_only: bool,
+    /// `SameSite`.
+    pub same_site: Option<SameSite>,
+    /// `Partitioned` (CHIPS).
+    pub partitioned: bool,
+}
+
+impl<'h> SetCookie<'h> {
+    /// A cookie `name=value` with no attributes.
+    pub const fn new(name: &'h str, value: &'h str) -> SetCookie<'h> {
+        SetCookie {
+            name,
+            value,
+            max_age: None,
+            expires: None,
+            domain: None,
+            path: None,
+            secure: false,
+            http_only: false,
+            same_site: None,
+            partitioned: false,
+        }
+    }
+
+    /// Parses a `Set-Cookie` header value (without the `Set-Cookie:` prefix).
+    ///
+    /// # Errors
+    ///
+    /// A control character; a name-value pair without `=` or with an empty name;
+    /// a `Max-Age` that is not an integer, an `Expires` that is not an HTTP date, a
+    /// `SameSite` that is not `Strict`, `Lax` or `None`: each with the attribute and
+    /// its byte offset. Known attributes with bad values are errors rather than
+    /// ignored, because the filter and the audit decide on them.
+    pub fn parse(header: &'h str) -> Result<SetCookie<'h>, HeaderError> {
+        use HeaderErrorKind as K;
+        let err = |kind, attribute, offset| {
+            Err(HeaderError::new(Header::SetCookie, kind, attribute, offset))
+        };
+        check_controls(Header::SetCookie, header)?;
+        let mut parts = pieces(header);
+        let (pair_at, pair) = parts.next().unwrap_or((0, ""));
+        let Some((name, value)) = pair.split_once('=') else {
+            return err(K::MissingEquals, None, pair_at);
+        };
+        let name = trim_wsp(name);
+        if name.is_empty() {
+            return err(K::EmptyName, None, pair_at);
+        }
+        let mut cookie = SetCookie::new(name, trim_wsp(value));
+        for (at, piece) in parts {
+            if piece.is_empty() {
+                continue;
+            }
+            let (key, val) = match piece.split_once('=') {
+                Some((k, v)) => (trim_wsp(k), trim_wsp(v)),
+                None => (piece, ""),
+            };
+            let is = |a: &str| key.eq_ignore_ascii_case(a);
+            if is("Max-Age") {
+                match parse_max_age(val) {
+                    Some(n) => cookie.max_age = Some(n),
+                    None => return err(K::InvalidMaxAge, Some("Max-Age"), at),
+                }
+            } else if is("Expires") {
+                match parse_http_date(val) {
+                    Some(t) => cookie.expires = Some(t),
+                    None => return err(K::InvalidExpires, Some("Expires"), at),
+                }
+            } else if is("Domain") {
+                cookie.domain = domain_attribute(val);
+            } else if is("Path") {
+                cookie.path = val.starts_with('/').then_some(val);
+            } else if is("Secure") {
+                cookie.secure = true;
+            } else if is("HttpOnly") {
+                cookie.http_only = true;
+            } else if is("Partitioned") {
+                cookie.partitioned = true;
+            } else if is("SameSite") {
+                cookie.same_site = Some(if val.eq_ignore_ascii_case("Strict") {
+                    SameSite::Strict
+                } else if val.eq_ignore_ascii_case("Lax") {
+                    SameSite::Lax
+                } else if val.eq_ignore_ascii_case("None") {
+                    SameSite::None
+                } else {
+                    return err(K::InvalidSameSite, Some("SameSite"), at);
+                });
+            }
+        }
+        Ok(cookie)
+    }
+
+    /// Whether this header deletes its cookie at `now`: `Max-Age` ≤ 0, or (without
+    /// `Max-Age`, which takes precedence) an `Expires` at or before `now`.
+    pub fn is_deletion(&self, now: OffsetDateTime) -> bool {
+        match (self.max_age, self.expires) {
+            (Some(n), _) => n <= 0,
+            (None, Some(t)) => t <= now,
+            (None, None) => false,
+        }
+    }
+
+    /// How long the cookie lives from `now`, in seconds: `Max-Age`, else the time
+    /// to `Expires`, never below zero; `None` for a session cookie.
+    pub fn lifetime_seconds(&self, now: OffsetDateTime) -> Option<i64> {
+        match (self.max_age, self.expires) {
+            (Some(n), _) => Some(n.max(0)),
+            (None, Some(t)) => Some(
+                t.unix_timestamp()
+                    .saturating_sub(now.unix_timestamp())
+                    .max(0),
+            ),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Writes the header value back: `name=value`, then `Max-Age`, `Expires`
+/// (IMF-fixdate), `Domain`, `Path`, `Secure`, `HttpOnly`, `SameSite`,
+/// `Partitioned`, those that are set.
+impl fmt::Display for SetCookie<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.name, self.value)?;
+        if let Some(n) = self.max_age {
+            write!(f, "; Max-Age={n}")?;
+        }
+        if let Some(t) = self.expires {
+            write!(f, "; Expires={}", format_http_date(t))?;
+        }
+        if let Some(d) = &self.domain {
+            write!(f, "; Domain={d}")?;
+        }
+        if let Some(p) = self.path {
+            write!(f, "; Path={p}")?;
+        }
+        if self.secure {
+            f.write_str("; Secure")?;
+        }
+        if self.http_only {
+            f.write_str("; HttpOnly")?;
+        }
+        if let Some(s) = self.same_site {
+            write!(f, "; SameSite={}", s.as_str())?;
+        }
+        if self.partitioned {
+            f.write_str("; Partitioned")?;
+        }
+        Ok(())
+    }
+}
+
+fn parse_max_age(v: &str) -> Option<i64> {
+    let (negative, digits) = match v.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, v),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Browsers cap a huge Max-Age rather than reject the cookie: saturate likewise.
+    // A negative one accumulates downwards, so that `i64::MIN` reads back exactly.
+    Some(digits.bytes().fold(0i64, |n, b| {
+        let d = i64::from(b - b'0');
+        let n = n.saturating_mul(10);
+        if negative {
+            n.saturating_sub(d)
+        } else {
+            n.saturating_add(d)
+        }
+    }))
+}
+
+fn domain_attribute(v: &str) -> Option<Cow<'_, str>> {
+    let d = v.strip_prefix('.').unwrap_or(v);
+    if d.is_empty() {
+        None
+    } else if d.bytes().any(|b| b.is_ascii_uppercase()) {
+        Some(Cow::Owned(d.to_ascii_lowercase()))
+    } else {
+        Some(Cow::Borrowed(d))
+    }
+}

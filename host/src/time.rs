@@ -1,0 +1,212 @@
+//! Time, the one place it is converted: Unix seconds to instants (clamped to what
+//! `time` holds), RFC 3339 for proof records, logs and messages, and HTTP dates for
+//! `Expires` (SPEC §6).
+
+use crate::http::trim_wsp;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::parsing::Parsed;
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, Weekday};
+
+/// The instant `secs` seconds after the Unix epoch, clamped to the range `time`
+/// holds (the epoch for earlier times is not needed: anything before the earliest
+/// instant clamps to it).
+pub fn from_unix_clamped(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(if secs < 0 {
+        PrimitiveDateTime::MIN.assume_utc()
+    } else {
+        PrimitiveDateTime::MAX.assume_utc()
+    })
+}
+
+/// Earliest and latest instants RFC 3339 can write (years 0000–9999).
+const RFC3339_MIN: i64 = -62_167_219_200;
+const RFC3339_MAX: i64 = 253_402_300_799;
+
+/// `t` in RFC 3339, UTC, whole seconds (`2026-03-01T10:00:00Z`); clamped to the
+/// years RFC 3339 can write. The one formatter of times in proof records, audit
+/// messages and the command line.
+pub fn format_rfc3339(t: OffsetDateTime) -> String {
+    let secs = t.unix_timestamp().clamp(RFC3339_MIN, RFC3339_MAX);
+    let t = OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+// ---- HTTP dates -------------------------------------------------------------
+
+const DAY: &[BorrowedFormatItem<'_>] = format_description!("[day padding:none]");
+const MONTH: &[BorrowedFormatItem<'_>] =
+    format_description!("[month repr:short case_sensitive:false]");
+const YEAR_FULL: &[BorrowedFormatItem<'_>] = format_description!("[year]");
+const YEAR_TWO: &[BorrowedFormatItem<'_>] = format_description!("[year repr:last_two]");
+const CLOCK: &[BorrowedFormatItem<'_>] =
+    format_description!("[hour padding:none]:[minute padding:none]:[second padding:none]");
+
+fn skip_wsp(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|&&c| c == b' ' || c == b'\t').count();
+    &b[n..]
+}
+
+/// A date separator: a dash or a run of whitespace.
+fn date_sep(b: &[u8]) -> Option<&[u8]> {
+    match b.first()? {
+        b'-' => Some(&b[1..]),
+        b' ' | b'\t' => Some(skip_wsp(b)),
+        _ => None,
+    }
+}
+
+fn skip_letters(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    &b[n..]
+}
+
+/// Parses an HTTP date: IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850
+/// (`Sunday, 06-Nov-94 08:49:37 GMT`), the Netscape form (`Sun, 06-Nov-1994
+/// 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`). The weekday is
+/// optional and not checked against the date (browsers ignore it); month names
+/// are case-insensitive; two-digit years 70–99 are 19xx, 00–69 20xx (RFC 6265
+/// §5.1.1); the zone, if any, must be GMT, UTC, UT, Z, +0000 or -0000.
+pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
+    let s = trim_wsp(s).as_bytes();
+    let letters = s.len() - skip_letters(s).len();
+    // A leading word followed by a comma or by another word is a weekday.
+    let s = if letters > 0 {
+        let rest = &s[letters..];
+        if let Some(r) = rest.strip_prefix(b",") {
+            skip_wsp(r)
+        } else if skip_wsp(rest).first().is_some_and(u8::is_ascii_alphabetic) {
+            skip_wsp(rest)
+        } else {
+            s
+        }
+    } else {
+        s
+    };
+    let mut p = Parsed::new();
+    let rest = if s.first().is_some_and(u8::is_ascii_digit) {
+        // Day first: IMF-fixdate, RFC 850, Netscape.
+        let r = p.parse_items(s, DAY).ok()?;
+        let r = skip_letters(p.parse_items(date_sep(r)?, MONTH).ok()?);
+        let r = date_sep(r)?;
+        let r = p
+            .parse_items(r, YEAR_FULL)
+            .or_else(|_| p.parse_items(r, YEAR_TWO))
+            .ok()?;
+        p.parse_items(skip_wsp(r), CLOCK).ok()?
+    } else {
+        // asctime: month, day, time, year.
+        let r = skip_letters(p.parse_items(s, MONTH).ok()?);
+        let r = p.parse_items(skip_wsp(r), DAY).ok()?;
+        let r = p.parse_items(skip_wsp(r), CLOCK).ok()?;
+        p.parse_items(skip_wsp(r), YEAR_FULL).ok()?
+    };
+    let zone = skip_wsp(rest);
+    if !["", "GMT", "UTC", "UT", "Z", "+0000", "-0000"]
+        .iter()
+        .any(|z| zone.eq_ignore_ascii_case(z.as_bytes()))
+    {
+        return None;
+    }
+    let year = match (p.year(), p.year_last_two()) {
+        (Some(y), _) => y,
+        (None, Some(y)) if y >= 70 => 1900 + i32::from(y),
+        (None, Some(y)) => 2000 + i32::from(y),
+        (None, None) => return None,
+    };
+    let date = Date::from_calendar_date(year, p.month()?, p.day()?.get()).ok()?;
+    let time = Time::from_hms(p.hour_24()?, p.minute()?, p.second()?).ok()?;
+    Some(PrimitiveDateTime::new(date, time).assume_utc())
+}
+
+/// `t` as an IMF-fixdate (`Thu, 01 Jan 1970 00:00:00 GMT`), in UTC, whole seconds.
+pub fn format_http_date(t: OffsetDateTime) -> String {
+    let t = OffsetDateTime::from_unix_timestamp(t.unix_timestamp()).unwrap_or(t);
+    let weekday = match t.weekday() {
+        Weekday::Monday => "Mon",
+        Weekday::Tuesday => "Tue",
+        Weekday::Wednesday => "Wed",
+        Weekday::Thursday => "Thu",
+        Weekday::Friday => "Fri",
+        Weekday::Saturday => "Sat",
+        Weekday::Sunday => "Sun",
+    };
+    let month = match t.month() {
+        Month::January => "Jan",
+        Month::February => "Feb",
+        Month::March => "Mar",
+        Month::April => "Apr",
+        Month::May => "May",
+        Month::June => "Jun",
+        Month::July => "Jul",
+        Month::August => "Aug",
+        Month::September => "Sep",
+        Month::October => "Oct",
+        Month::November => "Nov",
+        Month::December => "Dec",
+    };
+    format!(
+        "{weekday}, {:02} {month} {:04} {:02}:{:02}:{:02} GMT",
+        t.day(),
+        t.year(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn http_date_forms() {
+        let t = datetime!(1994-11-06 08:49:37 UTC);
+        for s in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun, 06-Nov-1994 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Sun Nov 6 08:49:37 1994",
+            "06 Nov 1994 08:49:37 GMT",
+            "sun, 6 nov 1994 8:49:37 utc",
+            "Mon, 06 November 1994 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(s), Some(t), "{s}");
+        }
+        assert_eq!(
+            parse_http_date("Thu, 01-Jan-70 00:00:00 GMT"),
+            Some(OffsetDateTime::UNIX_EPOCH)
+        );
+        assert_eq!(
+            parse_http_date("Fri, 01-Jan-38 00:00:00 GMT"),
+            Some(datetime!(2038-01-01 0:00 UTC))
+        );
+        for s in [
+            "",
+            "yesterday",
+            "Sun, 31 Feb 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 CET",
+            "Sun, 06 Nov 1994 08:49:37 GMT trailing",
+            "Sun, 06 Nov 19945 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(s), None, "{s}");
+        }
+        assert_eq!(format_http_date(t), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(
+            format_http_date(OffsetDateTime::UNIX_EPOCH),
+            crate::http::EXPIRED,
+            "EXPIRED is the epoch"
+        );
+    }
+}
