@@ -88,6 +88,7 @@
 
 mod event;
 mod merge;
+mod output;
 mod pipeline;
 mod reader;
 mod report;
@@ -101,7 +102,8 @@ use std::path::Path;
 
 use samtykke::ValidPolicy;
 
-pub use reader::ReadError;
+pub use output::{Format, ReportWriter};
+pub use reader::{ReadError, Source};
 pub use report::{
     write_text_summary, InputError, InputErrorKind, Report, Sink, Summary, TextInputError,
     TextViolation, Violation, ViolationId,
@@ -130,14 +132,14 @@ impl Default for AuditOptions {
             shrink: true,
             weak_hash: false,
             sweep_every: 1 << 16,
-            threads: 1,
+            threads: 0,
         }
     }
 }
 
 impl AuditOptions {
     /// The defaults: no grace, files read one after the other, every visitor
-    /// remembered.
+    /// remembered, one worker a core of this machine.
     pub fn new() -> Self {
         AuditOptions::default()
     }
@@ -172,7 +174,9 @@ impl AuditOptions {
         self
     }
 
-    /// Worker threads (default 1). With 2 or more, visitors are sharded by a
+    /// Worker threads (default: one a core of this machine, as
+    /// `std::thread::available_parallelism` tells; 0 asks for that default). With
+    /// 2 or more, visitors are sharded by a
     /// keyed hash of their id among that many workers, each with its own
     /// visitors; files and streams given to [`Auditor::read`] and
     /// [`Auditor::read_path`] are split into chunks of whole lines on a reading
@@ -182,15 +186,8 @@ impl AuditOptions {
     /// on a thread of its own and the rules keep to one.
     #[must_use]
     pub fn threads(mut self, threads: usize) -> Self {
-        self.threads = threads.max(1);
+        self.threads = threads;
         self
-    }
-
-    /// One worker a core of this machine: what the command line and Python use
-    /// when no thread count is given.
-    #[must_use]
-    pub fn every_core(self) -> Self {
-        self.threads(std::thread::available_parallelism().map_or(1, |n| n.get()))
     }
 
     /// For tests: place visitors by a 3-bit hash, so that visitors share hashes

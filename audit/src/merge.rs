@@ -6,13 +6,12 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::{mpsc, Arc};
 
 use super::pipeline::{produce, Batch, Stored};
-use super::reader::ReadError;
+use super::reader::{self, ReadError};
 use super::report::Sink;
 use super::rules::Auditor;
 
@@ -124,27 +123,17 @@ impl<S: Sink> Auditor<'_, S> {
         result
     }
 
-    /// [`Auditor::read_merged`] over the files at `paths` (`-`: standard input).
+    /// Audits the files at `paths` (`-`: standard input) merged by time.
     ///
     /// # Errors
     ///
-    /// A file that cannot be opened (then nothing is audited), or the first that
-    /// cannot be read to its end.
+    /// The first file that cannot be opened, before anything is read; or the
+    /// first read fault, as [`Auditor::read_merged`].
     pub fn read_paths_merged<P: AsRef<Path>>(&mut self, paths: &[P]) -> Result<(), ReadError> {
-        let mut sources: Vec<(String, Box<dyn Read + Send>)> = Vec::new();
-        for path in paths {
-            let path = path.as_ref();
-            let name = path.to_string_lossy().into_owned();
-            let reader: Box<dyn Read + Send> = if path.as_os_str() == "-" {
-                Box::new(io::stdin())
-            } else {
-                match File::open(path) {
-                    Ok(f) => Box::new(f),
-                    Err(source) => return Err(ReadError { file: name, source }),
-                }
-            };
-            sources.push((name, reader));
-        }
-        self.read_merged(sources)
+        let sources = paths
+            .iter()
+            .map(reader::Source::open)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.read_merged(sources.into_iter().map(|s| (s.name, s.reader)).collect())
     }
 }

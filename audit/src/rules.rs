@@ -127,7 +127,10 @@ pub const LINES: &str = "<lines>";
 
 impl<'p, S: Sink> Auditor<'p, S> {
     /// An auditor that sends what it finds to `sink`.
-    pub fn with_sink(policy: ValidPolicy<'p>, options: AuditOptions, sink: S) -> Self {
+    pub fn with_sink(policy: ValidPolicy<'p>, mut options: AuditOptions, sink: S) -> Self {
+        if options.threads == 0 {
+            options.threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        }
         Auditor {
             longest: policy.consent_cookie_max_age(),
             visitors: Visitors::new(options.weak_hash, policy.consent_slots()),

@@ -225,7 +225,7 @@ fn memory_child(log: &Path, policy: &Path, merge: bool) {
     let before = vm_hwm_kb();
     let mut a = Auditor::with_sink(
         policy.view(),
-        AuditOptions::new().merge(merge),
+        AuditOptions::new().threads(1).merge(merge),
         Count::default(),
     );
     if merge {
@@ -396,7 +396,7 @@ fn main() {
         reader,
     );
     let audit = measure(runs, || {
-        let (n, count) = audit_file(&policy, &log, AuditOptions::new());
+        let (n, count) = audit_file(&policy, &log, AuditOptions::new().threads(1));
         std::hint::black_box(count.violations);
         n
     });
@@ -417,7 +417,7 @@ fn main() {
     // The pure-Python reference on the first million lines, against the same.
     let million = prefix_file(&log, 1_000_000.min(events as usize), "kk-prefix-1M.log");
     let rust = measure(runs, || {
-        audit_file(&policy, &million, AuditOptions::new()).0
+        audit_file(&policy, &million, AuditOptions::new().threads(1)).0
     });
     let rust2 = measure(runs, || {
         audit_file(&policy, &million, AuditOptions::new().threads(cores)).0
@@ -441,7 +441,7 @@ fn main() {
                 .unwrap_or(f64::NAN);
             let report: serde_json::Value =
                 serde_json::from_slice(&out.stdout).expect("the reference writes JSON");
-            let mut ours = Auditor::new(policy.view(), AuditOptions::new());
+            let mut ours = Auditor::new(policy.view(), AuditOptions::new().threads(1));
             ours.read_path(&million).expect("read");
             let ours = ours.finish();
             let key = |id: &serde_json::Value, line: &serde_json::Value| {

@@ -174,16 +174,15 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
         } => {
             let owned = load(&policy)?;
             let format = match format {
-                AuditFormatArg::Text => audit::Format::Text,
-                AuditFormatArg::Json => audit::Format::Json,
+                AuditFormatArg::Text => samtykke_audit::Format::Text,
+                AuditFormatArg::Json => samtykke_audit::Format::Json,
             };
-            let options = samtykke_audit::AuditOptions::new()
+            let mut options = samtykke_audit::AuditOptions::new()
                 .grace_seconds(grace_seconds)
                 .merge(merge);
-            let options = match threads {
-                Some(n) => options.threads(usize::from(n)),
-                None => options.every_core(),
-            };
+            if let Some(n) = threads {
+                options = options.threads(usize::from(n));
+            }
             Ok(audit::run(&owned, &logs, format, options))
         }
         Command::Demo => {

@@ -112,7 +112,7 @@ fn the_command_line_and_the_rust_api_give_the_same_report() {
         let rust = audit_paths(
             owned.view(),
             &paths,
-            AuditOptions::new().grace_seconds(grace),
+            AuditOptions::new().threads(1).grace_seconds(grace),
         )
         .unwrap();
         assert_eq!(cli, rust.to_json());

@@ -7,9 +7,7 @@
 //! a buffer in chunks under the lock, and each chunk is audited without it.
 //! The report keeps the Rust findings and makes Python objects only when asked.
 
-use std::fs::File;
-use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use pyo3::exceptions::{PyImportError, PyOSError};
 use pyo3::intern;
@@ -19,8 +17,8 @@ use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
 };
 use samtykke_audit::{
-    AuditOptions, Auditor, InputError, InputErrorKind, Report, Sink, Summary, Violation,
-    ViolationId, LINES,
+    AuditOptions, Auditor, InputError, InputErrorKind, ReadError, Report, Sink, Source, Summary,
+    Violation, ViolationId, LINES,
 };
 
 use crate::errors::{invalid, py_repr, wrong_type};
@@ -279,8 +277,8 @@ fn grace(py: Python<'_>, seconds: i64) -> PyResult<u32> {
     })
 }
 
-/// The command line's options: every core unless `threads` says otherwise, and
-/// `--merge` when asked.
+/// The options: every core unless `threads` says otherwise, and `--merge` when
+/// asked.
 fn file_options(
     py: Python<'_>,
     grace_seconds: u32,
@@ -291,7 +289,7 @@ fn file_options(
         .grace_seconds(grace_seconds)
         .merge(merge);
     Ok(match threads {
-        None => options.every_core(),
+        None => options,
         Some(n) => options.threads(
             usize::try_from(n)
                 .ok()
@@ -338,11 +336,11 @@ fn path_list(paths: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
 
 /// A file that could not be opened or read, as Python's `OSError` of its kind
 /// (`FileNotFoundError`, …) with `filename` set.
-fn read_error(path: &Path, e: &io::Error) -> PyErr {
-    let name = path.to_string_lossy().into_owned();
-    match e.raw_os_error() {
+fn read_error(e: &ReadError) -> PyErr {
+    let name = e.file.clone();
+    match e.source.raw_os_error() {
         Some(errno) => {
-            let text = e.to_string();
+            let text = e.source.to_string();
             // Python writes `[Errno 2] …` itself.
             let text = match text.rfind(" (os error ") {
                 Some(at) => text[..at].to_string(),
@@ -350,7 +348,7 @@ fn read_error(path: &Path, e: &io::Error) -> PyErr {
             };
             PyOSError::new_err((errno, text, name))
         }
-        None => PyOSError::new_err(format!("{name}: {e}")),
+        None => PyOSError::new_err(format!("{name}: {}", e.source)),
     }
 }
 
@@ -387,35 +385,22 @@ pub(crate) fn audit(
     let owned = &policy.get().inner;
     py.detach(|| {
         // Every file is opened first, so that a missing one fails at once.
-        let mut readers: Vec<(&Path, Box<dyn Read + Send>)> = Vec::with_capacity(paths.len());
-        for path in &paths {
-            if path.as_os_str() == "-" {
-                readers.push((path, Box::new(io::stdin())));
-            } else {
-                let file = File::open(path).map_err(|e| (path.clone(), e))?;
-                readers.push((path, Box::new(file)));
-            }
-        }
+        let sources = paths
+            .iter()
+            .map(Source::open)
+            .collect::<Result<Vec<_>, _>>()?;
         let mut auditor = Auditor::with_sink(owned.view(), options, Ordered::default());
-        if merge {
-            let named: Vec<(String, Box<dyn Read + Send>)> = readers
-                .into_iter()
-                .map(|(path, r)| (path.to_string_lossy().into_owned(), r))
-                .collect();
-            auditor
-                .read_merged(named)
-                .map_err(|e| (PathBuf::from(e.file), e.source))?;
-        } else {
-            for (path, reader) in readers {
-                auditor
-                    .read(&path.to_string_lossy(), reader)
-                    .map_err(|e| (path.to_path_buf(), e))?;
-            }
+        let mut fault = None;
+        auditor.read_sources(sources, |e| {
+            fault.get_or_insert(e);
+        });
+        if let Some(e) = fault {
+            return Err(e);
         }
         let (sink, summary) = auditor.into_parts();
         Ok(sink.into_report(summary))
     })
-    .map_err(|(path, e)| read_error(&path, &e))
+    .map_err(|e| read_error(&e))
 }
 
 /// A line taken from Python: where its text ends in the chunk's buffer, or why

@@ -77,7 +77,7 @@ fn set(secs: i64, header: &str) -> String {
 }
 
 fn audit(policy: &OwnedPolicy, lines: &[String]) -> Report {
-    audit_with(policy, lines, AuditOptions::new())
+    audit_with(policy, lines, AuditOptions::new().threads(1))
 }
 
 fn audit_with(policy: &OwnedPolicy, lines: &[String], options: AuditOptions) -> Report {
@@ -246,7 +246,7 @@ fn r12_a_cookie_is_late_only_past_the_withdrawal_and_its_grace() {
         found(&audit(&p, &log(101))),
         [(4, V::CookieAfterWithdrawal)]
     );
-    let grace = AuditOptions::new().grace_seconds(5);
+    let grace = AuditOptions::new().threads(1).grace_seconds(5);
     assert_eq!(found(&audit_with(&p, &log(105), grace.clone())), []);
     let r = audit_with(&p, &log(106), grace);
     assert_eq!(found(&r), [(4, V::CookieAfterWithdrawal)]);
@@ -367,7 +367,13 @@ fn r12_withdrawal_grace_counts_from_the_withdrawal_event() {
         ev(40, json!({"event": "signal", "signal": "gpc"})),
         present(45, &["JSESSIONID"]),
     ];
-    let graced = |g| found(&audit_with(&p, &log, AuditOptions::new().grace_seconds(g)));
+    let graced = |g| {
+        found(&audit_with(
+            &p,
+            &log,
+            AuditOptions::new().threads(1).grace_seconds(g),
+        ))
+    };
     assert_eq!(graced(34), [(5, V::CookieAfterWithdrawal)]);
     assert_eq!(graced(35), []);
 }
@@ -437,9 +443,9 @@ fn r16_a_cookie_on_a_lapsed_grant_is_cookie_on_expired_consent() {
 fn r16_a_returning_visitor_is_the_same_visitor_however_long_away() {
     let p = kk();
     let log = |at| [notice(0), decide(1, "accept_all"), present(at, &["nmstat"])];
-    let merged = || AuditOptions::new().merge(true).sweep_every(1);
+    let merged = || AuditOptions::new().threads(1).merge(true).sweep_every(1);
     for away in [TTL + 2, TTL + 5 * 60, 5 * 365 * DAY] {
-        for options in [AuditOptions::new(), merged()] {
+        for options in [AuditOptions::new().threads(1), merged()] {
             let r = audit_with(&p, &log(away), options);
             assert_eq!(found(&r), [(3, V::CookieOnExpiredConsent)], "{away}");
             assert_eq!(r.summary.visitors, 1);
@@ -455,7 +461,7 @@ fn r16_a_returning_visitor_is_the_same_visitor_however_long_away() {
         r#"{"ts":"2026-03-01T10:00:01Z","visitor":"v","event":"decision","action":"accept_all"}"#,
         r#"{"ts":"2026-06-09T10:00:02Z","visitor":"v","event":"cookie_present","cookies":["nmstat"]}"#,
     ];
-    let r = audit_lines(p.view(), issue, AuditOptions::new());
+    let r = audit_lines(p.view(), issue, AuditOptions::new().threads(1));
     assert_eq!(found(&r), [(3, V::CookieOnExpiredConsent)]);
     assert_eq!(r.summary.visitors, 1);
 }
@@ -485,7 +491,10 @@ fn r16_shrinking_a_visitor_to_a_tombstone_changes_no_result() {
     ];
     let plain = audit(&p, &log);
     assert!(!plain.violations.is_empty());
-    let mut a = Auditor::new(p.view(), AuditOptions::new().merge(true).sweep_every(1));
+    let mut a = Auditor::new(
+        p.view(),
+        AuditOptions::new().threads(1).merge(true).sweep_every(1),
+    );
     a.file(samtykke_audit::LINES);
     for (i, l) in log.iter().enumerate() {
         a.line(i as u64 + 1, l.as_bytes());
@@ -531,7 +540,7 @@ fn audit_per_visitor_order_across_server_files_gives_no_false_violation() {
         ),
     ]
     .join("\n");
-    let mut a = Auditor::new(p.view(), AuditOptions::new());
+    let mut a = Auditor::new(p.view(), AuditOptions::new().threads(1));
     a.read("a.log", a_file.as_bytes()).unwrap();
     a.read("b.log", b_file.as_bytes()).unwrap();
     let r = a.finish();
@@ -566,7 +575,10 @@ fn audit_per_visitor_order_across_server_files_gives_no_false_violation() {
     ]
     .join("\n");
     let merged = |shrink| {
-        let mut a = Auditor::new(p.view(), AuditOptions::new().merge(true).shrink(shrink));
+        let mut a = Auditor::new(
+            p.view(),
+            AuditOptions::new().threads(1).merge(true).shrink(shrink),
+        );
         a.read_merged(vec![
             ("a.log".to_owned(), a_file.as_bytes()),
             ("b.log".to_owned(), b_file.as_bytes()),
@@ -608,7 +620,7 @@ fn audit_merge_reports_a_line_behind_the_clock() {
         0,
         json!({"event": "cookie_present", "cookies": ["nmstat"]}),
     );
-    let mut a = Auditor::new(p.view(), AuditOptions::new().merge(true));
+    let mut a = Auditor::new(p.view(), AuditOptions::new().threads(1).merge(true));
     a.read_merged(vec![
         ("a.log".to_owned(), a_file.as_bytes()),
         ("b.log".to_owned(), b_file.as_bytes()),
@@ -933,7 +945,7 @@ fn deletions_are_never_violations() {
 #[test]
 fn a_violation_names_its_file_line_visitor_time_cookie_and_category() {
     let p = kk();
-    let mut a = Auditor::new(p.view(), AuditOptions::new());
+    let mut a = Auditor::new(p.view(), AuditOptions::new().threads(1));
     a.file("kk.log");
     let line = r#"{"ts":"2026-03-01T11:00:05+01:00","visitor":"v7","event":"cookie_set","set_cookie":"nmstat=1"}"#;
     a.line(3, line.as_bytes());
@@ -987,7 +999,7 @@ fn every_kind_of_input_error_is_reported_and_the_audit_goes_on() {
         present(11, &["nmstat"]).into_bytes(),
     ];
     lines.insert(0, Vec::new());
-    let r = audit_lines(p.view(), &lines, AuditOptions::new());
+    let r = audit_lines(p.view(), &lines, AuditOptions::new().threads(1));
     // The same, read as a file on one thread and with parsing on a second.
     for threads in [1, 2] {
         let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads));
@@ -1062,7 +1074,7 @@ fn a_line_over_one_mib_is_reported_without_being_kept() {
     log.extend(std::iter::repeat_n(b'x', 3 << 20));
     log.extend_from_slice(b"\"}\n");
     log.extend_from_slice(present(1, &["_ga"]).as_bytes());
-    let mut a = Auditor::new(p.view(), AuditOptions::new());
+    let mut a = Auditor::new(p.view(), AuditOptions::new().threads(1));
     a.read("big.log", Cursor::new(&log)).unwrap();
     let r = a.finish();
     let mut a = Auditor::new(p.view(), AuditOptions::new().threads(2));
@@ -1075,7 +1087,11 @@ fn a_line_over_one_mib_is_reported_without_being_kept() {
     );
     assert_eq!(found(&r), [(3, V::UndeclaredCookie)]);
     // The same through `line`, and exactly 1 MiB is not too long.
-    let r = audit_lines(p.view(), [vec![b' '; (1 << 20) + 1]], AuditOptions::new());
+    let r = audit_lines(
+        p.view(),
+        [vec![b' '; (1 << 20) + 1]],
+        AuditOptions::new().threads(1),
+    );
     assert_eq!(
         r.input_errors.len(),
         0,
@@ -1090,11 +1106,13 @@ fn a_line_over_one_mib_is_reported_without_being_kept() {
         std::iter::repeat_n(b'x', pad),
     );
     assert_eq!(exact.len(), 1 << 20);
-    assert!(audit_lines(p.view(), [&exact], AuditOptions::new())
-        .input_errors
-        .is_empty());
+    assert!(
+        audit_lines(p.view(), [&exact], AuditOptions::new().threads(1))
+            .input_errors
+            .is_empty()
+    );
     exact.insert(10, b' ');
-    let r = audit_lines(p.view(), [&exact], AuditOptions::new());
+    let r = audit_lines(p.view(), [&exact], AuditOptions::new().threads(1));
     assert_eq!(r.input_errors[0].kind, InputErrorKind::TooLong);
 }
 
@@ -1106,7 +1124,7 @@ fn crlf_line_ends_a_byte_order_mark_and_a_last_line_without_newline_are_read() {
         present(0, &["_ga"]),
         present(1, &["_fbp"])
     );
-    let mut a = Auditor::new(p.view(), AuditOptions::new());
+    let mut a = Auditor::new(p.view(), AuditOptions::new().threads(1));
     a.read("crlf.log", text.as_bytes()).unwrap();
     let r = a.finish();
     assert!(r.input_errors.is_empty(), "{:?}", r.input_errors);
@@ -1140,13 +1158,13 @@ fn gzip_files_and_several_files_read_as_one_log() {
     let mut gz = gzip(&format!("{}\n", present(2, &["SESSabc"])));
     gz.extend(gzip(&format!("{}\n", present(3, &["nmstat"]))));
     std::fs::write(&second, gz).unwrap();
-    let r = audit_paths(p.view(), [&first, &second], AuditOptions::new()).unwrap();
+    let r = audit_paths(p.view(), [&first, &second], AuditOptions::new().threads(1)).unwrap();
     // The refusal in the first file holds in the second; lines count per file.
     assert_eq!(found(&r), [(2, V::CookieAfterRefusal)]);
     assert_eq!(&*r.violations[0].file, second.to_str().unwrap());
     assert_eq!(r.summary.files, 2);
     let missing = dir.join("missing.log");
-    let e = audit_paths(p.view(), [&first, &missing], AuditOptions::new()).unwrap_err();
+    let e = audit_paths(p.view(), [&first, &missing], AuditOptions::new().threads(1)).unwrap_err();
     assert_eq!(e.file, missing.to_string_lossy());
     assert_eq!(e.source.kind(), std::io::ErrorKind::NotFound);
     // A corrupt gzip stream is a read error after the lines before it.
@@ -1187,7 +1205,7 @@ fn gzip_files_and_several_files_read_as_one_log() {
 fn json_values_audit_like_their_text() {
     let p = kk();
     let lines = [notice(0), decide(1, "reject_all"), present(2, &["nmstat"])];
-    let mut a = Auditor::new(p.view(), AuditOptions::new());
+    let mut a = Auditor::new(p.view(), AuditOptions::new().threads(1));
     for (i, l) in lines.iter().enumerate() {
         a.value(i as u64 + 1, &serde_json::from_str(l).unwrap());
     }
@@ -1225,7 +1243,7 @@ proptest! {
         let policy = kk2();
         let spec = Spec::new(events, visitors).inject_every(every).seed(seed);
         let (lines, injected) = generate_lines(&spec);
-        let (report, _) = audit_generated(&policy, &lines, AuditOptions::new());
+        let (report, _) = audit_generated(&policy, &lines, AuditOptions::new().threads(1));
         prop_assert!(report.input_errors.is_empty(), "{:?}", report.input_errors);
         let mut want: Vec<(u64, ViolationId)> = injected.iter().map(|i| (i.line, i.id)).collect();
         want.sort();
@@ -1241,12 +1259,12 @@ proptest! {
         // The generated log is in time order overall, so merged it is the same
         // one clock, and shrinking idle visitors changes nothing.
         let (shrinking, _) =
-            audit_generated(&policy, &lines, AuditOptions::new().merge(true).sweep_every(64));
+            audit_generated(&policy, &lines, AuditOptions::new().threads(1).merge(true).sweep_every(64));
         prop_assert_eq!(&shrinking, &report);
         let (weak, _) = audit_generated(
             &policy,
             &lines,
-            AuditOptions::new().weak_hash(true).sweep_every(500),
+            AuditOptions::new().threads(1).weak_hash(true).sweep_every(500),
         );
         prop_assert_eq!(&weak, &report);
         // Read as a file, parsing on a second thread.
@@ -1267,7 +1285,10 @@ fn a_large_generated_log_injected_with_every_kind_is_found_exactly() {
     let (report, shrunk) = audit_generated(
         &policy,
         &lines,
-        AuditOptions::new().merge(true).sweep_every(1_000),
+        AuditOptions::new()
+            .threads(1)
+            .merge(true)
+            .sweep_every(1_000),
     );
     assert!(shrunk > 0);
     assert!(report.input_errors.is_empty());
@@ -1322,7 +1343,7 @@ proptest! {
     #[test]
     fn the_line_reader_agrees_with_serde_json(line in mutated_line()) {
         let policy = kk2();
-        let r = audit_lines(policy.view(), [&line], AuditOptions::new());
+        let r = audit_lines(policy.view(), [&line], AuditOptions::new().threads(1));
         let ours = r.input_errors.first().map(|e| e.kind);
         let theirs = serde_json::from_slice::<Value>(&line);
         let blank = line.iter().all(|b| b" \t\r\n".contains(b));
@@ -1341,7 +1362,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_stop_an_audit(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         let policy = kk2();
-        let mut a = Auditor::new(policy.view(), AuditOptions::new());
+        let mut a = Auditor::new(policy.view(), AuditOptions::new().threads(1));
         let read = a.read("noise", &bytes[..]);
         // Only gzip's magic bytes make a stream that can fail to read.
         prop_assert!(read.is_ok() || bytes.starts_with(&[0x1f, 0x8b]));

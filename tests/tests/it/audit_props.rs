@@ -255,7 +255,7 @@ proptest! {
         let servers = 1 + rng.below(3) as usize;
         let files = server_files(&mut rng, &visits, servers);
         let grace = *rng.pick(&[0u32, 30, 86_400]);
-        let one = read_each(&policy, &files, AuditOptions::new().grace_seconds(grace));
+        let one = read_each(&policy, &files, AuditOptions::new().threads(1).grace_seconds(grace));
         for threads in [2, 3] {
             let many = read_each(
                 &policy,
@@ -279,7 +279,7 @@ proptest! {
         let spread = rng.chance(50);
         let files = timed_files(&mut rng, &visits, servers, spread);
         let grace = *rng.pick(&[0u32, 30, 86_400]);
-        let options = || AuditOptions::new().grace_seconds(grace);
+        let options = || AuditOptions::new().threads(1).grace_seconds(grace);
         let kept = read_merged(&policy, &files, options().shrink(false));
         let shrunk = read_merged(&policy, &files, options().sweep_every(1));
         prop_assert_eq!(&shrunk, &kept);
@@ -308,7 +308,7 @@ fn audit_generated_logs_cross_ttl_boundaries_and_shrink() {
         let files = timed_files(&mut rng, &visits, 2, true);
         let mut a = Auditor::new(
             policy.view(),
-            AuditOptions::new().merge(true).sweep_every(1),
+            AuditOptions::new().threads(1).merge(true).sweep_every(1),
         );
         a.read_merged(
             files
