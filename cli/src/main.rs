@@ -7,7 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod audit;
-mod declare;
+
 mod demo;
 
 use std::path::PathBuf;
@@ -134,14 +134,17 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
         } => {
             let owned = load(&policy)?;
             let lang = match lang {
-                LangArg::Da => declare::Lang::Da,
-                LangArg::En => declare::Lang::En,
+                LangArg::Da => samtykke_host::declare::Lang::Da,
+                LangArg::En => samtykke_host::declare::Lang::En,
             };
             let format = match format {
-                FormatArg::Markdown => declare::Format::Markdown,
-                FormatArg::Html => declare::Format::Html,
+                FormatArg::Markdown => samtykke_host::declare::Format::Markdown,
+                FormatArg::Html => samtykke_host::declare::Format::Html,
             };
-            print!("{}", declare::render(&owned.view(), lang, format));
+            print!(
+                "{}",
+                samtykke_host::declare::render(&owned.view(), lang, format)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Decode {

@@ -2,6 +2,8 @@
 //!
 //! - the policy JSON (`samtykke/policy/1`) loaded into an [`OwnedPolicy`] that
 //!   lends the core its borrowed view, and the policy [`lint`];
+//! - [`declare`]: the cookie declaration a site publishes (Markdown or HTML,
+//!   Danish or English);
 //! - [`http`]: the `Cookie` request header, `Set-Cookie` values, the filter that
 //!   keeps only what a consent state permits, and deletion plans;
 //! - [`proof_json`]: proof records as JSON lines;
@@ -13,6 +15,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod declare;
 pub mod http;
 mod json;
 mod lint;
