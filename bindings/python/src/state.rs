@@ -104,28 +104,18 @@ impl ConsentState {
         let notice = match a.notice {
             None => self.view().policy().notice_version,
             Some(n) => u16::try_from(n)
-                .ok()
-                .filter(|&n| n > 0)
-                .ok_or_else(|| invalid(py, format!("notice must be in 1..=65535, not {n}")))?,
+                .map_err(|_| invalid(py, format!("notice must be in 1..=65535, not {n}")))?,
         };
-        // A signal is no control a visitor uses (`signal_gpc` records it).
-        let control = Control::parse(a.control)
-            .filter(|&c| c != Control::Signal)
-            .ok_or_else(|| {
-                invalid(
-                    py,
-                    format!(
-                        "control must be \"button\", \"toggle\", \"link\" or \"icon\", not {}",
-                        py_repr(py, a.control)
-                    ),
-                )
-            })?;
-        Ok(Ctx {
-            at,
-            notice,
-            control,
-            gpc: a.gpc,
-        })
+        let control = Control::parse(a.control).ok_or_else(|| {
+            invalid(
+                py,
+                format!(
+                    "control must be \"button\", \"toggle\", \"link\" or \"icon\", not {}",
+                    py_repr(py, a.control)
+                ),
+            )
+        })?;
+        Ctx::new(at, notice, control, a.gpc).map_err(|e| invalid(py, e.to_string()))
     }
 
     fn categories(&self, py: Python<'_>, ids: &[String]) -> PyResult<CategorySet> {

@@ -1820,3 +1820,44 @@ fn lookup_keeps_kinds_apart() {
     assert_eq!(resolve(&storage, Kind::SessionStorage, "yes"), Some(2));
     assert_eq!(resolve(&storage, Kind::Cookie, "yes"), None);
 }
+
+/// R7 and R2 at the door: the one constructor every front end builds a user
+/// action's context with refuses a notice of 0 (a decision carries the notice
+/// version shown) and the `signal` control (a browser signal is no user action).
+#[test]
+fn r07_a_user_action_needs_a_shown_notice_and_a_users_control() {
+    use samtykke::{Code, Control, CtxError};
+    let t = OffsetDateTime::UNIX_EPOCH;
+    let users = [
+        Control::Button,
+        Control::Toggle,
+        Control::Link,
+        Control::Icon,
+    ];
+    for notice in [0u16, 1, 2, 65_535] {
+        for control in users {
+            let got = Ctx::new(t, notice, control, true);
+            if notice == 0 {
+                assert_eq!(got, Err(CtxError::NoNotice));
+            } else {
+                let want = Ctx {
+                    at: t,
+                    notice,
+                    control,
+                    gpc: true,
+                };
+                assert_eq!(got, Ok(want));
+            }
+        }
+        let got = Ctx::new(t, notice, Control::Signal, false);
+        let want = if notice == 0 {
+            CtxError::NoNotice
+        } else {
+            CtxError::SignalControl
+        };
+        assert_eq!(got, Err(want));
+    }
+    assert_eq!(CtxError::NoNotice.code(), Code::InvalidArgument);
+    assert_eq!(CtxError::SignalControl.code(), Code::InvalidArgument);
+    assert!(CtxError::NoNotice.to_string().contains("R7"));
+}
