@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use crate::policy::Policy;
+
 /// Every result code samtykke reports, across all layers.
 ///
 /// This enum is the single source of the numbers the C library returns and of the
@@ -319,83 +321,96 @@ impl fmt::Display for Location {
     }
 }
 
-/// What is wrong with a policy.
+/// What is wrong with a policy, with the values involved.
+///
+/// Displays without its place (`must be between 1 and 3650 days, not 0`); a
+/// [`PolicyError`] adds the place, and [`PolicyError::message`] the names of the
+/// policy's items. All three come from one table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
 pub enum PolicyErrorKind {
     /// The `schema` field is not `samtykke/policy/1`.
-    #[error("unknown schema; expected \"samtykke/policy/1\"")]
+    #[error("{}", PolicyMessage::of_kind(*self))]
     UnknownSchema,
     /// The text is not well-formed JSON.
-    #[error("malformed JSON")]
+    #[error("{}", PolicyMessage::of_kind(*self))]
     MalformedJson,
     /// A required field is missing or empty (R6).
-    #[error("required field is missing or empty")]
+    #[error("{}", PolicyMessage::of_kind(*self))]
     MissingField,
-    /// A field has the wrong JSON type.
-    #[error("wrong type: expected {0}")]
+    /// A field has the wrong JSON type; the type expected.
+    #[error("{}", PolicyMessage::of_kind(*self))]
     WrongType(&'static str),
-    /// A field's value is not in its vocabulary.
-    #[error("unknown value: expected {0}")]
+    /// A field's value is not in its vocabulary; what is expected.
+    #[error("{}", PolicyMessage::of_kind(*self))]
     UnknownValue(&'static str),
     /// An id is declared twice; the index is the earlier item's.
-    #[error("duplicate id (first declared at index {0})")]
+    #[error("{}", PolicyMessage::of_kind(*self))]
     DuplicateId(u16),
-    /// A slot is used twice; the index is the earlier item's.
-    #[error("duplicate slot (first used at index {0})")]
-    DuplicateSlot(u16),
-    /// A slot is at or over the limit.
-    #[error("slot out of range: must be below {0}")]
-    SlotOutOfRange(u16),
+    /// A slot is used twice.
+    #[error("{}", PolicyMessage::of_kind(*self))]
+    DuplicateSlot {
+        /// The slot.
+        slot: u8,
+        /// The index of the earlier item using it.
+        first: u16,
+    },
+    /// A slot at or over the limit of its list (or negative); the slot given.
+    #[error("{}", PolicyMessage::of_kind(*self))]
+    SlotOutOfRange(i64),
     /// A reference to a category that is not declared.
-    #[error("names no declared category")]
+    #[error("{}", PolicyMessage::of_kind(*self))]
     UnknownCategory,
     /// A reference to a provider that is not declared.
-    #[error("names no declared provider")]
+    #[error("{}", PolicyMessage::of_kind(*self))]
     UnknownProvider,
     /// A basis other than `exempt` or `consent` (R5).
-    #[error(
-        "basis must be \"exempt\" or \"consent\": legitimate interest is no basis for cookies"
-    )]
+    #[error("{}", PolicyMessage::of_kind(*self))]
     BasisNotAllowed,
     /// No category has the id `necessary` (R4).
-    #[error("the policy must declare the exempt category \"necessary\"")]
+    #[error("{}", PolicyMessage::of_kind(*self))]
     NecessaryMissing,
     /// `necessary` has basis `consent` (R4).
-    #[error("\"necessary\" must have basis \"exempt\": necessary storage cannot be refused")]
+    #[error("{}", PolicyMessage::of_kind(*self))]
     NecessaryRefusable,
     /// A category other than `necessary` has basis `exempt`.
-    #[error("only \"necessary\" may be exempt; other categories need consent")]
+    #[error("{}", PolicyMessage::of_kind(*self))]
     ExemptNotNecessary,
     /// `gpc_refuses` names a category that does not exist.
-    #[error("gpc_refuses names no declared category")]
+    #[error("{}", PolicyMessage::of_kind(*self))]
     GpcUnknownCategory,
     /// `gpc_refuses` names the exempt category.
-    #[error("gpc_refuses may name consent categories only, not the exempt one")]
+    #[error("{}", PolicyMessage::of_kind(*self))]
     GpcExempt,
-    /// More categories than the capacity.
-    #[error("too many categories: at most {0}")]
-    TooManyCategories(u16),
-    /// More providers than the capacity.
-    #[error("too many providers: at most {0}")]
-    TooManyProviders(u16),
-    /// A lifetime of zero or too many days.
-    #[error("must be between 1 and {0} days")]
-    TtlOutOfRange(u16),
-    /// A duration of zero.
-    #[error("duration must be positive")]
+    /// More categories than [`crate::MAX_CATEGORIES`]; how many are declared.
+    #[error("{}", PolicyMessage::of_kind(*self))]
+    TooManyCategories(usize),
+    /// More providers than [`crate::MAX_PROVIDERS`]; how many are declared.
+    #[error("{}", PolicyMessage::of_kind(*self))]
+    TooManyProviders(usize),
+    /// A lifetime of zero or over [`crate::MAX_TTL_DAYS`] days; the days given.
+    #[error("{}", PolicyMessage::of_kind(*self))]
+    TtlOutOfRange(i64),
+    /// A duration of zero (or less).
+    #[error("{}", PolicyMessage::of_kind(*self))]
     NonPositiveDuration,
-    /// A revision or notice version of zero.
-    #[error("must be at least 1")]
-    ZeroRevision,
+    /// A revision, notice version or `changed_in_revision` of zero or over the
+    /// field's maximum ([`crate::rules::version_max`]); the number given.
+    #[error("{}", PolicyMessage::of_kind(*self))]
+    VersionOutOfRange(i64),
     /// `changed_in_revision` is later than the policy's revision.
-    #[error("changed_in_revision is later than the policy's revision")]
-    ChangedAfterRevision,
-    /// A declaration repeats an earlier one's kind and name.
-    #[error("duplicate declaration of the same name and kind (first at storage[{0}])")]
+    #[error("{}", PolicyMessage::of_kind(*self))]
+    ChangedAfterRevision {
+        /// The category's `changed_in_revision`.
+        changed: u32,
+        /// The policy's revision.
+        revision: u32,
+    },
+    /// A declaration repeats an earlier one's kind and name; the earlier's index.
+    #[error("{}", PolicyMessage::of_kind(*self))]
     DuplicateDeclaration(u16),
     /// More declarations than the index can hold.
-    #[error("too many storage declarations, or index buffer shorter than the storage list")]
+    #[error("{}", PolicyMessage::of_kind(*self))]
     TooManyDeclarations,
 }
 
@@ -409,7 +424,7 @@ impl PolicyErrorKind {
             PolicyErrorKind::WrongType(_) => Code::PolicyWrongType,
             PolicyErrorKind::UnknownValue(_) => Code::PolicyUnknownValue,
             PolicyErrorKind::DuplicateId(_) => Code::PolicyDuplicateId,
-            PolicyErrorKind::DuplicateSlot(_) => Code::PolicyDuplicateSlot,
+            PolicyErrorKind::DuplicateSlot { .. } => Code::PolicyDuplicateSlot,
             PolicyErrorKind::SlotOutOfRange(_) => Code::PolicySlotOutOfRange,
             PolicyErrorKind::UnknownCategory => Code::PolicyUnknownCategory,
             PolicyErrorKind::UnknownProvider => Code::PolicyUnknownProvider,
@@ -424,9 +439,8 @@ impl PolicyErrorKind {
             PolicyErrorKind::TooManyProviders(_) => Code::PolicyTooManyProviders,
             PolicyErrorKind::TtlOutOfRange(_) => Code::PolicyTtlOutOfRange,
             PolicyErrorKind::NonPositiveDuration => Code::PolicyNonPositiveDuration,
-            PolicyErrorKind::ZeroRevision | PolicyErrorKind::ChangedAfterRevision => {
-                Code::PolicyRevisionOutOfRange
-            }
+            PolicyErrorKind::VersionOutOfRange(_)
+            | PolicyErrorKind::ChangedAfterRevision { .. } => Code::PolicyRevisionOutOfRange,
             PolicyErrorKind::DuplicateDeclaration(_) => Code::PolicyDuplicateDeclaration,
             PolicyErrorKind::TooManyDeclarations => Code::PolicyTooManyDeclarations,
         }
@@ -437,7 +451,7 @@ impl PolicyErrorKind {
 ///
 /// Displays as `storage[3].duration: duration must be positive`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
-#[error("{at}: {kind}")]
+#[error("{at}: {}", self.message(None))]
 pub struct PolicyError {
     /// What is wrong.
     pub kind: PolicyErrorKind,
@@ -454,5 +468,190 @@ impl PolicyError {
     /// The result code of this error.
     pub const fn code(&self) -> Code {
         self.kind.code()
+    }
+
+    /// What is wrong in words, without the place: with `policy` (the one whose
+    /// validation failed) the words name its items (`id "functional" is already
+    /// used by categories[1]`).
+    pub const fn message<'e>(&'e self, policy: Option<&'e Policy<'e>>) -> PolicyMessage<'e> {
+        PolicyMessage {
+            kind: self.kind,
+            at: Some(self.at),
+            policy,
+        }
+    }
+}
+
+/// What a [`PolicyError`] says, rendered by its `Display`; see
+/// [`PolicyError::message`].
+#[derive(Clone, Copy, Debug)]
+pub struct PolicyMessage<'e> {
+    kind: PolicyErrorKind,
+    at: Option<Location>,
+    policy: Option<&'e Policy<'e>>,
+}
+
+impl PolicyMessage<'_> {
+    const fn of_kind(kind: PolicyErrorKind) -> PolicyMessage<'static> {
+        PolicyMessage {
+            kind,
+            at: None,
+            policy: None,
+        }
+    }
+}
+
+const R6: &str =
+    "every declaration needs a name, kind, provider, category, purpose and duration (R6)";
+
+impl fmt::Display for PolicyMessage<'_> {
+    /// The one table of policy error messages.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use PolicyErrorKind as K;
+        let (field, item) = match self.at {
+            Some(
+                Location::Policy(field)
+                | Location::Category(_, field)
+                | Location::Provider(_, field)
+                | Location::Storage(_, field),
+            ) => (Some(field), self.at),
+            _ => (None, self.at),
+        };
+        let name = field.map_or("the field", Field::as_str);
+        let policy = self.policy;
+        let category = |i: u16| policy.and_then(|p| p.categories.get(usize::from(i)));
+        let list = match item {
+            Some(Location::Category(..)) => "categories",
+            Some(Location::Provider(..)) => "providers",
+            Some(Location::GpcRefuses(_)) => "gpc_refuses",
+            _ => "the list",
+        };
+        match self.kind {
+            K::UnknownSchema => {
+                write!(f, "unknown schema; expected \"{}\"", crate::POLICY_SCHEMA)
+            }
+            K::MalformedJson => f.write_str("malformed JSON"),
+            K::MissingField => match item {
+                Some(Location::Storage(_, Field::Purpose)) => {
+                    f.write_str("purpose needs a text in English or Danish (R6)")
+                }
+                Some(Location::Storage(..)) => write!(f, "\"{name}\" must not be empty: {R6}"),
+                Some(_) => write!(f, "\"{name}\" must not be empty"),
+                None => f.write_str("a required field is missing or empty"),
+            },
+            K::WrongType(t) => write!(f, "wrong type: expected {t}"),
+            K::UnknownValue(t) => write!(f, "unknown value: expected {t}"),
+            K::DuplicateId(first) => {
+                let id = match item {
+                    Some(Location::Category(i, _)) => category(i).map(|c| c.id),
+                    Some(Location::Provider(i, _)) => {
+                        policy.and_then(|p| p.providers.get(usize::from(i)).map(|p| p.id))
+                    }
+                    _ => None,
+                };
+                match id {
+                    Some(id) => write!(f, "id \"{id}\" is already used by {list}[{first}]"),
+                    None => write!(f, "the id is already used by {list}[{first}]"),
+                }
+            }
+            K::DuplicateSlot { slot, first } => {
+                write!(f, "slot {slot} is already used by {list}[{first}]")
+            }
+            K::SlotOutOfRange(slot) => {
+                let (what, limit) = match item {
+                    Some(Location::Provider(..)) => ("provider", crate::PROVIDER_SLOTS),
+                    _ => ("category", crate::CATEGORY_SLOTS),
+                };
+                write!(
+                    f,
+                    "slot {slot} is out of range: {what} slots are 0 to {}",
+                    limit - 1
+                )
+            }
+            K::UnknownCategory => f.write_str("names no declared category"),
+            K::UnknownProvider => f.write_str("names no declared provider"),
+            K::BasisNotAllowed => f.write_str(
+                "a category's basis is \"exempt\" or \"consent\", and legitimate interest is no basis for cookies (R5)",
+            ),
+            K::NecessaryMissing => write!(
+                f,
+                "the policy must declare the exempt category \"{}\" (R4)",
+                crate::NECESSARY
+            ),
+            K::NecessaryRefusable => write!(
+                f,
+                "\"{}\" must have basis \"exempt\": necessary storage cannot be refused (R4)",
+                crate::NECESSARY
+            ),
+            K::ExemptNotNecessary => {
+                let id = match item {
+                    Some(Location::Category(i, _)) => category(i).map(|c| c.id),
+                    _ => None,
+                };
+                write!(f, "only \"{}\" may be exempt; ", crate::NECESSARY)?;
+                match id {
+                    Some(id) => write!(f, "\"{id}\" needs basis \"consent\" (R4)"),
+                    None => f.write_str("other categories need basis \"consent\" (R4)"),
+                }
+            }
+            K::GpcUnknownCategory => f.write_str("gpc_refuses names no declared category"),
+            K::GpcExempt => write!(
+                f,
+                "gpc_refuses names the exempt category \"{}\"; a signal can refuse consent categories only (R4, R22)",
+                crate::NECESSARY
+            ),
+            K::TooManyCategories(n) => write!(
+                f,
+                "{n} categories declared; a policy holds at most {}",
+                crate::MAX_CATEGORIES
+            ),
+            K::TooManyProviders(n) => write!(
+                f,
+                "{n} providers declared; a policy holds at most {}",
+                crate::MAX_PROVIDERS
+            ),
+            K::TtlOutOfRange(days) => write!(
+                f,
+                "{} must be between 1 and {} days, not {days}",
+                field.map_or("a lifetime", Field::as_str),
+                crate::MAX_TTL_DAYS
+            ),
+            K::NonPositiveDuration => f.write_str("duration must be positive"),
+            K::VersionOutOfRange(n) => write!(
+                f,
+                "{} must be between 1 and {}, not {n}",
+                field.map_or("a revision", Field::as_str),
+                field.map_or(u32::MAX, crate::rules::version_max)
+            ),
+            K::ChangedAfterRevision { changed, revision } => write!(
+                f,
+                "changed_in_revision {changed} is later than the policy's revision {revision}"
+            ),
+            K::DuplicateDeclaration(first) => {
+                let d = match item {
+                    Some(Location::Storage(i, _)) => {
+                        policy.and_then(|p| p.storage.get(usize::from(i)))
+                    }
+                    _ => None,
+                };
+                match d {
+                    Some(d) => write!(
+                        f,
+                        "{} \"{}\" is already declared at storage[{first}]",
+                        d.kind.as_str(),
+                        d.name
+                    ),
+                    None => write!(
+                        f,
+                        "the same name and kind are already declared at storage[{first}]"
+                    ),
+                }
+            }
+            K::TooManyDeclarations => write!(
+                f,
+                "too many storage items (a policy holds at most {}), or an index buffer shorter than the storage list",
+                crate::MAX_DECLARATIONS
+            ),
+        }
     }
 }

@@ -45,12 +45,13 @@ mod glob;
 mod plan;
 mod policy;
 mod proof;
+pub mod rules;
 mod sets;
 mod state;
 mod vocab;
 
 pub use cookie::{CookieError, CookieField, CookieKey, COOKIE_MAX_LEN};
-pub use error::{Code, Field, Location, PolicyError, PolicyErrorKind};
+pub use error::{Code, Field, Location, PolicyError, PolicyErrorKind, PolicyMessage};
 pub use plan::{Deletion, Deletions, StorageToClear};
 pub use policy::{
     Basis, Category, ConsentCookie, Controller, Declaration, Duration, Kind, Party, Policy,
@@ -76,6 +77,8 @@ pub const PROVIDER_SLOTS: usize = 128;
 pub const MAX_TTL_DAYS: u16 = 3650;
 /// Most storage declarations a policy may hold (the lookup index uses `u16`).
 pub const MAX_DECLARATIONS: usize = u16::MAX as usize;
+/// The schema of policy documents this version reads (SPEC §3).
+pub const POLICY_SCHEMA: &str = "samtykke/policy/1";
 /// Identifier of the only exempt category.
 pub const NECESSARY: &str = "necessary";
 

@@ -1562,7 +1562,7 @@ fn validate_rejects_bad_top_level_fields() {
             revision: 0,
             ..kk.policy()
         },
-        K::ZeroRevision,
+        K::VersionOutOfRange(0),
         P(Field::Revision),
     );
     rejects(
@@ -1570,14 +1570,14 @@ fn validate_rejects_bad_top_level_fields() {
             notice_version: 0,
             ..kk.policy()
         },
-        K::ZeroRevision,
+        K::VersionOutOfRange(0),
         P(Field::NoticeVersion),
     );
     let mut unnamed = kk.policy();
     unnamed.consent_cookie.name = "";
     rejects(unnamed, K::MissingField, P(Field::ConsentCookie));
     for days in [0, samtykke::MAX_TTL_DAYS + 1, u16::MAX] {
-        let out = K::TtlOutOfRange(samtykke::MAX_TTL_DAYS);
+        let out = K::TtlOutOfRange(i64::from(days));
         rejects(
             Policy {
                 consent_ttl_days: days,
@@ -1619,7 +1619,7 @@ fn validate_rejects_over_capacity() {
     cats.categories.push(extra);
     rejects(
         cats.policy(),
-        K::TooManyCategories(16),
+        K::TooManyCategories(17),
         P(Field::Categories),
     );
 
@@ -1628,7 +1628,7 @@ fn validate_rejects_over_capacity() {
     extra.id = "sixty_fifth";
     extra.slot = 127;
     provs.providers.push(extra);
-    rejects(provs.policy(), K::TooManyProviders(64), P(Field::Providers));
+    rejects(provs.policy(), K::TooManyProviders(65), P(Field::Providers));
 
     let kk = Kk::new();
     let mut short = [0u16; 6];
@@ -1655,13 +1655,24 @@ fn validate_rejects_bad_categories() {
     let kk = broken(&|k| k.categories[2].slot = 32);
     rejects(kk.policy(), K::SlotOutOfRange(32), C(2, Field::Slot));
     let kk = broken(&|k| k.categories[2].slot = 0);
-    rejects(kk.policy(), K::DuplicateSlot(0), C(2, Field::Slot));
+    rejects(
+        kk.policy(),
+        K::DuplicateSlot { slot: 0, first: 0 },
+        C(2, Field::Slot),
+    );
     let kk = broken(&|k| k.categories[1].changed_in_revision = 0);
-    rejects(kk.policy(), K::ZeroRevision, C(1, Field::ChangedInRevision));
+    rejects(
+        kk.policy(),
+        K::VersionOutOfRange(0),
+        C(1, Field::ChangedInRevision),
+    );
     let kk = broken(&|k| k.categories[1].changed_in_revision = 2);
     rejects(
         kk.policy(),
-        K::ChangedAfterRevision,
+        K::ChangedAfterRevision {
+            changed: 2,
+            revision: 1,
+        },
         C(1, Field::ChangedInRevision),
     );
     let kk = broken(&|k| k.categories[0].basis = Basis::Consent);
@@ -1700,7 +1711,11 @@ fn validate_rejects_bad_providers() {
     let kk = broken(&|k| k.providers[2].slot = 128);
     rejects(kk.policy(), K::SlotOutOfRange(128), P(2, Field::Slot));
     let kk = broken(&|k| k.providers[3].slot = 1);
-    rejects(kk.policy(), K::DuplicateSlot(1), P(3, Field::Slot));
+    rejects(
+        kk.policy(),
+        K::DuplicateSlot { slot: 1, first: 1 },
+        P(3, Field::Slot),
+    );
 }
 
 #[test]
