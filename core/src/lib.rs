@@ -42,6 +42,7 @@ pub mod cookie;
 mod error;
 pub mod example;
 mod glob;
+mod id;
 mod plan;
 mod policy;
 mod proof;
@@ -52,10 +53,11 @@ mod vocab;
 
 pub use cookie::{CookieError, CookieField, CookieKey, COOKIE_MAX_LEN};
 pub use error::{Code, Field, Location, PolicyError, PolicyErrorKind, PolicyMessage};
+pub use id::ConsentId;
 pub use plan::{Deletion, Deletions, StorageToClear};
 pub use policy::{
-    Basis, Category, ConsentCookie, Controller, Declaration, Duration, Kind, Party, Policy,
-    Provider, Text, ValidPolicy,
+    Basis, Category, ConsentCookie, Controller, Declaration, Duration, DurationText, Kind, Party,
+    Policy, Provider, Text, ValidPolicy,
 };
 pub use proof::{may_purge, proof_ended_at, Proof};
 pub use sets::{CategorySet, ProviderSet};

@@ -1,6 +1,7 @@
 //! The policy: what a site declares, borrowed and immutable, and its validation.
 
 use core::cmp::Ordering;
+use core::fmt;
 
 use crate::error::{Field, Location, PolicyError, PolicyErrorKind as K};
 use crate::glob;
@@ -99,6 +100,46 @@ impl Duration {
             self,
             Duration::Seconds(0) | Duration::Hours(0) | Duration::Days(0)
         )
+    }
+}
+
+/// A [`Duration`] in words in one language; see [`Duration::in_lang`].
+#[derive(Clone, Copy, Debug)]
+pub struct DurationText {
+    duration: Duration,
+    danish: bool,
+}
+
+impl Duration {
+    /// The duration in words in `lang` (`"da"` for Danish, anything else for
+    /// English), in its declared unit: `11 hours`, `1000 dage`, `session`.
+    pub fn in_lang(self, lang: &str) -> DurationText {
+        DurationText {
+            duration: self,
+            danish: lang == "da",
+        }
+    }
+}
+
+impl fmt::Display for DurationText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (n, one, many) = match (self.duration, self.danish) {
+            (Duration::Session, _) => return f.write_str("session"),
+            (Duration::Seconds(n), false) => (n, "second", "seconds"),
+            (Duration::Seconds(n), true) => (n, "sekund", "sekunder"),
+            (Duration::Hours(n), false) => (n, "hour", "hours"),
+            (Duration::Hours(n), true) => (n, "time", "timer"),
+            (Duration::Days(n), false) => (n, "day", "days"),
+            (Duration::Days(n), true) => (n, "dag", "dage"),
+        };
+        write!(f, "{n} {}", if n == 1 { one } else { many })
+    }
+}
+
+/// In English: `1 hour`, `11 hours`, `1000 days`, `session`.
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.in_lang("en"), f)
     }
 }
 
@@ -646,6 +687,12 @@ impl<'a> ValidPolicy<'a> {
         categories.get(i as usize)
     }
 
+    /// The consent categories (every one but the exempt `necessary`), in order.
+    pub fn consent_categories(&self) -> impl Iterator<Item = &'a Category<'a>> + 'a {
+        let categories: &'a [Category<'a>] = self.policy.categories;
+        categories.iter().filter(|c| c.basis == Basis::Consent)
+    }
+
     /// The category with `id`, and its index.
     pub fn category(&self, id: &str) -> Option<(usize, &'a Category<'a>)> {
         self.policy
@@ -797,4 +844,30 @@ fn fingerprint(p: &Policy<'_>) -> u64 {
         h.num(d.kind as u64 | (u64::from(d.category) << 8) | (u64::from(d.provider) << 16));
     }
     h.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Duration;
+
+    extern crate std;
+    use std::string::ToString;
+
+    #[test]
+    fn a_duration_reads_in_its_declared_unit() {
+        let cases = [
+            (Duration::Session, "session", "session"),
+            (Duration::Seconds(1), "1 second", "1 sekund"),
+            (Duration::Seconds(30), "30 seconds", "30 sekunder"),
+            (Duration::Hours(1), "1 hour", "1 time"),
+            (Duration::Hours(11), "11 hours", "11 timer"),
+            (Duration::Days(1), "1 day", "1 dag"),
+            (Duration::Days(1000), "1000 days", "1000 dage"),
+        ];
+        for (d, en, da) in cases {
+            assert_eq!(d.to_string(), en);
+            assert_eq!(d.in_lang("en").to_string(), en);
+            assert_eq!(d.in_lang("da").to_string(), da);
+        }
+    }
 }

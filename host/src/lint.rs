@@ -510,13 +510,11 @@ fn tracker(d: &Declaration<'_>) -> Option<String> {
     None
 }
 
-/// A lifetime in its declared unit (`1000 days`, `11 hours`).
+/// A lifetime in its declared unit (`1000 days`, `11 hours`; the core's words),
+/// or `for the session`.
 fn lifetime(d: Duration) -> String {
-    let (n, unit) = match d {
-        Duration::Session => return "for the session".into(),
-        Duration::Seconds(n) => (n, "second"),
-        Duration::Hours(n) => (n, "hour"),
-        Duration::Days(n) => (n, "day"),
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+    match d {
+        Duration::Session => "for the session".into(),
+        d => d.to_string(),
+    }
 }
