@@ -4,285 +4,230 @@ use core::fmt;
 
 use crate::policy::Policy;
 
-/// Every result code samtykke reports, across all layers.
-///
-/// This enum is the single source of the numbers the C library returns and of the
-/// Python exception each maps to. Numbers are grouped by range and never reused:
-/// `0` success, `1xx` arguments and buffers, `2xx` policies, `3xx` consent cookies,
-/// `4xx` consent states, `5xx` logs and I/O.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[repr(u32)]
-#[non_exhaustive]
-pub enum Code {
+/// Declares [`Code`] from one list: each code's number, stable name and message.
+macro_rules! codes {
+    (
+        $(#[$meta:meta])*
+        pub enum Code {
+            $( $(#[$vmeta:meta])* $variant:ident = $number:literal => $name:literal, $message:literal; )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        #[non_exhaustive]
+        pub enum Code {
+            $( $(#[$vmeta])* $variant = $number, )+
+        }
+
+        impl Code {
+            /// Every code, in numeric order (for bindings that build their tables
+            /// from it).
+            pub const ALL: &'static [Code] = &[$(Code::$variant),+];
+
+            /// A one-line English explanation of the code.
+            pub const fn message(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $message,)+
+                }
+            }
+
+            /// The code's stable snake_case name (`policy_duplicate_id`), the one a
+            /// conformance table and logs use.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)+
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// Every result code samtykke reports, across all layers.
+    ///
+    /// This enum is the single source of the numbers the C library returns and of the
+    /// Python exception each maps to. Numbers are grouped by range and never reused:
+    /// `0` success, `1xx` arguments and buffers, `2xx` policies, `3xx` consent cookies,
+    /// `4xx` consent states, `5xx` logs and I/O.
+    pub enum Code {
     /// Success.
-    Ok = 0,
+    Ok = 0 => "ok", "success";
     /// A required pointer or argument was missing (NULL).
-    NullArgument = 100,
+    NullArgument = 100 => "null_argument", "a required argument was NULL";
     /// An output buffer is too small; the needed length was reported.
-    BufferTooSmall = 101,
+    BufferTooSmall = 101 => "buffer_too_small", "the output buffer is too small; the needed length was reported";
     /// An enum value or argument is out of range.
-    InvalidArgument = 102,
+    InvalidArgument = 102 => "invalid_argument", "an argument is out of range";
     /// A string argument is not valid UTF-8.
-    InvalidUtf8 = 103,
+    InvalidUtf8 = 103 => "invalid_utf8", "a string argument is not valid UTF-8";
     /// An internal failure was caught at the boundary (a bug in samtykke).
-    Panic = 104,
+    Panic = 104 => "panic", "an internal error was caught at the library boundary";
     /// A time value is out of the supported range.
-    InvalidTime = 105,
+    InvalidTime = 105 => "invalid_time", "a time is out of the supported range";
     /// The `schema` field names no schema this version reads.
-    PolicyUnknownSchema = 200,
+    PolicyUnknownSchema = 200 => "policy_unknown_schema", "the policy names an unknown schema";
     /// The policy is not well-formed JSON.
-    PolicyMalformedJson = 201,
+    PolicyMalformedJson = 201 => "policy_malformed_json", "the policy is not well-formed JSON";
     /// A required field is missing or empty (R6).
-    PolicyMissingField = 202,
+    PolicyMissingField = 202 => "policy_missing_field", "a required policy field is missing or empty";
     /// A field has the wrong JSON type.
-    PolicyWrongType = 203,
+    PolicyWrongType = 203 => "policy_wrong_type", "a policy field has the wrong type";
     /// A field holds a value outside its vocabulary, or an unknown field appears.
-    PolicyUnknownValue = 204,
+    PolicyUnknownValue = 204 => "policy_unknown_value", "a policy field has an unknown value";
     /// Two categories or providers share an id.
-    PolicyDuplicateId = 205,
+    PolicyDuplicateId = 205 => "policy_duplicate_id", "two policy entries share an id";
     /// Two categories or providers share a slot.
-    PolicyDuplicateSlot = 206,
+    PolicyDuplicateSlot = 206 => "policy_duplicate_slot", "two policy entries share a slot";
     /// A slot is out of range.
-    PolicySlotOutOfRange = 207,
+    PolicySlotOutOfRange = 207 => "policy_slot_out_of_range", "a slot is out of range";
     /// A declaration names a category the policy does not declare.
-    PolicyUnknownCategory = 208,
+    PolicyUnknownCategory = 208 => "policy_unknown_category", "a declaration names an unknown category";
     /// A declaration names a provider the policy does not declare.
-    PolicyUnknownProvider = 209,
+    PolicyUnknownProvider = 209 => "policy_unknown_provider", "a declaration names an unknown provider";
     /// A basis other than `exempt` or `consent` (R5).
-    PolicyBasisNotAllowed = 210,
+    PolicyBasisNotAllowed = 210 => "policy_basis_not_allowed", "a category's basis must be exempt or consent";
     /// The policy declares no `necessary` category (R4).
-    PolicyNecessaryMissing = 211,
+    PolicyNecessaryMissing = 211 => "policy_necessary_missing", "the policy declares no necessary category";
     /// `necessary` is declared refusable (R4).
-    PolicyNecessaryRefusable = 212,
+    PolicyNecessaryRefusable = 212 => "policy_necessary_refusable", "the necessary category must be exempt";
     /// A category other than `necessary` is declared exempt.
-    PolicyExemptNotNecessary = 213,
+    PolicyExemptNotNecessary = 213 => "policy_exempt_not_necessary", "only the necessary category may be exempt";
     /// `gpc_refuses` names an unknown or exempt category.
-    PolicyGpcCategory = 214,
+    PolicyGpcCategory = 214 => "policy_gpc_category", "gpc_refuses must name consent categories";
     /// More categories than [`crate::MAX_CATEGORIES`].
-    PolicyTooManyCategories = 215,
+    PolicyTooManyCategories = 215 => "policy_too_many_categories", "the policy declares too many categories";
     /// More providers than [`crate::MAX_PROVIDERS`].
-    PolicyTooManyProviders = 216,
+    PolicyTooManyProviders = 216 => "policy_too_many_providers", "the policy declares too many providers";
     /// A lifetime of zero or over [`crate::MAX_TTL_DAYS`] days.
-    PolicyTtlOutOfRange = 217,
+    PolicyTtlOutOfRange = 217 => "policy_ttl_out_of_range", "a lifetime is zero or too long";
     /// A duration of zero.
-    PolicyNonPositiveDuration = 218,
+    PolicyNonPositiveDuration = 218 => "policy_non_positive_duration", "a duration must be positive";
     /// A revision, notice version or `changed_in_revision` out of range.
-    PolicyRevisionOutOfRange = 219,
+    PolicyRevisionOutOfRange = 219 => "policy_revision_out_of_range", "a revision or notice version is out of range";
     /// Two declarations of the same kind share a name.
-    PolicyDuplicateDeclaration = 220,
+    PolicyDuplicateDeclaration = 220 => "policy_duplicate_declaration", "two declarations share a name and kind";
     /// Too many declarations, or an index buffer shorter than the storage list.
-    PolicyTooManyDeclarations = 221,
+    PolicyTooManyDeclarations = 221 => "policy_too_many_declarations", "the policy declares too many storage items";
     /// The consent cookie has the wrong version tag.
-    CookieVersion = 300,
+    CookieVersion = 300 => "cookie_version", "the consent cookie has an unknown version";
     /// The consent cookie is not valid base64url.
-    CookieEncoding = 301,
+    CookieEncoding = 301 => "cookie_encoding", "the consent cookie is not valid base64url";
     /// The consent cookie is truncated or its fields are inconsistent.
-    CookieMalformed = 302,
+    CookieMalformed = 302 => "cookie_malformed", "the consent cookie is malformed";
     /// A site key was given but the cookie carries no tag.
-    CookieUnsigned = 303,
+    CookieUnsigned = 303 => "cookie_unsigned", "the consent cookie is not signed";
     /// The cookie's tag does not verify under the site key.
-    CookieBadSignature = 304,
+    CookieBadSignature = 304 => "cookie_bad_signature", "the consent cookie's signature does not verify";
     /// The cookie is longer than any cookie samtykke writes.
-    CookieTooLong = 305,
+    CookieTooLong = 305 => "cookie_too_long", "the consent cookie is too long";
     /// A consent state's bytes are not a state samtykke wrote.
-    StateInvalid = 400,
+    StateInvalid = 400 => "state_invalid", "the consent state is invalid";
     /// A consent state belongs to another policy (its fingerprint differs).
-    StatePolicyMismatch = 401,
+    StatePolicyMismatch = 401 => "state_policy_mismatch", "the consent state belongs to another policy";
     /// A name or id is unknown to the policy.
-    UnknownName = 402,
+    UnknownName = 402 => "unknown_name", "the name is unknown to the policy";
     /// A log line is not valid.
-    LogInvalid = 500,
+    LogInvalid = 500 => "log_invalid", "a consent-log line is invalid";
     /// A file could not be read.
-    Io = 501,
+    Io = 501 => "io", "a file could not be read";
     /// A header value could not be parsed.
-    HeaderInvalid = 502,
+    HeaderInvalid = 502 => "header_invalid", "a header value is invalid";
     /// A proof record could not be read.
-    ProofInvalid = 503,
+    ProofInvalid = 503 => "proof_invalid", "a proof record is invalid";
+    }
 }
 
 impl Code {
-    /// A one-line English explanation of the code.
-    pub const fn message(self) -> &'static str {
-        match self {
-            Code::Ok => "success",
-            Code::NullArgument => "a required argument was NULL",
-            Code::BufferTooSmall => {
-                "the output buffer is too small; the needed length was reported"
-            }
-            Code::InvalidArgument => "an argument is out of range",
-            Code::InvalidUtf8 => "a string argument is not valid UTF-8",
-            Code::Panic => "an internal error was caught at the library boundary",
-            Code::InvalidTime => "a time is out of the supported range",
-            Code::PolicyUnknownSchema => "the policy names an unknown schema",
-            Code::PolicyMalformedJson => "the policy is not well-formed JSON",
-            Code::PolicyMissingField => "a required policy field is missing or empty",
-            Code::PolicyWrongType => "a policy field has the wrong type",
-            Code::PolicyUnknownValue => "a policy field has an unknown value",
-            Code::PolicyDuplicateId => "two policy entries share an id",
-            Code::PolicyDuplicateSlot => "two policy entries share a slot",
-            Code::PolicySlotOutOfRange => "a slot is out of range",
-            Code::PolicyUnknownCategory => "a declaration names an unknown category",
-            Code::PolicyUnknownProvider => "a declaration names an unknown provider",
-            Code::PolicyBasisNotAllowed => "a category's basis must be exempt or consent",
-            Code::PolicyNecessaryMissing => "the policy declares no necessary category",
-            Code::PolicyNecessaryRefusable => "the necessary category must be exempt",
-            Code::PolicyExemptNotNecessary => "only the necessary category may be exempt",
-            Code::PolicyGpcCategory => "gpc_refuses must name consent categories",
-            Code::PolicyTooManyCategories => "the policy declares too many categories",
-            Code::PolicyTooManyProviders => "the policy declares too many providers",
-            Code::PolicyTtlOutOfRange => "a lifetime is zero or too long",
-            Code::PolicyNonPositiveDuration => "a duration must be positive",
-            Code::PolicyRevisionOutOfRange => "a revision or notice version is out of range",
-            Code::PolicyDuplicateDeclaration => "two declarations share a name and kind",
-            Code::PolicyTooManyDeclarations => "the policy declares too many storage items",
-            Code::CookieVersion => "the consent cookie has an unknown version",
-            Code::CookieEncoding => "the consent cookie is not valid base64url",
-            Code::CookieMalformed => "the consent cookie is malformed",
-            Code::CookieUnsigned => "the consent cookie is not signed",
-            Code::CookieBadSignature => "the consent cookie's signature does not verify",
-            Code::CookieTooLong => "the consent cookie is too long",
-            Code::StateInvalid => "the consent state is invalid",
-            Code::StatePolicyMismatch => "the consent state belongs to another policy",
-            Code::UnknownName => "the name is unknown to the policy",
-            Code::LogInvalid => "a consent-log line is invalid",
-            Code::Io => "a file could not be read",
-            Code::HeaderInvalid => "a header value is invalid",
-            Code::ProofInvalid => "a proof record is invalid",
-        }
-    }
-
-    /// Every code, in numeric order (for bindings that build their tables from it).
-    pub const ALL: &'static [Code] = &[
-        Code::Ok,
-        Code::NullArgument,
-        Code::BufferTooSmall,
-        Code::InvalidArgument,
-        Code::InvalidUtf8,
-        Code::Panic,
-        Code::InvalidTime,
-        Code::PolicyUnknownSchema,
-        Code::PolicyMalformedJson,
-        Code::PolicyMissingField,
-        Code::PolicyWrongType,
-        Code::PolicyUnknownValue,
-        Code::PolicyDuplicateId,
-        Code::PolicyDuplicateSlot,
-        Code::PolicySlotOutOfRange,
-        Code::PolicyUnknownCategory,
-        Code::PolicyUnknownProvider,
-        Code::PolicyBasisNotAllowed,
-        Code::PolicyNecessaryMissing,
-        Code::PolicyNecessaryRefusable,
-        Code::PolicyExemptNotNecessary,
-        Code::PolicyGpcCategory,
-        Code::PolicyTooManyCategories,
-        Code::PolicyTooManyProviders,
-        Code::PolicyTtlOutOfRange,
-        Code::PolicyNonPositiveDuration,
-        Code::PolicyRevisionOutOfRange,
-        Code::PolicyDuplicateDeclaration,
-        Code::PolicyTooManyDeclarations,
-        Code::CookieVersion,
-        Code::CookieEncoding,
-        Code::CookieMalformed,
-        Code::CookieUnsigned,
-        Code::CookieBadSignature,
-        Code::CookieTooLong,
-        Code::StateInvalid,
-        Code::StatePolicyMismatch,
-        Code::UnknownName,
-        Code::LogInvalid,
-        Code::Io,
-        Code::HeaderInvalid,
-        Code::ProofInvalid,
-    ];
-
     /// The code for a number, if it is one.
     pub fn from_u32(n: u32) -> Option<Code> {
         Code::ALL.iter().copied().find(|c| *c as u32 == n)
     }
+
+    /// The code with the stable name `name` ([`Code::as_str`]).
+    pub fn parse(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
 }
 
-/// A field of a policy document, as named in its JSON.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-#[allow(missing_docs)]
-pub enum Field {
-    Schema,
-    Site,
-    Revision,
-    NoticeVersion,
-    Controller,
-    ConsentCookie,
-    ConsentTtlDays,
-    RefusalTtlDays,
-    ProofRetentionDays,
-    GpcRefuses,
-    Categories,
-    Providers,
-    Storage,
-    Id,
-    Basis,
-    Slot,
-    ChangedInRevision,
-    Label,
-    Description,
-    Name,
-    Party,
-    Domains,
-    PrivacyPolicy,
-    Kind,
-    Provider,
-    Category,
-    Purpose,
-    Duration,
-    Domain,
-    Path,
-    Justification,
-    Contact,
-    En,
-    Da,
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
-impl Field {
-    /// The field's JSON name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Field::Schema => "schema",
-            Field::Site => "site",
-            Field::Revision => "revision",
-            Field::NoticeVersion => "notice_version",
-            Field::Controller => "controller",
-            Field::ConsentCookie => "consent_cookie",
-            Field::ConsentTtlDays => "consent_ttl_days",
-            Field::RefusalTtlDays => "refusal_ttl_days",
-            Field::ProofRetentionDays => "proof_retention_days",
-            Field::GpcRefuses => "gpc_refuses",
-            Field::Categories => "categories",
-            Field::Providers => "providers",
-            Field::Storage => "storage",
-            Field::Id => "id",
-            Field::Basis => "basis",
-            Field::Slot => "slot",
-            Field::ChangedInRevision => "changed_in_revision",
-            Field::Label => "label",
-            Field::Description => "description",
-            Field::Name => "name",
-            Field::Party => "party",
-            Field::Domains => "domains",
-            Field::PrivacyPolicy => "privacy_policy",
-            Field::Kind => "kind",
-            Field::Provider => "provider",
-            Field::Category => "category",
-            Field::Purpose => "purpose",
-            Field::Duration => "duration",
-            Field::Domain => "domain",
-            Field::Path => "path",
-            Field::Justification => "justification",
-            Field::Contact => "contact",
-            Field::En => "en",
-            Field::Da => "da",
-        }
+crate::vocabulary! {
+    /// A field of a policy document, as named in its JSON.
+    #[non_exhaustive]
+    pub enum Field ("field") {
+        /// `schema`.
+        Schema = 0 => "schema",
+        /// `site`.
+        Site = 1 => "site",
+        /// `revision`.
+        Revision = 2 => "revision",
+        /// `notice_version`.
+        NoticeVersion = 3 => "notice_version",
+        /// `controller`.
+        Controller = 4 => "controller",
+        /// `consent_cookie`.
+        ConsentCookie = 5 => "consent_cookie",
+        /// `consent_ttl_days`.
+        ConsentTtlDays = 6 => "consent_ttl_days",
+        /// `refusal_ttl_days`.
+        RefusalTtlDays = 7 => "refusal_ttl_days",
+        /// `proof_retention_days`.
+        ProofRetentionDays = 8 => "proof_retention_days",
+        /// `gpc_refuses`.
+        GpcRefuses = 9 => "gpc_refuses",
+        /// `categories`.
+        Categories = 10 => "categories",
+        /// `providers`.
+        Providers = 11 => "providers",
+        /// `storage`.
+        Storage = 12 => "storage",
+        /// `id`.
+        Id = 13 => "id",
+        /// `basis`.
+        Basis = 14 => "basis",
+        /// `slot`.
+        Slot = 15 => "slot",
+        /// `changed_in_revision`.
+        ChangedInRevision = 16 => "changed_in_revision",
+        /// `label`.
+        Label = 17 => "label",
+        /// `description`.
+        Description = 18 => "description",
+        /// `name`.
+        Name = 19 => "name",
+        /// `party`.
+        Party = 20 => "party",
+        /// `domains`.
+        Domains = 21 => "domains",
+        /// `privacy_policy`.
+        PrivacyPolicy = 22 => "privacy_policy",
+        /// `kind`.
+        Kind = 23 => "kind",
+        /// `provider`.
+        Provider = 24 => "provider",
+        /// `category`.
+        Category = 25 => "category",
+        /// `purpose`.
+        Purpose = 26 => "purpose",
+        /// `duration`.
+        Duration = 27 => "duration",
+        /// `domain`.
+        Domain = 28 => "domain",
+        /// `path`.
+        Path = 29 => "path",
+        /// `justification`.
+        Justification = 30 => "justification",
+        /// `contact`.
+        Contact = 31 => "contact",
+        /// `en`.
+        En = 32 => "en",
+        /// `da`.
+        Da = 33 => "da",
     }
 }
 
@@ -653,5 +598,38 @@ impl fmt::Display for PolicyMessage<'_> {
                 crate::MAX_DECLARATIONS
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Code;
+
+    #[test]
+    fn each_code_has_one_stable_snake_case_name() {
+        // Written out here, not derived: a conformance table depends on them.
+        for (code, name) in [
+            (Code::Ok, "ok"),
+            (Code::InvalidArgument, "invalid_argument"),
+            (Code::PolicyDuplicateId, "policy_duplicate_id"),
+            (Code::PolicyTtlOutOfRange, "policy_ttl_out_of_range"),
+            (Code::CookieBadSignature, "cookie_bad_signature"),
+            (Code::StatePolicyMismatch, "state_policy_mismatch"),
+            (Code::Io, "io"),
+        ] {
+            assert_eq!(code.as_str(), name);
+            assert_eq!(Code::parse(name), Some(code));
+        }
+        for (i, a) in Code::ALL.iter().enumerate() {
+            assert!(a
+                .as_str()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+            for b in &Code::ALL[..i] {
+                assert_ne!(a.as_str(), b.as_str());
+                assert!((*b as u32) < (*a as u32), "ALL is in numeric order");
+            }
+        }
+        assert_eq!(Code::ALL.len(), 42);
     }
 }

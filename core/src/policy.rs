@@ -7,7 +7,7 @@ use crate::error::{Field, Location, PolicyError, PolicyErrorKind as K};
 use crate::glob;
 use crate::rules;
 use crate::sets::{CategorySet, ProviderSet};
-use crate::vocab::vocabulary;
+use crate::vocabulary;
 use crate::{
     CATEGORY_SLOTS, MAX_CATEGORIES, MAX_DECLARATIONS, MAX_PROVIDERS, NECESSARY, SECONDS_PER_DAY,
 };

@@ -6,7 +6,7 @@ use crate::plan::{Deletions, StorageToClear};
 use crate::policy::{Basis, Category, Declaration, Kind, ValidPolicy};
 use crate::proof::Proof;
 use crate::sets::{CategorySet, ProviderSet};
-use crate::vocab::vocabulary;
+use crate::vocabulary;
 use crate::Code;
 
 vocabulary! {
