@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use samtykke::{
-    Action, Basis, Category, CategorySet, ConsentState, Ctx, Declaration, Duration, Event, Kind,
-    Permit, Status, ValidPolicy, Why,
+    Action, Category, CategorySet, ConsentState, Ctx, Declaration, Event, Kind, Permit, Status,
+    ValidPolicy, Why,
 };
 use samtykke_host::time::{format_rfc3339, from_unix_clamped};
 use time::OffsetDateTime;
@@ -442,10 +442,8 @@ impl<'p, S: Sink> Auditor<'p, S> {
             return Vec::new();
         }
         self.policy
-            .policy()
-            .categories
-            .iter()
-            .filter(|c| c.basis == Basis::Consent && set.contains(c.slot))
+            .consent_categories()
+            .filter(|c| set.contains(c.slot))
             .map(|c| c.id)
             .collect()
     }
@@ -497,8 +495,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
     }
 
     fn consent_categories(&self) -> impl Iterator<Item = &'p Category<'p>> {
-        let categories: &'p [Category<'p>] = self.policy.policy().categories;
-        categories.iter().filter(|c| c.basis == Basis::Consent)
+        self.policy.consent_categories()
     }
 
     fn decision(&mut self, at: &Here<'_, '_>, slot: u32, state: &mut ConsentState, d: &Decision) {
@@ -644,7 +641,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
         if let Some(lifetime) = set {
             // The consent cookie has no declaration: it lives the longer TTL.
             let (limit, declared) = match declaration {
-                Some(d) => (d.duration.as_seconds(), duration_text(d.duration)),
+                Some(d) => (d.duration.as_seconds(), d.duration.to_string()),
                 None => (
                     Some(self.longest),
                     format!("{} days", self.longest / 86_400),
@@ -909,15 +906,6 @@ struct Here<'l, 'a> {
     number: u64,
     line: &'l Line<'a>,
     now: OffsetDateTime,
-}
-
-fn duration_text(d: Duration) -> String {
-    match d {
-        Duration::Session => "session".to_owned(),
-        Duration::Seconds(n) => format!("{n} seconds"),
-        Duration::Hours(n) => format!("{n} hours"),
-        Duration::Days(n) => format!("{n} days"),
-    }
 }
 
 fn rfc3339(secs: i64) -> String {

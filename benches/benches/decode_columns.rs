@@ -15,7 +15,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use samtykke::{Basis, Category, ConsentState, CookieKey, Ctx, ValidPolicy, COOKIE_MAX_LEN};
+use samtykke::{Category, ConsentState, CookieKey, Ctx, ValidPolicy, COOKIE_MAX_LEN};
 use samtykke_host::OwnedPolicy;
 
 /// The key `bench_decode.py` signs with.
@@ -35,12 +35,7 @@ struct Columns {
 }
 
 fn decode_all(policy: &ValidPolicy<'_>, values: &[String], key: &CookieKey) -> Columns {
-    let consent: Vec<&Category<'_>> = policy
-        .policy()
-        .categories
-        .iter()
-        .filter(|c| c.basis == Basis::Consent)
-        .collect();
+    let consent: Vec<&Category<'_>> = policy.consent_categories().collect();
     let n = values.len();
     let mut cols = Columns {
         consent_id: Vec::with_capacity(n),
@@ -54,7 +49,7 @@ fn decode_all(policy: &ValidPolicy<'_>, values: &[String], key: &CookieKey) -> C
         match ConsentState::decode_cookie_with(policy, value.as_bytes(), Some(key)) {
             Ok(state) => {
                 cols.consent_id
-                    .push(Some(format!("{:032x}", state.consent_id())));
+                    .push(Some(samtykke::ConsentId(state.consent_id()).to_string()));
                 let decided = state.decided_at();
                 cols.decided_at.push(decided.map(|t| t.unix_timestamp()));
                 cols.expires

@@ -31,7 +31,7 @@ pub fn state_json(policy: &ValidPolicy<'_>, state: &ConsentState, now: OffsetDat
         .map(|pr| pr.id)
         .collect();
     json!({
-        "consent_id": format!("{:032x}", state.consent_id()),
+        "consent_id": samtykke::ConsentId(state.consent_id()).to_string(),
         "decided_at": state.decided_at().map(format_rfc3339),
         "revision": state.decided_revision(),
         "partial_refusal_at": state.partial_at().map(format_rfc3339),

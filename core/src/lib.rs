@@ -42,24 +42,28 @@ pub mod cookie;
 mod error;
 pub mod example;
 mod glob;
+mod id;
 mod plan;
 mod policy;
 mod proof;
+pub mod rules;
 mod sets;
 mod state;
 mod vocab;
 
 pub use cookie::{CookieError, CookieField, CookieKey, COOKIE_MAX_LEN};
-pub use error::{Code, Field, Location, PolicyError, PolicyErrorKind};
+pub use error::{Code, Field, Location, PolicyError, PolicyErrorKind, PolicyMessage};
+pub use id::ConsentId;
 pub use plan::{Deletion, Deletions, StorageToClear};
 pub use policy::{
-    Basis, Category, ConsentCookie, Controller, Declaration, Duration, Kind, Party, Policy,
-    Provider, Text, ValidPolicy,
+    Basis, Category, ConsentCookie, Controller, Declaration, Duration, DurationText, Kind, Party,
+    Policy, Provider, Text, ValidPolicy,
 };
 pub use proof::{may_purge, proof_ended_at, Proof};
 pub use sets::{CategorySet, ProviderSet};
 pub use state::{
-    Action, ConsentState, Control, Ctx, Event, Permit, StateParts, Status, Why, RENEW_SECONDS,
+    Action, ConsentState, Control, Ctx, CtxError, Event, Permit, StateParts, Status, Why,
+    RENEW_SECONDS,
 };
 
 /// Most categories a policy may declare.
@@ -75,6 +79,8 @@ pub const PROVIDER_SLOTS: usize = 128;
 pub const MAX_TTL_DAYS: u16 = 3650;
 /// Most storage declarations a policy may hold (the lookup index uses `u16`).
 pub const MAX_DECLARATIONS: usize = u16::MAX as usize;
+/// The schema of policy documents this version reads (SPEC §3).
+pub const POLICY_SCHEMA: &str = "samtykke/policy/1";
 /// Identifier of the only exempt category.
 pub const NECESSARY: &str = "necessary";
 

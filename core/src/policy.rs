@@ -1,14 +1,15 @@
 //! The policy: what a site declares, borrowed and immutable, and its validation.
 
 use core::cmp::Ordering;
+use core::fmt;
 
 use crate::error::{Field, Location, PolicyError, PolicyErrorKind as K};
 use crate::glob;
+use crate::rules;
 use crate::sets::{CategorySet, ProviderSet};
-use crate::vocab::vocabulary;
+use crate::vocabulary;
 use crate::{
-    CATEGORY_SLOTS, MAX_CATEGORIES, MAX_DECLARATIONS, MAX_PROVIDERS, MAX_TTL_DAYS, NECESSARY,
-    PROVIDER_SLOTS, SECONDS_PER_DAY,
+    CATEGORY_SLOTS, MAX_CATEGORIES, MAX_DECLARATIONS, MAX_PROVIDERS, NECESSARY, SECONDS_PER_DAY,
 };
 
 /// A text in Danish and English. An empty string means the text is missing.
@@ -99,6 +100,46 @@ impl Duration {
             self,
             Duration::Seconds(0) | Duration::Hours(0) | Duration::Days(0)
         )
+    }
+}
+
+/// A [`Duration`] in words in one language; see [`Duration::in_lang`].
+#[derive(Clone, Copy, Debug)]
+pub struct DurationText {
+    duration: Duration,
+    danish: bool,
+}
+
+impl Duration {
+    /// The duration in words in `lang` (`"da"` for Danish, anything else for
+    /// English), in its declared unit: `11 hours`, `1000 dage`, `session`.
+    pub fn in_lang(self, lang: &str) -> DurationText {
+        DurationText {
+            duration: self,
+            danish: lang == "da",
+        }
+    }
+}
+
+impl fmt::Display for DurationText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (n, one, many) = match (self.duration, self.danish) {
+            (Duration::Session, _) => return f.write_str("session"),
+            (Duration::Seconds(n), false) => (n, "second", "seconds"),
+            (Duration::Seconds(n), true) => (n, "sekund", "sekunder"),
+            (Duration::Hours(n), false) => (n, "hour", "hours"),
+            (Duration::Hours(n), true) => (n, "time", "timer"),
+            (Duration::Days(n), false) => (n, "day", "days"),
+            (Duration::Days(n), true) => (n, "dag", "dage"),
+        };
+        write!(f, "{n} {}", if n == 1 { one } else { many })
+    }
+}
+
+/// In English: `1 hour`, `11 hours`, `1000 days`, `session`.
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.in_lang("en"), f)
     }
 }
 
@@ -232,10 +273,6 @@ pub struct Policy<'a> {
     pub storage: &'a [Declaration<'a>],
 }
 
-fn ttl_ok(days: u16) -> bool {
-    (1..=MAX_TTL_DAYS).contains(&days)
-}
-
 impl<'a> Policy<'a> {
     /// Checks every rule of SPEC §3 and builds the lookup index in `index`, which
     /// must hold at least `storage.len()` entries.
@@ -263,17 +300,42 @@ impl<'a> Policy<'a> {
         Ok(ValidPolicy::assemble(self, index, facts))
     }
 
+    /// The rules, step by step; the facts learnt on the way.
     fn check(&self, index: &mut [u16]) -> Result<Facts, PolicyError> {
+        self.check_document(index.len())?;
+        let categories = check_categories(self.categories, self.revision)?;
+        let providers = check_providers(self.providers)?;
+        self.check_storage()?;
+        let lookup = build_index(self.storage, &mut index[..self.storage.len()])?;
+        let consent_cookie_ttl = i64::from(self.consent_ttl_days.max(self.refusal_ttl_days));
+        Ok(Facts {
+            exact: lookup.exact,
+            prefix_lengths: lookup.prefix_lengths,
+            max_prefix: lookup.max_prefix,
+            necessary: categories.necessary,
+            consent: categories.consent,
+            gpc: categories.gpc,
+            providers,
+            slot_to_category: categories.slot_to_category,
+            consent_secs: i64::from(self.consent_ttl_days) * SECONDS_PER_DAY,
+            refusal_secs: i64::from(self.refusal_ttl_days) * SECONDS_PER_DAY,
+            consent_cookie_secs: consent_cookie_ttl * SECONDS_PER_DAY,
+            fingerprint: fingerprint(self),
+        })
+    }
+
+    /// The top-level fields and the capacities of the lists.
+    fn check_document(&self, index_len: usize) -> Result<(), PolicyError> {
         use Location as L;
         let err = |kind, at| Err(PolicyError::new(kind, at));
         if self.site.is_empty() {
             return err(K::MissingField, L::Policy(Field::Site));
         }
-        if self.revision == 0 {
-            return err(K::ZeroRevision, L::Policy(Field::Revision));
-        }
-        if self.notice_version == 0 {
-            return err(K::ZeroRevision, L::Policy(Field::NoticeVersion));
+        for (n, field) in [
+            (self.revision, Field::Revision),
+            (u32::from(self.notice_version), Field::NoticeVersion),
+        ] {
+            rules::at(rules::version(field, i64::from(n)), L::Policy(field))?;
         }
         if self.consent_cookie.name.is_empty() {
             return err(K::MissingField, L::Policy(Field::ConsentCookie));
@@ -283,96 +345,32 @@ impl<'a> Policy<'a> {
             (self.refusal_ttl_days, Field::RefusalTtlDays),
             (self.proof_retention_days, Field::ProofRetentionDays),
         ] {
-            if !ttl_ok(days) {
-                return err(K::TtlOutOfRange(MAX_TTL_DAYS), L::Policy(field));
-            }
+            rules::at(rules::ttl_days(i64::from(days)), L::Policy(field))?;
         }
         if self.categories.len() > MAX_CATEGORIES {
             return err(
-                K::TooManyCategories(MAX_CATEGORIES as u16),
+                K::TooManyCategories(self.categories.len()),
                 L::Policy(Field::Categories),
             );
         }
         if self.providers.len() > MAX_PROVIDERS {
             return err(
-                K::TooManyProviders(MAX_PROVIDERS as u16),
+                K::TooManyProviders(self.providers.len()),
                 L::Policy(Field::Providers),
             );
         }
-        if self.storage.len() > MAX_DECLARATIONS || index.len() < self.storage.len() {
+        if self.storage.len() > MAX_DECLARATIONS || index_len < self.storage.len() {
             return err(K::TooManyDeclarations, L::Policy(Field::Storage));
         }
+        Ok(())
+    }
 
-        let mut necessary = None;
-        let mut consent = 0u32;
-        let mut gpc = 0u32;
-        let mut slot_to_category = [u8::MAX; CATEGORY_SLOTS];
-        for (i, c) in self.categories.iter().enumerate() {
-            let at = |f| L::Category(i as u16, f);
-            if c.id.is_empty() {
-                return err(K::MissingField, at(Field::Id));
-            }
-            if let Some(j) = self.categories[..i].iter().position(|d| d.id == c.id) {
-                return err(K::DuplicateId(j as u16), at(Field::Id));
-            }
-            if c.slot as usize >= CATEGORY_SLOTS {
-                return err(K::SlotOutOfRange(CATEGORY_SLOTS as u16), at(Field::Slot));
-            }
-            if slot_to_category[c.slot as usize] != u8::MAX {
-                let j = slot_to_category[c.slot as usize];
-                return err(K::DuplicateSlot(j as u16), at(Field::Slot));
-            }
-            slot_to_category[c.slot as usize] = i as u8;
-            if c.changed_in_revision == 0 {
-                return err(K::ZeroRevision, at(Field::ChangedInRevision));
-            }
-            if c.changed_in_revision > self.revision {
-                return err(K::ChangedAfterRevision, at(Field::ChangedInRevision));
-            }
-            match (c.id == NECESSARY, c.basis) {
-                (true, Basis::Exempt) => necessary = Some(i as u8),
-                (true, Basis::Consent) => return err(K::NecessaryRefusable, at(Field::Basis)),
-                (false, Basis::Exempt) => return err(K::ExemptNotNecessary, at(Field::Basis)),
-                (false, Basis::Consent) => consent |= 1 << c.slot,
-            }
-            if c.gpc_refuses {
-                if c.basis == Basis::Exempt {
-                    return err(K::GpcExempt, at(Field::GpcRefuses));
-                }
-                gpc |= 1 << c.slot;
-            }
-        }
-        let Some(necessary) = necessary else {
-            return err(K::NecessaryMissing, L::Policy(Field::Categories));
-        };
-
-        let mut provider_slots = 0u128;
-        for (i, p) in self.providers.iter().enumerate() {
-            let at = |f| L::Provider(i as u16, f);
-            if p.id.is_empty() {
-                return err(K::MissingField, at(Field::Id));
-            }
-            if p.name.is_empty() {
-                return err(K::MissingField, at(Field::Name));
-            }
-            if let Some(j) = self.providers[..i].iter().position(|q| q.id == p.id) {
-                return err(K::DuplicateId(j as u16), at(Field::Id));
-            }
-            if p.slot as usize >= PROVIDER_SLOTS {
-                return err(K::SlotOutOfRange(PROVIDER_SLOTS as u16), at(Field::Slot));
-            }
-            if provider_slots & (1 << p.slot) != 0 {
-                let j = self.providers[..i]
-                    .iter()
-                    .position(|q| q.slot == p.slot)
-                    .unwrap_or(0);
-                return err(K::DuplicateSlot(j as u16), at(Field::Slot));
-            }
-            provider_slots |= 1 << p.slot;
-        }
-
+    /// Every declaration is complete (R6) and names a declared category and
+    /// provider.
+    fn check_storage(&self) -> Result<(), PolicyError> {
+        let err = |kind, at| Err(PolicyError::new(kind, at));
         for (i, d) in self.storage.iter().enumerate() {
-            let at = |f| L::Storage(i as u16, f);
+            let at = |f| Location::Storage(i as u16, f);
             if d.name.is_empty() {
                 return err(K::MissingField, at(Field::Name));
             }
@@ -389,80 +387,187 @@ impl<'a> Policy<'a> {
                 return err(K::NonPositiveDuration, at(Field::Duration));
             }
         }
-
-        // Exact names first, sorted by (kind, name) for binary search; then patterns
-        // sorted by (literal prefix, position), so the patterns whose prefix equals
-        // a given prefix of a name form one run, in declaration order.
-        let index = &mut index[..self.storage.len()];
-        for (i, slot) in index.iter_mut().enumerate() {
-            *slot = i as u16;
-        }
-        let storage = self.storage;
-        index.sort_unstable_by(|&a, &b| {
-            let (da, db) = (&storage[a as usize], &storage[b as usize]);
-            match (da.is_pattern(), db.is_pattern()) {
-                (false, true) => Ordering::Less,
-                (true, false) => Ordering::Greater,
-                (false, false) => (da.kind, da.name, a).cmp(&(db.kind, db.name, b)),
-                (true, true) => {
-                    let (la, lb) = (glob::literal_prefix(da.name), glob::literal_prefix(db.name));
-                    (la, a).cmp(&(lb, b))
-                }
-            }
-        });
-        let exact = index
-            .iter()
-            .take_while(|&&i| !storage[i as usize].is_pattern())
-            .count();
-        for w in index[..exact].windows(2) {
-            let (a, b) = (&storage[w[0] as usize], &storage[w[1] as usize]);
-            if a.kind == b.kind && a.name == b.name {
-                return err(
-                    K::DuplicateDeclaration(w[0].min(w[1])),
-                    L::Storage(w[0].max(w[1]), Field::Name),
-                );
-            }
-        }
-        let mut prefix_lengths = 0u64;
-        let mut max_prefix = 0usize;
-        let patterns = &index[exact..];
-        for (n, &i) in patterns.iter().enumerate() {
-            let d = &storage[i as usize];
-            let prefix = glob::literal_prefix(d.name);
-            prefix_lengths |= 1 << prefix.len().min(63);
-            max_prefix = max_prefix.max(prefix.len());
-            // Equal names share a prefix, so duplicates sit in the same run.
-            let run = patterns[..n]
-                .iter()
-                .rev()
-                .take_while(|&&j| glob::literal_prefix(storage[j as usize].name) == prefix);
-            for &j in run {
-                let e = &storage[j as usize];
-                if e.kind == d.kind && e.name == d.name {
-                    return err(
-                        K::DuplicateDeclaration(j.min(i)),
-                        L::Storage(j.max(i), Field::Name),
-                    );
-                }
-            }
-        }
-
-        let consent_cookie_ttl = i64::from(self.consent_ttl_days.max(self.refusal_ttl_days));
-        Ok(Facts {
-            exact: exact as u16,
-            prefix_lengths,
-            max_prefix: max_prefix.min(usize::from(u16::MAX)) as u16,
-            necessary,
-            consent: CategorySet(consent),
-            gpc: CategorySet(gpc),
-            providers: ProviderSet(provider_slots),
-            slot_to_category,
-            consent_secs: i64::from(self.consent_ttl_days) * SECONDS_PER_DAY,
-            refusal_secs: i64::from(self.refusal_ttl_days) * SECONDS_PER_DAY,
-            consent_cookie_secs: consent_cookie_ttl * SECONDS_PER_DAY,
-            fingerprint: fingerprint(self),
-        })
+        Ok(())
     }
+}
+
+/// Every provider: id and name given, ids and slots unique and in range.
+pub(crate) fn check_providers(providers: &[Provider<'_>]) -> Result<ProviderSet, PolicyError> {
+    let err = |kind, at| Err(PolicyError::new(kind, at));
+    let mut slots = ProviderSet::EMPTY;
+    for (i, p) in providers.iter().enumerate() {
+        let at = |f| Location::Provider(i as u16, f);
+        if p.id.is_empty() {
+            return err(K::MissingField, at(Field::Id));
+        }
+        if p.name.is_empty() {
+            return err(K::MissingField, at(Field::Name));
+        }
+        if let Some(j) = providers[..i].iter().position(|q| q.id == p.id) {
+            return err(K::DuplicateId(j as u16), at(Field::Id));
+        }
+        rules::at(rules::provider_slot(i64::from(p.slot)), at(Field::Slot))?;
+        if slots.contains(p.slot) {
+            let first = providers[..i]
+                .iter()
+                .position(|q| q.slot == p.slot)
+                .unwrap_or(0) as u16;
+            let kind = K::DuplicateSlot {
+                slot: p.slot,
+                first,
+            };
+            return err(kind, at(Field::Slot));
+        }
+        slots = slots.with(p.slot);
+    }
+    Ok(slots)
+}
+
+/// What the categories step learnt.
+pub(crate) struct CategoryFacts {
+    necessary: u8,
+    consent: CategorySet,
+    gpc: CategorySet,
+    slot_to_category: [u8; CATEGORY_SLOTS],
+}
+
+/// The categories' rules (see [`rules::categories`]).
+pub(crate) fn check_categories(
+    categories: &[Category<'_>],
+    revision: u32,
+) -> Result<CategoryFacts, PolicyError> {
+    let err = |kind, at| Err(PolicyError::new(kind, at));
+    if categories.len() > MAX_CATEGORIES {
+        let kind = K::TooManyCategories(categories.len());
+        return err(kind, Location::Policy(Field::Categories));
+    }
+    let mut necessary = None;
+    let mut consent = CategorySet::EMPTY;
+    let mut gpc = CategorySet::EMPTY;
+    let mut slot_to_category = [u8::MAX; CATEGORY_SLOTS];
+    for (i, c) in categories.iter().enumerate() {
+        let at = |f| Location::Category(i as u16, f);
+        if c.id.is_empty() {
+            return err(K::MissingField, at(Field::Id));
+        }
+        if let Some(j) = categories[..i].iter().position(|d| d.id == c.id) {
+            return err(K::DuplicateId(j as u16), at(Field::Id));
+        }
+        let slot = rules::at(rules::category_slot(i64::from(c.slot)), at(Field::Slot))?;
+        let first = slot_to_category[slot as usize];
+        if first != u8::MAX {
+            let kind = K::DuplicateSlot {
+                slot,
+                first: u16::from(first),
+            };
+            return err(kind, at(Field::Slot));
+        }
+        slot_to_category[slot as usize] = i as u8;
+        let changed = i64::from(c.changed_in_revision);
+        rules::at(
+            rules::version(Field::ChangedInRevision, changed),
+            at(Field::ChangedInRevision),
+        )?;
+        if c.changed_in_revision > revision {
+            let kind = K::ChangedAfterRevision {
+                changed: c.changed_in_revision,
+                revision,
+            };
+            return err(kind, at(Field::ChangedInRevision));
+        }
+        match (c.id == NECESSARY, c.basis) {
+            (true, Basis::Exempt) => necessary = Some(i as u8),
+            (true, Basis::Consent) => return err(K::NecessaryRefusable, at(Field::Basis)),
+            (false, Basis::Exempt) => return err(K::ExemptNotNecessary, at(Field::Basis)),
+            (false, Basis::Consent) => consent = consent.with(slot),
+        }
+        if c.gpc_refuses {
+            if c.basis == Basis::Exempt {
+                return err(K::GpcExempt, at(Field::GpcRefuses));
+            }
+            gpc = gpc.with(slot);
+        }
+    }
+    let Some(necessary) = necessary else {
+        return err(K::NecessaryMissing, Location::Policy(Field::Categories));
+    };
+    Ok(CategoryFacts {
+        necessary,
+        consent,
+        gpc,
+        slot_to_category,
+    })
+}
+
+/// What the lookup index says of the patterns.
+struct Lookup {
+    exact: u16,
+    prefix_lengths: u64,
+    max_prefix: u16,
+}
+
+/// Orders `index` for [`ValidPolicy::lookup`]: exact names first, sorted by
+/// (kind, name) for binary search; then patterns sorted by (literal prefix,
+/// position), so the patterns whose prefix equals a given prefix of a name form
+/// one run, in declaration order. Two declarations of one kind and name are an
+/// error.
+fn build_index(storage: &[Declaration<'_>], index: &mut [u16]) -> Result<Lookup, PolicyError> {
+    let duplicate = |first: u16, second: u16| {
+        Err(PolicyError::new(
+            K::DuplicateDeclaration(first.min(second)),
+            Location::Storage(first.max(second), Field::Name),
+        ))
+    };
+    for (i, slot) in index.iter_mut().enumerate() {
+        *slot = i as u16;
+    }
+    index.sort_unstable_by(|&a, &b| {
+        let (da, db) = (&storage[a as usize], &storage[b as usize]);
+        match (da.is_pattern(), db.is_pattern()) {
+            (false, true) => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (false, false) => (da.kind, da.name, a).cmp(&(db.kind, db.name, b)),
+            (true, true) => {
+                let (la, lb) = (glob::literal_prefix(da.name), glob::literal_prefix(db.name));
+                (la, a).cmp(&(lb, b))
+            }
+        }
+    });
+    let exact = index
+        .iter()
+        .take_while(|&&i| !storage[i as usize].is_pattern())
+        .count();
+    for w in index[..exact].windows(2) {
+        let (a, b) = (&storage[w[0] as usize], &storage[w[1] as usize]);
+        if a.kind == b.kind && a.name == b.name {
+            return duplicate(w[0], w[1]);
+        }
+    }
+    let mut prefix_lengths = 0u64;
+    let mut max_prefix = 0usize;
+    let patterns = &index[exact..];
+    for (n, &i) in patterns.iter().enumerate() {
+        let d = &storage[i as usize];
+        let prefix = glob::literal_prefix(d.name);
+        prefix_lengths |= 1 << prefix.len().min(63);
+        max_prefix = max_prefix.max(prefix.len());
+        // Equal names share a prefix, so duplicates sit in the same run.
+        let run = patterns[..n]
+            .iter()
+            .rev()
+            .take_while(|&&j| glob::literal_prefix(storage[j as usize].name) == prefix);
+        for &j in run {
+            let e = &storage[j as usize];
+            if e.kind == d.kind && e.name == d.name {
+                return duplicate(j, i);
+            }
+        }
+    }
+    Ok(Lookup {
+        exact: exact as u16,
+        prefix_lengths,
+        max_prefix: max_prefix.min(usize::from(u16::MAX)) as u16,
+    })
 }
 
 /// What validation learnt about a policy, kept beside it.
@@ -580,6 +685,12 @@ impl<'a> ValidPolicy<'a> {
         let i = *self.facts.slot_to_category.get(slot as usize)?;
         let categories: &'a [Category<'a>] = self.policy.categories;
         categories.get(i as usize)
+    }
+
+    /// The consent categories (every one but the exempt `necessary`), in order.
+    pub fn consent_categories(&self) -> impl Iterator<Item = &'a Category<'a>> + 'a {
+        let categories: &'a [Category<'a>] = self.policy.categories;
+        categories.iter().filter(|c| c.basis == Basis::Consent)
     }
 
     /// The category with `id`, and its index.
@@ -733,4 +844,30 @@ fn fingerprint(p: &Policy<'_>) -> u64 {
         h.num(d.kind as u64 | (u64::from(d.category) << 8) | (u64::from(d.provider) << 16));
     }
     h.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Duration;
+
+    extern crate std;
+    use std::string::ToString;
+
+    #[test]
+    fn a_duration_reads_in_its_declared_unit() {
+        let cases = [
+            (Duration::Session, "session", "session"),
+            (Duration::Seconds(1), "1 second", "1 sekund"),
+            (Duration::Seconds(30), "30 seconds", "30 sekunder"),
+            (Duration::Hours(1), "1 hour", "1 time"),
+            (Duration::Hours(11), "11 hours", "11 timer"),
+            (Duration::Days(1), "1 day", "1 dag"),
+            (Duration::Days(1000), "1000 days", "1000 dage"),
+        ];
+        for (d, en, da) in cases {
+            assert_eq!(d.to_string(), en);
+            assert_eq!(d.in_lang("en").to_string(), en);
+            assert_eq!(d.in_lang("da").to_string(), da);
+        }
+    }
 }

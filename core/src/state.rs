@@ -6,7 +6,8 @@ use crate::plan::{Deletions, StorageToClear};
 use crate::policy::{Basis, Category, Declaration, Kind, ValidPolicy};
 use crate::proof::Proof;
 use crate::sets::{CategorySet, ProviderSet};
-use crate::vocab::vocabulary;
+use crate::vocabulary;
+use crate::Code;
 
 vocabulary! {
     /// What the visitor (or their browser) did.
@@ -55,7 +56,19 @@ vocabulary! {
     }
 }
 
+impl Control {
+    /// Whether a visitor uses this control: every one but [`Control::Signal`].
+    pub const fn is_user_control(self) -> bool {
+        !matches!(self, Control::Signal)
+    }
+}
+
 /// The circumstances of a user action.
+///
+/// Front ends that take a user action from outside (C, Python, a web handler)
+/// build it with [`Ctx::new`], the one place its rules are checked. The fields stay
+/// public so a consent log's replay (the audit) can record a decision as it was
+/// logged, a notice of 0 included, and flag it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Ctx {
     /// When it happened.
@@ -69,7 +82,61 @@ pub struct Ctx {
     pub gpc: bool,
 }
 
+/// Why a user action's circumstances are refused by [`Ctx::new`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum CtxError {
+    /// A notice version of 0: a grant carries the notice version shown (R7).
+    #[error(
+        "notice must be in 1..=65535, not 0: a decision carries the notice version shown (R7)"
+    )]
+    NoNotice,
+    /// [`Control::Signal`]: a browser signal is no control a visitor uses
+    /// ([`Event::SignalGpc`] records it).
+    #[error(
+        "control must be \"button\", \"toggle\", \"link\" or \"icon\", not \"signal\": a signal is no user action"
+    )]
+    SignalControl,
+}
+
+impl CtxError {
+    /// The result code of this error: [`Code::InvalidArgument`].
+    pub const fn code(self) -> Code {
+        match self {
+            CtxError::NoNotice | CtxError::SignalControl => Code::InvalidArgument,
+        }
+    }
+}
+
 impl Ctx {
+    /// A user action at `at`, under the `notice` version shown, with `control`,
+    /// with (`gpc`) or without a GPC signal on the request.
+    ///
+    /// # Errors
+    ///
+    /// [`CtxError::NoNotice`] for a notice of 0 (R7: a decision carries the notice
+    /// version shown); [`CtxError::SignalControl`] for [`Control::Signal`], which
+    /// no visitor uses.
+    pub const fn new(
+        at: OffsetDateTime,
+        notice: u16,
+        control: Control,
+        gpc: bool,
+    ) -> Result<Ctx, CtxError> {
+        if notice == 0 {
+            return Err(CtxError::NoNotice);
+        }
+        if !control.is_user_control() {
+            return Err(CtxError::SignalControl);
+        }
+        Ok(Ctx {
+            at,
+            notice,
+            control,
+            gpc,
+        })
+    }
+
     /// A button press at `at` under `notice`, without a GPC signal.
     pub const fn button(at: OffsetDateTime, notice: u16) -> Ctx {
         Ctx {

@@ -4,8 +4,8 @@
 use std::ffi::c_char;
 
 use samtykke::{
-    Action, CategorySet, Code, ConsentState, Control, Ctx, Kind, Permit, Proof, ProviderSet,
-    Status, ValidPolicy,
+    Action, CategorySet, Code, ConsentState, Control, Ctx, CtxError, Kind, Permit, Proof,
+    ProviderSet, Status, ValidPolicy,
 };
 
 use crate::boundary::{bytes, guard, notice, out, put, text, time};
@@ -126,12 +126,13 @@ fn providers(view: &ValidPolicy<'_>, ids: &str) -> Result<ProviderSet, Code> {
 }
 
 fn ctx(at: i64, notice_shown: u32, control: u32, gpc: bool) -> Result<Ctx, Code> {
-    Ok(Ctx {
-        at: time(at)?,
-        notice: notice(notice_shown)?,
-        control: Control::try_from(control)?,
+    Ctx::new(
+        time(at)?,
+        notice(notice_shown)?,
+        Control::try_from(control)?,
         gpc,
-    })
+    )
+    .map_err(CtxError::code)
 }
 
 /// Applies one event to the state at `state` and writes back the new state and,

@@ -36,19 +36,14 @@ pub enum Format {
     Html,
 }
 
-/// A duration in its declared unit (`11 hours`, `1000 dage`, `session`).
+/// A duration in its declared unit (`11 hours`, `1000 dage`, `session`): the
+/// core's [`Duration::in_lang`].
 pub fn duration_text(d: Duration, lang: Lang) -> String {
-    let (n, one, many) = match (d, lang) {
-        (Duration::Session, Lang::En) => return "session".into(),
-        (Duration::Session, Lang::Da) => return "session".into(),
-        (Duration::Seconds(n), Lang::En) => (n, "second", "seconds"),
-        (Duration::Seconds(n), Lang::Da) => (n, "sekund", "sekunder"),
-        (Duration::Hours(n), Lang::En) => (n, "hour", "hours"),
-        (Duration::Hours(n), Lang::Da) => (n, "time", "timer"),
-        (Duration::Days(n), Lang::En) => (n, "day", "days"),
-        (Duration::Days(n), Lang::Da) => (n, "dag", "dage"),
+    let code = match lang {
+        Lang::Da => "da",
+        Lang::En => "en",
     };
-    format!("{n} {}", if n == 1 { one } else { many })
+    d.in_lang(code).to_string()
 }
 
 fn kind_text(k: Kind, lang: Lang) -> &'static str {

@@ -5,24 +5,25 @@
 //! every error names its JSON path (`storage[3].duration`, `categories[1].label.da`)
 //! and says what is wrong in words a policy author can act on. It checks what only
 //! the JSON has (types, unknown or repeated fields, references by id, defaults); the
-//! core's [`Policy::validate_with`] then checks the rules it already knows, and its
-//! [`samtykke::Location`] becomes the same kind of path.
+//! core checks every rule of the policy itself ([`samtykke::rules`] for single
+//! values read from wider JSON integers, [`Policy::validate_with`] for the rest),
+//! its [`samtykke::Location`] becomes the same kind of path and its table
+//! ([`PolicyError::message`]) gives the words.
 
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use samtykke::{
-    Basis, Category, Code, ConsentCookie, Controller, Declaration, Duration, Kind, Location, Party,
-    Policy, PolicyError, PolicyErrorKind, PolicyErrorKind as K, Provider, Text, ValidPolicy,
-    CATEGORY_SLOTS, MAX_CATEGORIES, MAX_DECLARATIONS, MAX_PROVIDERS, MAX_TTL_DAYS, NECESSARY,
-    PROVIDER_SLOTS,
+    rules, Basis, Category, Code, ConsentCookie, Controller, Declaration, Duration, Field, Kind,
+    Location, Party, Policy, PolicyError, PolicyErrorKind, PolicyErrorKind as K, Provider, Text,
+    ValidPolicy,
 };
 use self_cell::self_cell;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// The schema this version reads, the value of the document's `schema` field.
-pub const SCHEMA: &str = "samtykke/policy/1";
+pub const SCHEMA: &str = samtykke::POLICY_SCHEMA;
 
 /// Default `proof_retention_days` (R19): three years.
 pub const DEFAULT_PROOF_RETENTION_DAYS: u16 = 1095;
@@ -388,64 +389,31 @@ fn int(node: &Node, path: String) -> Result<i128> {
     }
 }
 
-fn ttl(o: &Obj<'_>, key: &str) -> Result<Option<u16>> {
-    match o.opt_int(key)? {
-        None => Ok(None),
-        Some(n) if (1..=i128::from(MAX_TTL_DAYS)).contains(&n) => Ok(Some(n as u16)),
-        Some(n) => err(
-            K::TtlOutOfRange(MAX_TTL_DAYS),
-            o.at(key),
-            format!("{key} must be between 1 and {MAX_TTL_DAYS} days, not {n}"),
-        ),
-    }
+/// A JSON integer as the core's rules take it; one too large for `i64` stays too
+/// large.
+fn wide(n: i128) -> i64 {
+    n.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
-fn version_number(o: &Obj<'_>, key: &str, max: u32) -> Result<Option<u32>> {
-    match o.opt_int(key)? {
-        None => Ok(None),
-        Some(n) if (1..=i128::from(max)).contains(&n) => Ok(Some(n as u32)),
-        Some(n) => err(
-            K::ZeroRevision,
-            o.at(key),
-            format!("{key} must be between 1 and {max}, not {n}"),
-        ),
-    }
+/// A value checked by the core's rule, its error placed at `at`.
+fn rule<T>(checked: Result<T, PolicyErrorKind>, at: Location) -> Result<T> {
+    checked.map_err(|kind| from_core(PolicyError::new(kind, at), None, &[]))
 }
 
-fn slot(o: &Obj<'_>, default: usize, limit: usize, what: &str) -> Result<u8> {
-    match o.opt_int("slot")? {
-        None => Ok(default as u8),
-        Some(n) if (0..limit as i128).contains(&n) => Ok(n as u8),
-        Some(n) => err(
-            K::SlotOutOfRange(limit as u16),
-            o.at("slot"),
-            format!(
-                "slot {n} is out of range: {what} slots are 0 to {}",
-                limit - 1
-            ),
-        ),
-    }
+fn ttl(o: &Obj<'_>, field: Field) -> Result<Option<u16>> {
+    o.opt_int(field.as_str())?
+        .map(|n| rule(rules::ttl_days(wide(n)), Location::Policy(field)))
+        .transpose()
 }
 
-fn list<'n>(
-    o: &Obj<'n>,
-    key: &str,
-    max: usize,
-    too_many: PolicyErrorKind,
-    what: &str,
-) -> Result<&'n [Node]> {
-    let items = o.opt_arr(key)?.unwrap_or_default();
-    if items.len() > max {
-        return err(
-            too_many,
-            o.at(key),
-            format!(
-                "{} {what} declared; a policy holds at most {max}",
-                items.len()
-            ),
-        );
-    }
-    Ok(items)
+fn version(o: &Obj<'_>, field: Field, at: Location) -> Result<Option<u32>> {
+    o.opt_int(field.as_str())?
+        .map(|n| rule(rules::version(field, wide(n)), at))
+        .transpose()
+}
+
+fn list<'n>(o: &Obj<'n>, key: &str) -> Result<&'n [Node]> {
+    Ok(o.opt_arr(key)?.unwrap_or_default())
 }
 
 // ---------------------------------------------------------------------------
@@ -462,6 +430,33 @@ impl RawText {
         Text {
             en: &self.en,
             da: &self.da,
+        }
+    }
+}
+
+impl RawProvider {
+    fn view(&self) -> Provider<'_> {
+        Provider {
+            id: &self.id,
+            name: &self.name,
+            party: self.party,
+            slot: self.slot,
+            domains: &self.joined,
+            privacy_policy: &self.privacy_policy,
+        }
+    }
+}
+
+impl RawCategory {
+    fn view(&self) -> Category<'_> {
+        Category {
+            id: &self.id,
+            basis: self.basis,
+            slot: self.slot,
+            changed_in_revision: self.changed_in_revision,
+            gpc_refuses: self.gpc_refuses,
+            label: self.label.view(),
+            description: self.description.view(),
         }
     }
 }
@@ -622,31 +617,8 @@ impl OwnedPolicy {
 
     fn assemble(raw: Raw) -> Result<OwnedPolicy> {
         let document = Document::new(raw, |raw| Lists {
-            categories: raw
-                .categories
-                .iter()
-                .map(|c| Category {
-                    id: &c.id,
-                    basis: c.basis,
-                    slot: c.slot,
-                    changed_in_revision: c.changed_in_revision,
-                    gpc_refuses: c.gpc_refuses,
-                    label: c.label.view(),
-                    description: c.description.view(),
-                })
-                .collect(),
-            providers: raw
-                .providers
-                .iter()
-                .map(|p| Provider {
-                    id: &p.id,
-                    name: &p.name,
-                    party: p.party,
-                    slot: p.slot,
-                    domains: &p.joined,
-                    privacy_policy: &p.privacy_policy,
-                })
-                .collect(),
+            categories: raw.categories.iter().map(RawCategory::view).collect(),
+            providers: raw.providers.iter().map(RawProvider::view).collect(),
             storage: raw
                 .storage
                 .iter()
@@ -687,7 +659,7 @@ impl OwnedPolicy {
             };
             policy
                 .validate_with(vec![0u16; lists.storage.len()])
-                .map_err(|e| from_core(e, &policy))
+                .map_err(|e| from_core(e, Some(&policy), &raw.gpc_refuses))
         })?;
         Ok(OwnedPolicy { cell })
     }
@@ -819,9 +791,10 @@ fn read(root: &Node) -> Result<Raw> {
 
     let site = top.str("site", "")?.to_owned();
     top.required("revision", "")?;
-    let revision = version_number(&top, "revision", u32::MAX)?.unwrap_or(1);
+    let at = |field| Location::Policy(field);
+    let revision = version(&top, Field::Revision, at(Field::Revision))?.unwrap_or(1);
     let notice_version =
-        version_number(&top, "notice_version", u32::from(u16::MAX))?.unwrap_or(1) as u16;
+        version(&top, Field::NoticeVersion, at(Field::NoticeVersion))?.unwrap_or(1) as u16;
 
     let (controller_name, controller_contact) = match top.get("controller") {
         None => (String::new(), String::new()),
@@ -843,38 +816,20 @@ fn read(root: &Node) -> Result<Raw> {
     let cookie_domain = cookie.opt_nonempty("domain")?.map(str::to_owned);
 
     top.required("consent_ttl_days", "")?;
-    let consent_ttl_days = ttl(&top, "consent_ttl_days")?.unwrap_or_default();
-    let refusal_ttl_days = ttl(&top, "refusal_ttl_days")?.unwrap_or(consent_ttl_days);
+    let consent_ttl_days = ttl(&top, Field::ConsentTtlDays)?.unwrap_or_default();
+    let refusal_ttl_days = ttl(&top, Field::RefusalTtlDays)?.unwrap_or(consent_ttl_days);
     let proof_retention_days =
-        ttl(&top, "proof_retention_days")?.unwrap_or(DEFAULT_PROOF_RETENTION_DAYS);
+        ttl(&top, Field::ProofRetentionDays)?.unwrap_or(DEFAULT_PROOF_RETENTION_DAYS);
 
     top.required(
         "categories",
         ": a policy declares at least the exempt category \"necessary\"",
     )?;
-    let categories = list(
-        &top,
-        "categories",
-        MAX_CATEGORIES,
-        K::TooManyCategories(MAX_CATEGORIES as u16),
-        "categories",
-    )?;
-    let mut categories = categories
+    let mut categories = list(&top, "categories")?
         .iter()
         .enumerate()
         .map(|(i, node)| read_category(node, format!("categories[{i}]"), i))
         .collect::<Result<Vec<_>>>()?;
-    // Checked here rather than left to the core, so that declarations naming a
-    // repeated or missing category report that, not an unknown reference.
-    unique_ids("categories", categories.iter().map(|c| c.id.as_str()))?;
-    if !categories.iter().any(|c| c.id == NECESSARY) {
-        return err(
-            K::NecessaryMissing,
-            top.at("categories"),
-            "the policy must declare the exempt category \"necessary\" (R4)",
-        );
-    }
-
     let mut gpc_refuses = Vec::new();
     for (i, node) in top
         .opt_arr("gpc_refuses")?
@@ -897,15 +852,6 @@ fn read(root: &Node) -> Result<Raw> {
                 format!("gpc_refuses names \"{id}\", which is no declared category"),
             );
         };
-        if c.basis == Basis::Exempt {
-            return err(
-                K::GpcExempt,
-                path,
-                format!(
-                    "gpc_refuses names the exempt category \"{id}\"; a signal can refuse consent categories only (R4, R22)"
-                ),
-            );
-        }
         if c.gpc_refuses {
             return err(
                 K::DuplicateId(gpc_refuses.iter().position(|g| g == id).unwrap_or(0) as u16),
@@ -917,30 +863,29 @@ fn read(root: &Node) -> Result<Raw> {
         gpc_refuses.push(id.clone());
     }
 
-    let providers = list(
-        &top,
-        "providers",
-        MAX_PROVIDERS,
-        K::TooManyProviders(MAX_PROVIDERS as u16),
-        "providers",
-    )?
-    .iter()
-    .enumerate()
-    .map(|(i, node)| read_provider(node, format!("providers[{i}]"), i))
-    .collect::<Result<Vec<_>>>()?;
-    unique_ids("providers", providers.iter().map(|p| p.id.as_str()))?;
+    // The categories' and providers' rules come before references to them are resolved, so
+    // that a repeated or missing category is reported as such, not as an
+    // unknown reference.
+    let views: Vec<Category<'_>> = categories.iter().map(RawCategory::view).collect();
+    rules::categories(&views, revision)
+        .map_err(|e| from_core(e, Some(&lists_only(&views, &[], revision)), &gpc_refuses))?;
 
-    let storage = list(
-        &top,
-        "storage",
-        MAX_DECLARATIONS,
-        K::TooManyDeclarations,
-        "storage items",
-    )?
-    .iter()
-    .enumerate()
-    .map(|(i, node)| read_declaration(node, format!("storage[{i}]"), &categories, &providers))
-    .collect::<Result<Vec<_>>>()?;
+    let providers = list(&top, "providers")?
+        .iter()
+        .enumerate()
+        .map(|(i, node)| read_provider(node, format!("providers[{i}]"), i))
+        .collect::<Result<Vec<_>>>()?;
+    let provider_views: Vec<Provider<'_>> = providers.iter().map(RawProvider::view).collect();
+    rules::providers(&provider_views).map_err(|e| {
+        let policy = lists_only(&views, &provider_views, revision);
+        from_core(e, Some(&policy), &gpc_refuses)
+    })?;
+
+    let storage = list(&top, "storage")?
+        .iter()
+        .enumerate()
+        .map(|(i, node)| read_declaration(node, format!("storage[{i}]"), &categories, &providers))
+        .collect::<Result<Vec<_>>>()?;
 
     Ok(Raw {
         site,
@@ -961,18 +906,43 @@ fn read(root: &Node) -> Result<Raw> {
     })
 }
 
-fn unique_ids<'s>(list: &str, ids: impl Iterator<Item = &'s str>) -> Result<()> {
-    let mut seen = std::collections::HashMap::new();
-    for (i, id) in ids.enumerate() {
-        if let Some(j) = seen.insert(id, i) {
-            return err(
-                K::DuplicateId(j as u16),
-                format!("{list}[{i}].id"),
-                format!("id \"{id}\" is already used by {list}[{j}]"),
-            );
-        }
+/// A policy of `categories` and `providers` alone, for naming them in an error of
+/// [`rules::categories`] or [`rules::providers`].
+fn lists_only<'a>(
+    categories: &'a [Category<'a>],
+    providers: &'a [Provider<'a>],
+    revision: u32,
+) -> Policy<'a> {
+    Policy {
+        site: "",
+        revision,
+        notice_version: 1,
+        controller: Controller::default(),
+        consent_cookie: ConsentCookie {
+            name: "",
+            domain: None,
+        },
+        consent_ttl_days: 0,
+        refusal_ttl_days: 0,
+        proof_retention_days: 0,
+        categories,
+        providers,
+        storage: &[],
     }
-    Ok(())
+}
+
+/// A slot: the one given, checked by the core's rule, else the item's position.
+fn slot(
+    o: &Obj<'_>,
+    i: usize,
+    check: fn(i64) -> Result<u8, PolicyErrorKind>,
+    at: Location,
+) -> Result<u8> {
+    match o.opt_int("slot")? {
+        // Past 255 items the core reports the capacity first.
+        None => Ok(i.min(255) as u8),
+        Some(n) => rule(check(wide(n)), at),
+    }
 }
 
 fn read_category(node: &Node, path: String, i: usize) -> Result<RawCategory> {
@@ -985,9 +955,7 @@ fn read_category(node: &Node, path: String, i: usize) -> Result<RawCategory> {
             return err(
                 K::BasisNotAllowed,
                 o.at("basis"),
-                format!(
-                    "basis \"{s}\" is not allowed: a category's basis is \"exempt\" or \"consent\", and legitimate interest is no basis for cookies (R5)"
-                ),
+                format!("basis \"{s}\" is not allowed: {}", K::BasisNotAllowed),
             )
         }
         other => {
@@ -1004,8 +972,18 @@ fn read_category(node: &Node, path: String, i: usize) -> Result<RawCategory> {
     Ok(RawCategory {
         id,
         basis,
-        slot: slot(&o, i, CATEGORY_SLOTS, "category")?,
-        changed_in_revision: version_number(&o, "changed_in_revision", u32::MAX)?.unwrap_or(1),
+        slot: slot(
+            &o,
+            i,
+            rules::category_slot,
+            Location::Category(i as u16, Field::Slot),
+        )?,
+        changed_in_revision: version(
+            &o,
+            Field::ChangedInRevision,
+            Location::Category(i as u16, Field::ChangedInRevision),
+        )?
+        .unwrap_or(1),
         gpc_refuses: false,
         label: o.text("label")?,
         description: o.text("description")?,
@@ -1037,7 +1015,12 @@ fn read_provider(node: &Node, path: String, i: usize) -> Result<RawProvider> {
             )
         }
     };
-    let slot = slot(&o, i, PROVIDER_SLOTS, "provider")?;
+    let slot = slot(
+        &o,
+        i,
+        rules::provider_slot,
+        Location::Provider(i as u16, Field::Slot),
+    )?;
     let mut domains = Vec::new();
     for (j, node) in o.opt_arr("domains")?.unwrap_or_default().iter().enumerate() {
         let at = format!("{}[{j}]", o.at("domains"));
@@ -1118,13 +1101,6 @@ fn read_declaration(
     };
     o.required("purpose", R6)?;
     let purpose = o.text("purpose")?;
-    if purpose.en.is_empty() && purpose.da.is_empty() {
-        return err(
-            K::MissingField,
-            o.at("purpose"),
-            "purpose needs a text in English or Danish (R6)",
-        );
-    }
     let duration = read_duration(o.required("duration", R6)?, o.at("duration"))?;
     let path = o.opt_nonempty("path")?;
     if let Some(p) = path.filter(|p| !p.starts_with('/')) {
@@ -1190,10 +1166,9 @@ fn read_duration(node: &Node, path: String) -> Result<Duration> {
                     )
                 }
             };
-            if n <= 0 {
-                return err(K::NonPositiveDuration, o.path, "duration must be positive");
-            }
-            let Ok(n) = u32::try_from(n) else {
+            // Zero stands for every non-positive number: the core's rule says
+            // what is wrong with it.
+            let Ok(n) = u32::try_from(n.max(0)) else {
                 return err(
                     K::WrongType("a 32-bit integer"),
                     o.at(unit),
@@ -1217,56 +1192,23 @@ fn read_duration(node: &Node, path: String) -> Result<Duration> {
     }
 }
 
-/// The core's error as a load error: its location as a path, its kind with words
-/// naming the items involved.
-fn from_core(e: PolicyError, p: &Policy<'_>) -> PolicyLoadError {
-    let path = e.at.to_string();
-    let i = match e.at {
-        Location::Category(i, _) | Location::Provider(i, _) | Location::Storage(i, _) => {
-            usize::from(i)
+/// The core's error as a load error: its location as a JSON path, its words from
+/// the core's table, naming the items of `policy` (the one checked, if any). The
+/// core keeps `gpc_refuses` as a flag on each category; the document lists ids,
+/// and `gpc_refuses` gives the list's order back.
+fn from_core(
+    e: PolicyError,
+    policy: Option<&Policy<'_>>,
+    gpc_refuses: &[String],
+) -> PolicyLoadError {
+    let path = match e.at {
+        Location::Category(i, Field::GpcRefuses) => {
+            let id = policy.and_then(|p| p.categories.get(usize::from(i)));
+            let k = id.and_then(|c| gpc_refuses.iter().position(|g| g == c.id));
+            k.map_or(e.at, |k| Location::GpcRefuses(k as u16))
+                .to_string()
         }
-        _ => 0,
+        at => at.to_string(),
     };
-    let category = p.categories.get(i);
-    let message = match (e.kind, e.at) {
-        (K::DuplicateId(j), Location::Category(..)) => format!(
-            "id \"{}\" is already used by categories[{j}]",
-            category.map_or("", |c| c.id)
-        ),
-        (K::DuplicateId(j), Location::Provider(..)) => format!(
-            "id \"{}\" is already used by providers[{j}]",
-            p.providers.get(i).map_or("", |c| c.id)
-        ),
-        (K::DuplicateSlot(j), Location::Category(..)) => format!(
-            "slot {} is already used by categories[{j}]",
-            category.map_or(0, |c| c.slot)
-        ),
-        (K::DuplicateSlot(j), Location::Provider(..)) => format!(
-            "slot {} is already used by providers[{j}]",
-            p.providers.get(i).map_or(0, |c| c.slot)
-        ),
-        (K::DuplicateDeclaration(j), _) => {
-            let d = p.storage.get(i);
-            format!(
-                "{} \"{}\" is already declared at storage[{j}]",
-                d.map_or("", |d| d.kind.as_str()),
-                d.map_or("", |d| d.name)
-            )
-        }
-        (K::NecessaryRefusable, _) => {
-            "\"necessary\" must have basis \"exempt\": necessary storage cannot be refused (R4)"
-                .to_owned()
-        }
-        (K::ExemptNotNecessary, _) => format!(
-            "only \"necessary\" may be exempt; \"{}\" needs basis \"consent\" (R4)",
-            category.map_or("", |c| c.id)
-        ),
-        (K::ChangedAfterRevision, _) => format!(
-            "changed_in_revision {} is later than the policy's revision {}",
-            category.map_or(0, |c| c.changed_in_revision),
-            p.revision
-        ),
-        (kind, _) => kind.to_string(),
-    };
-    PolicyLoadError::new(e.kind, path, message)
+    PolicyLoadError::new(e.kind, path, e.message(policy).to_string())
 }

@@ -20,57 +20,27 @@ pub const MAX_NECESSARY_DAYS: u32 = 365;
 /// Danish Business Authority expect a renewed choice at least that often.
 pub const MAX_CONSENT_TTL_DAYS: u16 = 395;
 
-/// The rule a [`LintWarning`] comes from; its [`LintId::as_str`] is stable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum LintId {
-    /// `tracking-cookie-necessary`: a known analytics or advertising cookie is
-    /// declared necessary.
-    TrackingCookieNecessary,
-    /// `third-party-necessary`: a third party's item is declared necessary.
-    ThirdPartyNecessary,
-    /// `necessary-long-lived`: a necessary item lives longer than a year.
-    NecessaryLongLived,
-    /// `necessary-unjustified`: a necessary item gives no justification.
-    NecessaryUnjustified,
-    /// `outlives-consent`: a consent category's item lives longer than the consent.
-    OutlivesConsent,
-    /// `consent-ttl-too-long`: consent lasts longer than 13 months.
-    ConsentTtlTooLong,
-    /// `missing-text`: a label, description or purpose lacks its Danish or English
-    /// text.
-    MissingText,
-}
-
-impl LintId {
-    /// Every rule, in the order of this enum.
-    pub const ALL: [LintId; 7] = [
-        LintId::TrackingCookieNecessary,
-        LintId::ThirdPartyNecessary,
-        LintId::NecessaryLongLived,
-        LintId::NecessaryUnjustified,
-        LintId::OutlivesConsent,
-        LintId::ConsentTtlTooLong,
-        LintId::MissingText,
-    ];
-
-    /// The rule's stable id (`tracking-cookie-necessary`, …).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            LintId::TrackingCookieNecessary => "tracking-cookie-necessary",
-            LintId::ThirdPartyNecessary => "third-party-necessary",
-            LintId::NecessaryLongLived => "necessary-long-lived",
-            LintId::NecessaryUnjustified => "necessary-unjustified",
-            LintId::OutlivesConsent => "outlives-consent",
-            LintId::ConsentTtlTooLong => "consent-ttl-too-long",
-            LintId::MissingText => "missing-text",
-        }
-    }
-}
-
-impl fmt::Display for LintId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+samtykke::vocabulary! {
+    /// The rule a [`LintWarning`] comes from; its [`LintId::as_str`] is stable.
+    #[non_exhaustive]
+    pub enum LintId ("lint rule") {
+        /// `tracking-cookie-necessary`: a known analytics or advertising cookie is
+        /// declared necessary.
+        TrackingCookieNecessary = 0 => "tracking-cookie-necessary",
+        /// `third-party-necessary`: a third party's item is declared necessary.
+        ThirdPartyNecessary = 1 => "third-party-necessary",
+        /// `necessary-long-lived`: a necessary item lives longer than a year.
+        NecessaryLongLived = 2 => "necessary-long-lived",
+        /// `necessary-unjustified`: a necessary item gives no justification.
+        NecessaryUnjustified = 3 => "necessary-unjustified",
+        /// `outlives-consent`: a consent category's item lives longer than the
+        /// consent.
+        OutlivesConsent = 4 => "outlives-consent",
+        /// `consent-ttl-too-long`: consent lasts longer than 13 months.
+        ConsentTtlTooLong = 5 => "consent-ttl-too-long",
+        /// `missing-text`: a label, description or purpose lacks its Danish or
+        /// English text.
+        MissingText = 6 => "missing-text",
     }
 }
 
@@ -93,25 +63,15 @@ impl fmt::Display for LintWarning {
     }
 }
 
-/// What a known tracking cookie does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum TrackerPurpose {
-    /// Measures visits and visitors.
-    Analytics,
-    /// Targets or measures advertising.
-    Advertising,
-    /// Records sessions, heatmaps or behaviour.
-    SessionRecording,
-}
-
-impl TrackerPurpose {
-    /// The purpose in words (`analytics`, `advertising`, `session-recording`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            TrackerPurpose::Analytics => "analytics",
-            TrackerPurpose::Advertising => "advertising",
-            TrackerPurpose::SessionRecording => "session-recording",
-        }
+samtykke::vocabulary! {
+    /// What a known tracking cookie does.
+    pub enum TrackerPurpose ("tracker purpose") {
+        /// Measures visits and visitors.
+        Analytics = 0 => "analytics",
+        /// Targets or measures advertising.
+        Advertising = 1 => "advertising",
+        /// Records sessions, heatmaps or behaviour.
+        SessionRecording = 2 => "session-recording",
     }
 }
 
@@ -510,13 +470,11 @@ fn tracker(d: &Declaration<'_>) -> Option<String> {
     None
 }
 
-/// A lifetime in its declared unit (`1000 days`, `11 hours`).
+/// A lifetime in its declared unit (`1000 days`, `11 hours`; the core's words),
+/// or `for the session`.
 fn lifetime(d: Duration) -> String {
-    let (n, unit) = match d {
-        Duration::Session => return "for the session".into(),
-        Duration::Seconds(n) => (n, "second"),
-        Duration::Hours(n) => (n, "hour"),
-        Duration::Days(n) => (n, "day"),
-    };
-    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+    match d {
+        Duration::Session => "for the session".into(),
+        d => d.to_string(),
+    }
 }

@@ -19,7 +19,9 @@
 use crate::time::format_rfc3339;
 use std::fmt;
 
-use samtykke::{Action, Basis, CategorySet, Code, Control, Proof, ProviderSet, ValidPolicy};
+use samtykke::{
+    Action, Basis, CategorySet, Code, ConsentId, Control, Proof, ProviderSet, ValidPolicy,
+};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde::Serialize as DeriveSerialize;
 use serde_json::Value;
@@ -179,7 +181,7 @@ pub fn proof_to_json(policy: &ValidPolicy<'_>, proof: &Proof) -> String {
     let full = proof.action.is_full_decision();
     let line = Line {
         ts: format_rfc3339(proof.at),
-        consent_id: format!("{:032x}", proof.consent_id),
+        consent_id: ConsentId(proof.consent_id).to_string(),
         site: policy.policy().site,
         revision: proof.revision,
         notice_version: proof.notice,
@@ -270,11 +272,9 @@ pub fn proof_from_json(policy: &ValidPolicy<'_>, line: &str) -> Result<Proof, Pr
 
     let at = time(get("ts")?, "ts")?;
     let id = string(get("consent_id")?, "consent_id")?;
-    if id.len() != 32 || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-        return Err(ProofError::at("consent_id", K::InvalidConsentId));
-    }
-    let consent_id = u128::from_str_radix(id, 16)
-        .map_err(|_| ProofError::at("consent_id", K::InvalidConsentId))?;
+    let consent_id = ConsentId::parse(id)
+        .ok_or_else(|| ProofError::at("consent_id", K::InvalidConsentId))?
+        .0;
     if string(get("site")?, "site")? != policy.policy().site {
         return Err(ProofError::at("site", K::SiteMismatch));
     }

@@ -740,14 +740,17 @@ pub fn arb_jump() -> impl Strategy<Value = Jump> {
 fn arb_ctx(notice_version: u16) -> impl Strategy<Value = Ctx> + Clone {
     (
         1..=notice_version.saturating_add(1),
-        proptest::sample::select(&Control::ALL[..]),
+        proptest::sample::select(
+            Control::ALL
+                .into_iter()
+                .filter(|c| c.is_user_control())
+                .collect::<Vec<_>>(),
+        ),
         proptest::bool::weighted(0.3),
     )
-        .prop_map(|(notice, control, gpc)| Ctx {
-            at: OffsetDateTime::UNIX_EPOCH,
-            notice,
-            control,
-            gpc,
+        .prop_map(|(notice, control, gpc)| {
+            Ctx::new(OffsetDateTime::UNIX_EPOCH, notice, control, gpc)
+                .expect("a notice from 1 and a user's control")
         })
 }
 

@@ -859,6 +859,13 @@ static void test_out_of_range_arguments(void) {
              INV);
     CHECK_RC(samtykke_state_accept_all(p, &s, T0, 1, UINT32_MAX, false, NULL), INV);
     CHECK_RC(samtykke_state_reject_all(p, &s, T0, 65536, 0, false, NULL), INV);
+    /* R7: a decision carries the notice shown; a signal is no user's control. */
+    CHECK_RC(samtykke_state_accept_all(p, &s, T0, 0, 0, false, NULL), INV);
+    CHECK_RC(samtykke_state_withdraw_all(p, &s, T0, 0, 0, false, NULL), INV);
+    CHECK_RC(samtykke_state_reject_all(p, &s, T0, 1, SAMTYKKE_CONTROL_SIGNAL, false, NULL), INV);
+    CHECK_RC(samtykke_state_save(p, &s, S("statistics"), S(""), T0, 1, SAMTYKKE_CONTROL_SIGNAL,
+                                 false, NULL),
+             INV);
     CHECK_RC(samtykke_state_save(p, &s, S("statistics"), S(""), T0, 1, 77, false, NULL), INV);
     CHECK_RC(samtykke_state_withdraw(p, &s, S("statistics"), T0, 1, 5, false, NULL), INV);
     CHECK_RC(samtykke_state_withdraw_all(p, &s, T0, UINT32_MAX, 0, false, NULL), INV);

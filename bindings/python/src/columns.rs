@@ -7,7 +7,7 @@
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyIterator, PyList, PyString, PyType};
-use samtykke::{Basis, ConsentState as CoreState, CookieKey, Status, Why};
+use samtykke::{ConsentState as CoreState, CookieKey, Status, Why};
 use samtykke_host::OwnedPolicy;
 use time::OffsetDateTime;
 
@@ -15,15 +15,7 @@ use time::OffsetDateTime;
 const FIXED: [&str; 5] = ["consent_id", "decided_at", "expires", "revision", "error"];
 
 /// Every reason a denial can give, in the order of [`status_index`].
-const WHYS: [Why; 7] = [
-    Why::Undecided,
-    Why::Refused,
-    Why::Withdrawn,
-    Why::Signal,
-    Why::Expired,
-    Why::Outdated,
-    Why::ProviderRefused,
-];
+const WHYS: [Why; Why::ALL.len()] = Why::ALL;
 
 /// The position of a status among the shared strings: exempt, granted, then
 /// the reasons of [`WHYS`].
@@ -37,13 +29,7 @@ fn status_index(s: Status) -> usize {
 
 /// 32 lowercase hex digits of a consent id, as proof records write it.
 fn hex_id(id: u128) -> [u8; 32] {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = [0u8; 32];
-    for (i, byte) in id.to_be_bytes().iter().enumerate() {
-        out[2 * i] = DIGITS[usize::from(byte >> 4)];
-        out[2 * i + 1] = DIGITS[usize::from(byte & 0xf)];
-    }
-    out
+    samtykke::ConsentId(id).hex()
 }
 
 /// The columns under construction, one vector of Python objects per column.
@@ -108,12 +94,7 @@ pub(crate) fn decode<'py>(
     now: Option<OffsetDateTime>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let view = policy.view();
-    let consent: Vec<_> = view
-        .policy()
-        .categories
-        .iter()
-        .filter(|c| c.basis == Basis::Consent)
-        .collect();
+    let consent: Vec<_> = view.consent_categories().collect();
     let mut names: Vec<Py<PyAny>> = Vec::with_capacity(2 + WHYS.len());
     for s in [Status::Exempt, Status::Granted]
         .into_iter()

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
-use samtykke::{Basis, ConsentState as CoreState, CookieKey};
+use samtykke::{ConsentState as CoreState, CookieKey};
 use samtykke_host::{lint, OwnedPolicy};
 
 use crate::args;
@@ -212,12 +212,7 @@ impl Policy {
     #[getter]
     fn consent_categories(&self) -> Vec<&str> {
         let view = self.inner.view();
-        view.policy()
-            .categories
-            .iter()
-            .filter(|c| c.basis == Basis::Consent)
-            .map(|c| c.id)
-            .collect()
+        view.consent_categories().map(|c| c.id).collect()
     }
 
     /// The ids of every provider, in document order.
@@ -273,10 +268,9 @@ fn parse_consent_id(id: &Bound<'_, PyAny>) -> PyResult<u128> {
     };
     if let Ok(s) = id.cast::<PyString>() {
         let s = s.to_cow()?;
-        if s.len() != 32 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(range());
-        }
-        return u128::from_str_radix(&s, 16).map_err(|_| range());
+        return samtykke::ConsentId::parse(&s)
+            .map(|id| id.0)
+            .ok_or_else(range);
     }
     if id.is_instance_of::<pyo3::types::PyInt>() && !id.is_instance_of::<pyo3::types::PyBool>() {
         return id.extract::<u128>().map_err(|_| range());

@@ -7,8 +7,8 @@ use std::hash::{Hash, Hasher};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use samtykke::{
-    Basis, Category, CategorySet, Code, ConsentState as CoreState, Control, Ctx, Event, Kind,
-    Permit, Proof, ProviderSet, ValidPolicy, COOKIE_MAX_LEN,
+    Basis, Category, CategorySet, Code, ConsentId, ConsentState as CoreState, Control, Ctx, Event,
+    Kind, Permit, Proof, ProviderSet, ValidPolicy, COOKIE_MAX_LEN,
 };
 use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
 use samtykke_host::proof_json::proof_to_json;
@@ -104,28 +104,18 @@ impl ConsentState {
         let notice = match a.notice {
             None => self.view().policy().notice_version,
             Some(n) => u16::try_from(n)
-                .ok()
-                .filter(|&n| n > 0)
-                .ok_or_else(|| invalid(py, format!("notice must be in 1..=65535, not {n}")))?,
+                .map_err(|_| invalid(py, format!("notice must be in 1..=65535, not {n}")))?,
         };
-        // A signal is no control a visitor uses (`signal_gpc` records it).
-        let control = Control::parse(a.control)
-            .filter(|&c| c != Control::Signal)
-            .ok_or_else(|| {
-                invalid(
-                    py,
-                    format!(
-                        "control must be \"button\", \"toggle\", \"link\" or \"icon\", not {}",
-                        py_repr(py, a.control)
-                    ),
-                )
-            })?;
-        Ok(Ctx {
-            at,
-            notice,
-            control,
-            gpc: a.gpc,
-        })
+        let control = Control::parse(a.control).ok_or_else(|| {
+            invalid(
+                py,
+                format!(
+                    "control must be \"button\", \"toggle\", \"link\" or \"icon\", not {}",
+                    py_repr(py, a.control)
+                ),
+            )
+        })?;
+        Ctx::new(at, notice, control, a.gpc).map_err(|e| invalid(py, e.to_string()))
     }
 
     fn categories(&self, py: Python<'_>, ids: &[String]) -> PyResult<CategorySet> {
@@ -391,10 +381,8 @@ impl ConsentState {
         let view = self.view();
         let on = self.state.toggles(&view, now);
         Ok(view
-            .policy()
-            .categories
-            .iter()
-            .filter(|c| c.basis == Basis::Consent && on.contains(c.slot))
+            .consent_categories()
+            .filter(|c| on.contains(c.slot))
             .map(|c| c.id.to_owned())
             .collect())
     }
@@ -492,7 +480,7 @@ impl ConsentState {
     /// The visitor's consent id, as 32 lowercase hex digits.
     #[getter]
     fn consent_id(&self) -> String {
-        format!("{:032x}", self.state.consent_id())
+        ConsentId(self.state.consent_id()).to_string()
     }
 
     /// When the last full decision (`accept_all`, `reject_all`, `save`) was
@@ -549,12 +537,7 @@ impl ConsentState {
     fn decisions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let view = self.view();
         let d = PyDict::new(py);
-        for c in view
-            .policy()
-            .categories
-            .iter()
-            .filter(|c| c.basis == Basis::Consent)
-        {
+        for c in view.consent_categories() {
             d.set_item(c.id, stored_decision(&self.state, c))?;
         }
         Ok(d)
@@ -596,10 +579,7 @@ impl ConsentState {
     fn __repr__(&self, py: Python<'_>) -> String {
         let view = self.view();
         let decisions: Vec<String> = view
-            .policy()
-            .categories
-            .iter()
-            .filter(|c| c.basis == Basis::Consent)
+            .consent_categories()
             .map(|c| {
                 format!(
                     "{}: {}",
@@ -609,8 +589,8 @@ impl ConsentState {
             })
             .collect();
         format!(
-            "ConsentState(consent_id='{:032x}', decisions={{{}}})",
-            self.state.consent_id(),
+            "ConsentState(consent_id='{}', decisions={{{}}})",
+            ConsentId(self.state.consent_id()),
             decisions.join(", ")
         )
     }

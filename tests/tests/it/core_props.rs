@@ -1562,7 +1562,7 @@ fn validate_rejects_bad_top_level_fields() {
             revision: 0,
             ..kk.policy()
         },
-        K::ZeroRevision,
+        K::VersionOutOfRange(0),
         P(Field::Revision),
     );
     rejects(
@@ -1570,14 +1570,14 @@ fn validate_rejects_bad_top_level_fields() {
             notice_version: 0,
             ..kk.policy()
         },
-        K::ZeroRevision,
+        K::VersionOutOfRange(0),
         P(Field::NoticeVersion),
     );
     let mut unnamed = kk.policy();
     unnamed.consent_cookie.name = "";
     rejects(unnamed, K::MissingField, P(Field::ConsentCookie));
     for days in [0, samtykke::MAX_TTL_DAYS + 1, u16::MAX] {
-        let out = K::TtlOutOfRange(samtykke::MAX_TTL_DAYS);
+        let out = K::TtlOutOfRange(i64::from(days));
         rejects(
             Policy {
                 consent_ttl_days: days,
@@ -1619,7 +1619,7 @@ fn validate_rejects_over_capacity() {
     cats.categories.push(extra);
     rejects(
         cats.policy(),
-        K::TooManyCategories(16),
+        K::TooManyCategories(17),
         P(Field::Categories),
     );
 
@@ -1628,7 +1628,7 @@ fn validate_rejects_over_capacity() {
     extra.id = "sixty_fifth";
     extra.slot = 127;
     provs.providers.push(extra);
-    rejects(provs.policy(), K::TooManyProviders(64), P(Field::Providers));
+    rejects(provs.policy(), K::TooManyProviders(65), P(Field::Providers));
 
     let kk = Kk::new();
     let mut short = [0u16; 6];
@@ -1655,13 +1655,24 @@ fn validate_rejects_bad_categories() {
     let kk = broken(&|k| k.categories[2].slot = 32);
     rejects(kk.policy(), K::SlotOutOfRange(32), C(2, Field::Slot));
     let kk = broken(&|k| k.categories[2].slot = 0);
-    rejects(kk.policy(), K::DuplicateSlot(0), C(2, Field::Slot));
+    rejects(
+        kk.policy(),
+        K::DuplicateSlot { slot: 0, first: 0 },
+        C(2, Field::Slot),
+    );
     let kk = broken(&|k| k.categories[1].changed_in_revision = 0);
-    rejects(kk.policy(), K::ZeroRevision, C(1, Field::ChangedInRevision));
+    rejects(
+        kk.policy(),
+        K::VersionOutOfRange(0),
+        C(1, Field::ChangedInRevision),
+    );
     let kk = broken(&|k| k.categories[1].changed_in_revision = 2);
     rejects(
         kk.policy(),
-        K::ChangedAfterRevision,
+        K::ChangedAfterRevision {
+            changed: 2,
+            revision: 1,
+        },
         C(1, Field::ChangedInRevision),
     );
     let kk = broken(&|k| k.categories[0].basis = Basis::Consent);
@@ -1700,7 +1711,11 @@ fn validate_rejects_bad_providers() {
     let kk = broken(&|k| k.providers[2].slot = 128);
     rejects(kk.policy(), K::SlotOutOfRange(128), P(2, Field::Slot));
     let kk = broken(&|k| k.providers[3].slot = 1);
-    rejects(kk.policy(), K::DuplicateSlot(1), P(3, Field::Slot));
+    rejects(
+        kk.policy(),
+        K::DuplicateSlot { slot: 1, first: 1 },
+        P(3, Field::Slot),
+    );
 }
 
 #[test]
@@ -1819,4 +1834,45 @@ fn lookup_keeps_kinds_apart() {
     assert_eq!(resolve(&storage, Kind::IndexedDb, "x"), None);
     assert_eq!(resolve(&storage, Kind::SessionStorage, "yes"), Some(2));
     assert_eq!(resolve(&storage, Kind::Cookie, "yes"), None);
+}
+
+/// R7 and R2 at the door: the one constructor every front end builds a user
+/// action's context with refuses a notice of 0 (a decision carries the notice
+/// version shown) and the `signal` control (a browser signal is no user action).
+#[test]
+fn r07_a_user_action_needs_a_shown_notice_and_a_users_control() {
+    use samtykke::{Code, Control, CtxError};
+    let t = OffsetDateTime::UNIX_EPOCH;
+    let users = [
+        Control::Button,
+        Control::Toggle,
+        Control::Link,
+        Control::Icon,
+    ];
+    for notice in [0u16, 1, 2, 65_535] {
+        for control in users {
+            let got = Ctx::new(t, notice, control, true);
+            if notice == 0 {
+                assert_eq!(got, Err(CtxError::NoNotice));
+            } else {
+                let want = Ctx {
+                    at: t,
+                    notice,
+                    control,
+                    gpc: true,
+                };
+                assert_eq!(got, Ok(want));
+            }
+        }
+        let got = Ctx::new(t, notice, Control::Signal, false);
+        let want = if notice == 0 {
+            CtxError::NoNotice
+        } else {
+            CtxError::SignalControl
+        };
+        assert_eq!(got, Err(want));
+    }
+    assert_eq!(CtxError::NoNotice.code(), Code::InvalidArgument);
+    assert_eq!(CtxError::SignalControl.code(), Code::InvalidArgument);
+    assert!(CtxError::NoNotice.to_string().contains("R7"));
 }

@@ -428,7 +428,7 @@ fn revisions_and_notice_versions_are_in_range() {
     v["revision"] = json!(0);
     rejects(
         &v,
-        K::ZeroRevision,
+        K::VersionOutOfRange(0),
         "revision",
         "revision must be between 1 and 4294967295, not 0",
     );
@@ -437,7 +437,7 @@ fn revisions_and_notice_versions_are_in_range() {
     v["notice_version"] = json!(65536);
     rejects(
         &v,
-        K::ZeroRevision,
+        K::VersionOutOfRange(65536),
         "notice_version",
         "notice_version must be between 1 and 65535, not 65536",
     );
@@ -446,7 +446,10 @@ fn revisions_and_notice_versions_are_in_range() {
     v["categories"][2]["changed_in_revision"] = json!(2);
     rejects(
         &v,
-        K::ChangedAfterRevision,
+        K::ChangedAfterRevision {
+            changed: 2,
+            revision: 1,
+        },
         "categories[2].changed_in_revision",
         "changed_in_revision 2 is later than the policy's revision 1",
     );
@@ -467,7 +470,7 @@ fn ttls_of_zero_or_over_ten_years_are_rejected() {
             v[key] = json!(days);
             rejects(
                 &v,
-                K::TtlOutOfRange(3650),
+                K::TtlOutOfRange(days),
                 key,
                 &format!("{key} must be between 1 and 3650 days, not {days}"),
             );
@@ -587,7 +590,7 @@ fn duplicate_category_slots_are_rejected() {
     v["categories"][2]["slot"] = json!(1);
     rejects(
         &v,
-        K::DuplicateSlot(1),
+        K::DuplicateSlot { slot: 1, first: 1 },
         "categories[2].slot",
         "slot 1 is already used by categories[1]",
     );
@@ -599,7 +602,7 @@ fn duplicate_provider_slots_are_rejected() {
     v["providers"][3]["slot"] = json!(0);
     rejects(
         &v,
-        K::DuplicateSlot(0),
+        K::DuplicateSlot { slot: 0, first: 0 },
         "providers[3].slot",
         "slot 0 is already used by providers[0]",
     );
@@ -619,7 +622,7 @@ fn slots_out_of_range_are_rejected() {
     v["providers"][1]["slot"] = json!(-1);
     rejects(
         &v,
-        K::SlotOutOfRange(128),
+        K::SlotOutOfRange(-1),
         "providers[1].slot",
         "slot -1 is out of range: provider slots are 0 to 127",
     );
@@ -928,7 +931,7 @@ fn more_categories_than_the_capacity_are_rejected() {
         .push(json!({ "id": "one_too_many", "basis": "consent" }));
     rejects(
         &v,
-        K::TooManyCategories(16),
+        K::TooManyCategories(17),
         "categories",
         "17 categories declared; a policy holds at most 16",
     );
@@ -949,7 +952,7 @@ fn more_providers_than_the_capacity_are_rejected() {
         .push(json!({ "id": "one_too_many", "name": "X", "party": "third" }));
     rejects(
         &v,
-        K::TooManyProviders(64),
+        K::TooManyProviders(65),
         "providers",
         "65 providers declared; a policy holds at most 64",
     );
