@@ -3,6 +3,7 @@
 
 mod audit;
 mod audit_props;
+mod conformance;
 mod cookie;
 mod core_props;
 mod http;
