@@ -31,12 +31,14 @@
 // In the order the header lists them.
 mod boundary;
 mod http;
+mod plan;
 mod policy;
 mod result;
 mod seal;
 mod state;
 
 pub use http::*;
+pub use plan::*;
 pub use policy::*;
 pub use result::*;
 pub use state::*;
