@@ -7,7 +7,9 @@ use std::ffi::c_char;
 use samtykke::{Code, ConsentState, COOKIE_MAX_LEN};
 use samtykke_host::http::{filter_set_cookie, parse_cookie_header};
 
-use crate::boundary::{guard, try_bytes, try_opt_bytes, try_out, try_out_buf, try_read, try_str, time};
+use crate::boundary::{
+    guard, time, try_bytes, try_opt_bytes, try_out, try_out_buf, try_read, try_str,
+};
 use crate::policy::{samtykke_policy, try_policy};
 use crate::state::{open, samtykke_state, sealed};
 

@@ -7,7 +7,7 @@ use std::ffi::c_char;
 use samtykke::Code;
 use samtykke_host::http::{deletion_plan, parse_cookie_header};
 
-use crate::boundary::{guard, try_out, try_read, try_ref, try_str, time, CText};
+use crate::boundary::{guard, time, try_out, try_read, try_ref, try_str, CText};
 use crate::policy::{samtykke_policy, try_policy};
 use crate::state::{open, samtykke_state};
 
@@ -201,8 +201,13 @@ pub unsafe extern "C" fn samtykke_plan_set_cookie(
     guard(|| {
         // SAFETY: this function's contract: `plan` NULL or live, `value_out` and
         // `value_len_out` NULL or writable.
-        let (plan, value_out, value_len_out) =
-            unsafe { (try_plan(plan)?, try_out(value_out)?, try_out(value_len_out)?) };
+        let (plan, value_out, value_len_out) = unsafe {
+            (
+                try_plan(plan)?,
+                try_out(value_out)?,
+                try_out(value_len_out)?,
+            )
+        };
         let h = plan.set_cookie.get(index).ok_or(Code::InvalidArgument)?;
         value_out.write(h.ptr());
         value_len_out.write(h.len());

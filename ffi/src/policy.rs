@@ -350,9 +350,7 @@ pub struct samtykke_provider_set {
 /// The core's category set of a C mask, checked against `view`.
 pub(crate) fn category_set(view: &ValidPolicy<'_>, mask: u32) -> Result<CategorySet, Code> {
     let set = CategorySet(mask);
-    let declared = view
-        .consent_slots()
-        .with(view.necessary_category().slot);
+    let declared = view.consent_slots().with(view.necessary_category().slot);
     if set.difference(declared).is_empty() {
         Ok(set)
     } else {
@@ -406,8 +404,13 @@ pub unsafe extern "C" fn samtykke_policy_category_bit(
     guard(|| {
         // SAFETY: this function's contract: `policy` is NULL or live, `name`
         // readable for `name_len` bytes and `bit_out` NULL or writable.
-        let (p, name, bit_out) =
-            unsafe { (try_policy(policy)?, try_str(name, name_len)?, try_out(bit_out)?) };
+        let (p, name, bit_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_str(name, name_len)?,
+                try_out(bit_out)?,
+            )
+        };
         let set = p
             .view()
             .category_set(&[name])
@@ -437,8 +440,13 @@ pub unsafe extern "C" fn samtykke_policy_provider_bit(
     guard(|| {
         // SAFETY: this function's contract: `policy` is NULL or live, `name`
         // readable for `name_len` bytes and `set_out` NULL or writable.
-        let (p, name, set_out) =
-            unsafe { (try_policy(policy)?, try_str(name, name_len)?, try_out(set_out)?) };
+        let (p, name, set_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_str(name, name_len)?,
+                try_out(set_out)?,
+            )
+        };
         let set = p
             .view()
             .provider_set(&[name])

@@ -5,8 +5,12 @@ use std::ffi::c_char;
 
 use samtykke::{Action, Code, ConsentState, Control, Ctx, Event, Kind, Permit, Proof, Status};
 
-use crate::boundary::{guard, try_bytes, try_opt_out, try_out, try_out_buf, try_read, try_str, time, Out};
-use crate::policy::{category_set, provider_set, samtykke_policy, samtykke_provider_set, try_policy};
+use crate::boundary::{
+    guard, time, try_bytes, try_opt_out, try_out, try_out_buf, try_read, try_str, Out,
+};
+use crate::policy::{
+    category_set, provider_set, samtykke_policy, samtykke_provider_set, try_policy,
+};
 use crate::seal::{open_proof, open_state, seal_proof, seal_state, PROOF_WORDS, STATE_WORDS};
 
 /// Size in bytes of a `samtykke_state`.
