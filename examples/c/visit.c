@@ -7,7 +7,8 @@
  *     cc -std=c11 visit.c -o visit $(pkg-config --cflags --libs samtykke)
  *     LD_LIBRARY_PATH=$HOME/.local/lib ./visit ../kk.dk.policy.json
  *
- * The part between the README markers is the C snippet of README.md.
+ * The regions between the snippet markers are shown in README.md, ffi/README.md and
+ * docs/c.md; scripts/readme-snippets checks that they stay the same.
  */
 #include <samtykke.h>
 
@@ -44,7 +45,8 @@ int main(int argc, char **argv) {
     const int64_t now = 1772359200; /* 2026-03-01T10:00:00Z; a host uses time(NULL) */
     static const uint8_t site_key[32] = "the site's secret key, 32 bytes";
 
-    /* README: begin */
+    /* snippet visit: begin */
+    /* snippet first-request: begin */
     /* Once, at start-up: the policy, shared by every thread. */
     samtykke_policy *policy = NULL;
     if (samtykke_policy_from_json(json, json_len, &policy) != SAMTYKKE_RESULT_OK) {
@@ -66,6 +68,7 @@ int main(int argc, char **argv) {
     bool due = false;
     ok(samtykke_state_prompt_due(policy, &state, now, &due), "prompt_due");
     printf("show the banner: %s\n", due ? "yes" : "no");
+    /* snippet first-request: end */
 
     /* The visitor saves "statistics" in the settings layer (notice version 1). */
     uint32_t statistics = 0;
@@ -143,7 +146,7 @@ int main(int argc, char **argv) {
     }
     samtykke_plan_free(plan);
     samtykke_policy_free(policy);
-    /* README: end */
+    /* snippet visit: end */
 
     free(json);
     return 0;

@@ -10,7 +10,8 @@
  * the header lines to send, so a CMS passes each to header($line, false) and a
  * test can read them.
  *
- * The part between the README markers is the PHP snippet of README.md.
+ * The region between the snippet markers is shown in docs/c.md; scripts/readme-snippets
+ * checks that it stays the same.
  */
 declare(strict_types=1);
 
@@ -24,7 +25,7 @@ use Samtykke\State;
 /** The site's notice (banner text) version, shown with every decision (R7). */
 const NOTICE = 1;
 
-// README: begin
+// snippet hooks: begin
 /** At the start of a request: the visitor's state, from the raw Cookie header. */
 function on_request(Policy $policy, array $server, string $siteKey): State
 {
@@ -66,7 +67,7 @@ function on_decision(Policy $policy, State $state, array $server, array $post, s
     }
     return $headers;
 }
-// README: end
+// snippet hooks: end
 
 /** Whether to show the banner on this page. */
 function banner_due(State $state, int $now): bool

@@ -26,7 +26,18 @@ pub use json::{LoadErrorKind, OwnedPolicy, PolicyLoadError, SCHEMA};
 pub use lint::{known_tracker, lint, lint_view, KnownTracker, LintId, LintWarning, KNOWN_TRACKERS};
 pub use samtykke;
 
-/// The Rust examples in the README, compiled as doctests so they cannot rot.
+/// The Rust examples of the README, compiled as doctests so they cannot rot.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The Rust examples of `docs/rust.md`, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/rust.md")]
+pub struct RustGuideDoctests;
+
+/// The example of the core's crate page (`core/README.md`), run as a doctest here,
+/// where the workspace's other examples are checked too.
+#[cfg(doctest)]
+#[doc = include_str!("../../core/README.md")]
+pub struct CoreReadmeDoctests;
