@@ -464,6 +464,11 @@ typedef struct {
    */
   bool allowed;
   /**
+   * Whether it is allowed because its category is exempt (`necessary`, R4)
+   * rather than granted.
+   */
+  bool exempt;
+  /**
    * Whether a declaration covers the name; `false` means *undeclared*, which
    * is denied (R21).
    */

@@ -443,6 +443,9 @@ pub unsafe extern "C" fn samtykke_state_gesture(
 pub struct samtykke_permit {
     /// Whether the item may be stored (or the category's items).
     pub allowed: bool,
+    /// Whether it is allowed because its category is exempt (`necessary`, R4)
+    /// rather than granted.
+    pub exempt: bool,
     /// Whether a declaration covers the name; `false` means *undeclared*, which
     /// is denied (R21).
     pub declared: bool,
@@ -455,13 +458,18 @@ pub struct samtykke_permit {
     pub category_len: usize,
 }
 
-fn permit_of(p: &samtykke_policy, id: Option<&str>, allowed: bool, why: u32) -> samtykke_permit {
-    let text = id
-        .and_then(|id| p.view().category(id))
-        .and_then(|(i, _)| p.category_id(i));
+/// The answer for a declared item or a category `id`, from the core's status.
+fn permit_of(p: &samtykke_policy, id: &str, status: Status) -> samtykke_permit {
+    let text = p.view().category(id).and_then(|(i, _)| p.category_id(i));
+    let (allowed, exempt, why) = match status {
+        Status::Exempt => (true, true, 0),
+        Status::Granted => (true, false, 0),
+        Status::Denied(why) => (false, false, why as u32),
+    };
     samtykke_permit {
         allowed,
-        declared: id.is_some(),
+        exempt,
+        declared: true,
         why,
         category: text.map_or(std::ptr::null(), |t| t.ptr()),
         category_len: text.map_or(0, |t| t.len()),
@@ -507,12 +515,21 @@ pub unsafe extern "C" fn samtykke_state_permits(
         let s = open(p, &raw)?;
         let kind = Kind::try_from(kind)?;
         let now = time(now)?;
-        permit_out.write(match s.permits_kind(&p.view(), kind, name, now) {
-            Permit::Allowed { category, .. } => permit_of(p, Some(category.id), true, 0),
-            Permit::Denied { category, why, .. } => {
-                permit_of(p, Some(category.id), false, why as u32)
+        let view = p.view();
+        permit_out.write(match s.permits_kind(&view, kind, name, now) {
+            // Exempt or granted: the core's answer for the category says which.
+            Permit::Allowed { category, .. } => {
+                permit_of(p, category.id, s.category_status(&view, category, now))
             }
-            Permit::Undeclared => permit_of(p, None, false, 0),
+            Permit::Denied { category, why, .. } => permit_of(p, category.id, Status::Denied(why)),
+            Permit::Undeclared => samtykke_permit {
+                allowed: false,
+                exempt: false,
+                declared: false,
+                why: 0,
+                category: std::ptr::null(),
+                category_len: 0,
+            },
         });
         Ok(())
     })
@@ -553,10 +570,7 @@ pub unsafe extern "C" fn samtykke_state_category_status(
         let now = time(now)?;
         let view = p.view();
         let (_, c) = view.category(id).ok_or(Code::UnknownName)?;
-        permit_out.write(match s.category_status(&view, c, now) {
-            Status::Exempt | Status::Granted => permit_of(p, Some(c.id), true, 0),
-            Status::Denied(why) => permit_of(p, Some(c.id), false, why as u32),
-        });
+        permit_out.write(permit_of(p, c.id, s.category_status(&view, c, now)));
         Ok(())
     })
 }
