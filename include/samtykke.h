@@ -2,13 +2,39 @@
  * samtykke: a consent-state engine for cookies and similar storage.
  * C API of libsamtykke. Link with `pkg-config --cflags --libs samtykke`.
  *
- * Conventions: every fallible function returns a samtykke_result,
- * SAMTYKKE_RESULT_OK (0) on success; outputs come last and are written only on
- * success, except the length needed when a buffer is too small
- * (SAMTYKKE_RESULT_BUFFER_TOO_SMALL); text goes in as pointer and length
- * (UTF-8, no NUL needed); enum values go in as uint32_t; times are Unix seconds
- * (UTC); every pointer is checked for NULL; samtykke_result_message() explains
- * any code.
+ * Conventions, which every function follows unless its own documentation says
+ * otherwise:
+ *
+ * - Results: a fallible function returns a samtykke_result, SAMTYKKE_RESULT_OK
+ *   (0) on success; samtykke_result_message() explains any code. No panic
+ *   crosses the boundary (SAMTYKKE_RESULT_PANIC).
+ * - Outputs come last and are written only on success. Nothing is written on
+ *   error, except the length needed when a buffer is too small.
+ * - Buffers: text out goes into a caller buffer `buf` of `buf_len` bytes, its
+ *   length into `*out_len`; no NUL is written. When the buffer is too small the
+ *   call returns SAMTYKKE_RESULT_BUFFER_TOO_SMALL and writes only the length
+ *   needed to `*out_len`; `buf` may be NULL with `buf_len` 0 to ask for it.
+ * - Text in is a pointer and a length in bytes: UTF-8, no NUL needed
+ *   (SAMTYKKE_RESULT_INVALID_UTF8 otherwise); an empty text still needs a
+ *   non-NULL pointer.
+ * - NULL: every pointer is checked (SAMTYKKE_RESULT_NULL_ARGUMENT); a pointer
+ *   documented as optional may be NULL; every _free(NULL) does nothing.
+ * - Enum values (samtykke_kind, samtykke_control, samtykke_action) go in as
+ *   uint32_t; a value out of range is SAMTYKKE_RESULT_INVALID_ARGUMENT.
+ * - Category sets are uint32_t masks of 1 << slot (samtykke_policy_category_bit);
+ *   provider sets are samtykke_provider_set (samtykke_policy_provider_bit). A bit
+ *   the policy does not declare is SAMTYKKE_RESULT_UNKNOWN_NAME.
+ * - Time is Unix seconds, UTC, as int64_t (SAMTYKKE_RESULT_INVALID_TIME when out
+ *   of range).
+ * - Ownership: handles (samtykke_policy, samtykke_plan) are the caller's, made
+ *   by one function and freed by their _free; texts a handle hands out (a
+ *   pointer and a length, followed by a NUL) are borrowed from it and live until
+ *   it is freed; never free them. Consent states and proof records live in
+ *   caller storage (plain integers, free to copy). The library keeps no pointer
+ *   to an argument past the call.
+ * - Thread-safety: handles are immutable and may be used from many threads at
+ *   once; a _free must be the last use. A consent state written by one call
+ *   must not be used by another thread at the same time.
  */
 
 #ifndef SAMTYKKE_H
@@ -231,6 +257,14 @@ typedef uint32_t samtykke_why;
 #define SAMTYKKE_CONSENT_ID_LEN 16
 
 /**
+ * What must go at one request (SPEC §6), made by
+ * `samtykke_state_deletion_plan` and freed with `samtykke_plan_free`. It owns
+ * its texts (it does not borrow from the policy), is immutable, and may be read
+ * from several threads at once.
+ */
+typedef struct samtykke_plan samtykke_plan;
+
+/**
  * A loaded policy (SPEC §3): opaque, immutable once loaded, and safe to share
  * between threads.
  *
@@ -262,34 +296,85 @@ typedef struct {
 } samtykke_state;
 
 /**
- * Why a policy could not be loaded, in caller storage: the result code, where
- * in the document the fault is, and what is wrong.
- *
- * Both texts are NUL-terminated UTF-8; one too long for its array is cut at a
- * character boundary.
+ * The numbers of each part of a plan.
  */
 typedef struct {
   /**
-   * The result code, the same `samtykke_policy_from_json` returned.
+   * `Set-Cookie` header values (`samtykke_plan_set_cookie`).
    */
-  samtykke_result code;
+  size_t set_cookie;
   /**
-   * The JSON path of the fault (`storage[3].duration`, `categories[1].label.da`,
-   * `$` for the document as a whole), or the position of malformed JSON
-   * (`line 4 column 7`).
+   * Non-cookie storage keys (`samtykke_plan_storage_key`).
    */
-  char path[128];
+  size_t storage_keys;
   /**
-   * What is wrong, in words (without the path).
+   * Items this host cannot delete (`samtykke_plan_undeletable`).
    */
-  char message[256];
-} samtykke_load_error;
+  size_t undeletable;
+} samtykke_plan_counts;
+
+/**
+ * A non-cookie item for the page script to clear, borrowed from the plan.
+ */
+typedef struct {
+  /**
+   * Where it is stored: a `samtykke_kind` value other than
+   * `SAMTYKKE_KIND_COOKIE`.
+   */
+  uint32_t kind;
+  /**
+   * Its key as declared (a pattern declaration is given as its pattern).
+   */
+  const char *key;
+  /**
+   * Length of `key` in bytes.
+   */
+  size_t key_len;
+} samtykke_storage_key;
+
+/**
+ * A present cookie that must go but that this host cannot delete, borrowed
+ * from the plan.
+ */
+typedef struct {
+  /**
+   * The cookie's name as present.
+   */
+  const char *name;
+  /**
+   * Length of `name` in bytes.
+   */
+  size_t name_len;
+  /**
+   * The id of its category.
+   */
+  const char *category;
+  /**
+   * Length of `category` in bytes.
+   */
+  size_t category_len;
+  /**
+   * Its domain: the declared one, else the request host.
+   */
+  const char *domain;
+  /**
+   * Length of `domain` in bytes.
+   */
+  size_t domain_len;
+  /**
+   * Why it cannot be deleted here: `outside-reach` (declared on a domain the
+   * host does not reach), `invalid-name` or `invalid-path` (not writable in a
+   * `Set-Cookie` header).
+   */
+  const char *reason;
+  /**
+   * Length of `reason` in bytes.
+   */
+  size_t reason_len;
+} samtykke_undeletable;
 
 /**
  * One lint warning (SPEC §3), borrowed from the policy handle.
- *
- * Each text is UTF-8 of the given length, followed by a NUL; it lives as long
- * as the handle.
  */
 typedef struct {
   /**
@@ -323,7 +408,7 @@ typedef struct {
  */
 typedef struct {
   /**
-   * The cookie's name (NUL-terminated UTF-8).
+   * The cookie's name.
    */
   const char *name;
   /**
@@ -331,7 +416,7 @@ typedef struct {
    */
   size_t name_len;
   /**
-   * The `Domain` to set it on (NUL-terminated), or NULL for a host-only cookie.
+   * The `Domain` to set it on, or NULL for a host-only cookie.
    */
   const char *domain;
   /**
@@ -344,6 +429,19 @@ typedef struct {
    */
   int64_t max_age;
 } samtykke_consent_cookie;
+
+/**
+ * A set of providers, a bit per provider slot (the policy's `slot`, SPEC §3):
+ * slots 0 to 63 in `bits[0]`, 64 to 127 in `bits[1]`. Make one with
+ * `samtykke_policy_provider_bit`, OR-ing the bits of several; all zero is the
+ * empty set.
+ */
+typedef struct {
+  /**
+   * The bits, low slots first.
+   */
+  uint64_t bits[2];
+} samtykke_provider_set;
 
 /**
  * The proof record of one grant, refusal or withdrawal (SPEC §7), in caller
@@ -366,6 +464,11 @@ typedef struct {
    */
   bool allowed;
   /**
+   * Whether it is allowed because its category is exempt (`necessary`, R4)
+   * rather than granted.
+   */
+  bool exempt;
+  /**
    * Whether a declaration covers the name; `false` means *undeclared*, which
    * is denied (R21).
    */
@@ -375,8 +478,8 @@ typedef struct {
    */
   uint32_t why;
   /**
-   * The id of the item's category (NUL-terminated, owned by the policy
-   * handle); NULL when undeclared.
+   * The id of the item's category, borrowed from the policy handle; NULL when
+   * undeclared.
    */
   const char *category;
   /**
@@ -403,12 +506,9 @@ extern "C" {
  * - `found_out`: receives whether the cookie is present; when it is not, the
  *   call succeeds with `*out_len` 0.
  *
- * - Ownership: the caller owns every buffer.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: may be called from any thread.
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
- *   `SAMTYKKE_RESULT_HEADER_INVALID` for a header holding a control character;
- *   `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` (then `found_out` is not written).
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+ * `SAMTYKKE_RESULT_HEADER_INVALID` for a header holding a control character;
+ * `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` (then `found_out` is not written).
  *
  * # Safety
  *
@@ -435,12 +535,9 @@ samtykke_result samtykke_cookie_header_get(const char *header,
  *   `SAMTYKKE_COOKIE_MAX_LEN` bytes always suffice. `out_len` receives the
  *   length written, or the length needed when the buffer is too small.
  *
- * - Ownership: the caller owns every buffer.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: many threads may encode at once.
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (also for a NULL key with a
- *   non-zero length); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
- *   `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (also for a NULL key with a
+ * non-zero length); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
+ * `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
  *
  * # Safety
  *
@@ -468,13 +565,10 @@ samtykke_result samtykke_state_to_cookie(const samtykke_policy *policy,
  *   is skipped unverified, so the state is only what the browser claims.
  * - `state_out`: receives the state on success.
  *
- * - Ownership: the caller owns every buffer.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: many threads may decode at once.
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_COOKIE_*` for a
- *   value that is not a consent cookie (version, encoding, malformed or
- *   truncated, too long, unsigned, bad signature). Any bytes at all give a
- *   result code.
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_COOKIE_*` for a
+ * value that is not a consent cookie (version, encoding, malformed or
+ * truncated, too long, unsigned, bad signature). Any bytes at all give a
+ * result code.
  *
  * # Safety
  *
@@ -490,47 +584,6 @@ samtykke_result samtykke_state_from_cookie(const samtykke_policy *policy,
                                            samtykke_state *state_out);
 
 /**
- * The `Set-Cookie` header values that delete what the state no longer permits
- * at `now` (after a withdrawal, a refusal or a lapse; SPEC §6, R12): for each
- * declared cookie present in the request that must go, one header host-only
- * and one per `Domain` the host reaches (up to, not including, the public
- * suffix), each with `Max-Age=0`, a past `Expires` and the declared `Path`.
- *
- * - `host`, `host_len`: the request's host (a port and any case allowed).
- * - `cookie_header`, `cookie_header_len`: the request's raw `Cookie` header
- *   (may be empty), whose names say what is present.
- * - `buf`, `buf_len`, `out_len`: the output: each header value (without
- *   `Set-Cookie: `) followed by `\n`; empty when nothing must be deleted.
- *   `out_len` receives the length written, or the length needed when the
- *   buffer is too small.
- *
- * - Ownership: the caller owns every buffer.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: many threads may call it at once.
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
- *   `SAMTYKKE_RESULT_HEADER_INVALID` for a `Cookie` header holding a control
- *   character; `SAMTYKKE_RESULT_INVALID_TIME`;
- *   `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`; `SAMTYKKE_RESULT_STATE_INVALID`;
- *   `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
- *
- * # Safety
- *
- * `policy` is a live handle or NULL; `state` NULL or readable for a
- * `samtykke_state`; `host` and `cookie_header` readable for their lengths;
- * `buf` writable for `buf_len` bytes; `out_len` NULL or writable.
- */
-samtykke_result samtykke_state_deletion_headers(const samtykke_policy *policy,
-                                                const samtykke_state *state,
-                                                const char *host,
-                                                size_t host_len,
-                                                const char *cookie_header,
-                                                size_t cookie_header_len,
-                                                int64_t now,
-                                                char *buf,
-                                                size_t buf_len,
-                                                size_t *out_len);
-
-/**
  * Keeps the `Set-Cookie` header values the state permits at `now` (SPEC §6):
  * declared cookies of categories allowed, necessary ones, and every deletion.
  * Undeclared, denied and unparsable ones are withheld.
@@ -542,12 +595,9 @@ samtykke_result samtykke_state_deletion_headers(const samtykke_policy *policy,
  *   one byte per header. `out_len` receives the length written, or the length
  *   needed when the buffer is too small.
  *
- * - Ownership: the caller owns every buffer.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: many threads may call it at once.
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
- *   `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
- *   `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+ * `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
+ * `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
  *
  * # Safety
  *
@@ -565,44 +615,166 @@ samtykke_result samtykke_state_filter_set_cookie(const samtykke_policy *policy,
                                                  size_t *out_len);
 
 /**
- * Loads a policy from its JSON text (`samtykke/policy/1`, SPEC §3).
+ * The deletion plan of a request at `now` (after a withdrawal, a refusal or a
+ * lapse; SPEC §6, R12), for the request's `host` (a port and any case allowed)
+ * and the cookies present in its raw `Cookie` header (may be empty).
  *
- * - `json`, `json_len`: the document, UTF-8 (an optional byte-order mark is
- *   allowed); no terminating NUL is needed.
- * - `policy_out`: receives the new handle on success.
- * - `error_out`: may be NULL; on failure (and only then) receives the result
- *   code, the JSON path and the message, so the fault can be explained.
+ * - `plan_out`: receives the new plan; the caller frees it with
+ *   `samtykke_plan_free`. Read it with `samtykke_plan_set_cookie`,
+ *   `samtykke_plan_storage_key` and `samtykke_plan_undeletable` and their
+ *   counts.
  *
- * - Ownership: the caller owns the handle and frees it with
- *   `samtykke_policy_free`; the library keeps no reference to `json`.
- * - Lifetime: the handle lives until freed; pointers the library hands out
- *   from it (lint texts, category ids) live as long.
- * - Thread-safety: may be called from any thread; the handle it makes may be
- *   used from many threads at once.
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL `json` or `policy_out`;
- *   a `SAMTYKKE_RESULT_POLICY_*` code for a document that breaks a rule of
- *   SPEC §3 (malformed JSON included).
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+ * `SAMTYKKE_RESULT_HEADER_INVALID` for a `Cookie` header holding a control
+ * character; `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_STATE_INVALID`;
+ * `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
  *
  * # Safety
  *
- * `json` is readable for `json_len` bytes; `policy_out` and a non-NULL
- * `error_out` are writable.
+ * `policy` is a live handle or NULL; `state` NULL or readable for a
+ * `samtykke_state`; `host` and `cookie_header` readable for their lengths;
+ * `plan_out` NULL or writable.
+ */
+samtykke_result samtykke_state_deletion_plan(const samtykke_policy *policy,
+                                             const samtykke_state *state,
+                                             const char *host,
+                                             size_t host_len,
+                                             const char *cookie_header,
+                                             size_t cookie_header_len,
+                                             int64_t now,
+                                             samtykke_plan **plan_out);
+
+/**
+ * Frees a plan. NULL is allowed and does nothing. Every text handed out from it
+ * ends here.
+ *
+ * # Safety
+ *
+ * `plan` is NULL or a plan from `samtykke_state_deletion_plan` not yet freed.
+ */
+void samtykke_plan_free(samtykke_plan *plan);
+
+/**
+ * How many entries each part of the plan holds; all three are 0 when nothing
+ * must go.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`.
+ *
+ * # Safety
+ *
+ * `plan` is a live plan or NULL; `counts_out` is writable or NULL.
+ */
+samtykke_result samtykke_plan_count(const samtykke_plan *plan,
+                                    samtykke_plan_counts *counts_out);
+
+/**
+ * The `Set-Cookie` header value at `index` (without `Set-Cookie: `), borrowed
+ * from the plan: for each present cookie that must go, one host-only and one
+ * per `Domain` the host reaches (up to, not including, the public suffix), each
+ * with `Max-Age=0`, a past `Expires` and the declared `Path`.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for an index out of range.
+ *
+ * # Safety
+ *
+ * `plan` is a live plan or NULL; `value_out` and `value_len_out` are writable
+ * or NULL.
+ */
+samtykke_result samtykke_plan_set_cookie(const samtykke_plan *plan,
+                                         size_t index,
+                                         const char **value_out,
+                                         size_t *value_len_out);
+
+/**
+ * The storage key at `index`, in declaration order.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for an index out of range.
+ *
+ * # Safety
+ *
+ * `plan` is a live plan or NULL; `key_out` is writable or NULL.
+ */
+samtykke_result samtykke_plan_storage_key(const samtykke_plan *plan,
+                                          size_t index,
+                                          samtykke_storage_key *key_out);
+
+/**
+ * The undeletable item at `index`.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for an index out of range.
+ *
+ * # Safety
+ *
+ * `plan` is a live plan or NULL; `item_out` is writable or NULL.
+ */
+samtykke_result samtykke_plan_undeletable(const samtykke_plan *plan,
+                                          size_t index,
+                                          samtykke_undeletable *item_out);
+
+/**
+ * Loads a policy from its JSON text (`samtykke/policy/1`, SPEC §3).
+ *
+ * - `json`, `json_len`: the document, UTF-8 (a byte-order mark is allowed).
+ * - `policy_out`: receives the new handle; the caller frees it with
+ *   `samtykke_policy_free`.
+ *
+ * To explain a failure (its JSON path and message), pass the same document to
+ * `samtykke_policy_explain_error`.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; a `SAMTYKKE_RESULT_POLICY_*` code
+ * for a document that breaks a rule of SPEC §3 (malformed JSON included).
+ *
+ * # Safety
+ *
+ * `json` is readable for `json_len` bytes; `policy_out` is writable.
  */
 samtykke_result samtykke_policy_from_json(const char *json,
                                           size_t json_len,
-                                          samtykke_policy **policy_out,
-                                          samtykke_load_error *error_out);
+                                          samtykke_policy **policy_out);
+
+/**
+ * Explains why a JSON document does not load as a policy: where the fault is
+ * and what is wrong. Call it after `samtykke_policy_from_json` failed, with the
+ * same document.
+ *
+ * - `path_buf`, `path_buf_len`, `path_len_out`: the JSON path of the fault
+ *   (`storage[3].duration`, `categories[1].label.da`, `$` for the document as
+ *   a whole), or the position of malformed JSON (`line 4 column 7`).
+ * - `message_buf`, `message_buf_len`, `message_len_out`: what is wrong, in
+ *   words (without the path).
+ * - `code_out`: receives the result code `samtykke_policy_from_json` gave.
+ *
+ * When either buffer is too small, both out-lengths receive the lengths needed
+ * and nothing else is written. A document that loads has nothing to explain:
+ * both lengths are 0 and `code_out` is `SAMTYKKE_RESULT_OK`.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+ *
+ * # Safety
+ *
+ * `json` is readable for `json_len` bytes; each buffer is writable for its
+ * length; the out-pointers are writable.
+ */
+samtykke_result samtykke_policy_explain_error(const char *json,
+                                              size_t json_len,
+                                              uint32_t *code_out,
+                                              char *path_buf,
+                                              size_t path_buf_len,
+                                              size_t *path_len_out,
+                                              char *message_buf,
+                                              size_t message_buf_len,
+                                              size_t *message_len_out);
 
 /**
  * Frees a policy handle. NULL is allowed and does nothing.
  *
- * - Ownership: takes the handle back.
- * - Lifetime: every pointer handed out from it (lint texts, category ids,
- *   consent cookie texts) ends here. States made under it stay valid bytes
- *   and can be used with a policy loaded again from the same document.
- * - Thread-safety: the caller must make sure no other thread still uses the
- *   handle.
- * - Errors: none.
+ * Every pointer handed out from the handle (lint texts, category ids, consent
+ * cookie texts) ends here. States made under it stay valid bytes and can be
+ * used with a policy loaded again from the same document. No other thread may
+ * still use the handle.
  *
  * # Safety
  *
@@ -613,10 +785,7 @@ void samtykke_policy_free(samtykke_policy *policy);
 /**
  * The number of lint warnings of a policy (computed once, when it was loaded).
  *
- * - Ownership: nothing changes hands.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: may be called from many threads at once.
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL argument.
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`.
  *
  * # Safety
  *
@@ -626,14 +795,11 @@ samtykke_result samtykke_policy_lint_count(const samtykke_policy *policy,
                                            size_t *count_out);
 
 /**
- * The lint warning at `index` (from 0 to the count less one).
+ * The lint warning at `index` (from 0 to the count less one); its texts are
+ * borrowed from the policy handle.
  *
- * - Ownership: the texts written to `warning_out` belong to the policy handle;
- *   never free them.
- * - Lifetime: they live until the handle is freed.
- * - Thread-safety: may be called from many threads at once.
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL argument;
- *   `SAMTYKKE_RESULT_INVALID_ARGUMENT` for an index out of range.
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for an index out of range.
  *
  * # Safety
  *
@@ -645,12 +811,9 @@ samtykke_result samtykke_policy_lint_warning(const samtykke_policy *policy,
 
 /**
  * Where and how long to store the consent cookie (its name, `Domain` and
- * `Max-Age`), as the policy declares it.
+ * `Max-Age`), as the policy declares it; the texts are borrowed from the handle.
  *
- * - Ownership: the texts belong to the handle; never free them.
- * - Lifetime: until the handle is freed.
- * - Thread-safety: may be called from many threads at once.
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL argument.
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`.
  *
  * # Safety
  *
@@ -660,14 +823,46 @@ samtykke_result samtykke_policy_consent_cookie(const samtykke_policy *policy,
                                                samtykke_consent_cookie *cookie_out);
 
 /**
+ * The bit of the category `name` (`1u << slot`), for the category masks the
+ * state functions take (`samtykke_state_save`, `samtykke_state_withdraw`);
+ * OR the bits of several categories to choose them together.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+ * `SAMTYKKE_RESULT_UNKNOWN_NAME` for an id the policy does not declare.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `name` is readable for `name_len` bytes;
+ * `bit_out` is writable or NULL.
+ */
+samtykke_result samtykke_policy_category_bit(const samtykke_policy *policy,
+                                             const char *name,
+                                             size_t name_len,
+                                             uint32_t *bit_out);
+
+/**
+ * The set holding only the provider `name`, for the refused providers of
+ * `samtykke_state_save`; OR the bits of several to refuse them together.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+ * `SAMTYKKE_RESULT_UNKNOWN_NAME` for an id the policy does not declare.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `name` is readable for `name_len` bytes;
+ * `set_out` is writable or NULL.
+ */
+samtykke_result samtykke_policy_provider_bit(const samtykke_policy *policy,
+                                             const char *name,
+                                             size_t name_len,
+                                             samtykke_provider_set *set_out);
+
+/**
  * A one-line English explanation of a result code, such as
  * `"the consent cookie's signature does not verify"`.
  *
- * - Ownership: the string is static; never free it.
- * - Lifetime: valid for as long as the library is loaded.
- * - Thread-safety: may be called from any thread.
- * - Errors: none; a number that is no result code gives `"unknown result code"`.
- * - Safety: none required.
+ * The string is static (never free it). Errors: none; a number that is no
+ * result code gives `"unknown result code"`. Safety: none required.
  */
 const char *samtykke_result_message(uint32_t result);
 
@@ -676,11 +871,7 @@ const char *samtykke_result_message(uint32_t result);
  * `SAMTYKKE_VERSION`, unless the program runs against another build than it was
  * compiled with.
  *
- * - Ownership: the string is static; never free it.
- * - Lifetime: valid for as long as the library is loaded.
- * - Thread-safety: may be called from any thread.
- * - Errors: none.
- * - Safety: none required.
+ * The string is static (never free it). Errors: none. Safety: none required.
  */
 const char *samtykke_version(void);
 
@@ -691,18 +882,15 @@ const char *samtykke_version(void);
  * - `consent_id`, `consent_id_len`: the visitor's random 128-bit consent id,
  *   exactly `SAMTYKKE_CONSENT_ID_LEN` (16) bytes, big-endian; draw it from a
  *   cryptographic source (`getrandom(2)`, PHP's `random_bytes(16)`).
- * - `state_out`: receives the state on success (no alignment required).
  *
- * - Ownership: the state is the caller's; nothing is allocated.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: may be called from many threads at once.
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL pointer;
- *   `SAMTYKKE_RESULT_INVALID_ARGUMENT` for an id not 16 bytes long.
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for an id not 16 bytes long.
  *
  * # Safety
  *
  * `policy` is a live handle or NULL; `consent_id` is readable for
- * `consent_id_len` bytes; `state_out` is writable for a `samtykke_state`.
+ * `consent_id_len` bytes; `state_out` is NULL or writable for a
+ * `samtykke_state`.
  */
 samtykke_result samtykke_state_init(const samtykke_policy *policy,
                                     const uint8_t *consent_id,
@@ -712,21 +900,18 @@ samtykke_result samtykke_state_init(const samtykke_policy *policy,
 /**
  * Accept all: grants every consent category (R3), one decision per category.
  *
- * - `at`: when, in Unix seconds (UTC).
- * - `notice`: the notice (banner text) version shown (R7), 0 to 65535.
- * - `control`: a `samtykke_control` value (`SAMTYKKE_CONTROL_BUTTON`, …).
- * - `gpc`: whether the request carried `Sec-GPC: 1` (its grants then stand
- *   against later GPC signals, R22).
- * - `proof_out`: may be NULL; otherwise receives the proof record (R18).
+ * - `state`: read, and on success replaced by the new state.
+ * - `at`: when. `notice`: the notice (banner text) version shown (R7).
+ *   `control`: a `samtykke_control` value. `gpc`: whether the request carried
+ *   `Sec-GPC: 1` (its grants then stand against later GPC signals, R22).
+ * - `proof_out`: optional; receives the proof record (R18).
  *
- * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: the policy may be shared; a state must not be used by two
- *   threads at once.
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
- *   for a control or notice out of range; `SAMTYKKE_RESULT_INVALID_TIME`;
- *   `SAMTYKKE_RESULT_STATE_INVALID` or `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`
- *   for a state that is not this policy's. On error neither output changes.
+ * The other events take the same arguments.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for a control or notice out of range; `SAMTYKKE_RESULT_INVALID_TIME`;
+ * `SAMTYKKE_RESULT_STATE_INVALID` or `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`
+ * for a state that is not this policy's.
  *
  * # Safety
  *
@@ -746,13 +931,7 @@ samtykke_result samtykke_state_accept_all(const samtykke_policy *policy,
  * Reject all: refuses every consent category (R8); the refusal is stored (R14)
  * and lasts the policy's `refusal_ttl_days`.
  *
- * Arguments as `samtykke_state_accept_all`.
- *
- * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: the policy may be shared; a state must not be used by two
- *   threads at once.
- * - Errors: as `samtykke_state_accept_all`.
+ * Arguments as `samtykke_state_accept_all`. Errors: as `samtykke_state_accept_all`.
  *
  * # Safety
  *
@@ -768,32 +947,26 @@ samtykke_result samtykke_state_reject_all(const samtykke_policy *policy,
 
 /**
  * Save a choice: grants exactly the chosen categories (R3), refuses every other
- * consent category, and refuses the named providers inside the granted ones.
+ * consent category, and refuses the given providers inside the granted ones.
  * An empty choice grants nothing (R1).
  *
- * - `categories`, `categories_len`: the chosen category ids, separated by
- *   commas or spaces (`"functional,statistics"`); may be empty but not NULL.
- * - `refused_providers`, `refused_providers_len`: provider ids, likewise.
+ * - `categories`: the chosen categories as a mask of
+ *   `samtykke_policy_category_bit` bits (0: none).
+ * - `refused_providers`: optional (NULL: none); a set of
+ *   `samtykke_policy_provider_bit` bits.
  * - The rest as `samtykke_state_accept_all`.
  *
- * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: the policy may be shared; a state must not be used by two
- *   threads at once.
- * - Errors: as `samtykke_state_accept_all`, and
- *   `SAMTYKKE_RESULT_INVALID_UTF8` for a list that is not UTF-8,
- *   `SAMTYKKE_RESULT_UNKNOWN_NAME` for an id the policy does not declare.
+ * Errors: as `samtykke_state_accept_all`, and `SAMTYKKE_RESULT_UNKNOWN_NAME`
+ * for a bit that names no category or provider of the policy.
  *
  * # Safety
  *
- * As `samtykke_state_accept_all`; both lists are readable for their lengths.
+ * As `samtykke_state_accept_all`; `refused_providers` is NULL or readable.
  */
 samtykke_result samtykke_state_save(const samtykke_policy *policy,
                                     samtykke_state *state,
-                                    const char *categories,
-                                    size_t categories_len,
-                                    const char *refused_providers,
-                                    size_t refused_providers_len,
+                                    uint32_t categories,
+                                    const samtykke_provider_set *refused_providers,
                                     int64_t at,
                                     uint32_t notice,
                                     uint32_t control,
@@ -802,30 +975,24 @@ samtykke_result samtykke_state_save(const samtykke_policy *policy,
 
 /**
  * Withdraw consent for some categories (a partial refusal, R11, R12): they are
- * refused from `at`; the others keep their decisions. Never fails for a valid
- * state; withdrawing again changes nothing but the refusal's time.
+ * refused from `at`; the others keep their decisions. Withdrawing again
+ * changes nothing but the refusal's time.
  *
- * - `categories`, `categories_len`: the category ids, separated by commas or
- *   spaces; may be empty but not NULL. Use `samtykke_state_withdraw_all` for
- *   every category. A list that names no consent category (empty, or only the
- *   exempt one) refuses nothing: the state is unchanged and `proof_out` is not
- *   written (SPEC §4).
+ * - `categories`: a mask of `samtykke_policy_category_bit` bits. A mask that
+ *   names no consent category (0, or only the exempt one) refuses nothing: the
+ *   state is unchanged and `proof_out` is not written (SPEC §4). Use
+ *   `samtykke_state_withdraw_all` for every category.
  * - The rest as `samtykke_state_accept_all`.
  *
- * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: the policy may be shared; a state must not be used by two
- *   threads at once.
- * - Errors: as `samtykke_state_save`.
+ * Errors: as `samtykke_state_save`.
  *
  * # Safety
  *
- * As `samtykke_state_save`.
+ * As `samtykke_state_accept_all`.
  */
 samtykke_result samtykke_state_withdraw(const samtykke_policy *policy,
                                         samtykke_state *state,
-                                        const char *categories,
-                                        size_t categories_len,
+                                        uint32_t categories,
                                         int64_t at,
                                         uint32_t notice,
                                         uint32_t control,
@@ -836,13 +1003,7 @@ samtykke_result samtykke_state_withdraw(const samtykke_policy *policy,
  * Withdraw consent for every consent category (R11): one call, as easy as
  * giving it.
  *
- * Arguments as `samtykke_state_accept_all`.
- *
- * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: the policy may be shared; a state must not be used by two
- *   threads at once.
- * - Errors: as `samtykke_state_accept_all`.
+ * Arguments as `samtykke_state_accept_all`. Errors: as `samtykke_state_accept_all`.
  *
  * # Safety
  *
@@ -861,21 +1022,17 @@ samtykke_result samtykke_state_withdraw_all(const samtykke_policy *policy,
  * categories the policy's `gpc_refuses` names (R22), except those granted by a
  * decision taken while the signal was present. Never grants.
  *
- * - `proof_out`: may be NULL; receives a proof record only when the signal
+ * - `proof_out`: optional; receives a proof record only when the signal
  *   refused something.
  * - `recorded_out`: receives whether it did (and so whether `proof_out` was
  *   written).
  *
- * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: the policy may be shared; a state must not be used by two
- *   threads at once.
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
- *   `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
+ * `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
  *
  * # Safety
  *
- * As `samtykke_state_accept_all`; `recorded_out` is writable.
+ * As `samtykke_state_accept_all`; `recorded_out` is NULL or writable.
  */
 samtykke_result samtykke_state_signal_gpc(const samtykke_policy *policy,
                                           samtykke_state *state,
@@ -890,13 +1047,9 @@ samtykke_result samtykke_state_signal_gpc(const samtykke_policy *policy,
  * checks its arguments, so a host can route every banner event through the
  * library.
  *
- * - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: the policy may be shared; a state must not be used by two
- *   threads at once.
- * - Errors: `SAMTYKKE_RESULT_INVALID_ARGUMENT` for any other action;
- *   `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
- *   `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ * Errors: `SAMTYKKE_RESULT_INVALID_ARGUMENT` for any other action;
+ * `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
+ * `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
  *
  * # Safety
  *
@@ -909,23 +1062,14 @@ samtykke_result samtykke_state_gesture(const samtykke_policy *policy,
                                        int64_t at);
 
 /**
- * Whether an item named `name` of `kind` may be stored at `now` (R4, R12, R21):
- * allowed, denied with a reason, or undeclared (denied).
+ * Whether an item named `name` of `kind` (a `samtykke_kind` value) may be
+ * stored at `now` (R4, R12, R21): allowed, denied with a reason, or undeclared
+ * (denied). `name` is the item's name exactly as sent.
  *
- * - `kind`: a `samtykke_kind` value (`SAMTYKKE_KIND_COOKIE`, …).
- * - `name`, `name_len`: the item's name exactly as sent (UTF-8).
- * - `now`: Unix seconds (UTC).
- * - `permit_out`: receives the answer.
- *
- * - Ownership: the category text in the answer belongs to the policy handle.
- * - Lifetime: the category text in the answer lives as long as the policy
- *   handle; nothing else is kept past the call.
- * - Thread-safety: many threads may query one policy at once, each with its
- *   own state (or one state only read).
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
- *   for a kind out of range; `SAMTYKKE_RESULT_INVALID_UTF8`;
- *   `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_STATE_INVALID`;
- *   `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for a kind out of range; `SAMTYKKE_RESULT_INVALID_UTF8`;
+ * `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_STATE_INVALID`;
+ * `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
  *
  * # Safety
  *
@@ -942,18 +1086,12 @@ samtykke_result samtykke_state_permits(const samtykke_policy *policy,
                                        samtykke_permit *permit_out);
 
 /**
- * The standing of one category at `now` (R15, R16, R17): allowed when exempt
- * or granted and in force; otherwise denied with a reason (`undecided`,
- * `expired`, `outdated`, `refused`, `withdrawn`, `signal`).
+ * The standing of the category `category` (its id) at `now` (R15, R16, R17):
+ * allowed when exempt or granted and in force; otherwise denied with a reason
+ * (`undecided`, `expired`, `outdated`, `refused`, `withdrawn`, `signal`).
  *
- * - `category`, `category_len`: the category id.
- * - Ownership: the state is only read; the answer is the caller's.
- * - Lifetime: the category text in the answer lives as long as the policy
- *   handle; nothing else is kept past the call.
- * - Thread-safety: many threads may query one policy at once, each with its
- *   own state (or one state only read).
- * - Errors: as `samtykke_state_permits`, and `SAMTYKKE_RESULT_UNKNOWN_NAME` for
- *   an id the policy does not declare.
+ * Errors: as `samtykke_state_permits`, and `SAMTYKKE_RESULT_UNKNOWN_NAME` for
+ * an id the policy does not declare.
  *
  * # Safety
  *
@@ -971,13 +1109,8 @@ samtykke_result samtykke_state_category_status(const samtykke_policy *policy,
  * decision in force (never decided, lapsed, or outdated). While every consent
  * category holds one, refusals included, this is false (R15).
  *
- * - Ownership: the state is only read; the answer is the caller's.
- * - Lifetime: the category text in the answer lives as long as the policy
- *   handle; nothing else is kept past the call.
- * - Thread-safety: many threads may query one policy at once, each with its
- *   own state (or one state only read).
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
- *   `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
+ * `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
  *
  * # Safety
  *
@@ -994,17 +1127,9 @@ samtykke_result samtykke_state_prompt_due(const samtykke_policy *policy,
  * `{"ts":…,"consent_id":…,"site":…,"revision":…,"notice_version":…,"action":…,
  * "control":…,"decisions":{…},"providers_refused":[…],"gpc":…,"expires":…}`.
  *
- * - `buf`, `buf_len`: the output buffer; no NUL is written.
- * - `out_len`: receives the length written, or, when the buffer is too small,
- *   the length needed (and nothing else is written).
- *
- * - Ownership: the caller owns the buffer.
- * - Lifetime: the library keeps no pointer past the call.
- * - Thread-safety: may be called from many threads at once.
- * - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (`buf` may be NULL only when
- *   `buf_len` is 0); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
- *   `SAMTYKKE_RESULT_PROOF_INVALID` for bytes that are not a proof record;
- *   `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH` for a record of another policy.
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
+ * `SAMTYKKE_RESULT_PROOF_INVALID` for bytes that are not a proof record;
+ * `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH` for a record of another policy.
  *
  * # Safety
  *

@@ -49,9 +49,15 @@ int main(int argc, char **argv) {
     /* snippet first-request: begin */
     /* Once, at start-up: the policy, shared by every thread. */
     samtykke_policy *policy = NULL;
-    samtykke_load_error err;
-    if (samtykke_policy_from_json(json, json_len, &policy, &err) != SAMTYKKE_RESULT_OK) {
-        fprintf(stderr, "policy: %s: %s\n", err.path, err.message); /* storage[3].duration: ... */
+    if (samtykke_policy_from_json(json, json_len, &policy) != SAMTYKKE_RESULT_OK) {
+        char path[256], message[512];
+        size_t path_len = 0, message_len = 0;
+        uint32_t code = 0;
+        ok(samtykke_policy_explain_error(json, json_len, &code, path, sizeof path, &path_len,
+                                         message, sizeof message, &message_len),
+           "explain");
+        /* storage[3].duration: ... */
+        fprintf(stderr, "policy: %.*s: %.*s\n", (int)path_len, path, (int)message_len, message);
         return 1;
     }
 
@@ -65,9 +71,12 @@ int main(int argc, char **argv) {
     /* snippet first-request: end */
 
     /* The visitor saves "statistics" in the settings layer (notice version 1). */
+    uint32_t statistics = 0;
+    ok(samtykke_policy_category_bit(policy, "statistics", strlen("statistics"), &statistics),
+       "category_bit");
     samtykke_proof proof;
-    ok(samtykke_state_save(policy, &state, "statistics", strlen("statistics"), "", 0, now, 1,
-                           SAMTYKKE_CONTROL_TOGGLE, false, &proof),
+    ok(samtykke_state_save(policy, &state, statistics, NULL, now, 1, SAMTYKKE_CONTROL_TOGGLE, false,
+                           &proof),
        "save");
     char line[1024];
     size_t n = 0;
@@ -113,15 +122,29 @@ int main(int argc, char **argv) {
     ok(samtykke_state_withdraw_all(policy, &state, now + 60, 1, SAMTYKKE_CONTROL_LINK, false,
                                    &proof),
        "withdraw_all");
-    char deletions[2048];
-    ok(samtykke_state_deletion_headers(policy, &state, "www.kk.dk", strlen("www.kk.dk"), header,
-                                       strlen(header), now + 60, deletions, sizeof deletions, &n),
-       "deletion_headers");
-    for (char *h = deletions, *end = deletions + n; h < end;) {
-        char *nl = memchr(h, '\n', (size_t)(end - h));
-        printf("Set-Cookie: %.*s\n", (int)(nl - h), h);
-        h = nl + 1;
+    samtykke_plan *plan = NULL;
+    ok(samtykke_state_deletion_plan(policy, &state, "www.kk.dk", strlen("www.kk.dk"), header,
+                                    strlen(header), now + 60, &plan),
+       "deletion_plan");
+    samtykke_plan_counts counts;
+    ok(samtykke_plan_count(plan, &counts), "plan_count");
+    for (size_t i = 0; i < counts.set_cookie; i++) {
+        const char *h = NULL;
+        ok(samtykke_plan_set_cookie(plan, i, &h, &n), "plan_set_cookie");
+        printf("Set-Cookie: %.*s\n", (int)n, h);
     }
+    for (size_t i = 0; i < counts.storage_keys; i++) { /* for the page script */
+        samtykke_storage_key k;
+        ok(samtykke_plan_storage_key(plan, i, &k), "plan_storage_key");
+        printf("clear storage key: %.*s\n", (int)k.key_len, k.key);
+    }
+    for (size_t i = 0; i < counts.undeletable; i++) { /* reported, not dropped */
+        samtykke_undeletable u;
+        ok(samtykke_plan_undeletable(plan, i, &u), "plan_undeletable");
+        printf("cannot delete %.*s here: %.*s\n", (int)u.name_len, u.name, (int)u.reason_len,
+               u.reason);
+    }
+    samtykke_plan_free(plan);
     samtykke_policy_free(policy);
     /* snippet visit: end */
 

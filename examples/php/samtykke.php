@@ -27,6 +27,7 @@ final class SamtykkeException extends \RuntimeException
 final class Lib
 {
     private static ?FFI $ffi = null;
+    private static string $declarations = '';
 
     public static function ffi(): FFI
     {
@@ -37,15 +38,29 @@ final class Lib
             if ($declarations === false) {
                 throw new SamtykkeException("cannot read $header");
             }
+            self::$declarations = $declarations;
             self::$ffi = FFI::cdef($declarations, $lib);
         }
         return self::$ffi;
     }
 
+    /**
+     * The names of an enum's values as the header gives them (each value's
+     * comment is its name in the core): names('why') is [1 => 'undecided', …].
+     * Values themselves are read as constants, $ffi->SAMTYKKE_WHY_REFUSED.
+     */
+    public static function names(string $enum): array
+    {
+        self::ffi();
+        $prefix = 'SAMTYKKE_' . strtoupper($enum) . '_';
+        preg_match_all('#/\*\* (\S+) \*/\s*' . $prefix . '\w+ = (\d+),#', self::$declarations, $m);
+        return array_combine(array_map('intval', $m[2]), $m[1]);
+    }
+
     /** Throws unless $rc is SAMTYKKE_RESULT_OK, with the library's explanation. */
     public static function check(int $rc, string $what): void
     {
-        if ($rc !== 0) {
+        if ($rc !== self::ffi()->SAMTYKKE_RESULT_OK) {
             $message = self::ffi()->samtykke_result_message($rc);
             throw new SamtykkeException("$what: $message", $rc);
         }
@@ -108,13 +123,65 @@ final class Policy
     {
         $ffi = Lib::ffi();
         $handle = $ffi->new('samtykke_policy*');
-        $error = $ffi->new('samtykke_load_error');
-        $rc = $ffi->samtykke_policy_from_json($json, strlen($json), FFI::addr($handle), FFI::addr($error));
-        if ($rc !== 0) {
-            $where = FFI::string($error->path);
-            throw new SamtykkeException($where . ': ' . FFI::string($error->message), $rc);
+        $rc = $ffi->samtykke_policy_from_json($json, strlen($json), FFI::addr($handle));
+        if ($rc !== $ffi->SAMTYKKE_RESULT_OK) {
+            [$path, $message] = self::explainError($json);
+            throw new SamtykkeException("$path: $message", $rc);
         }
         return new Policy($handle);
+    }
+
+    /** Why a document does not load: [JSON path, message] (empty when it loads). */
+    public static function explainError(string $json): array
+    {
+        $ffi = Lib::ffi();
+        $code = $ffi->new('uint32_t');
+        $pathLen = $ffi->new('size_t');
+        $messageLen = $ffi->new('size_t');
+        $call = fn ($path, $pl, $message, $ml) => $ffi->samtykke_policy_explain_error(
+            $json, strlen($json), FFI::addr($code), $path, $pl, FFI::addr($pathLen),
+            $message, $ml, FFI::addr($messageLen));
+        // Ask for both lengths first, then write both.
+        $rc = $call(null, 0, null, 0);
+        if ($rc === $ffi->SAMTYKKE_RESULT_BUFFER_TOO_SMALL) {
+            $pl = $pathLen->cdata;
+            $ml = $messageLen->cdata;
+            $path = $ffi->new('char[' . max(1, $pl) . ']');
+            $message = $ffi->new('char[' . max(1, $ml) . ']');
+            Lib::check($call($path, $pl, $message, $ml), 'explain error');
+            return [FFI::string($path, $pl), FFI::string($message, $ml)];
+        }
+        Lib::check($rc, 'explain error');
+        return ['', ''];
+    }
+
+    /** The mask of the categories $ids (a bit per slot), for State::save and State::withdraw. */
+    public function categoryMask(array $ids): int
+    {
+        $ffi = Lib::ffi();
+        $bit = $ffi->new('uint32_t');
+        $mask = 0;
+        foreach ($ids as $id) {
+            Lib::check($ffi->samtykke_policy_category_bit($this->handle, $id, strlen($id), FFI::addr($bit)),
+                "category $id");
+            $mask |= $bit->cdata;
+        }
+        return $mask;
+    }
+
+    /** The samtykke_provider_set of the providers $ids. */
+    public function providerSet(array $ids): CData
+    {
+        $ffi = Lib::ffi();
+        $set = $ffi->new('samtykke_provider_set');
+        $one = $ffi->new('samtykke_provider_set');
+        foreach ($ids as $id) {
+            Lib::check($ffi->samtykke_policy_provider_bit($this->handle, $id, strlen($id), FFI::addr($one)),
+                "provider $id");
+            $set->bits[0] |= $one->bits[0];
+            $set->bits[1] |= $one->bits[1];
+        }
+        return $set;
     }
 
     /** The consent cookie's name, Domain (null: host-only) and Max-Age. */
@@ -202,7 +269,7 @@ final class State
         $key = $siteKey === null ? null : Lib::bytes($siteKey);
         $rc = $ffi->samtykke_state_from_cookie(
             $policy->handle, $value, strlen($value), $key, $siteKey === null ? 0 : strlen($siteKey), FFI::addr($state));
-        return $rc === 0 ? new State($policy, $state) : self::fresh($policy);
+        return $rc === $ffi->SAMTYKKE_RESULT_OK ? new State($policy, $state) : self::fresh($policy);
     }
 
     /** The consent cookie's value (`v1.…`), signed when a site key is given. */
@@ -218,22 +285,26 @@ final class State
         );
     }
 
-    /** Whether an item (a cookie by default) may be stored at $now (Unix seconds). */
-    public function permits(string $name, int $now, int $kind = 0): bool
+    /**
+     * Whether an item may be stored at $now (Unix seconds); $kind is a
+     * samtykke_kind value ($ffi->SAMTYKKE_KIND_LOCAL_STORAGE, …), a cookie when null.
+     */
+    public function permits(string $name, int $now, ?int $kind = null): bool
     {
         return $this->permit($name, $now, $kind)['allowed'];
     }
 
     /** The full answer: allowed, declared, why (a reason name or null), category. */
-    public function permit(string $name, int $now, int $kind = 0): array
+    public function permit(string $name, int $now, ?int $kind = null): array
     {
         $ffi = Lib::ffi();
         $p = $ffi->new('samtykke_permit');
         Lib::check($ffi->samtykke_state_permits(
-            $this->policy->handle, FFI::addr($this->state), $kind, $name, strlen($name), $now, FFI::addr($p)),
+            $this->policy->handle, FFI::addr($this->state), $kind ?? $ffi->SAMTYKKE_KIND_COOKIE,
+            $name, strlen($name), $now, FFI::addr($p)),
             "permits $name");
-        static $why = [1 => 'undecided', 2 => 'refused', 3 => 'withdrawn', 4 => 'signal',
-            5 => 'expired', 6 => 'outdated', 7 => 'provider-refused'];
+        static $why = null;
+        $why ??= Lib::names('why');
         return [
             'allowed' => $p->allowed,
             'declared' => $p->declared,
@@ -252,40 +323,46 @@ final class State
         return $due->cdata;
     }
 
-    public function acceptAll(int $at, int $notice, int $control = 0, bool $gpc = false): string
+    // $control is a samtykke_control value ($ffi->SAMTYKKE_CONTROL_TOGGLE, …); each
+    // event has the usual control as its default.
+
+    public function acceptAll(int $at, int $notice, ?int $control = null, bool $gpc = false): string
     {
         return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_accept_all(
-            $this->policy->handle, FFI::addr($this->state), $at, $notice, $control, $gpc, $proof));
+            $this->policy->handle, FFI::addr($this->state), $at, $notice,
+            $control ?? $ffi->SAMTYKKE_CONTROL_BUTTON, $gpc, $proof));
     }
 
-    public function rejectAll(int $at, int $notice, int $control = 0, bool $gpc = false): string
+    public function rejectAll(int $at, int $notice, ?int $control = null, bool $gpc = false): string
     {
         return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_reject_all(
-            $this->policy->handle, FFI::addr($this->state), $at, $notice, $control, $gpc, $proof));
+            $this->policy->handle, FFI::addr($this->state), $at, $notice,
+            $control ?? $ffi->SAMTYKKE_CONTROL_BUTTON, $gpc, $proof));
     }
 
-    /** Grants exactly $categories, refuses the rest and $refusedProviders. */
+    /** Grants exactly $categories (ids), refuses the rest and $refusedProviders (ids). */
     public function save(array $categories, int $at, int $notice, array $refusedProviders = [],
-                         int $control = 1, bool $gpc = false): string
+                         ?int $control = null, bool $gpc = false): string
     {
-        $chosen = implode(',', $categories);
-        $refused = implode(',', $refusedProviders);
+        $chosen = $this->policy->categoryMask($categories);
+        $refused = $this->policy->providerSet($refusedProviders);
         return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_save(
-            $this->policy->handle, FFI::addr($this->state), $chosen, strlen($chosen),
-            $refused, strlen($refused), $at, $notice, $control, $gpc, $proof));
+            $this->policy->handle, FFI::addr($this->state), $chosen, FFI::addr($refused), $at, $notice,
+            $control ?? $ffi->SAMTYKKE_CONTROL_TOGGLE, $gpc, $proof));
     }
 
-    /** Withdraws $categories, or every consent category when null (R11). */
-    public function withdraw(?array $categories, int $at, int $notice, int $control = 2): string
+    /** Withdraws $categories (ids), or every consent category when null (R11). */
+    public function withdraw(?array $categories, int $at, int $notice, ?int $control = null): string
     {
         if ($categories === null) {
             return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_withdraw_all(
-                $this->policy->handle, FFI::addr($this->state), $at, $notice, $control, false, $proof));
+                $this->policy->handle, FFI::addr($this->state), $at, $notice,
+                $control ?? $ffi->SAMTYKKE_CONTROL_LINK, false, $proof));
         }
-        $ids = implode(',', $categories);
+        $mask = $this->policy->categoryMask($categories);
         return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_withdraw(
-            $this->policy->handle, FFI::addr($this->state), $ids, strlen($ids), $at, $notice, $control,
-            false, $proof));
+            $this->policy->handle, FFI::addr($this->state), $mask, $at, $notice,
+            $control ?? $ffi->SAMTYKKE_CONTROL_LINK, false, $proof));
     }
 
     /** A `Sec-GPC: 1` signal; the proof line, or null when it refused nothing. */
@@ -306,13 +383,52 @@ final class State
      */
     public function deletionHeaders(string $host, string $cookieHeader, int $now): array
     {
+        return $this->deletionPlan($host, $cookieHeader, $now)['set_cookie'];
+    }
+
+    /**
+     * The whole deletion plan (SPEC §6): 'set_cookie' (header values),
+     * 'storage_keys' (['kind' => a kind name, 'key' => …] for the page script to
+     * clear) and 'undeletable' (['name', 'category', 'domain', 'reason'] of the
+     * cookies this host cannot delete).
+     */
+    public function deletionPlan(string $host, string $cookieHeader, int $now): array
+    {
         $ffi = Lib::ffi();
-        return Lib::lines(Lib::text(
-            fn ($buf, $len, $outLen) => $ffi->samtykke_state_deletion_headers(
-                $this->policy->handle, FFI::addr($this->state), $host, strlen($host),
-                $cookieHeader, strlen($cookieHeader), $now, $buf, $len, $outLen),
-            'deletion headers'
-        ));
+        $plan = $ffi->new('samtykke_plan*');
+        Lib::check($ffi->samtykke_state_deletion_plan(
+            $this->policy->handle, FFI::addr($this->state), $host, strlen($host),
+            $cookieHeader, strlen($cookieHeader), $now, FFI::addr($plan)), 'deletion plan');
+        try {
+            $counts = $ffi->new('samtykke_plan_counts');
+            Lib::check($ffi->samtykke_plan_count($plan, FFI::addr($counts)), 'plan');
+            $out = ['set_cookie' => [], 'storage_keys' => [], 'undeletable' => []];
+            $text = $ffi->new('const char*');
+            $len = $ffi->new('size_t');
+            for ($i = 0; $i < $counts->set_cookie; $i++) {
+                Lib::check($ffi->samtykke_plan_set_cookie($plan, $i, FFI::addr($text), FFI::addr($len)), 'plan');
+                $out['set_cookie'][] = FFI::string($text, $len->cdata);
+            }
+            $kinds = Lib::names('kind');
+            $key = $ffi->new('samtykke_storage_key');
+            for ($i = 0; $i < $counts->storage_keys; $i++) {
+                Lib::check($ffi->samtykke_plan_storage_key($plan, $i, FFI::addr($key)), 'plan');
+                $out['storage_keys'][] = ['kind' => $kinds[$key->kind], 'key' => FFI::string($key->key, $key->key_len)];
+            }
+            $u = $ffi->new('samtykke_undeletable');
+            for ($i = 0; $i < $counts->undeletable; $i++) {
+                Lib::check($ffi->samtykke_plan_undeletable($plan, $i, FFI::addr($u)), 'plan');
+                $out['undeletable'][] = [
+                    'name' => FFI::string($u->name, $u->name_len),
+                    'category' => FFI::string($u->category, $u->category_len),
+                    'domain' => FFI::string($u->domain, $u->domain_len),
+                    'reason' => FFI::string($u->reason, $u->reason_len),
+                ];
+            }
+            return $out;
+        } finally {
+            $ffi->samtykke_plan_free($plan);
+        }
     }
 
     /** The `Set-Cookie` values (without `Set-Cookie: `) the state permits. */

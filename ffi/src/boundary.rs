@@ -1,11 +1,16 @@
-//! What every function at the C boundary shares: the panic boundary, reading
-//! arguments (pointers, strings, times, enum values) and writing outputs.
+//! What every function at the C boundary shares: the panic boundary, turning the
+//! caller's pointers into typed Rust values, and writing outputs.
 //!
-//! Every helper returns a [`Code`] instead of trusting its input, so a function
-//! body is a chain of `?` and writes its outputs last, once everything succeeded.
+//! Each helper that takes a pointer is an `unsafe fn` whose contract is the one
+//! the extern function states to C ("NULL or valid for …"); the helper checks
+//! NULL and lengths and hands back a reference, a slice or an output slot. So an
+//! extern function has one `unsafe` block, where it converts its arguments, and
+//! the rest of its body is safe code that writes its outputs last.
 
 use std::ffi::c_char;
+use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
 
 use samtykke::Code;
 use time::OffsetDateTime;
@@ -13,7 +18,7 @@ use time::OffsetDateTime;
 /// Runs a function body, turning a panic into [`Code::Panic`] so that no unwind
 /// crosses into C.
 ///
-/// The body may hold `&mut` references to caller memory; since outputs are written
+/// The body may hold output slots into caller memory; since outputs are written
 /// only at the end, a panic before that leaves them untouched, so asserting unwind
 /// safety is sound.
 pub(crate) fn guard(body: impl FnOnce() -> Result<(), Code>) -> Code {
@@ -24,15 +29,32 @@ pub(crate) fn guard(body: impl FnOnce() -> Result<(), Code>) -> Code {
     }
 }
 
-/// A reference from a pointer, or [`Code::NullArgument`].
+/// A shared reference from a pointer, or [`Code::NullArgument`].
 ///
 /// # Safety
 ///
-/// `ptr` is NULL or points to a live, properly initialised `T` that is not
+/// `ptr` is NULL or points to a live, aligned, initialised `T` that is not
 /// written to while the reference lives.
-pub(crate) unsafe fn arg<'a, T>(ptr: *const T) -> Result<&'a T, Code> {
+pub(crate) unsafe fn try_ref<'a, T>(ptr: *const T) -> Result<&'a T, Code> {
     // SAFETY: the caller guarantees `ptr` is NULL or valid; `as_ref` maps NULL to None.
     unsafe { ptr.as_ref() }.ok_or(Code::NullArgument)
+}
+
+/// A copy of the plain value at `ptr` (no alignment needed), or
+/// [`Code::NullArgument`]. For the caller-storage records (`samtykke_state`,
+/// `samtykke_proof`), whose every bit pattern is a valid value; whether the bytes
+/// mean anything is checked afterwards (`crate::seal`).
+///
+/// # Safety
+///
+/// `ptr` is NULL or readable for a `T`, and every bit pattern is a valid `T`.
+pub(crate) unsafe fn try_read<T: Copy>(ptr: *const T) -> Result<T, Code> {
+    if ptr.is_null() {
+        return Err(Code::NullArgument);
+    }
+    // SAFETY: non-NULL and readable as the caller guarantees; `read_unaligned`
+    // needs no alignment, and any bits are a valid `T`.
+    Ok(unsafe { ptr.read_unaligned() })
 }
 
 /// `len` bytes from `ptr`, or [`Code::NullArgument`]. An empty slice may come from
@@ -41,7 +63,7 @@ pub(crate) unsafe fn arg<'a, T>(ptr: *const T) -> Result<&'a T, Code> {
 /// # Safety
 ///
 /// `ptr` is NULL or valid for reads of `len` bytes, unchanged while the slice lives.
-pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], Code> {
+pub(crate) unsafe fn try_bytes<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], Code> {
     if ptr.is_null() {
         return Err(Code::NullArgument);
     }
@@ -56,32 +78,136 @@ pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], C
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
-/// An optional byte string: NULL with length 0 is `None`.
+/// An optional byte string (a site key): NULL with length 0 is `None`.
 ///
 /// # Safety
 ///
-/// As [`bytes`].
-pub(crate) unsafe fn opt_bytes<'a>(ptr: *const u8, len: usize) -> Result<Option<&'a [u8]>, Code> {
-    if ptr.is_null() {
-        return if len == 0 {
-            Ok(None)
-        } else {
-            Err(Code::NullArgument)
-        };
+/// As [`try_bytes`].
+pub(crate) unsafe fn try_opt_bytes<'a>(
+    ptr: *const u8,
+    len: usize,
+) -> Result<Option<&'a [u8]>, Code> {
+    match (ptr.is_null(), len) {
+        (true, 0) => Ok(None),
+        (true, _) => Err(Code::NullArgument),
+        // SAFETY: the caller's guarantee is the one `try_bytes` needs.
+        (false, _) => unsafe { try_bytes(ptr, len) }.map(Some),
     }
-    // SAFETY: forwarded from the caller.
-    unsafe { bytes(ptr, len) }.map(Some)
 }
 
-/// A UTF-8 string of `len` bytes at `ptr` (no terminating NUL needed).
+/// A UTF-8 string of `len` bytes at `ptr` (no terminating NUL needed), or
+/// [`Code::NullArgument`] / [`Code::InvalidUtf8`].
 ///
 /// # Safety
 ///
-/// As [`bytes`].
-pub(crate) unsafe fn text<'a>(ptr: *const c_char, len: usize) -> Result<&'a str, Code> {
-    // SAFETY: forwarded from the caller; `c_char` and `u8` have the same layout.
-    let b = unsafe { bytes(ptr.cast::<u8>(), len) }?;
+/// As [`try_bytes`].
+pub(crate) unsafe fn try_str<'a>(ptr: *const c_char, len: usize) -> Result<&'a str, Code> {
+    // SAFETY: the caller's guarantee is the one `try_bytes` needs; `c_char` and
+    // `u8` have the same size and alignment.
+    let b = unsafe { try_bytes(ptr.cast::<u8>(), len) }?;
     std::str::from_utf8(b).map_err(|_| Code::InvalidUtf8)
+}
+
+/// Where one output goes: a pointer checked non-NULL, written at most once, by
+/// value and without needing alignment (a `samtykke_state` in a PHP string buffer
+/// need not be aligned).
+pub(crate) struct Out<'a, T> {
+    ptr: NonNull<T>,
+    _caller: PhantomData<&'a mut T>,
+}
+
+impl<T> Out<'_, T> {
+    /// Writes the output.
+    pub(crate) fn write(self, value: T) {
+        // SAFETY: `try_out`'s caller guaranteed the pointer writable for a `T` for
+        // as long as this slot lives; `write_unaligned` needs no alignment and
+        // drops nothing that was there.
+        unsafe { self.ptr.as_ptr().write_unaligned(value) }
+    }
+}
+
+/// The output slot at `ptr`, or [`Code::NullArgument`].
+///
+/// # Safety
+///
+/// `ptr` is NULL or valid for a write of `T` (alignment not required) while the
+/// slot lives.
+pub(crate) unsafe fn try_out<'a, T>(ptr: *mut T) -> Result<Out<'a, T>, Code> {
+    let ptr = NonNull::new(ptr).ok_or(Code::NullArgument)?;
+    Ok(Out {
+        ptr,
+        _caller: PhantomData,
+    })
+}
+
+/// An optional output slot: NULL is `None`.
+///
+/// # Safety
+///
+/// As [`try_out`].
+pub(crate) unsafe fn try_opt_out<'a, T>(ptr: *mut T) -> Option<Out<'a, T>> {
+    NonNull::new(ptr).map(|ptr| Out {
+        ptr,
+        _caller: PhantomData,
+    })
+}
+
+/// A caller's text buffer: where text goes, how long it is, and where its length
+/// is reported.
+pub(crate) struct OutBuf<'a> {
+    buf: *mut u8,
+    len: usize,
+    out_len: Out<'a, usize>,
+}
+
+/// The text buffer `buf` of `len` bytes with its out-length `out_len`. `out_len`
+/// must not be NULL; `buf` may be NULL only when `len` is 0 (to ask for the
+/// length needed).
+///
+/// # Safety
+///
+/// `buf` is NULL or writable for `len` bytes and `out_len` NULL or writable for a
+/// `size_t`, while the buffer lives; neither overlaps an input of the call.
+pub(crate) unsafe fn try_out_buf<'a>(
+    buf: *mut c_char,
+    len: usize,
+    out_len: *mut usize,
+) -> Result<OutBuf<'a>, Code> {
+    // SAFETY: the caller's guarantee for `out_len` is the one `try_out` needs.
+    let out_len = unsafe { try_out(out_len) }?;
+    if buf.is_null() && len != 0 {
+        return Err(Code::NullArgument);
+    }
+    Ok(OutBuf {
+        buf: buf.cast(),
+        len,
+        out_len,
+    })
+}
+
+impl OutBuf<'_> {
+    /// Reports only the length needed (the caller then returns
+    /// [`Code::BufferTooSmall`]).
+    pub(crate) fn len_only(self, needed: usize) {
+        self.out_len.write(needed);
+    }
+
+    /// Writes `data` and its length; when the buffer is too small, writes only the
+    /// length needed and returns [`Code::BufferTooSmall`].
+    pub(crate) fn write(self, data: &[u8]) -> Result<(), Code> {
+        if data.len() > self.len {
+            self.out_len.write(data.len());
+            return Err(Code::BufferTooSmall);
+        }
+        if !data.is_empty() {
+            // SAFETY: `buf` is non-NULL here (len >= data.len() > 0) and writable
+            // for `len` bytes, as `try_out_buf`'s caller guaranteed; `copy` is
+            // correct even if `data` were to overlap it.
+            unsafe { std::ptr::copy(data.as_ptr(), self.buf, data.len()) };
+        }
+        self.out_len.write(data.len());
+        Ok(())
+    }
 }
 
 /// A time from Unix seconds (UTC).
@@ -89,75 +215,25 @@ pub(crate) fn time(secs: i64) -> Result<OffsetDateTime, Code> {
     OffsetDateTime::from_unix_timestamp(secs).map_err(|_| Code::InvalidTime)
 }
 
-/// A notice version from its C argument (`0..=65535`).
-pub(crate) fn notice(n: u32) -> Result<u16, Code> {
-    u16::try_from(n).map_err(|_| Code::InvalidArgument)
-}
+/// A string the library owns, with a NUL after its bytes for C's convenience;
+/// handed out as a pointer and a length that live as long as its owner.
+#[derive(Debug)]
+pub(crate) struct CText(Vec<u8>);
 
-/// Checks that an output pointer is not NULL, before any work is done.
-pub(crate) fn out<T>(ptr: *mut T) -> Result<*mut T, Code> {
-    if ptr.is_null() {
-        Err(Code::NullArgument)
-    } else {
-        Ok(ptr)
-    }
-}
-
-/// Writes `value` through `ptr` (checked non-NULL by [`out`]).
-///
-/// # Safety
-///
-/// `ptr` is valid for a write of `T` (alignment is not required).
-pub(crate) unsafe fn put<T>(ptr: *mut T, value: T) {
-    // SAFETY: the caller guarantees a writable `T`; `write_unaligned` needs no
-    // alignment and drops nothing that was there.
-    unsafe { ptr.write_unaligned(value) }
-}
-
-/// A caller's output buffer: where text goes, how long it is, and where its
-/// length is reported.
-pub(crate) struct OutBuf {
-    buf: *mut c_char,
-    len: usize,
-    out_len: *mut usize,
-}
-
-impl OutBuf {
-    /// Checks the pointers: `out_len` must not be NULL; `buf` may be NULL only
-    /// when `len` is 0 (to ask for the length needed).
-    pub(crate) fn new(buf: *mut c_char, len: usize, out_len: *mut usize) -> Result<OutBuf, Code> {
-        out(out_len)?;
-        if buf.is_null() && len != 0 {
-            return Err(Code::NullArgument);
-        }
-        Ok(OutBuf { buf, len, out_len })
+impl CText {
+    pub(crate) fn new(s: &str) -> CText {
+        let mut v = Vec::with_capacity(s.len() + 1);
+        v.extend_from_slice(s.as_bytes());
+        v.push(0);
+        CText(v)
     }
 
-    /// Writes `data` and its length; when the buffer is too small, writes only the
-    /// length needed and returns [`Code::BufferTooSmall`].
-    ///
-    /// # Safety
-    ///
-    /// The pointers given to [`OutBuf::new`] are valid for writes: `buf` of `len`
-    /// bytes, `out_len` of a `size_t`. `data` is memory this library owns (a
-    /// `String` it built, or the policy handle's), never a caller's buffer, so the
-    /// two cannot overlap.
-    pub(crate) unsafe fn write(self, data: &[u8]) -> Result<(), Code> {
-        if data.len() > self.len {
-            // SAFETY: `out_len` was checked non-NULL; the caller guarantees it is writable.
-            unsafe { put(self.out_len, data.len()) };
-            return Err(Code::BufferTooSmall);
-        }
-        if !data.is_empty() {
-            // SAFETY: `buf` is non-NULL here (len >= data.len() > 0) and writable for
-            // `len` bytes; `data` is the library's own memory, so they do not overlap.
-            unsafe {
-                std::ptr::copy_nonoverlapping(data.as_ptr(), self.buf.cast::<u8>(), data.len())
-            };
-        }
-        // SAFETY: as above.
-        unsafe { put(self.out_len, data.len()) };
-        Ok(())
+    pub(crate) fn ptr(&self) -> *const c_char {
+        self.0.as_ptr().cast()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len() - 1
     }
 }
 
@@ -176,22 +252,42 @@ mod tests {
     fn null_and_lengths_are_checked() {
         let null = std::ptr::null::<u8>();
         // SAFETY: NULL is allowed and checked.
-        let empty = unsafe { bytes(null, 0) };
+        let empty = unsafe { try_bytes(null, 0) };
         assert_eq!(empty, Err(Code::NullArgument));
         // SAFETY: as above.
-        let no_key = unsafe { opt_bytes(null, 0) };
+        let no_key = unsafe { try_opt_bytes(null, 0) };
         assert_eq!(no_key, Ok(None));
         // SAFETY: as above.
-        let bad_key = unsafe { opt_bytes(null, 3) };
+        let bad_key = unsafe { try_opt_bytes(null, 3) };
         assert_eq!(bad_key, Err(Code::NullArgument));
         let b = [0xffu8, 0xfe];
         // SAFETY: `b` is readable for its length.
-        let not_utf8 = unsafe { text(b.as_ptr().cast(), b.len()) };
+        let not_utf8 = unsafe { try_str(b.as_ptr().cast(), b.len()) };
         assert_eq!(not_utf8, Err(Code::InvalidUtf8));
         // SAFETY: the length is checked before the pointer is read.
-        let huge = unsafe { bytes(b.as_ptr(), usize::MAX) };
+        let huge = unsafe { try_bytes(b.as_ptr(), usize::MAX) };
         assert_eq!(huge, Err(Code::InvalidArgument));
         assert_eq!(time(i64::MAX), Err(Code::InvalidTime));
-        assert_eq!(notice(65_536), Err(Code::InvalidArgument));
+        // SAFETY: NULL is allowed and checked.
+        let no_out = unsafe { try_out(std::ptr::null_mut::<u64>()) }.map(drop);
+        assert_eq!(no_out, Err(Code::NullArgument));
+    }
+
+    #[test]
+    fn a_small_buffer_gets_the_length_needed_and_nothing_else() {
+        let mut buf = [b'x'; 4];
+        let mut n = 0usize;
+        // SAFETY: `buf` and `n` are writable locals.
+        let out = unsafe { try_out_buf(buf.as_mut_ptr().cast(), 2, &mut n) }.unwrap();
+        assert_eq!(out.write(b"abc"), Err(Code::BufferTooSmall));
+        assert_eq!((n, &buf), (3, b"xxxx"));
+        // SAFETY: as above.
+        let out = unsafe { try_out_buf(buf.as_mut_ptr().cast(), 4, &mut n) }.unwrap();
+        assert_eq!(out.write(b"abc"), Ok(()));
+        assert_eq!((n, &buf), (3, b"abcx"));
+        // SAFETY: NULL with length 0 asks for the length.
+        let ask = unsafe { try_out_buf(std::ptr::null_mut(), 0, &mut n) }.unwrap();
+        assert_eq!(ask.write(b"hello"), Err(Code::BufferTooSmall));
+        assert_eq!(n, 5);
     }
 }

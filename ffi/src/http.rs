@@ -5,11 +5,13 @@
 use std::ffi::c_char;
 
 use samtykke::{Code, ConsentState, COOKIE_MAX_LEN};
-use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
+use samtykke_host::http::{filter_set_cookie, parse_cookie_header};
 
-use crate::boundary::{guard, opt_bytes, out, put, text, time, OutBuf};
-use crate::policy::{policy, samtykke_policy};
-use crate::state::{load, samtykke_state, sealed};
+use crate::boundary::{
+    guard, time, try_bytes, try_opt_bytes, try_out, try_out_buf, try_read, try_str,
+};
+use crate::policy::{samtykke_policy, try_policy};
+use crate::state::{open, samtykke_state, sealed};
 
 /// A buffer of this many bytes always holds a consent cookie value.
 pub const SAMTYKKE_COOKIE_MAX_LEN: usize = 133;
@@ -30,12 +32,9 @@ const _: () = assert!(SAMTYKKE_COOKIE_MAX_LEN == COOKIE_MAX_LEN);
 /// - `found_out`: receives whether the cookie is present; when it is not, the
 ///   call succeeds with `*out_len` 0.
 ///
-/// - Ownership: the caller owns every buffer.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: may be called from any thread.
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
-///   `SAMTYKKE_RESULT_HEADER_INVALID` for a header holding a control character;
-///   `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` (then `found_out` is not written).
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+/// `SAMTYKKE_RESULT_HEADER_INVALID` for a header holding a control character;
+/// `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` (then `found_out` is not written).
 ///
 /// # Safety
 ///
@@ -53,22 +52,25 @@ pub unsafe extern "C" fn samtykke_cookie_header_get(
     found_out: *mut bool,
 ) -> Code {
     guard(|| {
-        let dst = OutBuf::new(buf, buf_len, out_len)?;
-        let found_out = out(found_out)?;
-        // SAFETY: forwarded from the caller.
-        let header = unsafe { text(header, header_len) }?;
-        // SAFETY: forwarded from the caller.
-        let name = unsafe { text(name, name_len) }?;
+        // SAFETY: this function's contract: `header` and `name` readable for
+        // their lengths, `buf` writable for `buf_len` bytes, `out_len` and
+        // `found_out` NULL or writable.
+        let (header, name, dst, found_out) = unsafe {
+            (
+                try_str(header, header_len)?,
+                try_str(name, name_len)?,
+                try_out_buf(buf, buf_len, out_len)?,
+                try_out(found_out)?,
+            )
+        };
         let pairs = parse_cookie_header(header).map_err(|e| e.code())?;
         // Copied, so the output never aliases the caller's header.
         let value: Option<Vec<u8>> = pairs
             .into_iter()
             .find(|(n, _)| *n == name)
             .map(|(_, v)| v.as_bytes().to_vec());
-        // SAFETY: the caller guarantees the buffer and `out_len` are writable.
-        unsafe { dst.write(value.as_deref().unwrap_or_default()) }?;
-        // SAFETY: checked non-NULL; the caller guarantees it is writable.
-        unsafe { put(found_out, value.is_some()) };
+        dst.write(value.as_deref().unwrap_or_default())?;
+        found_out.write(value.is_some());
         Ok(())
     })
 }
@@ -83,12 +85,9 @@ pub unsafe extern "C" fn samtykke_cookie_header_get(
 ///   `SAMTYKKE_COOKIE_MAX_LEN` bytes always suffice. `out_len` receives the
 ///   length written, or the length needed when the buffer is too small.
 ///
-/// - Ownership: the caller owns every buffer.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: many threads may encode at once.
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (also for a NULL key with a
-///   non-zero length); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
-///   `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (also for a NULL key with a
+/// non-zero length); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
+/// `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
 ///
 /// # Safety
 ///
@@ -106,19 +105,23 @@ pub unsafe extern "C" fn samtykke_state_to_cookie(
     out_len: *mut usize,
 ) -> Code {
     guard(|| {
-        let dst = OutBuf::new(buf, buf_len, out_len)?;
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        // SAFETY: forwarded from the caller.
-        let s = unsafe { load(p, state) }?;
-        // SAFETY: forwarded from the caller.
-        let key = unsafe { opt_bytes(key, key_len) }?;
+        // SAFETY: this function's contract: `policy` NULL or live, `state` NULL
+        // or readable, `key` NULL or readable for `key_len` bytes, `buf`
+        // writable for `buf_len` bytes, `out_len` NULL or writable.
+        let (p, raw, key, dst) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(state)?,
+                try_opt_bytes(key, key_len)?,
+                try_out_buf(buf, buf_len, out_len)?,
+            )
+        };
+        let s = open(p, &raw)?;
         let mut value = [0u8; COOKIE_MAX_LEN];
         let n = s
             .encode_cookie(&p.view(), key, &mut value)
             .map_err(|e| e.code())?;
-        // SAFETY: the caller guarantees the buffer and `out_len` are writable.
-        unsafe { dst.write(&value[..n]) }
+        dst.write(&value[..n])
     })
 }
 
@@ -133,13 +136,10 @@ pub unsafe extern "C" fn samtykke_state_to_cookie(
 ///   is skipped unverified, so the state is only what the browser claims.
 /// - `state_out`: receives the state on success.
 ///
-/// - Ownership: the caller owns every buffer.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: many threads may decode at once.
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_COOKIE_*` for a
-///   value that is not a consent cookie (version, encoding, malformed or
-///   truncated, too long, unsigned, bad signature). Any bytes at all give a
-///   result code.
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_COOKIE_*` for a
+/// value that is not a consent cookie (version, encoding, malformed or
+/// truncated, too long, unsigned, bad signature). Any bytes at all give a
+/// result code.
 ///
 /// # Safety
 ///
@@ -156,81 +156,20 @@ pub unsafe extern "C" fn samtykke_state_from_cookie(
     state_out: *mut samtykke_state,
 ) -> Code {
     guard(|| {
-        let state_out = out(state_out)?;
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        // SAFETY: forwarded from the caller.
-        let value = unsafe { crate::boundary::bytes(value.cast::<u8>(), value_len) }?;
-        // SAFETY: forwarded from the caller.
-        let key = unsafe { opt_bytes(key, key_len) }?;
+        // SAFETY: this function's contract: `policy` NULL or live, `value`
+        // readable for `value_len` bytes, `key` NULL or readable for `key_len`
+        // bytes, `state_out` NULL or writable.
+        let (p, value, key, state_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_bytes(value.cast(), value_len)?,
+                try_opt_bytes(key, key_len)?,
+                try_out(state_out)?,
+            )
+        };
         let s = ConsentState::decode_cookie(&p.view(), value, key).map_err(|e| e.code())?;
-        // SAFETY: checked non-NULL; the caller guarantees it is writable.
-        unsafe { put(state_out, sealed(p, &s)) };
+        state_out.write(sealed(p, &s));
         Ok(())
-    })
-}
-
-/// The `Set-Cookie` header values that delete what the state no longer permits
-/// at `now` (after a withdrawal, a refusal or a lapse; SPEC §6, R12): for each
-/// declared cookie present in the request that must go, one header host-only
-/// and one per `Domain` the host reaches (up to, not including, the public
-/// suffix), each with `Max-Age=0`, a past `Expires` and the declared `Path`.
-///
-/// - `host`, `host_len`: the request's host (a port and any case allowed).
-/// - `cookie_header`, `cookie_header_len`: the request's raw `Cookie` header
-///   (may be empty), whose names say what is present.
-/// - `buf`, `buf_len`, `out_len`: the output: each header value (without
-///   `Set-Cookie: `) followed by `\n`; empty when nothing must be deleted.
-///   `out_len` receives the length written, or the length needed when the
-///   buffer is too small.
-///
-/// - Ownership: the caller owns every buffer.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: many threads may call it at once.
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
-///   `SAMTYKKE_RESULT_HEADER_INVALID` for a `Cookie` header holding a control
-///   character; `SAMTYKKE_RESULT_INVALID_TIME`;
-///   `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`; `SAMTYKKE_RESULT_STATE_INVALID`;
-///   `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
-///
-/// # Safety
-///
-/// `policy` is a live handle or NULL; `state` NULL or readable for a
-/// `samtykke_state`; `host` and `cookie_header` readable for their lengths;
-/// `buf` writable for `buf_len` bytes; `out_len` NULL or writable.
-#[no_mangle]
-pub unsafe extern "C" fn samtykke_state_deletion_headers(
-    policy: *const samtykke_policy,
-    state: *const samtykke_state,
-    host: *const c_char,
-    host_len: usize,
-    cookie_header: *const c_char,
-    cookie_header_len: usize,
-    now: i64,
-    buf: *mut c_char,
-    buf_len: usize,
-    out_len: *mut usize,
-) -> Code {
-    guard(|| {
-        let dst = OutBuf::new(buf, buf_len, out_len)?;
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        // SAFETY: forwarded from the caller.
-        let s = unsafe { load(p, state) }?;
-        // SAFETY: forwarded from the caller.
-        let host = unsafe { text(host, host_len) }?;
-        // SAFETY: forwarded from the caller.
-        let header = unsafe { text(cookie_header, cookie_header_len) }?;
-        let now = time(now)?;
-        let present = parse_cookie_header(header).map_err(|e| e.code())?;
-        let plan = deletion_plan(&s, &p.view(), host, present.iter().map(|(n, _)| *n), now);
-        let mut lines = String::new();
-        for h in &plan.set_cookie {
-            lines.push_str(h);
-            lines.push('\n');
-        }
-        // SAFETY: the caller guarantees the buffer and `out_len` are writable.
-        unsafe { dst.write(lines.as_bytes()) }
     })
 }
 
@@ -245,12 +184,9 @@ pub unsafe extern "C" fn samtykke_state_deletion_headers(
 ///   one byte per header. `out_len` receives the length written, or the length
 ///   needed when the buffer is too small.
 ///
-/// - Ownership: the caller owns every buffer.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: many threads may call it at once.
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
-///   `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
-///   `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+/// `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
+/// `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
 ///
 /// # Safety
 ///
@@ -269,13 +205,18 @@ pub unsafe extern "C" fn samtykke_state_filter_set_cookie(
     out_len: *mut usize,
 ) -> Code {
     guard(|| {
-        let dst = OutBuf::new(buf, buf_len, out_len)?;
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        // SAFETY: forwarded from the caller.
-        let s = unsafe { load(p, state) }?;
-        // SAFETY: forwarded from the caller.
-        let headers = unsafe { text(headers, headers_len) }?;
+        // SAFETY: this function's contract: `policy` NULL or live, `state` NULL
+        // or readable, `headers` readable for `headers_len` bytes, `buf`
+        // writable for `buf_len` bytes, `out_len` NULL or writable.
+        let (p, raw, headers, dst) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(state)?,
+                try_str(headers, headers_len)?,
+                try_out_buf(buf, buf_len, out_len)?,
+            )
+        };
+        let s = open(p, &raw)?;
         let now = time(now)?;
         let values: Vec<&str> = headers
             .split('\n')
@@ -288,7 +229,6 @@ pub unsafe extern "C" fn samtykke_state_filter_set_cookie(
             lines.push_str(h);
             lines.push('\n');
         }
-        // SAFETY: the caller guarantees the buffer and `out_len` are writable.
-        unsafe { dst.write(lines.as_bytes()) }
+        dst.write(lines.as_bytes())
     })
 }

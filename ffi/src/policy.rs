@@ -2,35 +2,14 @@
 
 use std::ffi::c_char;
 
-use samtykke::{Code, ValidPolicy};
+use samtykke::{CategorySet, Code, ProviderSet, ValidPolicy};
 use samtykke_host::{lint, OwnedPolicy};
 
-use crate::boundary::{arg, guard, out, put};
+use crate::boundary::{guard, try_bytes, try_out, try_out_buf, try_ref, try_str, CText};
 
 /// Marks a live handle; cleared when it is freed, so a handle freed twice is
 /// usually caught (though reading freed memory is the caller's fault).
 const LIVE: u64 = 0x5341_4d54_594b_4b45; // "SAMTYKKE"
-
-/// A string the handle owns, with a NUL after its bytes for C's convenience.
-#[derive(Debug)]
-pub(crate) struct CText(Vec<u8>);
-
-impl CText {
-    fn new(s: &str) -> CText {
-        let mut v = Vec::with_capacity(s.len() + 1);
-        v.extend_from_slice(s.as_bytes());
-        v.push(0);
-        CText(v)
-    }
-
-    pub(crate) fn ptr(&self) -> *const c_char {
-        self.0.as_ptr().cast()
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.0.len() - 1
-    }
-}
 
 #[derive(Debug)]
 struct Warning {
@@ -77,95 +56,45 @@ impl samtykke_policy {
 /// # Safety
 ///
 /// `ptr` is NULL or a handle from `samtykke_policy_from_json` not yet freed.
-pub(crate) unsafe fn policy<'a>(ptr: *const samtykke_policy) -> Result<&'a samtykke_policy, Code> {
-    // SAFETY: forwarded from the caller.
-    let p = unsafe { arg(ptr) }?;
+pub(crate) unsafe fn try_policy<'a>(
+    ptr: *const samtykke_policy,
+) -> Result<&'a samtykke_policy, Code> {
+    // SAFETY: a live handle is a `Box` this library made, aligned and never
+    // written after it was made; the caller guarantees NULL or live.
+    let p = unsafe { try_ref(ptr) }?;
     if p.live != LIVE {
         return Err(Code::InvalidArgument);
     }
     Ok(p)
 }
 
-/// Why a policy could not be loaded, in caller storage: the result code, where
-/// in the document the fault is, and what is wrong.
-///
-/// Both texts are NUL-terminated UTF-8; one too long for its array is cut at a
-/// character boundary.
-#[repr(C)]
-#[derive(Debug, Clone, Copy)]
-pub struct samtykke_load_error {
-    /// The result code, the same `samtykke_policy_from_json` returned.
-    pub code: Code,
-    /// The JSON path of the fault (`storage[3].duration`, `categories[1].label.da`,
-    /// `$` for the document as a whole), or the position of malformed JSON
-    /// (`line 4 column 7`).
-    pub path: [c_char; 128],
-    /// What is wrong, in words (without the path).
-    pub message: [c_char; 256],
-}
-
-/// Copies `s` into `dst` with a NUL, cut at a character boundary to fit.
-fn fill<const N: usize>(dst: &mut [c_char; N], s: &str) {
-    let mut end = s.len().min(N - 1);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    for (d, &b) in dst.iter_mut().zip(&s.as_bytes()[..end]) {
-        *d = b as c_char;
-    }
-    dst[end] = 0;
-}
-
 /// Loads a policy from its JSON text (`samtykke/policy/1`, SPEC §3).
 ///
-/// - `json`, `json_len`: the document, UTF-8 (an optional byte-order mark is
-///   allowed); no terminating NUL is needed.
-/// - `policy_out`: receives the new handle on success.
-/// - `error_out`: may be NULL; on failure (and only then) receives the result
-///   code, the JSON path and the message, so the fault can be explained.
+/// - `json`, `json_len`: the document, UTF-8 (a byte-order mark is allowed).
+/// - `policy_out`: receives the new handle; the caller frees it with
+///   `samtykke_policy_free`.
 ///
-/// - Ownership: the caller owns the handle and frees it with
-///   `samtykke_policy_free`; the library keeps no reference to `json`.
-/// - Lifetime: the handle lives until freed; pointers the library hands out
-///   from it (lint texts, category ids) live as long.
-/// - Thread-safety: may be called from any thread; the handle it makes may be
-///   used from many threads at once.
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL `json` or `policy_out`;
-///   a `SAMTYKKE_RESULT_POLICY_*` code for a document that breaks a rule of
-///   SPEC §3 (malformed JSON included).
+/// To explain a failure (its JSON path and message), pass the same document to
+/// `samtykke_policy_explain_error`.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; a `SAMTYKKE_RESULT_POLICY_*` code
+/// for a document that breaks a rule of SPEC §3 (malformed JSON included).
 ///
 /// # Safety
 ///
-/// `json` is readable for `json_len` bytes; `policy_out` and a non-NULL
-/// `error_out` are writable.
+/// `json` is readable for `json_len` bytes; `policy_out` is writable.
 #[no_mangle]
 pub unsafe extern "C" fn samtykke_policy_from_json(
     json: *const c_char,
     json_len: usize,
     policy_out: *mut *mut samtykke_policy,
-    error_out: *mut samtykke_load_error,
 ) -> Code {
     guard(|| {
-        let policy_out = out(policy_out)?;
-        // SAFETY: the caller guarantees `json_len` readable bytes.
-        let json = unsafe { crate::boundary::bytes(json.cast::<u8>(), json_len) }?;
-        let loaded = match OwnedPolicy::from_slice(json) {
-            Ok(p) => p,
-            Err(e) => {
-                if !error_out.is_null() {
-                    let mut detail = samtykke_load_error {
-                        code: e.code(),
-                        path: [0; 128],
-                        message: [0; 256],
-                    };
-                    fill(&mut detail.path, e.path());
-                    fill(&mut detail.message, e.message());
-                    // SAFETY: non-NULL, and the caller guarantees it is writable.
-                    unsafe { put(error_out, detail) };
-                }
-                return Err(e.code());
-            }
-        };
+        // SAFETY: this function's contract: `json` is readable for `json_len`
+        // bytes and `policy_out` writable (each checked for NULL here).
+        let (json, policy_out) =
+            unsafe { (try_bytes(json.cast(), json_len)?, try_out(policy_out)?) };
+        let loaded = OwnedPolicy::from_slice(json).map_err(|e| e.code())?;
         let lint = lint(&loaded)
             .into_iter()
             .map(|w| Warning {
@@ -192,21 +121,79 @@ pub unsafe extern "C" fn samtykke_policy_from_json(
             cookie_name,
             cookie_domain,
         });
-        // SAFETY: checked non-NULL; the caller guarantees it is writable.
-        unsafe { put(policy_out, Box::into_raw(handle)) };
+        policy_out.write(Box::into_raw(handle));
+        Ok(())
+    })
+}
+
+/// Explains why a JSON document does not load as a policy: where the fault is
+/// and what is wrong. Call it after `samtykke_policy_from_json` failed, with the
+/// same document.
+///
+/// - `path_buf`, `path_buf_len`, `path_len_out`: the JSON path of the fault
+///   (`storage[3].duration`, `categories[1].label.da`, `$` for the document as
+///   a whole), or the position of malformed JSON (`line 4 column 7`).
+/// - `message_buf`, `message_buf_len`, `message_len_out`: what is wrong, in
+///   words (without the path).
+/// - `code_out`: receives the result code `samtykke_policy_from_json` gave.
+///
+/// When either buffer is too small, both out-lengths receive the lengths needed
+/// and nothing else is written. A document that loads has nothing to explain:
+/// both lengths are 0 and `code_out` is `SAMTYKKE_RESULT_OK`.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+///
+/// `json` is readable for `json_len` bytes; each buffer is writable for its
+/// length; the out-pointers are writable.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_policy_explain_error(
+    json: *const c_char,
+    json_len: usize,
+    code_out: *mut u32,
+    path_buf: *mut c_char,
+    path_buf_len: usize,
+    path_len_out: *mut usize,
+    message_buf: *mut c_char,
+    message_buf_len: usize,
+    message_len_out: *mut usize,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `json` is readable for `json_len`
+        // bytes, each buffer writable for its length and each out-pointer
+        // writable (each checked for NULL here).
+        let (json, code_out, path, message) = unsafe {
+            (
+                try_bytes(json.cast(), json_len)?,
+                try_out(code_out)?,
+                try_out_buf(path_buf, path_buf_len, path_len_out)?,
+                try_out_buf(message_buf, message_buf_len, message_len_out)?,
+            )
+        };
+        let (code, p, m) = match OwnedPolicy::from_slice(json) {
+            Ok(_) => (Code::Ok, String::new(), String::new()),
+            Err(e) => (e.code(), e.path().to_owned(), e.message().to_owned()),
+        };
+        if p.len() > path_buf_len || m.len() > message_buf_len {
+            // Both lengths, so one retry suffices.
+            path.len_only(p.len());
+            message.len_only(m.len());
+            return Err(Code::BufferTooSmall);
+        }
+        path.write(p.as_bytes())?;
+        message.write(m.as_bytes())?;
+        code_out.write(code as u32);
         Ok(())
     })
 }
 
 /// Frees a policy handle. NULL is allowed and does nothing.
 ///
-/// - Ownership: takes the handle back.
-/// - Lifetime: every pointer handed out from it (lint texts, category ids,
-///   consent cookie texts) ends here. States made under it stay valid bytes
-///   and can be used with a policy loaded again from the same document.
-/// - Thread-safety: the caller must make sure no other thread still uses the
-///   handle.
-/// - Errors: none.
+/// Every pointer handed out from the handle (lint texts, category ids, consent
+/// cookie texts) ends here. States made under it stay valid bytes and can be
+/// used with a policy loaded again from the same document. No other thread may
+/// still use the handle.
 ///
 /// # Safety
 ///
@@ -217,7 +204,8 @@ pub unsafe extern "C" fn samtykke_policy_free(policy: *mut samtykke_policy) {
         if policy.is_null() {
             return Ok(());
         }
-        // SAFETY: the caller hands back a handle made by `Box::into_raw` above.
+        // SAFETY: the caller hands back a handle made by `Box::into_raw` in
+        // `samtykke_policy_from_json` and not yet freed.
         let mut handle = unsafe { Box::from_raw(policy) };
         handle.live = 0;
         drop(handle);
@@ -226,9 +214,6 @@ pub unsafe extern "C" fn samtykke_policy_free(policy: *mut samtykke_policy) {
 }
 
 /// One lint warning (SPEC §3), borrowed from the policy handle.
-///
-/// Each text is UTF-8 of the given length, followed by a NUL; it lives as long
-/// as the handle.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct samtykke_lint_warning {
@@ -248,10 +233,7 @@ pub struct samtykke_lint_warning {
 
 /// The number of lint warnings of a policy (computed once, when it was loaded).
 ///
-/// - Ownership: nothing changes hands.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: may be called from many threads at once.
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL argument.
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`.
 ///
 /// # Safety
 ///
@@ -262,23 +244,19 @@ pub unsafe extern "C" fn samtykke_policy_lint_count(
     count_out: *mut usize,
 ) -> Code {
     guard(|| {
-        let count_out = out(count_out)?;
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        // SAFETY: checked non-NULL; the caller guarantees it is writable.
-        unsafe { put(count_out, p.lint.len()) };
+        // SAFETY: this function's contract: `policy` is NULL or live and
+        // `count_out` NULL or writable.
+        let (p, count_out) = unsafe { (try_policy(policy)?, try_out(count_out)?) };
+        count_out.write(p.lint.len());
         Ok(())
     })
 }
 
-/// The lint warning at `index` (from 0 to the count less one).
+/// The lint warning at `index` (from 0 to the count less one); its texts are
+/// borrowed from the policy handle.
 ///
-/// - Ownership: the texts written to `warning_out` belong to the policy handle;
-///   never free them.
-/// - Lifetime: they live until the handle is freed.
-/// - Thread-safety: may be called from many threads at once.
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL argument;
-///   `SAMTYKKE_RESULT_INVALID_ARGUMENT` for an index out of range.
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+/// for an index out of range.
 ///
 /// # Safety
 ///
@@ -290,20 +268,18 @@ pub unsafe extern "C" fn samtykke_policy_lint_warning(
     warning_out: *mut samtykke_lint_warning,
 ) -> Code {
     guard(|| {
-        let warning_out = out(warning_out)?;
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
+        // SAFETY: this function's contract: `policy` is NULL or live and
+        // `warning_out` NULL or writable.
+        let (p, warning_out) = unsafe { (try_policy(policy)?, try_out(warning_out)?) };
         let w = p.lint.get(index).ok_or(Code::InvalidArgument)?;
-        let warning = samtykke_lint_warning {
+        warning_out.write(samtykke_lint_warning {
             id: w.id.ptr(),
             id_len: w.id.len(),
             path: w.path.ptr(),
             path_len: w.path.len(),
             message: w.message.ptr(),
             message_len: w.message.len(),
-        };
-        // SAFETY: checked non-NULL; the caller guarantees it is writable.
-        unsafe { put(warning_out, warning) };
+        });
         Ok(())
     })
 }
@@ -312,11 +288,11 @@ pub unsafe extern "C" fn samtykke_policy_lint_warning(
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct samtykke_consent_cookie {
-    /// The cookie's name (NUL-terminated UTF-8).
+    /// The cookie's name.
     pub name: *const c_char,
     /// Length of `name` in bytes.
     pub name_len: usize,
-    /// The `Domain` to set it on (NUL-terminated), or NULL for a host-only cookie.
+    /// The `Domain` to set it on, or NULL for a host-only cookie.
     pub domain: *const c_char,
     /// Length of `domain` in bytes (0 when NULL).
     pub domain_len: usize,
@@ -326,12 +302,9 @@ pub struct samtykke_consent_cookie {
 }
 
 /// Where and how long to store the consent cookie (its name, `Domain` and
-/// `Max-Age`), as the policy declares it.
+/// `Max-Age`), as the policy declares it; the texts are borrowed from the handle.
 ///
-/// - Ownership: the texts belong to the handle; never free them.
-/// - Lifetime: until the handle is freed.
-/// - Thread-safety: may be called from many threads at once.
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL argument.
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`.
 ///
 /// # Safety
 ///
@@ -342,22 +315,143 @@ pub unsafe extern "C" fn samtykke_policy_consent_cookie(
     cookie_out: *mut samtykke_consent_cookie,
 ) -> Code {
     guard(|| {
-        let cookie_out = out(cookie_out)?;
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
+        // SAFETY: this function's contract: `policy` is NULL or live and
+        // `cookie_out` NULL or writable.
+        let (p, cookie_out) = unsafe { (try_policy(policy)?, try_out(cookie_out)?) };
         let (domain, domain_len) = match &p.cookie_domain {
             Some(d) => (d.ptr(), d.len()),
             None => (std::ptr::null(), 0),
         };
-        let cookie = samtykke_consent_cookie {
+        cookie_out.write(samtykke_consent_cookie {
             name: p.cookie_name.ptr(),
             name_len: p.cookie_name.len(),
             domain,
             domain_len,
             max_age: p.view().consent_cookie_max_age(),
+        });
+        Ok(())
+    })
+}
+
+/// A set of providers, a bit per provider slot (the policy's `slot`, SPEC §3):
+/// slots 0 to 63 in `bits[0]`, 64 to 127 in `bits[1]`. Make one with
+/// `samtykke_policy_provider_bit`, OR-ing the bits of several; all zero is the
+/// empty set.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct samtykke_provider_set {
+    /// The bits, low slots first.
+    pub bits: [u64; 2],
+}
+
+// The one place a C bitmask and a core slot set meet, both ways. A bit naming no
+// category (or provider) of the policy is `UnknownName`, as an unknown id is.
+
+/// The core's category set of a C mask, checked against `view`.
+pub(crate) fn category_set(view: &ValidPolicy<'_>, mask: u32) -> Result<CategorySet, Code> {
+    let set = CategorySet(mask);
+    let declared = view.consent_slots().with(view.necessary_category().slot);
+    if set.difference(declared).is_empty() {
+        Ok(set)
+    } else {
+        Err(Code::UnknownName)
+    }
+}
+
+/// The C mask of a core category set.
+fn category_mask(set: CategorySet) -> u32 {
+    set.0
+}
+
+/// The core's provider set of a C set, checked against `view`.
+pub(crate) fn provider_set(
+    view: &ValidPolicy<'_>,
+    set: samtykke_provider_set,
+) -> Result<ProviderSet, Code> {
+    let set = ProviderSet(u128::from(set.bits[0]) | (u128::from(set.bits[1]) << 64));
+    if set.difference(view.provider_slots()).is_empty() {
+        Ok(set)
+    } else {
+        Err(Code::UnknownName)
+    }
+}
+
+/// The C set of a core provider set.
+fn provider_bits(set: ProviderSet) -> samtykke_provider_set {
+    samtykke_provider_set {
+        bits: [set.0 as u64, (set.0 >> 64) as u64],
+    }
+}
+
+/// The bit of the category `name` (`1u << slot`), for the category masks the
+/// state functions take (`samtykke_state_save`, `samtykke_state_withdraw`);
+/// OR the bits of several categories to choose them together.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+/// `SAMTYKKE_RESULT_UNKNOWN_NAME` for an id the policy does not declare.
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `name` is readable for `name_len` bytes;
+/// `bit_out` is writable or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_policy_category_bit(
+    policy: *const samtykke_policy,
+    name: *const c_char,
+    name_len: usize,
+    bit_out: *mut u32,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `policy` is NULL or live, `name`
+        // readable for `name_len` bytes and `bit_out` NULL or writable.
+        let (p, name, bit_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_str(name, name_len)?,
+                try_out(bit_out)?,
+            )
         };
-        // SAFETY: checked non-NULL; the caller guarantees it is writable.
-        unsafe { put(cookie_out, cookie) };
+        let set = p
+            .view()
+            .category_set(&[name])
+            .map_err(|_| Code::UnknownName)?;
+        bit_out.write(category_mask(set));
+        Ok(())
+    })
+}
+
+/// The set holding only the provider `name`, for the refused providers of
+/// `samtykke_state_save`; OR the bits of several to refuse them together.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+/// `SAMTYKKE_RESULT_UNKNOWN_NAME` for an id the policy does not declare.
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `name` is readable for `name_len` bytes;
+/// `set_out` is writable or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_policy_provider_bit(
+    policy: *const samtykke_policy,
+    name: *const c_char,
+    name_len: usize,
+    set_out: *mut samtykke_provider_set,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `policy` is NULL or live, `name`
+        // readable for `name_len` bytes and `set_out` NULL or writable.
+        let (p, name, set_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_str(name, name_len)?,
+                try_out(set_out)?,
+            )
+        };
+        let set = p
+            .view()
+            .provider_set(&[name])
+            .map_err(|_| Code::UnknownName)?;
+        set_out.write(provider_bits(set));
         Ok(())
     })
 }

@@ -38,11 +38,8 @@ static VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
 /// A one-line English explanation of a result code, such as
 /// `"the consent cookie's signature does not verify"`.
 ///
-/// - Ownership: the string is static; never free it.
-/// - Lifetime: valid for as long as the library is loaded.
-/// - Thread-safety: may be called from any thread.
-/// - Errors: none; a number that is no result code gives `"unknown result code"`.
-/// - Safety: none required.
+/// The string is static (never free it). Errors: none; a number that is no
+/// result code gives `"unknown result code"`. Safety: none required.
 #[no_mangle]
 pub extern "C" fn samtykke_result_message(result: u32) -> *const c_char {
     let line = Code::ALL.iter().position(|c| *c as u32 == result);
@@ -56,11 +53,7 @@ pub extern "C" fn samtykke_result_message(result: u32) -> *const c_char {
 /// `SAMTYKKE_VERSION`, unless the program runs against another build than it was
 /// compiled with.
 ///
-/// - Ownership: the string is static; never free it.
-/// - Lifetime: valid for as long as the library is loaded.
-/// - Thread-safety: may be called from any thread.
-/// - Errors: none.
-/// - Safety: none required.
+/// The string is static (never free it). Errors: none. Safety: none required.
 #[no_mangle]
 pub extern "C" fn samtykke_version() -> *const c_char {
     VERSION.as_ptr().cast()

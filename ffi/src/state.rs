@@ -4,12 +4,15 @@
 use std::ffi::c_char;
 
 use samtykke::{
-    Action, CategorySet, Code, ConsentState, Control, Ctx, CtxError, Kind, Permit, Proof,
-    ProviderSet, Status, ValidPolicy,
+    Action, Code, ConsentState, Control, Ctx, CtxError, Event, Kind, Permit, Proof, Status,
 };
 
-use crate::boundary::{bytes, guard, notice, out, put, text, time};
-use crate::policy::{policy, samtykke_policy};
+use crate::boundary::{
+    guard, time, try_bytes, try_opt_out, try_out, try_out_buf, try_read, try_str, Out,
+};
+use crate::policy::{
+    category_set, provider_set, samtykke_policy, samtykke_provider_set, try_policy,
+};
 use crate::seal::{open_proof, open_state, seal_proof, seal_state, PROOF_WORDS, STATE_WORDS};
 
 /// Size in bytes of a `samtykke_state`.
@@ -60,21 +63,8 @@ const _: () = {
     assert!(STATE_WORDS == 13 && PROOF_WORDS == 12);
 };
 
-/// Reads and checks the state at `ptr` under `p`.
-///
-/// # Safety
-///
-/// `ptr` is NULL or readable for a `samtykke_state` (alignment not required).
-pub(crate) unsafe fn load(
-    p: &samtykke_policy,
-    ptr: *const samtykke_state,
-) -> Result<ConsentState, Code> {
-    if ptr.is_null() {
-        return Err(Code::NullArgument);
-    }
-    // SAFETY: non-NULL and readable as the caller guarantees; any bit pattern is a
-    // valid `[u64; 13]`, and `read_unaligned` needs no alignment.
-    let raw = unsafe { ptr.read_unaligned() };
+/// The state a caller's record holds, checked under `p`.
+pub(crate) fn open(p: &samtykke_policy, raw: &samtykke_state) -> Result<ConsentState, Code> {
     open_state(p.view().fingerprint(), &raw.words)
 }
 
@@ -85,82 +75,36 @@ pub(crate) fn sealed(p: &samtykke_policy, s: &ConsentState) -> samtykke_state {
     }
 }
 
-/// Reads and checks the proof at `ptr` under `p`.
-///
-/// # Safety
-///
-/// `ptr` is NULL or readable for a `samtykke_proof` (alignment not required).
-pub(crate) unsafe fn load_proof(
-    p: &samtykke_policy,
-    ptr: *const samtykke_proof,
-) -> Result<Proof, Code> {
-    if ptr.is_null() {
-        return Err(Code::NullArgument);
-    }
-    // SAFETY: non-NULL and readable as the caller guarantees; any bit pattern is a
-    // valid `[u64; 12]`.
-    let raw = unsafe { ptr.read_unaligned() };
-    open_proof(p.view().fingerprint(), &raw.words)
-}
-
-/// The ids in a list separated by commas or whitespace.
-fn list(s: &str) -> impl Iterator<Item = &str> {
-    s.split(|c: char| c == ',' || c.is_ascii_whitespace())
-        .filter(|id| !id.is_empty())
-}
-
-fn categories(view: &ValidPolicy<'_>, ids: &str) -> Result<CategorySet, Code> {
-    list(ids).try_fold(CategorySet::EMPTY, |set, id| {
-        view.category(id)
-            .map(|(_, c)| set.with(c.slot))
-            .ok_or(Code::UnknownName)
-    })
-}
-
-fn providers(view: &ValidPolicy<'_>, ids: &str) -> Result<ProviderSet, Code> {
-    list(ids).try_fold(ProviderSet::EMPTY, |set, id| {
-        view.provider(id)
-            .map(|(_, p)| set.with(p.slot))
-            .ok_or(Code::UnknownName)
-    })
-}
-
-fn ctx(at: i64, notice_shown: u32, control: u32, gpc: bool) -> Result<Ctx, Code> {
+/// The circumstances of a user action from its C arguments: the one place a core
+/// [`Ctx`] is made, through the core's validating [`Ctx::new`] (R7: notice 0 and
+/// the `signal` control are refused).
+fn ctx(at: i64, notice: u32, control: u32, gpc: bool) -> Result<Ctx, Code> {
     Ctx::new(
         time(at)?,
-        notice(notice_shown)?,
+        u16::try_from(notice).map_err(|_| Code::InvalidArgument)?,
         Control::try_from(control)?,
         gpc,
     )
     .map_err(CtxError::code)
 }
 
-/// Applies one event to the state at `state` and writes back the new state and,
-/// when asked for and made, the proof; nothing is written unless all succeeds.
-///
-/// # Safety
-///
-/// `state` is NULL or readable and writable for a `samtykke_state`; `proof_out`
-/// NULL or writable for a `samtykke_proof`.
-unsafe fn apply(
+/// Applies `event` to the state `raw` and writes back the new state and, when
+/// asked for and made, the proof; nothing is written unless all succeeds.
+/// Returns whether a proof was made.
+fn apply(
     p: &samtykke_policy,
-    state: *mut samtykke_state,
-    proof_out: *mut samtykke_proof,
-    event: impl FnOnce(&ValidPolicy<'_>, &mut ConsentState) -> Option<Proof>,
+    raw: &samtykke_state,
+    state_out: Out<'_, samtykke_state>,
+    proof_out: Option<Out<'_, samtykke_proof>>,
+    event: &Event,
 ) -> Result<bool, Code> {
-    // SAFETY: forwarded from the caller.
-    let mut s = unsafe { load(p, state) }?;
-    let proof = event(&p.view(), &mut s);
-    let new = sealed(p, &s);
-    // SAFETY: `state` was checked non-NULL by `load`; the caller guarantees it is
-    // writable.
-    unsafe { put(state, new) };
-    if let (Some(proof), false) = (proof, proof_out.is_null()) {
-        let sealed = samtykke_proof {
+    let mut s = open(p, raw)?;
+    let proof = s.apply(&p.view(), event);
+    state_out.write(sealed(p, &s));
+    if let (Some(proof), Some(proof_out)) = (proof, proof_out) {
+        proof_out.write(samtykke_proof {
             words: seal_proof(p.view().fingerprint(), &proof),
-        };
-        // SAFETY: non-NULL; the caller guarantees it is writable.
-        unsafe { put(proof_out, sealed) };
+        });
     }
     Ok(proof.is_some())
 }
@@ -171,18 +115,15 @@ unsafe fn apply(
 /// - `consent_id`, `consent_id_len`: the visitor's random 128-bit consent id,
 ///   exactly `SAMTYKKE_CONSENT_ID_LEN` (16) bytes, big-endian; draw it from a
 ///   cryptographic source (`getrandom(2)`, PHP's `random_bytes(16)`).
-/// - `state_out`: receives the state on success (no alignment required).
 ///
-/// - Ownership: the state is the caller's; nothing is allocated.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: may be called from many threads at once.
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` for a NULL pointer;
-///   `SAMTYKKE_RESULT_INVALID_ARGUMENT` for an id not 16 bytes long.
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+/// for an id not 16 bytes long.
 ///
 /// # Safety
 ///
 /// `policy` is a live handle or NULL; `consent_id` is readable for
-/// `consent_id_len` bytes; `state_out` is writable for a `samtykke_state`.
+/// `consent_id_len` bytes; `state_out` is NULL or writable for a
+/// `samtykke_state`.
 #[no_mangle]
 pub unsafe extern "C" fn samtykke_state_init(
     policy: *const samtykke_policy,
@@ -191,36 +132,36 @@ pub unsafe extern "C" fn samtykke_state_init(
     state_out: *mut samtykke_state,
 ) -> Code {
     guard(|| {
-        let state_out = out(state_out)?;
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        // SAFETY: forwarded from the caller.
-        let id = unsafe { bytes(consent_id, consent_id_len) }?;
+        // SAFETY: this function's contract: `policy` is NULL or live,
+        // `consent_id` readable for `consent_id_len` bytes and `state_out` NULL
+        // or writable.
+        let (p, id, state_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_bytes(consent_id, consent_id_len)?,
+                try_out(state_out)?,
+            )
+        };
         let id: [u8; SAMTYKKE_CONSENT_ID_LEN] = id.try_into().map_err(|_| Code::InvalidArgument)?;
-        let s = ConsentState::new(u128::from_be_bytes(id));
-        // SAFETY: checked non-NULL; the caller guarantees it is writable.
-        unsafe { put(state_out, sealed(p, &s)) };
+        state_out.write(sealed(p, &ConsentState::new(u128::from_be_bytes(id))));
         Ok(())
     })
 }
 
 /// Accept all: grants every consent category (R3), one decision per category.
 ///
-/// - `at`: when, in Unix seconds (UTC).
-/// - `notice`: the notice (banner text) version shown (R7), 0 to 65535.
-/// - `control`: a `samtykke_control` value (`SAMTYKKE_CONTROL_BUTTON`, …).
-/// - `gpc`: whether the request carried `Sec-GPC: 1` (its grants then stand
-///   against later GPC signals, R22).
-/// - `proof_out`: may be NULL; otherwise receives the proof record (R18).
+/// - `state`: read, and on success replaced by the new state.
+/// - `at`: when. `notice`: the notice (banner text) version shown (R7).
+///   `control`: a `samtykke_control` value. `gpc`: whether the request carried
+///   `Sec-GPC: 1` (its grants then stand against later GPC signals, R22).
+/// - `proof_out`: optional; receives the proof record (R18).
 ///
-/// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: the policy may be shared; a state must not be used by two
-///   threads at once.
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
-///   for a control or notice out of range; `SAMTYKKE_RESULT_INVALID_TIME`;
-///   `SAMTYKKE_RESULT_STATE_INVALID` or `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`
-///   for a state that is not this policy's. On error neither output changes.
+/// The other events take the same arguments.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+/// for a control or notice out of range; `SAMTYKKE_RESULT_INVALID_TIME`;
+/// `SAMTYKKE_RESULT_STATE_INVALID` or `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`
+/// for a state that is not this policy's.
 ///
 /// # Safety
 ///
@@ -238,24 +179,25 @@ pub unsafe extern "C" fn samtykke_state_accept_all(
     proof_out: *mut samtykke_proof,
 ) -> Code {
     guard(|| {
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        let ctx = ctx(at, notice, control, gpc)?;
-        // SAFETY: forwarded from the caller.
-        unsafe { apply(p, state, proof_out, |v, s| Some(s.accept_all(v, ctx))) }.map(drop)
+        // SAFETY: this function's contract: `policy` is NULL or live, `state`
+        // NULL or readable and writable, `proof_out` NULL or writable.
+        let (p, raw, state_out, proof_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(state)?,
+                try_out(state)?,
+                try_opt_out(proof_out),
+            )
+        };
+        let event = Event::AcceptAll(ctx(at, notice, control, gpc)?);
+        apply(p, &raw, state_out, proof_out, &event).map(drop)
     })
 }
 
 /// Reject all: refuses every consent category (R8); the refusal is stored (R14)
 /// and lasts the policy's `refusal_ttl_days`.
 ///
-/// Arguments as `samtykke_state_accept_all`.
-///
-/// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: the policy may be shared; a state must not be used by two
-///   threads at once.
-/// - Errors: as `samtykke_state_accept_all`.
+/// Arguments as `samtykke_state_accept_all`. Errors: as `samtykke_state_accept_all`.
 ///
 /// # Safety
 ///
@@ -271,42 +213,43 @@ pub unsafe extern "C" fn samtykke_state_reject_all(
     proof_out: *mut samtykke_proof,
 ) -> Code {
     guard(|| {
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        let ctx = ctx(at, notice, control, gpc)?;
-        // SAFETY: forwarded from the caller.
-        unsafe { apply(p, state, proof_out, |v, s| Some(s.reject_all(v, ctx))) }.map(drop)
+        // SAFETY: this function's contract: `policy` is NULL or live, `state`
+        // NULL or readable and writable, `proof_out` NULL or writable.
+        let (p, raw, state_out, proof_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(state)?,
+                try_out(state)?,
+                try_opt_out(proof_out),
+            )
+        };
+        let event = Event::RejectAll(ctx(at, notice, control, gpc)?);
+        apply(p, &raw, state_out, proof_out, &event).map(drop)
     })
 }
 
 /// Save a choice: grants exactly the chosen categories (R3), refuses every other
-/// consent category, and refuses the named providers inside the granted ones.
+/// consent category, and refuses the given providers inside the granted ones.
 /// An empty choice grants nothing (R1).
 ///
-/// - `categories`, `categories_len`: the chosen category ids, separated by
-///   commas or spaces (`"functional,statistics"`); may be empty but not NULL.
-/// - `refused_providers`, `refused_providers_len`: provider ids, likewise.
+/// - `categories`: the chosen categories as a mask of
+///   `samtykke_policy_category_bit` bits (0: none).
+/// - `refused_providers`: optional (NULL: none); a set of
+///   `samtykke_policy_provider_bit` bits.
 /// - The rest as `samtykke_state_accept_all`.
 ///
-/// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: the policy may be shared; a state must not be used by two
-///   threads at once.
-/// - Errors: as `samtykke_state_accept_all`, and
-///   `SAMTYKKE_RESULT_INVALID_UTF8` for a list that is not UTF-8,
-///   `SAMTYKKE_RESULT_UNKNOWN_NAME` for an id the policy does not declare.
+/// Errors: as `samtykke_state_accept_all`, and `SAMTYKKE_RESULT_UNKNOWN_NAME`
+/// for a bit that names no category or provider of the policy.
 ///
 /// # Safety
 ///
-/// As `samtykke_state_accept_all`; both lists are readable for their lengths.
+/// As `samtykke_state_accept_all`; `refused_providers` is NULL or readable.
 #[no_mangle]
 pub unsafe extern "C" fn samtykke_state_save(
     policy: *const samtykke_policy,
     state: *mut samtykke_state,
-    categories: *const c_char,
-    categories_len: usize,
-    refused_providers: *const c_char,
-    refused_providers_len: usize,
+    categories: u32,
+    refused_providers: *const samtykke_provider_set,
     at: i64,
     notice: u32,
     control: u32,
@@ -314,51 +257,48 @@ pub unsafe extern "C" fn samtykke_state_save(
     proof_out: *mut samtykke_proof,
 ) -> Code {
     guard(|| {
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        // SAFETY: forwarded from the caller.
-        let chosen = unsafe { text(categories, categories_len) }?;
-        // SAFETY: forwarded from the caller.
-        let refused = unsafe { text(refused_providers, refused_providers_len) }?;
-        let chosen = self::categories(&p.view(), chosen)?;
-        let refused = providers(&p.view(), refused)?;
-        let ctx = ctx(at, notice, control, gpc)?;
-        // SAFETY: forwarded from the caller.
-        unsafe {
-            apply(p, state, proof_out, |v, s| {
-                Some(s.save(v, chosen, refused, ctx))
-            })
-        }
-        .map(drop)
+        // SAFETY: this function's contract: `policy` is NULL or live, `state`
+        // NULL or readable and writable, `refused_providers` NULL or readable
+        // (any bits are a valid set), `proof_out` NULL or writable.
+        let (p, raw, state_out, refused, proof_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(state)?,
+                try_out(state)?,
+                try_read(refused_providers).unwrap_or_default(),
+                try_opt_out(proof_out),
+            )
+        };
+        let view = p.view();
+        let event = Event::Save {
+            chosen: category_set(&view, categories)?,
+            refused_providers: provider_set(&view, refused)?,
+            ctx: ctx(at, notice, control, gpc)?,
+        };
+        apply(p, &raw, state_out, proof_out, &event).map(drop)
     })
 }
 
 /// Withdraw consent for some categories (a partial refusal, R11, R12): they are
-/// refused from `at`; the others keep their decisions. Never fails for a valid
-/// state; withdrawing again changes nothing but the refusal's time.
+/// refused from `at`; the others keep their decisions. Withdrawing again
+/// changes nothing but the refusal's time.
 ///
-/// - `categories`, `categories_len`: the category ids, separated by commas or
-///   spaces; may be empty but not NULL. Use `samtykke_state_withdraw_all` for
-///   every category. A list that names no consent category (empty, or only the
-///   exempt one) refuses nothing: the state is unchanged and `proof_out` is not
-///   written (SPEC §4).
+/// - `categories`: a mask of `samtykke_policy_category_bit` bits. A mask that
+///   names no consent category (0, or only the exempt one) refuses nothing: the
+///   state is unchanged and `proof_out` is not written (SPEC §4). Use
+///   `samtykke_state_withdraw_all` for every category.
 /// - The rest as `samtykke_state_accept_all`.
 ///
-/// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: the policy may be shared; a state must not be used by two
-///   threads at once.
-/// - Errors: as `samtykke_state_save`.
+/// Errors: as `samtykke_state_save`.
 ///
 /// # Safety
 ///
-/// As `samtykke_state_save`.
+/// As `samtykke_state_accept_all`.
 #[no_mangle]
 pub unsafe extern "C" fn samtykke_state_withdraw(
     policy: *const samtykke_policy,
     state: *mut samtykke_state,
-    categories: *const c_char,
-    categories_len: usize,
+    categories: u32,
     at: i64,
     notice: u32,
     control: u32,
@@ -366,27 +306,28 @@ pub unsafe extern "C" fn samtykke_state_withdraw(
     proof_out: *mut samtykke_proof,
 ) -> Code {
     guard(|| {
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        // SAFETY: forwarded from the caller.
-        let ids = unsafe { text(categories, categories_len) }?;
-        let which = self::categories(&p.view(), ids)?;
-        let ctx = ctx(at, notice, control, gpc)?;
-        // SAFETY: forwarded from the caller.
-        unsafe { apply(p, state, proof_out, |v, s| s.withdraw(v, Some(which), ctx)) }.map(drop)
+        // SAFETY: this function's contract: `policy` is NULL or live, `state`
+        // NULL or readable and writable, `proof_out` NULL or writable.
+        let (p, raw, state_out, proof_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(state)?,
+                try_out(state)?,
+                try_opt_out(proof_out),
+            )
+        };
+        let event = Event::Withdraw {
+            categories: Some(category_set(&p.view(), categories)?),
+            ctx: ctx(at, notice, control, gpc)?,
+        };
+        apply(p, &raw, state_out, proof_out, &event).map(drop)
     })
 }
 
 /// Withdraw consent for every consent category (R11): one call, as easy as
 /// giving it.
 ///
-/// Arguments as `samtykke_state_accept_all`.
-///
-/// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: the policy may be shared; a state must not be used by two
-///   threads at once.
-/// - Errors: as `samtykke_state_accept_all`.
+/// Arguments as `samtykke_state_accept_all`. Errors: as `samtykke_state_accept_all`.
 ///
 /// # Safety
 ///
@@ -402,11 +343,21 @@ pub unsafe extern "C" fn samtykke_state_withdraw_all(
     proof_out: *mut samtykke_proof,
 ) -> Code {
     guard(|| {
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        let ctx = ctx(at, notice, control, gpc)?;
-        // SAFETY: forwarded from the caller.
-        unsafe { apply(p, state, proof_out, |v, s| s.withdraw(v, None, ctx)) }.map(drop)
+        // SAFETY: this function's contract: `policy` is NULL or live, `state`
+        // NULL or readable and writable, `proof_out` NULL or writable.
+        let (p, raw, state_out, proof_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(state)?,
+                try_out(state)?,
+                try_opt_out(proof_out),
+            )
+        };
+        let event = Event::Withdraw {
+            categories: None,
+            ctx: ctx(at, notice, control, gpc)?,
+        };
+        apply(p, &raw, state_out, proof_out, &event).map(drop)
     })
 }
 
@@ -414,21 +365,17 @@ pub unsafe extern "C" fn samtykke_state_withdraw_all(
 /// categories the policy's `gpc_refuses` names (R22), except those granted by a
 /// decision taken while the signal was present. Never grants.
 ///
-/// - `proof_out`: may be NULL; receives a proof record only when the signal
+/// - `proof_out`: optional; receives a proof record only when the signal
 ///   refused something.
 /// - `recorded_out`: receives whether it did (and so whether `proof_out` was
 ///   written).
 ///
-/// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: the policy may be shared; a state must not be used by two
-///   threads at once.
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
-///   `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
+/// `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
 ///
 /// # Safety
 ///
-/// As `samtykke_state_accept_all`; `recorded_out` is writable.
+/// As `samtykke_state_accept_all`; `recorded_out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn samtykke_state_signal_gpc(
     policy: *const samtykke_policy,
@@ -438,14 +385,20 @@ pub unsafe extern "C" fn samtykke_state_signal_gpc(
     recorded_out: *mut bool,
 ) -> Code {
     guard(|| {
-        let recorded_out = out(recorded_out)?;
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        let at = time(at)?;
-        // SAFETY: forwarded from the caller.
-        let recorded = unsafe { apply(p, state, proof_out, |v, s| s.signal_gpc(v, at)) }?;
-        // SAFETY: checked non-NULL; the caller guarantees it is writable.
-        unsafe { put(recorded_out, recorded) };
+        // SAFETY: this function's contract: `policy` is NULL or live, `state`
+        // NULL or readable and writable, `proof_out` and `recorded_out` NULL or
+        // writable.
+        let (p, raw, state_out, proof_out, recorded_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(state)?,
+                try_out(state)?,
+                try_opt_out(proof_out),
+                try_out(recorded_out)?,
+            )
+        };
+        let event = Event::SignalGpc(time(at)?);
+        recorded_out.write(apply(p, &raw, state_out, proof_out, &event)?);
         Ok(())
     })
 }
@@ -456,13 +409,9 @@ pub unsafe extern "C" fn samtykke_state_signal_gpc(
 /// checks its arguments, so a host can route every banner event through the
 /// library.
 ///
-/// - Ownership: `state` and `proof_out` are the caller's; nothing is allocated.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: the policy may be shared; a state must not be used by two
-///   threads at once.
-/// - Errors: `SAMTYKKE_RESULT_INVALID_ARGUMENT` for any other action;
-///   `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
-///   `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+/// Errors: `SAMTYKKE_RESULT_INVALID_ARGUMENT` for any other action;
+/// `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
+/// `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
 ///
 /// # Safety
 ///
@@ -476,18 +425,19 @@ pub unsafe extern "C" fn samtykke_state_gesture(
     at: i64,
 ) -> Code {
     guard(|| {
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
+        // SAFETY: this function's contract: `policy` is NULL or live and `state`
+        // NULL or readable and writable.
+        let (p, raw, state_out) =
+            unsafe { (try_policy(policy)?, try_read(state)?, try_out(state)?) };
         let at = time(at)?;
         let event = match Action::try_from(action)? {
-            Action::Dismiss => samtykke::Event::Dismiss(at),
-            Action::Scroll => samtykke::Event::Scroll(at),
-            Action::Navigate => samtykke::Event::Navigate(at),
-            Action::Idle => samtykke::Event::Idle(at),
+            Action::Dismiss => Event::Dismiss(at),
+            Action::Scroll => Event::Scroll(at),
+            Action::Navigate => Event::Navigate(at),
+            Action::Idle => Event::Idle(at),
             _ => return Err(Code::InvalidArgument),
         };
-        // SAFETY: forwarded from the caller.
-        unsafe { apply(p, state, std::ptr::null_mut(), |v, s| s.apply(v, &event)) }.map(drop)
+        apply(p, &raw, state_out, None, &event).map(drop)
     })
 }
 
@@ -497,48 +447,47 @@ pub unsafe extern "C" fn samtykke_state_gesture(
 pub struct samtykke_permit {
     /// Whether the item may be stored (or the category's items).
     pub allowed: bool,
+    /// Whether it is allowed because its category is exempt (`necessary`, R4)
+    /// rather than granted.
+    pub exempt: bool,
     /// Whether a declaration covers the name; `false` means *undeclared*, which
     /// is denied (R21).
     pub declared: bool,
     /// Why not, as a `samtykke_why` value; 0 when allowed or undeclared.
     pub why: u32,
-    /// The id of the item's category (NUL-terminated, owned by the policy
-    /// handle); NULL when undeclared.
+    /// The id of the item's category, borrowed from the policy handle; NULL when
+    /// undeclared.
     pub category: *const c_char,
     /// Length of `category` in bytes (0 when NULL).
     pub category_len: usize,
 }
 
-fn permit_of(p: &samtykke_policy, id: Option<&str>, allowed: bool, why: u32) -> samtykke_permit {
-    let text = id
-        .and_then(|id| p.view().category(id))
-        .and_then(|(i, _)| p.category_id(i));
+/// The answer for a declared item or a category `id`, from the core's status.
+fn permit_of(p: &samtykke_policy, id: &str, status: Status) -> samtykke_permit {
+    let text = p.view().category(id).and_then(|(i, _)| p.category_id(i));
+    let (allowed, exempt, why) = match status {
+        Status::Exempt => (true, true, 0),
+        Status::Granted => (true, false, 0),
+        Status::Denied(why) => (false, false, why as u32),
+    };
     samtykke_permit {
         allowed,
-        declared: id.is_some(),
+        exempt,
+        declared: true,
         why,
         category: text.map_or(std::ptr::null(), |t| t.ptr()),
         category_len: text.map_or(0, |t| t.len()),
     }
 }
 
-/// Whether an item named `name` of `kind` may be stored at `now` (R4, R12, R21):
-/// allowed, denied with a reason, or undeclared (denied).
+/// Whether an item named `name` of `kind` (a `samtykke_kind` value) may be
+/// stored at `now` (R4, R12, R21): allowed, denied with a reason, or undeclared
+/// (denied). `name` is the item's name exactly as sent.
 ///
-/// - `kind`: a `samtykke_kind` value (`SAMTYKKE_KIND_COOKIE`, …).
-/// - `name`, `name_len`: the item's name exactly as sent (UTF-8).
-/// - `now`: Unix seconds (UTC).
-/// - `permit_out`: receives the answer.
-///
-/// - Ownership: the category text in the answer belongs to the policy handle.
-/// - Lifetime: the category text in the answer lives as long as the policy
-///   handle; nothing else is kept past the call.
-/// - Thread-safety: many threads may query one policy at once, each with its
-///   own state (or one state only read).
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
-///   for a kind out of range; `SAMTYKKE_RESULT_INVALID_UTF8`;
-///   `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_STATE_INVALID`;
-///   `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+/// for a kind out of range; `SAMTYKKE_RESULT_INVALID_UTF8`;
+/// `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_STATE_INVALID`;
+/// `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
 ///
 /// # Safety
 ///
@@ -556,40 +505,46 @@ pub unsafe extern "C" fn samtykke_state_permits(
     permit_out: *mut samtykke_permit,
 ) -> Code {
     guard(|| {
-        let permit_out = out(permit_out)?;
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        // SAFETY: forwarded from the caller.
-        let s = unsafe { load(p, state) }?;
-        let kind = Kind::try_from(kind)?;
-        // SAFETY: forwarded from the caller.
-        let name = unsafe { text(name, name_len) }?;
-        let now = time(now)?;
-        let permit = match s.permits_kind(&p.view(), kind, name, now) {
-            Permit::Allowed { category, .. } => permit_of(p, Some(category.id), true, 0),
-            Permit::Denied { category, why, .. } => {
-                permit_of(p, Some(category.id), false, why as u32)
-            }
-            Permit::Undeclared => permit_of(p, None, false, 0),
+        // SAFETY: this function's contract: `policy` is NULL or live, `state`
+        // NULL or readable, `name` readable for `name_len` bytes, `permit_out`
+        // NULL or writable.
+        let (p, raw, name, permit_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(state)?,
+                try_str(name, name_len)?,
+                try_out(permit_out)?,
+            )
         };
-        // SAFETY: checked non-NULL; the caller guarantees it is writable.
-        unsafe { put(permit_out, permit) };
+        let s = open(p, &raw)?;
+        let kind = Kind::try_from(kind)?;
+        let now = time(now)?;
+        let view = p.view();
+        permit_out.write(match s.permits_kind(&view, kind, name, now) {
+            // Exempt or granted: the core's answer for the category says which.
+            Permit::Allowed { category, .. } => {
+                permit_of(p, category.id, s.category_status(&view, category, now))
+            }
+            Permit::Denied { category, why, .. } => permit_of(p, category.id, Status::Denied(why)),
+            Permit::Undeclared => samtykke_permit {
+                allowed: false,
+                exempt: false,
+                declared: false,
+                why: 0,
+                category: std::ptr::null(),
+                category_len: 0,
+            },
+        });
         Ok(())
     })
 }
 
-/// The standing of one category at `now` (R15, R16, R17): allowed when exempt
-/// or granted and in force; otherwise denied with a reason (`undecided`,
-/// `expired`, `outdated`, `refused`, `withdrawn`, `signal`).
+/// The standing of the category `category` (its id) at `now` (R15, R16, R17):
+/// allowed when exempt or granted and in force; otherwise denied with a reason
+/// (`undecided`, `expired`, `outdated`, `refused`, `withdrawn`, `signal`).
 ///
-/// - `category`, `category_len`: the category id.
-/// - Ownership: the state is only read; the answer is the caller's.
-/// - Lifetime: the category text in the answer lives as long as the policy
-///   handle; nothing else is kept past the call.
-/// - Thread-safety: many threads may query one policy at once, each with its
-///   own state (or one state only read).
-/// - Errors: as `samtykke_state_permits`, and `SAMTYKKE_RESULT_UNKNOWN_NAME` for
-///   an id the policy does not declare.
+/// Errors: as `samtykke_state_permits`, and `SAMTYKKE_RESULT_UNKNOWN_NAME` for
+/// an id the policy does not declare.
 ///
 /// # Safety
 ///
@@ -604,22 +559,22 @@ pub unsafe extern "C" fn samtykke_state_category_status(
     permit_out: *mut samtykke_permit,
 ) -> Code {
     guard(|| {
-        let permit_out = out(permit_out)?;
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        // SAFETY: forwarded from the caller.
-        let s = unsafe { load(p, state) }?;
-        // SAFETY: forwarded from the caller.
-        let id = unsafe { text(category, category_len) }?;
+        // SAFETY: this function's contract: `policy` is NULL or live, `state`
+        // NULL or readable, `category` readable for `category_len` bytes,
+        // `permit_out` NULL or writable.
+        let (p, raw, id, permit_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(state)?,
+                try_str(category, category_len)?,
+                try_out(permit_out)?,
+            )
+        };
+        let s = open(p, &raw)?;
         let now = time(now)?;
         let view = p.view();
         let (_, c) = view.category(id).ok_or(Code::UnknownName)?;
-        let permit = match s.category_status(&view, c, now) {
-            Status::Exempt | Status::Granted => permit_of(p, Some(c.id), true, 0),
-            Status::Denied(why) => permit_of(p, Some(c.id), false, why as u32),
-        };
-        // SAFETY: checked non-NULL; the caller guarantees it is writable.
-        unsafe { put(permit_out, permit) };
+        permit_out.write(permit_of(p, c.id, s.category_status(&view, c, now)));
         Ok(())
     })
 }
@@ -628,13 +583,8 @@ pub unsafe extern "C" fn samtykke_state_category_status(
 /// decision in force (never decided, lapsed, or outdated). While every consent
 /// category holds one, refusals included, this is false (R15).
 ///
-/// - Ownership: the state is only read; the answer is the caller's.
-/// - Lifetime: the category text in the answer lives as long as the policy
-///   handle; nothing else is kept past the call.
-/// - Thread-safety: many threads may query one policy at once, each with its
-///   own state (or one state only read).
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
-///   `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
+/// `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
 ///
 /// # Safety
 ///
@@ -648,14 +598,12 @@ pub unsafe extern "C" fn samtykke_state_prompt_due(
     due_out: *mut bool,
 ) -> Code {
     guard(|| {
-        let due_out = out(due_out)?;
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        // SAFETY: forwarded from the caller.
-        let s = unsafe { load(p, state) }?;
-        let due = s.prompt_due(&p.view(), time(now)?);
-        // SAFETY: checked non-NULL; the caller guarantees it is writable.
-        unsafe { put(due_out, due) };
+        // SAFETY: this function's contract: `policy` is NULL or live, `state`
+        // NULL or readable, `due_out` NULL or writable.
+        let (p, raw, due_out) =
+            unsafe { (try_policy(policy)?, try_read(state)?, try_out(due_out)?) };
+        let s = open(p, &raw)?;
+        due_out.write(s.prompt_due(&p.view(), time(now)?));
         Ok(())
     })
 }
@@ -664,17 +612,9 @@ pub unsafe extern "C" fn samtykke_state_prompt_due(
 /// `{"ts":…,"consent_id":…,"site":…,"revision":…,"notice_version":…,"action":…,
 /// "control":…,"decisions":{…},"providers_refused":[…],"gpc":…,"expires":…}`.
 ///
-/// - `buf`, `buf_len`: the output buffer; no NUL is written.
-/// - `out_len`: receives the length written, or, when the buffer is too small,
-///   the length needed (and nothing else is written).
-///
-/// - Ownership: the caller owns the buffer.
-/// - Lifetime: the library keeps no pointer past the call.
-/// - Thread-safety: may be called from many threads at once.
-/// - Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (`buf` may be NULL only when
-///   `buf_len` is 0); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
-///   `SAMTYKKE_RESULT_PROOF_INVALID` for bytes that are not a proof record;
-///   `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH` for a record of another policy.
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
+/// `SAMTYKKE_RESULT_PROOF_INVALID` for bytes that are not a proof record;
+/// `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH` for a record of another policy.
 ///
 /// # Safety
 ///
@@ -690,13 +630,17 @@ pub unsafe extern "C" fn samtykke_proof_to_json(
     out_len: *mut usize,
 ) -> Code {
     guard(|| {
-        let dst = crate::boundary::OutBuf::new(buf, buf_len, out_len)?;
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { self::policy(policy) }?;
-        // SAFETY: forwarded from the caller.
-        let proof = unsafe { load_proof(p, proof) }?;
-        let line = samtykke_host::proof_json::proof_to_json(&p.view(), &proof);
-        // SAFETY: the caller guarantees the buffer and `out_len` are writable.
-        unsafe { dst.write(line.as_bytes()) }
+        // SAFETY: this function's contract: `policy` is NULL or live, `proof`
+        // NULL or readable, `buf` writable for `buf_len` bytes, `out_len` NULL
+        // or writable.
+        let (p, raw, dst) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(proof)?,
+                try_out_buf(buf, buf_len, out_len)?,
+            )
+        };
+        let proof: Proof = open_proof(p.view().fingerprint(), &raw.words)?;
+        dst.write(samtykke_host::proof_json::proof_to_json(&p.view(), &proof).as_bytes())
     })
 }

@@ -98,15 +98,74 @@ static char *replaced(const char *text, const char *from, const char *to) {
     return out;
 }
 
+/* Why a document does not load, as samtykke_policy_explain_error tells it. */
+struct load_error {
+    uint32_t code;
+    char path[128];
+    char message[512];
+};
+
+static struct load_error explain(const char *json, size_t len) {
+    struct load_error e = {.code = 999, .path = "", .message = ""};
+    size_t path_len = 0, message_len = 0;
+    CHECK_RC(samtykke_policy_explain_error(json, len, &e.code, e.path, sizeof e.path - 1,
+                                           &path_len, e.message, sizeof e.message - 1,
+                                           &message_len),
+             SAMTYKKE_RESULT_OK);
+    e.path[path_len < sizeof e.path ? path_len : 0] = '\0';
+    e.message[message_len < sizeof e.message ? message_len : 0] = '\0';
+    return e;
+}
+
 static samtykke_policy *load(const char *json, size_t len) {
     samtykke_policy *p = NULL;
-    samtykke_load_error err;
-    samtykke_result rc = samtykke_policy_from_json(json, len, &p, &err);
+    samtykke_result rc = samtykke_policy_from_json(json, len, &p);
     if (rc != SAMTYKKE_RESULT_OK) {
-        fprintf(stderr, "  policy did not load: %s: %s\n", err.path, err.message);
+        struct load_error e = explain(json, len);
+        fprintf(stderr, "  policy did not load: %s: %s\n", e.path, e.message);
         return NULL;
     }
     return p;
+}
+
+/* The mask bit of a category, and the set of one provider. */
+static uint32_t category(const samtykke_policy *p, const char *id) {
+    uint32_t bit = 0;
+    CHECK_RC(samtykke_policy_category_bit(p, id, strlen(id), &bit), SAMTYKKE_RESULT_OK);
+    return bit;
+}
+
+static samtykke_provider_set provider(const samtykke_policy *p, const char *id) {
+    samtykke_provider_set set = {{0, 0}};
+    CHECK_RC(samtykke_policy_provider_bit(p, id, strlen(id), &set), SAMTYKKE_RESULT_OK);
+    return set;
+}
+
+/* The Set-Cookie values of a deletion plan, each followed by "\n", into `out`
+ * (NUL-terminated); the plan's counts go to `counts`. */
+static void plan_headers(const samtykke_policy *p, const samtykke_state *s, const char *host,
+                         const char *cookie_header, int64_t now, char *out, size_t cap,
+                         samtykke_plan_counts *counts) {
+    samtykke_plan *plan = NULL;
+    out[0] = '\0';
+    CHECK_RC(samtykke_state_deletion_plan(p, s, host, strlen(host), cookie_header,
+                                          strlen(cookie_header), now, &plan),
+             SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_plan_count(plan, counts), SAMTYKKE_RESULT_OK);
+    size_t used = 0;
+    for (size_t i = 0; plan != NULL && i < counts->set_cookie; i++) {
+        const char *v = NULL;
+        size_t vl = 0;
+        CHECK_RC(samtykke_plan_set_cookie(plan, i, &v, &vl), SAMTYKKE_RESULT_OK);
+        CHECK(v != NULL && strlen(v) == vl);
+        if (v != NULL && used + vl + 2 <= cap) {
+            memcpy(out + used, v, vl);
+            used += vl;
+            out[used++] = '\n';
+            out[used] = '\0';
+        }
+    }
+    samtykke_plan_free(plan);
 }
 
 static samtykke_policy *kk(void) { return load(policy_json, policy_json_len); }
@@ -212,7 +271,7 @@ static void test_whole_visit_kk_dk(void) {
     CHECK(!pm.allowed && pm.declared && pm.why == SAMTYKKE_WHY_UNDECIDED);
     CHECK(category_is(pm, "statistics"));
     pm = permit(p, &s, "SESSabc123", T0);
-    CHECK(pm.allowed && category_is(pm, "necessary") && pm.why == 0);
+    CHECK(pm.allowed && pm.exempt && category_is(pm, "necessary") && pm.why == 0);
     pm = permit(p, &s, "samtykke", T0); /* the consent cookie itself */
     CHECK(pm.allowed && category_is(pm, "necessary"));
     pm = permit(p, &s, "_ga", T0);
@@ -228,20 +287,21 @@ static void test_whole_visit_kk_dk(void) {
 
     /* The visitor saves statistics only (R3), refusing functional. */
     samtykke_proof proof;
-    CHECK_RC(samtykke_state_save(p, &s, S("statistics"), S(""), T0 + 10, 1,
+    CHECK_RC(samtykke_state_save(p, &s, category(p, "statistics"), NULL, T0 + 10, 1,
                                  SAMTYKKE_CONTROL_TOGGLE, false, &proof),
              SAMTYKKE_RESULT_OK);
-    CHECK(permit(p, &s, "nmstat", T0 + 10).allowed);
+    pm = permit(p, &s, "nmstat", T0 + 10);
+    CHECK(pm.allowed && !pm.exempt); /* granted, not exempt */
     pm = permit(p, &s, "ad_session_id", T0 + 10);
     CHECK(!pm.allowed && pm.why == SAMTYKKE_WHY_REFUSED && category_is(pm, "functional"));
     CHECK(!prompt_due(p, &s, T0 + 10));
     samtykke_permit st;
     CHECK_RC(samtykke_state_category_status(p, &s, S("statistics"), T0 + 10, &st),
              SAMTYKKE_RESULT_OK);
-    CHECK(st.allowed && category_is(st, "statistics"));
+    CHECK(st.allowed && !st.exempt && category_is(st, "statistics"));
     CHECK_RC(samtykke_state_category_status(p, &s, S("necessary"), T0 + 10, &st),
              SAMTYKKE_RESULT_OK);
-    CHECK(st.allowed);
+    CHECK(st.allowed && st.exempt);
 
     char line[1024];
     size_t n = 0;
@@ -311,26 +371,21 @@ static void test_whole_visit_kk_dk(void) {
 
     /* Nothing to delete yet. */
     char del[2048];
-    size_t del_len = 99;
-    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("www.kk.dk"), S("nmstat=1; SESSabc123=x"),
-                                             T0 + 12, del, sizeof del, &del_len),
-             SAMTYKKE_RESULT_OK);
-    CHECK(del_len == 0);
+    samtykke_plan_counts counts;
+    plan_headers(p, &s, "www.kk.dk", "nmstat=1; SESSabc123=x", T0 + 12, del, sizeof del, &counts);
+    CHECK(counts.set_cookie == 0 && counts.storage_keys == 0 && counts.undeletable == 0);
 
     /* Withdrawal (R11, R12): statistics stop, and nmstat is deleted on every
      * domain the host reaches. */
-    CHECK_RC(samtykke_state_withdraw(p, &s, S("statistics"), T0 + DAY, 1, SAMTYKKE_CONTROL_LINK,
-                                     false, &proof),
+    CHECK_RC(samtykke_state_withdraw(p, &s, category(p, "statistics"), T0 + DAY, 1,
+                                     SAMTYKKE_CONTROL_LINK, false, &proof),
              SAMTYKKE_RESULT_OK);
     pm = permit(p, &s, "nmstat", T0 + DAY);
     CHECK(!pm.allowed && pm.why == SAMTYKKE_WHY_WITHDRAWN);
     CHECK(!prompt_due(p, &s, T0 + DAY)); /* a refusal in force: no re-asking (R15) */
-    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("www.kk.dk:443"),
-                                             S("nmstat=1; SESSabc123=x; _ga=1"), T0 + DAY, del,
-                                             sizeof del, &del_len),
-             SAMTYKKE_RESULT_OK);
-    CHECK(del_len < sizeof del);
-    del[del_len] = '\0';
+    plan_headers(p, &s, "www.kk.dk:443", "nmstat=1; SESSabc123=x; _ga=1", T0 + DAY, del,
+                 sizeof del, &counts);
+    CHECK(counts.set_cookie == 3 && counts.storage_keys == 0 && counts.undeletable == 0);
     CHECK(strcmp(del,
                  "nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/\n"
                  "nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; "
@@ -416,6 +471,100 @@ static void test_gpc_signal_refuses_and_never_grants(void) {
     free(json);
 }
 
+/* The deletion plan names all three things SPEC §6 asks for: Set-Cookie headers
+ * on every domain the host reaches, the storage keys for the page script, and
+ * the cookies this host cannot delete, with why. The kk.dk policy with a
+ * localStorage key and AWSELBCORS declared on Siteimprove's domain. */
+static void test_deletion_plan_headers_storage_keys_and_undeletable(void) {
+    char *with_key = replaced(
+        policy_json, "\"storage\": [",
+        "\"storage\": [{\"name\": \"siteimprove_*\", \"kind\": \"local_storage\", "
+        "\"provider\": \"siteimprove\", \"category\": \"statistics\", "
+        "\"purpose\": {\"en\": \"Statistics\", \"da\": \"Statistik\"}, \"duration\": \"session\"},");
+    char *json = with_key ? replaced(with_key, "\"name\": \"AWSELBCORS\",",
+                                     "\"name\": \"AWSELBCORS\", \"domain\": \"siteimprove.com\",")
+                          : NULL;
+    CHECK(json != NULL);
+    samtykke_policy *p = json ? load(json, strlen(json)) : NULL;
+    CHECK(p != NULL);
+    if (p == NULL) {
+        free(with_key);
+        free(json);
+        return;
+    }
+    samtykke_state s;
+    new_state(p, 9, &s);
+    CHECK_RC(samtykke_state_accept_all(p, &s, T0, 1, SAMTYKKE_CONTROL_BUTTON, false, NULL),
+             SAMTYKKE_RESULT_OK);
+    const char *cookies = "nmstat=1; AWSELBCORS=2; SESSabc=3; JSESSIONID=4";
+
+    /* While everything is granted, nothing must go. */
+    samtykke_plan *plan = NULL;
+    samtykke_plan_counts counts = {9, 9, 9};
+    CHECK_RC(samtykke_state_deletion_plan(p, &s, S("www.kk.dk"), cookies, strlen(cookies), T0 + 1,
+                                          &plan),
+             SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_plan_count(plan, &counts), SAMTYKKE_RESULT_OK);
+    CHECK(counts.set_cookie == 0 && counts.storage_keys == 0 && counts.undeletable == 0);
+    samtykke_plan_free(plan);
+
+    /* Statistics withdrawn: nmstat goes on three domains, the localStorage key
+     * is listed, AWSELBCORS is reported; functional's JSESSIONID stays. */
+    CHECK_RC(samtykke_state_withdraw(p, &s, category(p, "statistics"), T0 + DAY, 1,
+                                     SAMTYKKE_CONTROL_LINK, false, NULL),
+             SAMTYKKE_RESULT_OK);
+    plan = NULL;
+    CHECK_RC(samtykke_state_deletion_plan(p, &s, S("WWW.kk.dk:8443"), cookies, strlen(cookies),
+                                          T0 + DAY, &plan),
+             SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_plan_count(plan, &counts), SAMTYKKE_RESULT_OK);
+    CHECK(counts.set_cookie == 3 && counts.storage_keys == 1 && counts.undeletable == 1);
+    static const char *const want[] = {
+        "nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/",
+        "nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Domain=www.kk.dk",
+        "nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Domain=kk.dk",
+    };
+    for (size_t i = 0; i < counts.set_cookie && i < 3; i++) {
+        const char *v = NULL;
+        size_t vl = 0;
+        CHECK_RC(samtykke_plan_set_cookie(plan, i, &v, &vl), SAMTYKKE_RESULT_OK);
+        CHECK(v != NULL && vl == strlen(want[i]) && strcmp(v, want[i]) == 0);
+    }
+    samtykke_storage_key key;
+    CHECK_RC(samtykke_plan_storage_key(plan, 0, &key), SAMTYKKE_RESULT_OK);
+    CHECK(key.kind == SAMTYKKE_KIND_LOCAL_STORAGE);
+    CHECK(key.key_len == strlen("siteimprove_*") && strcmp(key.key, "siteimprove_*") == 0);
+    samtykke_undeletable u;
+    CHECK_RC(samtykke_plan_undeletable(plan, 0, &u), SAMTYKKE_RESULT_OK);
+    CHECK(strcmp(u.name, "AWSELBCORS") == 0 && u.name_len == 10);
+    CHECK(strcmp(u.category, "statistics") == 0 && u.category_len == 10);
+    CHECK(strcmp(u.domain, "siteimprove.com") == 0 && u.domain_len == 15);
+    CHECK(strcmp(u.reason, "outside-reach") == 0 && u.reason_len == 13);
+
+    /* Past the end is an error, and the outputs stay as they were. */
+    const char *v = "untouched";
+    size_t vl = 42;
+    CHECK_RC(samtykke_plan_set_cookie(plan, 3, &v, &vl), SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    CHECK(vl == 42 && strcmp(v, "untouched") == 0);
+    CHECK_RC(samtykke_plan_storage_key(plan, 1, &key), SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(samtykke_plan_undeletable(plan, 1, &u), SAMTYKKE_RESULT_INVALID_ARGUMENT);
+
+    /* The plan owns its texts: they outlive the policy. */
+    samtykke_policy_free(p);
+    CHECK(strcmp(u.reason, "outside-reach") == 0 && strcmp(key.key, "siteimprove_*") == 0);
+    samtykke_plan_free(plan);
+
+    /* A Cookie header with a control character is refused, not misread. */
+    p = load(json, strlen(json));
+    plan = NULL;
+    CHECK_RC(samtykke_state_deletion_plan(p, &s, S("kk.dk"), S("a=1;\x01 nmstat=2"), T0, &plan),
+             SAMTYKKE_RESULT_HEADER_INVALID);
+    CHECK(plan == NULL);
+    samtykke_policy_free(p);
+    free(with_key);
+    free(json);
+}
+
 /* NULL for every pointer argument of every function. */
 static void test_null_arguments(void) {
     samtykke_policy *p = kk();
@@ -432,19 +581,38 @@ static void test_null_arguments(void) {
     samtykke_lint_warning w;
     samtykke_consent_cookie cc;
     samtykke_policy *out = NULL;
-    samtykke_load_error err;
+    samtykke_plan *plan = NULL;
+    samtykke_plan_counts counts;
+    samtykke_storage_key key;
+    samtykke_undeletable und;
+    const char *text = NULL;
+    uint32_t code = 0, bit = 0;
+    samtykke_provider_set set;
     const int NUL = SAMTYKKE_RESULT_NULL_ARGUMENT;
 
     samtykke_policy_free(NULL);
     CHECK(samtykke_result_message(SAMTYKKE_RESULT_NULL_ARGUMENT) != NULL);
 
-    CHECK_RC(samtykke_policy_from_json(NULL, 0, &out, &err), NUL);
-    CHECK_RC(samtykke_policy_from_json(NULL, 10, &out, &err), NUL);
-    CHECK_RC(samtykke_policy_from_json(policy_json, policy_json_len, NULL, &err), NUL);
+    CHECK_RC(samtykke_policy_from_json(NULL, 0, &out), NUL);
+    CHECK_RC(samtykke_policy_from_json(NULL, 10, &out), NUL);
+    CHECK_RC(samtykke_policy_from_json(policy_json, policy_json_len, NULL), NUL);
     CHECK(out == NULL);
-    /* error_out is optional. */
-    CHECK_RC(samtykke_policy_from_json(S("{"), &out, NULL), SAMTYKKE_RESULT_POLICY_MALFORMED_JSON);
+    CHECK_RC(samtykke_policy_from_json(S("{"), &out), SAMTYKKE_RESULT_POLICY_MALFORMED_JSON);
     CHECK(out == NULL);
+    size_t m = 0;
+    char msg[256];
+    CHECK_RC(samtykke_policy_explain_error(NULL, 0, &code, buf, 64, &n, msg, 64, &m), NUL);
+    CHECK_RC(samtykke_policy_explain_error(S("{"), NULL, buf, 64, &n, msg, 64, &m), NUL);
+    CHECK_RC(samtykke_policy_explain_error(S("{"), &code, NULL, 64, &n, msg, 64, &m), NUL);
+    CHECK_RC(samtykke_policy_explain_error(S("{"), &code, buf, 64, NULL, msg, 64, &m), NUL);
+    CHECK_RC(samtykke_policy_explain_error(S("{"), &code, buf, 64, &n, NULL, 64, &m), NUL);
+    CHECK_RC(samtykke_policy_explain_error(S("{"), &code, buf, 64, &n, msg, 64, NULL), NUL);
+    CHECK_RC(samtykke_policy_category_bit(NULL, S("statistics"), &bit), NUL);
+    CHECK_RC(samtykke_policy_category_bit(p, NULL, 0, &bit), NUL);
+    CHECK_RC(samtykke_policy_category_bit(p, S("statistics"), NULL), NUL);
+    CHECK_RC(samtykke_policy_provider_bit(NULL, S("kk"), &set), NUL);
+    CHECK_RC(samtykke_policy_provider_bit(p, NULL, 0, &set), NUL);
+    CHECK_RC(samtykke_policy_provider_bit(p, S("kk"), NULL), NUL);
 
     CHECK_RC(samtykke_policy_lint_count(NULL, &n), NUL);
     CHECK_RC(samtykke_policy_lint_count(p, NULL), NUL);
@@ -462,13 +630,10 @@ static void test_null_arguments(void) {
     CHECK_RC(samtykke_state_accept_all(p, NULL, T0, 1, 0, false, &proof), NUL);
     CHECK_RC(samtykke_state_reject_all(NULL, &s, T0, 1, 0, false, &proof), NUL);
     CHECK_RC(samtykke_state_reject_all(p, NULL, T0, 1, 0, false, &proof), NUL);
-    CHECK_RC(samtykke_state_save(NULL, &s, S("statistics"), S(""), T0, 1, 0, false, &proof), NUL);
-    CHECK_RC(samtykke_state_save(p, NULL, S("statistics"), S(""), T0, 1, 0, false, &proof), NUL);
-    CHECK_RC(samtykke_state_save(p, &s, NULL, 0, S(""), T0, 1, 0, false, &proof), NUL);
-    CHECK_RC(samtykke_state_save(p, &s, S("statistics"), NULL, 0, T0, 1, 0, false, &proof), NUL);
-    CHECK_RC(samtykke_state_withdraw(NULL, &s, S("statistics"), T0, 1, 0, false, &proof), NUL);
-    CHECK_RC(samtykke_state_withdraw(p, NULL, S("statistics"), T0, 1, 0, false, &proof), NUL);
-    CHECK_RC(samtykke_state_withdraw(p, &s, NULL, 0, T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_save(NULL, &s, 0, NULL, T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_save(p, NULL, 0, NULL, T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_withdraw(NULL, &s, 0, T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_withdraw(p, NULL, 0, T0, 1, 0, false, &proof), NUL);
     CHECK_RC(samtykke_state_withdraw_all(NULL, &s, T0, 1, 0, false, &proof), NUL);
     CHECK_RC(samtykke_state_withdraw_all(p, NULL, T0, 1, 0, false, &proof), NUL);
     CHECK_RC(samtykke_state_signal_gpc(NULL, &s, T0, &proof, &flag), NUL);
@@ -512,17 +677,25 @@ static void test_null_arguments(void) {
     CHECK_RC(samtykke_state_from_cookie(p, S("v1.AA"), NULL, 32, &t), NUL);
     CHECK_RC(samtykke_state_from_cookie(p, S("v1.AA"), KEY, 32, NULL), NUL);
 
-    CHECK_RC(samtykke_state_deletion_headers(NULL, &s, S("kk.dk"), S(""), T0, buf, sizeof buf, &n),
-             NUL);
-    CHECK_RC(samtykke_state_deletion_headers(p, NULL, S("kk.dk"), S(""), T0, buf, sizeof buf, &n),
-             NUL);
-    CHECK_RC(samtykke_state_deletion_headers(p, &s, NULL, 0, S(""), T0, buf, sizeof buf, &n), NUL);
-    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("kk.dk"), NULL, 0, T0, buf, sizeof buf, &n),
-             NUL);
-    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("kk.dk"), S(""), T0, NULL, sizeof buf, &n),
-             NUL);
-    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("kk.dk"), S(""), T0, buf, sizeof buf, NULL),
-             NUL);
+    CHECK_RC(samtykke_state_deletion_plan(NULL, &s, S("kk.dk"), S(""), T0, &plan), NUL);
+    CHECK_RC(samtykke_state_deletion_plan(p, NULL, S("kk.dk"), S(""), T0, &plan), NUL);
+    CHECK_RC(samtykke_state_deletion_plan(p, &s, NULL, 0, S(""), T0, &plan), NUL);
+    CHECK_RC(samtykke_state_deletion_plan(p, &s, S("kk.dk"), NULL, 0, T0, &plan), NUL);
+    CHECK_RC(samtykke_state_deletion_plan(p, &s, S("kk.dk"), S(""), T0, NULL), NUL);
+    CHECK(plan == NULL);
+    CHECK_RC(samtykke_state_deletion_plan(p, &s, S("kk.dk"), S(""), T0, &plan),
+             SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_plan_count(NULL, &counts), NUL);
+    CHECK_RC(samtykke_plan_count(plan, NULL), NUL);
+    CHECK_RC(samtykke_plan_set_cookie(NULL, 0, &text, &n), NUL);
+    CHECK_RC(samtykke_plan_set_cookie(plan, 0, NULL, &n), NUL);
+    CHECK_RC(samtykke_plan_set_cookie(plan, 0, &text, NULL), NUL);
+    CHECK_RC(samtykke_plan_storage_key(NULL, 0, &key), NUL);
+    CHECK_RC(samtykke_plan_storage_key(plan, 0, NULL), NUL);
+    CHECK_RC(samtykke_plan_undeletable(NULL, 0, &und), NUL);
+    CHECK_RC(samtykke_plan_undeletable(plan, 0, NULL), NUL);
+    samtykke_plan_free(plan);
+    samtykke_plan_free(NULL);
     CHECK_RC(samtykke_state_filter_set_cookie(NULL, &s, S("a=1"), T0, buf, sizeof buf, &n), NUL);
     CHECK_RC(samtykke_state_filter_set_cookie(p, NULL, S("a=1"), T0, buf, sizeof buf, &n), NUL);
     CHECK_RC(samtykke_state_filter_set_cookie(p, &s, NULL, 0, T0, buf, sizeof buf, &n), NUL);
@@ -538,7 +711,8 @@ static void test_garbage_and_truncated_cookies(void) {
     CHECK(p != NULL);
     samtykke_state s, out;
     new_state(p, 4, &s);
-    CHECK_RC(samtykke_state_save(p, &s, S("functional"), S("twentythree"), T0, 1, 0, false, NULL),
+    samtykke_provider_set refused = provider(p, "twentythree");
+    CHECK_RC(samtykke_state_save(p, &s, category(p, "functional"), &refused, T0, 1, 0, false, NULL),
              SAMTYKKE_RESULT_OK);
     char cookie[SAMTYKKE_COOKIE_MAX_LEN];
     size_t len = 0;
@@ -631,20 +805,21 @@ static void test_garbage_and_truncated_cookies(void) {
 /* Truncated, mutated and broken policies give an error with a JSON path. */
 static void test_garbage_and_truncated_policies(void) {
     samtykke_policy *p = NULL;
-    samtykke_load_error err;
+    struct load_error err;
     for (size_t cut = 0; cut < policy_json_len; cut += 7) {
         p = NULL;
-        memset(&err, 0, sizeof err);
-        samtykke_result rc = samtykke_policy_from_json(policy_json, cut, &p, &err);
+        samtykke_result rc = samtykke_policy_from_json(policy_json, cut, &p);
         CHECK(rc != SAMTYKKE_RESULT_OK && p == NULL);
+        err = explain(policy_json, cut);
         CHECK(rc >= 200 && rc < 300 && err.code == rc);
         CHECK(err.path[0] != '\0' && err.message[0] != '\0');
-        CHECK(memchr(err.path, '\0', sizeof err.path) != NULL);
-        CHECK(memchr(err.message, '\0', sizeof err.message) != NULL);
     }
-    CHECK_RC(samtykke_policy_from_json(policy_json, 100, &p, &err),
+    CHECK_RC(samtykke_policy_from_json(policy_json, 100, &p),
              SAMTYKKE_RESULT_POLICY_MALFORMED_JSON);
-    CHECK(strncmp(err.path, "line ", 5) == 0);
+    CHECK(strncmp(explain(policy_json, 100).path, "line ", 5) == 0);
+    /* A document that loads has nothing to explain. */
+    err = explain(policy_json, policy_json_len);
+    CHECK(err.code == SAMTYKKE_RESULT_OK && err.path[0] == '\0' && err.message[0] == '\0');
 
     char *copy = malloc(policy_json_len);
     CHECK(copy != NULL);
@@ -655,7 +830,7 @@ static void test_garbage_and_truncated_policies(void) {
             copy[rnd() % policy_json_len] = (char)(rnd() & 0xff);
         }
         p = NULL;
-        samtykke_result rc = samtykke_policy_from_json(copy, policy_json_len, &p, &err);
+        samtykke_result rc = samtykke_policy_from_json(copy, policy_json_len, &p);
         if (rc == SAMTYKKE_RESULT_OK) {
             loaded++;
             samtykke_policy_free(p);
@@ -689,8 +864,8 @@ static void test_garbage_and_truncated_policies(void) {
             continue;
         }
         p = NULL;
-        memset(&err, 0, sizeof err);
-        CHECK_RC(samtykke_policy_from_json(json, strlen(json), &p, &err), broken[i].code);
+        CHECK_RC(samtykke_policy_from_json(json, strlen(json), &p), broken[i].code);
+        err = explain(json, strlen(json));
         CHECK(p == NULL && err.code == broken[i].code);
         if (strcmp(err.path, broken[i].path) != 0) {
             fprintf(stderr, "  path %s, expected %s (%s)\n", err.path, broken[i].path,
@@ -700,7 +875,7 @@ static void test_garbage_and_truncated_policies(void) {
         free(json);
     }
     /* Not UTF-8 at all. */
-    CHECK_RC(samtykke_policy_from_json(S("{\"schema\": \"\xff\xfe\"}"), &p, &err),
+    CHECK_RC(samtykke_policy_from_json(S("{\"schema\": \"\xff\xfe\"}"), &p),
              SAMTYKKE_RESULT_POLICY_MALFORMED_JSON);
 }
 
@@ -781,10 +956,10 @@ static void test_too_small_buffers(void) {
     samtykke_state s;
     new_state(p, 6, &s);
     samtykke_proof proof;
-    CHECK_RC(samtykke_state_save(p, &s, S("statistics"), S(""), T0, 1, 0, false, &proof),
+    CHECK_RC(samtykke_state_save(p, &s, category(p, "statistics"), NULL, T0, 1, 0, false, &proof),
              SAMTYKKE_RESULT_OK);
     char buf[2048];
-    size_t need = 0, n = 0;
+    size_t need = 0, n = 0, m = 0;
 
     /* The consent cookie. */
     CHECK_RC(samtykke_state_to_cookie(p, &s, KEY, 32, NULL, 0, &need),
@@ -815,21 +990,24 @@ static void test_too_small_buffers(void) {
              SAMTYKKE_RESULT_OK);
     CHECK(n == need && memcmp(buf, "nmstat=1\nSESSx=3\n", n) == 0);
 
-    /* Deletion headers. */
-    CHECK_RC(samtykke_state_withdraw_all(p, &s, T0 + 1, 1, 0, false, NULL), SAMTYKKE_RESULT_OK);
-    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("kk.dk"), S("nmstat=1"), T0 + 1, NULL, 0,
-                                             &need),
+    /* A load error's path and message: both lengths needed come back at once,
+     * and nothing else is written. */
+    static const char zero_ttl[] = "{\"schema\": \"samtykke/policy/9\"}";
+    char msg[512];
+    size_t need_msg = 0;
+    uint32_t code = 12345;
+    CHECK_RC(samtykke_policy_explain_error(S(zero_ttl), &code, NULL, 0, &need, NULL, 0, &need_msg),
              SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
-    CHECK(need > 0);
+    CHECK(need == strlen("schema") && need_msg > 0 && code == 12345);
     memset(buf, '#', sizeof buf);
-    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("kk.dk"), S("nmstat=1"), T0 + 1, buf,
-                                             need - 1, &n),
+    CHECK_RC(samtykke_policy_explain_error(S(zero_ttl), &code, buf, need, &n, msg, need_msg - 1,
+                                           &m),
              SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
-    CHECK(n == need && buf[0] == '#');
-    CHECK_RC(samtykke_state_deletion_headers(p, &s, S("kk.dk"), S("nmstat=1"), T0 + 1, buf, need,
-                                             &n),
+    CHECK(n == need && m == need_msg && buf[0] == '#' && code == 12345);
+    CHECK_RC(samtykke_policy_explain_error(S(zero_ttl), &code, buf, need, &n, msg, need_msg, &m),
              SAMTYKKE_RESULT_OK);
-    CHECK(n == need && buf[n - 1] == '\n');
+    CHECK(n == need && memcmp(buf, "schema", n) == 0 && m == need_msg);
+    CHECK(code == SAMTYKKE_RESULT_POLICY_UNKNOWN_SCHEMA);
 
     /* A cookie value. */
     bool found = true;
@@ -859,15 +1037,15 @@ static void test_out_of_range_arguments(void) {
              INV);
     CHECK_RC(samtykke_state_accept_all(p, &s, T0, 1, UINT32_MAX, false, NULL), INV);
     CHECK_RC(samtykke_state_reject_all(p, &s, T0, 65536, 0, false, NULL), INV);
+    const uint32_t stats = category(p, "statistics"), functional = category(p, "functional");
     /* R7: a decision carries the notice shown; a signal is no user's control. */
     CHECK_RC(samtykke_state_accept_all(p, &s, T0, 0, 0, false, NULL), INV);
     CHECK_RC(samtykke_state_withdraw_all(p, &s, T0, 0, 0, false, NULL), INV);
     CHECK_RC(samtykke_state_reject_all(p, &s, T0, 1, SAMTYKKE_CONTROL_SIGNAL, false, NULL), INV);
-    CHECK_RC(samtykke_state_save(p, &s, S("statistics"), S(""), T0, 1, SAMTYKKE_CONTROL_SIGNAL,
-                                 false, NULL),
+    CHECK_RC(samtykke_state_save(p, &s, stats, NULL, T0, 1, SAMTYKKE_CONTROL_SIGNAL, false, NULL),
              INV);
-    CHECK_RC(samtykke_state_save(p, &s, S("statistics"), S(""), T0, 1, 77, false, NULL), INV);
-    CHECK_RC(samtykke_state_withdraw(p, &s, S("statistics"), T0, 1, 5, false, NULL), INV);
+    CHECK_RC(samtykke_state_save(p, &s, stats, NULL, T0, 1, 77, false, NULL), INV);
+    CHECK_RC(samtykke_state_withdraw(p, &s, stats, T0, 1, 5, false, NULL), INV);
     CHECK_RC(samtykke_state_withdraw_all(p, &s, T0, UINT32_MAX, 0, false, NULL), INV);
     CHECK_RC(samtykke_state_gesture(p, &s, SAMTYKKE_ACTION_ACCEPT_ALL, T0), INV);
     CHECK_RC(samtykke_state_gesture(p, &s, SAMTYKKE_ACTION_WITHDRAW, T0), INV);
@@ -879,17 +1057,25 @@ static void test_out_of_range_arguments(void) {
              SAMTYKKE_RESULT_INVALID_TIME);
     CHECK_RC(samtykke_state_prompt_due(p, &s, INT64_MIN, &(bool){false}),
              SAMTYKKE_RESULT_INVALID_TIME);
-    CHECK_RC(samtykke_state_save(p, &s, S("statistics,ads"), S(""), T0, 1, 0, false, NULL),
+    /* Names the policy does not declare, and bits that name nothing. */
+    uint32_t bit = 7;
+    samtykke_provider_set set = {{7, 7}};
+    CHECK_RC(samtykke_policy_category_bit(p, S("ads"), &bit), SAMTYKKE_RESULT_UNKNOWN_NAME);
+    CHECK_RC(samtykke_policy_category_bit(p, S("statistics,functional"), &bit),
              SAMTYKKE_RESULT_UNKNOWN_NAME);
-    CHECK_RC(samtykke_state_save(p, &s, S("statistics"), S("google"), T0, 1, 0, false, NULL),
+    CHECK_RC(samtykke_policy_provider_bit(p, S("google"), &set), SAMTYKKE_RESULT_UNKNOWN_NAME);
+    CHECK(bit == 7 && set.bits[0] == 7 && set.bits[1] == 7); /* untouched on error */
+    CHECK_RC(samtykke_policy_category_bit(p, S("\xc3"), &bit), SAMTYKKE_RESULT_INVALID_UTF8);
+    CHECK_RC(samtykke_state_save(p, &s, stats | (1u << 31), NULL, T0, 1, 0, false, NULL),
              SAMTYKKE_RESULT_UNKNOWN_NAME);
-    CHECK_RC(samtykke_state_withdraw(p, &s, S("marketing"), T0, 1, 0, false, NULL),
+    samtykke_provider_set nobody = {{0, 1}};
+    CHECK_RC(samtykke_state_save(p, &s, stats, &nobody, T0, 1, 0, false, NULL),
+             SAMTYKKE_RESULT_UNKNOWN_NAME);
+    CHECK_RC(samtykke_state_withdraw(p, &s, 1u << 20, T0, 1, 0, false, NULL),
              SAMTYKKE_RESULT_UNKNOWN_NAME);
     CHECK_RC(samtykke_state_category_status(p, &s, S("marketing"), T0, &pm),
              SAMTYKKE_RESULT_UNKNOWN_NAME);
     CHECK_RC(samtykke_state_permits(p, &s, 0, S("nm\xffstat"), T0, &pm),
-             SAMTYKKE_RESULT_INVALID_UTF8);
-    CHECK_RC(samtykke_state_save(p, &s, S("\xc3"), S(""), T0, 1, 0, false, NULL),
              SAMTYKKE_RESULT_INVALID_UTF8);
     CHECK(memcmp(&before, &s, sizeof s) == 0);
 
@@ -898,12 +1084,12 @@ static void test_out_of_range_arguments(void) {
     CHECK_RC(samtykke_state_init(p, id, 15, &t), INV);
     CHECK_RC(samtykke_state_init(p, id, 17, &t), INV);
     CHECK_RC(samtykke_state_init(p, id, 0, &t), INV);
-    /* Lists take commas and spaces; an empty choice grants nothing (R1). */
-    CHECK_RC(samtykke_state_save(p, &s, S(" functional, statistics "), S(""), T0, 1, 0, false,
-                                 NULL),
+    /* Bits are one per slot, OR-ed together; an empty choice grants nothing (R1). */
+    CHECK(stats != 0 && functional != 0 && (stats & (stats - 1)) == 0 && (stats & functional) == 0);
+    CHECK_RC(samtykke_state_save(p, &s, functional | stats, NULL, T0, 1, 0, false, NULL),
              SAMTYKKE_RESULT_OK);
     CHECK(permit(p, &s, "nmstat", T0).allowed && permit(p, &s, "JSESSIONID", T0).allowed);
-    CHECK_RC(samtykke_state_save(p, &s, S(""), S(""), T0 + 1, 1, 0, false, NULL),
+    CHECK_RC(samtykke_state_save(p, &s, 0, NULL, T0 + 1, 1, 0, false, NULL),
              SAMTYKKE_RESULT_OK);
     CHECK(!permit(p, &s, "nmstat", T0 + 1).allowed);
     samtykke_policy_free(p);
@@ -929,15 +1115,19 @@ static void *work(void *arg) {
         samtykke_state s, back;
         samtykke_permit pm;
         int64_t t = T0 + r;
-        char cookie[SAMTYKKE_COOKIE_MAX_LEN], del[1024];
-        size_t len = 0, dl = 0;
+        char cookie[SAMTYKKE_COOKIE_MAX_LEN];
+        size_t len = 0;
+        uint32_t choice = 0;
+        samtykke_plan *plan = NULL;
+        samtykke_plan_counts counts = {0, 0, 0};
+        const char *first = NULL;
         int e = 0;
         e += samtykke_state_init(p, id, sizeof id, &s) != SAMTYKKE_RESULT_OK;
         e += samtykke_state_permits(p, &s, 0, "nmstat", 6, t, &pm) != SAMTYKKE_RESULT_OK;
         e += pm.allowed || pm.why != SAMTYKKE_WHY_UNDECIDED;
-        const char *choice = (r + w->index) % 2 ? "statistics" : "functional";
-        e += samtykke_state_save(p, &s, choice, strlen(choice), "", 0, t, 1, 0, false, NULL) !=
-             SAMTYKKE_RESULT_OK;
+        const char *id_of = (r + w->index) % 2 ? "statistics" : "functional";
+        e += samtykke_policy_category_bit(p, id_of, strlen(id_of), &choice) != SAMTYKKE_RESULT_OK;
+        e += samtykke_state_save(p, &s, choice, NULL, t, 1, 0, false, NULL) != SAMTYKKE_RESULT_OK;
         e += samtykke_state_permits(p, &s, 0, "nmstat", 6, t, &pm) != SAMTYKKE_RESULT_OK;
         e += pm.allowed != ((r + w->index) % 2 == 1);
         e += samtykke_state_to_cookie(p, &s, KEY, 32, cookie, sizeof cookie, &len) !=
@@ -945,9 +1135,13 @@ static void *work(void *arg) {
         e += samtykke_state_from_cookie(p, cookie, len, KEY, 32, &back) != SAMTYKKE_RESULT_OK;
         e += memcmp(&s, &back, sizeof s) != 0;
         e += samtykke_state_withdraw_all(p, &s, t + 1, 1, 2, false, NULL) != SAMTYKKE_RESULT_OK;
-        e += samtykke_state_deletion_headers(p, &s, "www.kk.dk", 9, "nmstat=1; JSESSIONID=2", 22,
-                                             t + 1, del, sizeof del, &dl) != SAMTYKKE_RESULT_OK;
-        e += dl == 0 || strstr(del, "Domain=kk.dk") == NULL;
+        e += samtykke_state_deletion_plan(p, &s, "www.kk.dk", 9, "nmstat=1; JSESSIONID=2", 22,
+                                          t + 1, &plan) != SAMTYKKE_RESULT_OK;
+        e += samtykke_plan_count(plan, &counts) != SAMTYKKE_RESULT_OK;
+        e += counts.set_cookie != 6; /* two cookies, each on three domains */
+        e += samtykke_plan_set_cookie(plan, 2, &first, &len) != SAMTYKKE_RESULT_OK;
+        e += first == NULL || strstr(first, "Domain=kk.dk") == NULL;
+        samtykke_plan_free(plan);
         w->errors += e;
     }
     return NULL;
@@ -1000,6 +1194,8 @@ int main(int argc, char **argv) {
         {"lint_and_consent_cookie", test_lint_and_consent_cookie},
         {"whole_visit_kk_dk", test_whole_visit_kk_dk},
         {"gpc_signal_refuses_and_never_grants", test_gpc_signal_refuses_and_never_grants},
+        {"deletion_plan_headers_storage_keys_and_undeletable",
+         test_deletion_plan_headers_storage_keys_and_undeletable},
         {"null_arguments", test_null_arguments},
         {"garbage_and_truncated_cookies", test_garbage_and_truncated_cookies},
         {"garbage_and_truncated_policies", test_garbage_and_truncated_policies},

@@ -131,11 +131,42 @@ $tests = [
         check($state->permit('nmstat', T0 + 100 * DAY)['why'] === 'expired', 'expired');
     },
 
+    'the_deletion_plan_has_headers_storage_keys_and_undeletable_cookies' => function () {
+        $json = file_get_contents(__DIR__ . '/../../examples/kk.dk.policy.json');
+        $json = str_replace('"storage": [', '"storage": [{"name": "siteimprove_*", "kind": "local_storage", '
+            . '"provider": "siteimprove", "category": "statistics", '
+            . '"purpose": {"en": "Statistics", "da": "Statistik"}, "duration": "session"},', $json);
+        $json = str_replace('"name": "AWSELBCORS",', '"name": "AWSELBCORS", "domain": "siteimprove.com",', $json);
+        $policy = Policy::fromJson($json);
+        $state = State::fresh($policy);
+        $state->save(['statistics', 'functional'], T0, 1, ['septima']);
+        check($state->permit('JSESSIONID', T0)['why'] === 'provider-refused', 'septima refused inside functional');
+        $state->withdraw(['statistics'], T0 + DAY, 1);
+        $plan = $state->deletionPlan('www.kk.dk', 'nmstat=1; AWSELBCORS=2; SESSabc=3', T0 + DAY);
+        check($plan === [
+            'set_cookie' => [
+                'nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/',
+                'nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Domain=www.kk.dk',
+                'nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; Domain=kk.dk',
+            ],
+            'storage_keys' => [['kind' => 'local_storage', 'key' => 'siteimprove_*']],
+            'undeletable' => [['name' => 'AWSELBCORS', 'category' => 'statistics',
+                'domain' => 'siteimprove.com', 'reason' => 'outside-reach']],
+        ], json_encode($plan));
+        check(Policy::explainError($json) === ['', ''], 'a policy that loads has nothing to explain');
+    },
+
     'bad_input_is_an_exception_not_a_crash' => function () {
         $state = State::fresh(policy());
         try {
             $state->save(['statistics', 'ads'], T0, 1);
             check(false, 'unknown category accepted');
+        } catch (SamtykkeException $e) {
+            check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_UNKNOWN_NAME, $e->getMessage());
+        }
+        try {
+            $state->save(['statistics'], T0, 1, ['google']);
+            check(false, 'unknown provider accepted');
         } catch (SamtykkeException $e) {
             check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_UNKNOWN_NAME, $e->getMessage());
         }

@@ -1,0 +1,472 @@
+/*
+ * The conformance table (the JSON files of tests/conformance, SPEC §18) run through the C
+ * library. tests/c/conformance.py turns the rows into conformance_rows.h at test
+ * time; scripts/test-c builds this file with it and runs it under the sanitizers.
+ * Prints one line per failing row and, last, "conformance: N passed, N failed".
+ *
+ * What the C API cannot observe is not checked here (a decoded cookie's id, times,
+ * action and control; a policy's site; the reasons the Set-Cookie filter drops):
+ * the C answer to those rows is their result code and what can be asked of a state.
+ */
+#include <samtykke.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *action;
+    int64_t at;
+    uint32_t notice;
+    uint32_t control;
+    bool gpc;
+    int ncat; /* -1: absent (every consent category) */
+    const char *cat[16];
+    int nprov;
+    const char *prov[16];
+} cf_event;
+
+typedef struct {
+    const char *key, *value;
+} cf_kv;
+
+typedef struct {
+    const char *name, *file, *type;
+    uint32_t code;
+    const char *policy_path; /* a file, read at run time */
+    const char *policy;
+    size_t policy_len;
+    const char *consent_id;
+    int ngiven;
+    cf_event given[8];
+    bool has_event;
+    cf_event event;
+    int64_t now;
+    int recorded, prompt_due, notice_version; /* -1: not asked */
+    int nstatus;
+    cf_kv status[16];
+    int npermits;
+    cf_kv permits[16];
+    const char *path;
+    int ncats;
+    const char *cats[16];
+    const char *value;
+    size_t value_len;
+    const char *key;
+    size_t key_len;
+    const char *header;
+    size_t header_len;
+    int npairs;
+    cf_kv pairs[16];
+    const char *set_cookie;
+    size_t set_cookie_len;
+    const char *kept;
+    size_t kept_len;
+    const char *host;
+    size_t host_len;
+    const char *cookie_header;
+    size_t cookie_header_len;
+    int ndel;
+    const char *del[32];
+    int nkeys;
+    cf_kv keys[8];
+    int nund;
+    const char *und[8][4];
+} cf_row;
+
+#include "conformance_rows.h"
+
+static const cf_row *row;
+static int faults;
+
+/* The row's policy text: inline, or its file (read once per row). */
+static char *file_text;
+static const char *policy_text(size_t *len) {
+    free(file_text);
+    file_text = NULL;
+    if (row->policy_path == NULL) {
+        *len = row->policy_len;
+        return row->policy;
+    }
+    FILE *f = fopen(row->policy_path, "rb");
+    size_t cap = 1 << 20;
+    file_text = f ? malloc(cap) : NULL;
+    *len = file_text ? fread(file_text, 1, cap, f) : 0;
+    if (f) {
+        fclose(f);
+    }
+    return file_text ? file_text : "";
+}
+
+static void fail(const char *fmt, const char *a, const char *b) {
+    if (faults++ == 0) {
+        printf("FAILED %s (%s)\n", row->name, row->file);
+    }
+    printf("  ");
+    printf(fmt, a, b);
+    printf("\n");
+}
+
+static const char *code_text(uint32_t code) {
+    static char text[160];
+    snprintf(text, sizeof text, "%u %s", (unsigned)code, samtykke_result_message(code));
+    return text;
+}
+
+static void check_code(samtykke_result got, const char *what) {
+    if (got != row->code) {
+        char want[160];
+        snprintf(want, sizeof want, "%s", code_text(row->code));
+        fail("%s: expected %s", what, want);
+        fail("  got %s%s", code_text(got), "");
+    }
+}
+
+static const char *why_name(uint32_t why) {
+    for (size_t i = 0; i < sizeof CF_WHY / sizeof CF_WHY[0]; i++) {
+        if (CF_WHY[i].value == why) {
+            return CF_WHY[i].name;
+        }
+    }
+    return "?";
+}
+
+static const char *kind_name(uint32_t kind) {
+    for (size_t i = 0; i < sizeof CF_KIND / sizeof CF_KIND[0]; i++) {
+        if (CF_KIND[i].value == kind) {
+            return CF_KIND[i].name;
+        }
+    }
+    return "?";
+}
+
+/* One word for an answer, as the table writes it. */
+static const char *word(samtykke_permit pm) {
+    if (!pm.declared) {
+        return "undeclared";
+    }
+    if (pm.allowed) {
+        return pm.exempt ? "exempt" : "granted";
+    }
+    return why_name(pm.why);
+}
+
+/* Applies an event; `recorded` says whether it made a proof record. */
+static samtykke_result apply(const samtykke_policy *p, samtykke_state *s, const cf_event *e,
+                             bool *recorded, samtykke_proof *proof) {
+    samtykke_proof sentinel;
+    memset(&sentinel, 0xa5, sizeof sentinel);
+    *proof = sentinel;
+    samtykke_result rc;
+    const char *a = e->action;
+    if (strcmp(a, "signal_gpc") == 0) {
+        return samtykke_state_signal_gpc(p, s, e->at, proof, recorded);
+    }
+    uint32_t chosen = 0;
+    for (int i = 0; i < e->ncat; i++) {
+        uint32_t bit = 0;
+        rc = samtykke_policy_category_bit(p, e->cat[i], strlen(e->cat[i]), &bit);
+        if (rc != SAMTYKKE_RESULT_OK) {
+            return rc;
+        }
+        chosen |= bit;
+    }
+    samtykke_provider_set refused = {{0, 0}};
+    for (int i = 0; i < e->nprov; i++) {
+        samtykke_provider_set one;
+        rc = samtykke_policy_provider_bit(p, e->prov[i], strlen(e->prov[i]), &one);
+        if (rc != SAMTYKKE_RESULT_OK) {
+            return rc;
+        }
+        refused.bits[0] |= one.bits[0];
+        refused.bits[1] |= one.bits[1];
+    }
+    if (strcmp(a, "accept_all") == 0) {
+        rc = samtykke_state_accept_all(p, s, e->at, e->notice, e->control, e->gpc, proof);
+    } else if (strcmp(a, "reject_all") == 0) {
+        rc = samtykke_state_reject_all(p, s, e->at, e->notice, e->control, e->gpc, proof);
+    } else if (strcmp(a, "save") == 0) {
+        rc = samtykke_state_save(p, s, chosen, &refused, e->at, e->notice, e->control, e->gpc,
+                                 proof);
+    } else if (strcmp(a, "withdraw") == 0 && e->ncat < 0) {
+        rc = samtykke_state_withdraw_all(p, s, e->at, e->notice, e->control, e->gpc, proof);
+    } else if (strcmp(a, "withdraw") == 0) {
+        rc = samtykke_state_withdraw(p, s, chosen, e->at, e->notice, e->control, e->gpc, proof);
+    } else {
+        uint32_t action = strcmp(a, "dismiss") == 0    ? SAMTYKKE_ACTION_DISMISS
+                          : strcmp(a, "scroll") == 0   ? SAMTYKKE_ACTION_SCROLL
+                          : strcmp(a, "navigate") == 0 ? SAMTYKKE_ACTION_NAVIGATE
+                                                       : SAMTYKKE_ACTION_IDLE;
+        rc = samtykke_state_gesture(p, s, action, e->at);
+    }
+    *recorded = memcmp(proof, &sentinel, sizeof sentinel) != 0;
+    return rc;
+}
+
+/* The state the row's `given` events make, or false. */
+static bool given_state(const samtykke_policy *p, samtykke_state *s) {
+    if (samtykke_state_init(p, (const uint8_t *)row->consent_id, 16, s) != SAMTYKKE_RESULT_OK) {
+        fail("%s%s", "the consent id is refused", "");
+        return false;
+    }
+    for (int i = 0; i < row->ngiven; i++) {
+        bool recorded = false;
+        samtykke_proof proof;
+        samtykke_result rc = apply(p, s, &row->given[i], &recorded, &proof);
+        if (rc != SAMTYKKE_RESULT_OK) {
+            fail("given event %s fails: %s", row->given[i].action, code_text(rc));
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The answers about a state at `now`: status, prompt_due, permits. */
+static void check_answers(const samtykke_policy *p, const samtykke_state *s) {
+    for (int i = 0; i < row->nstatus; i++) {
+        samtykke_permit pm;
+        const char *id = row->status[i].key;
+        samtykke_result rc = samtykke_state_category_status(p, s, id, strlen(id), row->now, &pm);
+        const char *got = rc == SAMTYKKE_RESULT_OK ? word(pm) : code_text(rc);
+        if (strcmp(got, row->status[i].value) != 0) {
+            fail("status of %s: %s", id, got);
+        }
+    }
+    for (int i = 0; i < row->npermits; i++) {
+        samtykke_permit pm;
+        const char *name = row->permits[i].key;
+        samtykke_result rc = samtykke_state_permits(p, s, SAMTYKKE_KIND_COOKIE, name, strlen(name),
+                                                    row->now, &pm);
+        const char *got = rc == SAMTYKKE_RESULT_OK ? word(pm) : code_text(rc);
+        if (strcmp(got, row->permits[i].value) != 0) {
+            fail("permits %s: %s", name, got);
+        }
+    }
+    if (row->prompt_due >= 0) {
+        bool due = false;
+        samtykke_result rc = samtykke_state_prompt_due(p, s, row->now, &due);
+        if (rc != SAMTYKKE_RESULT_OK || due != (row->prompt_due == 1)) {
+            fail("prompt_due: %s%s", rc != SAMTYKKE_RESULT_OK ? code_text(rc) : due ? "true" : "false",
+                 "");
+        }
+    }
+}
+
+static void run_event(const samtykke_policy *p) {
+    samtykke_state s;
+    if (!given_state(p, &s)) {
+        return;
+    }
+    samtykke_state before = s;
+    bool recorded = false;
+    samtykke_proof proof;
+    samtykke_result rc = apply(p, &s, &row->event, &recorded, &proof);
+    check_code(rc, row->event.action);
+    if (rc != SAMTYKKE_RESULT_OK) {
+        if (memcmp(&before, &s, sizeof s) != 0) {
+            fail("%s%s", "the state changed on an error", "");
+        }
+        return;
+    }
+    if (row->recorded >= 0 && recorded != (row->recorded == 1)) {
+        fail("recorded: %s%s", recorded ? "true" : "false", "");
+    }
+    if (row->notice_version >= 0 && recorded) {
+        char line[2048], want[64];
+        size_t n = 0;
+        if (samtykke_proof_to_json(p, &proof, line, sizeof line - 1, &n) == SAMTYKKE_RESULT_OK) {
+            line[n] = '\0';
+            snprintf(want, sizeof want, "\"notice_version\":%d,", row->notice_version);
+            if (strstr(line, want) == NULL) {
+                fail("notice_version: the proof is %s%s", line, "");
+            }
+        }
+    }
+    check_answers(p, &s);
+}
+
+static void run_policy(void) {
+    samtykke_policy *p = NULL;
+    size_t len = 0;
+    const char *json = policy_text(&len);
+    samtykke_result rc = samtykke_policy_from_json(json, len, &p);
+    check_code(rc, "samtykke_policy_from_json");
+    if (rc == SAMTYKKE_RESULT_OK) {
+        for (int i = 0; p != NULL && i < row->ncats; i++) {
+            uint32_t bit = 0;
+            if (samtykke_policy_category_bit(p, row->cats[i], strlen(row->cats[i]), &bit) !=
+                SAMTYKKE_RESULT_OK) {
+                fail("category %s is missing%s", row->cats[i], "");
+            }
+        }
+        samtykke_policy_free(p);
+        return;
+    }
+    char path[512], message[1024];
+    size_t path_len = 0, message_len = 0;
+    uint32_t code = 0;
+    rc = samtykke_policy_explain_error(json, len, &code, path, sizeof path - 1,
+                                       &path_len, message, sizeof message - 1, &message_len);
+    if (rc != SAMTYKKE_RESULT_OK || code != row->code) {
+        fail("samtykke_policy_explain_error: %s%s", code_text(rc), "");
+        return;
+    }
+    path[path_len] = '\0';
+    if (row->path != NULL && strcmp(path, row->path) != 0) {
+        fail("path %s, expected %s", path, row->path);
+    }
+}
+
+static void run_cookie(const samtykke_policy *p) {
+    samtykke_state s;
+    samtykke_result rc = samtykke_state_from_cookie(p, row->value, row->value_len,
+                                                    (const uint8_t *)row->key, row->key_len, &s);
+    check_code(rc, "samtykke_state_from_cookie");
+    if (rc == SAMTYKKE_RESULT_OK) {
+        check_answers(p, &s);
+    }
+}
+
+static void run_cookie_header(void) {
+    char value[1024];
+    size_t n = 0;
+    bool found = false;
+    if (row->npairs == 0) {
+        samtykke_result rc = samtykke_cookie_header_get(row->header, row->header_len, "x", 1, value,
+                                                        sizeof value, &n, &found);
+        check_code(rc, "samtykke_cookie_header_get");
+        return;
+    }
+    for (int i = 0; i < row->npairs; i++) {
+        const char *name = row->pairs[i].key;
+        bool first = true;
+        for (int j = 0; j < i; j++) {
+            first = first && strcmp(row->pairs[j].key, name) != 0;
+        }
+        if (!first) {
+            continue; /* the API gives a name's first value */
+        }
+        samtykke_result rc = samtykke_cookie_header_get(row->header, row->header_len, name,
+                                                        strlen(name), value, sizeof value - 1, &n,
+                                                        &found);
+        check_code(rc, "samtykke_cookie_header_get");
+        if (rc != SAMTYKKE_RESULT_OK) {
+            return;
+        }
+        value[n] = '\0';
+        if (!found || strcmp(value, row->pairs[i].value) != 0) {
+            fail("cookie %s: %s", name, found ? value : "(not found)");
+        }
+    }
+}
+
+static void run_filter(const samtykke_policy *p) {
+    samtykke_state s;
+    if (!given_state(p, &s)) {
+        return;
+    }
+    char kept[4096];
+    size_t n = 0;
+    samtykke_result rc = samtykke_state_filter_set_cookie(p, &s, row->set_cookie,
+                                                          row->set_cookie_len, row->now, kept,
+                                                          sizeof kept - 1, &n);
+    check_code(rc, "samtykke_state_filter_set_cookie");
+    if (rc == SAMTYKKE_RESULT_OK) {
+        kept[n] = '\0';
+        if (n != row->kept_len || memcmp(kept, row->kept, n) != 0) {
+            fail("kept:\n%s\nexpected:\n%s", kept, row->kept);
+        }
+    }
+}
+
+static void run_deletion(const samtykke_policy *p) {
+    samtykke_state s;
+    if (!given_state(p, &s)) {
+        return;
+    }
+    samtykke_plan *plan = NULL;
+    samtykke_result rc = samtykke_state_deletion_plan(p, &s, row->host, row->host_len,
+                                                      row->cookie_header, row->cookie_header_len,
+                                                      row->now, &plan);
+    check_code(rc, "samtykke_state_deletion_plan");
+    if (rc != SAMTYKKE_RESULT_OK) {
+        return;
+    }
+    samtykke_plan_counts counts = {0, 0, 0};
+    samtykke_plan_count(plan, &counts);
+    if (counts.set_cookie != (size_t)row->ndel || counts.storage_keys != (size_t)row->nkeys ||
+        counts.undeletable != (size_t)row->nund) {
+        char got[128];
+        snprintf(got, sizeof got, "%zu set_cookie, %zu storage_keys, %zu undeletable",
+                 counts.set_cookie, counts.storage_keys, counts.undeletable);
+        fail("plan: %s%s", got, "");
+    }
+    for (size_t i = 0; i < counts.set_cookie && i < (size_t)row->ndel; i++) {
+        const char *v = NULL;
+        size_t vl = 0;
+        samtykke_plan_set_cookie(plan, i, &v, &vl);
+        if (v == NULL || strcmp(v, row->del[i]) != 0) {
+            fail("set_cookie %s, expected %s", v ? v : "(none)", row->del[i]);
+        }
+    }
+    for (size_t i = 0; i < counts.storage_keys && i < (size_t)row->nkeys; i++) {
+        samtykke_storage_key k;
+        samtykke_plan_storage_key(plan, i, &k);
+        if (strcmp(kind_name(k.kind), row->keys[i].key) != 0 ||
+            strcmp(k.key, row->keys[i].value) != 0) {
+            fail("storage key %s %s", kind_name(k.kind), k.key);
+        }
+    }
+    for (size_t i = 0; i < counts.undeletable && i < (size_t)row->nund; i++) {
+        samtykke_undeletable u;
+        samtykke_plan_undeletable(plan, i, &u);
+        const char *got[4] = {u.name, u.category, u.domain, u.reason};
+        for (int f = 0; f < 4; f++) {
+            if (strcmp(got[f], row->und[i][f]) != 0) {
+                fail("undeletable %s, expected %s", got[f], row->und[i][f]);
+            }
+        }
+    }
+    samtykke_plan_free(plan);
+}
+
+int main(void) {
+    int passed = 0, failed = 0;
+    for (size_t i = 0; i < sizeof CF_ROWS / sizeof CF_ROWS[0]; i++) {
+        row = &CF_ROWS[i];
+        faults = 0;
+        if (strcmp(row->file, "policies") == 0) {
+            run_policy();
+        } else if (strcmp(row->type, "cookie_header") == 0) {
+            run_cookie_header();
+        } else {
+            samtykke_policy *p = NULL;
+            size_t len = 0;
+            const char *json = policy_text(&len);
+            samtykke_result rc = samtykke_policy_from_json(json, len, &p);
+            if (rc != SAMTYKKE_RESULT_OK) {
+                fail("the row's policy does not load: %s%s", code_text(rc), "");
+            } else if (strcmp(row->file, "events") == 0) {
+                run_event(p);
+            } else if (strcmp(row->file, "cookies") == 0) {
+                run_cookie(p);
+            } else if (strcmp(row->type, "set_cookie_filter") == 0) {
+                run_filter(p);
+            } else if (strcmp(row->type, "deletion") == 0) {
+                run_deletion(p);
+            } else {
+                fail("unknown row type %s%s", row->type, "");
+            }
+            samtykke_policy_free(p);
+        }
+        if (faults == 0) {
+            passed++;
+        } else {
+            failed++;
+        }
+    }
+    free(file_text);
+    printf("conformance: %d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
