@@ -604,6 +604,13 @@ pub struct ValidPolicy<'a, I = &'a [u16]> {
 
 impl<'a, I: AsRef<[u16]>> ValidPolicy<'a, I> {
     fn assemble(policy: Policy<'a>, index: I, facts: Facts) -> Self {
+        debug_assert!(index.as_ref().len() >= policy.storage.len());
+        debug_assert!(usize::from(facts.exact) <= policy.storage.len());
+        debug_assert!(policy
+            .categories
+            .iter()
+            .all(|c| facts.consent.contains(c.slot) == (c.basis == Basis::Consent)));
+        debug_assert!(facts.gpc.difference(facts.consent).is_empty());
         ValidPolicy {
             policy,
             index,

@@ -489,6 +489,24 @@ impl ConsentState {
         ProviderSet(self.providers_refused)
     }
 
+    /// The `# Invariants` of [`ConsentState`], checked in debug builds after
+    /// every transition.
+    #[inline]
+    fn debug_check(&self) {
+        let masks = [self.granted, self.refused, self.withdrawn, self.signalled];
+        debug_assert!(
+            masks
+                .iter()
+                .enumerate()
+                .all(|(i, a)| masks[..i].iter().all(|b| a & b == 0)),
+            "granted, refused, withdrawn and signalled are disjoint"
+        );
+        debug_assert!(
+            self.decided || self.granted | self.refused == 0,
+            "only a decided state holds a full decision"
+        );
+    }
+
     const fn has_partial(&self) -> bool {
         self.withdrawn | self.signalled != 0
     }
@@ -672,6 +690,7 @@ impl ConsentState {
         self.action = Some(action);
         self.control = ctx.control;
         self.gpc = ctx.gpc;
+        self.debug_check();
         self.proof(
             policy,
             Made::new(ctx.at, revision, ctx.gpc),
@@ -815,26 +834,7 @@ impl ConsentState {
             self.partial_at = at;
             self.partial_revision = revision;
         }
-    }
-
-    /// Dismissing the banner: grants nothing (R2).
-    pub fn dismiss(&mut self, _policy: &ValidPolicy<'_>, _at: OffsetDateTime) -> Option<Proof> {
-        None
-    }
-
-    /// Scrolling: grants nothing (R2).
-    pub fn scroll(&mut self, _policy: &ValidPolicy<'_>, _at: OffsetDateTime) -> Option<Proof> {
-        None
-    }
-
-    /// Navigating on: grants nothing (R2).
-    pub fn navigate(&mut self, _policy: &ValidPolicy<'_>, _at: OffsetDateTime) -> Option<Proof> {
-        None
-    }
-
-    /// Idling: grants nothing (R2).
-    pub fn idle(&mut self, _policy: &ValidPolicy<'_>, _at: OffsetDateTime) -> Option<Proof> {
-        None
+        self.debug_check();
     }
 
     fn proof(
@@ -889,6 +889,7 @@ impl ConsentState {
         }
         self.action = Some(proof.action);
         self.control = proof.control;
+        self.debug_check();
     }
 
     /// The state a visitor's proof records give, in order (R18).
@@ -907,30 +908,39 @@ impl ConsentState {
 
     /// When the decision held for `slot` lapses, if there is one.
     fn lapse(&self, policy: &ValidPolicy<'_>, slot: u8) -> Option<i64> {
-        let bit = 1u32 << slot;
-        if self.granted & bit != 0 {
-            Some(self.decided_at.saturating_add(policy.facts_consent_secs()))
+        let (status, at, _) = self.held(slot)?;
+        let ttl = match status {
+            Status::Granted => policy.facts_consent_secs(),
+            _ => policy.facts_refusal_secs(),
+        };
+        Some(at.saturating_add(ttl))
+    }
+
+    /// The decision the state holds for `slot`, whatever the time, with the time
+    /// it counts from and its revision; `None` when there is none. The one place
+    /// the four masks are read in order.
+    #[inline]
+    fn held(&self, slot: u8) -> Option<(Status, i64, u32)> {
+        let bit = 1u32 << (slot & 31);
+        let full = (self.decided_at, self.decided_revision);
+        let partial = (self.partial_at, self.partial_revision);
+        let ((at, revision), status) = if self.granted & bit != 0 {
+            (full, Status::Granted)
         } else if self.refused & bit != 0 {
-            Some(self.decided_at.saturating_add(policy.facts_refusal_secs()))
-        } else if (self.withdrawn | self.signalled) & bit != 0 {
-            Some(self.partial_at.saturating_add(policy.facts_refusal_secs()))
+            (full, Status::Denied(Why::Refused))
+        } else if self.withdrawn & bit != 0 {
+            (partial, Status::Denied(Why::Withdrawn))
+        } else if self.signalled & bit != 0 {
+            (partial, Status::Denied(Why::Signal))
         } else {
-            None
-        }
+            return None;
+        };
+        Some((status, at, revision))
     }
 
     #[inline]
     fn slot_status(&self, policy: &ValidPolicy<'_>, slot: u8, now: i64) -> Status {
-        let bit = 1u32 << (slot & 31);
-        let (revision, held) = if self.granted & bit != 0 {
-            (self.decided_revision, Status::Granted)
-        } else if self.refused & bit != 0 {
-            (self.decided_revision, Status::Denied(Why::Refused))
-        } else if self.withdrawn & bit != 0 {
-            (self.partial_revision, Status::Denied(Why::Withdrawn))
-        } else if self.signalled & bit != 0 {
-            (self.partial_revision, Status::Denied(Why::Signal))
-        } else {
+        let Some((held, _, revision)) = self.held(slot) else {
             return Status::Denied(Why::Undecided);
         };
         match self.lapse(policy, slot) {
@@ -950,19 +960,10 @@ impl ConsentState {
     /// granted, or denied as undecided, refused, withdrawn or signal. Unlike
     /// [`ConsentState::category_status`] it never says expired or outdated.
     pub fn stored_status(&self, category: &Category<'_>) -> Status {
-        let bit = 1u32 << (category.slot & 31);
-        if category.basis == Basis::Exempt {
-            Status::Exempt
-        } else if self.granted & bit != 0 {
-            Status::Granted
-        } else if self.refused & bit != 0 {
-            Status::Denied(Why::Refused)
-        } else if self.withdrawn & bit != 0 {
-            Status::Denied(Why::Withdrawn)
-        } else if self.signalled & bit != 0 {
-            Status::Denied(Why::Signal)
-        } else {
-            Status::Denied(Why::Undecided)
+        match (category.basis, self.held(category.slot)) {
+            (Basis::Exempt, _) => Status::Exempt,
+            (Basis::Consent, Some((status, _, _))) => status,
+            (Basis::Consent, None) => Status::Denied(Why::Undecided),
         }
     }
 

@@ -138,10 +138,10 @@ fn exercise(checks: &mut Checks, label: &str, policy: &ValidPolicy<'_>, present:
     checks.none(&format!("{label}: signal_gpc"), || s.signal_gpc(policy, at));
     checks.none(&format!("{label}: dismiss, scroll, navigate, idle"), || {
         (
-            s.dismiss(policy, at),
-            s.scroll(policy, at),
-            s.navigate(policy, at),
-            s.idle(policy, at),
+            s.apply(policy, &Event::Dismiss(at)),
+            s.apply(policy, &Event::Scroll(at)),
+            s.apply(policy, &Event::Navigate(at)),
+            s.apply(policy, &Event::Idle(at)),
         )
     });
 
