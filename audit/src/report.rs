@@ -7,86 +7,45 @@ use std::sync::Arc;
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-/// The violations the audit reports (SPEC §8). The ids are fixed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum ViolationId {
-    /// A consent-category cookie set or present while its category is undecided:
-    /// never decided, lapsed, or an outdated refusal (R1).
-    CookieBeforeConsent = 0,
-    /// … while refused by `reject_all`/`save`, or its provider refused (R1, R13).
-    CookieAfterRefusal = 1,
-    /// … later than the withdrawal plus the grace (R12).
-    CookieAfterWithdrawal = 2,
-    /// … while refused by a GPC signal (R22).
-    SignalIgnored = 3,
-    /// … relying on a grant at or past its lapse (R16).
-    CookieOnExpiredConsent = 4,
-    /// … relying on a grant older than the category's material change (R17).
-    CookieOnOutdatedConsent = 5,
-    /// A `dismiss`/`scroll`/`navigate`/`idle`/`implied` decision listing a consent
-    /// category as granted (R2).
-    ImpliedConsent = 6,
-    /// A notice shown with a consent category preselected (R1).
-    PreselectedConsent = 7,
-    /// A grant with no notice of its revision shown before it (R7).
-    ConsentWithoutNotice = 8,
-    /// A notice layer offering `accept_all` without `reject_all` (R8).
-    NoRejectOption = 9,
-    /// An `auto` notice while every consent category holds a decision in force
-    /// and one is a refusal (R15).
-    RepromptTooSoon = 10,
-    /// A cookie no declaration covers (R21).
-    UndeclaredCookie = 11,
-    /// A `Set-Cookie` outliving its declared duration, or a persistent cookie
-    /// declared `session` (R6).
-    DurationExceedsDeclaration = 12,
+samtykke::vocabulary! {
+    /// The violations the audit reports (SPEC §8). The ids are fixed.
+    pub enum ViolationId ("violation id") {
+        /// A consent-category cookie set or present while its category is undecided:
+        /// never decided, lapsed, or an outdated refusal (R1).
+        CookieBeforeConsent = 0 => "cookie-before-consent",
+        /// … while refused by `reject_all`/`save`, or its provider refused (R1, R13).
+        CookieAfterRefusal = 1 => "cookie-after-refusal",
+        /// … later than the withdrawal plus the grace (R12).
+        CookieAfterWithdrawal = 2 => "cookie-after-withdrawal",
+        /// … while refused by a GPC signal (R22).
+        SignalIgnored = 3 => "signal-ignored",
+        /// … relying on a grant at or past its lapse (R16).
+        CookieOnExpiredConsent = 4 => "cookie-on-expired-consent",
+        /// … relying on a grant older than the category's material change (R17).
+        CookieOnOutdatedConsent = 5 => "cookie-on-outdated-consent",
+        /// A `dismiss`/`scroll`/`navigate`/`idle`/`implied` decision listing a consent
+        /// category as granted (R2).
+        ImpliedConsent = 6 => "implied-consent",
+        /// A notice shown with a consent category preselected (R1).
+        PreselectedConsent = 7 => "preselected-consent",
+        /// A grant with no notice of its revision shown before it (R7).
+        ConsentWithoutNotice = 8 => "consent-without-notice",
+        /// A notice layer offering `accept_all` without `reject_all` (R8).
+        NoRejectOption = 9 => "no-reject-option",
+        /// An `auto` notice while every consent category holds a decision in force
+        /// and one is a refusal (R15).
+        RepromptTooSoon = 10 => "reprompt-too-soon",
+        /// A cookie no declaration covers (R21).
+        UndeclaredCookie = 11 => "undeclared-cookie",
+        /// A `Set-Cookie` outliving its declared duration, or a persistent cookie
+        /// declared `session` (R6).
+        DurationExceedsDeclaration = 12 => "duration-exceeds-declaration",
+    }
 }
 
 impl ViolationId {
     /// Number of violation ids.
-    pub const COUNT: usize = 13;
-
-    /// Every id, in the order of SPEC §8's table.
-    pub const ALL: [ViolationId; ViolationId::COUNT] = [
-        ViolationId::CookieBeforeConsent,
-        ViolationId::CookieAfterRefusal,
-        ViolationId::CookieAfterWithdrawal,
-        ViolationId::SignalIgnored,
-        ViolationId::CookieOnExpiredConsent,
-        ViolationId::CookieOnOutdatedConsent,
-        ViolationId::ImpliedConsent,
-        ViolationId::PreselectedConsent,
-        ViolationId::ConsentWithoutNotice,
-        ViolationId::NoRejectOption,
-        ViolationId::RepromptTooSoon,
-        ViolationId::UndeclaredCookie,
-        ViolationId::DurationExceedsDeclaration,
-    ];
-
-    /// The id as reported (`cookie-before-consent`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ViolationId::CookieBeforeConsent => "cookie-before-consent",
-            ViolationId::CookieAfterRefusal => "cookie-after-refusal",
-            ViolationId::CookieAfterWithdrawal => "cookie-after-withdrawal",
-            ViolationId::SignalIgnored => "signal-ignored",
-            ViolationId::CookieOnExpiredConsent => "cookie-on-expired-consent",
-            ViolationId::CookieOnOutdatedConsent => "cookie-on-outdated-consent",
-            ViolationId::ImpliedConsent => "implied-consent",
-            ViolationId::PreselectedConsent => "preselected-consent",
-            ViolationId::ConsentWithoutNotice => "consent-without-notice",
-            ViolationId::NoRejectOption => "no-reject-option",
-            ViolationId::RepromptTooSoon => "reprompt-too-soon",
-            ViolationId::UndeclaredCookie => "undeclared-cookie",
-            ViolationId::DurationExceedsDeclaration => "duration-exceeds-declaration",
-        }
-    }
-
-    /// The id named `s`.
-    pub fn parse(s: &str) -> Option<ViolationId> {
-        ViolationId::ALL.into_iter().find(|v| v.as_str() == s)
-    }
+    pub const COUNT: usize = ViolationId::ALL.len();
 
     /// The requirements (SPEC §2) the violation breaks.
     pub const fn requirements(self) -> &'static str {
@@ -105,12 +64,6 @@ impl ViolationId {
             ViolationId::UndeclaredCookie => "R21",
             ViolationId::DurationExceedsDeclaration => "R6",
         }
-    }
-}
-
-impl fmt::Display for ViolationId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -554,7 +554,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
         };
         if action == Action::Withdraw {
             // Withdrawal grace counts from the withdrawal itself (SPEC §4).
-            self.visitors.note_withdrawal(slot, t, proof.refused.0);
+            self.visitors.note_withdrawal(slot, t, proof.refused.bits());
         } else {
             self.visitors.clear_withdrawals(slot);
         }

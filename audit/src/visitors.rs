@@ -502,7 +502,7 @@ mod tests {
 
     #[test]
     fn ids_sharing_a_first_hash_stay_apart() {
-        let mut vs = Visitors::new(true, CategorySet(0b110));
+        let mut vs = Visitors::new(true, CategorySet::from_bits(0b110));
         let ids: Vec<String> = (0..100).map(|i| format!("v{i}")).collect();
         let slots: Vec<u32> = ids.iter().map(|id| vs.find_or_insert(id).0).collect();
         for (id, &slot) in ids.iter().zip(&slots) {
@@ -516,7 +516,7 @@ mod tests {
 
     #[test]
     fn notices_of_many_revisions_are_all_remembered() {
-        let mut vs = Visitors::new(false, CategorySet(0b110));
+        let mut vs = Visitors::new(false, CategorySet::from_bits(0b110));
         let (slot, _) = vs.find_or_insert("v");
         for rev in 1..=5 {
             vs.note_notice(slot, rev, 100 + i64::from(rev), 0);
@@ -530,7 +530,7 @@ mod tests {
 
     #[test]
     fn each_category_keeps_its_latest_withdrawal() {
-        let mut vs = Visitors::new(false, CategorySet(0b110));
+        let mut vs = Visitors::new(false, CategorySet::from_bits(0b110));
         let (slot, _) = vs.find_or_insert("v");
         vs.note_withdrawal(slot, 100, 0b011);
         vs.note_withdrawal(slot, 105, 0b010);
@@ -548,7 +548,7 @@ mod tests {
 
     #[test]
     fn shrinking_frees_slots_and_revives_from_the_tombstone() {
-        let mut vs = Visitors::new(false, CategorySet(0b110));
+        let mut vs = Visitors::new(false, CategorySet::from_bits(0b110));
         for i in 0..10 {
             let (slot, _) = vs.find_or_insert(&format!("v{i}"));
             vs.set_last(slot, i);

@@ -99,7 +99,9 @@ fn generate(policy: &ValidPolicy<'_>) -> Vec<String> {
                 1..=30 => drop(state.accept_all(policy, ctx)),
                 31..=55 => drop(state.reject_all(policy, ctx)),
                 56..=80 => {
-                    let chosen = samtykke::CategorySet((next() as u32) & policy.consent_slots().0);
+                    let chosen = samtykke::CategorySet::from_bits(
+                        (next() as u32) & policy.consent_slots().bits(),
+                    );
                     state.save(policy, chosen, Default::default(), ctx);
                 }
                 81..=95 => {

@@ -6,48 +6,11 @@ use samtykke::{ConsentState, Control, Ctx, Event, Permit, Status, ValidPolicy, C
 use samtykke_audit::{AuditOptions, Auditor};
 use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
 use samtykke_host::proof_json::proof_to_json;
+use samtykke_host::state_json::{consent_cookie_value, StateView};
 use samtykke_host::time::format_rfc3339;
 use samtykke_host::OwnedPolicy;
-use serde_json::{json, Map, Value};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
-
-/// A consent state as JSON: what it stores, and how it stands at `now`.
-pub fn state_json(policy: &ValidPolicy<'_>, state: &ConsentState, now: OffsetDateTime) -> Value {
-    let p = policy.policy();
-    let mut decisions = Map::new();
-    let mut status = Map::new();
-    for c in p.categories {
-        decisions.insert(c.id.into(), state.stored_status(c).as_str().into());
-        status.insert(
-            c.id.into(),
-            state.category_status(policy, c, now).as_str().into(),
-        );
-    }
-    let providers: Vec<&str> = p
-        .providers
-        .iter()
-        .filter(|pr| state.providers_refused().contains(pr.slot))
-        .map(|pr| pr.id)
-        .collect();
-    json!({
-        "consent_id": samtykke::ConsentId(state.consent_id()).to_string(),
-        "decided_at": state.decided_at().map(format_rfc3339),
-        "revision": state.decided_revision(),
-        "partial_refusal_at": state.partial_at().map(format_rfc3339),
-        "partial_refusal_revision": state.partial_at().map(|_| state.partial_revision()),
-        "notice_version": state.notice(),
-        "action": state.action().map(|a| a.as_str()),
-        "control": state.action().map(|_| state.control().as_str()),
-        "gpc": state.gpc(),
-        "decisions": decisions,
-        "providers_refused": providers,
-        "expires": state.expires(policy).map(format_rfc3339),
-        "now": format_rfc3339(now),
-        "status_now": status,
-        "prompt_due_now": state.prompt_due(policy, now),
-    })
-}
 
 /// `samtykke decode`: the cookie's state as pretty JSON, or the decode error.
 pub fn decode_to_json(
@@ -56,15 +19,10 @@ pub fn decode_to_json(
     key: Option<&[u8]>,
 ) -> Result<String, String> {
     let view = policy.view();
-    // Accept `name=value` as copied from a Cookie header, too.
-    let value = value
-        .strip_prefix(view.policy().consent_cookie.name)
-        .and_then(|v| v.strip_prefix('='))
-        .unwrap_or(value)
-        .trim();
+    let value = consent_cookie_value(&view, value);
     let state = ConsentState::decode_cookie(&view, value.as_bytes(), key)
         .map_err(|e| format!("cannot decode the consent cookie: {e}"))?;
-    let doc = state_json(&view, &state, OffsetDateTime::now_utc());
+    let doc = StateView::new(&view, &state, OffsetDateTime::now_utc());
     Ok(serde_json::to_string_pretty(&doc).expect("JSON values always serialize"))
 }
 
@@ -416,7 +374,7 @@ pub fn run() {
     println!("\nEnd of the visit. The consent state, decoded, is:");
     println!(
         "{}",
-        serde_json::to_string_pretty(&state_json(&v.policy, &v.state, lapse))
+        serde_json::to_string_pretty(&StateView::new(&v.policy, &v.state, lapse))
             .expect("JSON values always serialize")
     );
 

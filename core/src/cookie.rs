@@ -415,10 +415,10 @@ impl ConsentState {
             len: 0,
         };
         let p = self.to_parts();
-        let consent = policy.consent_slots().0;
+        let consent = policy.consent_slots().bits();
         let (granted, refused) = (p.granted & consent, p.refused & consent);
         let (withdrawn, signalled) = (p.withdrawn & consent, p.signalled & consent);
-        let providers = p.providers_refused & policy.provider_slots().0;
+        let providers = p.providers_refused & policy.provider_slots().bits();
 
         let has_decided_at = p.decided_at != 0 || p.decided_revision != 0;
         let has_partial = p.partial_at != 0 || p.partial_revision != 0;
@@ -640,7 +640,7 @@ fn parse(policy: &ValidPolicy<'_>, body: &[u8]) -> Result<ConsentState, CookieEr
         return Err(CookieError::TrailingBytes { offset: r.pos });
     }
 
-    let consent = policy.consent_slots().0;
+    let consent = policy.consent_slots().bits();
     let decided = flags & FLAG_DECIDED != 0;
     let parts = StateParts {
         consent_id,
@@ -648,7 +648,7 @@ fn parse(policy: &ValidPolicy<'_>, body: &[u8]) -> Result<ConsentState, CookieEr
         refused: masks[REFUSED as usize] & consent,
         withdrawn: masks[WITHDRAWN as usize] & consent,
         signalled: masks[SIGNALLED as usize] & consent,
-        providers_refused: providers_refused & policy.provider_slots().0,
+        providers_refused: providers_refused & policy.provider_slots().bits(),
         decided_at,
         decided_revision,
         partial_at,
@@ -885,7 +885,7 @@ mod tests {
         }
         .validate(&mut [])
         .unwrap();
-        let consent = policy.consent_slots().0;
+        let consent = policy.consent_slots().bits();
         let mut parts = ConsentState::new(u128::MAX).to_parts();
         parts.granted = consent & 0x5555_5555;
         parts.refused = consent & 0x2222_2222;

@@ -5,18 +5,31 @@ use crate::{CATEGORY_SLOTS, PROVIDER_SLOTS};
 /// A set of category slots (a bit per slot). Build one from ids with
 /// [`crate::ValidPolicy::category_set`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct CategorySet(pub u32);
+pub struct CategorySet(u32);
 
 /// A set of provider slots (a bit per slot). Build one from ids with
 /// [`crate::ValidPolicy::provider_set`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct ProviderSet(pub u128);
+pub struct ProviderSet(u128);
 
 macro_rules! slot_set {
     ($set:ident, $word:ty, $slots:expr) => {
         impl $set {
             /// The empty set.
             pub const EMPTY: $set = $set(0);
+
+            /// The set whose slot `n` is bit `n` of `bits` (every bit is a slot).
+            #[inline]
+            pub const fn from_bits(bits: $word) -> $set {
+                $set(bits)
+            }
+
+            /// The set as bits, slot `n` as bit `n`: the form the consent cookie,
+            /// the C library and sealed states carry.
+            #[inline]
+            pub const fn bits(self) -> $word {
+                self.0
+            }
 
             /// Whether `slot` is in the set (`false` for slots out of range).
             #[inline]

@@ -466,27 +466,27 @@ impl ConsentState {
 
     /// Categories granted by the last full decision and not since refused.
     pub const fn granted(&self) -> CategorySet {
-        CategorySet(self.granted)
+        CategorySet::from_bits(self.granted)
     }
 
     /// Categories refused by the last full decision.
     pub const fn refused(&self) -> CategorySet {
-        CategorySet(self.refused)
+        CategorySet::from_bits(self.refused)
     }
 
     /// Categories withdrawn since.
     pub const fn withdrawn(&self) -> CategorySet {
-        CategorySet(self.withdrawn)
+        CategorySet::from_bits(self.withdrawn)
     }
 
     /// Categories refused by a GPC signal since.
     pub const fn signalled(&self) -> CategorySet {
-        CategorySet(self.signalled)
+        CategorySet::from_bits(self.signalled)
     }
 
     /// Providers refused inside granted categories.
     pub const fn providers_refused(&self) -> ProviderSet {
-        ProviderSet(self.providers_refused)
+        ProviderSet::from_bits(self.providers_refused)
     }
 
     /// The `# Invariants` of [`ConsentState`], checked in debug builds after
@@ -676,11 +676,13 @@ impl ConsentState {
     ) -> Proof {
         let consent = policy.consent_slots();
         let granted = chosen.intersection(consent);
-        self.granted = granted.0;
-        self.refused = consent.difference(granted).0;
+        self.granted = granted.bits();
+        self.refused = consent.difference(granted).bits();
         self.withdrawn = 0;
         self.signalled = 0;
-        self.providers_refused = refused_providers.intersection(policy.provider_slots()).0;
+        self.providers_refused = refused_providers
+            .intersection(policy.provider_slots())
+            .bits();
         self.decided = true;
         self.decided_at = secs(ctx.at);
         self.decided_revision = revision;
@@ -695,8 +697,8 @@ impl ConsentState {
             policy,
             Made::new(ctx.at, revision, ctx.gpc),
             action,
-            CategorySet(self.granted),
-            CategorySet(self.refused),
+            CategorySet::from_bits(self.granted),
+            CategorySet::from_bits(self.refused),
         )
     }
 
@@ -725,7 +727,7 @@ impl ConsentState {
         if which.is_empty() {
             return None;
         }
-        self.mark_partial(policy, which.0, false, secs(ctx.at), revision);
+        self.mark_partial(policy, which.bits(), false, secs(ctx.at), revision);
         self.notice = ctx.notice;
         self.action = Some(Action::Withdraw);
         self.control = ctx.control;
@@ -768,7 +770,7 @@ impl ConsentState {
             return None;
         }
         let mut next = *self;
-        next.mark_partial(policy, which.0, true, now, revision);
+        next.mark_partial(policy, which.bits(), true, now, revision);
         let only_retimed = ConsentState {
             partial_at: self.partial_at,
             ..next
@@ -804,7 +806,7 @@ impl ConsentState {
             return;
         }
         let mut stale = 0u32;
-        for slot in CategorySet(self.withdrawn | self.signalled).slots() {
+        for slot in CategorySet::from_bits(self.withdrawn | self.signalled).slots() {
             if matches!(
                 self.slot_status(policy, slot, at),
                 Status::Denied(Why::Expired | Why::Outdated)
@@ -855,7 +857,7 @@ impl ConsentState {
             granted,
             refused,
             providers_refused: if action.is_full_decision() {
-                ProviderSet(self.providers_refused)
+                ProviderSet::from_bits(self.providers_refused)
             } else {
                 ProviderSet::EMPTY
             },
@@ -869,11 +871,11 @@ impl ConsentState {
     pub fn apply_proof(&mut self, policy: &ValidPolicy<'_>, proof: &Proof) {
         let at = secs(proof.at);
         if proof.action.is_full_decision() {
-            self.granted = proof.granted.0;
-            self.refused = proof.refused.0 & !proof.granted.0;
+            self.granted = proof.granted.bits();
+            self.refused = proof.refused.bits() & !proof.granted.bits();
             self.withdrawn = 0;
             self.signalled = 0;
-            self.providers_refused = proof.providers_refused.0;
+            self.providers_refused = proof.providers_refused.bits();
             self.decided = true;
             self.decided_at = at;
             self.decided_revision = proof.revision;
@@ -882,7 +884,7 @@ impl ConsentState {
             self.gpc = proof.gpc;
         } else {
             let signal = proof.action == Action::SignalGpc;
-            self.mark_partial(policy, proof.refused.0, signal, at, proof.revision);
+            self.mark_partial(policy, proof.refused.bits(), signal, at, proof.revision);
         }
         if proof.action != Action::SignalGpc {
             self.notice = proof.notice;
@@ -1041,7 +1043,7 @@ impl ConsentState {
             },
             Status::Granted => {
                 let provider = policy.provider_of(d);
-                if ProviderSet(self.providers_refused).contains(provider.slot) {
+                if ProviderSet::from_bits(self.providers_refused).contains(provider.slot) {
                     Permit::Denied {
                         category,
                         declaration: d,

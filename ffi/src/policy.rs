@@ -349,7 +349,7 @@ pub struct samtykke_provider_set {
 
 /// The core's category set of a C mask, checked against `view`.
 pub(crate) fn category_set(view: &ValidPolicy<'_>, mask: u32) -> Result<CategorySet, Code> {
-    let set = CategorySet(mask);
+    let set = CategorySet::from_bits(mask);
     let declared = view.consent_slots().with(view.necessary_category().slot);
     if set.difference(declared).is_empty() {
         Ok(set)
@@ -360,7 +360,7 @@ pub(crate) fn category_set(view: &ValidPolicy<'_>, mask: u32) -> Result<Category
 
 /// The C mask of a core category set.
 fn category_mask(set: CategorySet) -> u32 {
-    set.0
+    set.bits()
 }
 
 /// The core's provider set of a C set, checked against `view`.
@@ -368,7 +368,7 @@ pub(crate) fn provider_set(
     view: &ValidPolicy<'_>,
     set: samtykke_provider_set,
 ) -> Result<ProviderSet, Code> {
-    let set = ProviderSet(u128::from(set.bits[0]) | (u128::from(set.bits[1]) << 64));
+    let set = ProviderSet::from_bits(u128::from(set.bits[0]) | (u128::from(set.bits[1]) << 64));
     if set.difference(view.provider_slots()).is_empty() {
         Ok(set)
     } else {
@@ -379,7 +379,7 @@ pub(crate) fn provider_set(
 /// The C set of a core provider set.
 fn provider_bits(set: ProviderSet) -> samtykke_provider_set {
     samtykke_provider_set {
-        bits: [set.0 as u64, (set.0 >> 64) as u64],
+        bits: [set.bits() as u64, (set.bits() >> 64) as u64],
     }
 }
 

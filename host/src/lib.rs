@@ -6,7 +6,8 @@
 //!   Danish or English);
 //! - [`http`]: the `Cookie` request header, `Set-Cookie` values, the filter that
 //!   keeps only what a consent state permits, and deletion plans;
-//! - [`proof_json`]: proof records as JSON lines;
+//! - [`proof_json`]: proof records as JSON lines; [`state_json`]: a consent state
+//!   as JSON;
 //! - [`time`]: the one place times are converted (Unix seconds, RFC 3339, HTTP
 //!   dates).
 //!
@@ -20,6 +21,7 @@ pub mod http;
 mod json;
 mod lint;
 pub mod proof_json;
+pub mod state_json;
 pub mod time;
 
 pub use json::{LoadErrorKind, OwnedPolicy, PolicyLoadError, SCHEMA};

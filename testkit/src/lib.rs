@@ -665,7 +665,7 @@ pub fn arb_category_set(p: &GenPolicy) -> impl Strategy<Value = CategorySet> {
                 .collect::<CategorySet>()
         }),
         1 => Just(CategorySet::EMPTY),
-        1 => any::<u32>().prop_map(CategorySet),
+        1 => any::<u32>().prop_map(CategorySet::from_bits),
     ]
 }
 
@@ -684,7 +684,7 @@ pub fn arb_provider_set(p: &GenPolicy) -> impl Strategy<Value = ProviderSet> {
                 .map(|(&s, _)| s)
                 .collect::<ProviderSet>()
         }),
-        1 => any::<u128>().prop_map(ProviderSet),
+        1 => any::<u128>().prop_map(ProviderSet::from_bits),
     ]
 }
 

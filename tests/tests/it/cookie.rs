@@ -223,12 +223,12 @@ fn event(e: &EventSpec, at: OffsetDateTime) -> Event {
         0 => Event::AcceptAll(ctx),
         1 => Event::RejectAll(ctx),
         2 => Event::Save {
-            chosen: CategorySet(e.categories),
-            refused_providers: ProviderSet(e.providers),
+            chosen: CategorySet::from_bits(e.categories),
+            refused_providers: ProviderSet::from_bits(e.providers),
             ctx,
         },
         3 => Event::Withdraw {
-            categories: (!e.all).then_some(CategorySet(e.categories)),
+            categories: (!e.all).then_some(CategorySet::from_bits(e.categories)),
             ctx,
         },
         4 => Event::SignalGpc(at),
@@ -426,11 +426,11 @@ fn longest_states_for_8_categories_and_64_providers_fit_114_chars() {
         };
         state.save(
             &vmax,
-            CategorySet(0x5500_0000),
-            ProviderSet(u128::MAX),
+            CategorySet::from_bits(0x5500_0000),
+            ProviderSet::from_bits(u128::MAX),
             ctx(decided),
         );
-        state.withdraw(&v1, Some(CategorySet(0x0600_0000)), ctx(partial));
+        state.withdraw(&v1, Some(CategorySet::from_bits(0x0600_0000)), ctx(partial));
         state.signal_gpc(&v1, partial);
         let value = encode(&state, &v1, Some(KEY));
         longest = longest.max(value.len());

@@ -192,11 +192,11 @@ proptest! {
         }
         let untouched = [
             CategorySet::EMPTY,
-            CategorySet(noise).difference(policy.consent_slots()),
+            CategorySet::from_bits(noise).difference(policy.consent_slots()),
         ];
         for chosen in untouched {
             let mut s = fresh;
-            let proof = s.save(&policy, chosen, ProviderSet(providers), ctx(t));
+            let proof = s.save(&policy, chosen, ProviderSet::from_bits(providers), ctx(t));
             prop_assert!(proof.granted.is_empty());
             prop_assert!(s.granted().is_empty());
             prop_assert_eq!(s.toggles(&policy, t), CategorySet::EMPTY);
@@ -244,7 +244,7 @@ proptest! {
     ) {
         let valid = s.policy.valid();
         let policy = valid.view();
-        let newer = s.policy.revised(s.policy.revision + bump, CategorySet(changed));
+        let newer = s.policy.revised(s.policy.revision + bump, CategorySet::from_bits(changed));
         let newer_valid = newer.valid();
         let newer_policy = newer_valid.view();
         for step in walk(&policy, ID, &s.events) {
@@ -492,7 +492,7 @@ proptest! {
             if later >= r_ttl {
                 // Every partial refusal of x shares t, so all have lapsed at t2: the
                 // named ones are withdrawn anew, the others are undecided.
-                want.withdrawn = named.0;
+                want.withdrawn = named.bits();
                 want.signalled = 0;
             }
             prop_assert_eq!(y.to_parts(), want, "a second withdrawal changed more than the time");
@@ -663,7 +663,7 @@ proptest! {
         changed in any::<u32>(),
     ) {
         let valid = s.policy.valid();
-        let newer = s.policy.revised(s.policy.revision + bump, CategorySet(changed));
+        let newer = s.policy.revised(s.policy.revision + bump, CategorySet::from_bits(changed));
         let newer_valid = newer.valid();
         let policies = [valid.view(), newer_valid.view()];
         for step in walk(&policies[0], ID, &s.events) {
@@ -753,7 +753,7 @@ proptest! {
     ) {
         let valid = s.policy.valid();
         let policy = valid.view();
-        let changed = CategorySet(changed).intersection(policy.consent_slots());
+        let changed = CategorySet::from_bits(changed).intersection(policy.consent_slots());
         let newer = s.policy.revised(s.policy.revision + bump, changed);
         let newer_valid = newer.valid();
         let newer_policy = newer_valid.view();
@@ -1219,7 +1219,7 @@ proptest! {
         let mut nothing = vec![
             Some(CategorySet::EMPTY),
             Some(exempt),
-            Some(CategorySet(noise).difference(consent_slots)),
+            Some(CategorySet::from_bits(noise).difference(consent_slots)),
         ];
         if consent_slots.is_empty() {
             nothing.push(None);

@@ -360,7 +360,7 @@ proptest! {
             state.apply(&policy, e);
         }
         let at = events.last().map_or(T0, Event::at);
-        let which = CategorySet(mask).intersection(policy.consent_slots());
+        let which = CategorySet::from_bits(mask).intersection(policy.consent_slots());
         state.withdraw(&policy, Some(which), Ctx::button(at, 1));
         let headers: Vec<String> = KK_DK
             .storage

@@ -117,12 +117,12 @@ fn arb_events_with(max: usize, edges: Vec<i64>) -> impl Strategy<Value = Vec<Eve
                     Step::Accept => Event::AcceptAll(ctx),
                     Step::Reject => Event::RejectAll(ctx),
                     Step::Save(c, p) => Event::Save {
-                        chosen: CategorySet(c),
-                        refused_providers: ProviderSet(p),
+                        chosen: CategorySet::from_bits(c),
+                        refused_providers: ProviderSet::from_bits(p),
                         ctx,
                     },
                     Step::Withdraw(c) => Event::Withdraw {
-                        categories: c.map(CategorySet),
+                        categories: c.map(CategorySet::from_bits),
                         ctx,
                     },
                     Step::Gpc => Event::SignalGpc(at),
