@@ -89,42 +89,27 @@ pub struct Violation {
     pub message: String,
 }
 
-/// What is wrong with a log line (SPEC §8's list).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InputErrorKind {
-    /// Not JSON (including bytes that are not UTF-8), or JSON but not an object.
-    NotJson,
-    /// An `event` the log format does not have.
-    UnknownEvent,
-    /// An `action` the log format does not have.
-    UnknownAction,
-    /// A required field is missing.
-    MissingField,
-    /// A field of the wrong type, or with a value it cannot take (an unknown
-    /// category, a malformed `Set-Cookie`, a field given twice).
-    BadField,
-    /// A timestamp without a zone.
-    NoTimeZone,
-    /// An event earlier than the visitor's previous one.
-    OutOfOrder,
-    /// A line over 1 MiB.
-    TooLong,
-}
-
-impl InputErrorKind {
-    /// A short name (`not-json`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            InputErrorKind::NotJson => "not-json",
-            InputErrorKind::UnknownEvent => "unknown-event",
-            InputErrorKind::UnknownAction => "unknown-action",
-            InputErrorKind::MissingField => "missing-field",
-            InputErrorKind::BadField => "bad-field",
-            InputErrorKind::NoTimeZone => "no-time-zone",
-            InputErrorKind::OutOfOrder => "out-of-order",
-            InputErrorKind::TooLong => "too-long",
-        }
+samtykke::vocabulary! {
+    /// What is wrong with a log line (SPEC §8's list).
+    #[non_exhaustive]
+    pub enum InputErrorKind ("input error kind") {
+        /// Not JSON (including bytes that are not UTF-8), or JSON but not an object.
+        NotJson = 0 => "not-json",
+        /// An `event` the log format does not have.
+        UnknownEvent = 1 => "unknown-event",
+        /// An `action` the log format does not have.
+        UnknownAction = 2 => "unknown-action",
+        /// A required field is missing.
+        MissingField = 3 => "missing-field",
+        /// A field of the wrong type, or with a value it cannot take (an unknown
+        /// category, a malformed `Set-Cookie`, a field given twice).
+        BadField = 4 => "bad-field",
+        /// A timestamp without a zone.
+        NoTimeZone = 5 => "no-time-zone",
+        /// An event earlier than the visitor's previous one.
+        OutOfOrder = 6 => "out-of-order",
+        /// A line over 1 MiB.
+        TooLong = 7 => "too-long",
     }
 }
 

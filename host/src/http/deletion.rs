@@ -3,29 +3,19 @@ use super::*;
 
 // ---- deletion headers -----------------------------------------------------------
 
-/// Why a present item cannot be deleted by the request's host.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UndeletableReason {
-    /// It is declared on a domain outside the host's reach: the host is neither
-    /// that domain nor a subdomain of it.
-    OutsideReach,
-    /// Its name cannot be written in a `Set-Cookie` header (empty, or holding
-    /// `;`, `=`, a control character or surrounding whitespace).
-    InvalidName,
-    /// Its declared path cannot be written in a `Set-Cookie` header (not starting
-    /// with `/`, or holding `;` or a control character).
-    InvalidPath,
-}
-
-impl UndeletableReason {
-    /// The reason's name (`outside-reach`, `invalid-name`, `invalid-path`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            UndeletableReason::OutsideReach => "outside-reach",
-            UndeletableReason::InvalidName => "invalid-name",
-            UndeletableReason::InvalidPath => "invalid-path",
-        }
+samtykke::vocabulary! {
+    /// Why a present item cannot be deleted by the request's host.
+    #[non_exhaustive]
+    pub enum UndeletableReason ("undeletable reason") {
+        /// It is declared on a domain outside the host's reach: the host is neither
+        /// that domain nor a subdomain of it.
+        OutsideReach = 0 => "outside-reach",
+        /// Its name cannot be written in a `Set-Cookie` header (empty, or holding
+        /// `;`, `=`, a control character or surrounding whitespace).
+        InvalidName = 1 => "invalid-name",
+        /// Its declared path cannot be written in a `Set-Cookie` header (not starting
+        /// with `/`, or holding `;` or a control character).
+        InvalidPath = 2 => "invalid-path",
     }
 }
 

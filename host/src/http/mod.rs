@@ -50,28 +50,13 @@ use time::OffsetDateTime;
 
 // ---- errors ---------------------------------------------------------------
 
-/// The header a [`HeaderError`] is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Header {
-    /// The `Cookie` request header.
-    Cookie,
-    /// The value of a `Set-Cookie` response header.
-    SetCookie,
-}
-
-impl Header {
-    /// The header's name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Header::Cookie => "Cookie",
-            Header::SetCookie => "Set-Cookie",
-        }
-    }
-}
-
-impl fmt::Display for Header {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+samtykke::vocabulary! {
+    /// The header a [`HeaderError`] is about.
+    pub enum Header ("header") {
+        /// The `Cookie` request header.
+        Cookie = 0 => "Cookie",
+        /// The value of a `Set-Cookie` response header.
+        SetCookie = 1 => "Set-Cookie",
     }
 }
 

@@ -3,25 +3,15 @@ use crate::time::{format_http_date, parse_http_date};
 
 // ---- Set-Cookie -------------------------------------------------------------
 
-/// The `SameSite` attribute.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SameSite {
-    /// `SameSite=Strict`.
-    Strict,
-    /// `SameSite=Lax`.
-    Lax,
-    /// `SameSite=None`.
-    None,
-}
-
-impl SameSite {
-    /// The attribute's value as written.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            SameSite::Strict => "Strict",
-            SameSite::Lax => "Lax",
-            SameSite::None => "None",
-        }
+samtykke::vocabulary! {
+    /// The `SameSite` attribute.
+    pub enum SameSite ("SameSite value") {
+        /// `SameSite=Strict`.
+        Strict = 0 => "Strict",
+        /// `SameSite=Lax`.
+        Lax = 1 => "Lax",
+        /// `SameSite=None`.
+        None = 2 => "None",
     }
 }
 
