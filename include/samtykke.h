@@ -225,6 +225,28 @@ enum samtykke_why {
 };
 typedef uint32_t samtykke_why;
 
+/**
+ * The language of the cookie declaration, for samtykke_policy_declaration().
+ */
+enum samtykke_lang {
+  /** da */
+  SAMTYKKE_LANG_DA = 0,
+  /** en */
+  SAMTYKKE_LANG_EN = 1,
+};
+typedef uint32_t samtykke_lang;
+
+/**
+ * The format of the cookie declaration, for samtykke_policy_declaration().
+ */
+enum samtykke_declaration_format {
+  /** markdown */
+  SAMTYKKE_DECLARATION_FORMAT_MARKDOWN = 0,
+  /** html */
+  SAMTYKKE_DECLARATION_FORMAT_HTML = 1,
+};
+typedef uint32_t samtykke_declaration_format;
+
 
 /**
  * A buffer of this many bytes always holds a consent cookie value.
@@ -767,6 +789,30 @@ samtykke_result samtykke_policy_explain_error(const char *json,
                                               char *message_buf,
                                               size_t message_buf_len,
                                               size_t *message_len_out);
+
+/**
+ * The cookie declaration a site publishes (SPEC §9's `samtykke declare`): each
+ * item's purpose, who is behind it and how long it lives, grouped under each
+ * category's label, and how to consent, decline and withdraw; the one rendering
+ * the command line prints.
+ *
+ * - `lang`: a `samtykke_lang` value; `format`: a `samtykke_declaration_format`
+ *   value (Markdown, or a UTF-8 HTML document).
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT` for
+ * an unknown language or format; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `buf` writable for `buf_len` bytes;
+ * `out_len` NULL or writable.
+ */
+samtykke_result samtykke_policy_declaration(const samtykke_policy *policy,
+                                            uint32_t lang,
+                                            uint32_t format,
+                                            char *buf,
+                                            size_t buf_len,
+                                            size_t *out_len);
 
 /**
  * Frees a policy handle. NULL is allowed and does nothing.

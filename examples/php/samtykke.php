@@ -197,6 +197,24 @@ final class Policy
         ];
     }
 
+    /**
+     * The cookie declaration the site publishes: $lang 'da' or 'en', $format
+     * 'markdown' or 'html' (the names of samtykke_lang and
+     * samtykke_declaration_format in the header).
+     */
+    public function declaration(string $lang = 'da', string $format = 'html'): string
+    {
+        $ffi = Lib::ffi();
+        $l = array_search($lang, Lib::names('lang'), true);
+        $f = array_search($format, Lib::names('declaration_format'), true);
+        if ($l === false || $f === false) {
+            throw new SamtykkeException("no declaration in language '$lang' and format '$format'",
+                $ffi->SAMTYKKE_RESULT_INVALID_ARGUMENT);
+        }
+        return Lib::text(fn ($buf, $len, $outLen) =>
+            $ffi->samtykke_policy_declaration($this->handle, $l, $f, $buf, $len, $outLen), 'declaration');
+    }
+
     /** Lint warnings: a list of ['id' => …, 'path' => …, 'message' => …]. */
     public function lint(): array
     {

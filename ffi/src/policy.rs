@@ -3,6 +3,7 @@
 use std::ffi::c_char;
 
 use samtykke::{CategorySet, Code, ProviderSet, ValidPolicy};
+use samtykke_host::declare::{self, Format, Lang};
 use samtykke_host::{lint, OwnedPolicy};
 
 use crate::boundary::{guard, try_bytes, try_out, try_out_buf, try_ref, try_str, CText};
@@ -185,6 +186,39 @@ pub unsafe extern "C" fn samtykke_policy_explain_error(
         message.write(m.as_bytes())?;
         code_out.write(code as u32);
         Ok(())
+    })
+}
+
+/// The cookie declaration a site publishes (SPEC §9's `samtykke declare`): each
+/// item's purpose, who is behind it and how long it lives, grouped under each
+/// category's label, and how to consent, decline and withdraw; the one rendering
+/// the command line prints.
+///
+/// - `lang`: a `samtykke_lang` value; `format`: a `samtykke_declaration_format`
+///   value (Markdown, or a UTF-8 HTML document).
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT` for
+/// an unknown language or format; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `buf` writable for `buf_len` bytes;
+/// `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_policy_declaration(
+    policy: *const samtykke_policy,
+    lang: u32,
+    format: u32,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `policy` is NULL or live, `buf`
+        // writable for `buf_len` bytes, `out_len` NULL or writable.
+        let (p, dst) = unsafe { (try_policy(policy)?, try_out_buf(buf, buf_len, out_len)?) };
+        let text = declare::render(&p.view(), Lang::try_from(lang)?, Format::try_from(format)?);
+        dst.write(text.as_bytes())
     })
 }
 

@@ -7,6 +7,7 @@ use std::fmt::{Debug, Write as _};
 use std::path::{Path, PathBuf};
 
 use samtykke::{Action, Code, Control, Kind, Why};
+use samtykke_host::declare::{Format, Lang};
 
 /// `AcceptAll` as `ACCEPT_ALL`.
 fn screaming(name: &str) -> String {
@@ -88,6 +89,22 @@ fn enums() -> String {
         &Why::ALL,
         |w| w as u32,
         Why::as_str,
+    );
+    c_enum(
+        &mut out,
+        "lang",
+        "The language of the cookie declaration, for samtykke_policy_declaration().",
+        &Lang::ALL,
+        |l| l as u32,
+        Lang::as_str,
+    );
+    c_enum(
+        &mut out,
+        "declaration_format",
+        "The format of the cookie declaration, for samtykke_policy_declaration().",
+        &Format::ALL,
+        |f| f as u32,
+        Format::as_str,
     );
     out
 }

@@ -9,31 +9,24 @@ use std::fmt::Write as _;
 
 use samtykke::{Basis, Duration, Kind, Party, ValidPolicy};
 
-/// Output language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    /// Danish.
-    Da,
-    /// English.
-    En,
-}
-
-impl Lang {
-    fn code(self) -> &'static str {
-        match self {
-            Lang::Da => "da",
-            Lang::En => "en",
-        }
+samtykke::vocabulary! {
+    /// The declaration's language.
+    pub enum Lang ("language") {
+        /// Danish.
+        Da = 0 => "da",
+        /// English.
+        En = 1 => "en",
     }
 }
 
-/// Output format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// Markdown.
-    Markdown,
-    /// A UTF-8 HTML document.
-    Html,
+samtykke::vocabulary! {
+    /// The declaration's format.
+    pub enum Format ("declaration format") {
+        /// Markdown.
+        Markdown = 0 => "markdown",
+        /// A UTF-8 HTML document.
+        Html = 1 => "html",
+    }
 }
 
 /// A duration in its declared unit (`11 hours`, `1000 dage`, `session`): the
@@ -162,7 +155,7 @@ fn rows(policy: &ValidPolicy<'_>, category: usize, lang: Lang, w: &Words) -> Vec
             Row {
                 name: d.name.to_string(),
                 kind: kind_text(d.kind, lang),
-                purpose: d.purpose.get(lang.code()).to_string(),
+                purpose: d.purpose.get(lang.as_str()).to_string(),
                 provider: format!("{} ({party})", provider.name),
                 duration: duration_text(d.duration, lang),
             }
@@ -242,8 +235,8 @@ pub fn render(policy: &ValidPolicy<'_>, lang: Lang, format: Format) -> String {
                 let _ = writeln!(out, "## {h}\n\n{t}\n");
             }
             for (i, c) in p.categories.iter().enumerate() {
-                let _ = writeln!(out, "## {}\n", c.label.get(lang.code()));
-                let desc = c.description.get(lang.code());
+                let _ = writeln!(out, "## {}\n", c.label.get(lang.as_str()));
+                let desc = c.description.get(lang.as_str());
                 let note = match c.basis {
                     Basis::Exempt => w.exempt_note,
                     Basis::Consent => w.consent_note,
@@ -281,7 +274,7 @@ pub fn render(policy: &ValidPolicy<'_>, lang: Lang, format: Format) -> String {
             let _ = writeln!(
                 out,
                 "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} — {}</title>\n</head>\n<body>\n<h1>{} — {}</h1>\n<p>{}</p>",
-                lang.code(),
+                lang.as_str(),
                 e(w.title),
                 e(p.site),
                 e(w.title),
@@ -316,8 +309,8 @@ pub fn render(policy: &ValidPolicy<'_>, lang: Lang, format: Format) -> String {
                 let _ = writeln!(
                     out,
                     "<h2>{}</h2>\n<p>{} {}</p>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
-                    e(c.label.get(lang.code())),
-                    e(c.description.get(lang.code())),
+                    e(c.label.get(lang.as_str())),
+                    e(c.description.get(lang.as_str())),
                     e(note),
                     e(w.name),
                     e(w.kind),

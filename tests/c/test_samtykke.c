@@ -256,6 +256,57 @@ static void test_lint_and_consent_cookie(void) {
     samtykke_policy_free(p);
 }
 
+/* The cookie declaration: the library's one rendering, in either language and
+ * format, with the usual buffer protocol. */
+static void test_declaration(void) {
+    samtykke_policy *p = kk();
+    CHECK(p != NULL);
+    size_t need = 0;
+    CHECK_RC(samtykke_policy_declaration(p, SAMTYKKE_LANG_DA, SAMTYKKE_DECLARATION_FORMAT_MARKDOWN,
+                                         NULL, 0, &need),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(need > 1000);
+    char *md = malloc(need + 1);
+    CHECK(md != NULL);
+    size_t len = 0;
+    CHECK_RC(samtykke_policy_declaration(p, SAMTYKKE_LANG_DA, SAMTYKKE_DECLARATION_FORMAT_MARKDOWN,
+                                         md, need, &len),
+             SAMTYKKE_RESULT_OK);
+    CHECK(len == need);
+    md[len] = '\0';
+    CHECK(strncmp(md, "# Cookiedeklaration", 19) == 0);
+    CHECK(strstr(md, "nmstat") != NULL && strstr(md, "1000 dage") != NULL);
+    CHECK(strstr(md, "Afvis alle") != NULL); /* how to decline (seed 004) */
+    free(md);
+
+    char small[16];
+    CHECK_RC(samtykke_policy_declaration(p, SAMTYKKE_LANG_EN, SAMTYKKE_DECLARATION_FORMAT_HTML,
+                                         small, sizeof small, &len),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    char *html = malloc(len + 1);
+    CHECK(html != NULL);
+    CHECK_RC(samtykke_policy_declaration(p, SAMTYKKE_LANG_EN, SAMTYKKE_DECLARATION_FORMAT_HTML,
+                                         html, len, &len),
+             SAMTYKKE_RESULT_OK);
+    html[len] = '\0';
+    CHECK(strncmp(html, "<!DOCTYPE html>", 15) == 0);
+    CHECK(strstr(html, "<html lang=\"en\">") != NULL && strstr(html, "1000 days") != NULL);
+    free(html);
+
+    CHECK_RC(samtykke_policy_declaration(p, SAMTYKKE_LANG_EN + 1,
+                                         SAMTYKKE_DECLARATION_FORMAT_HTML, small, sizeof small,
+                                         &len),
+             SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(samtykke_policy_declaration(p, SAMTYKKE_LANG_EN, UINT32_MAX, small, sizeof small,
+                                         &len),
+             SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(samtykke_policy_declaration(NULL, SAMTYKKE_LANG_EN,
+                                         SAMTYKKE_DECLARATION_FORMAT_HTML, small, sizeof small,
+                                         &len),
+             SAMTYKKE_RESULT_NULL_ARGUMENT);
+    samtykke_policy_free(p);
+}
+
 /* A whole visit on the kk.dk policy: banner, gestures, a choice, the consent
  * cookie across requests, a filtered response, withdrawal with its deletion
  * headers, and lapse. */
@@ -1192,6 +1243,7 @@ int main(int argc, char **argv) {
     static const struct test tests[] = {
         {"version_and_messages", test_version_and_messages},
         {"lint_and_consent_cookie", test_lint_and_consent_cookie},
+        {"declaration", test_declaration},
         {"whole_visit_kk_dk", test_whole_visit_kk_dk},
         {"gpc_signal_refuses_and_never_grants", test_gpc_signal_refuses_and_never_grants},
         {"deletion_plan_headers_storage_keys_and_undeletable",

@@ -58,6 +58,20 @@ $tests = [
             'consent cookie');
     },
 
+    'the_declaration_in_both_languages' => function () {
+        $da = policy()->declaration('da', 'markdown');
+        check(str_starts_with($da, '# Cookiedeklaration'), 'Danish Markdown heading');
+        check(str_contains($da, 'nmstat') && str_contains($da, '1000 dage'), 'nmstat and its duration');
+        $en = policy()->declaration('en', 'html');
+        check(str_starts_with($en, '<!DOCTYPE html>') && str_contains($en, '1000 days'), 'English HTML');
+        try {
+            policy()->declaration('fr');
+            check(false, 'French accepted');
+        } catch (SamtykkeException $e) {
+            check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_INVALID_ARGUMENT, 'code');
+        }
+    },
+
     'a_broken_policy_names_its_json_path' => function () {
         $json = str_replace('"consent_ttl_days": 100', '"consent_ttl_days": 0',
             file_get_contents(__DIR__ . '/../../examples/kk.dk.policy.json'));
