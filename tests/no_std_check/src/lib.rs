@@ -45,7 +45,7 @@ pub fn visit(unix_seconds: i64) -> u64 {
         if let Some(proof) = state.apply(&policy, event) {
             digest = digest
                 .wrapping_mul(31)
-                .wrapping_add(u64::from(proof.refused.0));
+                .wrapping_add(u64::from(proof.refused.bits()));
         }
         for name in ["nmstat", "SESSabc", "JSESSIONID", "foo"] {
             let allowed = state.permits(&policy, name, t).is_allowed();
