@@ -169,7 +169,11 @@ impl fmt::Display for SetCookie<'_> {
             write!(f, "; Expires={}", format_http_date(t))?;
         }
         if let Some(d) = &self.domain {
-            write!(f, "; Domain={d}")?;
+            // Parsing drops one leading dot (RFC 6265 §5.2.3), so a domain that
+            // still starts with one (from `Domain=..example`) is written with the
+            // dot it lost, and reads back the same.
+            let dot = if d.starts_with('.') { "." } else { "" };
+            write!(f, "; Domain={dot}{d}")?;
         }
         if let Some(p) = self.path {
             write!(f, "; Path={p}")?;

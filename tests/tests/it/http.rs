@@ -489,6 +489,20 @@ fn set_cookie_deletions_and_lifetimes() {
     );
 }
 
+/// A `Domain` with two leading dots keeps one after parsing (RFC 6265 §5.2.3
+/// drops one), and the header written from it reads back the same (found by
+/// `set_cookie_never_panics_on_mutated_input`).
+#[test]
+fn a_domain_with_two_leading_dots_writes_back_what_it_read() {
+    let c = SetCookie::parse("nmstat=abc; Domain=..ak; Path=/").unwrap();
+    assert_eq!(c.domain.as_deref(), Some(".ak"));
+    let written = c.to_string();
+    assert_eq!(written, "nmstat=abc; Domain=..ak; Path=/");
+    assert_eq!(SetCookie::parse(&written), Ok(c));
+    let plain = SetCookie::parse("a=b; Domain=.KK.dk").unwrap();
+    assert_eq!(plain.to_string(), "a=b; Domain=kk.dk");
+}
+
 #[test]
 fn set_cookie_errors_name_the_attribute_and_byte() {
     use HeaderErrorKind as K;
