@@ -274,3 +274,8 @@ const _: fn() = || {
     send::<Auditor<'static>>();
     send::<AuditOptions>();
 };
+
+/// This crate's README example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -644,7 +644,10 @@ impl<'p, S: Sink> Auditor<'p, S> {
                 Some(d) => (d.duration.as_seconds(), d.duration.to_string()),
                 None => (
                     Some(self.longest),
-                    format!("{} days", self.longest / 86_400),
+                    samtykke::Duration::Days(
+                        u32::try_from(self.longest / 86_400).unwrap_or(u32::MAX),
+                    )
+                    .to_string(),
                 ),
             };
             let over = match (lifetime, limit) {

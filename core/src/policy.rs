@@ -386,6 +386,12 @@ impl<'a> Policy<'a> {
             if d.duration.is_zero() {
                 return err(K::NonPositiveDuration, at(Field::Duration));
             }
+            if d.path.is_some_and(|p| !p.starts_with('/')) {
+                return err(
+                    K::UnknownValue("a path starting with \"/\""),
+                    at(Field::Path),
+                );
+            }
         }
         Ok(())
     }

@@ -67,8 +67,9 @@ impl Control {
 ///
 /// Front ends that take a user action from outside (C, Python, a web handler)
 /// build it with [`Ctx::new`], the one place its rules are checked. The fields stay
-/// public so a consent log's replay (the audit) can record a decision as it was
-/// logged, a notice of 0 included, and flag it.
+/// public for readers of what was already recorded, which check on their own
+/// terms: the audit refuses a logged decision with notice 0 as an input error, and
+/// replays the rest as logged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Ctx {
     /// When it happened.
@@ -137,8 +138,11 @@ impl Ctx {
         })
     }
 
-    /// A button press at `at` under `notice`, without a GPC signal.
+    /// A button press at `at` under `notice`, without a GPC signal: a shorthand
+    /// for a host that holds the notice it showed (1 or more). Values from
+    /// outside go through [`Ctx::new`].
     pub const fn button(at: OffsetDateTime, notice: u16) -> Ctx {
+        debug_assert!(notice != 0, "a decision carries the notice shown (R7)");
         Ctx {
             at,
             notice,

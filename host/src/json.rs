@@ -1103,13 +1103,6 @@ fn read_declaration(
     let purpose = o.text("purpose")?;
     let duration = read_duration(o.required("duration", R6)?, o.at("duration"))?;
     let path = o.opt_nonempty("path")?;
-    if let Some(p) = path.filter(|p| !p.starts_with('/')) {
-        return err(
-            K::UnknownValue("a path starting with /"),
-            o.at("path"),
-            format!("path \"{p}\" must start with \"/\""),
-        );
-    }
     Ok(RawDeclaration {
         name,
         kind,

@@ -26,7 +26,6 @@ pub mod time;
 
 pub use json::{LoadErrorKind, OwnedPolicy, PolicyLoadError, SCHEMA};
 pub use lint::{known_tracker, lint, lint_view, KnownTracker, LintId, LintWarning, KNOWN_TRACKERS};
-pub use samtykke;
 
 /// The Rust examples of the README, compiled as doctests so they cannot rot.
 #[cfg(doctest)]
@@ -43,3 +42,8 @@ pub struct RustGuideDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../core/README.md")]
 pub struct CoreReadmeDoctests;
+
+/// This crate's README example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct HostReadmeDoctests;

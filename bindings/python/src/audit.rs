@@ -1,9 +1,9 @@
 //! `samtykke.audit` and `samtykke.audit_lines`: the consent-log audit (SPEC §8,
 //! §10) with the interpreter's lock released while lines are read and checked.
 //!
-//! Files are opened, read and audited entirely without the lock, with the
-//! command line's options (reading and parsing on a second thread when there is
-//! a second core), so the two cost the same. Lines from Python are copied into
+//! Files are opened, read and audited entirely without the lock, by the library's
+//! `Source` and `Auditor::read_sources` with the command line's options (every
+//! core unless `threads` says otherwise), so the two cost the same. Lines from Python are copied into
 //! a buffer in chunks under the lock, and each chunk is audited without it.
 //! The report keeps the Rust findings and makes Python objects only when asked.
 

@@ -13,8 +13,8 @@ samtykke::vocabulary! {
         /// Its name cannot be written in a `Set-Cookie` header (empty, or holding
         /// `;`, `=`, a control character or surrounding whitespace).
         InvalidName = 1 => "invalid-name",
-        /// Its declared path cannot be written in a `Set-Cookie` header (not starting
-        /// with `/`, or holding `;` or a control character).
+        /// Its declared path cannot be written in a `Set-Cookie` header (it holds
+        /// `;` or a control character; that it starts with `/` is a policy rule).
         InvalidPath = 2 => "invalid-path",
     }
 }
@@ -136,7 +136,7 @@ where
         } else if has_prefix_ignore_case(d.name, "__Host-") {
             plan.set_cookie
                 .push(deletion_header(d.name, "/", None, true));
-        } else if !writable(path) || !path.starts_with('/') {
+        } else if !writable(path) {
             plan.undeletable
                 .push(undeletable(UndeletableReason::InvalidPath, declared));
         } else {

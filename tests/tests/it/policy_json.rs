@@ -727,9 +727,9 @@ fn cookie_paths_start_with_a_slash_and_domains_are_not_empty() {
     v["storage"][6]["path"] = json!("stats");
     rejects(
         &v,
-        K::UnknownValue("a path starting with /"),
+        K::UnknownValue("a path starting with \"/\""),
         "storage[6].path",
-        "path \"stats\" must start with \"/\"",
+        "unknown value: expected a path starting with \"/\"",
     );
     let mut v = kk();
     v["storage"][6]["domain"] = json!("");
