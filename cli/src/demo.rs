@@ -35,12 +35,10 @@ fn cookie_value(policy: &ValidPolicy<'_>, state: &ConsentState, key: &[u8]) -> S
 }
 
 fn permit_text(p: Permit<'_>) -> String {
-    match p {
-        Permit::Allowed { category, .. } => format!("allowed ({})", category.id),
-        Permit::Denied { category, why, .. } => {
-            format!("denied: {} {}", category.id, why.as_str())
-        }
-        Permit::Undeclared => "denied: undeclared".into(),
+    match p.category() {
+        Some(c) if p.is_allowed() => format!("allowed ({})", c.id),
+        Some(c) => format!("denied: {} {}", c.id, p.as_str()),
+        None => format!("denied: {}", p.as_str()),
     }
 }
 

@@ -316,6 +316,41 @@ impl<'a> Permit<'a> {
             Permit::Undeclared => None,
         }
     }
+
+    /// The status behind the answer: [`Status::Exempt`] or [`Status::Granted`]
+    /// when allowed (by the category's basis), [`Status::Denied`] with the reason;
+    /// `None` for an undeclared name.
+    pub fn status(&self) -> Option<Status> {
+        match self {
+            Permit::Allowed { category, .. } if category.basis == Basis::Exempt => {
+                Some(Status::Exempt)
+            }
+            Permit::Allowed { .. } => Some(Status::Granted),
+            Permit::Denied { why, .. } => Some(Status::Denied(*why)),
+            Permit::Undeclared => None,
+        }
+    }
+
+    /// The answer in one word, as every front end reports it: `exempt`,
+    /// `granted`, the denial's reason ([`Why::as_str`]) or `undeclared`.
+    ///
+    /// ```
+    /// use samtykke::{ConsentState, Ctx};
+    /// use time::macros::datetime;
+    ///
+    /// let mut index = [0u16; samtykke::example::KK_DK.storage.len()];
+    /// let policy = samtykke::example::KK_DK.validate(&mut index).unwrap();
+    /// let t0 = datetime!(2026-03-01 10:00 UTC);
+    /// let mut state = ConsentState::new(1);
+    /// assert_eq!(state.permits(&policy, "nmstat", t0).as_str(), "undecided");
+    /// assert_eq!(state.permits(&policy, "SESSabc", t0).as_str(), "exempt");
+    /// assert_eq!(state.permits(&policy, "_ga", t0).as_str(), "undeclared");
+    /// state.accept_all(&policy, Ctx::button(t0, 1));
+    /// assert_eq!(state.permits(&policy, "nmstat", t0).as_str(), "granted");
+    /// ```
+    pub fn as_str(&self) -> &'static str {
+        self.status().map_or("undeclared", Status::as_str)
+    }
 }
 
 /// One visitor's consent decisions: fixed size, `Copy`, no heap.

@@ -3,9 +3,7 @@
 
 use std::ffi::c_char;
 
-use samtykke::{
-    Action, Code, ConsentState, Control, Ctx, CtxError, Event, Kind, Permit, Proof, Status,
-};
+use samtykke::{Action, Code, ConsentState, Control, Ctx, CtxError, Event, Kind, Proof, Status};
 
 use crate::boundary::{
     guard, time, try_bytes, try_opt_out, try_out, try_out_buf, try_read, try_str, Out,
@@ -520,13 +518,10 @@ pub unsafe extern "C" fn samtykke_state_permits(
         let kind = Kind::try_from(kind)?;
         let now = time(now)?;
         let view = p.view();
-        permit_out.write(match s.permits_kind(&view, kind, name, now) {
-            // Exempt or granted: the core's answer for the category says which.
-            Permit::Allowed { category, .. } => {
-                permit_of(p, category.id, s.category_status(&view, category, now))
-            }
-            Permit::Denied { category, why, .. } => permit_of(p, category.id, Status::Denied(why)),
-            Permit::Undeclared => samtykke_permit {
+        let permit = s.permits_kind(&view, kind, name, now);
+        permit_out.write(match (permit.category(), permit.status()) {
+            (Some(category), Some(status)) => permit_of(p, category.id, status),
+            _ => samtykke_permit {
                 allowed: false,
                 exempt: false,
                 declared: false,

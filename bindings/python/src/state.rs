@@ -7,8 +7,8 @@ use std::hash::{Hash, Hasher};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use samtykke::{
-    Basis, Category, CategorySet, Code, ConsentId, ConsentState as CoreState, Control, Ctx, Event,
-    Kind, Permit, Proof, ProviderSet, ValidPolicy, COOKIE_MAX_LEN,
+    Category, CategorySet, Code, ConsentId, ConsentState as CoreState, Control, Ctx, Event, Kind,
+    Permit, Proof, ProviderSet, ValidPolicy, COOKIE_MAX_LEN,
 };
 use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
 use samtykke_host::proof_json::proof_to_json;
@@ -315,34 +315,31 @@ impl ConsentState {
             )
         })?;
         let view = self.view();
-        Ok(match self.state.permits_kind(&view, kind, &name, now) {
+        let permit = self.state.permits_kind(&view, kind, &name, now);
+        Ok(match permit {
             Permit::Allowed {
                 category,
                 declaration,
             } => Decision {
                 allowed: true,
                 category: Some(category.id.to_owned()),
-                reason: if category.basis == Basis::Exempt {
-                    "exempt"
-                } else {
-                    "granted"
-                },
+                reason: permit.as_str(),
                 declaration: declaration.map(|d| d.name.to_owned()),
             },
             Permit::Denied {
                 category,
                 declaration,
-                why,
+                why: _,
             } => Decision {
                 allowed: false,
                 category: Some(category.id.to_owned()),
-                reason: why.as_str(),
+                reason: permit.as_str(),
                 declaration: Some(declaration.name.to_owned()),
             },
             Permit::Undeclared => Decision {
                 allowed: false,
                 category: None,
-                reason: "undeclared",
+                reason: permit.as_str(),
                 declaration: None,
             },
         })
