@@ -446,8 +446,11 @@ impl PolicyMessage<'_> {
     }
 }
 
-const R6: &str =
+/// The rule a declaration's missing or empty field breaks (R6), in the words
+/// every message about it uses.
+pub const DECLARATION_FIELDS: &str =
     "every declaration needs a name, kind, provider, category, purpose and duration (R6)";
+const R6: &str = DECLARATION_FIELDS;
 
 impl fmt::Display for PolicyMessage<'_> {
     /// The one table of policy error messages.

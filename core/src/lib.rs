@@ -52,7 +52,9 @@ mod state;
 mod vocab;
 
 pub use cookie::{CookieError, CookieField, CookieKey, COOKIE_MAX_LEN};
-pub use error::{Code, Field, Location, PolicyError, PolicyErrorKind, PolicyMessage};
+pub use error::{
+    Code, Field, Location, PolicyError, PolicyErrorKind, PolicyMessage, DECLARATION_FIELDS,
+};
 pub use id::ConsentId;
 pub use plan::{Deletion, Deletions, StorageToClear};
 pub use policy::{

@@ -297,7 +297,7 @@ impl<'n> Obj<'n> {
             None => err(
                 K::MissingField,
                 self.at(key),
-                format!("missing \"{key}\"{why}"),
+                format!("missing \"{key}\"{}", because(why)),
             ),
         }
     }
@@ -321,7 +321,7 @@ impl<'n> Obj<'n> {
             Some("") => err(
                 K::MissingField,
                 self.at(key),
-                format!("\"{key}\" must not be empty{why}"),
+                format!("\"{key}\" must not be empty{}", because(why)),
             ),
             s => Ok(s.unwrap_or_default()),
         }
@@ -744,8 +744,16 @@ const DECLARATION: &[&str] = &[
     "path",
     "justification",
 ];
-const R6: &str =
-    ": every declaration needs a name, kind, provider, category, purpose and duration (R6)";
+const R6: &str = samtykke::DECLARATION_FIELDS;
+
+/// `": why"`, or nothing when there is no why to give.
+fn because(why: &str) -> String {
+    if why.is_empty() {
+        String::new()
+    } else {
+        format!(": {why}")
+    }
+}
 
 fn read(root: &Node) -> Result<Raw> {
     let Node::Obj(fields) = root else {
@@ -823,7 +831,7 @@ fn read(root: &Node) -> Result<Raw> {
 
     top.required(
         "categories",
-        ": a policy declares at least the exempt category \"necessary\"",
+        "a policy declares at least the exempt category \"necessary\"",
     )?;
     let mut categories = list(&top, "categories")?
         .iter()
@@ -948,7 +956,7 @@ fn slot(
 fn read_category(node: &Node, path: String, i: usize) -> Result<RawCategory> {
     let o = Obj::new(node, path, CATEGORY)?;
     let id = o.str("id", "")?.to_owned();
-    let basis = match o.required("basis", ": \"exempt\" (necessary only) or \"consent\"")? {
+    let basis = match o.required("basis", "\"exempt\" (necessary only) or \"consent\"")? {
         Node::Str(s) if s == "exempt" => Basis::Exempt,
         Node::Str(s) if s == "consent" => Basis::Consent,
         Node::Str(s) => {
@@ -994,7 +1002,7 @@ fn read_provider(node: &Node, path: String, i: usize) -> Result<RawProvider> {
     let o = Obj::new(node, path, PROVIDER)?;
     let id = o.str("id", "")?.to_owned();
     let name = o.str("name", "")?.to_owned();
-    let party = match o.required("party", ": \"first\" or \"third\"")? {
+    let party = match o.required("party", "\"first\" or \"third\"")? {
         Node::Str(s) if s == "first" => Party::First,
         Node::Str(s) if s == "third" => Party::Third,
         Node::Str(s) => {
