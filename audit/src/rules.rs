@@ -442,9 +442,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
             return Vec::new();
         }
         self.policy
-            .consent_categories()
-            .filter(|c| set.contains(c.slot))
-            .map(|c| c.id)
+            .category_ids(set.intersection(self.policy.consent_slots()))
             .collect()
     }
 

@@ -746,6 +746,26 @@ impl<'a> ValidPolicy<'a> {
         })
     }
 
+    /// The ids of the categories in `set`, in the policy's order: the inverse of
+    /// [`ValidPolicy::category_set`].
+    pub fn category_ids(&self, set: CategorySet) -> impl Iterator<Item = &'a str> + '_ {
+        self.policy
+            .categories
+            .iter()
+            .filter(move |c| set.contains(c.slot))
+            .map(|c| c.id)
+    }
+
+    /// The ids of the providers in `set`, in the policy's order: the inverse of
+    /// [`ValidPolicy::provider_set`].
+    pub fn provider_ids(&self, set: ProviderSet) -> impl Iterator<Item = &'a str> + '_ {
+        self.policy
+            .providers
+            .iter()
+            .filter(move |p| set.contains(p.slot))
+            .map(|p| p.id)
+    }
+
     /// The declaration that covers `name` of `kind`: an exact name first, else the
     /// matching pattern with the longest literal prefix, then the first declared.
     #[inline]

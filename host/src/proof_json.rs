@@ -196,13 +196,7 @@ pub fn proof_to_json(policy: &ValidPolicy<'_>, proof: &Proof) -> String {
             },
             refused: proof.refused,
         },
-        providers_refused: policy
-            .policy()
-            .providers
-            .iter()
-            .filter(|p| proof.providers_refused.contains(p.slot))
-            .map(|p| p.id)
-            .collect(),
+        providers_refused: policy.provider_ids(proof.providers_refused).collect(),
         gpc: proof.gpc,
         expires: proof.expires.map(format_rfc3339),
     };

@@ -56,12 +56,7 @@ impl<'v, 'p> StateView<'v, 'p> {
                 state.category_status(policy, c, now).as_str().into(),
             );
         }
-        let providers: Vec<&str> = p
-            .providers
-            .iter()
-            .filter(|pr| state.providers_refused().contains(pr.slot))
-            .map(|pr| pr.id)
-            .collect();
+        let providers: Vec<&str> = policy.provider_ids(state.providers_refused()).collect();
         json!({
             "consent_id": ConsentId(state.consent_id()).to_string(),
             "decided_at": state.decided_at().map(format_rfc3339),

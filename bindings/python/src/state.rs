@@ -378,9 +378,8 @@ impl ConsentState {
         let view = self.view();
         let on = self.state.toggles(&view, now);
         Ok(view
-            .consent_categories()
-            .filter(|c| on.contains(c.slot))
-            .map(|c| c.id.to_owned())
+            .category_ids(on.intersection(view.consent_slots()))
+            .map(str::to_owned)
             .collect())
     }
 
@@ -544,12 +543,8 @@ impl ConsentState {
     #[getter]
     fn providers_refused(&self) -> Vec<String> {
         let view = self.view();
-        let refused = self.state.providers_refused();
-        view.policy()
-            .providers
-            .iter()
-            .filter(|p| refused.contains(p.slot))
-            .map(|p| p.id.to_owned())
+        view.provider_ids(self.state.providers_refused())
+            .map(str::to_owned)
             .collect()
     }
 
