@@ -25,7 +25,8 @@ use time::OffsetDateTime;
 
 use crate::time::format_rfc3339;
 
-/// A serde view of `state` under `policy` at `now`: `consent_id` (hex),
+/// A serde view of `state` under `policy` at `now` (`null` where Python's
+/// `ConsentState` gives `None`): `consent_id` (hex),
 /// `decided_at`, `revision`, `partial_refusal_at`, `partial_refusal_revision`,
 /// `notice_version`, `action`, `control`, `gpc`, `decisions` (each category's stored
 /// decision), `providers_refused`, `expires`, `now`, `status_now` (each category's
@@ -60,10 +61,10 @@ impl<'v, 'p> StateView<'v, 'p> {
         json!({
             "consent_id": ConsentId(state.consent_id()).to_string(),
             "decided_at": state.decided_at().map(format_rfc3339),
-            "revision": state.decided_revision(),
+            "revision": state.decided_at().map(|_| state.decided_revision()),
             "partial_refusal_at": state.partial_at().map(format_rfc3339),
             "partial_refusal_revision": state.partial_at().map(|_| state.partial_revision()),
-            "notice_version": state.notice(),
+            "notice_version": state.action().map(|_| state.notice()),
             "action": state.action().map(|a| a.as_str()),
             "control": state.action().map(|_| state.control().as_str()),
             "gpc": state.gpc(),
