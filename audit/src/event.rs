@@ -65,19 +65,14 @@ pub(crate) enum LogAction {
 }
 
 impl LogAction {
+    /// The core's action of that name, but for the GPC signal, which a log
+    /// records as a `signal` event of its own; or `implied`.
     fn parse(s: &str) -> Option<LogAction> {
-        Some(match s {
-            "accept_all" => LogAction::Core(Action::AcceptAll),
-            "reject_all" => LogAction::Core(Action::RejectAll),
-            "save" => LogAction::Core(Action::Save),
-            "withdraw" => LogAction::Core(Action::Withdraw),
-            "dismiss" => LogAction::Core(Action::Dismiss),
-            "scroll" => LogAction::Core(Action::Scroll),
-            "navigate" => LogAction::Core(Action::Navigate),
-            "idle" => LogAction::Core(Action::Idle),
-            "implied" => LogAction::Implied,
-            _ => return None,
-        })
+        match Action::parse(s) {
+            Some(Action::SignalGpc) => None,
+            Some(a) => Some(LogAction::Core(a)),
+            None => (s == "implied").then_some(LogAction::Implied),
+        }
     }
 
     pub(crate) fn name(self) -> &'static str {

@@ -113,6 +113,10 @@ pub use rules::{Auditor, LINES};
 /// The longest line the audit reads: 1 MiB (SPEC §8).
 pub const MAX_LINE: usize = 1 << 20;
 
+/// Most worker threads an audit takes (a thread count is a `u16` on the command
+/// line and in Python).
+pub const MAX_THREADS: usize = u16::MAX as usize;
+
 /// How an audit runs.
 #[derive(Clone, Debug)]
 pub struct AuditOptions {

@@ -18,7 +18,7 @@ use pyo3::types::{
 };
 use samtykke_audit::{
     AuditOptions, Auditor, InputError, InputErrorKind, ReadError, Report, Sink, Source, Summary,
-    Violation, ViolationId, LINES,
+    Violation, ViolationId, LINES, MAX_THREADS,
 };
 
 use crate::errors::{invalid, py_repr, wrong_type};
@@ -293,9 +293,9 @@ fn file_options(
         Some(n) => options.threads(
             usize::try_from(n)
                 .ok()
-                .filter(|&n| (1..=u16::MAX as usize).contains(&n))
+                .filter(|&n| (1..=MAX_THREADS).contains(&n))
                 .ok_or_else(|| {
-                    invalid(py, format!("threads must be 1 to {}, not {n}", u16::MAX))
+                    invalid(py, format!("threads must be 1 to {MAX_THREADS}, not {n}"))
                 })?,
         ),
     })
