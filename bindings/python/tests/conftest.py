@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 import samtykke
@@ -27,6 +27,9 @@ settings.register_profile(
     deadline=None,
     max_examples=int(os.environ.get("SAMTYKKE_HYPOTHESIS_EXAMPLES", "100")),
     suppress_health_check=[HealthCheck.too_slow],
+    # SAMTYKKE_HYPOTHESIS_SHRINK=0 reports failures unshrunk: quick when only
+    # whether a property fails matters (a deliberately broken core).
+    phases=[p for p in Phase if p != Phase.shrink or os.environ.get("SAMTYKKE_HYPOTHESIS_SHRINK", "1") != "0"],
 )
 settings.load_profile("samtykke")
 

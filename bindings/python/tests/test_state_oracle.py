@@ -59,8 +59,16 @@ class World:
         return self.ref.consent
 
     def items_of(self, c: str) -> List[Tuple[str, str, str]]:
-        """(a concrete name, kind, provider) of every declaration of `c`."""
-        return [(concrete(i.name), i.kind, i.provider) for i in self.ref.items if i.category == c]
+        """(a concrete name, kind, provider) of every declaration of `c`: the
+        provider of the declaration that covers the name, which may be another
+        of `c`'s (`c-?1` and `c-*` both cover `c-x1`)."""
+        found = []
+        for i in self.ref.items:
+            if i.category == c:
+                cover = self.ref.lookup(concrete(i.name), i.kind)
+                assert cover is not None and cover.category == c
+                found.append((concrete(i.name), i.kind, cover.provider))
+        return found
 
     def storage_of(self, c: str) -> List[Tuple[str, str]]:
         """(kind, declared name) of every non-cookie declaration of `c`."""
