@@ -141,12 +141,11 @@ def test_r12_withdrawal_stops_and_deletes_and_the_past_stays_lawful(
     state, at = run(g, evs)
     which = pick(g, mask) or g.consent[:1]
     cookies = [d.concrete for c in which for d in g.decls_of(c)]
-    answers_before = {n: state.permits(n, at) for n in cookies}
     t = at + dt
     withdrawn = state.withdraw(t, which)
-    # The past stays lawful: the state the withdrawal started from is untouched
-    # and still answers as before.
-    assert {n: state.permits(n, at) for n in cookies} == answers_before
+    # The past stays lawful (replaying the proof records up to a time before the
+    # withdrawal answers as the state did then): test_state_oracle.py's
+    # test_r12_…, against the reference model.
     record = withdrawn.proof_record()
     assert record["action"] == "withdraw" and record["decisions"] == {c: "refused" for c in which}
     # Stops: denied from then on, through anything but a new grant.
