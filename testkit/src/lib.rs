@@ -14,7 +14,8 @@
 //!
 //! Times run from 2020 to 2035 ([`START`]..=[`END`]), in whole seconds, never
 //! backwards, often several events in the same second, with jumps around and
-//! beyond the policy's lifetimes so that decisions lapse.
+//! beyond the policy's lifetimes so that decisions lapse; never clamped at `END`
+//! (see [`arb_events_len`]).
 #![deny(missing_docs)]
 
 pub mod loggen;
@@ -721,6 +722,15 @@ impl Jump {
             Jump::BeyondTtls(s) => c.max(r) + s,
         }
     }
+
+    /// Whether the jump is scaled to a lifetime (near or beyond one), rather than
+    /// at most 30 days.
+    pub fn is_long(self) -> bool {
+        matches!(
+            self,
+            Jump::NearConsentTtl(_) | Jump::NearRefusalTtl(_) | Jump::BeyondTtls(_)
+        )
+    }
 }
 
 /// A random [`Jump`]: mostly short, at times around or beyond the lifetimes.
@@ -803,12 +813,19 @@ pub fn with_time(event: Event, t: OffsetDateTime) -> Event {
 }
 
 /// A random sequence of 50–120 events for `p`, timed from a start in 2020–2021 by
-/// [`arb_jump`]s (capped at [`END`], so late events may share its second).
+/// [`arb_jump`]s that never carry it past [`END`] (see [`arb_events_len`]).
 pub fn arb_events(p: &GenPolicy) -> impl Strategy<Value = Vec<Event>> {
     arb_events_len(p, 50..=120)
 }
 
 /// Like [`arb_events`], with a chosen number of events.
+///
+/// No clock is clamped: the short jumps (at most 30 days each, so at most ten
+/// years for 120 of them) are set aside first, and the jumps across a lifetime
+/// ([`Jump::is_long`]) share what is left up to a day before [`END`], in order;
+/// one that no longer fits becomes its remainder modulo a day (at most what is
+/// left). So every sequence ends a day before `END` or earlier, and a lifetime's boundary is crossed wherever the room
+/// allows, at the exact second when the jump says so.
 pub fn arb_events_len(
     p: &GenPolicy,
     len: std::ops::RangeInclusive<usize>,
@@ -819,11 +836,26 @@ pub fn arb_events_len(
         proptest::collection::vec((arb_jump(), arb_event(p)), len),
     )
         .prop_map(move |(start, steps)| {
+            let short: i64 = steps
+                .iter()
+                .filter(|(jump, _)| !jump.is_long())
+                .map(|(jump, _)| jump.seconds(consent, refusal))
+                .sum();
+            // A day short of END, so no sequence ends on its very second.
+            let mut room = END - DAY - start - short;
             let mut t = start;
             steps
                 .into_iter()
                 .map(|(jump, event)| {
-                    t = t.saturating_add(jump.seconds(consent, refusal)).min(END);
+                    let mut dt = jump.seconds(consent, refusal);
+                    if jump.is_long() {
+                        if dt > room {
+                            dt = (dt % DAY).min(room);
+                        }
+                        room -= dt;
+                    }
+                    t += dt;
+                    debug_assert!(t <= END - DAY);
                     with_time(event, at(t))
                 })
                 .collect()
