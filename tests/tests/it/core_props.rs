@@ -2,6 +2,7 @@
 //! quantified over random valid policies, random sequences of 50–120 events and
 //! random query times; and unit tests of policy validation and the lookup order.
 
+use crate::oracle;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use samtykke::{
@@ -849,7 +850,7 @@ proptest! {
         let policy = valid.view();
         let covered = |kind: Kind, n: &str| {
             (kind == Kind::Cookie && n == s.policy.consent_cookie)
-                || s.policy.storage.iter().any(|d| d.kind == kind && d.covers(n))
+                || s.policy.storage.iter().any(|d| d.kind == kind && oracle::covers(d.name, n))
         };
         let declared = s.policy.sample_names();
         for step in walk(&policy, ID, &s.events) {
@@ -994,8 +995,9 @@ proptest! {
     }
 
     /// The lookup follows SPEC §3 on random policies and names: an exact name of the
-    /// kind first; else, among the patterns of the kind that match, the longest
-    /// literal prefix, then the first declared.
+    /// kind first; else, among the patterns of the kind that match (judged by the
+    /// regex oracle, not the core's matcher), the longest literal prefix, then the
+    /// first declared.
     #[test]
     fn lookup_follows_the_documented_order(
         p in arb_policy(),
@@ -1003,19 +1005,10 @@ proptest! {
     ) {
         let valid = p.valid();
         let policy = valid.view();
-        let prefix = |pat: &str| pat.find(['*', '?']).unwrap_or(pat.len());
         let mut all: Vec<(Kind, String)> = p.sample_names().into_iter().map(|(k, n)| (k, n.to_owned())).collect();
         all.extend(names.into_iter().flat_map(|n| Kind::ALL.map(|k| (k, n.clone()))));
         for (kind, name) in all {
-            let exact = p.storage.iter().position(|d| d.kind == kind && !d.is_pattern() && d.name == name);
-            let want = exact.or_else(|| {
-                p.storage
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, d)| d.kind == kind && d.is_pattern() && d.covers(&name))
-                    .min_by_key(|&(i, d)| (std::cmp::Reverse(prefix(d.name)), i))
-                    .map(|(i, _)| i)
-            });
+            let want = oracle::lookup(&p.storage, kind, &name);
             let got = policy.lookup(kind, &name).map(|d| {
                 p.storage.iter().position(|e| std::ptr::eq(e, d)).expect("a declaration of the policy")
             });
@@ -1940,4 +1933,163 @@ fn r16_generated_times_cross_lapse_boundaries_without_reaching_the_cap() {
         "only {} of {n} sequences see a lapse",
         counts[4]
     );
+}
+
+// ---- name patterns against an independent matcher ------------------------------
+
+/// Characters of random names and patterns: letters, a digit, a non-ASCII letter
+/// and a three-byte one, and every regex metacharacter, so the oracle's escaping
+/// and the matcher's byte handling are both tried.
+const NAME_CHARS: &[char] = &[
+    'a', 'b', 'A', '_', '1', 'ø', '€', '.', '+', '(', ')', '[', ']', '{', '}', '|', '^', '$', '\\',
+    '-', '#', ' ',
+];
+
+/// One piece of a random pattern.
+#[derive(Clone, Copy, Debug)]
+enum Piece {
+    Literal(char),
+    Star,
+    Any,
+}
+
+fn arb_pieces() -> impl Strategy<Value = Vec<Piece>> {
+    (
+        any::<bool>(),
+        vec(
+            prop_oneof![
+                6 => prop::sample::select(NAME_CHARS).prop_map(Piece::Literal),
+                2 => Just(Piece::Star),
+                2 => Just(Piece::Any),
+            ],
+            0..10,
+        ),
+    )
+        .prop_map(|(lead, mut pieces)| {
+            if lead {
+                pieces.insert(0, Piece::Star);
+            }
+            pieces
+        })
+}
+
+fn pattern_of(pieces: &[Piece]) -> String {
+    pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Literal(c) => *c,
+            Piece::Star => '*',
+            Piece::Any => '?',
+        })
+        .collect()
+}
+
+/// A random pattern, and names for it: random ones (`*` and `?` included, as
+/// literal characters), ones made by filling its wildcards (so many match), and
+/// those with one character removed, inserted or replaced.
+fn arb_pattern_and_names() -> impl Strategy<Value = (String, Vec<String>)> {
+    let chars = || prop::sample::select([NAME_CHARS, &['*', '?']].concat());
+    let fill = || vec(prop::sample::select(NAME_CHARS), 0..4);
+    arb_pieces().prop_flat_map(move |pieces| {
+        let filled = vec(
+            (
+                vec(fill(), 12),
+                any::<prop::sample::Index>(),
+                0u8..4,
+                chars(),
+            ),
+            8,
+        );
+        (Just(pieces), filled, vec(vec(chars(), 0..10), 4)).prop_map(|(pieces, filled, random)| {
+            let mut names: Vec<String> = random
+                .into_iter()
+                .map(|v| v.into_iter().collect())
+                .collect();
+            for (fills, at, edit, c) in filled {
+                let mut name: Vec<char> = Vec::new();
+                let mut f = fills.into_iter().cycle();
+                for p in &pieces {
+                    match p {
+                        Piece::Literal(c) => name.push(*c),
+                        Piece::Star => name.extend(f.next().unwrap_or_default()),
+                        Piece::Any => {
+                            name.push(f.next().and_then(|v| v.first().copied()).unwrap_or('ø'))
+                        }
+                    }
+                }
+                let i = at.index(name.len() + 1);
+                match edit {
+                    1 if i < name.len() => {
+                        name.remove(i);
+                    }
+                    2 => name.insert(i, c),
+                    3 if i < name.len() => name[i] = c,
+                    _ => {}
+                }
+                names.push(name.into_iter().collect());
+            }
+            (pattern_of(&pieces), names)
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// R21 (§3) — A declared pattern covers exactly the names its anchored regex
+    /// matches (`*` any run, `?` one character, the rest literal), over random
+    /// patterns with leading, repeated and adjacent `*`, `?`, non-ASCII characters
+    /// and regex metacharacters, and random names, matching or one edit away; an
+    /// exact name covers only itself.
+    #[test]
+    fn r21_a_pattern_covers_exactly_what_its_anchored_regex_matches(
+        (pattern, names) in arb_pattern_and_names(),
+    ) {
+        let declared = Declaration { name: &pattern, ..samtykke::example::KK_DK.storage[0] };
+        prop_assert_eq!(declared.is_pattern(), oracle::is_glob(&pattern));
+        let mut matched = 0;
+        for name in names.iter().chain([&pattern]) {
+            let want = oracle::covers(&pattern, name);
+            matched += usize::from(want);
+            prop_assert_eq!(declared.covers(name), want, "{:?} ~ {:?} ({})", pattern, name, oracle::glob_regex(&pattern));
+        }
+        prop_assert!(matched > 0, "the pattern itself covers itself: {:?}", pattern);
+    }
+
+    /// R21 (§3) — The lookup over policies of random patterns (regex metacharacters,
+    /// leading and repeated `*`, `?`, non-ASCII) and exact names resolves every
+    /// name as SPEC §3's order over the regex oracle says: exact first, then the
+    /// longest literal prefix among the patterns that cover it, then the first
+    /// declared.
+    #[test]
+    fn r21_lookup_of_random_patterns_follows_the_documented_order(
+        declared in vec((arb_pattern_and_names(), any::<bool>(), 0usize..2), 1..12),
+    ) {
+        let kk = Kk::new();
+        let names: Vec<String> = declared.iter().flat_map(|((p, n), _, _)| n.iter().chain([p]).cloned()).collect();
+        let mut seen = std::collections::HashSet::new();
+        let storage: Vec<Declaration<'_>> = declared
+            .iter()
+            .filter(|((p, _), _, _)| !p.is_empty())
+            .map(|((p, _), local, category)| Declaration {
+                name: p.as_str(),
+                kind: if *local { Kind::LocalStorage } else { Kind::Cookie },
+                category: *category as u8,
+                ..samtykke::example::KK_DK.storage[0]
+            })
+            .filter(|d| seen.insert((d.kind, d.name)))
+            .collect();
+        let policy = Policy { storage: &storage, ..kk.policy() };
+        let valid = validate_owned(policy).expect("valid");
+        let view = valid.view();
+        for name in &names {
+            for kind in [Kind::Cookie, Kind::LocalStorage] {
+                let got = view.lookup(kind, name).map(|d| {
+                    storage.iter().position(|e| std::ptr::eq(e, d)).expect("a declaration of the policy")
+                });
+                prop_assert_eq!(got, oracle::lookup(&storage, kind, name), "{:?} {:?} in {:?}", kind, name,
+                    storage.iter().map(|d| d.name).collect::<Vec<_>>());
+            }
+        }
+    }
 }

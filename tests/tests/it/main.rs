@@ -9,5 +9,6 @@ mod core_props;
 mod http;
 mod kk_walk;
 mod lint;
+mod oracle;
 mod policy_json;
 mod proof_json;
