@@ -1028,6 +1028,8 @@ pub struct Model {
     exempt: CategorySet,
     gpc_refuses: CategorySet,
     changed: [u32; CATEGORY_SLOTS],
+    providers: ProviderSet,
+    providers_refused: ProviderSet,
     consent_secs: i64,
     refusal_secs: i64,
     revision: u32,
@@ -1063,6 +1065,8 @@ impl Model {
             exempt,
             gpc_refuses,
             changed,
+            providers: policy.providers.iter().map(|p| p.slot).collect(),
+            providers_refused: ProviderSet::EMPTY,
             consent_secs: i64::from(policy.consent_ttl_days) * DAY,
             refusal_secs: i64::from(policy.refusal_ttl_days) * DAY,
             revision: policy.revision,
@@ -1073,6 +1077,45 @@ impl Model {
             partial_at: 0,
             partial_revision: 0,
             partial_since: 0,
+        }
+    }
+
+    /// The same visitor's history, judged from now on under `policy`: a later
+    /// revision of the one the model was made with (SPEC §3: the same slots, ids and
+    /// declarations), whose categories' `changed_in_revision`, lifetimes and
+    /// `gpc_refuses` then apply, and under whose revision later events are taken
+    /// (R17). What is held, and when and under which revision it was decided, stay.
+    pub fn under(&self, policy: &Policy<'_>) -> Model {
+        let fresh = Model::new(policy);
+        Model {
+            held: self.held,
+            decided_at: self.decided_at,
+            decided_revision: self.decided_revision,
+            decided_gpc: self.decided_gpc,
+            partial_at: self.partial_at,
+            partial_revision: self.partial_revision,
+            partial_since: self.partial_since,
+            providers_refused: self.providers_refused,
+            ..fresh
+        }
+    }
+
+    /// The providers the last full decision refused (a `save`'s
+    /// `refused_providers` that the policy has; none for accept-all and reject-all).
+    pub fn providers_refused(&self) -> ProviderSet {
+        self.providers_refused
+    }
+
+    /// Whether an item of category `category` and provider `provider` may be
+    /// stored at `now`: its category's [`Model::status`], except that a granted
+    /// category's item whose provider the last full decision refused is denied as
+    /// `ProviderRefused` (SPEC §4 `save`).
+    pub fn permit(&self, category: u8, provider: u8, now: i64) -> Status {
+        match self.status(category, now) {
+            Status::Granted if self.providers_refused.contains(provider) => {
+                Status::Denied(Why::ProviderRefused)
+            }
+            st => st,
         }
     }
 
@@ -1162,13 +1205,25 @@ impl Model {
     pub fn apply_at_revision(&mut self, event: &Event, revision: u32) -> Option<ModelRecord> {
         let t = secs(event.at());
         match *event {
-            Event::AcceptAll(ctx) => {
-                Some(self.full(Action::AcceptAll, self.consent, ctx, revision))
-            }
-            Event::RejectAll(ctx) => {
-                Some(self.full(Action::RejectAll, CategorySet::EMPTY, ctx, revision))
-            }
-            Event::Save { chosen, ctx, .. } => Some(self.full(Action::Save, chosen, ctx, revision)),
+            Event::AcceptAll(ctx) => Some(self.full(
+                Action::AcceptAll,
+                self.consent,
+                ProviderSet::EMPTY,
+                ctx,
+                revision,
+            )),
+            Event::RejectAll(ctx) => Some(self.full(
+                Action::RejectAll,
+                CategorySet::EMPTY,
+                ProviderSet::EMPTY,
+                ctx,
+                revision,
+            )),
+            Event::Save {
+                chosen,
+                refused_providers,
+                ctx,
+            } => Some(self.full(Action::Save, chosen, refused_providers, ctx, revision)),
             Event::Withdraw { categories, .. } => {
                 let named = categories
                     .unwrap_or(self.consent)
@@ -1226,6 +1281,7 @@ impl Model {
                 self.decided_at = t;
                 self.decided_revision = proof.revision;
                 self.decided_gpc = proof.gpc;
+                self.providers_refused = proof.providers_refused.intersection(self.providers);
             }
             Action::Withdraw | Action::SignalGpc => {
                 let why = if proof.action == Action::Withdraw {
@@ -1246,10 +1302,12 @@ impl Model {
         &mut self,
         action: Action,
         chosen: CategorySet,
+        refused_providers: ProviderSet,
         ctx: Ctx,
         revision: u32,
     ) -> ModelRecord {
         let granted = chosen.intersection(self.consent);
+        self.providers_refused = refused_providers.intersection(self.providers);
         for s in self.consent.slots() {
             self.held[usize::from(s)] = if granted.contains(s) {
                 Held::Granted
