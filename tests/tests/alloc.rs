@@ -242,10 +242,13 @@ fn exercise(checks: &mut Checks, label: &str, policy: &ValidPolicy<'_>, present:
 /// small, a value that is not a cookie, a tag that does not verify).
 fn cookie_codec(checks: &mut Checks, label: &str, policy: &ValidPolicy<'_>, state: &ConsentState) {
     const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
-    let key = checks.none(&format!("{label}: CookieKey::new"), || CookieKey::new(SECRET));
-    checks.none(&format!("{label}: CookieKey::new, a key over a block"), || {
-        CookieKey::new(&[7u8; 100])
+    let key = checks.none(&format!("{label}: CookieKey::new"), || {
+        CookieKey::new(SECRET)
     });
+    checks.none(
+        &format!("{label}: CookieKey::new, a key over a block"),
+        || CookieKey::new(&[7u8; 100]),
+    );
     let mut buf = [0u8; COOKIE_MAX_LEN];
     let mut other = [0u8; COOKIE_MAX_LEN];
     let unsigned = checks.none(&format!("{label}: encode_cookie, unsigned"), || {
@@ -259,22 +262,33 @@ fn cookie_codec(checks: &mut Checks, label: &str, policy: &ValidPolicy<'_>, stat
         checks.failed += 1;
         return;
     };
-    checks.none(&format!("{label}: encode_cookie_with a prepared key"), || {
-        let mut out = [0u8; COOKIE_MAX_LEN];
-        state.encode_cookie_with(policy, Some(&key), &mut out).is_ok()
-    });
-    checks.none(&format!("{label}: encode_cookie into a short buffer"), || {
-        state.encode_cookie(policy, Some(SECRET), &mut [0u8; 4]).is_err()
-    });
+    checks.none(
+        &format!("{label}: encode_cookie_with a prepared key"),
+        || {
+            let mut out = [0u8; COOKIE_MAX_LEN];
+            state
+                .encode_cookie_with(policy, Some(&key), &mut out)
+                .is_ok()
+        },
+    );
+    checks.none(
+        &format!("{label}: encode_cookie into a short buffer"),
+        || {
+            state
+                .encode_cookie(policy, Some(SECRET), &mut [0u8; 4])
+                .is_err()
+        },
+    );
     let decoded = checks.none(&format!("{label}: decode_cookie, unsigned"), || {
         ConsentState::decode_cookie(policy, &buf[..unsigned], None)
     });
     let verified = checks.none(&format!("{label}: decode_cookie, signed"), || {
         ConsentState::decode_cookie(policy, &other[..signed], Some(SECRET))
     });
-    checks.none(&format!("{label}: decode_cookie_with a prepared key"), || {
-        ConsentState::decode_cookie_with(policy, &other[..signed], Some(&key)) == Ok(*state)
-    });
+    checks.none(
+        &format!("{label}: decode_cookie_with a prepared key"),
+        || ConsentState::decode_cookie_with(policy, &other[..signed], Some(&key)) == Ok(*state),
+    );
     checks.none(&format!("{label}: decode_cookie errors"), || {
         let wrong = CookieKey::new(b"another key");
         (

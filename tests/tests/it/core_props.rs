@@ -2093,3 +2093,174 @@ proptest! {
         }
     }
 }
+
+// ---- R7: the notice shown is the notice recorded ---------------------------------
+
+/// `event` with `notice` as the notice version shown, if it is a user action.
+fn with_notice(event: Event, notice: u16) -> Event {
+    let set = |ctx: Ctx| Ctx { notice, ..ctx };
+    match event {
+        Event::AcceptAll(ctx) => Event::AcceptAll(set(ctx)),
+        Event::RejectAll(ctx) => Event::RejectAll(set(ctx)),
+        Event::Save {
+            chosen,
+            refused_providers,
+            ctx,
+        } => Event::Save {
+            chosen,
+            refused_providers,
+            ctx: set(ctx),
+        },
+        Event::Withdraw { categories, ctx } => Event::Withdraw {
+            categories,
+            ctx: set(ctx),
+        },
+        other => other,
+    }
+}
+
+/// A notice version shown: any of 1..=65535, often at a varint or byte boundary,
+/// never the policy's own `notice_version` (so a core that records the policy's
+/// instead of the one shown fails).
+fn arb_notice(policy_notice: u16) -> impl Strategy<Value = u16> {
+    prop_oneof![
+        1 => prop::sample::select(vec![1u16, 127, 128, 255, 256, 16_383, 16_384, 65_534, 65_535]),
+        3 => 1u16..=65_535,
+    ]
+    .prop_filter("not the policy's notice version", move |&n| {
+        n != policy_notice
+    })
+}
+
+proptest! {
+    /// R7 — Information comes before the decision: every user action carries the
+    /// notice version shown (random, 1..=65535, never the policy's), and that very
+    /// number is what is recorded, in the state, in the proof record, in the
+    /// record's JSON line (read as JSON, and read back) and in the consent cookie
+    /// (encoded, signed and unsigned, then decoded). Signals and passive events
+    /// leave the state's notice as the last recorded user action's.
+    #[test]
+    fn r07_the_notice_shown_is_recorded_in_state_proof_json_and_cookie(
+        (s, notices) in arb_scenario().prop_flat_map(|s| {
+            let notices = vec(arb_notice(s.policy.notice_version), s.events.len());
+            (Just(s), notices)
+        }),
+    ) {
+        use samtykke_host::proof_json::{proof_from_json, proof_to_json};
+        const KEY: &[u8] = b"r07 site key, thirty-two bytes..";
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let mut state = ConsentState::new(ID);
+        let mut shown = 0u16;
+        for (event, &n) in s.events.iter().zip(&notices) {
+            let event = with_notice(*event, n);
+            let proof = state.apply(&policy, &event);
+            let user = matches!(
+                event,
+                Event::AcceptAll(_) | Event::RejectAll(_) | Event::Save { .. } | Event::Withdraw { .. }
+            );
+            if user && proof.is_some() {
+                shown = n;
+            }
+            prop_assert_eq!(state.notice(), shown, "after {:?}", event);
+            if let Some(proof) = proof {
+                if user {
+                    prop_assert_eq!(proof.notice, n, "{:?}", event);
+                }
+                let line = proof_to_json(&policy, &proof);
+                let json: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+                prop_assert_eq!(json["notice_version"].as_u64(), Some(u64::from(proof.notice)), "{}", line);
+                prop_assert_eq!(proof_from_json(&policy, &line).map(|p| p.notice), Ok(proof.notice));
+            }
+            for key in [None, Some(KEY)] {
+                let mut buf = [0u8; samtykke::COOKIE_MAX_LEN];
+                let len = state.encode_cookie(&policy, key, &mut buf).expect("room");
+                let read = ConsentState::decode_cookie(&policy, &buf[..len], key);
+                prop_assert_eq!(read.map(|r| r.notice()), Ok(shown), "{:?}", key.is_some());
+            }
+        }
+    }
+}
+
+// ---- R17 across revisions, against the model --------------------------------------
+
+proptest! {
+    /// R17 — Material change re-asks, over a history that spans it: a random policy
+    /// at revision 1; full decisions (and passive events) under it; then a second
+    /// policy, revision 2, marking random consent categories `changed_in_revision:
+    /// 2`; then partial refusals (withdrawals, GPC signals), and later any event,
+    /// under revision 2. After every event, each record is what the reference model
+    /// (SPEC §4, apart from the core) says, with the revision it was taken under;
+    /// and at the event's time, at random later times and around every lapse, every
+    /// consent category's standing and `prompt_due` agree with the model under both
+    /// policies: under revision 2 a changed category decided under 1 is outdated,
+    /// and refusals taken under 2 are not; replaying the records under revision 2
+    /// gives exactly the state (R18).
+    #[test]
+    fn r17_a_history_across_a_material_change_matches_the_model(
+        (s, changed, split) in arb_scenario_with(PolicyParams { max_revision: 1, ..PolicyParams::default() })
+            .prop_flat_map(|s| {
+                let n = s.events.len();
+                (Just(s), any::<u32>(), 0..=n)
+            }),
+    ) {
+        prop_assert_eq!(s.policy.revision, 1);
+        let first = s.policy.valid();
+        let v1 = first.view();
+        let changed = CategorySet::from_bits(changed).intersection(v1.consent_slots());
+        let revised = s.policy.revised(2, changed);
+        let second = revised.valid();
+        let v2 = second.view();
+        let (p1, p2) = (s.policy.policy(), revised.policy());
+        let mut state = ConsentState::new(ID);
+        let mut model = Model::new(&p1);
+        let mut proofs = Vec::new();
+        let late = split + (s.events.len() - split) / 2;
+        for (i, event) in s.events.iter().enumerate() {
+            let partial = matches!(event, Event::Withdraw { .. } | Event::SignalGpc(_));
+            let (policy, revision) = if i < split {
+                if partial {
+                    continue;
+                }
+                (&v1, 1)
+            } else {
+                if i == split {
+                    model = model.under(&p2);
+                }
+                if i < late && event.action().is_full_decision() {
+                    continue;
+                }
+                (&v2, 2)
+            };
+            let proof = state.apply(policy, event);
+            let record = model.apply(event);
+            prop_assert_eq!(
+                proof.map(|p| (p.action, p.granted, p.refused, p.revision)),
+                record.map(|r| (r.action, r.granted, r.refused, revision)),
+                "{:?} under revision {}", event, revision
+            );
+            proofs.extend(proof);
+            let t = secs(event.at());
+            let mut times = query_times(policy, &state, event.at(), &s.offsets);
+            for slot in v1.consent_slots().slots() {
+                if let Some(lapse) = model.lapse(slot) {
+                    times.extend([lapse - 1, lapse].into_iter().filter(|&e| e >= t).map(at));
+                }
+            }
+            for (view, judged) in [(&v1, model.under(&p1)), (&v2, model.under(&p2))] {
+                for &q in &times {
+                    for c in consent(view) {
+                        prop_assert_eq!(
+                            status(view, &state, c, q), judged.status(c.slot, secs(q)),
+                            "{} (changed: {}) holding {:?} at {} under revision {} after {:?}",
+                            c.id, changed.contains(c.slot), judged.held(c.slot), secs(q),
+                            view.policy().revision, event
+                        );
+                    }
+                    prop_assert_eq!(state.prompt_due(view, q), judged.prompt_due(secs(q)));
+                }
+            }
+        }
+        prop_assert_eq!(ConsentState::replay(&v2, ID, &proofs), state);
+    }
+}
