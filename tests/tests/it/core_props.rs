@@ -504,10 +504,10 @@ proptest! {
 
     /// R12 — Withdrawal stops and deletes. After a withdrawal of categories W at t:
     /// every declaration of W is denied (as withdrawn at t) at every later event
-    /// until a new explicit grant of its category; the deletion plan over the
-    /// present names holds exactly the present declared names that are denied, in
-    /// their order, with their declaration, category and reason, so it names every
-    /// present item of W; necessary items and undeclared names are never in it.
+    /// until a new explicit grant of its category; the deletion plan at the
+    /// withdrawal names every present item of W (resolved by the regex oracle's
+    /// lookup, not the core's) as withdrawn, and never an undeclared name (the
+    /// whole plan is [`r12_the_deletion_plan_is_what_the_model_denies`]).
     #[test]
     fn r12_withdrawal_stops_and_deletes(s in arb_scenario()) {
         let valid = s.policy.valid();
@@ -535,24 +535,71 @@ proptest! {
                 }
             }
             let plan: Vec<_> = step.after.deletion_plan(&policy, t, present.iter().copied()).collect();
-            let expected: Vec<_> = present
-                .iter()
-                .filter_map(|&n| match step.after.permits(&policy, n, t) {
-                    Permit::Denied { category, declaration, why } => Some((n, declaration, category, why)),
-                    _ => None,
-                })
-                .collect();
-            let got: Vec<_> = plan.iter().map(|g| (g.name, g.declaration, g.category, g.why)).collect();
-            prop_assert_eq!(got, expected);
             for &n in &present {
-                if let Some(d) = policy.lookup(Kind::Cookie, n) {
-                    if w.contains(policy.category_of(d).slot) && n != s.policy.consent_cookie {
+                if let Some(d) = oracle::lookup(&s.policy.storage, Kind::Cookie, n) {
+                    let c = &s.policy.categories[usize::from(s.policy.storage[d].category)];
+                    if w.contains(c.slot) && n != s.policy.consent_cookie {
                         prop_assert!(plan.iter().any(|g| g.name == n && g.why == Why::Withdrawn),
                             "{} not deleted", n);
                     }
                 } else {
                     prop_assert!(plan.iter().all(|g| g.name != n), "undeclared {} deleted", n);
                 }
+            }
+        }
+    }
+
+    /// R12 — The deletion plan is SPEC §6's, judged by the reference model (SPEC §4)
+    /// and the lookup order of SPEC §3 over the regex oracle, never by the core's
+    /// `permits` or lookup: after every event, at its time and at random later times
+    /// and lapses, the plan over the present names holds, in their order, exactly
+    /// each present name that resolves to a declaration of a consent category the
+    /// model denies (withdrawn, refused, signalled, lapsed, outdated, undecided, or
+    /// granted with the item's provider refused), with that declaration, category
+    /// and reason; the consent cookie, necessary items and undeclared names never.
+    #[test]
+    fn r12_the_deletion_plan_is_what_the_model_denies(s in arb_scenario()) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let present = present_cookies(&s.policy);
+        let resolved: Vec<Option<usize>> = present
+            .iter()
+            .map(|&n| oracle::lookup(&s.policy.storage, Kind::Cookie, n))
+            .collect();
+        let mut model = Model::new(&s.policy.policy());
+        for step in walk(&policy, ID, &s.events) {
+            model.apply(&step.event);
+            let t = step.event.at();
+            let mut times = vec![t];
+            if matches!(step.event, Event::Withdraw { .. } | Event::SignalGpc(_)) {
+                times = query_times(&policy, &step.after, t, &s.offsets);
+            }
+            for q in times {
+                let qs = secs(q);
+                let want: Vec<(&str, usize, &str, Why)> = present
+                    .iter()
+                    .zip(&resolved)
+                    .filter(|&(&n, _)| n != s.policy.consent_cookie)
+                    .filter_map(|(&n, &d)| {
+                        let d = d?;
+                        let decl = &s.policy.storage[d];
+                        let c = &s.policy.categories[usize::from(decl.category)];
+                        let provider = s.policy.providers[usize::from(decl.provider)].slot;
+                        match model.permit(c.slot, provider, qs) {
+                            Status::Denied(why) => Some((n, d, c.id, why)),
+                            _ => None,
+                        }
+                    })
+                    .collect();
+                let got: Vec<(&str, usize, &str, Why)> = step
+                    .after
+                    .deletion_plan(&policy, q, present.iter().copied())
+                    .map(|g| {
+                        let d = s.policy.storage.iter().position(|e| std::ptr::eq(e, g.declaration));
+                        (g.name, d.expect("a declaration of the policy"), g.category.id, g.why)
+                    })
+                    .collect();
+                prop_assert_eq!(got, want, "at {} after {:?}", qs, step.event);
             }
         }
     }
@@ -652,11 +699,14 @@ proptest! {
         }
     }
 
-    /// R15 — No re-asking while a refusal stands: in every reachable state at every
-    /// time, under the policy the decisions were made under and under a newer
-    /// revision, `prompt_due` is true exactly when some consent category holds no
-    /// decision in force (undecided, lapsed or outdated); in particular it is false
-    /// while every consent category holds a grant or refusal in force.
+    /// R15 — No re-asking while a refusal stands: in every reachable state, at the
+    /// event's time, at random later times and around every lapse, under the policy
+    /// the decisions were made under and under a newer revision that marks random
+    /// categories changed, `prompt_due` is what the reference model of SPEC §4 says
+    /// (never the core's own `category_status`): true exactly when some consent
+    /// category holds no decision in force (undecided, lapsed or outdated), so false
+    /// while every consent category holds a grant or refusal in force; and whenever
+    /// a refusal stands with every category in force, it is false.
     #[test]
     fn r15_prompt_not_due_while_decisions_stand(
         s in arb_scenario(),
@@ -667,13 +717,31 @@ proptest! {
         let newer = s.policy.revised(s.policy.revision + bump, CategorySet::from_bits(changed));
         let newer_valid = newer.valid();
         let policies = [valid.view(), newer_valid.view()];
+        let plain = [s.policy.policy(), newer.policy()];
+        let mut model = Model::new(&plain[0]);
         for step in walk(&policies[0], ID, &s.events) {
-            for q in query_times(&policies[0], &step.after, step.event.at(), &s.offsets) {
-                for policy in &policies {
-                    let standing: Vec<Status> =
-                        consent(policy).map(|c| status(policy, &step.after, c, q)).collect();
+            model.apply(&step.event);
+            let t = secs(step.event.at());
+            let mut times = query_times(&policies[0], &step.after, step.event.at(), &s.offsets);
+            for slot in policies[0].consent_slots().slots() {
+                if let Some(lapse) = model.lapse(slot) {
+                    times.extend([lapse - 1, lapse].into_iter().filter(|&e| e >= t).map(at));
+                }
+            }
+            for (policy, plain) in policies.iter().zip(&plain) {
+                let judged = model.under(plain);
+                for &q in &times {
+                    let qs = secs(q);
                     let due = step.after.prompt_due(policy, q);
-                    prop_assert_eq!(due, !standing.iter().all(|&st| in_force(st)), "{:?}", standing);
+                    let all_in_force = policy.consent_slots().slots().all(|c| judged.in_force(c, qs));
+                    prop_assert_eq!(due, !all_in_force, "at {} under revision {} after {:?}", qs, plain.revision, step.event);
+                    prop_assert_eq!(due, judged.prompt_due(qs));
+                    let refusal_stands = policy.consent_slots().slots().any(|c| {
+                        matches!(judged.status(c, qs), Status::Denied(Why::Refused | Why::Withdrawn | Why::Signal))
+                    });
+                    if refusal_stands && all_in_force {
+                        prop_assert!(!due, "re-asked while a refusal stands at {}", qs);
+                    }
                 }
             }
         }
