@@ -10,7 +10,7 @@ use samtykke::{
     Policy, Proof, ProviderSet, Status, ValidPolicy, Why,
 };
 use samtykke_host::proof_json::{proof_from_json, proof_to_json, ProofErrorKind, PROOF_KEYS};
-use samtykke_testkit::Model;
+use samtykke_testkit::{arb_events_len, arb_policy, Model};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -260,6 +260,14 @@ fn in_force(policy: &ValidPolicy<'_>, records: &[Proof], i: usize, t: OffsetDate
     let mine = r.granted.union(r.refused);
     let now = t.unix_timestamp();
     let mut model = Model::new(policy.policy());
+    if r.action.is_full_decision() && mine.is_empty() {
+        // A full decision under a policy with no consent category decides no
+        // category, so SPEC §2 gives it no lifetime; the core keeps it for the
+        // longer of the two (docs/proofs.md), and this oracle says so in the open.
+        let p = policy.policy();
+        let longest = i64::from(p.consent_ttl_days.max(p.refusal_ttl_days)) * DAY;
+        return now < r.at.unix_timestamp() + longest;
+    }
     if r.action.is_full_decision() {
         model.apply_proof(r);
         mine.slots().any(|c| {
@@ -329,25 +337,73 @@ proptest! {
         probes in proptest::collection::vec(0.0f64..1.0, 4),
     ) {
         let (_, records) = visit(&policy, id, &events);
-        let keep = i64::from(policy.policy().proof_retention_days) * DAY;
-        let secs = |s| OffsetDateTime::from_unix_timestamp(s).unwrap();
-        for i in 0..records.len() {
-            let end = oracle_end(&policy, &records, i);
-            prop_assert_eq!(proof_ended_at(&policy, &records, i), Some(secs(end)), "record {}", i);
-            let from = records[i].at.unix_timestamp() - 10 * DAY;
-            let to = end + keep + 10 * DAY;
-            let mut nows = vec![end + keep - 1, end + keep, end - 1, end];
-            nows.extend(probes.iter().map(|f| from + ((to - from) as f64 * f) as i64));
-            for now in nows {
-                let purge = may_purge(&policy, &records, i, secs(now));
-                if in_force(&policy, &records, i, secs(now)) {
-                    prop_assert!(!purge, "record {} purgeable while in force at {}", i, now);
-                }
-                prop_assert_eq!(purge, now >= end + keep, "record {} at {}", i, now);
-            }
-        }
-        prop_assert!(!may_purge(&policy, &records, records.len(), secs(i64::from(u32::MAX))));
+        purged_only_after_end_plus_retention(&policy, &records, &probes)?;
     }
+
+    /// R19 over random policies (1–16 categories, GPC categories, lifetimes and
+    /// retention of 1–3650 days each, equal or not) and their generated visits,
+    /// which put events at, just before and just after lapse seconds: the same
+    /// rule, judged by the same model-based oracle.
+    #[test]
+    fn r19_on_random_policies_a_record_may_be_purged_only_after_its_decision_ended_plus_retention(
+        (p, events) in arb_policy().prop_flat_map(|p| {
+            let events = arb_events_len(&p, 1..=24);
+            (Just(p), events)
+        }),
+        id in any::<u128>(),
+        probes in proptest::collection::vec(0.0f64..1.0, 4),
+    ) {
+        let valid = p.valid();
+        let policy = valid.view();
+        let (_, records) = visit(&policy, id, &events);
+        purged_only_after_end_plus_retention(&policy, &records, &probes)?;
+    }
+}
+
+/// R19's rule for every record of `records`: `proof_ended_at` is the end
+/// [`oracle_end`] finds from the model; `may_purge` is false while the model says
+/// the decision is in force and exactly from the end plus `proof_retention_days`,
+/// tried at the second before and at it, at the end and the second before, and at
+/// the `probes` (fractions of the span from ten days before the record to ten days
+/// after the purge).
+fn purged_only_after_end_plus_retention(
+    policy: &ValidPolicy<'_>,
+    records: &[Proof],
+    probes: &[f64],
+) -> Result<(), TestCaseError> {
+    let keep = i64::from(policy.policy().proof_retention_days) * DAY;
+    let secs = |s| OffsetDateTime::from_unix_timestamp(s).unwrap();
+    for i in 0..records.len() {
+        let end = oracle_end(policy, records, i);
+        prop_assert_eq!(
+            proof_ended_at(policy, records, i),
+            Some(secs(end)),
+            "record {}",
+            i
+        );
+        let from = records[i].at.unix_timestamp() - 10 * DAY;
+        let to = end + keep + 10 * DAY;
+        let mut nows = vec![end + keep - 1, end + keep, end - 1, end];
+        nows.extend(
+            probes
+                .iter()
+                .map(|f| from + ((to - from) as f64 * f) as i64),
+        );
+        for now in nows {
+            let purge = may_purge(policy, records, i, secs(now));
+            if in_force(policy, records, i, secs(now)) {
+                prop_assert!(!purge, "record {} purgeable while in force at {}", i, now);
+            }
+            prop_assert_eq!(purge, now >= end + keep, "record {} at {}", i, now);
+        }
+    }
+    prop_assert!(!may_purge(
+        policy,
+        records,
+        records.len(),
+        secs(i64::from(u32::MAX))
+    ));
+    Ok(())
 }
 
 /// R19: a withdrawal's refusal stands as long as a later partial refusal keeps
