@@ -16,6 +16,7 @@ use samtykke_host::time::format_http_date;
 use time::macros::datetime;
 use time::OffsetDateTime;
 
+use crate::counted::Fed;
 use crate::proof_json::{arb_events, kk, leak};
 
 const T0: OffsetDateTime = datetime!(2026-03-01 10:00 UTC);
@@ -505,7 +506,7 @@ fn set_cookie_deletions_and_lifetimes() {
 
 /// A `Domain` with two leading dots keeps one after parsing (RFC 6265 §5.2.3
 /// drops one), and the header written from it reads back the same (found by
-/// `set_cookie_never_panics_on_mutated_input`).
+/// `set_cookie_never_panics_on_arbitrary_or_mutated_input`).
 #[test]
 fn a_domain_with_two_leading_dots_writes_back_what_it_read() {
     let c = SetCookie::parse("nmstat=abc; Domain=..ak; Path=/").unwrap();
@@ -817,34 +818,39 @@ fn apply(c: &mut SetCookie<'_>, a: &Attr) {
 const NAME: &str = "[A-Za-z0-9!#$%&'*+.^_`|~-]{1,12}";
 const VALUE: &str = "[A-Za-z0-9!#$%&'()*+./:<>?@\\[\\]^_`{|}~-]{0,16}";
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2500))]
+/// Headers mutated from [`SEEDS`].
+fn mutated_header() -> impl Strategy<Value = String> {
+    (proptest::sample::select(SEEDS.to_vec()), arb_edits())
+        .prop_map(|(seed, edits)| mutate(seed, &edits))
+}
 
-    #[test]
-    fn cookie_header_never_panics_on_arbitrary_input(s in any::<String>()) {
-        check_cookie_header(&s)?;
-    }
+/// SPEC §13: the `Cookie` header parser, fed 5,000 arbitrary strings and 5,000
+/// mutated headers (counted), returns pairs or a typed error, never a panic.
+#[test]
+fn cookie_header_never_panics_on_arbitrary_or_mutated_input() {
+    let mut fed = Fed::new("Cookie header");
+    fed.run("arbitrary", file!(), 5_000, any::<String>(), |s| {
+        check_cookie_header(&s)
+    });
+    fed.run("mutated", file!(), 5_000, mutated_header(), |s| {
+        check_cookie_header(&s)
+    });
+    fed.finish();
+}
 
-    #[test]
-    fn cookie_header_never_panics_on_mutated_input(
-        seed in proptest::sample::select(SEEDS.to_vec()),
-        edits in arb_edits(),
-    ) {
-        check_cookie_header(&mutate(seed, &edits))?;
-    }
-
-    #[test]
-    fn set_cookie_never_panics_on_arbitrary_input(s in any::<String>()) {
-        check_set_cookie(&s)?;
-    }
-
-    #[test]
-    fn set_cookie_never_panics_on_mutated_input(
-        seed in proptest::sample::select(SEEDS.to_vec()),
-        edits in arb_edits(),
-    ) {
-        check_set_cookie(&mutate(seed, &edits))?;
-    }
+/// SPEC §13: the `Set-Cookie` parser, fed 5,000 arbitrary strings and 5,000
+/// mutated headers (counted), returns a cookie that writes back to itself or a
+/// typed error, never a panic.
+#[test]
+fn set_cookie_never_panics_on_arbitrary_or_mutated_input() {
+    let mut fed = Fed::new("Set-Cookie header");
+    fed.run("arbitrary", file!(), 5_000, any::<String>(), |s| {
+        check_set_cookie(&s)
+    });
+    fed.run("mutated", file!(), 5_000, mutated_header(), |s| {
+        check_set_cookie(&s)
+    });
+    fed.finish();
 }
 
 proptest! {

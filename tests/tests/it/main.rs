@@ -6,6 +6,7 @@ mod audit_props;
 mod conformance;
 mod cookie;
 mod core_props;
+mod counted;
 mod http;
 mod kk_walk;
 mod lint;

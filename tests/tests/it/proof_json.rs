@@ -14,6 +14,8 @@ use samtykke_testkit::{arb_events_len, arb_policy, Model};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
+use crate::counted::Fed;
+
 const DAY: i64 = 86_400;
 
 /// A validated policy that lives for the rest of the test run.
@@ -215,28 +217,93 @@ proptest! {
             }
         }
     }
+}
 
-    /// Reading arbitrary or damaged lines never panics.
-    #[test]
-    fn proof_reader_never_panics(
-        events in arb_events(4),
-        cut in any::<proptest::sample::Index>(),
-        junk in ".{0,8}",
-        raw in ".{0,64}",
-    ) {
-        let policy = kk();
-        let _ = proof_from_json(&policy, &raw);
-        let (_, proofs) = visit(&policy, 1, &events);
-        if let Some(proof) = proofs.first() {
-            let line = proof_to_json(&policy, proof);
-            let chars: Vec<char> = line.chars().collect();
-            let at = cut.index(chars.len() + 1);
-            let damaged: String = chars[..at].iter().chain(junk.chars().collect::<Vec<_>>().iter())
-                .chain(chars[at..].iter()).collect();
-            let _ = proof_from_json(&policy, &damaged);
-            let _ = proof_from_json(&policy, &line[..line.len() / 2]);
+/// What reading one line gives: a record that writes back to a line reading the
+/// same, or a typed error ([`Code::ProofInvalid`] with a message).
+fn check_proof_line(policy: &ValidPolicy<'_>, line: &str) -> Result<(), TestCaseError> {
+    match proof_from_json(policy, line) {
+        Ok(proof) => {
+            let again = proof_to_json(policy, &proof);
+            prop_assert_eq!(proof_from_json(policy, &again), Ok(proof), "{}", line);
+        }
+        Err(e) => {
+            prop_assert_eq!(e.code(), samtykke::Code::ProofInvalid);
+            prop_assert!(!e.to_string().is_empty());
         }
     }
+    Ok(())
+}
+
+/// Lines damaged from a real record of a random visit: a cut (the line up to a
+/// point) or junk inserted at a point, once or twice.
+fn damaged_line() -> impl Strategy<Value = String> {
+    (
+        arb_events(4),
+        proptest::collection::vec(
+            (any::<proptest::sample::Index>(), ".{0,8}", any::<bool>()),
+            1..3,
+        ),
+    )
+        .prop_map(|(events, edits)| {
+            let policy = kk();
+            let (_, proofs) = visit(&policy, 1, &events);
+            let Some(proof) = proofs.first() else {
+                return String::new();
+            };
+            let mut chars: Vec<char> = proof_to_json(&policy, proof).chars().collect();
+            for (at, junk, cut) in edits {
+                let i = at.index(chars.len() + 1);
+                if cut {
+                    chars.truncate(i);
+                } else {
+                    chars.splice(i..i, junk.chars());
+                }
+            }
+            chars.into_iter().collect()
+        })
+}
+
+/// Lines shaped like records with random values and keys, for the reader's
+/// typed-field paths.
+fn jsonish_line() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        Just("null".to_owned()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        any::<bool>().prop_map(|b| b.to_string()),
+        ".{0,12}".prop_map(|s| serde_json::Value::String(s).to_string()),
+        Just("[]".to_owned()),
+        Just("{}".to_owned()),
+    ];
+    let key = prop_oneof![
+        proptest::sample::select(PROOF_KEYS.to_vec()).prop_map(str::to_owned),
+        "[a-z_]{0,8}",
+    ];
+    proptest::collection::vec((key, value), 0..12).prop_map(|pairs| {
+        let body: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}:{v}", serde_json::Value::String(k.clone())))
+            .collect();
+        format!("{{{}}}", body.join(","))
+    })
+}
+
+/// SPEC §13: the proof-record reader, fed 5,000 random lines (arbitrary strings
+/// and objects of record keys with random values) and 5,000 records of random
+/// visits cut short or with junk inserted (counted), returns a record that writes
+/// back to itself or a typed error, never a panic.
+#[test]
+fn proof_reader_never_panics_on_random_or_damaged_lines() {
+    let policy = kk();
+    let mut fed = Fed::new("proof records");
+    let random = prop_oneof![any::<String>(), ".{0,64}", jsonish_line()];
+    fed.run("random", file!(), 5_000, random, |line| {
+        check_proof_line(&policy, &line)
+    });
+    fed.run("damaged", file!(), 5_000, damaged_line(), |line| {
+        check_proof_line(&policy, &line)
+    });
+    fed.finish();
 }
 
 /// Whether the decision `records[i]` proves is in force at `t`, from the reference
