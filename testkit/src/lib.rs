@@ -14,7 +14,8 @@
 //!
 //! Times run from 2020 to 2035 ([`START`]..=[`END`]), in whole seconds, never
 //! backwards, often several events in the same second, with jumps around and
-//! beyond the policy's lifetimes so that decisions lapse.
+//! beyond the policy's lifetimes so that decisions lapse; never clamped at `END`
+//! (see [`arb_events_len`]).
 #![deny(missing_docs)]
 
 pub mod loggen;
@@ -721,6 +722,15 @@ impl Jump {
             Jump::BeyondTtls(s) => c.max(r) + s,
         }
     }
+
+    /// Whether the jump is scaled to a lifetime (near or beyond one), rather than
+    /// at most 30 days.
+    pub fn is_long(self) -> bool {
+        matches!(
+            self,
+            Jump::NearConsentTtl(_) | Jump::NearRefusalTtl(_) | Jump::BeyondTtls(_)
+        )
+    }
 }
 
 /// A random [`Jump`]: mostly short, at times around or beyond the lifetimes.
@@ -803,12 +813,19 @@ pub fn with_time(event: Event, t: OffsetDateTime) -> Event {
 }
 
 /// A random sequence of 50–120 events for `p`, timed from a start in 2020–2021 by
-/// [`arb_jump`]s (capped at [`END`], so late events may share its second).
+/// [`arb_jump`]s that never carry it past [`END`] (see [`arb_events_len`]).
 pub fn arb_events(p: &GenPolicy) -> impl Strategy<Value = Vec<Event>> {
     arb_events_len(p, 50..=120)
 }
 
 /// Like [`arb_events`], with a chosen number of events.
+///
+/// No clock is clamped: the short jumps (at most 30 days each, so at most ten
+/// years for 120 of them) are set aside first, and the jumps across a lifetime
+/// ([`Jump::is_long`]) share what is left up to a day before [`END`], in order;
+/// one that no longer fits becomes its remainder modulo a day (at most what is
+/// left). So every sequence ends a day before `END` or earlier, and a lifetime's boundary is crossed wherever the room
+/// allows, at the exact second when the jump says so.
 pub fn arb_events_len(
     p: &GenPolicy,
     len: std::ops::RangeInclusive<usize>,
@@ -819,11 +836,26 @@ pub fn arb_events_len(
         proptest::collection::vec((arb_jump(), arb_event(p)), len),
     )
         .prop_map(move |(start, steps)| {
+            let short: i64 = steps
+                .iter()
+                .filter(|(jump, _)| !jump.is_long())
+                .map(|(jump, _)| jump.seconds(consent, refusal))
+                .sum();
+            // A day short of END, so no sequence ends on its very second.
+            let mut room = END - DAY - start - short;
             let mut t = start;
             steps
                 .into_iter()
                 .map(|(jump, event)| {
-                    t = t.saturating_add(jump.seconds(consent, refusal)).min(END);
+                    let mut dt = jump.seconds(consent, refusal);
+                    if jump.is_long() {
+                        if dt > room {
+                            dt = (dt % DAY).min(room);
+                        }
+                        room -= dt;
+                    }
+                    t += dt;
+                    debug_assert!(t <= END - DAY);
                     with_time(event, at(t))
                 })
                 .collect()
@@ -996,6 +1028,8 @@ pub struct Model {
     exempt: CategorySet,
     gpc_refuses: CategorySet,
     changed: [u32; CATEGORY_SLOTS],
+    providers: ProviderSet,
+    providers_refused: ProviderSet,
     consent_secs: i64,
     refusal_secs: i64,
     revision: u32,
@@ -1031,6 +1065,8 @@ impl Model {
             exempt,
             gpc_refuses,
             changed,
+            providers: policy.providers.iter().map(|p| p.slot).collect(),
+            providers_refused: ProviderSet::EMPTY,
             consent_secs: i64::from(policy.consent_ttl_days) * DAY,
             refusal_secs: i64::from(policy.refusal_ttl_days) * DAY,
             revision: policy.revision,
@@ -1041,6 +1077,45 @@ impl Model {
             partial_at: 0,
             partial_revision: 0,
             partial_since: 0,
+        }
+    }
+
+    /// The same visitor's history, judged from now on under `policy`: a later
+    /// revision of the one the model was made with (SPEC §3: the same slots, ids and
+    /// declarations), whose categories' `changed_in_revision`, lifetimes and
+    /// `gpc_refuses` then apply, and under whose revision later events are taken
+    /// (R17). What is held, and when and under which revision it was decided, stay.
+    pub fn under(&self, policy: &Policy<'_>) -> Model {
+        let fresh = Model::new(policy);
+        Model {
+            held: self.held,
+            decided_at: self.decided_at,
+            decided_revision: self.decided_revision,
+            decided_gpc: self.decided_gpc,
+            partial_at: self.partial_at,
+            partial_revision: self.partial_revision,
+            partial_since: self.partial_since,
+            providers_refused: self.providers_refused,
+            ..fresh
+        }
+    }
+
+    /// The providers the last full decision refused (a `save`'s
+    /// `refused_providers` that the policy has; none for accept-all and reject-all).
+    pub fn providers_refused(&self) -> ProviderSet {
+        self.providers_refused
+    }
+
+    /// Whether an item of category `category` and provider `provider` may be
+    /// stored at `now`: its category's [`Model::status`], except that a granted
+    /// category's item whose provider the last full decision refused is denied as
+    /// `ProviderRefused` (SPEC §4 `save`).
+    pub fn permit(&self, category: u8, provider: u8, now: i64) -> Status {
+        match self.status(category, now) {
+            Status::Granted if self.providers_refused.contains(provider) => {
+                Status::Denied(Why::ProviderRefused)
+            }
+            st => st,
         }
     }
 
@@ -1130,13 +1205,25 @@ impl Model {
     pub fn apply_at_revision(&mut self, event: &Event, revision: u32) -> Option<ModelRecord> {
         let t = secs(event.at());
         match *event {
-            Event::AcceptAll(ctx) => {
-                Some(self.full(Action::AcceptAll, self.consent, ctx, revision))
-            }
-            Event::RejectAll(ctx) => {
-                Some(self.full(Action::RejectAll, CategorySet::EMPTY, ctx, revision))
-            }
-            Event::Save { chosen, ctx, .. } => Some(self.full(Action::Save, chosen, ctx, revision)),
+            Event::AcceptAll(ctx) => Some(self.full(
+                Action::AcceptAll,
+                self.consent,
+                ProviderSet::EMPTY,
+                ctx,
+                revision,
+            )),
+            Event::RejectAll(ctx) => Some(self.full(
+                Action::RejectAll,
+                CategorySet::EMPTY,
+                ProviderSet::EMPTY,
+                ctx,
+                revision,
+            )),
+            Event::Save {
+                chosen,
+                refused_providers,
+                ctx,
+            } => Some(self.full(Action::Save, chosen, refused_providers, ctx, revision)),
             Event::Withdraw { categories, .. } => {
                 let named = categories
                     .unwrap_or(self.consent)
@@ -1194,6 +1281,7 @@ impl Model {
                 self.decided_at = t;
                 self.decided_revision = proof.revision;
                 self.decided_gpc = proof.gpc;
+                self.providers_refused = proof.providers_refused.intersection(self.providers);
             }
             Action::Withdraw | Action::SignalGpc => {
                 let why = if proof.action == Action::Withdraw {
@@ -1214,10 +1302,12 @@ impl Model {
         &mut self,
         action: Action,
         chosen: CategorySet,
+        refused_providers: ProviderSet,
         ctx: Ctx,
         revision: u32,
     ) -> ModelRecord {
         let granted = chosen.intersection(self.consent);
+        self.providers_refused = refused_providers.intersection(self.providers);
         for s in self.consent.slots() {
             self.held[usize::from(s)] = if granted.contains(s) {
                 Held::Granted

@@ -1,5 +1,5 @@
 //! The core allocates nothing (SPEC §12): every operation a host calls per request
-//! or per event runs here under a counting global allocator, on the kk.dk policy
+//! or per event, the consent cookie's codec and key preparation included, runs here under a counting global allocator, on the kk.dk policy
 //! and on a large one, and any heap allocation fails the run.
 //!
 //! This is a test binary of its own (`harness = false`), so the allocator sees
@@ -12,8 +12,8 @@ use std::process::ExitCode;
 
 use samtykke::example::KK_DK;
 use samtykke::{
-    may_purge, proof_ended_at, CategorySet, ConsentState, Control, Ctx, Event, Kind, Policy, Proof,
-    ProviderSet, ValidPolicy,
+    may_purge, proof_ended_at, CategorySet, ConsentState, Control, CookieKey, Ctx, Event, Kind,
+    Policy, Proof, ProviderSet, ValidPolicy, COOKIE_MAX_LEN,
 };
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use time::macros::datetime;
@@ -211,6 +211,7 @@ fn exercise(checks: &mut Checks, label: &str, policy: &ValidPolicy<'_>, present:
             })
             .count()
     });
+    cookie_codec(checks, label, policy, &state);
     checks.none(&format!("{label}: to_parts and from_parts"), || {
         ConsentState::from_parts(&state.to_parts())
     });
@@ -234,6 +235,72 @@ fn exercise(checks: &mut Checks, label: &str, policy: &ValidPolicy<'_>, present:
             policy.necessary(),
         )
     });
+}
+
+/// The consent cookie (SPEC §5): preparing a key, encoding and decoding with and
+/// without one, the prepared-key fast paths, and the error paths (a buffer too
+/// small, a value that is not a cookie, a tag that does not verify).
+fn cookie_codec(checks: &mut Checks, label: &str, policy: &ValidPolicy<'_>, state: &ConsentState) {
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+    let key = checks.none(&format!("{label}: CookieKey::new"), || {
+        CookieKey::new(SECRET)
+    });
+    checks.none(
+        &format!("{label}: CookieKey::new, a key over a block"),
+        || CookieKey::new(&[7u8; 100]),
+    );
+    let mut buf = [0u8; COOKIE_MAX_LEN];
+    let mut other = [0u8; COOKIE_MAX_LEN];
+    let unsigned = checks.none(&format!("{label}: encode_cookie, unsigned"), || {
+        state.encode_cookie(policy, None, &mut buf)
+    });
+    let signed = checks.none(&format!("{label}: encode_cookie, signed"), || {
+        state.encode_cookie(policy, Some(SECRET), &mut other)
+    });
+    let (Ok(unsigned), Ok(signed)) = (unsigned, signed) else {
+        println!("FAILED  {label}: the state does not encode");
+        checks.failed += 1;
+        return;
+    };
+    checks.none(
+        &format!("{label}: encode_cookie_with a prepared key"),
+        || {
+            let mut out = [0u8; COOKIE_MAX_LEN];
+            state
+                .encode_cookie_with(policy, Some(&key), &mut out)
+                .is_ok()
+        },
+    );
+    checks.none(
+        &format!("{label}: encode_cookie into a short buffer"),
+        || {
+            state
+                .encode_cookie(policy, Some(SECRET), &mut [0u8; 4])
+                .is_err()
+        },
+    );
+    let decoded = checks.none(&format!("{label}: decode_cookie, unsigned"), || {
+        ConsentState::decode_cookie(policy, &buf[..unsigned], None)
+    });
+    let verified = checks.none(&format!("{label}: decode_cookie, signed"), || {
+        ConsentState::decode_cookie(policy, &other[..signed], Some(SECRET))
+    });
+    checks.none(
+        &format!("{label}: decode_cookie_with a prepared key"),
+        || ConsentState::decode_cookie_with(policy, &other[..signed], Some(&key)) == Ok(*state),
+    );
+    checks.none(&format!("{label}: decode_cookie errors"), || {
+        let wrong = CookieKey::new(b"another key");
+        (
+            ConsentState::decode_cookie_with(policy, &other[..signed], Some(&wrong)).is_err(),
+            ConsentState::decode_cookie(policy, b"v1.!!", None).is_err(),
+            ConsentState::decode_cookie(policy, &buf[..unsigned], Some(SECRET)).is_err(),
+        )
+    });
+    if decoded != Ok(*state) || verified != Ok(*state) {
+        println!("FAILED  {label}: the cookie does not read back");
+        checks.failed += 1;
+    }
 }
 
 /// Validation with a caller's slice index, and its error path.

@@ -22,6 +22,8 @@ use time::{Duration, OffsetDateTime};
 
 use ViolationId as V;
 
+use crate::counted::Fed;
+
 const KK_JSON: &str = include_str!("../../../examples/kk.dk.policy.json");
 const DAY: i64 = 86_400;
 const TTL: i64 = 100 * DAY;
@@ -1335,14 +1337,15 @@ fn mutated_line() -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
-
-    /// The audit's JSON reader says "not JSON" exactly when serde_json does not
-    /// read the line as an object, and no line makes it panic (SPEC §13).
-    #[test]
-    fn the_line_reader_agrees_with_serde_json(line in mutated_line()) {
-        let policy = kk2();
+/// SPEC §13: the consent-log reader, fed 10,000 mutated lines and 10,000 random
+/// byte strings (counted): its JSON reader says "not JSON" exactly when serde_json
+/// does not read the line as an object, no line makes it panic, and arbitrary
+/// bytes never stop an audit (each non-blank line is an event or an input error).
+#[test]
+fn log_lines_never_panic_or_stop_an_audit() {
+    let policy = kk2();
+    let mut fed = Fed::new("consent log lines");
+    fed.run("mutated", file!(), 10_000, mutated_line(), |line| {
         let r = audit_lines(policy.view(), [&line], AuditOptions::new().threads(1));
         let ours = r.input_errors.first().map(|e| e.kind);
         let theirs = serde_json::from_slice::<Value>(&line);
@@ -1355,20 +1358,19 @@ proptest! {
             Err(e) if e.to_string().contains("number out of range") => {}
             Err(_) => prop_assert_eq!(ours, Some(InputErrorKind::NotJson)),
         }
-    }
-
-    /// Arbitrary bytes never stop an audit: each non-blank line is an event or an
-    /// input error.
-    #[test]
-    fn arbitrary_bytes_never_stop_an_audit(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-        let policy = kk2();
+        Ok(())
+    });
+    let bytes = prop::collection::vec(any::<u8>(), 0..400);
+    fed.run("random bytes", file!(), 10_000, bytes, |bytes| {
         let mut a = Auditor::new(policy.view(), AuditOptions::new().threads(1));
         let read = a.read("noise", &bytes[..]);
         // Only gzip's magic bytes make a stream that can fail to read.
         prop_assert!(read.is_ok() || bytes.starts_with(&[0x1f, 0x8b]));
         let s = a.counts();
         prop_assert_eq!(s.lines, s.events + s.input_errors);
-    }
+        Ok(())
+    });
+    fed.finish();
 }
 
 /// The sharded reader cuts the input into blocks of whole lines: whatever the

@@ -13,6 +13,8 @@ use samtykke::{
 use time::macros::datetime;
 use time::OffsetDateTime;
 
+use crate::counted::Fed;
+
 const KEY: &[u8] = b"0123456789abcdef0123456789abcdef";
 
 // ---- a local generator of policies and reachable states ------------------------
@@ -960,53 +962,71 @@ fn mutated() -> impl Strategy<Value = (Spec, Vec<u8>, bool)> {
         })
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
-
-    /// Arbitrary bytes decode to a state or to a typed cookie error, never a panic
-    /// (SPEC §13).
-    #[test]
-    fn arbitrary_bytes_decode_or_fail_typed(
-        value in prop_oneof![
+/// SPEC §13: the consent cookie decoder, fed 10,000 arbitrary values (raw bytes,
+/// and base64url behind `v1.`) under random keys and 10,000 valid cookies of
+/// random reachable states with flipped bits, truncations, insertions, deletions
+/// and replaced characters (counted), returns a state it can write back or a
+/// typed cookie error, never a panic; when a signed cookie is edited, the key
+/// notices.
+#[test]
+fn arbitrary_and_mutated_cookies_decode_or_fail_typed() {
+    let mut fed = Fed::new("consent cookie");
+    let arbitrary = (
+        prop_oneof![
             prop::collection::vec(any::<u8>(), 0..160),
-            prop::collection::vec(prop::sample::select(
-                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".to_vec()
-            ), 0..140).prop_map(|v| [b"v1.".to_vec(), v].concat()),
+            prop::collection::vec(
+                prop::sample::select(
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".to_vec()
+                ),
+                0..140
+            )
+            .prop_map(|v| [b"v1.".to_vec(), v].concat()),
         ],
-        key in prop::option::of(prop::collection::vec(any::<u8>(), 0..40)),
-    ) {
+        prop::option::of(prop::collection::vec(any::<u8>(), 0..40)),
+    );
+    fed.run("arbitrary", file!(), 10_000, arbitrary, |(value, key)| {
         let policy = kk();
         match ConsentState::decode_cookie(&policy, &value, key.as_deref()) {
             Ok(state) => {
                 // Whatever decodes is a state the policy can write back.
                 let again = encode(&state, &policy, None);
-                prop_assert_eq!(ConsentState::decode_cookie(&policy, &again, None), Ok(state));
+                prop_assert_eq!(
+                    ConsentState::decode_cookie(&policy, &again, None),
+                    Ok(state)
+                );
             }
             Err(e) => {
                 prop_assert!(is_cookie_code(e.code()), "{:?}", e);
                 prop_assert!(!e.to_string().is_empty());
             }
         }
-    }
-
-    /// Flipped bits, truncations, insertions, deletions and replaced characters of
-    /// valid cookies decode to a state or a typed error, never a panic; when a
-    /// signed cookie is edited, the key notices.
-    #[test]
-    fn mutated_cookies_decode_or_fail_typed((spec, value, signed) in mutated()) {
-        let built = spec.build();
-        let policy = valid(built.policy(&spec));
-        for key in [None, Some(KEY)] {
-            match ConsentState::decode_cookie(&policy, &value, key) {
-                Ok(state) => {
-                    let again = encode(&state, &policy, key);
-                    prop_assert_eq!(ConsentState::decode_cookie(&policy, &again, key), Ok(state));
-                    if key.is_some() {
-                        prop_assert!(signed);
+        Ok(())
+    });
+    fed.run(
+        "mutated",
+        file!(),
+        10_000,
+        mutated(),
+        |(spec, value, signed)| {
+            let built = spec.build();
+            let policy = valid(built.policy(&spec));
+            for key in [None, Some(KEY)] {
+                match ConsentState::decode_cookie(&policy, &value, key) {
+                    Ok(state) => {
+                        let again = encode(&state, &policy, key);
+                        prop_assert_eq!(
+                            ConsentState::decode_cookie(&policy, &again, key),
+                            Ok(state)
+                        );
+                        if key.is_some() {
+                            prop_assert!(signed);
+                        }
                     }
+                    Err(e) => prop_assert!(is_cookie_code(e.code()), "{:?}", e),
                 }
-                Err(e) => prop_assert!(is_cookie_code(e.code()), "{:?}", e),
             }
-        }
-    }
+            Ok(())
+        },
+    );
+    fed.finish();
 }

@@ -2,6 +2,7 @@
 //! quantified over random valid policies, random sequences of 50–120 events and
 //! random query times; and unit tests of policy validation and the lookup order.
 
+use crate::oracle;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use samtykke::{
@@ -503,10 +504,10 @@ proptest! {
 
     /// R12 — Withdrawal stops and deletes. After a withdrawal of categories W at t:
     /// every declaration of W is denied (as withdrawn at t) at every later event
-    /// until a new explicit grant of its category; the deletion plan over the
-    /// present names holds exactly the present declared names that are denied, in
-    /// their order, with their declaration, category and reason, so it names every
-    /// present item of W; necessary items and undeclared names are never in it.
+    /// until a new explicit grant of its category; the deletion plan at the
+    /// withdrawal names every present item of W (resolved by the regex oracle's
+    /// lookup, not the core's) as withdrawn, and never an undeclared name (the
+    /// whole plan is [`r12_the_deletion_plan_is_what_the_model_denies`]).
     #[test]
     fn r12_withdrawal_stops_and_deletes(s in arb_scenario()) {
         let valid = s.policy.valid();
@@ -534,24 +535,71 @@ proptest! {
                 }
             }
             let plan: Vec<_> = step.after.deletion_plan(&policy, t, present.iter().copied()).collect();
-            let expected: Vec<_> = present
-                .iter()
-                .filter_map(|&n| match step.after.permits(&policy, n, t) {
-                    Permit::Denied { category, declaration, why } => Some((n, declaration, category, why)),
-                    _ => None,
-                })
-                .collect();
-            let got: Vec<_> = plan.iter().map(|g| (g.name, g.declaration, g.category, g.why)).collect();
-            prop_assert_eq!(got, expected);
             for &n in &present {
-                if let Some(d) = policy.lookup(Kind::Cookie, n) {
-                    if w.contains(policy.category_of(d).slot) && n != s.policy.consent_cookie {
+                if let Some(d) = oracle::lookup(&s.policy.storage, Kind::Cookie, n) {
+                    let c = &s.policy.categories[usize::from(s.policy.storage[d].category)];
+                    if w.contains(c.slot) && n != s.policy.consent_cookie {
                         prop_assert!(plan.iter().any(|g| g.name == n && g.why == Why::Withdrawn),
                             "{} not deleted", n);
                     }
                 } else {
                     prop_assert!(plan.iter().all(|g| g.name != n), "undeclared {} deleted", n);
                 }
+            }
+        }
+    }
+
+    /// R12 — The deletion plan is SPEC §6's, judged by the reference model (SPEC §4)
+    /// and the lookup order of SPEC §3 over the regex oracle, never by the core's
+    /// `permits` or lookup: after every event, at its time and at random later times
+    /// and lapses, the plan over the present names holds, in their order, exactly
+    /// each present name that resolves to a declaration of a consent category the
+    /// model denies (withdrawn, refused, signalled, lapsed, outdated, undecided, or
+    /// granted with the item's provider refused), with that declaration, category
+    /// and reason; the consent cookie, necessary items and undeclared names never.
+    #[test]
+    fn r12_the_deletion_plan_is_what_the_model_denies(s in arb_scenario()) {
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let present = present_cookies(&s.policy);
+        let resolved: Vec<Option<usize>> = present
+            .iter()
+            .map(|&n| oracle::lookup(&s.policy.storage, Kind::Cookie, n))
+            .collect();
+        let mut model = Model::new(&s.policy.policy());
+        for step in walk(&policy, ID, &s.events) {
+            model.apply(&step.event);
+            let t = step.event.at();
+            let mut times = vec![t];
+            if matches!(step.event, Event::Withdraw { .. } | Event::SignalGpc(_)) {
+                times = query_times(&policy, &step.after, t, &s.offsets);
+            }
+            for q in times {
+                let qs = secs(q);
+                let want: Vec<(&str, usize, &str, Why)> = present
+                    .iter()
+                    .zip(&resolved)
+                    .filter(|&(&n, _)| n != s.policy.consent_cookie)
+                    .filter_map(|(&n, &d)| {
+                        let d = d?;
+                        let decl = &s.policy.storage[d];
+                        let c = &s.policy.categories[usize::from(decl.category)];
+                        let provider = s.policy.providers[usize::from(decl.provider)].slot;
+                        match model.permit(c.slot, provider, qs) {
+                            Status::Denied(why) => Some((n, d, c.id, why)),
+                            _ => None,
+                        }
+                    })
+                    .collect();
+                let got: Vec<(&str, usize, &str, Why)> = step
+                    .after
+                    .deletion_plan(&policy, q, present.iter().copied())
+                    .map(|g| {
+                        let d = s.policy.storage.iter().position(|e| std::ptr::eq(e, g.declaration));
+                        (g.name, d.expect("a declaration of the policy"), g.category.id, g.why)
+                    })
+                    .collect();
+                prop_assert_eq!(got, want, "at {} after {:?}", qs, step.event);
             }
         }
     }
@@ -651,11 +699,14 @@ proptest! {
         }
     }
 
-    /// R15 — No re-asking while a refusal stands: in every reachable state at every
-    /// time, under the policy the decisions were made under and under a newer
-    /// revision, `prompt_due` is true exactly when some consent category holds no
-    /// decision in force (undecided, lapsed or outdated); in particular it is false
-    /// while every consent category holds a grant or refusal in force.
+    /// R15 — No re-asking while a refusal stands: in every reachable state, at the
+    /// event's time, at random later times and around every lapse, under the policy
+    /// the decisions were made under and under a newer revision that marks random
+    /// categories changed, `prompt_due` is what the reference model of SPEC §4 says
+    /// (never the core's own `category_status`): true exactly when some consent
+    /// category holds no decision in force (undecided, lapsed or outdated), so false
+    /// while every consent category holds a grant or refusal in force; and whenever
+    /// a refusal stands with every category in force, it is false.
     #[test]
     fn r15_prompt_not_due_while_decisions_stand(
         s in arb_scenario(),
@@ -666,13 +717,31 @@ proptest! {
         let newer = s.policy.revised(s.policy.revision + bump, CategorySet::from_bits(changed));
         let newer_valid = newer.valid();
         let policies = [valid.view(), newer_valid.view()];
+        let plain = [s.policy.policy(), newer.policy()];
+        let mut model = Model::new(&plain[0]);
         for step in walk(&policies[0], ID, &s.events) {
-            for q in query_times(&policies[0], &step.after, step.event.at(), &s.offsets) {
-                for policy in &policies {
-                    let standing: Vec<Status> =
-                        consent(policy).map(|c| status(policy, &step.after, c, q)).collect();
+            model.apply(&step.event);
+            let t = secs(step.event.at());
+            let mut times = query_times(&policies[0], &step.after, step.event.at(), &s.offsets);
+            for slot in policies[0].consent_slots().slots() {
+                if let Some(lapse) = model.lapse(slot) {
+                    times.extend([lapse - 1, lapse].into_iter().filter(|&e| e >= t).map(at));
+                }
+            }
+            for (policy, plain) in policies.iter().zip(&plain) {
+                let judged = model.under(plain);
+                for &q in &times {
+                    let qs = secs(q);
                     let due = step.after.prompt_due(policy, q);
-                    prop_assert_eq!(due, !standing.iter().all(|&st| in_force(st)), "{:?}", standing);
+                    let all_in_force = policy.consent_slots().slots().all(|c| judged.in_force(c, qs));
+                    prop_assert_eq!(due, !all_in_force, "at {} under revision {} after {:?}", qs, plain.revision, step.event);
+                    prop_assert_eq!(due, judged.prompt_due(qs));
+                    let refusal_stands = policy.consent_slots().slots().any(|c| {
+                        matches!(judged.status(c, qs), Status::Denied(Why::Refused | Why::Withdrawn | Why::Signal))
+                    });
+                    if refusal_stands && all_in_force {
+                        prop_assert!(!due, "re-asked while a refusal stands at {}", qs);
+                    }
                 }
             }
         }
@@ -849,7 +918,7 @@ proptest! {
         let policy = valid.view();
         let covered = |kind: Kind, n: &str| {
             (kind == Kind::Cookie && n == s.policy.consent_cookie)
-                || s.policy.storage.iter().any(|d| d.kind == kind && d.covers(n))
+                || s.policy.storage.iter().any(|d| d.kind == kind && oracle::covers(d.name, n))
         };
         let declared = s.policy.sample_names();
         for step in walk(&policy, ID, &s.events) {
@@ -994,8 +1063,9 @@ proptest! {
     }
 
     /// The lookup follows SPEC §3 on random policies and names: an exact name of the
-    /// kind first; else, among the patterns of the kind that match, the longest
-    /// literal prefix, then the first declared.
+    /// kind first; else, among the patterns of the kind that match (judged by the
+    /// regex oracle, not the core's matcher), the longest literal prefix, then the
+    /// first declared.
     #[test]
     fn lookup_follows_the_documented_order(
         p in arb_policy(),
@@ -1003,19 +1073,10 @@ proptest! {
     ) {
         let valid = p.valid();
         let policy = valid.view();
-        let prefix = |pat: &str| pat.find(['*', '?']).unwrap_or(pat.len());
         let mut all: Vec<(Kind, String)> = p.sample_names().into_iter().map(|(k, n)| (k, n.to_owned())).collect();
         all.extend(names.into_iter().flat_map(|n| Kind::ALL.map(|k| (k, n.clone()))));
         for (kind, name) in all {
-            let exact = p.storage.iter().position(|d| d.kind == kind && !d.is_pattern() && d.name == name);
-            let want = exact.or_else(|| {
-                p.storage
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, d)| d.kind == kind && d.is_pattern() && d.covers(&name))
-                    .min_by_key(|&(i, d)| (std::cmp::Reverse(prefix(d.name)), i))
-                    .map(|(i, _)| i)
-            });
+            let want = oracle::lookup(&p.storage, kind, &name);
             let got = policy.lookup(kind, &name).map(|d| {
                 p.storage.iter().position(|e| std::ptr::eq(e, d)).expect("a declaration of the policy")
             });
@@ -1875,4 +1936,399 @@ fn r07_a_user_action_needs_a_shown_notice_and_a_users_control() {
     assert_eq!(CtxError::NoNotice.code(), Code::InvalidArgument);
     assert_eq!(CtxError::SignalControl.code(), Code::InvalidArgument);
     assert!(CtxError::NoNotice.to_string().contains("R7"));
+}
+
+/// The generated times cross every lifetime's boundary without reaching the end
+/// of the generators' range (SPEC §2 R16 is checked at lapse seconds, which a
+/// capped clock would pile onto one second): over 500 scenarios drawn as the
+/// property tests draw them, no sequence reaches [`END`], and events fall on the
+/// exact second a held decision lapses, on the second before and on the second
+/// after, each in a good share of the sequences; most sequences see a decision
+/// lapse between two events.
+#[test]
+fn r16_generated_times_cross_lapse_boundaries_without_reaching_the_cap() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    use samtykke_testkit::END;
+    let mut runner = TestRunner::deterministic();
+    let strategy = arb_scenario();
+    let n = 500;
+    // Sequences reaching END; with an event at a lapse - 1, at it, at + 1; with a
+    // decision lapsing between two events.
+    let mut counts = [0usize; 5];
+    for _ in 0..n {
+        let s = strategy
+            .new_tree(&mut runner)
+            .expect("a scenario")
+            .current();
+        let mut model = Model::new(&s.policy.policy());
+        let mut seen = [false; 5];
+        let mut previous = None;
+        for e in &s.events {
+            let t = secs(e.at());
+            seen[0] |= t >= END;
+            for slot in s.policy.consent_slots().slots() {
+                if let Some(lapse) = model.lapse(slot) {
+                    seen[1] |= t == lapse - 1;
+                    seen[2] |= t == lapse;
+                    seen[3] |= t == lapse + 1;
+                    seen[4] |= previous.is_some_and(|p| p < lapse) && t >= lapse;
+                }
+            }
+            model.apply(e);
+            previous = Some(t);
+        }
+        for (count, seen) in counts.iter_mut().zip(seen) {
+            *count += usize::from(seen);
+        }
+    }
+    let names = [
+        "reaching the cap",
+        "an event the second before a lapse",
+        "an event at the second of a lapse",
+        "an event the second after a lapse",
+        "a lapse between two events",
+    ];
+    for (name, count) in names.iter().zip(counts) {
+        eprintln!("{name}: {count} of {n}");
+    }
+    assert_eq!(counts[0], 0, "{} of {n} sequences reach the cap", counts[0]);
+    for (name, &count) in names[1..4].iter().zip(&counts[1..4]) {
+        assert!(count >= n / 5, "only {count} of {n} sequences have {name}");
+    }
+    assert!(
+        counts[4] >= n / 2,
+        "only {} of {n} sequences see a lapse",
+        counts[4]
+    );
+}
+
+// ---- name patterns against an independent matcher ------------------------------
+
+/// Characters of random names and patterns: letters, a digit, a non-ASCII letter
+/// and a three-byte one, and every regex metacharacter, so the oracle's escaping
+/// and the matcher's byte handling are both tried.
+const NAME_CHARS: &[char] = &[
+    'a', 'b', 'A', '_', '1', 'ø', '€', '.', '+', '(', ')', '[', ']', '{', '}', '|', '^', '$', '\\',
+    '-', '#', ' ',
+];
+
+/// One piece of a random pattern.
+#[derive(Clone, Copy, Debug)]
+enum Piece {
+    Literal(char),
+    Star,
+    Any,
+}
+
+fn arb_pieces() -> impl Strategy<Value = Vec<Piece>> {
+    (
+        any::<bool>(),
+        vec(
+            prop_oneof![
+                6 => prop::sample::select(NAME_CHARS).prop_map(Piece::Literal),
+                2 => Just(Piece::Star),
+                2 => Just(Piece::Any),
+            ],
+            0..10,
+        ),
+    )
+        .prop_map(|(lead, mut pieces)| {
+            if lead {
+                pieces.insert(0, Piece::Star);
+            }
+            pieces
+        })
+}
+
+fn pattern_of(pieces: &[Piece]) -> String {
+    pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Literal(c) => *c,
+            Piece::Star => '*',
+            Piece::Any => '?',
+        })
+        .collect()
+}
+
+/// A random pattern, and names for it: random ones (`*` and `?` included, as
+/// literal characters), ones made by filling its wildcards (so many match), and
+/// those with one character removed, inserted or replaced.
+fn arb_pattern_and_names() -> impl Strategy<Value = (String, Vec<String>)> {
+    let chars = || prop::sample::select([NAME_CHARS, &['*', '?']].concat());
+    let fill = || vec(prop::sample::select(NAME_CHARS), 0..4);
+    arb_pieces().prop_flat_map(move |pieces| {
+        let filled = vec(
+            (
+                vec(fill(), 12),
+                any::<prop::sample::Index>(),
+                0u8..4,
+                chars(),
+            ),
+            8,
+        );
+        (Just(pieces), filled, vec(vec(chars(), 0..10), 4)).prop_map(|(pieces, filled, random)| {
+            let mut names: Vec<String> = random
+                .into_iter()
+                .map(|v| v.into_iter().collect())
+                .collect();
+            for (fills, at, edit, c) in filled {
+                let mut name: Vec<char> = Vec::new();
+                let mut f = fills.into_iter().cycle();
+                for p in &pieces {
+                    match p {
+                        Piece::Literal(c) => name.push(*c),
+                        Piece::Star => name.extend(f.next().unwrap_or_default()),
+                        Piece::Any => {
+                            name.push(f.next().and_then(|v| v.first().copied()).unwrap_or('ø'))
+                        }
+                    }
+                }
+                let i = at.index(name.len() + 1);
+                match edit {
+                    1 if i < name.len() => {
+                        name.remove(i);
+                    }
+                    2 => name.insert(i, c),
+                    3 if i < name.len() => name[i] = c,
+                    _ => {}
+                }
+                names.push(name.into_iter().collect());
+            }
+            (pattern_of(&pieces), names)
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// R21 (§3) — A declared pattern covers exactly the names its anchored regex
+    /// matches (`*` any run, `?` one character, the rest literal), over random
+    /// patterns with leading, repeated and adjacent `*`, `?`, non-ASCII characters
+    /// and regex metacharacters, and random names, matching or one edit away; an
+    /// exact name covers only itself.
+    #[test]
+    fn r21_a_pattern_covers_exactly_what_its_anchored_regex_matches(
+        (pattern, names) in arb_pattern_and_names(),
+    ) {
+        let declared = Declaration { name: &pattern, ..samtykke::example::KK_DK.storage[0] };
+        prop_assert_eq!(declared.is_pattern(), oracle::is_glob(&pattern));
+        let mut matched = 0;
+        for name in names.iter().chain([&pattern]) {
+            let want = oracle::covers(&pattern, name);
+            matched += usize::from(want);
+            prop_assert_eq!(declared.covers(name), want, "{:?} ~ {:?} ({})", pattern, name, oracle::glob_regex(&pattern));
+        }
+        prop_assert!(matched > 0, "the pattern itself covers itself: {:?}", pattern);
+    }
+
+    /// R21 (§3) — The lookup over policies of random patterns (regex metacharacters,
+    /// leading and repeated `*`, `?`, non-ASCII) and exact names resolves every
+    /// name as SPEC §3's order over the regex oracle says: exact first, then the
+    /// longest literal prefix among the patterns that cover it, then the first
+    /// declared.
+    #[test]
+    fn r21_lookup_of_random_patterns_follows_the_documented_order(
+        declared in vec((arb_pattern_and_names(), any::<bool>(), 0usize..2), 1..12),
+    ) {
+        let kk = Kk::new();
+        let names: Vec<String> = declared.iter().flat_map(|((p, n), _, _)| n.iter().chain([p]).cloned()).collect();
+        let mut seen = std::collections::HashSet::new();
+        let storage: Vec<Declaration<'_>> = declared
+            .iter()
+            .filter(|((p, _), _, _)| !p.is_empty())
+            .map(|((p, _), local, category)| Declaration {
+                name: p.as_str(),
+                kind: if *local { Kind::LocalStorage } else { Kind::Cookie },
+                category: *category as u8,
+                ..samtykke::example::KK_DK.storage[0]
+            })
+            .filter(|d| seen.insert((d.kind, d.name)))
+            .collect();
+        let policy = Policy { storage: &storage, ..kk.policy() };
+        let valid = validate_owned(policy).expect("valid");
+        let view = valid.view();
+        for name in &names {
+            for kind in [Kind::Cookie, Kind::LocalStorage] {
+                let got = view.lookup(kind, name).map(|d| {
+                    storage.iter().position(|e| std::ptr::eq(e, d)).expect("a declaration of the policy")
+                });
+                prop_assert_eq!(got, oracle::lookup(&storage, kind, name), "{:?} {:?} in {:?}", kind, name,
+                    storage.iter().map(|d| d.name).collect::<Vec<_>>());
+            }
+        }
+    }
+}
+
+// ---- R7: the notice shown is the notice recorded ---------------------------------
+
+/// `event` with `notice` as the notice version shown, if it is a user action.
+fn with_notice(event: Event, notice: u16) -> Event {
+    let set = |ctx: Ctx| Ctx { notice, ..ctx };
+    match event {
+        Event::AcceptAll(ctx) => Event::AcceptAll(set(ctx)),
+        Event::RejectAll(ctx) => Event::RejectAll(set(ctx)),
+        Event::Save {
+            chosen,
+            refused_providers,
+            ctx,
+        } => Event::Save {
+            chosen,
+            refused_providers,
+            ctx: set(ctx),
+        },
+        Event::Withdraw { categories, ctx } => Event::Withdraw {
+            categories,
+            ctx: set(ctx),
+        },
+        other => other,
+    }
+}
+
+/// A notice version shown: any of 1..=65535, often at a varint or byte boundary,
+/// never the policy's own `notice_version` (so a core that records the policy's
+/// instead of the one shown fails).
+fn arb_notice(policy_notice: u16) -> impl Strategy<Value = u16> {
+    prop_oneof![
+        1 => prop::sample::select(vec![1u16, 127, 128, 255, 256, 16_383, 16_384, 65_534, 65_535]),
+        3 => 1u16..=65_535,
+    ]
+    .prop_filter("not the policy's notice version", move |&n| {
+        n != policy_notice
+    })
+}
+
+proptest! {
+    /// R7 — Information comes before the decision: every user action carries the
+    /// notice version shown (random, 1..=65535, never the policy's), and that very
+    /// number is what is recorded, in the state, in the proof record, in the
+    /// record's JSON line (read as JSON, and read back) and in the consent cookie
+    /// (encoded, signed and unsigned, then decoded). Signals and passive events
+    /// leave the state's notice as the last recorded user action's.
+    #[test]
+    fn r07_the_notice_shown_is_recorded_in_state_proof_json_and_cookie(
+        (s, notices) in arb_scenario().prop_flat_map(|s| {
+            let notices = vec(arb_notice(s.policy.notice_version), s.events.len());
+            (Just(s), notices)
+        }),
+    ) {
+        use samtykke_host::proof_json::{proof_from_json, proof_to_json};
+        const KEY: &[u8] = b"r07 site key, thirty-two bytes..";
+        let valid = s.policy.valid();
+        let policy = valid.view();
+        let mut state = ConsentState::new(ID);
+        let mut shown = 0u16;
+        for (event, &n) in s.events.iter().zip(&notices) {
+            let event = with_notice(*event, n);
+            let proof = state.apply(&policy, &event);
+            let user = matches!(
+                event,
+                Event::AcceptAll(_) | Event::RejectAll(_) | Event::Save { .. } | Event::Withdraw { .. }
+            );
+            if user && proof.is_some() {
+                shown = n;
+            }
+            prop_assert_eq!(state.notice(), shown, "after {:?}", event);
+            if let Some(proof) = proof {
+                if user {
+                    prop_assert_eq!(proof.notice, n, "{:?}", event);
+                }
+                let line = proof_to_json(&policy, &proof);
+                let json: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+                prop_assert_eq!(json["notice_version"].as_u64(), Some(u64::from(proof.notice)), "{}", line);
+                prop_assert_eq!(proof_from_json(&policy, &line).map(|p| p.notice), Ok(proof.notice));
+            }
+            for key in [None, Some(KEY)] {
+                let mut buf = [0u8; samtykke::COOKIE_MAX_LEN];
+                let len = state.encode_cookie(&policy, key, &mut buf).expect("room");
+                let read = ConsentState::decode_cookie(&policy, &buf[..len], key);
+                prop_assert_eq!(read.map(|r| r.notice()), Ok(shown), "{:?}", key.is_some());
+            }
+        }
+    }
+}
+
+// ---- R17 across revisions, against the model --------------------------------------
+
+proptest! {
+    /// R17 — Material change re-asks, over a history that spans it: a random policy
+    /// at revision 1; full decisions (and passive events) under it; then a second
+    /// policy, revision 2, marking random consent categories `changed_in_revision:
+    /// 2`; then partial refusals (withdrawals, GPC signals), and later any event,
+    /// under revision 2. After every event, each record is what the reference model
+    /// (SPEC §4, apart from the core) says, with the revision it was taken under;
+    /// and at the event's time, at random later times and around every lapse, every
+    /// consent category's standing and `prompt_due` agree with the model under both
+    /// policies: under revision 2 a changed category decided under 1 is outdated,
+    /// and refusals taken under 2 are not; replaying the records under revision 2
+    /// gives exactly the state (R18).
+    #[test]
+    fn r17_a_history_across_a_material_change_matches_the_model(
+        (s, changed, split) in arb_scenario_with(PolicyParams { max_revision: 1, ..PolicyParams::default() })
+            .prop_flat_map(|s| {
+                let n = s.events.len();
+                (Just(s), any::<u32>(), 0..=n)
+            }),
+    ) {
+        prop_assert_eq!(s.policy.revision, 1);
+        let first = s.policy.valid();
+        let v1 = first.view();
+        let changed = CategorySet::from_bits(changed).intersection(v1.consent_slots());
+        let revised = s.policy.revised(2, changed);
+        let second = revised.valid();
+        let v2 = second.view();
+        let (p1, p2) = (s.policy.policy(), revised.policy());
+        let mut state = ConsentState::new(ID);
+        let mut model = Model::new(&p1);
+        let mut proofs = Vec::new();
+        let late = split + (s.events.len() - split) / 2;
+        for (i, event) in s.events.iter().enumerate() {
+            let partial = matches!(event, Event::Withdraw { .. } | Event::SignalGpc(_));
+            let (policy, revision) = if i < split {
+                if partial {
+                    continue;
+                }
+                (&v1, 1)
+            } else {
+                if i == split {
+                    model = model.under(&p2);
+                }
+                if i < late && event.action().is_full_decision() {
+                    continue;
+                }
+                (&v2, 2)
+            };
+            let proof = state.apply(policy, event);
+            let record = model.apply(event);
+            prop_assert_eq!(
+                proof.map(|p| (p.action, p.granted, p.refused, p.revision)),
+                record.map(|r| (r.action, r.granted, r.refused, revision)),
+                "{:?} under revision {}", event, revision
+            );
+            proofs.extend(proof);
+            let t = secs(event.at());
+            let mut times = query_times(policy, &state, event.at(), &s.offsets);
+            for slot in v1.consent_slots().slots() {
+                if let Some(lapse) = model.lapse(slot) {
+                    times.extend([lapse - 1, lapse].into_iter().filter(|&e| e >= t).map(at));
+                }
+            }
+            for (view, judged) in [(&v1, model.under(&p1)), (&v2, model.under(&p2))] {
+                for &q in &times {
+                    for c in consent(view) {
+                        prop_assert_eq!(
+                            status(view, &state, c, q), judged.status(c.slot, secs(q)),
+                            "{} (changed: {}) holding {:?} at {} under revision {} after {:?}",
+                            c.id, changed.contains(c.slot), judged.held(c.slot), secs(q),
+                            view.policy().revision, event
+                        );
+                    }
+                    prop_assert_eq!(state.prompt_due(view, q), judged.prompt_due(secs(q)));
+                }
+            }
+        }
+        prop_assert_eq!(ConsentState::replay(&v2, ID, &proofs), state);
+    }
 }

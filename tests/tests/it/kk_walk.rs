@@ -51,7 +51,7 @@ fn denied(
         } => {
             assert_eq!((c.id, w), (category, why), "{name}");
             assert!(
-                declaration.covers(name),
+                crate::oracle::covers(declaration.name, name),
                 "{name} resolved to {}",
                 declaration.name
             );

@@ -6,6 +6,8 @@ use samtykke::{Basis, Code, Duration, Kind, PolicyErrorKind as K};
 use samtykke_host::{LoadErrorKind, OwnedPolicy, PolicyLoadError};
 use serde_json::{json, Value};
 
+use crate::counted::Fed;
+
 const KK_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/kk.dk.policy.json");
 const KK_JSON: &str = include_str!("../../../examples/kk.dk.policy.json");
 
@@ -1233,33 +1235,45 @@ fn mutate(v: &mut Value, m: &Mutation) {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4000))]
-
-    #[test]
-    fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
-        check_outcome(OwnedPolicy::from_slice(&bytes))?;
-    }
-
-    #[test]
-    fn mutated_kk_dk_text_never_panics(edits in prop::collection::vec(edit(), 1..6)) {
-        let mut bytes = KK_JSON.as_bytes().to_vec();
-        for e in &edits {
-            apply(&mut bytes, e);
-        }
-        check_outcome(OwnedPolicy::from_slice(&bytes))?;
-    }
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(3000))]
-
-    #[test]
-    fn mutated_kk_dk_documents_never_panic(mutations in prop::collection::vec(mutation(), 1..4)) {
-        let mut v = kk();
-        for m in &mutations {
-            mutate(&mut v, m);
-        }
-        check_outcome(load(&v))?;
-    }
+/// SPEC §13: the policy loader, fed 4,000 random byte strings, 4,000 texts of the
+/// kk.dk policy with random byte edits and 3,000 kk.dk documents with random
+/// structural mutations (counted), loads or returns a typed error naming where,
+/// never a panic.
+#[test]
+fn random_and_mutated_policies_never_panic() {
+    let mut fed = Fed::new("policy JSON");
+    fed.run(
+        "random bytes",
+        file!(),
+        4_000,
+        prop::collection::vec(any::<u8>(), 0..512),
+        |bytes| check_outcome(OwnedPolicy::from_slice(&bytes)),
+    );
+    fed.run(
+        "mutated text",
+        file!(),
+        4_000,
+        prop::collection::vec(edit(), 1..6),
+        |edits| {
+            let mut bytes = KK_JSON.as_bytes().to_vec();
+            for e in &edits {
+                apply(&mut bytes, e);
+            }
+            check_outcome(OwnedPolicy::from_slice(&bytes))
+        },
+    );
+    fed.run(
+        "mutated documents",
+        file!(),
+        3_000,
+        prop::collection::vec(mutation(), 1..4),
+        |mutations| {
+            let mut v = kk();
+            for m in &mutations {
+                mutate(&mut v, m);
+            }
+            check_outcome(load(&v))
+        },
+    );
+    fed.finish();
 }

@@ -10,9 +10,11 @@ use samtykke::{
     Policy, Proof, ProviderSet, Status, ValidPolicy, Why,
 };
 use samtykke_host::proof_json::{proof_from_json, proof_to_json, ProofErrorKind, PROOF_KEYS};
-use samtykke_testkit::Model;
+use samtykke_testkit::{arb_events_len, arb_policy, Model};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
+
+use crate::counted::Fed;
 
 const DAY: i64 = 86_400;
 
@@ -215,28 +217,93 @@ proptest! {
             }
         }
     }
+}
 
-    /// Reading arbitrary or damaged lines never panics.
-    #[test]
-    fn proof_reader_never_panics(
-        events in arb_events(4),
-        cut in any::<proptest::sample::Index>(),
-        junk in ".{0,8}",
-        raw in ".{0,64}",
-    ) {
-        let policy = kk();
-        let _ = proof_from_json(&policy, &raw);
-        let (_, proofs) = visit(&policy, 1, &events);
-        if let Some(proof) = proofs.first() {
-            let line = proof_to_json(&policy, proof);
-            let chars: Vec<char> = line.chars().collect();
-            let at = cut.index(chars.len() + 1);
-            let damaged: String = chars[..at].iter().chain(junk.chars().collect::<Vec<_>>().iter())
-                .chain(chars[at..].iter()).collect();
-            let _ = proof_from_json(&policy, &damaged);
-            let _ = proof_from_json(&policy, &line[..line.len() / 2]);
+/// What reading one line gives: a record that writes back to a line reading the
+/// same, or a typed error ([`Code::ProofInvalid`] with a message).
+fn check_proof_line(policy: &ValidPolicy<'_>, line: &str) -> Result<(), TestCaseError> {
+    match proof_from_json(policy, line) {
+        Ok(proof) => {
+            let again = proof_to_json(policy, &proof);
+            prop_assert_eq!(proof_from_json(policy, &again), Ok(proof), "{}", line);
+        }
+        Err(e) => {
+            prop_assert_eq!(e.code(), samtykke::Code::ProofInvalid);
+            prop_assert!(!e.to_string().is_empty());
         }
     }
+    Ok(())
+}
+
+/// Lines damaged from a real record of a random visit: a cut (the line up to a
+/// point) or junk inserted at a point, once or twice.
+fn damaged_line() -> impl Strategy<Value = String> {
+    (
+        arb_events(4),
+        proptest::collection::vec(
+            (any::<proptest::sample::Index>(), ".{0,8}", any::<bool>()),
+            1..3,
+        ),
+    )
+        .prop_map(|(events, edits)| {
+            let policy = kk();
+            let (_, proofs) = visit(&policy, 1, &events);
+            let Some(proof) = proofs.first() else {
+                return String::new();
+            };
+            let mut chars: Vec<char> = proof_to_json(&policy, proof).chars().collect();
+            for (at, junk, cut) in edits {
+                let i = at.index(chars.len() + 1);
+                if cut {
+                    chars.truncate(i);
+                } else {
+                    chars.splice(i..i, junk.chars());
+                }
+            }
+            chars.into_iter().collect()
+        })
+}
+
+/// Lines shaped like records with random values and keys, for the reader's
+/// typed-field paths.
+fn jsonish_line() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        Just("null".to_owned()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        any::<bool>().prop_map(|b| b.to_string()),
+        ".{0,12}".prop_map(|s| serde_json::Value::String(s).to_string()),
+        Just("[]".to_owned()),
+        Just("{}".to_owned()),
+    ];
+    let key = prop_oneof![
+        proptest::sample::select(PROOF_KEYS.to_vec()).prop_map(str::to_owned),
+        "[a-z_]{0,8}",
+    ];
+    proptest::collection::vec((key, value), 0..12).prop_map(|pairs| {
+        let body: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{}:{v}", serde_json::Value::String(k.clone())))
+            .collect();
+        format!("{{{}}}", body.join(","))
+    })
+}
+
+/// SPEC §13: the proof-record reader, fed 5,000 random lines (arbitrary strings
+/// and objects of record keys with random values) and 5,000 records of random
+/// visits cut short or with junk inserted (counted), returns a record that writes
+/// back to itself or a typed error, never a panic.
+#[test]
+fn proof_reader_never_panics_on_random_or_damaged_lines() {
+    let policy = kk();
+    let mut fed = Fed::new("proof records");
+    let random = prop_oneof![any::<String>(), ".{0,64}", jsonish_line()];
+    fed.run("random", file!(), 5_000, random, |line| {
+        check_proof_line(&policy, &line)
+    });
+    fed.run("damaged", file!(), 5_000, damaged_line(), |line| {
+        check_proof_line(&policy, &line)
+    });
+    fed.finish();
 }
 
 /// Whether the decision `records[i]` proves is in force at `t`, from the reference
@@ -260,6 +327,14 @@ fn in_force(policy: &ValidPolicy<'_>, records: &[Proof], i: usize, t: OffsetDate
     let mine = r.granted.union(r.refused);
     let now = t.unix_timestamp();
     let mut model = Model::new(policy.policy());
+    if r.action.is_full_decision() && mine.is_empty() {
+        // A full decision under a policy with no consent category decides no
+        // category, so SPEC §2 gives it no lifetime; the core keeps it for the
+        // longer of the two (docs/proofs.md), and this oracle says so in the open.
+        let p = policy.policy();
+        let longest = i64::from(p.consent_ttl_days.max(p.refusal_ttl_days)) * DAY;
+        return now < r.at.unix_timestamp() + longest;
+    }
     if r.action.is_full_decision() {
         model.apply_proof(r);
         mine.slots().any(|c| {
@@ -329,25 +404,73 @@ proptest! {
         probes in proptest::collection::vec(0.0f64..1.0, 4),
     ) {
         let (_, records) = visit(&policy, id, &events);
-        let keep = i64::from(policy.policy().proof_retention_days) * DAY;
-        let secs = |s| OffsetDateTime::from_unix_timestamp(s).unwrap();
-        for i in 0..records.len() {
-            let end = oracle_end(&policy, &records, i);
-            prop_assert_eq!(proof_ended_at(&policy, &records, i), Some(secs(end)), "record {}", i);
-            let from = records[i].at.unix_timestamp() - 10 * DAY;
-            let to = end + keep + 10 * DAY;
-            let mut nows = vec![end + keep - 1, end + keep, end - 1, end];
-            nows.extend(probes.iter().map(|f| from + ((to - from) as f64 * f) as i64));
-            for now in nows {
-                let purge = may_purge(&policy, &records, i, secs(now));
-                if in_force(&policy, &records, i, secs(now)) {
-                    prop_assert!(!purge, "record {} purgeable while in force at {}", i, now);
-                }
-                prop_assert_eq!(purge, now >= end + keep, "record {} at {}", i, now);
-            }
-        }
-        prop_assert!(!may_purge(&policy, &records, records.len(), secs(i64::from(u32::MAX))));
+        purged_only_after_end_plus_retention(&policy, &records, &probes)?;
     }
+
+    /// R19 over random policies (1–16 categories, GPC categories, lifetimes and
+    /// retention of 1–3650 days each, equal or not) and their generated visits,
+    /// which put events at, just before and just after lapse seconds: the same
+    /// rule, judged by the same model-based oracle.
+    #[test]
+    fn r19_on_random_policies_a_record_may_be_purged_only_after_its_decision_ended_plus_retention(
+        (p, events) in arb_policy().prop_flat_map(|p| {
+            let events = arb_events_len(&p, 1..=24);
+            (Just(p), events)
+        }),
+        id in any::<u128>(),
+        probes in proptest::collection::vec(0.0f64..1.0, 4),
+    ) {
+        let valid = p.valid();
+        let policy = valid.view();
+        let (_, records) = visit(&policy, id, &events);
+        purged_only_after_end_plus_retention(&policy, &records, &probes)?;
+    }
+}
+
+/// R19's rule for every record of `records`: `proof_ended_at` is the end
+/// [`oracle_end`] finds from the model; `may_purge` is false while the model says
+/// the decision is in force and exactly from the end plus `proof_retention_days`,
+/// tried at the second before and at it, at the end and the second before, and at
+/// the `probes` (fractions of the span from ten days before the record to ten days
+/// after the purge).
+fn purged_only_after_end_plus_retention(
+    policy: &ValidPolicy<'_>,
+    records: &[Proof],
+    probes: &[f64],
+) -> Result<(), TestCaseError> {
+    let keep = i64::from(policy.policy().proof_retention_days) * DAY;
+    let secs = |s| OffsetDateTime::from_unix_timestamp(s).unwrap();
+    for i in 0..records.len() {
+        let end = oracle_end(policy, records, i);
+        prop_assert_eq!(
+            proof_ended_at(policy, records, i),
+            Some(secs(end)),
+            "record {}",
+            i
+        );
+        let from = records[i].at.unix_timestamp() - 10 * DAY;
+        let to = end + keep + 10 * DAY;
+        let mut nows = vec![end + keep - 1, end + keep, end - 1, end];
+        nows.extend(
+            probes
+                .iter()
+                .map(|f| from + ((to - from) as f64 * f) as i64),
+        );
+        for now in nows {
+            let purge = may_purge(policy, records, i, secs(now));
+            if in_force(policy, records, i, secs(now)) {
+                prop_assert!(!purge, "record {} purgeable while in force at {}", i, now);
+            }
+            prop_assert_eq!(purge, now >= end + keep, "record {} at {}", i, now);
+        }
+    }
+    prop_assert!(!may_purge(
+        policy,
+        records,
+        records.len(),
+        secs(i64::from(u32::MAX))
+    ));
+    Ok(())
 }
 
 /// R19: a withdrawal's refusal stands as long as a later partial refusal keeps
