@@ -69,6 +69,24 @@ pub fn interleaved_medians(
         .collect()
 }
 
+/// Nanoseconds this thread has run on a CPU (`CLOCK_THREAD_CPUTIME_ID`), or
+/// `None` where that clock is not available.
+///
+/// On a shared machine a long measurement is preempted; CPU time leaves out the
+/// time spent waiting for a core, which wall time counts.
+pub fn thread_cpu_ns() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        u64::try_from(t.tv_sec)
+            .ok()?
+            .checked_mul(1_000_000_000)?
+            .checked_add(u64::try_from(t.tv_nsec).ok()?)
+    }
+    #[cfg(not(unix))]
+    None
+}
+
 /// A small seeded generator (PCG-style LCG with an xorshift output), so that
 /// inputs in random order are the same on every run.
 #[derive(Clone, Debug)]
