@@ -29,7 +29,7 @@ import subprocess
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, List, Tuple
+from typing import Callable, List, Sequence, Tuple
 
 import samtykke
 
@@ -134,7 +134,7 @@ def main() -> None:
             f"decode_cookies {python[-1][1]:6.1f} CPU ({python[-1][0]:6.1f} wall)"
         )
 
-    def med(samples: List[Tuple[float, ...]], i: int) -> float:
+    def med(samples: Sequence[Tuple[float, ...]], i: int) -> float:
         return statistics.median(s[i] for s in samples)
 
     rs, py, lp = med(rust, 1), med(python, 1), med(loop, 1)
