@@ -6,16 +6,22 @@
 //! FILE holds one cookie value a line (the Python benchmark writes it, so both
 //! sides decode the same list); without one, a list of the same mix is made here.
 //! Each pass decodes every cookie, signed under the site key, into the same
-//! columns the Python call returns (consent id as 32 hex digits, decided-at and
+//! columns the Python call returns, with the same helper code: the consent id
+//! through `ConsentId::hex` into one string (not through `Display` and the
+//! formatting machinery, which the Python side does not use), decided-at and
 //! expiry as epoch seconds, revision, the stored decision per consent category,
-//! an error message per row), built as Rust vectors; the figure is the median
-//! pass, per cookie. The last line, `decode_columns_ns_per_cookie N`, is for the
-//! Python benchmark to read.
+//! an error message per row, built as Rust vectors; the figure is the median
+//! pass, per cookie, in wall time and in this thread's CPU time (which leaves
+//! out waiting for a core on a shared machine). The loop as it was before, with the consent id through
+//! `Display` (`to_string`), runs in alternate passes, for comparison. The last lines,
+//! `decode_columns_ns_per_cookie N` and `decode_columns_cpu_ns_per_cookie N`
+//! (wall and CPU), are for the Python benchmark to read.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 use samtykke::{Category, ConsentState, CookieKey, Ctx, ValidPolicy, COOKIE_MAX_LEN};
+use samtykke_benches::thread_cpu_ns;
 use samtykke_host::OwnedPolicy;
 
 /// The key `bench_decode.py` signs with.
@@ -34,7 +40,25 @@ struct Columns {
     error: Vec<Option<String>>,
 }
 
-fn decode_all(policy: &ValidPolicy<'_>, values: &[String], key: &CookieKey) -> Columns {
+/// The consent id as `Policy.decode_cookies` makes it: `ConsentId::hex`, then
+/// one string of the digits.
+fn hex_id(id: u128) -> String {
+    let hex = samtykke::ConsentId(id).hex();
+    // Hex digits are ASCII, so always UTF-8.
+    std::str::from_utf8(&hex).unwrap_or_default().to_owned()
+}
+
+/// The consent id through `Display`, as this loop made it before.
+fn display_id(id: u128) -> String {
+    samtykke::ConsentId(id).to_string()
+}
+
+fn decode_all(
+    policy: &ValidPolicy<'_>,
+    values: &[String],
+    key: &CookieKey,
+    id: fn(u128) -> String,
+) -> Columns {
     let consent: Vec<&Category<'_>> = policy.consent_categories().collect();
     let n = values.len();
     let mut cols = Columns {
@@ -48,8 +72,7 @@ fn decode_all(policy: &ValidPolicy<'_>, values: &[String], key: &CookieKey) -> C
     for value in values {
         match ConsentState::decode_cookie_with(policy, value.as_bytes(), Some(key)) {
             Ok(state) => {
-                cols.consent_id
-                    .push(Some(samtykke::ConsentId(state.consent_id()).to_string()));
+                cols.consent_id.push(Some(id(state.consent_id())));
                 let decided = state.decided_at();
                 cols.decided_at.push(decided.map(|t| t.unix_timestamp()));
                 cols.expires
@@ -139,19 +162,39 @@ fn main() {
     };
     let key = CookieKey::new(KEY);
 
-    let first = decode_all(&policy, &values, &key);
+    let first = decode_all(&policy, &values, &key, hex_id);
     let errors = first.error.iter().filter(|e| e.is_some()).count();
-    let mut samples: Vec<f64> = (0..PASSES)
-        .map(|_| {
-            let start = Instant::now();
-            let cols = decode_all(&policy, black_box(&values), &key);
-            let ns = start.elapsed().as_nanos() as f64 / values.len() as f64;
-            black_box(cols);
-            ns
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    let median = samples[samples.len() / 2];
+    assert_eq!(
+        first.consent_id,
+        decode_all(&policy, &values, &key, display_id).consent_id
+    );
+    let n = values.len() as f64;
+    // Wall and CPU nanoseconds per cookie of one pass.
+    let pass = |id: fn(u128) -> String| {
+        let cpu = thread_cpu_ns();
+        let start = Instant::now();
+        let cols = decode_all(&policy, black_box(&values), &key, id);
+        let wall = start.elapsed().as_nanos() as f64 / n;
+        let cpu = match (cpu, thread_cpu_ns()) {
+            (Some(a), Some(b)) => (b - a) as f64 / n,
+            _ => wall,
+        };
+        black_box(cols);
+        (wall, cpu)
+    };
+    let mut samples: [Vec<f64>; 4] = Default::default();
+    for _ in 0..PASSES {
+        let (wall, cpu) = pass(hex_id);
+        samples[0].push(wall);
+        samples[1].push(cpu);
+        let (wall, cpu) = pass(display_id);
+        samples[2].push(wall);
+        samples[3].push(cpu);
+    }
+    let [median, median_cpu, median_before, median_before_cpu] = samples.map(|mut v| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    });
     println!(
         "decode into columns, Rust loop: {} cookies ({} errors) from {}, median of {PASSES} passes",
         values.len(),
@@ -159,6 +202,11 @@ fn main() {
         file.as_ref()
             .map_or("the built-in list".into(), |f| f.display().to_string())
     );
-    println!("  decode + HMAC verify + columns   {median:7.1} ns/cookie");
+    println!(
+        "  decode + HMAC verify + columns   {median:7.1} ns/cookie wall, {median_cpu:7.1} CPU"
+    );
+    println!("  the same, consent id by Display  {median_before:7.1} ns/cookie wall, {median_before_cpu:7.1} CPU (the loop before)");
     println!("decode_columns_ns_per_cookie {median:.1}");
+    println!("decode_columns_cpu_ns_per_cookie {median_cpu:.1}");
+    println!("decode_columns_display_cpu_ns_per_cookie {median_before_cpu:.1}");
 }
