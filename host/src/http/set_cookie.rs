@@ -170,9 +170,15 @@ impl fmt::Display for SetCookie<'_> {
         }
         if let Some(d) = &self.domain {
             // Parsing drops one leading dot (RFC 6265 §5.2.3), so a domain that
-            // still starts with one (from `Domain=..example`) is written with the
-            // dot it lost, and reads back the same.
-            let dot = if d.starts_with('.') { "." } else { "" };
+            // still starts with one (from `Domain=..example`), or with the
+            // whitespace that followed it (`Domain=. example`, which a bare
+            // `Domain=` would trim), is written with the dot it lost, and reads
+            // back the same.
+            let dot = if d.starts_with(['.', ' ', '\t']) {
+                "."
+            } else {
+                ""
+            };
             write!(f, "; Domain={dot}{d}")?;
         }
         if let Some(p) = self.path {
