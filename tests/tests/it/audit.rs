@@ -1228,7 +1228,7 @@ fn audit_generated(policy: &OwnedPolicy, lines: &[String], options: AuditOptions
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(24)))]
 
     /// Every injected violation is found at its line with its id, and nothing
     /// else is; a clean log (inject_every = 0) yields none. Shrinking idle
@@ -1336,7 +1336,7 @@ fn mutated_line() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
+    #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(10_000)))]
 
     /// The audit's JSON reader says "not JSON" exactly when serde_json does not
     /// read the line as an object, and no line makes it panic (SPEC §13).

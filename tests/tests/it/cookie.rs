@@ -315,7 +315,7 @@ fn reachable() -> impl Strategy<Value = (Spec, u128, i64, Vec<EventSpec>)> {
 // ---- round trips ---------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1000))]
+    #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(1000)))]
 
     /// Every state reachable by events on any policy comes back exactly, signed or
     /// not, and it is the state its proof records replay to (R18): the cookie
@@ -461,7 +461,7 @@ fn kk_dk_cookie_is_short_and_round_trips() {
 // ---- signing ---------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(256)))]
 
     /// Changing any one character of a signed cookie, to anything, is detected.
     #[test]
@@ -961,7 +961,7 @@ fn mutated() -> impl Strategy<Value = (Spec, Vec<u8>, bool)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
+    #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(10_000)))]
 
     /// Arbitrary bytes decode to a state or to a typed cookie error, never a panic
     /// (SPEC §13).

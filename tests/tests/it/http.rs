@@ -307,7 +307,7 @@ fn arb_present() -> impl Strategy<Value = Vec<String>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(512)))]
 
     /// R12: after any visit, the deletion plan names every present declared cookie
     /// the state denies (headers or undeletable), nothing else, and never a
@@ -804,7 +804,7 @@ const NAME: &str = "[A-Za-z0-9!#$%&'*+.^_`|~-]{1,12}";
 const VALUE: &str = "[A-Za-z0-9!#$%&'()*+./:<>?@\\[\\]^_`{|}~-]{0,16}";
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2500))]
+    #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(2500)))]
 
     #[test]
     fn cookie_header_never_panics_on_arbitrary_input(s in any::<String>()) {
@@ -834,7 +834,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1000))]
+    #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(1000)))]
 
     /// A `Set-Cookie` written from random parts, in any order, case and spacing,
     /// with any date form, parses back to exactly those parts (the last of a

@@ -1234,7 +1234,7 @@ fn mutate(v: &mut Value, m: &Mutation) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4000))]
+    #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(4000)))]
 
     #[test]
     fn random_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
@@ -1252,7 +1252,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(3000))]
+    #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(3000)))]
 
     #[test]
     fn mutated_kk_dk_documents_never_panic(mutations in prop::collection::vec(mutation(), 1..4)) {
