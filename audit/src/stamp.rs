@@ -145,8 +145,18 @@ mod tests {
         ]
     }
 
+    /// 10,000 cases, or fewer when `PROPTEST_CASES` asks for fewer (as the test
+    /// kit's `cases` does for the integration tests; `with_cases` overrides the
+    /// variable otherwise).
+    fn cases() -> u32 {
+        std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .map_or(10_000, |env| env.clamp(1, 10_000))
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(10_000))]
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
 
         /// Over every field, in range or not, the reader accepts exactly what
         /// the `time` crate's RFC 3339 parser accepts, at the same second.

@@ -125,4 +125,25 @@ mod tests {
         }
         assert_eq!(cmp_prefix("x*", b"y"), Less);
     }
+
+    /// `?` is one character, whatever its UTF-8 length: one byte (`c`), two (`ø`),
+    /// three (`€`) or four (`😀`), never part of one nor two of them. Found by
+    /// mutation testing (scripts/mutants): no test had a three-byte character.
+    #[test]
+    fn question_mark_matches_one_character_of_any_utf8_length() {
+        for [one, two, one_b, two_b] in [
+            ["ac", "acc", "acb", "accb"],
+            ["aø", "aøø", "aøb", "aøøb"],
+            ["a€", "a€€", "a€b", "a€€b"],
+            ["a😀", "a😀😀", "a😀b", "a😀😀b"],
+        ] {
+            assert!(matches("a?", one), "a? vs {one}");
+            assert!(!matches("a??", one), "a?? vs {one}");
+            assert!(!matches("a?", two), "a? vs {two}");
+            assert!(matches("a?b", one_b), "a?b vs {one_b}");
+            assert!(matches("*?b", one_b), "*?b vs {one_b}");
+            assert!(!matches("a?b", two_b), "a?b vs {two_b}");
+            assert!(matches("a??b", two_b), "a??b vs {two_b}");
+        }
+    }
 }

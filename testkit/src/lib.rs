@@ -40,6 +40,19 @@ pub const END: i64 = 2_082_758_399;
 /// Seconds in a day.
 pub const DAY: i64 = 86_400;
 
+/// The number of cases for a property test that asks for `n`: `n`, or fewer when
+/// the `PROPTEST_CASES` environment variable asks for fewer.
+///
+/// `ProptestConfig::with_cases` overrides that variable, so a property with its own
+/// count passes it through here to let a quick run (the mutation testing of
+/// `scripts/mutants`) lower every count at once; the variable never raises one.
+pub fn cases(n: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .map_or(n, |env| env.clamp(1, n.max(1)))
+}
+
 /// The UTC time `secs` seconds after the Unix epoch.
 ///
 /// # Panics

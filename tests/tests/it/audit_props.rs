@@ -243,7 +243,7 @@ fn read_merged(policy: &OwnedPolicy, files: &[String], options: AuditOptions) ->
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(160))]
+    #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(160)))]
 
     /// Visitors sharded across 2 or 3 threads give the report one thread gives,
     /// on files in per-visitor order only, whatever the grace.

@@ -156,7 +156,7 @@ fn object(line: &str) -> serde_json::Map<String, serde_json::Value> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(512)))]
 
     /// R18: every record survives the trip through JSON exactly, and replaying the
     /// records read back gives exactly the visitor's state, after every record.
@@ -392,7 +392,7 @@ fn oracle_end(policy: &ValidPolicy<'_>, records: &[Proof], i: usize) -> i64 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(256)))]
 
     /// R19: a record may be purged exactly when the decision it proves has been
     /// out of force for `proof_retention_days`: never while it is in force or
