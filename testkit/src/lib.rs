@@ -892,6 +892,20 @@ pub fn arb_scenario() -> impl Strategy<Value = Scenario> {
     arb_scenario_with(PolicyParams::default())
 }
 
+/// `n` scenarios drawn as the property tests draw them, from a deterministic
+/// runner, for tests that count what the generator covers.
+pub fn sample_scenarios(n: usize) -> impl Iterator<Item = Scenario> {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = arb_scenario();
+    (0..n).map(move |_| {
+        strategy
+            .new_tree(&mut runner)
+            .expect("a scenario")
+            .current()
+    })
+}
+
 /// A [`Scenario`] over [`arb_policy_with`]`(params)`.
 pub fn arb_scenario_with(params: PolicyParams) -> impl Strategy<Value = Scenario> {
     arb_policy_with(params).prop_flat_map(|policy| {

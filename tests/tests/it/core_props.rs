@@ -1479,17 +1479,9 @@ fn signal_refusals_stand(
 /// scenarios drawn as the property tests draw them.
 #[test]
 fn generated_scenarios_cover_signals_empty_withdrawals_and_lapses() {
-    use proptest::strategy::ValueTree;
-    use proptest::test_runner::TestRunner;
-    let mut runner = TestRunner::deterministic();
-    let strategy = arb_scenario();
     let n = 300;
     let mut counts = [0usize; 5];
-    for _ in 0..n {
-        let s = strategy
-            .new_tree(&mut runner)
-            .expect("a scenario")
-            .current();
+    for s in samtykke_testkit::sample_scenarios(n) {
         let valid = s.policy.valid();
         let policy = valid.view();
         let r_ttl = i64::from(s.policy.refusal_ttl_days) * DAY;
@@ -1947,20 +1939,12 @@ fn r07_a_user_action_needs_a_shown_notice_and_a_users_control() {
 /// lapse between two events.
 #[test]
 fn r16_generated_times_cross_lapse_boundaries_without_reaching_the_cap() {
-    use proptest::strategy::ValueTree;
-    use proptest::test_runner::TestRunner;
     use samtykke_testkit::END;
-    let mut runner = TestRunner::deterministic();
-    let strategy = arb_scenario();
     let n = 500;
     // Sequences reaching END; with an event at a lapse - 1, at it, at + 1; with a
     // decision lapsing between two events.
     let mut counts = [0usize; 5];
-    for _ in 0..n {
-        let s = strategy
-            .new_tree(&mut runner)
-            .expect("a scenario")
-            .current();
+    for s in samtykke_testkit::sample_scenarios(n) {
         let mut model = Model::new(&s.policy.policy());
         let mut seen = [false; 5];
         let mut previous = None;
