@@ -64,6 +64,12 @@ fn date_sep(b: &[u8]) -> Option<&[u8]> {
     }
 }
 
+/// `b` when it starts with a digit: the year of an HTTP date has no sign (`[year]`
+/// alone would read `-0994`, a date no HTTP date form writes).
+fn unsigned(b: &[u8]) -> Option<&[u8]> {
+    b.first()?.is_ascii_digit().then_some(b)
+}
+
 fn skip_letters(b: &[u8]) -> &[u8] {
     let n = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
     &b[n..]
@@ -97,6 +103,7 @@ pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
         let r = p.parse_items(s, DAY).ok()?;
         let r = skip_letters(p.parse_items(date_sep(r)?, MONTH).ok()?);
         let r = date_sep(r)?;
+        let r = unsigned(r)?;
         let r = p
             .parse_items(r, YEAR_FULL)
             .or_else(|_| p.parse_items(r, YEAR_TWO))
@@ -107,7 +114,7 @@ pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
         let r = skip_letters(p.parse_items(s, MONTH).ok()?);
         let r = p.parse_items(skip_wsp(r), DAY).ok()?;
         let r = p.parse_items(skip_wsp(r), CLOCK).ok()?;
-        p.parse_items(skip_wsp(r), YEAR_FULL).ok()?
+        p.parse_items(unsigned(skip_wsp(r))?, YEAR_FULL).ok()?
     };
     let zone = skip_wsp(rest);
     if !["", "GMT", "UTC", "UT", "Z", "+0000", "-0000"]
@@ -199,6 +206,12 @@ mod tests {
             "Sun, 06 Nov 1994 08:49:37 CET",
             "Sun, 06 Nov 1994 08:49:37 GMT trailing",
             "Sun, 06 Nov 19945 08:49:37 GMT",
+            // A signed year is no HTTP date (found by the set_cookie fuzz target).
+            "Sun Nov  6 08:49:37 -0994",
+            "Sun Nov  6 08:49:37-0994",
+            "Sun, 06 Nov -0994 08:49:37 GMT",
+            "Sun, 06-Nov--994 08:49:37 GMT",
+            "Sun, 06 Nov +1994 08:49:37 GMT",
         ] {
             assert_eq!(parse_http_date(s), None, "{s}");
         }

@@ -518,6 +518,22 @@ fn a_domain_with_two_leading_dots_writes_back_what_it_read() {
     assert_eq!(plain.to_string(), "a=b; Domain=kk.dk");
 }
 
+/// An `Expires` with a signed year (`-0994`) is not an HTTP date: it used to parse
+/// to a year before 0 that `Display` wrote as `-994`, which did not read back (found
+/// by the `set_cookie` fuzz target; its input is kept in fuzz/corpus/set_cookie).
+#[test]
+fn an_expires_with_a_signed_year_is_invalid() {
+    for header in [
+        "_ga=; Expires=Thu, 06 Nov -994 08:49:37 GMT",
+        "_ga=; Expires=Sun Nov  6 08:49:37-0994",
+        "_ga=; Expires=Sun, 06 Nov -0994 08:49:37 GMT",
+    ] {
+        let e = SetCookie::parse(header).unwrap_err();
+        assert_eq!(e.kind, HeaderErrorKind::InvalidExpires, "{header}");
+        assert_eq!(e.attribute, Some("Expires"));
+    }
+}
+
 /// A `Domain` whose dot is followed by whitespace keeps that whitespace after
 /// parsing (the dot goes, the value was trimmed before), and the header written
 /// from it reads back the same (found by the `set_cookie` fuzz target; its input
