@@ -1876,3 +1876,31 @@ fn r07_a_user_action_needs_a_shown_notice_and_a_users_control() {
     assert_eq!(CtxError::SignalControl.code(), Code::InvalidArgument);
     assert!(CtxError::NoNotice.to_string().contains("R7"));
 }
+
+/// A state's times outside the range the `time` crate holds (a host's stored
+/// integers, `StateParts`) read back clamped: before it as the Unix epoch, after it
+/// as the latest time there is, never the other way round. Found by mutation
+/// testing (scripts/mutants): no test read such a time.
+#[test]
+fn state_times_out_of_range_clamp_to_the_nearer_end() {
+    use samtykke::StateParts;
+    let latest = time::PrimitiveDateTime::MAX.assume_utc();
+    for (secs, want) in [
+        (i64::MIN, OffsetDateTime::UNIX_EPOCH),
+        (-1 << 60, OffsetDateTime::UNIX_EPOCH),
+        (1 << 60, latest),
+        (i64::MAX, latest),
+    ] {
+        let parts = StateParts {
+            refused: 1 << 1,
+            withdrawn: 1 << 2,
+            decided_at: secs,
+            partial_at: secs,
+            flags: 1,
+            ..StateParts::default()
+        };
+        let state = ConsentState::from_parts(&parts).expect("a state to_parts could give");
+        assert_eq!(state.decided_at(), Some(want), "decided at {secs}");
+        assert_eq!(state.partial_at(), Some(want), "partial at {secs}");
+    }
+}
