@@ -1341,7 +1341,8 @@ proptest! {
     /// `changed_in_revision` counts as `Outdated`; a partial refusal outdated (or
     /// lapsed) when a later one comes is undecided from then on; refusals kept
     /// together take the highest revision (a refusal may last longer, never
-    /// shorter); and replaying the proofs gives exactly the state (R18).
+    /// shorter), which the state's `decided_revision` and `partial_revision` say
+    /// as the model does; and replaying the proofs gives exactly the state (R18).
     #[test]
     fn r17_decisions_keep_the_revision_they_were_taken_under(
         (s, revisions) in arb_scenario().prop_flat_map(|s| {
@@ -1364,6 +1365,8 @@ proptest! {
             );
             proofs.extend(proof);
             prop_assert_eq!(ConsentState::replay(&policy, ID, &proofs), state);
+            prop_assert_eq!(state.decided_revision(), model.decided_revision());
+            prop_assert_eq!(state.partial_revision(), model.partial_revision().unwrap_or(0));
             let t = secs(event.at());
             let mut times = query_times(&policy, &state, event.at(), &s.offsets);
             for slot in policy.consent_slots().slots() {
