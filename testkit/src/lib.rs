@@ -1164,6 +1164,16 @@ impl Model {
         (!self.partial().is_empty()).then_some(self.partial_at)
     }
 
+    /// The revision of the last full decision (0 before the first).
+    pub fn decided_revision(&self) -> u32 {
+        self.decided_revision
+    }
+
+    /// The revision the partial refusals kept share, if any are kept.
+    pub fn partial_revision(&self) -> Option<u32> {
+        (!self.partial().is_empty()).then_some(self.partial_revision)
+    }
+
     /// Since when partial refusals have stood without a break (each partial refusal
     /// made while an earlier one was in force carries it on), if any are kept.
     pub fn partial_since(&self) -> Option<i64> {

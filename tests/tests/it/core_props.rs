@@ -1402,7 +1402,8 @@ proptest! {
     /// `changed_in_revision` counts as `Outdated`; a partial refusal outdated (or
     /// lapsed) when a later one comes is undecided from then on; refusals kept
     /// together take the highest revision (a refusal may last longer, never
-    /// shorter); and replaying the proofs gives exactly the state (R18).
+    /// shorter), which the state's `decided_revision` and `partial_revision` say
+    /// as the model does; and replaying the proofs gives exactly the state (R18).
     #[test]
     fn r17_decisions_keep_the_revision_they_were_taken_under(
         (s, revisions) in arb_scenario().prop_flat_map(|s| {
@@ -1425,6 +1426,8 @@ proptest! {
             );
             proofs.extend(proof);
             prop_assert_eq!(ConsentState::replay(&policy, ID, &proofs), state);
+            prop_assert_eq!(state.decided_revision(), model.decided_revision());
+            prop_assert_eq!(state.partial_revision(), model.partial_revision().unwrap_or(0));
             let t = secs(event.at());
             let mut times = query_times(&policy, &state, event.at(), &s.offsets);
             for slot in policy.consent_slots().slots() {
@@ -2314,5 +2317,33 @@ proptest! {
             }
         }
         prop_assert_eq!(ConsentState::replay(&v2, ID, &proofs), state);
+    }
+}
+
+/// A state's times outside the range the `time` crate holds (a host's stored
+/// integers, `StateParts`) read back clamped: before it as the Unix epoch, after it
+/// as the latest time there is, never the other way round. Found by mutation
+/// testing (scripts/mutants): no test read such a time.
+#[test]
+fn state_times_out_of_range_clamp_to_the_nearer_end() {
+    use samtykke::StateParts;
+    let latest = time::PrimitiveDateTime::MAX.assume_utc();
+    for (secs, want) in [
+        (i64::MIN, OffsetDateTime::UNIX_EPOCH),
+        (-1 << 60, OffsetDateTime::UNIX_EPOCH),
+        (1 << 60, latest),
+        (i64::MAX, latest),
+    ] {
+        let parts = StateParts {
+            refused: 1 << 1,
+            withdrawn: 1 << 2,
+            decided_at: secs,
+            partial_at: secs,
+            flags: 1,
+            ..StateParts::default()
+        };
+        let state = ConsentState::from_parts(&parts).expect("a state to_parts could give");
+        assert_eq!(state.decided_at(), Some(want), "decided at {secs}");
+        assert_eq!(state.partial_at(), Some(want), "partial at {secs}");
     }
 }

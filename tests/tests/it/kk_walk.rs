@@ -20,7 +20,8 @@ const NEXT_DAY: OffsetDateTime = datetime!(2026-03-02 09:00:00 UTC);
 /// The visitor withdraws statistics through the footer link.
 const WITHDRAWN: OffsetDateTime = datetime!(2026-03-03 09:00:00 UTC);
 
-/// Asserts that `name` is allowed under `category`.
+/// Asserts that `name` is allowed under `category`, and that the answer's
+/// accessors and the category's status say so too.
 fn allowed(
     policy: &ValidPolicy<'_>,
     state: &ConsentState,
@@ -28,13 +29,24 @@ fn allowed(
     at: OffsetDateTime,
     category: &str,
 ) {
-    match state.permits(policy, name, at) {
-        Permit::Allowed { category: c, .. } => assert_eq!(c.id, category, "{name}"),
+    let permit = state.permits(policy, name, at);
+    match permit {
+        Permit::Allowed { category: c, .. } => {
+            assert_eq!(c.id, category, "{name}");
+            assert!(
+                state.category_status(policy, c, at).is_permitted(),
+                "{name}"
+            );
+        }
         other => panic!("{name} should be allowed, got {other:?}"),
     }
+    assert!(permit.is_allowed(), "{name}");
+    assert_eq!(permit.category().map(|c| c.id), Some(category), "{name}");
+    assert_eq!(permit.why(), None, "{name}");
 }
 
-/// Asserts that `name` is denied under `category` for `why`.
+/// Asserts that `name` is denied under `category` for `why`, and that the answer's
+/// accessors and the category's status say so too.
 fn denied(
     policy: &ValidPolicy<'_>,
     state: &ConsentState,
@@ -43,7 +55,8 @@ fn denied(
     category: &str,
     why: Why,
 ) {
-    match state.permits(policy, name, at) {
+    let permit = state.permits(policy, name, at);
+    match permit {
         Permit::Denied {
             category: c,
             why: w,
@@ -55,9 +68,17 @@ fn denied(
                 "{name} resolved to {}",
                 declaration.name
             );
+            assert_eq!(
+                state.category_status(policy, c, at).is_permitted(),
+                why == Why::ProviderRefused,
+                "{name}"
+            );
         }
         other => panic!("{name} should be denied, got {other:?}"),
     }
+    assert!(!permit.is_allowed(), "{name}");
+    assert_eq!(permit.category().map(|c| c.id), Some(category), "{name}");
+    assert_eq!(permit.why(), Some(why), "{name}");
 }
 
 /// The visit up to the choice: statistics granted, functional refused.
