@@ -116,9 +116,38 @@ pub fn cookie_domains(host: &str) -> Vec<String> {
         .collect()
 }
 
+/// The `Domain` attribute to write for a cookie meant for `domain` on a response
+/// from `host`: `domain` normalised (lowercase, no leading or trailing dot) when
+/// the host is that domain or under it and it is not a public suffix; `None`
+/// otherwise, and then the cookie is host-only (another site's host, an IP address
+/// such as `127.0.0.1`, a public suffix).
+///
+/// `domain_attribute("www.kk.dk:8443", ".KK.dk")` is `Some("kk.dk")`;
+/// `domain_attribute("127.0.0.1:8080", "kk.dk")` is `None`.
+pub fn domain_attribute(host: &str, domain: &str) -> Option<String> {
+    let domain = normalise_domain(domain);
+    let host = Host::parse(host);
+    host.domains().contains(&domain.as_str()).then_some(domain)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn domain_attribute_only_where_the_host_reaches_it() {
+        assert_eq!(
+            domain_attribute("www.kk.dk:8443", ".KK.dk"),
+            Some("kk.dk".into())
+        );
+        assert_eq!(domain_attribute("kk.dk", "kk.dk"), Some("kk.dk".into()));
+        assert_eq!(domain_attribute("127.0.0.1:8080", "kk.dk"), None);
+        assert_eq!(domain_attribute("localhost:8080", "kk.dk"), None);
+        assert_eq!(domain_attribute("kk.dk.example.com", "kk.dk"), None);
+        assert_eq!(domain_attribute("evilkk.dk", "kk.dk"), None);
+        assert_eq!(domain_attribute("www.kk.dk", "dk"), None, "a public suffix");
+        assert_eq!(domain_attribute("[::1]:80", "::1"), None);
+    }
 
     #[test]
     fn hosts() {

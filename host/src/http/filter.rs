@@ -110,3 +110,65 @@ where
     }
     out
 }
+
+/// A kept `Set-Cookie` header, with a persistent cookie's lifetime shortened to its
+/// category's consent lapse at `now` (SPEC §15): a cookie of a consent category
+/// must not outlive the grant that let it in, so a `Max-Age` reaching past the
+/// lapse ([`ConsentState::lapses_at`]) becomes the seconds left until it, and an
+/// `Expires` past it becomes the lapse. The header comes back unchanged (borrowed)
+/// when nothing needs shortening: a session cookie, a deletion, a cookie of the
+/// exempt category, an unparsable or undeclared one (which
+/// [`filter_set_cookie`] drops), or one that lapses in time. A shortened header is
+/// written back by [`SetCookie`]'s `Display`, which drops attributes it does not
+/// know.
+///
+/// ```
+/// use samtykke::{ConsentState, Ctx};
+/// use samtykke_host::http::clamp_set_cookie;
+/// use time::macros::datetime;
+///
+/// let mut index = [0u16; 16];
+/// let policy = samtykke::example::KK_DK.validate(&mut index).unwrap();
+/// let t0 = datetime!(2026-03-01 10:00 UTC);
+/// let mut state = ConsentState::new(7);
+/// state.accept_all(&policy, Ctx::button(t0, 1)); // kk.dk: consent lasts 100 days
+/// let kept = clamp_set_cookie(&state, &policy, "nmstat=1; Max-Age=86400000; Path=/", t0);
+/// assert_eq!(kept, "nmstat=1; Max-Age=8640000; Path=/");
+/// ```
+pub fn clamp_set_cookie<'h>(
+    state: &ConsentState,
+    policy: &ValidPolicy<'_>,
+    header: &'h str,
+    now: OffsetDateTime,
+) -> Cow<'h, str> {
+    let Ok(mut cookie) = SetCookie::parse(header) else {
+        return Cow::Borrowed(header);
+    };
+    if cookie.is_deletion(now) || cookie.lifetime_seconds(now).is_none() {
+        return Cow::Borrowed(header);
+    }
+    let Permit::Allowed { category, .. } = state.permits(policy, cookie.name, now) else {
+        return Cow::Borrowed(header);
+    };
+    let Some(lapse) = state.lapses_at(policy, category) else {
+        return Cow::Borrowed(header);
+    };
+    let left = lapse
+        .unix_timestamp()
+        .saturating_sub(now.unix_timestamp())
+        .max(0);
+    let mut shortened = false;
+    if cookie.max_age.is_some_and(|n| n > left) {
+        cookie.max_age = Some(left);
+        shortened = true;
+    }
+    if cookie.expires.is_some_and(|t| t > lapse) {
+        cookie.expires = Some(lapse);
+        shortened = true;
+    }
+    if shortened {
+        Cow::Owned(cookie.to_string())
+    } else {
+        Cow::Borrowed(header)
+    }
+}

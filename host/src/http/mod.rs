@@ -36,8 +36,8 @@ mod set_cookie;
 
 pub use cookie_header::parse_cookie_header;
 pub use deletion::{deletion_plan, DeletionPlan, Undeletable, UndeletableReason, EXPIRED};
-pub use domains::cookie_domains;
-pub use filter::{filter_set_cookie, DropReason, Dropped, Filtered};
+pub use domains::{cookie_domains, domain_attribute};
+pub use filter::{clamp_set_cookie, filter_set_cookie, DropReason, Dropped, Filtered};
 pub use set_cookie::{SameSite, SetCookie};
 
 use std::borrow::Cow;

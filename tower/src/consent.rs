@@ -1,0 +1,259 @@
+//! What a handler sees of the visitor's consent, and what it tells the layer.
+
+use std::fmt;
+use std::sync::Arc;
+
+use samtykke::{ConsentId, ConsentState, Kind, Proof, ValidPolicy};
+use samtykke_host::declare::Lang;
+use samtykke_host::http::deletion_plan;
+use samtykke_host::state_json::StateView;
+use serde_json::{json, Map, Value};
+use time::OffsetDateTime;
+
+use crate::config::Shared;
+
+/// The visitor's consent at this request, in the request's extensions (and an
+/// axum extractor): the state the consent cookie carried, or a new visitor's under
+/// a fresh consent id, with the request's GPC signal applied.
+#[derive(Clone)]
+pub struct Consent {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) state: ConsentState,
+    pub(crate) now: OffsetDateTime,
+    pub(crate) new_visitor: bool,
+    pub(crate) gpc: bool,
+    pub(crate) lang: Lang,
+    pub(crate) host: String,
+}
+
+impl fmt::Debug for Consent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Consent")
+            .field("state", &self.state)
+            .field("now", &self.now)
+            .field("new_visitor", &self.new_visitor)
+            .field("gpc", &self.gpc)
+            .field("lang", &self.lang)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Consent {
+    /// The consent state.
+    pub fn state(&self) -> &ConsentState {
+        &self.state
+    }
+
+    /// The policy the layer enforces.
+    pub fn policy(&self) -> ValidPolicy<'_> {
+        self.shared.policy.view()
+    }
+
+    /// The request's time, in whole seconds: every query of this request and every
+    /// event it logs uses it.
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    /// The visitor's consent id (its `Display` is the 32 hex digits the log and the
+    /// forms use).
+    pub fn consent_id(&self) -> ConsentId {
+        ConsentId(self.state.consent_id())
+    }
+
+    /// Whether the request carried no valid consent cookie: the consent id is
+    /// fresh, and the banner's forms carry it as `consent_id`.
+    pub fn is_new_visitor(&self) -> bool {
+        self.new_visitor
+    }
+
+    /// Whether the request carried `Sec-GPC: 1`.
+    pub fn gpc(&self) -> bool {
+        self.gpc
+    }
+
+    /// The language of pages for this request: `?lang=da|en`, else the first of
+    /// `da`/`en` in `Accept-Language`, else the configured default.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// The path the consent endpoint is routed at (default `/consent`).
+    pub fn endpoint(&self) -> &str {
+        &self.shared.endpoint
+    }
+
+    /// Whether the visitor must be asked now (SPEC §4 `prompt_due`): show the
+    /// banner.
+    pub fn prompt_due(&self) -> bool {
+        self.state.prompt_due(&self.policy(), self.now)
+    }
+
+    /// Whether a cookie named `name` may be set now.
+    pub fn permits(&self, name: &str) -> bool {
+        self.state
+            .permits(&self.policy(), name, self.now)
+            .is_allowed()
+    }
+
+    /// Whether an item of `kind` (local or session storage, IndexedDB) named
+    /// `name` may be stored now.
+    pub fn permits_kind(&self, kind: Kind, name: &str) -> bool {
+        self.state
+            .permits_kind(&self.policy(), kind, name, self.now)
+            .is_allowed()
+    }
+
+    /// The declared non-cookie storage the page must clear now (SPEC §6), as
+    /// (kind, name or pattern).
+    pub fn storage_to_clear(&self) -> Vec<(Kind, String)> {
+        deletion_plan(
+            &self.state,
+            &self.policy(),
+            &self.host,
+            std::iter::empty::<&str>(),
+            self.now,
+        )
+        .storage_keys
+    }
+
+    /// The state as JSON for the page's script: `samtykke-host`'s state view
+    /// (`consent_id`, `decisions`, `status_now`, `prompt_due_now`, …) plus
+    /// `clear`, the storage keys to clear by kind (`local_storage`,
+    /// `session_storage`, `indexed_db`). Safe to embed in a `<script>` element:
+    /// `<`, `>` and `&` are escaped as `\u003c`, `\u003e`, `\u0026`.
+    pub fn to_json(&self) -> String {
+        let policy = self.policy();
+        let mut value = StateView::new(&policy, &self.state, self.now).to_value();
+        let mut clear = Map::new();
+        for kind in [Kind::LocalStorage, Kind::SessionStorage, Kind::IndexedDb] {
+            clear.insert(kind.as_str().into(), Value::Array(Vec::new()));
+        }
+        for (kind, name) in self.storage_to_clear() {
+            if let Some(Value::Array(names)) = clear.get_mut(kind.as_str()) {
+                names.push(name.into());
+            }
+        }
+        value["clear"] = Value::Object(clear);
+        script_safe(&value.to_string())
+    }
+
+    /// A `<script>` element that clears the storage this visitor's state denies
+    /// (local and session storage keys, IndexedDB databases; `*` and `?` patterns
+    /// matched against the keys present), or an empty string when there is
+    /// nothing to clear. Embed it in every page: storage other than cookies never
+    /// reaches the server, so only the page can remove it. A site with a Content
+    /// Security Policy allows it by hash or serves it from a file.
+    pub fn storage_script(&self) -> String {
+        let keys = self.storage_to_clear();
+        if keys.is_empty() {
+            return String::new();
+        }
+        let list: Vec<Value> = keys.iter().map(|(k, n)| json!([k.as_str(), n])).collect();
+        let data = script_safe(&Value::Array(list).to_string());
+        format!("<script>{CLEAR_SCRIPT_HEAD}{data}{CLEAR_SCRIPT_TAIL}</script>")
+    }
+}
+
+/// JSON made safe inside an HTML `<script>` element.
+fn script_safe(json: &str) -> String {
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+const CLEAR_SCRIPT_HEAD: &str = "(function(items){\
+function re(p){return new RegExp('^'+p.replace(/[.+^${}()|[\\]\\\\]/g,'\\\\$&').replace(/\\*/g,'.*').replace(/\\?/g,'.')+'$');}\
+function clear(s,p){try{var r=re(p);for(var i=s.length-1;i>=0;i--){var k=s.key(i);if(r.test(k))s.removeItem(k);}}catch(e){}}\
+items.forEach(function(it){var k=it[0],p=it[1];\
+if(k==='local_storage')clear(window.localStorage,p);\
+else if(k==='session_storage')clear(window.sessionStorage,p);\
+else if(k==='indexed_db'&&window.indexedDB){var r=re(p);\
+if(indexedDB.databases){indexedDB.databases().then(function(d){d.forEach(function(x){if(r.test(x.name))indexedDB.deleteDatabase(x.name);});});}\
+else if(p.indexOf('*')<0&&p.indexOf('?')<0){indexedDB.deleteDatabase(p);}}});\
+})(";
+const CLEAR_SCRIPT_TAIL: &str = ");";
+
+/// What triggered a notice (SPEC §8 `notice_shown`'s `trigger`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// The site showed it on its own (the banner).
+    Auto,
+    /// The visitor opened it (the settings).
+    User,
+}
+
+impl Trigger {
+    /// `auto` or `user`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Auto => "auto",
+            Trigger::User => "user",
+        }
+    }
+}
+
+/// A handler's word that its page rendered a consent notice: put it in the
+/// response's extensions (with axum, return `Extension(NoticeShown::BANNER)`
+/// beside the page) and the layer logs a `notice_shown` event (SPEC §8) under the
+/// visitor's consent id. The audit's `consent-without-notice` (R7) needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoticeShown {
+    /// `auto` for a banner, `user` for settings the visitor opened.
+    pub trigger: Trigger,
+    /// The notice's layer: 1 the banner, 2 the settings.
+    pub layer: u8,
+    /// The choices it offered (`accept_all`, `reject_all`, `settings`, `save`, …).
+    pub controls: &'static [&'static str],
+}
+
+impl NoticeShown {
+    /// The banner [`crate::html::banner`] renders: first layer, shown by the site,
+    /// offering Accept all, Reject all and Settings (and a per-category save).
+    pub const BANNER: NoticeShown = NoticeShown {
+        trigger: Trigger::Auto,
+        layer: 1,
+        controls: &["accept_all", "reject_all", "settings", "save"],
+    };
+
+    /// The settings page the [`ConsentEndpoint`](crate::ConsentEndpoint) renders:
+    /// second layer, opened by the visitor.
+    pub const SETTINGS: NoticeShown = NoticeShown {
+        trigger: Trigger::User,
+        layer: 2,
+        controls: &["accept_all", "reject_all", "save", "withdraw"],
+    };
+}
+
+/// A decision the consent endpoint took, for the layer to log and to carry in
+/// the consent cookie.
+#[derive(Clone, Debug)]
+pub(crate) struct Decided {
+    /// The state after the decision.
+    pub(crate) state: ConsentState,
+    /// The request's GPC signal, applied again when the decision moved a new
+    /// visitor to the consent id its form carried (`rebased`).
+    pub(crate) signal: Option<Proof>,
+    /// Whether the state was rebuilt under the form's consent id; otherwise the
+    /// layer's own signal (if any) stands.
+    pub(crate) rebased: bool,
+    /// The decision's proof record; `None` for a withdrawal of nothing.
+    pub(crate) proof: Option<Proof>,
+    /// The `decision` event's fields besides `ts`, `visitor` and `event`.
+    pub(crate) event: Map<String, Value>,
+}
+
+#[cfg(feature = "axum")]
+impl<S: Send + Sync> axum_core::extract::FromRequestParts<S> for Consent {
+    type Rejection = (http::StatusCode, &'static str);
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Consent>().cloned().ok_or((
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "samtykke-tower: the Consent extractor needs ConsentLayer around the route",
+        ))
+    }
+}

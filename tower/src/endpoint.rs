@@ -1,0 +1,345 @@
+//! `GET /consent` (the settings) and `POST /consent` (a decision).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, LOCATION, ORIGIN, REFERER};
+use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
+use http_body::Body;
+use http_body_util::{BodyExt, Full, Limited};
+use samtykke::{Action, ConsentId, ConsentState, Control, Ctx};
+use serde_json::{Map, Value};
+
+use crate::consent::{Consent, Decided, NoticeShown};
+use crate::html;
+use crate::layer::request_host;
+
+/// The most bytes of a decision's form body: 16 KiB.
+pub const MAX_FORM: usize = 16 * 1024;
+
+/// The consent endpoint (SPEC §15), to route at the layer's endpoint path
+/// (default `/consent`), inside the [`ConsentLayer`](crate::ConsentLayer):
+///
+/// - `GET`: the settings page ([`html::settings`]), logged as a notice shown with
+///   trigger `user`.
+/// - `POST` (a form: `action` = `accept_all` | `reject_all` | `save` |
+///   `withdraw`, `granted` repeated for `save`, `categories` repeated for
+///   `withdraw` (none: all), `notice` (default: the policy's `notice_version`),
+///   `control` (default `toggle` for `save`, else `button`), `consent_id` (32 hex
+///   digits, honoured only for a visitor without a valid consent cookie)): the
+///   decision, answered `303 See Other` to the `Referer` when it is on this
+///   host, else to `/`. The layer then sets the consent cookie, deletes what is no
+///   longer permitted and logs the decision.
+///
+/// A cross-origin `POST` (an `Origin` of another host, or `Sec-Fetch-Site` other
+/// than `same-origin` or `none`) is refused with 403; a bad form with 400, naming
+/// the field; a body over [`MAX_FORM`] with 413; another method with 405.
+#[derive(Clone, Debug, Default)]
+pub struct ConsentEndpoint {
+    _private: (),
+}
+
+impl ConsentEndpoint {
+    /// The endpoint.
+    pub fn new() -> ConsentEndpoint {
+        ConsentEndpoint::default()
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl<B> tower_service::Service<Request<B>> for ConsentEndpoint
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    type Response = Response<Full<Bytes>>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request<B>) -> Self::Future {
+        Box::pin(async move { Ok(handle(req).await) })
+    }
+}
+
+fn plain(status: StatusCode, message: impl Into<String>) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(message.into() + "\n")));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+async fn handle<B>(req: Request<B>) -> Response<Full<Bytes>>
+where
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let Some(consent) = req.extensions().get::<Consent>().cloned() else {
+        return plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "samtykke-tower: the consent endpoint must be routed inside ConsentLayer",
+        );
+    };
+    match *req.method() {
+        Method::GET | Method::HEAD => settings_page(&consent),
+        Method::POST => {
+            if let Err(why) = same_origin(&req) {
+                return plain(StatusCode::FORBIDDEN, why);
+            }
+            let form_type = req
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(';').next())
+                .map(|v| {
+                    v.trim()
+                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                });
+            if form_type != Some(true) {
+                return plain(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "a decision is a form: Content-Type must be application/x-www-form-urlencoded",
+                );
+            }
+            let back = redirect_target(&req);
+            let body = match Limited::new(req.into_body(), MAX_FORM).collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(e) => {
+                    return if e
+                        .downcast_ref::<http_body_util::LengthLimitError>()
+                        .is_some()
+                    {
+                        plain(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            format!("the form is over {MAX_FORM} bytes"),
+                        )
+                    } else {
+                        plain(StatusCode::BAD_REQUEST, "the form could not be read")
+                    };
+                }
+            };
+            match decide(&consent, &body) {
+                Ok(decided) => {
+                    let mut r = Response::new(Full::new(Bytes::new()));
+                    *r.status_mut() = StatusCode::SEE_OTHER;
+                    if let Ok(v) = HeaderValue::from_str(&back) {
+                        r.headers_mut().insert(LOCATION, v);
+                    }
+                    r.extensions_mut().insert(decided);
+                    r
+                }
+                Err(message) => plain(StatusCode::BAD_REQUEST, message),
+            }
+        }
+        _ => {
+            let mut r = plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "the consent endpoint takes GET and POST",
+            );
+            r.headers_mut().insert(
+                http::header::ALLOW,
+                HeaderValue::from_static("GET, HEAD, POST"),
+            );
+            r
+        }
+    }
+}
+
+fn settings_page(consent: &Consent) -> Response<Full<Bytes>> {
+    let lang = consent.lang();
+    let body = format!(
+        "<main>{}</main>{}",
+        html::settings(consent),
+        consent.storage_script()
+    );
+    let page = html::page(lang, html::settings_title(lang), "", &body);
+    let mut r = Response::new(Full::new(Bytes::from(page)));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    r.extensions_mut().insert(NoticeShown::SETTINGS);
+    r
+}
+
+/// The host[:port] of an absolute URL, lowercased.
+fn authority_of(url: &str) -> Option<String> {
+    let uri: Uri = url.parse().ok()?;
+    uri.scheme()?;
+    Some(uri.authority()?.as_str().to_ascii_lowercase())
+}
+
+/// Refuses a cross-origin POST (CSRF): `Sec-Fetch-Site` must be `same-origin` or
+/// `none` when present, and `Origin` must name this host when present.
+fn same_origin<B>(req: &Request<B>) -> Result<(), String> {
+    let host = request_host(req).to_ascii_lowercase();
+    if let Some(site) = req.headers().get("sec-fetch-site") {
+        let site = site.to_str().unwrap_or_default();
+        if !matches!(site, "same-origin" | "none") {
+            return Err(format!(
+                "a cross-origin decision is refused (Sec-Fetch-Site: {site})"
+            ));
+        }
+    }
+    if let Some(origin) = req.headers().get(ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default();
+        if authority_of(origin).as_deref() != Some(host.as_str()) {
+            return Err(format!(
+                "a cross-origin decision is refused (Origin: {origin}, host: {host})"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Where a decision sends the visitor back: the `Referer`'s path and query when
+/// it is on this host, else `/`. Never another host (no open redirect).
+fn redirect_target<B>(req: &Request<B>) -> String {
+    let host = request_host(req).to_ascii_lowercase();
+    let Some(referer) = req.headers().get(REFERER).and_then(|v| v.to_str().ok()) else {
+        return "/".into();
+    };
+    let Ok(uri) = referer.parse::<Uri>() else {
+        return "/".into();
+    };
+    let same = uri
+        .authority()
+        .is_some_and(|a| a.as_str().eq_ignore_ascii_case(&host))
+        && uri.scheme().is_some();
+    match uri.path_and_query() {
+        Some(pq) if same && pq.as_str().starts_with('/') && !pq.as_str().starts_with("//") => {
+            pq.as_str().to_owned()
+        }
+        _ => "/".into(),
+    }
+}
+
+/// The decision a form asks for, applied to the visitor's state.
+fn decide(consent: &Consent, body: &[u8]) -> Result<Decided, String> {
+    let policy = consent.policy();
+    let p = policy.policy();
+    let mut action = None;
+    let mut granted = Vec::new();
+    let mut categories = Vec::new();
+    let mut notice = None;
+    let mut control = None;
+    let mut consent_id = None;
+    for (k, v) in form_urlencoded::parse(body) {
+        match &*k {
+            "action" => action = Some(v.into_owned()),
+            "granted" => granted.push(v.into_owned()),
+            "categories" => categories.push(v.into_owned()),
+            "notice" => notice = Some(v.into_owned()),
+            "control" => control = Some(v.into_owned()),
+            "consent_id" => consent_id = Some(v.into_owned()),
+            _ => {} // other fields (such as `lang`) are the page's
+        }
+    }
+    let action = match action.as_deref() {
+        None => return Err("the form has no `action`".into()),
+        Some(a) => match Action::parse(a) {
+            Some(a @ (Action::AcceptAll | Action::RejectAll | Action::Save | Action::Withdraw)) => {
+                a
+            }
+            _ => {
+                return Err(format!(
+                    "unknown `action` {a:?}: expected one of accept_all, reject_all, save, withdraw"
+                ))
+            }
+        },
+    };
+    let notice = match notice.as_deref() {
+        None | Some("") => p.notice_version,
+        Some(n) => n
+            .parse::<u16>()
+            .map_err(|_| format!("`notice` must be a version number in 1..=65535, not {n:?}"))?,
+    };
+    let control = match control.as_deref() {
+        None | Some("") if action == Action::Save => Control::Toggle,
+        None | Some("") => Control::Button,
+        Some(c) => Control::parse(c).ok_or_else(|| {
+            format!("unknown `control` {c:?}: expected one of button, toggle, link, icon")
+        })?,
+    };
+    let ctx =
+        Ctx::new(consent.now(), notice, control, consent.gpc()).map_err(|e| format!("{e}"))?;
+    let ids = |field: &str, list: &[String]| {
+        let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+        policy
+            .category_set(&refs)
+            .map_err(|id| format!("unknown category {id:?} in `{field}`"))
+    };
+
+    // A new visitor decides under the consent id their notice was shown to.
+    let mut state = consent.state;
+    let mut signal = None;
+    // (When the form names the id the visitor already has, nothing moves.)
+    if consent.is_new_visitor() {
+        if let Some(hex) = consent_id.as_deref().filter(|h| !h.is_empty()) {
+            let id = ConsentId::parse(hex)
+                .ok_or_else(|| format!("`consent_id` must be 32 hex digits, not {hex:?}"))?;
+            state = ConsentState::new(id.0);
+            if consent.gpc() {
+                signal = state.signal_gpc(&policy, consent.now());
+            }
+        }
+    }
+
+    let mut event = Map::new();
+    event.insert("action".into(), action.as_str().into());
+    event.insert("revision".into(), p.revision.into());
+    event.insert("notice".into(), notice.into());
+    event.insert("control".into(), control.as_str().into());
+    let proof = match action {
+        Action::AcceptAll => Some(state.accept_all(&policy, ctx)),
+        Action::RejectAll => Some(state.reject_all(&policy, ctx)),
+        Action::Save => {
+            let chosen = ids("granted", &granted)?;
+            event.insert(
+                "granted".into(),
+                Value::from(policy.category_ids(chosen).collect::<Vec<_>>()),
+            );
+            Some(state.save(&policy, chosen, Default::default(), ctx))
+        }
+        _ => {
+            let which = if categories.is_empty() {
+                None
+            } else {
+                let set = ids("categories", &categories)?;
+                event.insert(
+                    "categories".into(),
+                    Value::from(policy.category_ids(set).collect::<Vec<_>>()),
+                );
+                Some(set)
+            };
+            state.withdraw(&policy, which, ctx)
+        }
+    };
+    if consent.gpc() {
+        event.insert("gpc".into(), true.into());
+    }
+    let rebased = state.consent_id() != consent.state.consent_id();
+    Ok(Decided {
+        state,
+        signal: rebased.then_some(signal).flatten(),
+        rebased,
+        proof,
+        event,
+    })
+}

@@ -1,0 +1,430 @@
+//! The layer: the consent state in on the request, the cookies out on the response.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use http::header::{COOKIE, HOST, SET_COOKIE};
+use http::{HeaderMap, HeaderValue, Request, Response};
+use samtykke::{ConsentId, ConsentState, Proof, COOKIE_MAX_LEN};
+use samtykke_host::declare::Lang;
+use samtykke_host::http::{
+    clamp_set_cookie, deletion_plan, domain_attribute, filter_set_cookie, parse_cookie_header,
+};
+use samtykke_host::proof_json::proof_to_json;
+use samtykke_host::time::format_rfc3339;
+use serde_json::{json, Map, Value};
+use time::OffsetDateTime;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::config::{Secure, Shared};
+use crate::consent::{Consent, Decided, NoticeShown};
+
+/// The consent layer (SPEC §15): build it with [`Config::layer`](crate::Config::layer).
+///
+/// It must be the outermost layer that touches cookies: a layer outside it (such
+/// as tower-cookies or axum-extra's cookie jar, which append their `Set-Cookie`
+/// headers in their own response futures) would add cookies after the filter.
+#[derive(Clone)]
+pub struct ConsentLayer {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl fmt::Debug for ConsentLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConsentLayer")
+            .field("shared", &self.shared)
+            .finish()
+    }
+}
+
+impl<S> Layer<S> for ConsentLayer {
+    type Service = ConsentService<S>;
+
+    fn layer(&self, inner: S) -> ConsentService<S> {
+        ConsentService {
+            inner,
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+/// The service [`ConsentLayer`] wraps around a service.
+#[derive(Clone)]
+pub struct ConsentService<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+impl<S: fmt::Debug> fmt::Debug for ConsentService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConsentService")
+            .field("inner", &self.inner)
+            .field("shared", &self.shared)
+            .finish()
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for ConsentService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let arrival = Arrival::read(&self.shared, &req);
+        req.extensions_mut().insert(arrival.consent.clone());
+        ResponseFuture {
+            inner: self.inner.call(req),
+            arrival: Some(arrival),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`ConsentService`]: the inner service's, whose
+    /// response's cookies it rewrites when it is ready.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        inner: F,
+        arrival: Option<Arrival>,
+    }
+}
+
+impl<F> fmt::Debug for ResponseFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseFuture")
+            .field("arrival", &self.arrival)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = ready!(this.inner.poll(cx))?;
+        if let Some(arrival) = this.arrival.take() {
+            let (parts, body) = response.into_parts();
+            let mut parts = parts;
+            arrival.finish(&mut parts.headers, &mut parts.extensions);
+            response = Response::from_parts(parts, body);
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+/// What the layer learnt from the request, kept for the response.
+pub(crate) struct Arrival {
+    pub(crate) consent: Consent,
+    /// The state a valid consent cookie carried, before the request's signal.
+    arrived: Option<ConsentState>,
+    /// The request's GPC signal's proof, when it changed the state.
+    signal: Option<Proof>,
+    /// Cookie names in the request's `Cookie` headers, in order.
+    names: Vec<String>,
+    /// Verified by a key other than the signing one: re-issue signed.
+    resign: bool,
+    secure: bool,
+}
+
+impl fmt::Debug for Arrival {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Arrival")
+            .field("consent", &self.consent)
+            .field("names", &self.names)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The request's host: the URI's authority (HTTP/2) or the `Host` header.
+pub(crate) fn request_host<B>(req: &Request<B>) -> String {
+    if let Some(a) = req.uri().authority() {
+        return a.as_str().to_owned();
+    }
+    req.headers()
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The page language a request asks for: `?lang=`, else `Accept-Language`.
+fn request_lang<B>(req: &Request<B>, default: Lang) -> Lang {
+    let query = req.uri().query().unwrap_or_default();
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        if k == "lang" {
+            if let Some(lang) = Lang::parse(&v) {
+                return lang;
+            }
+        }
+    }
+    let Some(accept) = req
+        .headers()
+        .get(http::header::ACCEPT_LANGUAGE)
+        .and_then(|h| h.to_str().ok())
+    else {
+        return default;
+    };
+    // The first of da/en with the highest q (ties: first listed).
+    let mut best: Option<(f32, Lang)> = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let tag = parts.next().unwrap_or_default().trim();
+        let primary = tag
+            .split('-')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let Some(lang) = Lang::parse(&primary) else {
+            continue;
+        };
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q > 0.0 && best.is_none_or_lower(q) {
+            best = Some((q, lang));
+        }
+    }
+    best.map_or(default, |(_, lang)| lang)
+}
+
+trait LowerQ {
+    fn is_none_or_lower(&self, q: f32) -> bool;
+}
+
+impl LowerQ for Option<(f32, Lang)> {
+    fn is_none_or_lower(&self, q: f32) -> bool {
+        match self {
+            None => true,
+            Some((best, _)) => q > *best,
+        }
+    }
+}
+
+impl Arrival {
+    fn read<B>(shared: &Arc<Shared>, req: &Request<B>) -> Arrival {
+        let now = truncate((shared.clock)());
+        let policy = shared.policy.view();
+        let cookie_name = policy.policy().consent_cookie.name;
+        let (names, values) = cookie_names(req.headers(), cookie_name, shared.max_cookie_header);
+
+        let mut arrived = None;
+        let mut resign = false;
+        'values: for value in &values {
+            for (i, key) in shared.keys.iter().enumerate() {
+                if let Ok(state) =
+                    ConsentState::decode_cookie_with(&policy, value.as_bytes(), Some(key))
+                {
+                    arrived = Some(state);
+                    resign = i > 0;
+                    break 'values;
+                }
+            }
+        }
+        let gpc = req
+            .headers()
+            .get_all("sec-gpc")
+            .iter()
+            .any(|v| v.as_bytes().trim_ascii() == b"1");
+        let mut state = arrived.unwrap_or_else(|| ConsentState::new((shared.ids)()));
+        let signal = if gpc {
+            state.signal_gpc(&policy, now)
+        } else {
+            None
+        };
+        let secure = match shared.secure {
+            Secure::Always => true,
+            Secure::Never => false,
+            Secure::Auto => req.uri().scheme_str() == Some("https"),
+        };
+        Arrival {
+            consent: Consent {
+                shared: Arc::clone(shared),
+                state,
+                now,
+                new_visitor: arrived.is_none(),
+                gpc,
+                lang: request_lang(req, shared.default_lang),
+                host: request_host(req),
+            },
+            arrived,
+            signal,
+            names,
+            resign,
+            secure,
+        }
+    }
+
+    /// Rewrites the response's cookies and logs what the request did.
+    fn finish(self, headers: &mut HeaderMap, extensions: &mut http::Extensions) {
+        let shared = &self.consent.shared;
+        let policy = shared.policy.view();
+        let now = self.consent.now;
+        let decided = extensions.remove::<Decided>();
+        let notice = extensions.remove::<NoticeShown>();
+        let (state, signal) = match &decided {
+            Some(d) if d.rebased => (d.state, d.signal),
+            Some(d) => (d.state, self.signal),
+            None => (self.consent.state, self.signal),
+        };
+        let visitor = ConsentId(state.consent_id()).to_string();
+        let ts = format_rfc3339(now);
+        let event = |name: &str, fields: Map<String, Value>| {
+            let mut line = Map::new();
+            line.insert("ts".into(), ts.clone().into());
+            line.insert("visitor".into(), visitor.clone().into());
+            line.insert("event".into(), name.into());
+            line.extend(fields);
+            shared.sink.event(&Value::Object(line).to_string());
+        };
+        let proof = |p: &Proof| {
+            shared
+                .sink
+                .proof(&policy, p, &proof_to_json(&policy, p), now);
+        };
+        let fields = |v: Value| match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+
+        if !self.names.is_empty() {
+            event("cookie_present", fields(json!({ "cookies": self.names })));
+        }
+        if let Some(p) = &signal {
+            event("signal", fields(json!({ "signal": "gpc" })));
+            proof(p);
+        }
+        if let Some(n) = notice {
+            event(
+                "notice_shown",
+                fields(json!({
+                    "revision": policy.policy().revision,
+                    "notice": policy.policy().notice_version,
+                    "layer": n.layer,
+                    "trigger": n.trigger.as_str(),
+                    "controls": n.controls,
+                    "preselected": [],
+                })),
+            );
+        }
+        if let Some(d) = &decided {
+            event("decision", d.event.clone());
+            if let Some(p) = &d.proof {
+                proof(p);
+            }
+        }
+
+        // The inner service's cookies: keep what the state permits now, shortened
+        // to the consent's lapse. The consent cookie is the layer's own.
+        let cookie_name = policy.policy().consent_cookie.name;
+        let sent: Vec<String> = headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
+            .map(str::to_owned)
+            .collect();
+        headers.remove(SET_COOKIE);
+        let own = |h: &&String| {
+            samtykke_host::http::SetCookie::parse(h).is_ok_and(|c| c.name == cookie_name)
+        };
+        let theirs: Vec<&String> = sent.iter().filter(|h| !own(h)).collect();
+        let filtered = filter_set_cookie(&state, &policy, theirs.iter().copied(), now);
+        let mut out: Vec<String> = filtered
+            .kept
+            .iter()
+            .map(|h| clamp_set_cookie(&state, &policy, h, now).into_owned())
+            .collect();
+
+        let changed = match self.arrived {
+            Some(a) => a != state || self.resign,
+            None => state != ConsentState::new(state.consent_id()),
+        };
+        if changed {
+            let mut buf = [0u8; COOKIE_MAX_LEN];
+            if let Ok(n) = state.encode_cookie_with(&policy, shared.keys.first(), &mut buf) {
+                let value = String::from_utf8_lossy(&buf[..n]);
+                let mut h = format!(
+                    "{cookie_name}={value}; Max-Age={}; Path=/; SameSite=Lax; HttpOnly",
+                    policy.consent_cookie_max_age()
+                );
+                if self.secure {
+                    h.push_str("; Secure");
+                }
+                if let Some(d) = policy
+                    .policy()
+                    .consent_cookie
+                    .domain
+                    .and_then(|d| domain_attribute(&self.consent.host, d))
+                {
+                    h.push_str("; Domain=");
+                    h.push_str(&d);
+                }
+                out.push(h);
+            }
+        }
+
+        let plan = deletion_plan(&state, &policy, &self.consent.host, &self.names, now);
+        for mut h in plan.set_cookie {
+            if self.secure && !h.ends_with("; Secure") {
+                h.push_str("; Secure");
+            }
+            out.push(h);
+        }
+
+        for h in &out {
+            if let Ok(v) = HeaderValue::from_bytes(h.as_bytes()) {
+                headers.append(SET_COOKIE, v);
+                event("cookie_set", fields(json!({ "set_cookie": h })));
+            }
+        }
+    }
+}
+
+/// The request's cookie names in order, and the values of the consent cookie
+/// (a browser sends several when it holds several, such as a host-only one and a
+/// domain one). Headers past `limit` bytes in all are not read: the request is
+/// then a new visitor with no cookies. A header that is not UTF-8, or that holds a
+/// control character, is skipped.
+fn cookie_names(headers: &HeaderMap, consent: &str, limit: usize) -> (Vec<String>, Vec<String>) {
+    let total: usize = headers.get_all(COOKIE).iter().map(|h| h.len()).sum();
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    if total > limit {
+        return (names, values);
+    }
+    for h in headers.get_all(COOKIE) {
+        let Ok(text) = std::str::from_utf8(h.as_bytes()) else {
+            continue;
+        };
+        let Ok(pairs) = parse_cookie_header(text) else {
+            continue;
+        };
+        for (name, value) in pairs {
+            if name == consent {
+                values.push(value.to_owned());
+            }
+            names.push(name.to_owned());
+        }
+    }
+    (names, values)
+}
+
+/// `t` in whole seconds, as the core keeps times.
+fn truncate(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).unwrap_or(t)
+}

@@ -1,0 +1,244 @@
+//! Where proof records (SPEC §7) and the site's own consent log (SPEC §8) go.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use samtykke::{may_purge, Proof, ValidPolicy};
+use samtykke_host::proof_json::proof_from_json;
+use time::OffsetDateTime;
+
+/// Receives what the layer did, one JSON line at a time (no trailing newline).
+///
+/// The layer calls it from the response future, in SPEC §15's order for each
+/// request: `cookie_present`, `signal`, `notice_shown`, `decision`, `cookie_set`,
+/// with each signal's and decision's proof record beside its event. A sink must
+/// not block for long (it runs on the server's executor); one that can fail
+/// reports its errors itself, since a response cannot wait for a log.
+pub trait Sink: Send + Sync + 'static {
+    /// A consent-log event (SPEC §8).
+    fn event(&self, line: &str);
+    /// A proof record (SPEC §7) of `proof`, under `policy`, at the request's time
+    /// `now`.
+    fn proof(&self, policy: &ValidPolicy<'_>, proof: &Proof, line: &str, now: OffsetDateTime);
+}
+
+/// A sink that drops everything (the default).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoSink;
+
+impl Sink for NoSink {
+    fn event(&self, _line: &str) {}
+    fn proof(&self, _: &ValidPolicy<'_>, _: &Proof, _: &str, _: OffsetDateTime) {}
+}
+
+/// A sink that keeps every line in memory: for tests, and for hosts that ship
+/// lines elsewhere in batches.
+#[derive(Debug, Default)]
+pub struct MemorySink {
+    events: Mutex<Vec<String>>,
+    proofs: Mutex<Vec<String>>,
+}
+
+impl MemorySink {
+    /// An empty sink.
+    pub fn new() -> MemorySink {
+        MemorySink::default()
+    }
+
+    /// The events so far, and empties the list.
+    pub fn take_events(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.events))
+    }
+
+    /// The proof records so far, and empties the list.
+    pub fn take_proofs(&self) -> Vec<String> {
+        std::mem::take(&mut *lock(&self.proofs))
+    }
+}
+
+impl Sink for MemorySink {
+    fn event(&self, line: &str) {
+        lock(&self.events).push(line.to_owned());
+    }
+    fn proof(&self, _: &ValidPolicy<'_>, _: &Proof, line: &str, _: OffsetDateTime) {
+        lock(&self.proofs).push(line.to_owned());
+    }
+}
+
+impl<S: Sink> Sink for std::sync::Arc<S> {
+    fn event(&self, line: &str) {
+        (**self).event(line);
+    }
+    fn proof(&self, policy: &ValidPolicy<'_>, proof: &Proof, line: &str, now: OffsetDateTime) {
+        (**self).proof(policy, proof, line, now);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A writer that panicked left whole lines behind: the data stays usable.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Appends the consent log and the proof records to two JSON-lines files, one
+/// line per write (each file opened for appending, so lines from several
+/// processes do not interleave within a line), and applies proof-record
+/// retention (R19): once a day, at the first record written after the day has
+/// passed, and at [`JsonlSink::purge`], the proof file is rewritten without the
+/// records that [`may_purge`] allows to go.
+///
+/// Write errors cannot fail a response that has already been produced: they are
+/// printed to standard error and counted ([`JsonlSink::errors`]).
+#[derive(Debug)]
+pub struct JsonlSink {
+    log: Mutex<File>,
+    proofs: Mutex<ProofFile>,
+    errors: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Debug)]
+struct ProofFile {
+    path: PathBuf,
+    file: File,
+    last_purge: Option<OffsetDateTime>,
+}
+
+/// What a purge did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Records kept.
+    pub kept: usize,
+    /// Records removed.
+    pub removed: usize,
+    /// Lines kept because they could not be read as records (never dropped).
+    pub unreadable: usize,
+}
+
+fn append(path: &Path) -> io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(path)
+}
+
+impl JsonlSink {
+    /// Opens (creating) the consent log at `log` and the proof records at
+    /// `proofs`.
+    ///
+    /// # Errors
+    ///
+    /// When either file cannot be opened for appending.
+    pub fn open(log: impl AsRef<Path>, proofs: impl AsRef<Path>) -> io::Result<JsonlSink> {
+        let proofs = proofs.as_ref().to_path_buf();
+        Ok(JsonlSink {
+            log: Mutex::new(append(log.as_ref())?),
+            proofs: Mutex::new(ProofFile {
+                file: append(&proofs)?,
+                path: proofs,
+                last_purge: None,
+            }),
+            errors: Default::default(),
+        })
+    }
+
+    /// Write errors so far.
+    pub fn errors(&self) -> u64 {
+        self.errors.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn failed(&self, what: &str, e: &io::Error) {
+        self.errors
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        eprintln!("samtykke-tower: could not write the {what}: {e}");
+    }
+
+    /// Rewrites the proof file without the records that may be purged at `now`
+    /// (R19: a record stays until the decision it proves has ended and
+    /// `proof_retention_days` have passed since). Records are grouped by consent
+    /// id in file order; lines that do not read as records under `policy` are
+    /// kept as they are. The new file replaces the old one by a rename, so a crash
+    /// leaves one or the other whole.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read, written or renamed; it is then left as it was.
+    pub fn purge(&self, policy: &ValidPolicy<'_>, now: OffsetDateTime) -> io::Result<Purged> {
+        let mut file = lock(&self.proofs);
+        let purged = purge_file(policy, &file.path, now)?;
+        file.file = append(&file.path)?;
+        file.last_purge = Some(now);
+        Ok(purged)
+    }
+}
+
+fn purge_file(policy: &ValidPolicy<'_>, path: &Path, now: OffsetDateTime) -> io::Result<Purged> {
+    let lines: Vec<String> = BufReader::new(File::open(path)?)
+        .lines()
+        .collect::<io::Result<_>>()?;
+    // Each visitor's records in file order (their time order), with line numbers.
+    let mut visitors: HashMap<u128, Vec<(usize, Proof)>> = HashMap::new();
+    let mut unreadable = 0;
+    for (i, line) in lines.iter().enumerate() {
+        match proof_from_json(policy, line) {
+            Ok(p) => visitors.entry(p.consent_id).or_default().push((i, p)),
+            Err(_) if line.trim().is_empty() => {}
+            Err(_) => unreadable += 1,
+        }
+    }
+    let mut drop = vec![false; lines.len()];
+    let mut removed = 0;
+    for records in visitors.values() {
+        let proofs: Vec<Proof> = records.iter().map(|(_, p)| *p).collect();
+        for (k, (i, _)) in records.iter().enumerate() {
+            if may_purge(policy, &proofs, k, now) {
+                drop[*i] = true;
+                removed += 1;
+            }
+        }
+    }
+    let kept = visitors.values().map(Vec::len).sum::<usize>() - removed;
+    if removed > 0 {
+        let tmp = path.with_extension("purge.tmp");
+        let mut out = io::BufWriter::new(File::create(&tmp)?);
+        for (line, gone) in lines.iter().zip(&drop) {
+            if !gone && !line.trim().is_empty() {
+                writeln!(out, "{line}")?;
+            }
+        }
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        fs::rename(&tmp, path)?;
+    }
+    Ok(Purged {
+        kept,
+        removed,
+        unreadable,
+    })
+}
+
+impl Sink for JsonlSink {
+    fn event(&self, line: &str) {
+        let mut file = lock(&self.log);
+        if let Err(e) = file.write_all(format!("{line}\n").as_bytes()) {
+            self.failed("consent log", &e);
+        }
+    }
+
+    fn proof(&self, policy: &ValidPolicy<'_>, _proof: &Proof, line: &str, now: OffsetDateTime) {
+        let due = {
+            let mut file = lock(&self.proofs);
+            if let Err(e) = file.file.write_all(format!("{line}\n").as_bytes()) {
+                drop(file);
+                self.failed("proof record", &e);
+                return;
+            }
+            match file.last_purge {
+                None => true,
+                Some(t) => now - t >= time::Duration::days(1),
+            }
+        };
+        if due {
+            if let Err(e) = self.purge(policy, now) {
+                self.failed("proof file's purge", &e);
+            }
+        }
+    }
+}

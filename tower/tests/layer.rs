@@ -1,0 +1,560 @@
+//! The layer and the consent endpoint, driven as a browser drives a site (SPEC §15).
+
+mod common;
+
+use bytes::Bytes;
+use common::*;
+use http::header::{COOKIE, SET_COOKIE};
+use http::{Request, StatusCode};
+use http_body_util::Full;
+use samtykke::{ConsentState, Ctx};
+use samtykke_audit::{audit_lines, AuditOptions};
+use samtykke_tower::Config;
+
+fn audit(site: &Site, lines: &[String]) -> Vec<String> {
+    let owned = policy(&[]);
+    let _ = site;
+    let report = audit_lines(owned.view(), lines, AuditOptions::default());
+    assert!(report.input_errors.is_empty(), "{:?}", report.input_errors);
+    report
+        .violations
+        .iter()
+        .map(|v| {
+            format!(
+                "{} {} line {}",
+                v.id.as_str(),
+                v.cookie.as_deref().unwrap_or(""),
+                v.line
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn r01_a_new_visitor_gets_only_necessary_cookies_and_no_consent_cookie() {
+    let site = site();
+    let mut jar = Jar::default();
+    let got = site.visit("/", &mut jar).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.set_cookie, ["SESSabc=1; Max-Age=39600; Path=/"]);
+    assert!(got.json()["prompt_due_now"].as_bool().unwrap());
+    // The banner's notice is logged under the fresh id the page's forms carry.
+    let log = site.log();
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log[0].contains("\"event\":\"notice_shown\""));
+    assert!(log[0].contains(&form_consent_id(&got.json())));
+    assert!(log[1].contains("\"event\":\"cookie_set\""));
+}
+
+#[tokio::test]
+async fn r03_r16_saving_statistics_lets_nmstat_in_no_longer_than_the_consent() {
+    let site = site();
+    let mut jar = Jar::default();
+    let first = site.visit("/", &mut jar).await;
+    let id = form_consent_id(&first.json());
+    let got = site
+        .decide(
+            &format!("action=save&granted=statistics&consent_id={id}&notice=1"),
+            &mut jar,
+        )
+        .await;
+    assert_eq!(got.status, StatusCode::SEE_OTHER);
+    assert_eq!(got.location.as_deref(), Some("/page?x=1"));
+    let consent = got.sets("samtykke").expect("the consent cookie");
+    assert_eq!(consent.max_age, Some(100 * 86_400));
+    assert_eq!(consent.domain, None, "host-only on 127.0.0.1");
+    assert!(!consent.secure);
+    assert!(consent.http_only);
+
+    let page = site.visit("/", &mut jar).await;
+    assert_eq!(
+        page.json()["consent_id"],
+        id,
+        "the decision is under the form's id"
+    );
+    let nmstat = page.sets("nmstat").expect("statistics granted");
+    // Asked for 1000 days; the grant lapses in 100.
+    assert_eq!(nmstat.max_age, Some(100 * 86_400));
+    assert!(page.sets("JSESSIONID").is_none(), "functional refused");
+    assert!(page.sets("SESSabc").is_some());
+    // A day later, the grant has 99 days left, and so has the cookie.
+    site.advance_days(1);
+    let later = site.visit("/", &mut jar).await;
+    assert_eq!(later.sets("nmstat").unwrap().max_age, Some(99 * 86_400));
+}
+
+#[tokio::test]
+async fn r14_a_refusal_is_stored_and_keeps_nmstat_out_across_visits() {
+    let site = site();
+    let mut jar = Jar::default();
+    site.visit("/", &mut jar).await;
+    let got = site.decide("action=reject_all", &mut jar).await;
+    assert!(got.sets("samtykke").is_some());
+    for _ in 0..3 {
+        let page = site.visit("/", &mut jar).await;
+        assert!(page.sets("nmstat").is_none());
+        assert!(
+            !page.json()["prompt_due_now"].as_bool().unwrap(),
+            "R15: not asked again"
+        );
+        assert!(
+            page.sets("samtykke").is_none(),
+            "unchanged state: not re-issued"
+        );
+    }
+    assert!(!jar.has("nmstat"));
+}
+
+#[tokio::test]
+async fn r12_withdrawal_deletes_the_cookies_it_no_longer_permits() {
+    let site = site();
+    let mut jar = Jar::default();
+    site.visit("/", &mut jar).await;
+    site.decide("action=accept_all", &mut jar).await;
+    site.visit("/", &mut jar).await;
+    assert!(jar.has("nmstat") && jar.has("JSESSIONID"));
+    let got = site
+        .decide(
+            "action=withdraw&categories=statistics&control=link",
+            &mut jar,
+        )
+        .await;
+    assert_eq!(got.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        got.deletes("nmstat"),
+        ["nmstat=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/"],
+        "host-only on 127.0.0.1"
+    );
+    assert!(
+        got.deletes("JSESSIONID").is_empty(),
+        "functional still granted"
+    );
+    assert!(!jar.has("nmstat") && jar.has("JSESSIONID"));
+    let page = site.visit("/", &mut jar).await;
+    assert!(page.sets("nmstat").is_none());
+    // Withdrawing all takes the rest.
+    site.decide("action=withdraw", &mut jar).await;
+    assert!(!jar.has("JSESSIONID"));
+}
+
+#[tokio::test]
+async fn r16_a_lapsed_grant_asks_again_and_deletes_what_it_let_in() {
+    let site = site();
+    let mut jar = Jar::default();
+    site.visit("/", &mut jar).await;
+    site.decide("action=accept_all", &mut jar).await;
+    site.visit("/", &mut jar).await;
+    site.advance_days(100);
+    let page = site.visit("/", &mut jar).await;
+    assert!(page.json()["prompt_due_now"].as_bool().unwrap());
+    assert!(!page.deletes("nmstat").is_empty());
+    assert!(!jar.has("nmstat"));
+}
+
+#[tokio::test]
+async fn r22_a_gpc_signal_is_a_choice_that_refuses_and_sets_the_consent_cookie() {
+    let site = site_with(|c| c, &["statistics"]);
+    let mut jar = Jar::default();
+    let req = site
+        .get("/", &jar)
+        .header("sec-gpc", "1")
+        .body(Full::default())
+        .unwrap();
+    let got = site.send(req).await;
+    jar.apply(&got);
+    assert!(
+        got.sets("samtykke").is_some(),
+        "the signal's refusal is stored"
+    );
+    assert!(got.sets("nmstat").is_none());
+    assert_eq!(got.json()["decisions"]["statistics"], "signal");
+    // Accept all under the signal grants what the visitor chose (R22's flag).
+    let mut req = site.post("action=accept_all", &jar);
+    req.headers_mut().insert("sec-gpc", "1".parse().unwrap());
+    let got = site.send(req).await;
+    jar.apply(&got);
+    let mut page = site.get("/", &jar).body(Full::default()).unwrap();
+    page.headers_mut().insert("sec-gpc", "1".parse().unwrap());
+    let page = site.send(page).await;
+    assert!(
+        page.sets("nmstat").is_some(),
+        "a grant made under the signal stands"
+    );
+    let log = site.log();
+    let decision = log
+        .iter()
+        .find(|l| l.contains("\"event\":\"decision\""))
+        .unwrap();
+    assert!(decision.contains("\"gpc\":true"), "{decision}");
+}
+
+#[tokio::test]
+async fn a_tampered_foreign_or_old_consent_cookie_is_a_new_visitor() {
+    let site = site();
+    let mut jar = Jar::default();
+    site.visit("/", &mut jar).await;
+    site.decide("action=reject_all", &mut jar).await;
+    let good = jar.0["samtykke"].clone();
+    let owned = policy(&[]);
+    let view = owned.view();
+    let mut foreign = ConsentState::new(5);
+    foreign.accept_all(
+        &view,
+        Ctx::button(time::OffsetDateTime::from_unix_timestamp(T0).unwrap(), 1),
+    );
+    let mut buf = [0u8; samtykke::COOKIE_MAX_LEN];
+    let n = foreign
+        .encode_cookie(&view, Some(b"another site's key"), &mut buf)
+        .unwrap();
+    let foreign = String::from_utf8(buf[..n].to_vec()).unwrap();
+    let mut tampered = good.clone().into_bytes();
+    let last = tampered.len() - 1;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    for value in [
+        tampered,
+        foreign,
+        "v0.AAAA".to_owned(),
+        "".to_owned(),
+        "%%%".to_owned(),
+    ] {
+        let mut jar = Jar::default();
+        jar.0.insert("samtykke".into(), value.clone());
+        let got = site.visit("/", &mut jar).await;
+        assert_eq!(got.status, StatusCode::OK, "{value}");
+        assert!(got.json()["prompt_due_now"].as_bool().unwrap(), "{value}");
+        assert!(got.sets("nmstat").is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_cookie_signed_with_an_older_key_verifies_and_is_re_signed() {
+    let old = site_with(|c| c, &[]);
+    let mut jar = Jar::default();
+    old.visit("/", &mut jar).await;
+    old.decide("action=accept_all", &mut jar).await;
+    let rotated = site_keyed(
+        b"the new key, 32 bytes or longer!",
+        |c| c.verify_also(KEY),
+        &[],
+    );
+    let got = rotated.visit("/", &mut jar).await;
+    assert!(
+        !got.json()["prompt_due_now"].as_bool().unwrap(),
+        "still decided"
+    );
+    assert!(got.sets("nmstat").is_some());
+    assert!(
+        got.sets("samtykke").is_some(),
+        "re-issued under the new key"
+    );
+    let again = rotated.visit("/", &mut jar).await;
+    assert!(
+        again.sets("samtykke").is_none(),
+        "now signed with the signing key"
+    );
+}
+
+#[tokio::test]
+async fn the_consent_cookie_names_the_policy_domain_only_on_hosts_under_it() {
+    for (host, domain, https) in [
+        ("www.kk.dk", Some("kk.dk"), false),
+        ("kk.dk:443", Some("kk.dk"), true),
+        ("127.0.0.1:8080", None, false),
+        ("localhost", None, false),
+        ("kk.dk.example.net", None, false),
+    ] {
+        let mut site = site_with(|c| c.secure(samtykke_tower::Secure::Auto), &[]);
+        site.host = host.into();
+        let uri = if https {
+            format!("https://{host}/consent")
+        } else {
+            "/consent".into()
+        };
+        let req = Request::post(uri)
+            .header("host", host)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Full::new(Bytes::from_static(b"action=reject_all")))
+            .unwrap();
+        let got = site.send(req).await;
+        let c = got.sets("samtykke").unwrap();
+        assert_eq!(c.domain.as_deref(), domain, "{host}");
+        assert_eq!(c.secure, https, "{host}");
+        assert_eq!(c.same_site, Some(samtykke_host::http::SameSite::Lax));
+        assert_eq!(c.path, Some("/"));
+    }
+}
+
+#[tokio::test]
+async fn a_cross_origin_decision_is_refused() {
+    let site = site();
+    let jar = Jar::default();
+    for (header, value) in [
+        ("origin", "https://evil.example"),
+        ("origin", "null"),
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+    ] {
+        let mut req = site.post("action=accept_all", &jar);
+        req.headers_mut().insert(header, value.parse().unwrap());
+        let got = site.send(req).await;
+        assert_eq!(got.status, StatusCode::FORBIDDEN, "{header}: {value}");
+        assert!(got.body.contains("cross-origin"), "{}", got.body);
+        assert!(got.sets("samtykke").is_none());
+    }
+}
+
+#[tokio::test]
+async fn a_decision_redirects_only_to_its_own_host() {
+    let site = site();
+    let jar = Jar::default();
+    for (referer, want) in [
+        (Some("http://127.0.0.1:8080/news?lang=en"), "/news?lang=en"),
+        (Some("http://evil.example/phish"), "/"),
+        (Some("//evil.example/phish"), "/"),
+        (Some("/relative"), "/"),
+        (Some("javascript:alert(1)"), "/"),
+        (None, "/"),
+    ] {
+        let mut req = site.post("action=reject_all", &jar);
+        req.headers_mut().remove("referer");
+        if let Some(r) = referer {
+            req.headers_mut().insert("referer", r.parse().unwrap());
+        }
+        let got = site.send(req).await;
+        assert_eq!(got.status, StatusCode::SEE_OTHER);
+        assert_eq!(got.location.as_deref(), Some(want), "{referer:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_form_is_a_400_naming_the_field() {
+    let site = site();
+    let jar = Jar::default();
+    for (form, says) in [
+        (
+            "action=save&granted=marketing",
+            "unknown category \"marketing\" in `granted`",
+        ),
+        (
+            "action=withdraw&categories=ads",
+            "unknown category \"ads\" in `categories`",
+        ),
+        ("action=dismiss", "unknown `action` \"dismiss\""),
+        ("action=bogus", "unknown `action`"),
+        ("granted=statistics", "no `action`"),
+        ("action=accept_all&notice=x", "`notice`"),
+        ("action=accept_all&notice=0", "notice"),
+        ("action=accept_all&control=signal", "signal"),
+        ("action=accept_all&control=lever", "unknown `control`"),
+        ("action=accept_all&consent_id=xyz", "`consent_id`"),
+    ] {
+        let got = site.send(site.post(form, &jar)).await;
+        assert_eq!(got.status, StatusCode::BAD_REQUEST, "{form}");
+        assert!(got.body.contains(says), "{form}: {}", got.body);
+        assert!(got.set_cookie.is_empty(), "{form}");
+    }
+    let big = format!(
+        "action=accept_all&pad={}",
+        "x".repeat(samtykke_tower::MAX_FORM)
+    );
+    assert_eq!(
+        site.send(site.post(&big, &jar)).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let mut json = site.post("{\"action\":\"accept_all\"}", &jar);
+    json.headers_mut()
+        .insert("content-type", "application/json".parse().unwrap());
+    assert_eq!(
+        site.send(json).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let put = Request::put("/consent")
+        .header("host", &site.host)
+        .body(Full::default())
+        .unwrap();
+    assert_eq!(site.send(put).await.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_cookie_headers_make_a_new_visitor() {
+    let site = site();
+    let mut jar = Jar::default();
+    site.visit("/", &mut jar).await;
+    site.decide("action=accept_all", &mut jar).await;
+    let consent = jar.header().unwrap();
+    let cases: Vec<Vec<u8>> = vec![
+        format!(
+            "{consent}; pad={}",
+            "x".repeat(samtykke_tower::MAX_COOKIE_HEADER)
+        )
+        .into_bytes(),
+        b"samtykke=\xff\xfe; nmstat=1".to_vec(),
+        b";;;===;".to_vec(),
+    ];
+    for raw in cases {
+        let req = Request::get("/")
+            .header("host", &site.host)
+            .header(COOKIE, http::HeaderValue::from_bytes(&raw).unwrap())
+            .body(Full::default())
+            .unwrap();
+        let got = site.send(req).await;
+        assert_eq!(got.status, StatusCode::OK);
+        assert!(got.json()["prompt_due_now"].as_bool().unwrap());
+        assert!(got.sets("nmstat").is_none());
+    }
+    // Several Cookie headers (HTTP/2 sends one per cookie) are read together.
+    let mut req = Request::get("/").header("host", &site.host);
+    for pair in consent.split("; ") {
+        req = req.header(COOKIE, pair);
+    }
+    let got = site.send(req.body(Full::default()).unwrap()).await;
+    assert!(got.sets("nmstat").is_some());
+}
+
+#[tokio::test]
+async fn many_set_cookie_headers_are_each_judged_once() {
+    use http::Response;
+    use tower::{Layer, ServiceExt};
+    let sink = std::sync::Arc::new(samtykke_tower::MemorySink::new());
+    let layer = Config::new(policy(&[]), KEY).sink(sink.clone()).layer();
+    let svc = layer.layer(tower::service_fn(|_req: Request<Full<Bytes>>| async {
+        let mut r = Response::new(Full::<Bytes>::default());
+        for i in 0..2000 {
+            let h = match i % 4 {
+                0 => format!("SESS{i}=1; Max-Age=600"),
+                1 => format!("nmstat{i}=1"),
+                2 => "no equals sign".to_owned(),
+                _ => format!("nmstat=; Max-Age=0; Path=/{i}"),
+            };
+            r.headers_mut().append(
+                SET_COOKIE,
+                http::HeaderValue::from_bytes(h.as_bytes()).unwrap(),
+            );
+        }
+        r.headers_mut().append(
+            SET_COOKIE,
+            http::HeaderValue::from_bytes(b"x=\xff").unwrap(),
+        );
+        Ok::<_, std::convert::Infallible>(r)
+    }));
+    let res = svc
+        .oneshot(
+            Request::get("/")
+                .header("host", "kk.dk")
+                .body(Full::default())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let left: Vec<_> = res.headers().get_all(SET_COOKIE).iter().collect();
+    // 500 SESS… (necessary) and 500 deletions; undeclared, unparsable and
+    // non-UTF-8 ones are dropped.
+    assert_eq!(left.len(), 1000);
+    assert_eq!(sink.take_events().len(), 1000, "one cookie_set each");
+}
+
+#[tokio::test]
+async fn r07_the_log_of_a_visit_audits_clean_and_in_the_spec_order() {
+    let site = site_with(|c| c, &[]);
+    let mut jar = Jar::default();
+    site.visit("/", &mut jar).await; // banner under the fresh id
+    let mut log = site.log();
+    let first = site.visit("/", &mut jar).await; // another fresh id
+    log.extend(site.log());
+    let id = form_consent_id(&first.json());
+    site.decide(
+        &format!("action=save&granted=statistics&consent_id={id}"),
+        &mut jar,
+    )
+    .await;
+    log.extend(site.log());
+    site.visit("/", &mut jar).await;
+    site.advance_days(2);
+    site.visit("/consent", &mut jar).await; // the footer's settings
+    site.decide(
+        "action=withdraw&categories=statistics&control=link",
+        &mut jar,
+    )
+    .await;
+    site.visit("/", &mut jar).await;
+    log.extend(site.log());
+    assert_eq!(audit(&site, &log), Vec::<String>::new(), "{log:#?}");
+
+    // The withdrawal request: what it sent, then the decision, then what left.
+    let withdrawal: Vec<&String> = log
+        .iter()
+        .filter(|l| l.contains(&format!("\"visitor\":\"{id}\"")))
+        .skip_while(|l| !l.contains("\"trigger\":\"user\""))
+        .collect();
+    let events: Vec<&str> = withdrawal
+        .iter()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            match v["event"].as_str().unwrap() {
+                "notice_shown" => "notice_shown",
+                "cookie_present" => "cookie_present",
+                "decision" => "decision",
+                "cookie_set" => "cookie_set",
+                other => panic!("{other}"),
+            }
+        })
+        .collect();
+    let decision = events.iter().position(|e| *e == "decision").unwrap();
+    assert_eq!(events[decision - 1], "cookie_present");
+    assert!(events[decision + 1..]
+        .iter()
+        .take(2)
+        .all(|e| *e == "cookie_set"));
+    // Proof records: one per decision, replaying to the state.
+    assert_eq!(site.sink.take_proofs().len(), 2);
+}
+
+#[tokio::test]
+async fn the_settings_page_offers_the_choices_and_counts_as_a_notice_the_visitor_opened() {
+    let site = site();
+    let mut jar = Jar::default();
+    site.visit("/", &mut jar).await;
+    site.decide("action=accept_all", &mut jar).await;
+    site.log();
+    let req = site
+        .get("/consent?lang=en", &jar)
+        .body(Full::default())
+        .unwrap();
+    let got = site.send(req).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert!(got.body.starts_with("<!doctype html>"));
+    assert!(got.body.contains("<html lang=\"en\">"));
+    assert!(!got.body.contains("checked"), "R1: nothing preselected");
+    for action in ["save", "accept_all", "reject_all", "withdraw"] {
+        assert!(
+            got.body.contains(&format!("value=\"{action}\"")),
+            "{action}"
+        );
+    }
+    assert!(got.body.contains("Withdraw: Statistical cookies"));
+    let log = site.log();
+    assert!(log
+        .iter()
+        .any(|l| l.contains("\"trigger\":\"user\"") && l.contains("\"layer\":2")));
+    let da = site
+        .send(
+            site.get("/consent", &jar)
+                .header("accept-language", "en;q=0.5, da")
+                .body(Full::default())
+                .unwrap(),
+        )
+        .await;
+    assert!(da.body.contains("<html lang=\"da\">"));
+}
+
+#[tokio::test]
+async fn the_page_script_learns_what_to_clear() {
+    let site = site();
+    let mut jar = Jar::default();
+    let got = site.visit("/", &mut jar).await;
+    let clear = &got.json()["clear"];
+    for kind in ["local_storage", "session_storage", "indexed_db"] {
+        assert!(clear[kind].is_array(), "{kind}");
+    }
+}
