@@ -144,11 +144,26 @@ async fn r16_a_lapsed_grant_asks_again_and_deletes_what_it_let_in() {
     site.visit("/", &mut jar).await;
     site.decide("action=accept_all", &mut jar).await;
     site.visit("/", &mut jar).await;
+    // A copy of nmstat that a page script wrote without an expiry.
+    jar.set("nmstat", "from-a-script");
     site.advance_days(100);
     let page = site.visit("/", &mut jar).await;
     assert!(page.json()["prompt_due_now"].as_bool().unwrap());
     assert!(!page.deletes("nmstat").is_empty());
     assert!(!jar.has("nmstat"));
+}
+
+#[tokio::test]
+async fn r16_a_kept_cookie_expires_in_the_browser_when_the_consent_lapses() {
+    let site = site();
+    let mut jar = Jar::default();
+    site.visit("/", &mut jar).await;
+    site.decide("action=accept_all", &mut jar).await;
+    site.visit("/", &mut jar).await;
+    site.advance_days(100);
+    jar.at(site.clock.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(!jar.has("nmstat"), "its Max-Age ended with the grant");
+    assert!(!jar.has("JSESSIONID") || jar.0["JSESSIONID"].1.is_none());
 }
 
 #[tokio::test]
@@ -161,6 +176,7 @@ async fn r22_a_gpc_signal_is_a_choice_that_refuses_and_sets_the_consent_cookie()
         .body(Full::default())
         .unwrap();
     let got = site.send(req).await;
+    jar.at(T0);
     jar.apply(&got);
     assert!(
         got.sets("samtykke").is_some(),
@@ -172,6 +188,7 @@ async fn r22_a_gpc_signal_is_a_choice_that_refuses_and_sets_the_consent_cookie()
     let mut req = site.post("action=accept_all", &jar);
     req.headers_mut().insert("sec-gpc", "1".parse().unwrap());
     let got = site.send(req).await;
+    jar.at(T0);
     jar.apply(&got);
     let mut page = site.get("/", &jar).body(Full::default()).unwrap();
     page.headers_mut().insert("sec-gpc", "1".parse().unwrap());
@@ -194,7 +211,7 @@ async fn a_tampered_foreign_or_old_consent_cookie_is_a_new_visitor() {
     let mut jar = Jar::default();
     site.visit("/", &mut jar).await;
     site.decide("action=reject_all", &mut jar).await;
-    let good = jar.0["samtykke"].clone();
+    let good = jar.value("samtykke");
     let owned = policy(&[]);
     let view = owned.view();
     let mut foreign = ConsentState::new(5);
@@ -219,7 +236,7 @@ async fn a_tampered_foreign_or_old_consent_cookie_is_a_new_visitor() {
         "%%%".to_owned(),
     ] {
         let mut jar = Jar::default();
-        jar.0.insert("samtykke".into(), value.clone());
+        jar.set("samtykke", &value);
         let got = site.visit("/", &mut jar).await;
         assert_eq!(got.status, StatusCode::OK, "{value}");
         assert!(got.json()["prompt_due_now"].as_bool().unwrap(), "{value}");

@@ -181,6 +181,7 @@ impl Site {
 
     /// GET `path` as a browser would, applying what it set to the jar.
     pub async fn visit(&self, path: &str, jar: &mut Jar) -> Got {
+        jar.at(self.clock.load(Ordering::SeqCst));
         let got = self
             .send(self.get(path, jar).body(Full::default()).unwrap())
             .await;
@@ -190,6 +191,7 @@ impl Site {
 
     /// POST a decision as a browser would.
     pub async fn decide(&self, form: &str, jar: &mut Jar) -> Got {
+        jar.at(self.clock.load(Ordering::SeqCst));
         let got = self.send(self.post(form, jar)).await;
         jar.apply(&got);
         got
@@ -200,32 +202,52 @@ impl Site {
     }
 }
 
-/// A browser's cookie jar for one host: names to values, in order set.
+/// A browser's cookie jar for one host: names to values and when each expires
+/// (a session cookie never does here), as a browser keeps them: a cookie past
+/// its `Max-Age` or `Expires` is gone.
 #[derive(Debug, Default, Clone)]
-pub struct Jar(pub BTreeMap<String, String>);
+pub struct Jar(pub BTreeMap<String, (String, Option<i64>)>, pub i64);
 
 impl Jar {
+    /// Sets the jar's clock (the site's), dropping what expired.
+    pub fn at(&mut self, now: i64) {
+        self.1 = now;
+        self.0
+            .retain(|_, (_, exp)| !matches!(exp, Some(e) if *e <= now));
+    }
     pub fn header(&self) -> Option<String> {
         (!self.0.is_empty()).then(|| {
             self.0
                 .iter()
-                .map(|(k, v)| format!("{k}={v}"))
+                .map(|(k, (v, _))| format!("{k}={v}"))
                 .collect::<Vec<_>>()
                 .join("; ")
         })
     }
     pub fn apply(&mut self, got: &Got) {
+        let now = time::OffsetDateTime::from_unix_timestamp(self.1.max(0)).unwrap();
         for h in &got.set_cookie {
             let c = SetCookie::parse(h).unwrap();
-            if c.max_age.is_some_and(|n| n <= 0) {
+            if c.is_deletion(now) {
                 self.0.remove(c.name);
             } else {
-                self.0.insert(c.name.to_owned(), c.value.to_owned());
+                let exp = c.lifetime_seconds(now).map(|n| self.1 + n);
+                self.0.insert(c.name.to_owned(), (c.value.to_owned(), exp));
             }
         }
     }
     pub fn has(&self, name: &str) -> bool {
         self.0.contains_key(name)
+    }
+    /// The browser closes: its session cookies go.
+    pub fn end_session(&mut self) {
+        self.0.retain(|_, (_, exp)| exp.is_some());
+    }
+    pub fn value(&self, name: &str) -> String {
+        self.0[name].0.clone()
+    }
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.0.insert(name.to_owned(), (value.to_owned(), None));
     }
 }
 
