@@ -239,8 +239,8 @@ pub(crate) struct Decided {
     pub(crate) rebased: bool,
     /// The decision's proof record; `None` for a withdrawal of nothing.
     pub(crate) proof: Option<Proof>,
-    /// The `decision` event's fields besides `ts`, `visitor` and `event`.
-    pub(crate) event: Map<String, Value>,
+    /// The `decision` event's fields besides `ts`, `visitor` and `event`, in order.
+    pub(crate) event: Vec<(&'static str, Value)>,
 }
 
 #[cfg(feature = "axum")]

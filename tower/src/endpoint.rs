@@ -11,7 +11,7 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body::Body;
 use http_body_util::{BodyExt, Full, Limited};
 use samtykke::{Action, ConsentId, ConsentState, Control, Ctx};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::consent::{Consent, Decided, NoticeShown};
 use crate::html;
@@ -301,20 +301,21 @@ fn decide(consent: &Consent, body: &[u8]) -> Result<Decided, String> {
         }
     }
 
-    let mut event = Map::new();
-    event.insert("action".into(), action.as_str().into());
-    event.insert("revision".into(), p.revision.into());
-    event.insert("notice".into(), notice.into());
-    event.insert("control".into(), control.as_str().into());
+    let mut event: Vec<(&'static str, Value)> = vec![
+        ("action", action.as_str().into()),
+        ("revision", p.revision.into()),
+        ("notice", notice.into()),
+        ("control", control.as_str().into()),
+    ];
     let proof = match action {
         Action::AcceptAll => Some(state.accept_all(&policy, ctx)),
         Action::RejectAll => Some(state.reject_all(&policy, ctx)),
         Action::Save => {
             let chosen = ids("granted", &granted)?;
-            event.insert(
-                "granted".into(),
+            event.push((
+                "granted",
                 Value::from(policy.category_ids(chosen).collect::<Vec<_>>()),
-            );
+            ));
             Some(state.save(&policy, chosen, Default::default(), ctx))
         }
         _ => {
@@ -322,17 +323,17 @@ fn decide(consent: &Consent, body: &[u8]) -> Result<Decided, String> {
                 None
             } else {
                 let set = ids("categories", &categories)?;
-                event.insert(
-                    "categories".into(),
+                event.push((
+                    "categories",
                     Value::from(policy.category_ids(set).collect::<Vec<_>>()),
-                );
+                ));
                 Some(set)
             };
             state.withdraw(&policy, which, ctx)
         }
     };
     if consent.gpc() {
-        event.insert("gpc".into(), true.into());
+        event.push(("gpc", true.into()));
     }
     let rebased = state.consent_id() != consent.state.consent_id();
     Ok(Decided {

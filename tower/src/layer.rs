@@ -1,5 +1,6 @@
 //! The layer: the consent state in on the request, the cookies out on the response.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -10,12 +11,9 @@ use http::header::{COOKIE, HOST, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Request, Response};
 use samtykke::{ConsentId, ConsentState, Proof, COOKIE_MAX_LEN};
 use samtykke_host::declare::Lang;
-use samtykke_host::http::{
-    clamp_set_cookie, deletion_plan, domain_attribute, filter_set_cookie, parse_cookie_header,
-};
+use samtykke_host::http::{deletion_plan, domain_attribute, judge_set_cookie, parse_cookie_header};
 use samtykke_host::proof_json::proof_to_json;
 use samtykke_host::time::format_rfc3339;
-use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -282,48 +280,47 @@ impl Arrival {
             Some(d) => (d.state, self.signal),
             None => (self.consent.state, self.signal),
         };
-        let visitor = ConsentId(state.consent_id()).to_string();
-        let ts = format_rfc3339(now);
-        let event = |name: &str, fields: Map<String, Value>| {
-            let mut line = Map::new();
-            line.insert("ts".into(), ts.clone().into());
-            line.insert("visitor".into(), visitor.clone().into());
-            line.insert("event".into(), name.into());
-            line.extend(fields);
-            shared.sink.event(&Value::Object(line).to_string());
-        };
+        let log = Log::new(&*shared.sink, now, state.consent_id());
         let proof = |p: &Proof| {
-            shared
-                .sink
-                .proof(&policy, p, &proof_to_json(&policy, p), now);
-        };
-        let fields = |v: Value| match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
+            if shared.sink.takes_proofs() {
+                shared
+                    .sink
+                    .proof(&policy, p, &proof_to_json(&policy, p), now);
+            }
         };
 
         if !self.names.is_empty() {
-            event("cookie_present", fields(json!({ "cookies": self.names })));
+            log.event("cookie_present", || {
+                format!(",\"cookies\":{}", json_string(&self.names))
+            });
         }
         if let Some(p) = &signal {
-            event("signal", fields(json!({ "signal": "gpc" })));
+            log.event("signal", || ",\"signal\":\"gpc\"".to_owned());
             proof(p);
         }
         if let Some(n) = notice {
-            event(
-                "notice_shown",
-                fields(json!({
-                    "revision": policy.policy().revision,
-                    "notice": policy.policy().notice_version,
-                    "layer": n.layer,
-                    "trigger": n.trigger.as_str(),
-                    "controls": n.controls,
-                    "preselected": [],
-                })),
-            );
+            log.event("notice_shown", || {
+                format!(
+                    ",\"revision\":{},\"notice\":{},\"layer\":{},\"trigger\":\"{}\",\"controls\":{},\"preselected\":[]",
+                    policy.policy().revision,
+                    policy.policy().notice_version,
+                    n.layer,
+                    n.trigger.as_str(),
+                    json_string(&n.controls),
+                )
+            });
         }
         if let Some(d) = &decided {
-            event("decision", d.event.clone());
+            log.event("decision", || {
+                let mut rest = String::new();
+                for (k, v) in &d.event {
+                    rest.push_str(",\"");
+                    rest.push_str(k);
+                    rest.push_str("\":");
+                    rest.push_str(&v.to_string());
+                }
+                rest
+            });
             if let Some(p) = &d.proof {
                 proof(p);
             }
@@ -332,28 +329,41 @@ impl Arrival {
         // The inner service's cookies: keep what the state permits now, shortened
         // to the consent's lapse. The consent cookie is the layer's own.
         let cookie_name = policy.policy().consent_cookie.name;
-        let sent: Vec<String> = headers
-            .get_all(SET_COOKIE)
-            .iter()
-            .filter_map(|v| std::str::from_utf8(v.as_bytes()).ok())
-            .map(str::to_owned)
-            .collect();
-        headers.remove(SET_COOKIE);
-        let own = |h: &&String| {
-            samtykke_host::http::SetCookie::parse(h).is_ok_and(|c| c.name == cookie_name)
+        let sent: Vec<HeaderValue> = match headers.entry(SET_COOKIE) {
+            http::header::Entry::Occupied(e) => e.remove_entry_mult().1.collect(),
+            http::header::Entry::Vacant(_) => Vec::new(),
         };
-        let theirs: Vec<&String> = sent.iter().filter(|h| !own(h)).collect();
-        let filtered = filter_set_cookie(&state, &policy, theirs.iter().copied(), now);
-        let mut out: Vec<String> = filtered
-            .kept
-            .iter()
-            .map(|h| clamp_set_cookie(&state, &policy, h, now).into_owned())
-            .collect();
+        for value in sent {
+            let Ok(text) = std::str::from_utf8(value.as_bytes()) else {
+                continue;
+            };
+            if is_named(text, cookie_name) {
+                continue;
+            }
+            match judge_set_cookie(&state, &policy, text, now) {
+                Ok(Cow::Borrowed(_)) => {
+                    log.event("cookie_set", || {
+                        format!(",\"set_cookie\":{}", json_string(&text))
+                    });
+                    headers.append(SET_COOKIE, value);
+                }
+                Ok(Cow::Owned(shortened)) => {
+                    if let Ok(v) = HeaderValue::from_str(&shortened) {
+                        log.event("cookie_set", || {
+                            format!(",\"set_cookie\":{}", json_string(&shortened))
+                        });
+                        headers.append(SET_COOKIE, v);
+                    }
+                }
+                Err(_) => {}
+            }
+        }
 
         let changed = match self.arrived {
             Some(a) => a != state || self.resign,
             None => state != ConsentState::new(state.consent_id()),
         };
+        let mut out: Vec<String> = Vec::new();
         if changed {
             let mut buf = [0u8; COOKIE_MAX_LEN];
             if let Ok(n) = state.encode_cookie_with(&policy, shared.keys.first(), &mut buf) {
@@ -378,19 +388,73 @@ impl Arrival {
             }
         }
 
-        let plan = deletion_plan(&state, &policy, &self.consent.host, &self.names, now);
-        for mut h in plan.set_cookie {
-            if self.secure && !h.ends_with("; Secure") {
-                h.push_str("; Secure");
+        // Deletions, when some present name must go (the core's plan says so
+        // without allocating; the host's writes the headers).
+        let names = self.names.iter().map(String::as_str);
+        if state.deletion_plan(&policy, now, names).next().is_some() {
+            let plan = deletion_plan(&state, &policy, &self.consent.host, &self.names, now);
+            for mut h in plan.set_cookie {
+                if self.secure && !h.ends_with("; Secure") {
+                    h.push_str("; Secure");
+                }
+                out.push(h);
             }
-            out.push(h);
         }
 
         for h in &out {
-            if let Ok(v) = HeaderValue::from_bytes(h.as_bytes()) {
+            if let Ok(v) = HeaderValue::from_str(h) {
                 headers.append(SET_COOKIE, v);
-                event("cookie_set", fields(json!({ "set_cookie": h })));
+                log.event("cookie_set", || {
+                    format!(",\"set_cookie\":{}", json_string(h))
+                });
             }
+        }
+    }
+}
+
+/// Whether the `Set-Cookie` value `header` sets the cookie `name` (the name is
+/// what precedes the first `=`, trimmed).
+fn is_named(header: &str, name: &str) -> bool {
+    header
+        .split_once('=')
+        .is_some_and(|(n, _)| n.trim_matches([' ', '\t']) == name)
+}
+
+fn json_string<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// The site's consent log for one request: lines that share its time and
+/// visitor, written only when the sink takes events.
+struct Log<'s> {
+    sink: &'s dyn crate::Sink,
+    head: Option<String>,
+}
+
+impl<'s> Log<'s> {
+    fn new(sink: &'s dyn crate::Sink, now: OffsetDateTime, visitor: u128) -> Log<'s> {
+        let head = sink.takes_events().then(|| {
+            format!(
+                "{{\"ts\":\"{}\",\"visitor\":\"{}\",\"event\":\"",
+                format_rfc3339(now),
+                ConsentId(visitor)
+            )
+        });
+        Log { sink, head }
+    }
+
+    /// Writes `{"ts":…,"visitor":…,"event":EVENT` + `rest()` + `}`; `rest` is
+    /// only called when the line is written.
+    fn event(&self, event: &str, rest: impl FnOnce() -> String) {
+        if let Some(head) = &self.head {
+            let rest = rest();
+            let mut line = String::with_capacity(head.len() + event.len() + rest.len() + 2);
+            line.push_str(head);
+            line.push_str(event);
+            line.push('"');
+            line.push_str(&rest);
+            line.push('}');
+            self.sink.event(&line);
         }
     }
 }

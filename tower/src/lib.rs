@@ -7,7 +7,7 @@
 //! use samtykke_tower::{Config, Consent, ConsentEndpoint};
 //!
 //! let policy = samtykke_host::OwnedPolicy::load("policy.json").expect("a valid policy");
-//! let app = Router::new()
+//! let app: Router = Router::new()
 //!     .route("/", get(|consent: Consent| async move { format!("banner: {}", consent.prompt_due()) }))
 //!     .route_service("/consent", ConsentEndpoint::new())
 //!     .layer(Config::new(policy, b"the site key from your secret store").layer());

@@ -18,8 +18,18 @@ use time::OffsetDateTime;
 /// not block for long (it runs on the server's executor); one that can fail
 /// reports its errors itself, since a response cannot wait for a log.
 pub trait Sink: Send + Sync + 'static {
+    /// Whether the sink takes consent-log events: when not, the layer does not
+    /// write them (default: it does).
+    fn takes_events(&self) -> bool {
+        true
+    }
     /// A consent-log event (SPEC §8).
     fn event(&self, line: &str);
+    /// Whether the sink takes proof records: when not, the layer does not write
+    /// them (default: it does).
+    fn takes_proofs(&self) -> bool {
+        true
+    }
     /// A proof record (SPEC §7) of `proof`, under `policy`, at the request's time
     /// `now`.
     fn proof(&self, policy: &ValidPolicy<'_>, proof: &Proof, line: &str, now: OffsetDateTime);
@@ -30,6 +40,12 @@ pub trait Sink: Send + Sync + 'static {
 pub struct NoSink;
 
 impl Sink for NoSink {
+    fn takes_events(&self) -> bool {
+        false
+    }
+    fn takes_proofs(&self) -> bool {
+        false
+    }
     fn event(&self, _line: &str) {}
     fn proof(&self, _: &ValidPolicy<'_>, _: &Proof, _: &str, _: OffsetDateTime) {}
 }
@@ -69,6 +85,12 @@ impl Sink for MemorySink {
 }
 
 impl<S: Sink> Sink for std::sync::Arc<S> {
+    fn takes_events(&self) -> bool {
+        (**self).takes_events()
+    }
+    fn takes_proofs(&self) -> bool {
+        (**self).takes_proofs()
+    }
     fn event(&self, line: &str) {
         (**self).event(line);
     }

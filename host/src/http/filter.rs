@@ -83,24 +83,13 @@ where
     let mut out = Filtered::default();
     for (index, header) in headers.into_iter().enumerate() {
         let header = header.as_ref();
-        let (name, reason) = match SetCookie::parse(header) {
-            Err(e) => (None, Some(DropReason::Unparsable(e))),
-            Ok(c) if c.is_deletion(now) => (Some(c.name), None),
-            Ok(c) => match state.permits(policy, c.name, now) {
-                Permit::Allowed { .. } => (Some(c.name), None),
-                Permit::Denied { category, why, .. } => (
-                    Some(c.name),
-                    Some(DropReason::Denied {
-                        category: category.id,
-                        why,
-                    }),
-                ),
-                Permit::Undeclared => (Some(c.name), Some(DropReason::Undeclared)),
-            },
+        let (name, verdict) = match SetCookie::parse(header) {
+            Err(e) => (None, Err(DropReason::Unparsable(e))),
+            Ok(c) => (Some(c.name), verdict(state, policy, &c, now)),
         };
-        match reason {
-            None => out.kept.push(header),
-            Some(reason) => out.dropped.push(Dropped {
+        match verdict {
+            Ok(_) => out.kept.push(header),
+            Err(reason) => out.dropped.push(Dropped {
                 index,
                 header,
                 name,
@@ -109,6 +98,28 @@ where
         }
     }
     out
+}
+
+/// The one rule of [`filter_set_cookie`] and [`judge_set_cookie`]: a deletion
+/// passes (`Ok(None)`), a cookie the state permits passes under its category
+/// (`Ok(Some(category))`), anything else is dropped with its reason.
+fn verdict<'a>(
+    state: &ConsentState,
+    policy: &ValidPolicy<'a>,
+    cookie: &SetCookie<'_>,
+    now: OffsetDateTime,
+) -> Result<Option<&'a Category<'a>>, DropReason<'a>> {
+    if cookie.is_deletion(now) {
+        return Ok(None);
+    }
+    match state.permits(policy, cookie.name, now) {
+        Permit::Allowed { category, .. } => Ok(Some(category)),
+        Permit::Denied { category, why, .. } => Err(DropReason::Denied {
+            category: category.id,
+            why,
+        }),
+        Permit::Undeclared => Err(DropReason::Undeclared),
+    }
 }
 
 /// A kept `Set-Cookie` header, with a persistent cookie's lifetime shortened to its
@@ -141,15 +152,21 @@ pub fn clamp_set_cookie<'h>(
     header: &'h str,
     now: OffsetDateTime,
 ) -> Cow<'h, str> {
-    let Ok(mut cookie) = SetCookie::parse(header) else {
-        return Cow::Borrowed(header);
-    };
+    judge_set_cookie(state, policy, header, now).unwrap_or(Cow::Borrowed(header))
+}
+
+/// [`clamp_set_cookie`] on a parsed cookie the state allows under `category`.
+fn clamp_parsed<'h>(
+    state: &ConsentState,
+    policy: &ValidPolicy<'_>,
+    mut cookie: SetCookie<'_>,
+    category: &Category<'_>,
+    header: &'h str,
+    now: OffsetDateTime,
+) -> Cow<'h, str> {
     if cookie.is_deletion(now) || cookie.lifetime_seconds(now).is_none() {
         return Cow::Borrowed(header);
     }
-    let Permit::Allowed { category, .. } = state.permits(policy, cookie.name, now) else {
-        return Cow::Borrowed(header);
-    };
     let Some(lapse) = state.lapses_at(policy, category) else {
         return Cow::Borrowed(header);
     };
@@ -170,5 +187,26 @@ pub fn clamp_set_cookie<'h>(
         Cow::Owned(cookie.to_string())
     } else {
         Cow::Borrowed(header)
+    }
+}
+
+/// One `Set-Cookie` header judged at `now`, as [`filter_set_cookie`] judges it
+/// and then shortened as [`clamp_set_cookie`] shortens it, parsing it once: a
+/// server-side enforcer's single call per header. `Ok` holds the header to send
+/// (borrowed when unchanged), `Err` why it must not leave.
+///
+/// # Errors
+///
+/// The [`DropReason`]: denied, undeclared or unparsable.
+pub fn judge_set_cookie<'h, 'a>(
+    state: &ConsentState,
+    policy: &ValidPolicy<'a>,
+    header: &'h str,
+    now: OffsetDateTime,
+) -> Result<Cow<'h, str>, DropReason<'a>> {
+    let cookie = SetCookie::parse(header).map_err(DropReason::Unparsable)?;
+    match verdict(state, policy, &cookie, now)? {
+        None => Ok(Cow::Borrowed(header)),
+        Some(category) => Ok(clamp_parsed(state, policy, cookie, category, header, now)),
     }
 }

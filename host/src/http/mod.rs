@@ -37,7 +37,9 @@ mod set_cookie;
 pub use cookie_header::parse_cookie_header;
 pub use deletion::{deletion_plan, DeletionPlan, Undeletable, UndeletableReason, EXPIRED};
 pub use domains::{cookie_domains, domain_attribute};
-pub use filter::{clamp_set_cookie, filter_set_cookie, DropReason, Dropped, Filtered};
+pub use filter::{
+    clamp_set_cookie, filter_set_cookie, judge_set_cookie, DropReason, Dropped, Filtered,
+};
 pub use set_cookie::{SameSite, SetCookie};
 
 use std::borrow::Cow;
@@ -45,7 +47,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use samtykke::{Code, ConsentState, Kind, Permit, ValidPolicy, Why};
+use samtykke::{Category, Code, ConsentState, Kind, Permit, ValidPolicy, Why};
 use time::OffsetDateTime;
 
 // ---- errors ---------------------------------------------------------------
