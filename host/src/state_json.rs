@@ -18,9 +18,10 @@
 //! assert_eq!(json["prompt_due_now"], false);
 //! ```
 
-use samtykke::{ConsentId, ConsentState, ValidPolicy};
+use samtykke::{Category, ConsentId, ConsentState, ValidPolicy};
+use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::time::format_rfc3339;
@@ -46,41 +47,71 @@ impl<'v, 'p> StateView<'v, 'p> {
 
     /// The view as a JSON value.
     pub fn to_value(&self) -> Value {
-        let (policy, state, now) = (self.policy, self.state, self.now);
-        let p = policy.policy();
-        let mut decisions = Map::new();
-        let mut status = Map::new();
-        for c in p.categories {
-            decisions.insert(c.id.into(), state.stored_status(c).as_str().into());
-            status.insert(
-                c.id.into(),
-                state.category_status(policy, c, now).as_str().into(),
-            );
-        }
-        let providers: Vec<&str> = policy.provider_ids(state.providers_refused()).collect();
-        json!({
-            "consent_id": ConsentId(state.consent_id()).to_string(),
-            "decided_at": state.decided_at().map(format_rfc3339),
-            "revision": state.decided_at().map(|_| state.decided_revision()),
-            "partial_refusal_at": state.partial_at().map(format_rfc3339),
-            "partial_refusal_revision": state.partial_at().map(|_| state.partial_revision()),
-            "notice_version": state.action().map(|_| state.notice()),
-            "action": state.action().map(|a| a.as_str()),
-            "control": state.action().map(|_| state.control().as_str()),
-            "gpc": state.gpc(),
-            "decisions": decisions,
-            "providers_refused": providers,
-            "expires": state.expires(policy).map(format_rfc3339),
-            "now": format_rfc3339(now),
-            "status_now": status,
-            "prompt_due_now": state.prompt_due(policy, now),
-        })
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 }
 
+/// Each category's id with a status word, as a JSON object.
+struct Statuses<'v, 'p, F> {
+    policy: &'v ValidPolicy<'p>,
+    status: F,
+}
+
+impl<F> Serialize for Statuses<'_, '_, F>
+where
+    F: Fn(&Category<'_>) -> &'static str,
+{
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let categories = self.policy.policy().categories;
+        let mut m = s.serialize_map(Some(categories.len()))?;
+        for c in categories {
+            m.serialize_entry(c.id, (self.status)(c))?;
+        }
+        m.end()
+    }
+}
+
+/// Written field by field (no intermediate JSON value), in the order listed on
+/// [`StateView`].
 impl Serialize for StateView<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.to_value().serialize(s)
+        let (policy, state, now) = (self.policy, self.state, self.now);
+        let decided = state.decided_at();
+        let partial = state.partial_at();
+        let action = state.action();
+        let mut m = s.serialize_map(Some(15))?;
+        m.serialize_entry("consent_id", &ConsentId(state.consent_id()).to_string())?;
+        m.serialize_entry("decided_at", &decided.map(format_rfc3339))?;
+        m.serialize_entry("revision", &decided.map(|_| state.decided_revision()))?;
+        m.serialize_entry("partial_refusal_at", &partial.map(format_rfc3339))?;
+        m.serialize_entry(
+            "partial_refusal_revision",
+            &partial.map(|_| state.partial_revision()),
+        )?;
+        m.serialize_entry("notice_version", &action.map(|_| state.notice()))?;
+        m.serialize_entry("action", &action.map(|a| a.as_str()))?;
+        m.serialize_entry("control", &action.map(|_| state.control().as_str()))?;
+        m.serialize_entry("gpc", &state.gpc())?;
+        m.serialize_entry(
+            "decisions",
+            &Statuses {
+                policy,
+                status: |c: &Category<'_>| state.stored_status(c).as_str(),
+            },
+        )?;
+        let providers: Vec<&str> = policy.provider_ids(state.providers_refused()).collect();
+        m.serialize_entry("providers_refused", &providers)?;
+        m.serialize_entry("expires", &state.expires(policy).map(format_rfc3339))?;
+        m.serialize_entry("now", &format_rfc3339(now))?;
+        m.serialize_entry(
+            "status_now",
+            &Statuses {
+                policy,
+                status: |c: &Category<'_>| state.category_status(policy, c, now).as_str(),
+            },
+        )?;
+        m.serialize_entry("prompt_due_now", &state.prompt_due(policy, now))?;
+        m.end()
     }
 }
 

@@ -7,7 +7,7 @@ use samtykke::{ConsentId, ConsentState, Kind, Proof, ValidPolicy};
 use samtykke_host::declare::Lang;
 use samtykke_host::http::deletion_plan;
 use samtykke_host::state_json::StateView;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::config::Shared;
@@ -124,18 +124,32 @@ impl Consent {
     /// `<`, `>` and `&` are escaped as `\u003c`, `\u003e`, `\u0026`.
     pub fn to_json(&self) -> String {
         let policy = self.policy();
-        let mut value = StateView::new(&policy, &self.state, self.now).to_value();
-        let mut clear = Map::new();
-        for kind in [Kind::LocalStorage, Kind::SessionStorage, Kind::IndexedDb] {
-            clear.insert(kind.as_str().into(), Value::Array(Vec::new()));
-        }
+        let view = StateView::new(&policy, &self.state, self.now);
+        let mut json = serde_json::to_string(&view).unwrap_or_else(|_| "{}".to_owned());
+        let mut clear: [(Kind, Vec<String>); 3] = [
+            (Kind::LocalStorage, Vec::new()),
+            (Kind::SessionStorage, Vec::new()),
+            (Kind::IndexedDb, Vec::new()),
+        ];
         for (kind, name) in self.storage_to_clear() {
-            if let Some(Value::Array(names)) = clear.get_mut(kind.as_str()) {
-                names.push(name.into());
+            if let Some((_, names)) = clear.iter_mut().find(|(k, _)| *k == kind) {
+                names.push(name);
             }
         }
-        value["clear"] = Value::Object(clear);
-        script_safe(&value.to_string())
+        // The view is an object: add `clear` before its closing brace.
+        json.pop();
+        json.push_str(",\"clear\":{");
+        for (i, (kind, names)) in clear.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            json.push('"');
+            json.push_str(kind.as_str());
+            json.push_str("\":");
+            json.push_str(&serde_json::to_string(names).unwrap_or_else(|_| "[]".to_owned()));
+        }
+        json.push_str("}}");
+        script_safe(json)
     }
 
     /// A `<script>` element that clears the storage this visitor's state denies
@@ -150,16 +164,27 @@ impl Consent {
             return String::new();
         }
         let list: Vec<Value> = keys.iter().map(|(k, n)| json!([k.as_str(), n])).collect();
-        let data = script_safe(&Value::Array(list).to_string());
+        let data = script_safe(Value::Array(list).to_string());
         format!("<script>{CLEAR_SCRIPT_HEAD}{data}{CLEAR_SCRIPT_TAIL}</script>")
     }
 }
 
-/// JSON made safe inside an HTML `<script>` element.
-fn script_safe(json: &str) -> String {
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+/// JSON made safe inside an HTML `<script>` element: `<`, `>` and `&` (which
+/// JSON holds only inside strings) as `\u` escapes.
+fn script_safe(json: String) -> String {
+    if !json.contains(['<', '>', '&']) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 const CLEAR_SCRIPT_HEAD: &str = "(function(items){\
@@ -255,5 +280,20 @@ impl<S: Send + Sync> axum_core::extract::FromRequestParts<S> for Consent {
             http::StatusCode::INTERNAL_SERVER_ERROR,
             "samtykke-tower: the Consent extractor needs ConsentLayer around the route",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::script_safe;
+
+    #[test]
+    fn script_safe_json_cannot_close_the_script_element() {
+        let json = r#"{"k":"</script><script>alert(1)</script>&amp;"}"#.to_owned();
+        let safe = script_safe(json);
+        assert!(!safe.contains(['<', '>', '&']), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["k"], "</script><script>alert(1)</script>&amp;");
+        assert_eq!(script_safe("{\"a\":1}".to_owned()), "{\"a\":1}");
     }
 }

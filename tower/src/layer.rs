@@ -280,7 +280,7 @@ impl Arrival {
             Some(d) => (d.state, self.signal),
             None => (self.consent.state, self.signal),
         };
-        let log = Log::new(&*shared.sink, now, state.consent_id());
+        let mut log = Log::new(&*shared.sink, now, state.consent_id());
         let proof = |p: &Proof| {
             if shared.sink.takes_proofs() {
                 shared
@@ -425,10 +425,12 @@ fn json_string<T: serde::Serialize + ?Sized>(v: &T) -> String {
 }
 
 /// The site's consent log for one request: lines that share its time and
-/// visitor, written only when the sink takes events.
+/// visitor, built only when the sink takes events, and handed over together
+/// when the response is done (one write for a file sink).
 struct Log<'s> {
     sink: &'s dyn crate::Sink,
     head: Option<String>,
+    lines: String,
 }
 
 impl<'s> Log<'s> {
@@ -440,21 +442,30 @@ impl<'s> Log<'s> {
                 ConsentId(visitor)
             )
         });
-        Log { sink, head }
+        Log {
+            sink,
+            head,
+            lines: String::new(),
+        }
     }
 
-    /// Writes `{"ts":…,"visitor":…,"event":EVENT` + `rest()` + `}`; `rest` is
-    /// only called when the line is written.
-    fn event(&self, event: &str, rest: impl FnOnce() -> String) {
+    /// Adds `{"ts":…,"visitor":…,"event":EVENT` + `rest()` + `}`; `rest` is only
+    /// called when the sink takes events.
+    fn event(&mut self, event: &str, rest: impl FnOnce() -> String) {
         if let Some(head) = &self.head {
-            let rest = rest();
-            let mut line = String::with_capacity(head.len() + event.len() + rest.len() + 2);
-            line.push_str(head);
-            line.push_str(event);
-            line.push('"');
-            line.push_str(&rest);
-            line.push('}');
-            self.sink.event(&line);
+            self.lines.push_str(head);
+            self.lines.push_str(event);
+            self.lines.push('"');
+            self.lines.push_str(&rest());
+            self.lines.push_str("}\n");
+        }
+    }
+}
+
+impl Drop for Log<'_> {
+    fn drop(&mut self) {
+        if !self.lines.is_empty() {
+            self.sink.events(&self.lines);
         }
     }
 }

@@ -25,6 +25,14 @@ pub trait Sink: Send + Sync + 'static {
     }
     /// A consent-log event (SPEC §8).
     fn event(&self, line: &str);
+    /// A request's events, each line ending in `\n`, in order (default: each to
+    /// [`Sink::event`]). A sink that writes a file overrides it to write them at
+    /// once.
+    fn events(&self, lines: &str) {
+        for line in lines.lines() {
+            self.event(line);
+        }
+    }
     /// Whether the sink takes proof records: when not, the layer does not write
     /// them (default: it does).
     fn takes_proofs(&self) -> bool {
@@ -94,6 +102,9 @@ impl<S: Sink> Sink for std::sync::Arc<S> {
     fn event(&self, line: &str) {
         (**self).event(line);
     }
+    fn events(&self, lines: &str) {
+        (**self).events(lines);
+    }
     fn proof(&self, policy: &ValidPolicy<'_>, proof: &Proof, line: &str, now: OffsetDateTime) {
         (**self).proof(policy, proof, line, now);
     }
@@ -104,18 +115,24 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Appends the consent log and the proof records to two JSON-lines files, one
-/// line per write (each file opened for appending, so lines from several
-/// processes do not interleave within a line), and applies proof-record
-/// retention (R19): once a day, at the first record written after the day has
-/// passed, and at [`JsonlSink::purge`], the proof file is rewritten without the
-/// records that [`may_purge`] allows to go.
+/// Appends the consent log and the proof records to two JSON-lines files (each
+/// opened for appending), and applies proof-record retention (R19): once a day,
+/// at the first record written after the day has passed, and at
+/// [`JsonlSink::purge`], the proof file is rewritten without the records that
+/// [`may_purge`] allows to go.
+///
+/// A request's events are written with one `write` to the log, opened with
+/// `O_APPEND`: the kernel appends each write whole, so requests on several
+/// threads (or several processes sharing the file) neither wait for each other
+/// nor interleave within a request's lines. Proof records, one per decision, are
+/// written in the request, so a decision's proof is on disk before its response
+/// leaves.
 ///
 /// Write errors cannot fail a response that has already been produced: they are
 /// printed to standard error and counted ([`JsonlSink::errors`]).
 #[derive(Debug)]
 pub struct JsonlSink {
-    log: Mutex<File>,
+    log: File,
     proofs: Mutex<ProofFile>,
     errors: std::sync::atomic::AtomicU64,
 }
@@ -152,7 +169,7 @@ impl JsonlSink {
     pub fn open(log: impl AsRef<Path>, proofs: impl AsRef<Path>) -> io::Result<JsonlSink> {
         let proofs = proofs.as_ref().to_path_buf();
         Ok(JsonlSink {
-            log: Mutex::new(append(log.as_ref())?),
+            log: append(log.as_ref())?,
             proofs: Mutex::new(ProofFile {
                 file: append(&proofs)?,
                 path: proofs,
@@ -160,6 +177,15 @@ impl JsonlSink {
             }),
             errors: Default::default(),
         })
+    }
+
+    /// Writes what the operating system holds of the log to the disk.
+    ///
+    /// # Errors
+    ///
+    /// When the operating system reports one.
+    pub fn sync(&self) -> io::Result<()> {
+        self.log.sync_data()
     }
 
     /// Write errors so far.
@@ -238,8 +264,12 @@ fn purge_file(policy: &ValidPolicy<'_>, path: &Path, now: OffsetDateTime) -> io:
 
 impl Sink for JsonlSink {
     fn event(&self, line: &str) {
-        let mut file = lock(&self.log);
-        if let Err(e) = file.write_all(format!("{line}\n").as_bytes()) {
+        self.events(&format!("{line}\n"));
+    }
+
+    fn events(&self, lines: &str) {
+        // One write with O_APPEND: appended whole, without a lock.
+        if let Err(e) = (&self.log).write_all(lines.as_bytes()) {
             self.failed("consent log", &e);
         }
     }

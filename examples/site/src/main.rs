@@ -40,6 +40,10 @@ struct Args {
     /// The site's consent log (JSON lines, appended): audit it with `samtykke audit`.
     #[arg(long, default_value = "consent.jsonl")]
     log: PathBuf,
+    /// Keep no log and no proof records (for the benchmark only: a site must keep
+    /// proof of consent, GDPR Art. 7(1)).
+    #[arg(long)]
+    no_log: bool,
     /// The proof records (JSON lines, appended, purged by retention); default: the
     /// log's name with `.proofs` before the extension.
     #[arg(long)]
@@ -51,6 +55,9 @@ struct Args {
     /// Mark cookies `Secure` (the site is behind HTTPS).
     #[arg(long)]
     secure: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
     /// Serve the same handler without the consent layer (for the benchmark only:
     /// every cookie the handler tries then leaves).
     #[arg(long)]
@@ -91,17 +98,19 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let stem = args.log.file_stem().unwrap_or_default().to_string_lossy();
         args.log.with_file_name(format!("{stem}.proofs.jsonl"))
     });
-    let sink = JsonlSink::open(&args.log, &proofs)
-        .map_err(|e| format!("{} or {}: {e}", args.log.display(), proofs.display()))?;
     let declaration = Arc::new(Declarations::new(&policy));
-    let layer = Config::new(policy, &key)
-        .sink(sink)
-        .secure(if args.secure {
-            Secure::Always
-        } else {
-            Secure::Never
-        })
-        .layer();
+    let secure = if args.secure {
+        Secure::Always
+    } else {
+        Secure::Never
+    };
+    let mut config = Config::new(policy, &key).secure(secure);
+    if !args.no_log {
+        let sink = JsonlSink::open(&args.log, &proofs)
+            .map_err(|e| format!("{} or {}: {e}", args.log.display(), proofs.display()))?;
+        config = config.sink(sink);
+    }
+    let layer = config.layer();
 
     let decl = declaration.clone();
     let router = Router::new()
@@ -120,9 +129,11 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         router.layer(layer)
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Some(n) = args.threads {
+        runtime.worker_threads(n.max(1));
+    }
+    let runtime = runtime.enable_all().build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.addr).await?;
         eprintln!(

@@ -1,0 +1,122 @@
+//! The JSON-lines sink: the log's lines land in order, and proof records are
+//! purged by R19's retention rule, never a line that cannot be read.
+
+mod common;
+
+use common::*;
+use samtykke::{ConsentState, Ctx, Proof};
+use samtykke_host::proof_json::proof_to_json;
+use samtykke_tower::{JsonlSink, Sink};
+use time::OffsetDateTime;
+
+fn at(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap()
+}
+
+#[test]
+fn the_log_keeps_every_line_in_order_across_threads() {
+    let dir = std::env::temp_dir().join(format!("samtykke-sink-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (log, proofs) = (dir.join("log.jsonl"), dir.join("proofs.jsonl"));
+    let _ = std::fs::remove_file(&log);
+    let sink = std::sync::Arc::new(JsonlSink::open(&log, &proofs).unwrap());
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let sink = sink.clone();
+            s.spawn(move || {
+                for i in 0..500 {
+                    sink.events(&format!(
+                        "{{\"t\":{t},\"i\":{i},\"a\":1}}\n{{\"t\":{t},\"i\":{i},\"a\":2}}\n"
+                    ));
+                }
+            });
+        }
+    });
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4000);
+    for t in 0..4 {
+        let mine: Vec<(i64, i64)> = lines
+            .iter()
+            .filter(|v| v["t"] == t)
+            .map(|v| (v["i"].as_i64().unwrap(), v["a"].as_i64().unwrap()))
+            .collect();
+        let want: Vec<(i64, i64)> = (0..500).flat_map(|i| [(i, 1), (i, 2)]).collect();
+        assert_eq!(mine, want, "a request's lines stay together and in order");
+    }
+    assert_eq!(sink.errors(), 0);
+    drop(sink);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn r19_proof_records_go_only_after_the_decision_ended_and_retention_passed() {
+    let owned = policy(&[]);
+    let policy = owned.view();
+    let p = policy.policy();
+    let consent = i64::from(p.consent_ttl_days) * 86_400;
+    let retention = i64::from(p.proof_retention_days) * 86_400;
+    let dir = std::env::temp_dir().join(format!("samtykke-purge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (log, proofs) = (dir.join("log.jsonl"), dir.join("proofs.jsonl"));
+    let _ = std::fs::remove_file(&proofs);
+    // Visitor 1 accepted at T0 and never came back: the grant ends at T0 +
+    // consent TTL, the record may go `retention` later. Visitor 2 accepted at T0
+    // and accepted again 50 days later: the first record ended then.
+    let mut records: Vec<Proof> = Vec::new();
+    let mut one = ConsentState::new(1);
+    records.push(one.accept_all(&policy, Ctx::button(at(T0), 1)));
+    let mut two = ConsentState::new(2);
+    records.push(two.accept_all(&policy, Ctx::button(at(T0), 1)));
+    records.push(two.accept_all(&policy, Ctx::button(at(T0 + 50 * 86_400), 1)));
+    let mut text: String = records
+        .iter()
+        .map(|r| proof_to_json(&policy, r) + "\n")
+        .collect();
+    text.push_str("not a proof record, kept as it is\n");
+    std::fs::write(&proofs, &text).unwrap();
+    let sink = JsonlSink::open(&log, &proofs).unwrap();
+
+    let kept = |path: &std::path::Path| -> Vec<String> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    };
+    // One second before visitor 2's first record may go: nothing goes.
+    let first_ends = T0 + 50 * 86_400 + retention;
+    let purged = sink.purge(&policy, at(first_ends - 1)).unwrap();
+    assert_eq!((purged.kept, purged.removed, purged.unreadable), (3, 0, 1));
+    // At that second it goes; visitor 1's lasts until its grant lapsed + retention.
+    let purged = sink.purge(&policy, at(first_ends)).unwrap();
+    assert_eq!((purged.kept, purged.removed), (2, 1));
+    let lines = kept(&proofs);
+    assert_eq!(lines.len(), 3);
+    assert!(!lines.contains(&proof_to_json(&policy, &records[1])));
+    let one_ends = T0 + consent + retention;
+    assert!(one_ends > first_ends);
+    assert_eq!(sink.purge(&policy, at(one_ends - 1)).unwrap().removed, 0);
+    assert_eq!(sink.purge(&policy, at(one_ends)).unwrap().removed, 1);
+    let lines = kept(&proofs);
+    assert_eq!(
+        lines,
+        [
+            proof_to_json(&policy, &records[2]),
+            "not a proof record, kept as it is".to_owned()
+        ]
+    );
+    // New records append after a purge.
+    let later = two.reject_all(&policy, Ctx::button(at(one_ends), 1));
+    sink.proof(
+        &policy,
+        &later,
+        &proof_to_json(&policy, &later),
+        at(one_ends),
+    );
+    assert_eq!(kept(&proofs).len(), 3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
