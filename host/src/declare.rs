@@ -208,7 +208,9 @@ fn html_escape(s: &str) -> String {
 /// The stylesheet of the HTML page: a system font in a reading column; tables
 /// that become one card per item below 48rem (768 px), so that a 360 px phone
 /// shows each item's name and then its fields under their column's name, with
-/// nothing scrolling sideways; a visible focus outline; text of ample contrast
+/// nothing scrolling sideways (an item's name breaks after `_`, `-` or `.` where
+/// its column is narrow, and only where the declaration is narrower than 56rem);
+/// a visible focus outline; text of ample contrast
 /// (#1a1a1a on white, the outline #0b57a4). The full page inlines it in its
 /// `<style>`; a site that embeds the fragment ([`Format::HtmlFragment`]) can
 /// serve it for its own pages. Its selectors are elements and the fragment's
@@ -234,6 +236,7 @@ code {
   font-size: 0.95em;
   overflow-wrap: break-word;
 }
+.samtykke-declaration { container-type: inline-size; }
 .samtykke-items { width: 100%; border-collapse: collapse; margin: 0.75rem 0 1.5rem; }
 .samtykke-items th, .samtykke-items td {
   padding: 0.5rem 0.75rem;
@@ -244,6 +247,10 @@ code {
 .samtykke-items thead th { background: #f2f2f2; border-bottom: 2px solid #4d4d4d; }
 .samtykke-items tbody th { font-weight: 600; }
 .samtykke-items td:last-child { white-space: nowrap; }
+@container (min-width: 56rem) {
+  .samtykke-items tbody th code { white-space: nowrap; }
+  .samtykke-items tbody th wbr { display: none; }
+}
 @media (max-width: 48rem) {
   .samtykke-items thead {
     position: absolute;
