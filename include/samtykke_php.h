@@ -199,6 +199,8 @@ enum samtykke_declaration_format {
   SAMTYKKE_DECLARATION_FORMAT_MARKDOWN = 0,
   /** html */
   SAMTYKKE_DECLARATION_FORMAT_HTML = 1,
+  /** html-fragment */
+  SAMTYKKE_DECLARATION_FORMAT_HTML_FRAGMENT = 2,
 };
 typedef uint32_t samtykke_declaration_format;
 
@@ -718,7 +720,9 @@ samtykke_result samtykke_policy_explain_error(const char *json,
  * the command line prints.
  *
  * - `lang`: a `samtykke_lang` value; `format`: a `samtykke_declaration_format`
- *   value (Markdown, or a UTF-8 HTML document).
+ *   value: Markdown; a complete, styled UTF-8 HTML page; or that page's content
+ *   alone (`SAMTYKKE_DECLARATION_FORMAT_HTML_FRAGMENT`, a `<div>` to go inside a
+ *   site's own `<main>`, without `<html>`, head or stylesheet).
  *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT` for
  * an unknown language or format; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.

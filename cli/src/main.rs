@@ -13,7 +13,7 @@ mod demo;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use samtykke_host::OwnedPolicy;
 
 /// The kk.dk policy (seed 000), embedded for `samtykke demo`.
@@ -37,16 +37,22 @@ enum Command {
         /// The policy JSON (schema samtykke/policy/1).
         policy: PathBuf,
     },
-    /// Render the cookie declaration a site publishes.
+    /// Render the cookie declaration a site publishes: Markdown, or a complete,
+    /// styled HTML page (or, with --fragment, only its content for a site's own
+    /// page).
     Declare {
         /// The policy JSON.
         policy: PathBuf,
         /// Language of the declaration.
         #[arg(long, value_enum, default_value_t = LangArg::Da)]
         lang: LangArg,
-        /// Output format.
+        /// Output format: `html` is a complete page with its stylesheet inline.
         #[arg(long, value_enum, default_value_t = FormatArg::Markdown)]
         format: FormatArg,
+        /// With `--format html`: only the content, to go inside a site's own
+        /// `<main>` (no `<html>`, head or stylesheet).
+        #[arg(long)]
+        fragment: bool,
     },
     /// Decode a consent cookie value into JSON.
     Decode {
@@ -131,7 +137,19 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             policy,
             lang,
             format,
+            fragment,
         } => {
+            if fragment && !matches!(format, FormatArg::Html) {
+                let mut cli = Cli::command();
+                cli.build();
+                cli.find_subcommand_mut("declare")
+                    .expect("the declare subcommand")
+                    .error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        "--fragment needs --format html",
+                    )
+                    .exit();
+            }
             let owned = load(&policy)?;
             let lang = match lang {
                 LangArg::Da => samtykke_host::declare::Lang::Da,
@@ -139,6 +157,7 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             };
             let format = match format {
                 FormatArg::Markdown => samtykke_host::declare::Format::Markdown,
+                FormatArg::Html if fragment => samtykke_host::declare::Format::HtmlFragment,
                 FormatArg::Html => samtykke_host::declare::Format::Html,
             };
             print!(

@@ -107,10 +107,41 @@ fn declare_renders_markdown_and_html_in_both_languages() {
     let o = samtykke(&["declare", &kk_path(), "--lang", "da", "--format", "html"]);
     let (html, _) = text(&o);
     assert_eq!(o.status.code(), Some(0));
-    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"da\">"));
     assert!(html.contains("<meta charset=\"utf-8\">"));
+    assert!(html.contains("<meta name=\"viewport\""));
+    assert!(html.contains(&format!("<style>\n{}", samtykke_host::declare::STYLESHEET)));
     assert!(html.contains("Statistiske cookies"));
-    assert!(html.contains("<td>1000 dage</td>"));
+    assert!(html.contains("<td data-label=\"Varighed\">1000 dage</td>"));
+}
+
+#[test]
+fn r06_declare_fragment_is_the_page_content_alone() {
+    let o = samtykke(&["declare", &kk_path(), "--lang", "en", "--format", "html"]);
+    let (page, _) = text(&o);
+    let o = samtykke(&[
+        "declare",
+        &kk_path(),
+        "--lang",
+        "en",
+        "--format",
+        "html",
+        "--fragment",
+    ]);
+    let (fragment, _) = text(&o);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(fragment.starts_with("<div class=\"samtykke-declaration\" lang=\"en\">"));
+    for none in ["<!DOCTYPE", "<html", "<head", "<style", "<body", "<main"] {
+        assert!(!fragment.contains(none), "{none}");
+    }
+    assert!(fragment.contains("<td data-label=\"Duration\">1000 days</td>"));
+    assert!(page.contains(&format!("<main>\n{fragment}</main>")));
+    // A fragment of Markdown means nothing: a usage error.
+    let o = samtykke(&["declare", &kk_path(), "--fragment"]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out.is_empty());
+    assert!(err.contains("--fragment needs --format html"), "{err}");
 }
 
 fn kk_cookie(key: Option<&[u8]>) -> String {

@@ -199,8 +199,9 @@ final class Policy
 
     /**
      * The cookie declaration the site publishes: $lang 'da' or 'en', $format
-     * 'markdown' or 'html' (the names of samtykke_lang and
-     * samtykke_declaration_format in the header).
+     * 'markdown', 'html' (a complete, styled page) or 'html-fragment' (its
+     * content alone, for the site's own <main>): the names of samtykke_lang and
+     * samtykke_declaration_format in the header.
      */
     public function declaration(string $lang = 'da', string $format = 'html'): string
     {

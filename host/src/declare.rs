@@ -24,8 +24,11 @@ samtykke::vocabulary! {
     pub enum Format ("declaration format") {
         /// Markdown.
         Markdown = 0 => "markdown",
-        /// A UTF-8 HTML document.
+        /// A complete, styled UTF-8 HTML page ([`STYLESHEET`] inline).
         Html = 1 => "html",
+        /// The HTML content alone, for a site to put inside its own `<main>`:
+        /// no `<html>`, head or stylesheet.
+        HtmlFragment = 2 => "html-fragment",
     }
 }
 
@@ -202,139 +205,267 @@ fn html_escape(s: &str) -> String {
     out
 }
 
-/// The declaration of `policy` in `lang` and `format`.
+/// The stylesheet of the HTML page: a system font in a reading column; tables
+/// that become one card per item below 48rem (768 px), so that a 360 px phone
+/// shows each item's name and then its fields under their column's name, with
+/// nothing scrolling sideways (an item's name breaks after `_`, `-` or `.` where
+/// its column is narrow, and only where the declaration is narrower than 56rem);
+/// a visible focus outline; text of ample contrast
+/// (#1a1a1a on white, the outline #0b57a4). The full page inlines it in its
+/// `<style>`; a site that embeds the fragment ([`Format::HtmlFragment`]) can
+/// serve it for its own pages. Its selectors are elements and the fragment's
+/// classes (`samtykke-declaration`, `samtykke-items`).
+pub const STYLESHEET: &str = r#":root { color-scheme: light; }
+body {
+  margin: 0;
+  color: #1a1a1a;
+  background: #fff;
+  font: 1rem/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  -webkit-text-size-adjust: 100%;
+  text-size-adjust: 100%;
+}
+main { max-width: 60rem; margin: 0 auto; padding: 1rem 1rem 3rem; }
+h1 { font-size: 1.75rem; line-height: 1.2; margin: 1rem 0; }
+h2 { font-size: 1.3rem; line-height: 1.3; margin: 2.25rem 0 0.5rem; }
+p { max-width: 42rem; margin: 0 0 1rem; }
+a { color: #0b57a4; text-decoration: underline; }
+a:hover { text-decoration-thickness: 2px; }
+:focus-visible { outline: 3px solid #0b57a4; outline-offset: 2px; }
+code {
+  font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace;
+  font-size: 0.95em;
+  overflow-wrap: break-word;
+}
+.samtykke-declaration { container-type: inline-size; }
+.samtykke-items { width: 100%; border-collapse: collapse; margin: 0.75rem 0 1.5rem; }
+.samtykke-items th, .samtykke-items td {
+  padding: 0.5rem 0.75rem;
+  text-align: left;
+  vertical-align: top;
+  border-bottom: 1px solid #b8b8b8;
+}
+.samtykke-items thead th { background: #f2f2f2; border-bottom: 2px solid #4d4d4d; }
+.samtykke-items tbody th { font-weight: 600; }
+.samtykke-items td:last-child { white-space: nowrap; }
+@container (min-width: 56rem) {
+  .samtykke-items tbody th code { white-space: nowrap; }
+  .samtykke-items tbody th wbr { display: none; }
+}
+@media (max-width: 48rem) {
+  .samtykke-items thead {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+  .samtykke-items, .samtykke-items tbody, .samtykke-items tr,
+  .samtykke-items th, .samtykke-items td { display: block; }
+  .samtykke-items tr {
+    margin: 0 0 0.75rem;
+    padding: 0.5rem 0.75rem;
+    border: 1px solid #b8b8b8;
+    border-radius: 0.375rem;
+  }
+  .samtykke-items th, .samtykke-items td { padding: 0.25rem 0; border: 0; }
+  .samtykke-items td:last-child { white-space: normal; }
+  .samtykke-items tbody th { font-size: 1.05rem; }
+  .samtykke-items td[data-label] {
+    display: grid;
+    grid-template-columns: 6.5rem 1fr;
+    gap: 0.75rem;
+  }
+  .samtykke-items td[data-label]::before { content: attr(data-label); font-weight: 600; }
+}
+"#;
+
+/// The declaration of `policy` in `lang` and `format`: Markdown; the HTML
+/// content alone, to go inside a site's own `<main>` (its root a
+/// `<div class="samtykke-declaration">` carrying `lang`); or a complete HTML
+/// page, which is that content in a `<main>` under a head with `lang`, the
+/// viewport and the inline [`STYLESHEET`]. The policy's texts are escaped.
 pub fn render(policy: &ValidPolicy<'_>, lang: Lang, format: Format) -> String {
     let w = match lang {
         Lang::En => &EN,
         Lang::Da => &DA,
     };
+    match format {
+        Format::Markdown => markdown(policy, lang, w),
+        Format::Html => page(policy, lang, w, &fragment(policy, lang, w)),
+        Format::HtmlFragment => fragment(policy, lang, w),
+    }
+}
+
+fn markdown(policy: &ValidPolicy<'_>, lang: Lang, w: &Words) -> String {
     let p = policy.policy();
     let [consent, decline, withdraw] = how_to(policy, lang);
     let mut out = String::new();
-    match format {
-        Format::Markdown => {
-            let _ = writeln!(out, "# {} — {}\n\n{}\n", w.title, p.site, w.intro);
-            if !p.controller.name.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "**{}:** {}{}\n",
-                    w.controller,
-                    p.controller.name,
-                    if p.controller.contact.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", {}", p.controller.contact)
-                    }
-                );
+    let _ = writeln!(out, "# {} — {}\n\n{}\n", w.title, p.site, w.intro);
+    if !p.controller.name.is_empty() {
+        let _ = writeln!(
+            out,
+            "**{}:** {}{}\n",
+            w.controller,
+            p.controller.name,
+            if p.controller.contact.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", p.controller.contact)
             }
-            for (h, t) in [
-                (w.consent_h, &consent),
-                (w.decline_h, &decline),
-                (w.withdraw_h, &withdraw),
-            ] {
-                let _ = writeln!(out, "## {h}\n\n{t}\n");
-            }
-            for (i, c) in p.categories.iter().enumerate() {
-                let _ = writeln!(out, "## {}\n", c.label.get(lang.as_str()));
-                let desc = c.description.get(lang.as_str());
-                let note = match c.basis {
-                    Basis::Exempt => w.exempt_note,
-                    Basis::Consent => w.consent_note,
-                };
-                let _ = writeln!(
-                    out,
-                    "{}{note}\n",
-                    if desc.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{desc} ")
-                    }
-                );
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} |\n|---|---|---|---|---|",
-                    w.name, w.kind, w.purpose, w.provider, w.duration
-                );
-                for r in rows(policy, i, lang, w) {
-                    let _ = writeln!(
-                        out,
-                        "| `{}` | {} | {} | {} | {} |",
-                        md_cell(&r.name),
-                        r.kind,
-                        md_cell(&r.purpose),
-                        md_cell(&r.provider),
-                        r.duration
-                    );
-                }
-                out.push('\n');
-            }
-        }
-        Format::Html => {
-            let e = html_escape;
+        );
+    }
+    for (h, t) in [
+        (w.consent_h, &consent),
+        (w.decline_h, &decline),
+        (w.withdraw_h, &withdraw),
+    ] {
+        let _ = writeln!(out, "## {h}\n\n{t}\n");
+    }
+    for (i, c) in p.categories.iter().enumerate() {
+        let _ = writeln!(out, "## {}\n", c.label.get(lang.as_str()));
+        let _ = writeln!(out, "{}\n", category_text(c, lang, w));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |\n|---|---|---|---|---|",
+            w.name, w.kind, w.purpose, w.provider, w.duration
+        );
+        for r in rows(policy, i, lang, w) {
             let _ = writeln!(
                 out,
-                "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{} — {}</title>\n</head>\n<body>\n<h1>{} — {}</h1>\n<p>{}</p>",
-                lang.as_str(),
-                e(w.title),
-                e(p.site),
-                e(w.title),
-                e(p.site),
-                e(w.intro)
+                "| `{}` | {} | {} | {} | {} |",
+                md_cell(&r.name),
+                r.kind,
+                md_cell(&r.purpose),
+                md_cell(&r.provider),
+                r.duration
             );
-            if !p.controller.name.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "<p><strong>{}:</strong> {}{}</p>",
-                    e(w.controller),
-                    e(p.controller.name),
-                    if p.controller.contact.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", {}", e(p.controller.contact))
-                    }
-                );
-            }
-            for (h, t) in [
-                (w.consent_h, &consent),
-                (w.decline_h, &decline),
-                (w.withdraw_h, &withdraw),
-            ] {
-                let _ = writeln!(out, "<h2>{}</h2>\n<p>{}</p>", e(h), e(t));
-            }
-            for (i, c) in p.categories.iter().enumerate() {
-                let note = match c.basis {
-                    Basis::Exempt => w.exempt_note,
-                    Basis::Consent => w.consent_note,
-                };
-                let _ = writeln!(
-                    out,
-                    "<h2>{}</h2>\n<p>{} {}</p>\n<table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
-                    e(c.label.get(lang.as_str())),
-                    e(c.description.get(lang.as_str())),
-                    e(note),
-                    e(w.name),
-                    e(w.kind),
-                    e(w.purpose),
-                    e(w.provider),
-                    e(w.duration)
-                );
-                for r in rows(policy, i, lang, w) {
-                    let _ = writeln!(
-                        out,
-                        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        e(&r.name),
-                        e(r.kind),
-                        e(&r.purpose),
-                        e(&r.provider),
-                        e(&r.duration)
-                    );
-                }
-                let _ = writeln!(out, "</tbody>\n</table>");
-            }
-            let _ = writeln!(out, "</body>\n</html>");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The category's description, if any, then whether it needs consent.
+fn category_text(c: &samtykke::Category<'_>, lang: Lang, w: &Words) -> String {
+    let note = match c.basis {
+        Basis::Exempt => w.exempt_note,
+        Basis::Consent => w.consent_note,
+    };
+    match c.description.get(lang.as_str()) {
+        "" => note.to_string(),
+        desc => format!("{desc} {note}"),
+    }
+}
+
+/// The `id` of category `i`'s heading: `samtykke-` and the category's id where
+/// that is made of ASCII letters, digits, `-` and `_` (so `/cookies#samtykke-statistics`
+/// links to it), else `samtykke.` and its index; the two never meet, as `.` is
+/// in no id of the first kind.
+fn heading_id(category_id: &str, i: usize) -> String {
+    if !category_id.is_empty()
+        && category_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        format!("samtykke-{category_id}")
+    } else {
+        format!("samtykke.{i}")
+    }
+}
+
+/// An item's name, escaped, with a `<wbr>` after each `_`, `-` and `.` in it, so
+/// that a long name (`Drupal_visitor_votingapi_source`) breaks there when its
+/// column is narrow rather than push the table past the screen.
+fn name_html(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push_str(&html_escape(c.encode_utf8(&mut [0; 4])));
+        if matches!(c, '_' | '-' | '.') && chars.peek().is_some() {
+            out.push_str("<wbr>");
         }
     }
     out
+}
+
+/// The HTML content: a heading, the how-to sections, then one table per
+/// category, each labelled by its heading; the item's name heads its row.
+fn fragment(policy: &ValidPolicy<'_>, lang: Lang, w: &Words) -> String {
+    let e = html_escape;
+    let p = policy.policy();
+    let [consent, decline, withdraw] = how_to(policy, lang);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<div class=\"samtykke-declaration\" lang=\"{}\">\n<h1>{} — {}</h1>\n<p>{}</p>",
+        lang.as_str(),
+        e(w.title),
+        e(p.site),
+        e(w.intro)
+    );
+    if !p.controller.name.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p><strong>{}:</strong> {}{}</p>",
+            e(w.controller),
+            e(p.controller.name),
+            if p.controller.contact.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", e(p.controller.contact))
+            }
+        );
+    }
+    for (h, t) in [
+        (w.consent_h, &consent),
+        (w.decline_h, &decline),
+        (w.withdraw_h, &withdraw),
+    ] {
+        let _ = writeln!(out, "<h2>{}</h2>\n<p>{}</p>", e(h), e(t));
+    }
+    for (i, c) in p.categories.iter().enumerate() {
+        let id = e(&heading_id(c.id, i));
+        let _ = writeln!(
+            out,
+            "<h2 id=\"{id}\">{}</h2>\n<p>{}</p>\n<table class=\"samtykke-items\" aria-labelledby=\"{id}\">\n<thead><tr><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th><th scope=\"col\">{}</th></tr></thead>\n<tbody>",
+            e(c.label.get(lang.as_str())),
+            e(&category_text(c, lang, w)),
+            e(w.name),
+            e(w.kind),
+            e(w.purpose),
+            e(w.provider),
+            e(w.duration)
+        );
+        for r in rows(policy, i, lang, w) {
+            let _ = writeln!(
+                out,
+                "<tr><th scope=\"row\"><code>{}</code></th><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td><td data-label=\"{}\">{}</td></tr>",
+                name_html(&r.name),
+                e(w.kind),
+                e(r.kind),
+                e(w.purpose),
+                e(&r.purpose),
+                e(w.provider),
+                e(&r.provider),
+                e(w.duration),
+                e(&r.duration)
+            );
+        }
+        let _ = writeln!(out, "</tbody>\n</table>");
+    }
+    let _ = writeln!(out, "</div>");
+    out
+}
+
+/// The complete page around `fragment`.
+fn page(policy: &ValidPolicy<'_>, lang: Lang, w: &Words, fragment: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{} — {}</title>\n<style>\n{STYLESHEET}</style>\n</head>\n<body>\n<main>\n{fragment}</main>\n</body>\n</html>\n",
+        lang.as_str(),
+        html_escape(w.title),
+        html_escape(policy.policy().site),
+    )
 }
 
 #[cfg(test)]
@@ -369,22 +500,173 @@ mod tests {
         assert!(necessary < consent_cookie && consent_cookie < functional);
     }
 
-    #[test]
-    fn danish_html_is_utf8_and_escaped() {
+    fn kk_html(lang: Lang, format: Format) -> String {
         let mut index = [0u16; 7];
         let policy = samtykke::example::KK_DK.validate(&mut index).unwrap();
-        let html = render(&policy, Lang::Da, Format::Html);
+        render(&policy, lang, format)
+    }
+
+    /// Checks that the elements of `html` nest: every start tag but a void one
+    /// (`meta`, `wbr`) is closed, in order. Returns the start tags' names.
+    fn nested(html: &str) -> Vec<String> {
+        let mut open: Vec<String> = Vec::new();
+        let mut seen = Vec::new();
+        let mut rest = html;
+        while let Some(at) = rest.find('<') {
+            let end = rest[at..].find('>').expect("a tag ends") + at;
+            let tag = &rest[at + 1..end];
+            rest = &rest[end + 1..];
+            if tag.starts_with("!DOCTYPE") {
+                continue;
+            }
+            let name: String = tag
+                .trim_start_matches('/')
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect();
+            assert!(!name.is_empty(), "a tag without a name: <{tag}>");
+            if tag.starts_with('/') {
+                assert_eq!(open.pop().as_deref(), Some(name.as_str()), "</{name}>");
+            } else {
+                seen.push(name.clone());
+                if !matches!(name.as_str(), "meta" | "wbr") {
+                    open.push(name);
+                }
+            }
+        }
+        assert!(open.is_empty(), "left open: {open:?}");
+        seen
+    }
+
+    #[test]
+    fn r06_the_html_page_is_a_complete_styled_document() {
+        let page = kk_html(Lang::En, Format::Html);
+        let fragment = kk_html(Lang::En, Format::HtmlFragment);
+        assert!(page.starts_with("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"));
+        let tags = nested(&page);
+        let count = |t: &str| tags.iter().filter(|x| *x == t).count();
+        for one in ["html", "head", "title", "style", "body", "main", "h1"] {
+            assert_eq!(count(one), 1, "<{one}>");
+        }
+        assert_eq!(count("meta"), 2);
+        assert!(page.contains("<meta charset=\"utf-8\">"));
+        assert!(page
+            .contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"));
+        assert!(page.contains("<title>Cookie declaration — kk.dk</title>"));
+        assert!(page.contains(&format!("<style>\n{STYLESHEET}</style>")));
+        // One implementation: the page is the fragment inside its <main>.
+        assert!(page.contains(&format!("<main>\n{fragment}</main>\n")));
+        // The stylesheet: phone cards, a visible focus, a readable column.
+        assert!(STYLESHEET.contains("@media (max-width: 48rem)"));
+        assert!(STYLESHEET.contains("attr(data-label)"));
+        assert!(STYLESHEET.contains(":focus-visible { outline: 3px solid"));
+        assert!(STYLESHEET.contains("main { max-width: 60rem"));
+        assert!(!STYLESHEET.contains('<'));
+    }
+
+    #[test]
+    fn r06_the_fragment_is_the_content_alone_with_accessible_tables() {
+        let fragment = kk_html(Lang::Da, Format::HtmlFragment);
+        assert!(fragment.starts_with("<div class=\"samtykke-declaration\" lang=\"da\">\n<h1>"));
+        assert!(fragment.ends_with("</div>\n"));
+        let tags = nested(&fragment);
+        for none in ["html", "head", "meta", "title", "style", "body", "main"] {
+            assert!(!tags.iter().any(|t| t == none), "<{none}>");
+        }
+        assert!(!fragment.contains("<!DOCTYPE"));
+        // Headings in order: one h1, then h2s only.
+        assert_eq!(tags.iter().filter(|t| *t == "h1").count(), 1);
+        assert!(!tags.iter().any(|t| matches!(t.as_str(), "h3" | "h4")));
+        // Every table is labelled by its category's heading, every header cell
+        // has a scope, and every data cell the label a phone shows beside it.
+        assert_eq!(tags.iter().filter(|t| *t == "table").count(), 3);
+        for id in [
+            "samtykke-necessary",
+            "samtykke-functional",
+            "samtykke-statistics",
+        ] {
+            assert!(fragment.contains(&format!("<h2 id=\"{id}\">")), "{id}");
+            assert!(fragment.contains(&format!(
+                "<table class=\"samtykke-items\" aria-labelledby=\"{id}\">"
+            )));
+        }
+        let th = tags.iter().filter(|t| *t == "th").count();
+        assert_eq!(
+            th,
+            fragment.matches("<th scope=\"col\">").count()
+                + fragment.matches("<th scope=\"row\">").count()
+        );
+        assert_eq!(fragment.matches("<th scope=\"col\">").count(), 3 * 5);
+        let rows = fragment.matches("<th scope=\"row\">").count();
+        assert_eq!(rows, 8, "seven declared items and the consent cookie");
+        assert_eq!(tags.iter().filter(|t| *t == "td").count(), 4 * rows);
+        assert_eq!(fragment.matches("<td data-label=\"").count(), 4 * rows);
+        assert!(fragment.contains("<td data-label=\"Varighed\">1000 dage</td>"));
+        assert!(fragment.contains(
+            "<th scope=\"row\"><code>Drupal_<wbr>visitor_<wbr>votingapi_<wbr>source</code></th>"
+        ));
+    }
+
+    #[test]
+    fn r06_danish_html_is_utf8_in_danish() {
+        let html = kk_html(Lang::Da, Format::Html);
         assert!(html.contains("<meta charset=\"utf-8\">"));
         assert!(html.contains("<html lang=\"da\">"));
+        assert!(html.contains("<title>Cookiedeklaration — kk.dk</title>"));
         assert!(html.contains("Nødvendige cookies"));
-        assert!(html.contains("<td>1000 dage</td>"));
-        assert!(html.contains("<td>11 timer</td>"));
+        assert!(html.contains("<td data-label=\"Varighed\">1000 dage</td>"));
+        assert!(html.contains("<td data-label=\"Varighed\">11 timer</td>"));
         assert!(html.contains("Siteimprove (tredjepart)"));
         assert!(html.contains("Sådan trækker du dit samtykke tilbage"));
+    }
+
+    #[test]
+    fn r06_policy_texts_are_escaped() {
         assert_eq!(
             html_escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+        let mut doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../examples/kk.dk.policy.json")).unwrap();
+        let evil = "<script>alert(\"x\")</script>&";
+        doc["site"] = evil.into();
+        doc["controller"]["name"] = evil.into();
+        doc["controller"]["contact"] = evil.into();
+        for c in doc["categories"].as_array_mut().unwrap() {
+            c["label"]["en"] = evil.into();
+            c["description"]["en"] = evil.into();
+        }
+        for p in doc["providers"].as_array_mut().unwrap() {
+            p["name"] = evil.into();
+        }
+        for d in doc["storage"].as_array_mut().unwrap() {
+            d["purpose"]["en"] = evil.into();
+        }
+        let owned = crate::OwnedPolicy::from_json(&doc.to_string()).unwrap();
+        for format in [Format::Html, Format::HtmlFragment] {
+            let html = render(&owned.view(), Lang::En, format);
+            assert!(!html.contains("<script"), "{html}");
+            assert!(!html.contains("\"x\""));
+            assert!(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;"));
+            nested(&html);
+        }
+        let page = render(&owned.view(), Lang::En, Format::Html);
+        assert!(page.contains("<title>Cookie declaration — &lt;script&gt;"));
+    }
+
+    #[test]
+    fn names_break_at_their_separators_and_headings_have_safe_ids() {
+        assert_eq!(name_html("_pk_id.*"), "_<wbr>pk_<wbr>id.<wbr>*");
+        assert_eq!(name_html("closed-"), "closed-");
+        assert_eq!(name_html("a<b>&"), "a&lt;b&gt;&amp;");
+        assert_eq!(heading_id("statistics", 2), "samtykke-statistics");
+        assert_eq!(heading_id("Ad_1-x", 0), "samtykke-Ad_1-x");
+        // Anything else would need escaping or break the id: the index instead,
+        // with a `.` that no id of the first kind has.
+        assert_eq!(heading_id("a b", 3), "samtykke.3");
+        assert_eq!(heading_id("\"><x", 1), "samtykke.1");
+        assert_eq!(heading_id("", 0), "samtykke.0");
+        assert_eq!(heading_id("statistik-æøå", 4), "samtykke.4");
     }
 
     #[test]

@@ -291,6 +291,26 @@ static void test_declaration(void) {
     html[len] = '\0';
     CHECK(strncmp(html, "<!DOCTYPE html>", 15) == 0);
     CHECK(strstr(html, "<html lang=\"en\">") != NULL && strstr(html, "1000 days") != NULL);
+    CHECK(strstr(html, "<style>") != NULL && strstr(html, "name=\"viewport\"") != NULL);
+
+    /* The page's content alone, for a site's own <main>: the page holds it verbatim. */
+    size_t frag_len = 0;
+    CHECK_RC(samtykke_policy_declaration(p, SAMTYKKE_LANG_EN,
+                                         SAMTYKKE_DECLARATION_FORMAT_HTML_FRAGMENT, small,
+                                         sizeof small, &frag_len),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(frag_len > 0 && frag_len < len);
+    char *frag = malloc(frag_len + 1);
+    CHECK(frag != NULL);
+    CHECK_RC(samtykke_policy_declaration(p, SAMTYKKE_LANG_EN,
+                                         SAMTYKKE_DECLARATION_FORMAT_HTML_FRAGMENT, frag,
+                                         frag_len, &frag_len),
+             SAMTYKKE_RESULT_OK);
+    frag[frag_len] = '\0';
+    CHECK(strncmp(frag, "<div class=\"samtykke-declaration\" lang=\"en\">", 44) == 0);
+    CHECK(strstr(frag, "<html") == NULL && strstr(frag, "<style") == NULL);
+    CHECK(strstr(html, frag) != NULL);
+    free(frag);
     free(html);
 
     CHECK_RC(samtykke_policy_declaration(p, SAMTYKKE_LANG_EN + 1,

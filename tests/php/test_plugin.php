@@ -64,6 +64,9 @@ $tests = [
         check(str_contains($da, 'nmstat') && str_contains($da, '1000 dage'), 'nmstat and its duration');
         $en = policy()->declaration('en', 'html');
         check(str_starts_with($en, '<!DOCTYPE html>') && str_contains($en, '1000 days'), 'English HTML');
+        $fragment = policy()->declaration('en', 'html-fragment');
+        check(str_starts_with($fragment, '<div class="samtykke-declaration" lang="en">')
+            && !str_contains($fragment, '<html') && str_contains($en, $fragment), 'the page content alone');
         try {
             policy()->declaration('fr');
             check(false, 'French accepted');

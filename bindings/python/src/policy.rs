@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use samtykke::{ConsentState as CoreState, CookieKey};
+use samtykke_host::declare::{self, Format, Lang};
 use samtykke_host::{lint, OwnedPolicy};
 
 use crate::args;
@@ -96,6 +97,43 @@ impl Policy {
                 message: w.message,
             })
             .collect()
+    }
+
+    /// The cookie declaration the site publishes, the text `samtykke declare`
+    /// prints: `lang` `"da"` or `"en"`; `format` `"markdown"`, `"html"` (a
+    /// complete, styled page) or `"html-fragment"` (its content alone, for the
+    /// site's own `<main>`). Another language or format raises `ValueError`.
+    #[pyo3(signature = (lang="da", format="html"))]
+    fn declaration(&self, py: Python<'_>, lang: &str, format: &str) -> PyResult<String> {
+        let names = |all: &[&str]| {
+            all.iter()
+                .map(|n| format!("{n:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let l = Lang::parse(lang).ok_or_else(|| {
+            let all = Lang::ALL.map(Lang::as_str);
+            invalid(
+                py,
+                format!(
+                    "lang must be one of {}, not {}",
+                    names(&all),
+                    py_repr(py, lang)
+                ),
+            )
+        })?;
+        let f = Format::parse(format).ok_or_else(|| {
+            let all = Format::ALL.map(Format::as_str);
+            invalid(
+                py,
+                format!(
+                    "format must be one of {}, not {}",
+                    names(&all),
+                    py_repr(py, format)
+                ),
+            )
+        })?;
+        Ok(py.detach(|| declare::render(&self.inner.view(), l, f)))
     }
 
     /// A visitor who has decided nothing (R1).

@@ -31,6 +31,26 @@ def test_policy_loads_from_file_text_and_bytes(kk: samtykke.Policy) -> None:
     assert (kk.consent_ttl_days, kk.refusal_ttl_days, kk.proof_retention_days) == (100, 100, 1095)
 
 
+def test_r06_the_declaration_in_every_language_and_format(kk: samtykke.Policy) -> None:
+    md = kk.declaration("en", "markdown")
+    assert md.startswith("# Cookie declaration — kk.dk")
+    assert "| `nmstat` | cookie |" in md and "Siteimprove (third party) | 1000 days |" in md
+    page = kk.declaration()  # Danish, a complete page
+    assert page.startswith('<!DOCTYPE html>\n<html lang="da">')
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert '<td data-label="Varighed">1000 dage</td>' in page
+    fragment = kk.declaration("da", format="html-fragment")
+    assert fragment.startswith('<div class="samtykke-declaration" lang="da">')
+    assert "<html" not in fragment and "<style" not in fragment
+    assert f"<main>\n{fragment}</main>" in page
+    with pytest.raises(ValueError, match="lang must be one of \"da\", \"en\", not 'fr'"):
+        kk.declaration("fr")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="format must be one of .*\"html-fragment\", not 'pdf'"):
+        kk.declaration("da", "pdf")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        kk.declaration(1)  # type: ignore[arg-type]
+
+
 def test_lint_reports_nmstat_outliving_its_consent(kk: samtykke.Policy) -> None:
     warnings = kk.lint()
     assert [(w.id, w.path) for w in warnings] == [("outlives-consent", "storage[6].duration")]
