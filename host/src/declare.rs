@@ -190,7 +190,10 @@ fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-fn html_escape(s: &str) -> String {
+/// `s` with `&`, `<`, `>`, `"` and `'` escaped, for HTML text and attribute
+/// values: how the declaration writes policy texts, and how the tower layer's
+/// banner does.
+pub fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -216,6 +216,12 @@ test("the declaration page: the visitor's language, every category", async () =>
   for (const label of ['Necessary cookies', 'Functional cookies', 'Statistical cookies', 'nmstat']) {
     assert.ok(text.includes(label), label);
   }
+  // On a phone, nothing scrolls sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(base + '/cookies?lang=da');
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+  await page.screenshot({ path: join(artifacts, 'cookies-phone-da.png') });
   await page.context().close();
 });
 

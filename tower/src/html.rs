@@ -12,22 +12,7 @@ use samtykke_host::declare::Lang;
 
 use crate::Consent;
 
-/// `s` with `&`, `<`, `>`, `"` and `'` escaped, for HTML text and attribute
-/// values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use samtykke_host::declare::html_escape as escape;
 
 struct Words {
     title: &'static str,

@@ -160,9 +160,29 @@ struct Declarations {
 impl Declarations {
     fn new(policy: &OwnedPolicy) -> Declarations {
         let view = policy.view();
+        let page = |lang: Lang| {
+            let t = texts(lang);
+            let body = format!(
+                "<header class=\"site-header\"><a href=\"/?lang={l}\">{site}</a></header>\
+                 <main>{fragment}</main>\
+                 <footer class=\"site-footer\"><a href=\"/consent?lang={l}\">{settings}</a>\
+                 <a href=\"/?lang={l}\">{home}</a></footer>",
+                l = lang.as_str(),
+                site = t.site,
+                fragment = declare::render(&view, lang, declare::Format::HtmlFragment),
+                settings = html::footer_link_text(lang),
+                home = t.home,
+            );
+            html::page(
+                lang,
+                t.declaration,
+                &format!("<style>{}{SITE_CSS}</style>", declare::STYLESHEET),
+                &body,
+            )
+        };
         Declarations {
-            da: declare::render(&view, Lang::Da, declare::Format::Html),
-            en: declare::render(&view, Lang::En, declare::Format::Html),
+            da: page(Lang::Da),
+            en: page(Lang::En),
         }
     }
 }
@@ -195,6 +215,7 @@ fn cookies(decl: &Declarations, req: &Request) -> Response {
 
 struct Texts {
     site: &'static str,
+    home: &'static str,
     heading: &'static str,
     body: &'static str,
     declaration: &'static str,
@@ -203,6 +224,7 @@ struct Texts {
 
 const DA: Texts = Texts {
     site: "Københavns Kommune",
+    home: "Forside",
     heading: "Velkommen til kk.dk (eksempel)",
     body: "Dette er et eksempel på en kommunal hjemmeside, der kun sætter de cookies, du har sagt ja til. Siden forsøger hver gang at sætte en sessionscookie, en statistikcookie og en funktionscookie; samtykke-laget på serveren afgør, hvilke der sendes.",
     declaration: "Cookies på siden",
@@ -211,11 +233,19 @@ const DA: Texts = Texts {
 
 const EN: Texts = Texts {
     site: "City of Copenhagen",
+    home: "Home",
     heading: "Welcome to kk.dk (example)",
     body: "This is an example of a municipal website that sets only the cookies you said yes to. Each time, the page tries to set a session cookie, a statistics cookie and a functional cookie; the consent layer on the server decides which are sent.",
     declaration: "Cookies on this site",
     other_lang: ("da", "Dansk"),
 };
+
+fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::Da => &DA,
+        Lang::En => &EN,
+    }
+}
 
 const SITE_CSS: &str = "\
 .site-header{background:#1a4f8b;color:#fff;padding:.8rem 1.25rem;font-weight:700;font-size:1.1rem}\
@@ -225,10 +255,7 @@ const SITE_CSS: &str = "\
 
 async fn home(req: Request) -> Response {
     let (consent, lang) = lang_of(&req);
-    let t = match lang {
-        Lang::Da => &DA,
-        Lang::En => &EN,
-    };
+    let t = texts(lang);
     let due = consent.is_some_and(Consent::prompt_due);
     let banner = match consent {
         Some(c) if due => html::banner(c),
