@@ -27,11 +27,6 @@ pub mod time;
 pub use json::{LoadErrorKind, OwnedPolicy, PolicyLoadError, SCHEMA};
 pub use lint::{known_tracker, lint, lint_view, KnownTracker, LintId, LintWarning, KNOWN_TRACKERS};
 
-/// The Rust examples of the README, compiled as doctests so they cannot rot.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
-
 /// The Rust examples of `docs/rust.md`, compiled as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/rust.md")]
