@@ -29,15 +29,27 @@ const RFC3339_MAX: i64 = 253_402_300_799;
 pub fn format_rfc3339(t: OffsetDateTime) -> String {
     let secs = t.unix_timestamp().clamp(RFC3339_MIN, RFC3339_MAX);
     let t = OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    // Written digit by digit: this runs for every logged event and proof record.
+    // The clamp keeps the year in 0..=9999, four digits.
+    let mut b = *b"0000-00-00T00:00:00Z";
+    let year = t.year().unsigned_abs();
+    for (i, d) in [year / 1000, year / 100 % 10, year / 10 % 10, year % 10]
+        .into_iter()
+        .enumerate()
+    {
+        b[i] = b'0' + d as u8;
+    }
+    for (at, v) in [
+        (5, u8::from(t.month())),
+        (8, t.day()),
+        (11, t.hour()),
+        (14, t.minute()),
+        (17, t.second()),
+    ] {
+        b[at] = b'0' + v / 10;
+        b[at + 1] = b'0' + v % 10;
+    }
+    b.iter().map(|&c| char::from(c)).collect()
 }
 
 // ---- HTTP dates -------------------------------------------------------------
@@ -172,6 +184,47 @@ pub fn format_http_date(t: OffsetDateTime) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    /// The digit-by-digit writer against `format!` of the same fields, over the
+    /// whole range RFC 3339 can write (and past both ends, clamped).
+    #[test]
+    fn format_rfc3339_writes_what_the_formatter_writes() {
+        let reference = |secs: i64| {
+            let t =
+                OffsetDateTime::from_unix_timestamp(secs.clamp(RFC3339_MIN, RFC3339_MAX)).unwrap();
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        };
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let span = (RFC3339_MAX - RFC3339_MIN) as u64;
+        let mut cases = vec![RFC3339_MIN, RFC3339_MAX, 0, -1, 951_782_400, 1_772_359_200];
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cases.push(RFC3339_MIN + (x % (span + 1)) as i64);
+        }
+        for secs in cases {
+            let t = from_unix_clamped(secs);
+            assert_eq!(format_rfc3339(t), reference(secs), "{secs}");
+        }
+        assert_eq!(
+            format_rfc3339(PrimitiveDateTime::MAX.assume_utc()),
+            "9999-12-31T23:59:59Z"
+        );
+        assert_eq!(
+            format_rfc3339(PrimitiveDateTime::MIN.assume_utc()),
+            "0000-01-01T00:00:00Z"
+        );
+    }
+
     use super::*;
     use time::macros::datetime;
 

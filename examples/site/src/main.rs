@@ -292,7 +292,11 @@ async fn home(req: Request) -> Response {
     // The handler tries every cookie; the layer lets through what is permitted.
     let mut sess = [0u8; 16];
     let _ = getrandom::fill(&mut sess);
-    let sess: String = sess.iter().map(|b| format!("{b:02x}")).collect();
+    let sess: String = sess
+        .iter()
+        .flat_map(|b| [b >> 4, b & 15])
+        .map(|d| char::from_digit(u32::from(d), 16).unwrap_or('0'))
+        .collect();
     for h in [
         format!("SESS{sess}={sess}; Max-Age=39600; Path=/; HttpOnly; SameSite=Lax"),
         "nmstat=1a2b3c4d; Max-Age=86400000; Path=/; SameSite=Lax".to_owned(),
