@@ -60,6 +60,15 @@ before(async () => {
   mkdirSync(artifacts, { recursive: true });
   const policy = JSON.parse(readFileSync(join(root, 'examples/kk.dk.policy.json'), 'utf8'));
   policy.gpc_refuses = GPC_REFUSES;
+  // Storage other than cookies, so the page's clearing script has work to do:
+  // statistics keeps a local-storage key (a pattern) and a session-storage key.
+  for (const [kind, name] of [['local_storage', 'siteimprove_*'], ['session_storage', 'nmstat.session']]) {
+    policy.storage.push({
+      name, kind, provider: 'siteimprove', category: 'statistics',
+      purpose: { en: 'Statistics of visits', da: 'Statistik over besøg' },
+      duration: kind === 'local_storage' ? { days: 30 } : 'session',
+    });
+  }
   writeFileSync(policyPath, JSON.stringify(policy, null, 2));
   writeFileSync(keyPath, 'a site key for the browser test, 32 bytes and more');
   const port = await freePort();
@@ -190,6 +199,26 @@ test('Sec-GPC: 1 (through the DevTools protocol) keeps gpc_refuses out', async (
   await page.reload();
   j = await jar(context);
   assert.ok(!j.nmstat, 'still out');
+  await context.close();
+});
+
+test("the page's script clears the storage a refusal denies", async () => {
+  const { context, page } = await visitor();
+  await page.goto(base + '/');
+  await page.evaluate(() => {
+    localStorage.setItem('siteimprove_visits', '3');
+    localStorage.setItem('siteimprove-not-matching', 'stays: the pattern wants an underscore');
+    localStorage.setItem('theme', 'undeclared, stays');
+    sessionStorage.setItem('nmstat.session', 'x');
+  });
+  await page.getByRole('button', { name: 'Afvis alle' }).click();
+  await page.waitForURL(base + '/');
+  const left = await page.evaluate(() => ({
+    local: Object.keys(localStorage).sort(),
+    session: Object.keys(sessionStorage).sort(),
+  }));
+  assert.deepEqual(left.local, ['siteimprove-not-matching', 'theme']);
+  assert.deepEqual(left.session, []);
   await context.close();
 });
 
