@@ -24,7 +24,7 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::time::format_rfc3339;
+use crate::time::rfc3339_bytes;
 
 /// A serde view of `state` under `policy` at `now` (`null` where Python's
 /// `ConsentState` gives `None`): `consent_id` (hex),
@@ -48,6 +48,24 @@ impl<'v, 'p> StateView<'v, 'p> {
     /// The view as a JSON value.
     pub fn to_value(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// ASCII bytes as a JSON string.
+struct Ascii<'b>(&'b [u8]);
+
+impl Serialize for Ascii<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(std::str::from_utf8(self.0).unwrap_or_default())
+    }
+}
+
+/// A time as RFC 3339 ([`crate::time::format_rfc3339`]), written from the stack.
+struct Time(OffsetDateTime);
+
+impl Serialize for Time {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Ascii(&rfc3339_bytes(self.0)).serialize(s)
     }
 }
 
@@ -80,10 +98,11 @@ impl Serialize for StateView<'_, '_> {
         let partial = state.partial_at();
         let action = state.action();
         let mut m = s.serialize_map(Some(15))?;
-        m.serialize_entry("consent_id", &ConsentId(state.consent_id()).to_string())?;
-        m.serialize_entry("decided_at", &decided.map(format_rfc3339))?;
+        let id = ConsentId(state.consent_id()).hex();
+        m.serialize_entry("consent_id", &Ascii(&id))?;
+        m.serialize_entry("decided_at", &decided.map(Time))?;
         m.serialize_entry("revision", &decided.map(|_| state.decided_revision()))?;
-        m.serialize_entry("partial_refusal_at", &partial.map(format_rfc3339))?;
+        m.serialize_entry("partial_refusal_at", &partial.map(Time))?;
         m.serialize_entry(
             "partial_refusal_revision",
             &partial.map(|_| state.partial_revision()),
@@ -101,8 +120,8 @@ impl Serialize for StateView<'_, '_> {
         )?;
         let providers: Vec<&str> = policy.provider_ids(state.providers_refused()).collect();
         m.serialize_entry("providers_refused", &providers)?;
-        m.serialize_entry("expires", &state.expires(policy).map(format_rfc3339))?;
-        m.serialize_entry("now", &format_rfc3339(now))?;
+        m.serialize_entry("expires", &state.expires(policy).map(Time))?;
+        m.serialize_entry("now", &Time(now))?;
         m.serialize_entry(
             "status_now",
             &Statuses {

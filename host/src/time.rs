@@ -27,6 +27,12 @@ const RFC3339_MAX: i64 = 253_402_300_799;
 /// years RFC 3339 can write. The one formatter of times in proof records, audit
 /// messages and the command line.
 pub fn format_rfc3339(t: OffsetDateTime) -> String {
+    let b = rfc3339_bytes(t);
+    b.iter().map(|&c| char::from(c)).collect()
+}
+
+/// [`format_rfc3339`]'s 20 ASCII bytes, on the stack.
+pub(crate) fn rfc3339_bytes(t: OffsetDateTime) -> [u8; 20] {
     let secs = t.unix_timestamp().clamp(RFC3339_MIN, RFC3339_MAX);
     let t = OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     // Written digit by digit: this runs for every logged event and proof record.
@@ -49,7 +55,7 @@ pub fn format_rfc3339(t: OffsetDateTime) -> String {
         b[at] = b'0' + v / 10;
         b[at + 1] = b'0' + v % 10;
     }
-    b.iter().map(|&c| char::from(c)).collect()
+    b
 }
 
 // ---- HTTP dates -------------------------------------------------------------

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use samtykke::{ConsentId, ConsentState, Kind, Proof, ValidPolicy};
 use samtykke_host::declare::Lang;
-use samtykke_host::http::deletion_plan;
 use samtykke_host::state_json::StateView;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
@@ -105,16 +104,14 @@ impl Consent {
     }
 
     /// The declared non-cookie storage the page must clear now (SPEC §6), as
-    /// (kind, name or pattern).
+    /// (kind, name or pattern): the core's `storage_to_clear`, which is also the
+    /// deletion plan's `storage_keys`.
     pub fn storage_to_clear(&self) -> Vec<(Kind, String)> {
-        deletion_plan(
-            &self.state,
-            &self.policy(),
-            &self.host,
-            std::iter::empty::<&str>(),
-            self.now,
-        )
-        .storage_keys
+        let policy = self.policy();
+        self.state
+            .storage_to_clear(&policy, self.now)
+            .map(|d| (d.kind, d.name.to_owned()))
+            .collect()
     }
 
     /// The state as JSON for the page's script: `samtykke-host`'s state view
