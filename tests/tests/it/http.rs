@@ -987,3 +987,56 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// SPEC §15: a kept persistent cookie never outlives the grant that let it in.
+    /// kk.dk's statistics grant, made at T0, lapses 100 days later (the oracle is
+    /// that arithmetic, not the core's `lapses_at`); a `Set-Cookie` for `nmstat`
+    /// at a random moment before the lapse, with a random `Max-Age` and/or
+    /// `Expires`, comes out of `judge_set_cookie` (and `clamp_set_cookie`) with a
+    /// lifetime of at most the time left, unchanged when it already fits; a
+    /// necessary cookie is never shortened; a denied one is dropped.
+    #[test]
+    fn r16_judge_shortens_a_kept_cookie_to_the_consent_lapse(
+        elapsed in 0i64..100 * 86_400,
+        max_age in proptest::option::of(1i64..2_000 * 86_400),
+        expires_in in proptest::option::of(1i64..2_000 * 86_400),
+    ) {
+        use samtykke_host::http::{clamp_set_cookie, judge_set_cookie};
+        let policy = kk();
+        let mut state = ConsentState::new(9);
+        state.save(&policy, policy.category_set(&["statistics"]).unwrap(), Default::default(), Ctx::button(T0, 1));
+        let now = T0 + time::Duration::seconds(elapsed);
+        let left = 100 * 86_400 - elapsed;
+        let mut header = "nmstat=1; Path=/".to_owned();
+        if let Some(n) = max_age {
+            header += &format!("; Max-Age={n}");
+        }
+        if let Some(e) = expires_in {
+            header += &format!("; Expires={}", format_http_date(now + time::Duration::seconds(e)));
+        }
+        let kept = judge_set_cookie(&state, &policy, &header, now).expect("statistics granted");
+        prop_assert_eq!(&kept, &clamp_set_cookie(&state, &policy, &header, now));
+        let c = SetCookie::parse(&kept).unwrap();
+        match (max_age, expires_in) {
+            (None, None) => prop_assert_eq!(&*kept, header.as_str(), "a session cookie is kept as it is"),
+            _ => {
+                let life = c.lifetime_seconds(now).unwrap();
+                prop_assert!(life <= left, "{} lives {} s, {} s left", kept, life, left);
+                let asked = max_age.or(expires_in).unwrap();
+                prop_assert_eq!(life, asked.min(left));
+                if let Some(e) = c.expires {
+                    prop_assert!(e.unix_timestamp() <= (T0 + time::Duration::days(100)).unix_timestamp());
+                }
+                if !matches!(max_age, Some(n) if n > left) && !matches!(expires_in, Some(e) if e > left) {
+                    prop_assert_eq!(&*kept, header.as_str(), "nothing to shorten");
+                }
+            }
+        }
+        // The session cookie is necessary: never shortened, whatever it asks.
+        let sess = format!("SESSabc=1; Max-Age={}", max_age.unwrap_or(1));
+        prop_assert_eq!(&*judge_set_cookie(&state, &policy, &sess, now).unwrap(), sess.as_str());
+        // Functional was refused by the save: dropped.
+        prop_assert!(judge_set_cookie(&state, &policy, "JSESSIONID=1; Max-Age=60", now).is_err());
+    }
+}
