@@ -71,6 +71,8 @@ enum samtykke_result {
   SAMTYKKE_RESULT_POLICY_DUPLICATE_DECLARATION = 220,
   /** the policy declares too many storage items */
   SAMTYKKE_RESULT_POLICY_TOO_MANY_DECLARATIONS = 221,
+  /** only security_storage may follow the exempt category in consent_mode */
+  SAMTYKKE_RESULT_POLICY_CONSENT_MODE_EXEMPT = 222,
   /** the consent cookie has an unknown version */
   SAMTYKKE_RESULT_COOKIE_VERSION = 300,
   /** the consent cookie is not valid base64url */
