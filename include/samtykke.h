@@ -283,6 +283,42 @@ typedef uint32_t samtykke_declaration_format;
 #define SAMTYKKE_CONSENT_ID_LEN 16
 
 /**
+ * Google Consent Mode v2's `ad_storage`: its bit in the flags of
+ * `samtykke_state_consent_mode`.
+ */
+#define SAMTYKKE_CONSENT_MODE_AD_STORAGE (1 << 0)
+
+/**
+ * `ad_user_data`'s bit.
+ */
+#define SAMTYKKE_CONSENT_MODE_AD_USER_DATA (1 << 1)
+
+/**
+ * `ad_personalization`'s bit.
+ */
+#define SAMTYKKE_CONSENT_MODE_AD_PERSONALIZATION (1 << 2)
+
+/**
+ * `analytics_storage`'s bit.
+ */
+#define SAMTYKKE_CONSENT_MODE_ANALYTICS_STORAGE (1 << 3)
+
+/**
+ * `functionality_storage`'s bit.
+ */
+#define SAMTYKKE_CONSENT_MODE_FUNCTIONALITY_STORAGE (1 << 4)
+
+/**
+ * `personalization_storage`'s bit.
+ */
+#define SAMTYKKE_CONSENT_MODE_PERSONALIZATION_STORAGE (1 << 5)
+
+/**
+ * `security_storage`'s bit.
+ */
+#define SAMTYKKE_CONSENT_MODE_SECURITY_STORAGE (1 << 6)
+
+/**
  * What must go at one request (SPEC §6), made by
  * `samtykke_state_deletion_plan` and freed with `samtykke_plan_free`. It owns
  * its texts (it does not borrow from the policy), is immutable, and may be read
@@ -1173,6 +1209,25 @@ samtykke_result samtykke_state_prompt_due(const samtykke_policy *policy,
                                           const samtykke_state *state,
                                           int64_t now,
                                           bool *due_out);
+
+/**
+ * Google Consent Mode v2 (SPEC §16): which of the seven types are granted at
+ * `now`, as a mask of the `SAMTYKKE_CONSENT_MODE_*` bits. A type is granted when
+ * the policy's `consent_mode` maps it to a category that is granted (in force:
+ * not lapsed, not outdated) or exempt at `now`; unmapped types are denied.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
+ * `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `state` NULL or readable for a
+ * `samtykke_state`; `flags_out` NULL or writable.
+ */
+samtykke_result samtykke_state_consent_mode(const samtykke_policy *policy,
+                                            const samtykke_state *state,
+                                            int64_t now,
+                                            uint32_t *flags_out);
 
 /**
  * The proof record as one JSON line (SPEC §7), without a newline:

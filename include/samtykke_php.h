@@ -1096,6 +1096,25 @@ samtykke_result samtykke_state_prompt_due(const samtykke_policy *policy,
                                           bool *due_out);
 
 /**
+ * Google Consent Mode v2 (SPEC §16): which of the seven types are granted at
+ * `now`, as a mask of the `SAMTYKKE_CONSENT_MODE_*` bits. A type is granted when
+ * the policy's `consent_mode` maps it to a category that is granted (in force:
+ * not lapsed, not outdated) or exempt at `now`; unmapped types are denied.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
+ * `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `state` NULL or readable for a
+ * `samtykke_state`; `flags_out` NULL or writable.
+ */
+samtykke_result samtykke_state_consent_mode(const samtykke_policy *policy,
+                                            const samtykke_state *state,
+                                            int64_t now,
+                                            uint32_t *flags_out);
+
+/**
  * The proof record as one JSON line (SPEC §7), without a newline:
  * `{"ts":…,"consent_id":…,"site":…,"revision":…,"notice_version":…,"action":…,
  * "control":…,"decisions":{…},"providers_refused":[…],"gpc":…,"expires":…}`.
