@@ -184,3 +184,145 @@ impl ConsentState {
             .fold(ConsentModeFlags::NONE, |f, (t, _)| f.with(t))
     }
 }
+
+/// What a Google tag hit says of each type (SPEC §16): granted, denied, or
+/// nothing. Read from the hit's `gcs` ([`ConsentModeClaims::from_gcs`]) and `gcd`
+/// ([`ConsentModeClaims::from_gcd`]) parameters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ConsentModeClaims {
+    granted: ConsentModeFlags,
+    denied: ConsentModeFlags,
+}
+
+/// The types `gcs` (`G1xy`) speaks of, by position after `G1`.
+const GCS: [ConsentModeType; 2] = [
+    ConsentModeType::AdStorage,
+    ConsentModeType::AnalyticsStorage,
+];
+
+/// The types `gcd` speaks of, with the index of each one's character.
+const GCD: [(usize, ConsentModeType); 4] = [
+    (2, ConsentModeType::AdStorage),
+    (4, ConsentModeType::AnalyticsStorage),
+    (6, ConsentModeType::AdUserData),
+    (8, ConsentModeType::AdPersonalization),
+];
+
+/// The value of a base64url digit (`A`–`Z`, `a`–`z`, `0`–`9`, `-`, `_`).
+const fn base64url(b: u8) -> Option<u8> {
+    match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'-' => Some(62),
+        b'_' => Some(63),
+        _ => None,
+    }
+}
+
+/// A two-bit `gcd` state: 1 not set, 2 denied, 3 granted; 0 is no state.
+const fn gcd_state(bits: u8) -> Option<Option<bool>> {
+    match bits {
+        1 => Some(None),
+        2 => Some(Some(false)),
+        3 => Some(Some(true)),
+        _ => None,
+    }
+}
+
+impl ConsentModeClaims {
+    /// No claim on any type.
+    pub const NONE: ConsentModeClaims = ConsentModeClaims {
+        granted: ConsentModeFlags::NONE,
+        denied: ConsentModeFlags::NONE,
+    };
+
+    /// These claims with `ty` claimed granted (`true`) or denied (`false`),
+    /// replacing any claim on it.
+    #[must_use]
+    pub const fn with(self, ty: ConsentModeType, granted: bool) -> ConsentModeClaims {
+        let bit = ty.bit();
+        let (g, d) = (self.granted.bits() & !bit, self.denied.bits() & !bit);
+        if granted {
+            ConsentModeClaims {
+                granted: ConsentModeFlags::from_bits(g | bit),
+                denied: ConsentModeFlags::from_bits(d),
+            }
+        } else {
+            ConsentModeClaims {
+                granted: ConsentModeFlags::from_bits(g),
+                denied: ConsentModeFlags::from_bits(d | bit),
+            }
+        }
+    }
+
+    /// The claim on `ty`: `Some(true)` granted, `Some(false)` denied, `None` none.
+    pub const fn claim(self, ty: ConsentModeType) -> Option<bool> {
+        if self.granted.granted(ty) {
+            Some(true)
+        } else if self.denied.granted(ty) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// The types claimed granted.
+    pub const fn granted(self) -> ConsentModeFlags {
+        self.granted
+    }
+
+    /// The types claimed granted by either: what a hit carrying both `gcs` and
+    /// `gcd` claims granted.
+    #[must_use]
+    pub const fn union_granted(self, other: ConsentModeClaims) -> ConsentModeFlags {
+        ConsentModeFlags::from_bits(self.granted.bits() | other.granted.bits())
+    }
+
+    /// The claims of a `gcs` value, `G1xy`: `x` is `ad_storage`, `y`
+    /// `analytics_storage`, `1` granted and `0` denied; any other character claims
+    /// nothing for its type. A value that is not four characters starting `G1`
+    /// claims nothing.
+    pub fn from_gcs(gcs: &str) -> ConsentModeClaims {
+        let b = gcs.as_bytes();
+        let mut out = ConsentModeClaims::NONE;
+        if b.len() != 4 || !b.starts_with(b"G1") {
+            return out;
+        }
+        for (ty, &c) in GCS.into_iter().zip(&b[2..]) {
+            match c {
+                b'1' => out = out.with(ty, true),
+                b'0' => out = out.with(ty, false),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The claims of a `gcd` value: the characters at indices 2, 4, 6 and 8
+    /// (from 0) are `ad_storage`, `analytics_storage`, `ad_user_data` and
+    /// `ad_personalization`, each a base64url digit whose low two bits are the
+    /// update state and the next two the default (1 not set, 2 denied, 3 granted).
+    /// The claim is the update where it is set, else the default. A character that
+    /// is missing, not base64url, or holds a state 0 claims nothing for its type.
+    pub fn from_gcd(gcd: &str) -> ConsentModeClaims {
+        let mut out = ConsentModeClaims::NONE;
+        let mut chars = gcd.chars().enumerate();
+        for (i, ty) in GCD {
+            // Characters, not bytes, are counted.
+            let Some((_, c)) = chars.find(|&(j, _)| j == i) else {
+                break;
+            };
+            let Some(v) = u8::try_from(c).ok().and_then(base64url) else {
+                continue;
+            };
+            let (Some(update), Some(default)) = (gcd_state(v & 3), gcd_state((v >> 2) & 3)) else {
+                continue;
+            };
+            if let Some(granted) = update.or(default) {
+                out = out.with(ty, granted);
+            }
+        }
+        out
+    }
+}

@@ -52,7 +52,7 @@ mod sets;
 mod state;
 mod vocab;
 
-pub use consent_mode::{ConsentModeFlags, ConsentModeMap, ConsentModeType};
+pub use consent_mode::{ConsentModeClaims, ConsentModeFlags, ConsentModeMap, ConsentModeType};
 pub use cookie::{CookieError, CookieField, CookieKey, COOKIE_MAX_LEN};
 pub use error::{
     Code, Field, Location, PolicyError, PolicyErrorKind, PolicyMessage, DECLARATION_FIELDS,

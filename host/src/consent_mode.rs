@@ -32,7 +32,7 @@
 
 use std::fmt::Write as _;
 
-use samtykke::{ConsentModeFlags, ConsentModeType, ConsentState, ValidPolicy};
+use samtykke::{ConsentModeClaims, ConsentModeFlags, ConsentModeType, ConsentState, ValidPolicy};
 use time::OffsetDateTime;
 
 /// Milliseconds the default call asks Google's tags to wait for the update.
@@ -120,4 +120,30 @@ pub fn flags_json(flags: ConsentModeFlags) -> String {
     }
     out.push('}');
     out
+}
+
+/// What a Google tag hit's URL claims (SPEC §16): the claims of its `gcs` and
+/// its `gcd` query parameters, each read with
+/// [`ConsentModeClaims::from_gcs`]/[`from_gcd`](ConsentModeClaims::from_gcd),
+/// as `(gcs, gcd)`. The query (after the first `?`, before any `#`) is read as
+/// `application/x-www-form-urlencoded`, percent escapes and `+` decoded; the first
+/// of a repeated parameter counts. A URL without a query, or without either
+/// parameter, claims nothing; nothing in a URL is an error.
+pub fn tag_claims(url: &str) -> (ConsentModeClaims, ConsentModeClaims) {
+    let Some((_, query)) = url.split_once('?') else {
+        return (ConsentModeClaims::NONE, ConsentModeClaims::NONE);
+    };
+    let query = query.split_once('#').map_or(query, |(q, _)| q);
+    let (mut gcs, mut gcd) = (None, None);
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match &*key {
+            "gcs" if gcs.is_none() => gcs = Some(ConsentModeClaims::from_gcs(&value)),
+            "gcd" if gcd.is_none() => gcd = Some(ConsentModeClaims::from_gcd(&value)),
+            _ => {}
+        }
+        if gcs.is_some() && gcd.is_some() {
+            break;
+        }
+    }
+    (gcs.unwrap_or_default(), gcd.unwrap_or_default())
 }

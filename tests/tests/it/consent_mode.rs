@@ -391,3 +391,316 @@ fn s16_lint_warns_when_security_storage_is_not_exempt() {
         "security-storage-not-exempt"
     );
 }
+
+// ---- audit: tag_request and consent-mode-mismatch (SPEC §8, §16) ----------
+
+mod audit {
+    use super::*;
+    use samtykke_audit::{audit_lines, AuditOptions, InputErrorKind, Report, ViolationId};
+
+    /// kk.dk with every type mapped: the four Google ad/analytics types on
+    /// statistics, functions and personalisation on functional, security on
+    /// necessary.
+    fn policy() -> OwnedPolicy {
+        load(&kk_with(full_mapping())).unwrap()
+    }
+
+    fn line(secs: i64, fields: Value) -> String {
+        let t = datetime!(2026-03-01 10:00:00 UTC) + time::Duration::seconds(secs);
+        let mut m = json!({
+            "ts": t.format(&time::format_description::well_known::Rfc3339).unwrap(),
+            "visitor": "v1"
+        });
+        for (k, v) in fields.as_object().unwrap() {
+            m[k] = v.clone();
+        }
+        m.to_string()
+    }
+
+    fn hit(secs: i64, query: &str) -> String {
+        line(
+            secs,
+            json!({"event": "tag_request", "url": format!("https://www.google-analytics.com/g/collect?v=2&tid=G-X&{query}")}),
+        )
+    }
+
+    fn accept_all(secs: i64) -> Vec<String> {
+        vec![
+            line(
+                secs,
+                json!({"event": "notice_shown", "controls": ["accept_all", "reject_all"]}),
+            ),
+            line(secs, json!({"event": "decision", "action": "accept_all"})),
+        ]
+    }
+
+    fn run(p: &OwnedPolicy, lines: &[String]) -> Report {
+        audit_lines(p.view(), lines, AuditOptions::new().threads(1))
+    }
+
+    /// The mismatches of `lines` as (line, category) in order, and no other
+    /// finding.
+    fn mismatches(p: &OwnedPolicy, lines: &[String]) -> Vec<(u64, Option<String>, String)> {
+        let r = run(p, lines);
+        assert_eq!(r.input_errors, [], "{lines:?}");
+        r.violations
+            .iter()
+            .map(|v| {
+                assert_eq!(v.id, ViolationId::ConsentModeMismatch, "{v:?}");
+                assert_eq!(v.cookie, None);
+                (v.line, v.category.clone(), v.message.clone())
+            })
+            .collect()
+    }
+
+    /// The types the mismatches of `lines` name, by the type's name in the message.
+    fn types(p: &OwnedPolicy, lines: &[String]) -> Vec<&'static str> {
+        mismatches(p, lines)
+            .iter()
+            .map(|(_, _, m)| {
+                T::ALL
+                    .iter()
+                    .map(|t| t.as_str())
+                    .find(|t| m.starts_with(&format!("tag request claims {t} granted")))
+                    .unwrap_or_else(|| panic!("a message naming a type: {m}"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn s16_audit_consent_mode_mismatch_id_is_fixed() {
+        assert_eq!(
+            ViolationId::ConsentModeMismatch.as_str(),
+            "consent-mode-mismatch"
+        );
+    }
+
+    #[test]
+    fn s16_audit_gcs_letters_claim_ad_storage_then_analytics_storage() {
+        let p = policy();
+        // An undecided visitor: both types denied.
+        assert_eq!(types(&p, &[hit(0, "gcs=G110")]), ["ad_storage"]);
+        assert_eq!(types(&p, &[hit(0, "gcs=G101")]), ["analytics_storage"]);
+        assert_eq!(
+            types(&p, &[hit(0, "gcs=G111")]),
+            ["ad_storage", "analytics_storage"]
+        );
+        assert_eq!(types(&p, &[hit(0, "gcs=G100")]), Vec::<&str>::new());
+        // Other characters claim nothing for their type.
+        assert_eq!(types(&p, &[hit(0, "gcs=G1-1")]), ["analytics_storage"]);
+        assert_eq!(types(&p, &[hit(0, "gcs=G11x")]), ["ad_storage"]);
+        // Not `G1xy`: nothing.
+        for junk in [
+            "gcs=G211",
+            "gcs=G11",
+            "gcs=G1111",
+            "gcs=g111",
+            "gcs=",
+            "gcs",
+        ] {
+            assert_eq!(types(&p, &[hit(0, junk)]), Vec::<&str>::new(), "{junk}");
+        }
+        // Granted by the visitor: no mismatch.
+        let mut lines = accept_all(0);
+        lines.push(hit(5, "gcs=G111"));
+        assert_eq!(types(&p, &lines), Vec::<&str>::new());
+    }
+
+    /// A `gcd` of ten characters with `c` at index `i` and `l` (not set, not set)
+    /// at the other three type positions.
+    fn gcd(i: usize, c: char) -> String {
+        let mut chars: Vec<char> = "11l1l1l1l5".chars().collect();
+        chars[i] = c;
+        chars.into_iter().collect()
+    }
+
+    const GCD_TYPES: [(usize, &str); 4] = [
+        (2, "ad_storage"),
+        (4, "analytics_storage"),
+        (6, "ad_user_data"),
+        (8, "ad_personalization"),
+    ];
+
+    #[test]
+    fn s16_audit_gcd_positions_with_update_over_default() {
+        let p = policy();
+        for (i, ty) in GCD_TYPES {
+            // `r`: update granted over default denied → a granted claim.
+            assert_eq!(
+                types(&p, &[hit(0, &format!("gcd={}", gcd(i, 'r')))]),
+                [ty],
+                "r at {i}"
+            );
+            // `t`: update not set, default granted → granted.
+            assert_eq!(
+                types(&p, &[hit(0, &format!("gcd={}", gcd(i, 't')))]),
+                [ty],
+                "t at {i}"
+            );
+            // `u`: update denied over default granted → denied; `q` denied and
+            // denied; `p` default denied; `l` nothing set: no claim of a grant.
+            for c in ['u', 'q', 'p', 'l'] {
+                assert_eq!(
+                    types(&p, &[hit(0, &format!("gcd={}", gcd(i, c)))]),
+                    Vec::<&str>::new(),
+                    "{c} at {i}"
+                );
+            }
+            // Granted by the visitor: no mismatch.
+            let mut lines = accept_all(0);
+            lines.push(hit(5, &format!("gcd={}", gcd(i, 'r'))));
+            assert_eq!(types(&p, &lines), Vec::<&str>::new());
+        }
+    }
+
+    /// The base64url alphabet, written out.
+    const B64URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    #[test]
+    fn s16_audit_every_gcd_digit_at_every_position() {
+        // The claim of each digit from its value's bits, computed here: low two
+        // bits the update, next two the default; 1 not set, 2 denied, 3 granted;
+        // a 0 in either is malformed, and claims nothing.
+        let p = policy();
+        for (v, c) in B64URL.chars().enumerate() {
+            let (update, default) = (v & 3, (v >> 2) & 3);
+            let granted =
+                update != 0 && default != 0 && (update == 3 || (update == 1 && default == 3));
+            for (i, ty) in GCD_TYPES {
+                let want: Vec<&str> = if granted { vec![ty] } else { vec![] };
+                assert_eq!(
+                    types(&p, &[hit(0, &format!("gcd={}", gcd(i, c)))]),
+                    want,
+                    "{c} ({v}) at {i}"
+                );
+            }
+        }
+        // Characters outside the alphabet, and a value too short to reach a
+        // position, claim nothing for it.
+        for bad in ['*', '.', '=', ' '] {
+            let q = format!("gcd={}", gcd(2, bad).replace(' ', "%20"));
+            assert_eq!(types(&p, &[hit(0, &q)]), Vec::<&str>::new(), "{q}");
+        }
+        // Indices count characters, not bytes.
+        assert_eq!(types(&p, &[hit(0, "gcd=%C3%A91r")]), ["ad_storage"]);
+        assert_eq!(
+            types(&p, &[hit(0, "gcd=11r1r")]),
+            ["ad_storage", "analytics_storage"]
+        );
+    }
+
+    #[test]
+    fn s16_audit_one_violation_per_hit_and_type() {
+        let p = policy();
+        // gcs and gcd both claim ad_storage granted: one violation for it.
+        let found = mismatches(&p, &[hit(0, &format!("gcs=G110&gcd={}", gcd(2, 'r')))]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, 1);
+        assert_eq!(found[0].1.as_deref(), Some("statistics"));
+        // Two hits: one each.
+        assert_eq!(
+            mismatches(&p, &[hit(0, "gcs=G110"), hit(1, "gcs=G110")])
+                .iter()
+                .map(|f| f.0)
+                .collect::<Vec<_>>(),
+            [1, 2]
+        );
+    }
+
+    #[test]
+    fn s16_audit_the_query_is_percent_decoded() {
+        let p = policy();
+        assert_eq!(
+            types(&p, &[hit(0, "gcs=G1%31%31")]),
+            ["ad_storage", "analytics_storage"]
+        );
+        assert_eq!(types(&p, &[hit(0, "g%63s=G110")]), ["ad_storage"]);
+        // A fragment is not the query; the first of a repeated parameter counts.
+        assert_eq!(types(&p, &[hit(0, "x=1#gcs=G111")]), Vec::<&str>::new());
+        assert_eq!(
+            types(&p, &[hit(0, "gcs=G100&gcs=G111")]),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn s16_audit_state_at_that_second_lapse_and_withdrawal() {
+        let p = policy();
+        let ttl = 100 * 86_400;
+        let mut lines = accept_all(0);
+        lines.push(hit(ttl - 1, "gcs=G111"));
+        lines.push(hit(ttl, "gcs=G111"));
+        let found = mismatches(&p, &lines);
+        assert_eq!(found.iter().map(|f| f.0).collect::<Vec<_>>(), [4, 4]);
+        assert!(
+            found[0].2.ends_with("but statistics is expired"),
+            "{}",
+            found[0].2
+        );
+        // A withdrawal of statistics: from that second on, a mismatch.
+        let mut lines = accept_all(0);
+        lines.push(line(
+            10,
+            json!({"event": "decision", "action": "withdraw", "categories": ["statistics"]}),
+        ));
+        lines.push(hit(10, "gcs=G101"));
+        assert_eq!(types(&p, &lines), ["analytics_storage"]);
+    }
+
+    #[test]
+    fn s16_audit_unmapped_types_are_denied() {
+        // kk.dk without a mapping: every claimed grant is a mismatch, with no
+        // category.
+        let p = load(&kk()).unwrap();
+        let mut lines = accept_all(0);
+        lines.push(hit(5, "gcs=G111"));
+        let found = mismatches(&p, &lines);
+        assert_eq!(found.len(), 2);
+        assert!(found.iter().all(|f| f.1.is_none()));
+        assert!(
+            found[0].2.contains("maps ad_storage to no category"),
+            "{}",
+            found[0].2
+        );
+    }
+
+    #[test]
+    fn s16_audit_tag_request_needs_a_url_string() {
+        let p = policy();
+        let r = run(&p, &[line(0, json!({"event": "tag_request"}))]);
+        assert_eq!(r.input_errors.len(), 1);
+        assert_eq!(r.input_errors[0].kind, InputErrorKind::MissingField);
+        let r = run(&p, &[line(0, json!({"event": "tag_request", "url": 5}))]);
+        assert_eq!(r.input_errors[0].kind, InputErrorKind::BadField);
+        // Junk URLs are no input error and claim nothing.
+        for url in [
+            "",
+            "not a url",
+            "?",
+            "https://x/?gcs=%ZZ&gcd=%",
+            "https://x/?&&==&gcd=\u{e9}\u{e9}*",
+        ] {
+            let r = run(&p, &[line(0, json!({"event": "tag_request", "url": url}))]);
+            assert_eq!(r.violations, [], "{url}");
+            // An empty `url` is an empty value, as for every required string.
+            let want = usize::from(url.is_empty());
+            assert_eq!(r.input_errors.len(), want, "{url}: {:?}", r.input_errors);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(256)))]
+
+        /// Any URL: the audit never panics, never reports an input error for it,
+        /// and reports at most one mismatch per type.
+        #[test]
+        fn s16_audit_any_url_is_read_without_panic(url in ".{0,80}", gcs in "[G1x0%]{0,6}", gcd in "[a-zA-Z0-9_%=&.-]{0,12}") {
+            let p = policy();
+            for u in [url.clone(), format!("https://x/?gcs={gcs}&gcd={gcd}"), format!("{url}?gcd={gcd}&gcs={gcs}")] {
+                let r = run(&p, &[line(0, json!({"event": "tag_request", "url": u}))]);
+                prop_assert_eq!(r.input_errors.len(), usize::from(u.is_empty()));
+                prop_assert!(r.violations.len() <= 4);
+            }
+        }
+    }
+}
