@@ -6,7 +6,9 @@ model (``oracle/state_ref.py``)."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import tempfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 
 import samtykke
 
-from conftest import T0
+from conftest import KK_DK, T0
 from oracle.state_ref import EXEMPT, GRANTED, PolicyRef, at_time
 from test_state_oracle import Ev, World, boundaries, drive, events_for, long_run, worlds
 
@@ -112,3 +114,94 @@ def test_s16_consent_mode_grants_exactly_the_types_whose_category_the_model_perm
                 for t in TYPES
             }
             assert step.state.consent_mode(at_time(now)) == want, now
+
+
+# ---- the audit's consent-mode-mismatch against the oracle (SPEC §8, §16)
+
+GCS_VALUES = ["G100", "G101", "G110", "G111", "G1-1", "G10x", "G2 11", "G11", "g111", "", "G1%31%31"]
+GCD_CHARS = "lpqrtuvmnA_-*é"
+
+
+@st.composite
+def tag_logs(draw: Callable[..., Any]) -> Tuple[Dict[str, Any], List[str]]:
+    """kk.dk with a random valid mapping, and a log of two visitors' notices,
+    decisions and tag hits with random `gcs`/`gcd` values (junk among them) at
+    random times, in time order per visitor."""
+    doc: Dict[str, Any] = json.loads(KK_DK.read_text(encoding="utf-8"))
+    mapping: Dict[str, str] = {}
+    for t in TYPES:
+        choices = ["functional", "statistics"] + (["necessary"] if t == "security_storage" else [])
+        c = draw(st.one_of(st.none(), st.sampled_from(choices)))
+        if c is not None:
+            mapping[t] = c
+    doc["consent_mode"] = mapping
+    lines: List[str] = []
+    for visitor in ("a", "b"):
+        at = int(T0.timestamp())
+        for _ in range(draw(st.integers(1, 12))):
+            at += draw(st.sampled_from([0, 1, 3600, 50 * 86_400, 100 * 86_400]))
+            ts = datetime.fromtimestamp(at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            kind = draw(st.sampled_from(["notice", "accept_all", "reject_all", "save", "withdraw", "tag", "tag", "tag"]))
+            rec: Dict[str, Any] = {"ts": ts, "visitor": visitor}
+            if kind == "notice":
+                rec.update(event="notice_shown", controls=["accept_all", "reject_all"])
+            elif kind == "tag":
+                gcs = draw(st.sampled_from(GCS_VALUES))
+                gcd = "".join(draw(st.lists(st.sampled_from(GCD_CHARS), max_size=10)))
+                query = draw(st.sampled_from([f"gcs={gcs}&gcd={gcd}", f"gcd={gcd}", f"gcs={gcs}", f"x=1#gcs={gcs}"]))
+                rec.update(event="tag_request", url=f"https://www.google-analytics.com/g/collect?v=2&{query}")
+            elif kind == "save":
+                rec.update(event="decision", action="save", granted=draw(st.sampled_from([[], ["statistics"], ["functional"]])))
+            elif kind == "withdraw":
+                rec.update(event="decision", action="withdraw", categories=["statistics"])
+            else:
+                rec.update(event="decision", action=kind)
+            lines.append(json.dumps(rec, ensure_ascii=False))
+    return doc, lines
+
+
+@long_run
+@given(tag_logs())
+def test_s16_audit_consent_mode_mismatch_agrees_with_the_oracle(case: Tuple[Dict[str, Any], List[str]]) -> None:
+    """samtykke.audit and the pure-Python oracle (``oracle/audit_ref.py``,
+    written from SPEC §8 and §16) find the same violations (line, id, category)
+    and input errors on logs of tag hits."""
+    from oracle.audit_ref import audit as oracle_audit
+
+    doc, lines = case
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "tags.jsonl"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        native = samtykke.audit(str(path), samtykke.Policy.from_json(json.dumps(doc)))
+        oracle = oracle_audit([str(path)], doc)
+        found = sorted((v["line"], v["id"], v["category"] or "") for v in native.violations)
+        want = sorted((v["line"], v["id"], v["category"] or "") for v in oracle.violations)
+        assert found == want, lines
+        assert [e["line"] for e in native.input_errors] == [e["line"] for e in oracle.input_errors]
+
+
+def test_s16_audit_hand_written_hits(kk_json: Dict[str, Any], tmp_path: Path) -> None:
+    """A refused visitor's hits, by hand: a granted claim by gcs and by gcd (the
+    update over the default) is a mismatch; a denied claim is not."""
+    doc = dict(kk_json, consent_mode={"ad_storage": "statistics", "analytics_storage": "statistics", "ad_user_data": "statistics"})
+    base = "https://www.google-analytics.com/g/collect?v=2"
+    lines = [
+        {"event": "notice_shown", "controls": ["accept_all", "reject_all"]},
+        {"event": "decision", "action": "reject_all"},
+        {"event": "tag_request", "url": f"{base}&gcs=G101"},  # 3: analytics granted
+        {"event": "tag_request", "url": f"{base}&gcs=G100&gcd=11q1q1r1l5"},  # 4: ad_user_data (update granted)
+        {"event": "tag_request", "url": f"{base}&gcd=11u1u1u1u5"},  # 5: updates deny over granted defaults
+        {"event": "tag_request", "url": f"{base}&gcd=11t1l1l1l5"},  # 6: ad_storage by default
+    ]
+    path = tmp_path / "hits.jsonl"
+    path.write_text(
+        "".join(json.dumps({"ts": f"2026-03-01T10:00:0{i}Z", "visitor": "v", **rec}) + "\n" for i, rec in enumerate(lines)),
+        encoding="utf-8",
+    )
+    report = samtykke.audit(str(path), samtykke.Policy.from_json(json.dumps(doc)))
+    assert [(v["line"], v["id"], v["category"], v["cookie"]) for v in report.violations] == [
+        (3, "consent-mode-mismatch", "statistics", None),
+        (4, "consent-mode-mismatch", "statistics", None),
+        (6, "consent-mode-mismatch", "statistics", None),
+    ]
+    assert report.summary["violations_by_id"]["consent-mode-mismatch"] == 3
