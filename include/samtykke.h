@@ -116,6 +116,8 @@ enum samtykke_result {
   SAMTYKKE_RESULT_POLICY_DUPLICATE_DECLARATION = 220,
   /** the policy declares too many storage items */
   SAMTYKKE_RESULT_POLICY_TOO_MANY_DECLARATIONS = 221,
+  /** only security_storage may follow the exempt category in consent_mode */
+  SAMTYKKE_RESULT_POLICY_CONSENT_MODE_EXEMPT = 222,
   /** the consent cookie has an unknown version */
   SAMTYKKE_RESULT_COOKIE_VERSION = 300,
   /** the consent cookie is not valid base64url */
@@ -279,6 +281,42 @@ typedef uint32_t samtykke_declaration_format;
  * Length of a consent id in bytes (128 bits).
  */
 #define SAMTYKKE_CONSENT_ID_LEN 16
+
+/**
+ * Google Consent Mode v2's `ad_storage`: its bit in the flags of
+ * `samtykke_state_consent_mode`.
+ */
+#define SAMTYKKE_CONSENT_MODE_AD_STORAGE (1 << 0)
+
+/**
+ * `ad_user_data`'s bit.
+ */
+#define SAMTYKKE_CONSENT_MODE_AD_USER_DATA (1 << 1)
+
+/**
+ * `ad_personalization`'s bit.
+ */
+#define SAMTYKKE_CONSENT_MODE_AD_PERSONALIZATION (1 << 2)
+
+/**
+ * `analytics_storage`'s bit.
+ */
+#define SAMTYKKE_CONSENT_MODE_ANALYTICS_STORAGE (1 << 3)
+
+/**
+ * `functionality_storage`'s bit.
+ */
+#define SAMTYKKE_CONSENT_MODE_FUNCTIONALITY_STORAGE (1 << 4)
+
+/**
+ * `personalization_storage`'s bit.
+ */
+#define SAMTYKKE_CONSENT_MODE_PERSONALIZATION_STORAGE (1 << 5)
+
+/**
+ * `security_storage`'s bit.
+ */
+#define SAMTYKKE_CONSENT_MODE_SECURITY_STORAGE (1 << 6)
 
 /**
  * What must go at one request (SPEC §6), made by
@@ -1171,6 +1209,25 @@ samtykke_result samtykke_state_prompt_due(const samtykke_policy *policy,
                                           const samtykke_state *state,
                                           int64_t now,
                                           bool *due_out);
+
+/**
+ * Google Consent Mode v2 (SPEC §16): which of the seven types are granted at
+ * `now`, as a mask of the `SAMTYKKE_CONSENT_MODE_*` bits. A type is granted when
+ * the policy's `consent_mode` maps it to a category that is granted (in force:
+ * not lapsed, not outdated) or exempt at `now`; unmapped types are denied.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
+ * `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `state` NULL or readable for a
+ * `samtykke_state`; `flags_out` NULL or writable.
+ */
+samtykke_result samtykke_state_consent_mode(const samtykke_policy *policy,
+                                            const samtykke_state *state,
+                                            int64_t now,
+                                            uint32_t *flags_out);
 
 /**
  * The proof record as one JSON line (SPEC §7), without a newline:

@@ -71,6 +71,8 @@ enum samtykke_result {
   SAMTYKKE_RESULT_POLICY_DUPLICATE_DECLARATION = 220,
   /** the policy declares too many storage items */
   SAMTYKKE_RESULT_POLICY_TOO_MANY_DECLARATIONS = 221,
+  /** only security_storage may follow the exempt category in consent_mode */
+  SAMTYKKE_RESULT_POLICY_CONSENT_MODE_EXEMPT = 222,
   /** the consent cookie has an unknown version */
   SAMTYKKE_RESULT_COOKIE_VERSION = 300,
   /** the consent cookie is not valid base64url */
@@ -1092,6 +1094,25 @@ samtykke_result samtykke_state_prompt_due(const samtykke_policy *policy,
                                           const samtykke_state *state,
                                           int64_t now,
                                           bool *due_out);
+
+/**
+ * Google Consent Mode v2 (SPEC §16): which of the seven types are granted at
+ * `now`, as a mask of the `SAMTYKKE_CONSENT_MODE_*` bits. A type is granted when
+ * the policy's `consent_mode` maps it to a category that is granted (in force:
+ * not lapsed, not outdated) or exempt at `now`; unmapped types are denied.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
+ * `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `state` NULL or readable for a
+ * `samtykke_state`; `flags_out` NULL or writable.
+ */
+samtykke_result samtykke_state_consent_mode(const samtykke_policy *policy,
+                                            const samtykke_state *state,
+                                            int64_t now,
+                                            uint32_t *flags_out);
 
 /**
  * The proof record as one JSON line (SPEC §7), without a newline:

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use samtykke::{Action, CategorySet, Control, ProviderSet, ValidPolicy};
+use samtykke::{Action, CategorySet, ConsentModeFlags, Control, ProviderSet, ValidPolicy};
 use time::OffsetDateTime;
 
 use super::report::InputErrorKind;
@@ -43,6 +43,8 @@ pub(crate) enum Body<'a> {
     CookiePresent(Strings<'a>),
     CookieDeleted,
     Signal,
+    /// A Google tag hit: the Consent Mode types its `gcs` or `gcd` claim granted.
+    TagRequest(ConsentModeFlags),
 }
 
 #[derive(Debug)]
@@ -396,6 +398,11 @@ pub(crate) fn decode<'a>(
                 )
             }
         },
+        (11, "tag_request") => {
+            let url = r.required(Key::Url)?;
+            let (gcs, gcd) = samtykke_host::consent_mode::tag_claims(&url);
+            Body::TagRequest(gcs.union_granted(gcd))
+        }
         (_, other) => {
             return bad(
                 InputErrorKind::UnknownEvent,

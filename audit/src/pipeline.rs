@@ -92,6 +92,7 @@ impl Batch {
                     Body::Decision(d) => StoredBody::Same(Body::Decision(d)),
                     Body::CookieDeleted => StoredBody::Same(Body::CookieDeleted),
                     Body::Signal => StoredBody::Same(Body::Signal),
+                    Body::TagRequest(f) => StoredBody::Same(Body::TagRequest(f)),
                     Body::CookieSet(CookieSet::Header(h)) => StoredBody::SetCookie(self.keep(&h)),
                     Body::CookieSet(CookieSet::Named { name, max_age }) => StoredBody::Named {
                         name: self.keep(&name),

@@ -40,6 +40,9 @@ samtykke::vocabulary! {
         /// A `Set-Cookie` outliving its declared duration, or a persistent cookie
         /// declared `session` (R6).
         DurationExceedsDeclaration = 12 => "duration-exceeds-declaration",
+        /// A `tag_request` whose Consent Mode claims (`gcs`, `gcd`) grant a type the
+        /// visitor's state denies at that second; one per hit and type (SPEC §16).
+        ConsentModeMismatch = 13 => "consent-mode-mismatch",
     }
 }
 
@@ -63,6 +66,7 @@ impl ViolationId {
             ViolationId::RepromptTooSoon => "R15",
             ViolationId::UndeclaredCookie => "R21",
             ViolationId::DurationExceedsDeclaration => "R6",
+            ViolationId::ConsentModeMismatch => "R1, §16",
         }
     }
 }

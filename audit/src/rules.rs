@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use samtykke::{
-    Action, Category, CategorySet, ConsentState, Ctx, Declaration, Event, Kind, Permit, Status,
-    ValidPolicy, Why,
+    Action, Category, CategorySet, ConsentModeFlags, ConsentState, Ctx, Declaration, Event, Kind,
+    Permit, Status, ValidPolicy, Why,
 };
 use samtykke_host::time::{format_rfc3339, from_unix_clamped};
 use time::OffsetDateTime;
@@ -384,6 +384,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
                 state.signal_gpc(&self.policy, now);
                 self.visitors.get_mut(slot).signal = line.at;
             }
+            Body::TagRequest(claimed) => self.tag_request(&at, &state, *claimed),
         }
         self.visitors.get_mut(slot).state = state;
         self.visitors.set_last(slot, line.at);
@@ -598,6 +599,45 @@ impl<'p, S: Sink> Auditor<'p, S> {
                 }
             }
             self.cookie(at, slot, state, &name, None);
+        }
+    }
+
+    /// A Google tag hit (SPEC §16): one violation for each Consent Mode type it
+    /// claims granted while the core's `consent_mode` denies it at that second.
+    fn tag_request(&mut self, at: &Here<'_, '_>, state: &ConsentState, claimed: ConsentModeFlags) {
+        if claimed == ConsentModeFlags::NONE {
+            return;
+        }
+        let flags = state.consent_mode(&self.policy, at.now);
+        let p = *self.policy.policy();
+        for (ty, granted) in claimed.iter() {
+            if !granted || flags.granted(ty) {
+                continue;
+            }
+            let category = p
+                .consent_mode
+                .get(ty)
+                .and_then(|i| p.categories.get(usize::from(i)));
+            let message = match category {
+                Some(c) => {
+                    let status = state.category_status(&self.policy, c, at.now);
+                    format!(
+                        "tag request claims {ty} granted, but {} is {}",
+                        c.id,
+                        status.as_str()
+                    )
+                }
+                None => format!(
+                    "tag request claims {ty} granted, but the policy maps {ty} to no category"
+                ),
+            };
+            self.emit(
+                at,
+                ViolationId::ConsentModeMismatch,
+                None,
+                category.map(|c| c.id),
+                message,
+            );
         }
     }
 

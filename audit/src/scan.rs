@@ -32,9 +32,10 @@ pub(crate) enum Key {
     MaxAgeS,
     Cookies,
     Signal,
+    Url,
 }
 
-const KEYS: usize = 20;
+const KEYS: usize = 21;
 
 /// Whether `raw` is the key `lit` (a fixed-size compare the compiler inlines).
 #[inline]
@@ -49,6 +50,7 @@ impl Key {
         Some(match n.len() {
             2 if is(n, b"ts") => Key::Ts,
             3 if is(n, b"gpc") => Key::Gpc,
+            3 if is(n, b"url") => Key::Url,
             5 if is(n, b"event") => Key::Event,
             5 if is(n, b"layer") => Key::Layer,
             6 if is(n, b"notice") => Key::Notice,
@@ -94,6 +96,7 @@ impl Key {
             Key::MaxAgeS => "max_age_s",
             Key::Cookies => "cookies",
             Key::Signal => "signal",
+            Key::Url => "url",
         }
     }
 }

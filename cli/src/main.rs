@@ -65,6 +65,22 @@ enum Command {
         #[arg(long)]
         key_file: Option<PathBuf>,
     },
+    /// Print Google Consent Mode v2's `gtag('consent', …)` script and the seven
+    /// types' flags as JSON: the update for a visitor's consent cookie, or the
+    /// default (all denied but the exempt) without one.
+    ConsentMode {
+        /// The policy JSON, with its `consent_mode` mapping.
+        policy: PathBuf,
+        /// The visitor's consent cookie value (`v1.…`, or `name=v1.…`).
+        #[arg(long)]
+        cookie: Option<String>,
+        /// A file holding the site key that signs cookies (raw bytes).
+        #[arg(long, requires = "cookie")]
+        key_file: Option<PathBuf>,
+        /// The time to answer for, RFC 3339 (default: now).
+        #[arg(long, value_parser = parse_now)]
+        now: Option<time::OffsetDateTime>,
+    },
     /// Audit consent logs (JSON lines): exit 0 clean, 1 violations, 2 input errors.
     Audit {
         /// Log files, in order (`-`: standard input; gzip is read transparently).
@@ -115,6 +131,21 @@ fn load(path: &PathBuf) -> Result<OwnedPolicy, ExitCode> {
         eprintln!("error: {e}");
         ExitCode::from(2)
     })
+}
+
+fn parse_now(s: &str) -> Result<time::OffsetDateTime, String> {
+    samtykke_host::time::parse_rfc3339(s)
+        .ok_or_else(|| format!("\"{s}\" is not an RFC 3339 time such as 2026-03-01T10:00:00Z"))
+}
+
+fn read_key(key_file: Option<PathBuf>) -> Result<Option<Vec<u8>>, ExitCode> {
+    match key_file {
+        Some(path) => std::fs::read(&path).map(Some).map_err(|e| {
+            eprintln!("error: {}: cannot read the key: {e}", path.display());
+            ExitCode::from(2)
+        }),
+        None => Ok(None),
+    }
 }
 
 fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
@@ -172,18 +203,54 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             key_file,
         } => {
             let owned = load(&policy)?;
-            let key = match key_file {
-                Some(path) => Some(std::fs::read(&path).map_err(|e| {
-                    eprintln!("error: {}: cannot read the key: {e}", path.display());
-                    ExitCode::from(2)
-                })?),
-                None => None,
-            };
+            let key = read_key(key_file)?;
             let json = demo::decode_to_json(&owned, &value, key.as_deref()).map_err(|e| {
                 eprintln!("error: {e}");
                 ExitCode::from(2)
             })?;
             println!("{json}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ConsentMode {
+            policy,
+            cookie,
+            key_file,
+            now,
+        } => {
+            let owned = load(&policy)?;
+            let key = read_key(key_file)?;
+            let view = owned.view();
+            let now = now.unwrap_or_else(time::OffsetDateTime::now_utc);
+            let (script, flags) = match cookie {
+                None => (
+                    samtykke_host::consent_mode::default_script(&view, None),
+                    samtykke_host::consent_mode::default_flags(&view),
+                ),
+                Some(value) => {
+                    let value = samtykke_host::state_json::consent_cookie_value(&view, &value);
+                    let state = samtykke::ConsentState::decode_cookie(
+                        &view,
+                        value.as_bytes(),
+                        key.as_deref(),
+                    )
+                    .map_err(|e| {
+                        eprintln!("error: cannot decode the consent cookie: {e}");
+                        ExitCode::from(2)
+                    })?;
+                    (
+                        samtykke_host::consent_mode::update_script(&view, &state, now, None),
+                        state.consent_mode(&view, now),
+                    )
+                }
+            };
+            if view.policy().consent_mode.is_empty() {
+                eprintln!(
+                    "warning: {}: the policy has no consent_mode: no type is mapped, so every type is denied",
+                    policy.display()
+                );
+            }
+            println!("{script}");
+            println!("{}", samtykke_host::consent_mode::flags_json(flags));
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {

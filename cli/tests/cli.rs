@@ -240,3 +240,91 @@ fn demo_walks_a_visit_through_withdrawal_and_lapse() {
     assert!(!out.contains("Domain=dk"));
     assert!(out.contains("statistics expired"));
 }
+
+/// kk.dk with a Consent Mode mapping, written to a temporary file.
+fn kk_with_consent_mode() -> String {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(kk_path()).unwrap()).unwrap();
+    doc["consent_mode"] = serde_json::json!({
+        "analytics_storage": "statistics",
+        "functionality_storage": "functional",
+        "security_storage": "necessary"
+    });
+    temp_file("kk-consent-mode.json", doc.to_string().as_bytes())
+}
+
+const PRELUDE: &str =
+    "window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}";
+
+#[test]
+fn s16_consent_mode_without_a_cookie_prints_the_default() {
+    let o = samtykke(&["consent-mode", &kk_with_consent_mode()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let want = format!(
+        "<script>{PRELUDE}gtag('consent','default',{{'ad_storage':'denied','ad_user_data':'denied','ad_personalization':'denied','analytics_storage':'denied','functionality_storage':'denied','personalization_storage':'denied','security_storage':'granted','wait_for_update':500}});</script>\n\
+         {{\"ad_storage\":\"denied\",\"ad_user_data\":\"denied\",\"ad_personalization\":\"denied\",\"analytics_storage\":\"denied\",\"functionality_storage\":\"denied\",\"personalization_storage\":\"denied\",\"security_storage\":\"granted\"}}\n"
+    );
+    assert_eq!(out, want);
+}
+
+#[test]
+fn s16_consent_mode_with_a_cookie_prints_the_update_at_now() {
+    // The cookie grants statistics and refuses functional on 2026-03-01 10:00 UTC,
+    // for kk.dk's 100 days.
+    let key = b"a site key of reasonable length!";
+    let value = kk_cookie(Some(key));
+    let key_file = temp_file("cm-site.key", key);
+    let policy = kk_with_consent_mode();
+    let run = |now: &str| {
+        samtykke(&[
+            "consent-mode",
+            &policy,
+            "--cookie",
+            &format!("samtykke={value}"),
+            "--key-file",
+            &key_file,
+            "--now",
+            now,
+        ])
+    };
+    let o = run("2026-03-02T12:00:00+02:00");
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        format!("<script>{PRELUDE}gtag('consent','update',{{'ad_storage':'denied','ad_user_data':'denied','ad_personalization':'denied','analytics_storage':'granted','functionality_storage':'denied','personalization_storage':'denied','security_storage':'granted'}});</script>")
+    );
+    let flags: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(
+        flags,
+        serde_json::json!({
+            "ad_storage": "denied", "ad_user_data": "denied", "ad_personalization": "denied",
+            "analytics_storage": "granted", "functionality_storage": "denied",
+            "personalization_storage": "denied", "security_storage": "granted"
+        })
+    );
+    // At the lapse (2026-06-09T10:00:00Z) the grant no longer counts.
+    let (out, _) = text(&run("2026-06-09T10:00:00Z"));
+    assert!(out.contains("'analytics_storage':'denied'"), "{out}");
+    let (out, _) = text(&run("2026-06-09T09:59:59Z"));
+    assert!(out.contains("'analytics_storage':'granted'"), "{out}");
+}
+
+#[test]
+fn s16_consent_mode_errors_exit_2() {
+    let policy = kk_with_consent_mode();
+    let o = samtykke(&["consent-mode", &policy, "--cookie", "v1.AAAA"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o)
+        .1
+        .starts_with("error: cannot decode the consent cookie: "));
+    let o = samtykke(&["consent-mode", &policy, "--now", "yesterday"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("RFC 3339"), "{}", text(&o).1);
+    // A policy without a mapping works, and says so.
+    let o = samtykke(&["consent-mode", &kk_path()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o).1.contains("no consent_mode"), "{}", text(&o).1);
+}

@@ -882,6 +882,7 @@ mod tests {
             categories: &categories,
             providers: &providers,
             storage: &[],
+            consent_mode: crate::ConsentModeMap::NONE,
         }
         .validate(&mut [])
         .unwrap();

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::consent_mode::ConsentModeType;
 use crate::policy::Policy;
 
 /// Declares [`Code`] from one list: each code's number, stable name and message.
@@ -109,6 +110,9 @@ codes! {
     PolicyDuplicateDeclaration = 220 => "policy_duplicate_declaration", "two declarations share a name and kind";
     /// Too many declarations, or an index buffer shorter than the storage list.
     PolicyTooManyDeclarations = 221 => "policy_too_many_declarations", "the policy declares too many storage items";
+    /// `consent_mode` maps a type other than `security_storage` to the exempt
+    /// category (SPEC §16).
+    PolicyConsentModeExempt = 222 => "policy_consent_mode_exempt", "only security_storage may follow the exempt category in consent_mode";
     /// The consent cookie has the wrong version tag.
     CookieVersion = 300 => "cookie_version", "the consent cookie has an unknown version";
     /// The consent cookie is not valid base64url.
@@ -228,6 +232,8 @@ crate::vocabulary! {
         En = 32 => "en",
         /// `da`.
         Da = 33 => "da",
+        /// `consent_mode` (SPEC §16).
+        ConsentMode = 34 => "consent_mode",
     }
 }
 
@@ -244,6 +250,8 @@ pub enum Location {
     Storage(u16, Field),
     /// The item `gpc_refuses[i]`.
     GpcRefuses(u16),
+    /// The type's entry of `consent_mode` (`consent_mode.ad_storage`).
+    ConsentMode(ConsentModeType),
     /// A position in the JSON text (1-based line and column).
     Text {
         /// Line, from 1.
@@ -261,6 +269,7 @@ impl fmt::Display for Location {
             Location::Provider(i, field) => write!(f, "providers[{i}].{}", field.as_str()),
             Location::Storage(i, field) => write!(f, "storage[{i}].{}", field.as_str()),
             Location::GpcRefuses(i) => write!(f, "gpc_refuses[{i}]"),
+            Location::ConsentMode(ty) => write!(f, "{}.{ty}", Field::ConsentMode.as_str()),
             Location::Text { line, column } => write!(f, "line {line} column {column}"),
         }
     }
@@ -357,6 +366,10 @@ pub enum PolicyErrorKind {
     /// More declarations than the index can hold.
     #[error("{}", PolicyMessage::of_kind(*self))]
     TooManyDeclarations,
+    /// `consent_mode` maps a type other than `security_storage` to the exempt
+    /// category (SPEC §16).
+    #[error("{}", PolicyMessage::of_kind(*self))]
+    ConsentModeExempt,
 }
 
 impl PolicyErrorKind {
@@ -388,6 +401,7 @@ impl PolicyErrorKind {
             | PolicyErrorKind::ChangedAfterRevision { .. } => Code::PolicyRevisionOutOfRange,
             PolicyErrorKind::DuplicateDeclaration(_) => Code::PolicyDuplicateDeclaration,
             PolicyErrorKind::TooManyDeclarations => Code::PolicyTooManyDeclarations,
+            PolicyErrorKind::ConsentModeExempt => Code::PolicyConsentModeExempt,
         }
     }
 }
@@ -595,6 +609,18 @@ impl fmt::Display for PolicyMessage<'_> {
                     ),
                 }
             }
+            K::ConsentModeExempt => {
+                let ty = match item {
+                    Some(Location::ConsentMode(ty)) => ty.as_str(),
+                    _ => "this type",
+                };
+                write!(
+                    f,
+                    "{ty} may not follow the exempt category \"{}\": only {} may; map it to a consent category (SPEC §16)",
+                    crate::NECESSARY,
+                    ConsentModeType::SecurityStorage
+                )
+            }
             K::TooManyDeclarations => write!(
                 f,
                 "too many storage items (a policy holds at most {}), or an index buffer shorter than the storage list",
@@ -633,6 +659,6 @@ mod tests {
                 assert!((*b as u32) < (*a as u32), "ALL is in numeric order");
             }
         }
-        assert_eq!(Code::ALL.len(), 42);
+        assert_eq!(Code::ALL.len(), 43);
     }
 }

@@ -4,6 +4,7 @@
 //! needs no JSON can declare its policy. It is used by the examples, the tests and
 //! `samtykke demo`.
 
+use crate::consent_mode::ConsentModeMap;
 use crate::policy::{
     Basis, Category, ConsentCookie, Controller, Declaration, Duration, Kind, Party, Policy,
     Provider, Text,
@@ -207,4 +208,5 @@ pub static KK_DK: Policy<'static> = Policy {
     categories: &CATEGORIES,
     providers: &PROVIDERS,
     storage: &STORAGE,
+    consent_mode: ConsentModeMap::NONE,
 };

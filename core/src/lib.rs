@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod consent_mode;
 pub mod cookie;
 mod error;
 pub mod example;
@@ -51,6 +52,7 @@ mod sets;
 mod state;
 mod vocab;
 
+pub use consent_mode::{ConsentModeClaims, ConsentModeFlags, ConsentModeMap, ConsentModeType};
 pub use cookie::{CookieError, CookieField, CookieKey, COOKIE_MAX_LEN};
 pub use error::{
     Code, Field, Location, PolicyError, PolicyErrorKind, PolicyMessage, DECLARATION_FIELDS,

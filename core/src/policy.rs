@@ -3,6 +3,7 @@
 use core::cmp::Ordering;
 use core::fmt;
 
+use crate::consent_mode::ConsentModeMap;
 use crate::error::{Field, Location, PolicyError, PolicyErrorKind as K};
 use crate::glob;
 use crate::rules;
@@ -271,6 +272,8 @@ pub struct Policy<'a> {
     pub providers: &'a [Provider<'a>],
     /// Storage declarations.
     pub storage: &'a [Declaration<'a>],
+    /// Google Consent Mode v2: the category each type follows (SPEC §16).
+    pub consent_mode: ConsentModeMap,
 }
 
 impl<'a> Policy<'a> {
@@ -305,6 +308,7 @@ impl<'a> Policy<'a> {
         self.check_document(index.len())?;
         let categories = check_categories(self.categories, self.revision)?;
         let providers = check_providers(self.providers)?;
+        rules::consent_mode(&self.consent_mode, self.categories)?;
         self.check_storage()?;
         let lookup = build_index(self.storage, &mut index[..self.storage.len()])?;
         let consent_cookie_ttl = i64::from(self.consent_ttl_days.max(self.refusal_ttl_days));

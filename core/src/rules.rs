@@ -2,8 +2,9 @@
 //! loaders that read wider numbers than the policy keeps (JSON integers): both call
 //! these, so a rule and its limit exist once.
 
+use crate::consent_mode::ConsentModeMap;
 use crate::error::{Field, Location, PolicyError, PolicyErrorKind as K};
-use crate::policy::{Category, Provider};
+use crate::policy::{Basis, Category, Provider};
 use crate::{CATEGORY_SLOTS, MAX_TTL_DAYS, PROVIDER_SLOTS};
 
 /// A lifetime in days (`consent_ttl_days`, `refusal_ttl_days`,
@@ -92,6 +93,28 @@ pub fn categories(categories: &[Category<'_>], revision: u32) -> Result<(), Poli
 /// The first rule broken, with the provider's index and field.
 pub fn providers(providers: &[Provider<'_>]) -> Result<(), PolicyError> {
     crate::policy::check_providers(providers).map(drop)
+}
+
+/// The rules of a policy's `consent_mode` (SPEC §16), the step of
+/// [`crate::Policy::validate`] after [`categories`]: each mapped type names a
+/// declared category, and only `security_storage` may follow the exempt one.
+///
+/// # Errors
+///
+/// The first type, in type order, that breaks a rule: [`K::UnknownCategory`] or
+/// [`K::ConsentModeExempt`] at [`Location::ConsentMode`].
+pub fn consent_mode(map: &ConsentModeMap, categories: &[Category<'_>]) -> Result<(), PolicyError> {
+    for (ty, index) in map.iter() {
+        let at = Location::ConsentMode(ty);
+        match categories.get(usize::from(index)) {
+            None => return Err(PolicyError::new(K::UnknownCategory, at)),
+            Some(c) if c.basis == Basis::Exempt && !ty.may_be_exempt() => {
+                return Err(PolicyError::new(K::ConsentModeExempt, at))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Where a rule of one value at `at` is broken.

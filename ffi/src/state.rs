@@ -24,6 +24,35 @@ pub const SAMTYKKE_PROOF_ALIGN: usize = 8;
 /// Length of a consent id in bytes (128 bits).
 pub const SAMTYKKE_CONSENT_ID_LEN: usize = 16;
 
+/// Google Consent Mode v2's `ad_storage`: its bit in the flags of
+/// `samtykke_state_consent_mode`.
+pub const SAMTYKKE_CONSENT_MODE_AD_STORAGE: u32 = 1 << 0;
+/// `ad_user_data`'s bit.
+pub const SAMTYKKE_CONSENT_MODE_AD_USER_DATA: u32 = 1 << 1;
+/// `ad_personalization`'s bit.
+pub const SAMTYKKE_CONSENT_MODE_AD_PERSONALIZATION: u32 = 1 << 2;
+/// `analytics_storage`'s bit.
+pub const SAMTYKKE_CONSENT_MODE_ANALYTICS_STORAGE: u32 = 1 << 3;
+/// `functionality_storage`'s bit.
+pub const SAMTYKKE_CONSENT_MODE_FUNCTIONALITY_STORAGE: u32 = 1 << 4;
+/// `personalization_storage`'s bit.
+pub const SAMTYKKE_CONSENT_MODE_PERSONALIZATION_STORAGE: u32 = 1 << 5;
+/// `security_storage`'s bit.
+pub const SAMTYKKE_CONSENT_MODE_SECURITY_STORAGE: u32 = 1 << 6;
+
+// The header's constants are the core's bits (cbindgen needs them written out).
+const _: () = {
+    use samtykke::ConsentModeType as T;
+    assert!(SAMTYKKE_CONSENT_MODE_AD_STORAGE == T::AdStorage.bit());
+    assert!(SAMTYKKE_CONSENT_MODE_AD_USER_DATA == T::AdUserData.bit());
+    assert!(SAMTYKKE_CONSENT_MODE_AD_PERSONALIZATION == T::AdPersonalization.bit());
+    assert!(SAMTYKKE_CONSENT_MODE_ANALYTICS_STORAGE == T::AnalyticsStorage.bit());
+    assert!(SAMTYKKE_CONSENT_MODE_FUNCTIONALITY_STORAGE == T::FunctionalityStorage.bit());
+    assert!(SAMTYKKE_CONSENT_MODE_PERSONALIZATION_STORAGE == T::PersonalizationStorage.bit());
+    assert!(SAMTYKKE_CONSENT_MODE_SECURITY_STORAGE == T::SecurityStorage.bit());
+    assert!(T::ALL.len() == 7);
+};
+
 /// One visitor's consent state, in caller storage (stack, struct field, or a
 /// session store: it is plain integers, free to copy with `memcpy`).
 ///
@@ -599,6 +628,36 @@ pub unsafe extern "C" fn samtykke_state_prompt_due(
             unsafe { (try_policy(policy)?, try_read(state)?, try_out(due_out)?) };
         let s = open(p, &raw)?;
         due_out.write(s.prompt_due(&p.view(), time(now)?));
+        Ok(())
+    })
+}
+
+/// Google Consent Mode v2 (SPEC §16): which of the seven types are granted at
+/// `now`, as a mask of the `SAMTYKKE_CONSENT_MODE_*` bits. A type is granted when
+/// the policy's `consent_mode` maps it to a category that is granted (in force:
+/// not lapsed, not outdated) or exempt at `now`; unmapped types are denied.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_INVALID_TIME`,
+/// `SAMTYKKE_RESULT_STATE_INVALID`, `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `state` NULL or readable for a
+/// `samtykke_state`; `flags_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_state_consent_mode(
+    policy: *const samtykke_policy,
+    state: *const samtykke_state,
+    now: i64,
+    flags_out: *mut u32,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `policy` is NULL or live, `state`
+        // NULL or readable, `flags_out` NULL or writable.
+        let (p, raw, flags_out) =
+            unsafe { (try_policy(policy)?, try_read(state)?, try_out(flags_out)?) };
+        let s = open(p, &raw)?;
+        flags_out.write(s.consent_mode(&p.view(), time(now)?).bits());
         Ok(())
     })
 }

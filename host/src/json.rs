@@ -15,9 +15,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use samtykke::{
-    rules, Basis, Category, Code, ConsentCookie, Controller, Declaration, Duration, Field, Kind,
-    Location, Party, Policy, PolicyError, PolicyErrorKind, PolicyErrorKind as K, Provider, Text,
-    ValidPolicy,
+    rules, Basis, Category, Code, ConsentCookie, ConsentModeMap, ConsentModeType, Controller,
+    Declaration, Duration, Field, Kind, Location, Party, Policy, PolicyError, PolicyErrorKind,
+    PolicyErrorKind as K, Provider, Text, ValidPolicy,
 };
 use self_cell::self_cell;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -515,6 +515,7 @@ struct Raw {
     categories: Vec<RawCategory>,
     providers: Vec<RawProvider>,
     storage: Vec<RawDeclaration>,
+    consent_mode: ConsentModeMap,
     source: Option<PathBuf>,
 }
 
@@ -656,6 +657,7 @@ impl OwnedPolicy {
                 categories: &lists.categories,
                 providers: &lists.providers,
                 storage: &lists.storage,
+                consent_mode: raw.consent_mode,
             };
             policy
                 .validate_with(vec![0u16; lists.storage.len()])
@@ -723,6 +725,7 @@ const TOP: &[&str] = &[
     "categories",
     "providers",
     "storage",
+    "consent_mode",
 ];
 const CATEGORY: &[&str] = &[
     "id",
@@ -895,6 +898,13 @@ fn read(root: &Node) -> Result<Raw> {
         .map(|(i, node)| read_declaration(node, format!("storage[{i}]"), &categories, &providers))
         .collect::<Result<Vec<_>>>()?;
 
+    let consent_mode = match top.get("consent_mode") {
+        None => ConsentModeMap::NONE,
+        Some(node) => read_consent_mode(node, top.at("consent_mode"), &categories)?,
+    };
+    // The core's rule (only `security_storage` on the exempt category) is checked
+    // with the rest of the policy in `assemble`.
+
     Ok(Raw {
         site,
         revision,
@@ -910,8 +920,37 @@ fn read(root: &Node) -> Result<Raw> {
         categories,
         providers,
         storage,
+        consent_mode,
         source: None,
     })
+}
+
+/// `consent_mode` (SPEC §16): an object from Consent Mode type names to category
+/// ids, resolved to the categories' indices.
+fn read_consent_mode(
+    node: &Node,
+    path: String,
+    categories: &[RawCategory],
+) -> Result<ConsentModeMap> {
+    let names = ConsentModeType::ALL.map(ConsentModeType::as_str);
+    let o = Obj::new(node, path, &names)?;
+    let mut map = ConsentModeMap::NONE;
+    for ty in ConsentModeType::ALL {
+        let Some(id) = o.opt_str(ty.as_str())? else {
+            continue;
+        };
+        let at = Location::ConsentMode(ty);
+        let Some(index) = categories.iter().position(|c| c.id == id) else {
+            let e = PolicyError::new(K::UnknownCategory, at);
+            return err(
+                K::UnknownCategory,
+                at.to_string(),
+                format!("\"{id}\" {}", e.message(None)),
+            );
+        };
+        map = map.with(ty, index as u8);
+    }
+    Ok(map)
 }
 
 /// A policy of `categories` and `providers` alone, for naming them in an error of
@@ -936,6 +975,7 @@ fn lists_only<'a>(
         categories,
         providers,
         storage: &[],
+        consent_mode: ConsentModeMap::NONE,
     }
 }
 

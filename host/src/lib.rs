@@ -8,6 +8,7 @@
 //!   keeps only what a consent state permits, and deletion plans;
 //! - [`proof_json`]: proof records as JSON lines; [`state_json`]: a consent state
 //!   as JSON;
+//! - [`consent_mode`]: Google Consent Mode v2's `gtag('consent', …)` calls;
 //! - [`time`]: the one place times are converted (Unix seconds, RFC 3339, HTTP
 //!   dates).
 //!
@@ -16,6 +17,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod consent_mode;
 pub mod declare;
 pub mod http;
 mod json;

@@ -9,7 +9,10 @@
 
 use std::fmt;
 
-use samtykke::{Basis, Declaration, Duration, Kind, Party, Text, ValidPolicy};
+use samtykke::{
+    Basis, ConsentModeType, Declaration, Duration, Kind, Location, Party, Provider, Text,
+    ValidPolicy,
+};
 
 use crate::json::OwnedPolicy;
 
@@ -41,7 +44,40 @@ samtykke::vocabulary! {
         /// `missing-text`: a label, description or purpose lacks its Danish or
         /// English text.
         MissingText = 6 => "missing-text",
+        /// `google-without-consent-mode`: a Google provider (Analytics, Ads, Tag
+        /// Manager) is declared but the policy maps no Google Consent Mode type
+        /// (SPEC §16).
+        GoogleWithoutConsentMode = 7 => "google-without-consent-mode",
+        /// `security-storage-not-exempt`: `consent_mode` maps `security_storage` to
+        /// a consent category, so Google's tags are told security storage is denied
+        /// until the visitor consents (SPEC §16).
+        SecurityStorageNotExempt = 8 => "security-storage-not-exempt",
     }
+}
+
+/// What marks a provider as Google's tags for [`LintId::GoogleWithoutConsentMode`]:
+/// a product name in the provider's name or one of Google's tag domains among its
+/// domains (compared without regard to case).
+pub static GOOGLE_TAG_MARKERS: &[&str] = &[
+    "google analytics",
+    "google ads",
+    "google tag manager",
+    "google-analytics.com",
+    "googletagmanager.com",
+    "doubleclick.net",
+];
+
+/// The marker of [`GOOGLE_TAG_MARKERS`] the provider's name or domains mention,
+/// if any.
+pub fn google_tag_marker(provider: &Provider<'_>) -> Option<&'static str> {
+    let name = provider.name.to_ascii_lowercase();
+    let domains: Vec<String> = provider.domains().map(str::to_ascii_lowercase).collect();
+    GOOGLE_TAG_MARKERS.iter().copied().find(|m| {
+        name.contains(m)
+            || domains
+                .iter()
+                .any(|d| d == m || d.ends_with(&format!(".{m}")))
+    })
 }
 
 /// One lint finding: which rule, where in the document, and why.
@@ -356,6 +392,21 @@ pub fn lint_view(policy: &ValidPolicy<'_>) -> Vec<LintWarning> {
         }
     }
 
+    if p.consent_mode.is_empty() {
+        for (i, provider) in p.providers.iter().enumerate() {
+            if let Some(marker) = google_tag_marker(provider) {
+                warn(
+                    LintId::GoogleWithoutConsentMode,
+                    format!("providers[{i}].name"),
+                    format!(
+                        "\"{}\" is a Google tag ({marker}), but the policy has no consent_mode: map each Consent Mode type to a category so Google's tags are told the visitor's choice",
+                        provider.name
+                    ),
+                );
+            }
+        }
+    }
+
     let consent_secs = i64::from(p.consent_ttl_days) * 86_400;
     for (i, d) in p.storage.iter().enumerate() {
         let category = policy.category_of(d);
@@ -423,6 +474,24 @@ pub fn lint_view(policy: &ValidPolicy<'_>) -> Vec<LintWarning> {
                 format!("\"{}\" has no {lang} purpose", d.name),
             );
         }
+    }
+
+    let security = ConsentModeType::SecurityStorage;
+    if let Some(c) = p
+        .consent_mode
+        .get(security)
+        .and_then(|c| p.categories.get(usize::from(c)))
+        .filter(|c| c.basis != Basis::Exempt)
+    {
+        warn(
+            LintId::SecurityStorageNotExempt,
+            Location::ConsentMode(security).to_string(),
+            format!(
+                "{security} follows the consent category \"{}\"; security storage (authentication, fraud prevention) is strictly necessary: map it to \"{}\"",
+                c.id,
+                samtykke::NECESSARY
+            ),
+        );
     }
     out
 }

@@ -23,6 +23,12 @@ pub fn from_unix_clamped(secs: i64) -> OffsetDateTime {
 const RFC3339_MIN: i64 = -62_167_219_200;
 const RFC3339_MAX: i64 = 253_402_300_799;
 
+/// An RFC 3339 time with `Z` or an offset (`2026-03-01T10:00:00+01:00`), as the
+/// command line's `--now` takes it; `None` for anything else.
+pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339).ok()
+}
+
 /// `t` in RFC 3339, UTC, whole seconds (`2026-03-01T10:00:00Z`); clamped to the
 /// years RFC 3339 can write. The one formatter of times in proof records, audit
 /// messages and the command line.

@@ -26,10 +26,10 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use samtykke::{
-    Action, Basis, Category, CategorySet, ConsentCookie, ConsentState, Control, Controller, Ctx,
-    Declaration, Duration, Event, Kind, Party, Policy, PolicyError, Proof, Provider, ProviderSet,
-    Status, Text, ValidPolicy, Why, CATEGORY_SLOTS, MAX_CATEGORIES, MAX_PROVIDERS, NECESSARY,
-    PROVIDER_SLOTS,
+    Action, Basis, Category, CategorySet, ConsentCookie, ConsentModeMap, ConsentState, Control,
+    Controller, Ctx, Declaration, Duration, Event, Kind, Party, Policy, PolicyError, Proof,
+    Provider, ProviderSet, Status, Text, ValidPolicy, Why, CATEGORY_SLOTS, MAX_CATEGORIES,
+    MAX_PROVIDERS, NECESSARY, PROVIDER_SLOTS,
 };
 use time::OffsetDateTime;
 
@@ -112,6 +112,8 @@ pub struct GenPolicy {
     pub providers: Vec<Provider<'static>>,
     /// Storage declarations.
     pub storage: Vec<Declaration<'static>>,
+    /// Google Consent Mode mapping (SPEC §16); none from the generators.
+    pub consent_mode: ConsentModeMap,
 }
 
 /// Validates `policy` with an index it owns (a `Vec<u16>` of `storage.len()`
@@ -145,6 +147,7 @@ impl GenPolicy {
             categories: &self.categories,
             providers: &self.providers,
             storage: &self.storage,
+            consent_mode: self.consent_mode,
         }
     }
 
@@ -571,6 +574,7 @@ pub fn arb_policy_with(params: PolicyParams) -> impl Strategy<Value = GenPolicy>
                             categories,
                             providers,
                             storage,
+                            consent_mode: ConsentModeMap::NONE,
                         }
                     },
                 )
@@ -658,6 +662,7 @@ pub fn large_policy(declarations: usize, globs: usize) -> GenPolicy {
         categories,
         providers,
         storage,
+        consent_mode: ConsentModeMap::NONE,
     }
 }
 

@@ -37,11 +37,18 @@ pub const TTL: i64 = 100 * DAY;
 const DAY: i64 = 86_400;
 
 /// The policy the generated logs are audited under: kk.dk at revision 2, whose
-/// statistics category changed in revision 2 and is refused by GPC signals.
+/// statistics category changed in revision 2 and is refused by GPC signals, with
+/// Google Consent Mode's `analytics_storage` on statistics, `functionality_storage`
+/// on functional and `security_storage` on necessary.
 pub fn policy_json() -> String {
     let mut v: serde_json::Value = serde_json::from_str(KK_DK_JSON).expect("the example parses");
     v["revision"] = 2.into();
     v["gpc_refuses"] = serde_json::json!(["statistics"]);
+    v["consent_mode"] = serde_json::json!({
+        "analytics_storage": "statistics",
+        "functionality_storage": "functional",
+        "security_storage": "necessary"
+    });
     for c in v["categories"].as_array_mut().expect("categories") {
         if c["id"] == "statistics" {
             c["changed_in_revision"] = 2.into();
@@ -271,6 +278,11 @@ enum Desc {
     },
     Deleted(Ck),
     Signal,
+    /// A Google tag hit with these `gcs` and `gcd` values.
+    Tag {
+        gcs: &'static str,
+        gcd: &'static str,
+    },
 }
 
 /// Something due at a time: a visitor's next visit, or one event of a visit.
@@ -659,6 +671,12 @@ impl<'s> Generator<'s> {
                 l.push('"');
             }
             Desc::Signal => l.push_str("\"signal\",\"signal\":\"gpc\""),
+            Desc::Tag { gcs, gcd } => {
+                let _ = write!(
+                    l,
+                    "\"tag_request\",\"url\":\"https://www.google-analytics.com/g/collect?v=2&tid=G-KKDK&gcs={gcs}&gcd={gcd}\""
+                );
+            }
         }
         l.push_str("}\n");
     }
@@ -937,6 +955,25 @@ fn first_visit_with(v: &mut Visitor, plan: &mut Plan, kind: ViolationId) {
                 },
                 kind,
             );
+        }
+        V::ConsentModeMismatch => {
+            decide_visit(v, plan, Some("reject_all"), None);
+            plan.next(v, 1, 30);
+            // The page's tag claims analytics granted (gcs); its gcd claims the
+            // four types denied: one mismatch, analytics_storage.
+            plan.inject(
+                Desc::Tag {
+                    gcs: "G101",
+                    gcd: "11p1q1q1q5",
+                },
+                kind,
+            );
+            plan.next(v, 1, 30);
+            // After the update, the tag says what the visitor chose: no mismatch.
+            plan.push(Desc::Tag {
+                gcs: "G100",
+                gcd: "11q1q1q1q5",
+            });
         }
         // The kinds that need history have scripts of their own.
         _ => decide_visit(v, plan, None, None),

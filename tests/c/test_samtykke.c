@@ -1241,6 +1241,65 @@ struct test {
     void (*run)(void);
 };
 
+/* SPEC §16: Google Consent Mode v2 flags follow the mapped categories' status at
+ * `now`; unmapped types are denied; a type other than security_storage on the
+ * exempt category does not load. */
+static void test_consent_mode_flags(void) {
+    char *json = replaced(policy_json, "\"schema\": \"samtykke/policy/1\",",
+                          "\"schema\": \"samtykke/policy/1\", \"consent_mode\": {"
+                          "\"ad_storage\": \"statistics\", "
+                          "\"analytics_storage\": \"statistics\", "
+                          "\"functionality_storage\": \"functional\", "
+                          "\"security_storage\": \"necessary\"},");
+    CHECK(json != NULL);
+    samtykke_policy *p = json == NULL ? NULL : load(json, strlen(json));
+    CHECK(p != NULL);
+    samtykke_state s;
+    new_state(p, 16, &s);
+    uint32_t flags = 0xffffffffu;
+    /* Undecided: only the exempt security_storage. */
+    CHECK_RC(samtykke_state_consent_mode(p, &s, T0, &flags), SAMTYKKE_RESULT_OK);
+    CHECK(flags == SAMTYKKE_CONSENT_MODE_SECURITY_STORAGE);
+    /* Statistics saved, functional refused: ads and analytics granted. */
+    CHECK_RC(samtykke_state_save(p, &s, category(p, "statistics"), NULL, T0 + 10, 1,
+                                 SAMTYKKE_CONTROL_TOGGLE, false, NULL),
+             SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_state_consent_mode(p, &s, T0 + 10, &flags), SAMTYKKE_RESULT_OK);
+    CHECK(flags == (SAMTYKKE_CONSENT_MODE_AD_STORAGE | SAMTYKKE_CONSENT_MODE_ANALYTICS_STORAGE |
+                    SAMTYKKE_CONSENT_MODE_SECURITY_STORAGE));
+    CHECK(flags == 0x49u); /* bits 0, 3 and 6, written out */
+    /* The grant lapses after 100 days. */
+    CHECK_RC(samtykke_state_consent_mode(p, &s, T0 + 10 + 100 * DAY, &flags), SAMTYKKE_RESULT_OK);
+    CHECK(flags == SAMTYKKE_CONSENT_MODE_SECURITY_STORAGE);
+    /* Accept all: every mapped type; the unmapped three stay denied. */
+    CHECK_RC(samtykke_state_accept_all(p, &s, T0 + 20, 1, SAMTYKKE_CONTROL_BUTTON, false, NULL),
+             SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_state_consent_mode(p, &s, T0 + 20, &flags), SAMTYKKE_RESULT_OK);
+    CHECK(flags == 0x59u);
+    CHECK((flags & (SAMTYKKE_CONSENT_MODE_AD_USER_DATA | SAMTYKKE_CONSENT_MODE_AD_PERSONALIZATION |
+                    SAMTYKKE_CONSENT_MODE_PERSONALIZATION_STORAGE)) == 0);
+    /* Arguments. */
+    CHECK_RC(samtykke_state_consent_mode(NULL, &s, T0, &flags), SAMTYKKE_RESULT_NULL_ARGUMENT);
+    CHECK_RC(samtykke_state_consent_mode(p, NULL, T0, &flags), SAMTYKKE_RESULT_NULL_ARGUMENT);
+    CHECK_RC(samtykke_state_consent_mode(p, &s, T0, NULL), SAMTYKKE_RESULT_NULL_ARGUMENT);
+    CHECK_RC(samtykke_state_consent_mode(p, &s, INT64_MIN, &flags),
+             SAMTYKKE_RESULT_INVALID_TIME);
+    samtykke_policy_free(p);
+    free(json);
+
+    /* ad_user_data on the exempt category is a load error naming its path. */
+    json = replaced(policy_json, "\"schema\": \"samtykke/policy/1\",",
+                    "\"schema\": \"samtykke/policy/1\", "
+                    "\"consent_mode\": {\"ad_user_data\": \"necessary\"},");
+    CHECK(json != NULL);
+    if (json != NULL) {
+        struct load_error e = explain(json, strlen(json));
+        CHECK(e.code == SAMTYKKE_RESULT_POLICY_CONSENT_MODE_EXEMPT);
+        CHECK(strcmp(e.path, "consent_mode.ad_user_data") == 0);
+        free(json);
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s POLICY.json\n", argv[0]);
@@ -1275,6 +1334,7 @@ int main(int argc, char **argv) {
         {"too_small_buffers", test_too_small_buffers},
         {"out_of_range_arguments", test_out_of_range_arguments},
         {"one_policy_many_threads", test_one_policy_many_threads},
+        {"consent_mode_flags", test_consent_mode_flags},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {

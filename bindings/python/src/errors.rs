@@ -93,7 +93,8 @@ pub(crate) fn class_of(code: Code) -> Option<Class> {
         | Code::PolicyNonPositiveDuration
         | Code::PolicyRevisionOutOfRange
         | Code::PolicyDuplicateDeclaration
-        | Code::PolicyTooManyDeclarations => Class::Policy,
+        | Code::PolicyTooManyDeclarations
+        | Code::PolicyConsentModeExempt => Class::Policy,
         Code::CookieVersion
         | Code::CookieEncoding
         | Code::CookieMalformed

@@ -371,6 +371,22 @@ impl ConsentState {
         Ok(self.state.prompt_due(&self.view(), now))
     }
 
+    /// Google Consent Mode v2 at `now` (SPEC §16): a dict of the seven types
+    /// (`ad_storage`, `ad_user_data`, `ad_personalization`, `analytics_storage`,
+    /// `functionality_storage`, `personalization_storage`, `security_storage`) to
+    /// `"granted"` or `"denied"`. A type is granted when the policy's
+    /// `consent_mode` maps it to a category granted (in force) or exempt at `now`.
+    fn consent_mode<'py>(&self, now: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+        let py = now.py();
+        let now = to_time(now, "now")?;
+        let flags = self.state.consent_mode(&self.view(), now);
+        let out = PyDict::new(py);
+        for (ty, _) in flags.iter() {
+            out.set_item(ty.as_str(), flags.word(ty))?;
+        }
+        Ok(out)
+    }
+
     /// The settings layer's toggles at `now`: the ids of the consent categories
     /// granted and in force. Empty for a new visitor: nothing is pre-ticked (R1).
     fn toggles(&self, now: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {

@@ -124,7 +124,7 @@ def test_audit_finds_every_kind_and_every_bad_line(kk: samtykke.Policy, log_file
     assert summary["violations"] == len(report.violations)
     assert summary["input_errors"] == len(report.input_errors) == len(BAD_LINES)
     assert sum(summary["violations_by_id"].values()) == len(report.violations)
-    assert len(summary["violations_by_id"]) == 13
+    assert len(summary["violations_by_id"]) == 14
     assert summary["files"] == 1 and summary["lines"] == len(LOG_LINES) - 1  # the blank line
     assert report.exit_code == 2
     assert len(report) == len(report.violations) + len(report.input_errors) and report

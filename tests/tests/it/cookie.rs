@@ -116,6 +116,7 @@ impl Built {
             categories: &self.categories,
             providers: &self.providers,
             storage: &[],
+            consent_mode: samtykke::ConsentModeMap::NONE,
         }
     }
 }

@@ -96,6 +96,8 @@ fn lint_ids_are_stable() {
             "outlives-consent",
             "consent-ttl-too-long",
             "missing-text",
+            "google-without-consent-mode",
+            "security-storage-not-exempt",
         ]
     );
 }

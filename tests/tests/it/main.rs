@@ -4,6 +4,7 @@
 mod audit;
 mod audit_props;
 mod conformance;
+mod consent_mode;
 mod cookie;
 mod core_props;
 mod counted;

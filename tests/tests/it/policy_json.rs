@@ -271,7 +271,7 @@ fn unknown_fields_are_rejected_by_name() {
         &v,
         K::UnknownValue("a known field"),
         "consent_ttl",
-        "unknown field \"consent_ttl\"; expected one of: schema, site, revision, notice_version, controller, consent_cookie, consent_ttl_days, refusal_ttl_days, proof_retention_days, gpc_refuses, categories, providers, storage",
+        "unknown field \"consent_ttl\"; expected one of: schema, site, revision, notice_version, controller, consent_cookie, consent_ttl_days, refusal_ttl_days, proof_retention_days, gpc_refuses, categories, providers, storage, consent_mode",
     );
 
     let mut v = kk();

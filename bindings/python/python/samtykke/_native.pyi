@@ -30,6 +30,16 @@ __version__: str
 
 _Control = Literal["button", "toggle", "link", "icon"]
 _Kind = Literal["cookie", "local_storage", "session_storage", "indexed_db"]
+_ConsentModeType = Literal[
+    "ad_storage",
+    "ad_user_data",
+    "ad_personalization",
+    "analytics_storage",
+    "functionality_storage",
+    "personalization_storage",
+    "security_storage",
+]
+_ConsentModeWord = Literal["granted", "denied"]
 
 class SamtykkeError(ValueError):
     """Base of samtykke's own errors."""
@@ -190,6 +200,7 @@ class ConsentState:
     def permits(self, name: str, now: datetime, kind: _Kind = "cookie") -> Decision: ...
     def category_status(self, category: str, now: datetime) -> str: ...
     def prompt_due(self, now: datetime) -> bool: ...
+    def consent_mode(self, now: datetime) -> dict[_ConsentModeType, _ConsentModeWord]: ...
     def toggles(self, now: datetime) -> list[str]: ...
     def deletion_plan(
         self, host: str, present: Union[str, Iterable[str]], now: datetime

@@ -47,7 +47,16 @@ flag shared by all categories), or ``withdrawn``/``signal`` by a partial refusal
   bad line (an unknown event, say) with a time far ahead does not make every
   line after it an error. Violations and input errors are reported in
   (file, line) order either way.
-- §16's ``tag_request`` is outside this model (an unknown event here).
+- §16's ``tag_request``: the URL's query (after the first ``?``, before any
+  ``#``) read by ``urllib.parse.parse_qsl`` (the first of a repeated parameter
+  counts); ``gcs`` ``G1xy`` claims ``ad_storage`` (x) and ``analytics_storage``
+  (y), ``1`` granted; ``gcd``'s characters 2, 4, 6, 8 claim ``ad_storage``,
+  ``analytics_storage``, ``ad_user_data``, ``ad_personalization``, each a
+  base64url digit (low two bits the update, next two the default; 1 not set, 2
+  denied, 3 granted; the update where set, else the default; a 0 claims
+  nothing). Each type claimed granted whose mapped category is not exempt or
+  granted at that second (an unmapped type always) is one
+  ``consent-mode-mismatch``, with the mapped category.
 """
 
 from __future__ import annotations
@@ -62,6 +71,7 @@ import os
 import re
 import sys
 import time
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
@@ -71,8 +81,15 @@ IDS = [
     "signal-ignored", "cookie-on-expired-consent", "cookie-on-outdated-consent",
     "implied-consent", "preselected-consent", "consent-without-notice",
     "no-reject-option", "reprompt-too-soon", "undeclared-cookie",
-    "duration-exceeds-declaration",
+    "duration-exceeds-declaration", "consent-mode-mismatch",
 ]  # fmt: skip
+CONSENT_MODE_TYPES = [
+    "ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
+    "functionality_storage", "personalization_storage", "security_storage",
+]  # fmt: skip
+GCS_TYPES = ["ad_storage", "analytics_storage"]
+GCD_TYPES = [(2, "ad_storage"), (4, "analytics_storage"), (6, "ad_user_data"), (8, "ad_personalization")]
+BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 INVALID_ACTIONS = frozenset({"dismiss", "scroll", "navigate", "idle", "implied"})
 FULL_ACTIONS = frozenset({"accept_all", "reject_all", "save"})
 ACTIONS = FULL_ACTIONS | {"withdraw"} | INVALID_ACTIONS
@@ -124,6 +141,7 @@ class Policy:
         self.changed: Dict[str, int] = {c["id"]: c.get("changed_in_revision", 1) for c in doc["categories"]}
         self.gpc: List[str] = [c for c in self.consent if c in set(doc.get("gpc_refuses", []))]
         self.providers: Set[str] = {p["id"] for p in doc["providers"]}
+        self.consent_mode: Dict[str, str] = dict(doc.get("consent_mode", {}))
         self.exact: Dict[str, Declared] = {}
         globs: List[Tuple[int, int, "re.Pattern[str]", Declared]] = []
         for i, d in enumerate(doc["storage"]):
@@ -182,6 +200,32 @@ class Visitor:
 Effect = Callable[[Visitor, int], None]
 # A checked line: its visitor, its time, what it does (None: nothing).
 Decoded = Tuple[str, int, Optional[Effect]]
+
+
+def tag_claims_granted(url: str) -> List[str]:
+    """The Consent Mode types a tag hit's URL claims granted, in type order."""
+    if "?" not in url:
+        return []
+    query = url.split("?", 1)[1].split("#", 1)[0]
+    first: Dict[str, str] = {}
+    for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+        first.setdefault(key, value)
+    granted: Set[str] = set()
+    gcs = first.get("gcs")
+    if gcs is not None and len(gcs) == 4 and gcs.startswith("G1"):
+        granted |= {t for t, ch in zip(GCS_TYPES, gcs[2:]) if ch == "1"}
+    gcd = first.get("gcd")
+    for i, t in GCD_TYPES:
+        if gcd is None or i >= len(gcd) or gcd[i] not in BASE64URL:
+            continue
+        digit = BASE64URL.index(gcd[i])
+        update, default = digit % 4, digit // 4 % 4
+        if update == 0 or default == 0:
+            continue
+        claim = default if update == 1 else update
+        if claim == 3:
+            granted.add(t)
+    return [t for t in CONSENT_MODE_TYPES if t in granted]
 
 
 def status(p: Policy, v: Visitor, cat: str, now: int) -> Tuple[str, Optional[str]]:
@@ -493,6 +537,9 @@ class Audit:
             if _required(rec, "signal") != "gpc":
                 raise InputError('`signal` must be "gpc"')
             effect = self.signal
+        elif event == "tag_request":
+            claimed = tag_claims_granted(_required(rec, "url"))
+            effect = functools.partial(self.tag_request, rec, claimed)
         else:
             raise InputError(f"unknown event {event!r}")
         return visitor, now, effect
@@ -588,6 +635,15 @@ class Audit:
         if which:
             partial_refusal(p, v, which, SIGNAL, now, p.revision, quiet=True)
         v.last_signal = now
+
+    def tag_request(self, rec: Dict[str, Any], claimed: List[str], v: Visitor, now: int) -> None:
+        p = self.p
+        for t in claimed:
+            cat = p.consent_mode.get(t)
+            if cat is None:
+                self.violation(rec, "consent-mode-mismatch", None, None, f"{t} is not mapped")
+            elif cat in p.consent_set and status(p, v, cat, now)[0] != GRANTED:
+                self.violation(rec, "consent-mode-mismatch", None, cat, f"{t} claimed granted")
 
     def cookie_set(self, rec: Dict[str, Any], now: int) -> Effect:
         header = _string(rec, "set_cookie")
