@@ -2347,3 +2347,61 @@ fn state_times_out_of_range_clamp_to_the_nearer_end() {
         assert_eq!(state.partial_at(), Some(want), "partial at {secs}");
     }
 }
+
+/// `from_parts` takes only integers `to_parts` could have given: disjoint decision
+/// masks (a category holds one decision) and no grant, refusal or refused provider
+/// without a full decision. The same integers with the decided flag, or with the
+/// overlap removed, are a state; so the refusals below are those rules' alone.
+/// Found by mutation testing (scripts/mutants): no test handed `from_parts`
+/// integers that break them.
+#[test]
+fn state_parts_no_state_could_have_are_refused() {
+    use samtykke::StateParts;
+    const DECIDED: u32 = 1;
+    let parts = |granted, refused, withdrawn, signalled, providers_refused, flags| StateParts {
+        granted,
+        refused,
+        withdrawn,
+        signalled,
+        providers_refused,
+        flags,
+        ..StateParts::default()
+    };
+    // Two decisions for one category, each pair of masks in turn.
+    let one = 1 << 3;
+    for (i, j) in [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)] {
+        let mut masks = [1 << 1, 1 << 2, 1 << 4, 1 << 5];
+        let [g, r, w, s] = masks;
+        assert!(
+            ConsentState::from_parts(&parts(g, r, w, s, 0, DECIDED)).is_some(),
+            "disjoint masks are a state"
+        );
+        masks[i] |= one;
+        masks[j] |= one;
+        let [g, r, w, s] = masks;
+        assert_eq!(
+            ConsentState::from_parts(&parts(g, r, w, s, 0, DECIDED)),
+            None,
+            "masks {i} and {j} share a category"
+        );
+    }
+    // Grants, refusals or refused providers without a full decision.
+    for (g, r, p) in [
+        (1 << 1, 0, 0),
+        (0, 1 << 1, 0),
+        (0, 0, 1),
+        (1 << 1, 1 << 2, 1 << 7),
+    ] {
+        assert!(
+            ConsentState::from_parts(&parts(g, r, 0, 0, p, DECIDED)).is_some(),
+            "decided: a state"
+        );
+        assert_eq!(
+            ConsentState::from_parts(&parts(g, r, 0, 0, p, 0)),
+            None,
+            "undecided with granted {g:#b}, refused {r:#b}, providers refused {p:#b}"
+        );
+    }
+    // A partial refusal alone needs no full decision.
+    assert!(ConsentState::from_parts(&parts(0, 0, 1 << 1, 1 << 2, 0, 0)).is_some());
+}

@@ -43,6 +43,14 @@ fn allowed(
     assert!(permit.is_allowed(), "{name}");
     assert_eq!(permit.category().map(|c| c.id), Some(category), "{name}");
     assert_eq!(permit.why(), None, "{name}");
+    // Necessary is exempt (R4); every other allowed category is granted.
+    let (status, word) = if category == "necessary" {
+        (Status::Exempt, "exempt")
+    } else {
+        (Status::Granted, "granted")
+    };
+    assert_eq!(permit.status(), Some(status), "{name}");
+    assert_eq!(permit.as_str(), word, "{name}");
 }
 
 /// Asserts that `name` is denied under `category` for `why`, and that the answer's
@@ -79,6 +87,30 @@ fn denied(
     assert!(!permit.is_allowed(), "{name}");
     assert_eq!(permit.category().map(|c| c.id), Some(category), "{name}");
     assert_eq!(permit.why(), Some(why), "{name}");
+    assert_eq!(permit.status(), Some(Status::Denied(why)), "{name}");
+    // The reasons' names of SPEC §4.
+    let word = match why {
+        Why::Undecided => "undecided",
+        Why::Refused => "refused",
+        Why::Withdrawn => "withdrawn",
+        Why::Signal => "signal",
+        Why::Expired => "expired",
+        Why::Outdated => "outdated",
+        Why::ProviderRefused => "provider-refused",
+    };
+    assert_eq!(permit.as_str(), word, "{name}");
+}
+
+/// Asserts that no declaration covers `name` (R21): undeclared, denied, with no
+/// category, reason or status.
+fn undeclared(policy: &ValidPolicy<'_>, state: &ConsentState, name: &str, at: OffsetDateTime) {
+    let permit = state.permits(policy, name, at);
+    assert_eq!(permit, Permit::Undeclared, "{name}");
+    assert!(!permit.is_allowed(), "{name}");
+    assert_eq!(permit.category(), None, "{name}");
+    assert_eq!(permit.why(), None, "{name}");
+    assert_eq!(permit.status(), None, "{name}");
+    assert_eq!(permit.as_str(), "undeclared", "{name}");
 }
 
 /// The visit up to the choice: statistics granted, functional refused.
@@ -148,7 +180,7 @@ fn kk_banner_prompts_and_permits_only_necessary() {
     ] {
         denied(&policy, &state, name, BANNER, category, Why::Undecided);
     }
-    assert_eq!(state.permits(&policy, "foo", BANNER), Permit::Undeclared);
+    undeclared(&policy, &state, "foo", BANNER);
 }
 
 #[test]
@@ -195,7 +227,7 @@ fn kk_cookies_after_the_choice() {
     );
     allowed(&policy, &state, "SESSabc", NEXT_DAY, "necessary");
     allowed(&policy, &state, "samtykke", NEXT_DAY, "necessary");
-    assert_eq!(state.permits(&policy, "foo", NEXT_DAY), Permit::Undeclared);
+    undeclared(&policy, &state, "foo", NEXT_DAY);
     // Nothing to delete while the choice stands.
     let present = ["nmstat", "SESS1", "JSESSIONID"];
     let plan: Vec<_> = state.deletion_plan(&policy, NEXT_DAY, present).collect();
