@@ -177,6 +177,17 @@ fn exercise(checks: &mut Checks, label: &str, policy: &ValidPolicy<'_>, present:
                     .count()
             },
         );
+        checks.none(&format!("{label}: consent_mode (SPEC §16)"), || {
+            state.consent_mode(policy, now).bits()
+        });
+        checks.none(
+            &format!("{label}: Consent Mode claims of gcs and gcd"),
+            || {
+                samtykke::ConsentModeClaims::from_gcs("G111")
+                    .union_granted(samtykke::ConsentModeClaims::from_gcd("13r3r3r3r5"))
+                    .bits()
+            },
+        );
         checks.none(&format!("{label}: toggles and expires"), || {
             (state.toggles(policy, now), state.expires(policy))
         });
@@ -349,10 +360,20 @@ fn main() -> ExitCode {
         println!("ok      the counting allocator sees allocations");
     }
 
+    // kk.dk with a Google Consent Mode mapping, so validation checks it and
+    // `consent_mode` reads categories (SPEC §16).
+    use samtykke::{ConsentModeMap, ConsentModeType as T};
+    let kk_dk = Policy {
+        consent_mode: ConsentModeMap::NONE
+            .with(T::AnalyticsStorage, 2)
+            .with(T::FunctionalityStorage, 1)
+            .with(T::SecurityStorage, 0),
+        ..KK_DK
+    };
     let mut kk_index = [0u16; 7];
-    validation(&mut checks, "kk.dk", KK_DK, &mut kk_index);
+    validation(&mut checks, "kk.dk", kk_dk, &mut kk_index);
     let mut kk_index = [0u16; 7];
-    let kk = KK_DK.validate(&mut kk_index).expect("kk.dk is valid");
+    let kk = kk_dk.validate(&mut kk_index).expect("kk.dk is valid");
     let kk_present = [
         "nmstat",
         "SESS1a2b",

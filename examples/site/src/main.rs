@@ -9,6 +9,8 @@
 //! and `JSESSIONID` (functional); the layer decides what leaves. The page shows
 //! the banner while the visitor must be asked, and its footer links to the
 //! settings (withdrawal) and the declaration. `GET /cookies` is the declaration.
+//! When the policy maps Google Consent Mode types (`consent_mode`), the page's head
+//! starts with the `gtag('consent','default',…)` and `…'update'…` scripts.
 //! Everything works without JavaScript.
 
 use std::net::SocketAddr;
@@ -253,6 +255,27 @@ const SITE_CSS: &str = "\
 .site-footer{border-top:1px solid #ccc;margin-top:2rem;padding:1rem 1.25rem;display:flex;flex-wrap:wrap;gap:1.25rem}\
 .site-footer a{color:#1a4f8b}";
 
+/// Google Consent Mode v2 (SPEC §16), for a policy that maps its types: the
+/// `gtag` default (all denied but the exempt) first in the head, before any tag
+/// could load, then the update from the visitor's state at this request.
+fn consent_mode(consent: Option<&Consent>) -> String {
+    let Some(c) = consent else {
+        return String::new();
+    };
+    let policy = c.policy();
+    if policy.policy().consent_mode.is_empty() {
+        return String::new();
+    }
+    let mut out = samtykke_host::consent_mode::default_script(&policy, None);
+    out.push_str(&samtykke_host::consent_mode::update_script(
+        &policy,
+        c.state(),
+        c.now(),
+        None,
+    ));
+    out
+}
+
 async fn home(req: Request) -> Response {
     let (consent, lang) = lang_of(&req);
     let t = texts(lang);
@@ -285,7 +308,7 @@ async fn home(req: Request) -> Response {
     let page = html::page(
         lang,
         t.heading,
-        &format!("<style>{SITE_CSS}</style>"),
+        &format!("<style>{SITE_CSS}</style>{}", consent_mode(consent)),
         &body,
     );
     let mut r = html_response(page);
