@@ -926,6 +926,19 @@ fn r06_a_set_cookie_outliving_its_declaration_exceeds_it() {
         [(1, V::DurationExceedsDeclaration)]
     );
     assert_eq!(one(set(0, &format!("samtykke=v1.x; Max-Age={TTL}"))), []);
+    // Its message gives that TTL as the declared lifetime (found by mutation
+    // testing: no test read it).
+    let r = audit(
+        &p,
+        &[set(0, &format!("samtykke=v1.x; Max-Age={}", TTL + 1))],
+    );
+    assert!(
+        r.violations[0]
+            .message
+            .contains(&format!("over its declared 100 days ({TTL} s)")),
+        "{}",
+        r.violations[0].message
+    );
 }
 
 #[test]
@@ -1460,4 +1473,204 @@ fn audit_sharded_reader_reads_every_line_as_one_thread_does() {
         assert_eq!(read(2), one);
         assert_eq!(read(3), one);
     }
+}
+
+// ---- the auditor fed line by line: counts, memory, threads ----------------------
+
+/// Ten visitors' notices and grants and a line that is not JSON, fed one line at a
+/// time on one thread and on two (visitors sharded, as workers would hold them):
+/// the counts so far (SPEC §8: `summary.visitors` counts distinct ids), the
+/// visitors remembered, none shrunk without `--merge`, and the report one thread
+/// gives. Found by mutation testing (scripts/mutants): no test read the counts or
+/// the visitors remembered while the audit ran, nor fed lines one by one to two
+/// threads.
+#[test]
+fn audit_counts_what_it_was_fed_line_by_line_on_one_thread_or_two() {
+    let p = kk();
+    let mut log = Vec::new();
+    for v in 0..10 {
+        let who = format!("v{v}");
+        log.push(ev_of(&who, 2 * v, json!({"event": "notice_shown"})));
+        log.push(ev_of(
+            &who,
+            2 * v + 1,
+            json!({"event": "decision", "action": "accept_all"}),
+        ));
+    }
+    log.insert(7, "not json".to_owned());
+    let one = audit_lines(p.view(), &log, AuditOptions::new().threads(1));
+    for threads in [1, 2] {
+        let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads));
+        a.file(samtykke_audit::LINES);
+        for (i, l) in log.iter().enumerate() {
+            a.line(i as u64 + 1, l.as_bytes());
+        }
+        let s = a.counts();
+        assert_eq!(
+            (s.lines, s.events, s.visitors, s.input_errors),
+            (21, 20, 10, 1),
+            "{threads} threads"
+        );
+        assert_eq!(a.remembered(), 10, "{threads} threads");
+        assert_eq!(a.shrunk(), 0, "{threads} threads");
+        assert_eq!(a.tombstones().0, 0, "{threads} threads");
+        let r = a.finish();
+        assert_eq!(r, one, "{threads} threads");
+        assert_eq!(
+            r.input_errors
+                .iter()
+                .map(|e| (e.line, e.kind))
+                .collect::<Vec<_>>(),
+            [(8, InputErrorKind::NotJson)]
+        );
+    }
+}
+
+/// Under `--merge`, lines fed one by one are checked against the one merged clock
+/// (SPEC §8), whatever the threads: sixteen visitors whose lines go back in time
+/// give fifteen "not in time order" input errors, one for every line after the
+/// first. Found by mutation testing: with the visitors sharded, each shard would
+/// keep a clock of its own and miss the lines behind another shard's.
+#[test]
+fn audit_merge_fed_line_by_line_keeps_one_clock_on_two_threads() {
+    let p = kk();
+    let log: Vec<String> = (0..16)
+        .map(|v| {
+            ev_of(
+                &format!("v{v}"),
+                1000 - v,
+                json!({"event": "cookie_present", "cookies": ["SESSabc"]}),
+            )
+        })
+        .collect();
+    for threads in [1, 2] {
+        let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads).merge(true));
+        for (i, l) in log.iter().enumerate() {
+            a.line(i as u64 + 1, l.as_bytes());
+        }
+        let r = a.finish();
+        let got: Vec<(u64, InputErrorKind)> =
+            r.input_errors.iter().map(|e| (e.line, e.kind)).collect();
+        let want: Vec<(u64, InputErrorKind)> =
+            (2..=16).map(|n| (n, InputErrorKind::OutOfOrder)).collect();
+        assert_eq!(got, want, "{threads} threads");
+        assert_eq!((r.summary.events, r.summary.visitors), (1, 1));
+    }
+}
+
+/// Under `--merge`, visitors idle for longer than the longest TTL behind the clock
+/// are shrunk to tombstones, and only with shrinking on (SPEC §8): three visitors,
+/// then a fourth's events five years later, leave three tombstones; with `shrink(false)`,
+/// none, and the report is the same. Found by mutation testing: no test counted
+/// the tombstones, nor more than one visitor shrunk.
+#[test]
+fn audit_merge_shrinks_every_idle_visitor_and_only_when_asked() {
+    let p = kk();
+    let mut log: Vec<String> = (0..3)
+        .map(|v| {
+            ev_of(
+                &format!("v{v}"),
+                v,
+                json!({"event": "decision", "action": "accept_all"}),
+            )
+        })
+        .collect();
+    // A sweep comes every so many events; three give it room.
+    for i in 0..3 {
+        log.push(ev_of(
+            "late",
+            5 * 365 * DAY + i,
+            json!({"event": "cookie_present", "cookies": ["SESSabc"]}),
+        ));
+    }
+    let mut reports = Vec::new();
+    for (shrink, idle) in [(true, 3), (false, 0)] {
+        let mut a = Auditor::new(
+            p.view(),
+            AuditOptions::new()
+                .threads(1)
+                .merge(true)
+                .shrink(shrink)
+                .sweep_every(1),
+        );
+        for (i, l) in log.iter().enumerate() {
+            a.line(i as u64 + 1, l.as_bytes());
+        }
+        assert_eq!(a.shrunk(), idle, "shrink {shrink}");
+        assert_eq!(a.tombstones().0, idle as usize, "shrink {shrink}");
+        reports.push(a.finish());
+    }
+    assert_eq!(reports[0], reports[1]);
+    assert_eq!(reports[0].summary.visitors, 4);
+}
+
+/// A line the caller could not hand over (a host value with no JSON form) is an
+/// input error at its line, counted as a line and not applied (SPEC §8), reported
+/// in order among the rest. Found by mutation testing: `Auditor::reject` had no
+/// Rust test.
+#[test]
+fn audit_a_rejected_line_is_an_input_error_in_its_place() {
+    let p = kk();
+    let mut a = Auditor::new(p.view(), AuditOptions::new().threads(1));
+    a.line(1, notice(0).as_bytes());
+    a.reject(2, InputErrorKind::BadField, "a set, not JSON".to_owned());
+    a.line(3, decide(2, "accept_all").as_bytes());
+    let r = a.finish();
+    let got: Vec<(&str, u64, InputErrorKind, &str)> = r
+        .input_errors
+        .iter()
+        .map(|e| (&*e.file, e.line, e.kind, &*e.message))
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            samtykke_audit::LINES,
+            2,
+            InputErrorKind::BadField,
+            "a set, not JSON"
+        )]
+    );
+    assert_eq!(
+        (r.summary.lines, r.summary.events, r.summary.input_errors),
+        (3, 2, 1)
+    );
+}
+
+/// A name sent twice in one request is one cookie, however many names the request
+/// carries (past the sixteen kept on the stack): twenty undeclared names, each
+/// sent twice, are twenty `undeclared-cookie` findings (R21), one per name in the
+/// order sent. Found by mutation testing: no request in the tests carried more
+/// than sixteen names.
+#[test]
+fn r21_a_name_sent_twice_is_one_cookie_in_a_long_cookie_header() {
+    let p = kk();
+    let names: Vec<String> = (0..20).map(|i| format!("x{i}")).collect();
+    let mut sent: Vec<&str> = names.iter().map(String::as_str).collect();
+    sent.extend(names.iter().rev().map(String::as_str));
+    let r = audit(&p, &[present(0, &sent)]);
+    let got: Vec<(V, Option<&str>)> = r
+        .violations
+        .iter()
+        .map(|v| (v.id, v.cookie.as_deref()))
+        .collect();
+    let want: Vec<(V, Option<&str>)> = names
+        .iter()
+        .map(|n| (V::UndeclaredCookie, Some(n.as_str())))
+        .collect();
+    assert_eq!(got, want);
+}
+
+/// Each cookie name is judged by its own declaration (R21), whatever name came
+/// before it: these two names share the 64-bit hash the audit's name cache keys
+/// on (found by a search over that unkeyed hash), one covered by `SESS*`, the
+/// other by nothing. Found by mutation testing: a cache that took a slot with the
+/// same hash for a hit, whatever its name, passed every other test.
+#[test]
+fn r21_a_name_is_judged_by_its_own_declaration_whatever_came_before() {
+    let p = kk();
+    let (declared, undeclared) = ("SESScollision_aa", "kadefvuurw3csAl3");
+    let r = audit(&p, &[present(0, &[declared]), present(1, &[undeclared])]);
+    assert_eq!(found(&r), [(2, V::UndeclaredCookie)]);
+    let r = audit(&p, &[present(0, &[undeclared]), present(1, &[declared])]);
+    assert_eq!(found(&r), [(1, V::UndeclaredCookie)]);
 }

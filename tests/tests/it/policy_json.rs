@@ -1277,3 +1277,46 @@ fn random_and_mutated_policies_never_panic() {
     );
     fed.finish();
 }
+
+/// The fingerprint tells apart policies that give a consent state another meaning
+/// (its doc: site, revision, categories, slots, providers, declarations): kk.dk at
+/// revision 1 and at revision 2, a category added, a declaration dropped. Found by
+/// mutation testing (scripts/mutants): no test compared two policies' fingerprints.
+#[test]
+fn the_fingerprint_changes_with_what_gives_a_state_its_meaning() {
+    let base = load(&kk()).unwrap().view().fingerprint();
+    let mut revised = kk();
+    revised["revision"] = json!(2);
+    let mut fewer = kk();
+    fewer["storage"].as_array_mut().unwrap().pop();
+    for (what, other) in [("revision", revised), ("a declaration dropped", fewer)] {
+        let f = load(&other).unwrap().view().fingerprint();
+        assert_ne!(f, base, "{what}");
+    }
+}
+
+/// A label reads in the language asked for (`da`, anything else English) and
+/// falls back to the other where it is missing (SPEC §3: texts are `{en, da}`).
+/// Found by mutation testing: only the declaration's rendering read `Text::get`,
+/// and no Rust test ran it.
+#[test]
+fn a_text_reads_in_the_language_asked_for_and_falls_back_to_the_other() {
+    use samtykke::Text;
+    let both = Text {
+        en: "Statistics",
+        da: "Statistik",
+    };
+    assert_eq!(both.get("da"), "Statistik");
+    assert_eq!(both.get("en"), "Statistics");
+    assert_eq!(both.get("de"), "Statistics");
+    let en = Text {
+        en: "Statistics",
+        da: "",
+    };
+    assert_eq!(en.get("da"), "Statistics");
+    let da = Text {
+        en: "",
+        da: "Statistik",
+    };
+    assert_eq!(da.get("en"), "Statistik");
+}
