@@ -804,11 +804,12 @@ pub fn arb_event(p: &GenPolicy) -> impl Strategy<Value = Event> {
     ]
 }
 
-/// `event` moved to time `t`.
-pub fn with_time(event: Event, t: OffsetDateTime) -> Event {
+/// `event` with `f` applied to its user action's context ([`Ctx`]); a signal and
+/// the events that carry only a time come back as they are.
+pub fn map_ctx(event: Event, f: impl FnOnce(Ctx) -> Ctx) -> Event {
     match event {
-        Event::AcceptAll(ctx) => Event::AcceptAll(Ctx { at: t, ..ctx }),
-        Event::RejectAll(ctx) => Event::RejectAll(Ctx { at: t, ..ctx }),
+        Event::AcceptAll(ctx) => Event::AcceptAll(f(ctx)),
+        Event::RejectAll(ctx) => Event::RejectAll(f(ctx)),
         Event::Save {
             chosen,
             refused_providers,
@@ -816,17 +817,25 @@ pub fn with_time(event: Event, t: OffsetDateTime) -> Event {
         } => Event::Save {
             chosen,
             refused_providers,
-            ctx: Ctx { at: t, ..ctx },
+            ctx: f(ctx),
         },
         Event::Withdraw { categories, ctx } => Event::Withdraw {
             categories,
-            ctx: Ctx { at: t, ..ctx },
+            ctx: f(ctx),
         },
+        other => other,
+    }
+}
+
+/// `event` moved to time `t`.
+pub fn with_time(event: Event, t: OffsetDateTime) -> Event {
+    match map_ctx(event, |ctx| Ctx { at: t, ..ctx }) {
         Event::SignalGpc(_) => Event::SignalGpc(t),
         Event::Dismiss(_) => Event::Dismiss(t),
         Event::Scroll(_) => Event::Scroll(t),
         Event::Navigate(_) => Event::Navigate(t),
         Event::Idle(_) => Event::Idle(t),
+        other => other,
     }
 }
 

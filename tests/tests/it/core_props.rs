@@ -2153,25 +2153,7 @@ proptest! {
 
 /// `event` with `notice` as the notice version shown, if it is a user action.
 fn with_notice(event: Event, notice: u16) -> Event {
-    let set = |ctx: Ctx| Ctx { notice, ..ctx };
-    match event {
-        Event::AcceptAll(ctx) => Event::AcceptAll(set(ctx)),
-        Event::RejectAll(ctx) => Event::RejectAll(set(ctx)),
-        Event::Save {
-            chosen,
-            refused_providers,
-            ctx,
-        } => Event::Save {
-            chosen,
-            refused_providers,
-            ctx: set(ctx),
-        },
-        Event::Withdraw { categories, ctx } => Event::Withdraw {
-            categories,
-            ctx: set(ctx),
-        },
-        other => other,
-    }
+    samtykke_testkit::map_ctx(event, |ctx| Ctx { notice, ..ctx })
 }
 
 /// A notice version shown: any of 1..=65535, often at a varint or byte boundary,
