@@ -107,11 +107,7 @@ impl Consent {
     /// (kind, name or pattern): the core's `storage_to_clear`, which is also the
     /// deletion plan's `storage_keys`.
     pub fn storage_to_clear(&self) -> Vec<(Kind, String)> {
-        let policy = self.policy();
-        self.state
-            .storage_to_clear(&policy, self.now)
-            .map(|d| (d.kind, d.name.to_owned()))
-            .collect()
+        samtykke_host::http::storage_keys(&self.state, &self.policy(), self.now)
     }
 
     /// The state as JSON for the page's script: `samtykke-host`'s state view

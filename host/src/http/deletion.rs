@@ -149,9 +149,20 @@ where
             }
         }
     }
-    plan.storage_keys = state
+    plan.storage_keys = storage_keys(state, policy, now);
+    plan
+}
+
+/// The declared non-cookie items (local and session storage, IndexedDB) the page
+/// script must clear at `now`, as (kind, name or pattern), in declaration order:
+/// the deletion plan's `storage_keys`, without a host ([`ConsentState::storage_to_clear`]).
+pub fn storage_keys(
+    state: &ConsentState,
+    policy: &ValidPolicy<'_>,
+    now: OffsetDateTime,
+) -> Vec<(Kind, String)> {
+    state
         .storage_to_clear(policy, now)
         .map(|d| (d.kind, d.name.to_owned()))
-        .collect();
-    plan
+        .collect()
 }
