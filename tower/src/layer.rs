@@ -194,24 +194,11 @@ fn request_lang<B>(req: &Request<B>, default: Lang) -> Lang {
             .filter_map(|p| p.trim().strip_prefix("q="))
             .find_map(|q| q.trim().parse::<f32>().ok())
             .unwrap_or(1.0);
-        if q > 0.0 && best.is_none_or_lower(q) {
+        if q > 0.0 && !matches!(best, Some((b, _)) if b >= q) {
             best = Some((q, lang));
         }
     }
     best.map_or(default, |(_, lang)| lang)
-}
-
-trait LowerQ {
-    fn is_none_or_lower(&self, q: f32) -> bool;
-}
-
-impl LowerQ for Option<(f32, Lang)> {
-    fn is_none_or_lower(&self, q: f32) -> bool {
-        match self {
-            None => true,
-            Some((best, _)) => q > *best,
-        }
-    }
 }
 
 impl Arrival {
