@@ -775,7 +775,9 @@ impl<'a> ValidPolicy<'a> {
     #[inline]
     pub fn lookup(&self, kind: Kind, name: &str) -> Option<&'a Declaration<'a>> {
         let storage: &'a [Declaration<'a>] = self.policy.storage;
-        let (exact, patterns) = self.index.split_at(self.facts.exact as usize);
+        // The caller's index may be longer than the storage list; the slots past
+        // it hold nothing of the order.
+        let (exact, patterns) = self.index[..storage.len()].split_at(self.facts.exact as usize);
         if let Ok(pos) = exact.binary_search_by(|&i| {
             let d = &storage[i as usize];
             (d.kind, d.name).cmp(&(kind, name))

@@ -1845,6 +1845,30 @@ fn resolve(storage: &[Declaration<'static>], kind: Kind, name: &str) -> Option<u
     })
 }
 
+/// R21 — kk.dk validated into `[0u16; 16]`, as the crate's docs write it, finds
+/// both of its patterns: the index slots past the seven declarations are ignored
+/// (they once broke the binary search over the patterns, and
+/// `closed-emergency-banner-42` was undeclared).
+#[test]
+fn r21_lookup_ignores_index_slots_past_the_storage_list() {
+    let mut index = [0u16; 16];
+    let policy = samtykke::example::KK_DK
+        .validate(&mut index)
+        .expect("valid");
+    for (name, pattern) in [
+        ("closed-emergency-banner-42", "closed-emergency-banner-*"),
+        ("SESS0123456789abcdef0123456789abcdef", "SESS*"),
+    ] {
+        let found = policy.lookup(Kind::Cookie, name).map(|d| d.name);
+        assert_eq!(found, Some(pattern), "{name}");
+    }
+    assert_eq!(
+        policy.lookup(Kind::Cookie, "nmstat").map(|d| d.name),
+        Some("nmstat")
+    );
+    assert_eq!(policy.lookup(Kind::Cookie, "_ga"), None);
+}
+
 #[test]
 fn lookup_prefers_an_exact_name_to_any_pattern() {
     let storage = [
@@ -2115,10 +2139,13 @@ proptest! {
     /// leading and repeated `*`, `?`, non-ASCII) and exact names resolves every
     /// name as SPEC §3's order over the regex oracle says: exact first, then the
     /// longest literal prefix among the patterns that cover it, then the first
-    /// declared.
+    /// declared. The same holds when the caller's index is longer than the
+    /// storage list (`[0u16; 16]` for a policy of 7 declarations, as the C library
+    /// and the docs do): the slots past the list take no part.
     #[test]
     fn r21_lookup_of_random_patterns_follows_the_documented_order(
         declared in vec((arb_pattern_and_names(), any::<bool>(), 0usize..2), 1..12),
+        spare in 0usize..24,
     ) {
         let kk = Kk::new();
         let names: Vec<String> = declared.iter().flat_map(|((p, n), _, _)| n.iter().chain([p]).cloned()).collect();
@@ -2136,14 +2163,17 @@ proptest! {
             .collect();
         let policy = Policy { storage: &storage, ..kk.policy() };
         let valid = validate_owned(policy).expect("valid");
-        let view = valid.view();
-        for name in &names {
-            for kind in [Kind::Cookie, Kind::LocalStorage] {
-                let got = view.lookup(kind, name).map(|d| {
-                    storage.iter().position(|e| std::ptr::eq(e, d)).expect("a declaration of the policy")
-                });
-                prop_assert_eq!(got, oracle::lookup(&storage, kind, name), "{:?} {:?} in {:?}", kind, name,
-                    storage.iter().map(|d| d.name).collect::<Vec<_>>());
+        let mut roomy = vec![0u16; storage.len() + spare];
+        let padded = policy.validate(&mut roomy).expect("valid with a longer index");
+        for view in [valid.view(), padded] {
+            for name in &names {
+                for kind in [Kind::Cookie, Kind::LocalStorage] {
+                    let got = view.lookup(kind, name).map(|d| {
+                        storage.iter().position(|e| std::ptr::eq(e, d)).expect("a declaration of the policy")
+                    });
+                    prop_assert_eq!(got, oracle::lookup(&storage, kind, name), "{:?} {:?} in {:?} (index of {})", kind, name,
+                        storage.iter().map(|d| d.name).collect::<Vec<_>>(), storage.len() + spare);
+                }
             }
         }
     }
