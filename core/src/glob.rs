@@ -51,7 +51,8 @@ fn char_len(b: u8) -> usize {
 /// Whether `name` matches `pattern`.
 ///
 /// Iterative, with one backtrack point for the last `*` seen, so it runs in
-/// O(pattern × name) at worst and never recurses.
+/// O(pattern × name) at worst and never recurses; the last `*` of a pattern
+/// compares the literal tail after it with the end of the name at once.
 pub(crate) fn matches(pattern: &str, name: &str) -> bool {
     matches_bytes(pattern.as_bytes(), name.as_bytes())
 }
@@ -64,6 +65,12 @@ pub(crate) fn matches_bytes(p: &[u8], n: &[u8]) -> bool {
     while ni < n.len() {
         if pi < p.len() && p[pi] == b'*' {
             pi += 1;
+            let rest = &p[pi..];
+            if !rest.iter().any(|&b| b == b'*' || b == b'?') {
+                // The last star: it takes whatever comes before a literal tail,
+                // which starts at a character boundary since the tail does.
+                return n.len() - ni >= rest.len() && n.ends_with(rest);
+            }
             star = Some((pi, ni));
         } else if pi < p.len() && p[pi] == b'?' {
             pi += 1;

@@ -316,6 +316,8 @@ impl<'a> Policy<'a> {
             exact: lookup.exact,
             prefix_lengths: lookup.prefix_lengths,
             max_prefix: lookup.max_prefix,
+            exact_starts: lookup.exact_starts,
+            pattern_starts: lookup.pattern_starts,
             necessary: categories.necessary,
             consent: categories.consent,
             gpc: categories.gpc,
@@ -509,24 +511,79 @@ pub(crate) fn check_categories(
     })
 }
 
-/// What the lookup index says of the patterns.
+/// Buckets of the exact names (a power of two), and of the patterns' literal
+/// prefixes; their start offsets are kept in [`Facts`].
+const EXACT_BUCKETS: usize = 128;
+const PATTERN_BUCKETS: usize = 64;
+/// A bucket's run up to this long is scanned; a longer one (policies of
+/// thousands of declarations) is searched by halves, as it is sorted.
+const LINEAR_RUN: usize = 12;
+
+/// A hash of `key` from its length and its first and last eight bytes (all of it
+/// when shorter), for the lookup's buckets: a few instructions whatever the
+/// length, so a miss costs no string comparison in the usual case.
+#[inline]
+fn key_hash(key: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let n = key.len();
+    let (head, tail) = match (key.first_chunk::<8>(), key.last_chunk::<8>()) {
+        (Some(head), Some(tail)) => (u64::from_le_bytes(*head), u64::from_le_bytes(*tail)),
+        _ => {
+            let mut v = 0u64;
+            for (i, &b) in key.iter().enumerate() {
+                v |= u64::from(b) << (8 * i);
+            }
+            (v, 0)
+        }
+    };
+    ((head.wrapping_mul(K) ^ tail).wrapping_mul(K) ^ n as u64).wrapping_mul(K)
+}
+
+/// The bucket of a hash among `buckets` (a power of two): its top bits.
+#[inline]
+fn bucket(hash: u64, buckets: usize) -> usize {
+    (hash >> (64 - buckets.trailing_zeros())) as usize
+}
+
+/// Start offsets of each bucket's run, from each bucket's count.
+fn bucket_starts<const N: usize>(items: &[u16], bucket_of: impl Fn(u16) -> usize) -> [u16; N] {
+    let mut starts = [0u16; N];
+    for &i in items {
+        starts[bucket_of(i) + 1] += 1;
+    }
+    for b in 1..N {
+        starts[b] += starts[b - 1];
+    }
+    starts
+}
+
+/// What the lookup index says of the names and patterns.
 struct Lookup {
     exact: u16,
     prefix_lengths: u64,
     max_prefix: u16,
+    exact_starts: [u16; EXACT_BUCKETS + 1],
+    pattern_starts: [u16; PATTERN_BUCKETS + 1],
 }
 
-/// Orders `index` for [`ValidPolicy::lookup`]: exact names first, sorted by
-/// (kind, name) for binary search; then patterns sorted by (literal prefix,
-/// position), so the patterns whose prefix equals a given prefix of a name form
-/// one run, in declaration order. Two declarations of one kind and name are an
-/// error.
+/// Orders `index` for [`ValidPolicy::lookup`]: exact names first, grouped by the
+/// bucket of their name's hash and sorted within it by (kind, name); then
+/// patterns, grouped by the bucket of their literal prefix's hash and sorted
+/// within it by (literal prefix, position), so the patterns whose prefix equals a
+/// given prefix of a name form one run, in declaration order. Two declarations of
+/// one kind and name are an error.
 fn build_index(storage: &[Declaration<'_>], index: &mut [u16]) -> Result<Lookup, PolicyError> {
     let duplicate = |first: u16, second: u16| {
         Err(PolicyError::new(
             K::DuplicateDeclaration(first.min(second)),
             Location::Storage(first.max(second), Field::Name),
         ))
+    };
+    let exact_bucket =
+        |i: u16| bucket(key_hash(storage[i as usize].name.as_bytes()), EXACT_BUCKETS);
+    let prefix_bucket = |i: u16| {
+        let prefix = glob::literal_prefix(storage[i as usize].name);
+        bucket(key_hash(prefix.as_bytes()), PATTERN_BUCKETS)
     };
     for (i, slot) in index.iter_mut().enumerate() {
         *slot = i as u16;
@@ -536,10 +593,12 @@ fn build_index(storage: &[Declaration<'_>], index: &mut [u16]) -> Result<Lookup,
         match (da.is_pattern(), db.is_pattern()) {
             (false, true) => Ordering::Less,
             (true, false) => Ordering::Greater,
-            (false, false) => (da.kind, da.name, a).cmp(&(db.kind, db.name, b)),
+            (false, false) => {
+                (exact_bucket(a), da.kind, da.name, a).cmp(&(exact_bucket(b), db.kind, db.name, b))
+            }
             (true, true) => {
                 let (la, lb) = (glob::literal_prefix(da.name), glob::literal_prefix(db.name));
-                (la, a).cmp(&(lb, b))
+                (prefix_bucket(a), la, a).cmp(&(prefix_bucket(b), lb, b))
             }
         }
     });
@@ -547,6 +606,7 @@ fn build_index(storage: &[Declaration<'_>], index: &mut [u16]) -> Result<Lookup,
         .iter()
         .take_while(|&&i| !storage[i as usize].is_pattern())
         .count();
+    // Equal names share a bucket, so duplicates sit side by side.
     for w in index[..exact].windows(2) {
         let (a, b) = (&storage[w[0] as usize], &storage[w[1] as usize]);
         if a.kind == b.kind && a.name == b.name {
@@ -577,6 +637,8 @@ fn build_index(storage: &[Declaration<'_>], index: &mut [u16]) -> Result<Lookup,
         exact: exact as u16,
         prefix_lengths,
         max_prefix: max_prefix.min(usize::from(u16::MAX)) as u16,
+        exact_starts: bucket_starts(&index[..exact], exact_bucket),
+        pattern_starts: bucket_starts(patterns, prefix_bucket),
     })
 }
 
@@ -588,6 +650,10 @@ struct Facts {
     /// stands for every length from 63 up to `max_prefix`.
     prefix_lengths: u64,
     max_prefix: u16,
+    /// Where each bucket's run of exact names starts in the index, and where each
+    /// bucket's run of patterns starts after the exact names.
+    exact_starts: [u16; EXACT_BUCKETS + 1],
+    pattern_starts: [u16; PATTERN_BUCKETS + 1],
     necessary: u8,
     consent: CategorySet,
     gpc: CategorySet,
@@ -778,30 +844,57 @@ impl<'a> ValidPolicy<'a> {
         // The caller's index may be longer than the storage list; the slots past
         // it hold nothing of the order.
         let (exact, patterns) = self.index[..storage.len()].split_at(self.facts.exact as usize);
-        if let Ok(pos) = exact.binary_search_by(|&i| {
-            let d = &storage[i as usize];
-            (d.kind, d.name).cmp(&(kind, name))
-        }) {
-            return Some(&storage[exact[pos] as usize]);
+        let bytes = name.as_bytes();
+        let run = |slots: &'a [u16], starts: &[u16], b: usize| -> &'a [u16] {
+            slots
+                .get(usize::from(starts[b])..usize::from(starts[b + 1]))
+                .unwrap_or(&[])
+        };
+        if !exact.is_empty() {
+            let b = bucket(key_hash(bytes), EXACT_BUCKETS);
+            let same_bucket = run(exact, &self.facts.exact_starts, b);
+            let found = if same_bucket.len() <= LINEAR_RUN {
+                same_bucket.iter().find(|&&i| {
+                    let d = &storage[i as usize];
+                    d.kind == kind && d.name == name
+                })
+            } else {
+                same_bucket
+                    .binary_search_by(|&i| {
+                        let d = &storage[i as usize];
+                        (d.kind, d.name).cmp(&(kind, name))
+                    })
+                    .ok()
+                    .map(|pos| &same_bucket[pos])
+            };
+            if let Some(&i) = found {
+                return Some(&storage[i as usize]);
+            }
         }
         if patterns.is_empty() {
             return None;
         }
         // Try each prefix length some pattern has, longest first; for each, the
-        // patterns whose literal prefix equals that prefix of `name`.
-        let bytes = name.as_bytes();
+        // patterns of the bucket whose literal prefix is exactly that prefix of
+        // `name`: equal bytes, followed by a wildcard, with none before it.
         let with_prefix = |len: usize| -> Option<&'a Declaration<'a>> {
             let key = &bytes[..len];
-            let start = patterns
-                .partition_point(|&i| glob::cmp_prefix(storage[i as usize].name, key).is_lt());
-            patterns[start..]
-                .iter()
-                .map(|&i| &storage[i as usize])
-                .take_while(|d| glob::cmp_prefix(d.name, key).is_eq())
-                .find(|d| {
-                    // The first `len` bytes are equal; match the rest.
-                    d.kind == kind && glob::matches_bytes(&d.name.as_bytes()[len..], &bytes[len..])
-                })
+            let b = bucket(key_hash(key), PATTERN_BUCKETS);
+            let mut same_bucket = run(patterns, &self.facts.pattern_starts, b);
+            if same_bucket.len() > LINEAR_RUN {
+                let prefix = |i: &u16| glob::cmp_prefix(storage[*i as usize].name, key);
+                let start = same_bucket.partition_point(|i| prefix(i).is_lt());
+                let end = same_bucket.partition_point(|i| prefix(i).is_le());
+                same_bucket = &same_bucket[start..end.max(start)];
+            }
+            same_bucket.iter().map(|&i| &storage[i as usize]).find(|d| {
+                let p = d.name.as_bytes();
+                d.kind == kind
+                    && matches!(p.get(len), Some(b'*' | b'?'))
+                    && &p[..len] == key
+                    && glob::literal_prefix(d.name).len() == len
+                    && glob::matches_bytes(&p[len..], &bytes[len..])
+            })
         };
         let mut lengths = self.facts.prefix_lengths;
         if lengths & (1 << 63) != 0 {

@@ -2417,3 +2417,76 @@ fn state_parts_no_state_could_have_are_refused() {
     // A partial refusal alone needs no full decision.
     assert!(ConsentState::from_parts(&parts(0, 0, 1 << 1, 1 << 2, 0, 0)).is_some());
 }
+
+// ---- R21: lookups in policies of thousands of declarations ------------------------
+
+/// A name of `len` characters drawn by `next` from a small alphabet (ASCII and
+/// multi-byte), so that many names share prefixes and lengths.
+fn drawn(next: &mut impl FnMut() -> u64, len: usize) -> String {
+    const ALPHABET: &[char] = &['a', 'b', '_', '1', 'S', 'ø', '€', '-'];
+    (0..len)
+        .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3))]
+
+    /// R21 (§3) — Policies of thousands of exact names and patterns, whose
+    /// patterns share a few dozen literal prefixes (so the lookup's buckets hold
+    /// long runs, searched by halves rather than scanned), resolve every name as the
+    /// regex oracle's SPEC §3 order says: each exact name, names made from each
+    /// pattern, and random names.
+    #[test]
+    fn r21_lookup_in_policies_of_thousands_of_declarations(
+        seed in any::<u64>(),
+        exact_n in 1_700usize..2_400,
+        pattern_n in 300usize..600,
+    ) {
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let roots: Vec<String> = (0..24).map(|_| { let n = (next() % 6) as usize; drawn(&mut next, n) }).collect();
+        let tails = ["*", "?", "*-", "?*", "*a*", "*€", "??"];
+        let mut seen = std::collections::HashSet::new();
+        let mut owned: Vec<(String, Kind)> = Vec::new();
+        for i in 0..exact_n + pattern_n {
+            // Patterns take their roots from the first six, so dozens share a prefix.
+            let of = if i < exact_n { roots.len() } else { 6 };
+            let root = &roots[(next() % of as u64) as usize];
+            let extra = (next() % 10) as usize;
+            let name = if i < exact_n {
+                format!("{root}{}", drawn(&mut next, extra.max(1)))
+            } else {
+                format!("{root}{}{}", drawn(&mut next, extra % 3), tails[(next() % tails.len() as u64) as usize])
+            };
+            let kind = if next() % 8 == 0 { Kind::LocalStorage } else { Kind::Cookie };
+            if seen.insert((kind, name.clone())) {
+                owned.push((name, kind));
+            }
+        }
+        let storage: Vec<Declaration<'_>> = owned
+            .iter()
+            .map(|(name, kind)| Declaration { name, kind: *kind, ..samtykke::example::KK_DK.storage[0] })
+            .collect();
+        let kk = Kk::new();
+        let policy = Policy { storage: &storage, ..kk.policy() };
+        let valid = validate_owned(policy).expect("valid");
+        let view = valid.view();
+        let mut names: Vec<String> = owned.iter().step_by(9).map(|(n, _)| n.clone()).collect();
+        names.extend(owned.iter().filter(|(n, _)| oracle::is_glob(n)).step_by(4).map(|(n, _)| fill_pattern(n, "ab")));
+        names.extend((0..120).map(|_| { let n = (next() % 12) as usize; drawn(&mut next, n) }));
+        for name in &names {
+            for kind in [Kind::Cookie, Kind::LocalStorage] {
+                let got = view.lookup(kind, name).map(|d| {
+                    storage.iter().position(|e| std::ptr::eq(e, d)).expect("a declaration of the policy")
+                });
+                prop_assert_eq!(got, oracle::lookup(&storage, kind, name), "{:?} {:?}", kind, name);
+            }
+        }
+    }
+}
