@@ -986,6 +986,41 @@ mod tests {
         }
     }
 
+    /// A tag verifies only when all 16 bytes are the MAC's: one flipped bit in any
+    /// byte fails, and so does the same change made to both halves (which a
+    /// comparison folding the halves with `^` instead of `|` would let through).
+    #[test]
+    fn verify_refuses_every_other_tag() {
+        let key = CookieKey::new(b"a site key of thirty-two bytes..");
+        let body = b"a record";
+        let mac = key.tag("kk.dk", body);
+        assert_eq!(key.verify("kk.dk", body, &mac[..TAG_LEN]), Ok(()));
+        for i in 0..TAG_LEN {
+            for bit in 0..8 {
+                let mut tag = [0u8; TAG_LEN];
+                tag.copy_from_slice(&mac[..TAG_LEN]);
+                tag[i] ^= 1 << bit;
+                assert_eq!(
+                    key.verify("kk.dk", body, &tag),
+                    Err(CookieError::BadSignature)
+                );
+                tag[(i + 8) % TAG_LEN] ^= 1 << bit;
+                assert_eq!(
+                    key.verify("kk.dk", body, &tag),
+                    Err(CookieError::BadSignature)
+                );
+            }
+        }
+        assert_eq!(
+            key.verify("kk.dk", body, &mac[..TAG_LEN - 1]),
+            Err(CookieError::BadSignature)
+        );
+        assert_eq!(
+            key.verify("kk.dk", body, &mac[..TAG_LEN + 1]),
+            Err(CookieError::BadSignature)
+        );
+    }
+
     /// RFC 4231's HMAC-SHA-256 test cases 1–4, 6 and 7 (case 5 truncates): short,
     /// 20-, 25- and 131-byte keys (the last hashed first), messages of one and
     /// of several blocks.
