@@ -526,6 +526,14 @@ impl<'a> GppString<'a> {
 /// # Errors
 /// A [`GppError`] for a section of id 2, 6 or 7 that does not decode.
 pub fn decode_section(id: u16, raw: &[u8]) -> Result<Section<'_>, GppError> {
+    if raw.len() > GPP_MAX_LEN {
+        return Err(GppError {
+            kind: GppErrorKind::TooLong(raw.len()),
+            section: Some(id),
+            field: "version",
+            bit: 0,
+        });
+    }
     match id {
         TCFEUV2 => TcString::decode(raw)
             .map(Section::TcfEuV2)
