@@ -242,7 +242,10 @@ impl<'a> VendorSet<'a> {
             set: *self,
             pos: self.at,
             next: 1,
-            end: 0,
+            // Bit field: nothing loaded yet, id 1 first. Ranges: no entry yet
+            // (next > end).
+            end: if self.ranges { 0 } else { 1 },
+            word: 0,
             left: self.entries,
         }
     }
@@ -302,37 +305,50 @@ pub struct VendorIds<'a> {
     set: VendorSet<'a>,
     /// Bit field: unused. Ranges: where the next entry starts.
     pos: u32,
-    /// Bit field: the next id to look at. Ranges: the next id of the current entry.
+    /// Bit field: the id of `word`'s top bit. Ranges: the next id of the current
+    /// entry.
     next: u32,
-    /// Ranges: the current entry's last id.
+    /// Bit field: the first id not yet loaded into `word`. Ranges: the current
+    /// entry's last id.
     end: u32,
+    /// Bit field: a window of the field, left-aligned, ids already returned
+    /// shifted out; each id costs a count of leading zeros, and a refill every
+    /// 54 bits.
+    word: u64,
     /// Ranges: entries not yet read.
     left: u16,
 }
 
+/// Bits loaded into a bit field's window at a time: nine characters.
+const WINDOW: u32 = 54;
+
 impl Iterator for VendorIds<'_> {
     type Item = u16;
 
+    #[inline]
     fn next(&mut self) -> Option<u16> {
         let set = &self.set;
         if !set.ranges {
-            let max = u32::from(set.max);
-            while self.next <= max {
-                let id = self.next;
-                let at = set.at + id - 1;
-                // Skip to the next set bit a word at a time.
-                let width = (max - id + 1).min(57);
-                let word = set.bits.get(at, width).unwrap_or(0);
-                if word == 0 {
-                    self.next += width;
-                    continue;
+            loop {
+                if self.word != 0 {
+                    let skip = self.word.leading_zeros();
+                    let id = self.next + skip;
+                    // Two shifts: a shift by 64 would overflow.
+                    self.word = (self.word << skip) << 1;
+                    self.next = id + 1;
+                    return Some(id as u16);
                 }
-                let skip = word.leading_zeros() - (64 - width);
-                let found = id + skip;
-                self.next = found + 1;
-                return Some(found as u16);
+                let first = self.end;
+                let max = u32::from(set.max);
+                if first > max {
+                    return None;
+                }
+                let width = (max - first + 1).min(WINDOW);
+                let bits = set.bits.get(set.at + first - 1, width).unwrap_or(0);
+                self.word = bits << (64 - width);
+                self.next = first;
+                self.end = first + width;
             }
-            return None;
         }
         loop {
             if self.next <= self.end {
@@ -386,7 +402,7 @@ impl<'a> Restrictions<'a> {
     }
 
     /// The restrictions in the order the string writes them.
-    pub fn iter(&self) -> impl Iterator<Item = Restriction<'a>> + 'a {
+    pub fn iter(&self) -> impl Iterator<Item = Restriction<'a>> + Clone + 'a {
         let bits = self.bits;
         let mut pos = self.at;
         (0..self.count).map(move |_| {
