@@ -144,6 +144,10 @@ enum samtykke_result {
   SAMTYKKE_RESULT_HEADER_INVALID = 502,
   /** a proof record is invalid */
   SAMTYKKE_RESULT_PROOF_INVALID = 503,
+  /** a TC string is invalid */
+  SAMTYKKE_RESULT_TCF_INVALID = 600,
+  /** a GPP string is invalid */
+  SAMTYKKE_RESULT_GPP_INVALID = 601,
 };
 typedef uint32_t samtykke_result;
 
@@ -258,6 +262,32 @@ typedef uint32_t samtykke_declaration_format;
 #define SAMTYKKE_COOKIE_MAX_LEN 133
 
 /**
+ * `samtykke_tcf_vendors`'s `set`: the vendor consent section.
+ */
+#define SAMTYKKE_TCF_VENDOR_CONSENTS 0
+
+/**
+ * `samtykke_tcf_vendors`'s `set`: the vendor legitimate interest section.
+ */
+#define SAMTYKKE_TCF_VENDOR_LI 1
+
+/**
+ * `samtykke_tcf_vendors`'s `set`: the disclosed vendors segment.
+ */
+#define SAMTYKKE_TCF_DISCLOSED_VENDORS 2
+
+/**
+ * `samtykke_tcf_vendors`'s `set`: the allowed vendors segment.
+ */
+#define SAMTYKKE_TCF_ALLOWED_VENDORS 3
+
+/**
+ * `samtykke_tcf.warnings`: created after 2026-02-28 without a disclosed vendors
+ * segment, which TCF v2.3 requires.
+ */
+#define SAMTYKKE_TCF_WARNING_DISCLOSED_VENDORS_MISSING 1
+
+/**
  * Size in bytes of a `samtykke_state`.
  */
 #define SAMTYKKE_STATE_SIZE 104
@@ -356,6 +386,245 @@ typedef struct {
    */
   uint64_t words[13];
 } samtykke_state;
+
+/**
+ * The scalar fields of a TC string (SPEC §16). Sets of small ids are masks: bit
+ * `id - 1` is set when `id` is in the set.
+ */
+typedef struct {
+  /**
+   * `Version`: 2.
+   */
+  uint8_t version;
+  /**
+   * `Created`, deciseconds since 1970-01-01T00:00:00Z.
+   */
+  uint64_t created_deciseconds;
+  /**
+   * `LastUpdated`, deciseconds since 1970-01-01T00:00:00Z.
+   */
+  uint64_t last_updated_deciseconds;
+  /**
+   * `CmpId`.
+   */
+  uint16_t cmp_id;
+  /**
+   * `CmpVersion`.
+   */
+  uint16_t cmp_version;
+  /**
+   * `ConsentScreen`.
+   */
+  uint8_t consent_screen;
+  /**
+   * `ConsentLanguage`, two ASCII capitals (no NUL).
+   */
+  char consent_language[2];
+  /**
+   * `VendorListVersion`, never 0.
+   */
+  uint16_t vendor_list_version;
+  /**
+   * `TcfPolicyVersion`.
+   */
+  uint8_t tcf_policy_version;
+  /**
+   * `IsServiceSpecific`.
+   */
+  bool is_service_specific;
+  /**
+   * `UseNonStandardTexts`.
+   */
+  bool use_non_standard_stacks;
+  /**
+   * `SpecialFeatureOptIns`, 12 ids.
+   */
+  uint32_t special_feature_opt_ins;
+  /**
+   * `PurposesConsent`, 24 ids.
+   */
+  uint32_t purposes_consent;
+  /**
+   * `PurposesLITransparency`, 24 ids.
+   */
+  uint32_t purposes_li;
+  /**
+   * `PurposeOneTreatment`.
+   */
+  bool purpose_one_treatment;
+  /**
+   * `PublisherCC`, two ASCII capitals (no NUL).
+   */
+  char publisher_cc[2];
+  /**
+   * The vendor consent section's `MaxVendorId`.
+   */
+  uint16_t max_vendor_id;
+  /**
+   * How many publisher restrictions there are.
+   */
+  uint32_t num_pub_restrictions;
+  /**
+   * Whether the disclosed vendors segment is present.
+   */
+  bool has_disclosed_vendors;
+  /**
+   * Whether the allowed vendors segment is present.
+   */
+  bool has_allowed_vendors;
+  /**
+   * Whether the publisher TC segment is present.
+   */
+  bool has_publisher_tc;
+  /**
+   * `PubPurposesConsent`, 24 ids (0 without the publisher TC segment).
+   */
+  uint32_t pub_purposes_consent;
+  /**
+   * `PubPurposesLITransparency`, 24 ids.
+   */
+  uint32_t pub_purposes_li;
+  /**
+   * `NumCustomPurposes`, 0 to 63.
+   */
+  uint8_t num_custom_purposes;
+  /**
+   * `CustomPurposesConsent`.
+   */
+  uint64_t custom_purposes_consent;
+  /**
+   * `CustomPurposesLITransparency`.
+   */
+  uint64_t custom_purposes_li;
+  /**
+   * `SAMTYKKE_TCF_WARNING_*` bits.
+   */
+  uint32_t warnings;
+} samtykke_tcf;
+
+/**
+ * One vendor of one publisher restriction.
+ */
+typedef struct {
+  /**
+   * The purpose id.
+   */
+  uint8_t purpose;
+  /**
+   * 0 not allowed, 1 require consent, 2 require legitimate interest.
+   */
+  uint8_t restriction_type;
+  /**
+   * The vendor id.
+   */
+  uint16_t vendor;
+} samtykke_tcf_restriction;
+
+/**
+ * GPP section 6, the US Privacy string.
+ */
+typedef struct {
+  /**
+   * `Version`: 1.
+   */
+  uint8_t version;
+  /**
+   * `Notice`: `'Y'`, `'N'` or `'-'`.
+   */
+  char notice;
+  /**
+   * `OptOutSale`: `'Y'`, `'N'` or `'-'`.
+   */
+  char opt_out_sale;
+  /**
+   * `LspaCovered`: `'Y'`, `'N'` or `'-'`.
+   */
+  char lspa_covered;
+} samtykke_gpp_uspv1;
+
+/**
+ * GPP section 7, usnat (versions 1 and 2): each field the 2-bit number the
+ * string holds (0 not applicable, 1 yes / opted out / no consent, 2 no / did
+ * not opt out / consent).
+ */
+typedef struct {
+  /**
+   * `Version`: 1 or 2.
+   */
+  uint8_t version;
+  /**
+   * `SharingNotice`.
+   */
+  uint8_t sharing_notice;
+  /**
+   * `SaleOptOutNotice`.
+   */
+  uint8_t sale_opt_out_notice;
+  /**
+   * `SharingOptOutNotice`.
+   */
+  uint8_t sharing_opt_out_notice;
+  /**
+   * `TargetedAdvertisingOptOutNotice`.
+   */
+  uint8_t targeted_advertising_opt_out_notice;
+  /**
+   * `SensitiveDataProcessingOptOutNotice`.
+   */
+  uint8_t sensitive_data_processing_opt_out_notice;
+  /**
+   * `SensitiveDataLimitUseNotice`.
+   */
+  uint8_t sensitive_data_limit_use_notice;
+  /**
+   * `SaleOptOut`.
+   */
+  uint8_t sale_opt_out;
+  /**
+   * `SharingOptOut`.
+   */
+  uint8_t sharing_opt_out;
+  /**
+   * `TargetedAdvertisingOptOut`.
+   */
+  uint8_t targeted_advertising_opt_out;
+  /**
+   * `SensitiveDataProcessing`: the first `num_sensitive_data_processing`.
+   */
+  uint8_t sensitive_data_processing[16];
+  /**
+   * 12 in version 1, 16 in version 2.
+   */
+  uint8_t num_sensitive_data_processing;
+  /**
+   * `KnownChildSensitiveDataConsents`: the first `num_known_child_…`.
+   */
+  uint8_t known_child_sensitive_data_consents[3];
+  /**
+   * 2 in version 1, 3 in version 2.
+   */
+  uint8_t num_known_child_sensitive_data_consents;
+  /**
+   * `PersonalDataConsents`.
+   */
+  uint8_t personal_data_consents;
+  /**
+   * `MspaCoveredTransaction`.
+   */
+  uint8_t mspa_covered_transaction;
+  /**
+   * `MspaOptOutOptionMode`.
+   */
+  uint8_t mspa_opt_out_option_mode;
+  /**
+   * `MspaServiceProviderMode`.
+   */
+  uint8_t mspa_service_provider_mode;
+  /**
+   * `Gpc`: -1 without the GPC subsection, else 0 or 1.
+   */
+  int8_t gpc;
+} samtykke_gpp_usnat;
 
 /**
  * The numbers of each part of a plan.
@@ -675,6 +944,166 @@ samtykke_result samtykke_state_filter_set_cookie(const samtykke_policy *policy,
                                                  char *buf,
                                                  size_t buf_len,
                                                  size_t *out_len);
+
+/**
+ * Decodes a TC string (IAB TCF v2.2/v2.3) and writes its scalar fields.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_TCF_INVALID` for a
+ * string that does not decode (`samtykke_tcf_explain` says which field, segment
+ * and bit).
+ *
+ * # Safety
+ *
+ * `s` NULL or readable for `len` bytes; `out` NULL or writable for a
+ * `samtykke_tcf`.
+ */
+samtykke_result samtykke_tcf_decode(const char *s,
+                                    size_t len,
+                                    samtykke_tcf *out);
+
+/**
+ * Writes the vendor ids of one vendor set of a TC string (`set`: one of the
+ * `SAMTYKKE_TCF_*` set constants) into `ids`, in the order the string writes
+ * them, and their number into `*out_len`. A segment the string lacks has no ids.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for an unknown `set`; `SAMTYKKE_RESULT_TCF_INVALID`;
+ * `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` when more than `cap` ids (the number
+ * needed is written to `*out_len`; `ids` may be NULL with `cap` 0 to ask).
+ *
+ * # Safety
+ *
+ * `s` NULL or readable for `len` bytes; `ids` NULL or writable for `cap`
+ * `uint16_t`s; `out_len` NULL or writable.
+ */
+samtykke_result samtykke_tcf_vendors(const char *s,
+                                     size_t len,
+                                     uint32_t set,
+                                     uint16_t *ids,
+                                     size_t cap,
+                                     size_t *out_len);
+
+/**
+ * Writes the publisher restrictions of a TC string, one entry per restricted
+ * vendor, in the order the string writes them, and their number into
+ * `*out_len`.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_TCF_INVALID`;
+ * `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` as for `samtykke_tcf_vendors`.
+ *
+ * # Safety
+ *
+ * `s` NULL or readable for `len` bytes; `out` NULL or writable for `cap`
+ * entries; `out_len` NULL or writable.
+ */
+samtykke_result samtykke_tcf_restrictions(const char *s,
+                                          size_t len,
+                                          samtykke_tcf_restriction *out,
+                                          size_t cap,
+                                          size_t *out_len);
+
+/**
+ * Why a TC string does not decode, naming the field, segment and bit
+ * (`"vendor_list_version at bit 120 of segment 0: the vendor list version is
+ * 0"`), into `buf`; an empty text for a string that decodes.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+ *
+ * # Safety
+ *
+ * `s` NULL or readable for `len` bytes; `buf` writable for `buf_len` bytes;
+ * `out_len` NULL or writable.
+ */
+samtykke_result samtykke_tcf_explain(const char *s,
+                                     size_t len,
+                                     char *buf,
+                                     size_t buf_len,
+                                     size_t *out_len);
+
+/**
+ * Decodes a GPP string (its header and every section of id 2, 6 and 7) and
+ * writes its section ids, in the header's order, into `ids` and their number
+ * into `*out_len`.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_GPP_INVALID` (for a
+ * header whose ids and sections disagree in number too; `samtykke_gpp_explain`
+ * says where); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` as for
+ * `samtykke_tcf_vendors`.
+ *
+ * # Safety
+ *
+ * `s` NULL or readable for `len` bytes; `ids` NULL or writable for `cap`
+ * `uint16_t`s; `out_len` NULL or writable.
+ */
+samtykke_result samtykke_gpp_decode(const char *s,
+                                    size_t len,
+                                    uint16_t *ids,
+                                    size_t cap,
+                                    size_t *out_len);
+
+/**
+ * Where section `id` of a GPP string is: its offset from `s` and its length, so
+ * that `s + offset` is its text (for section 2, a TC string for
+ * `samtykke_tcf_decode`).
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_GPP_INVALID`;
+ * `SAMTYKKE_RESULT_UNKNOWN_NAME` when the string has no section `id`.
+ *
+ * # Safety
+ *
+ * `s` NULL or readable for `len` bytes; `offset_out` and `len_out` NULL or
+ * writable.
+ */
+samtykke_result samtykke_gpp_section(const char *s,
+                                     size_t len,
+                                     uint16_t id,
+                                     size_t *offset_out,
+                                     size_t *len_out);
+
+/**
+ * The US Privacy section (6) of a GPP string.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_GPP_INVALID`;
+ * `SAMTYKKE_RESULT_UNKNOWN_NAME` when the string has no section 6.
+ *
+ * # Safety
+ *
+ * `s` NULL or readable for `len` bytes; `out` NULL or writable.
+ */
+samtykke_result samtykke_gpp_uspv1_decode(const char *s,
+                                          size_t len,
+                                          samtykke_gpp_uspv1 *out);
+
+/**
+ * The usnat section (7) of a GPP string.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_GPP_INVALID`;
+ * `SAMTYKKE_RESULT_UNKNOWN_NAME` when the string has no section 7.
+ *
+ * # Safety
+ *
+ * `s` NULL or readable for `len` bytes; `out` NULL or writable.
+ */
+samtykke_result samtykke_gpp_usnat_decode(const char *s,
+                                          size_t len,
+                                          samtykke_gpp_usnat *out);
+
+/**
+ * Why a GPP string does not decode, naming the header or section, field and
+ * bit, into `buf`; an empty text for a string that decodes.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+ *
+ * # Safety
+ *
+ * `s` NULL or readable for `len` bytes; `buf` writable for `buf_len` bytes;
+ * `out_len` NULL or writable.
+ */
+samtykke_result samtykke_gpp_explain(const char *s,
+                                     size_t len,
+                                     char *buf,
+                                     size_t buf_len,
+                                     size_t *out_len);
 
 /**
  * The deletion plan of a request at `now` (after a withdrawal, a refusal or a

@@ -54,13 +54,15 @@ enum Command {
         #[arg(long)]
         fragment: bool,
     },
-    /// Decode a consent cookie value into JSON.
+    /// Decode a consent cookie, an IAB TCF v2 TC string or an IAB GPP string
+    /// into JSON; which one it is is recognised from its first characters.
     Decode {
-        /// The cookie value (`v1.…`).
+        /// The value: a consent cookie (`v1.…`), a TC string (`C…`) or a GPP
+        /// string (`DB…~…`).
         value: String,
-        /// The policy the cookie was written under.
+        /// The policy a consent cookie was written under (needed for cookies only).
         #[arg(long)]
-        policy: PathBuf,
+        policy: Option<PathBuf>,
         /// A file holding the site key that signs cookies (raw bytes).
         #[arg(long)]
         key_file: Option<PathBuf>,
@@ -202,6 +204,33 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             policy,
             key_file,
         } => {
+            use samtykke_host::iab_json::{self, ConsentString};
+            let iab = match iab_json::recognise(&value) {
+                ConsentString::Cookie => None,
+                ConsentString::Tcf => Some(
+                    iab_json::decode_tcf(&value)
+                        .map_err(|e| format!("cannot decode the TC string: {e}")),
+                ),
+                ConsentString::Gpp => Some(
+                    iab_json::decode_gpp(&value)
+                        .map_err(|e| format!("cannot decode the GPP string: {e}")),
+                ),
+            };
+            if let Some(decoded) = iab {
+                let json = decoded.map_err(|e| {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                })?;
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json).expect("JSON values always serialize")
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            let Some(policy) = policy else {
+                eprintln!("error: decoding a consent cookie needs --policy");
+                return Err(ExitCode::from(2));
+            };
             let owned = load(&policy)?;
             let key = read_key(key_file)?;
             let json = demo::decode_to_json(&owned, &value, key.as_deref()).map_err(|e| {

@@ -230,6 +230,61 @@ fn decode_of_garbage_exits_2_with_a_typed_message() {
     }
 }
 
+/// SPEC §16: `samtykke decode` recognises TC strings (IABTechLab/iabgpp-java @
+/// 044ac66d…, TcfEuV2Test.java testDecode7) and GPP strings, without a policy.
+#[test]
+fn s16_decode_recognises_tc_and_gpp_strings() {
+    let o = samtykke(&[
+        "decode",
+        "COoC-kUOoC-kUAHABAENAwCoAIAAAELAAAwIF5wAoAAgAGAvMACX_ABBAAQAFA",
+    ]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["type"], "tcf");
+    assert_eq!(doc["cmp_id"], 7);
+    assert_eq!(doc["vendor_consents"], serde_json::json!([1, 2, 3, 755]));
+    assert_eq!(
+        doc["publisher_restrictions"],
+        serde_json::json!([[1, 0, [10]]])
+    );
+    assert!(doc["created"]
+        .as_str()
+        .unwrap()
+        .starts_with("2019-10-07T05:17:54."));
+
+    let o = samtykke(&[
+        "decode",
+        "DBACNYA~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA~1YNN",
+    ]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["type"], "gpp");
+    assert_eq!(doc["section_ids"], serde_json::json!([2, 6]));
+    assert_eq!(doc["sections"]["2"]["name"], "tcfeuv2");
+    assert_eq!(doc["sections"]["2"]["cmp_id"], 31);
+    assert_eq!(doc["sections"]["6"]["opt_out_sale"], "N");
+    assert_eq!(doc["sections"]["6"]["raw"], "1YNN");
+
+    // Errors name the field and bit; a cookie still needs its policy.
+    let o = samtykke(&["decode", "CAAAAAAAAAAAAAAAAAENAACAAAAAAAAAAAAAAAAAAAAA"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o)
+            .1
+            .starts_with("error: cannot decode the TC string: vendor_list_version at bit 120"),
+        "{}",
+        text(&o).1
+    );
+    let o = samtykke(&["decode", "DBABTA~1YNN~1YNN"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("2 sections follow"), "{}", text(&o).1);
+    let o = samtykke(&["decode", &kk_cookie(None)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("needs --policy"), "{}", text(&o).1);
+}
+
 #[test]
 fn demo_walks_a_visit_through_withdrawal_and_lapse() {
     let o = samtykke(&["demo"]);

@@ -50,7 +50,7 @@ codes! {
     /// This enum is the single source of the numbers the C library returns and of the
     /// Python exception each maps to. Numbers are grouped by range and never reused:
     /// `0` success, `1xx` arguments and buffers, `2xx` policies, `3xx` consent cookies,
-    /// `4xx` consent states, `5xx` logs and I/O.
+    /// `4xx` consent states, `5xx` logs and I/O, `6xx` the IAB's consent strings.
     pub enum Code {
     /// Success.
     Ok = 0 => "ok", "success";
@@ -139,6 +139,10 @@ codes! {
     HeaderInvalid = 502 => "header_invalid", "a header value is invalid";
     /// A proof record could not be read.
     ProofInvalid = 503 => "proof_invalid", "a proof record is invalid";
+    /// An IAB TCF TC string could not be decoded (SPEC §16).
+    TcfInvalid = 600 => "tcf_invalid", "a TC string is invalid";
+    /// An IAB GPP string could not be decoded (SPEC §16).
+    GppInvalid = 601 => "gpp_invalid", "a GPP string is invalid";
     }
 }
 
@@ -659,6 +663,6 @@ mod tests {
                 assert!((*b as u32) < (*a as u32), "ALL is in numeric order");
             }
         }
-        assert_eq!(Code::ALL.len(), 43);
+        assert_eq!(Code::ALL.len(), 45);
     }
 }

@@ -38,11 +38,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod bits;
 pub mod consent_mode;
 pub mod cookie;
 mod error;
 pub mod example;
 mod glob;
+pub mod gpp;
 mod id;
 mod plan;
 mod policy;
@@ -50,6 +52,7 @@ mod proof;
 pub mod rules;
 mod sets;
 mod state;
+pub mod tcf;
 mod vocab;
 
 pub use consent_mode::{ConsentModeClaims, ConsentModeFlags, ConsentModeMap, ConsentModeType};

@@ -16,6 +16,7 @@
 // In the order the header lists them.
 mod boundary;
 mod http;
+mod iab;
 mod plan;
 mod policy;
 mod result;
@@ -23,6 +24,7 @@ mod seal;
 mod state;
 
 pub use http::*;
+pub use iab::*;
 pub use plan::*;
 pub use policy::*;
 pub use result::*;

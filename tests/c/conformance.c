@@ -73,6 +73,9 @@ typedef struct {
     cf_kv keys[8];
     int nund;
     const char *und[8][4];
+    int cmp_id; /* iab.json: -1 when not asked */
+    int nids;
+    uint16_t ids[64];
 } cf_row;
 
 #include "conformance_rows.h"
@@ -431,6 +434,43 @@ static void run_deletion(const samtykke_policy *p) {
     samtykke_plan_free(plan);
 }
 
+/* iab.json (SPEC §16): a TC string's code, CMP id and vendor consents, or a GPP
+ * string's code and section ids. */
+static void run_iab(void) {
+    uint16_t ids[1024];
+    size_t n = 0;
+    if (strcmp(row->type, "tcf") == 0) {
+        samtykke_tcf t;
+        samtykke_result rc = samtykke_tcf_decode(row->value, row->value_len, &t);
+        check_code(rc, "tcf_decode");
+        if (rc != SAMTYKKE_RESULT_OK) {
+            return;
+        }
+        if (row->cmp_id >= 0 && t.cmp_id != row->cmp_id) {
+            fail("cmp_id %s, expected %s", "differs", "");
+        }
+        rc = samtykke_tcf_vendors(row->value, row->value_len, SAMTYKKE_TCF_VENDOR_CONSENTS, ids,
+                                  sizeof ids / sizeof ids[0], &n);
+        check_code(rc, "tcf_vendors");
+    } else {
+        samtykke_result rc =
+            samtykke_gpp_decode(row->value, row->value_len, ids, sizeof ids / sizeof ids[0], &n);
+        check_code(rc, "gpp_decode");
+        if (rc != SAMTYKKE_RESULT_OK) {
+            return;
+        }
+    }
+    if (n != (size_t)row->nids) {
+        fail("%s ids, expected %s", "a different number of", "");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] != row->ids[i]) {
+            fail("id %s, expected %s", "differs", "");
+        }
+    }
+}
+
 int main(void) {
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof CF_ROWS / sizeof CF_ROWS[0]; i++) {
@@ -438,6 +478,8 @@ int main(void) {
         faults = 0;
         if (strcmp(row->file, "policies") == 0) {
             run_policy();
+        } else if (strcmp(row->file, "iab") == 0) {
+            run_iab();
         } else if (strcmp(row->type, "cookie_header") == 0) {
             run_cookie_header();
         } else {

@@ -13,7 +13,7 @@ import json
 import re
 import sys
 
-ROOT_FILES = ["events", "policies", "cookies", "headers"]
+ROOT_FILES = ["events", "policies", "cookies", "headers", "iab"]
 HEADER = "include/samtykke.h"
 DEFAULT_POLICY = "examples/kk.dk.policy.json"
 DEFAULT_ID = "0123456789abcdef0123456789abcdef"
@@ -148,6 +148,14 @@ def row_c(file, row, controls):
         fields.append(f".ncats = {len(cats)}, .cats = {strings(cats, 16, 'categories')}")
     if "value" in row:
         fields.append(f".value = {lit(row['value'])}")
+    if "cmp_id" in ex:
+        fields.append(f".cmp_id = {ex['cmp_id']}")
+    else:
+        fields.append(".cmp_id = -1")
+    if "ids" in ex:
+        ids = ex["ids"]
+        assert len(ids) <= 64
+        fields.append(f".nids = {len(ids)}, .ids = {{" + ", ".join(str(i) for i in ids) + "}" if ids else f".nids = 0")
     if "key_hex" in row:
         fields.append(f".key = {lit(bytes.fromhex(row['key_hex']))}")
     if "header" in row:

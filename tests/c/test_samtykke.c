@@ -1300,6 +1300,94 @@ static void test_consent_mode_flags(void) {
     }
 }
 
+/* SPEC §16: TC strings and GPP strings. Vectors: IABTechLab/iabgpp-java @
+ * 044ac66daf428dd565ceb08f9cd9f953ed165c8d, TcfEuV2Test.java testDecode7, and
+ * UsNatTest.java @ 0a9d59ae294bccf7a8d430820f6e09500eb49f6b testDecode1. */
+static void test_tcf_and_gpp_strings(void) {
+    static const char tc[] = "COoC-kUOoC-kUAHABAENAwCoAIAAAELAAAwIF5wAoAAgAGAvMACX_ABBAAQAFA";
+    samtykke_tcf t;
+    memset(&t, 0, sizeof t);
+    CHECK_RC(samtykke_tcf_decode(tc, strlen(tc), &t), SAMTYKKE_RESULT_OK);
+    CHECK(t.version == 2 && t.cmp_id == 7 && t.cmp_version == 1 && t.vendor_list_version == 48);
+    CHECK(t.created_deciseconds / 10 == 1570425474u);
+    CHECK(t.consent_language[0] == 'E' && t.consent_language[1] == 'N');
+    CHECK(t.publisher_cc[0] == 'G' && t.publisher_cc[1] == 'B');
+    CHECK(t.purposes_consent == 0x1u);                          /* purpose 1 */
+    CHECK(t.purposes_li == ((1u << 1) | (1u << 6) | (1u << 8) | (1u << 9))); /* 2, 7, 9, 10 */
+    CHECK(t.special_feature_opt_ins == 0x1u);
+    CHECK(t.max_vendor_id == 755 && t.num_pub_restrictions == 1);
+    CHECK(!t.has_disclosed_vendors && !t.has_allowed_vendors && !t.has_publisher_tc);
+    CHECK(t.warnings == 0);
+
+    uint16_t ids[8];
+    size_t n = 0;
+    CHECK_RC(samtykke_tcf_vendors(tc, strlen(tc), SAMTYKKE_TCF_VENDOR_CONSENTS, ids, 8, &n),
+             SAMTYKKE_RESULT_OK);
+    CHECK(n == 4 && ids[0] == 1 && ids[1] == 2 && ids[2] == 3 && ids[3] == 755);
+    /* Too small: the number needed, nothing else. */
+    CHECK_RC(samtykke_tcf_vendors(tc, strlen(tc), SAMTYKKE_TCF_VENDOR_LI, ids, 8, &n),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(n == 9);
+    CHECK_RC(samtykke_tcf_vendors(tc, strlen(tc), SAMTYKKE_TCF_VENDOR_LI, NULL, 0, &n),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(n == 9);
+    CHECK_RC(samtykke_tcf_vendors(tc, strlen(tc), SAMTYKKE_TCF_DISCLOSED_VENDORS, NULL, 0, &n),
+             SAMTYKKE_RESULT_OK);
+    CHECK(n == 0);
+    CHECK_RC(samtykke_tcf_vendors(tc, strlen(tc), 4, ids, 8, &n), SAMTYKKE_RESULT_INVALID_ARGUMENT);
+
+    samtykke_tcf_restriction r[2];
+    CHECK_RC(samtykke_tcf_restrictions(tc, strlen(tc), r, 2, &n), SAMTYKKE_RESULT_OK);
+    CHECK(n == 1 && r[0].purpose == 1 && r[0].restriction_type == 0 && r[0].vendor == 10);
+
+    /* Errors: a code, and the field and bit in words. */
+    static const char vlv0[] = "CAAAAAAAAAAAAAAAAAENAACAAAAAAAAAAAAAAAAAAAAA";
+    CHECK_RC(samtykke_tcf_decode(vlv0, strlen(vlv0), &t), SAMTYKKE_RESULT_TCF_INVALID);
+    char msg[128];
+    CHECK_RC(samtykke_tcf_explain(vlv0, strlen(vlv0), msg, sizeof msg, &n), SAMTYKKE_RESULT_OK);
+    CHECK(n == strlen("vendor_list_version at bit 120 of segment 0: the vendor list version is 0"));
+    CHECK(strncmp(msg, "vendor_list_version at bit 120 of segment 0:", 44) == 0);
+    CHECK_RC(samtykke_tcf_explain(tc, strlen(tc), msg, sizeof msg, &n), SAMTYKKE_RESULT_OK);
+    CHECK(n == 0);
+    CHECK_RC(samtykke_tcf_decode("C", 1, &t), SAMTYKKE_RESULT_TCF_INVALID);
+    CHECK_RC(samtykke_tcf_decode(NULL, 0, &t), SAMTYKKE_RESULT_NULL_ARGUMENT);
+    CHECK_RC(samtykke_tcf_decode(tc, strlen(tc), NULL), SAMTYKKE_RESULT_NULL_ARGUMENT);
+    CHECK_RC(samtykke_tcf_vendors(tc, strlen(tc), 0, NULL, 4, &n), SAMTYKKE_RESULT_NULL_ARGUMENT);
+    CHECK_RC(samtykke_tcf_vendors(tc, strlen(tc), 0, ids, 8, NULL), SAMTYKKE_RESULT_NULL_ARGUMENT);
+
+    /* GPP: ids, a section's place, uspv1 and usnat. */
+    static const char g[] = "DBACNYA~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA~1YNN";
+    CHECK_RC(samtykke_gpp_decode(g, strlen(g), ids, 8, &n), SAMTYKKE_RESULT_OK);
+    CHECK(n == 2 && ids[0] == 2 && ids[1] == 6);
+    size_t off = 0, len = 0;
+    CHECK_RC(samtykke_gpp_section(g, strlen(g), 2, &off, &len), SAMTYKKE_RESULT_OK);
+    CHECK(off == 8 && len == 44);
+    CHECK_RC(samtykke_tcf_decode(g + off, len, &t), SAMTYKKE_RESULT_OK);
+    CHECK(t.cmp_id == 31 && t.is_service_specific);
+    CHECK_RC(samtykke_gpp_section(g, strlen(g), 7, &off, &len), SAMTYKKE_RESULT_UNKNOWN_NAME);
+    samtykke_gpp_uspv1 u;
+    CHECK_RC(samtykke_gpp_uspv1_decode(g, strlen(g), &u), SAMTYKKE_RESULT_OK);
+    CHECK(u.version == 1 && u.notice == 'Y' && u.opt_out_sale == 'N' && u.lspa_covered == 'N');
+    samtykke_gpp_usnat un;
+    CHECK_RC(samtykke_gpp_usnat_decode(g, strlen(g), &un), SAMTYKKE_RESULT_UNKNOWN_NAME);
+    static const char nat[] = "DBABLA~BVVVkkkklWA.YA";
+    CHECK_RC(samtykke_gpp_usnat_decode(nat, strlen(nat), &un), SAMTYKKE_RESULT_OK);
+    CHECK(un.version == 1 && un.gpc == 1 && un.num_sensitive_data_processing == 12);
+    CHECK(un.sensitive_data_processing[0] == 2 && un.sensitive_data_processing[1] == 1);
+    CHECK(un.num_known_child_sensitive_data_consents == 2 && un.mspa_service_provider_mode == 2);
+    static const char nogpc[] = "DBABLA~BVVVkkkklWA";
+    CHECK_RC(samtykke_gpp_usnat_decode(nogpc, strlen(nogpc), &un), SAMTYKKE_RESULT_OK);
+    CHECK(un.gpc == -1);
+    /* Ids and sections disagree in number. */
+    static const char two[] = "DBABTA~1YNN~1YNN";
+    CHECK_RC(samtykke_gpp_decode(two, strlen(two), ids, 8, &n), SAMTYKKE_RESULT_GPP_INVALID);
+    CHECK_RC(samtykke_gpp_explain(two, strlen(two), msg, sizeof msg, &n), SAMTYKKE_RESULT_OK);
+    CHECK(n > 0 && strstr(msg, "2 sections follow") != NULL);
+    CHECK_RC(samtykke_gpp_explain(two, strlen(two), msg, 4, &n), SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK_RC(samtykke_gpp_decode(g, strlen(g), ids, 1, &n), SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(n == 2);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s POLICY.json\n", argv[0]);
@@ -1335,6 +1423,7 @@ int main(int argc, char **argv) {
         {"out_of_range_arguments", test_out_of_range_arguments},
         {"one_policy_many_threads", test_one_policy_many_threads},
         {"consent_mode_flags", test_consent_mode_flags},
+        {"tcf_and_gpp_strings", test_tcf_and_gpp_strings},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {

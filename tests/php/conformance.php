@@ -163,6 +163,41 @@ function run_row(string $file, array $row): array
         return $faults;
     }
     $type = $row['type'] ?? $file;
+    if ($file === 'iab') {
+        // SPEC §16: a TC string's code, CMP id and vendor consents, or a GPP
+        // string's code and section ids.
+        $value = $row['value'];
+        $ids = $ffi->new('uint16_t[1024]');
+        $n = $ffi->new('size_t');
+        if ($type === 'tcf') {
+            $t = $ffi->new('samtykke_tcf');
+            $rc = $ffi->samtykke_tcf_decode($value, strlen($value), FFI::addr($t));
+            $code($rc, 'tcf_decode');
+            if ($rc !== $ffi->SAMTYKKE_RESULT_OK) {
+                return $faults;
+            }
+            if (isset($ex['cmp_id']) && $t->cmp_id !== $ex['cmp_id']) {
+                $faults[] = "cmp_id {$t->cmp_id}";
+            }
+            $rc = $ffi->samtykke_tcf_vendors($value, strlen($value), 0 /* SAMTYKKE_TCF_VENDOR_CONSENTS: the PHP header keeps no #define */,
+                $ids, 1024, FFI::addr($n));
+            $code($rc, 'tcf_vendors');
+        } else {
+            $rc = $ffi->samtykke_gpp_decode($value, strlen($value), $ids, 1024, FFI::addr($n));
+            $code($rc, 'gpp_decode');
+            if ($rc !== $ffi->SAMTYKKE_RESULT_OK) {
+                return $faults;
+            }
+        }
+        $got = [];
+        for ($i = 0; $i < $n->cdata; $i++) {
+            $got[] = $ids[$i];
+        }
+        if ($got !== $ex['ids']) {
+            $faults[] = 'ids ' . json_encode($got) . ', expected ' . json_encode($ex['ids']);
+        }
+        return $faults;
+    }
     if ($type === 'cookie_header') {
         $found = $ffi->new('bool');
         $seen = [];
@@ -291,7 +326,7 @@ function run_row(string $file, array $row): array
 
 $passed = 0;
 $failed = 0;
-foreach (['events', 'policies', 'cookies', 'headers'] as $file) {
+foreach (['events', 'policies', 'cookies', 'headers', 'iab'] as $file) {
     $rows = json_decode(file_get_contents("tests/conformance/$file.json"), true, 512, JSON_THROW_ON_ERROR);
     foreach ($rows as $row) {
         try {

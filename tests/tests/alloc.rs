@@ -346,6 +346,78 @@ fn validation<'a>(checks: &mut Checks, label: &str, policy: Policy<'a>, index: &
     }
 }
 
+/// The TC string and GPP decoders (SPEC §16): decoding, every vendor set's
+/// iterator, lookups, restrictions, warnings, sections and their errors.
+fn iab_strings(checks: &mut Checks) {
+    use samtykke::gpp::{GppString, Section};
+    use samtykke::tcf::TcString;
+    // IABTechLab/iabgpp-java's TcfEuV2Test testDecode3 (allowed, disclosed and
+    // publisher segments) and testDecode7 (ranges and a restriction).
+    const FOUR: &str = "CPcqBNJPcqBNJNwAAAENAwCAAAAAAAAAAAAAAAAAAAAA.YAAAAAAAAAA.QGLtV_T9fb2vj-_Z99_tkeYwf95y3p-wzhheMs-8NyZeH_B4Wv2MyvBX4JiQKGRgksjLBAQdtHGlcTQgBwIlViTLMYk2MjzNKJrJEilsbO2dYGD9Pn8HT3ZCY70-vv__7v3ff_3g.IGLtV_T9fb2vj-_Z99_tkeYwf95y3p-wzhheMs-8NyZeH_B4Wv2MyvBX4JiQKGRgksjLBAQdtHGlcTQgBwIlViTLMYk2MjzNKJrJEilsbO2dYGD9Pn8HT3ZCY70-vv__7v3ff_3g";
+    const RANGES: &str = "COoC-kUOoC-kUAHABAENAwCoAIAAAELAAAwIF5wAoAAgAGAvMACX_ABBAAQAFA";
+    const GPP: &str = "DBACNYA~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA~1YNN";
+    const USNAT: &str = "DBABLA~BVVVVVVVVWA.YA";
+    for (label, s) in [("four segments", FOUR), ("ranges", RANGES)] {
+        let total = checks.none(
+            &format!("tcf: decode and walk, {label} (SPEC §16)"),
+            || {
+                let t = TcString::decode(s.as_bytes()).ok()?;
+                let mut n = t.vendor_consents.iter().count() + t.vendor_li.iter().count();
+                n += usize::from(t.vendor_consents.contains(755));
+                for r in t.publisher_restrictions.iter() {
+                    n += r.vendors.iter().count();
+                }
+                for set in [t.disclosed_vendors, t.allowed_vendors]
+                    .into_iter()
+                    .flatten()
+                {
+                    n += set.iter().count() + usize::from(set.contains(12));
+                }
+                n += t.purposes_consent.iter().count() + t.warnings().count();
+                n += t.created_at().year() as usize;
+                Some(n)
+            },
+        );
+        assert!(total.is_some());
+    }
+    checks.none("tcf: an error and its message (SPEC §16)", || {
+        let e = TcString::decode(b"CAAAAAAAAAAAAAAAAAENAACAAAAAAAAAAAAAAAAAAAAA").err()?;
+        let mut out = Fixed {
+            buf: [0; 256],
+            len: 0,
+        };
+        write!(out, "{e}").ok()?;
+        Some(out.len)
+    });
+    for (label, s) in [("tcfeuv2 and uspv1", GPP), ("usnat", USNAT)] {
+        checks.none(
+            &format!("gpp: decode and walk, {label} (SPEC §16)"),
+            || {
+                let g = GppString::decode(s.as_bytes()).ok()?;
+                let mut n = g.section_ids().count();
+                for section in g.sections() {
+                    n += section.raw.len();
+                    n += match section.section {
+                        Section::TcfEuV2(t) => t.vendor_consents.iter().count(),
+                        Section::UsNat(u) => u.sensitive_data_processing().len(),
+                        _ => 1,
+                    };
+                }
+                Some(n)
+            },
+        );
+    }
+    checks.none("gpp: a count mismatch and its message (SPEC §16)", || {
+        let e = GppString::decode(b"DBABTA~1YNN~1YNN").err()?;
+        let mut out = Fixed {
+            buf: [0; 256],
+            len: 0,
+        };
+        write!(out, "{e}").ok()?;
+        Some(out.len)
+    });
+}
+
 fn main() -> ExitCode {
     let mut checks = Checks::default();
 
@@ -405,6 +477,7 @@ fn main() -> ExitCode {
         "unknown",
     ];
     exercise(&mut checks, "large", &large_valid, &large_present);
+    iab_strings(&mut checks);
 
     println!("{} passed, {} failed", checks.passed, checks.failed);
     if checks.failed == 0 {

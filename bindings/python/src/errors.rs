@@ -37,6 +37,23 @@ pyo3::create_exception!(
     "A consent-log line or proof record that cannot be read."
 );
 
+pyo3::create_exception!(
+    samtykke,
+    TcfError,
+    SamtykkeError,
+    "An IAB TCF TC string that does not decode (SPEC §16): `path` names the field \
+     (`vendor_consents.start_or_only_vendor_id`), `segment` its segment (0 for the \
+     core segment) and `bit` where the field starts in that segment."
+);
+pyo3::create_exception!(
+    samtykke,
+    GppError,
+    SamtykkeError,
+    "An IAB GPP string that does not decode (SPEC §16): `path` names the field, \
+     `section` the section id (None for the header) and `bit` where the field \
+     starts."
+);
+
 /// The Python exception class a result code raises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Class {
@@ -54,6 +71,10 @@ pub(crate) enum Class {
     Cookie,
     /// `samtykke.LogError`.
     Log,
+    /// `samtykke.TcfError`.
+    Tcf,
+    /// `samtykke.GppError`.
+    Gpp,
 }
 
 /// The one map from the core's codes to Python exceptions. `Code` is
@@ -102,6 +123,8 @@ pub(crate) fn class_of(code: Code) -> Option<Class> {
         | Code::CookieBadSignature
         | Code::CookieTooLong => Class::Cookie,
         Code::LogInvalid | Code::ProofInvalid => Class::Log,
+        Code::TcfInvalid => Class::Tcf,
+        Code::GppInvalid => Class::Gpp,
         _ => return None,
     })
 }
@@ -123,6 +146,8 @@ pub(crate) fn error(
         Class::Policy => py.get_type::<PolicyError>(),
         Class::Cookie => py.get_type::<CookieError>(),
         Class::Log => py.get_type::<LogError>(),
+        Class::Tcf => py.get_type::<TcfError>(),
+        Class::Gpp => py.get_type::<GppError>(),
     };
     let err = PyErr::from_type(class, (text,));
     let value = err.value(py);
@@ -200,6 +225,12 @@ pub(crate) fn add_defaults(py: Python<'_>) -> PyResult<()> {
     base.setattr("code", 0u32)?;
     base.setattr("path", py.None())?;
     base.setattr("message", "")?;
+    let tcf = py.get_type::<TcfError>();
+    tcf.setattr("segment", 0u8)?;
+    tcf.setattr("bit", 0u32)?;
+    let gpp = py.get_type::<GppError>();
+    gpp.setattr("section", py.None())?;
+    gpp.setattr("bit", 0u32)?;
     Ok(())
 }
 

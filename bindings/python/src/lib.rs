@@ -11,6 +11,7 @@ mod audit;
 mod columns;
 mod errors;
 mod http;
+mod iab;
 mod policy;
 mod state;
 mod times;
@@ -35,5 +36,15 @@ fn samtykke_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PolicyError", py.get_type::<errors::PolicyError>())?;
     m.add("CookieError", py.get_type::<errors::CookieError>())?;
     m.add("LogError", py.get_type::<errors::LogError>())?;
+    m.add("TcfError", py.get_type::<errors::TcfError>())?;
+    m.add("GppError", py.get_type::<errors::GppError>())?;
+    m.add_class::<iab::TcString>()?;
+    m.add_class::<iab::GppString>()?;
+    m.add_class::<iab::GppSection>()?;
+    m.add_class::<iab::UspV1>()?;
+    m.add_class::<iab::UsNat>()?;
+    m.add_function(wrap_pyfunction!(iab::tcf_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(iab::tcf_decode_many, m)?)?;
+    m.add_function(wrap_pyfunction!(iab::gpp_decode, m)?)?;
     Ok(())
 }

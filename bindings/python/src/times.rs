@@ -91,3 +91,23 @@ pub(crate) fn from_time_opt(
 ) -> PyResult<Option<Bound<'_, PyDateTime>>> {
     t.map(|t| from_time(py, t)).transpose()
 }
+
+/// A TC string's time (deciseconds since 1970, 36 bits: never past 2187) as an
+/// aware `datetime` in UTC, to the decisecond.
+pub(crate) fn from_deciseconds(py: Python<'_>, ds: u64) -> PyResult<Bound<'_, PyDateTime>> {
+    let seconds = i64::try_from(ds / 10).unwrap_or(i64::MAX);
+    let t = OffsetDateTime::from_unix_timestamp(seconds)
+        .map_err(|e| PyValueError::new_err(format!("{ds} deciseconds: {e}")))?;
+    let utc = PyTzInfo::utc(py)?;
+    PyDateTime::new(
+        py,
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        (ds % 10) as u32 * 100_000,
+        Some(&utc),
+    )
+}

@@ -293,3 +293,29 @@ def test_header(row: Row) -> None:
         check_deletion(row)
     else:
         raise AssertionError(f"unknown row type {kind!r}")
+
+
+# ---- iab.json --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("row", rows("iab.json"))
+def test_iab(row: Row) -> None:
+    expect = row["expect"]
+    if row["type"] == "tcf":
+        try:
+            t = samtykke.tcf.decode(row["value"])
+        except samtykke.TcfError as e:
+            expect_error(row, e)
+            return
+        expect_success(row)
+        if "cmp_id" in expect:
+            assert t.cmp_id == expect["cmp_id"], "cmp_id"
+        assert sorted(t.vendor_consents) == sorted(expect["ids"]), "ids"
+    else:
+        try:
+            g = samtykke.gpp.decode(row["value"])
+        except samtykke.GppError as e:
+            expect_error(row, e)
+            return
+        expect_success(row)
+        assert g.section_ids == expect["ids"], "ids"

@@ -54,9 +54,23 @@ def test_the_stubs_reject_misuse(tmp_path: Path) -> None:
 
 
 def test_all_names_are_exported() -> None:
-    assert sorted(samtykke.__all__) == sorted(set(samtykke._native.__all__) | {"CookieColumns"})
+    # The IAB decoders are exported through the submodules samtykke.tcf and
+    # samtykke.gpp (their errors at the top level too).
+    through = {"tcf": samtykke.tcf, "gpp": samtykke.gpp}
+    in_submodules = {n for m in through.values() for n in m.__all__}
+    native_names = {
+        "tcf_decode", "tcf_decode_many", "gpp_decode",
+        "TcString", "GppSection", "GppString", "UsNat", "UspV1",
+    }  # fmt: skip
+    top = set(samtykke._native.__all__) - native_names
+    assert sorted(samtykke.__all__) == sorted(top | {"CookieColumns"} | set(through))
     for name in samtykke.__all__:
         assert getattr(samtykke, name) is not None
+    for module in through.values():
+        for name in module.__all__:
+            assert getattr(module, name) is not None
+    assert {"decode", "decode_many", "TcString", "TcfError"} <= in_submodules
+    assert {"GppString", "UsNat", "UspV1", "GppSection", "GppError"} <= in_submodules
 
 
 def test_help_documents_every_public_method() -> None:

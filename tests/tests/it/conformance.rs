@@ -398,6 +398,40 @@ fn check_header(row: &Value) -> Result<(), String> {
     }
 }
 
+/// A row of `iab.json` (SPEC §16): a TC or GPP string, its code, and for a TC
+/// string its CMP id and vendor consents, for a GPP string its section ids.
+fn check_iab(row: &Value) -> Result<(), String> {
+    let value = row["value"].as_str().ok_or("the row has no `value`")?;
+    let expect = &row["expect"];
+    match row["type"].as_str() {
+        Some("tcf") => match samtykke::tcf::TcString::decode(value.as_bytes()) {
+            Err(e) => expect_code(row, e.code()),
+            Ok(_) if code_of(row) != 0 => expect_code(row, Code::Ok),
+            Ok(t) => {
+                if let Some(c) = expect.get("cmp_id") {
+                    same("cmp_id", c, &json!(t.cmp_id))?;
+                }
+                let ids: Vec<u16> = t.vendor_consents.iter().collect();
+                same("ids", &expect["ids"], &json!(ids))
+            }
+        },
+        Some("gpp") => match samtykke::gpp::GppString::decode(value.as_bytes()) {
+            Err(e) => expect_code(row, e.code()),
+            Ok(_) if code_of(row) != 0 => expect_code(row, Code::Ok),
+            Ok(g) => {
+                let ids: Vec<u16> = g.section_ids().collect();
+                same("ids", &expect["ids"], &json!(ids))
+            }
+        },
+        other => Err(format!("unknown row type {other:?}")),
+    }
+}
+
+#[test]
+fn conformance_iab() {
+    run("iab.json", check_iab);
+}
+
 #[test]
 fn conformance_events() {
     run("events.json", check_event);
@@ -429,6 +463,7 @@ fn conformance_table_is_well_formed() {
         "policies.json",
         "cookies.json",
         "headers.json",
+        "iab.json",
     ] {
         for row in rows(file) {
             total += 1;

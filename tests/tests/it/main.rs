@@ -14,3 +14,4 @@ mod lint;
 mod oracle;
 mod policy_json;
 mod proof_json;
+mod tcf;

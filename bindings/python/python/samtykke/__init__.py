@@ -6,10 +6,12 @@ Load a site's policy, keep each visitor's consent as an immutable
 (``deletion_plan``) and when to ask again (``prompt_due``); read and write the
 consent cookie, and decode many cookies at once into columns
 (``Policy.decode_cookies``), and audit consent logs (``audit``,
-``audit_lines``). Every rule runs in the Rust core; times are
+``audit_lines``). ``samtykke.tcf`` and ``samtykke.gpp`` decode the IAB's TC
+and GPP strings. Every rule runs in the Rust core; times are
 timezone-aware ``datetime``s.
 """
 
+from . import gpp, tcf
 from ._columns import CookieColumns
 from ._native import (
     AuditReport,
@@ -19,11 +21,13 @@ from ._native import (
     DeletionPlan,
     Dropped,
     Filtered,
+    GppError,
     LintWarning,
     LogError,
     Policy,
     PolicyError,
     SamtykkeError,
+    TcfError,
     Undeletable,
     __version__,
     audit,
@@ -39,13 +43,17 @@ __all__ = [
     "DeletionPlan",
     "Dropped",
     "Filtered",
+    "GppError",
     "LintWarning",
     "LogError",
     "Policy",
     "PolicyError",
     "SamtykkeError",
+    "TcfError",
     "Undeletable",
     "__version__",
     "audit",
     "audit_lines",
+    "gpp",
+    "tcf",
 ]
