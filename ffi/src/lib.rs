@@ -20,12 +20,14 @@ mod plan;
 mod policy;
 mod result;
 mod seal;
+mod server;
 mod state;
 
 pub use http::*;
 pub use plan::*;
 pub use policy::*;
 pub use result::*;
+pub use server::*;
 pub use state::*;
 
 pub use samtykke::{Action, Code, Control, Kind, Why};
