@@ -572,6 +572,18 @@ final class ConsentState
         ];
     }
 
+    /** A category's status at $now: ['allowed' => bool, 'exempt' => bool, 'why' => a reason name or null]. */
+    public function categoryStatus(string $category, int $now): array
+    {
+        $ffi = Lib::ffi();
+        $p = $ffi->new('samtykke_permit');
+        Lib::check($ffi->samtykke_state_category_status($this->policy->handle, FFI::addr($this->state),
+            $category, strlen($category), $now, FFI::addr($p)), "category $category");
+        static $why = null;
+        $why ??= Lib::names('why');
+        return ['allowed' => $p->allowed, 'exempt' => $p->exempt, 'why' => $why[$p->why] ?? null];
+    }
+
     /** Whether the banner must be shown at $now (R15, R16, R17). */
     public function promptDue(int $now): bool
     {
