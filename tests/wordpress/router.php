@@ -12,6 +12,12 @@ if (str_contains($path, '..')) {
     http_response_code(400);
     return true;
 }
+// No site icon: answered here, so the browser's background request for it is not a
+// WordPress page racing the page's own cookies (it would carry the jar of before).
+if ($path === '/favicon.ico') {
+    http_response_code(404);
+    return true;
+}
 $file = $site . ltrim($path, '/');
 if (is_dir($file)) {
     $file = rtrim($file, '/') . '/index.php';

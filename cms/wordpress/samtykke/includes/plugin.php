@@ -55,7 +55,8 @@ final class Plugin
     private array $events = ['present' => [], 'signal' => [], 'notice' => [], 'decision' => [], 'set' => []];
     private array $proofs = [];
     private array $storageKeys = [];
-    private ?bool $bannerDue = null;
+    /** The Set-Cookie values this plugin let out, once it judged the headers. */
+    private ?array $judged = null;
 
     public static function instance(): ?Plugin
     {
@@ -70,7 +71,11 @@ final class Plugin
         add_action('admin_post_nopriv_' . self::ACTION, [$p, 'decide']);
         add_action('admin_post_' . self::ACTION, [$p, 'decide']);
         add_action('wp_footer', [$p, 'footer'], 100);
-        add_action('shutdown', [$p, 'writeLogs']);
+        // A response without a body (a redirect) sends its headers only after PHP
+        // has destroyed its objects, the policy handle among them: judge them at
+        // WordPress's shutdown instead, while the library is still at hand.
+        add_action('shutdown', [$p, 'onHeaders'], 0);
+        add_action('shutdown', [$p, 'writeLogs'], 1000);
         add_shortcode('samtykke_declaration', [$p, 'declaration']);
         add_action('init', [$p, 'registerBlock']);
         add_action('samtykke_retention', [$p, 'retention']);
@@ -143,9 +148,9 @@ final class Plugin
             throw new Error('no site key of 32 bytes or more: set SAMTYKKE_KEY_FILE in wp-config.php'
                 . ' to a file outside the web root holding one key per line (the first signs)');
         }
-        // One key per line when the file is text; otherwise the whole file is one key.
+        // One key per line when the file is printable text; otherwise (random bytes) the whole file is one key.
         $lines = array_values(array_filter(array_map('trim', explode("\n", $raw)), fn ($l) => strlen($l) >= 32));
-        return mb_check_encoding($raw, 'UTF-8') && $lines !== [] ? $lines : [$raw];
+        return preg_match('/\A[\x20-\x7e\r\n\t]*\z/', $raw) && $lines !== [] ? $lines : [$raw];
     }
 
     private function signal(): void
@@ -200,6 +205,24 @@ final class Plugin
     /** header_register_callback: judge every Set-Cookie just before the headers leave. */
     public function onHeaders(): void
     {
+        if ($this->judged !== null) {
+            // Judged at shutdown already: anything set since leaves only if it
+            // was let out then (the library may be gone by now).
+            foreach ($this->setCookies() as $v) {
+                if (!in_array($v, $this->judged, true)) {
+                    header_remove('Set-Cookie');
+                    foreach ($this->judged as $k) {
+                        header("Set-Cookie: $k", false);
+                    }
+                    break;
+                }
+            }
+            return;
+        }
+        if (headers_sent()) {
+            return;
+        }
+        $this->judged = [];
         try {
             $this->judgeHeaders();
         } catch (\Throwable $e) {
@@ -209,7 +232,8 @@ final class Plugin
         }
     }
 
-    private function judgeHeaders(): void
+    /** The Set-Cookie values the response holds now. */
+    private function setCookies(): array
     {
         $sent = [];
         foreach (headers_list() as $h) {
@@ -217,11 +241,18 @@ final class Plugin
                 $sent[] = ltrim(substr($h, 11));
             }
         }
+        return $sent;
+    }
+
+    private function judgeHeaders(): void
+    {
+        $sent = $this->setCookies();
         header_remove('Set-Cookie');
         if ($this->policy === null) {
             foreach ($sent as $v) {
                 if (preg_match(self::FALLBACK, trim(explode('=', $v, 2)[0]))) {
                     header("Set-Cookie: $v", false);
+                    $this->judged[] = $v;
                 }
             }
             return;
@@ -256,6 +287,7 @@ final class Plugin
         }
         foreach ($out as $v) {
             header("Set-Cookie: $v", false);
+            $this->judged[] = $v;
             if (($l = $this->line('cookie_set', $v)) !== null) {
                 $this->events['set'][] = $l;
             }
@@ -296,7 +328,7 @@ final class Plugin
             $this->bad('a cross-origin form is refused');
         }
         $action = is_string($_POST['choice'] ?? null) ? $_POST['choice'] : '';
-        $list = fn (string $k) => array_values(array_filter((array) ($_POST[$k] ?? []), 'is_string'));
+        $list = fn (string $k) => array_values(array_filter((array) ($_POST[$k] ?? []), fn ($v) => is_string($v) && $v !== ''));
         $notice = (int) ($_POST['notice'] ?? 0) ?: (int) ($this->policy->document()['notice_version'] ?? 1);
         $controls = ['button', 'toggle', 'link', 'icon'];
         $control = is_string($_POST['control'] ?? null) && in_array($_POST['control'], $controls, true)
