@@ -1,6 +1,7 @@
 //! The policy handle: loaded from JSON, immutable, shared across threads.
 
 use std::ffi::c_char;
+use std::sync::OnceLock;
 
 use samtykke::{CategorySet, Code, ProviderSet, ValidPolicy};
 use samtykke_host::declare::{self, Format, Lang};
@@ -29,7 +30,9 @@ struct Warning {
 pub struct samtykke_policy {
     live: u64,
     policy: OwnedPolicy,
-    lint: Vec<Warning>,
+    /// Made on the first lint call: a host that loads the policy per request
+    /// (PHP) and never asks does not pay for it.
+    lint: OnceLock<Vec<Warning>>,
     /// Category ids by index in the policy, for `samtykke_permit`.
     category_ids: Vec<CText>,
     cookie_name: CText,
@@ -45,6 +48,19 @@ const _: fn() = || {
 impl samtykke_policy {
     pub(crate) fn view(&self) -> ValidPolicy<'_> {
         self.policy.view()
+    }
+
+    fn lint(&self) -> &[Warning] {
+        self.lint.get_or_init(|| {
+            lint(&self.policy)
+                .into_iter()
+                .map(|w| Warning {
+                    id: CText::new(w.id.as_str()),
+                    path: CText::new(&w.path),
+                    message: CText::new(&w.message),
+                })
+                .collect()
+        })
     }
 
     pub(crate) fn category_id(&self, index: usize) -> Option<&CText> {
@@ -96,14 +112,6 @@ pub unsafe extern "C" fn samtykke_policy_from_json(
         let (json, policy_out) =
             unsafe { (try_bytes(json.cast(), json_len)?, try_out(policy_out)?) };
         let loaded = OwnedPolicy::from_slice(json).map_err(|e| e.code())?;
-        let lint = lint(&loaded)
-            .into_iter()
-            .map(|w| Warning {
-                id: CText::new(w.id.as_str()),
-                path: CText::new(&w.path),
-                message: CText::new(&w.message),
-            })
-            .collect();
         let view = loaded.view();
         let category_ids = view
             .policy()
@@ -117,7 +125,7 @@ pub unsafe extern "C" fn samtykke_policy_from_json(
         let handle = Box::new(samtykke_policy {
             live: LIVE,
             policy: loaded,
-            lint,
+            lint: OnceLock::new(),
             category_ids,
             cookie_name,
             cookie_domain,
@@ -283,7 +291,7 @@ pub unsafe extern "C" fn samtykke_policy_lint_count(
         // SAFETY: this function's contract: `policy` is NULL or live and
         // `count_out` NULL or writable.
         let (p, count_out) = unsafe { (try_policy(policy)?, try_out(count_out)?) };
-        count_out.write(p.lint.len());
+        count_out.write(p.lint().len());
         Ok(())
     })
 }
@@ -307,7 +315,7 @@ pub unsafe extern "C" fn samtykke_policy_lint_warning(
         // SAFETY: this function's contract: `policy` is NULL or live and
         // `warning_out` NULL or writable.
         let (p, warning_out) = unsafe { (try_policy(policy)?, try_out(warning_out)?) };
-        let w = p.lint.get(index).ok_or(Code::InvalidArgument)?;
+        let w = p.lint().get(index).ok_or(Code::InvalidArgument)?;
         warning_out.write(samtykke_lint_warning {
             id: w.id.ptr(),
             id_len: w.id.len(),

@@ -241,9 +241,11 @@ async function get(path, headers = {}) {
 const cookieNames = (setCookies) => setCookies.map((h) => h.split('=')[0].trim());
 
 for (const [what, php, notice] of [
-  ['the library missing', `define('SAMTYKKE_LIB', '${work}/prefix/lib/missing.so');`, /cannot read the library/],
-  ['a library of the wrong version', `define('SAMTYKKE_LIB', '${work}/prefix/lib/libsamtykke-wrong-version.so');`,
-    /libsamtykke 9\.9\.9; this code needs 0\.1\.x/],
+  ['the library missing', `define('SAMTYKKE_FFI_SCOPE', ''); define('SAMTYKKE_LIB', '${work}/prefix/lib/missing.so');`,
+    /cannot read the library/],
+  ['a library of the wrong version', `define('SAMTYKKE_FFI_SCOPE', '');
+    define('SAMTYKKE_LIB', '${work}/prefix/lib/libsamtykke-wrong-version.so');`, /libsamtykke 9\.9\.9; this code needs 0\.1\.x/],
+  ['an FFI scope nobody preloaded', `define('SAMTYKKE_FFI_SCOPE', 'NOT_PRELOADED');`, /no FFI scope NOT_PRELOADED/],
   ['the policy missing', `define('SAMTYKKE_POLICY', '${work}/private/missing.json');`, /cannot read the policy/],
   ['a broken policy', `define('SAMTYKKE_POLICY', '${work}/private/broken.json');`, /broken\.json: storage\[0\]/],
   ['the site key missing', `define('SAMTYKKE_KEY_FILE', '${work}/private/missing.key');`, /no site key/],

@@ -21,6 +21,7 @@ final class Admin
         'policy' => 'Policy (JSON)',
         'key_file' => 'Site key file',
         'log_dir' => 'Log directory',
+        'ffi_scope' => 'FFI scope (preloaded)',
     ];
 
     public static function boot(Plugin $p): void
@@ -44,6 +45,14 @@ final class Admin
                     array_intersect_key(is_array($v) ? $v : [], self::FIELDS)),
             ]);
         });
+    }
+
+    private static function preloadHint(): string
+    {
+        $lib = Plugin::setting('lib') ?: '/usr/local/lib/libsamtykke.so';
+        $header = Plugin::setting('header') ?: dirname($lib, 2) . '/include/samtykke_php.h';
+        return sprintf("php -r 'require \"%s\"; echo Samtykke\\Lib::preloadHeader(\"%s\", \"%s\");' > %s",
+            dirname(__DIR__) . '/lib/samtykke.php', $lib, $header, dirname($header) . '/samtykke_preload.h');
     }
 
     private static function page(Plugin $p): void
@@ -82,11 +91,12 @@ final class Admin
             echo '<div class="notice notice-warning inline"><p>' . esc_html__('The log directory is inside WordPress\'s directory and may be served to anyone: set SAMTYKKE_LOG_DIR to a directory outside the web root.', 'samtykke') . '</p></div>';
         }
         echo '<p>' . esc_html__('Audit what the site really did with the samtykke command line (exit 0 clean, 1 violations, 2 input errors):', 'samtykke') . '</p>'
-            . '<pre class="samtykke-audit">samtykke audit ' . esc_html($dir) . '/consent.jsonl --policy ' . esc_html($policy ?: 'POLICY.json') . '</pre>';
+            . '<pre class="samtykke-audit" style="white-space:pre-wrap">samtykke audit ' . esc_html($dir) . '/consent.jsonl --policy ' . esc_html($policy ?: 'POLICY.json') . '</pre>';
 
         echo '<h2>' . esc_html__('Settings', 'samtykke') . '</h2><p>'
-            . esc_html__('A constant in wp-config.php (SAMTYKKE_LIB, SAMTYKKE_HEADER, SAMTYKKE_POLICY, SAMTYKKE_KEY_FILE, SAMTYKKE_LOG_DIR) wins over the value here.', 'samtykke')
-            . '</p><form method="post" action="options.php">';
+            . esc_html__('A constant in wp-config.php (SAMTYKKE_LIB, SAMTYKKE_HEADER, SAMTYKKE_POLICY, SAMTYKKE_KEY_FILE, SAMTYKKE_LOG_DIR, SAMTYKKE_FFI_SCOPE) wins over the value here.', 'samtykke')
+            . '</p><p>' . esc_html__('For speed, bind the library once per PHP process instead of once per request: save the declarations below as a file, set php.ini ffi.preload to it (ffi.enable=preload suffices then), restart PHP, and set the FFI scope to SAMTYKKE.', 'samtykke')
+            . '</p><pre class="samtykke-preload" style="white-space:pre-wrap">' . esc_html(self::preloadHint()) . '</pre><form method="post" action="options.php">';
         settings_fields('samtykke');
         $options = get_option('samtykke_settings', []);
         echo '<table class="form-table">';

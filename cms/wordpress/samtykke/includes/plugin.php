@@ -63,19 +63,33 @@ final class Plugin
         return self::$instance;
     }
 
-    public static function boot(string $file): void
+    /** Nanoseconds spent in this plugin during the request (measured only for the bench). */
+    private int $spent = 0;
+    private bool $timing = false;
+
+    public static function boot(string $file, ?int $loading = null): void
     {
         $p = new Plugin();
         self::$instance = $p;
+        $p->timing = defined('SAMTYKKE_BENCH_TIME') && SAMTYKKE_BENCH_TIME;
+        if ($p->timing) {
+            add_action('shutdown', static function () use ($p): void {
+                if (!is_admin() && !wp_doing_ajax()) {
+                    echo '<!-- samtykke: ' . intdiv($p->spent, 1000) . " us in the plugin -->\n";
+                }
+            }, 2000);
+        }
+        $t = hrtime(true);
         $p->start();
+        $p->spent += hrtime(true) - ($loading ?? $t);
         add_action('admin_post_nopriv_' . self::ACTION, [$p, 'decide']);
         add_action('admin_post_' . self::ACTION, [$p, 'decide']);
-        add_action('wp_footer', [$p, 'footer'], 100);
+        add_action('wp_footer', $p->timed('footer'), 100);
         // A response without a body (a redirect) sends its headers only after PHP
         // has destroyed its objects, the policy handle among them: judge them at
         // WordPress's shutdown instead, while the library is still at hand.
-        add_action('shutdown', [$p, 'onHeaders'], 0);
-        add_action('shutdown', [$p, 'writeLogs'], 1000);
+        add_action('shutdown', $p->timed('onHeaders'), 0);
+        add_action('shutdown', $p->timed('writeLogs'), 1000);
         add_shortcode('samtykke_declaration', [$p, 'declaration']);
         add_action('init', [$p, 'registerBlock']);
         add_action('samtykke_retention', [$p, 'retention']);
@@ -88,6 +102,22 @@ final class Plugin
             wp_clear_scheduled_hook('samtykke_retention');
         });
         Admin::boot($p);
+    }
+
+    /** The method $name as a callback, its time added to $spent when timing. */
+    private function timed(string $name): callable
+    {
+        if (!$this->timing) {
+            return [$this, $name];
+        }
+        return function (...$args) use ($name) {
+            $t = hrtime(true);
+            try {
+                return $this->$name(...$args);
+            } finally {
+                $this->spent += hrtime(true) - $t;
+            }
+        };
     }
 
     /** A setting: the constant SAMTYKKE_NAME in wp-config.php, else the plugin's option. */
@@ -119,7 +149,16 @@ final class Plugin
             $lib = self::setting('lib') ?: 'libsamtykke.so';
             $header = self::setting('header')
                 ?: (str_contains($lib, '/') ? dirname($lib, 2) . '/include/samtykke_php.h' : '/usr/local/include/samtykke_php.h');
-            Lib::configure($lib, $header);
+            Lib::configure($lib, $header, self::setting('ffi_scope') ?: null);
+            if (defined('SAMTYKKE_COUNT_FFI') && SAMTYKKE_COUNT_FFI) {
+                // For cms/wordpress/bench: the page ends with the count of library calls.
+                Lib::countCalls();
+                add_action('shutdown', static function (): void {
+                    if (!is_admin() && !wp_doing_ajax()) {
+                        echo '<!-- samtykke: ' . (int) Lib::calls() . " library calls -->\n";
+                    }
+                }, 2000);
+            }
             $policyPath = self::setting('policy');
             if ($policyPath === '') {
                 throw new Error('no policy: set SAMTYKKE_POLICY in wp-config.php or the policy file on the settings page');
@@ -136,7 +175,7 @@ final class Plugin
             $this->state = null;
             $this->error = $e->getMessage();
         }
-        header_register_callback([$this, 'onHeaders']);
+        header_register_callback($this->timed('onHeaders'));
     }
 
     /** @return string[] */

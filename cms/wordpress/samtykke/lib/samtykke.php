@@ -43,6 +43,32 @@ final class CookieError extends Error
 {
 }
 
+/**
+ * The binding with every samtykke_ call counted (Lib::countCalls), for measuring
+ * how many crossings a host makes per request; behaves as the FFI object.
+ */
+final class CallCounter
+{
+    public int $calls = 0;
+
+    public function __construct(private FFI $ffi)
+    {
+    }
+
+    public function __call(string $name, array $args): mixed
+    {
+        if (str_starts_with($name, 'samtykke_')) {
+            $this->calls++;
+        }
+        return $this->ffi->$name(...$args);
+    }
+
+    public function __get(string $name): mixed
+    {
+        return $this->ffi->$name;
+    }
+}
+
 /** The FFI binding, loaded once per process. */
 final class Lib
 {
@@ -53,20 +79,60 @@ final class Lib
     private static string $declarations = '';
     private static ?string $lib = null;
     private static ?string $header = null;
+    private static ?string $scope = null;
+    private static ?CallCounter $counter = null;
 
-    /** Where the library and samtykke_php.h are; before the first call into it. */
-    public static function configure(?string $lib, ?string $header): void
+    /** Counts the samtykke_ calls from now on (Lib::calls() tells how many). */
+    public static function countCalls(): void
     {
-        self::$lib = $lib;
-        self::$header = $header;
-        self::$ffi = null;
+        self::$counter ??= new CallCounter(self::ffiOnly());
+    }
+
+    /** How many samtykke_ calls were made since countCalls(); null when not counting. */
+    public static function calls(): ?int
+    {
+        return self::$counter?->calls;
+    }
+
+    /**
+     * Where the library and samtykke_php.h are. Only before the first call into
+     * the library: once loaded, the binding stays (handles made through it must
+     * keep working), and a later call changes nothing.
+     */
+    public static function configure(?string $lib, ?string $header, ?string $scope = null): void
+    {
+        if (self::$ffi === null) {
+            self::$lib = $lib;
+            self::$header = $header;
+            self::$scope = $scope;
+        }
+    }
+
+    /**
+     * The declarations for php.ini's ffi.preload, which binds the library once per
+     * process instead of once per request (FFI::cdef parses the header each time):
+     * samtykke_php.h behind the two lines FFI::load reads, FFI_SCOPE and FFI_LIB.
+     * Lib::configure(…, scope: 'SAMTYKKE') then uses FFI::scope('SAMTYKKE').
+     */
+    public static function preloadHeader(string $lib, string $header, string $scope = 'SAMTYKKE'): string
+    {
+        $declarations = is_readable($header) ? file_get_contents($header) : false;
+        if ($declarations === false) {
+            throw new LibraryError("cannot read the header $header");
+        }
+        return sprintf("#define FFI_SCOPE \"%s\"\n#define FFI_LIB \"%s\"\n%s", $scope, $lib, $declarations);
     }
 
     /**
      * The binding; throws LibraryError when FFI is off, the library or header is
      * missing, or the library's version is not API_VERSION's.
      */
-    public static function ffi(): FFI
+    public static function ffi(): FFI|CallCounter
+    {
+        return self::$counter ?? self::ffiOnly();
+    }
+
+    private static function ffiOnly(): FFI
     {
         if (self::$ffi === null) {
             if (!extension_loaded('ffi') || !class_exists(FFI::class)) {
@@ -75,6 +141,17 @@ final class Lib
             $enable = strtolower((string) ini_get('ffi.enable'));
             if ($enable === '0' || $enable === 'false' || $enable === 'off' || $enable === '') {
                 throw new LibraryError('FFI is disabled (ffi.enable=' . ini_get('ffi.enable') . ')');
+            }
+            if (self::$scope) {
+                try {
+                    $ffi = FFI::scope(self::$scope);
+                } catch (\Throwable $e) {
+                    throw new LibraryError('no FFI scope ' . self::$scope . ' (set php.ini ffi.preload to the'
+                        . ' declarations Lib::preloadHeader() writes): ' . $e->getMessage());
+                }
+                self::checkVersion($ffi, 'the preloaded library');
+                self::$declarations = (string) @file_get_contents(self::$header ?: (getenv('SAMTYKKE_HEADER') ?: ''));
+                return self::$ffi = $ffi;
             }
             $header = self::$header ?: (getenv('SAMTYKKE_HEADER') ?: __DIR__ . '/../../../../include/samtykke_php.h');
             $lib = self::$lib ?: (getenv('SAMTYKKE_LIB') ?: 'libsamtykke.so');
@@ -90,15 +167,20 @@ final class Lib
             } catch (\Throwable $e) {
                 throw new LibraryError("cannot load $lib: " . $e->getMessage());
             }
-            $version = self::cstring($ffi->samtykke_version());
-            if (!str_starts_with($version, self::API_VERSION . '.')) {
-                throw new LibraryError(sprintf('%s is libsamtykke %s; this code needs %s.x',
-                    $lib, $version, self::API_VERSION));
-            }
+            self::checkVersion($ffi, $lib);
             self::$declarations = $declarations;
             self::$ffi = $ffi;
         }
         return self::$ffi;
+    }
+
+    private static function checkVersion(FFI $ffi, string $what): void
+    {
+        $version = self::cstring($ffi->samtykke_version());
+        if (!str_starts_with($version, self::API_VERSION . '.')) {
+            throw new LibraryError(sprintf('%s is libsamtykke %s; this code needs %s.x',
+                $what, $version, self::API_VERSION));
+        }
     }
 
     /** samtykke_version() of the loaded library. */
@@ -120,10 +202,31 @@ final class Lib
      */
     public static function names(string $enum): array
     {
-        self::ffi();
-        $prefix = 'SAMTYKKE_' . strtoupper($enum) . '_';
-        preg_match_all('#/\*\* (\S+) \*/\s*' . $prefix . '\w+ = (\d+),#', self::$declarations, $m);
-        return array_combine(array_map('intval', $m[2]), $m[1]);
+        static $names = [];
+        if (!isset($names[$enum])) {
+            self::ffi();
+            $prefix = 'SAMTYKKE_' . strtoupper($enum) . '_';
+            preg_match_all('#/\*\* (\S+) \*/\s*' . $prefix . '\w+ = (\d+),#', self::$declarations, $m);
+            $names[$enum] = array_combine(array_map('intval', $m[2]), $m[1]);
+        }
+        return $names[$enum];
+    }
+
+    /**
+     * The value of an enum's member by its name where the name is the constant's
+     * suffix (value('log_event', 'notice_auto') is SAMTYKKE_LOG_EVENT_NOTICE_AUTO),
+     * read from the header's constants; null when the header has no such member.
+     */
+    public static function value(string $enum, string $name): ?int
+    {
+        if (!preg_match('/\A[a-z_]+\z/', $name)) {
+            return null;
+        }
+        try {
+            return self::ffi()->{'SAMTYKKE_' . strtoupper($enum) . '_' . strtoupper($name)};
+        } catch (\Throwable $e) {
+            return null;
+        }
     }
 
     /** Throws unless $rc is SAMTYKKE_RESULT_OK, with the library's explanation. */
@@ -496,8 +599,8 @@ final class ConsentState
     public function logLine(string $event, int $now, string $text = '', int $number = 0): string
     {
         $ffi = Lib::ffi();
-        $e = array_search($event, Lib::names('log_event'), true);
-        if ($e === false) {
+        $e = Lib::value('log_event', $event);
+        if ($e === null) {
             throw new Error("no log event $event", $ffi->SAMTYKKE_RESULT_INVALID_ARGUMENT);
         }
         return Lib::text(
@@ -517,9 +620,9 @@ final class ConsentState
                                 ?array $categories, bool $gpc): string
     {
         $ffi = Lib::ffi();
-        $a = array_search($action, Lib::names('action'), true);
-        $c = array_search($control, Lib::names('control'), true);
-        if ($a === false || $c === false) {
+        $a = Lib::value('action', $action);
+        $c = Lib::value('control', $control);
+        if ($a === null || $c === null) {
             throw new Error("unknown action $action or control $control", $ffi->SAMTYKKE_RESULT_INVALID_ARGUMENT);
         }
         $mask = $categories === null ? 0 : $this->policy->categoryMask($categories);
