@@ -94,6 +94,8 @@ final class Plugin
         add_action('init', [$p, 'registerBlock']);
         add_action('samtykke_retention', [$p, 'retention']);
         register_activation_hook($file, static function (): void {
+            // Autoloaded, so reading a setting never costs a query of its own.
+            add_option('samtykke_settings', [], '', 'yes');
             if (!wp_next_scheduled('samtykke_retention')) {
                 wp_schedule_event(time() + 3600, 'daily', 'samtykke_retention');
             }
@@ -127,7 +129,8 @@ final class Plugin
         if (defined($constant)) {
             return (string) constant($constant);
         }
-        $options = get_option('samtykke_settings', []);
+        static $options = null;
+        $options ??= get_option('samtykke_settings', []);
         return is_array($options) ? (string) ($options[$name] ?? '') : '';
     }
 
