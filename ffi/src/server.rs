@@ -218,7 +218,8 @@ pub unsafe extern "C" fn samtykke_log_line(
 /// - `gpc`: the request carried `Sec-GPC: 1`.
 ///
 /// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
-/// for another action, an unknown control or bits the policy lacks;
+/// for another action or an unknown control; `SAMTYKKE_RESULT_UNKNOWN_NAME` for
+/// category bits the policy lacks;
 /// `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
 /// `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
 ///
