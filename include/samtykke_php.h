@@ -688,6 +688,10 @@ samtykke_result samtykke_plan_undeletable(const samtykke_plan *plan,
  * To explain a failure (its JSON path and message), pass the same document to
  * `samtykke_policy_explain_error`.
  *
+ * The library keeps the last document that loaded: loading the same bytes
+ * again (a PHP host does so on every request) shares what was loaded, without
+ * parsing and validating it again. Each handle is still freed on its own.
+ *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; a `SAMTYKKE_RESULT_POLICY_*` code
  * for a document that breaks a rule of SPEC §3 (malformed JSON included).
  *

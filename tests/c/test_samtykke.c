@@ -1329,7 +1329,8 @@ static void test_server_side_enforcement(void) {
     CHECK_RC(samtykke_state_consent_set_cookie(p, &s, KEY, sizeof KEY, S("127.0.0.1:8080"), false, buf,
                                                sizeof buf, &len), SAMTYKKE_RESULT_OK);
     CHECK(len > 12 && memcmp(buf, "samtykke=v1.", 12) == 0);
-    CHECK(strstr(buf, "Domain=") == NULL || (size_t)(strstr(buf, "Domain=") - buf) >= len);
+    buf[len < sizeof buf ? len : sizeof buf - 1] = '\0'; /* the library writes no NUL */
+    CHECK(strstr(buf, "Domain=") == NULL);
     CHECK_RC(samtykke_state_consent_set_cookie(p, &s, KEY, sizeof KEY, S("www.kk.dk"), true, buf,
                                                sizeof buf, &len), SAMTYKKE_RESULT_OK);
     CHECK(len > 22 && memcmp(buf + len - 22, "; Secure; Domain=kk.dk", 22) == 0);
