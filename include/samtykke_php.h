@@ -210,6 +210,23 @@ enum samtykke_declaration_format {
 };
 typedef uint32_t samtykke_declaration_format;
 
+/**
+ * A line of the site's consent log, for samtykke_log_line().
+ */
+enum samtykke_log_event {
+  /** cookie_present */
+  SAMTYKKE_LOG_EVENT_COOKIE_PRESENT = 0,
+  /** signal_gpc */
+  SAMTYKKE_LOG_EVENT_SIGNAL_GPC = 1,
+  /** notice_auto */
+  SAMTYKKE_LOG_EVENT_NOTICE_AUTO = 2,
+  /** notice_user */
+  SAMTYKKE_LOG_EVENT_NOTICE_USER = 3,
+  /** cookie_set */
+  SAMTYKKE_LOG_EVENT_COOKIE_SET = 4,
+};
+typedef uint32_t samtykke_log_event;
+
 
 /**
  * What must go at one request (SPEC §6), made by
@@ -1074,6 +1091,10 @@ samtykke_result samtykke_plan_undeletable(const samtykke_plan *plan,
  * To explain a failure (its JSON path and message), pass the same document to
  * `samtykke_policy_explain_error`.
  *
+ * The library keeps the last document that loaded: loading the same bytes
+ * again (a PHP host does so on every request) shares what was loaded, without
+ * parsing and validating it again. Each handle is still freed on its own.
+ *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; a `SAMTYKKE_RESULT_POLICY_*` code
  * for a document that breaks a rule of SPEC §3 (malformed JSON included).
  *
@@ -1250,6 +1271,164 @@ const char *samtykke_result_message(uint32_t result);
  * The string is static (never free it). Errors: none. Safety: none required.
  */
 const char *samtykke_version(void);
+
+/**
+ * Judges a response's `Set-Cookie` header values at `now` as the tower layer does
+ * (SPEC §15): each is kept only when the state permits it (deletions always
+ * pass; undeclared, denied and unparsable ones are withheld), and a kept
+ * persistent cookie's `Max-Age`/`Expires` is shortened to its category's consent
+ * lapse.
+ *
+ * - `headers`, `headers_len`: header values (without `Set-Cookie: `), one per
+ *   line (`\n` or `\r\n`); empty lines are skipped.
+ * - `buf`, `buf_len`, `out_len`: the output: each header to send (shortened
+ *   where needed) followed by `\n`, in the original order. `out_len` receives
+ *   the length written, or the length needed when the buffer is too small.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+ * `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
+ * `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `state` NULL or readable for a
+ * `samtykke_state`; `headers` readable for `headers_len` bytes; `buf` writable
+ * for `buf_len` bytes; `out_len` NULL or writable.
+ */
+samtykke_result samtykke_state_judge_set_cookies(const samtykke_policy *policy,
+                                                 const samtykke_state *state,
+                                                 const char *headers,
+                                                 size_t headers_len,
+                                                 int64_t now,
+                                                 char *buf,
+                                                 size_t buf_len,
+                                                 size_t *out_len);
+
+/**
+ * The consent cookie's `Set-Cookie` value for the state on a response from
+ * `host` (SPEC §15): `NAME=VALUE; Max-Age=…; Path=/; SameSite=Lax; HttpOnly`,
+ * `; Secure` when `secure`, and the policy's `Domain` only when `host` is that
+ * domain or under it (host-only otherwise, such as on `127.0.0.1`).
+ *
+ * - `key`, `key_len`: the site key that signs the value, or NULL and 0.
+ * - `host`, `host_len`: the request's `Host` header (a port is allowed).
+ * - `buf`, `buf_len`, `out_len`: the output buffer (no NUL is written).
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+ * `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`; `SAMTYKKE_RESULT_STATE_INVALID`;
+ * `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `state` NULL or readable for a
+ * `samtykke_state`; `key` NULL or readable for `key_len` bytes; `host`
+ * readable for `host_len` bytes; `buf` writable for `buf_len` bytes; `out_len`
+ * NULL or writable.
+ */
+samtykke_result samtykke_state_consent_set_cookie(const samtykke_policy *policy,
+                                                  const samtykke_state *state,
+                                                  const uint8_t *key,
+                                                  size_t key_len,
+                                                  const char *host,
+                                                  size_t host_len,
+                                                  bool secure,
+                                                  char *buf,
+                                                  size_t buf_len,
+                                                  size_t *out_len);
+
+/**
+ * One line of the site's consent log (SPEC §8), without a newline. Decisions
+ * have their own call, `samtykke_log_decision`.
+ *
+ * - `event`: a `samtykke_log_event` value (what each writes is said there); `text`, `text_len` and `number` as
+ *   it says (NULL and 0 where unused).
+ * - `buf`, `buf_len`, `out_len`: the output buffer (no NUL is written).
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for an unknown event or a layer over 255; `SAMTYKKE_RESULT_INVALID_UTF8`;
+ * `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_HEADER_INVALID`;
+ * `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`; `SAMTYKKE_RESULT_STATE_INVALID`;
+ * `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `state` NULL or readable for a
+ * `samtykke_state`; `text` NULL or readable for `text_len` bytes; `buf`
+ * writable for `buf_len` bytes; `out_len` NULL or writable.
+ */
+samtykke_result samtykke_log_line(const samtykke_policy *policy,
+                                  const samtykke_state *state,
+                                  uint32_t event,
+                                  int64_t now,
+                                  const char *text,
+                                  size_t text_len,
+                                  uint32_t number,
+                                  char *buf,
+                                  size_t buf_len,
+                                  size_t *out_len);
+
+/**
+ * The `decision` line of the site's consent log (SPEC §8) for a decision just
+ * applied to `state` (so the visitor is its consent id), without a newline.
+ *
+ * - `action`: a `samtykke_action` value: accept_all, reject_all, save or withdraw.
+ * - `notice`, `control`: as given to the event (`samtykke_control`).
+ * - `categories`: a mask of `samtykke_policy_category_bit` bits: the granted
+ *   categories of a `save`, the withdrawn ones of a `withdraw` (0 = all: no
+ *   `categories` field); ignored for the other actions.
+ * - `gpc`: the request carried `Sec-GPC: 1`.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for another action or an unknown control; `SAMTYKKE_RESULT_UNKNOWN_NAME` for
+ * category bits the policy lacks;
+ * `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
+ * `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `state` NULL or readable for a
+ * `samtykke_state`; `buf` writable for `buf_len` bytes; `out_len` NULL or
+ * writable.
+ */
+samtykke_result samtykke_log_decision(const samtykke_policy *policy,
+                                      const samtykke_state *state,
+                                      int64_t now,
+                                      uint32_t action,
+                                      uint32_t notice,
+                                      uint32_t control,
+                                      uint32_t categories,
+                                      bool gpc,
+                                      char *buf,
+                                      size_t buf_len,
+                                      size_t *out_len);
+
+/**
+ * The proof records of a file that survive the policy's retention at `now`
+ * (R19): the lines of `text` a purge keeps, each followed by `\n`, in order.
+ * Each visitor's records are judged together, in file order; blank lines are
+ * dropped; lines that are not proof records of this policy are kept.
+ *
+ * - `text`, `text_len`: the file's content (JSON lines, SPEC §7).
+ * - `buf`, `buf_len`, `out_len`: the output; never longer than `text_len` + 1.
+ * - `removed_out`: NULL, or receives how many records were purged.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+ * `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `text` readable for `text_len` bytes;
+ * `buf` writable for `buf_len` bytes; `out_len` and `removed_out` NULL or
+ * writable.
+ */
+samtykke_result samtykke_proofs_retain(const samtykke_policy *policy,
+                                       const char *text,
+                                       size_t text_len,
+                                       int64_t now,
+                                       char *buf,
+                                       size_t buf_len,
+                                       size_t *out_len,
+                                       size_t *removed_out);
 
 /**
  * Creates the state of a visitor who has decided nothing (R1): no consent

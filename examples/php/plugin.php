@@ -20,22 +20,22 @@ namespace Samtykke\Plugin;
 require_once __DIR__ . '/samtykke.php';
 
 use Samtykke\Policy;
-use Samtykke\State;
+use Samtykke\ConsentState;
 
 /** The site's notice (banner text) version, shown with every decision (R7). */
 const NOTICE = 1;
 
 // snippet hooks: begin
 /** At the start of a request: the visitor's state, from the raw Cookie header. */
-function on_request(Policy $policy, array $server, string $siteKey): State
+function on_request(Policy $policy, array $server, string $siteKey): ConsentState
 {
     // Not $_COOKIE: PHP rewrites "." and " " in cookie names there, so a
     // declared "my.cookie" would be looked up as "my_cookie".
-    return State::fromCookieHeader($policy, $server['HTTP_COOKIE'] ?? '', $siteKey);
+    return ConsentState::fromCookieHeader($policy, $server['HTTP_COOKIE'] ?? '', $siteKey);
 }
 
 /** Before the response: which of the page's Set-Cookie values may go out. */
-function page_cookies(State $state, array $setCookies, int $now): array
+function page_cookies(ConsentState $state, array $setCookies, int $now): array
 {
     return array_map(fn ($v) => "Set-Cookie: $v", $state->filterSetCookie($setCookies, $now));
 }
@@ -45,7 +45,7 @@ function page_cookies(State $state, array $setCookies, int $now): array
  * the proof record, store the new state in the consent cookie, and delete what
  * the state no longer permits (after a refusal or a withdrawal).
  */
-function on_decision(Policy $policy, State $state, array $server, array $post, string $siteKey,
+function on_decision(Policy $policy, ConsentState $state, array $server, array $post, string $siteKey,
                      int $now, callable $logProof): array
 {
     $proof = match ($post['action'] ?? '') {
@@ -70,7 +70,7 @@ function on_decision(Policy $policy, State $state, array $server, array $post, s
 // snippet hooks: end
 
 /** Whether to show the banner on this page. */
-function banner_due(State $state, int $now): bool
+function banner_due(ConsentState $state, int $now): bool
 {
     return $state->promptDue($now);
 }

@@ -21,6 +21,7 @@ mod plan;
 mod policy;
 mod result;
 mod seal;
+mod server;
 mod state;
 
 pub use http::*;
@@ -28,6 +29,7 @@ pub use iab::*;
 pub use plan::*;
 pub use policy::*;
 pub use result::*;
+pub use server::*;
 pub use state::*;
 
 pub use samtykke::{Action, Code, Control, Kind, Why};

@@ -1,6 +1,7 @@
 //! The policy handle: loaded from JSON, immutable, shared across threads.
 
 use std::ffi::c_char;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use samtykke::{CategorySet, Code, ProviderSet, ValidPolicy};
 use samtykke_host::declare::{self, Format, Lang};
@@ -28,12 +29,56 @@ struct Warning {
 #[derive(Debug)]
 pub struct samtykke_policy {
     live: u64,
+    loaded: Arc<Loaded>,
+}
+
+/// A loaded document; handles of the same document share one.
+#[derive(Debug)]
+struct Loaded {
     policy: OwnedPolicy,
-    lint: Vec<Warning>,
+    /// Made on the first lint call: a host that loads the policy per request
+    /// (PHP) and never asks does not pay for it.
+    lint: OnceLock<Vec<Warning>>,
     /// Category ids by index in the policy, for `samtykke_permit`.
     category_ids: Vec<CText>,
     cookie_name: CText,
     cookie_domain: Option<CText>,
+}
+
+/// The last document loaded and what it loaded to: a host that loads the same
+/// policy on every request (PHP, which keeps nothing between requests, with the
+/// library preloaded) gets it without parsing and validating it again.
+static LAST: Mutex<Option<(Vec<u8>, Arc<Loaded>)>> = Mutex::new(None);
+
+fn load_shared(json: &[u8]) -> Result<Arc<Loaded>, Code> {
+    let mut last = LAST
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((bytes, loaded)) = last.as_ref() {
+        if bytes.as_slice() == json {
+            return Ok(Arc::clone(loaded));
+        }
+    }
+    let policy = OwnedPolicy::from_slice(json).map_err(|e| e.code())?;
+    let view = policy.view();
+    let category_ids = view
+        .policy()
+        .categories
+        .iter()
+        .map(|c| CText::new(c.id))
+        .collect();
+    let cookie = view.policy().consent_cookie;
+    let cookie_name = CText::new(cookie.name);
+    let cookie_domain = cookie.domain.map(CText::new);
+    let loaded = Arc::new(Loaded {
+        policy,
+        lint: OnceLock::new(),
+        category_ids,
+        cookie_name,
+        cookie_domain,
+    });
+    *last = Some((json.to_vec(), Arc::clone(&loaded)));
+    Ok(loaded)
 }
 
 // One handle serves many threads at once (SPEC §11).
@@ -44,11 +89,24 @@ const _: fn() = || {
 
 impl samtykke_policy {
     pub(crate) fn view(&self) -> ValidPolicy<'_> {
-        self.policy.view()
+        self.loaded.policy.view()
+    }
+
+    fn lint(&self) -> &[Warning] {
+        self.loaded.lint.get_or_init(|| {
+            lint(&self.loaded.policy)
+                .into_iter()
+                .map(|w| Warning {
+                    id: CText::new(w.id.as_str()),
+                    path: CText::new(&w.path),
+                    message: CText::new(&w.message),
+                })
+                .collect()
+        })
     }
 
     pub(crate) fn category_id(&self, index: usize) -> Option<&CText> {
-        self.category_ids.get(index)
+        self.loaded.category_ids.get(index)
     }
 }
 
@@ -78,6 +136,10 @@ pub(crate) unsafe fn try_policy<'a>(
 /// To explain a failure (its JSON path and message), pass the same document to
 /// `samtykke_policy_explain_error`.
 ///
+/// The library keeps the last document that loaded: loading the same bytes
+/// again (a PHP host does so on every request) shares what was loaded, without
+/// parsing and validating it again. Each handle is still freed on its own.
+///
 /// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; a `SAMTYKKE_RESULT_POLICY_*` code
 /// for a document that breaks a rule of SPEC §3 (malformed JSON included).
 ///
@@ -95,32 +157,9 @@ pub unsafe extern "C" fn samtykke_policy_from_json(
         // bytes and `policy_out` writable (each checked for NULL here).
         let (json, policy_out) =
             unsafe { (try_bytes(json.cast(), json_len)?, try_out(policy_out)?) };
-        let loaded = OwnedPolicy::from_slice(json).map_err(|e| e.code())?;
-        let lint = lint(&loaded)
-            .into_iter()
-            .map(|w| Warning {
-                id: CText::new(w.id.as_str()),
-                path: CText::new(&w.path),
-                message: CText::new(&w.message),
-            })
-            .collect();
-        let view = loaded.view();
-        let category_ids = view
-            .policy()
-            .categories
-            .iter()
-            .map(|c| CText::new(c.id))
-            .collect();
-        let cookie = view.policy().consent_cookie;
-        let cookie_name = CText::new(cookie.name);
-        let cookie_domain = cookie.domain.map(CText::new);
         let handle = Box::new(samtykke_policy {
             live: LIVE,
-            policy: loaded,
-            lint,
-            category_ids,
-            cookie_name,
-            cookie_domain,
+            loaded: load_shared(json)?,
         });
         policy_out.write(Box::into_raw(handle));
         Ok(())
@@ -283,7 +322,7 @@ pub unsafe extern "C" fn samtykke_policy_lint_count(
         // SAFETY: this function's contract: `policy` is NULL or live and
         // `count_out` NULL or writable.
         let (p, count_out) = unsafe { (try_policy(policy)?, try_out(count_out)?) };
-        count_out.write(p.lint.len());
+        count_out.write(p.lint().len());
         Ok(())
     })
 }
@@ -307,7 +346,7 @@ pub unsafe extern "C" fn samtykke_policy_lint_warning(
         // SAFETY: this function's contract: `policy` is NULL or live and
         // `warning_out` NULL or writable.
         let (p, warning_out) = unsafe { (try_policy(policy)?, try_out(warning_out)?) };
-        let w = p.lint.get(index).ok_or(Code::InvalidArgument)?;
+        let w = p.lint().get(index).ok_or(Code::InvalidArgument)?;
         warning_out.write(samtykke_lint_warning {
             id: w.id.ptr(),
             id_len: w.id.len(),
@@ -354,13 +393,13 @@ pub unsafe extern "C" fn samtykke_policy_consent_cookie(
         // SAFETY: this function's contract: `policy` is NULL or live and
         // `cookie_out` NULL or writable.
         let (p, cookie_out) = unsafe { (try_policy(policy)?, try_out(cookie_out)?) };
-        let (domain, domain_len) = match &p.cookie_domain {
+        let (domain, domain_len) = match &p.loaded.cookie_domain {
             Some(d) => (d.ptr(), d.len()),
             None => (std::ptr::null(), 0),
         };
         cookie_out.write(samtykke_consent_cookie {
-            name: p.cookie_name.ptr(),
-            name_len: p.cookie_name.len(),
+            name: p.loaded.cookie_name.ptr(),
+            name_len: p.loaded.cookie_name.len(),
             domain,
             domain_len,
             max_age: p.view().consent_cookie_max_age(),

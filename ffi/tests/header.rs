@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use samtykke::{Action, Code, Control, Kind, Why};
 use samtykke_host::declare::{Format, Lang};
+use samtykke_host::log_line::LogEvent;
 
 /// `AcceptAll` as `ACCEPT_ALL`.
 fn screaming(name: &str) -> String {
@@ -105,6 +106,14 @@ fn enums() -> String {
         &Format::ALL,
         |f| f as u32,
         Format::as_str,
+    );
+    c_enum(
+        &mut out,
+        "log_event",
+        "A line of the site's consent log, for samtykke_log_line().",
+        &LogEvent::ALL,
+        |e| e as u32,
+        LogEvent::as_str,
     );
     out
 }

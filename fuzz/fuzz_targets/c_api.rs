@@ -9,7 +9,8 @@
 //! returns a code of its documented range; lengths reported for a too-small buffer
 //! are the lengths then written; the filter's output fits in the bound the header
 //! promises; a state read from a cookie writes back the cookie that reads the same;
-//! garbage state and proof bytes are refused.
+//! garbage state and proof bytes are refused; the server-side calls' log lines
+//! are single lines of the §8 shape, and retention keeps no more than it read.
 
 #![no_main]
 
@@ -227,6 +228,138 @@ fn filter(p: &Policy, state: &samtykke_state, headers: &[u8], now: i64) -> Code 
     code
 }
 
+/// A call writing text into a caller buffer: first with none (the length it
+/// needs), then with exactly that length, which must suffice and be what it wrote.
+fn sized(
+    allowed: &[Code],
+    mut call: impl FnMut(*mut std::ffi::c_char, usize, &mut usize) -> Code,
+) -> Option<Vec<u8>> {
+    let mut need = 0usize;
+    let code = call(null_mut(), 0, &mut need);
+    let mut with_too_small = allowed.to_vec();
+    with_too_small.push(Code::BufferTooSmall);
+    if !ok_or(code, &with_too_small) {
+        if code != Code::BufferTooSmall {
+            return None;
+        }
+        let mut buf = vec![0u8; need];
+        let mut written = 0usize;
+        let again = call(buf.as_mut_ptr().cast(), buf.len(), &mut written);
+        assert_eq!(again, Code::Ok, "the reported length suffices");
+        assert_eq!(written, need);
+        return Some(buf);
+    }
+    assert_eq!(need, 0);
+    Some(Vec::new())
+}
+
+/// The server-side calls (SPEC §15 for a CMS plugin): judge and clamp, the
+/// consent cookie's header, log lines, a decision line and proof retention.
+fn server(p: &Policy, state: &samtykke_state, text: &[u8], host: &[u8], number: u32, now: i64) {
+    let bad_state = [
+        Code::StateInvalid,
+        Code::StatePolicyMismatch,
+        Code::InvalidTime,
+    ];
+    let mut allowed = vec![Code::InvalidUtf8];
+    allowed.extend_from_slice(&bad_state);
+    // SAFETY (each call below): live handle, readable state and inputs for their
+    // lengths, a buffer writable for the length given (NULL with 0), writable outs.
+    if let Some(kept) = sized(&allowed, |buf, len, out| unsafe {
+        samtykke_state_judge_set_cookies(
+            p.0,
+            state,
+            text.as_ptr().cast(),
+            text.len(),
+            now,
+            buf,
+            len,
+            out,
+        )
+    }) {
+        let kept = std::str::from_utf8(&kept).expect("kept headers are UTF-8");
+        assert!(kept.is_empty() || kept.ends_with('\n'));
+    }
+    sized(&allowed, |buf, len, out| unsafe {
+        samtykke_state_consent_set_cookie(
+            p.0,
+            state,
+            KEY.as_ptr(),
+            KEY.len(),
+            host.as_ptr().cast(),
+            host.len(),
+            number & 1 == 1,
+            buf,
+            len,
+            out,
+        )
+    });
+    let mut log_allowed = allowed.clone();
+    log_allowed.extend_from_slice(&[Code::InvalidArgument, Code::HeaderInvalid]);
+    for event in [number % 6, 0, 4] {
+        if let Some(line) = sized(&log_allowed, |buf, len, out| unsafe {
+            samtykke_log_line(
+                p.0,
+                state,
+                event,
+                now,
+                text.as_ptr().cast(),
+                text.len(),
+                number >> 8,
+                buf,
+                len,
+                out,
+            )
+        }) {
+            let line = std::str::from_utf8(&line).expect("a log line is UTF-8");
+            assert!(
+                line.starts_with("{\"ts\":\"")
+                    && line.contains("\"visitor\":\"")
+                    && line.ends_with('}')
+            );
+            assert!(!line.contains('\n'));
+        }
+    }
+    let mut decision_allowed = log_allowed.clone();
+    decision_allowed.push(Code::UnknownName);
+    if let Some(line) = sized(&decision_allowed, |buf, len, out| unsafe {
+        samtykke_log_decision(
+            p.0,
+            state,
+            now,
+            number % 10,
+            number >> 4 & 0xffff,
+            number >> 20 & 7,
+            number >> 8,
+            number & 2 == 2,
+            buf,
+            len,
+            out,
+        )
+    }) {
+        let line = std::str::from_utf8(&line).expect("a decision line is UTF-8");
+        assert!(line.contains("\"event\":\"decision\"") && line.ends_with('}'));
+    }
+    let mut removed = 0usize;
+    if let Some(kept) = sized(
+        &[Code::InvalidUtf8, Code::InvalidTime],
+        |buf, len, out| unsafe {
+            samtykke_proofs_retain(
+                p.0,
+                text.as_ptr().cast(),
+                text.len(),
+                now,
+                buf,
+                len,
+                out,
+                &mut removed,
+            )
+        },
+    ) {
+        assert!(kept.len() <= text.len() + 1);
+    }
+}
+
 fn plan(p: &Policy, state: &samtykke_state, host: &[u8], cookies: &[u8], now: i64) -> Code {
     let mut plan = null_mut();
     let allowed = &[
@@ -420,6 +553,11 @@ fuzz_target!(|data: &[u8]| {
     filter(p, &state, set_cookies, now);
     plan(p, &state, host, header, now);
     query(p, &mut state, cookie, kind, now);
+    let number = tail.get(8..12).map_or(tail.len() as u32, |b| {
+        u32::from_le_bytes(b.try_into().expect("4 bytes"))
+    });
+    server(p, &state, set_cookies, host, number, now);
+    server(p, &state, header, host, number, now);
 
     // Garbage bytes as a state and a proof: refused, never read.
     let mut bad = samtykke_state {
@@ -432,6 +570,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(code != Code::Ok || garbage.len() >= SAMTYKKE_STATE_SIZE);
         plan(p, &bad, host, header, now);
         query(p, &mut bad, cookie, kind, now);
+        server(p, &bad, set_cookies, host, kind, now);
     }
     let proof = samtykke_proof {
         words: words::<12>(garbage),

@@ -9,6 +9,7 @@
 //! - [`proof_json`]: proof records as JSON lines; [`state_json`]: a consent state
 //!   as JSON;
 //! - [`consent_mode`]: Google Consent Mode v2's `gtag('consent', …)` calls;
+//! - [`log_line`]: the site's consent log lines (SPEC §8) for hosts that write them;
 //! - [`time`]: the one place times are converted (Unix seconds, RFC 3339, HTTP
 //!   dates).
 //!
@@ -23,6 +24,7 @@ pub mod http;
 pub mod iab_json;
 mod json;
 mod lint;
+pub mod log_line;
 pub mod proof_json;
 pub mod state_json;
 pub mod time;

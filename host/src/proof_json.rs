@@ -337,3 +337,34 @@ pub fn proof_from_json(policy: &ValidPolicy<'_>, line: &str) -> Result<Proof, Pr
         expires,
     })
 }
+
+/// Which lines of a proof-record file may be purged at `now` under the policy's
+/// retention (R19, [`samtykke::may_purge`]): each visitor's records are taken in
+/// file order (their time order). One flag per line of `text` (split at `\n`);
+/// blank lines and lines that are not proof records of this policy are never
+/// flagged (a purge must not destroy what it cannot read). The one retention pass
+/// of the tower layer's file sink and the C library's.
+pub fn purgeable_lines(
+    policy: &samtykke::ValidPolicy<'_>,
+    text: &str,
+    now: time::OffsetDateTime,
+) -> Vec<bool> {
+    use std::collections::HashMap;
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut visitors: HashMap<u128, Vec<(usize, samtykke::Proof)>> = HashMap::new();
+    for (i, line) in lines.iter().enumerate() {
+        if let Ok(p) = proof_from_json(policy, line) {
+            visitors.entry(p.consent_id).or_default().push((i, p));
+        }
+    }
+    let mut drop = vec![false; lines.len()];
+    for records in visitors.values() {
+        let proofs: Vec<samtykke::Proof> = records.iter().map(|(_, p)| *p).collect();
+        for (k, (i, _)) in records.iter().enumerate() {
+            if samtykke::may_purge(policy, &proofs, k, now) {
+                drop[*i] = true;
+            }
+        }
+    }
+    drop
+}

@@ -1388,6 +1388,83 @@ static void test_tcf_and_gpp_strings(void) {
     CHECK(n == 2);
 }
 
+/* SPEC §15 for a server-side host: a response's Set-Cookie headers judged and
+ * clamped, the consent cookie's header, the consent log's lines and proof
+ * retention; NULLs and small buffers give result codes. */
+static void test_server_side_enforcement(void) {
+    samtykke_policy *p = load(policy_json, policy_json_len);
+    CHECK(p != NULL);
+    samtykke_state s;
+    new_state(p, 16, &s);
+    char buf[1024];
+    size_t len = 0;
+    const char page[] = "SESSabc=1; Path=/\nnmstat=1; Max-Age=86400000; Path=/\r\n\nnot a cookie\nnmstat=; Max-Age=0";
+    CHECK_RC(samtykke_state_judge_set_cookies(p, &s, S(page), T0, buf, sizeof buf, &len), SAMTYKKE_RESULT_OK);
+    CHECK(len == strlen("SESSabc=1; Path=/\nnmstat=; Max-Age=0\n") &&
+          memcmp(buf, "SESSabc=1; Path=/\nnmstat=; Max-Age=0\n", len) == 0);
+    samtykke_proof proof;
+    CHECK_RC(samtykke_state_save(p, &s, category(p, "statistics"), NULL, T0, 1, SAMTYKKE_CONTROL_TOGGLE,
+                                 false, &proof), SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_state_judge_set_cookies(p, &s, S(page), T0, buf, sizeof buf, &len), SAMTYKKE_RESULT_OK);
+    /* kk.dk: consent lasts 100 days, so 1000 days become 8640000 s. */
+    const char kept[] = "SESSabc=1; Path=/\nnmstat=1; Max-Age=8640000; Path=/\nnmstat=; Max-Age=0\n";
+    CHECK(len == strlen(kept) && memcmp(buf, kept, len) == 0);
+    CHECK_RC(samtykke_state_judge_set_cookies(p, &s, S(page), T0, buf, 4, &len), SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(len == strlen(kept));
+    CHECK_RC(samtykke_state_judge_set_cookies(p, NULL, S(page), T0, buf, sizeof buf, &len),
+             SAMTYKKE_RESULT_NULL_ARGUMENT);
+
+    CHECK_RC(samtykke_state_consent_set_cookie(p, &s, KEY, sizeof KEY, S("127.0.0.1:8080"), false, buf,
+                                               sizeof buf, &len), SAMTYKKE_RESULT_OK);
+    CHECK(len > 12 && memcmp(buf, "samtykke=v1.", 12) == 0);
+    buf[len < sizeof buf ? len : sizeof buf - 1] = '\0'; /* the library writes no NUL */
+    CHECK(strstr(buf, "Domain=") == NULL);
+    CHECK_RC(samtykke_state_consent_set_cookie(p, &s, KEY, sizeof KEY, S("www.kk.dk"), true, buf,
+                                               sizeof buf, &len), SAMTYKKE_RESULT_OK);
+    CHECK(len > 22 && memcmp(buf + len - 22, "; Secure; Domain=kk.dk", 22) == 0);
+    CHECK_RC(samtykke_state_consent_set_cookie(p, &s, NULL, 3, S("kk.dk"), false, buf, sizeof buf, &len),
+             SAMTYKKE_RESULT_NULL_ARGUMENT);
+
+    CHECK_RC(samtykke_log_line(p, &s, SAMTYKKE_LOG_EVENT_COOKIE_PRESENT, T0, S("nmstat=1; SESSx=2"), 0, buf,
+                               sizeof buf, &len), SAMTYKKE_RESULT_OK);
+    /* The visitor is the consent id in hex: bytes 16, 23, 30, ... (new_state). */
+    const char present[] = "{\"ts\":\"2026-03-01T10:00:00Z\",\"visitor\":\"10171e252c333a41484f565d646b7279\","
+                           "\"event\":\"cookie_present\",\"cookies\":[\"nmstat\",\"SESSx\"]}";
+    CHECK(len == strlen(present) && memcmp(buf, present, len) == 0);
+    CHECK_RC(samtykke_log_line(p, &s, SAMTYKKE_LOG_EVENT_COOKIE_PRESENT, T0, S("a=\x01"), 0, buf, sizeof buf,
+                               &len), SAMTYKKE_RESULT_HEADER_INVALID);
+    CHECK_RC(samtykke_log_line(p, &s, SAMTYKKE_LOG_EVENT_NOTICE_AUTO, T0, S("accept_all\nreject_all"), 256,
+                               buf, sizeof buf, &len), SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(samtykke_log_line(p, &s, 99, T0, NULL, 0, 0, buf, sizeof buf, &len),
+             SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(samtykke_log_line(p, &s, SAMTYKKE_LOG_EVENT_SIGNAL_GPC, T0, NULL, 0, 0, buf, sizeof buf, &len),
+             SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_log_decision(p, &s, T0, SAMTYKKE_ACTION_SAVE, 1, SAMTYKKE_CONTROL_TOGGLE,
+                                   category(p, "statistics"), true, buf, sizeof buf, &len), SAMTYKKE_RESULT_OK);
+    const char decision[] = "\"action\":\"save\",\"revision\":1,\"notice\":1,\"control\":\"toggle\","
+                            "\"granted\":[\"statistics\"],\"gpc\":true}";
+    CHECK(len > strlen(decision) && memcmp(buf + len - strlen(decision), decision, strlen(decision)) == 0);
+    CHECK_RC(samtykke_log_decision(p, &s, T0, SAMTYKKE_ACTION_SCROLL, 1, SAMTYKKE_CONTROL_BUTTON, 0, false, buf,
+                                   sizeof buf, &len), SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(samtykke_log_decision(p, &s, T0, SAMTYKKE_ACTION_SAVE, 1, SAMTYKKE_CONTROL_BUTTON, 1u << 30, false,
+                                   buf, sizeof buf, &len), SAMTYKKE_RESULT_UNKNOWN_NAME);
+
+    char record[512];
+    size_t record_len = 0;
+    CHECK_RC(samtykke_proof_to_json(p, &proof, record, sizeof record - 2, &record_len), SAMTYKKE_RESULT_OK);
+    memcpy(record + record_len, "\n", 2);
+    size_t removed = 99;
+    CHECK_RC(samtykke_proofs_retain(p, record, record_len + 1, T0 + DAY, buf, sizeof buf, &len, &removed),
+             SAMTYKKE_RESULT_OK);
+    CHECK(removed == 0 && len == record_len + 1);
+    CHECK_RC(samtykke_proofs_retain(p, record, record_len + 1, T0 + 20 * 365 * DAY, buf, sizeof buf, &len,
+                                    &removed), SAMTYKKE_RESULT_OK);
+    CHECK(removed == 1 && len == 0);
+    CHECK_RC(samtykke_proofs_retain(NULL, record, record_len, T0, buf, sizeof buf, &len, NULL),
+             SAMTYKKE_RESULT_NULL_ARGUMENT);
+    samtykke_policy_free(p);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s POLICY.json\n", argv[0]);
@@ -1424,6 +1501,7 @@ int main(int argc, char **argv) {
         {"one_policy_many_threads", test_one_policy_many_threads},
         {"consent_mode_flags", test_consent_mode_flags},
         {"tcf_and_gpp_strings", test_tcf_and_gpp_strings},
+        {"server_side_enforcement", test_server_side_enforcement},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {

@@ -18,7 +18,7 @@ require_once __DIR__ . '/../../examples/php/samtykke.php';
 
 use Samtykke\Lib;
 use Samtykke\Policy;
-use Samtykke\SamtykkeException;
+use Samtykke\Error;
 
 const DEFAULT_POLICY = 'examples/kk.dk.policy.json';
 const DEFAULT_ID = '0123456789abcdef0123456789abcdef';
@@ -59,7 +59,7 @@ function apply_event(Policy $policy, FFI\CData $state, array $e, int $defaultNot
     try {
         $chosen = $policy->categoryMask($e['categories'] ?? []);
         $refused = $policy->providerSet($e['refused_providers'] ?? []);
-    } catch (SamtykkeException $x) {
+    } catch (Error $x) {
         return [$x->getCode(), false, $proof];
     }
     $rc = match ($e['action']) {
@@ -153,7 +153,7 @@ function run_row(string $file, array $row): array
         try {
             Policy::fromJson($text);
             $code($ffi->SAMTYKKE_RESULT_OK, 'load');
-        } catch (SamtykkeException $e) {
+        } catch (Error $e) {
             $code($e->getCode(), 'load');
             [$path] = Policy::explainError($text);
             if (isset($ex['path']) && $path !== $ex['path']) {
@@ -212,7 +212,7 @@ function run_row(string $file, array $row): array
                     $row['header'], strlen($row['header']), $name, strlen($name), $buf, $len, $outLen,
                     FFI::addr($found)), 'cookie header');
                 $code($ffi->SAMTYKKE_RESULT_OK, 'cookie_header_get');
-            } catch (SamtykkeException $e) {
+            } catch (Error $e) {
                 $code($e->getCode(), 'cookie_header_get');
                 break;
             }
@@ -272,7 +272,7 @@ function run_row(string $file, array $row): array
             if ($kept !== $ex['kept']) {
                 $faults[] = 'kept ' . json_encode($kept);
             }
-        } catch (SamtykkeException $e) {
+        } catch (Error $e) {
             $code($e->getCode(), 'filter_set_cookie');
         }
     } elseif ($type === 'deletion') {

@@ -1,6 +1,7 @@
 <?php
 /*
- * The PHP host (examples/php) against the built library, through PHP's FFI.
+ * The PHP host (examples/php, on the WordPress plugin's library) against the
+ * built library, through PHP's FFI.
  *
  *     SAMTYKKE_LIB=…/libsamtykke.so SAMTYKKE_HEADER=…/samtykke_php.h php tests/php/test_plugin.php
  *
@@ -12,8 +13,8 @@ declare(strict_types=1);
 require_once __DIR__ . '/../../examples/php/plugin.php';
 
 use Samtykke\Policy;
-use Samtykke\SamtykkeException;
-use Samtykke\State;
+use Samtykke\Error;
+use Samtykke\ConsentState;
 use function Samtykke\Plugin\banner_due;
 use function Samtykke\Plugin\on_decision;
 use function Samtykke\Plugin\on_request;
@@ -70,7 +71,7 @@ $tests = [
         try {
             policy()->declaration('fr');
             check(false, 'French accepted');
-        } catch (SamtykkeException $e) {
+        } catch (Error $e) {
             check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_INVALID_ARGUMENT, 'code');
         }
     },
@@ -81,7 +82,7 @@ $tests = [
         try {
             Policy::fromJson($json);
             check(false, 'loaded');
-        } catch (SamtykkeException $e) {
+        } catch (Error $e) {
             check(str_starts_with($e->getMessage(), 'consent_ttl_days: '), $e->getMessage());
             check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_POLICY_TTL_OUT_OF_RANGE, 'code');
         }
@@ -155,7 +156,7 @@ $tests = [
             . '"purpose": {"en": "Statistics", "da": "Statistik"}, "duration": "session"},', $json);
         $json = str_replace('"name": "AWSELBCORS",', '"name": "AWSELBCORS", "domain": "siteimprove.com",', $json);
         $policy = Policy::fromJson($json);
-        $state = State::fresh($policy);
+        $state = ConsentState::fresh($policy);
         $state->save(['statistics', 'functional'], T0, 1, ['septima']);
         check($state->permit('JSESSIONID', T0)['why'] === 'provider-refused', 'septima refused inside functional');
         $state->withdraw(['statistics'], T0 + DAY, 1);
@@ -174,28 +175,105 @@ $tests = [
     },
 
     'bad_input_is_an_exception_not_a_crash' => function () {
-        $state = State::fresh(policy());
+        $state = ConsentState::fresh(policy());
         try {
             $state->save(['statistics', 'ads'], T0, 1);
             check(false, 'unknown category accepted');
-        } catch (SamtykkeException $e) {
+        } catch (Error $e) {
             check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_UNKNOWN_NAME, $e->getMessage());
         }
         try {
             $state->save(['statistics'], T0, 1, ['google']);
             check(false, 'unknown provider accepted');
-        } catch (SamtykkeException $e) {
+        } catch (Error $e) {
             check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_UNKNOWN_NAME, $e->getMessage());
         }
         try {
             $state->permit('nmstat', T0, 99);
             check(false, 'kind 99 accepted');
-        } catch (SamtykkeException $e) {
+        } catch (Error $e) {
             check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_INVALID_ARGUMENT, $e->getMessage());
         }
         foreach (['', 'v1.', 'v1.AAAA', "v1.\x00\xff", str_repeat('v1.A', 100)] as $garbage) {
             $s = on_request(policy(), ['HTTP_COOKIE' => "samtykke=$garbage"], KEY);
             check(banner_due($s, T0), 'garbage cookie read as a new visitor');
+        }
+    },
+    's15_judge_keeps_permitted_cookies_clamped_to_the_consent_lapse' => function () {
+        $s = ConsentState::fresh(policy());
+        check($s->judgeSetCookies(PAGE, T0) === ['SESSabc=1; Path=/; HttpOnly'], 'before a choice: necessary only');
+        $s->save(['statistics'], T0, 1);
+        $kept = $s->judgeSetCookies(PAGE, T0);
+        // kk.dk: consent lasts 100 days, so nmstat's day stays and a longer one is cut.
+        check($kept === ['SESSabc=1; Path=/; HttpOnly', 'nmstat=42; Max-Age=86400; Path=/; Domain=kk.dk'],
+            implode(' | ', $kept));
+        $long = $s->judgeSetCookies(['nmstat=1; Max-Age=86400000; Path=/'], T0 + DAY);
+        check($long === ['nmstat=1; Max-Age=' . (99 * DAY) . '; Path=/'], implode(' | ', $long));
+        check($s->judgeSetCookies(['nmstat=; Max-Age=0', 'not a cookie'], T0) === ['nmstat=; Max-Age=0'],
+            'deletions pass, garbage does not');
+    },
+
+    's15_consent_cookie_domain_only_under_the_policy_domain' => function () {
+        $s = ConsentState::fresh(policy());
+        $s->acceptAll(T0, 1);
+        $local = $s->consentSetCookie(KEY, '127.0.0.1:8080', false);
+        check(str_starts_with($local, 'samtykke=v1.') && !str_contains($local, 'Domain='), $local);
+        check(str_contains($local, '; Max-Age=' . (100 * DAY) . '; Path=/; SameSite=Lax; HttpOnly'), $local);
+        $kk = $s->consentSetCookie(KEY, 'www.kk.dk', true);
+        check(str_ends_with($kk, '; Secure; Domain=kk.dk'), $kk);
+        $value = substr(explode(';', $kk)[0], strlen('samtykke='));
+        $back = ConsentState::fromCookieHeaderOrNull(policy(), "a=1; samtykke=$value", ['old key', KEY]);
+        check($back !== null && $back->equals($s), 'read back under the second key (rotation)');
+    },
+
+    's8_log_lines_name_the_visitor_and_audit_vocabulary' => function () {
+        $s = ConsentState::fresh(policy(), str_repeat('ab', 16));
+        $present = json_decode($s->logLine('cookie_present', T0, 'nmstat=1; SESSx=2'), true);
+        check($present === ['ts' => '2026-03-01T10:00:00Z', 'visitor' => str_repeat('ab', 16),
+            'event' => 'cookie_present', 'cookies' => ['nmstat', 'SESSx']], json_encode($present));
+        $notice = json_decode($s->logLine('notice_auto', T0, "accept_all\nreject_all\nsettings", 1), true);
+        check($notice['trigger'] === 'auto' && $notice['controls'] === ['accept_all', 'reject_all', 'settings']
+            && $notice['preselected'] === [] && $notice['notice'] === 1, json_encode($notice));
+        $s->save(['statistics'], T0, 1);
+        $d = json_decode($s->logDecision('save', T0, 1, 'toggle', ['statistics'], true), true);
+        check($d['action'] === 'save' && $d['granted'] === ['statistics'] && $d['gpc'] === true, json_encode($d));
+        $w = json_decode($s->logDecision('withdraw', T0, 1, 'link', null, false), true);
+        check(!isset($w['categories']) && !isset($w['gpc']), json_encode($w));
+        try {
+            $s->logLine('cookie_present', T0, "a=\x01");
+            check(false, 'a control character in a Cookie header is an error');
+        } catch (Error $e) {
+            check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_HEADER_INVALID, $e->getMessage());
+        }
+    },
+
+    'r19_proof_retention_keeps_what_must_be_kept' => function () {
+        $s = ConsentState::fresh(policy());
+        $proof = $s->acceptAll(T0, 1);
+        [$kept, $removed] = policy()->retainProofs("$proof\n\nnot a record\n", T0 + DAY);
+        check($kept === "$proof\nnot a record\n" && $removed === 0, $kept);
+        [$kept, $removed] = policy()->retainProofs("$proof\n", T0 + 20 * 365 * DAY);
+        check($kept === '' && $removed === 1, "after retention: $kept");
+    },
+
+    'library_errors_are_typed' => function () {
+        try {
+            Policy::load('/nonexistent/policy.json');
+            check(false, 'a missing policy throws');
+        } catch (Samtykke\PolicyError $e) {
+            check(str_contains($e->getMessage(), '/nonexistent/policy.json'), $e->getMessage());
+        }
+        try {
+            Policy::fromJson('{"schema":"samtykke/policy/1"');
+            check(false, 'broken JSON throws');
+        } catch (Samtykke\PolicyError $e) {
+            check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_POLICY_MALFORMED_JSON, $e->getMessage());
+        }
+        try {
+            ConsentState::fresh(policy(), 'not hex');
+            check(false, 'a malformed consent id throws');
+        } catch (Samtykke\CookieError $e) {
+            check(true, '');
         }
     },
 ];

@@ -11,7 +11,9 @@ use http::header::{COOKIE, HOST, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Request, Response};
 use samtykke::{ConsentId, ConsentState, Proof, COOKIE_MAX_LEN};
 use samtykke_host::declare::Lang;
-use samtykke_host::http::{deletion_plan, domain_attribute, judge_set_cookie, parse_cookie_header};
+use samtykke_host::http::{
+    consent_set_cookie, deletion_plan, judge_set_cookie, parse_cookie_header,
+};
 use samtykke_host::proof_json::proof_to_json;
 use samtykke_host::time::format_rfc3339;
 use time::OffsetDateTime;
@@ -355,22 +357,7 @@ impl Arrival {
             let mut buf = [0u8; COOKIE_MAX_LEN];
             if let Ok(n) = state.encode_cookie_with(&policy, shared.keys.first(), &mut buf) {
                 let value = String::from_utf8_lossy(&buf[..n]);
-                let mut h = format!(
-                    "{cookie_name}={value}; Max-Age={}; Path=/; SameSite=Lax; HttpOnly",
-                    policy.consent_cookie_max_age()
-                );
-                if self.secure {
-                    h.push_str("; Secure");
-                }
-                if let Some(d) = policy
-                    .policy()
-                    .consent_cookie
-                    .domain
-                    .and_then(|d| domain_attribute(&self.consent.host, d))
-                {
-                    h.push_str("; Domain=");
-                    h.push_str(&d);
-                }
+                let h = consent_set_cookie(&policy, &value, &self.consent.host, self.secure);
                 out.push(h);
             }
         }

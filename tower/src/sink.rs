@@ -1,13 +1,12 @@
 //! Where proof records (SPEC §7) and the site's own consent log (SPEC §8) go.
 
-use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use samtykke::{may_purge, Proof, ValidPolicy};
-use samtykke_host::proof_json::proof_from_json;
+use samtykke::{Proof, ValidPolicy};
+use samtykke_host::proof_json::{proof_from_json, purgeable_lines};
 use time::OffsetDateTime;
 
 /// Receives what the layer did, one JSON line at a time (no trailing newline).
@@ -222,28 +221,15 @@ fn purge_file(policy: &ValidPolicy<'_>, path: &Path, now: OffsetDateTime) -> io:
     let lines: Vec<String> = BufReader::new(File::open(path)?)
         .lines()
         .collect::<io::Result<_>>()?;
-    // Each visitor's records in file order (their time order), with line numbers.
-    let mut visitors: HashMap<u128, Vec<(usize, Proof)>> = HashMap::new();
-    let mut unreadable = 0;
-    for (i, line) in lines.iter().enumerate() {
-        match proof_from_json(policy, line) {
-            Ok(p) => visitors.entry(p.consent_id).or_default().push((i, p)),
-            Err(_) if line.trim().is_empty() => {}
-            Err(_) => unreadable += 1,
-        }
-    }
-    let mut drop = vec![false; lines.len()];
-    let mut removed = 0;
-    for records in visitors.values() {
-        let proofs: Vec<Proof> = records.iter().map(|(_, p)| *p).collect();
-        for (k, (i, _)) in records.iter().enumerate() {
-            if may_purge(policy, &proofs, k, now) {
-                drop[*i] = true;
-                removed += 1;
-            }
-        }
-    }
-    let kept = visitors.values().map(Vec::len).sum::<usize>() - removed;
+    let text = lines.join("\n");
+    let drop = purgeable_lines(policy, &text, now);
+    let unreadable = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty() && proof_from_json(policy, l).is_err())
+        .count();
+    let removed = drop.iter().filter(|d| **d).count();
+    let records = lines.len() - unreadable - lines.iter().filter(|l| l.trim().is_empty()).count();
+    let kept = records - removed;
     if removed > 0 {
         let tmp = path.with_extension("purge.tmp");
         let mut out = io::BufWriter::new(File::create(&tmp)?);

@@ -130,6 +130,40 @@ pub fn domain_attribute(host: &str, domain: &str) -> Option<String> {
     host.domains().contains(&domain.as_str()).then_some(domain)
 }
 
+/// The consent cookie's `Set-Cookie` value on a response from `host` (SPEC §15):
+/// `NAME=VALUE; Max-Age=…; Path=/; SameSite=Lax; HttpOnly`, then `; Secure` when
+/// `secure` (the site is served over HTTPS), then the policy's `Domain` only where
+/// [`domain_attribute`] allows it (host-only otherwise). The one writer of this
+/// header, for the tower layer and the C library.
+///
+/// ```
+/// let mut index = [0u16; 16];
+/// let policy = samtykke::example::KK_DK.validate(&mut index).unwrap();
+/// let h = samtykke_host::http::consent_set_cookie(&policy, "v1.x", "127.0.0.1:8080", false);
+/// assert!(h.ends_with("; Path=/; SameSite=Lax; HttpOnly"));
+/// ```
+pub fn consent_set_cookie(
+    policy: &samtykke::ValidPolicy<'_>,
+    value: &str,
+    host: &str,
+    secure: bool,
+) -> String {
+    let cookie = &policy.policy().consent_cookie;
+    let mut h = format!(
+        "{}={value}; Max-Age={}; Path=/; SameSite=Lax; HttpOnly",
+        cookie.name,
+        policy.consent_cookie_max_age()
+    );
+    if secure {
+        h.push_str("; Secure");
+    }
+    if let Some(d) = cookie.domain.and_then(|d| domain_attribute(host, d)) {
+        h.push_str("; Domain=");
+        h.push_str(&d);
+    }
+    h
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,7 +38,7 @@ pub use cookie_header::parse_cookie_header;
 pub use deletion::{
     deletion_plan, storage_keys, DeletionPlan, Undeletable, UndeletableReason, EXPIRED,
 };
-pub use domains::{cookie_domains, domain_attribute};
+pub use domains::{consent_set_cookie, cookie_domains, domain_attribute};
 pub use filter::{
     clamp_set_cookie, filter_set_cookie, judge_set_cookie, DropReason, Dropped, Filtered,
 };

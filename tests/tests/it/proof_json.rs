@@ -9,7 +9,9 @@ use samtykke::{
     may_purge, proof_ended_at, Action, Category, CategorySet, ConsentState, Control, Ctx, Event,
     Policy, Proof, ProviderSet, Status, ValidPolicy, Why,
 };
-use samtykke_host::proof_json::{proof_from_json, proof_to_json, ProofErrorKind, PROOF_KEYS};
+use samtykke_host::proof_json::{
+    proof_from_json, proof_to_json, purgeable_lines, ProofErrorKind, PROOF_KEYS,
+};
 use samtykke_testkit::{arb_events_len, arb_policy, Model};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -157,6 +159,45 @@ fn object(line: &str) -> serde_json::Map<String, serde_json::Value> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(samtykke_testkit::cases(512)))]
+
+    /// R19 over a file: two visitors' records interleaved with blank and foreign
+    /// lines; `purgeable_lines` flags exactly the records `may_purge` allows within
+    /// their own visitor's records (in file order), and never a line it cannot read.
+    #[test]
+    fn r19_purgeable_lines_flag_each_visitors_purgeable_records(
+        a in arb_events(10),
+        b in arb_events(10),
+        order in prop::collection::vec(0u8..4, 0..40),
+        later in 0i64..(5 * 365 * DAY),
+    ) {
+        let policy = variant(100, 30, 365, true);
+        let (_, pa) = visit(&policy, 1, &a);
+        let (_, pb) = visit(&policy, 2, &b);
+        let (mut ia, mut ib) = (0, 0);
+        let mut lines = Vec::new();
+        // 0: a's next record, 1: b's next, 2: a blank line, 3: a line that is no record.
+        for o in order.iter().chain([0u8, 1].iter().cycle().take(2 * (pa.len() + pb.len()))) {
+            match o {
+                0 if ia < pa.len() => { lines.push(proof_to_json(&policy, &pa[ia])); ia += 1; }
+                1 if ib < pb.len() => { lines.push(proof_to_json(&policy, &pb[ib])); ib += 1; }
+                2 => lines.push(String::new()),
+                3 => lines.push("{\"not\":\"a record\"}".to_owned()),
+                _ => {}
+            }
+        }
+        let now = datetime!(2026-03-01 10:00 UTC) + Duration::seconds(later);
+        let flags = purgeable_lines(&policy, &lines.join("\n"), now);
+        prop_assert_eq!(flags.len(), lines.len());
+        let (mut ka, mut kb) = (0, 0);
+        for (line, flag) in lines.iter().zip(&flags) {
+            let want = match proof_from_json(&policy, line) {
+                Ok(p) if p.consent_id == 1 => { ka += 1; may_purge(&policy, &pa, ka - 1, now) }
+                Ok(_) => { kb += 1; may_purge(&policy, &pb, kb - 1, now) }
+                Err(_) => false,
+            };
+            prop_assert_eq!(*flag, want, "{}", line);
+        }
+    }
 
     /// R18: every record survives the trip through JSON exactly, and replaying the
     /// records read back gives exactly the visitor's state, after every record.

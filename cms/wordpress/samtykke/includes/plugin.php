@@ -1,0 +1,645 @@
+<?php
+/*
+ * The WordPress glue: thin on purpose (a Drupal module would redo only this file).
+ * Every decision about a cookie is libsamtykke's, through lib/samtykke.php; this
+ * file reads the request, calls the library, and writes headers, HTML and logs.
+ *
+ * The contract is the tower layer's (SPEC §15): the consent cookie is read from the
+ * raw Cookie header and verified with the site key (a missing, altered or foreign
+ * one is a new visitor); Sec-GPC: 1 applies the GPC signal; every Set-Cookie the
+ * response carries (WordPress's, a theme's, another plugin's) is judged by
+ * header_register_callback just before the headers leave: kept only if permitted,
+ * a persistent one clamped to its consent lapse; the consent cookie is re-issued
+ * when the state changed; deletions are appended for present cookies no longer
+ * permitted. The site's consent log lines go out in SPEC §15's order.
+ */
+declare(strict_types=1);
+
+namespace Samtykke\WordPress;
+
+use Samtykke\ConsentState;
+use Samtykke\Error;
+use Samtykke\Lib;
+use Samtykke\Policy;
+
+defined('ABSPATH') || exit;
+
+final class Plugin
+{
+    /** The admin-post.php action of the consent forms. */
+    public const ACTION = 'samtykke_decide';
+    /** The nonce action of the consent forms. */
+    public const NONCE = 'samtykke_decide';
+    /** The query argument that opens the settings. */
+    public const SETTINGS_ARG = 'samtykke-settings';
+    /** WordPress's own cookies, kept while the library cannot judge (fail closed). */
+    public const FALLBACK = '/\A(wordpress_|wp-settings-|wp-postpass_|wp_lang\z)/';
+
+    private static ?Plugin $instance = null;
+
+    public ?Policy $policy = null;
+    /** Why the library or the policy cannot be used (shown to administrators). */
+    public ?string $error = null;
+    /** @var string[] the site keys, the first signs */
+    private array $keys = [];
+    public string $logDir = '';
+    private ?ConsentState $state = null;
+    private ?ConsentState $arrived = null;
+    private bool $gpc = false;
+    private bool $changed = false;
+    private int $now = 0;
+    private string $host = '';
+    private string $cookieHeader = '';
+    private string $lang = 'en';
+    /** Log lines by SPEC §15's order. */
+    private array $events = ['present' => [], 'signal' => [], 'notice' => [], 'decision' => [], 'set' => []];
+    private array $proofs = [];
+    private array $storageKeys = [];
+    /** The Set-Cookie values this plugin let out, once it judged the headers. */
+    private ?array $judged = null;
+
+    public static function instance(): ?Plugin
+    {
+        return self::$instance;
+    }
+
+    /** Nanoseconds spent in this plugin during the request (measured only for the bench). */
+    private int $spent = 0;
+    private bool $timing = false;
+
+    public static function boot(string $file, ?int $loading = null): void
+    {
+        $p = new Plugin();
+        self::$instance = $p;
+        $p->timing = defined('SAMTYKKE_BENCH_TIME') && SAMTYKKE_BENCH_TIME;
+        if ($p->timing) {
+            add_action('shutdown', static function () use ($p): void {
+                if (!is_admin() && !wp_doing_ajax()) {
+                    echo '<!-- samtykke: ' . intdiv($p->spent, 1000) . " us in the plugin -->\n";
+                }
+            }, 2000);
+        }
+        $t = hrtime(true);
+        $p->start();
+        $p->spent += hrtime(true) - ($loading ?? $t);
+        add_action('admin_post_nopriv_' . self::ACTION, [$p, 'decide']);
+        add_action('admin_post_' . self::ACTION, [$p, 'decide']);
+        add_action('wp_footer', $p->timed('footer'), 100);
+        // A response without a body (a redirect) sends its headers only after PHP
+        // has destroyed its objects, the policy handle among them: judge them at
+        // WordPress's shutdown instead, while the library is still at hand.
+        add_action('shutdown', $p->timed('onHeaders'), 0);
+        add_action('shutdown', $p->timed('writeLogs'), 1000);
+        add_shortcode('samtykke_declaration', [$p, 'declaration']);
+        add_action('init', [$p, 'registerBlock']);
+        add_action('samtykke_retention', [$p, 'retention']);
+        register_activation_hook($file, static function (): void {
+            // Autoloaded, so reading a setting never costs a query of its own.
+            add_option('samtykke_settings', [], '', 'yes');
+            if (!wp_next_scheduled('samtykke_retention')) {
+                wp_schedule_event(time() + 3600, 'daily', 'samtykke_retention');
+            }
+        });
+        register_deactivation_hook($file, static function (): void {
+            wp_clear_scheduled_hook('samtykke_retention');
+        });
+        Admin::boot($p);
+    }
+
+    /** The method $name as a callback, its time added to $spent when timing. */
+    private function timed(string $name): callable
+    {
+        if (!$this->timing) {
+            return [$this, $name];
+        }
+        return function (...$args) use ($name) {
+            $t = hrtime(true);
+            try {
+                return $this->$name(...$args);
+            } finally {
+                $this->spent += hrtime(true) - $t;
+            }
+        };
+    }
+
+    /** A setting: the constant SAMTYKKE_NAME in wp-config.php, else the plugin's option. */
+    public static function setting(string $name): string
+    {
+        $constant = 'SAMTYKKE_' . strtoupper($name);
+        if (defined($constant)) {
+            return (string) constant($constant);
+        }
+        static $options = null;
+        $options ??= get_option('samtykke_settings', []);
+        return is_array($options) ? (string) ($options[$name] ?? '') : '';
+    }
+
+    /** The log directory: the setting, else beside (not inside) WordPress's directory. */
+    public static function logDir(): string
+    {
+        return self::setting('log_dir') ?: dirname(rtrim(ABSPATH, '/')) . '/samtykke-logs';
+    }
+
+    /** Reads the request and loads the library; any failure is kept for the admin notice. */
+    private function start(): void
+    {
+        $this->now = time();
+        $this->cookieHeader = is_string($_SERVER['HTTP_COOKIE'] ?? null) ? $_SERVER['HTTP_COOKIE'] : '';
+        $this->host = is_string($_SERVER['HTTP_HOST'] ?? null) ? $_SERVER['HTTP_HOST'] : '';
+        $this->gpc = trim((string) ($_SERVER['HTTP_SEC_GPC'] ?? '')) === '1';
+        $this->logDir = self::logDir();
+        try {
+            $lib = self::setting('lib') ?: 'libsamtykke.so';
+            $header = self::setting('header')
+                ?: (str_contains($lib, '/') ? dirname($lib, 2) . '/include/samtykke_php.h' : '/usr/local/include/samtykke_php.h');
+            Lib::configure($lib, $header, self::setting('ffi_scope') ?: null);
+            if (defined('SAMTYKKE_COUNT_FFI') && SAMTYKKE_COUNT_FFI) {
+                // For cms/wordpress/bench: the page ends with the count of library calls.
+                Lib::countCalls();
+                add_action('shutdown', static function (): void {
+                    if (!is_admin() && !wp_doing_ajax()) {
+                        echo '<!-- samtykke: ' . (int) Lib::calls() . " library calls -->\n";
+                    }
+                }, 2000);
+            }
+            $policyPath = self::setting('policy');
+            if ($policyPath === '') {
+                throw new Error('no policy: set SAMTYKKE_POLICY in wp-config.php or the policy file on the settings page');
+            }
+            $this->policy = Policy::load($policyPath);
+            $this->keys = $this->readKeys();
+            $this->arrived = ConsentState::fromCookieHeaderOrNull($this->policy, $this->cookieHeader, $this->keys);
+            $this->state = $this->arrived ? clone $this->arrived : ConsentState::fresh($this->policy);
+            if ($this->gpc) {
+                $this->signal();
+            }
+        } catch (\Throwable $e) {
+            $this->policy = null;
+            $this->state = null;
+            $this->error = $e->getMessage();
+        }
+        header_register_callback($this->timed('onHeaders'));
+    }
+
+    /** @return string[] */
+    private function readKeys(): array
+    {
+        $file = self::setting('key_file');
+        $raw = $file !== '' && is_readable($file) ? file_get_contents($file) : false;
+        if ($raw === false || strlen(trim($raw)) < 32) {
+            throw new Error('no site key of 32 bytes or more: set SAMTYKKE_KEY_FILE in wp-config.php'
+                . ' to a file outside the web root holding one key per line (the first signs)');
+        }
+        // One key per line when the file is printable text; otherwise (random bytes) the whole file is one key.
+        $lines = array_values(array_filter(array_map('trim', explode("\n", $raw)), fn ($l) => strlen($l) >= 32));
+        return preg_match('/\A[\x20-\x7e\r\n\t]*\z/', $raw) && $lines !== [] ? $lines : [$raw];
+    }
+
+    private function signal(): void
+    {
+        $proof = $this->state->signalGpc($this->now);
+        if ($proof !== null) {
+            $this->proofs[] = $proof;
+            $this->events['signal'] = ['signal_gpc'];
+            $this->changed = true;
+        }
+    }
+
+    private function line(string $event, string $text = '', int $number = 0): ?string
+    {
+        try {
+            return $this->state->logLine($event, $this->now, $text, $number);
+        } catch (Error $e) {
+            return null;
+        }
+    }
+
+    /** The visitor's language: ?lang=, else Accept-Language (da or en), else the site's. */
+    public function lang(): string
+    {
+        $q = is_string($_GET['lang'] ?? null) ? $_GET['lang'] : '';
+        if ($q === 'da' || $q === 'en') {
+            return $q;
+        }
+        $best = null;
+        $bestQ = 0.0;
+        foreach (explode(',', (string) ($_SERVER['HTTP_ACCEPT_LANGUAGE'] ?? '')) as $item) {
+            $parts = explode(';', $item);
+            $primary = strtolower(explode('-', trim($parts[0]))[0]);
+            if ($primary !== 'da' && $primary !== 'en') {
+                continue;
+            }
+            $qv = 1.0;
+            foreach (array_slice($parts, 1) as $p) {
+                if (str_starts_with(trim($p), 'q=')) {
+                    $qv = (float) substr(trim($p), 2);
+                }
+            }
+            if ($qv > $bestQ) {
+                [$best, $bestQ] = [$primary, $qv];
+            }
+        }
+        return $best ?? (str_starts_with(get_locale(), 'da') ? 'da' : 'en');
+    }
+
+    // ---- the response's cookies ----------------------------------------------
+
+    /** header_register_callback: judge every Set-Cookie just before the headers leave. */
+    public function onHeaders(): void
+    {
+        if ($this->judged !== null) {
+            // Judged at shutdown already: anything set since leaves only if it
+            // was let out then (the library may be gone by now).
+            foreach ($this->setCookies() as $v) {
+                if (!in_array($v, $this->judged, true)) {
+                    header_remove('Set-Cookie');
+                    foreach ($this->judged as $k) {
+                        header("Set-Cookie: $k", false);
+                    }
+                    break;
+                }
+            }
+            return;
+        }
+        if (headers_sent()) {
+            return;
+        }
+        $this->judged = [];
+        try {
+            $this->judgeHeaders();
+        } catch (\Throwable $e) {
+            // Never a white screen: drop what could not be judged.
+            header_remove('Set-Cookie');
+            error_log('samtykke: ' . $e->getMessage());
+        }
+    }
+
+    /** The Set-Cookie values the response holds now. */
+    private function setCookies(): array
+    {
+        $sent = [];
+        foreach (headers_list() as $h) {
+            if (strncasecmp($h, 'Set-Cookie:', 11) === 0) {
+                $sent[] = ltrim(substr($h, 11));
+            }
+        }
+        return $sent;
+    }
+
+    private function judgeHeaders(): void
+    {
+        $sent = $this->setCookies();
+        header_remove('Set-Cookie');
+        if ($this->policy === null) {
+            foreach ($sent as $v) {
+                if (preg_match(self::FALLBACK, trim(explode('=', $v, 2)[0]))) {
+                    header("Set-Cookie: $v", false);
+                    $this->judged[] = $v;
+                }
+            }
+            return;
+        }
+        $name = $this->policy->consentCookie()['name'];
+        $sent = array_values(array_filter($sent, fn ($v) => trim(explode('=', $v, 2)[0]) !== $name));
+
+        if ($this->cookieHeader !== '' && ($l = $this->line('cookie_present', $this->cookieHeader)) !== null) {
+            $this->events['present'] = [$l];
+        }
+        foreach ($this->events['signal'] as $i => $e) {
+            if ($e === 'signal_gpc') {
+                $this->events['signal'][$i] = $this->line('signal_gpc');
+            }
+        }
+
+        $out = $this->judge($sent);
+        $secure = is_ssl();
+        if ($this->changed || ($this->arrived && !$this->arrived->equals($this->state))) {
+            $out[] = $this->state->consentSetCookie($this->keys[0], $this->host, $secure);
+        }
+        if ($this->cookieHeader !== '') {
+            try {
+                $plan = $this->state->deletionPlan($this->host, $this->cookieHeader, $this->now);
+                foreach ($plan['set_cookie'] as $d) {
+                    $out[] = $secure && !str_ends_with($d, '; Secure') ? "$d; Secure" : $d;
+                }
+                $this->storageKeys = $plan['storage_keys'];
+            } catch (Error $e) {
+                // A Cookie header the library cannot read: nothing to delete by name.
+            }
+        }
+        foreach ($out as $v) {
+            header("Set-Cookie: $v", false);
+            $this->judged[] = $v;
+            if (($l = $this->line('cookie_set', $v)) !== null) {
+                $this->events['set'][] = $l;
+            }
+        }
+    }
+
+    /** The kept headers; one at a time when the batch cannot be read (a header not UTF-8). */
+    private function judge(array $sent): array
+    {
+        try {
+            return $this->state->judgeSetCookies($sent, $this->now);
+        } catch (Error $e) {
+            $kept = [];
+            foreach ($sent as $v) {
+                try {
+                    array_push($kept, ...$this->state->judgeSetCookies([$v], $this->now));
+                } catch (Error $e) {
+                }
+            }
+            return $kept;
+        }
+    }
+
+    // ---- decisions ------------------------------------------------------------
+
+    /** admin-post.php?action=samtykke_decide: a form of the banner or the settings. */
+    public function decide(): void
+    {
+        if ($this->policy === null) {
+            wp_die(esc_html__('Cookie consent is not available on this site right now.', 'samtykke'), '', ['response' => 503]);
+        }
+        $nonce = is_string($_POST['_samtykke_nonce'] ?? null) ? $_POST['_samtykke_nonce'] : '';
+        if (!wp_verify_nonce($nonce, self::NONCE)) {
+            $this->bad('the form has expired or was not made by this site; reload the page and choose again');
+        }
+        $origin = (string) ($_SERVER['HTTP_ORIGIN'] ?? '');
+        if ($origin !== '' && $origin !== 'null' && strcasecmp((string) parse_url($origin, PHP_URL_HOST) . (parse_url($origin, PHP_URL_PORT) ? ':' . parse_url($origin, PHP_URL_PORT) : ''), $this->host) !== 0) {
+            $this->bad('a cross-origin form is refused');
+        }
+        $action = is_string($_POST['choice'] ?? null) ? $_POST['choice'] : '';
+        $list = fn (string $k) => array_values(array_filter((array) ($_POST[$k] ?? []), fn ($v) => is_string($v) && $v !== ''));
+        $notice = (int) ($_POST['notice'] ?? 0) ?: (int) ($this->policy->document()['notice_version'] ?? 1);
+        $controls = ['button', 'toggle', 'link', 'icon'];
+        $control = is_string($_POST['control'] ?? null) && in_array($_POST['control'], $controls, true)
+            ? $_POST['control'] : ($action === 'save' ? 'toggle' : ($action === 'withdraw' ? 'link' : 'button'));
+        $controlValue = Lib::ffi()->{'SAMTYKKE_CONTROL_' . strtoupper($control)};
+        try {
+            // A new visitor decides under the consent id their notice was shown to.
+            $id = is_string($_POST['consent_id'] ?? null) ? $_POST['consent_id'] : '';
+            if ($this->arrived === null && $id !== '') {
+                $this->state = ConsentState::fresh($this->policy, $id);
+                $this->events['signal'] = [];
+                $this->proofs = [];
+                if ($this->gpc) {
+                    $this->signal();
+                }
+            }
+            $categories = null;
+            switch ($action) {
+                case 'accept_all':
+                    $proof = $this->state->acceptAll($this->now, $notice, $controlValue, $this->gpc);
+                    break;
+                case 'reject_all':
+                    $proof = $this->state->rejectAll($this->now, $notice, $controlValue, $this->gpc);
+                    break;
+                case 'save':
+                    $categories = $list('granted');
+                    $proof = $this->state->save($categories, $this->now, $notice, [], $controlValue, $this->gpc);
+                    break;
+                case 'withdraw':
+                    $categories = $list('categories') ?: null;
+                    $proof = $this->state->withdraw($categories, $this->now, $notice, $controlValue);
+                    break;
+                default:
+                    $this->bad('the form has no choice: expected accept_all, reject_all, save or withdraw');
+            }
+        } catch (Error $e) {
+            $this->bad($e->getMessage());
+        }
+        $this->proofs[] = $proof;
+        $this->events['decision'][] = $this->state->logDecision($action, $this->now, $notice, $control, $categories, $this->gpc);
+        $this->changed = true;
+        $back = wp_get_referer() ?: home_url('/');
+        wp_safe_redirect(remove_query_arg(self::SETTINGS_ARG, $back), 303);
+        exit;
+    }
+
+    /** A 400 with the reason, in WordPress's error page. */
+    private function bad(string $why): never
+    {
+        wp_die(esc_html('samtykke: ' . $why), esc_html__('Bad request', 'samtykke'), ['response' => 400, 'back_link' => true]);
+    }
+
+    // ---- the page -------------------------------------------------------------
+
+    private function hidden(string $control): string
+    {
+        $id = $this->arrived === null ? (string) $this->state->freshId : '';
+        return wp_nonce_field(self::NONCE, '_samtykke_nonce', false, false)
+            . '<input type="hidden" name="action" value="' . esc_attr(self::ACTION) . '">'
+            . '<input type="hidden" name="consent_id" value="' . esc_attr($id) . '">'
+            . '<input type="hidden" name="notice" value="' . esc_attr((string) ($this->policy->document()['notice_version'] ?? 1)) . '">'
+            . '<input type="hidden" name="control" value="' . esc_attr($control) . '">'
+            . '<input type="hidden" name="lang" value="' . esc_attr($this->lang) . '">';
+    }
+
+    private function label(array $c, string $field): string
+    {
+        $v = $c[$field] ?? '';
+        return is_array($v) ? (string) ($v[$this->lang] ?? reset($v)) : (string) $v;
+    }
+
+    /** wp_footer: the banner when consent is due, the settings when asked for, the footer link. */
+    public function footer(): void
+    {
+        if (is_admin()) {
+            return;
+        }
+        $this->lang = $this->lang();
+        $t = Texts::get($this->lang);
+        $link = esc_url(add_query_arg(self::SETTINGS_ARG, '1'));
+        echo '<p class="samtykke-footer"><a class="samtykke-footer-link" href="' . $link . '">'
+            . esc_html($t['footer_link']) . '</a></p>';
+        if ($this->policy === null) {
+            return;
+        }
+        try {
+            $this->styles();
+            $settings = isset($_GET[self::SETTINGS_ARG]);
+            $due = $this->state->promptDue($this->now);
+            if ($settings) {
+                echo $this->settingsHtml($t);
+                $this->events['notice'][] = $this->line('notice_user', "accept_all\nreject_all\nsave\nwithdraw", 2);
+            } elseif ($due) {
+                echo $this->bannerHtml($t);
+                $this->events['notice'][] = $this->line('notice_auto', "accept_all\nreject_all\nsettings\nsave", 1);
+            }
+            if ($this->storageKeys !== []) {
+                echo '<script>(function(k){k.forEach(function(i){var s=i.kind==="local_storage"?window.localStorage:'
+                    . '(i.kind==="session_storage"?window.sessionStorage:null);if(!s)return;var p=i.key.endsWith("*")?'
+                    . 'i.key.slice(0,-1):null;for(var j=s.length-1;j>=0;j--){var n=s.key(j);if(p!==null?n.startsWith(p):n===i.key)'
+                    . 's.removeItem(n);}});})(' . wp_json_encode($this->storageKeys) . ');</script>';
+            }
+        } catch (\Throwable $e) {
+            error_log('samtykke: ' . $e->getMessage());
+        }
+    }
+
+    private function choices(array $t, bool $withStatus): string
+    {
+        $html = '';
+        foreach ($this->policy->document()['categories'] ?? [] as $c) {
+            $id = (string) $c['id'];
+            $label = esc_html($this->label($c, 'label'));
+            $desc = esc_html($this->label($c, 'description'));
+            if (($c['basis'] ?? '') !== 'consent') {
+                $html .= '<div class="samtykke-choice"><input type="checkbox" checked disabled> <strong>' . $label
+                    . '</strong> (' . esc_html($t['always_on']) . ')<br><small>' . $desc . '</small></div>';
+                continue;
+            }
+            $status = '';
+            if ($withStatus) {
+                $s = $this->state->categoryStatus($id, $this->now);
+                $word = $s['allowed'] ? $t['granted'] : ($s['why'] === 'undecided' || $s['why'] === 'expired' || $s['why'] === 'outdated' ? $t['undecided'] : $t['refused']);
+                $status = ' <span class="samtykke-status" data-category="' . esc_attr($id) . '">' . esc_html($t['status'] . ': ' . $word) . '</span>';
+            }
+            $html .= '<div class="samtykke-choice"><input type="checkbox" id="samtykke-' . esc_attr($id)
+                . '" name="granted[]" value="' . esc_attr($id) . '"> <label for="samtykke-' . esc_attr($id) . '"><strong>'
+                . $label . '</strong></label>' . $status . '<br><small>' . $desc . '</small></div>';
+        }
+        return $html;
+    }
+
+    private function bannerHtml(array $t): string
+    {
+        $action = esc_url(admin_url('admin-post.php'));
+        $site = esc_html((string) ($this->policy->document()['site'] ?? get_bloginfo('name')));
+        $settings = esc_url(remove_query_arg([self::SETTINGS_ARG, 'lang']));
+        return '<section class="samtykke-banner" role="region" aria-labelledby="samtykke-title" lang="' . esc_attr($this->lang) . '">'
+            . '<h2 id="samtykke-title">' . esc_html($t['title']) . ' ' . $site . '</h2>'
+            . '<p>' . esc_html($t['intro']) . '</p>'
+            . '<form method="post" action="' . $action . '">' . $this->hidden('button')
+            . '<div class="samtykke-buttons">'
+            . '<button type="submit" class="samtykke-button" name="choice" value="accept_all">' . esc_html($t['accept_all']) . '</button>'
+            . '<button type="submit" class="samtykke-button" name="choice" value="reject_all">' . esc_html($t['reject_all']) . '</button>'
+            . '<button type="submit" class="samtykke-button" form="samtykke-open-settings">' . esc_html($t['settings']) . '</button>'
+            . '</div></form>'
+            . '<form id="samtykke-open-settings" method="get" action="' . $settings . '">'
+            . '<input type="hidden" name="' . self::SETTINGS_ARG . '" value="1">'
+            . '<input type="hidden" name="lang" value="' . esc_attr($this->lang) . '"></form></section>';
+    }
+
+    private function settingsHtml(array $t): string
+    {
+        $action = esc_url(admin_url('admin-post.php'));
+        $withdraw = '';
+        foreach ($this->policy->consentCategories() as $id) {
+            if ($this->state->categoryStatus($id, $this->now)['allowed']) {
+                $withdraw .= '<button type="submit" class="samtykke-button" name="categories[]" value="' . esc_attr($id) . '">'
+                    . esc_html($t['withdraw_one']) . ': ' . esc_html($id) . '</button>';
+            }
+        }
+        $declaration = esc_url(home_url('/cookies/'));
+        return '<section class="samtykke-banner samtykke-settings" role="region" aria-labelledby="samtykke-settings-title" lang="' . esc_attr($this->lang) . '">'
+            . '<h2 id="samtykke-settings-title">' . esc_html($t['settings_title']) . '</h2>'
+            . '<p>' . esc_html($t['settings_intro']) . '</p>'
+            . '<form method="post" action="' . $action . '">' . $this->hidden('toggle') . $this->choices($t, true)
+            . '<div class="samtykke-buttons">'
+            . '<button type="submit" class="samtykke-button" name="choice" value="save">' . esc_html($t['save']) . '</button>'
+            . '<button type="submit" class="samtykke-button" name="choice" value="accept_all">' . esc_html($t['accept_all']) . '</button>'
+            . '<button type="submit" class="samtykke-button" name="choice" value="reject_all">' . esc_html($t['reject_all']) . '</button>'
+            . '</div></form>'
+            . '<form method="post" action="' . $action . '" class="samtykke-withdraw">' . $this->hidden('link')
+            . '<input type="hidden" name="choice" value="withdraw">' . $withdraw
+            . '<button type="submit" class="samtykke-button" name="categories[]" value="">' . esc_html($t['withdraw_all']) . '</button>'
+            . '</form><p><a href="' . $declaration . '">' . esc_html($t['declaration']) . '</a></p></section>';
+    }
+
+    private function styles(): void
+    {
+        echo '<style>.samtykke-banner{position:fixed;left:1rem;right:1rem;bottom:1rem;z-index:99999;max-width:44rem;margin:auto;'
+            . 'background:#fff;color:#1a1a1a;border:2px solid #1a1a1a;border-radius:.5rem;padding:1rem 1.25rem;font:16px/1.45 system-ui,sans-serif;'
+            . 'box-shadow:0 .5rem 2rem rgba(0,0,0,.25)}.samtykke-banner h2{font-size:1.25rem;margin:0 0 .5rem}'
+            . '.samtykke-buttons{display:flex;gap:.5rem;flex-wrap:wrap;margin-top:.75rem}'
+            . '.samtykke-button{flex:1 1 10rem;font:inherit;font-weight:600;padding:.6rem 1rem;border:2px solid #1a1a1a;border-radius:.3rem;'
+            . 'background:#1a1a1a;color:#fff;cursor:pointer}.samtykke-choice{margin:.5rem 0}.samtykke-withdraw{margin-top:.75rem;display:flex;gap:.5rem;flex-wrap:wrap}'
+            . '.samtykke-footer{text-align:center;margin:1rem}</style>';
+    }
+
+    /** [samtykke_declaration] and the block: the library's declaration in the visitor's language. */
+    public function declaration(): string
+    {
+        if ($this->policy === null) {
+            return '';
+        }
+        try {
+            return '<div class="samtykke-declaration">' . $this->policy->declaration($this->lang(), 'html-fragment') . '</div>';
+        } catch (Error $e) {
+            return '';
+        }
+    }
+
+    public function registerBlock(): void
+    {
+        if (!function_exists('register_block_type')) {
+            return;
+        }
+        wp_register_script('samtykke-declaration-block', plugins_url('block/declaration.js', __DIR__),
+            ['wp-blocks', 'wp-element', 'wp-server-side-render'], '0.1.0', true);
+        register_block_type('samtykke/declaration', [
+            'api_version' => 2,
+            'editor_script' => 'samtykke-declaration-block',
+            'render_callback' => fn () => $this->declaration(),
+        ]);
+    }
+
+    // ---- logs -----------------------------------------------------------------
+
+    /** shutdown: the request's consent-log lines and proof records, appended. */
+    public function writeLogs(): void
+    {
+        if ($this->policy === null) {
+            return;
+        }
+        $lines = array_filter(array_merge(...array_values($this->events)), 'is_string');
+        $this->append('consent.jsonl', $lines);
+        $this->append('proofs.jsonl', $this->proofs);
+    }
+
+    private function append(string $file, array $lines): void
+    {
+        if ($lines === []) {
+            return;
+        }
+        if (!is_dir($this->logDir) && !@mkdir($this->logDir, 0750, true) && !is_dir($this->logDir)) {
+            error_log("samtykke: cannot create the log directory {$this->logDir}");
+            return;
+        }
+        if (@file_put_contents("{$this->logDir}/$file", implode("\n", $lines) . "\n", FILE_APPEND | LOCK_EX) === false) {
+            error_log("samtykke: cannot write {$this->logDir}/$file");
+        }
+    }
+
+    /** The daily retention pass over the proof records (R19). */
+    public function retention(): ?int
+    {
+        if ($this->policy === null) {
+            return null;
+        }
+        $path = "{$this->logDir}/proofs.jsonl";
+        $fh = @fopen($path, 'c+');
+        if ($fh === false) {
+            return null;
+        }
+        try {
+            flock($fh, LOCK_EX);
+            $text = stream_get_contents($fh);
+            [$kept, $removed] = $this->policy->retainProofs((string) $text, time());
+            if ($removed > 0) {
+                ftruncate($fh, 0);
+                rewind($fh);
+                fwrite($fh, $kept);
+            }
+            return $removed;
+        } catch (Error $e) {
+            error_log('samtykke: retention: ' . $e->getMessage());
+            return null;
+        } finally {
+            flock($fh, LOCK_UN);
+            fclose($fh);
+        }
+    }
+}

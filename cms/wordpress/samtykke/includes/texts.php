@@ -1,0 +1,60 @@
+<?php
+/*
+ * The plugin's own words, in Danish and English (the categories' labels and
+ * descriptions are the policy's, and the declaration is the library's).
+ */
+declare(strict_types=1);
+
+namespace Samtykke\WordPress;
+
+defined('ABSPATH') || exit;
+
+final class Texts
+{
+    public const DA = [
+        'title' => 'Cookies på',
+        'intro' => 'Vi bruger nødvendige cookies, for at hjemmesiden virker. Andre cookies bruger vi kun, hvis du siger ja til dem. Du kan altid ændre eller tilbagekalde dit valg under »Cookieindstillinger« nederst på siden.',
+        'accept_all' => 'Accepter alle',
+        'reject_all' => 'Afvis alle',
+        'settings' => 'Indstillinger',
+        'save' => 'Gem valg',
+        'settings_title' => 'Cookieindstillinger',
+        'settings_intro' => 'Vælg, hvilke cookies du siger ja til. Intet er valgt på forhånd. Du kan ændre eller tilbagekalde dit valg når som helst.',
+        'always_on' => 'Altid slået til',
+        'status' => 'Dit valg nu',
+        'granted' => 'ja',
+        'refused' => 'nej',
+        'undecided' => 'ikke valgt',
+        'withdraw_one' => 'Tilbagekald',
+        'withdraw_all' => 'Tilbagekald alt samtykke',
+        'declaration' => 'Se alle cookies',
+        'footer_link' => 'Cookieindstillinger',
+        'close' => 'Luk',
+    ];
+
+    public const EN = [
+        'title' => 'Cookies on',
+        'intro' => 'We use necessary cookies to make the website work. Other cookies are used only if you say yes to them. You can change or withdraw your choice at any time under “Cookie settings” at the bottom of the page.',
+        'accept_all' => 'Accept all',
+        'reject_all' => 'Reject all',
+        'settings' => 'Settings',
+        'save' => 'Save choices',
+        'settings_title' => 'Cookie settings',
+        'settings_intro' => 'Choose which cookies you say yes to. Nothing is selected in advance. You can change or withdraw your choice at any time.',
+        'always_on' => 'Always on',
+        'status' => 'Your choice now',
+        'granted' => 'yes',
+        'refused' => 'no',
+        'undecided' => 'not chosen',
+        'withdraw_one' => 'Withdraw',
+        'withdraw_all' => 'Withdraw all consent',
+        'declaration' => 'See all cookies',
+        'footer_link' => 'Cookie settings',
+        'close' => 'Close',
+    ];
+
+    public static function get(string $lang): array
+    {
+        return $lang === 'da' ? self::DA : self::EN;
+    }
+}

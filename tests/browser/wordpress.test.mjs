@@ -1,0 +1,337 @@
+// The WordPress plugin (cms/wordpress/samtykke) in a real WordPress, in Debian's
+// headless Chromium, as a visitor and a site owner would meet it: what the
+// browser's cookie jar holds after each step, the admin page, the site's consent
+// log audited with `samtykke audit`, and bad input that must never give a white
+// screen. A small test plugin sets SESS… (necessary), nmstat (statistics),
+// JSESSIONID (functional) and an undeclared cookie on every page.
+//
+// Run by scripts/test-wordpress, which sets WordPress up first (the test lives
+// beside site.test.mjs to share its playwright-core). Environment:
+// SAMTYKKE_WP_URL (the site), SAMTYKKE_WP_WORK (its work directory: logs,
+// override.php, screenshots), SAMTYKKE_CLI, CHROMIUM.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { connect } from 'node:net';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '../..');
+const base = process.env.SAMTYKKE_WP_URL;
+const work = process.env.SAMTYKKE_WP_WORK;
+const cli = process.env.SAMTYKKE_CLI ?? join(root, 'target/release/samtykke');
+const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const logPath = join(work, 'private/logs/consent.jsonl');
+const policyPath = join(work, 'private/policy.json');
+const override = join(work, 'override.php');
+const DAY = 86400;
+
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  rmSync(override, { force: true });
+});
+
+async function visitor(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1000, height: 800 }, locale: 'da-DK', ...options });
+  const page = await context.newPage();
+  return { context, page };
+}
+
+const jar = async (context) => Object.fromEntries((await context.cookies()).map((c) => [c.name, c]));
+const names = async (context) => Object.keys(await jar(context)).sort();
+const banner = (page) => page.locator('section.samtykke-banner');
+const isSess = (n) => /^SESS[0-9a-f]{32}$/.test(n);
+
+/** Runs `fn` with wp-config.php's constants overridden (override.php), then restores them. */
+async function withOverride(php, fn) {
+  writeFileSync(override, `<?php\n${php}\n`);
+  try {
+    return await fn();
+  } finally {
+    rmSync(override, { force: true });
+  }
+}
+
+async function adminPage(page) {
+  await page.goto(base + '/wp-login.php');
+  await page.fill('#user_login', 'admin');
+  await page.fill('#user_pass', 'admin-password');
+  await Promise.all([page.waitForNavigation(), page.click('#wp-submit')]);
+  await page.goto(base + '/wp-admin/options-general.php?page=samtykke');
+}
+
+/** A page must be WordPress's page, never a white screen or a PHP error. */
+function assertServed(status, body) {
+  assert.equal(status, 200, `status ${status}`);
+  assert.match(body, /<\/html>/i);
+  assert.doesNotMatch(body, /critical error|Fatal error|Warning:/i);
+}
+
+test('first visit: the banner, only necessary cookies in the jar', async () => {
+  const { context, page } = await visitor();
+  await page.goto(base + '/');
+  // (The browser's request for /favicon.ico is a WordPress page too, with its own SESS….)
+  const got = await names(context);
+  assert.ok(got.length >= 1 && got.every(isSess), `only the session cookie: ${got}`);
+  assert.ok(await banner(page).isVisible());
+  const buttons = banner(page).locator('.samtykke-buttons button');
+  assert.deepEqual(await buttons.allInnerTexts(), ['Accepter alle', 'Afvis alle', 'Indstillinger']);
+  const looks = await buttons.evaluateAll((bs) => bs.map((b) => {
+    const s = getComputedStyle(b);
+    const r = b.getBoundingClientRect();
+    return [s.fontSize, s.fontWeight, s.backgroundColor, s.color, Math.round(r.height), Math.round(r.width)].join(' ');
+  }));
+  assert.equal(new Set(looks).size, 1, `one look for all three: ${looks}`);
+  // The form carries the consent id the notice was shown to, and a nonce.
+  assert.match(await banner(page).locator('input[name=consent_id]').first().inputValue(), /^[0-9a-f]{32}$/);
+  assert.ok(await banner(page).locator('input[name=_samtykke_nonce]').count() > 0);
+  await banner(page).screenshot({ path: join(work, 'banner-da.png') });
+  await page.goto(base + '/?lang=en');
+  assert.deepEqual(await banner(page).locator('.samtykke-buttons button').allInnerTexts(),
+    ['Accept all', 'Reject all', 'Settings']);
+  await banner(page).screenshot({ path: join(work, 'banner-en.png') });
+  await page.screenshot({ path: join(work, 'page-en.png') });
+  await context.close();
+});
+
+test('reject keeps nmstat out across reloads, and the banner away', async () => {
+  const { context, page } = await visitor();
+  await page.goto(base + '/');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Afvis alle' }).click()]);
+  assert.equal(page.url(), base + '/');
+  await page.reload();
+  const got = await names(context);
+  assert.ok(got.includes('samtykke'), `the consent cookie: ${got}`);
+  assert.ok(!got.includes('nmstat') && !got.includes('JSESSIONID') && !got.includes('undeclared_tracker'), `${got}`);
+  assert.equal(await banner(page).count(), 0);
+  const consent = (await jar(context)).samtykke;
+  assert.equal(consent.httpOnly, true);
+  assert.equal(consent.sameSite, 'Lax');
+  assert.equal(consent.domain, '127.0.0.1', 'host-only on an IP address (the policy says kk.dk)');
+  await context.close();
+});
+
+test('settings: saving statistics lets nmstat in, its Max-Age clamped to the consent lapse', async () => {
+  const { context, page } = await visitor();
+  await page.goto(base + '/');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Indstillinger' }).click()]);
+  const settings = page.locator('section.samtykke-settings');
+  assert.ok(await settings.isVisible());
+  assert.equal(await settings.locator('input[type=checkbox]:checked:not([disabled])').count(), 0, 'nothing preselected');
+  await settings.locator('input[value=statistics]').check();
+  const before = Date.now() / 1000;
+  await Promise.all([page.waitForNavigation(), settings.getByRole('button', { name: 'Gem valg' }).click()]);
+  await page.reload();
+  const c = await jar(context);
+  assert.ok(c.nmstat, `nmstat in the jar: ${Object.keys(c)}`);
+  assert.ok(!c.JSESSIONID, 'functional was not chosen');
+  // The test plugin asks for 1000 days; the policy's consent lasts 100.
+  const left = c.nmstat.expires - before;
+  assert.ok(left > 99 * DAY && left <= 100 * DAY + 60, `nmstat lives ${left / DAY} days`);
+  await context.close();
+});
+
+test('withdrawal from the footer link deletes nmstat from the jar', async () => {
+  const { context, page } = await visitor();
+  await page.goto(base + '/');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Accepter alle' }).click()]);
+  await page.reload();
+  assert.ok((await names(context)).includes('nmstat'));
+  assert.ok((await names(context)).includes('JSESSIONID'));
+  await Promise.all([page.waitForNavigation(), page.locator('a.samtykke-footer-link').click()]);
+  const settings = page.locator('section.samtykke-settings');
+  assert.match(await settings.locator('[data-category=statistics]').innerText(), /ja/);
+  await Promise.all([page.waitForNavigation(), settings.getByRole('button', { name: 'Tilbagekald: statistics' }).click()]);
+  const got = await names(context);
+  assert.ok(!got.includes('nmstat'), `nmstat deleted: ${got}`);
+  assert.ok(got.includes('JSESSIONID'), 'functional keeps its grant');
+  await page.reload();
+  assert.ok(!(await names(context)).includes('nmstat'), 'and stays out');
+  await context.close();
+});
+
+test('Sec-GPC: 1 refuses what the policy names (statistics) and deletes it', async () => {
+  const { context, page } = await visitor();
+  await page.goto(base + '/');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Accepter alle' }).click()]);
+  await page.reload();
+  assert.ok((await names(context)).includes('nmstat'));
+  await context.setExtraHTTPHeaders({ 'Sec-GPC': '1' });
+  await page.reload();
+  await page.reload();
+  const got = await names(context);
+  assert.ok(!got.includes('nmstat'), `GPC refused statistics: ${got}`);
+  assert.ok(got.includes('JSESSIONID'), 'functional is not in gpc_refuses');
+  // A first visit with the signal: the refusal is stored, nmstat never set.
+  const fresh = await visitor({ extraHTTPHeaders: { 'Sec-GPC': '1' } });
+  await fresh.page.goto(base + '/');
+  await fresh.page.reload();
+  const first = await names(fresh.context);
+  assert.ok(first.includes('samtykke') && !first.includes('nmstat'), `${first}`);
+  await fresh.context.close();
+  await context.close();
+});
+
+test('a tampered consent cookie is a new visitor: the banner again, nmstat out', async () => {
+  const { context, page } = await visitor();
+  await page.goto(base + '/');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Afvis alle' }).click()]);
+  assert.equal(await banner(page).count(), 0);
+  const c = (await jar(context)).samtykke;
+  const flipped = c.value.slice(0, -1) + (c.value.at(-1) === 'A' ? 'B' : 'A');
+  await context.addCookies([{ name: c.name, value: flipped, domain: c.domain, path: c.path,
+    expires: c.expires, httpOnly: c.httpOnly, secure: c.secure, sameSite: c.sameSite }]);
+  await page.reload();
+  assert.ok(await banner(page).isVisible(), 'the banner again');
+  assert.ok(!(await names(context)).includes('nmstat'));
+  await context.close();
+});
+
+test('the admin page: lint warnings, the log location, how to audit', async () => {
+  const { context, page } = await visitor({ locale: 'en-US' });
+  await adminPage(page);
+  const wrap = page.locator('.samtykke-admin');
+  assert.match(await wrap.innerText(), /Active/);
+  assert.match(await wrap.locator('.samtykke-lint').innerText(), /outlives-consent/);
+  assert.equal(await wrap.locator('.samtykke-log-dir').innerText(), join(work, 'private/logs'));
+  assert.match(await wrap.locator('.samtykke-audit').innerText(), /^samtykke audit .*consent\.jsonl --policy /);
+  await page.screenshot({ path: join(work, 'admin.png'), fullPage: true });
+  await context.close();
+});
+
+test('the declaration shortcode renders the library\'s declaration', async () => {
+  const { context, page } = await visitor({ locale: 'en-US' });
+  await page.goto(base + '/cookies/?lang=en');
+  const text = await page.locator('.samtykke-declaration').first().innerText();
+  assert.match(text, /nmstat/);
+  assert.match(text, /Statistical cookies/);
+  await context.close();
+});
+
+test('the written consent log audits with 0 violations', () => {
+  const r = spawnSync(cli, ['audit', logPath, '--policy', policyPath, '--format', 'json'], { encoding: 'utf8' });
+  const report = JSON.parse(r.stdout);
+  assert.deepEqual(report.violations, [], JSON.stringify(report.violations.slice(0, 3)));
+  assert.deepEqual(report.input_errors, []);
+  assert.equal(r.status, 0);
+  const events = readFileSync(logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
+  for (const e of ['cookie_present', 'signal', 'notice_shown', 'decision', 'cookie_set']) {
+    assert.ok(events.includes(e), `the log has ${e}`);
+  }
+  console.log(`# audited ${report.summary.events} events of ${report.summary.visitors} visitors: 0 violations`);
+});
+
+/** Fetches a page without a browser: [status, body]. */
+async function get(path, headers = {}) {
+  const r = await fetch(base + path, { headers, redirect: 'manual' });
+  return [r.status, await r.text(), r.headers.getSetCookie()];
+}
+
+const cookieNames = (setCookies) => setCookies.map((h) => h.split('=')[0].trim());
+
+for (const [what, php, notice] of [
+  ['the library missing', `define('SAMTYKKE_FFI_SCOPE', ''); define('SAMTYKKE_LIB', '${work}/prefix/lib/missing.so');`,
+    /cannot read the library/],
+  ['a library of the wrong version', `define('SAMTYKKE_FFI_SCOPE', '');
+    define('SAMTYKKE_LIB', '${work}/prefix/lib/libsamtykke-wrong-version.so');`, /libsamtykke 9\.9\.9; this code needs 0\.1\.x/],
+  ['an FFI scope nobody preloaded', `define('SAMTYKKE_FFI_SCOPE', 'NOT_PRELOADED');`, /no FFI scope NOT_PRELOADED/],
+  ['the policy missing', `define('SAMTYKKE_POLICY', '${work}/private/missing.json');`, /cannot read the policy/],
+  ['a broken policy', `define('SAMTYKKE_POLICY', '${work}/private/broken.json');`, /broken\.json: storage\[0\]/],
+  ['the site key missing', `define('SAMTYKKE_KEY_FILE', '${work}/private/missing.key');`, /no site key/],
+]) {
+  test(`${what}: pages are served, no consent-category cookie, an admin notice`, async () => {
+    const policy = JSON.parse(readFileSync(policyPath, 'utf8'));
+    policy.storage[0].duration = { weeks: 'eleven' };
+    writeFileSync(join(work, 'private/broken.json'), JSON.stringify(policy));
+    await withOverride(php, async () => {
+      const [status, body, setCookies] = await get('/', { Cookie: 'nmstat=1' });
+      assertServed(status, body);
+      const set = cookieNames(setCookies);
+      for (const n of set) {
+        assert.ok(!['nmstat', 'JSESSIONID', 'undeclared_tracker'].includes(n) && !isSess(n), `fails closed: ${set}`);
+      }
+      assert.equal(await (await fetch(base + '/cookies/')).status, 200);
+      const { context, page } = await visitor({ locale: 'en-US' });
+      await adminPage(page);
+      const n = page.locator('.samtykke-notice');
+      assert.ok(await n.isVisible(), 'an admin notice');
+      assert.match(await n.innerText(), notice);
+      assert.match(await n.innerText(), /only WordPress's own cookies/);
+      await context.close();
+    });
+  });
+}
+
+test("FFI disabled: the library says so, as a LibraryError", () => {
+  const r = spawnSync('php', ['-d', 'ffi.enable=0', '-r', `
+    require '${root}/cms/wordpress/samtykke/lib/samtykke.php';
+    try { Samtykke\\Lib::ffi(); echo "loaded"; } catch (Samtykke\\LibraryError $e) { echo get_class($e), ': ', $e->getMessage(); }`],
+  { encoding: 'utf8', env: { ...process.env, SAMTYKKE_LIB: join(work, 'prefix/lib/libsamtykke.so') } });
+  assert.match(r.stdout, /^Samtykke\\LibraryError: FFI is disabled/);
+});
+
+/** A raw HTTP request, bytes as given (fetch refuses control characters in headers). */
+function raw(request) {
+  return new Promise((ok, fail) => {
+    const url = new URL(base);
+    const s = connect(Number(url.port), url.hostname, () => s.end(request));
+    const chunks = [];
+    s.on('data', (c) => chunks.push(c));
+    s.on('end', () => ok(Buffer.concat(chunks).toString('latin1')));
+    s.on('error', fail);
+  });
+}
+
+test('malformed cookies and headers: a page and a banner, never an error', async () => {
+  const host = new URL(base).host;
+  for (const cookie of ['samtykke=v1.garbage', 'samtykke=', '=; ;;; samtykke', 'samtykke=v1.\x01\x7f; nmstat=1',
+    `samtykke=${'A'.repeat(5000)}`, 'nmstat="unterminated', '\xff\xfe=\xff']) {
+    const res = await raw(`GET / HTTP/1.1\r\nHost: ${host}\r\nCookie: ${cookie}\r\nSec-GPC: maybe\r\nConnection: close\r\n\r\n`);
+    const [head, body] = res.split('\r\n\r\n', 2);
+    assert.match(head, /^HTTP\/1\.1 200/, `${JSON.stringify(cookie)}: ${head.split('\r\n')[0]}`);
+    // (A deletion of a present nmstat may go out: Max-Age=0.)
+    assert.ok(!/Set-Cookie: (nmstat|JSESSIONID)=[^;\r]/i.test(head), `${JSON.stringify(cookie)}: nothing of consent`);
+    assert.ok(body.includes('samtykke-banner'), `${JSON.stringify(cookie)}: the banner`);
+  }
+  // A Host header that is no host: the consent cookie is host-only, the page served.
+  const odd = await raw(`GET / HTTP/1.1\r\nHost: [::1\r\nConnection: close\r\n\r\n`);
+  assert.doesNotMatch(odd.split('\r\n')[0], / 500 /);
+});
+
+test('a forged nonce, a cross-origin form and an unknown choice: 400 with a reason', async () => {
+  const post = (body, headers = {}) => fetch(base + '/wp-admin/admin-post.php', {
+    method: 'POST', redirect: 'manual', body: new URLSearchParams(body),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+  });
+  let r = await post({ action: 'samtykke_decide', _samtykke_nonce: 'forged', choice: 'accept_all' });
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /expired or was not made by this site/);
+  assert.equal(r.headers.getSetCookie().filter((h) => h.startsWith('samtykke=')).length, 0);
+  // A real nonce from the page.
+  const page = await (await fetch(base + '/')).text();
+  const nonce = page.match(/name="_samtykke_nonce" value="([^"]+)"/)[1];
+  r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all' },
+    { origin: 'https://evil.example' });
+  assert.equal(r.status, 400);
+  r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'scroll' });
+  assert.equal(r.status, 400);
+  r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'save', 'granted[]': 'nonsense' });
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /nonsense/);
+  r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all', consent_id: 'xyz' });
+  assert.equal(r.status, 400);
+  r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all' });
+  assert.equal(r.status, 303);
+  assert.ok(r.headers.getSetCookie().some((h) => h.startsWith('samtykke=v1.')));
+});
