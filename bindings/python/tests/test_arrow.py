@@ -271,3 +271,21 @@ def test_s17_samtykke_spark_without_pyspark_says_what_to_install() -> None:
     # The package itself does not need pyspark.
     ok = subprocess.run([sys.executable, "-c", "import sys; sys.modules['pyspark'] = None; import samtykke"])
     assert ok.returncode == 0
+
+
+def test_s17_a_pandas_dataframe_is_audited_through_its_capsule(kk: samtykke.Policy) -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(
+        {
+            "ts": ["2026-03-01T10:00:00Z", "2026-03-01T10:00:01Z"],
+            "visitor": ["v1", "v1"],
+            "event": ["decision", "cookie_present"],
+            "action": ["reject_all", None],
+            "cookies": [None, ["nmstat"]],
+        }
+    )
+    if not hasattr(df, "__arrow_c_stream__"):
+        pytest.skip("this pandas has no Arrow PyCapsule export")
+    report = samtykke.audit(df, kk)
+    assert [(v["id"], v["line"], v["cookie"]) for v in report.violations] == [("cookie-after-refusal", 2, "nmstat")]
+    assert report.input_errors == []

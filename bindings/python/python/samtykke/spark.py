@@ -128,7 +128,9 @@ def audit(
     order), else by the parsed time of ``ts`` and then the input order; each
     partition is audited by one Rust auditor through ``mapInArrow``. A
     visitor's events out of time order are input errors, as in the local
-    audit. Without a ``line`` column, ``line`` in the results is null.
+    audit. Without a ``line`` column, ``line`` in the results is null. Both
+    DataFrames come from one pass of the auditor, whose findings are persisted
+    (memory and disk) when first computed.
 
     Raises ``samtykke.LogError`` naming the column when the DataFrame cannot
     be events (no ``visitor`` column, say), before any job runs.
@@ -154,9 +156,17 @@ def audit(
     findings = ordered.mapInArrow(_audit_partition(policy, grace_seconds), _FINDINGS_SCHEMA)
     if not has_place and "line" not in columns:
         findings = findings.withColumn("line", F.lit(None).cast("long"))
+    # Both results come from one pass of the auditor: the findings (few, next
+    # to the events) are kept, memory first, so that the second is not a
+    # second audit.
+    findings = findings.persist(_storage_level())
     violations = findings.filter(F.col("id") != _INPUT_ERROR)
     input_errors = findings.filter(F.col("id") == _INPUT_ERROR).select("file", "line", "message")
     return violations, input_errors
+
+
+def _storage_level() -> Any:
+    return _load("pyspark").StorageLevel.MEMORY_AND_DISK
 
 
 def _check_schema(df: "DataFrame", policy: Policy) -> None:
