@@ -96,6 +96,8 @@ mod rules;
 mod scan;
 mod shard;
 mod stamp;
+#[cfg(feature = "arrow")]
+mod table;
 mod visitors;
 
 use std::path::Path;
@@ -109,6 +111,10 @@ pub use report::{
     TextViolation, Violation, ViolationId,
 };
 pub use rules::{Auditor, LINES};
+#[cfg(feature = "arrow")]
+pub use table::{SchemaError, TableFeed, TableLayout, TableLines};
+#[cfg(feature = "arrow")]
+pub use {arrow_array, arrow_schema};
 
 /// The longest line the audit reads: 1 MiB (SPEC §8).
 pub const MAX_LINE: usize = 1 << 20;

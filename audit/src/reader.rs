@@ -119,22 +119,53 @@ impl Source {
     }
 
     /// Opens the log at `path`; `-` is standard input (SPEC §9), the one place
-    /// that convention lives.
+    /// that convention lives. With the `parquet` feature, a file whose name ends
+    /// in `.parquet` is read as a Parquet file (SPEC §17), a row group at a time,
+    /// each row a line numbered from 1.
     ///
     /// # Errors
     ///
-    /// The file cannot be opened; the error names it as given.
+    /// The file cannot be opened, or (Parquet) its footer or schema cannot be
+    /// read or its columns cannot be events; the error names the file, and the
+    /// column where one is at fault.
     pub fn open(path: impl AsRef<Path>) -> Result<Source, ReadError> {
         let path = path.as_ref();
         let name = path.to_string_lossy().into_owned();
         if path.as_os_str() == "-" {
             return Ok(Source::new(name, io::stdin()));
         }
-        match File::open(path) {
-            Ok(file) => Ok(Source::new(name, file)),
-            Err(source) => Err(ReadError { file: name, source }),
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(source) => return Err(ReadError { file: name, source }),
+        };
+        #[cfg(feature = "parquet")]
+        if is_parquet(path) {
+            return match parquet_lines(file) {
+                Ok(reader) => Ok(Source::new(name, reader)),
+                Err(source) => Err(ReadError { file: name, source }),
+            };
         }
+        Ok(Source::new(name, file))
     }
+}
+
+/// Whether `path` names a Parquet file (by its extension, in any case).
+#[cfg(feature = "parquet")]
+fn is_parquet(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+/// A Parquet file's rows as JSON lines, read a batch of a row group at a time.
+#[cfg(feature = "parquet")]
+fn parquet_lines(file: File) -> io::Result<impl Read + Send> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let invalid = |e: parquet::errors::ParquetError| io::Error::new(io::ErrorKind::InvalidData, e);
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(invalid)?;
+    // The schema is checked before any row is read.
+    super::table::TableLayout::new(builder.schema())?;
+    let reader = builder.with_batch_size(8192).build().map_err(invalid)?;
+    Ok(super::table::TableLines::new(reader))
 }
 
 /// Calls `f` with each line of `reader` (gzip data decompressed) and its number

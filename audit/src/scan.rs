@@ -74,6 +74,50 @@ impl Key {
     }
 
     /// The key as written in the log.
+    /// Every key the audit reads, in the order of the enum.
+    #[cfg(feature = "arrow")]
+    pub(crate) const ALL: [Key; KEYS] = [
+        Key::Ts,
+        Key::Visitor,
+        Key::Event,
+        Key::Revision,
+        Key::Notice,
+        Key::Layer,
+        Key::Trigger,
+        Key::Controls,
+        Key::Preselected,
+        Key::Action,
+        Key::Control,
+        Key::Granted,
+        Key::ProvidersRefused,
+        Key::Categories,
+        Key::Gpc,
+        Key::SetCookie,
+        Key::Cookie,
+        Key::MaxAgeS,
+        Key::Cookies,
+        Key::Signal,
+        Key::Url,
+    ];
+
+    /// The JSON type of the key's value (SPEC §8): the column type a table
+    /// gives it.
+    #[cfg(feature = "arrow")]
+    pub(crate) const fn shape(self) -> Shape {
+        match self {
+            Key::Ts => Shape::Time,
+            Key::Revision | Key::Notice | Key::Layer | Key::MaxAgeS => Shape::Int,
+            Key::Gpc => Shape::Bool,
+            Key::Controls
+            | Key::Preselected
+            | Key::Granted
+            | Key::ProvidersRefused
+            | Key::Categories
+            | Key::Cookies => Shape::List,
+            _ => Shape::Str,
+        }
+    }
+
     pub(crate) const fn name(self) -> &'static str {
         match self {
             Key::Ts => "ts",
@@ -99,6 +143,18 @@ impl Key {
             Key::Url => "url",
         }
     }
+}
+
+/// What a key's value is: a string, an integer, true or false, a list of
+/// strings, or a timestamp (an RFC 3339 string in JSON).
+#[cfg(feature = "arrow")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Str,
+    Int,
+    Bool,
+    List,
+    Time,
 }
 
 /// Where a value lies in the line, and what it is.

@@ -85,7 +85,8 @@ enum Command {
     },
     /// Audit consent logs (JSON lines): exit 0 clean, 1 violations, 2 input errors.
     Audit {
-        /// Log files, in order (`-`: standard input; gzip is read transparently).
+        /// Log files, in order (`-`: standard input; gzip is read transparently;
+        /// a `.parquet` file is read as a table of events, SPEC §17).
         #[arg(required = true)]
         logs: Vec<PathBuf>,
         /// The policy the site ran under.

@@ -8,6 +8,10 @@
 //! The report keeps the Rust findings and makes Python objects only when asked.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use samtykke_audit::arrow_array::{Array, ArrayRef, RecordBatch};
+use samtykke_audit::arrow_schema::{Field, Schema};
 
 use pyo3::exceptions::{PyImportError, PyOSError};
 use pyo3::intern;
@@ -16,9 +20,11 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
 };
+use pyo3_arrow::input::AnyRecordBatch;
 use samtykke_audit::{
-    AuditOptions, Auditor, InputError, InputErrorKind, ReadError, Report, Sink, Source, Summary,
-    Violation, ViolationId, LINES, MAX_THREADS,
+    AuditOptions, Auditor, InputError, InputErrorKind, ReadError, Report, SchemaError, Sink,
+    Source, Summary, TableFeed, TableLayout, TableLines, Violation, ViolationId, LINES,
+    MAX_THREADS,
 };
 
 use crate::errors::{invalid, py_repr, wrong_type};
@@ -243,6 +249,51 @@ impl AuditReport {
         pandas.call_method("DataFrame", (self.to_dicts(py)?,), Some(&kwargs))
     }
 
+    /// The violations as an Arrow table (a `pyarrow.Table`): columns `id`,
+    /// `file`, `line`, `visitor`, `ts`, `cookie`, `category` and `message`, in
+    /// input order, built in Rust. Raises `ImportError` without pyarrow.
+    fn violations_table<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_pyarrow(
+            py,
+            findings_batch(&self.report, &self.is_violation, Which::Violations),
+        )
+    }
+
+    /// The input errors as an Arrow table (a `pyarrow.Table`): columns `file`,
+    /// `line` and `message`. Raises `ImportError` without pyarrow.
+    fn input_errors_table<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_pyarrow(
+            py,
+            findings_batch(&self.report, &self.is_violation, Which::InputErrors),
+        )
+    }
+
+    /// The violations as a `polars.DataFrame` (the columns of
+    /// `violations_table()`), through the Arrow PyCapsule interface. Raises
+    /// `ImportError` without polars.
+    fn to_polars<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let polars = py.import("polars").map_err(|e| {
+            let err = PyImportError::new_err(
+                "AuditReport.to_polars() needs polars, which is not installed (pip install polars)",
+            );
+            err.set_cause(py, Some(e));
+            err
+        })?;
+        let batch = findings_batch(&self.report, &self.is_violation, Which::Violations);
+        polars.call_method1("DataFrame", (crate::columns::exporter(py, batch)?,))
+    }
+
+    /// Every finding as one Arrow record batch in input order (the rows of
+    /// `to_dicts()`), exported through the PyCapsule interface; for
+    /// `samtykke.spark`.
+    fn _findings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Ok(crate::columns::exporter(
+            py,
+            findings_batch(&self.report, &self.is_violation, Which::All),
+        )?
+        .into_any())
+    }
+
     /// The report as the JSON document `samtykke audit --format json` writes
     /// (SPEC §9): `{"violations":[…],"input_errors":[…],"summary":{…}}`.
     fn to_json(&self) -> PyResult<String> {
@@ -352,10 +403,111 @@ fn read_error(e: &ReadError) -> PyErr {
     }
 }
 
+/// Which findings an Arrow table holds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Which {
+    Violations,
+    InputErrors,
+    All,
+}
+
+/// Findings as one record batch: for violations and all findings the columns of
+/// `to_dicts()` (input errors with `id` `input-error`), for input errors `file`,
+/// `line` and `message`.
+fn findings_batch(report: &Report, is_violation: &[bool], which: Which) -> RecordBatch {
+    use samtykke_audit::arrow_array::builder::{StringBuilder, UInt64Builder};
+    let mut id = StringBuilder::new();
+    let mut file = StringBuilder::new();
+    let mut line = UInt64Builder::new();
+    let mut visitor = StringBuilder::new();
+    let mut ts = StringBuilder::new();
+    let mut cookie = StringBuilder::new();
+    let mut category = StringBuilder::new();
+    let mut message = StringBuilder::new();
+    let mut violations = report.violations.iter();
+    let mut errors = report.input_errors.iter();
+    let order: Box<dyn Iterator<Item = bool>> = match which {
+        Which::All => Box::new(is_violation.iter().copied()),
+        Which::Violations => Box::new(std::iter::repeat_n(true, report.violations.len())),
+        Which::InputErrors => Box::new(std::iter::repeat_n(false, report.input_errors.len())),
+    };
+    for v in order {
+        if v {
+            let Some(v) = violations.next() else { break };
+            id.append_value(v.id.as_str());
+            file.append_value(&*v.file);
+            line.append_value(v.line);
+            visitor.append_value(&v.visitor);
+            ts.append_value(&v.ts);
+            cookie.append_option(v.cookie.as_deref());
+            category.append_option(v.category.as_deref());
+            message.append_value(&v.message);
+        } else {
+            let Some(e) = errors.next() else { break };
+            id.append_value(INPUT_ERROR_ID);
+            file.append_value(&*e.file);
+            line.append_value(e.line);
+            visitor.append_null();
+            ts.append_null();
+            cookie.append_null();
+            category.append_null();
+            message.append_value(&e.message);
+        }
+    }
+    let mut columns: Vec<(&str, ArrayRef)> = vec![
+        ("id", Arc::new(id.finish())),
+        ("file", Arc::new(file.finish())),
+        ("line", Arc::new(line.finish())),
+        ("visitor", Arc::new(visitor.finish())),
+        ("ts", Arc::new(ts.finish())),
+        ("cookie", Arc::new(cookie.finish())),
+        ("category", Arc::new(category.finish())),
+        ("message", Arc::new(message.finish())),
+    ];
+    if which == Which::InputErrors {
+        columns.retain(|(name, _)| matches!(*name, "file" | "line" | "message"));
+    }
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(name, a)| {
+            Field::new(
+                *name,
+                a.data_type().clone(),
+                !matches!(*name, "file" | "line" | "message" | "id"),
+            )
+        })
+        .collect();
+    RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns.into_iter().map(|(_, a)| a).collect(),
+    )
+    .expect("findings' columns are built alike")
+}
+
+/// A record batch as a `pyarrow.Table`.
+fn to_pyarrow(py: Python<'_>, batch: RecordBatch) -> PyResult<Bound<'_, PyAny>> {
+    let pyarrow = py.import("pyarrow").map_err(|e| {
+        let err = PyImportError::new_err(
+            "an Arrow table needs pyarrow, which is not installed (pip install pyarrow, or samtykke[arrow])",
+        );
+        err.set_cause(py, Some(e));
+        err
+    })?;
+    pyarrow.call_method1("table", (crate::columns::exporter(py, batch)?,))
+}
+
 /// Audits the consent logs at `paths` (SPEC §8) against `policy`.
 ///
 /// `paths` is one path (a `str` or `os.PathLike`; `-` is standard input) or a
-/// list of them, read in order as one log; gzip files are read transparently.
+/// list of them, read in order as one log; gzip files are read transparently,
+/// and a `.parquet` file as a table. It may instead be an Arrow table or
+/// record-batch stream (pyarrow, polars, DuckDB results: anything with
+/// `__arrow_c_stream__` or `__arrow_c_array__`) whose columns are the log's
+/// fields (SPEC §17): a null cell is an absent field, `ts` a timestamp with a
+/// time zone or an RFC 3339 string; `line` is the row number from 1 and `file`
+/// the empty string, unless the table has `file` and `line` columns. A table
+/// whose columns cannot be events raises `LogError` naming the column (its
+/// `path`).
 /// `grace_seconds` lets cookies of a withdrawn category through for that long
 /// after the withdrawal (default 0: only its own second). `threads` workers
 /// (default: every core) share the visitors; `merge=True` merges the files, each
@@ -376,13 +528,19 @@ pub(crate) fn audit(
     threads: Option<i64>,
     merge: bool,
 ) -> PyResult<AuditReport> {
-    let paths = path_list(paths)?;
+    let arrow = paths.hasattr(intern!(py, "__arrow_c_stream__"))?
+        || paths.hasattr(intern!(py, "__arrow_c_array__"))?;
+    let paths_or_table = paths;
+    let paths = if arrow { Vec::new() } else { path_list(paths)? };
     let policy = policy
         .cast::<Policy>()
         .map_err(|_| wrong_type("policy", "a samtykke.Policy", policy))?;
     let grace_seconds = grace(py, grace_seconds)?;
     let options = file_options(py, grace_seconds, threads, merge)?;
     let owned = &policy.get().inner;
+    if arrow {
+        return audit_table(py, paths_or_table, owned, options);
+    }
     py.detach(|| {
         // Every file is opened first, so that a missing one fails at once.
         let sources = paths
@@ -401,6 +559,77 @@ pub(crate) fn audit(
         Ok(sink.into_report(summary))
     })
     .map_err(|e| read_error(&e))
+}
+
+/// A table that cannot be events, as `samtykke.LogError` with `path` the
+/// column at fault.
+fn schema_error(py: Python<'_>, e: &SchemaError) -> PyErr {
+    crate::errors::error(
+        py,
+        samtykke::Code::LogInvalid,
+        e.to_string(),
+        Some(&e.column),
+        &e.message,
+    )
+}
+
+/// Audits an Arrow table or record-batch stream (SPEC §17), the lock released.
+/// With `file`/`line` columns the rows are fed one by one on this thread
+/// ([`TableFeed`]); without, they go through the reader as JSON lines
+/// ([`TableLines`]), sharded among the workers as a file's lines are.
+fn audit_table(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    owned: &samtykke_host::OwnedPolicy,
+    options: AuditOptions,
+) -> PyResult<AuditReport> {
+    let any: AnyRecordBatch = table.extract()?;
+    let reader = any.into_reader()?;
+    let layout = TableLayout::new(&reader.schema()).map_err(|e| schema_error(py, &e))?;
+    let outcome = py.detach(|| {
+        let mut auditor = Auditor::with_sink(owned.view(), options, Ordered::default());
+        if layout.has_place() {
+            let mut feed = TableFeed::new("");
+            for batch in reader {
+                let batch = batch.map_err(TableFault::Read)?;
+                feed.feed(&mut auditor, &batch)
+                    .map_err(TableFault::Schema)?;
+            }
+        } else {
+            auditor
+                .read("", TableLines::new(reader))
+                .map_err(TableFault::Io)?;
+        }
+        let (sink, summary) = auditor.into_parts();
+        Ok(sink.into_report(summary))
+    });
+    outcome.map_err(|fault| match fault {
+        TableFault::Schema(e) => schema_error(py, &e),
+        TableFault::Io(e) => match e.get_ref().and_then(|r| r.downcast_ref::<SchemaError>()) {
+            Some(e) => schema_error(py, e),
+            None => crate::errors::error(
+                py,
+                samtykke::Code::LogInvalid,
+                format!("the Arrow stream failed: {e}"),
+                None,
+                &e.to_string(),
+            ),
+        },
+        TableFault::Read(e) => crate::errors::error(
+            py,
+            samtykke::Code::LogInvalid,
+            format!("the Arrow stream failed: {e}"),
+            None,
+            &e.to_string(),
+        ),
+    })
+}
+
+/// Why a table's audit stopped.
+enum TableFault {
+    Schema(SchemaError),
+    Io(std::io::Error),
+    Read(samtykke_audit::arrow_schema::ArrowError),
 }
 
 /// A line taken from Python: where its text ends in the chunk's buffer, or why

@@ -1,12 +1,29 @@
 //! `Policy.decode_cookies`: many consent cookies into columns, for data teams.
 //!
-//! The loop stays in Rust and makes as few Python objects as it can: one `str`
-//! per consent id, two `int`s per row for the times, and shared strings for the
-//! category columns, so its cost stays close to the decode itself (SPEC §12).
+//! The loop stays in Rust and fills Arrow builders (SPEC §17): the result
+//! exports them through the Arrow PyCapsule interface without a Python object
+//! per row, and makes a column's list only when it is asked for (one `str` per
+//! consent id, an `int` per time, shared strings for the category columns).
+//! Values may come as an iterable of `str`/`bytes` or as an Arrow array or
+//! stream of strings (a pyarrow array, a polars or pandas Series), read
+//! without a Python object per row and with the GIL released.
 
+use std::sync::Arc;
+
+use arrow_array::builder::{Int64Builder, StringBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
+use arrow_schema::{DataType, Field, FieldRef, Schema};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyIterator, PyList, PyString, PyType};
+use pyo3::types::{PyBytes, PyCapsule, PyIterator, PyList, PyString, PyTuple, PyType};
+use pyo3_arrow::error::PyArrowResult;
+use pyo3_arrow::ffi::{
+    to_array_pycapsules, to_schema_pycapsule, to_stream_pycapsule, ArrayIterator,
+};
+use pyo3_arrow::input::AnyArray;
 use samtykke::{ConsentState as CoreState, CookieKey, Status, Why};
 use samtykke_host::OwnedPolicy;
 use time::OffsetDateTime;
@@ -32,49 +49,95 @@ fn hex_id(id: u128) -> [u8; 32] {
     samtykke::ConsentId(id).hex()
 }
 
-/// The columns under construction, one vector of Python objects per column.
+/// The columns under construction, as Arrow builders.
 struct Columns {
-    consent_id: Vec<Py<PyAny>>,
-    decided_at: Vec<Py<PyAny>>,
-    expires: Vec<Py<PyAny>>,
-    revision: Vec<Py<PyAny>>,
-    categories: Vec<Vec<Py<PyAny>>>,
-    error: Vec<Py<PyAny>>,
+    consent_id: StringBuilder,
+    decided_at: Int64Builder,
+    expires: Int64Builder,
+    revision: Int64Builder,
+    categories: Vec<StringBuilder>,
+    error: StringBuilder,
 }
 
 impl Columns {
     fn with_capacity(rows: usize, categories: usize) -> Columns {
         Columns {
-            consent_id: Vec::with_capacity(rows),
-            decided_at: Vec::with_capacity(rows),
-            expires: Vec::with_capacity(rows),
-            revision: Vec::with_capacity(rows),
-            categories: (0..categories).map(|_| Vec::with_capacity(rows)).collect(),
-            error: Vec::with_capacity(rows),
+            consent_id: StringBuilder::with_capacity(rows, rows * 32),
+            decided_at: Int64Builder::with_capacity(rows),
+            expires: Int64Builder::with_capacity(rows),
+            revision: Int64Builder::with_capacity(rows),
+            categories: (0..categories)
+                .map(|_| StringBuilder::with_capacity(rows, rows * 8))
+                .collect(),
+            error: StringBuilder::new(),
         }
     }
 
-    /// A row that did not decode: `None` everywhere, and why in `error`.
-    fn push_error(&mut self, py: Python<'_>, message: &str) {
-        self.consent_id.push(py.None());
-        self.decided_at.push(py.None());
-        self.expires.push(py.None());
-        self.revision.push(py.None());
+    /// A row that did not decode: null everywhere, and why in `error`.
+    fn push_error(&mut self, message: &str) {
+        self.consent_id.append_null();
+        self.decided_at.append_null();
+        self.expires.append_null();
+        self.revision.append_null();
         for column in &mut self.categories {
-            column.push(py.None());
+            column.append_null();
         }
-        self.error
-            .push(PyString::new(py, message).into_any().unbind());
+        self.error.append_value(message);
     }
-}
 
-fn time_or_none(py: Python<'_>, t: Option<OffsetDateTime>) -> Py<PyAny> {
-    match t {
-        Some(t) => t
-            .unix_timestamp()
-            .into_pyobject(py)
-            .map_or_else(|_| py.None(), |i| i.into_any().unbind()),
-        None => py.None(),
+    /// Decodes one cookie value into a row.
+    fn push(&mut self, d: &Decoder<'_>, bytes: &[u8]) {
+        let view = d.policy.view();
+        let state = match CoreState::decode_cookie_with(&view, bytes, d.key) {
+            Ok(state) => state,
+            Err(e) => return self.push_error(&e.to_string()),
+        };
+        let hex = hex_id(state.consent_id());
+        // Hex digits are ASCII, so always UTF-8.
+        self.consent_id
+            .append_value(std::str::from_utf8(&hex).unwrap_or_default());
+        let decided = state.decided_at();
+        self.decided_at
+            .append_option(decided.map(OffsetDateTime::unix_timestamp));
+        self.expires
+            .append_option(state.expires(&view).map(OffsetDateTime::unix_timestamp));
+        self.revision
+            .append_option(decided.map(|_| i64::from(state.decided_revision())));
+        for (column, c) in self.categories.iter_mut().zip(&d.consent) {
+            let status = match d.now {
+                Some(now) => state.category_status(&view, c, now),
+                None => state.stored_status(c),
+            };
+            column.append_value(STATUS[status_index(status)]);
+        }
+        self.error.append_null();
+    }
+
+    /// The columns as one record batch, named as §10 names them.
+    fn finish(mut self, d: &Decoder<'_>) -> RecordBatch {
+        let mut fields = Vec::with_capacity(FIXED.len() + self.categories.len());
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(fields.capacity());
+        let mut add = |name: String, array: ArrayRef| {
+            fields.push(Field::new(name, array.data_type().clone(), true));
+            arrays.push(array);
+        };
+        add(FIXED[0].into(), Arc::new(self.consent_id.finish()));
+        add(FIXED[1].into(), Arc::new(self.decided_at.finish()));
+        add(FIXED[2].into(), Arc::new(self.expires.finish()));
+        add(FIXED[3].into(), Arc::new(self.revision.finish()));
+        for (c, column) in d.consent.iter().zip(&mut self.categories) {
+            let name = if FIXED.contains(&c.id) {
+                format!("category:{}", c.id)
+            } else {
+                c.id.to_owned()
+            };
+            add(name, Arc::new(column.finish()));
+        }
+        add(FIXED[4].into(), Arc::new(self.error.finish()));
+        // The columns are built alike, so they are equally long and typed as
+        // their fields.
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)
+            .expect("columns built alike are one batch")
     }
 }
 
@@ -82,6 +145,116 @@ fn time_or_none(py: Python<'_>, t: Option<OffsetDateTime>) -> Py<PyAny> {
 fn columns_class(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     static CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     CLASS.import(py, "samtykke._columns", "CookieColumns")
+}
+
+/// What every row is decoded with.
+struct Decoder<'p> {
+    policy: &'p OwnedPolicy,
+    consent: Vec<&'p samtykke::Category<'p>>,
+    key: Option<&'p CookieKey>,
+    now: Option<OffsetDateTime>,
+}
+
+/// Every status's name, in the order of [`status_index`].
+static STATUS: [&str; 2 + WHYS.len()] = {
+    let mut names = [""; 2 + WHYS.len()];
+    names[0] = Status::Exempt.as_str();
+    names[1] = Status::Granted.as_str();
+    let mut i = 0;
+    while i < WHYS.len() {
+        names[2 + i] = Status::Denied(WHYS[i]).as_str();
+        i += 1;
+    }
+    names
+};
+
+/// The message of a value that is neither a string nor bytes; an Arrow null
+/// is given the one a list's `None` gets, so both inputs give one answer.
+fn not_a_value(type_name: &str) -> String {
+    format!("expected a str or bytes, found {type_name}")
+}
+
+/// Cookie values from an Arrow array of strings or binaries.
+fn push_array(cols: &mut Columns, d: &Decoder<'_>, array: &dyn Array) -> Result<(), String> {
+    fn each<'a>(
+        cols: &mut Columns,
+        d: &Decoder<'_>,
+        values: impl Iterator<Item = Option<&'a [u8]>>,
+    ) {
+        let none = not_a_value("NoneType");
+        for v in values {
+            match v {
+                Some(bytes) => cols.push(d, bytes),
+                None => cols.push_error(&none),
+            }
+        }
+    }
+    match array.data_type() {
+        DataType::Utf8 => each(
+            cols,
+            d,
+            array
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.map(str::as_bytes)),
+        ),
+        DataType::LargeUtf8 => each(
+            cols,
+            d,
+            array
+                .as_string::<i64>()
+                .iter()
+                .map(|v| v.map(str::as_bytes)),
+        ),
+        DataType::Utf8View => each(
+            cols,
+            d,
+            array.as_string_view().iter().map(|v| v.map(str::as_bytes)),
+        ),
+        DataType::Binary => each(cols, d, array.as_binary::<i32>().iter()),
+        DataType::LargeBinary => each(cols, d, array.as_binary::<i64>().iter()),
+        DataType::BinaryView => each(cols, d, array.as_binary_view().iter()),
+        DataType::Null => each(cols, d, (0..array.len()).map(|_| None)),
+        other => {
+            return Err(format!(
+                "an Arrow array of strings or binaries, not of {other}"
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Decodes every value of an Arrow array or stream of arrays (a pyarrow
+/// array, a polars or pandas Series) without a Python object per row, the GIL
+/// released.
+pub(crate) fn decode_arrow<'py>(
+    py: Python<'py>,
+    policy: &OwnedPolicy,
+    values: &Bound<'py, PyAny>,
+    key: Option<&CookieKey>,
+    now: Option<OffsetDateTime>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let any: AnyArray = values.extract()?;
+    let reader = any.into_reader()?;
+    let view = policy.view();
+    let d = Decoder {
+        policy,
+        consent: view.consent_categories().collect(),
+        key,
+        now,
+    };
+    let batch = py.detach(|| {
+        let mut cols = Columns::with_capacity(0, d.consent.len());
+        for array in reader {
+            let array = array.map_err(|e| e.to_string())?;
+            push_array(&mut cols, &d, array.as_ref())?;
+        }
+        Ok::<_, String>(cols.finish(&d))
+    });
+    match batch {
+        Ok(batch) => wrap(py, batch),
+        Err(message) => Err(PyTypeError::new_err(format!("values: expected {message}"))),
+    }
 }
 
 /// Decodes every value `values` yields; see `Policy.decode_cookies`.
@@ -94,88 +267,223 @@ pub(crate) fn decode<'py>(
     now: Option<OffsetDateTime>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let view = policy.view();
-    let consent: Vec<_> = view.consent_categories().collect();
-    let mut names: Vec<Py<PyAny>> = Vec::with_capacity(2 + WHYS.len());
-    for s in [Status::Exempt, Status::Granted]
-        .into_iter()
-        .chain(WHYS.iter().map(|&w| Status::Denied(w)))
-    {
-        names.push(PyString::intern(py, s.as_str()).into_any().unbind());
-    }
-
-    let mut cols = Columns::with_capacity(rows, consent.len());
+    let d = Decoder {
+        policy,
+        consent: view.consent_categories().collect(),
+        key,
+        now,
+    };
+    let mut cols = Columns::with_capacity(rows, d.consent.len());
     for item in values {
         let item = item?;
-        let bytes_owner;
-        let bytes: &[u8] = if let Ok(s) = item.cast::<PyString>() {
+        if let Ok(s) = item.cast::<PyString>() {
             match s.encode_utf8() {
-                Ok(b) => {
-                    bytes_owner = b;
-                    bytes_owner.as_bytes()
-                }
-                Err(e) => {
-                    cols.push_error(py, &format!("not UTF-8: {e}"));
-                    continue;
-                }
+                Ok(b) => cols.push(&d, b.as_bytes()),
+                Err(e) => cols.push_error(&format!("not UTF-8: {e}")),
             }
         } else if let Ok(b) = item.cast::<PyBytes>() {
-            b.as_bytes()
+            cols.push(&d, b.as_bytes());
         } else {
             let found = item
                 .get_type()
                 .name()
                 .map(|n| n.to_string())
                 .unwrap_or_default();
-            cols.push_error(py, &format!("expected a str or bytes, found {found}"));
-            continue;
-        };
-        let state = match CoreState::decode_cookie_with(&view, bytes, key) {
-            Ok(state) => state,
-            Err(e) => {
-                cols.push_error(py, &e.to_string());
-                continue;
-            }
-        };
-        let hex = hex_id(state.consent_id());
-        // Hex digits are ASCII, so always UTF-8.
-        let id = std::str::from_utf8(&hex).unwrap_or_default();
-        cols.consent_id
-            .push(PyString::new(py, id).into_any().unbind());
-        let decided = state.decided_at();
-        cols.decided_at.push(time_or_none(py, decided));
-        cols.expires.push(time_or_none(py, state.expires(&view)));
-        cols.revision.push(match decided {
-            Some(_) => state
-                .decided_revision()
-                .into_pyobject(py)
-                .map_or_else(|_| py.None(), |i| i.into_any().unbind()),
-            None => py.None(),
-        });
-        for (column, c) in cols.categories.iter_mut().zip(&consent) {
-            let status = match now {
-                Some(now) => state.category_status(&view, c, now),
-                None => state.stored_status(c),
-            };
-            column.push(names[status_index(status)].clone_ref(py));
+            cols.push_error(&not_a_value(&found));
         }
-        cols.error.push(py.None());
+    }
+    wrap(py, cols.finish(&d))
+}
+
+/// Columns of a record batch, as Python sees them: §10's read-only mapping of
+/// column name to list (`samtykke.CookieColumns`, each list built on first
+/// access) over an [`ArrowColumns`], which exports the batch through the Arrow
+/// PyCapsule interface. `decode_cookies` returns this, and so may any other
+/// batch decoder.
+pub(crate) fn wrap(py: Python<'_>, batch: RecordBatch) -> PyResult<Bound<'_, PyAny>> {
+    let native = Bound::new(py, ArrowColumns { batch })?;
+    columns_class(py)?.call1((native,))
+}
+
+/// A record batch as a bare exporter of the PyCapsule interface (`pyarrow.table`
+/// and `polars.DataFrame` take it).
+pub(crate) fn exporter(py: Python<'_>, batch: RecordBatch) -> PyResult<Bound<'_, ArrowColumns>> {
+    Bound::new(py, ArrowColumns { batch })
+}
+
+/// Columns built in Rust, exported to Arrow without a copy
+/// (`__arrow_c_stream__`, `__arrow_c_array__`, `__arrow_c_schema__`: a
+/// struct array of the columns) and to Python lists one column at a time.
+#[pyclass(module = "samtykke._native", frozen)]
+pub(crate) struct ArrowColumns {
+    batch: RecordBatch,
+}
+
+impl ArrowColumns {
+    fn struct_field(&self) -> FieldRef {
+        Arc::new(Field::new_struct(
+            "",
+            self.batch.schema().fields().clone(),
+            false,
+        ))
     }
 
-    let dict = PyDict::new(py);
-    dict.set_item(FIXED[0], PyList::new(py, cols.consent_id)?)?;
-    dict.set_item(FIXED[1], PyList::new(py, cols.decided_at)?)?;
-    dict.set_item(FIXED[2], PyList::new(py, cols.expires)?)?;
-    dict.set_item(FIXED[3], PyList::new(py, cols.revision)?)?;
-    for (c, column) in consent.iter().zip(cols.categories) {
-        let list = PyList::new(py, column)?;
-        if FIXED.contains(&c.id) {
-            dict.set_item(format!("category:{}", c.id), list)?;
-        } else {
-            dict.set_item(c.id, list)?;
-        }
+    fn struct_array(&self) -> ArrayRef {
+        Arc::new(StructArray::from(self.batch.clone()))
     }
-    dict.set_item(FIXED[4], PyList::new(py, cols.error)?)?;
-    columns_class(py)?.call1((dict,))
+}
+
+#[pymethods]
+impl ArrowColumns {
+    /// The column names, in order.
+    fn names(&self) -> Vec<String> {
+        self.batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// Rows.
+    #[getter]
+    fn num_rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// The column `name` as a list (`None` for a null); `KeyError` if there
+    /// is none.
+    fn column<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyList>> {
+        let Some(array) = self.batch.column_by_name(name) else {
+            return Err(pyo3::exceptions::PyKeyError::new_err(name.to_owned()));
+        };
+        let rows = array.len();
+        let list: Vec<Py<PyAny>> = match array.data_type() {
+            DataType::Int64 => {
+                let a = array.as_primitive::<Int64Type>();
+                (0..rows)
+                    .map(|i| {
+                        if a.is_null(i) {
+                            Ok(py.None())
+                        } else {
+                            Ok(a.value(i).into_pyobject(py)?.into_any().unbind())
+                        }
+                    })
+                    .collect::<PyResult<_>>()?
+            }
+            DataType::Utf8 => {
+                let a = array.as_string::<i32>();
+                // Statuses repeat: one string object for each.
+                let shared: Vec<Py<PyAny>> = STATUS
+                    .iter()
+                    .map(|s| PyString::intern(py, s).into_any().unbind())
+                    .collect();
+                (0..rows)
+                    .map(|i| {
+                        if a.is_null(i) {
+                            return py.None();
+                        }
+                        let v = a.value(i);
+                        match STATUS.iter().position(|s| *s == v) {
+                            Some(k) => shared[k].clone_ref(py),
+                            None => PyString::new(py, v).into_any().unbind(),
+                        }
+                    })
+                    .collect()
+            }
+            _ => (0..rows)
+                .map(|i| py_value(py, array.as_ref(), i))
+                .collect::<PyResult<_>>()?,
+        };
+        PyList::new(py, list)
+    }
+
+    /// The columns as an Arrow C stream of one struct array.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyCapsule>>,
+    ) -> PyArrowResult<Bound<'py, PyCapsule>> {
+        let reader = Box::new(ArrayIterator::new(
+            std::iter::once(Ok(self.struct_array())),
+            self.struct_field(),
+        ));
+        to_stream_pycapsule(py, reader, requested_schema)
+    }
+
+    /// The columns as one Arrow C struct array and its schema.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_array__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyCapsule>>,
+    ) -> PyArrowResult<Bound<'py, PyTuple>> {
+        to_array_pycapsules(
+            py,
+            self.struct_field(),
+            self.struct_array().as_ref(),
+            requested_schema,
+        )
+    }
+
+    /// The columns' Arrow C schema (a struct).
+    fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyArrowResult<Bound<'py, PyCapsule>> {
+        to_schema_pycapsule(py, self.struct_field().as_ref())
+    }
+}
+
+/// Row `i` of `array` as a Python value: `None` for a null, `int`, `bool`,
+/// `str`, an aware `datetime` for a timestamp in UTC, a list for a list, a
+/// tuple for a struct (the columns of `tcf.decode_many`).
+fn py_value(py: Python<'_>, array: &dyn Array, i: usize) -> PyResult<Py<PyAny>> {
+    use arrow_array::types::TimestampMicrosecondType;
+    use arrow_schema::TimeUnit;
+    if array.is_null(i) {
+        return Ok(py.None());
+    }
+    Ok(match array.data_type() {
+        DataType::Int64 => array
+            .as_primitive::<Int64Type>()
+            .value(i)
+            .into_pyobject(py)?
+            .into_any()
+            .unbind(),
+        DataType::Boolean => pyo3::types::PyBool::new(py, array.as_boolean().value(i))
+            .to_owned()
+            .into_any()
+            .unbind(),
+        DataType::Utf8 => PyString::new(py, array.as_string::<i32>().value(i))
+            .into_any()
+            .unbind(),
+        DataType::Timestamp(TimeUnit::Microsecond, Some(tz)) if tz.as_ref() == "UTC" => {
+            let us = array.as_primitive::<TimestampMicrosecondType>().value(i);
+            let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
+                .map_err(|e| PyTypeError::new_err(e.to_string()))?;
+            crate::times::from_time(py, t)?.into_any().unbind()
+        }
+        DataType::List(_) => {
+            let items = array.as_list::<i32>().value(i);
+            let values = (0..items.len())
+                .map(|j| py_value(py, items.as_ref(), j))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, values)?.into_any().unbind()
+        }
+        DataType::Struct(_) => {
+            let row = array.as_struct();
+            let values = row
+                .columns()
+                .iter()
+                .map(|c| py_value(py, c.as_ref(), i))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyTuple::new(py, values)?.into_any().unbind()
+        }
+        other => {
+            return Err(PyTypeError::new_err(format!(
+                "a column of {other}, which has no list form here"
+            )))
+        }
+    })
 }
 
 #[cfg(test)]

@@ -1,10 +1,17 @@
 //! `samtykke.tcf` and `samtykke.gpp` (SPEC §16): the core's TC string and GPP
 //! decoders, their results as Python objects and, for many strings, as columns.
 
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    ArrayBuilder, BooleanBuilder, Int64Builder, ListBuilder, StringBuilder, StructBuilder,
+    TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Fields};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBytes, PyDateTime, PyDict, PyFrozenSet, PyIterator, PyList, PyString, PyTuple, PyType,
+    PyBytes, PyDateTime, PyDict, PyFrozenSet, PyIterator, PyList, PyString, PyTuple,
 };
 use samtykke::gpp::{
     GppErrorKind, GppString as CoreGpp, Section, UsNat as CoreUsNat, UspV1 as CoreUsp,
@@ -29,27 +36,12 @@ impl Ints {
         Ok(self.0[i].clone_ref(py))
     }
 
-    fn list(&mut self, py: Python<'_>, ids: impl Iterator<Item = u16>) -> PyResult<Py<PyAny>> {
-        let items = ids
-            .map(|id| self.get(py, id))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok(PyList::new(py, items)?.into_any().unbind())
-    }
-
     fn set(&mut self, py: Python<'_>, ids: impl Iterator<Item = u16>) -> PyResult<Py<PyAny>> {
         let items = ids
             .map(|id| self.get(py, id))
             .collect::<PyResult<Vec<_>>>()?;
         Ok(PyFrozenSet::new(py, items)?.into_any().unbind())
     }
-}
-
-/// How the sets of a decoded string are given: frozensets for one `TcString`,
-/// lists in columns (a list column is what Arrow and pandas read).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Sets {
-    Frozen,
-    Lists,
 }
 
 /// The set-valued fields of a TC string, in SPEC §16's order and names.
@@ -69,16 +61,8 @@ const SET_FIELDS: [&str; 12] = [
 ];
 
 /// The values of [`SET_FIELDS`] for one string.
-fn set_values(
-    py: Python<'_>,
-    tc: &CoreTc<'_>,
-    ints: &mut Ints,
-    how: Sets,
-) -> PyResult<[Py<PyAny>; 12]> {
-    let mut make = |ids: &mut dyn Iterator<Item = u16>| match how {
-        Sets::Frozen => ints.set(py, ids),
-        Sets::Lists => ints.list(py, ids),
-    };
+fn set_values(py: Python<'_>, tc: &CoreTc<'_>, ints: &mut Ints) -> PyResult<[Py<PyAny>; 12]> {
+    let mut make = |ids: &mut dyn Iterator<Item = u16>| ints.set(py, ids);
     let small = |s: IdSet| s.iter().map(u16::from).collect::<Vec<_>>().into_iter();
     let publisher = tc.publisher_tc.unwrap_or_default();
     let mut restrictions = Vec::with_capacity(tc.publisher_restrictions.len());
@@ -145,7 +129,7 @@ pub(crate) struct TcString {
 impl TcString {
     fn new(py: Python<'_>, tc: &CoreTc<'_>, raw: &[u8], ints: &mut Ints) -> PyResult<TcString> {
         let [special_feature_opt_ins, purposes_consent, purposes_li, vendor_consents, vendor_li, publisher_restrictions, disclosed_vendors, allowed_vendors, pub_purposes_consent, pub_purposes_li, custom_purposes_consent, custom_purposes_li] =
-            set_values(py, tc, ints, Sets::Frozen)?;
+            set_values(py, tc, ints)?;
         Ok(TcString {
             version: tc.version,
             created: from_deciseconds(py, tc.created)?.unbind(),
@@ -269,11 +253,219 @@ const SCALARS: [&str; 15] = [
     "warnings",
 ];
 
-/// The class the columns are returned as (`samtykke._columns.CookieColumns`, the
-/// one `Policy.decode_cookies` returns).
-fn columns_class(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
-    static CLASS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
-    CLASS.import(py, "samtykke._columns", "CookieColumns")
+/// The columns of `decode_many` as Arrow builders: the scalars of [`SCALARS`],
+/// the sets of [`SET_FIELDS`] as lists (the restrictions as a list of
+/// `(purpose, restriction_type, vendors)` structs), and `error`.
+struct TcColumns {
+    version: Int64Builder,
+    created: TimestampMicrosecondBuilder,
+    last_updated: TimestampMicrosecondBuilder,
+    cmp_id: Int64Builder,
+    cmp_version: Int64Builder,
+    consent_screen: Int64Builder,
+    consent_language: StringBuilder,
+    vendor_list_version: Int64Builder,
+    tcf_policy_version: Int64Builder,
+    is_service_specific: BooleanBuilder,
+    use_non_standard_stacks: BooleanBuilder,
+    purpose_one_treatment: BooleanBuilder,
+    publisher_cc: StringBuilder,
+    max_vendor_id: Int64Builder,
+    warnings: ListBuilder<StringBuilder>,
+    /// [`SET_FIELDS`] but the restrictions, in order.
+    sets: Vec<ListBuilder<Int64Builder>>,
+    restrictions: ListBuilder<StructBuilder>,
+    error: StringBuilder,
+}
+
+/// The fields of one publisher restriction in the `publisher_restrictions` column.
+fn restriction_fields() -> Fields {
+    Fields::from(vec![
+        Field::new("purpose", DataType::Int64, false),
+        Field::new("restriction_type", DataType::Int64, false),
+        Field::new_list(
+            "vendors",
+            Field::new_list_field(DataType::Int64, true),
+            false,
+        ),
+    ])
+}
+
+/// Microseconds since the epoch of a TC string's deciseconds.
+fn micros(deciseconds: u64) -> i64 {
+    i64::try_from(deciseconds)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(100_000)
+}
+
+impl TcColumns {
+    fn new() -> TcColumns {
+        let time = || TimestampMicrosecondBuilder::new().with_timezone("UTC");
+        TcColumns {
+            version: Int64Builder::new(),
+            created: time(),
+            last_updated: time(),
+            cmp_id: Int64Builder::new(),
+            cmp_version: Int64Builder::new(),
+            consent_screen: Int64Builder::new(),
+            consent_language: StringBuilder::new(),
+            vendor_list_version: Int64Builder::new(),
+            tcf_policy_version: Int64Builder::new(),
+            is_service_specific: BooleanBuilder::new(),
+            use_non_standard_stacks: BooleanBuilder::new(),
+            purpose_one_treatment: BooleanBuilder::new(),
+            publisher_cc: StringBuilder::new(),
+            max_vendor_id: Int64Builder::new(),
+            warnings: ListBuilder::new(StringBuilder::new()),
+            sets: (0..SET_FIELDS.len() - 1)
+                .map(|_| ListBuilder::new(Int64Builder::new()))
+                .collect(),
+            restrictions: ListBuilder::new(StructBuilder::new(
+                restriction_fields(),
+                vec![
+                    Box::new(Int64Builder::new()) as Box<dyn ArrayBuilder>,
+                    Box::new(Int64Builder::new()),
+                    Box::new(ListBuilder::new(Int64Builder::new())),
+                ],
+            )),
+            error: StringBuilder::new(),
+        }
+    }
+
+    /// A row that did not decode: null in every column, and why in `error`.
+    fn push_error(&mut self, message: &str) {
+        for b in [
+            &mut self.version,
+            &mut self.cmp_id,
+            &mut self.cmp_version,
+            &mut self.consent_screen,
+            &mut self.vendor_list_version,
+            &mut self.tcf_policy_version,
+            &mut self.max_vendor_id,
+        ] {
+            b.append_null();
+        }
+        self.created.append_null();
+        self.last_updated.append_null();
+        self.consent_language.append_null();
+        self.publisher_cc.append_null();
+        self.is_service_specific.append_null();
+        self.use_non_standard_stacks.append_null();
+        self.purpose_one_treatment.append_null();
+        self.warnings.append_null();
+        for b in &mut self.sets {
+            b.append_null();
+        }
+        self.restrictions.append_null();
+        self.error.append_value(message);
+    }
+
+    /// A decoded string's row.
+    fn push(&mut self, tc: &CoreTc<'_>) {
+        let letters = |l: [u8; 2]| std::str::from_utf8(&l).unwrap_or("").to_owned();
+        self.version.append_value(i64::from(tc.version));
+        self.created.append_value(micros(tc.created));
+        self.last_updated.append_value(micros(tc.last_updated));
+        self.cmp_id.append_value(i64::from(tc.cmp_id));
+        self.cmp_version.append_value(i64::from(tc.cmp_version));
+        self.consent_screen
+            .append_value(i64::from(tc.consent_screen));
+        self.consent_language
+            .append_value(letters(tc.consent_language));
+        self.vendor_list_version
+            .append_value(i64::from(tc.vendor_list_version));
+        self.tcf_policy_version
+            .append_value(i64::from(tc.tcf_policy_version));
+        self.is_service_specific
+            .append_value(tc.is_service_specific);
+        self.use_non_standard_stacks
+            .append_value(tc.use_non_standard_stacks);
+        self.purpose_one_treatment
+            .append_value(tc.purpose_one_treatment);
+        self.publisher_cc.append_value(letters(tc.publisher_cc));
+        self.max_vendor_id
+            .append_value(i64::from(tc.vendor_consents.max_vendor_id()));
+        for w in tc.warnings() {
+            self.warnings.values().append_value(w.as_str());
+        }
+        self.warnings.append(true);
+        let small = |s: IdSet| s.iter().map(u16::from).collect::<Vec<_>>();
+        let publisher = tc.publisher_tc.unwrap_or_default();
+        let ids: [Vec<u16>; 11] = [
+            small(tc.special_feature_opt_ins),
+            small(tc.purposes_consent),
+            small(tc.purposes_li),
+            tc.vendor_consents.iter().collect(),
+            tc.vendor_li.iter().collect(),
+            tc.disclosed_vendors.iter().flat_map(|s| s.iter()).collect(),
+            tc.allowed_vendors.iter().flat_map(|s| s.iter()).collect(),
+            small(publisher.purposes_consent),
+            small(publisher.purposes_li),
+            small(publisher.custom_purposes_consent),
+            small(publisher.custom_purposes_li),
+        ];
+        for (b, ids) in self.sets.iter_mut().zip(ids) {
+            b.values()
+                .extend(ids.into_iter().map(|i| Some(i64::from(i))));
+            b.append(true);
+        }
+        let one = self.restrictions.values();
+        for r in tc.publisher_restrictions.iter() {
+            if let Some(b) = one.field_builder::<Int64Builder>(0) {
+                b.append_value(i64::from(r.purpose));
+            }
+            if let Some(b) = one.field_builder::<Int64Builder>(1) {
+                b.append_value(i64::from(r.restriction_type));
+            }
+            if let Some(b) = one.field_builder::<ListBuilder<Int64Builder>>(2) {
+                b.values()
+                    .extend(r.vendors.iter().map(|i| Some(i64::from(i))));
+                b.append(true);
+            }
+            one.append(true);
+        }
+        self.restrictions.append(true);
+        self.error.append_null();
+    }
+
+    /// The columns as one record batch, in the order of [`SCALARS`],
+    /// [`SET_FIELDS`] and `error`.
+    fn finish(mut self) -> PyResult<RecordBatch> {
+        let scalars: [ArrayRef; 15] = [
+            Arc::new(self.version.finish()),
+            Arc::new(self.created.finish()),
+            Arc::new(self.last_updated.finish()),
+            Arc::new(self.cmp_id.finish()),
+            Arc::new(self.cmp_version.finish()),
+            Arc::new(self.consent_screen.finish()),
+            Arc::new(self.consent_language.finish()),
+            Arc::new(self.vendor_list_version.finish()),
+            Arc::new(self.tcf_policy_version.finish()),
+            Arc::new(self.is_service_specific.finish()),
+            Arc::new(self.use_non_standard_stacks.finish()),
+            Arc::new(self.purpose_one_treatment.finish()),
+            Arc::new(self.publisher_cc.finish()),
+            Arc::new(self.max_vendor_id.finish()),
+            Arc::new(self.warnings.finish()),
+        ];
+        let mut sets = self
+            .sets
+            .iter_mut()
+            .map(|b| Arc::new(b.finish()) as ArrayRef);
+        let restrictions: ArrayRef = Arc::new(self.restrictions.finish());
+        let mut columns: Vec<(&str, ArrayRef)> = SCALARS.iter().copied().zip(scalars).collect();
+        for name in SET_FIELDS {
+            let array = if name == "publisher_restrictions" {
+                restrictions.clone()
+            } else {
+                sets.next().unwrap_or_else(|| restrictions.clone())
+            };
+            columns.push((name, array));
+        }
+        columns.push(("error", Arc::new(self.error.finish())));
+        RecordBatch::try_from_iter(columns.into_iter().map(|(n, a)| (n.to_owned(), a)))
+            .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))
+    }
 }
 
 /// Decodes many TC strings into columns; see `samtykke.tcf.decode_many`.
@@ -288,115 +480,22 @@ pub(crate) fn tcf_decode_many<'py>(
     let iter: Bound<'py, PyIterator> = values
         .try_iter()
         .map_err(|_| wrong_type("values", "an iterable of TC strings", values))?;
-    let rows = values.len().unwrap_or(0);
-    let mut scalars: Vec<Vec<Py<PyAny>>> = (0..SCALARS.len())
-        .map(|_| Vec::with_capacity(rows))
-        .collect();
-    let mut sets: Vec<Vec<Py<PyAny>>> = (0..SET_FIELDS.len())
-        .map(|_| Vec::with_capacity(rows))
-        .collect();
-    let mut error: Vec<Py<PyAny>> = Vec::with_capacity(rows);
-    let mut ints = Ints::default();
-    let mut languages: Vec<(u16, Py<PyAny>)> = Vec::new();
-    let mut letters = |py: Python<'_>, l: [u8; 2]| -> Py<PyAny> {
-        // Few languages and countries repeat over many rows: one str each.
-        let key = u16::from_be_bytes(l);
-        if let Some((_, s)) = languages.iter().find(|(k, _)| *k == key) {
-            return s.clone_ref(py);
-        }
-        let s = PyString::new(py, std::str::from_utf8(&l).unwrap_or(""))
-            .into_any()
-            .unbind();
-        languages.push((key, s.clone_ref(py)));
-        s
-    };
-    let warning = PyString::intern(
-        py,
-        samtykke::tcf::TcfWarning::DisclosedVendorsMissing.as_str(),
-    )
-    .into_any()
-    .unbind();
+    let mut cols = TcColumns::new();
     for item in iter {
         let item = item?;
         let bytes = match text(&item, "value") {
             Ok(bytes) => bytes,
             Err(e) => {
-                push_error(
-                    py,
-                    &mut scalars,
-                    &mut sets,
-                    &mut error,
-                    &e.value(py).to_string(),
-                );
+                cols.push_error(&e.value(py).to_string());
                 continue;
             }
         };
-        let tc = match CoreTc::decode(bytes.as_bytes()) {
-            Ok(tc) => tc,
-            Err(e) => {
-                push_error(py, &mut scalars, &mut sets, &mut error, &e.to_string());
-                continue;
-            }
-        };
-        let int = |v: u16| v.into_pyobject(py).map(|i| i.into_any().unbind());
-        let flag = |b: bool| {
-            pyo3::types::PyBool::new(py, b)
-                .to_owned()
-                .into_any()
-                .unbind()
-        };
-        let warnings: Vec<Py<PyAny>> = tc.warnings().map(|_| warning.clone_ref(py)).collect();
-        let row: [Py<PyAny>; 15] = [
-            int(u16::from(tc.version))?,
-            from_deciseconds(py, tc.created)?.into_any().unbind(),
-            from_deciseconds(py, tc.last_updated)?.into_any().unbind(),
-            int(tc.cmp_id)?,
-            int(tc.cmp_version)?,
-            int(u16::from(tc.consent_screen))?,
-            letters(py, tc.consent_language),
-            int(tc.vendor_list_version)?,
-            int(u16::from(tc.tcf_policy_version))?,
-            flag(tc.is_service_specific),
-            flag(tc.use_non_standard_stacks),
-            flag(tc.purpose_one_treatment),
-            letters(py, tc.publisher_cc),
-            int(tc.vendor_consents.max_vendor_id())?,
-            PyList::new(py, warnings)?.into_any().unbind(),
-        ];
-        for (column, v) in scalars.iter_mut().zip(row) {
-            column.push(v);
+        match CoreTc::decode(bytes.as_bytes()) {
+            Ok(tc) => cols.push(&tc),
+            Err(e) => cols.push_error(&e.to_string()),
         }
-        for (column, v) in sets
-            .iter_mut()
-            .zip(set_values(py, &tc, &mut ints, Sets::Lists)?)
-        {
-            column.push(v);
-        }
-        error.push(py.None());
     }
-    let dict = PyDict::new(py);
-    for (name, column) in SCALARS.iter().zip(scalars) {
-        dict.set_item(name, PyList::new(py, column)?)?;
-    }
-    for (name, column) in SET_FIELDS.iter().zip(sets) {
-        dict.set_item(name, PyList::new(py, column)?)?;
-    }
-    dict.set_item("error", PyList::new(py, error)?)?;
-    columns_class(py)?.call1((dict,))
-}
-
-/// A row that did not decode: `None` in every column, and why in `error`.
-fn push_error(
-    py: Python<'_>,
-    scalars: &mut [Vec<Py<PyAny>>],
-    sets: &mut [Vec<Py<PyAny>>],
-    error: &mut Vec<Py<PyAny>>,
-    message: &str,
-) {
-    for column in scalars.iter_mut().chain(sets.iter_mut()) {
-        column.push(py.None());
-    }
-    error.push(PyString::new(py, message).into_any().unbind());
+    crate::columns::wrap(py, cols.finish()?)
 }
 
 /// The US Privacy string, GPP section 6.

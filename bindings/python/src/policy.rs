@@ -23,6 +23,8 @@ use crate::times::to_time_opt;
 #[derive(Debug)]
 pub struct Policy {
     pub(crate) inner: OwnedPolicy,
+    /// The JSON it was loaded from, which is what it pickles as (SPEC §17).
+    json: Vec<u8>,
 }
 
 /// One lint finding: which rule (`id`), where (`path`) and why (`message`).
@@ -61,17 +63,15 @@ impl Policy {
     /// breaks (SPEC §3), and `TypeError` for anything but `str` or `bytes`.
     #[staticmethod]
     fn from_json(py: Python<'_>, json: &Bound<'_, PyAny>) -> PyResult<Policy> {
-        let loaded = if let Ok(s) = json.cast::<PyString>() {
-            let text = s.to_cow()?.into_owned();
-            py.detach(|| OwnedPolicy::from_json(&text))
+        let bytes = if let Ok(s) = json.cast::<PyString>() {
+            s.to_cow()?.into_owned().into_bytes()
         } else if let Ok(b) = json.cast::<PyBytes>() {
-            let bytes = b.as_bytes().to_vec();
-            py.detach(|| OwnedPolicy::from_slice(&bytes))
+            b.as_bytes().to_vec()
         } else {
             return Err(wrong_type("json", "a str or bytes", json));
         };
-        loaded
-            .map(|inner| Policy { inner })
+        py.detach(|| OwnedPolicy::from_slice(&bytes))
+            .map(|inner| Policy { inner, json: bytes })
             .map_err(|e| policy_error(py, &e))
     }
 
@@ -81,9 +81,22 @@ impl Policy {
     /// read, and `PolicyError`, prefixed with the file, when it does not load.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Policy> {
-        py.detach(|| OwnedPolicy::load(&path))
-            .map(|inner| Policy { inner })
-            .map_err(|e| policy_error(py, &e))
+        let inner = py
+            .detach(|| OwnedPolicy::load(&path))
+            .map_err(|e| policy_error(py, &e))?;
+        // Kept for pickling; the file was just read whole.
+        let json = py.detach(|| std::fs::read(&path))?;
+        Ok(Policy { inner, json })
+    }
+
+    /// Pickles as its JSON: `Policy.from_json(the document's bytes)`, so a
+    /// policy reaches Spark's executors (SPEC §17).
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let py = slf.py();
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (PyBytes::new(py, &slf.get().json),)))
     }
 
     /// The lint warnings of the policy (a list of `LintWarning`): tracking cookies
@@ -186,8 +199,11 @@ impl Policy {
 
     /// Decodes many consent cookies in one call, into columns.
     ///
-    /// `values` is any iterable of cookie values (`str` or `bytes`). The result is
-    /// a `CookieColumns`, a dict of equally long lists: `consent_id` (32 hex
+    /// `values` is any iterable of cookie values (`str` or `bytes`), or an Arrow
+    /// array or stream of strings or binaries (a pyarrow array, a polars or
+    /// pandas Series), read without a Python object per row. The result is
+    /// a `CookieColumns`, a read-only mapping of equally long lists (each built
+    /// on first access): `consent_id` (32 hex
     /// digits), `decided_at` and `expires` (UTC epoch seconds), `revision` (of the
     /// last full decision), one column per consent category (named by its id, or
     /// `category:<id>` where the id is one of these column names) and `error`.
@@ -200,8 +216,9 @@ impl Policy {
     /// datetime) it holds the category's standing at that time instead, which
     /// also says `expired` (R16) and `outdated` (R17).
     ///
-    /// `to_pandas()` and `to_arrow()` on the result build a DataFrame or Table
-    /// when pandas or pyarrow is installed.
+    /// The result exports its columns through the Arrow PyCapsule interface, so
+    /// `pyarrow.table(cols)` and `polars.DataFrame(cols)` take them without a
+    /// copy; `to_arrow()`, `to_pandas()` and `to_polars()` are shorthands.
     #[pyo3(signature = (values, key=None, *, now=None))]
     fn decode_cookies<'py>(
         slf: &Bound<'py, Self>,
@@ -213,6 +230,12 @@ impl Policy {
         let now = to_time_opt(now, "now")?;
         if values.is_instance_of::<PyString>() || values.is_instance_of::<PyBytes>() {
             return Err(wrong_type("values", "an iterable of cookie values", values));
+        }
+        let py = slf.py();
+        if values.hasattr(pyo3::intern!(py, "__arrow_c_array__"))?
+            || values.hasattr(pyo3::intern!(py, "__arrow_c_stream__"))?
+        {
+            return columns::decode_arrow(py, &slf.get().inner, values, key.as_ref(), now);
         }
         let iter = values
             .try_iter()

@@ -118,6 +118,24 @@ def test_s16_tcf_decode_many_columns_with_an_error_column() -> None:
         tcf.decode_many("not a list")
 
 
+def test_s17_tcf_decode_many_exports_typed_arrow_columns() -> None:
+    pa = pytest.importorskip("pyarrow")
+    cols = tcf.decode_many([RANGES, "garbage!", ALL_SEGMENTS])
+    table = pa.table(cols)
+    assert table.num_rows == 3 and table.column_names == list(cols)
+    assert table.schema.field("created").type == pa.timestamp("us", tz="UTC")
+    assert table.schema.field("cmp_id").type == pa.int64()
+    assert table.schema.field("is_service_specific").type == pa.bool_()
+    assert table.schema.field("vendor_consents").type == pa.list_(pa.int64())
+    restriction = table.schema.field("publisher_restrictions").type.value_type
+    assert [f.name for f in restriction] == ["purpose", "restriction_type", "vendors"]
+    rows = table.to_pylist()
+    assert rows[0]["vendor_consents"] == [1, 2, 3, 755] and rows[1]["vendor_consents"] is None
+    assert rows[0]["publisher_restrictions"] == [{"purpose": 1, "restriction_type": 0, "vendors": [10]}]
+    assert rows[0]["created"] == tcf.decode(RANGES).created
+    assert rows[1]["error"] == cols["error"][1] and rows[2]["cmp_id"] == 27
+
+
 def test_s16_gpp_decode_sections() -> None:
     g = gpp.decode("DBACNYA~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA~1YNN")
     assert g.section_ids == [2, 6]

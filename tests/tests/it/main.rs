@@ -3,6 +3,7 @@
 
 mod audit;
 mod audit_props;
+mod audit_table;
 mod conformance;
 mod consent_mode;
 mod cookie;

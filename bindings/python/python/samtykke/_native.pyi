@@ -3,9 +3,20 @@
 import os
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal, Optional, TypedDict, Union, final
+from typing import Any, Literal, Optional, Protocol, TypedDict, Union, final
 
 from ._columns import CookieColumns
+
+class _ArrowStream(Protocol):
+    """Anything that exports an Arrow C stream (a pyarrow or polars table, a
+    record-batch reader, a DuckDB result, a polars or pandas Series)."""
+
+    def __arrow_c_stream__(self, requested_schema: Optional[object] = None) -> object: ...
+
+class _ArrowArray(Protocol):
+    """Anything that exports an Arrow C array (a pyarrow array or record batch)."""
+
+    def __arrow_c_array__(self, requested_schema: Optional[object] = None) -> tuple[object, object]: ...
 
 __all__ = [
     "AuditReport",
@@ -232,6 +243,7 @@ class Policy:
     def from_json(json: Union[str, bytes]) -> Policy: ...
     @staticmethod
     def load(path: Union[str, os.PathLike[str]]) -> Policy: ...
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]: ...
     def lint(self) -> list[LintWarning]: ...
     def declaration(
         self,
@@ -242,7 +254,7 @@ class Policy:
     def decode_cookie(self, value: str, key: Optional[bytes] = None) -> ConsentState: ...
     def decode_cookies(
         self,
-        values: Iterable[Union[str, bytes, None]],
+        values: Union[Iterable[Union[str, bytes, None]], _ArrowStream, _ArrowArray],
         key: Optional[bytes] = None,
         *,
         now: Optional[datetime] = None,
@@ -458,11 +470,15 @@ class AuditReport:
     def exit_code(self) -> int: ...
     def to_dicts(self) -> list[_AuditRow]: ...
     def to_pandas(self) -> Any: ...
+    def violations_table(self) -> Any: ...
+    def input_errors_table(self) -> Any: ...
+    def to_polars(self) -> Any: ...
+    def _findings(self) -> Any: ...
     def to_json(self) -> str: ...
     def __len__(self) -> int: ...
 
 def audit(
-    paths: Union[_Path, Iterable[_Path]],
+    paths: Union[_Path, Iterable[_Path], _ArrowStream, _ArrowArray],
     policy: Policy,
     grace_seconds: int = 0,
     threads: Optional[int] = None,

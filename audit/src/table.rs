@@ -1,0 +1,604 @@
+//! Arrow record batches as consent-log events (SPEC §17): the columns are §8's
+//! field names, a null cell is an absent field, lists are list columns and `ts`
+//! is a timestamp with a time zone or an RFC 3339 string.
+//!
+//! A batch's schema is checked once ([`TableLayout::new`]): a column of a type
+//! its field cannot have, a missing `ts`, `visitor` or `event`, or a timestamp
+//! without a time zone is a [`SchemaError`] naming the column. Each row is then
+//! written as the JSON line it stands for and read by the same reader as a
+//! JSON-lines log, so a row at fault (a required field null, an unknown action,
+//! a non-integral number) is an input error with the same message as in a file.
+
+use std::collections::HashMap;
+use std::io::{self, Read};
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type,
+    UInt64Type, UInt8Type,
+};
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, GenericListArray, LargeStringArray, OffsetSizeTrait,
+    RecordBatch, StringArray, StringViewArray,
+};
+use arrow_schema::{ArrowError, DataType, Schema, TimeUnit};
+
+use super::report::Sink;
+use super::rules::Auditor;
+use super::scan::{Key, Shape};
+
+/// A table whose columns cannot be events: the column, and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("column `{column}`: {message}")]
+pub struct SchemaError {
+    /// The column at fault.
+    pub column: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl SchemaError {
+    fn new(column: &str, message: impl Into<String>) -> SchemaError {
+        SchemaError {
+            column: column.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<SchemaError> for io::Error {
+    fn from(e: SchemaError) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, e)
+    }
+}
+
+/// The columns of a table that the audit reads, by position.
+#[derive(Clone, Debug)]
+pub struct TableLayout {
+    /// For each of [`Key::ALL`], its column, if the table has one.
+    fields: Vec<(Key, usize)>,
+    file: Option<usize>,
+    line: Option<usize>,
+}
+
+fn string_type(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
+    )
+}
+
+fn int_type(t: &DataType) -> bool {
+    t.is_integer() || t.is_floating() || *t == DataType::Null
+}
+
+impl TableLayout {
+    /// The layout of `schema`.
+    ///
+    /// # Errors
+    ///
+    /// A column the audit reads whose type does not fit its field, a missing
+    /// `ts`, `visitor` or `event` column, or a timestamp column without a time
+    /// zone; the error names the column.
+    pub fn new(schema: &Schema) -> Result<TableLayout, SchemaError> {
+        let mut fields = Vec::new();
+        for key in Key::ALL {
+            let name = key.name();
+            let Ok(index) = schema.index_of(name) else {
+                if matches!(key, Key::Ts | Key::Visitor | Key::Event) {
+                    return Err(SchemaError::new(name, "missing: every event needs it"));
+                }
+                continue;
+            };
+            let t = schema.field(index).data_type();
+            let fits =
+                match key.shape() {
+                    Shape::Str => string_type(t),
+                    Shape::Int => int_type(t),
+                    Shape::Bool => matches!(t, DataType::Boolean | DataType::Null),
+                    Shape::List => match t {
+                        DataType::List(f) | DataType::LargeList(f) => string_type(f.data_type()),
+                        DataType::Null => true,
+                        _ => false,
+                    },
+                    Shape::Time => match t {
+                        DataType::Timestamp(_, Some(_)) => true,
+                        DataType::Timestamp(_, None) => return Err(SchemaError::new(
+                            name,
+                            "a timestamp without a time zone (give the column a zone, such as UTC)",
+                        )),
+                        other => string_type(other),
+                    },
+                };
+            if !fits {
+                let wanted = match key.shape() {
+                    Shape::Str => "strings",
+                    Shape::Int => "integers",
+                    Shape::Bool => "booleans",
+                    Shape::List => "lists of strings",
+                    Shape::Time => "timestamps with a time zone or RFC 3339 strings",
+                };
+                return Err(SchemaError::new(
+                    name,
+                    format!("must hold {wanted}, not {t}"),
+                ));
+            }
+            fields.push((key, index));
+        }
+        let file = match schema.index_of("file") {
+            Ok(i) if string_type(schema.field(i).data_type()) => Some(i),
+            Ok(i) => {
+                return Err(SchemaError::new(
+                    "file",
+                    format!("must hold strings, not {}", schema.field(i).data_type()),
+                ))
+            }
+            Err(_) => None,
+        };
+        let line = match schema.index_of("line") {
+            Ok(i)
+                if schema.field(i).data_type().is_integer()
+                    || schema.field(i).data_type() == &DataType::Null =>
+            {
+                Some(i)
+            }
+            Ok(i) => {
+                return Err(SchemaError::new(
+                    "line",
+                    format!("must hold integers, not {}", schema.field(i).data_type()),
+                ))
+            }
+            Err(_) => None,
+        };
+        Ok(TableLayout { fields, file, line })
+    }
+
+    /// Whether the table carries `file` or `line` columns.
+    pub fn has_place(&self) -> bool {
+        self.file.is_some() || self.line.is_some()
+    }
+}
+
+/// A string column of any of Arrow's string types.
+enum Strs<'a> {
+    Utf8(&'a StringArray),
+    Large(&'a LargeStringArray),
+    View(&'a StringViewArray),
+    Null,
+}
+
+impl<'a> Strs<'a> {
+    fn of(a: &'a dyn Array) -> Strs<'a> {
+        match a.data_type() {
+            DataType::Utf8 => Strs::Utf8(a.as_string::<i32>()),
+            DataType::LargeUtf8 => Strs::Large(a.as_string::<i64>()),
+            DataType::Utf8View => Strs::View(a.as_string_view()),
+            _ => Strs::Null,
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&'a str> {
+        match self {
+            Strs::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
+            Strs::Large(a) => a.is_valid(i).then(|| a.value(i)),
+            Strs::View(a) => a.is_valid(i).then(|| a.value(i)),
+            Strs::Null => None,
+        }
+    }
+}
+
+/// A number as the JSON line writes it.
+enum Num {
+    Int(i64),
+    Float(f64),
+}
+
+fn int_at(a: &dyn Array, i: usize) -> Option<Num> {
+    if a.is_null(i) {
+        return None;
+    }
+    Some(match a.data_type() {
+        DataType::Int8 => Num::Int(a.as_primitive::<Int8Type>().value(i).into()),
+        DataType::Int16 => Num::Int(a.as_primitive::<Int16Type>().value(i).into()),
+        DataType::Int32 => Num::Int(a.as_primitive::<Int32Type>().value(i).into()),
+        DataType::Int64 => Num::Int(a.as_primitive::<Int64Type>().value(i)),
+        DataType::UInt8 => Num::Int(a.as_primitive::<UInt8Type>().value(i).into()),
+        DataType::UInt16 => Num::Int(a.as_primitive::<UInt16Type>().value(i).into()),
+        DataType::UInt32 => Num::Int(a.as_primitive::<UInt32Type>().value(i).into()),
+        DataType::UInt64 => {
+            let n = a.as_primitive::<UInt64Type>().value(i);
+            i64::try_from(n).map_or(Num::Float(n as f64), Num::Int)
+        }
+        DataType::Float32 => float(a.as_primitive::<Float32Type>().value(i).into()),
+        DataType::Float64 => float(a.as_primitive::<Float64Type>().value(i)),
+        _ => return None,
+    })
+}
+
+/// A whole float (pandas stores integer columns with gaps as floats) as an
+/// integer; any other as a float, which the reader then reports.
+fn float(f: f64) -> Num {
+    if f.fract() == 0.0 && f.abs() < 9.0e15 {
+        Num::Int(f as i64)
+    } else {
+        Num::Float(f)
+    }
+}
+
+/// Seconds since the epoch of a timestamp cell (rounded down).
+fn stamp_at(a: &dyn Array, i: usize) -> Option<i64> {
+    if a.is_null(i) {
+        return None;
+    }
+    let DataType::Timestamp(unit, _) = a.data_type() else {
+        return None;
+    };
+    Some(match unit {
+        TimeUnit::Second => a.as_primitive::<TimestampSecondType>().value(i),
+        TimeUnit::Millisecond => a
+            .as_primitive::<TimestampMillisecondType>()
+            .value(i)
+            .div_euclid(1_000),
+        TimeUnit::Microsecond => a
+            .as_primitive::<TimestampMicrosecondType>()
+            .value(i)
+            .div_euclid(1_000_000),
+        TimeUnit::Nanosecond => a
+            .as_primitive::<TimestampNanosecondType>()
+            .value(i)
+            .div_euclid(1_000_000_000),
+    })
+}
+
+/// Writes `s` as a JSON string.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => {
+                out.extend_from_slice(&bytes[start..i]);
+                out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+                start = i + 1;
+                continue;
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[start..i]);
+        out.extend_from_slice(escape);
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+fn write_int(out: &mut Vec<u8>, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[at..]);
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of seconds since the epoch (H. Hinnant's
+/// civil-from-days); a year outside 0..=9999 is written as it is and the
+/// reader then reports it.
+fn write_stamp(out: &mut Vec<u8>, at: i64) {
+    let days = at.div_euclid(86_400);
+    let secs = at.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    out.push(b'"');
+    if (0..=9999).contains(&y) {
+        out.extend_from_slice(format_args_4(y).as_slice());
+    } else {
+        write_int(out, y);
+    }
+    for (sep, n) in [
+        (b'-', m),
+        (b'-', d),
+        (b'T', secs / 3600),
+        (b':', secs / 60 % 60),
+        (b':', secs % 60),
+    ] {
+        out.push(sep);
+        out.push(b'0' + (n / 10) as u8);
+        out.push(b'0' + (n % 10) as u8);
+    }
+    out.extend_from_slice(b"Z\"");
+}
+
+fn format_args_4(y: i64) -> [u8; 4] {
+    let y = y as u32;
+    [
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+    ]
+}
+
+fn write_list<O: OffsetSizeTrait>(out: &mut Vec<u8>, list: &GenericListArray<O>, i: usize) {
+    let values = Strs::of(list.values().as_ref());
+    let offsets = list.value_offsets();
+    let (from, to) = (offsets[i].as_usize(), offsets[i + 1].as_usize());
+    out.push(b'[');
+    for j in from..to {
+        if j > from {
+            out.push(b',');
+        }
+        match values.get(j) {
+            Some(s) => write_str(out, s),
+            // The reader reports a list with a null in it.
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    out.push(b']');
+}
+
+impl TableLayout {
+    /// Appends row `i` of `batch` (whose schema this layout was made from) as
+    /// one JSON object, without a line break.
+    pub fn write_row(&self, batch: &RecordBatch, i: usize, out: &mut Vec<u8>) {
+        out.push(b'{');
+        let mut first = true;
+        for &(key, index) in &self.fields {
+            let a: &ArrayRef = batch.column(index);
+            if a.is_null(i) || a.data_type() == &DataType::Null {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            out.push(b'"');
+            out.extend_from_slice(key.name().as_bytes());
+            out.extend_from_slice(b"\":");
+            match a.data_type() {
+                DataType::Timestamp(..) => write_stamp(out, stamp_at(a.as_ref(), i).unwrap_or(0)),
+                DataType::Boolean => {
+                    let b: &BooleanArray = a.as_boolean();
+                    out.extend_from_slice(if b.value(i) { b"true" } else { b"false" });
+                }
+                DataType::List(_) => write_list(out, a.as_list::<i32>(), i),
+                DataType::LargeList(_) => write_list(out, a.as_list::<i64>(), i),
+                t if string_type(t) => {
+                    write_str(out, Strs::of(a.as_ref()).get(i).unwrap_or_default());
+                }
+                _ => match int_at(a.as_ref(), i) {
+                    Some(Num::Int(n)) => write_int(out, n),
+                    Some(Num::Float(f)) if f.is_finite() => {
+                        out.extend_from_slice(format!("{f:?}").as_bytes());
+                    }
+                    // JSON has no NaN or infinity; a string is reported as
+                    // not an integer.
+                    Some(Num::Float(f)) => write_str(out, &f.to_string()),
+                    None => out.extend_from_slice(b"null"),
+                },
+            }
+        }
+        out.push(b'}');
+    }
+
+    /// Row `i`'s `file` and `line` cells, where the table has them.
+    fn place<'b>(&self, batch: &'b RecordBatch, i: usize) -> (Option<&'b str>, Option<u64>) {
+        let file = self
+            .file
+            .and_then(|c| Strs::of(batch.column(c).as_ref()).get(i));
+        let line = self
+            .line
+            .and_then(|c| match int_at(batch.column(c).as_ref(), i) {
+                Some(Num::Int(n)) => u64::try_from(n).ok(),
+                _ => None,
+            });
+        (file, line)
+    }
+}
+
+/// Feeds record batches to an auditor row by row, one table after another:
+/// `line` is the row number from 1 and `file` the table's name, unless the
+/// table has `file` and `line` columns, whose cells are used where not null.
+/// A visitor's state carries over from batch to batch (a Spark partition's
+/// batches, say).
+#[derive(Debug)]
+pub struct TableFeed {
+    layout: Option<(Arc<Schema>, TableLayout)>,
+    name: Arc<str>,
+    rows: u64,
+    files: HashMap<Arc<str>, u32>,
+    current: Option<Arc<str>>,
+    buf: Vec<u8>,
+}
+
+impl TableFeed {
+    /// A feed of rows reported under the file `name` (the empty string for a
+    /// table, SPEC §17) where the table has no `file` column.
+    pub fn new(name: &str) -> TableFeed {
+        TableFeed {
+            layout: None,
+            name: Arc::from(name),
+            rows: 0,
+            files: HashMap::new(),
+            current: None,
+            buf: Vec::with_capacity(512),
+        }
+    }
+
+    /// Audits every row of `batch`.
+    ///
+    /// # Errors
+    ///
+    /// The batch's schema cannot be events ([`TableLayout::new`]); none of its
+    /// rows is audited then.
+    pub fn feed<S: Sink>(
+        &mut self,
+        auditor: &mut Auditor<'_, S>,
+        batch: &RecordBatch,
+    ) -> Result<(), SchemaError> {
+        let schema = batch.schema();
+        let layout = match &self.layout {
+            Some((s, layout)) if Arc::ptr_eq(s, &schema) || **s == *schema => layout,
+            _ => {
+                let layout = TableLayout::new(&schema)?;
+                &self.layout.insert((schema, layout)).1
+            }
+        };
+        for i in 0..batch.num_rows() {
+            self.rows += 1;
+            let (file, line) = layout.place(batch, i);
+            let file = file.unwrap_or(&self.name);
+            if self.current.as_deref() != Some(file) {
+                match self.files.get_key_value(file) {
+                    Some((name, &index)) => auditor.switch_file(index, name),
+                    None => {
+                        auditor.file(file);
+                        let (index, name) = auditor.current_file();
+                        self.files.insert(Arc::clone(&name), index);
+                    }
+                }
+                self.current = Some(auditor.current_file().1);
+            }
+            self.buf.clear();
+            layout.write_row(batch, i, &mut self.buf);
+            auditor.line(line.unwrap_or(self.rows), &self.buf);
+        }
+        Ok(())
+    }
+}
+
+/// Record batches read as JSON lines, one a row (numbered as rows from 1), so
+/// that a table goes through [`Auditor::read`]'s reading thread and workers
+/// like a file. A schema that cannot be events, or a batch that cannot be
+/// read, is an error of the read (`InvalidData`, naming the column).
+pub struct TableLines<I> {
+    batches: I,
+    layout: Option<(Arc<Schema>, TableLayout)>,
+    buf: Vec<u8>,
+    at: usize,
+}
+
+impl<I> std::fmt::Debug for TableLines<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableLines").finish_non_exhaustive()
+    }
+}
+
+impl<I: Iterator<Item = Result<RecordBatch, ArrowError>>> TableLines<I> {
+    /// The rows of `batches` as JSON lines.
+    pub fn new(batches: I) -> TableLines<I> {
+        TableLines {
+            batches,
+            layout: None,
+            buf: Vec::new(),
+            at: 0,
+        }
+    }
+
+    fn refill(&mut self) -> io::Result<bool> {
+        self.buf.clear();
+        self.at = 0;
+        while self.buf.is_empty() {
+            let Some(batch) = self.batches.next() else {
+                return Ok(false);
+            };
+            let batch = batch.map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            let schema = batch.schema();
+            let layout = match &self.layout {
+                Some((s, layout)) if Arc::ptr_eq(s, &schema) || **s == *schema => layout,
+                _ => {
+                    let layout = TableLayout::new(&schema)?;
+                    &self.layout.insert((schema, layout)).1
+                }
+            };
+            for i in 0..batch.num_rows() {
+                layout.write_row(&batch, i, &mut self.buf);
+                self.buf.push(b'\n');
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl<I: Iterator<Item = Result<RecordBatch, ArrowError>>> Read for TableLines<I> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.at == self.buf.len() && !self.refill()? {
+            return Ok(0);
+        }
+        let n = out.len().min(self.buf.len() - self.at);
+        out[..n].copy_from_slice(&self.buf[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_are_rfc3339_utc() {
+        for (at, text) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (1_772_359_200, "2026-03-01T10:00:00Z"),
+            (-1, "1969-12-31T23:59:59Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (253_402_300_799, "9999-12-31T23:59:59Z"),
+        ] {
+            let mut out = Vec::new();
+            write_stamp(&mut out, at);
+            assert_eq!(out, format!("\"{text}\"").as_bytes(), "{at}");
+            assert_eq!(crate::stamp::parse(text), Ok(at));
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_json() {
+        for s in [
+            "plain",
+            "a\"b",
+            "back\\slash",
+            "nl\n\t\r",
+            "\u{1}ctl",
+            "æøå ✓",
+        ] {
+            let mut out = Vec::new();
+            write_str(&mut out, s);
+            let back: String = serde_json::from_slice(&out).unwrap();
+            assert_eq!(back, s);
+        }
+    }
+
+    #[test]
+    fn integers_are_written_whole() {
+        for n in [0, 7, -7, i64::MAX, i64::MIN, 1_000_000] {
+            let mut out = Vec::new();
+            write_int(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
+    }
+}

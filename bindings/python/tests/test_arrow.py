@@ -1,0 +1,291 @@
+"""SPEC §17: Arrow in and out. ``decode_cookies`` takes Arrow arrays and
+Series and its columns export through the PyCapsule interface;
+``samtykke.audit`` takes Arrow tables and record-batch streams (state crossing
+batches of a few rows) and gives its violations back as Arrow; bad tables are
+errors naming the column, bad rows input errors of their row; a ``Policy``
+pickles."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import pytest
+
+import samtykke
+
+from conftest import KEY, KK_DK, T0
+from eventgen import ARROW_EVENT_SCHEMA, write_logs
+
+pa = pytest.importorskip("pyarrow")
+
+
+def cookies(kk: samtykke.Policy) -> List[Any]:
+    a = kk.new_state(1).accept_all(T0)
+    b = kk.new_state(2).save(["statistics"], T0 + timedelta(days=1)).withdraw(T0 + timedelta(days=2))
+    return [a.to_cookie(KEY), "garbage", b.to_cookie(KEY), kk.new_state(3).to_cookie(KEY), None, a.to_cookie()]
+
+
+# ---- decode_cookies ---------------------------------------------------------
+
+
+def test_s17_columns_are_a_read_only_mapping_built_on_first_access(kk: samtykke.Policy) -> None:
+    cols = kk.decode_cookies(cookies(kk), KEY)
+    assert isinstance(cols, Mapping) and not isinstance(cols, dict)
+    assert cols["consent_id"] is cols["consent_id"]
+    assert "statistics" in cols and "nope" not in cols and len(cols) == 7
+    with pytest.raises(KeyError):
+        cols["nope"]
+    with pytest.raises(TypeError):
+        cols["error"] = []  # type: ignore[index]
+    assert cols.num_rows == 6
+
+
+def test_s17_columns_export_arrow_through_the_pycapsule_interface(kk: samtykke.Policy) -> None:
+    cols = kk.decode_cookies(cookies(kk), KEY)
+    table = pa.table(cols)
+    assert table.column_names == list(cols)
+    assert table.to_pydict() == dict(cols)
+    assert table.schema.field("decided_at").type == pa.int64()
+    assert table.schema.field("statistics").type == pa.string()
+    batch = pa.record_batch(cols)  # __arrow_c_array__
+    assert batch.to_pydict() == dict(cols)
+    assert pa.schema(cols) == table.schema  # __arrow_c_schema__
+    assert cols.to_arrow().equals(table)
+
+
+def test_s17_polars_and_pandas_take_the_columns(kk: samtykke.Policy) -> None:
+    pl = pytest.importorskip("polars")
+    cols = kk.decode_cookies(cookies(kk), KEY)
+    df = pl.DataFrame(cols)
+    assert df.columns == list(cols)
+    assert df["consent_id"].to_list() == cols["consent_id"]
+    assert cols.to_polars()["revision"].to_list() == cols["revision"]
+    pdf = cols.to_pandas()
+    assert str(pdf["expires"].dtype) == "Int64"
+    assert pdf["statistics"].tolist()[0] == "granted"
+
+
+def arrow_inputs(values: List[Any]) -> List[Tuple[str, Any]]:
+    out: List[Tuple[str, Any]] = [
+        ("string", pa.array(values, pa.string())),
+        ("large_string", pa.array(values, pa.large_string())),
+        ("string_view", pa.array(values, pa.string_view())),
+        ("binary", pa.array([None if v is None else v.encode() for v in values], pa.binary())),
+        ("chunked", pa.chunked_array([values[:2], values[2:]], pa.string())),
+    ]
+    try:
+        import polars as pl
+
+        out.append(("polars", pl.Series("c", values, dtype=pl.String)))
+    except ImportError:
+        pass
+    import pandas as pd
+
+    series = pd.Series(values, dtype="string[pyarrow]")
+    if hasattr(series, "__arrow_c_stream__"):
+        out.append(("pandas", series))
+    return out
+
+
+def test_s17_arrow_inputs_decode_as_the_list(kk: samtykke.Policy) -> None:
+    values = cookies(kk)
+    expected = kk.decode_cookies(values, KEY)
+    for name, arrow in arrow_inputs(values):
+        got = kk.decode_cookies(arrow, KEY)
+        assert dict(got) == dict(expected), name
+    later = T0 + timedelta(days=100)
+    assert dict(kk.decode_cookies(pa.array(values), KEY, now=later)) == dict(
+        kk.decode_cookies(values, KEY, now=later)
+    )
+    assert dict(kk.decode_cookies(pa.array([], pa.string()))) == dict(kk.decode_cookies([]))
+
+
+def test_s17_an_arrow_array_of_another_type_is_a_type_error(kk: samtykke.Policy) -> None:
+    with pytest.raises(TypeError, match=r"values: expected an Arrow array of strings or binaries, not of Int64"):
+        kk.decode_cookies(pa.array([1, 2]))
+
+
+# ---- audit ------------------------------------------------------------------
+
+
+def key_of(v: Dict[str, Any]) -> Tuple[Any, ...]:
+    return (v["id"], v["line"], v["visitor"], v["cookie"], v["category"])
+
+
+def rows_of(path: Path) -> List[Dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def event_table(rows: List[Dict[str, Any]]) -> Any:
+    return pa.Table.from_pylist(rows, ARROW_EVENT_SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("arrow-log")
+    paths = write_logs(folder, visitors=600, files=1)
+    return paths[0]
+
+
+def test_s17_a_table_audits_as_its_json_lines(kk: samtykke.Policy, log: Path) -> None:
+    expected = samtykke.audit(log, kk, threads=1)
+    assert len(expected.violations) > 100 and len(expected.input_errors) > 5
+    want = [key_of(v) for v in expected.violations]
+    want_errors = [(e["line"], e["message"]) for e in expected.input_errors]
+    table = event_table(rows_of(log))
+    # A few rows a batch: every visitor's state crosses batch boundaries.
+    small = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=3))
+    for name, source, threads in [
+        ("table", table, 1),
+        ("table, 2 threads", table, 2),
+        ("reader", small, None),
+        ("batch", table.combine_chunks().to_batches()[0], 1),
+    ]:
+        got = samtykke.audit(source, kk, threads=threads)
+        assert [key_of(v) for v in got.violations] == want, name
+        assert [(e["line"], e["message"]) for e in got.input_errors] == want_errors, name
+        assert {v["file"] for v in got.violations} == {""}
+        assert got.summary["visitors"] == expected.summary["visitors"]
+    pl = pytest.importorskip("polars")
+    got = samtykke.audit(pl.from_arrow(table), kk)
+    assert [key_of(v) for v in got.violations] == want
+
+
+def test_s17_a_timestamp_column_audits_as_the_strings(kk: samtykke.Policy, log: Path) -> None:
+    expected = samtykke.audit(log, kk, threads=1)
+    table = event_table(rows_of(log))
+    from datetime import datetime
+
+    # The same instants as UTC timestamps, read with Python's own parser.
+    utc = pa.array(
+        [int(datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()) for s in table["ts"].to_pylist()],
+        pa.timestamp("s", tz="UTC"),
+    )
+    got = samtykke.audit(table.set_column(0, "ts", utc), kk, threads=1)
+    assert [key_of(v) for v in got.violations] == [key_of(v) for v in expected.violations]
+
+
+def test_s17_file_and_line_columns_are_carried_through(kk: samtykke.Policy, tmp_path: Path) -> None:
+    paths = write_logs(tmp_path, visitors=300, files=3)
+    expected = samtykke.audit(paths, kk, threads=1)
+    rows = []
+    for p in paths:
+        for i, r in enumerate(rows_of(p), 1):
+            rows.append({**r, "file": str(p), "line": i})
+    table = event_table([{k: v for k, v in r.items() if k not in ("file", "line")} for r in rows])
+    table = table.append_column("file", pa.array([r["file"] for r in rows])).append_column(
+        "line", pa.array([r["line"] for r in rows], pa.int64())
+    )
+    got = samtykke.audit(table.to_reader(max_chunksize=5), kk)
+    assert [(v["file"], *key_of(v)) for v in got.violations] == [
+        (v["file"], *key_of(v)) for v in expected.violations
+    ]
+    assert got.summary["files"] == 3
+
+
+def test_s17_violations_come_back_as_arrow(kk: samtykke.Policy, log: Path) -> None:
+    report = samtykke.audit(log, kk, threads=1)
+    table = report.violations_table()
+    assert table.column_names == ["id", "file", "line", "visitor", "ts", "cookie", "category", "message"]
+    assert table.to_pylist() == report.violations
+    errors = report.input_errors_table()
+    assert errors.column_names == ["file", "line", "message"]
+    assert errors.to_pylist() == report.input_errors
+    pl = pytest.importorskip("polars")
+    assert report.to_polars().to_dicts() == report.violations
+
+
+def test_s17_a_table_that_cannot_be_events_names_the_column(kk: samtykke.Policy) -> None:
+    good = {"ts": ["2026-03-01T10:00:00Z"], "visitor": ["v1"], "event": ["signal"], "signal": ["gpc"]}
+    cases = [
+        ({k: v for k, v in good.items() if k != "visitor"}, "visitor", "missing"),
+        ({**good, "revision": ["1"]}, "revision", "must hold integers, not Utf8"),
+        ({**good, "cookies": ["nmstat"]}, "cookies", "must hold lists of strings"),
+        ({**good, "gpc": [1]}, "gpc", "must hold booleans"),
+        ({**good, "ts": pa.array([0], pa.timestamp("s"))}, "ts", "a timestamp without a time zone"),
+    ]
+    for columns, column, says in cases:
+        with pytest.raises(samtykke.LogError, match=f"column `{column}`: {says}") as raised:
+            samtykke.audit(pa.table(columns), kk)
+        assert raised.value.path == column
+
+
+def test_s17_null_cells_are_absent_and_bad_rows_are_input_errors(kk: samtykke.Policy) -> None:
+    table = pa.table(
+        {
+            "ts": ["2026-03-01T10:00:00Z", "2026-03-01T10:00:01Z", None, "2026-03-01T10:00:03"],
+            "visitor": ["v1", "v1", "v1", "v1"],
+            "event": ["decision", "decision", "signal", "signal"],
+            "action": ["reject_all", None, None, None],
+            "signal": [None, None, "gpc", "gpc"],
+            "revision": pa.array([None, None, None, None], pa.int64()),
+            "granted": pa.array([None, None, None, None], pa.list_(pa.string())),
+            "url": pa.nulls(4),
+        }
+    )
+    report = samtykke.audit(table, kk)
+    assert [(e["line"], e["message"]) for e in report.input_errors] == [
+        (2, "missing `action`"),
+        (3, "missing `ts`"),
+        (4, '`ts` "2026-03-01T10:00:03" has no time zone (RFC 3339 needs `Z` or an offset)'),
+    ]
+    assert report.summary["events"] == 1
+
+
+def test_s17_a_failing_stream_is_an_exception_not_a_crash(kk: samtykke.Policy) -> None:
+    schema = pa.schema([("ts", pa.string()), ("visitor", pa.string()), ("event", pa.string())])
+
+    def batches() -> Any:
+        yield pa.record_batch([["2026-03-01T10:00:00Z"], ["v1"], ["signal"]], schema=schema)
+        raise RuntimeError("the source broke")
+
+    with pytest.raises(samtykke.LogError, match="the Arrow stream failed"):
+        samtykke.audit(pa.RecordBatchReader.from_batches(schema, batches()), kk, threads=1)
+
+
+# ---- pickling ---------------------------------------------------------------
+
+
+def test_s17_a_policy_pickles_through_its_json(kk: samtykke.Policy, kk_json: Dict[str, Any]) -> None:
+    for policy in (kk, samtykke.Policy.from_json(json.dumps(kk_json)), samtykke.Policy.load(KK_DK)):
+        back = pickle.loads(pickle.dumps(policy))
+        assert isinstance(back, samtykke.Policy)
+        assert back.site == policy.site and back.categories == policy.categories
+        values = cookies(policy)
+        assert dict(back.decode_cookies(values, KEY)) == dict(policy.decode_cookies(values, KEY))
+
+
+def test_s17_samtykke_spark_without_pyspark_says_what_to_install() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['pyspark'] = None; import samtykke; import samtykke.spark"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "samtykke.spark needs pyspark with its Arrow support and pyarrow: pip install 'pyspark[sql]'" in done.stderr
+    # The package itself does not need pyspark.
+    ok = subprocess.run([sys.executable, "-c", "import sys; sys.modules['pyspark'] = None; import samtykke"])
+    assert ok.returncode == 0
+
+
+def test_s17_a_pandas_dataframe_is_audited_through_its_capsule(kk: samtykke.Policy) -> None:
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(
+        {
+            "ts": ["2026-03-01T10:00:00Z", "2026-03-01T10:00:01Z"],
+            "visitor": ["v1", "v1"],
+            "event": ["decision", "cookie_present"],
+            "action": ["reject_all", None],
+            "cookies": [None, ["nmstat"]],
+        }
+    )
+    if not hasattr(df, "__arrow_c_stream__"):
+        pytest.skip("this pandas has no Arrow PyCapsule export")
+    report = samtykke.audit(df, kk)
+    assert [(v["id"], v["line"], v["cookie"]) for v in report.violations] == [("cookie-after-refusal", 2, "nmstat")]
+    assert report.input_errors == []

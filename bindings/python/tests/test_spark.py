@@ -1,0 +1,143 @@
+"""SPEC §17: the audit on Spark, in local mode. Generated logs of thousands of
+visitors over several files, each visitor's events continuing from file to
+file, read by Spark as JSON lines and as Parquet: the violations (id, file,
+line, cookie) and input errors equal the local audit's exactly, with Arrow
+batches of a few rows so that visitors' state crosses batch boundaries. A
+DataFrame that cannot be events is an exception naming the column, before any
+job runs; bad rows are input errors, never a worker's crash.
+
+Skipped without pyspark or java (scripts/test-python installs both)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, Iterator, List, Tuple
+
+import pytest
+
+import samtykke
+
+from conftest import KK_DK
+from eventgen import write_logs
+
+pytest.importorskip("pyspark")
+if shutil.which("java") is None:
+    pytest.skip("Spark needs java (scripts/test-python installs openjdk-17-jre-headless)", allow_module_level=True)
+
+import samtykke.spark  # noqa: E402
+
+# pyspark checks the pandas it finds; its Arrow path (mapInArrow) used here does
+# not go through pandas, and the test venv pins pandas 3 for the other tests.
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
+VISITORS = 3000
+FILES = 4
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    from pyspark.sql import SparkSession
+
+    # The workers run this interpreter, which has the wheel under test.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("samtykke-tests")
+        .config("spark.sql.shuffle.partitions", "4")
+        # A few rows a batch: each visitor's state crosses batch boundaries.
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "7")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory: pytest.TempPathFactory) -> List[Path]:
+    return write_logs(tmp_path_factory.mktemp("spark-logs"), visitors=VISITORS, files=FILES)
+
+
+@pytest.fixture(scope="module")
+def policy() -> samtykke.Policy:
+    return samtykke.Policy.load(KK_DK)
+
+
+def local(paths: List[Path], policy: samtykke.Policy) -> Tuple[List[Tuple[Any, ...]], List[Tuple[Any, ...]]]:
+    report = samtykke.audit(paths, policy, threads=1)
+    return (
+        sorted((v["id"], Path(v["file"]).name, v["line"], v["cookie"]) for v in report.violations),
+        sorted((Path(e["file"]).name, e["line"], e["message"]) for e in report.input_errors),
+    )
+
+
+def on_spark(df: Any, policy: samtykke.Policy) -> Tuple[List[Tuple[Any, ...]], List[Tuple[Any, ...]]]:
+    violations, errors = samtykke.spark.audit(df, policy)
+    return (
+        sorted((r["id"], Path(r["file"]).name, r["line"], r["cookie"]) for r in violations.collect()),
+        sorted((Path(r["file"]).name, r["line"], r["message"]) for r in errors.collect()),
+    )
+
+
+def test_s17_spark_finds_what_the_local_audit_finds_from_json(spark: Any, logs: List[Path], policy: samtykke.Policy) -> None:
+    want = local(logs, policy)
+    assert len(want[0]) > 1000 and len(want[1]) > 50
+    df = samtykke.spark.read_json(spark, [str(p) for p in logs])
+    assert df.count() == sum(len(p.read_text().splitlines()) for p in logs)
+    assert on_spark(df, policy) == want
+
+
+def test_s17_spark_finds_what_the_local_audit_finds_from_parquet(
+    spark: Any, logs: List[Path], policy: samtykke.Policy, tmp_path: Path
+) -> None:
+    out = str(tmp_path / "events.parquet")
+    samtykke.spark.read_json(spark, [str(p) for p in logs]).write.parquet(out)
+    df = spark.read.parquet(out)
+    assert on_spark(df, policy) == local(logs, policy)
+
+
+def test_s17_without_file_and_line_spark_sorts_by_the_parsed_time(spark: Any, tmp_path: Path, policy: samtykke.Policy) -> None:
+    # One file in time order: sorting by time within a visitor keeps its order.
+    paths = write_logs(tmp_path, visitors=500, files=1, seed=11)
+    report = samtykke.audit(paths, policy, threads=1)
+    df = samtykke.spark.read_json(spark, [str(paths[0])]).drop("file", "line")
+    violations, errors = samtykke.spark.audit(df, policy, grace_seconds=0)
+    got = sorted((r["id"], r["visitor"], r["ts"], r["cookie"]) for r in violations.collect())
+    assert got == sorted((v["id"], v["visitor"], v["ts"], v["cookie"]) for v in report.violations)
+    assert all(r["line"] is None for r in violations.limit(5).collect())
+    assert errors.count() == len(report.input_errors)
+
+
+def test_s17_a_dataframe_without_visitor_names_the_column(spark: Any, logs: List[Path], policy: samtykke.Policy) -> None:
+    df = samtykke.spark.read_json(spark, [str(logs[0])]).drop("visitor")
+    with pytest.raises(samtykke.LogError, match="column `visitor`") as raised:
+        samtykke.spark.audit(df, policy)
+    assert raised.value.path == "visitor"
+    from pyspark.sql import functions as F
+
+    wrong = samtykke.spark.read_json(spark, [str(logs[0])]).withColumn("revision", F.lit("x"))
+    with pytest.raises(samtykke.LogError, match="column `revision`"):
+        samtykke.spark.audit(wrong, policy)
+
+
+def test_s17_bad_rows_are_input_errors_not_a_crash(spark: Any, tmp_path: Path, policy: samtykke.Policy) -> None:
+    log = tmp_path / "bad.jsonl"
+    log.write_text(
+        '{"ts":"2026-03-01T10:00:00Z","visitor":"v1","event":"decision","action":"reject_all"}\n'
+        "not json at all\n"
+        '{"ts":"2026-03-01T10:00:02","visitor":"v1","event":"signal","signal":"gpc"}\n'
+        '{"ts":"2026-03-01T10:00:03Z","visitor":"v1","event":"decision"}\n'
+        '{"ts":"2026-03-01T10:00:04Z","visitor":"v1","event":"cookie_present","cookies":["nmstat"]}\n'
+    )
+    violations, errors = samtykke.spark.audit(samtykke.spark.read_json(spark, [str(log)]), policy)
+    assert [(r["line"], r["message"]) for r in errors.orderBy("line").collect()] == [
+        (2, "missing `ts`"),
+        (3, '`ts` "2026-03-01T10:00:02" has no time zone (RFC 3339 needs `Z` or an offset)'),
+        (4, "missing `action`"),
+    ]
+    assert [(r["id"], r["line"]) for r in violations.collect()] == [("cookie-after-refusal", 5)]

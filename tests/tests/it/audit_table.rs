@@ -1,0 +1,503 @@
+//! The audit of Arrow tables and Parquet files (SPEC §17): a generated log given
+//! as record batches of a few rows each, or as a Parquet file, is audited as the
+//! same log in JSON lines; several kinds of files in one run; a null cell is an
+//! absent field; a table whose columns cannot be events is an error naming the
+//! column, and a row at fault an input error of its row.
+//!
+//! The batches are built here from the JSON lines with serde_json and `time`,
+//! independently of the audit's own conversion.
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use samtykke_audit::arrow_array::builder::{
+    BooleanBuilder, Int64Builder, ListBuilder, StringBuilder, TimestampSecondBuilder,
+};
+use samtykke_audit::arrow_array::{Array, ArrayRef, RecordBatch};
+use samtykke_audit::arrow_schema::{DataType, Field, Schema, TimeUnit};
+use samtykke_audit::{
+    audit_lines, audit_paths, AuditOptions, Auditor, InputErrorKind, Report, TableFeed,
+};
+use samtykke_host::OwnedPolicy;
+use samtykke_testkit::loggen::{generate_lines, policy_json, Spec};
+use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+const STRINGS: [&str; 9] = [
+    "visitor",
+    "event",
+    "trigger",
+    "action",
+    "control",
+    "set_cookie",
+    "cookie",
+    "signal",
+    "url",
+];
+const INTS: [&str; 4] = ["revision", "notice", "layer", "max_age_s"];
+const LISTS: [&str; 6] = [
+    "controls",
+    "preselected",
+    "granted",
+    "providers_refused",
+    "categories",
+    "cookies",
+];
+
+fn kk2() -> OwnedPolicy {
+    OwnedPolicy::from_json(&policy_json()).unwrap()
+}
+
+/// How `ts` goes into the table.
+#[derive(Clone, Copy)]
+enum Ts {
+    Text,
+    Stamp,
+}
+
+/// The rows of `lines` as one record batch: §8's fields as columns, a field a
+/// line lacks as a null cell.
+fn batch_of(lines: &[Value], ts: Ts, place: Option<(&str, u64)>) -> RecordBatch {
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    match ts {
+        Ts::Text => {
+            let mut b = StringBuilder::new();
+            for l in lines {
+                b.append_option(l["ts"].as_str());
+            }
+            fields.push(Field::new("ts", DataType::Utf8, true));
+            columns.push(Arc::new(b.finish()));
+        }
+        Ts::Stamp => {
+            let mut b = TimestampSecondBuilder::new().with_timezone("UTC");
+            for l in lines {
+                b.append_option(
+                    l["ts"]
+                        .as_str()
+                        .map(|s| OffsetDateTime::parse(s, &Rfc3339).unwrap().unix_timestamp()),
+                );
+            }
+            fields.push(Field::new(
+                "ts",
+                DataType::Timestamp(TimeUnit::Second, Some("UTC".into())),
+                true,
+            ));
+            columns.push(Arc::new(b.finish()));
+        }
+    }
+    for name in STRINGS {
+        let mut b = StringBuilder::new();
+        for l in lines {
+            b.append_option(l[name].as_str());
+        }
+        fields.push(Field::new(name, DataType::Utf8, true));
+        columns.push(Arc::new(b.finish()));
+    }
+    for name in INTS {
+        let mut b = Int64Builder::new();
+        for l in lines {
+            b.append_option(l[name].as_i64());
+        }
+        fields.push(Field::new(name, DataType::Int64, true));
+        columns.push(Arc::new(b.finish()));
+    }
+    let mut b = BooleanBuilder::new();
+    for l in lines {
+        b.append_option(l["gpc"].as_bool());
+    }
+    fields.push(Field::new("gpc", DataType::Boolean, true));
+    columns.push(Arc::new(b.finish()));
+    for name in LISTS {
+        let mut b = ListBuilder::new(StringBuilder::new());
+        for l in lines {
+            match l[name].as_array() {
+                Some(items) => {
+                    for item in items {
+                        b.values().append_value(item.as_str().unwrap());
+                    }
+                    b.append(true);
+                }
+                None => b.append(false),
+            }
+        }
+        let list = b.finish();
+        fields.push(Field::new(name, list.data_type().clone(), true));
+        columns.push(Arc::new(list));
+    }
+    if let Some((file, first)) = place {
+        let mut f = StringBuilder::new();
+        let mut n = Int64Builder::new();
+        for i in 0..lines.len() {
+            f.append_value(file);
+            n.append_value((first + i as u64) as i64);
+        }
+        fields.push(Field::new("file", DataType::Utf8, false));
+        fields.push(Field::new("line", DataType::Int64, false));
+        columns.push(Arc::new(f.finish()));
+        columns.push(Arc::new(n.finish()));
+    }
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap()
+}
+
+fn values(lines: &[String]) -> Vec<Value> {
+    lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// What must agree between two audits of one log: each finding's id, line,
+/// visitor, cookie and category, and the input errors' lines and kinds.
+#[allow(clippy::type_complexity)]
+fn findings(
+    r: &Report,
+) -> (
+    Vec<(String, u64, String, Option<String>, Option<String>)>,
+    Vec<(u64, InputErrorKind)>,
+) {
+    (
+        r.violations
+            .iter()
+            .map(|v| {
+                (
+                    v.id.as_str().to_owned(),
+                    v.line,
+                    v.visitor.clone(),
+                    v.cookie.clone(),
+                    v.category.clone(),
+                )
+            })
+            .collect(),
+        r.input_errors.iter().map(|e| (e.line, e.kind)).collect(),
+    )
+}
+
+fn generated() -> Vec<String> {
+    let (lines, injected) = generate_lines(&Spec::new(6_000, 500).inject_every(7));
+    assert!(injected.len() > 20);
+    lines
+}
+
+fn audit_batches(policy: &OwnedPolicy, batches: &[RecordBatch], options: AuditOptions) -> Report {
+    let mut auditor = Auditor::new(policy.view(), options);
+    let mut feed = TableFeed::new("");
+    for b in batches {
+        feed.feed(&mut auditor, b).unwrap();
+    }
+    auditor.finish()
+}
+
+#[test]
+fn s17_batches_of_a_few_rows_audit_as_the_json_lines() {
+    let policy = kk2();
+    let lines = generated();
+    let expected = audit_lines(policy.view(), &lines, AuditOptions::new().threads(1));
+    assert!(expected.violations.len() > 20);
+    let rows = values(&lines);
+    for ts in [Ts::Text, Ts::Stamp] {
+        // 7 rows a batch: visitors' state crosses batch boundaries.
+        let batches: Vec<_> = rows.chunks(7).map(|c| batch_of(c, ts, None)).collect();
+        for threads in [1, 2] {
+            let got = audit_batches(&policy, &batches, AuditOptions::new().threads(threads));
+            assert_eq!(findings(&got), findings(&expected));
+            assert!(got.violations.iter().all(|v| v.file.is_empty()));
+            assert_eq!(got.summary.events, expected.summary.events);
+            assert_eq!(got.summary.visitors, expected.summary.visitors);
+        }
+    }
+}
+
+#[test]
+fn s17_file_and_line_columns_are_carried_through() {
+    let policy = kk2();
+    let lines = generated();
+    let expected = audit_lines(policy.view(), &lines, AuditOptions::new().threads(1));
+    let rows = values(&lines);
+    // Two "files" of the same log: rows 1..=3000 and 3001.. numbered from 1.
+    let (a, b) = rows.split_at(3000);
+    let mut batches = Vec::new();
+    for (k, chunk) in a.chunks(5).enumerate() {
+        batches.push(batch_of(
+            chunk,
+            Ts::Text,
+            Some(("a.jsonl", 1 + 5 * k as u64)),
+        ));
+    }
+    for (k, chunk) in b.chunks(5).enumerate() {
+        batches.push(batch_of(
+            chunk,
+            Ts::Text,
+            Some(("b.jsonl", 1 + 5 * k as u64)),
+        ));
+    }
+    let got = audit_batches(&policy, &batches, AuditOptions::new().threads(1));
+    assert_eq!(got.violations.len(), expected.violations.len());
+    for (g, e) in got.violations.iter().zip(&expected.violations) {
+        let (file, line) = if e.line <= 3000 {
+            ("a.jsonl", e.line)
+        } else {
+            ("b.jsonl", e.line - 3000)
+        };
+        assert_eq!((&*g.file, g.line, g.id), (file, line, e.id));
+    }
+    assert_eq!(got.summary.files, 2);
+}
+
+fn write_parquet(path: &Path, batches: &[RecordBatch], compression: Compression) {
+    let file = std::fs::File::create(path).unwrap();
+    let props = WriterProperties::builder()
+        .set_compression(compression)
+        .set_max_row_group_row_count(Some(700))
+        .build();
+    let mut w = ArrowWriter::try_new(file, batches[0].schema(), Some(props)).unwrap();
+    for b in batches {
+        w.write(b).unwrap();
+    }
+    w.close().unwrap();
+}
+
+#[test]
+fn s17_parquet_files_audit_as_the_json_lines_mixed_with_jsonl_and_gzip() {
+    let policy = kk2();
+    let lines = generated();
+    let dir = std::env::temp_dir().join(format!("samtykke-s17-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rows = values(&lines);
+    let (a, rest) = lines.split_at(2000);
+    let (b, c) = rest.split_at(2000);
+    let jsonl = |name: &str, part: &[String]| {
+        let p = dir.join(name);
+        std::fs::write(&p, part.join("\n") + "\n").unwrap();
+        p
+    };
+    let pa = jsonl("a.jsonl", a);
+    let pb = dir.join("b.jsonl.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&pb).unwrap(),
+        flate2::Compression::fast(),
+    );
+    gz.write_all((b.join("\n") + "\n").as_bytes()).unwrap();
+    gz.finish().unwrap();
+    let pc = jsonl("c.jsonl", c);
+    let batches: Vec<_> = rows[4000..]
+        .chunks(300)
+        .map(|c| batch_of(c, Ts::Stamp, None))
+        .collect();
+    for (name, compression) in [
+        ("c-snappy.parquet", Compression::SNAPPY),
+        ("c-zstd.parquet", Compression::ZSTD(ZstdLevel::default())),
+        ("c-plain.PARQUET", Compression::UNCOMPRESSED),
+    ] {
+        let pq = dir.join(name);
+        write_parquet(&pq, &batches, compression);
+        for options in [
+            AuditOptions::new().threads(1),
+            AuditOptions::new().threads(2),
+            AuditOptions::new().threads(1).merge(true),
+        ] {
+            let expected = audit_paths(policy.view(), [&pa, &pb, &pc], options.clone()).unwrap();
+            let got = audit_paths(policy.view(), [&pa, &pb, &pq], options).unwrap();
+            assert_eq!(findings(&got), findings(&expected), "{name}");
+            assert!(got
+                .violations
+                .iter()
+                .any(|v| v.file.ends_with(name) && v.line > 0));
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Builds a one-row table with `extra` columns on top of ts/visitor/event.
+fn table(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
+    let fields: Vec<_> = columns
+        .iter()
+        .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+        .collect();
+    RecordBatch::try_new(
+        Arc::new(Schema::new(fields)),
+        columns.into_iter().map(|(_, a)| a).collect(),
+    )
+    .unwrap()
+}
+
+fn strs(v: &[Option<&str>]) -> ArrayRef {
+    Arc::new(
+        v.iter()
+            .copied()
+            .collect::<samtykke_audit::arrow_array::StringArray>(),
+    )
+}
+
+#[test]
+fn s17_a_table_that_cannot_be_events_names_the_column() {
+    let policy = kk2();
+    let ts = strs(&[Some("2026-03-01T10:00:00Z")]);
+    let visitor = strs(&[Some("v1")]);
+    let event = strs(&[Some("decision")]);
+    let ints: ArrayRef = Arc::new(samtykke_audit::arrow_array::Int64Array::from(vec![1]));
+    let naive: ArrayRef = Arc::new(samtykke_audit::arrow_array::TimestampSecondArray::from(
+        vec![1_772_359_200],
+    ));
+    let cases: Vec<(Vec<(&str, ArrayRef)>, &str)> = vec![
+        (
+            vec![("ts", ts.clone()), ("event", event.clone())],
+            "visitor",
+        ),
+        (
+            vec![("visitor", visitor.clone()), ("event", event.clone())],
+            "ts",
+        ),
+        (
+            vec![
+                ("ts", ts.clone()),
+                ("visitor", visitor.clone()),
+                ("event", event.clone()),
+                ("action", ints.clone()),
+            ],
+            "action",
+        ),
+        (
+            vec![
+                ("ts", ts.clone()),
+                ("visitor", visitor.clone()),
+                ("event", event.clone()),
+                ("revision", strs(&[Some("1")])),
+            ],
+            "revision",
+        ),
+        (
+            vec![
+                ("ts", ts.clone()),
+                ("visitor", visitor.clone()),
+                ("event", event.clone()),
+                ("granted", strs(&[Some("statistics")])),
+            ],
+            "granted",
+        ),
+        (
+            vec![
+                ("ts", naive),
+                ("visitor", visitor.clone()),
+                ("event", event.clone()),
+            ],
+            "ts",
+        ),
+        (
+            vec![
+                ("ts", ints.clone()),
+                ("visitor", visitor.clone()),
+                ("event", event.clone()),
+            ],
+            "ts",
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("samtykke-s17-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, (columns, column)) in cases.into_iter().enumerate() {
+        let batch = table(columns);
+        let mut auditor = Auditor::new(policy.view(), AuditOptions::new());
+        let e = TableFeed::new("").feed(&mut auditor, &batch).unwrap_err();
+        assert_eq!(e.column, column);
+        assert!(
+            e.to_string().starts_with(&format!("column `{column}`: ")),
+            "{e}"
+        );
+        assert_eq!(auditor.finish().summary.lines, 0);
+        // The same table as a Parquet file: an error of the file, naming it and
+        // the column.
+        let path = dir.join(format!("bad{i}.parquet"));
+        write_parquet(&path, &[batch], Compression::SNAPPY);
+        let e = audit_paths(policy.view(), [&path], AuditOptions::new()).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains(&format!("bad{i}.parquet")), "{text}");
+        assert!(text.contains(&format!("column `{column}`")), "{text}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn s17_null_cells_are_absent_fields_and_rows_at_fault_are_input_errors() {
+    let policy = kk2();
+    let n = 5;
+    let ts = strs(&[
+        Some("2026-03-01T10:00:00Z"),
+        Some("2026-03-01T10:00:01Z"),
+        Some("2026-03-01T10:00:02"),
+        None,
+        Some("2026-03-01T10:00:04Z"),
+    ]);
+    let visitor = strs(&[Some("v1"); 5]);
+    let event = strs(&[
+        Some("decision"),
+        Some("decision"),
+        Some("decision"),
+        Some("decision"),
+        Some("notice_shown"),
+    ]);
+    let action = strs(&[
+        Some("reject_all"),
+        None,
+        Some("accept_all"),
+        Some("accept_all"),
+        None,
+    ]);
+    // A revision column with a gap (null: the policy's revision) and a whole
+    // float, as pandas stores integers with gaps.
+    let revision: ArrayRef = Arc::new(samtykke_audit::arrow_array::Float64Array::from(vec![
+        Some(2.0),
+        None,
+        None,
+        None,
+        Some(2.5),
+    ]));
+    let mut cookies = ListBuilder::new(StringBuilder::new());
+    for _ in 0..4 {
+        cookies.append(false);
+    }
+    cookies.values().append_value("nmstat");
+    cookies.append(true);
+    let cookies: ArrayRef = Arc::new(cookies.finish());
+    let nothing: ArrayRef = Arc::new(samtykke_audit::arrow_array::NullArray::new(n));
+    let batch = table(vec![
+        ("ts", ts),
+        ("visitor", visitor),
+        ("event", event),
+        ("action", action),
+        ("revision", revision),
+        ("cookies", cookies),
+        ("url", nothing),
+    ]);
+    let mut auditor = Auditor::new(policy.view(), AuditOptions::new());
+    TableFeed::new("t").feed(&mut auditor, &batch).unwrap();
+    let report = auditor.finish();
+    let errors: Vec<_> = report
+        .input_errors
+        .iter()
+        .map(|e| (e.line, e.kind, e.message.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (2, InputErrorKind::MissingField, "missing `action`"),
+            (
+                3,
+                InputErrorKind::NoTimeZone,
+                "`ts` \"2026-03-01T10:00:02\" has no time zone (RFC 3339 needs `Z` or an offset)"
+            ),
+            (4, InputErrorKind::MissingField, "missing `ts`"),
+            (
+                5,
+                InputErrorKind::BadField,
+                "`revision` must be an integer, not a number"
+            ),
+        ]
+        .map(|(l, k, m)| (l, k, m))
+    );
+    assert_eq!(report.summary.events, 1);
+}
