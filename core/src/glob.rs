@@ -133,6 +133,19 @@ mod tests {
         assert_eq!(cmp_prefix("x*", b"y"), Less);
     }
 
+    /// The last star's literal tail must fit after what came before the star:
+    /// `a*ab` does not cover `ab` although `ab` ends with the tail.
+    #[test]
+    fn the_last_star_tail_never_overlaps_the_text_before_it() {
+        assert!(!matches("a*ab", "ab"));
+        assert!(matches("a*ab", "aab"));
+        assert!(!matches("ab*b", "ab"));
+        assert!(matches("ab*b", "abb"));
+        assert!(!matches("*?*xy", "xy"));
+        assert!(matches("*?*xy", "axy"));
+        assert!(matches("a*", "a") && matches("a*b*", "ab") && !matches("a*b*c", "ab"));
+    }
+
     /// `?` is one character, whatever its UTF-8 length: one byte (`c`), two (`ø`),
     /// three (`€`) or four (`😀`), never part of one nor two of them. Found by
     /// mutation testing (scripts/mutants): no test had a three-byte character.
