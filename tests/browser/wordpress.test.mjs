@@ -264,8 +264,12 @@ for (const [what, php, notice] of [
       assert.equal(await (await fetch(base + '/cookies/')).status, 200);
       const { context, page } = await visitor({ locale: 'en-US' });
       await adminPage(page);
-      const n = page.locator('.samtykke-notice');
-      assert.ok(await n.isVisible(), 'an admin notice');
+      // WordPress's admin script moves notices under the heading once the page
+      // has loaded: wait for the notice to settle rather than look at once.
+      const n = page.locator('.samtykke-notice').first();
+      const shown = await n.waitFor({ state: 'visible', timeout: 10000 }).then(() => true, () => false);
+      if (!shown) await page.screenshot({ path: join(work, `notice-missing-${what.replace(/\W+/g, '-')}.png`) });
+      assert.ok(shown, `an admin notice (page ${page.url()})`);
       assert.match(await n.innerText(), notice);
       assert.match(await n.innerText(), /only WordPress's own cookies/);
       await context.close();
