@@ -779,6 +779,30 @@ typedef struct {
 } samtykke_consent_cookie;
 
 /**
+ * What a page shows about the policy, borrowed from the handle: the site, the
+ * revision, and the notice version a banner's form carries.
+ */
+typedef struct {
+  /**
+   * The site's domain (`kk.dk`).
+   */
+  const char *site;
+  /**
+   * Length of `site` in bytes.
+   */
+  size_t site_len;
+  /**
+   * The policy's revision (raised on every change, SPEC §3).
+   */
+  uint32_t revision;
+  /**
+   * The version of the banner text (R7): what a decision's `notice` is when
+   * the visitor saw this policy's banner.
+   */
+  uint32_t notice_version;
+} samtykke_site;
+
+/**
  * A set of providers, a bit per provider slot (the policy's `slot`, SPEC §3):
  * slots 0 to 63 in `bits[0]`, 64 to 127 in `bits[1]`. Make one with
  * `samtykke_policy_provider_bit`, OR-ing the bits of several; all zero is the
@@ -1359,6 +1383,19 @@ samtykke_result samtykke_policy_lint_warning(const samtykke_policy *policy,
  */
 samtykke_result samtykke_policy_consent_cookie(const samtykke_policy *policy,
                                                samtykke_consent_cookie *cookie_out);
+
+/**
+ * The policy's site, revision and notice version, without the host parsing
+ * the document again; the text is borrowed from the handle.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `site_out` is writable or NULL.
+ */
+samtykke_result samtykke_policy_site(const samtykke_policy *policy,
+                                     samtykke_site *site_out);
 
 /**
  * The bit of the category `name` (`1u << slot`), for the category masks the

@@ -43,6 +43,7 @@ struct Loaded {
     category_ids: Vec<CText>,
     cookie_name: CText,
     cookie_domain: Option<CText>,
+    site: CText,
 }
 
 /// The last document loaded and what it loaded to: a host that loads the same
@@ -70,12 +71,14 @@ fn load_shared(json: &[u8]) -> Result<Arc<Loaded>, Code> {
     let cookie = view.policy().consent_cookie;
     let cookie_name = CText::new(cookie.name);
     let cookie_domain = cookie.domain.map(CText::new);
+    let site = CText::new(view.policy().site);
     let loaded = Arc::new(Loaded {
         policy,
         lint: OnceLock::new(),
         category_ids,
         cookie_name,
         cookie_domain,
+        site,
     });
     *last = Some((json.to_vec(), Arc::clone(&loaded)));
     Ok(loaded)
@@ -403,6 +406,51 @@ pub unsafe extern "C" fn samtykke_policy_consent_cookie(
             domain,
             domain_len,
             max_age: p.view().consent_cookie_max_age(),
+        });
+        Ok(())
+    })
+}
+
+/// What a page shows about the policy, borrowed from the handle: the site, the
+/// revision, and the notice version a banner's form carries.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct samtykke_site {
+    /// The site's domain (`kk.dk`).
+    pub site: *const c_char,
+    /// Length of `site` in bytes.
+    pub site_len: usize,
+    /// The policy's revision (raised on every change, SPEC §3).
+    pub revision: u32,
+    /// The version of the banner text (R7): what a decision's `notice` is when
+    /// the visitor saw this policy's banner.
+    pub notice_version: u32,
+}
+
+/// The policy's site, revision and notice version, without the host parsing
+/// the document again; the text is borrowed from the handle.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `site_out` is writable or NULL.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_policy_site(
+    policy: *const samtykke_policy,
+    site_out: *mut samtykke_site,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `policy` is NULL or live and
+        // `site_out` NULL or writable.
+        let (p, site_out) = unsafe { (try_policy(policy)?, try_out(site_out)?) };
+        let view = p.view();
+        let doc = view.policy();
+        site_out.write(samtykke_site {
+            site: p.loaded.site.ptr(),
+            site_len: p.loaded.site.len(),
+            revision: doc.revision,
+            notice_version: u32::from(doc.notice_version),
         });
         Ok(())
     })

@@ -253,7 +253,23 @@ static void test_lint_and_consent_cookie(void) {
     CHECK(strcmp(c.name, "samtykke") == 0 && c.name_len == 8);
     CHECK(c.domain != NULL && strcmp(c.domain, "kk.dk") == 0 && c.domain_len == 5);
     CHECK(c.max_age == 100 * DAY);
+
     samtykke_policy_free(p);
+
+    /* What a page shows: the site, the revision and the notice version, each
+     * its own field (a revision and notice of 7 and 3, not seed 000's 1 and 1). */
+    char *rev = replaced(policy_json, "\"revision\": 1,", "\"revision\": 7,");
+    char *json = rev ? replaced(rev, "\"notice_version\": 1,", "\"notice_version\": 3,") : NULL;
+    CHECK(json != NULL);
+    p = json ? load(json, strlen(json)) : NULL;
+    CHECK(p != NULL);
+    samtykke_site site;
+    CHECK_RC(samtykke_policy_site(p, &site), SAMTYKKE_RESULT_OK);
+    CHECK(site.site != NULL && strcmp(site.site, "kk.dk") == 0 && site.site_len == 5);
+    CHECK(site.revision == 7 && site.notice_version == 3);
+    samtykke_policy_free(p);
+    free(json);
+    free(rev);
 }
 
 /* The cookie declaration: the library's one rendering, in either language and
@@ -691,6 +707,9 @@ static void test_null_arguments(void) {
     CHECK_RC(samtykke_policy_lint_warning(p, 0, NULL), NUL);
     CHECK_RC(samtykke_policy_consent_cookie(NULL, &cc), NUL);
     CHECK_RC(samtykke_policy_consent_cookie(p, NULL), NUL);
+    samtykke_site site;
+    CHECK_RC(samtykke_policy_site(NULL, &site), NUL);
+    CHECK_RC(samtykke_policy_site(p, NULL), NUL);
 
     samtykke_state t;
     CHECK_RC(samtykke_state_init(NULL, id, 16, &t), NUL);

@@ -16,7 +16,6 @@ $samtykke_loading = hrtime(true);
 require_once __DIR__ . '/lib/samtykke.php';
 require_once __DIR__ . '/includes/texts.php';
 require_once __DIR__ . '/includes/plugin.php';
-require_once __DIR__ . '/includes/admin.php';
 
 Samtykke\WordPress\Plugin::boot(__FILE__, $samtykke_loading);
 unset($samtykke_loading);

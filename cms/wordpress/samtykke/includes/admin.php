@@ -67,8 +67,8 @@ final class Admin
         } else {
             echo '<p class="samtykke-status"><strong>' . esc_html__('Active', 'samtykke') . '</strong>: libsamtykke '
                 . esc_html(Lib::version()) . ', ' . esc_html__('policy', 'samtykke') . ' <code>' . esc_html($policy)
-                . '</code> (' . esc_html((string) ($p->policy->document()['site'] ?? '')) . ', revision '
-                . esc_html((string) ($p->policy->document()['revision'] ?? '')) . ').</p>';
+                . '</code> (' . esc_html($p->policy->site()['site']) . ', revision '
+                . esc_html((string) $p->policy->site()['revision']) . ').</p>';
             $warnings = $p->policy->lint();
             echo '<h2>' . esc_html__('Policy lint', 'samtykke') . '</h2>';
             if ($warnings === []) {

@@ -65,6 +65,8 @@ final class Plugin
 
     /** Nanoseconds spent in this plugin during the request (measured only for the bench). */
     private int $spent = 0;
+    /** The same by part: the plugin's loading and start, then each hook. */
+    private array $parts = [];
     private bool $timing = false;
 
     public static function boot(string $file, ?int $loading = null): void
@@ -75,13 +77,16 @@ final class Plugin
         if ($p->timing) {
             add_action('shutdown', static function () use ($p): void {
                 if (!is_admin() && !wp_doing_ajax()) {
-                    echo '<!-- samtykke: ' . intdiv($p->spent, 1000) . " us in the plugin -->\n";
+                    $parts = implode(', ', array_map(fn ($k, $v) => "$k " . intdiv($v, 1000), array_keys($p->parts), $p->parts));
+                    echo '<!-- samtykke: ' . intdiv($p->spent, 1000) . " us in the plugin ($parts) -->\n";
                 }
             }, 2000);
         }
         $t = hrtime(true);
         $p->start();
         $p->spent += hrtime(true) - ($loading ?? $t);
+        $p->parts['load'] = $t - ($loading ?? $t);
+        $p->parts['start'] = $p->spent - $p->parts['load'];
         add_action('admin_post_nopriv_' . self::ACTION, [$p, 'decide']);
         add_action('admin_post_' . self::ACTION, [$p, 'decide']);
         add_action('wp_footer', $p->timed('footer'), 100);
@@ -103,7 +108,11 @@ final class Plugin
         register_deactivation_hook($file, static function (): void {
             wp_clear_scheduled_hook('samtykke_retention');
         });
-        Admin::boot($p);
+        if (is_admin()) {
+            // The site owner's pages and notices: not loaded for the site's visitors.
+            require_once __DIR__ . '/admin.php';
+            Admin::boot($p);
+        }
     }
 
     /** The method $name as a callback, its time added to $spent when timing. */
@@ -117,7 +126,9 @@ final class Plugin
             try {
                 return $this->$name(...$args);
             } finally {
-                $this->spent += hrtime(true) - $t;
+                $d = hrtime(true) - $t;
+                $this->spent += $d;
+                $this->parts[$name] = ($this->parts[$name] ?? 0) + $d;
             }
         };
     }
@@ -371,7 +382,7 @@ final class Plugin
         }
         $action = is_string($_POST['choice'] ?? null) ? $_POST['choice'] : '';
         $list = fn (string $k) => array_values(array_filter((array) ($_POST[$k] ?? []), fn ($v) => is_string($v) && $v !== ''));
-        $notice = (int) ($_POST['notice'] ?? 0) ?: (int) ($this->policy->document()['notice_version'] ?? 1);
+        $notice = (int) ($_POST['notice'] ?? 0) ?: $this->policy->site()['notice_version'];
         $controls = ['button', 'toggle', 'link', 'icon'];
         $control = is_string($_POST['control'] ?? null) && in_array($_POST['control'], $controls, true)
             ? $_POST['control'] : ($action === 'save' ? 'toggle' : ($action === 'withdraw' ? 'link' : 'button'));
@@ -431,7 +442,7 @@ final class Plugin
         return wp_nonce_field(self::NONCE, '_samtykke_nonce', false, false)
             . '<input type="hidden" name="action" value="' . esc_attr(self::ACTION) . '">'
             . '<input type="hidden" name="consent_id" value="' . esc_attr($id) . '">'
-            . '<input type="hidden" name="notice" value="' . esc_attr((string) ($this->policy->document()['notice_version'] ?? 1)) . '">'
+            . '<input type="hidden" name="notice" value="' . esc_attr((string) $this->policy->site()['notice_version']) . '">'
             . '<input type="hidden" name="control" value="' . esc_attr($control) . '">'
             . '<input type="hidden" name="lang" value="' . esc_attr($this->lang) . '">';
     }
@@ -506,7 +517,7 @@ final class Plugin
     private function bannerHtml(array $t): string
     {
         $action = esc_url(admin_url('admin-post.php'));
-        $site = esc_html((string) ($this->policy->document()['site'] ?? get_bloginfo('name')));
+        $site = esc_html($this->policy->site()['site']);
         $settings = esc_url(remove_query_arg([self::SETTINGS_ARG, 'lang']));
         return '<section class="samtykke-banner" role="region" aria-labelledby="samtykke-title" lang="' . esc_attr($this->lang) . '">'
             . '<h2 id="samtykke-title">' . esc_html($t['title']) . ' ' . $site . '</h2>'

@@ -76,7 +76,8 @@ final class Lib
     public const API_VERSION = '0.1';
 
     private static ?FFI $ffi = null;
-    private static string $declarations = '';
+    /** samtykke_php.h's text, for names(); null until read (a preloaded scope reads it lazily). */
+    private static ?string $declarations = '';
     private static ?string $lib = null;
     private static ?string $header = null;
     private static ?string $scope = null;
@@ -150,7 +151,9 @@ final class Lib
                         . ' declarations Lib::preloadHeader() writes): ' . $e->getMessage());
                 }
                 self::checkVersion($ffi, 'the preloaded library');
-                self::$declarations = (string) @file_get_contents(self::$header ?: (getenv('SAMTYKKE_HEADER') ?: ''));
+                // The declarations are read only when names() needs them: most
+                // requests never do.
+                self::$declarations = null;
                 return self::$ffi = $ffi;
             }
             $header = self::$header ?: (getenv('SAMTYKKE_HEADER') ?: __DIR__ . '/../../../../include/samtykke_php.h');
@@ -205,6 +208,7 @@ final class Lib
         static $names = [];
         if (!isset($names[$enum])) {
             self::ffi();
+            self::$declarations ??= (string) @file_get_contents(self::$header ?: (getenv('SAMTYKKE_HEADER') ?: ''));
             $prefix = 'SAMTYKKE_' . strtoupper($enum) . '_';
             preg_match_all('#/\*\* (\S+) \*/\s*' . $prefix . '\w+ = (\d+),#', self::$declarations, $m);
             $names[$enum] = array_combine(array_map('intval', $m[2]), $m[1]);
@@ -219,13 +223,18 @@ final class Lib
      */
     public static function value(string $enum, string $name): ?int
     {
+        static $values = [];
+        $key = "$enum.$name";
+        if (array_key_exists($key, $values)) {
+            return $values[$key];
+        }
         if (!preg_match('/\A[a-z_]+\z/', $name)) {
             return null;
         }
         try {
-            return self::ffi()->{'SAMTYKKE_' . strtoupper($enum) . '_' . strtoupper($name)};
+            return $values[$key] = self::ffi()->{'SAMTYKKE_' . strtoupper($enum) . '_' . strtoupper($name)};
         } catch (\Throwable $e) {
-            return null;
+            return $values[$key] = null;
         }
     }
 
@@ -254,9 +263,14 @@ final class Lib
     public static function text(callable $call, string $what): string
     {
         $ffi = self::ffi();
-        $len = $ffi->new('size_t');
-        $size = 1024;
-        $buf = $ffi->new("char[$size]");
+        // One 4 KiB buffer and length for the request's calls (most texts fit):
+        // each FFI::new costs about as much as the call it serves.
+        static $shared = null;
+        if ($shared === null || $shared[0] !== $ffi) {
+            $shared = [$ffi, $ffi->new('char[4096]'), $ffi->new('size_t')];
+        }
+        [, $buf, $len] = $shared;
+        $size = 4096;
         $rc = $call($buf, $size, FFI::addr($len));
         if ($rc === $ffi->SAMTYKKE_RESULT_BUFFER_TOO_SMALL) {
             $size = $len->cdata;
@@ -281,6 +295,8 @@ final class Policy
     public CData $handle;
     private string $json;
     private ?array $document = null;
+    private ?array $consentCookie = null;
+    private ?array $site = null;
 
     private function __construct(CData $handle, string $json)
     {
@@ -398,14 +414,36 @@ final class Policy
     /** The consent cookie's name, Domain (null: host-only) and Max-Age. */
     public function consentCookie(): array
     {
-        $ffi = Lib::ffi();
-        $c = $ffi->new('samtykke_consent_cookie');
-        Lib::check($ffi->samtykke_policy_consent_cookie($this->handle, FFI::addr($c)), 'consent cookie');
-        return [
-            'name' => FFI::string($c->name, $c->name_len),
-            'domain' => $c->domain_len > 0 ? FFI::string($c->domain, $c->domain_len) : null,
-            'max_age' => $c->max_age,
-        ];
+        if ($this->consentCookie === null) {
+            $ffi = Lib::ffi();
+            $c = $ffi->new('samtykke_consent_cookie');
+            Lib::check($ffi->samtykke_policy_consent_cookie($this->handle, FFI::addr($c)), 'consent cookie');
+            $this->consentCookie = [
+                'name' => FFI::string($c->name, $c->name_len),
+                'domain' => $c->domain_len > 0 ? FFI::string($c->domain, $c->domain_len) : null,
+                'max_age' => $c->max_age,
+            ];
+        }
+        return $this->consentCookie;
+    }
+
+    /**
+     * What a page shows about the policy, without parsing the document in PHP:
+     * ['site' => 'kk.dk', 'revision' => 1, 'notice_version' => 1].
+     */
+    public function site(): array
+    {
+        if ($this->site === null) {
+            $ffi = Lib::ffi();
+            $c = $ffi->new('samtykke_site');
+            Lib::check($ffi->samtykke_policy_site($this->handle, FFI::addr($c)), 'site');
+            $this->site = [
+                'site' => FFI::string($c->site, $c->site_len),
+                'revision' => $c->revision,
+                'notice_version' => $c->notice_version,
+            ];
+        }
+        return $this->site;
     }
 
     /**
@@ -520,6 +558,9 @@ final class ConsentState
     /** As fromCookieHeader(), but null when the header holds no valid consent cookie. */
     public static function fromCookieHeaderOrNull(Policy $policy, string $cookieHeader, string|array|null $siteKey): ?ConsentState
     {
+        if (trim($cookieHeader) === '') {
+            return null;
+        }
         $ffi = Lib::ffi();
         $name = $policy->consentCookie()['name'];
         $found = $ffi->new('bool');
@@ -783,7 +824,7 @@ final class ConsentState
                 Lib::check($ffi->samtykke_plan_set_cookie($plan, $i, FFI::addr($text), FFI::addr($len)), 'plan');
                 $out['set_cookie'][] = FFI::string($text, $len->cdata);
             }
-            $kinds = Lib::names('kind');
+            $kinds = $counts->storage_keys > 0 ? Lib::names('kind') : [];
             $key = $ffi->new('samtykke_storage_key');
             for ($i = 0; $i < $counts->storage_keys; $i++) {
                 Lib::check($ffi->samtykke_plan_storage_key($plan, $i, FFI::addr($key)), 'plan');
