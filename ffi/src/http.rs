@@ -4,7 +4,7 @@
 
 use std::ffi::c_char;
 
-use samtykke::{Code, ConsentState, COOKIE_MAX_LEN};
+use samtykke::{Code, ConsentState, ValidPolicy, COOKIE_MAX_LEN};
 use samtykke_host::http::{filter_set_cookie, parse_cookie_header};
 
 use crate::boundary::{
@@ -204,8 +204,60 @@ pub unsafe extern "C" fn samtykke_state_filter_set_cookie(
     buf_len: usize,
     out_len: *mut usize,
 ) -> Code {
+    // SAFETY: this function's contract is `with_set_cookie_lines`'s.
+    unsafe {
+        with_set_cookie_lines(
+            policy,
+            state,
+            headers,
+            headers_len,
+            now,
+            buf,
+            buf_len,
+            out_len,
+            |s, view, values, now| {
+                let values: Vec<&str> = values.collect();
+                let filtered = filter_set_cookie(s, view, values.iter(), now);
+                let mut lines = String::new();
+                for h in filtered.kept {
+                    lines.push_str(h);
+                    lines.push('\n');
+                }
+                lines
+            },
+        )
+    }
+}
+
+/// What `samtykke_state_filter_set_cookie` and `samtykke_state_judge_set_cookies`
+/// share: the policy and state opened, `headers` split into its non-empty lines
+/// (a `\r` before a `\n` dropped), `now` checked, and the text `f` makes from
+/// them written to the caller's buffer.
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `state` NULL or readable for a
+/// `samtykke_state`; `headers` readable for `headers_len` bytes; `buf` writable
+/// for `buf_len` bytes; `out_len` NULL or writable.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn with_set_cookie_lines(
+    policy: *const samtykke_policy,
+    state: *const samtykke_state,
+    headers: *const c_char,
+    headers_len: usize,
+    now: i64,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+    f: impl FnOnce(
+        &ConsentState,
+        &ValidPolicy<'_>,
+        &mut dyn Iterator<Item = &str>,
+        time::OffsetDateTime,
+    ) -> String,
+) -> Code {
     guard(|| {
-        // SAFETY: this function's contract: `policy` NULL or live, `state` NULL
+        // SAFETY: the caller's guarantee: `policy` NULL or live, `state` NULL
         // or readable, `headers` readable for `headers_len` bytes, `buf`
         // writable for `buf_len` bytes, `out_len` NULL or writable.
         let (p, raw, headers, dst) = unsafe {
@@ -218,17 +270,11 @@ pub unsafe extern "C" fn samtykke_state_filter_set_cookie(
         };
         let s = open(p, &raw)?;
         let now = time(now)?;
-        let values: Vec<&str> = headers
+        let mut values = headers
             .split('\n')
             .map(|l| l.strip_suffix('\r').unwrap_or(l))
-            .filter(|l| !l.is_empty())
-            .collect();
-        let filtered = filter_set_cookie(&s, &p.view(), values.iter(), now);
-        let mut lines = String::new();
-        for h in filtered.kept {
-            lines.push_str(h);
-            lines.push('\n');
-        }
-        dst.write(lines.as_bytes())
+            .filter(|l| !l.is_empty());
+        let text = f(&s, &p.view(), &mut values, now);
+        dst.write(text.as_bytes())
     })
 }

@@ -320,19 +320,38 @@ pub unsafe extern "C" fn samtykke_tcf_explain(
     buf_len: usize,
     out_len: *mut usize,
 ) -> Code {
+    // SAFETY: this function's contract is `explain`'s.
+    unsafe {
+        explain(s, len, buf, buf_len, out_len, |s| {
+            TcString::decode(s).err().map(|e| e.to_string())
+        })
+    }
+}
+
+/// The body of `samtykke_tcf_explain` and `samtykke_gpp_explain`: `why`'s
+/// message for the bytes `s`, or the empty text when it has none.
+///
+/// # Safety
+///
+/// `s` NULL or readable for `len` bytes; `buf` writable for `buf_len` bytes;
+/// `out_len` NULL or writable.
+unsafe fn explain(
+    s: *const c_char,
+    len: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+    why: fn(&[u8]) -> Option<String>,
+) -> Code {
     guard(|| {
-        // SAFETY: this function's contract for `s`, `buf` and `out_len`.
+        // SAFETY: the caller's guarantee for `s`, `buf` and `out_len`.
         let (s, out) = unsafe {
             (
                 try_bytes(s.cast(), len)?,
                 try_out_buf(buf, buf_len, out_len)?,
             )
         };
-        let text = TcString::decode(s)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        out.write(text.as_bytes())
+        out.write(why(s).unwrap_or_default().as_bytes())
     })
 }
 
@@ -505,20 +524,12 @@ pub unsafe extern "C" fn samtykke_gpp_explain(
     buf_len: usize,
     out_len: *mut usize,
 ) -> Code {
-    guard(|| {
-        // SAFETY: this function's contract for `s`, `buf` and `out_len`.
-        let (s, out) = unsafe {
-            (
-                try_bytes(s.cast(), len)?,
-                try_out_buf(buf, buf_len, out_len)?,
-            )
-        };
-        let text = GppString::decode(s)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        out.write(text.as_bytes())
-    })
+    // SAFETY: this function's contract is `explain`'s.
+    unsafe {
+        explain(s, len, buf, buf_len, out_len, |s| {
+            GppString::decode(s).err().map(|e| e.to_string())
+        })
+    }
 }
 
 /// A caller's array of `cap` elements with its out-length.

@@ -11,6 +11,7 @@ use samtykke_host::log_line::{self, LogEvent, Trigger};
 use samtykke_host::proof_json::purgeable_lines;
 
 use crate::boundary::{guard, time, try_opt_bytes, try_opt_out, try_out_buf, try_read, try_str};
+use crate::http::with_set_cookie_lines;
 use crate::policy::{category_set, samtykke_policy, try_policy};
 use crate::state::{open, samtykke_state};
 
@@ -46,34 +47,29 @@ pub unsafe extern "C" fn samtykke_state_judge_set_cookies(
     buf_len: usize,
     out_len: *mut usize,
 ) -> Code {
-    guard(|| {
-        // SAFETY: this function's contract: `policy` NULL or live, `state` NULL
-        // or readable, `headers` readable for `headers_len` bytes, `buf`
-        // writable for `buf_len` bytes, `out_len` NULL or writable.
-        let (p, raw, headers, dst) = unsafe {
-            (
-                try_policy(policy)?,
-                try_read(state)?,
-                try_str(headers, headers_len)?,
-                try_out_buf(buf, buf_len, out_len)?,
-            )
-        };
-        let s = open(p, &raw)?;
-        let now = time(now)?;
-        let view = p.view();
-        let mut lines = String::new();
-        for h in headers
-            .split('\n')
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
-            .filter(|l| !l.is_empty())
-        {
-            if let Ok(kept) = judge_set_cookie(&s, &view, h, now) {
-                lines.push_str(&kept);
-                lines.push('\n');
-            }
-        }
-        dst.write(lines.as_bytes())
-    })
+    // SAFETY: this function's contract is `with_set_cookie_lines`'s.
+    unsafe {
+        with_set_cookie_lines(
+            policy,
+            state,
+            headers,
+            headers_len,
+            now,
+            buf,
+            buf_len,
+            out_len,
+            |s, view, values, now| {
+                let mut lines = String::new();
+                for h in values {
+                    if let Ok(kept) = judge_set_cookie(s, view, h, now) {
+                        lines.push_str(&kept);
+                        lines.push('\n');
+                    }
+                }
+                lines
+            },
+        )
+    }
 }
 
 /// The consent cookie's `Set-Cookie` value for the state on a response from
