@@ -87,12 +87,30 @@ fn json<T: serde::Serialize + ?Sized>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
 }
 
-fn line(now: OffsetDateTime, visitor: u128, event: &str, rest: &str) -> String {
+/// What every line of one request begins with, up to the event's name:
+/// `{"ts":"…","visitor":"…","event":"`. A host that writes several lines for one
+/// request (the tower layer) formats it once and appends, for each line, the
+/// event's name, `"`, the event's fields (the `*_fields` functions) and `}`.
+pub fn head(now: OffsetDateTime, visitor: u128) -> String {
     format!(
-        "{{\"ts\":\"{}\",\"visitor\":\"{}\",\"event\":\"{event}\"{rest}}}",
+        "{{\"ts\":\"{}\",\"visitor\":\"{}\",\"event\":\"",
         format_rfc3339(now),
         ConsentId(visitor)
     )
+}
+
+fn line(now: OffsetDateTime, visitor: u128, event: &str, fields: &str) -> String {
+    let mut out = head(now, visitor);
+    out.push_str(event);
+    out.push('"');
+    out.push_str(fields);
+    out.push('}');
+    out
+}
+
+/// `cookie_present`'s fields: `,"cookies":[…]`.
+pub fn cookie_present_fields<S: serde::Serialize>(names: &[S]) -> String {
+    format!(",\"cookies\":{}", json(names))
 }
 
 /// `cookie_present`: the names a request's `Cookie` header carried.
@@ -101,13 +119,34 @@ pub fn cookie_present(now: OffsetDateTime, visitor: u128, names: &[&str]) -> Str
         now,
         visitor,
         "cookie_present",
-        &format!(",\"cookies\":{}", json(names)),
+        &cookie_present_fields(names),
     )
 }
 
+/// `signal`'s fields for a GPC signal.
+pub const SIGNAL_GPC_FIELDS: &str = ",\"signal\":\"gpc\"";
+
 /// `signal`: the request carried `Sec-GPC: 1`.
 pub fn signal_gpc(now: OffsetDateTime, visitor: u128) -> String {
-    line(now, visitor, "signal", ",\"signal\":\"gpc\"")
+    line(now, visitor, "signal", SIGNAL_GPC_FIELDS)
+}
+
+/// `notice_shown`'s fields: the policy's revision and notice version, the
+/// layer, the trigger, the controls offered, nothing preselected.
+pub fn notice_shown_fields(
+    policy: &ValidPolicy<'_>,
+    layer: u8,
+    trigger: Trigger,
+    controls: &[&str],
+) -> String {
+    let p = policy.policy();
+    format!(
+        ",\"revision\":{},\"notice\":{},\"layer\":{layer},\"trigger\":\"{}\",\"controls\":{},\"preselected\":[]",
+        p.revision,
+        p.notice_version,
+        trigger.as_str(),
+        json(controls),
+    )
 }
 
 /// `notice_shown` for the policy's revision and notice version, nothing
@@ -120,28 +159,18 @@ pub fn notice_shown(
     trigger: Trigger,
     controls: &[&str],
 ) -> String {
-    let p = policy.policy();
     line(
         now,
         visitor,
         "notice_shown",
-        &format!(
-            ",\"revision\":{},\"notice\":{},\"layer\":{layer},\"trigger\":\"{}\",\"controls\":{},\"preselected\":[]",
-            p.revision,
-            p.notice_version,
-            trigger.as_str(),
-            json(controls),
-        ),
+        &notice_shown_fields(policy, layer, trigger, controls),
     )
 }
 
-/// `decision`: `granted` is written for `save`, `categories` for a withdrawal of
+/// `decision`'s fields: `granted` for `save`, `categories` for a withdrawal of
 /// some categories (`None`: all), `gpc` when the request carried `Sec-GPC: 1`.
-#[allow(clippy::too_many_arguments)]
-pub fn decision(
+pub fn decision_fields(
     policy: &ValidPolicy<'_>,
-    now: OffsetDateTime,
-    visitor: u128,
     action: Action,
     notice: u16,
     control: Control,
@@ -166,15 +195,36 @@ pub fn decision(
     if gpc {
         rest.push_str(",\"gpc\":true");
     }
-    line(now, visitor, "decision", &rest)
+    rest
+}
+
+/// `decision`: `granted` is written for `save`, `categories` for a withdrawal of
+/// some categories (`None`: all), `gpc` when the request carried `Sec-GPC: 1`.
+#[allow(clippy::too_many_arguments)]
+pub fn decision(
+    policy: &ValidPolicy<'_>,
+    now: OffsetDateTime,
+    visitor: u128,
+    action: Action,
+    notice: u16,
+    control: Control,
+    categories: Option<CategorySet>,
+    gpc: bool,
+) -> String {
+    line(
+        now,
+        visitor,
+        "decision",
+        &decision_fields(policy, action, notice, control, categories, gpc),
+    )
+}
+
+/// `cookie_set`'s fields: `,"set_cookie":"…"`.
+pub fn cookie_set_fields(set_cookie: &str) -> String {
+    format!(",\"set_cookie\":{}", json(set_cookie))
 }
 
 /// `cookie_set`: a `Set-Cookie` value that left in a response.
 pub fn cookie_set(now: OffsetDateTime, visitor: u128, set_cookie: &str) -> String {
-    line(
-        now,
-        visitor,
-        "cookie_set",
-        &format!(",\"set_cookie\":{}", json(set_cookie)),
-    )
+    line(now, visitor, "cookie_set", &cookie_set_fields(set_cookie))
 }

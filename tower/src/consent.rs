@@ -192,24 +192,9 @@ else if(p.indexOf('*')<0&&p.indexOf('?')<0){indexedDB.deleteDatabase(p);}}});\
 })(";
 const CLEAR_SCRIPT_TAIL: &str = ");";
 
-/// What triggered a notice (SPEC §8 `notice_shown`'s `trigger`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Trigger {
-    /// The site showed it on its own (the banner).
-    Auto,
-    /// The visitor opened it (the settings).
-    User,
-}
-
-impl Trigger {
-    /// `auto` or `user`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Trigger::Auto => "auto",
-            Trigger::User => "user",
-        }
-    }
-}
+/// What triggered a notice (SPEC §8 `notice_shown`'s `trigger`): the one in
+/// the host crate's log writer.
+pub use samtykke_host::log_line::Trigger;
 
 /// A handler's word that its page rendered a consent notice: put it in the
 /// response's extensions (with axum, return `Extension(NoticeShown::BANNER)`
@@ -257,8 +242,9 @@ pub(crate) struct Decided {
     pub(crate) rebased: bool,
     /// The decision's proof record; `None` for a withdrawal of nothing.
     pub(crate) proof: Option<Proof>,
-    /// The `decision` event's fields besides `ts`, `visitor` and `event`, in order.
-    pub(crate) event: Vec<(&'static str, Value)>,
+    /// The `decision` event's fields besides `ts`, `visitor` and `event`
+    /// (`samtykke_host::log_line::decision_fields`).
+    pub(crate) event: String,
 }
 
 #[cfg(feature = "axum")]

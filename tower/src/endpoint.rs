@@ -11,7 +11,7 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body::Body;
 use http_body_util::{BodyExt, Full, Limited};
 use samtykke::{Action, ConsentId, ConsentState, Control, Ctx};
-use serde_json::Value;
+use samtykke_host::log_line;
 
 use crate::consent::{Consent, Decided, NoticeShown};
 use crate::html;
@@ -301,40 +301,24 @@ fn decide(consent: &Consent, body: &[u8]) -> Result<Decided, String> {
         }
     }
 
-    let mut event: Vec<(&'static str, Value)> = vec![
-        ("action", action.as_str().into()),
-        ("revision", p.revision.into()),
-        ("notice", notice.into()),
-        ("control", control.as_str().into()),
-    ];
-    let proof = match action {
-        Action::AcceptAll => Some(state.accept_all(&policy, ctx)),
-        Action::RejectAll => Some(state.reject_all(&policy, ctx)),
+    let (proof, logged) = match action {
+        Action::AcceptAll => (Some(state.accept_all(&policy, ctx)), None),
+        Action::RejectAll => (Some(state.reject_all(&policy, ctx)), None),
         Action::Save => {
             let chosen = ids("granted", &granted)?;
-            event.push((
-                "granted",
-                Value::from(policy.category_ids(chosen).collect::<Vec<_>>()),
-            ));
-            Some(state.save(&policy, chosen, Default::default(), ctx))
+            let proof = state.save(&policy, chosen, Default::default(), ctx);
+            (Some(proof), Some(chosen))
         }
         _ => {
             let which = if categories.is_empty() {
                 None
             } else {
-                let set = ids("categories", &categories)?;
-                event.push((
-                    "categories",
-                    Value::from(policy.category_ids(set).collect::<Vec<_>>()),
-                ));
-                Some(set)
+                Some(ids("categories", &categories)?)
             };
-            state.withdraw(&policy, which, ctx)
+            (state.withdraw(&policy, which, ctx), which)
         }
     };
-    if consent.gpc() {
-        event.push(("gpc", true.into()));
-    }
+    let event = log_line::decision_fields(&policy, action, notice, control, logged, consent.gpc());
     let rebased = state.consent_id() != consent.state.consent_id();
     Ok(Decided {
         state,

@@ -9,13 +9,13 @@ use std::task::{ready, Context, Poll};
 
 use http::header::{COOKIE, HOST, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Request, Response};
-use samtykke::{ConsentId, ConsentState, Proof, COOKIE_MAX_LEN};
+use samtykke::{ConsentState, Proof, COOKIE_MAX_LEN};
 use samtykke_host::declare::Lang;
 use samtykke_host::http::{
     consent_set_cookie, deletion_plan, judge_set_cookie, parse_cookie_header,
 };
+use samtykke_host::log_line;
 use samtykke_host::proof_json::proof_to_json;
-use samtykke_host::time::format_rfc3339;
 use time::OffsetDateTime;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -280,36 +280,20 @@ impl Arrival {
 
         if !self.names.is_empty() {
             log.event("cookie_present", || {
-                format!(",\"cookies\":{}", json_string(&self.names))
+                log_line::cookie_present_fields(&self.names)
             });
         }
         if let Some(p) = &signal {
-            log.event("signal", || ",\"signal\":\"gpc\"".to_owned());
+            log.event("signal", || log_line::SIGNAL_GPC_FIELDS.to_owned());
             proof(p);
         }
         if let Some(n) = notice {
             log.event("notice_shown", || {
-                format!(
-                    ",\"revision\":{},\"notice\":{},\"layer\":{},\"trigger\":\"{}\",\"controls\":{},\"preselected\":[]",
-                    policy.policy().revision,
-                    policy.policy().notice_version,
-                    n.layer,
-                    n.trigger.as_str(),
-                    json_string(&n.controls),
-                )
+                log_line::notice_shown_fields(&policy, n.layer, n.trigger, n.controls)
             });
         }
         if let Some(d) = &decided {
-            log.event("decision", || {
-                let mut rest = String::new();
-                for (k, v) in &d.event {
-                    rest.push_str(",\"");
-                    rest.push_str(k);
-                    rest.push_str("\":");
-                    rest.push_str(&v.to_string());
-                }
-                rest
-            });
+            log.event("decision", || d.event.clone());
             if let Some(p) = &d.proof {
                 proof(p);
             }
@@ -331,16 +315,12 @@ impl Arrival {
             }
             match judge_set_cookie(&state, &policy, text, now) {
                 Ok(Cow::Borrowed(_)) => {
-                    log.event("cookie_set", || {
-                        format!(",\"set_cookie\":{}", json_string(&text))
-                    });
+                    log.event("cookie_set", || log_line::cookie_set_fields(text));
                     headers.append(SET_COOKIE, value);
                 }
                 Ok(Cow::Owned(shortened)) => {
                     if let Ok(v) = HeaderValue::from_str(&shortened) {
-                        log.event("cookie_set", || {
-                            format!(",\"set_cookie\":{}", json_string(&shortened))
-                        });
+                        log.event("cookie_set", || log_line::cookie_set_fields(&shortened));
                         headers.append(SET_COOKIE, v);
                     }
                 }
@@ -378,9 +358,7 @@ impl Arrival {
         for h in &out {
             if let Ok(v) = HeaderValue::from_str(h) {
                 headers.append(SET_COOKIE, v);
-                log.event("cookie_set", || {
-                    format!(",\"set_cookie\":{}", json_string(h))
-                });
+                log.event("cookie_set", || log_line::cookie_set_fields(h));
             }
         }
     }
@@ -394,10 +372,6 @@ fn is_named(header: &str, name: &str) -> bool {
         .is_some_and(|(n, _)| n.trim_matches([' ', '\t']) == name)
 }
 
-fn json_string<T: serde::Serialize + ?Sized>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
-}
-
 /// The site's consent log for one request: lines that share its time and
 /// visitor, built only when the sink takes events, and handed over together
 /// when the response is done (one write for a file sink).
@@ -409,13 +383,7 @@ struct Log<'s> {
 
 impl<'s> Log<'s> {
     fn new(sink: &'s dyn crate::Sink, now: OffsetDateTime, visitor: u128) -> Log<'s> {
-        let head = sink.takes_events().then(|| {
-            format!(
-                "{{\"ts\":\"{}\",\"visitor\":\"{}\",\"event\":\"",
-                format_rfc3339(now),
-                ConsentId(visitor)
-            )
-        });
+        let head = sink.takes_events().then(|| log_line::head(now, visitor));
         Log {
             sink,
             head,
