@@ -272,6 +272,17 @@ enum samtykke_log_event {
 };
 typedef uint32_t samtykke_log_event;
 
+/**
+ * The flags of samtykke_state_respond(), OR-ed together.
+ */
+enum samtykke_respond_flag {
+  /** reissue */
+  SAMTYKKE_RESPOND_FLAG_REISSUE = 1,
+  /** log */
+  SAMTYKKE_RESPOND_FLAG_LOG = 2,
+};
+typedef uint32_t samtykke_respond_flag;
+
 
 /**
  * A buffer of this many bytes always holds a consent cookie value.
@@ -859,6 +870,8 @@ typedef struct {
    */
   size_t category_len;
 } samtykke_permit;
+
+
 
 #ifdef __cplusplus
 extern "C" {
@@ -1513,6 +1526,64 @@ samtykke_result samtykke_state_consent_set_cookie(const samtykke_policy *policy,
                                                   char *buf,
                                                   size_t buf_len,
                                                   size_t *out_len);
+
+/**
+ * Everything a server-side enforcer does to a response's cookies, in one call,
+ * as the tower layer does it (SPEC §15), for hosts where each call costs (PHP):
+ *
+ * 1. the response's `Set-Cookie` values, except any of the consent cookie's
+ *    name, each kept only when the state permits it and a kept persistent one
+ *    shortened to its category's consent lapse (as
+ *    `samtykke_state_judge_set_cookies`; a line that is not UTF-8 is dropped);
+ * 2. the consent cookie's own `Set-Cookie` (as
+ *    `samtykke_state_consent_set_cookie`, signed with `key`) when `flags` has
+ *    `SAMTYKKE_RESPOND_FLAG_REISSUE`, or the state differs from `arrived` (the state
+ *    the request's consent cookie held), or, with `arrived` NULL (a new
+ *    visitor), from a new visitor's;
+ * 3. deletions for the cookies in `cookie_header` that are no longer permitted
+ *    (the deletion plan's headers, `; Secure` added when `secure`);
+ * 4. the page's `<script>` that clears the declared local and session storage
+ *    and IndexedDB databases the state denies (the tower layer's script).
+ *
+ * The output is lines, each a tag, a space and its text, in this order:
+ * `P` the `cookie_present` log line (with `SAMTYKKE_RESPOND_FLAG_LOG`, when the
+ * `Cookie` header has cookies); `H` a `Set-Cookie` value to send, in order; `C`
+ * the `cookie_set` log line of each `H` (with `SAMTYKKE_RESPOND_FLAG_LOG`); `S` the
+ * storage-clearing `<script>` element, one line (only when there is storage to
+ * clear). A `Cookie` header that is not UTF-8 or does not parse is read as no
+ * cookies. `out_len` receives the length written, or the length needed when
+ * the buffer is too small.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * (unknown flags); `SAMTYKKE_RESULT_INVALID_UTF8` (`host`);
+ * `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
+ * `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `state` NULL or readable for a
+ * `samtykke_state`; `arrived` NULL or readable for a `samtykke_state`; `key`
+ * NULL or readable for `key_len` bytes; `host`, `cookie_header` and
+ * `set_cookies` readable for their lengths; `buf` writable for `buf_len` bytes;
+ * `out_len` NULL or writable.
+ */
+samtykke_result samtykke_state_respond(const samtykke_policy *policy,
+                                       const samtykke_state *state,
+                                       const samtykke_state *arrived,
+                                       const uint8_t *key,
+                                       size_t key_len,
+                                       const char *host,
+                                       size_t host_len,
+                                       bool secure,
+                                       const char *cookie_header,
+                                       size_t cookie_header_len,
+                                       const char *set_cookies,
+                                       size_t set_cookies_len,
+                                       int64_t now,
+                                       uint32_t flags,
+                                       char *buf,
+                                       size_t buf_len,
+                                       size_t *out_len);
 
 /**
  * One line of the site's consent log (SPEC §8), without a newline. Decisions

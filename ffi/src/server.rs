@@ -5,12 +5,17 @@
 
 use std::ffi::c_char;
 
-use samtykke::{Action, Code, Control, COOKIE_MAX_LEN};
-use samtykke_host::http::{consent_set_cookie, judge_set_cookie, parse_cookie_header};
+use samtykke::{Action, Code, ConsentState, Control, COOKIE_MAX_LEN};
+use samtykke_host::http::{
+    consent_set_cookie, deletion_plan, judge_set_cookie, parse_cookie_header, sets_cookie,
+    storage_keys, storage_script,
+};
 use samtykke_host::log_line::{self, LogEvent, Trigger};
 use samtykke_host::proof_json::purgeable_lines;
 
-use crate::boundary::{guard, time, try_opt_bytes, try_opt_out, try_out_buf, try_read, try_str};
+use crate::boundary::{
+    guard, time, try_bytes, try_opt_bytes, try_opt_out, try_out_buf, try_read, try_str,
+};
 use crate::http::with_set_cookie_lines;
 use crate::policy::{category_set, samtykke_policy, try_policy};
 use crate::state::{open, samtykke_state};
@@ -126,6 +131,191 @@ pub unsafe extern "C" fn samtykke_state_consent_set_cookie(
             .map_err(|e| e.code())?;
         let value = std::str::from_utf8(&value[..n]).map_err(|_| Code::Panic)?;
         dst.write(consent_set_cookie(&view, value, host, secure).as_bytes())
+    })
+}
+
+/// `samtykke_state_respond`'s flags, OR-ed together (the header's
+/// `samtykke_respond_flag`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum RespondFlag {
+    /// The state was changed by an event of this request (a decision, a
+    /// signal): the consent cookie is issued again even where the comparison
+    /// with `arrived` would not say so.
+    Reissue = 1,
+    /// Write the request's `cookie_present` and `cookie_set` consent-log lines
+    /// (SPEC §8) too.
+    Log = 2,
+}
+
+impl RespondFlag {
+    /// Every flag, in number order.
+    pub const ALL: [RespondFlag; 2] = [RespondFlag::Reissue, RespondFlag::Log];
+
+    /// `reissue` or `log`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RespondFlag::Reissue => "reissue",
+            RespondFlag::Log => "log",
+        }
+    }
+}
+
+/// Everything a server-side enforcer does to a response's cookies, in one call,
+/// as the tower layer does it (SPEC §15), for hosts where each call costs (PHP):
+///
+/// 1. the response's `Set-Cookie` values, except any of the consent cookie's
+///    name, each kept only when the state permits it and a kept persistent one
+///    shortened to its category's consent lapse (as
+///    `samtykke_state_judge_set_cookies`; a line that is not UTF-8 is dropped);
+/// 2. the consent cookie's own `Set-Cookie` (as
+///    `samtykke_state_consent_set_cookie`, signed with `key`) when `flags` has
+///    `SAMTYKKE_RESPOND_FLAG_REISSUE`, or the state differs from `arrived` (the state
+///    the request's consent cookie held), or, with `arrived` NULL (a new
+///    visitor), from a new visitor's;
+/// 3. deletions for the cookies in `cookie_header` that are no longer permitted
+///    (the deletion plan's headers, `; Secure` added when `secure`);
+/// 4. the page's `<script>` that clears the declared local and session storage
+///    and IndexedDB databases the state denies (the tower layer's script).
+///
+/// The output is lines, each a tag, a space and its text, in this order:
+/// `P` the `cookie_present` log line (with `SAMTYKKE_RESPOND_FLAG_LOG`, when the
+/// `Cookie` header has cookies); `H` a `Set-Cookie` value to send, in order; `C`
+/// the `cookie_set` log line of each `H` (with `SAMTYKKE_RESPOND_FLAG_LOG`); `S` the
+/// storage-clearing `<script>` element, one line (only when there is storage to
+/// clear). A `Cookie` header that is not UTF-8 or does not parse is read as no
+/// cookies. `out_len` receives the length written, or the length needed when
+/// the buffer is too small.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+/// (unknown flags); `SAMTYKKE_RESULT_INVALID_UTF8` (`host`);
+/// `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
+/// `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `state` NULL or readable for a
+/// `samtykke_state`; `arrived` NULL or readable for a `samtykke_state`; `key`
+/// NULL or readable for `key_len` bytes; `host`, `cookie_header` and
+/// `set_cookies` readable for their lengths; `buf` writable for `buf_len` bytes;
+/// `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_state_respond(
+    policy: *const samtykke_policy,
+    state: *const samtykke_state,
+    arrived: *const samtykke_state,
+    key: *const u8,
+    key_len: usize,
+    host: *const c_char,
+    host_len: usize,
+    secure: bool,
+    cookie_header: *const c_char,
+    cookie_header_len: usize,
+    set_cookies: *const c_char,
+    set_cookies_len: usize,
+    now: i64,
+    flags: u32,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `policy` NULL or live, `state` NULL
+        // or readable, `key`, `host`, `cookie_header` and `set_cookies` readable
+        // for their lengths, `buf` writable for `buf_len` bytes, `out_len` NULL
+        // or writable.
+        let (p, raw, key, host, header, sent, dst) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(state)?,
+                try_opt_bytes(key, key_len)?,
+                try_str(host, host_len)?,
+                try_bytes(cookie_header.cast(), cookie_header_len)?,
+                try_bytes(set_cookies.cast(), set_cookies_len)?,
+                try_out_buf(buf, buf_len, out_len)?,
+            )
+        };
+        let arrived = if arrived.is_null() {
+            None
+        } else {
+            // SAFETY: this function's contract: `arrived` NULL or readable.
+            Some(unsafe { try_read(arrived) }?)
+        };
+        let known = RespondFlag::ALL.iter().fold(0, |m, f| m | *f as u32);
+        if flags & !known != 0 {
+            return Err(Code::InvalidArgument);
+        }
+        let log = flags & RespondFlag::Log as u32 != 0;
+        let s = open(p, &raw)?;
+        let arrived = arrived.map(|a| open(p, &a)).transpose()?;
+        let now = time(now)?;
+        let view = p.view();
+        let visitor = s.consent_id();
+        let mut out = String::new();
+        let mut line = |tag: char, text: &str| {
+            out.push(tag);
+            out.push(' ');
+            out.push_str(text);
+            out.push('\n');
+        };
+
+        let pairs = std::str::from_utf8(header)
+            .ok()
+            .and_then(|h| parse_cookie_header(h).ok())
+            .unwrap_or_default();
+        let present: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
+        if log && !present.is_empty() {
+            line('P', &log_line::cookie_present(now, visitor, &present));
+        }
+
+        let name = view.policy().consent_cookie.name;
+        let mut headers: Vec<String> = Vec::new();
+        for h in sent
+            .split(|b| *b == b'\n')
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+            .filter(|l| !l.is_empty())
+            .filter_map(|l| std::str::from_utf8(l).ok())
+            .filter(|h| !sets_cookie(h, name))
+        {
+            if let Ok(kept) = judge_set_cookie(&s, &view, h, now) {
+                headers.push(kept.into_owned());
+            }
+        }
+        let changed = flags & RespondFlag::Reissue as u32 != 0
+            || match arrived {
+                Some(a) => a != s,
+                None => s != ConsentState::new(visitor),
+            };
+        if changed {
+            let mut value = [0u8; COOKIE_MAX_LEN];
+            let n = s
+                .encode_cookie(&view, key, &mut value)
+                .map_err(|e| e.code())?;
+            let value = std::str::from_utf8(&value[..n]).map_err(|_| Code::Panic)?;
+            headers.push(consent_set_cookie(&view, value, host, secure));
+        }
+        if !present.is_empty() {
+            let plan = deletion_plan(&s, &view, host, present.iter().copied(), now);
+            for mut h in plan.set_cookie {
+                if secure && !h.ends_with("; Secure") {
+                    h.push_str("; Secure");
+                }
+                headers.push(h);
+            }
+        }
+        let storage = storage_script(&storage_keys(&s, &view, now));
+        for h in &headers {
+            line('H', h);
+        }
+        if log {
+            for h in &headers {
+                line('C', &log_line::cookie_set(now, visitor, h));
+            }
+        }
+        if !storage.is_empty() {
+            line('S', &storage);
+        }
+        dst.write(out.as_bytes())
     })
 }
 

@@ -7,6 +7,7 @@ use std::fmt::{Debug, Write as _};
 use std::path::{Path, PathBuf};
 
 use samtykke::{Action, Code, Control, Kind, Why};
+use samtykke_ffi::RespondFlag;
 use samtykke_host::declare::{Format, Lang};
 use samtykke_host::log_line::LogEvent;
 
@@ -114,6 +115,14 @@ fn enums() -> String {
         &LogEvent::ALL,
         |e| e as u32,
         LogEvent::as_str,
+    );
+    c_enum(
+        &mut out,
+        "respond_flag",
+        "The flags of samtykke_state_respond(), OR-ed together.",
+        &RespondFlag::ALL,
+        |f| f as u32,
+        RespondFlag::as_str,
     );
     out
 }

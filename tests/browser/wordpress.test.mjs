@@ -105,12 +105,19 @@ test('first visit: the banner, only necessary cookies in the jar', async () => {
   await context.close();
 });
 
-test('reject keeps nmstat out across reloads, and the banner away', async () => {
+test('reject keeps nmstat out across reloads, and the banner away; the page clears refused local storage', async () => {
   const { context, page } = await visitor();
   await page.goto(base + '/');
+  // What a statistics script left before the choice, beside the site's own key.
+  await page.evaluate(() => {
+    localStorage.setItem('siteimprove_visit', '1');
+    localStorage.setItem('theme', 'dark');
+  });
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Afvis alle' }).click()]);
   assert.equal(page.url(), base + '/');
   await page.reload();
+  const stored = await page.evaluate(() => [localStorage.getItem('siteimprove_visit'), localStorage.getItem('theme')]);
+  assert.deepEqual(stored, [null, 'dark'], 'the library\'s script removed siteimprove_* and left the rest');
   const got = await names(context);
   assert.ok(got.includes('samtykke'), `the consent cookie: ${got}`);
   assert.ok(!got.includes('nmstat') && !got.includes('JSESSIONID') && !got.includes('undeclared_tracker'), `${got}`);

@@ -1484,6 +1484,163 @@ static void test_server_side_enforcement(void) {
     samtykke_policy_free(p);
 }
 
+/* Whether the `len` bytes at `text` hold `needle`. */
+static bool span_has(const char *text, size_t len, const char *needle) {
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++) {
+        if (memcmp(text + i, needle, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The number of lines of `text` (length `len`) that start with `tag` and a space. */
+static size_t tagged(const char *text, size_t len, char tag) {
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < len; i++) {
+        if ((i == 0 || text[i - 1] == '\n') && text[i] == tag && text[i + 1] == ' ') {
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Whether `text` has the line `tag` + space + `line`. */
+static bool has_line(const char *text, size_t len, char tag, const char *line) {
+    size_t n = strlen(line);
+    for (size_t i = 0; i + n + 2 <= len; i++) {
+        if ((i == 0 || text[i - 1] == '\n') && text[i] == tag && text[i + 1] == ' ' &&
+            memcmp(text + i + 2, line, n) == 0 && (i + 2 + n == len || text[i + 2 + n] == '\n')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* samtykke_state_respond: a response's cookies in one call (SPEC §15), for PHP
+ * hosts where every call costs. */
+static void test_respond(void) {
+    samtykke_policy *p = load(policy_json, policy_json_len);
+    CHECK(p != NULL);
+    samtykke_state s;
+    new_state(p, 16, &s);
+    static char buf[8192];
+    size_t len = 0;
+    const char sent[] = "SESSabc=1; Path=/\nnmstat=1; Max-Age=86400000; Path=/\r\n\nsamtykke=forged; Path=/\n"
+                        "\xff\xfe=1\nnot a cookie";
+    const char cookies[] = "nmstat=old; SESSx=2";
+
+    /* A new visitor: only the necessary cookie leaves; the forged consent cookie,
+     * the line that is not UTF-8 and the unparsable one are dropped; the present
+     * nmstat is deleted; no consent cookie (nothing was decided). */
+    CHECK_RC(samtykke_state_respond(p, &s, NULL, KEY, sizeof KEY, S("127.0.0.1:8080"), false, S(cookies), S(sent),
+                                    T0, SAMTYKKE_RESPOND_FLAG_LOG, buf, sizeof buf, &len), SAMTYKKE_RESULT_OK);
+    CHECK(has_line(buf, len, 'H', "SESSabc=1; Path=/"));
+    CHECK(has_line(buf, len, 'P', "{\"ts\":\"2026-03-01T10:00:00Z\",\"visitor\":\"10171e252c333a41484f565d646b7279\","
+                                  "\"event\":\"cookie_present\",\"cookies\":[\"nmstat\",\"SESSx\"]}"));
+    CHECK(has_line(buf, len, 'C', "{\"ts\":\"2026-03-01T10:00:00Z\",\"visitor\":\"10171e252c333a41484f565d646b7279\","
+                                  "\"event\":\"cookie_set\",\"set_cookie\":\"SESSabc=1; Path=/\"}"));
+    size_t headers = tagged(buf, len, 'H');
+    CHECK(headers >= 2 && tagged(buf, len, 'C') == headers && tagged(buf, len, 'P') == 1);
+    size_t deletions = 0;
+    for (size_t i = 0; i + 9 < len; i++) {
+        if ((i == 0 || buf[i - 1] == '\n') && memcmp(buf + i, "H nmstat=", 9) == 0) {
+            const char *end = memchr(buf + i, '\n', len - i);
+            CHECK(end != NULL && span_has(buf + i, (size_t)(end - (buf + i)), "Max-Age=0"));
+            deletions++;
+        }
+        CHECK(!((i == 0 || buf[i - 1] == '\n') && memcmp(buf + i, "H samtykke=", 11) == 0));
+    }
+    CHECK(deletions == headers - 1);
+    CHECK(strstr(buf, "forged") == NULL);
+    /* The order: P, then the headers, then their log lines, then the script. */
+    CHECK(buf[0] == 'P' && buf[len - 1] == '\n');
+
+    /* Without the log flag: headers only. */
+    size_t logged = len;
+    CHECK_RC(samtykke_state_respond(p, &s, NULL, KEY, sizeof KEY, S("127.0.0.1:8080"), false, S(cookies), S(sent),
+                                    T0, 0, buf, sizeof buf, &len), SAMTYKKE_RESULT_OK);
+    CHECK(len < logged && tagged(buf, len, 'H') == headers && tagged(buf, len, 'P') == 0 &&
+          tagged(buf, len, 'C') == 0);
+    CHECK_RC(samtykke_state_respond(p, &s, NULL, KEY, sizeof KEY, S("127.0.0.1:8080"), false, S(cookies), S(sent),
+                                    T0, 0, buf, 4, &len), SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+
+    /* Statistics granted this request: nmstat leaves, clamped to the consent's
+     * 100 days; the consent cookie is issued (the state differs from the one
+     * the request arrived with), host-only on 127.0.0.1 and Secure when asked. */
+    samtykke_state before = s;
+    samtykke_proof proof;
+    CHECK_RC(samtykke_state_save(p, &s, category(p, "statistics"), NULL, T0, 1, SAMTYKKE_CONTROL_TOGGLE, false,
+                                 &proof), SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_state_respond(p, &s, &before, KEY, sizeof KEY, S("127.0.0.1:8080"), true, S(cookies),
+                                    S(sent), T0, 0, buf, sizeof buf, &len), SAMTYKKE_RESULT_OK);
+    CHECK(has_line(buf, len, 'H', "nmstat=1; Max-Age=8640000; Path=/"));
+    size_t consent = 0;
+    for (size_t i = 0; i + 14 < len; i++) {
+        if ((i == 0 || buf[i - 1] == '\n') && memcmp(buf + i, "H samtykke=v1.", 14) == 0) {
+            const char *end = memchr(buf + i, '\n', len - i);
+            CHECK(end != NULL && span_has(buf + i, (size_t)(end - (buf + i)), "; Secure") &&
+                  !span_has(buf + i, (size_t)(end - (buf + i)), "Domain="));
+            consent++;
+        }
+    }
+    CHECK(consent == 1);
+    CHECK(!has_line(buf, len, 'H', "nmstat=; Max-Age=0"));
+
+    /* The same state as it arrived: no consent cookie, unless REISSUE says an
+     * event of this request changed it. */
+    CHECK_RC(samtykke_state_respond(p, &s, &s, KEY, sizeof KEY, S("www.kk.dk"), false, S(""), S(""), T0, 0, buf,
+                                    sizeof buf, &len), SAMTYKKE_RESULT_OK);
+    CHECK(tagged(buf, len, 'H') == 0);
+    CHECK_RC(samtykke_state_respond(p, &s, &s, KEY, sizeof KEY, S("www.kk.dk"), false, S(""), S(""), T0,
+                                    SAMTYKKE_RESPOND_FLAG_REISSUE, buf, sizeof buf, &len), SAMTYKKE_RESULT_OK);
+    CHECK(tagged(buf, len, 'H') == 1 && memcmp(buf, "H samtykke=v1.", 14) == 0 &&
+          span_has(buf, len, "; Domain=kk.dk\n"));
+
+    /* With a local-storage declaration of statistics (siteimprove_*), a refusal
+     * gives the page the script that clears it; a grant gives none. */
+    char *with_storage = replaced(
+        policy_json, "\"storage\": [",
+        "\"storage\": [{\"name\": \"siteimprove_*\", \"kind\": \"local_storage\", "
+        "\"provider\": \"siteimprove\", \"category\": \"statistics\", "
+        "\"purpose\": {\"en\": \"Statistics\", \"da\": \"Statistik\"}, \"duration\": \"session\"},");
+    samtykke_policy *q = with_storage ? load(with_storage, strlen(with_storage)) : NULL;
+    CHECK(q != NULL);
+    if (q != NULL) {
+        samtykke_state t;
+        new_state(q, 3, &t);
+        CHECK_RC(samtykke_state_accept_all(q, &t, T0, 1, SAMTYKKE_CONTROL_BUTTON, false, NULL), SAMTYKKE_RESULT_OK);
+        CHECK_RC(samtykke_state_respond(q, &t, &t, KEY, sizeof KEY, S("www.kk.dk"), false, S(""), S(""), T0, 0,
+                                        buf, sizeof buf, &len), SAMTYKKE_RESULT_OK);
+        CHECK(len == 0);
+        CHECK_RC(samtykke_state_reject_all(q, &t, T0 + 60, 1, SAMTYKKE_CONTROL_BUTTON, false, NULL),
+                 SAMTYKKE_RESULT_OK);
+        CHECK_RC(samtykke_state_respond(q, &t, &t, KEY, sizeof KEY, S("www.kk.dk"), false, S(""), S(""), T0 + 60,
+                                        0, buf, sizeof buf, &len), SAMTYKKE_RESULT_OK);
+        CHECK(tagged(buf, len, 'S') == 1 && len > 10 && memcmp(buf, "S <script>", 10) == 0 &&
+              span_has(buf, len, "[[\"local_storage\",\"siteimprove_*\"]]") &&
+              memcmp(buf + len - 10, "</script>\n", 10) == 0);
+        samtykke_policy_free(q);
+    }
+    free(with_storage);
+
+    /* Bad arguments. */
+    CHECK_RC(samtykke_state_respond(p, &s, NULL, KEY, sizeof KEY, S("kk.dk"), false, S(""), S(""), T0, 4, buf,
+                                    sizeof buf, &len), SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(samtykke_state_respond(p, NULL, NULL, KEY, sizeof KEY, S("kk.dk"), false, S(""), S(""), T0, 0, buf,
+                                    sizeof buf, &len), SAMTYKKE_RESULT_NULL_ARGUMENT);
+    CHECK_RC(samtykke_state_respond(p, &s, NULL, KEY, sizeof KEY, NULL, 0, false, S(""), S(""), T0, 0, buf,
+                                    sizeof buf, &len), SAMTYKKE_RESULT_NULL_ARGUMENT);
+    CHECK_RC(samtykke_state_respond(p, &s, NULL, KEY, sizeof KEY, S("\xff"), false, S(""), S(""), T0, 0, buf,
+                                    sizeof buf, &len), SAMTYKKE_RESULT_INVALID_UTF8);
+    samtykke_state broken = s;
+    memset(&broken, 0xA5, sizeof broken);
+    CHECK_RC(samtykke_state_respond(p, &s, &broken, KEY, sizeof KEY, S("kk.dk"), false, S(""), S(""), T0, 0, buf,
+                                    sizeof buf, &len), SAMTYKKE_RESULT_STATE_INVALID);
+    samtykke_policy_free(p);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s POLICY.json\n", argv[0]);
@@ -1506,6 +1663,7 @@ int main(int argc, char **argv) {
     static const struct test tests[] = {
         {"version_and_messages", test_version_and_messages},
         {"lint_and_consent_cookie", test_lint_and_consent_cookie},
+        {"respond", test_respond},
         {"declaration", test_declaration},
         {"whole_visit_kk_dk", test_whole_visit_kk_dk},
         {"gpc_signal_refuses_and_never_grants", test_gpc_signal_refuses_and_never_grants},

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use samtykke::{ConsentId, ConsentState, Kind, Proof, ValidPolicy};
 use samtykke_host::declare::Lang;
 use samtykke_host::state_json::StateView;
-use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use crate::config::Shared;
@@ -142,7 +141,7 @@ impl Consent {
             json.push_str(&serde_json::to_string(names).unwrap_or_else(|_| "[]".to_owned()));
         }
         json.push_str("}}");
-        script_safe(json)
+        samtykke_host::http::script_safe(json)
     }
 
     /// A `<script>` element that clears the storage this visitor's state denies
@@ -152,45 +151,9 @@ impl Consent {
     /// reaches the server, so only the page can remove it. A site with a Content
     /// Security Policy allows it by hash or serves it from a file.
     pub fn storage_script(&self) -> String {
-        let keys = self.storage_to_clear();
-        if keys.is_empty() {
-            return String::new();
-        }
-        let list: Vec<Value> = keys.iter().map(|(k, n)| json!([k.as_str(), n])).collect();
-        let data = script_safe(Value::Array(list).to_string());
-        format!("<script>{CLEAR_SCRIPT_HEAD}{data}{CLEAR_SCRIPT_TAIL}</script>")
+        samtykke_host::http::storage_script(&self.storage_to_clear())
     }
 }
-
-/// JSON made safe inside an HTML `<script>` element: `<`, `>` and `&` (which
-/// JSON holds only inside strings) as `\u` escapes.
-fn script_safe(json: String) -> String {
-    if !json.contains(['<', '>', '&']) {
-        return json;
-    }
-    let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-const CLEAR_SCRIPT_HEAD: &str = "(function(items){\
-function re(p){return new RegExp('^'+p.replace(/[.+^${}()|[\\]\\\\]/g,'\\\\$&').replace(/\\*/g,'.*').replace(/\\?/g,'.')+'$');}\
-function clear(s,p){try{var r=re(p);for(var i=s.length-1;i>=0;i--){var k=s.key(i);if(r.test(k))s.removeItem(k);}}catch(e){}}\
-items.forEach(function(it){var k=it[0],p=it[1];\
-if(k==='local_storage')clear(window.localStorage,p);\
-else if(k==='session_storage')clear(window.sessionStorage,p);\
-else if(k==='indexed_db'&&window.indexedDB){var r=re(p);\
-if(indexedDB.databases){indexedDB.databases().then(function(d){d.forEach(function(x){if(r.test(x.name))indexedDB.deleteDatabase(x.name);});});}\
-else if(p.indexOf('*')<0&&p.indexOf('?')<0){indexedDB.deleteDatabase(p);}}});\
-})(";
-const CLEAR_SCRIPT_TAIL: &str = ");";
 
 /// What triggered a notice (SPEC §8 `notice_shown`'s `trigger`): the one in
 /// the host crate's log writer.
@@ -259,20 +222,5 @@ impl<S: Send + Sync> axum_core::extract::FromRequestParts<S> for Consent {
             http::StatusCode::INTERNAL_SERVER_ERROR,
             "samtykke-tower: the Consent extractor needs ConsentLayer around the route",
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::script_safe;
-
-    #[test]
-    fn script_safe_json_cannot_close_the_script_element() {
-        let json = r#"{"k":"</script><script>alert(1)</script>&amp;"}"#.to_owned();
-        let safe = script_safe(json);
-        assert!(!safe.contains(['<', '>', '&']), "{safe}");
-        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
-        assert_eq!(back["k"], "</script><script>alert(1)</script>&amp;");
-        assert_eq!(script_safe("{\"a\":1}".to_owned()), "{\"a\":1}");
     }
 }

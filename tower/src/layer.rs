@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderValue, Request, Response};
 use samtykke::{ConsentState, Proof, COOKIE_MAX_LEN};
 use samtykke_host::declare::Lang;
 use samtykke_host::http::{
-    consent_set_cookie, deletion_plan, judge_set_cookie, parse_cookie_header,
+    consent_set_cookie, deletion_plan, judge_set_cookie, parse_cookie_header, sets_cookie,
 };
 use samtykke_host::log_line;
 use samtykke_host::proof_json::proof_to_json;
@@ -310,7 +310,7 @@ impl Arrival {
             let Ok(text) = std::str::from_utf8(value.as_bytes()) else {
                 continue;
             };
-            if is_named(text, cookie_name) {
+            if sets_cookie(text, cookie_name) {
                 continue;
             }
             match judge_set_cookie(&state, &policy, text, now) {
@@ -362,14 +362,6 @@ impl Arrival {
             }
         }
     }
-}
-
-/// Whether the `Set-Cookie` value `header` sets the cookie `name` (the name is
-/// what precedes the first `=`, trimmed).
-fn is_named(header: &str, name: &str) -> bool {
-    header
-        .split_once('=')
-        .is_some_and(|(n, _)| n.trim_matches([' ', '\t']) == name)
 }
 
 /// The site's consent log for one request: lines that share its time and

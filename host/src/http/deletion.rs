@@ -166,3 +166,88 @@ pub fn storage_keys(
         .map(|d| (d.kind, d.name.to_owned()))
         .collect()
 }
+
+/// A `<script>` element that clears the declared storage `keys` (the
+/// `storage_keys` of a deletion plan, or of [`storage_keys`]): local and session
+/// storage keys and IndexedDB databases, `*` and `?` patterns matched against the
+/// keys present; an empty string when there is nothing to clear. Storage other
+/// than cookies never reaches the server, so only the page can remove it; every
+/// host embeds this one script (the tower layer's pages, the C library's
+/// `samtykke_state_respond` for PHP plugins). A site with a Content Security
+/// Policy allows it by hash or serves it from a file.
+pub fn storage_script(keys: &[(Kind, String)]) -> String {
+    if keys.is_empty() {
+        return String::new();
+    }
+    let list: Vec<serde_json::Value> = keys
+        .iter()
+        .map(|(k, n)| serde_json::json!([k.as_str(), n]))
+        .collect();
+    let data = script_safe(serde_json::Value::Array(list).to_string());
+    format!("<script>{CLEAR_SCRIPT_HEAD}{data}{CLEAR_SCRIPT_TAIL}</script>")
+}
+
+/// JSON made safe inside an HTML `<script>` element: `<`, `>` and `&` (which
+/// JSON holds only inside strings) as `\u` escapes.
+pub fn script_safe(json: String) -> String {
+    if !json.contains(['<', '>', '&']) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const CLEAR_SCRIPT_HEAD: &str = "(function(items){\
+function re(p){return new RegExp('^'+p.replace(/[.+^${}()|[\\]\\\\]/g,'\\\\$&').replace(/\\*/g,'.*').replace(/\\?/g,'.')+'$');}\
+function clear(s,p){try{var r=re(p);for(var i=s.length-1;i>=0;i--){var k=s.key(i);if(r.test(k))s.removeItem(k);}}catch(e){}}\
+items.forEach(function(it){var k=it[0],p=it[1];\
+if(k==='local_storage')clear(window.localStorage,p);\
+else if(k==='session_storage')clear(window.sessionStorage,p);\
+else if(k==='indexed_db'&&window.indexedDB){var r=re(p);\
+if(indexedDB.databases){indexedDB.databases().then(function(d){d.forEach(function(x){if(r.test(x.name))indexedDB.deleteDatabase(x.name);});});}\
+else if(p.indexOf('*')<0&&p.indexOf('?')<0){indexedDB.deleteDatabase(p);}}});\
+})(";
+const CLEAR_SCRIPT_TAIL: &str = ");";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_safe_json_cannot_close_the_script_element() {
+        let json = r#"{"k":"</script><script>alert(1)</script>&amp;"}"#.to_owned();
+        let safe = script_safe(json);
+        assert!(!safe.contains(['<', '>', '&']), "{safe}");
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["k"], "</script><script>alert(1)</script>&amp;");
+        assert_eq!(script_safe("{\"a\":1}".to_owned()), "{\"a\":1}");
+    }
+
+    #[test]
+    fn storage_script_carries_each_key_with_its_kind_and_nothing_when_empty() {
+        assert_eq!(storage_script(&[]), "");
+        let s = storage_script(&[
+            (Kind::LocalStorage, "siteimprove_*".to_owned()),
+            (Kind::IndexedDb, "</script>".to_owned()),
+        ]);
+        assert!(s.starts_with("<script>(function(items){") && s.ends_with(");</script>"));
+        let data = &s[s.rfind("})(").unwrap() + 3..s.len() - ");</script>".len()];
+        let back: serde_json::Value = serde_json::from_str(data).unwrap();
+        assert_eq!(
+            back,
+            serde_json::json!([
+                ["local_storage", "siteimprove_*"],
+                ["indexed_db", "</script>"]
+            ])
+        );
+        assert_eq!(s.matches("</script>").count(), 1, "{s}");
+    }
+}

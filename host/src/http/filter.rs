@@ -210,3 +210,12 @@ pub fn judge_set_cookie<'h, 'a>(
         Some(category) => Ok(clamp_parsed(state, policy, cookie, category, header, now)),
     }
 }
+
+/// Whether the `Set-Cookie` value `header` sets the cookie `name` (the name is
+/// what precedes the first `=`, trimmed of spaces and tabs). A server that owns
+/// the consent cookie drops any other `Set-Cookie` of that name (SPEC §15).
+pub fn sets_cookie(header: &str, name: &str) -> bool {
+    header
+        .split_once('=')
+        .is_some_and(|(n, _)| n.trim_matches([' ', '\t']) == name)
+}

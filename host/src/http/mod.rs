@@ -36,11 +36,13 @@ mod set_cookie;
 
 pub use cookie_header::parse_cookie_header;
 pub use deletion::{
-    deletion_plan, storage_keys, DeletionPlan, Undeletable, UndeletableReason, EXPIRED,
+    deletion_plan, script_safe, storage_keys, storage_script, DeletionPlan, Undeletable,
+    UndeletableReason, EXPIRED,
 };
 pub use domains::{consent_set_cookie, cookie_domains, domain_attribute};
 pub use filter::{
-    clamp_set_cookie, filter_set_cookie, judge_set_cookie, DropReason, Dropped, Filtered,
+    clamp_set_cookie, filter_set_cookie, judge_set_cookie, sets_cookie, DropReason, Dropped,
+    Filtered,
 };
 pub use set_cookie::{SameSite, SetCookie};
 

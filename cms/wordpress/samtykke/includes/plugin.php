@@ -54,7 +54,8 @@ final class Plugin
     /** Log lines by SPEC §15's order. */
     private array $events = ['present' => [], 'signal' => [], 'notice' => [], 'decision' => [], 'set' => []];
     private array $proofs = [];
-    private array $storageKeys = [];
+    /** The page's storage-clearing script (the library's), or ''. */
+    private string $storageScript = '';
     /** The Set-Cookie values this plugin let out, once it judged the headers. */
     private ?array $judged = null;
 
@@ -310,58 +311,24 @@ final class Plugin
             }
             return;
         }
-        $name = $this->policy->consentCookie()['name'];
-        $sent = array_values(array_filter($sent, fn ($v) => trim(explode('=', $v, 2)[0]) !== $name));
-
-        if ($this->cookieHeader !== '' && ($l = $this->line('cookie_present', $this->cookieHeader)) !== null) {
-            $this->events['present'] = [$l];
-        }
         foreach ($this->events['signal'] as $i => $e) {
             if ($e === 'signal_gpc') {
                 $this->events['signal'][$i] = $this->line('signal_gpc');
             }
         }
-
-        $out = $this->judge($sent);
-        $secure = is_ssl();
-        if ($this->changed || ($this->arrived && !$this->arrived->equals($this->state))) {
-            $out[] = $this->state->consentSetCookie($this->keys[0], $this->host, $secure);
+        // One library call: the response's cookies judged and clamped, the consent
+        // cookie when the state changed, deletions, and the request's log lines.
+        $r = $this->state->respond($this->arrived, $this->keys[0], $this->host, is_ssl(),
+            $this->cookieHeader, $sent, $this->now, $this->changed, true);
+        if ($r['present'] !== null) {
+            $this->events['present'] = [$r['present']];
         }
-        if ($this->cookieHeader !== '') {
-            try {
-                $plan = $this->state->deletionPlan($this->host, $this->cookieHeader, $this->now);
-                foreach ($plan['set_cookie'] as $d) {
-                    $out[] = $secure && !str_ends_with($d, '; Secure') ? "$d; Secure" : $d;
-                }
-                $this->storageKeys = $plan['storage_keys'];
-            } catch (Error $e) {
-                // A Cookie header the library cannot read: nothing to delete by name.
-            }
-        }
-        foreach ($out as $v) {
+        foreach ($r['headers'] as $v) {
             header("Set-Cookie: $v", false);
             $this->judged[] = $v;
-            if (($l = $this->line('cookie_set', $v)) !== null) {
-                $this->events['set'][] = $l;
-            }
         }
-    }
-
-    /** The kept headers; one at a time when the batch cannot be read (a header not UTF-8). */
-    private function judge(array $sent): array
-    {
-        try {
-            return $this->state->judgeSetCookies($sent, $this->now);
-        } catch (Error $e) {
-            $kept = [];
-            foreach ($sent as $v) {
-                try {
-                    array_push($kept, ...$this->state->judgeSetCookies([$v], $this->now));
-                } catch (Error $e) {
-                }
-            }
-            return $kept;
-        }
+        $this->events['set'] = $r['set'];
+        $this->storageScript = $r['storage_script'];
     }
 
     // ---- decisions ------------------------------------------------------------
@@ -478,12 +445,9 @@ final class Plugin
                 echo $this->bannerHtml($t);
                 $this->events['notice'][] = $this->line('notice_auto', "accept_all\nreject_all\nsettings\nsave", 1);
             }
-            if ($this->storageKeys !== []) {
-                echo '<script>(function(k){k.forEach(function(i){var s=i.kind==="local_storage"?window.localStorage:'
-                    . '(i.kind==="session_storage"?window.sessionStorage:null);if(!s)return;var p=i.key.endsWith("*")?'
-                    . 'i.key.slice(0,-1):null;for(var j=s.length-1;j>=0;j--){var n=s.key(j);if(p!==null?n.startsWith(p):n===i.key)'
-                    . 's.removeItem(n);}});})(' . wp_json_encode($this->storageKeys) . ');</script>';
-            }
+            // Storage other than cookies never reaches the server: the library's
+            // script clears what the visitor's consent no longer allows.
+            echo $this->storageScript;
         } catch (\Throwable $e) {
             error_log('samtykke: ' . $e->getMessage());
         }

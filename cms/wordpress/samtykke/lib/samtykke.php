@@ -616,6 +616,46 @@ final class ConsentState
     }
 
     /**
+     * A response's cookies in one library call, as the tower layer does them
+     * (SPEC §15): $setCookies (the response's `Set-Cookie` values) judged and
+     * clamped, the consent cookie issued again when this state differs from
+     * $arrived (the state the request's cookie held; null for a new visitor) or
+     * $reissue says an event changed it, deletions for the cookies of
+     * $cookieHeader no longer permitted, and the page's storage-clearing script.
+     * Returns ['headers' => Set-Cookie values to send, in order, 'present' =>
+     * the cookie_present log line or null, 'set' => a cookie_set log line per
+     * header, 'storage_script' => a <script> element or ''] (the log lines only
+     * when $log).
+     */
+    public function respond(?ConsentState $arrived, ?string $siteKey, string $host, bool $secure,
+                            string $cookieHeader, array $setCookies, int $now, bool $reissue, bool $log): array
+    {
+        $ffi = Lib::ffi();
+        $key = $siteKey === null ? null : Lib::bytes($siteKey);
+        $joined = implode("\n", $setCookies);
+        $flags = ($reissue ? $ffi->SAMTYKKE_RESPOND_FLAG_REISSUE : 0) | ($log ? $ffi->SAMTYKKE_RESPOND_FLAG_LOG : 0);
+        $text = Lib::text(
+            fn ($buf, $len, $outLen) => $ffi->samtykke_state_respond(
+                $this->policy->handle, FFI::addr($this->state), $arrived === null ? null : FFI::addr($arrived->state),
+                $key, $siteKey === null ? 0 : strlen($siteKey), $host, strlen($host), $secure,
+                $cookieHeader, strlen($cookieHeader), $joined, strlen($joined), $now, $flags, $buf, $len, $outLen),
+            'respond'
+        );
+        $out = ['headers' => [], 'present' => null, 'set' => [], 'storage_script' => ''];
+        foreach (Lib::lines($text) as $line) {
+            $rest = substr($line, 2);
+            match ($line[0]) {
+                'H' => $out['headers'][] = $rest,
+                'P' => $out['present'] = $rest,
+                'C' => $out['set'][] = $rest,
+                'S' => $out['storage_script'] = $rest,
+                default => null,
+            };
+        }
+        return $out;
+    }
+
+    /**
      * The consent cookie's `Set-Cookie` value for a response from $host (its
      * `Host` header): signed with $siteKey, `Domain` only under the policy's domain.
      */
