@@ -250,6 +250,21 @@ impl<'a> VendorSet<'a> {
         }
     }
 
+    /// The same ids as [`VendorSet::iter`], in the same order, as runs of
+    /// consecutive ids `(first, last)`, both included: a range list's entries as
+    /// they come, a bit field's runs of set bits ascending. A batch decoder copies
+    /// a run at a time instead of an id at a time.
+    pub fn runs(&self) -> VendorRuns<'a> {
+        VendorRuns {
+            set: *self,
+            pos: self.at,
+            next: 1,
+            end: 1,
+            word: 0,
+            left: self.entries,
+        }
+    }
+
     /// Whether vendor `id` is in the set.
     pub fn contains(&self, id: u16) -> bool {
         if self.ranges {
@@ -367,6 +382,91 @@ impl Iterator for VendorIds<'_> {
             self.next = u32::from(start);
             self.end = u32::from(end);
         }
+    }
+}
+
+/// The runs of a [`VendorSet`]; see [`VendorSet::runs`].
+#[derive(Clone, Debug)]
+pub struct VendorRuns<'a> {
+    set: VendorSet<'a>,
+    /// Ranges: where the next entry starts.
+    pos: u32,
+    /// Bit field: the id of `word`'s top bit.
+    next: u32,
+    /// Bit field: the first id not yet loaded into `word`.
+    end: u32,
+    /// Bit field: a window of the field, left-aligned, ids already returned
+    /// shifted out.
+    word: u64,
+    /// Ranges: entries not yet read.
+    left: u16,
+}
+
+impl VendorRuns<'_> {
+    /// Loads the next window of a bit field; false past its end.
+    #[inline]
+    fn refill(&mut self) -> bool {
+        let first = self.end;
+        let max = u32::from(self.set.max);
+        if first > max {
+            return false;
+        }
+        let width = (max - first + 1).min(WINDOW);
+        let bits = self
+            .set
+            .bits
+            .get(self.set.at + first - 1, width)
+            .unwrap_or(0);
+        self.word = bits << (64 - width);
+        self.next = first;
+        self.end = first + width;
+        true
+    }
+
+    /// Shifts `n` (at most 64) ids out of the window.
+    #[inline]
+    fn consume(&mut self, n: u32) {
+        // Two shifts: a shift by 64 would overflow.
+        self.word = (self.word << (n / 2)) << (n - n / 2);
+        self.next += n;
+    }
+}
+
+impl Iterator for VendorRuns<'_> {
+    type Item = (u16, u16);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u16, u16)> {
+        if self.set.ranges {
+            let mut entries = RangeEntries {
+                bits: self.set.bits,
+                pos: self.pos,
+                left: self.left,
+            };
+            let run = entries.next()?;
+            self.pos = entries.pos;
+            self.left = entries.left;
+            return Some(run);
+        }
+        while self.word == 0 {
+            if !self.refill() {
+                return None;
+            }
+        }
+        let skip = self.word.leading_zeros();
+        self.consume(skip);
+        let first = self.next;
+        let ones = self.word.leading_ones();
+        self.consume(ones);
+        // A run that reaches the end of the window may go on in the next one.
+        while self.word == 0 && self.next == self.end && self.refill() {
+            let ones = self.word.leading_ones();
+            self.consume(ones);
+            if ones < WINDOW {
+                break;
+            }
+        }
+        Some((first as u16, (self.next - 1) as u16))
     }
 }
 
