@@ -80,7 +80,7 @@ impl<'a> Bits<'a> {
     fn read(&self, at: u32, width: u32) -> u64 {
         let offset = at % 6;
         let first = (at / 6) as usize;
-        let count = ((offset + width + 5) / 6) as usize;
+        let count = (offset + width).div_ceil(6) as usize;
         let mut v = 0u128;
         for &c in &self.chars[first..first + count] {
             v = v << 6 | u128::from(SEXTETS[usize::from(c)]);

@@ -684,7 +684,10 @@ pub(crate) fn tcf_decode_many<'py>(
 /// chunk's strings need.
 const CHUNK: usize = 1 << 16;
 
-/// A row of `decode_many` before it is written.
+/// A row of `decode_many` before it is written. A chunk's rows live in one
+/// vector for as long as the chunk, so the decoded string stays inline rather
+/// than in an allocation of its own.
+#[allow(clippy::large_enum_variant)]
 enum Row<'a> {
     Decoded(CoreTc<'a>),
     Error(Cow<'a, str>),
