@@ -66,6 +66,12 @@ impl<'a> Bits<'a> {
         Some(self.read(at, width))
     }
 
+    /// The six bits of character `i` (the caller has checked it is in range).
+    #[inline]
+    pub(crate) fn sextet(&self, i: usize) -> u8 {
+        SEXTETS[usize::from(self.chars[i])]
+    }
+
     /// One bit at `at`; `None` past the end.
     #[inline]
     pub(crate) fn bit(&self, at: u32) -> Option<bool> {

@@ -265,6 +265,45 @@ impl<'a> VendorSet<'a> {
         }
     }
 
+    /// Writes the ids of a bit-field set into `out`, ascending, and returns how
+    /// many; without a branch an id, a character (six bits) at a time. `None`,
+    /// writing nothing, for a range-encoded set or when `out` is shorter than
+    /// [`VendorSet::max_vendor_id`] + 6 (a character's ids are written before
+    /// they are counted).
+    pub fn write_bit_field(&self, out: &mut [u16]) -> Option<usize> {
+        let max = u32::from(self.max);
+        if self.ranges || out.len() < self.max as usize + 6 {
+            return None;
+        }
+        if max == 0 {
+            return Some(0);
+        }
+        let first = self.at / 6;
+        let last = (self.at + max - 1) / 6;
+        let mut n = 0usize;
+        for i in first..=last {
+            let mut v = self.bits.sextet(i as usize);
+            // The field's bits only: none before its start or past its end.
+            let start = i * 6;
+            if start < self.at {
+                v &= 0x3f >> (self.at - start);
+            }
+            let end = start + 6;
+            if end > self.at + max {
+                v &= 0x3f << (end - self.at - max);
+            }
+            // The id of the character's first bit; less than 1 in the first
+            // character when the field starts inside it (those bits are masked).
+            let base = (start as i64 - self.at as i64 + 1) as i32;
+            let slots = &mut out[n..n + 6];
+            for (k, slot) in slots.iter_mut().enumerate() {
+                *slot = (base + i32::from(SET_BITS[usize::from(v)][k])) as u16;
+            }
+            n += v.count_ones() as usize;
+        }
+        Some(n)
+    }
+
     /// Whether vendor `id` is in the set.
     pub fn contains(&self, id: u16) -> bool {
         if self.ranges {
@@ -333,6 +372,26 @@ pub struct VendorIds<'a> {
     /// Ranges: entries not yet read.
     left: u16,
 }
+
+/// For each character's six bits, the offsets (0 for its most significant bit)
+/// of those set, ascending, then padding.
+const SET_BITS: [[u8; 6]; 64] = {
+    let mut t = [[0u8; 6]; 64];
+    let mut v = 0;
+    while v < 64 {
+        let mut n = 0;
+        let mut k = 0;
+        while k < 6 {
+            if v >> (5 - k) & 1 == 1 {
+                t[v][n] = k as u8;
+                n += 1;
+            }
+            k += 1;
+        }
+        v += 1;
+    }
+    t
+};
 
 /// Bits loaded into a bit field's window at a time: nine characters.
 const WINDOW: u32 = 54;

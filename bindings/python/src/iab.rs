@@ -357,6 +357,15 @@ impl IdLists {
 /// Appends a vendor set's ids, a run of consecutive ids at a time.
 #[inline]
 fn extend_ids(values: &mut Vec<Id>, set: &VendorSet<'_>) {
+    if !set.is_range_encoded() {
+        // A bit field: written a character at a time into room for every id
+        // the field could hold, then cut to the ids it has.
+        let len = values.len();
+        values.resize(len + usize::from(set.max_vendor_id()) + 6, 0);
+        let n = set.write_bit_field(&mut values[len..]).unwrap_or(0);
+        values.truncate(len + n);
+        return;
+    }
     for (first, last) in set.runs() {
         if first == last {
             values.push(first);
@@ -701,7 +710,8 @@ fn most_ids(set: &VendorSet<'_>) -> usize {
             .map(|(first, last)| usize::from(last.saturating_sub(first)) + 1)
             .sum()
     } else {
-        usize::from(set.max_vendor_id())
+        // `extend_ids` writes a bit field with six ids of room to spare.
+        usize::from(set.max_vendor_id()) + 6
     }
 }
 

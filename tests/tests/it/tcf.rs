@@ -14,6 +14,15 @@ fn ids(set: &samtykke::tcf::VendorSet<'_>) -> Vec<u16> {
     let runs: Vec<(u16, u16)> = set.runs().collect();
     let expanded: Vec<u16> = runs.iter().flat_map(|&(a, b)| a..=b).collect();
     assert_eq!(expanded, ids, "runs {runs:?}");
+    let mut out = vec![0u16; usize::from(set.max_vendor_id()) + 6];
+    match set.write_bit_field(&mut out) {
+        Some(n) => assert_eq!(out[..n], ids[..]),
+        None => assert!(set.is_range_encoded()),
+    }
+    assert_eq!(
+        set.write_bit_field(&mut out[..usize::from(set.max_vendor_id()) + 5]),
+        None
+    );
     if !set.is_range_encoded() {
         for w in runs.windows(2) {
             assert!(
