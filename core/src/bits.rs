@@ -66,6 +66,12 @@ impl<'a> Bits<'a> {
         Some(self.read(at, width))
     }
 
+    /// The six bits of character `i` (the caller has checked it is in range).
+    #[inline]
+    pub(crate) fn sextet(&self, i: usize) -> u8 {
+        SEXTETS[usize::from(self.chars[i])]
+    }
+
     /// One bit at `at`; `None` past the end.
     #[inline]
     pub(crate) fn bit(&self, at: u32) -> Option<bool> {
@@ -73,21 +79,25 @@ impl<'a> Bits<'a> {
         Some(SEXTETS[usize::from(c)] >> (5 - at % 6) & 1 == 1)
     }
 
-    /// `width` bits from `at`, which the caller has checked are in range.
+    /// `width` bits from `at`, which the caller has checked are in range: the
+    /// characters that hold them (at most 12, as `at % 6 + width` ≤ 69) are
+    /// gathered six bits at a time, then shifted into place.
     #[inline]
-    fn read(&self, mut at: u32, mut width: u32) -> u64 {
-        let mut v = 0u64;
-        while width > 0 {
-            let sextet = SEXTETS[usize::from(self.chars[(at / 6) as usize])];
-            let offset = at % 6;
-            let avail = 6 - offset;
-            let take = avail.min(width);
-            let chunk = u64::from(sextet >> (avail - take)) & ((1 << take) - 1);
-            v = (v << take) | chunk;
-            at += take;
-            width -= take;
+    fn read(&self, at: u32, width: u32) -> u64 {
+        let offset = at % 6;
+        let first = (at / 6) as usize;
+        let count = (offset + width).div_ceil(6) as usize;
+        let mut v = 0u128;
+        for &c in &self.chars[first..first + count] {
+            v = v << 6 | u128::from(SEXTETS[usize::from(c)]);
         }
-        v
+        let spare = count as u32 * 6 - offset - width;
+        let mask = if width == 64 {
+            u64::MAX
+        } else {
+            (1u64 << width) - 1
+        };
+        (v >> spare) as u64 & mask
     }
 }
 
@@ -110,5 +120,23 @@ mod tests {
         assert_eq!(b.bit(24), None);
         assert_eq!(Bits::new(b"AB=C"), Err(2));
         assert_eq!(Bits::new(b"-_").unwrap().get(0, 12), Some(0b111110_111111));
+        assert_eq!(b.get(24, 0), Some(0));
+        assert_eq!(b.get(3, 0), Some(0));
+    }
+
+    #[test]
+    fn reads_any_width_at_any_offset_as_bit_by_bit() {
+        // Every width 0..=64 at every offset, against one bit at a time.
+        let text = b"Q5t-_0aZzBm9x8Kp-_AAgH7wLqe3";
+        let b = Bits::new(text).unwrap();
+        for at in 0..b.len() {
+            for width in 0..=64.min(b.len() - at) {
+                let want = (at..at + width).fold(0u64, |v, i| {
+                    let bit = SEXTETS[usize::from(text[(i / 6) as usize])] >> (5 - i % 6) & 1;
+                    (v << 1) | u64::from(bit)
+                });
+                assert_eq!(b.get(at, width), Some(want), "{at} {width}");
+            }
+        }
     }
 }

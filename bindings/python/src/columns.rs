@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use arrow_array::builder::{Int64Builder, StringBuilder};
 use arrow_array::cast::AsArray;
-use arrow_array::types::Int64Type;
+use arrow_array::types::{Int64Type, UInt16Type};
 use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
 use arrow_schema::{DataType, Field, FieldRef, Schema};
 use pyo3::exceptions::PyTypeError;
@@ -449,6 +449,12 @@ fn py_value(py: Python<'_>, array: &dyn Array, i: usize) -> PyResult<Py<PyAny>> 
             .into_pyobject(py)?
             .into_any()
             .unbind(),
+        DataType::UInt16 => array
+            .as_primitive::<UInt16Type>()
+            .value(i)
+            .into_pyobject(py)?
+            .into_any()
+            .unbind(),
         DataType::Boolean => pyo3::types::PyBool::new(py, array.as_boolean().value(i))
             .to_owned()
             .into_any()
@@ -458,12 +464,15 @@ fn py_value(py: Python<'_>, array: &dyn Array, i: usize) -> PyResult<Py<PyAny>> 
             .unbind(),
         DataType::Timestamp(TimeUnit::Microsecond, Some(tz)) if tz.as_ref() == "UTC" => {
             let us = array.as_primitive::<TimestampMicrosecondType>().value(i);
-            let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1000)
-                .map_err(|e| PyTypeError::new_err(e.to_string()))?;
-            crate::times::from_time(py, t)?.into_any().unbind()
+            crate::times::from_micros(py, us)?.into_any().unbind()
         }
         DataType::List(_) => {
             let items = array.as_list::<i32>().value(i);
+            if items.data_type() == &DataType::UInt16 && items.null_count() == 0 {
+                // The id sets of `tcf.decode_many`: no null to look for.
+                let ids = items.as_primitive::<UInt16Type>().values();
+                return Ok(PyList::new(py, ids.iter())?.into_any().unbind());
+            }
             let values = (0..items.len())
                 .map(|j| py_value(py, items.as_ref(), j))
                 .collect::<PyResult<Vec<_>>>()?;

@@ -1,14 +1,17 @@
 //! `samtykke.tcf` and `samtykke.gpp` (SPEC §16): the core's TC string and GPP
 //! decoders, their results as Python objects and, for many strings, as columns.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    ArrayBuilder, BooleanBuilder, Int64Builder, ListBuilder, StringBuilder, StructBuilder,
-    TimestampMicrosecondBuilder,
+use arrow_array::builder::{ArrayBuilder, StringBuilder};
+use arrow_array::types::UInt16Type;
+use arrow_array::{
+    ArrayRef, BooleanArray, Int64Array, ListArray, PrimitiveArray, RecordBatch, StructArray,
+    TimestampMicrosecondArray,
 };
-use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Field, Fields};
+use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, FieldRef, Fields};
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBytes, PyDateTime, PyDict, PyFrozenSet, PyIterator, PyList, PyString, PyTuple,
@@ -16,7 +19,7 @@ use pyo3::types::{
 use samtykke::gpp::{
     GppErrorKind, GppString as CoreGpp, Section, UsNat as CoreUsNat, UspV1 as CoreUsp,
 };
-use samtykke::tcf::{IdSet, TcString as CoreTc, TcfError as CoreTcfError};
+use samtykke::tcf::{IdSet, TcString as CoreTc, TcfError as CoreTcfError, VendorSet};
 
 use crate::errors::{self, wrong_type};
 use crate::times::from_deciseconds;
@@ -253,28 +256,158 @@ const SCALARS: [&str; 15] = [
     "warnings",
 ];
 
-/// The columns of `decode_many` as Arrow builders: the scalars of [`SCALARS`],
-/// the sets of [`SET_FIELDS`] as lists (the restrictions as a list of
-/// `(purpose, restriction_type, vendors)` structs), and `error`.
+/// A vendor id, purpose or feature in a set column: the TC string's ids are at
+/// most 16 bits wide, so the sets are `list<uint16>`.
+type Id = u16;
+
+/// The Arrow type of [`Id`].
+const ID_TYPE: DataType = DataType::UInt16;
+
+/// The item field of a list column of `data_type` (Arrow's default: `item`,
+/// nullable).
+fn item(data_type: DataType) -> FieldRef {
+    Arc::new(Field::new_list_field(data_type, true))
+}
+
+/// Rows of lists under construction: where each row's values end.
+struct Offsets {
+    ends: Vec<i32>,
+    /// Set when a column holds more values than an `i32` offset can count.
+    overflow: bool,
+}
+
+impl Offsets {
+    fn with_capacity(rows: usize) -> Offsets {
+        let mut ends = Vec::with_capacity(rows + 1);
+        ends.push(0);
+        Offsets {
+            ends,
+            overflow: false,
+        }
+    }
+
+    /// Ends a row at `len` values.
+    #[inline]
+    fn close(&mut self, len: usize) {
+        let end = i32::try_from(len).unwrap_or_else(|_| {
+            self.overflow = true;
+            i32::MAX
+        });
+        self.ends.push(end);
+    }
+
+    fn finish(self) -> PyResult<OffsetBuffer<i32>> {
+        if self.overflow {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "values: a column would hold more than 2**31 - 1 ids; decode fewer strings at a time",
+            ));
+        }
+        Ok(OffsetBuffer::new(ScalarBuffer::from(self.ends)))
+    }
+}
+
+/// A set column under construction: its ids, row after row, written from the
+/// string's runs of ids without an intermediate list.
+struct IdLists {
+    offsets: Offsets,
+    values: Vec<Id>,
+}
+
+impl IdLists {
+    fn with_capacity(rows: usize) -> IdLists {
+        IdLists {
+            offsets: Offsets::with_capacity(rows),
+            values: Vec::new(),
+        }
+    }
+
+    /// Ends the current row.
+    #[inline]
+    fn close(&mut self) {
+        self.offsets.close(self.values.len());
+    }
+
+    /// A row of small ids.
+    #[inline]
+    fn push_small(&mut self, set: IdSet) {
+        self.values.extend(set.iter().map(Id::from));
+        self.close();
+    }
+
+    /// A row of vendor ids; `None` is an absent segment, an empty row.
+    #[inline]
+    fn push_vendors(&mut self, set: Option<VendorSet<'_>>) {
+        if let Some(set) = set {
+            extend_ids(&mut self.values, &set);
+        }
+        self.close();
+    }
+
+    fn finish(self, nulls: Option<NullBuffer>) -> PyResult<ListArray> {
+        let values = PrimitiveArray::<UInt16Type>::from(self.values);
+        Ok(ListArray::new(
+            item(ID_TYPE),
+            self.offsets.finish()?,
+            Arc::new(values),
+            nulls,
+        ))
+    }
+}
+
+/// Appends a vendor set's ids, a run of consecutive ids at a time.
+#[inline]
+fn extend_ids(values: &mut Vec<Id>, set: &VendorSet<'_>) {
+    if !set.is_range_encoded() {
+        // A bit field: written a character at a time into room for every id
+        // the field could hold, then cut to the ids it has.
+        let len = values.len();
+        values.resize(len + usize::from(set.max_vendor_id()) + 6, 0);
+        let n = set.write_bit_field(&mut values[len..]).unwrap_or(0);
+        values.truncate(len + n);
+        return;
+    }
+    for (first, last) in set.runs() {
+        if first == last {
+            values.push(first);
+        } else {
+            // A half-open range of u32 (`last` may be u16::MAX) extends fastest.
+            values.extend((u32::from(first)..u32::from(last) + 1).map(|id| id as Id));
+        }
+    }
+}
+
+/// The columns of `decode_many` under construction, as plain vectors: the
+/// scalars of [`SCALARS`], the sets of [`SET_FIELDS`] as lists (the
+/// restrictions as a list of `(purpose, restriction_type, vendors)` structs),
+/// and `error`. A row that did not decode is null in every column but `error`,
+/// so all of them share one validity buffer.
 struct TcColumns {
-    version: Int64Builder,
-    created: TimestampMicrosecondBuilder,
-    last_updated: TimestampMicrosecondBuilder,
-    cmp_id: Int64Builder,
-    cmp_version: Int64Builder,
-    consent_screen: Int64Builder,
+    /// Whether each row decoded.
+    valid: Vec<bool>,
+    version: Vec<i64>,
+    created: Vec<i64>,
+    last_updated: Vec<i64>,
+    cmp_id: Vec<i64>,
+    cmp_version: Vec<i64>,
+    consent_screen: Vec<i64>,
     consent_language: StringBuilder,
-    vendor_list_version: Int64Builder,
-    tcf_policy_version: Int64Builder,
-    is_service_specific: BooleanBuilder,
-    use_non_standard_stacks: BooleanBuilder,
-    purpose_one_treatment: BooleanBuilder,
+    vendor_list_version: Vec<i64>,
+    tcf_policy_version: Vec<i64>,
+    is_service_specific: Vec<bool>,
+    use_non_standard_stacks: Vec<bool>,
+    purpose_one_treatment: Vec<bool>,
     publisher_cc: StringBuilder,
-    max_vendor_id: Int64Builder,
-    warnings: ListBuilder<StringBuilder>,
+    max_vendor_id: Vec<i64>,
+    warnings: Offsets,
+    warning_values: StringBuilder,
     /// [`SET_FIELDS`] but the restrictions, in order.
-    sets: Vec<ListBuilder<Int64Builder>>,
-    restrictions: ListBuilder<StructBuilder>,
+    sets: [IdLists; 11],
+    /// Restrictions of each row.
+    restrictions: Offsets,
+    purpose: Vec<i64>,
+    restriction_type: Vec<i64>,
+    /// Vendors of each restriction.
+    restricted: IdLists,
     error: StringBuilder,
 }
 
@@ -283,11 +416,7 @@ fn restriction_fields() -> Fields {
     Fields::from(vec![
         Field::new("purpose", DataType::Int64, false),
         Field::new("restriction_type", DataType::Int64, false),
-        Field::new_list(
-            "vendors",
-            Field::new_list_field(DataType::Int64, true),
-            false,
-        ),
+        Field::new_list("vendors", Field::new_list_field(ID_TYPE, true), false),
     ])
 }
 
@@ -299,43 +428,86 @@ fn micros(deciseconds: u64) -> i64 {
 }
 
 impl TcColumns {
-    fn new() -> TcColumns {
-        let time = || TimestampMicrosecondBuilder::new().with_timezone("UTC");
+    fn with_capacity(rows: usize) -> TcColumns {
+        let ints = || Vec::with_capacity(rows);
+        let flags = || Vec::with_capacity(rows);
+        let letters = || StringBuilder::with_capacity(rows, rows * 2);
         TcColumns {
-            version: Int64Builder::new(),
-            created: time(),
-            last_updated: time(),
-            cmp_id: Int64Builder::new(),
-            cmp_version: Int64Builder::new(),
-            consent_screen: Int64Builder::new(),
-            consent_language: StringBuilder::new(),
-            vendor_list_version: Int64Builder::new(),
-            tcf_policy_version: Int64Builder::new(),
-            is_service_specific: BooleanBuilder::new(),
-            use_non_standard_stacks: BooleanBuilder::new(),
-            purpose_one_treatment: BooleanBuilder::new(),
-            publisher_cc: StringBuilder::new(),
-            max_vendor_id: Int64Builder::new(),
-            warnings: ListBuilder::new(StringBuilder::new()),
-            sets: (0..SET_FIELDS.len() - 1)
-                .map(|_| ListBuilder::new(Int64Builder::new()))
-                .collect(),
-            restrictions: ListBuilder::new(StructBuilder::new(
-                restriction_fields(),
-                vec![
-                    Box::new(Int64Builder::new()) as Box<dyn ArrayBuilder>,
-                    Box::new(Int64Builder::new()),
-                    Box::new(ListBuilder::new(Int64Builder::new())),
-                ],
-            )),
-            error: StringBuilder::new(),
+            valid: flags(),
+            version: ints(),
+            created: ints(),
+            last_updated: ints(),
+            cmp_id: ints(),
+            cmp_version: ints(),
+            consent_screen: ints(),
+            consent_language: letters(),
+            vendor_list_version: ints(),
+            tcf_policy_version: ints(),
+            is_service_specific: flags(),
+            use_non_standard_stacks: flags(),
+            purpose_one_treatment: flags(),
+            publisher_cc: letters(),
+            max_vendor_id: ints(),
+            warnings: Offsets::with_capacity(rows),
+            warning_values: StringBuilder::new(),
+            sets: std::array::from_fn(|_| IdLists::with_capacity(rows)),
+            restrictions: Offsets::with_capacity(rows),
+            purpose: Vec::new(),
+            restriction_type: Vec::new(),
+            restricted: IdLists::with_capacity(0),
+            error: StringBuilder::with_capacity(rows, 0),
+        }
+    }
+
+    /// Decodes the strings of one chunk (or the reasons they are not strings)
+    /// into rows, growing each column once to what the chunk needs.
+    fn push_chunk(&mut self, texts: &[Result<&[u8], &str>]) {
+        let rows: Vec<Row<'_>> = texts
+            .iter()
+            .map(|t| match t {
+                Ok(bytes) => match CoreTc::decode(bytes) {
+                    Ok(tc) => Row::Decoded(tc),
+                    Err(e) => Row::Error(Cow::Owned(e.to_string())),
+                },
+                Err(message) => Row::Error(Cow::Borrowed(message)),
+            })
+            .collect();
+        let mut most = [0usize; 5];
+        for row in &rows {
+            if let Row::Decoded(tc) = row {
+                most[0] += most_ids(&tc.vendor_consents);
+                most[1] += most_ids(&tc.vendor_li);
+                most[2] += tc.disclosed_vendors.as_ref().map_or(0, most_ids);
+                most[3] += tc.allowed_vendors.as_ref().map_or(0, most_ids);
+                most[4] += tc
+                    .publisher_restrictions
+                    .iter()
+                    .map(|r| most_ids(&r.vendors))
+                    .sum::<usize>();
+            }
+        }
+        let [_, _, _, consents, li, disclosed, allowed, ..] = &mut self.sets;
+        for (s, n) in [consents, li, disclosed, allowed, &mut self.restricted]
+            .into_iter()
+            .zip(most)
+        {
+            s.values.reserve(n);
+        }
+        for row in &rows {
+            match row {
+                Row::Decoded(tc) => self.push(tc),
+                Row::Error(message) => self.push_error(message),
+            }
         }
     }
 
     /// A row that did not decode: null in every column, and why in `error`.
     fn push_error(&mut self, message: &str) {
-        for b in [
+        self.valid.push(false);
+        for v in [
             &mut self.version,
+            &mut self.created,
+            &mut self.last_updated,
             &mut self.cmp_id,
             &mut self.cmp_version,
             &mut self.consent_screen,
@@ -343,116 +515,133 @@ impl TcColumns {
             &mut self.tcf_policy_version,
             &mut self.max_vendor_id,
         ] {
-            b.append_null();
+            v.push(0);
         }
-        self.created.append_null();
-        self.last_updated.append_null();
         self.consent_language.append_null();
         self.publisher_cc.append_null();
-        self.is_service_specific.append_null();
-        self.use_non_standard_stacks.append_null();
-        self.purpose_one_treatment.append_null();
-        self.warnings.append_null();
-        for b in &mut self.sets {
-            b.append_null();
+        self.is_service_specific.push(false);
+        self.use_non_standard_stacks.push(false);
+        self.purpose_one_treatment.push(false);
+        self.warnings.close(self.warning_values.len());
+        for s in &mut self.sets {
+            s.close();
         }
-        self.restrictions.append_null();
+        self.restrictions.close(self.purpose.len());
         self.error.append_value(message);
     }
 
     /// A decoded string's row.
     fn push(&mut self, tc: &CoreTc<'_>) {
-        let letters = |l: [u8; 2]| std::str::from_utf8(&l).unwrap_or("").to_owned();
-        self.version.append_value(i64::from(tc.version));
-        self.created.append_value(micros(tc.created));
-        self.last_updated.append_value(micros(tc.last_updated));
-        self.cmp_id.append_value(i64::from(tc.cmp_id));
-        self.cmp_version.append_value(i64::from(tc.cmp_version));
-        self.consent_screen
-            .append_value(i64::from(tc.consent_screen));
+        self.valid.push(true);
+        self.version.push(i64::from(tc.version));
+        self.created.push(micros(tc.created));
+        self.last_updated.push(micros(tc.last_updated));
+        self.cmp_id.push(i64::from(tc.cmp_id));
+        self.cmp_version.push(i64::from(tc.cmp_version));
+        self.consent_screen.push(i64::from(tc.consent_screen));
         self.consent_language
-            .append_value(letters(tc.consent_language));
+            .append_value(tc.consent_language_str());
         self.vendor_list_version
-            .append_value(i64::from(tc.vendor_list_version));
+            .push(i64::from(tc.vendor_list_version));
         self.tcf_policy_version
-            .append_value(i64::from(tc.tcf_policy_version));
-        self.is_service_specific
-            .append_value(tc.is_service_specific);
+            .push(i64::from(tc.tcf_policy_version));
+        self.is_service_specific.push(tc.is_service_specific);
         self.use_non_standard_stacks
-            .append_value(tc.use_non_standard_stacks);
-        self.purpose_one_treatment
-            .append_value(tc.purpose_one_treatment);
-        self.publisher_cc.append_value(letters(tc.publisher_cc));
+            .push(tc.use_non_standard_stacks);
+        self.purpose_one_treatment.push(tc.purpose_one_treatment);
+        self.publisher_cc.append_value(tc.publisher_cc_str());
         self.max_vendor_id
-            .append_value(i64::from(tc.vendor_consents.max_vendor_id()));
+            .push(i64::from(tc.vendor_consents.max_vendor_id()));
         for w in tc.warnings() {
-            self.warnings.values().append_value(w.as_str());
+            self.warning_values.append_value(w.as_str());
         }
-        self.warnings.append(true);
-        let small = |s: IdSet| s.iter().map(u16::from).collect::<Vec<_>>();
+        self.warnings.close(self.warning_values.len());
         let publisher = tc.publisher_tc.unwrap_or_default();
-        let ids: [Vec<u16>; 11] = [
-            small(tc.special_feature_opt_ins),
-            small(tc.purposes_consent),
-            small(tc.purposes_li),
-            tc.vendor_consents.iter().collect(),
-            tc.vendor_li.iter().collect(),
-            tc.disclosed_vendors.iter().flat_map(|s| s.iter()).collect(),
-            tc.allowed_vendors.iter().flat_map(|s| s.iter()).collect(),
-            small(publisher.purposes_consent),
-            small(publisher.purposes_li),
-            small(publisher.custom_purposes_consent),
-            small(publisher.custom_purposes_li),
-        ];
-        for (b, ids) in self.sets.iter_mut().zip(ids) {
-            b.values()
-                .extend(ids.into_iter().map(|i| Some(i64::from(i))));
-            b.append(true);
-        }
-        let one = self.restrictions.values();
+        let [special, purposes, purposes_li, consents, li, disclosed, allowed, pub_consent, pub_li, custom, custom_li] =
+            &mut self.sets;
+        special.push_small(tc.special_feature_opt_ins);
+        purposes.push_small(tc.purposes_consent);
+        purposes_li.push_small(tc.purposes_li);
+        consents.push_vendors(Some(tc.vendor_consents));
+        li.push_vendors(Some(tc.vendor_li));
+        disclosed.push_vendors(tc.disclosed_vendors);
+        allowed.push_vendors(tc.allowed_vendors);
+        pub_consent.push_small(publisher.purposes_consent);
+        pub_li.push_small(publisher.purposes_li);
+        custom.push_small(publisher.custom_purposes_consent);
+        custom_li.push_small(publisher.custom_purposes_li);
         for r in tc.publisher_restrictions.iter() {
-            if let Some(b) = one.field_builder::<Int64Builder>(0) {
-                b.append_value(i64::from(r.purpose));
-            }
-            if let Some(b) = one.field_builder::<Int64Builder>(1) {
-                b.append_value(i64::from(r.restriction_type));
-            }
-            if let Some(b) = one.field_builder::<ListBuilder<Int64Builder>>(2) {
-                b.values()
-                    .extend(r.vendors.iter().map(|i| Some(i64::from(i))));
-                b.append(true);
-            }
-            one.append(true);
+            self.purpose.push(i64::from(r.purpose));
+            self.restriction_type.push(i64::from(r.restriction_type));
+            self.restricted.push_vendors(Some(r.vendors));
         }
-        self.restrictions.append(true);
+        self.restrictions.close(self.purpose.len());
         self.error.append_null();
     }
 
     /// The columns as one record batch, in the order of [`SCALARS`],
     /// [`SET_FIELDS`] and `error`.
     fn finish(mut self) -> PyResult<RecordBatch> {
+        let nulls = if self.valid.iter().all(|&v| v) {
+            None
+        } else {
+            Some(NullBuffer::from(std::mem::take(&mut self.valid)))
+        };
+        let ints = |v: Vec<i64>| -> ArrayRef {
+            Arc::new(Int64Array::new(ScalarBuffer::from(v), nulls.clone()))
+        };
+        let time = |v: Vec<i64>| -> ArrayRef {
+            Arc::new(
+                TimestampMicrosecondArray::new(ScalarBuffer::from(v), nulls.clone())
+                    .with_timezone("UTC"),
+            )
+        };
+        let flags = |v: Vec<bool>| -> ArrayRef {
+            Arc::new(BooleanArray::new(BooleanBuffer::from(v), nulls.clone()))
+        };
+        let warnings = ListArray::new(
+            item(DataType::Utf8),
+            self.warnings.finish()?,
+            Arc::new(self.warning_values.finish()),
+            nulls.clone(),
+        );
         let scalars: [ArrayRef; 15] = [
-            Arc::new(self.version.finish()),
-            Arc::new(self.created.finish()),
-            Arc::new(self.last_updated.finish()),
-            Arc::new(self.cmp_id.finish()),
-            Arc::new(self.cmp_version.finish()),
-            Arc::new(self.consent_screen.finish()),
+            ints(self.version),
+            time(self.created),
+            time(self.last_updated),
+            ints(self.cmp_id),
+            ints(self.cmp_version),
+            ints(self.consent_screen),
             Arc::new(self.consent_language.finish()),
-            Arc::new(self.vendor_list_version.finish()),
-            Arc::new(self.tcf_policy_version.finish()),
-            Arc::new(self.is_service_specific.finish()),
-            Arc::new(self.use_non_standard_stacks.finish()),
-            Arc::new(self.purpose_one_treatment.finish()),
+            ints(self.vendor_list_version),
+            ints(self.tcf_policy_version),
+            flags(self.is_service_specific),
+            flags(self.use_non_standard_stacks),
+            flags(self.purpose_one_treatment),
             Arc::new(self.publisher_cc.finish()),
-            Arc::new(self.max_vendor_id.finish()),
-            Arc::new(self.warnings.finish()),
+            ints(self.max_vendor_id),
+            Arc::new(warnings),
         ];
-        let mut sets = self
-            .sets
-            .iter_mut()
-            .map(|b| Arc::new(b.finish()) as ArrayRef);
-        let restrictions: ArrayRef = Arc::new(self.restrictions.finish());
+        let one = StructArray::new(
+            restriction_fields(),
+            vec![
+                Arc::new(Int64Array::from(self.purpose)) as ArrayRef,
+                Arc::new(Int64Array::from(self.restriction_type)),
+                Arc::new(self.restricted.finish(None)?),
+            ],
+            None,
+        );
+        let restrictions: ArrayRef = Arc::new(ListArray::new(
+            item(DataType::Struct(restriction_fields())),
+            self.restrictions.finish()?,
+            Arc::new(one),
+            nulls.clone(),
+        ));
+        let mut sets = Vec::with_capacity(self.sets.len());
+        for s in self.sets {
+            sets.push(Arc::new(s.finish(nulls.clone())?) as ArrayRef);
+        }
+        let mut sets = sets.into_iter();
         let mut columns: Vec<(&str, ArrayRef)> = SCALARS.iter().copied().zip(scalars).collect();
         for name in SET_FIELDS {
             let array = if name == "publisher_restrictions" {
@@ -480,22 +669,50 @@ pub(crate) fn tcf_decode_many<'py>(
     let iter: Bound<'py, PyIterator> = values
         .try_iter()
         .map_err(|_| wrong_type("values", "an iterable of TC strings", values))?;
-    let mut cols = TcColumns::new();
-    for item in iter {
-        let item = item?;
-        let bytes = match text(&item, "value") {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                cols.push_error(&e.value(py).to_string());
-                continue;
-            }
-        };
-        match CoreTc::decode(bytes.as_bytes()) {
-            Ok(tc) => cols.push(&tc),
-            Err(e) => cols.push_error(&e.to_string()),
+    let mut cols = TcColumns::with_capacity(values.len().unwrap_or(0));
+    let mut chunk: Vec<Result<Bound<'py, PyBytes>, String>> = Vec::new();
+    let mut iter = iter.peekable();
+    while iter.peek().is_some() {
+        chunk.clear();
+        for item in iter.by_ref().take(CHUNK) {
+            let item = item?;
+            chunk.push(text(&item, "value").map_err(|e| e.value(py).to_string()));
         }
+        let texts: Vec<Result<&[u8], &str>> = chunk
+            .iter()
+            .map(|t| t.as_ref().map(|b| b.as_bytes()).map_err(String::as_str))
+            .collect();
+        py.detach(|| cols.push_chunk(&texts));
     }
-    crate::columns::wrap(py, cols.finish()?)
+    let batch = py.detach(|| cols.finish())?;
+    crate::columns::wrap(py, batch)
+}
+
+/// Strings decoded at a time by `decode_many`: their text is held until their
+/// rows are written, so that each column grows once a chunk, to the size the
+/// chunk's strings need.
+const CHUNK: usize = 1 << 16;
+
+/// A row of `decode_many` before it is written. A chunk's rows live in one
+/// vector for as long as the chunk, so the decoded string stays inline rather
+/// than in an allocation of its own.
+#[allow(clippy::large_enum_variant)]
+enum Row<'a> {
+    Decoded(CoreTc<'a>),
+    Error(Cow<'a, str>),
+}
+
+/// At most how many ids a vendor set holds: a bit field's width, or the sum of
+/// a range list's lengths.
+fn most_ids(set: &VendorSet<'_>) -> usize {
+    if set.is_range_encoded() {
+        set.runs()
+            .map(|(first, last)| usize::from(last.saturating_sub(first)) + 1)
+            .sum()
+    } else {
+        // `extend_ids` writes a bit field with six ids of room to spare.
+        usize::from(set.max_vendor_id()) + 6
+    }
 }
 
 /// The US Privacy string, GPP section 6.

@@ -92,6 +92,29 @@ pub(crate) fn from_time_opt(
     t.map(|t| from_time(py, t)).transpose()
 }
 
+/// Microseconds since 1970 as an aware `datetime` in UTC, to the microsecond.
+pub(crate) fn from_micros(py: Python<'_>, us: i64) -> PyResult<Bound<'_, PyDateTime>> {
+    let t = OffsetDateTime::from_unix_timestamp(us.div_euclid(1_000_000))
+        .map_err(|e| PyValueError::new_err(format!("{us} microseconds: {e}")))?;
+    if !(1..=9999).contains(&t.year()) {
+        return Err(PyValueError::new_err(format!(
+            "the time {us} µs after the epoch is outside the years datetime holds (1 to 9999)"
+        )));
+    }
+    let utc = PyTzInfo::utc(py)?;
+    PyDateTime::new(
+        py,
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        us.rem_euclid(1_000_000) as u32,
+        Some(&utc),
+    )
+}
+
 /// A TC string's time (deciseconds since 1970, 36 bits: never past 2187) as an
 /// aware `datetime` in UTC, to the decisecond.
 pub(crate) fn from_deciseconds(py: Python<'_>, ds: u64) -> PyResult<Bound<'_, PyDateTime>> {

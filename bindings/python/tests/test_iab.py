@@ -126,9 +126,13 @@ def test_s17_tcf_decode_many_exports_typed_arrow_columns() -> None:
     assert table.schema.field("created").type == pa.timestamp("us", tz="UTC")
     assert table.schema.field("cmp_id").type == pa.int64()
     assert table.schema.field("is_service_specific").type == pa.bool_()
-    assert table.schema.field("vendor_consents").type == pa.list_(pa.int64())
+    # Ids are at most 16 bits in a TC string: the sets are lists of uint16.
+    assert table.schema.field("vendor_consents").type == pa.list_(pa.uint16())
+    assert table.schema.field("purposes_consent").type == pa.list_(pa.uint16())
+    assert table.schema.field("warnings").type == pa.list_(pa.string())
     restriction = table.schema.field("publisher_restrictions").type.value_type
     assert [f.name for f in restriction] == ["purpose", "restriction_type", "vendors"]
+    assert [f.type for f in restriction] == [pa.int64(), pa.int64(), pa.list_(pa.uint16())]
     rows = table.to_pylist()
     assert rows[0]["vendor_consents"] == [1, 2, 3, 755] and rows[1]["vendor_consents"] is None
     assert rows[0]["publisher_restrictions"] == [{"purpose": 1, "restriction_type": 0, "vendors": [10]}]
@@ -253,3 +257,128 @@ def test_s16_any_text_decodes_or_raises_a_samtykke_error(s: str) -> None:
             decode(s)
         except samtykke.SamtykkeError:
             pass
+
+
+# Richer TC strings for the batch decoder: every segment, vendor sets as bit fields
+# or as ranges, publisher restrictions; written from the IAB's field table like
+# _encode above, without the decoder.
+def _bits(value: int, width: int) -> str:
+    return format(value, f"0{width}b") if width else ""
+
+
+def _vendor_bits(kind: str, ids: List[int], ranges: List[Tuple[int, int]]) -> Tuple[str, List[int]]:
+    """A vendor section and the ids in the order it lists them."""
+    if kind == "bits":
+        top = max(ids, default=0)
+        return _bits(top, 16) + "0" + "".join(str(int(i in ids)) for i in range(1, top + 1)), sorted(set(ids))
+    top = max((b for _, b in ranges), default=0)
+    out = _bits(top, 16) + "1" + _bits(len(ranges), 12) + _entries(ranges)
+    return out, [i for a, b in ranges for i in range(a, b + 1)]
+
+
+def _entries(ranges: List[Tuple[int, int]]) -> str:
+    return "".join("0" + _bits(a, 16) if a == b else "1" + _bits(a, 16) + _bits(b, 16) for a, b in ranges)
+
+
+def _b64(bits: str) -> str:
+    bits += "0" * (-len(bits) % 6)
+    return "".join(_ALPHABET[int(bits[i : i + 6], 2)] for i in range(0, len(bits), 6))
+
+
+_ranges = st.lists(st.tuples(st.integers(1, 3000), st.integers(0, 40)).map(lambda t: (t[0], t[0] + t[1])), max_size=6)
+_vendors = st.tuples(st.sampled_from(["bits", "ranges"]), st.lists(st.integers(1, 900), max_size=80), _ranges)
+
+
+@st.composite
+def _tc_strings(draw: st.DrawFn) -> Tuple[str, dict]:
+    """A valid TC string and what its columns must hold."""
+    want: dict = {}
+    created, updated = draw(st.integers(0, 2**36 - 1)), draw(st.integers(0, 2**36 - 1))
+    cmp_id, cmp_version, screen = draw(st.integers(0, 4095)), draw(st.integers(0, 4095)), draw(st.integers(0, 63))
+    vlv, policy = draw(st.integers(1, 4095)), draw(st.integers(0, 63))
+    flags = draw(st.tuples(st.booleans(), st.booleans(), st.booleans()))
+    special, purposes, purposes_li = draw(st.integers(0, 4095)), draw(st.integers(0, 2**24 - 1)), draw(st.integers(0, 2**24 - 1))
+    lang, cc = draw(st.tuples(st.integers(0, 25), st.integers(0, 25))), draw(st.tuples(st.integers(0, 25), st.integers(0, 25)))
+    consents, consent_ids = _vendor_bits(*draw(_vendors))
+    li, li_ids = _vendor_bits(*draw(_vendors))
+    restrictions = draw(st.lists(st.tuples(st.integers(0, 63), st.integers(0, 3), _ranges), max_size=3))
+    core = (
+        _bits(2, 6) + _bits(created, 36) + _bits(updated, 36) + _bits(cmp_id, 12) + _bits(cmp_version, 12)
+        + _bits(screen, 6) + _bits(lang[0], 6) + _bits(lang[1], 6) + _bits(vlv, 12) + _bits(policy, 6)
+        + str(int(flags[0])) + str(int(flags[1])) + _bits(special, 12) + _bits(purposes, 24) + _bits(purposes_li, 24)
+        + str(int(flags[2])) + _bits(cc[0], 6) + _bits(cc[1], 6) + consents + li + _bits(len(restrictions), 12)
+        + "".join(_bits(p, 6) + _bits(t, 2) + _bits(len(r), 12) + _entries(r) for p, t, r in restrictions)
+    )  # fmt: skip
+    segments = [_b64(core)]
+    disclosed, allowed = draw(st.none() | _vendors), draw(st.none() | _vendors)
+    for ty, v, name in ((1, disclosed, "disclosed_vendors"), (2, allowed, "allowed_vendors")):
+        want[name] = []
+        if v is not None:
+            section, want[name] = _vendor_bits(*v)
+            segments.append(_b64(_bits(ty, 3) + section))
+    publisher = draw(st.none() | st.tuples(st.integers(0, 2**24 - 1), st.integers(0, 2**24 - 1), st.integers(0, 20)))
+    small = lambda v, w: [i + 1 for i in range(w) if v >> (w - 1 - i) & 1]  # noqa: E731
+    want.update(pub_purposes_consent=[], pub_purposes_li=[], custom_purposes_consent=[], custom_purposes_li=[])
+    if publisher is not None:
+        pc, pl, n = publisher
+        custom = draw(st.integers(0, 2**n - 1)), draw(st.integers(0, 2**n - 1))
+        segments.append(_b64(_bits(3, 3) + _bits(pc, 24) + _bits(pl, 24) + _bits(n, 6) + _bits(custom[0], n) + _bits(custom[1], n)))
+        want.update(
+            pub_purposes_consent=small(pc, 24), pub_purposes_li=small(pl, 24),
+            custom_purposes_consent=small(custom[0], n), custom_purposes_li=small(custom[1], n),
+        )  # fmt: skip
+    want.update(
+        version=2, cmp_id=cmp_id, cmp_version=cmp_version, consent_screen=screen, vendor_list_version=vlv,
+        tcf_policy_version=policy, is_service_specific=flags[0], use_non_standard_stacks=flags[1],
+        purpose_one_treatment=flags[2], consent_language=chr(65 + lang[0]) + chr(65 + lang[1]),
+        publisher_cc=chr(65 + cc[0]) + chr(65 + cc[1]),
+        created=EPOCH + timedelta(microseconds=created * 100_000),
+        last_updated=EPOCH + timedelta(microseconds=updated * 100_000),
+        special_feature_opt_ins=small(special, 12), purposes_consent=small(purposes, 24),
+        purposes_li=small(purposes_li, 24), vendor_consents=consent_ids, vendor_li=li_ids,
+        publisher_restrictions=[(p, t, [i for a, b in r for i in range(a, b + 1)]) for p, t, r in restrictions],
+    )  # fmt: skip
+    return ".".join(segments), want
+
+
+_rows = st.lists(
+    _tc_strings() | st.text(alphabet="ABCDabcd0123-_.=", max_size=40).map(lambda s: (s, None)),
+    min_size=1,
+    max_size=8,
+)
+
+
+@given(_rows)
+def test_s17_tcf_decode_many_columns_equal_decode_one_by_one(rows: list) -> None:
+    strings = [s for s, _ in rows]
+    cols = tcf.decode_many(strings)
+    table = cols.to_arrow()
+    assert table.num_rows == len(strings)
+    # The Arrow buffers and the lists read from them agree.
+    for name in cols:
+        assert table.column(name).to_pylist() == [
+            [dict(zip(("purpose", "restriction_type", "vendors"), r)) for r in v]
+            if name == "publisher_restrictions" and v is not None else v
+            for v in cols[name]
+        ], name  # fmt: skip
+    for i, (s, want) in enumerate(rows):
+        try:
+            t = tcf.decode(s)
+        except samtykke.TcfError as e:
+            assert want is None, s
+            assert cols["error"][i] == str(e)
+            assert all(cols[name][i] is None for name in cols if name != "error")
+            continue
+        assert cols["error"][i] is None
+        for name in SPEC_ATTRIBUTES:
+            got, one = cols[name][i], getattr(t, name)
+            if name == "publisher_restrictions":
+                assert [(p, ty, frozenset(v)) for p, ty, v in got] == one
+            elif isinstance(one, frozenset):
+                assert frozenset(got) == one, name
+            else:
+                assert got == one, name
+        assert cols["warnings"][i] == t.warnings
+        if want is not None:  # the encoder's own account, in the string's order
+            for name, value in want.items():
+                assert cols[name][i] == value, name

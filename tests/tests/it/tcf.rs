@@ -7,8 +7,31 @@ use proptest::prelude::*;
 use samtykke::gpp::{GppErrorKind, GppString, Section};
 use samtykke::tcf::{TcString, TcfErrorKind, TcfWarning};
 
+/// The set's ids; checks on the way that its runs expand to the same ids and,
+/// for a bit field, are maximal (never adjacent).
 fn ids(set: &samtykke::tcf::VendorSet<'_>) -> Vec<u16> {
-    set.iter().collect()
+    let ids: Vec<u16> = set.iter().collect();
+    let runs: Vec<(u16, u16)> = set.runs().collect();
+    let expanded: Vec<u16> = runs.iter().flat_map(|&(a, b)| a..=b).collect();
+    assert_eq!(expanded, ids, "runs {runs:?}");
+    let mut out = vec![0u16; usize::from(set.max_vendor_id()) + 6];
+    match set.write_bit_field(&mut out) {
+        Some(n) => assert_eq!(out[..n], ids[..]),
+        None => assert!(set.is_range_encoded()),
+    }
+    assert_eq!(
+        set.write_bit_field(&mut out[..usize::from(set.max_vendor_id()) + 5]),
+        None
+    );
+    if !set.is_range_encoded() {
+        for w in runs.windows(2) {
+            assert!(
+                w[0].0 <= w[0].1 && u32::from(w[0].1) + 1 < u32::from(w[1].0),
+                "{runs:?}"
+            );
+        }
+    }
+    ids
 }
 
 fn small(set: &samtykke::tcf::IdSet) -> Vec<u8> {
@@ -947,6 +970,29 @@ proptest! {
             }
             (a, b) => prop_assert!(false, "publisher segment {:?} vs {:?}", a, b),
         }
+    }
+
+    #[test]
+    fn s16_tcf_vendor_runs_of_dense_bit_fields(
+        bits in prop::collection::vec(prop::bool::weighted(0.8), 0..400),
+        ones in 0u16..300,
+    ) {
+        // Long runs cross the decoder's 54-bit windows, once or many times.
+        let mut ids: Vec<u16> = (1..=ones).collect();
+        ids.extend(bits.iter().enumerate().filter(|(_, &b)| b).map(|(i, _)| ones + 1 + i as u16));
+        let f = Fields { consents: VendorEnc::Bits(ids.clone()), ..Fields::default() };
+        let s = f.encode();
+        let t = tc(&s);
+        prop_assert_eq!(self::ids(&t.vendor_consents), ids.clone());
+        let runs: Vec<(u16, u16)> = t.vendor_consents.runs().collect();
+        let mut want: Vec<(u16, u16)> = Vec::new();
+        for id in ids {
+            match want.last_mut() {
+                Some(last) if last.1 + 1 == id => last.1 = id,
+                _ => want.push((id, id)),
+            }
+        }
+        prop_assert_eq!(runs, want);
     }
 
     #[test]

@@ -11,7 +11,8 @@ field, ``segment`` its segment and ``bit`` where it starts.
 
 ``decode_many(values)`` decodes an iterable of strings into the columns
 ``Policy.decode_cookies`` returns: a mapping of column name to list, one column
-per attribute (sets as sorted lists) and ``error`` (``None`` where the row
+per attribute (sets as lists of ids: ascending for a bit field, in the
+string's order for a range list; Arrow ``list<uint16>``) and ``error`` (``None`` where the row
 decoded, else why it did not).
 """
 
