@@ -216,9 +216,15 @@ fn parquet_rows(
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let invalid = |e: parquet::errors::ParquetError| io::Error::new(io::ErrorKind::InvalidData, e);
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(invalid)?;
-    // The schema is checked before any row is read.
-    super::table::TableLayout::new(builder.schema())?;
-    builder.with_batch_size(8192).build().map_err(invalid)
+    // The schema is checked before any row is read, and only the columns
+    // the audit reads are decoded.
+    let layout = super::table::TableLayout::new(builder.schema())?;
+    let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), layout.fields());
+    builder
+        .with_projection(mask)
+        .with_batch_size(8192)
+        .build()
+        .map_err(invalid)
 }
 
 /// Calls `f` with each line of `reader` (gzip data decompressed) and its number

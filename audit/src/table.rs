@@ -165,6 +165,14 @@ impl TableLayout {
         Ok(TableLayout { fields, file, line })
     }
 
+    /// The positions of the columns of §8's fields, in the schema's order.
+    #[cfg(feature = "parquet")]
+    pub(crate) fn fields(&self) -> Vec<usize> {
+        let mut at: Vec<usize> = self.fields.iter().map(|&(_, i)| i).collect();
+        at.sort_unstable();
+        at
+    }
+
     /// Whether the table carries `file` or `line` columns.
     pub fn has_place(&self) -> bool {
         self.file.is_some() || self.line.is_some()
