@@ -153,10 +153,15 @@ impl Source {
     }
 
     /// Whether the source is a table, read as rows.
+    #[cfg(feature = "arrow")]
     pub fn is_table(&self) -> bool {
-        #[cfg(feature = "arrow")]
-        return self.table.is_some();
-        #[cfg(not(feature = "arrow"))]
+        self.table.is_some()
+    }
+
+    /// Whether the source is a table, read as rows: never, without the
+    /// `arrow` feature.
+    #[cfg(not(feature = "arrow"))]
+    pub fn is_table(&self) -> bool {
         false
     }
 

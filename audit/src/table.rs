@@ -955,10 +955,11 @@ impl TableFeed {
     }
 }
 
-/// Record batches read as JSON lines, one a row (numbered as rows from 1), so
-/// that a table goes through [`Auditor::read`]'s reading thread and workers
-/// like a file. A schema that cannot be events, or a batch that cannot be
-/// read, is an error of the read (`InvalidData`, naming the column).
+/// Record batches read as JSON lines, one a row (numbered as rows from 1): a
+/// table's text, for whoever wants it, and what [`Auditor::read`] audits as
+/// [`Auditor::read_table`] audits the batches (slower: each line is written and
+/// scanned). A schema that cannot be events, or a batch that cannot be read, is
+/// an error of the read (`InvalidData`, naming the column).
 pub struct TableLines<I> {
     batches: I,
     layout: Option<(Arc<Schema>, TableLayout)>,

@@ -600,7 +600,7 @@ fn everything(
 fn read_table(policy: &OwnedPolicy, batches: &[RecordBatch], options: AuditOptions) -> Report {
     let mut auditor = Auditor::new(policy.view(), options);
     auditor
-        .read_table("", batches.to_vec().into_iter().map(Ok))
+        .read_table("", batches.iter().cloned().map(Ok))
         .unwrap();
     auditor.finish()
 }
