@@ -151,27 +151,77 @@ impl CookieSet<'_> {
     }
 }
 
-fn describe(v: Val) -> &'static str {
-    v.type_name()
+/// A field's value as the audit reads it, wherever it comes from: a JSON
+/// line's value, or an Arrow table's cell.
+#[derive(Debug)]
+pub(crate) enum Cell<'a> {
+    Str(Cow<'a, str>),
+    Int(i64),
+    Bool(bool),
+    /// An array of strings.
+    Strings(Strings<'a>),
+    /// An array that holds something else than strings.
+    Array,
+    /// Any other value, by its JSON type's name (for messages).
+    Other(&'static str),
 }
 
-struct Reader<'f, 'a, 'p> {
-    f: &'f Fields<'a>,
-    policy: &'f ValidPolicy<'p>,
+impl Cell<'_> {
+    /// The JSON type's name, for messages.
+    fn type_name(&self) -> &'static str {
+        match self {
+            Cell::Str(_) => "a string",
+            Cell::Int(_) => "a number",
+            Cell::Bool(_) => "a boolean",
+            Cell::Strings(_) | Cell::Array => "an array",
+            Cell::Other(name) => name,
+        }
+    }
 }
 
-impl<'a> Reader<'_, 'a, '_> {
-    fn string(&self, key: Key) -> Result<Option<Cow<'a, str>>, Bad> {
-        match self.f.get(key) {
-            None => Ok(None),
-            Some(Val::Str {
+/// The fields of one event: §8's keys and their values. A JSON line's
+/// [`Fields`] are; so is a row of an Arrow table (`super::table`).
+pub(crate) trait Cells<'a> {
+    /// The value of `key`, if the event has the field.
+    fn cell(&self, key: Key) -> Option<Cell<'a>>;
+}
+
+impl<'a> Cells<'a> for Fields<'a> {
+    #[inline]
+    fn cell(&self, key: Key) -> Option<Cell<'a>> {
+        Some(match self.get(key)? {
+            Val::Str {
                 start,
                 end,
                 escaped,
-            }) => Ok(Some(self.f.text(start, end, escaped))),
+            } => Cell::Str(self.text(start, end, escaped)),
+            Val::Int(n) => Cell::Int(n),
+            Val::Bool(b) => Cell::Bool(b),
+            Val::Array {
+                start,
+                end,
+                strings: true,
+            } => Cell::Strings(self.strings(start, end)),
+            Val::Array { .. } => Cell::Array,
+            v @ (Val::Number | Val::Null | Val::Object) => Cell::Other(v.type_name()),
+        })
+    }
+}
+
+struct Reader<'f, 'p, C> {
+    f: &'f C,
+    policy: &'f ValidPolicy<'p>,
+}
+
+impl<'a, C: Cells<'a>> Reader<'_, '_, C> {
+    #[inline]
+    fn string(&self, key: Key) -> Result<Option<Cow<'a, str>>, Bad> {
+        match self.f.cell(key) {
+            None => Ok(None),
+            Some(Cell::Str(s)) => Ok(Some(s)),
             Some(v) => bad(
                 InputErrorKind::BadField,
-                format!("`{}` must be a string, not {}", key.name(), describe(v)),
+                format!("`{}` must be a string, not {}", key.name(), v.type_name()),
             ),
         }
     }
@@ -191,44 +241,40 @@ impl<'a> Reader<'_, 'a, '_> {
     }
 
     fn int(&self, key: Key, min: i64, max: i64) -> Result<Option<i64>, Bad> {
-        match self.f.get(key) {
+        match self.f.cell(key) {
             None => Ok(None),
-            Some(Val::Int(n)) if (min..=max).contains(&n) => Ok(Some(n)),
-            Some(Val::Int(n)) => bad(
+            Some(Cell::Int(n)) if (min..=max).contains(&n) => Ok(Some(n)),
+            Some(Cell::Int(n)) => bad(
                 InputErrorKind::BadField,
                 format!("`{}` is {n}, outside {min}..={max}", key.name()),
             ),
             Some(v) => bad(
                 InputErrorKind::BadField,
-                format!("`{}` must be an integer, not {}", key.name(), describe(v)),
+                format!("`{}` must be an integer, not {}", key.name(), v.type_name()),
             ),
         }
     }
 
     fn boolean(&self, key: Key) -> Result<Option<bool>, Bad> {
-        match self.f.get(key) {
+        match self.f.cell(key) {
             None => Ok(None),
-            Some(Val::Bool(b)) => Ok(Some(b)),
+            Some(Cell::Bool(b)) => Ok(Some(b)),
             Some(v) => bad(
                 InputErrorKind::BadField,
                 format!(
                     "`{}` must be true or false, not {}",
                     key.name(),
-                    describe(v)
+                    v.type_name()
                 ),
             ),
         }
     }
 
     fn list(&self, key: Key) -> Result<Option<Strings<'a>>, Bad> {
-        match self.f.get(key) {
+        match self.f.cell(key) {
             None => Ok(None),
-            Some(Val::Array {
-                start,
-                end,
-                strings: true,
-            }) => Ok(Some(self.f.strings(start, end))),
-            Some(Val::Array { .. }) => bad(
+            Some(Cell::Strings(list)) => Ok(Some(list)),
+            Some(Cell::Array) => bad(
                 InputErrorKind::BadField,
                 format!("`{}` must be an array of strings", key.name()),
             ),
@@ -237,7 +283,7 @@ impl<'a> Reader<'_, 'a, '_> {
                 format!(
                     "`{}` must be an array of strings, not {}",
                     key.name(),
-                    describe(v)
+                    v.type_name()
                 ),
             ),
         }
@@ -294,9 +340,9 @@ impl<'a> Reader<'_, 'a, '_> {
     }
 }
 
-/// Reads a scanned line as an event.
-pub(crate) fn decode<'a>(
-    f: &Fields<'a>,
+/// Reads an event's fields (a scanned line's, a table row's) as an event.
+pub(crate) fn decode<'a, C: Cells<'a>>(
+    f: &C,
     policy: &ValidPolicy<'_>,
     last_day: &mut LastDay,
 ) -> Result<Line<'a>, Bad> {
@@ -419,7 +465,7 @@ pub(crate) fn decode<'a>(
     })
 }
 
-fn cookie_set<'a>(r: &Reader<'_, 'a, '_>) -> Result<CookieSet<'a>, Bad> {
+fn cookie_set<'a, C: Cells<'a>>(r: &Reader<'_, '_, C>) -> Result<CookieSet<'a>, Bad> {
     match (r.string(Key::SetCookie)?, r.string(Key::Cookie)?) {
         (Some(header), None) => Ok(CookieSet::Header(header)),
         (None, Some(name)) => {

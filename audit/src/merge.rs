@@ -10,7 +10,7 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::{mpsc, Arc};
 
-use super::pipeline::{produce, Batch, Stored};
+use super::pipeline::{Batch, Input, Stored};
 use super::reader::{self, ReadError};
 use super::report::Sink;
 use super::rules::Auditor;
@@ -62,6 +62,18 @@ impl<S: Sink> Auditor<'_, S> {
         &mut self,
         sources: Vec<(String, R)>,
     ) -> Result<(), ReadError> {
+        let inputs = sources
+            .into_iter()
+            .map(|(name, reader)| (name, Input::Lines(reader)))
+            .collect();
+        self.read_merged_inputs(inputs)
+    }
+
+    /// [`Auditor::read_merged`] of logs that may be tables.
+    pub(crate) fn read_merged_inputs<R: Read + Send>(
+        &mut self,
+        sources: Vec<(String, Input<'_, R>)>,
+    ) -> Result<(), ReadError> {
         let policy = self.policy();
         let first = self.summary().files as u32;
         for (name, _) in &sources {
@@ -74,7 +86,7 @@ impl<S: Sink> Auditor<'_, S> {
             for (name, reader) in sources {
                 let (full_tx, full_rx) = mpsc::sync_channel::<Batch>(IN_FLIGHT);
                 let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
-                let producer = scope.spawn(move || produce(policy, reader, full_tx, empty_rx));
+                let producer = scope.spawn(move || reader.produce(policy, full_tx, empty_rx));
                 producers.push((name.clone(), producer));
                 merging.push(Source {
                     name: Arc::from(name.as_str()),
@@ -134,6 +146,11 @@ impl<S: Sink> Auditor<'_, S> {
             .iter()
             .map(reader::Source::open)
             .collect::<Result<Vec<_>, _>>()?;
-        self.read_merged(sources.into_iter().map(|s| (s.name, s.reader)).collect())
+        self.read_merged_inputs(
+            sources
+                .into_iter()
+                .map(reader::Source::into_input)
+                .collect(),
+        )
     }
 }

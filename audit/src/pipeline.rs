@@ -15,7 +15,7 @@ use super::scan::Strings;
 use super::stamp::LastDay;
 
 /// Lines in a batch.
-const BATCH: usize = 4096;
+pub(crate) const BATCH: usize = 4096;
 
 /// Where a stored string lies: in the batch's text (the chunk of the file its
 /// lines came from, shared, not copied) or, with [`IN_ARENA`] set in the start,
@@ -80,6 +80,20 @@ impl Batch {
         Span(start | IN_ARENA, self.arena.len() as u32)
     }
 
+    /// A list of strings, kept as the JSON array it is or (a table's list
+    /// cell) is written as.
+    fn keep_list(&mut self, list: Strings<'_>) -> Span {
+        match list {
+            Strings::Json { .. } => self.keep(list.raw().unwrap_or("[]")),
+            #[cfg(feature = "arrow")]
+            Strings::Column(cells) => {
+                let start = self.arena.len() as u32;
+                super::table::write_json_list(&mut self.arena, cells);
+                Span(start | IN_ARENA, self.arena.len() as u32)
+            }
+        }
+    }
+
     pub(crate) fn push(&mut self, number: u64, parsed: Parsed<'_>) {
         let stored = match parsed {
             Parsed::Blank => return,
@@ -98,7 +112,7 @@ impl Batch {
                         name: self.keep(&name),
                         max_age,
                     },
-                    Body::CookiePresent(list) => StoredBody::CookiePresent(self.keep(list.raw())),
+                    Body::CookiePresent(list) => StoredBody::CookiePresent(self.keep_list(list)),
                 };
                 Stored::Event {
                     at: line.at,
@@ -166,6 +180,35 @@ impl Batch {
             f(number, self.restore(stored));
         }
         self.arena.clear();
+    }
+}
+
+/// A log to merge: lines to read, or (with the `arrow` feature) a table's
+/// record batches.
+pub(crate) enum Input<'s, R> {
+    Lines(R),
+    #[cfg(feature = "arrow")]
+    Table(super::table::Batches<'s>),
+    #[cfg(not(feature = "arrow"))]
+    #[allow(dead_code)]
+    Never(std::marker::PhantomData<&'s ()>),
+}
+
+impl<R: Read> Input<'_, R> {
+    /// Reads and parses the log into batches on the caller's thread.
+    pub(crate) fn produce(
+        self,
+        policy: ValidPolicy<'_>,
+        full: mpsc::SyncSender<Batch>,
+        empty: mpsc::Receiver<Batch>,
+    ) -> io::Result<()> {
+        match self {
+            Input::Lines(reader) => produce(policy, reader, full, empty),
+            #[cfg(feature = "arrow")]
+            Input::Table(batches) => super::table::produce(policy, batches, full, empty),
+            #[cfg(not(feature = "arrow"))]
+            Input::Never(_) => Ok(()),
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
 
+use super::pipeline::Input;
 use super::report::Sink;
 use super::rules::{parse_line, too_long, Auditor};
 use super::stamp::LastDay;
@@ -66,8 +67,19 @@ impl<S: Sink> Auditor<'_, S> {
     /// A file that cannot be opened or read to its end, named as given; the lines
     /// before the fault are audited.
     pub fn read_path(&mut self, path: impl AsRef<Path>) -> Result<(), ReadError> {
-        let Source { name, reader } = Source::open(path)?;
-        self.read(&name, reader)
+        self.read_source(Source::open(path)?)
+    }
+
+    /// Audits one source: its lines, or its table's rows.
+    fn read_source(&mut self, source: Source) -> Result<(), ReadError> {
+        let name = source.name;
+        #[cfg(feature = "arrow")]
+        if let Some(batches) = source.table {
+            return self
+                .read_table(&name, batches)
+                .map_err(|source| ReadError { file: name, source });
+        }
+        self.read(&name, source.reader)
             .map_err(|source| ReadError { file: name, source })
     }
 
@@ -78,27 +90,31 @@ impl<S: Sink> Auditor<'_, S> {
     /// what `samtykke audit` and Python's `samtykke.audit` run.
     pub fn read_sources(&mut self, sources: Vec<Source>, mut failed: impl FnMut(ReadError)) {
         if self.options().merges() {
-            let named = sources.into_iter().map(|s| (s.name, s.reader)).collect();
-            if let Err(e) = self.read_merged(named) {
+            let named = sources.into_iter().map(Source::into_input).collect();
+            if let Err(e) = self.read_merged_inputs(named) {
                 failed(e);
             }
             return;
         }
-        for Source { name, reader } in sources {
-            if let Err(source) = self.read(&name, reader) {
-                failed(ReadError { file: name, source });
+        for source in sources {
+            if let Err(e) = self.read_source(source) {
+                failed(e);
             }
         }
     }
 }
 
-/// A log to audit: its name in findings and its bytes (gzip or not).
+/// A log to audit: its name in findings and its bytes (gzip or not), or (a
+/// Parquet file, an Arrow stream) its rows.
 pub struct Source {
     /// The name findings give as their `file`: the path as given, `-` for
     /// standard input.
     pub name: String,
-    /// The log's bytes.
+    /// The log's bytes (nothing, for a table).
     pub reader: Box<dyn Read + Send>,
+    /// A table's record batches, read as rows rather than lines.
+    #[cfg(feature = "arrow")]
+    table: Option<super::table::Batches<'static>>,
 }
 
 impl std::fmt::Debug for Source {
@@ -115,7 +131,46 @@ impl Source {
         Source {
             name: name.into(),
             reader: Box::new(reader),
+            #[cfg(feature = "arrow")]
+            table: None,
         }
+    }
+
+    /// A table named `name` in findings: its rows (SPEC §17), row `n` from 1
+    /// as line `n`, as [`Auditor::read_table`] reads them.
+    #[cfg(feature = "arrow")]
+    pub fn table(
+        name: impl Into<String>,
+        batches: impl Iterator<Item = Result<arrow_array::RecordBatch, arrow_schema::ArrowError>>
+            + Send
+            + 'static,
+    ) -> Source {
+        Source {
+            name: name.into(),
+            reader: Box::new(io::empty()),
+            table: Some(Box::new(batches)),
+        }
+    }
+
+    /// Whether the source is a table, read as rows.
+    #[cfg(feature = "arrow")]
+    pub fn is_table(&self) -> bool {
+        self.table.is_some()
+    }
+
+    /// Whether the source is a table, read as rows: never, without the
+    /// `arrow` feature.
+    #[cfg(not(feature = "arrow"))]
+    pub fn is_table(&self) -> bool {
+        false
+    }
+
+    pub(crate) fn into_input(self) -> (String, Input<'static, Box<dyn Read + Send>>) {
+        #[cfg(feature = "arrow")]
+        if let Some(batches) = self.table {
+            return (self.name, Input::Table(batches));
+        }
+        (self.name, Input::Lines(self.reader))
     }
 
     /// Opens the log at `path`; `-` is standard input (SPEC §9), the one place
@@ -140,8 +195,8 @@ impl Source {
         };
         #[cfg(feature = "parquet")]
         if is_parquet(path) {
-            return match parquet_lines(file) {
-                Ok(reader) => Ok(Source::new(name, reader)),
+            return match parquet_rows(file) {
+                Ok(rows) => Ok(Source::table(name, rows)),
                 Err(source) => Err(ReadError { file: name, source }),
             };
         }
@@ -156,16 +211,25 @@ fn is_parquet(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }
 
-/// A Parquet file's rows as JSON lines, read a batch of a row group at a time.
+/// A Parquet file's rows, read a batch of a row group at a time.
 #[cfg(feature = "parquet")]
-fn parquet_lines(file: File) -> io::Result<impl Read + Send> {
+fn parquet_rows(
+    file: File,
+) -> io::Result<
+    impl Iterator<Item = Result<arrow_array::RecordBatch, arrow_schema::ArrowError>> + Send,
+> {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let invalid = |e: parquet::errors::ParquetError| io::Error::new(io::ErrorKind::InvalidData, e);
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(invalid)?;
-    // The schema is checked before any row is read.
-    super::table::TableLayout::new(builder.schema())?;
-    let reader = builder.with_batch_size(8192).build().map_err(invalid)?;
-    Ok(super::table::TableLines::new(reader))
+    // The schema is checked before any row is read, and only the columns
+    // the audit reads are decoded.
+    let layout = super::table::TableLayout::new(builder.schema())?;
+    let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), layout.fields());
+    builder
+        .with_projection(mask)
+        .with_batch_size(8192)
+        .build()
+        .map_err(invalid)
 }
 
 /// Calls `f` with each line of `reader` (gzip data decompressed) and its number

@@ -242,6 +242,12 @@ impl<'p, S: Sink> Auditor<'p, S> {
     /// ignored.
     pub fn line(&mut self, number: u64, text: &[u8]) {
         let parsed = parse_line(&self.policy, &mut self.last_day, number, text);
+        self.take_routed(number, parsed);
+    }
+
+    /// Takes line `number`, read, as [`Auditor::line`] does: on this
+    /// auditor, or on its visitor's shard when sharded.
+    pub(crate) fn take_routed(&mut self, number: u64, parsed: Parsed<'_>) {
         if self.options.threads > 1 && !self.options.merge {
             // Sharded: the visitor's shard applies it, as a worker would.
             self.ensure_shards();
@@ -821,6 +827,38 @@ pub(crate) enum Parsed<'a> {
     Error(InputErrorKind, String),
     /// An event to apply.
     Event(Line<'a>),
+}
+
+/// A line of `len` bytes, over 1 MiB, as the readers report it: kept (and
+/// measured) when the room for a `\r` holds it, else not.
+#[cfg(feature = "arrow")]
+pub(crate) fn overlong<'a>(len: usize) -> Parsed<'a> {
+    if len > MAX_LINE + 1 {
+        too_long()
+    } else {
+        Skip::TooLong(len).parsed()
+    }
+}
+
+/// The shard, of `shards`, that takes line `number`: its visitor's, by the
+/// keyed hash of the id, which the line keeps (the shard's table is keyed
+/// alike, so the hash serves it too); any shard for an input error, which
+/// needs no visitor.
+pub(crate) fn route(
+    parsed: &mut Parsed<'_>,
+    number: u64,
+    key: &std::hash::RandomState,
+    shards: usize,
+) -> usize {
+    use std::hash::BuildHasher;
+    match parsed {
+        Parsed::Event(line) => {
+            let place = key.hash_one(&*line.visitor);
+            line.place = Some(place);
+            (place % shards as u64) as usize
+        }
+        Parsed::Error(..) | Parsed::Blank => (number % shards as u64) as usize,
+    }
 }
 
 /// Line `number`, over 1 MiB and not kept.

@@ -327,7 +327,7 @@ impl<'a> Fields<'a> {
 
     /// The strings of an array of strings.
     pub(crate) fn strings(&self, start: u32, end: u32) -> Strings<'a> {
-        Strings {
+        Strings::Json {
             line: self.line,
             i: start as usize + 1,
             end: end as usize,
@@ -335,23 +335,33 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// The elements of a validated array of strings.
+/// The elements of a validated array of strings: of a JSON line, or of a
+/// list cell of an Arrow table (whose elements are known not to be null).
 #[derive(Clone, Debug)]
-pub(crate) struct Strings<'a> {
-    line: &'a str,
-    i: usize,
-    end: usize,
+pub(crate) enum Strings<'a> {
+    Json {
+        line: &'a str,
+        i: usize,
+        end: usize,
+    },
+    #[cfg(feature = "arrow")]
+    Column(super::table::ListCells<'a>),
 }
 
 impl<'a> Strings<'a> {
-    /// The array's text, brackets included (of an iterator not yet advanced).
-    pub(crate) fn raw(&self) -> &'a str {
-        &self.line[self.i - 1..self.end]
+    /// The array's JSON text, brackets included (of an iterator not yet
+    /// advanced); `None` for a list cell of a table.
+    pub(crate) fn raw(&self) -> Option<&'a str> {
+        match self {
+            Strings::Json { line, i, end } => Some(&line[i - 1..*end]),
+            #[cfg(feature = "arrow")]
+            Strings::Column(_) => None,
+        }
     }
 
     /// The strings of `text`, the text of a validated array of strings.
     pub(crate) fn over(text: &'a str) -> Strings<'a> {
-        Strings {
+        Strings::Json {
             line: text,
             i: 1,
             end: text.len(),
@@ -362,34 +372,44 @@ impl<'a> Strings<'a> {
 impl<'a> Iterator for Strings<'a> {
     type Item = Cow<'a, str>;
 
+    #[inline]
     fn next(&mut self) -> Option<Cow<'a, str>> {
-        let b = self.line.as_bytes();
-        while self.i < self.end && b[self.i] != b'"' {
-            self.i += 1;
+        match self {
+            Strings::Json { line, i, end } => next_string(line, i, *end),
+            #[cfg(feature = "arrow")]
+            Strings::Column(cells) => cells.next().map(Cow::Borrowed),
         }
-        if self.i >= self.end {
-            return None;
-        }
-        let start = self.i + 1;
-        let mut i = start;
-        let mut escaped = false;
-        // The array was validated: every string is closed before `end`.
-        loop {
-            i = skip_plain(&b[..self.end], i);
-            if b[i] != b'\\' {
-                break;
-            }
-            escaped = true;
-            i += 2;
-        }
-        self.i = i + 1;
-        let raw = &self.line[start..i];
-        Some(if escaped {
-            Cow::Owned(unescape(raw))
-        } else {
-            Cow::Borrowed(raw)
-        })
     }
+}
+
+/// The next string of a validated JSON array of strings, from byte `*i` on.
+fn next_string<'a>(line: &'a str, i: &mut usize, end: usize) -> Option<Cow<'a, str>> {
+    let b = line.as_bytes();
+    while *i < end && b[*i] != b'"' {
+        *i += 1;
+    }
+    if *i >= end {
+        return None;
+    }
+    let start = *i + 1;
+    let mut j = start;
+    let mut escaped = false;
+    // The array was validated: every string is closed before `end`.
+    loop {
+        j = skip_plain(&b[..end], j);
+        if b[j] != b'\\' {
+            break;
+        }
+        escaped = true;
+        j += 2;
+    }
+    *i = j + 1;
+    let raw = &line[start..j];
+    Some(if escaped {
+        Cow::Owned(unescape(raw))
+    } else {
+        Cow::Borrowed(raw)
+    })
 }
 
 /// Reads the line of `fields` as one JSON object, keeping the keys the audit

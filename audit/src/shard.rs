@@ -22,7 +22,7 @@ use samtykke::ValidPolicy;
 use super::pipeline::Batch;
 use super::reader::decoded;
 use super::report::{Report, Sink, Summary};
-use super::rules::{parse_line, parse_text, too_long, Auditor, Parsed};
+use super::rules::{parse_line, parse_text, too_long, Auditor};
 use super::stamp::LastDay;
 use super::MAX_LINE;
 
@@ -35,7 +35,6 @@ const BACKLOG: usize = 8;
 
 /// Whole lines of the input and the number of the first.
 struct Block {
-    number: u64,
     first_line: u64,
     text: Vec<u8>,
     /// The block is one line over 1 MiB, not kept.
@@ -49,8 +48,6 @@ struct Blocks<R> {
     carry: Vec<u8>,
     /// Lines handed out so far.
     lines: u64,
-    /// Blocks handed out so far.
-    blocks: u64,
     eof: bool,
     error: Option<io::Error>,
     /// Blocks' buffers given back once every shard is done with them.
@@ -63,7 +60,6 @@ impl<R: Read> Blocks<R> {
             reader,
             carry: Vec::new(),
             lines: 0,
-            blocks: 0,
             eof: false,
             error: None,
             spare,
@@ -96,12 +92,10 @@ impl<R: Read> Blocks<R> {
 
     fn block(&mut self, text: Vec<u8>, lines: u64, overlong: bool) -> Block {
         let b = Block {
-            number: self.blocks,
             first_line: self.lines + 1,
             text,
             overlong,
         };
-        self.blocks += 1;
         self.lines += lines;
         b
     }
@@ -210,17 +204,8 @@ fn parse_block(
             }
         };
         start = end + 1;
-        let j = match &mut parsed {
-            Parsed::Event(line) => {
-                // The shard's table is keyed alike, so the hash serves it too.
-                let place = route.hash_one(&*line.visitor);
-                line.place = Some(place);
-                (place % shards as u64) as usize
-            }
-            // An input error needs no visitor: any shard reports it in place
-            // (and a batch keeps no blank line).
-            Parsed::Error(..) | Parsed::Blank => (number % shards as u64) as usize,
-        };
+        // (A batch keeps no blank line.)
+        let j = super::rules::route(&mut parsed, number, route, shards);
         batches[j].push(number, parsed);
     }
     batches
@@ -279,32 +264,64 @@ impl<'p, S: Sink> Auditor<'p, S> {
 
     /// [`Auditor::read`]'s work on every shard's thread.
     pub(crate) fn read_sharded<R: Read + Send>(&mut self, reader: R) -> io::Result<()> {
-        self.ensure_shards();
         let policy = self.policy();
-        let (index, name) = self.current_file();
-        let n = self.shards.len();
+        let n = self.threads();
         let route = self.route.clone();
-        let inboxes: Vec<Inbox> = (0..n).map(|_| Inbox::default()).collect();
         let decoded = decoded(reader)?;
-        // The reading thread stays up to two blocks a worker ahead.
-        let (block_tx, block_rx) = mpsc::sync_channel::<Block>(2 * n);
-        let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
-        let block_rx = Mutex::new(block_rx);
-        let total = AtomicU64::new(u64::MAX);
-        let fault = std::thread::scope(|scope| {
-            let total = &total;
-            let reading = scope.spawn(move || {
-                let mut blocks = Blocks::new(decoded, spare_rx);
+        self.run_sharded(
+            move |send: &mut dyn FnMut(Block) -> bool, spare| {
+                let mut blocks = Blocks::new(decoded, spare);
                 while let Some(block) = blocks.next() {
-                    if block_tx.send(block).is_err() {
+                    if !send(block) {
                         break;
                     }
                 }
-                total.store(blocks.blocks, Ordering::Release);
                 blocks.error
+            },
+            move |block: Block, last_day: &mut LastDay| {
+                parse_block(policy, &route, n, last_day, block)
+            },
+        )
+    }
+
+    /// Runs the sharded workers over the blocks `produce` hands out (on a
+    /// reading thread of its own, numbered in the order handed out; `send` is
+    /// false once no one takes them), each read by `parse` into one batch per
+    /// shard. `produce` gets the buffers of blocks done with, for reuse, and
+    /// returns the fault that stopped it, if one did.
+    pub(crate) fn run_sharded<B: Send>(
+        &mut self,
+        produce: impl FnOnce(&mut dyn FnMut(B) -> bool, mpsc::Receiver<Vec<u8>>) -> Option<io::Error>
+            + Send,
+        parse: impl Fn(B, &mut LastDay) -> Vec<Batch> + Sync,
+    ) -> io::Result<()> {
+        self.ensure_shards();
+        let (index, name) = self.current_file();
+        let n = self.shards.len();
+        let inboxes: Vec<Inbox> = (0..n).map(|_| Inbox::default()).collect();
+        // The reading thread stays up to two blocks a worker ahead.
+        let (block_tx, block_rx) = mpsc::sync_channel::<(u64, B)>(2 * n);
+        let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
+        let block_rx = Mutex::new(block_rx);
+        let total = AtomicU64::new(u64::MAX);
+        let parse = &parse;
+        let fault = std::thread::scope(|scope| {
+            let total = &total;
+            let reading = scope.spawn(move || {
+                let mut sent = 0u64;
+                let fault = produce(
+                    &mut |block| {
+                        let ok = block_tx.send((sent, block)).is_ok();
+                        sent += u64::from(ok);
+                        ok
+                    },
+                    spare_rx,
+                );
+                total.store(sent, Ordering::Release);
+                fault
             });
             for (me, shard) in self.shards.iter_mut().enumerate() {
-                let (inboxes, block_rx, route) = (&inboxes, &block_rx, &route);
+                let (inboxes, block_rx) = (&inboxes, &block_rx);
                 let (name, spare_tx) = (name.clone(), spare_tx.clone());
                 scope.spawn(move || {
                     shard.switch_file(index, &name);
@@ -331,10 +348,8 @@ impl<'p, S: Sink> Auditor<'p, S> {
                         if all.is_none() && backlog < BACKLOG {
                             let next = block_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
                             match next {
-                                Ok(block) => {
-                                    let k = block.number;
-                                    let batches =
-                                        parse_block(policy, route, n, &mut last_day, block);
+                                Ok((k, block)) => {
+                                    let batches = parse(block, &mut last_day);
                                     for (j, batch) in batches.into_iter().enumerate() {
                                         let inbox = &inboxes[j];
                                         if let Ok(mut w) = inbox.waiting.lock() {

@@ -4,14 +4,18 @@
 //!
 //! A batch's schema is checked once ([`TableLayout::new`]): a column of a type
 //! its field cannot have, a missing `ts`, `visitor` or `event`, or a timestamp
-//! without a time zone is a [`SchemaError`] naming the column. Each row is then
-//! written as the JSON line it stands for and read by the same reader as a
-//! JSON-lines log, so a row at fault (a required field null, an unknown action,
-//! a non-integral number) is an input error with the same message as in a file.
+//! without a time zone is a [`SchemaError`] naming the column. Each row's cells
+//! are then read straight into the audit's events by the same decoder as a JSON
+//! line's fields (`event::decode`), so a row at fault (a required field null,
+//! an unknown action, a non-integral number) is an input error with the same
+//! message as the JSON line it stands for would get; a row whose JSON line
+//! would be over 1 MiB is reported as that line would be. [`TableLines`] still
+//! writes rows as JSON lines, for whoever wants the text.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Read};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -25,9 +29,15 @@ use arrow_array::{
 };
 use arrow_schema::{ArrowError, DataType, Schema, TimeUnit};
 
+use samtykke::ValidPolicy;
+
+use super::event::{self, Cell, Cells};
+use super::pipeline::Batch;
 use super::report::Sink;
-use super::rules::Auditor;
-use super::scan::{Key, Shape};
+use super::rules::{overlong, route, Auditor, Parsed};
+use super::scan::{Key, Shape, Strings};
+use super::stamp::LastDay;
+use super::MAX_LINE;
 
 /// A table whose columns cannot be events: the column, and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -155,6 +165,14 @@ impl TableLayout {
         Ok(TableLayout { fields, file, line })
     }
 
+    /// The positions of the columns of §8's fields, in the schema's order.
+    #[cfg(feature = "parquet")]
+    pub(crate) fn fields(&self) -> Vec<usize> {
+        let mut at: Vec<usize> = self.fields.iter().map(|&(_, i)| i).collect();
+        at.sort_unstable();
+        at
+    }
+
     /// Whether the table carries `file` or `line` columns.
     pub fn has_place(&self) -> bool {
         self.file.is_some() || self.line.is_some()
@@ -162,7 +180,8 @@ impl TableLayout {
 }
 
 /// A string column of any of Arrow's string types.
-enum Strs<'a> {
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Strs<'a> {
     Utf8(&'a StringArray),
     Large(&'a LargeStringArray),
     View(&'a StringViewArray),
@@ -179,6 +198,7 @@ impl<'a> Strs<'a> {
         }
     }
 
+    #[inline]
     fn get(&self, i: usize) -> Option<&'a str> {
         match self {
             Strs::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
@@ -186,6 +206,74 @@ impl<'a> Strs<'a> {
             Strs::View(a) => a.is_valid(i).then(|| a.value(i)),
             Strs::Null => None,
         }
+    }
+
+    fn is_valid(&self, i: usize) -> bool {
+        match self {
+            Strs::Utf8(a) => a.is_valid(i),
+            Strs::Large(a) => a.is_valid(i),
+            Strs::View(a) => a.is_valid(i),
+            Strs::Null => false,
+        }
+    }
+
+    /// Bytes of the strings `from..to`, at most (a null counts what its slot
+    /// spans).
+    fn bytes(&self, from: usize, to: usize) -> usize {
+        match self {
+            Strs::Utf8(a) => {
+                let o = a.value_offsets();
+                (o[to] - o[from]) as usize
+            }
+            Strs::Large(a) => {
+                let o = a.value_offsets();
+                (o[to] - o[from]) as usize
+            }
+            Strs::View(a) => (from..to).map(|i| a.value(i).len()).sum(),
+            Strs::Null => 0,
+        }
+    }
+
+    /// The longest string's bytes, at most, of `len` rows.
+    fn longest(&self, len: usize) -> usize {
+        match self {
+            Strs::Utf8(a) => a
+                .value_offsets()
+                .windows(2)
+                .map(|w| (w[1] - w[0]) as usize)
+                .max()
+                .unwrap_or(0),
+            Strs::Large(a) => a
+                .value_offsets()
+                .windows(2)
+                .map(|w| (w[1] - w[0]) as usize)
+                .max()
+                .unwrap_or(0),
+            Strs::View(a) => (0..len).map(|i| a.value(i).len()).max().unwrap_or(0),
+            Strs::Null => 0,
+        }
+    }
+}
+
+/// The elements of one list cell, none of them null.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ListCells<'a> {
+    values: Strs<'a>,
+    i: usize,
+    end: usize,
+}
+
+impl<'a> Iterator for ListCells<'a> {
+    type Item = &'a str;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        if self.i >= self.end {
+            return None;
+        }
+        let s = self.values.get(self.i).unwrap_or_default();
+        self.i += 1;
+        Some(s)
     }
 }
 
@@ -254,30 +342,48 @@ fn stamp_at(a: &dyn Array, i: usize) -> Option<i64> {
 
 /// Writes `s` as a JSON string.
 fn write_str(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
+    escape(s, |t| out.extend_from_slice(t.as_bytes()));
+}
+
+/// `s` as a JSON string (quotes included), a piece at a time.
+fn escape(s: &str, mut push: impl FnMut(&str)) {
+    push("\"");
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
+        let escape: &str = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
             0..=0x1f => {
-                out.extend_from_slice(&bytes[start..i]);
-                out.extend_from_slice(format!("\\u{b:04x}").as_bytes());
+                // Every byte escaped is ASCII: the cuts are between characters.
+                push(&s[start..i]);
+                push(&format!("\\u{b:04x}"));
                 start = i + 1;
                 continue;
             }
             _ => continue,
         };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(escape);
+        push(&s[start..i]);
+        push(escape);
         start = i + 1;
     }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
+    push(&s[start..]);
+    push("\"");
+}
+
+/// Appends the strings of `list` to `out` as a JSON array.
+pub(crate) fn write_json_list(out: &mut String, list: ListCells<'_>) {
+    out.push('[');
+    for (k, s) in list.enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        escape(s, |t| out.push_str(t));
+    }
+    out.push(']');
 }
 
 fn write_int(out: &mut Vec<u8>, n: i64) {
@@ -302,6 +408,20 @@ fn write_int(out: &mut Vec<u8>, n: i64) {
 /// civil-from-days); a year outside 0..=9999 is written as it is and the
 /// reader then reports it.
 fn write_stamp(out: &mut Vec<u8>, at: i64) {
+    out.push(b'"');
+    write_stamp_bare(out, at);
+    out.push(b'"');
+}
+
+/// The text of a timestamp cell, as [`write_stamp`] writes it, unquoted.
+fn stamp_text(at: i64) -> String {
+    let mut out = Vec::with_capacity(20);
+    write_stamp_bare(&mut out, at);
+    // Digits, signs and separators only.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+fn write_stamp_bare(out: &mut Vec<u8>, at: i64) {
     let days = at.div_euclid(86_400);
     let secs = at.rem_euclid(86_400);
     let z = days + 719_468;
@@ -313,7 +433,6 @@ fn write_stamp(out: &mut Vec<u8>, at: i64) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    out.push(b'"');
     if (0..=9999).contains(&y) {
         out.extend_from_slice(format_args_4(y).as_slice());
     } else {
@@ -330,7 +449,7 @@ fn write_stamp(out: &mut Vec<u8>, at: i64) {
         out.push(b'0' + (n / 10) as u8);
         out.push(b'0' + (n % 10) as u8);
     }
-    out.extend_from_slice(b"Z\"");
+    out.push(b'Z');
 }
 
 fn format_args_4(y: i64) -> [u8; 4] {
@@ -420,7 +539,349 @@ impl TableLayout {
     }
 }
 
-/// Feeds record batches to an auditor row by row, one table after another:
+/// A column the audit reads, resolved to its array type once a batch.
+#[derive(Clone, Copy)]
+enum Col<'b> {
+    Absent,
+    Str(Strs<'b>),
+    Num(&'b dyn Array),
+    Bool(&'b BooleanArray),
+    List(&'b GenericListArray<i32>, Strs<'b>),
+    LargeList(&'b GenericListArray<i64>, Strs<'b>),
+    Stamp(&'b dyn Array),
+}
+
+const COLUMNS: usize = Key::ALL.len();
+
+/// The rows of one record batch, read as events.
+pub(crate) struct Rows<'b> {
+    layout: &'b TableLayout,
+    batch: &'b RecordBatch,
+    cols: [Col<'b>; COLUMNS],
+    /// Whether a row's JSON line may be over 1 MiB: each is measured then.
+    long: bool,
+}
+
+impl<'b> Rows<'b> {
+    /// The rows of `batch`, whose schema `layout` was made from.
+    pub(crate) fn new(layout: &'b TableLayout, batch: &'b RecordBatch) -> Rows<'b> {
+        let mut cols = [Col::Absent; COLUMNS];
+        // `{}` and, a field, its key, quotes, `:` and `,`.
+        let mut bound = 2;
+        for &(key, index) in &layout.fields {
+            let a: &'b dyn Array = batch.column(index).as_ref();
+            bound += key.name().len() + 4;
+            let (col, longest) = match a.data_type() {
+                DataType::Null => (Col::Absent, 0),
+                DataType::Timestamp(..) => (Col::Stamp(a), 40),
+                DataType::Boolean => (Col::Bool(a.as_boolean()), 5),
+                DataType::List(_) => {
+                    let l = a.as_list::<i32>();
+                    let v = Strs::of(l.values().as_ref());
+                    (Col::List(l, v), list_bound(l, v))
+                }
+                DataType::LargeList(_) => {
+                    let l = a.as_list::<i64>();
+                    let v = Strs::of(l.values().as_ref());
+                    (Col::LargeList(l, v), list_bound(l, v))
+                }
+                t if string_type(t) => {
+                    let strs = Strs::of(a);
+                    // Each byte is at most six escaped (`\u001f`).
+                    (Col::Str(strs), 6 * strs.longest(a.len()) + 2)
+                }
+                _ => (Col::Num(a), 32),
+            };
+            cols[key as usize] = col;
+            bound += longest;
+        }
+        Rows {
+            layout,
+            batch,
+            cols,
+            long: bound > MAX_LINE,
+        }
+    }
+
+    /// Row `i` read as an event, as its JSON line would be; `scratch` holds
+    /// the line where it must be measured.
+    #[inline]
+    pub(crate) fn parse(
+        &self,
+        policy: &ValidPolicy<'_>,
+        last_day: &mut LastDay,
+        i: usize,
+        scratch: &mut Vec<u8>,
+    ) -> Parsed<'b> {
+        if self.long {
+            scratch.clear();
+            self.layout.write_row(self.batch, i, scratch);
+            if scratch.len() > MAX_LINE {
+                return overlong(scratch.len());
+            }
+        }
+        match event::decode(&Row { rows: self, i }, policy, last_day) {
+            Ok(line) => Parsed::Event(line),
+            Err(bad) => Parsed::Error(bad.kind, bad.message),
+        }
+    }
+}
+
+/// The most bytes a list cell of `l` takes as JSON.
+fn list_bound<O: OffsetSizeTrait>(l: &GenericListArray<O>, values: Strs<'_>) -> usize {
+    l.value_offsets()
+        .windows(2)
+        .map(|w| {
+            let (from, to) = (w[0].as_usize(), w[1].as_usize());
+            6 * values.bytes(from, to) + 5 * (to - from) + 2
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// One row of a batch: its cells, as a JSON line's fields.
+struct Row<'r, 'b> {
+    rows: &'r Rows<'b>,
+    i: usize,
+}
+
+fn list_cell<'b, O: OffsetSizeTrait>(
+    l: &'b GenericListArray<O>,
+    values: Strs<'b>,
+    i: usize,
+) -> Option<Cell<'b>> {
+    if l.is_null(i) {
+        return None;
+    }
+    let offsets = l.value_offsets();
+    let (from, to) = (offsets[i].as_usize(), offsets[i + 1].as_usize());
+    // A null element: the JSON array would hold a `null`.
+    if !(from..to).all(|j| values.is_valid(j)) {
+        return Some(Cell::Array);
+    }
+    Some(Cell::Strings(Strings::Column(ListCells {
+        values,
+        i: from,
+        end: to,
+    })))
+}
+
+impl<'b> Cells<'b> for Row<'_, 'b> {
+    #[inline]
+    fn cell(&self, key: Key) -> Option<Cell<'b>> {
+        let i = self.i;
+        match self.rows.cols[key as usize] {
+            Col::Absent => None,
+            Col::Str(s) => s.get(i).map(|s| Cell::Str(Cow::Borrowed(s))),
+            Col::Num(a) => Some(match int_at(a, i)? {
+                Num::Int(n) => Cell::Int(n),
+                Num::Float(f) if f.is_finite() => Cell::Other("a number"),
+                // JSON has no NaN or infinity: the line would hold a string.
+                Num::Float(f) => Cell::Str(Cow::Owned(f.to_string())),
+            }),
+            Col::Bool(b) => b.is_valid(i).then(|| Cell::Bool(b.value(i))),
+            Col::List(l, v) => list_cell(l, v, i),
+            Col::LargeList(l, v) => list_cell(l, v, i),
+            Col::Stamp(a) => stamp_at(a, i).map(|at| Cell::Str(Cow::Owned(stamp_text(at)))),
+        }
+    }
+}
+
+/// The layout of each schema met, the last one kept.
+#[derive(Default)]
+struct Layouts {
+    last: Option<(Arc<Schema>, Arc<TableLayout>)>,
+}
+
+impl Layouts {
+    fn of(&mut self, batch: &RecordBatch) -> Result<Arc<TableLayout>, SchemaError> {
+        let schema = batch.schema();
+        match &self.last {
+            Some((s, layout)) if Arc::ptr_eq(s, &schema) || **s == *schema => {
+                Ok(Arc::clone(layout))
+            }
+            _ => {
+                let layout = Arc::new(TableLayout::new(&schema)?);
+                self.last = Some((schema, Arc::clone(&layout)));
+                Ok(layout)
+            }
+        }
+    }
+}
+
+/// Record batches to audit, from any source.
+pub(crate) type Batches<'s> = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send + 's>;
+
+fn invalid(e: ArrowError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
+/// Rows a block of a table has, at most, for the sharded workers: about the
+/// sharded reader's 1 MiB of lines.
+const BLOCK_ROWS: usize = 8192;
+
+/// Rows of a table for one worker to parse: a slice of a batch (sharing its
+/// buffers), its layout and the number of its first row.
+pub(crate) struct RowBlock {
+    first: u64,
+    layout: Arc<TableLayout>,
+    batch: RecordBatch,
+}
+
+impl<S: Sink> Auditor<'_, S> {
+    /// Audits the rows of `batches` as the file `name` (SPEC §17), row `n`
+    /// (from 1, across batches) as line `n`: each row's cells are read
+    /// straight into an event, as its JSON line would be. With
+    /// [`AuditOptions::threads`](super::AuditOptions::threads) above 1, the
+    /// batches are cut into blocks of rows that the workers read, visitors
+    /// sharded among them as a file's lines are; under
+    /// [`AuditOptions::merge`](super::AuditOptions::merge), the table is one
+    /// merged file. The report is the one the rows as JSON lines give.
+    ///
+    /// # Errors
+    ///
+    /// A batch whose schema cannot be events (`InvalidData`, wrapping the
+    /// [`SchemaError`] naming the column), or the stream's own error; the rows
+    /// of the batches before it are audited.
+    pub fn read_table<'s>(
+        &mut self,
+        name: &str,
+        batches: impl Iterator<Item = Result<RecordBatch, ArrowError>> + Send + 's,
+    ) -> io::Result<()> {
+        let batches: Batches<'s> = Box::new(batches);
+        if self.options().merges() {
+            return self
+                .read_merged_inputs(vec![(
+                    name.to_owned(),
+                    super::pipeline::Input::<io::Empty>::Table(batches),
+                )])
+                .map_err(|e| e.source);
+        }
+        self.file(name);
+        if self.threads() > 1 {
+            return self.read_table_sharded(batches);
+        }
+        let policy = self.policy();
+        let mut last_day = LastDay::default();
+        let mut layouts = Layouts::default();
+        let mut scratch = Vec::new();
+        let mut number = 0u64;
+        for batch in batches {
+            let batch = batch.map_err(invalid)?;
+            let layout = layouts.of(&batch)?;
+            let rows = Rows::new(&layout, &batch);
+            for i in 0..batch.num_rows() {
+                number += 1;
+                let parsed = rows.parse(&policy, &mut last_day, i, &mut scratch);
+                self.take(number, parsed);
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Auditor::read_table`] on every shard's thread.
+    fn read_table_sharded(&mut self, batches: Batches<'_>) -> io::Result<()> {
+        let policy = self.policy();
+        let route_key = self.route.clone();
+        let shards = self.threads();
+        self.run_sharded(
+            move |send: &mut dyn FnMut(RowBlock) -> bool, _spare| {
+                let mut layouts = Layouts::default();
+                let mut first = 1u64;
+                for batch in batches {
+                    let batch = match batch {
+                        Ok(b) => b,
+                        Err(e) => return Some(invalid(e)),
+                    };
+                    let layout = match layouts.of(&batch) {
+                        Ok(l) => l,
+                        Err(e) => return Some(e.into()),
+                    };
+                    let mut at = 0;
+                    while at < batch.num_rows() {
+                        let len = BLOCK_ROWS.min(batch.num_rows() - at);
+                        let block = RowBlock {
+                            first,
+                            layout: Arc::clone(&layout),
+                            batch: batch.slice(at, len),
+                        };
+                        if !send(block) {
+                            return None;
+                        }
+                        at += len;
+                        first += len as u64;
+                    }
+                }
+                None
+            },
+            move |block: RowBlock, last_day: &mut LastDay| {
+                parse_rows(policy, &route_key, shards, last_day, &block)
+            },
+        )
+    }
+}
+
+/// Reads a block's rows into one batch per shard.
+fn parse_rows(
+    policy: ValidPolicy<'_>,
+    route_key: &std::hash::RandomState,
+    shards: usize,
+    last_day: &mut LastDay,
+    block: &RowBlock,
+) -> Vec<Batch> {
+    let rows = Rows::new(&block.layout, &block.batch);
+    let share = block.batch.num_rows() / shards + 64;
+    let mut batches: Vec<Batch> = (0..shards).map(|_| Batch::over(None, share)).collect();
+    let mut scratch = Vec::new();
+    for (i, number) in (0..block.batch.num_rows()).zip(block.first..) {
+        let mut parsed = rows.parse(&policy, last_day, i, &mut scratch);
+        let j = route(&mut parsed, number, route_key, shards);
+        batches[j].push(number, parsed);
+    }
+    batches
+}
+
+/// `--merge`'s reader of a table: its rows read into batches.
+pub(crate) fn produce(
+    policy: ValidPolicy<'_>,
+    batches: Batches<'_>,
+    full: mpsc::SyncSender<Batch>,
+    empty: mpsc::Receiver<Batch>,
+) -> io::Result<()> {
+    let mut last_day = LastDay::default();
+    let mut layouts = Layouts::default();
+    let mut scratch = Vec::new();
+    let mut out = Batch::default();
+    let mut number = 0u64;
+    let read = || -> io::Result<()> {
+        for batch in batches {
+            let batch = batch.map_err(invalid)?;
+            let layout = layouts.of(&batch)?;
+            let rows = Rows::new(&layout, &batch);
+            for i in 0..batch.num_rows() {
+                number += 1;
+                out.push(number, rows.parse(&policy, &mut last_day, i, &mut scratch));
+                if out.entries.len() >= super::pipeline::BATCH {
+                    let next = empty.try_recv().unwrap_or_default();
+                    if full.send(std::mem::replace(&mut out, next)).is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Ok(())
+    };
+    let result = read();
+    // The rows before a fault are audited, as on one thread.
+    if !out.entries.is_empty() {
+        let _ = full.send(out);
+    }
+    result
+}
+
+/// Feeds record batches to an auditor row by row on the caller's thread, one
+/// table after another (each row routed to its visitor's shard, with several
+/// threads):
 /// `line` is the row number from 1 and `file` the table's name, unless the
 /// table has `file` and `line` columns, whose cells are used where not null.
 /// A visitor's state carries over from batch to batch (a Spark partition's
@@ -432,7 +893,8 @@ pub struct TableFeed {
     rows: u64,
     files: HashMap<Arc<str>, u32>,
     current: Option<Arc<str>>,
-    buf: Vec<u8>,
+    last_day: LastDay,
+    scratch: Vec<u8>,
 }
 
 impl TableFeed {
@@ -445,7 +907,8 @@ impl TableFeed {
             rows: 0,
             files: HashMap::new(),
             current: None,
-            buf: Vec::with_capacity(512),
+            last_day: LastDay::default(),
+            scratch: Vec::new(),
         }
     }
 
@@ -468,6 +931,8 @@ impl TableFeed {
                 &self.layout.insert((schema, layout)).1
             }
         };
+        let rows = Rows::new(layout, batch);
+        let policy = auditor.policy();
         for i in 0..batch.num_rows() {
             self.rows += 1;
             let (file, line) = layout.place(batch, i);
@@ -483,18 +948,18 @@ impl TableFeed {
                 }
                 self.current = Some(auditor.current_file().1);
             }
-            self.buf.clear();
-            layout.write_row(batch, i, &mut self.buf);
-            auditor.line(line.unwrap_or(self.rows), &self.buf);
+            let parsed = rows.parse(&policy, &mut self.last_day, i, &mut self.scratch);
+            auditor.take_routed(line.unwrap_or(self.rows), parsed);
         }
         Ok(())
     }
 }
 
-/// Record batches read as JSON lines, one a row (numbered as rows from 1), so
-/// that a table goes through [`Auditor::read`]'s reading thread and workers
-/// like a file. A schema that cannot be events, or a batch that cannot be
-/// read, is an error of the read (`InvalidData`, naming the column).
+/// Record batches read as JSON lines, one a row (numbered as rows from 1): a
+/// table's text, for whoever wants it, and what [`Auditor::read`] audits as
+/// [`Auditor::read_table`] audits the batches (slower: each line is written and
+/// scanned). A schema that cannot be events, or a batch that cannot be read, is
+/// an error of the read (`InvalidData`, naming the column).
 pub struct TableLines<I> {
     batches: I,
     layout: Option<(Arc<Schema>, TableLayout)>,

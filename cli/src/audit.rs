@@ -86,9 +86,10 @@ pub fn run(
     let mut sources = Vec::with_capacity(logs.len());
     for path in logs {
         match Source::open(path) {
+            // A table (a Parquet file) is read as rows, past the bar.
             Ok(s) => sources.push(match &bar {
-                Some(bar) => Source::new(s.name, bar.wrap_read(s.reader)),
-                None => s,
+                Some(bar) if !s.is_table() => Source::new(s.name, bar.wrap_read(s.reader)),
+                _ => s,
             }),
             Err(e) => report(e),
         }

@@ -23,8 +23,7 @@ use pyo3::types::{
 use pyo3_arrow::input::AnyRecordBatch;
 use samtykke_audit::{
     AuditOptions, Auditor, InputError, InputErrorKind, ReadError, Report, SchemaError, Sink,
-    Source, Summary, TableFeed, TableLayout, TableLines, Violation, ViolationId, LINES,
-    MAX_THREADS,
+    Source, Summary, TableFeed, TableLayout, Violation, ViolationId, LINES, MAX_THREADS,
 };
 
 use crate::errors::{invalid, py_repr, wrong_type};
@@ -573,10 +572,11 @@ fn schema_error(py: Python<'_>, e: &SchemaError) -> PyErr {
     )
 }
 
-/// Audits an Arrow table or record-batch stream (SPEC §17), the lock released.
-/// With `file`/`line` columns the rows are fed one by one on this thread
-/// ([`TableFeed`]); without, they go through the reader as JSON lines
-/// ([`TableLines`]), sharded among the workers as a file's lines are.
+/// Audits an Arrow table or record-batch stream (SPEC §17), the lock released;
+/// each row's cells are read straight into an event. With `file`/`line`
+/// columns the rows are fed one by one on this thread ([`TableFeed`]);
+/// without, blocks of rows are read by the workers, visitors sharded among
+/// them as a file's lines are ([`Auditor::read_table`]).
 fn audit_table(
     py: Python<'_>,
     table: &Bound<'_, PyAny>,
@@ -596,9 +596,7 @@ fn audit_table(
                     .map_err(TableFault::Schema)?;
             }
         } else {
-            auditor
-                .read("", TableLines::new(reader))
-                .map_err(TableFault::Io)?;
+            auditor.read_table("", reader).map_err(TableFault::Io)?;
         }
         let (sink, summary) = auditor.into_parts();
         Ok(sink.into_report(summary))

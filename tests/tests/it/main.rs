@@ -4,6 +4,7 @@
 mod audit;
 mod audit_props;
 mod audit_table;
+mod audit_table_props;
 mod conformance;
 mod consent_mode;
 mod cookie;
