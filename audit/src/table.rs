@@ -237,22 +237,22 @@ impl<'a> Strs<'a> {
     /// The longest string's bytes, at most, of `len` rows.
     fn longest(&self, len: usize) -> usize {
         match self {
-            Strs::Utf8(a) => a
-                .value_offsets()
-                .windows(2)
-                .map(|w| (w[1] - w[0]) as usize)
-                .max()
-                .unwrap_or(0),
-            Strs::Large(a) => a
-                .value_offsets()
-                .windows(2)
-                .map(|w| (w[1] - w[0]) as usize)
-                .max()
-                .unwrap_or(0),
+            Strs::Utf8(a) => widest(a.value_offsets()),
+            Strs::Large(a) => widest(a.value_offsets()),
             Strs::View(a) => (0..len).map(|i| a.value(i).len()).max().unwrap_or(0),
             Strs::Null => 0,
         }
     }
+}
+
+/// The widest value between consecutive offsets of a string array (its longest
+/// string's bytes).
+fn widest<O: Copy + Into<i64>>(offsets: &[O]) -> usize {
+    offsets
+        .windows(2)
+        .map(|w| (w[1].into() - w[0].into()) as usize)
+        .max()
+        .unwrap_or(0)
 }
 
 /// The elements of one list cell, none of them null.

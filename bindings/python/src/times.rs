@@ -101,18 +101,7 @@ pub(crate) fn from_micros(py: Python<'_>, us: i64) -> PyResult<Bound<'_, PyDateT
             "the time {us} µs after the epoch is outside the years datetime holds (1 to 9999)"
         )));
     }
-    let utc = PyTzInfo::utc(py)?;
-    PyDateTime::new(
-        py,
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        us.rem_euclid(1_000_000) as u32,
-        Some(&utc),
-    )
+    utc_datetime(py, t, us.rem_euclid(1_000_000) as u32)
 }
 
 /// A TC string's time (deciseconds since 1970, 36 bits: never past 2187) as an
@@ -121,6 +110,11 @@ pub(crate) fn from_deciseconds(py: Python<'_>, ds: u64) -> PyResult<Bound<'_, Py
     let seconds = i64::try_from(ds / 10).unwrap_or(i64::MAX);
     let t = OffsetDateTime::from_unix_timestamp(seconds)
         .map_err(|e| PyValueError::new_err(format!("{ds} deciseconds: {e}")))?;
+    utc_datetime(py, t, (ds % 10) as u32 * 100_000)
+}
+
+/// `t`'s whole seconds and `micros` as an aware `datetime` in UTC.
+fn utc_datetime(py: Python<'_>, t: OffsetDateTime, micros: u32) -> PyResult<Bound<'_, PyDateTime>> {
     let utc = PyTzInfo::utc(py)?;
     PyDateTime::new(
         py,
@@ -130,7 +124,7 @@ pub(crate) fn from_deciseconds(py: Python<'_>, ds: u64) -> PyResult<Bound<'_, Py
         t.hour(),
         t.minute(),
         t.second(),
-        (ds % 10) as u32 * 100_000,
+        micros,
         Some(&utc),
     )
 }

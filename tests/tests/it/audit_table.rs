@@ -28,7 +28,8 @@ use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-const STRINGS: [&str; 9] = [
+/// The audit's event fields by Arrow type (SPEC §8, §17): strings, integers, lists.
+pub(crate) const STRINGS: [&str; 9] = [
     "visitor",
     "event",
     "trigger",
@@ -39,8 +40,8 @@ const STRINGS: [&str; 9] = [
     "signal",
     "url",
 ];
-const INTS: [&str; 4] = ["revision", "notice", "layer", "max_age_s"];
-const LISTS: [&str; 6] = [
+pub(crate) const INTS: [&str; 4] = ["revision", "notice", "layer", "max_age_s"];
+pub(crate) const LISTS: [&str; 6] = [
     "controls",
     "preselected",
     "granted",

@@ -32,27 +32,8 @@ use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-/// String fields, in the order of a row's `strs`.
-const STRINGS: [&str; 9] = [
-    "visitor",
-    "event",
-    "trigger",
-    "action",
-    "control",
-    "set_cookie",
-    "cookie",
-    "signal",
-    "url",
-];
-const INTS: [&str; 4] = ["revision", "notice", "layer", "max_age_s"];
-const LISTS: [&str; 6] = [
-    "controls",
-    "preselected",
-    "granted",
-    "providers_refused",
-    "categories",
-    "cookies",
-];
+// String fields in the order of a row's `strs`, then integers and lists.
+use super::audit_table::{INTS, LISTS, STRINGS};
 
 /// 2026-03-01T10:00:00Z.
 const T0: i64 = 1_772_359_200;
