@@ -980,10 +980,41 @@ fn fingerprint(p: &Policy<'_>) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::Duration;
+    use super::{bucket, key_hash, Duration, EXACT_BUCKETS, PATTERN_BUCKETS};
 
     extern crate std;
-    use std::string::ToString;
+    use std::format;
+    use std::string::{String, ToString};
+    use std::vec::Vec;
+
+    /// The lookup's speed rests on its hash spreading names over the buckets (a
+    /// miss then meets a handful of names, none in the usual case); any hash
+    /// gives the right answers, so the lookup's tests cannot see a bad one.
+    #[test]
+    fn the_lookup_hash_spreads_names_of_every_shape_over_the_buckets() {
+        let shapes: [fn(usize) -> String; 4] = [
+            |i| format!("c{i}"),
+            |i| format!("sess_{i:04}"),
+            |i| format!("_hjSessionUser_{i}"),
+            |i| format!("{i:x}_consent_state_of_the_visitor"),
+        ];
+        for shape in shapes {
+            let names: Vec<String> = (0..1024).map(shape).collect();
+            for buckets in [EXACT_BUCKETS, PATTERN_BUCKETS] {
+                let mut counts = [0usize; EXACT_BUCKETS];
+                for name in &names {
+                    counts[bucket(key_hash(name.as_bytes()), buckets)] += 1;
+                }
+                let fullest = counts.iter().max().copied().unwrap_or(0);
+                let mean = names.len() / buckets;
+                assert!(
+                    fullest <= 3 * mean,
+                    "{buckets} buckets, names like {:?}: the fullest holds {fullest}, the mean is {mean}",
+                    names[1]
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_duration_reads_in_its_declared_unit() {
