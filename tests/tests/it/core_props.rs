@@ -1916,6 +1916,60 @@ fn lookup_keeps_kinds_apart() {
     assert_eq!(resolve(&storage, Kind::Cookie, "yes"), None);
 }
 
+/// R21 — Literal prefixes of 63 bytes and more, which the lookup's index keeps
+/// apart from the shorter ones (one bit of its prefix-length mask stands for
+/// them all): the longest literal prefix still wins, in a policy of long
+/// prefixes only and in one that mixes them with short ones, as the regex
+/// oracle's SPEC §3 order says. No other test declares a prefix this long.
+#[test]
+fn r21_lookup_prefers_the_longest_literal_prefix_of_63_bytes_and_more() {
+    let text: String = (0..130)
+        .map(|i| char::from(b'a' + (i % 26) as u8))
+        .collect();
+    let prefix = |n: usize| &text[..n];
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let long_only = [
+        decl(leak(format!("{}*", prefix(64))), Kind::Cookie, 1),
+        decl(leak(format!("{}?*", prefix(100))), Kind::Cookie, 2),
+    ];
+    let mixed: Vec<Declaration<'static>> = [3, 62, 63, 64, 100]
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| decl(leak(format!("{}*", prefix(n))), Kind::Cookie, (i % 2) as u8))
+        .collect();
+    let mut names = Vec::new();
+    for n in [2, 3, 4, 61, 62, 63, 64, 65, 99, 100, 101, 102, 129] {
+        names.push(prefix(n).to_owned());
+        names.push(format!("{}Z", prefix(n)));
+        names.push(format!("Z{}", &prefix(n)[1..]));
+    }
+    for storage in [&long_only[..], &mixed[..]] {
+        for name in &names {
+            assert_eq!(
+                resolve(storage, Kind::Cookie, name),
+                oracle::lookup(storage, Kind::Cookie, name),
+                "{name:?} ({} bytes) in {:?}",
+                name.len(),
+                storage.iter().map(|d| d.name.len()).collect::<Vec<_>>()
+            );
+        }
+    }
+    // The cases that matter, spelt out: the 100-byte prefix over the 64-byte
+    // one, each long prefix over the 63- and 62-byte ones.
+    let name = format!("{}Z", prefix(101));
+    assert_eq!(resolve(&long_only, Kind::Cookie, &name), Some(1));
+    assert_eq!(resolve(&mixed, Kind::Cookie, &name), Some(4));
+    assert_eq!(
+        resolve(&mixed, Kind::Cookie, &format!("{}Z", prefix(70))),
+        Some(3)
+    );
+    assert_eq!(
+        resolve(&mixed, Kind::Cookie, &format!("{}Z", prefix(63))),
+        Some(2)
+    );
+    assert_eq!(resolve(&long_only, Kind::Cookie, prefix(63)), None);
+}
+
 /// R7 and R2 at the door: the one constructor every front end builds a user
 /// action's context with refuses a notice of 0 (a decision carries the notice
 /// version shown) and the `signal` control (a browser signal is no user action).
