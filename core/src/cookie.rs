@@ -1144,6 +1144,37 @@ mod tests {
         );
     }
 
+    /// A value of exactly [`COOKIE_MAX_LEN`] bytes is read: its record, the
+    /// longest there is (97 bytes), is decoded whole and parsed, here up to the
+    /// zeros padded after a real record. One character more is too long.
+    #[test]
+    fn a_value_of_cookie_max_len_is_read_and_a_longer_one_is_too_long() {
+        let mut index = [0u16; 16];
+        let policy = crate::example::KK_DK.validate(&mut index).unwrap();
+        let mut value = [0u8; COOKIE_MAX_LEN + 1];
+        let n = ConsentState::new(7)
+            .encode_cookie(&policy, None, &mut value)
+            .unwrap();
+        let mut record = [0u8; MAX_RECORD + 3];
+        let len = decode_base64(&value[VERSION.len()..n], &mut record).unwrap();
+        assert!(len < MAX_RECORD);
+        encode_base64(
+            &record[..MAX_RECORD],
+            &mut value[VERSION.len()..COOKIE_MAX_LEN],
+        );
+        assert_eq!(
+            ConsentState::decode_cookie(&policy, &value[..COOKIE_MAX_LEN], None),
+            Err(CookieError::TrailingBytes { offset: len })
+        );
+        value[COOKIE_MAX_LEN] = b'A';
+        assert_eq!(
+            ConsentState::decode_cookie(&policy, &value, None),
+            Err(CookieError::TooLong {
+                len: COOKIE_MAX_LEN + 1
+            })
+        );
+    }
+
     #[test]
     fn max_len_is_the_documented_sum() {
         assert_eq!(MAX_RECORD, 97);
