@@ -1175,6 +1175,33 @@ mod tests {
         );
     }
 
+    /// A tagged record no longer than its tag has no body: the tag is what is
+    /// cut short, with a key or without.
+    #[test]
+    fn a_tagged_record_of_only_a_tag_is_truncated_in_its_tag() {
+        let mut index = [0u16; 16];
+        let policy = crate::example::KK_DK.validate(&mut index).unwrap();
+        let key = CookieKey::new(b"a site key of thirty-two bytes..");
+        for len in [1, TAG_LEN - 1, TAG_LEN] {
+            let mut record = [0u8; TAG_LEN];
+            record[0] = FLAG_TAGGED;
+            let mut value = [0u8; COOKIE_MAX_LEN];
+            value[..VERSION.len()].copy_from_slice(VERSION);
+            let end = VERSION.len() + base64_len(len);
+            encode_base64(&record[..len], &mut value[VERSION.len()..end]);
+            for key in [None, Some(&key)] {
+                assert_eq!(
+                    ConsentState::decode_cookie_with(&policy, &value[..end], key),
+                    Err(CookieError::Truncated {
+                        field: CookieField::Tag
+                    }),
+                    "a record of {len} bytes, key {}",
+                    key.is_some()
+                );
+            }
+        }
+    }
+
     #[test]
     fn max_len_is_the_documented_sum() {
         assert_eq!(MAX_RECORD, 97);
