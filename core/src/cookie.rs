@@ -1202,6 +1202,45 @@ mod tests {
         }
     }
 
+    /// A record whose decided flag is cleared while it still holds grants (with
+    /// refused providers or without) is refused for exactly that; only a full
+    /// decision holds them.
+    #[test]
+    fn grants_without_a_full_decision_are_named_as_such() {
+        let mut index = [0u16; 16];
+        let policy = crate::example::KK_DK.validate(&mut index).unwrap();
+        for providers_refused in [0, 1] {
+            let mut parts = ConsentState::new(7).to_parts();
+            parts.granted = policy.consent_slots().bits();
+            parts.providers_refused = providers_refused;
+            parts.decided_at = 1_700_000_000;
+            parts.decided_revision = 1;
+            parts.notice = 1;
+            parts.flags = 1 | (1 << 8) | (1 << 16);
+            let state = ConsentState::from_parts(&parts).unwrap();
+            let mut value = [0u8; COOKIE_MAX_LEN];
+            let n = state.encode_cookie(&policy, None, &mut value).unwrap();
+            assert_eq!(
+                ConsentState::decode_cookie(&policy, &value[..n], None),
+                Ok(state)
+            );
+            let mut record = [0u8; MAX_RECORD + 3];
+            let len = decode_base64(&value[VERSION.len()..n], &mut record).unwrap();
+            assert_ne!(record[0] & FLAG_DECIDED, 0);
+            record[0] &= !FLAG_DECIDED;
+            encode_base64(&record[..len], &mut value[VERSION.len()..n]);
+            assert_eq!(
+                ConsentState::decode_cookie(&policy, &value[..n], None),
+                Err(CookieError::InvalidField {
+                    field: CookieField::Flags,
+                    offset: 0,
+                    reason: "grants, refusals or refused providers without a full decision",
+                }),
+                "providers refused: {providers_refused}"
+            );
+        }
+    }
+
     #[test]
     fn max_len_is_the_documented_sum() {
         assert_eq!(MAX_RECORD, 97);
