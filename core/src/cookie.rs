@@ -1241,6 +1241,26 @@ mod tests {
         }
     }
 
+    /// Padding is no part of the cookie's base64url: the error names the first
+    /// `=`, past the alphabet's own `-` and `_`.
+    #[test]
+    fn padding_is_named_after_the_alphabets_dash_and_underscore() {
+        let mut index = [0u16; 16];
+        let policy = crate::example::KK_DK.validate(&mut index).unwrap();
+        for value in [&b"v1.A_A="[..], b"v1.A-A=", b"v1.-_-_-_A=", b"v1.AAA_-="] {
+            let at = value.iter().position(|&b| b == b'=').unwrap();
+            assert_eq!(
+                ConsentState::decode_cookie(&policy, value, None),
+                Err(CookieError::InvalidChar {
+                    offset: at,
+                    byte: b'='
+                }),
+                "{}",
+                core::str::from_utf8(value).unwrap()
+            );
+        }
+    }
+
     #[test]
     fn max_len_is_the_documented_sum() {
         assert_eq!(MAX_RECORD, 97);
