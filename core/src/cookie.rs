@@ -1144,13 +1144,18 @@ mod tests {
         );
     }
 
+    /// The kk.dk policy, validated into `index`.
+    fn kk(index: &mut [u16; 16]) -> ValidPolicy<'_> {
+        crate::example::KK_DK.validate(index).unwrap()
+    }
+
     /// A value of exactly [`COOKIE_MAX_LEN`] bytes is read: its record, the
     /// longest there is (97 bytes), is decoded whole and parsed, here up to the
     /// zeros padded after a real record. One character more is too long.
     #[test]
     fn a_value_of_cookie_max_len_is_read_and_a_longer_one_is_too_long() {
         let mut index = [0u16; 16];
-        let policy = crate::example::KK_DK.validate(&mut index).unwrap();
+        let policy = kk(&mut index);
         let mut value = [0u8; COOKIE_MAX_LEN + 1];
         let n = ConsentState::new(7)
             .encode_cookie(&policy, None, &mut value)
@@ -1180,7 +1185,7 @@ mod tests {
     #[test]
     fn a_tagged_record_of_only_a_tag_is_truncated_in_its_tag() {
         let mut index = [0u16; 16];
-        let policy = crate::example::KK_DK.validate(&mut index).unwrap();
+        let policy = kk(&mut index);
         let key = CookieKey::new(b"a site key of thirty-two bytes..");
         for len in [1, TAG_LEN - 1, TAG_LEN] {
             let mut record = [0u8; TAG_LEN];
@@ -1208,7 +1213,7 @@ mod tests {
     #[test]
     fn grants_without_a_full_decision_are_named_as_such() {
         let mut index = [0u16; 16];
-        let policy = crate::example::KK_DK.validate(&mut index).unwrap();
+        let policy = kk(&mut index);
         for providers_refused in [0, 1] {
             let mut parts = ConsentState::new(7).to_parts();
             parts.granted = policy.consent_slots().bits();
@@ -1246,7 +1251,7 @@ mod tests {
     #[test]
     fn padding_is_named_after_the_alphabets_dash_and_underscore() {
         let mut index = [0u16; 16];
-        let policy = crate::example::KK_DK.validate(&mut index).unwrap();
+        let policy = kk(&mut index);
         for value in [&b"v1.A_A="[..], b"v1.A-A=", b"v1.-_-_-_A=", b"v1.AAA_-="] {
             let at = value.iter().position(|&b| b == b'=').unwrap();
             assert_eq!(
