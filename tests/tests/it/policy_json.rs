@@ -1295,6 +1295,55 @@ fn the_fingerprint_changes_with_what_gives_a_state_its_meaning() {
     }
 }
 
+/// Every revision of kk.dk from 1 to 255, and every multiple of 256 up to
+/// 65,280, has a fingerprint of its own, so a C caller's stored state of one
+/// revision is a policy mismatch under any other (the header's promise). FNV-1a
+/// makes this certain, not likely: XOR-ing a byte into the state and multiplying
+/// by an odd prime are each one-to-one, so policies that differ in one byte of
+/// the hashed input never share a fingerprint. Found by mutation testing: with
+/// `|=` for `^=`, bytes whose bits the state already holds fall together, and the
+/// test above, comparing two revisions, passed.
+#[test]
+fn the_fingerprint_tells_apart_every_revision_that_differs_in_one_byte() {
+    let mut seen = std::collections::HashMap::new();
+    for revision in (1..=255u32).chain((1..=255u32).map(|k| k << 8)) {
+        let mut v = kk();
+        v["revision"] = json!(revision);
+        let f = load(&v).unwrap().view().fingerprint();
+        if let Some(other) = seen.insert(f, revision) {
+            panic!("revisions {other} and {revision} share the fingerprint {f:#x}");
+        }
+    }
+}
+
+/// The consent cookie is declared under the necessary category (SPEC §3),
+/// wherever the policy lists that category: here last of three, so its index is
+/// neither 0 nor 1. Found by mutation testing: every policy the tests rendered
+/// listed `necessary` first.
+#[test]
+fn r06_the_consent_cookie_is_declared_under_necessary_wherever_it_is_listed() {
+    use samtykke_host::declare::{render, Format, Lang};
+    let mut v = kk();
+    let categories = v["categories"].as_array_mut().unwrap();
+    let necessary = categories.remove(0);
+    assert_eq!(necessary["id"], "necessary");
+    categories.push(necessary);
+    let policy = load(&v).unwrap();
+    let page = render(&policy.view(), Lang::En, Format::Markdown);
+    let row = "| `samtykke` | cookie | Remembers your cookie choice";
+    assert_eq!(page.matches(row).count(), 1, "{page}");
+    let section = |heading: &str| {
+        let start = page
+            .find(heading)
+            .unwrap_or_else(|| panic!("{heading}: {page}"));
+        let rest = &page[start + heading.len()..];
+        &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+    };
+    assert!(section("## Necessary cookies").contains(row), "{page}");
+    assert!(!section("## Functional cookies").contains(row), "{page}");
+    assert!(!section("## Statistical cookies").contains(row), "{page}");
+}
+
 /// A label reads in the language asked for (`da`, anything else English) and
 /// falls back to the other where it is missing (SPEC §3: texts are `{en, da}`).
 /// Found by mutation testing: only the declaration's rendering read `Text::get`,
