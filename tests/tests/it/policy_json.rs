@@ -1279,19 +1279,80 @@ fn random_and_mutated_policies_never_panic() {
 }
 
 /// The fingerprint tells apart policies that give a consent state another meaning
-/// (its doc: site, revision, categories, slots, providers, declarations): kk.dk at
-/// revision 1 and at revision 2, a category added, a declaration dropped. Found by
-/// mutation testing (scripts/mutants): no test compared two policies' fingerprints.
+/// (its doc: site, revision, categories, slots, providers, declarations): kk.dk
+/// against itself at revision 2, with a declaration dropped, a declaration
+/// renamed, one moved to another category, to another provider or to another
+/// kind of storage, and with GPC refusing statistics. Found by mutation testing
+/// (scripts/mutants): first no test compared two policies' fingerprints, then
+/// none changed a string alone (`Fnv::str` as a no-op survived) or a
+/// declaration's category, provider or kind, or a category's `gpc_refuses` (their
+/// packing into one word with `&` for `|` or `>>` for `<<` survived).
 #[test]
 fn the_fingerprint_changes_with_what_gives_a_state_its_meaning() {
     let base = load(&kk()).unwrap().view().fingerprint();
-    let mut revised = kk();
-    revised["revision"] = json!(2);
-    let mut fewer = kk();
-    fewer["storage"].as_array_mut().unwrap().pop();
-    for (what, other) in [("revision", revised), ("a declaration dropped", fewer)] {
-        let f = load(&other).unwrap().view().fingerprint();
-        assert_ne!(f, base, "{what}");
+    let nmstat = |v: &mut Value| -> usize {
+        v["storage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|d| d["name"] == "nmstat")
+            .unwrap()
+    };
+    let changed = |change: &dyn Fn(&mut Value)| {
+        let mut v = kk();
+        change(&mut v);
+        v
+    };
+    let cases: [(&str, Value); 7] = [
+        ("revision", changed(&|v| v["revision"] = json!(2))),
+        (
+            "a declaration dropped",
+            changed(&|v| {
+                v["storage"].as_array_mut().unwrap().pop();
+            }),
+        ),
+        (
+            "a declaration renamed",
+            changed(&|v| {
+                let i = nmstat(v);
+                v["storage"][i]["name"] = json!("nmstat2");
+            }),
+        ),
+        (
+            "a declaration in another category",
+            changed(&|v| {
+                let i = nmstat(v);
+                v["storage"][i]["category"] = json!("functional");
+            }),
+        ),
+        (
+            "a declaration of another provider",
+            changed(&|v| {
+                let i = nmstat(v);
+                v["storage"][i]["provider"] = json!("septima");
+            }),
+        ),
+        (
+            "a declaration of another kind",
+            changed(&|v| {
+                let i = nmstat(v);
+                v["storage"][i]["kind"] = json!("local_storage");
+            }),
+        ),
+        (
+            "GPC refusing statistics",
+            changed(&|v| v["gpc_refuses"] = json!(["statistics"])),
+        ),
+    ];
+    let mut seen = std::collections::HashMap::from([(base, "kk.dk")]);
+    for (what, other) in cases {
+        let f = load(&other)
+            .unwrap_or_else(|e| panic!("{what}: {e}"))
+            .view()
+            .fingerprint();
+        if let Some(before) = seen.insert(f, what) {
+            panic!("{what} has the fingerprint of {before}");
+        }
     }
 }
 
