@@ -1695,6 +1695,24 @@ fn validate_rejects_over_capacity() {
     );
 }
 
+/// A policy of exactly `MAX_DECLARATIONS` (65,535) declarations loads; one more
+/// is refused, however long the caller's index. Found by mutation testing: `>=`
+/// and `==` for `>` in the limit passed, since no test declared that many.
+#[test]
+fn validate_takes_max_declarations_and_refuses_one_more() {
+    use Location::Policy as P;
+    let mut most = samtykke_testkit::large_policy(samtykke::MAX_DECLARATIONS, 50);
+    accepts(most.policy());
+    let mut extra = most.storage[60];
+    extra.name = "one_more";
+    most.storage.push(extra);
+    rejects(
+        most.policy(),
+        PolicyErrorKind::TooManyDeclarations,
+        P(Field::Storage),
+    );
+}
+
 #[test]
 fn validate_rejects_bad_categories() {
     use Location::Category as C;
