@@ -461,6 +461,29 @@ fn kk_dk_cookie_is_short_and_round_trips() {
     );
 }
 
+/// A decision taken at the Unix epoch itself (time 0, which the state allows) keeps
+/// its time and revision through the cookie: the record carries them when either
+/// is set, and a decision's revision is never 0. Found by mutation testing:
+/// `&&` for `||` in the encoder dropped them when the time alone was 0, and no
+/// test decided at time 0.
+#[test]
+fn r18_a_decision_at_the_unix_epoch_round_trips() {
+    let policy = kk();
+    let mut state = ConsentState::new(42);
+    state.accept_all(&policy, Ctx::button(OffsetDateTime::UNIX_EPOCH, 1));
+    assert_eq!(state.to_parts().decided_at, 0);
+    assert_ne!(state.to_parts().decided_revision, 0);
+    for key in [Some(KEY), None] {
+        let value = encode(&state, &policy, key);
+        assert_eq!(
+            ConsentState::decode_cookie(&policy, &value, key),
+            Ok(state),
+            "signed: {}",
+            key.is_some()
+        );
+    }
+}
+
 // ---- signing ---------------------------------------------------------------------
 
 proptest! {
