@@ -190,18 +190,35 @@ pub fn storage_script(keys: &[(Kind, String)]) -> String {
 /// JSON made safe inside an HTML `<script>` element: `<`, `>` and `&` (which
 /// JSON holds only inside strings) as `\u` escapes.
 pub fn script_safe(json: String) -> String {
-    if !json.contains(['<', '>', '&']) {
+    // The three are ASCII, and no byte of a longer UTF-8 character is ASCII, so
+    // the scan reads bytes. Each chunk is read whole (no early exit inside it),
+    // which the compiler turns into a few wide compares: the state JSON a page
+    // embeds is some 600 bytes, and read one character at a time this check
+    // took about 0.45 µs of a request.
+    let special = |b: u8| matches!(b, b'<' | b'>' | b'&');
+    let bytes = json.as_bytes();
+    if !bytes
+        .chunks(64)
+        .any(|chunk| chunk.iter().fold(false, |seen, &b| seen | special(b)))
+    {
         return json;
     }
     let mut out = String::with_capacity(json.len() + 16);
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            c => out.push(c),
-        }
+    let mut from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = match b {
+            b'<' => "\\u003c",
+            b'>' => "\\u003e",
+            b'&' => "\\u0026",
+            _ => continue,
+        };
+        // `i` is an ASCII byte's index, so both slices end on a character
+        // boundary.
+        out.push_str(&json[from..i]);
+        out.push_str(escape);
+        from = i + 1;
     }
+    out.push_str(&json[from..]);
     out
 }
 

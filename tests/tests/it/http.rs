@@ -1040,3 +1040,30 @@ proptest! {
         prop_assert!(judge_set_cookie(&state, &policy, "JSESSIONID=1; Max-Age=60", now).is_err());
     }
 }
+
+proptest! {
+    /// `script_safe` gives the input with each `<`, `>` and `&` replaced by its
+    /// `\u` escape and every other character kept, at any position (within and
+    /// across its scan's 64-byte chunks) and beside characters of every UTF-8
+    /// length. The model reads characters, as the function did before it read
+    /// bytes.
+    #[test]
+    fn script_safe_escapes_exactly_the_three_characters_anywhere(
+        chars in prop::collection::vec(
+            prop::sample::select(vec!['a', '"', '<', '>', '&', 'æ', '€', '𝄞', '\\']),
+            0..200,
+        ),
+    ) {
+        let mut expected = String::new();
+        for c in &chars {
+            match c {
+                '<' => expected.push_str("\\u003c"),
+                '>' => expected.push_str("\\u003e"),
+                '&' => expected.push_str("\\u0026"),
+                c => expected.push(*c),
+            }
+        }
+        let text: String = chars.iter().collect();
+        prop_assert_eq!(samtykke_host::http::script_safe(text), expected);
+    }
+}
