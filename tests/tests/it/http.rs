@@ -659,7 +659,7 @@ const ALPHABET: &[char] = &[
 ];
 
 /// Random edits (insert, delete, replace) applied to `s`.
-fn mutate(s: &str, edits: &[(usize, u8, usize, char)]) -> String {
+pub(crate) fn mutate(s: &str, edits: &[(usize, u8, usize, char)]) -> String {
     let mut chars: Vec<char> = s.chars().collect();
     for &(at, op, pick, any) in edits {
         let c = if pick % 2 == 0 {
@@ -682,7 +682,7 @@ fn mutate(s: &str, edits: &[(usize, u8, usize, char)]) -> String {
     chars.into_iter().collect()
 }
 
-fn arb_edits() -> impl Strategy<Value = Vec<(usize, u8, usize, char)>> {
+pub(crate) fn arb_edits() -> impl Strategy<Value = Vec<(usize, u8, usize, char)>> {
     proptest::collection::vec(
         (any::<usize>(), any::<u8>(), any::<usize>(), any::<char>()),
         1..8,

@@ -7,6 +7,9 @@ use proptest::prelude::*;
 use samtykke::gpp::{GppErrorKind, GppString, Section};
 use samtykke::tcf::{TcString, TcfErrorKind, TcfWarning};
 
+use crate::counted::Fed;
+use crate::http::{arb_edits, mutate};
+
 /// The set's ids; checks on the way that its runs expand to the same ids and,
 /// for a bit field, are maximal (never adjacent).
 fn ids(set: &samtykke::tcf::VendorSet<'_>) -> Vec<u16> {
@@ -1048,4 +1051,122 @@ fn fib(w: &mut BitWriter, mut n: u32) {
         w.put(u64::from(b), 1);
     }
     w.put(1, 1);
+}
+
+// ---- SPEC §13: 10,000 inputs each, counted ------------------------------------
+
+/// GPP strings of the public vectors above, to be mutated.
+const GPP_SEEDS: [&str; 8] = [
+    "DBABM~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA",
+    "DBABM~COvFyGBOvFyGBAbAAAENAPCAAOAAAAAAAAAAAEEUACCKAAA.ZAAgH9794ulA.IFoEUQQgAIQwgIwQABAEAAAAOIAACAIAAAAQAIAgEAACEAAAAAgAQBAAAAAAAGBAAgAAAAAAAFAAECAAAgAAQARAEQAAAAAJAAIAAgAAAYQEAAAQmAgBC3ZAYzUw",
+    "DBABLA~BVVVVVVVVWA.YA",
+    "DBABLA~CAAAAAAAAAWA.Q",
+    "DBABBg~BVqqqqpY.YA",
+    "DBABDA~BPXuQIAPXuQIAAfKABENB-CgAAAAAAAAAAAAAAAA",
+    "DBABYA~BOEFEAyOEFEAyAHABDENAI4AAAB9vABAASA",
+    "DBACNYA~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA~1YNN",
+];
+
+/// A TC string decodes to a version 2 string whose vendor sets and restrictions
+/// walk to their end with no id 0, each id `contains`ed by its set, or fails with
+/// `tcf_invalid` naming a field (the `tcf` fuzz target's checks).
+fn check_tc(input: &[u8]) -> Result<(), TestCaseError> {
+    match TcString::decode(input) {
+        Err(e) => {
+            prop_assert_eq!(e.code(), samtykke::Code::TcfInvalid);
+            prop_assert!(!e.field.is_empty(), "{e}");
+        }
+        Ok(t) => {
+            prop_assert_eq!(t.version, 2);
+            prop_assert_ne!(t.vendor_list_version, 0);
+            let sets = [
+                Some(t.vendor_consents),
+                Some(t.vendor_li),
+                t.disclosed_vendors,
+                t.allowed_vendors,
+            ];
+            for set in sets.into_iter().flatten() {
+                for id in set.iter().take(70_000) {
+                    prop_assert!(id >= 1 && set.contains(id), "vendor {id}");
+                }
+            }
+            for r in t.publisher_restrictions.iter() {
+                prop_assert!(r.vendors.iter().take(70_000).all(|id| id >= 1));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A GPP string decodes to as many sections as ids, ids ascending, each section
+/// a part of the input that decodes on its own to the same section, or fails with
+/// `gpp_invalid` (the `gpp` fuzz target's checks).
+fn check_gpp(input: &[u8]) -> Result<(), TestCaseError> {
+    match GppString::decode(input) {
+        Err(e) => prop_assert_eq!(e.code(), samtykke::Code::GppInvalid),
+        Ok(g) => {
+            let ids: Vec<u16> = g.section_ids().collect();
+            prop_assert_eq!(ids.len(), g.len());
+            prop_assert_eq!(g.sections().count(), ids.len());
+            prop_assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+            let range = input.as_ptr_range();
+            for s in g.sections() {
+                let r = s.raw.as_ptr_range();
+                prop_assert!(range.start <= r.start && r.end <= range.end);
+                prop_assert_eq!(samtykke::gpp::decode_section(s.id, s.raw), Ok(s.section));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// SPEC §13: the TC string decoder, fed 5,000 arbitrary byte strings and 5,000
+/// TC strings of random fields with random edits (counted), returns a string
+/// that holds together or an error naming a field, never a panic.
+#[test]
+fn s16_tcf_decoder_takes_arbitrary_and_mutated_input() {
+    let mut fed = Fed::new("TC string");
+    fed.run(
+        "arbitrary",
+        file!(),
+        5_000,
+        prop::collection::vec(any::<u8>(), 0..400),
+        |b| check_tc(&b),
+    );
+    fed.run(
+        "mutated",
+        file!(),
+        5_000,
+        (fields(), arb_edits()).prop_map(|(f, edits)| mutate(&f.encode(), &edits)),
+        |s| check_tc(s.as_bytes()),
+    );
+    fed.finish();
+}
+
+/// SPEC §13: the GPP decoder, fed 5,000 arbitrary byte strings and 5,000 GPP
+/// strings (the public vectors, and a header before a TC string of random
+/// fields) with random edits (counted), returns sections that hold together or
+/// `gpp_invalid`, never a panic.
+#[test]
+fn s16_gpp_decoder_takes_arbitrary_and_mutated_input() {
+    let mut fed = Fed::new("GPP string");
+    fed.run(
+        "arbitrary",
+        file!(),
+        5_000,
+        prop::collection::vec(any::<u8>(), 0..400),
+        |b| check_gpp(&b),
+    );
+    let seed = prop_oneof![
+        prop::sample::select(GPP_SEEDS.to_vec()).prop_map(str::to_owned),
+        fields().prop_map(|f| format!("DBABM~{}", f.encode())),
+    ];
+    fed.run(
+        "mutated",
+        file!(),
+        5_000,
+        (seed, arb_edits()).prop_map(|(s, edits)| mutate(&s, &edits)),
+        |s| check_gpp(s.as_bytes()),
+    );
+    fed.finish();
 }
