@@ -426,8 +426,9 @@ def test_the_gil_is_released_while_a_log_is_audited(kk: samtykke.Policy, tmp_pat
         while time.perf_counter() < deadline:
             n += 1
 
-    # The measure can fail: Python code that keeps the GIL lets nothing run.
-    assert progress_of_another_thread(busy) == 0
-    assert progress_of_another_thread(lambda: samtykke.audit(path, kk)) > 0
+    # The measure can fail: Python code that keeps the GIL lets the other thread
+    # run at most once (a switch it asked for before the interval was raised).
+    assert progress_of_another_thread(busy) <= 1
+    assert progress_of_another_thread(lambda: samtykke.audit(path, kk)) > 1
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert progress_of_another_thread(lambda: samtykke.audit_lines(lines, kk)) > 0
+    assert progress_of_another_thread(lambda: samtykke.audit_lines(lines, kk)) > 1
