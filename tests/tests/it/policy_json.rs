@@ -1290,59 +1290,36 @@ fn random_and_mutated_policies_never_panic() {
 #[test]
 fn the_fingerprint_changes_with_what_gives_a_state_its_meaning() {
     let base = load(&kk()).unwrap().view().fingerprint();
-    let nmstat = |v: &mut Value| -> usize {
-        v["storage"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .position(|d| d["name"] == "nmstat")
-            .unwrap()
-    };
-    let changed = |change: &dyn Fn(&mut Value)| {
+    let nmstat = kk()["storage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|d| d["name"] == "nmstat")
+        .unwrap();
+    let changed = |what: &'static str, change: &dyn Fn(&mut Value)| {
         let mut v = kk();
         change(&mut v);
-        v
+        (what, v)
     };
-    let cases: [(&str, Value); 7] = [
-        ("revision", changed(&|v| v["revision"] = json!(2))),
-        (
-            "a declaration dropped",
-            changed(&|v| {
-                v["storage"].as_array_mut().unwrap().pop();
-            }),
-        ),
-        (
-            "a declaration renamed",
-            changed(&|v| {
-                let i = nmstat(v);
-                v["storage"][i]["name"] = json!("nmstat2");
-            }),
-        ),
-        (
+    let declaration = |what, field: &'static str, value: &'static str| {
+        changed(what, &|v| v["storage"][nmstat][field] = json!(value))
+    };
+    let cases = [
+        changed("revision", &|v| v["revision"] = json!(2)),
+        changed("a declaration dropped", &|v| {
+            v["storage"].as_array_mut().unwrap().pop();
+        }),
+        declaration("a declaration renamed", "name", "nmstat2"),
+        declaration(
             "a declaration in another category",
-            changed(&|v| {
-                let i = nmstat(v);
-                v["storage"][i]["category"] = json!("functional");
-            }),
+            "category",
+            "functional",
         ),
-        (
-            "a declaration of another provider",
-            changed(&|v| {
-                let i = nmstat(v);
-                v["storage"][i]["provider"] = json!("septima");
-            }),
-        ),
-        (
-            "a declaration of another kind",
-            changed(&|v| {
-                let i = nmstat(v);
-                v["storage"][i]["kind"] = json!("local_storage");
-            }),
-        ),
-        (
-            "GPC refusing statistics",
-            changed(&|v| v["gpc_refuses"] = json!(["statistics"])),
-        ),
+        declaration("a declaration of another provider", "provider", "septima"),
+        declaration("a declaration of another kind", "kind", "local_storage"),
+        changed("GPC refusing statistics", &|v| {
+            v["gpc_refuses"] = json!(["statistics"]);
+        }),
     ];
     let mut seen = std::collections::HashMap::from([(base, "kk.dk")]);
     for (what, other) in cases {

@@ -1120,27 +1120,27 @@ fn check_gpp(input: &[u8]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Feeds `decoder` 5,000 arbitrary byte strings and 5,000 `mutated` strings,
+/// counted, each to `check`.
+fn feed(
+    decoder: &'static str,
+    mutated: impl Strategy<Value = String>,
+    check: fn(&[u8]) -> Result<(), TestCaseError>,
+) {
+    let mut fed = Fed::new(decoder);
+    let arbitrary = prop::collection::vec(any::<u8>(), 0..400);
+    fed.run("arbitrary", file!(), 5_000, arbitrary, |b| check(&b));
+    fed.run("mutated", file!(), 5_000, mutated, |s| check(s.as_bytes()));
+    fed.finish();
+}
+
 /// SPEC §13: the TC string decoder, fed 5,000 arbitrary byte strings and 5,000
 /// TC strings of random fields with random edits (counted), returns a string
 /// that holds together or an error naming a field, never a panic.
 #[test]
 fn s16_tcf_decoder_takes_arbitrary_and_mutated_input() {
-    let mut fed = Fed::new("TC string");
-    fed.run(
-        "arbitrary",
-        file!(),
-        5_000,
-        prop::collection::vec(any::<u8>(), 0..400),
-        |b| check_tc(&b),
-    );
-    fed.run(
-        "mutated",
-        file!(),
-        5_000,
-        (fields(), arb_edits()).prop_map(|(f, edits)| mutate(&f.encode(), &edits)),
-        |s| check_tc(s.as_bytes()),
-    );
-    fed.finish();
+    let mutated = (fields(), arb_edits()).prop_map(|(f, edits)| mutate(&f.encode(), &edits));
+    feed("TC string", mutated, check_tc);
 }
 
 /// SPEC §13: the GPP decoder, fed 5,000 arbitrary byte strings and 5,000 GPP
@@ -1149,24 +1149,10 @@ fn s16_tcf_decoder_takes_arbitrary_and_mutated_input() {
 /// `gpp_invalid`, never a panic.
 #[test]
 fn s16_gpp_decoder_takes_arbitrary_and_mutated_input() {
-    let mut fed = Fed::new("GPP string");
-    fed.run(
-        "arbitrary",
-        file!(),
-        5_000,
-        prop::collection::vec(any::<u8>(), 0..400),
-        |b| check_gpp(&b),
-    );
     let seed = prop_oneof![
         prop::sample::select(GPP_SEEDS.to_vec()).prop_map(str::to_owned),
         fields().prop_map(|f| format!("DBABM~{}", f.encode())),
     ];
-    fed.run(
-        "mutated",
-        file!(),
-        5_000,
-        (seed, arb_edits()).prop_map(|(s, edits)| mutate(&s, &edits)),
-        |s| check_gpp(s.as_bytes()),
-    );
-    fed.finish();
+    let mutated = (seed, arb_edits()).prop_map(|(s, edits)| mutate(&s, &edits));
+    feed("GPP string", mutated, check_gpp);
 }
