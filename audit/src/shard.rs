@@ -11,10 +11,12 @@
 //! Locks are taken per block (to read one, and to deposit a batch), never per
 //! line.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, RandomState};
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 use samtykke::ValidPolicy;
@@ -302,91 +304,229 @@ impl<'p, S: Sink> Auditor<'p, S> {
         // The reading thread stays up to two blocks a worker ahead.
         let (block_tx, block_rx) = mpsc::sync_channel::<(u64, B)>(2 * n);
         let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
-        let block_rx = Mutex::new(block_rx);
+        // Shared by the workers alone: when the last one ends, for whatever
+        // reason, the reading thread's next send fails and it stops.
+        let block_rx = Arc::new(Mutex::new(block_rx));
         let total = AtomicU64::new(u64::MAX);
+        let halt = Halt::default();
         let parse = &parse;
         let fault = std::thread::scope(|scope| {
-            let total = &total;
+            let (total, halt, inboxes) = (&total, &halt, &inboxes);
             let reading = scope.spawn(move || {
                 let mut sent = 0u64;
-                let fault = produce(
-                    &mut |block| {
-                        let ok = block_tx.send((sent, block)).is_ok();
-                        sent += u64::from(ok);
-                        ok
-                    },
-                    spare_rx,
-                );
-                total.store(sent, Ordering::Release);
-                fault
+                let produced = panic::catch_unwind(AssertUnwindSafe(|| {
+                    produce(
+                        &mut |block| {
+                            let ok = block_tx.send((sent, block)).is_ok();
+                            sent += u64::from(ok);
+                            ok
+                        },
+                        spare_rx,
+                    )
+                }));
+                match produced {
+                    Ok(fault) => {
+                        total.store(sent, Ordering::Release);
+                        fault
+                    }
+                    Err(payload) => {
+                        halt.stop("reading", &*payload, inboxes);
+                        None
+                    }
+                }
             });
             for (me, shard) in self.shards.iter_mut().enumerate() {
-                let (inboxes, block_rx) = (&inboxes, &block_rx);
+                let block_rx = Arc::clone(&block_rx);
                 let (name, spare_tx) = (name.clone(), spare_tx.clone());
                 scope.spawn(move || {
-                    shard.switch_file(index, &name);
-                    let mut last_day = LastDay::default();
-                    let mut applied = 0u64;
-                    // Blocks in all, once the input is read.
-                    let mut all = None;
-                    loop {
-                        // Apply what is ready for this shard, in order.
-                        loop {
-                            let batch = inboxes[me]
-                                .waiting
-                                .lock()
-                                .map(|mut w| w.remove(&applied))
-                                .unwrap_or(None);
-                            let Some(mut batch) = batch else { break };
-                            batch.drain(|number, parsed| shard.take(number, parsed));
-                            if let Some(buf) = batch.into_text() {
-                                let _ = spare_tx.send(buf);
-                            }
-                            applied += 1;
-                        }
-                        let backlog = inboxes[me].waiting.lock().map_or(0, |w| w.len());
-                        if all.is_none() && backlog < BACKLOG {
-                            let next = block_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                            match next {
-                                Ok((k, block)) => {
-                                    let batches = parse(block, &mut last_day);
-                                    for (j, batch) in batches.into_iter().enumerate() {
-                                        let inbox = &inboxes[j];
-                                        if let Ok(mut w) = inbox.waiting.lock() {
-                                            w.insert(k, batch);
-                                        }
-                                        inbox.arrived.notify_one();
-                                    }
-                                    continue;
+                    let work = panic::catch_unwind(AssertUnwindSafe(|| {
+                        shard.switch_file(index, &name);
+                        let mut last_day = LastDay::default();
+                        let mut applied = 0u64;
+                        // Blocks in all, once the input is read.
+                        let mut all = None;
+                        while !halt.stopped() {
+                            // Apply what is ready for this shard, in order.
+                            loop {
+                                let batch = inboxes[me]
+                                    .waiting
+                                    .lock()
+                                    .map(|mut w| w.remove(&applied))
+                                    .unwrap_or(None);
+                                let Some(mut batch) = batch else { break };
+                                batch.drain(|number, parsed| shard.take(number, parsed));
+                                if let Some(buf) = batch.into_text() {
+                                    let _ = spare_tx.send(buf);
                                 }
-                                // The reader is done, and has said how many.
-                                Err(_) => all = Some(total.load(Ordering::Acquire)),
+                                applied += 1;
+                            }
+                            let backlog = inboxes[me].waiting.lock().map_or(0, |w| w.len());
+                            if all.is_none() && backlog < BACKLOG {
+                                let next =
+                                    block_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                                match next {
+                                    Ok((k, block)) => {
+                                        let batches = parse(block, &mut last_day);
+                                        for (j, batch) in batches.into_iter().enumerate() {
+                                            let inbox = &inboxes[j];
+                                            if let Ok(mut w) = inbox.waiting.lock() {
+                                                w.insert(k, batch);
+                                            }
+                                            inbox.arrived.notify_one();
+                                        }
+                                        continue;
+                                    }
+                                    // The reader is done, and has said how many.
+                                    Err(_) => all = Some(total.load(Ordering::Acquire)),
+                                }
+                            }
+                            if all.is_some_and(|all| applied >= all) {
+                                break;
+                            }
+                            // Wait for this shard's next batch.
+                            let inbox = &inboxes[me];
+                            let waiting = inbox.waiting.lock().unwrap_or_else(|e| e.into_inner());
+                            // It is on its way: its block was taken before any block
+                            // this shard holds a batch of, and whoever took it
+                            // deposits it and wakes this worker (or, if that
+                            // worker failed, stops every worker and wakes them).
+                            if !waiting.contains_key(&applied) && !halt.stopped() {
+                                drop(inbox.arrived.wait(waiting));
                             }
                         }
-                        if all.is_some_and(|all| applied >= all) {
-                            break;
-                        }
-                        // Wait for this shard's next batch.
-                        let inbox = &inboxes[me];
-                        let waiting = inbox.waiting.lock().unwrap_or_else(|e| e.into_inner());
-                        // It is on its way: its block was taken before any block
-                        // this shard holds a batch of, and whoever took it
-                        // deposits it and wakes this worker.
-                        if !waiting.contains_key(&applied) {
-                            drop(inbox.arrived.wait(waiting));
-                        }
+                    }));
+                    if let Err(payload) = work {
+                        halt.stop("worker", &*payload, inboxes);
                     }
                 });
             }
-            drop(spare_tx);
+            drop((spare_tx, block_rx));
             reading
                 .join()
                 .unwrap_or_else(|_| Some(io::Error::other("the reading thread failed")))
         });
+        if let Some(why) = halt.why() {
+            // The shards' findings are incomplete: none is reported, and the
+            // auditor cannot be read from again.
+            return Err(io::Error::other(why));
+        }
         self.gather();
         fault.map_or(Ok(()), Err)
     }
 }
 
+/// Set when a thread of a sharded run panicked (a defect, never bad input): every
+/// worker stops instead of waiting for a batch that will not come, and the run
+/// ends with an error that says which thread and why.
+#[derive(Default)]
+struct Halt {
+    stopped: AtomicBool,
+    why: Mutex<Option<String>>,
+}
+
+impl Halt {
+    fn stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Records the first failure and wakes every waiting worker.
+    fn stop(&self, thread: &str, payload: &(dyn Any + Send), inboxes: &[Inbox]) {
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("no message");
+        let mut why = self.why.lock().unwrap_or_else(|e| e.into_inner());
+        why.get_or_insert_with(|| {
+            format!("the audit stopped: a {thread} thread failed ({message}); this is a defect of samtykke, please report it")
+        });
+        drop(why);
+        self.stopped.store(true, Ordering::Release);
+        for inbox in inboxes {
+            // Taking the lock orders this after any worker's check of the flag
+            // made under it, so no worker goes to sleep having missed the wake.
+            drop(inbox.waiting.lock().unwrap_or_else(|e| e.into_inner()));
+            inbox.arrived.notify_all();
+        }
+    }
+
+    fn why(&self) -> Option<String> {
+        self.why.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
 /// An auditor whose findings are held for [`Auditor::gather`].
 pub(crate) type Shard<'p> = Auditor<'p, Report>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AuditOptions;
+    use std::time::Duration;
+
+    const KK: &str = include_str!("../../examples/kk.dk.policy.json");
+
+    /// `f`'s result, or a failed test (not a hung one) when it takes over a minute.
+    fn within_a_minute<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(Duration::from_secs(60))
+            .expect("the sharded run stalled")
+    }
+
+    /// A sharded run over 40 blocks whose parse panics on block `bad` (when the
+    /// worker fails) or whose producer panics after `bad` blocks.
+    fn run(threads: usize, bad: u64, in_worker: bool) -> io::Result<()> {
+        let policy = samtykke_host::OwnedPolicy::from_json(KK).unwrap();
+        let mut audit = Auditor::new(policy.view(), AuditOptions::new().threads(threads));
+        audit.run_sharded(
+            move |send: &mut dyn FnMut(u64) -> bool, _spare| {
+                for k in 0..40 {
+                    assert!(in_worker || k != bad, "the producer's defect");
+                    if !send(k) {
+                        break;
+                    }
+                }
+                None
+            },
+            move |k: u64, _: &mut LastDay| {
+                assert!(!in_worker || k != bad, "the worker's defect");
+                (0..threads).map(|_| Batch::default()).collect()
+            },
+        )
+    }
+
+    #[test]
+    fn s13_a_panicking_worker_ends_the_audit_with_an_error_instead_of_stalling() {
+        for threads in [2, 3, 8] {
+            for bad in [0, 1, 7, 39] {
+                let result = within_a_minute(move || run(threads, bad, true));
+                let e = result.expect_err("a worker failed");
+                let text = e.to_string();
+                assert!(text.contains("a worker thread failed"), "{text}");
+                assert!(text.contains("the worker's defect"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn s13_a_panicking_reader_ends_the_audit_with_an_error_instead_of_stalling() {
+        for threads in [2, 5] {
+            for bad in [0, 3, 39] {
+                let e = within_a_minute(move || run(threads, bad, false)).unwrap_err();
+                let text = e.to_string();
+                assert!(text.contains("a reading thread failed"), "{text}");
+                assert!(text.contains("the producer's defect"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn s13_a_sharded_run_without_a_failure_ends_well() {
+        for threads in [2, 3, 8] {
+            within_a_minute(move || run(threads, u64::MAX, true)).unwrap();
+        }
+    }
+}
