@@ -135,20 +135,24 @@ impl fmt::Display for HeaderError {
     }
 }
 
-const fn is_wsp(c: char) -> bool {
-    c == ' ' || c == '\t'
-}
-
+/// `s` without the spaces and tabs around it. (By bytes: both are ASCII, so
+/// every cut lies on a character boundary.)
 pub(crate) fn trim_wsp(s: &str) -> &str {
-    s.trim_matches(is_wsp)
+    let b = s.as_bytes();
+    let start = b
+        .iter()
+        .position(|&c| c != b' ' && c != b'\t')
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|&c| c != b' ' && c != b'\t')
+        .map_or(start, |e| e + 1);
+    &s[start..end]
 }
 
 /// The first control character (other than a tab) in `s`.
 fn check_controls(header: Header, s: &str) -> Result<(), HeaderError> {
-    match s
-        .bytes()
-        .position(|b| (b < 0x20 && b != b'\t') || b == 0x7f)
-    {
+    match first_control(s.as_bytes()) {
         Some(at) => Err(HeaderError::new(
             header,
             HeaderErrorKind::ControlCharacter,
@@ -159,13 +163,64 @@ fn check_controls(header: Header, s: &str) -> Result<(), HeaderError> {
     }
 }
 
+/// The index of the first byte below 0x20 other than a tab, or 0x7f. Eight
+/// bytes at a time while none is below 0x20 or is 0x7f (the classic SWAR
+/// tests, exact as a whole), then byte by byte from the word that has one.
+fn first_control(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let is_control = |c: u8| (c < 0x20 && c != b'\t') || c == 0x7f;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let del = w ^ (ONES * 0x7f);
+        let flagged = (w.wrapping_sub(ONES * 0x20) & !w) | (del.wrapping_sub(ONES) & !del);
+        if flagged & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| is_control(c)).map(|p| i + p)
+}
+
 /// The `;`-separated pieces of `s` with their byte offsets, each trimmed of
 /// surrounding whitespace (the offset is the trimmed piece's).
-fn pieces(s: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut offset = 0;
-    s.split(';').map(move |piece| {
-        let start = offset + (piece.len() - piece.trim_start_matches(is_wsp).len());
-        offset += piece.len() + 1;
-        (start, trim_wsp(piece))
-    })
+fn pieces(s: &str) -> Pieces<'_> {
+    Pieces { s, at: Some(0) }
+}
+
+/// [`pieces`]: a byte search for `;`, which a header's short pieces find
+/// sooner than a general string search does.
+struct Pieces<'a> {
+    s: &'a str,
+    /// Where the next piece starts; `None` after the last.
+    at: Option<usize>,
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = (usize, &'a str);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, &'a str)> {
+        let from = self.at?;
+        let rest = &self.s.as_bytes()[from..];
+        let end = match rest.iter().position(|&c| c == b';') {
+            Some(p) => {
+                self.at = Some(from + p + 1);
+                from + p
+            }
+            None => {
+                self.at = None;
+                self.s.len()
+            }
+        };
+        let piece = &self.s[from..end];
+        let lead = piece
+            .bytes()
+            .position(|c| c != b' ' && c != b'\t')
+            .unwrap_or(piece.len());
+        Some((from + lead, trim_wsp(piece)))
+    }
 }

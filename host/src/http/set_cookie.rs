@@ -95,37 +95,47 @@ impl<'h> SetCookie<'h> {
                 Some((k, v)) => (trim_wsp(k), trim_wsp(v)),
                 None => (piece, ""),
             };
-            let is = |a: &str| key.eq_ignore_ascii_case(a);
-            if is("Max-Age") {
-                match parse_max_age(val) {
+            // The attribute by its length and first letter, then checked whole.
+            let first = key.bytes().next().unwrap_or(0).to_ascii_lowercase();
+            let attribute = match (key.len(), first) {
+                (7, b'm') => Attribute::MaxAge,
+                (7, b'e') => Attribute::Expires,
+                (6, b'd') => Attribute::Domain,
+                (4, b'p') => Attribute::Path,
+                (6, b's') => Attribute::Secure,
+                (8, b'h') => Attribute::HttpOnly,
+                (11, b'p') => Attribute::Partitioned,
+                (8, b's') => Attribute::SameSite,
+                _ => continue,
+            };
+            if !key.eq_ignore_ascii_case(attribute.name()) {
+                continue;
+            }
+            match attribute {
+                Attribute::MaxAge => match parse_max_age(val) {
                     Some(n) => cookie.max_age = Some(n),
                     None => return err(K::InvalidMaxAge, Some("Max-Age"), at),
-                }
-            } else if is("Expires") {
-                match parse_http_date(val) {
+                },
+                Attribute::Expires => match parse_http_date(val) {
                     Some(t) => cookie.expires = Some(t),
                     None => return err(K::InvalidExpires, Some("Expires"), at),
+                },
+                Attribute::Domain => cookie.domain = domain_attribute(val),
+                Attribute::Path => cookie.path = val.starts_with('/').then_some(val),
+                Attribute::Secure => cookie.secure = true,
+                Attribute::HttpOnly => cookie.http_only = true,
+                Attribute::Partitioned => cookie.partitioned = true,
+                Attribute::SameSite => {
+                    cookie.same_site = Some(if val.eq_ignore_ascii_case("Strict") {
+                        SameSite::Strict
+                    } else if val.eq_ignore_ascii_case("Lax") {
+                        SameSite::Lax
+                    } else if val.eq_ignore_ascii_case("None") {
+                        SameSite::None
+                    } else {
+                        return err(K::InvalidSameSite, Some("SameSite"), at);
+                    });
                 }
-            } else if is("Domain") {
-                cookie.domain = domain_attribute(val);
-            } else if is("Path") {
-                cookie.path = val.starts_with('/').then_some(val);
-            } else if is("Secure") {
-                cookie.secure = true;
-            } else if is("HttpOnly") {
-                cookie.http_only = true;
-            } else if is("Partitioned") {
-                cookie.partitioned = true;
-            } else if is("SameSite") {
-                cookie.same_site = Some(if val.eq_ignore_ascii_case("Strict") {
-                    SameSite::Strict
-                } else if val.eq_ignore_ascii_case("Lax") {
-                    SameSite::Lax
-                } else if val.eq_ignore_ascii_case("None") {
-                    SameSite::None
-                } else {
-                    return err(K::InvalidSameSite, Some("SameSite"), at);
-                });
             }
         }
         Ok(cookie)
@@ -197,6 +207,34 @@ impl fmt::Display for SetCookie<'_> {
             f.write_str("; Partitioned")?;
         }
         Ok(())
+    }
+}
+
+/// The attributes [`SetCookie::parse`] reads.
+#[derive(Clone, Copy)]
+enum Attribute {
+    MaxAge,
+    Expires,
+    Domain,
+    Path,
+    Secure,
+    HttpOnly,
+    Partitioned,
+    SameSite,
+}
+
+impl Attribute {
+    const fn name(self) -> &'static str {
+        match self {
+            Attribute::MaxAge => "Max-Age",
+            Attribute::Expires => "Expires",
+            Attribute::Domain => "Domain",
+            Attribute::Path => "Path",
+            Attribute::Secure => "Secure",
+            Attribute::HttpOnly => "HttpOnly",
+            Attribute::Partitioned => "Partitioned",
+            Attribute::SameSite => "SameSite",
+        }
     }
 }
 

@@ -736,6 +736,18 @@ fn check_set_cookie(s: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The attributes `SetCookie::parse` reads.
+const KNOWN_ATTRIBUTES: [&str; 8] = [
+    "Max-Age",
+    "Expires",
+    "Domain",
+    "Path",
+    "Secure",
+    "HttpOnly",
+    "Partitioned",
+    "SameSite",
+];
+
 /// One generated attribute and what it should parse to.
 #[derive(Clone, Debug)]
 enum Attr {
@@ -763,6 +775,19 @@ fn arb_attr() -> impl Strategy<Value = Attr> {
             .prop_map(Attr::SameSite),
         Just(Attr::Partitioned),
         "X-[a-z]{1,6}(=[a-z0-9]{0,6})?".prop_map(Attr::Unknown),
+        // A near miss: a known name with one letter after the first changed
+        // (the same length and first letter, which the parser reads first).
+        (
+            proptest::sample::select(KNOWN_ATTRIBUTES.to_vec()),
+            1usize..11,
+            "(=[a-z0-9]{0,6})?"
+        )
+            .prop_map(|(known, i, value)| {
+                let mut name = known.as_bytes().to_vec();
+                let i = 1 + i % (name.len() - 1);
+                name[i] = if name[i] == b'x' { b'y' } else { b'x' };
+                Attr::Unknown(format!("{}{value}", String::from_utf8(name).unwrap()))
+            }),
     ]
 }
 
@@ -1065,5 +1090,31 @@ proptest! {
         }
         let text: String = chars.iter().collect();
         prop_assert_eq!(samtykke_host::http::script_safe(text), expected);
+    }
+
+    /// SPEC §13: both header parsers refuse exactly the headers with a control
+    /// character (a byte below 0x20 other than a tab, or 0x7f) and name the
+    /// first one's byte, wherever it lies among words of eight. The model reads
+    /// byte by byte.
+    #[test]
+    fn s13_the_first_control_character_is_found_anywhere(
+        chars in prop::collection::vec(
+            prop::sample::select(vec![
+                'a', ';', '=', ' ', '\t', '\u{0}', '\u{1f}', '\u{7f}', '\n', 'æ', '€', '𝄞', '~',
+            ]),
+            0..120,
+        ),
+        prefix in "[a-z]{1,3}=[a-z]{0,20}",
+    ) {
+        let text: String = prefix.chars().chain(chars).collect();
+        let expected = text.bytes().position(|b| (b < 0x20 && b != b'\t') || b == 0x7f);
+        let cookie = parse_cookie_header(&text).err().map(|e| e.offset);
+        prop_assert_eq!(cookie, expected, "{:?}", text);
+        match SetCookie::parse(&text) {
+            Err(e) if e.kind == HeaderErrorKind::ControlCharacter => {
+                prop_assert_eq!(Some(e.offset), expected, "{:?}", text)
+            }
+            _ => prop_assert_eq!(expected, None, "{:?}", text),
+        }
     }
 }
