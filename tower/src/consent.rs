@@ -115,17 +115,32 @@ impl Consent {
     /// `session_storage`, `indexed_db`). Safe to embed in a `<script>` element:
     /// `<`, `>` and `&` are escaped as `\u003c`, `\u003e`, `\u0026`.
     pub fn to_json(&self) -> String {
+        self.to_json_clearing(&self.storage_to_clear())
+    }
+
+    /// [`Consent::to_json`] and [`Consent::storage_script`] together, the
+    /// storage to clear worked out once: what a page that embeds both calls.
+    pub fn page_data(&self) -> (String, String) {
+        let keys = self.storage_to_clear();
+        (
+            self.to_json_clearing(&keys),
+            samtykke_host::http::storage_script(&keys),
+        )
+    }
+
+    /// The state JSON with `keys` as its `clear`.
+    fn to_json_clearing(&self, keys: &[(Kind, String)]) -> String {
         let policy = self.policy();
         let view = StateView::new(&policy, &self.state, self.now);
         let mut json = serde_json::to_string(&view).unwrap_or_else(|_| "{}".to_owned());
-        let mut clear: [(Kind, Vec<String>); 3] = [
+        let mut clear: [(Kind, Vec<&str>); 3] = [
             (Kind::LocalStorage, Vec::new()),
             (Kind::SessionStorage, Vec::new()),
             (Kind::IndexedDb, Vec::new()),
         ];
-        for (kind, name) in self.storage_to_clear() {
-            if let Some((_, names)) = clear.iter_mut().find(|(k, _)| *k == kind) {
-                names.push(name);
+        for (kind, name) in keys {
+            if let Some((_, names)) = clear.iter_mut().find(|(k, _)| k == kind) {
+                names.push(name.as_str());
             }
         }
         // The view is an object: add `clear` before its closing brace.

@@ -565,6 +565,44 @@ async fn the_settings_page_offers_the_choices_and_counts_as_a_notice_the_visitor
     assert!(da.body.contains("<html lang=\"da\">"));
 }
 
+/// SPEC §6, §15: storage other than cookies reaches the page as the state
+/// JSON's `clear` (and the site's script): what a refusal or a withdrawal
+/// denies, nothing of what a grant permits.
+#[tokio::test]
+async fn r12_the_page_learns_the_storage_a_refusal_or_withdrawal_denies() {
+    let site = site_of(policy_with_storage(), KEY, |c| c);
+    let clear = |got: &Got| -> Vec<(String, String)> {
+        let json = got.json();
+        let mut out = Vec::new();
+        for kind in ["local_storage", "session_storage", "indexed_db"] {
+            for name in json["clear"][kind].as_array().unwrap() {
+                out.push((kind.to_owned(), name.as_str().unwrap().to_owned()));
+            }
+        }
+        out
+    };
+    let pair = |k: &str, n: &str| (k.to_owned(), n.to_owned());
+    let mut jar = Jar::default();
+    // Undecided: no consent category's storage is permitted.
+    let first = site.visit("/", &mut jar).await;
+    assert_eq!(
+        clear(&first),
+        [
+            pair("local_storage", "_pk_*"),
+            pair("session_storage", "tab"),
+            pair("indexed_db", "pk-db"),
+        ]
+    );
+    site.decide("action=accept_all", &mut jar).await;
+    assert_eq!(clear(&site.visit("/", &mut jar).await), []);
+    site.decide("action=withdraw&categories=statistics", &mut jar)
+        .await;
+    assert_eq!(
+        clear(&site.visit("/", &mut jar).await),
+        [pair("local_storage", "_pk_*"), pair("indexed_db", "pk-db")]
+    );
+}
+
 #[tokio::test]
 async fn the_page_script_learns_what_to_clear() {
     let site = site();

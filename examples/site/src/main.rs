@@ -284,8 +284,7 @@ async fn home(req: Request) -> Response {
         Some(c) if due => html::banner(c),
         _ => String::new(),
     };
-    let (state, script) =
-        consent.map_or_else(Default::default, |c| (c.to_json(), c.storage_script()));
+    let (state, script) = consent.map_or_else(Default::default, Consent::page_data);
     let endpoint = consent.map_or("/consent", Consent::endpoint);
     let body = format!(
         "<header class=\"site-header\"><a href=\"/?lang={l}\">{site}</a></header>\

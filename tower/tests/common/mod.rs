@@ -22,6 +22,34 @@ pub const T0: i64 = 1_772_359_200; // 2026-03-01T10:00:00Z
 
 /// kk.dk's policy, with `gpc_refuses` set when given.
 pub fn policy(gpc_refuses: &[&str]) -> OwnedPolicy {
+    OwnedPolicy::from_json(&policy_json(gpc_refuses).to_string()).unwrap()
+}
+
+/// kk.dk's policy with storage other than cookies: statistics' `_pk_*` in
+/// local storage and `pk-db` in IndexedDB, functional's `tab` in session storage.
+pub fn policy_with_storage() -> OwnedPolicy {
+    let mut json = policy_json(&[]);
+    let storage = json["storage"].as_array_mut().unwrap();
+    let template = storage
+        .iter()
+        .find(|d| d["name"] == "nmstat")
+        .unwrap()
+        .clone();
+    for (name, kind, category) in [
+        ("_pk_*", "local_storage", "statistics"),
+        ("pk-db", "indexed_db", "statistics"),
+        ("tab", "session_storage", "functional"),
+    ] {
+        let mut d = template.clone();
+        d["name"] = name.into();
+        d["kind"] = kind.into();
+        d["category"] = category.into();
+        storage.push(d);
+    }
+    OwnedPolicy::from_json(&json.to_string()).unwrap()
+}
+
+fn policy_json(gpc_refuses: &[&str]) -> serde_json::Value {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../examples/kk.dk.policy.json"
@@ -31,7 +59,7 @@ pub fn policy(gpc_refuses: &[&str]) -> OwnedPolicy {
     if !gpc_refuses.is_empty() {
         json["gpc_refuses"] = serde_json::Value::from(gpc_refuses.to_vec());
     }
-    OwnedPolicy::from_json(&json.to_string()).unwrap()
+    json
 }
 
 pub type Svc =
@@ -48,7 +76,13 @@ async fn app(req: Request<Full<Bytes>>) -> Result<Response<Full<Bytes>>, Infalli
         .get::<Consent>()
         .cloned()
         .expect("the layer");
-    let mut r = Response::new(Full::new(Bytes::from(consent.to_json())));
+    // What a page embeds, worked out once, is what the two calls give.
+    let (json, script) = consent.page_data();
+    assert_eq!(
+        (&json, &script),
+        (&consent.to_json(), &consent.storage_script())
+    );
+    let mut r = Response::new(Full::new(Bytes::from(json)));
     for h in [
         "SESSabc=1; Max-Age=39600; Path=/",
         "nmstat=abc; Max-Age=86400000; Path=/",
@@ -75,12 +109,17 @@ pub fn site_with(config: impl FnOnce(Config) -> Config, gpc_refuses: &[&str]) ->
 
 /// A site signing with `key`.
 pub fn site_keyed(key: &[u8], config: impl FnOnce(Config) -> Config, gpc_refuses: &[&str]) -> Site {
+    site_of(policy(gpc_refuses), key, config)
+}
+
+/// A site enforcing `policy`.
+pub fn site_of(policy: OwnedPolicy, key: &[u8], config: impl FnOnce(Config) -> Config) -> Site {
     let sink = Arc::new(MemorySink::new());
     let clock = Arc::new(AtomicI64::new(T0));
     let ids = Arc::new(AtomicU64::new(1));
     let c = clock.clone();
     let layer = config(
-        Config::new(policy(gpc_refuses), key)
+        Config::new(policy, key)
             .sink(sink.clone())
             .secure(Secure::Never)
             .clock(move || OffsetDateTime::from_unix_timestamp(c.load(Ordering::SeqCst)).unwrap())
