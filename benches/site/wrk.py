@@ -7,7 +7,8 @@ is doing. Runs alternate (without, with, without, with, ...) so both see the
 same load; medians are reported.
 
 usage: benches/site/wrk.py [--seconds S] [--rounds N] [--connections C]
-(run by scripts/bench-site, which builds the release binary and installs wrk)
+Build the site first (cargo build --release -p samtykke-site); wrk comes from
+Debian (apt-get install -y wrk), as cms/wordpress/bench installs it.
 """
 import argparse
 import os
@@ -98,6 +99,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--connections", type=int, default=16)
     a = ap.parse_args()
+    if not os.path.exists(SITE):
+        raise SystemExit(f"{SITE} is missing: run cargo build --release -p samtykke-site first")
+    if subprocess.run(["sh", "-c", "command -v wrk"], capture_output=True).returncode != 0:
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
     with tempfile.TemporaryDirectory() as tmp:
         results = {}
         for rnd in range(a.rounds):
