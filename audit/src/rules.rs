@@ -66,6 +66,9 @@ pub struct Auditor<'p, S: Sink = Report> {
     /// With [`AuditOptions::threads`] above 1: the shards, one a worker, each
     /// remembering the visitors `route` places in it.
     pub(crate) shards: Vec<super::shard::Shard<'p>>,
+    /// Why a sharded read stopped when one of its threads failed: the shards
+    /// then hold different stretches of that input, so no later read runs.
+    pub(crate) halted: Option<String>,
     /// The key visitors are placed and routed under.
     pub(crate) route: std::hash::RandomState,
     names: Names<'p>,
@@ -146,6 +149,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
             held: None,
             file_index: 0,
             shards: Vec::new(),
+            halted: None,
             route: std::hash::RandomState::new(),
             names: Names::new(),
             last_day: LastDay::default(),

@@ -297,6 +297,9 @@ impl<'p, S: Sink> Auditor<'p, S> {
             + Send,
         parse: impl Fn(B, &mut LastDay) -> Vec<Batch> + Sync,
     ) -> io::Result<()> {
+        if let Some(why) = &self.halted {
+            return Err(io::Error::other(why.clone()));
+        }
         self.ensure_shards();
         let (index, name) = self.current_file();
         let n = self.shards.len();
@@ -405,12 +408,14 @@ impl<'p, S: Sink> Auditor<'p, S> {
                 .join()
                 .unwrap_or_else(|_| Some(io::Error::other("the reading thread failed")))
         });
+        self.gather();
         if let Some(why) = halt.why() {
-            // The shards' findings are incomplete: none is reported, and the
-            // auditor cannot be read from again.
+            // What the shards found before the failure is reported, as the
+            // lines before a read fault are; but each shard stopped at a
+            // different block, so no later input is audited on that state.
+            self.halted = Some(why.clone());
             return Err(io::Error::other(why));
         }
-        self.gather();
         fault.map_or(Ok(()), Err)
     }
 }
@@ -521,6 +526,28 @@ mod tests {
                 assert!(text.contains("the producer's defect"), "{text}");
             }
         }
+    }
+
+    #[test]
+    fn s13_after_a_failed_thread_no_later_input_is_audited() {
+        let policy = samtykke_host::OwnedPolicy::from_json(KK).unwrap();
+        let mut audit = Auditor::new(policy.view(), AuditOptions::new().threads(2));
+        let line = br#"{"ts":"2026-03-01T10:00:00Z","visitor":"v","event":"cookie_present","cookies":["nmstat"]}"#;
+        let first = audit.run_sharded(
+            |send: &mut dyn FnMut(u64) -> bool, _spare| {
+                send(0);
+                send(1);
+                None
+            },
+            |k: u64, _: &mut LastDay| {
+                assert!(k == 0, "the worker's defect");
+                (0..2).map(|_| Batch::default()).collect()
+            },
+        );
+        assert!(first.is_err());
+        let again = audit.read("next.jsonl", &line[..]).unwrap_err().to_string();
+        assert!(again.contains("a worker thread failed"), "{again}");
+        assert_eq!(audit.finish().summary.events, 0);
     }
 
     #[test]
