@@ -16,7 +16,7 @@ pub fn parse_cookie_header(header: &str) -> Result<Vec<(&str, &str)>, HeaderErro
     check_controls(Header::Cookie, header)?;
     Ok(pieces(header)
         .filter(|(_, piece)| !piece.is_empty())
-        .map(|(_, piece)| match piece.split_once('=') {
+        .map(|(_, piece)| match split_at_equals(piece) {
             Some((name, value)) => (trim_wsp(name), trim_wsp(value)),
             None => ("", piece),
         })

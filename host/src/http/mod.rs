@@ -185,6 +185,34 @@ fn first_control(b: &[u8]) -> Option<usize> {
     b[i..].iter().position(|&c| is_control(c)).map(|p| i + p)
 }
 
+/// The index of the first `needle` in `b` at or after `from`: eight bytes at a
+/// time, with the exact zero-byte test (no borrow between bytes, so the lowest
+/// flagged byte is the first match), then byte by byte for the last few.
+pub(crate) fn find_byte(b: &[u8], from: usize, needle: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word) ^ (ONES * u64::from(needle));
+        // 0x80 in exactly the bytes of `w` that are zero.
+        let zero = !(((w & LOW7) + LOW7) | w | LOW7);
+        if zero != 0 {
+            return Some(i + (zero.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| c == needle).map(|p| i + p)
+}
+
+/// `s` split at its first `=`, if it has one.
+pub(crate) fn split_at_equals(s: &str) -> Option<(&str, &str)> {
+    let at = find_byte(s.as_bytes(), 0, b'=')?;
+    // `=` is ASCII: both sides end on a character boundary.
+    Some((&s[..at], &s[at + 1..]))
+}
+
 /// The `;`-separated pieces of `s` with their byte offsets, each trimmed of
 /// surrounding whitespace (the offset is the trimmed piece's).
 fn pieces(s: &str) -> Pieces<'_> {
@@ -205,11 +233,10 @@ impl<'a> Iterator for Pieces<'a> {
     #[inline]
     fn next(&mut self) -> Option<(usize, &'a str)> {
         let from = self.at?;
-        let rest = &self.s.as_bytes()[from..];
-        let end = match rest.iter().position(|&c| c == b';') {
+        let end = match find_byte(self.s.as_bytes(), from, b';') {
             Some(p) => {
-                self.at = Some(from + p + 1);
-                from + p
+                self.at = Some(p + 1);
+                p
             }
             None => {
                 self.at = None;

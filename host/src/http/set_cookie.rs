@@ -79,7 +79,7 @@ impl<'h> SetCookie<'h> {
         check_controls(Header::SetCookie, header)?;
         let mut parts = pieces(header);
         let (pair_at, pair) = parts.next().unwrap_or((0, ""));
-        let Some((name, value)) = pair.split_once('=') else {
+        let Some((name, value)) = split_at_equals(pair) else {
             return err(K::MissingEquals, None, pair_at);
         };
         let name = trim_wsp(name);
@@ -91,7 +91,7 @@ impl<'h> SetCookie<'h> {
             if piece.is_empty() {
                 continue;
             }
-            let (key, val) = match piece.split_once('=') {
+            let (key, val) = match split_at_equals(piece) {
                 Some((k, v)) => (trim_wsp(k), trim_wsp(v)),
                 None => (piece, ""),
             };

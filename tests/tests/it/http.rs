@@ -1117,4 +1117,35 @@ proptest! {
             _ => prop_assert_eq!(expected, None, "{:?}", text),
         }
     }
+
+    /// Headers of random pieces, separators, spaces, tabs and characters of
+    /// every UTF-8 length read as a model on `str::split` and `split_once`
+    /// reads them: the byte searches for `;` and `=` find the same places
+    /// wherever they lie among words of eight, and a `Set-Cookie` error after
+    /// such pieces names the byte where its attribute starts.
+    #[test]
+    fn pieces_and_equals_are_found_anywhere(
+        chars in prop::collection::vec(
+            prop::sample::select(vec!['a', ';', '=', ' ', '\t', 'æ', '€', '𝄞', 'Z']),
+            0..150,
+        ),
+    ) {
+        let text: String = chars.iter().collect();
+        let wsp: &[char] = &[' ', '\t'];
+        let model: Vec<(&str, &str)> = text
+            .split(';')
+            .map(|p| p.trim_matches(wsp))
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((n, v)) => (n.trim_matches(wsp), v.trim_matches(wsp)),
+                None => ("", p),
+            })
+            .collect();
+        prop_assert_eq!(parse_cookie_header(&text).unwrap(), model);
+
+        let header = format!("n=v;{text}; Max-Age=soon");
+        let e = SetCookie::parse(&header).unwrap_err();
+        prop_assert_eq!(e.kind, HeaderErrorKind::InvalidMaxAge);
+        prop_assert_eq!(e.offset, header.len() - "Max-Age=soon".len());
+    }
 }
