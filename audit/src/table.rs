@@ -388,20 +388,7 @@ pub(crate) fn write_json_list(out: &mut String, list: ListCells<'_>) {
 
 fn write_int(out: &mut Vec<u8>, n: i64) {
     let mut buf = [0u8; 20];
-    let mut at = buf.len();
-    let mut m = n.unsigned_abs();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
-        }
-    }
-    if n < 0 {
-        out.push(b'-');
-    }
-    out.extend_from_slice(&buf[at..]);
+    out.extend_from_slice(samtykke_host::text::decimal(n, &mut buf).as_bytes());
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of seconds since the epoch (H. Hinnant's

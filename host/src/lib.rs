@@ -27,6 +27,7 @@ mod lint;
 pub mod log_line;
 pub mod proof_json;
 pub mod state_json;
+pub mod text;
 pub mod time;
 
 pub use json::{LoadErrorKind, OwnedPolicy, PolicyLoadError, SCHEMA};

@@ -215,7 +215,5 @@ pub fn judge_set_cookie<'h, 'a>(
 /// what precedes the first `=`, trimmed of spaces and tabs). A server that owns
 /// the consent cookie drops any other `Set-Cookie` of that name (SPEC §15).
 pub fn sets_cookie(header: &str, name: &str) -> bool {
-    header
-        .split_once('=')
-        .is_some_and(|(n, _)| n.trim_matches([' ', '\t']) == name)
+    super::split_at_equals(header).is_some_and(|(n, _)| super::trim_wsp(n) == name)
 }

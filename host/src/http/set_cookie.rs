@@ -171,12 +171,19 @@ impl<'h> SetCookie<'h> {
 /// `Partitioned`, those that are set.
 impl fmt::Display for SetCookie<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={}", self.name, self.value)?;
+        // Pieces written as they are (no format strings): a layer that shortens
+        // a kept cookie's lifetime writes the header again on every request.
+        let mut buf = [0u8; 20];
+        for s in [self.name, "=", self.value] {
+            f.write_str(s)?;
+        }
         if let Some(n) = self.max_age {
-            write!(f, "; Max-Age={n}")?;
+            f.write_str("; Max-Age=")?;
+            f.write_str(crate::text::decimal(n, &mut buf))?;
         }
         if let Some(t) = self.expires {
-            write!(f, "; Expires={}", format_http_date(t))?;
+            f.write_str("; Expires=")?;
+            f.write_str(&format_http_date(t))?;
         }
         if let Some(d) = &self.domain {
             // Parsing drops one leading dot (RFC 6265 §5.2.3), so a domain that
@@ -189,10 +196,13 @@ impl fmt::Display for SetCookie<'_> {
             } else {
                 ""
             };
-            write!(f, "; Domain={dot}{d}")?;
+            for s in ["; Domain=", dot, d] {
+                f.write_str(s)?;
+            }
         }
         if let Some(p) = self.path {
-            write!(f, "; Path={p}")?;
+            f.write_str("; Path=")?;
+            f.write_str(p)?;
         }
         if self.secure {
             f.write_str("; Secure")?;
@@ -201,7 +211,8 @@ impl fmt::Display for SetCookie<'_> {
             f.write_str("; HttpOnly")?;
         }
         if let Some(s) = self.same_site {
-            write!(f, "; SameSite={}", s.as_str())?;
+            f.write_str("; SameSite=")?;
+            f.write_str(s.as_str())?;
         }
         if self.partitioned {
             f.write_str("; Partitioned")?;

@@ -1148,4 +1148,52 @@ proptest! {
         prop_assert_eq!(e.kind, HeaderErrorKind::InvalidMaxAge);
         prop_assert_eq!(e.offset, header.len() - "Max-Age=soon".len());
     }
+
+    /// A `Set-Cookie` is written `name=value`, then `Max-Age`, `Expires`,
+    /// `Domain`, `Path`, `Secure`, `HttpOnly`, `SameSite`, `Partitioned`, each
+    /// present one after `; `: the model formats each with `format!`.
+    #[test]
+    fn set_cookie_writes_each_attribute_in_its_place(
+        name in NAME,
+        value in VALUE,
+        max_age in proptest::option::of(prop_oneof![any::<i64>(), Just(i64::MIN), Just(0i64)]),
+        expires in proptest::option::of(0i64..3_155_760_000),
+        domain in proptest::option::of("[a-z0-9]{1,8}(\\.[a-z]{2,5}){0,2}"),
+        path in proptest::option::of("/[a-z]{0,6}"),
+        flags in any::<[bool; 3]>(),
+        same_site in proptest::option::of(proptest::sample::select(vec![SameSite::Strict, SameSite::Lax, SameSite::None])),
+    ) {
+        let mut c = SetCookie::new(&name, &value);
+        c.max_age = max_age;
+        c.expires = expires.map(|t| OffsetDateTime::from_unix_timestamp(t).unwrap());
+        c.domain = domain.as_deref().map(Into::into);
+        c.path = path.as_deref();
+        [c.secure, c.http_only, c.partitioned] = flags;
+        c.same_site = same_site;
+        let mut want = format!("{name}={value}");
+        if let Some(n) = max_age {
+            want += &format!("; Max-Age={n}");
+        }
+        if let Some(t) = c.expires {
+            want += &format!("; Expires={}", format_http_date(t));
+        }
+        if let Some(d) = &domain {
+            want += &format!("; Domain={d}");
+        }
+        if let Some(p) = &path {
+            want += &format!("; Path={p}");
+        }
+        for (on, text) in [(flags[0], "; Secure"), (flags[1], "; HttpOnly")] {
+            if on {
+                want += text;
+            }
+        }
+        if let Some(s) = same_site {
+            want += &format!("; SameSite={}", s.as_str());
+        }
+        if flags[2] {
+            want += "; Partitioned";
+        }
+        prop_assert_eq!(c.to_string(), want);
+    }
 }
