@@ -66,20 +66,25 @@ async function withOverride(php, fn) {
 /**
  * Logs in as the site's admin and opens the plugin's settings page. Waits for
  * the dashboard's address rather than any navigation; a login that does not
- * take (WordPress's form again, seen once in a fresh-clone run, with the
- * plugin failing closed and keeping WordPress's own cookies) is tried once
- * more, and the retry is printed.
+ * take (WordPress's form again; seen in fresh-clone runs, where WordPress said
+ * "The password field is empty") is tried once more, and the retry is printed
+ * with WordPress's reason.
  */
 async function adminPage(page) {
   for (let attempt = 1; ; attempt++) {
-    await page.goto(base + '/wp-login.php');
+    // The login page's scripts (the password field's show/hide toggle among
+    // them) can empty a field filled before they have run: WordPress then
+    // answers "The password field is empty". Fill once the page is idle.
+    await page.goto(base + '/wp-login.php', { waitUntil: 'networkidle' });
     await page.fill('#user_login', 'admin');
     await page.fill('#user_pass', 'admin-password');
     await page.click('#wp-submit');
     const inside = await page.waitForURL(/\/wp-admin\//, { timeout: 10000 }).then(() => true, () => false);
     if (inside) break;
-    assert.ok(attempt < 2, `the admin login did not take, twice (page ${page.url()})`);
-    console.log(`# the admin login did not take (page ${page.url()}); logging in again`);
+    // WordPress's reason, when it gives one, for the log.
+    const why = await page.locator('#login_error').innerText({ timeout: 1000 }).catch(() => 'no error shown');
+    assert.ok(attempt < 2, `the admin login did not take, twice (page ${page.url()}: ${why.trim()})`);
+    console.log(`# the admin login did not take (page ${page.url()}: ${why.trim()}); logging in again`);
   }
   await page.goto(base + '/wp-admin/options-general.php?page=samtykke');
 }
