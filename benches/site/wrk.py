@@ -13,6 +13,7 @@ Debian (apt-get install -y wrk), as cms/wordpress/bench installs it.
 import argparse
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -101,7 +102,7 @@ def main():
     a = ap.parse_args()
     if not os.path.exists(SITE):
         raise SystemExit(f"{SITE} is missing: run cargo build --release -p samtykke-site first")
-    if subprocess.run(["sh", "-c", "command -v wrk"], capture_output=True).returncode != 0:
+    if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     with tempfile.TemporaryDirectory() as tmp:
         results = {}

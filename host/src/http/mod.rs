@@ -135,18 +135,19 @@ impl fmt::Display for HeaderError {
     }
 }
 
-/// `s` without the spaces and tabs around it. (By bytes: both are ASCII, so
-/// every cut lies on a character boundary.)
-pub(crate) fn trim_wsp(s: &str) -> &str {
+/// Where `s` starts and ends without the spaces and tabs around it. (Both are
+/// ASCII, so each cut lies on a character boundary.)
+fn wsp_bounds(s: &str) -> (usize, usize) {
     let b = s.as_bytes();
-    let start = b
-        .iter()
-        .position(|&c| c != b' ' && c != b'\t')
-        .unwrap_or(b.len());
-    let end = b
-        .iter()
-        .rposition(|&c| c != b' ' && c != b'\t')
-        .map_or(start, |e| e + 1);
+    let wsp = |c: &u8| *c == b' ' || *c == b'\t';
+    let start = b.iter().position(|c| !wsp(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !wsp(c)).map_or(start, |e| e + 1);
+    (start, end)
+}
+
+/// `s` without the spaces and tabs around it.
+pub(crate) fn trim_wsp(s: &str) -> &str {
+    let (start, end) = wsp_bounds(s);
     &s[start..end]
 }
 
@@ -163,25 +164,35 @@ fn check_controls(header: Header, s: &str) -> Result<(), HeaderError> {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The first word of eight bytes of `b`, from `from` on, in which `flags` sets
+/// a bit, with those bits; or where the bytes too few for a word begin, with 0.
+#[inline]
+fn first_flagged_word(b: &[u8], from: usize, flags: impl Fn(u64) -> u64) -> (usize, u64) {
+    let mut i = from;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let f = flags(u64::from_le_bytes(word));
+        if f != 0 {
+            return (i, f);
+        }
+        i += 8;
+    }
+    (i, 0)
+}
+
 /// The index of the first byte below 0x20 other than a tab, or 0x7f. Eight
 /// bytes at a time while none is below 0x20 or is 0x7f (the classic SWAR
 /// tests, exact as a whole), then byte by byte from the word that has one.
 fn first_control(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let is_control = |c: u8| (c < 0x20 && c != b'\t') || c == 0x7f;
-    let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
+    let (i, _) = first_flagged_word(b, 0, |w| {
         let del = w ^ (ONES * 0x7f);
-        let flagged = (w.wrapping_sub(ONES * 0x20) & !w) | (del.wrapping_sub(ONES) & !del);
-        if flagged & HIGH != 0 {
-            break;
-        }
-        i += 8;
-    }
+        ((w.wrapping_sub(ONES * 0x20) & !w) | (del.wrapping_sub(ONES) & !del)) & HIGH
+    });
+    let is_control = |c: u8| (c < 0x20 && c != b'\t') || c == 0x7f;
     b[i..].iter().position(|&c| is_control(c)).map(|p| i + p)
 }
 
@@ -189,19 +200,14 @@ fn first_control(b: &[u8]) -> Option<usize> {
 /// time, with the exact zero-byte test (no borrow between bytes, so the lowest
 /// flagged byte is the first match), then byte by byte for the last few.
 pub(crate) fn find_byte(b: &[u8], from: usize, needle: u8) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let mut i = from;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word) ^ (ONES * u64::from(needle));
+    let (i, zero) = first_flagged_word(b, from, |w| {
+        let w = w ^ (ONES * u64::from(needle));
         // 0x80 in exactly the bytes of `w` that are zero.
-        let zero = !(((w & LOW7) + LOW7) | w | LOW7);
-        if zero != 0 {
-            return Some(i + (zero.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
+        !(((w & LOW7) + LOW7) | w | LOW7)
+    });
+    if zero != 0 {
+        return Some(i + (zero.trailing_zeros() / 8) as usize);
     }
     b.get(i..)?.iter().position(|&c| c == needle).map(|p| i + p)
 }
@@ -244,10 +250,7 @@ impl<'a> Iterator for Pieces<'a> {
             }
         };
         let piece = &self.s[from..end];
-        let lead = piece
-            .bytes()
-            .position(|c| c != b' ' && c != b'\t')
-            .unwrap_or(piece.len());
-        Some((from + lead, trim_wsp(piece)))
+        let (start, end) = wsp_bounds(piece);
+        Some((from + start, &piece[start..end]))
     }
 }

@@ -95,30 +95,22 @@ impl<'h> SetCookie<'h> {
                 Some((k, v)) => (trim_wsp(k), trim_wsp(v)),
                 None => (piece, ""),
             };
-            // The attribute by its length and first letter, then checked whole.
-            let first = key.bytes().next().unwrap_or(0).to_ascii_lowercase();
-            let attribute = match (key.len(), first) {
-                (7, b'm') => Attribute::MaxAge,
-                (7, b'e') => Attribute::Expires,
-                (6, b'd') => Attribute::Domain,
-                (4, b'p') => Attribute::Path,
-                (6, b's') => Attribute::Secure,
-                (8, b'h') => Attribute::HttpOnly,
-                (11, b'p') => Attribute::Partitioned,
-                (8, b's') => Attribute::SameSite,
-                _ => continue,
-            };
-            if !key.eq_ignore_ascii_case(attribute.name()) {
+            // (A name of another length is rejected before any letter is read.)
+            let Some(attribute) = Attribute::ALL
+                .into_iter()
+                .find(|a| key.eq_ignore_ascii_case(a.name()))
+            else {
                 continue;
-            }
+            };
+            let named = Some(attribute.name());
             match attribute {
                 Attribute::MaxAge => match parse_max_age(val) {
                     Some(n) => cookie.max_age = Some(n),
-                    None => return err(K::InvalidMaxAge, Some("Max-Age"), at),
+                    None => return err(K::InvalidMaxAge, named, at),
                 },
                 Attribute::Expires => match parse_http_date(val) {
                     Some(t) => cookie.expires = Some(t),
-                    None => return err(K::InvalidExpires, Some("Expires"), at),
+                    None => return err(K::InvalidExpires, named, at),
                 },
                 Attribute::Domain => cookie.domain = domain_attribute(val),
                 Attribute::Path => cookie.path = val.starts_with('/').then_some(val),
@@ -133,7 +125,7 @@ impl<'h> SetCookie<'h> {
                     } else if val.eq_ignore_ascii_case("None") {
                         SameSite::None
                     } else {
-                        return err(K::InvalidSameSite, Some("SameSite"), at);
+                        return err(K::InvalidSameSite, named, at);
                     });
                 }
             }
@@ -235,6 +227,17 @@ enum Attribute {
 }
 
 impl Attribute {
+    const ALL: [Attribute; 8] = [
+        Attribute::MaxAge,
+        Attribute::Expires,
+        Attribute::Domain,
+        Attribute::Path,
+        Attribute::Secure,
+        Attribute::HttpOnly,
+        Attribute::Partitioned,
+        Attribute::SameSite,
+    ];
+
     const fn name(self) -> &'static str {
         match self {
             Attribute::MaxAge => "Max-Age",
