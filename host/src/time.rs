@@ -44,7 +44,10 @@ pub(crate) fn rfc3339_bytes(t: OffsetDateTime) -> [u8; 20] {
     // Written digit by digit: this runs for every logged event and proof record.
     // The clamp keeps the year in 0..=9999, four digits.
     let mut b = *b"0000-00-00T00:00:00Z";
-    let year = t.year().unsigned_abs();
+    // The date once (its month and day are worked out from the day of the year).
+    let (year, month, day) = t.to_calendar_date();
+    let (hour, minute, second) = t.to_hms();
+    let year = year.unsigned_abs();
     for (i, d) in [year / 1000, year / 100 % 10, year / 10 % 10, year % 10]
         .into_iter()
         .enumerate()
@@ -52,11 +55,11 @@ pub(crate) fn rfc3339_bytes(t: OffsetDateTime) -> [u8; 20] {
         b[i] = b'0' + d as u8;
     }
     for (at, v) in [
-        (5, u8::from(t.month())),
-        (8, t.day()),
-        (11, t.hour()),
-        (14, t.minute()),
-        (17, t.second()),
+        (5, u8::from(month)),
+        (8, day),
+        (11, hour),
+        (14, minute),
+        (17, second),
     ] {
         b[at] = b'0' + v / 10;
         b[at + 1] = b'0' + v % 10;

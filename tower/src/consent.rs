@@ -6,6 +6,7 @@ use std::sync::Arc;
 use samtykke::{ConsentId, ConsentState, Kind, Proof, ValidPolicy};
 use samtykke_host::declare::Lang;
 use samtykke_host::state_json::StateView;
+use samtykke_host::text::push_json_string;
 use time::OffsetDateTime;
 
 use crate::config::Shared;
@@ -128,35 +129,35 @@ impl Consent {
         )
     }
 
-    /// The state JSON with `keys` as its `clear`.
+    /// The state JSON with `keys` as its `clear`, script-safe, written directly.
     fn to_json_clearing(&self, keys: &[(Kind, String)]) -> String {
         let policy = self.policy();
-        let view = StateView::new(&policy, &self.state, self.now);
-        let mut json = serde_json::to_string(&view).unwrap_or_else(|_| "{}".to_owned());
-        let mut clear: [(Kind, Vec<&str>); 3] = [
-            (Kind::LocalStorage, Vec::new()),
-            (Kind::SessionStorage, Vec::new()),
-            (Kind::IndexedDb, Vec::new()),
-        ];
-        for (kind, name) in keys {
-            if let Some((_, names)) = clear.iter_mut().find(|(k, _)| k == kind) {
-                names.push(name.as_str());
-            }
-        }
+        let mut json = String::with_capacity(1024);
+        StateView::new(&policy, &self.state, self.now).write_json(&mut json, true);
         // The view is an object: add `clear` before its closing brace.
         json.pop();
         json.push_str(",\"clear\":{");
-        for (i, (kind, names)) in clear.iter().enumerate() {
+        for (i, kind) in [Kind::LocalStorage, Kind::SessionStorage, Kind::IndexedDb]
+            .into_iter()
+            .enumerate()
+        {
             if i > 0 {
                 json.push(',');
             }
             json.push('"');
             json.push_str(kind.as_str());
-            json.push_str("\":");
-            json.push_str(&serde_json::to_string(names).unwrap_or_else(|_| "[]".to_owned()));
+            json.push_str("\":[");
+            let names = keys.iter().filter(|(k, _)| *k == kind);
+            for (j, (_, name)) in names.enumerate() {
+                if j > 0 {
+                    json.push(',');
+                }
+                push_json_string(&mut json, name, true);
+            }
+            json.push(']');
         }
         json.push_str("}}");
-        samtykke_host::http::script_safe(json)
+        json
     }
 
     /// A `<script>` element that clears the storage this visitor's state denies

@@ -16,4 +16,5 @@ mod lint;
 mod oracle;
 mod policy_json;
 mod proof_json;
+mod state_json;
 mod tcf;
