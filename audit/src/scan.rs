@@ -760,8 +760,11 @@ fn skip_plain(b: &[u8], mut i: usize) -> usize {
         let special = (quote.wrapping_sub(ONES) & !quote)
             | (backslash.wrapping_sub(ONES) & !backslash)
             | (w.wrapping_sub(ONES * 0x20) & !w);
-        if special & HIGH != 0 {
-            break;
+        let special = special & HIGH;
+        if special != 0 {
+            // The lowest flagged byte is exact (a false flag can only follow a
+            // true one), and the lowest byte is the first in the line.
+            return i + (special.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
