@@ -55,7 +55,7 @@
 //! last event lies more than the longest TTL (`max(consent_ttl_days,
 //! refusal_ttl_days)`) behind the clock has every decision lapsed and every
 //! notice, signal and withdrawal out of reach of their next event, and is shrunk
-//! to a 24-byte tombstone: a 64-bit hash of the id, the last full decision's
+//! to a 20-byte tombstone: a 64-bit hash of the id, the last full decision's
 //! time and per consent category whether the last decision was a grant, a full
 //! refusal or a partial one (the clock, not the last event's time, orders what
 //! comes next). A returning visitor is revived from it

@@ -15,7 +15,7 @@ use super::scan::Strings;
 use super::stamp::LastDay;
 
 /// Lines in a batch.
-pub(crate) const BATCH: usize = 4096;
+pub(crate) const BATCH: usize = 1024;
 
 /// Where a stored string lies: in the batch's text (the chunk of the file its
 /// lines came from, shared, not copied) or, with [`IN_ARENA`] set in the start,

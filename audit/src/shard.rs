@@ -68,25 +68,26 @@ impl<R: Read> Blocks<R> {
         }
     }
 
-    /// Reads up to [`READ_BYTES`] more into `buf`; false at the end of the input
-    /// or on a fault. (`read_to_end` reads into the spare capacity without
-    /// zeroing it first.)
+    /// Reads more into `buf`; false at the end of the input or on a fault.
     fn fill(&mut self, buf: &mut Vec<u8>) -> bool {
         let len = buf.len();
-        match (&mut self.reader).take(READ_BYTES as u64).read_to_end(buf) {
-            // Fewer bytes than asked: the reader said it had no more.
-            Ok(n) => {
-                if n < READ_BYTES {
-                    self.eof = true;
+        buf.resize(len + READ_BYTES, 0);
+        loop {
+            match self.reader.read(&mut buf[len..]) {
+                Ok(n) => {
+                    buf.truncate(len + n);
+                    if n == 0 {
+                        self.eof = true;
+                    }
+                    return n > 0;
                 }
-                n > 0
-            }
-            // What was read before the fault is kept, as the bytes of
-            // earlier reads are.
-            Err(e) => {
-                self.error = Some(e);
-                self.eof = true;
-                buf.len() > len
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    buf.truncate(len);
+                    self.error = Some(e);
+                    self.eof = true;
+                    return false;
+                }
             }
         }
     }

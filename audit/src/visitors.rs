@@ -3,7 +3,7 @@
 //! remembered and not with the length of the log.
 //!
 //! Under `--merge` a visitor idle for longer than the longest TTL behind the
-//! merged clock is shrunk to a [`Tomb`] of 24 bytes, which holds all a later event
+//! merged clock is shrunk to a [`Tomb`] of 20 bytes, which holds all a later event
 //! of theirs needs (see [`Tombs`]).
 //!
 //! A visitor id is not stored. It is hashed twice: with SipHash-1-3 under a random
@@ -346,14 +346,17 @@ impl Visitors {
     }
 }
 
-/// A visitor shrunk under `--merge` (SPEC §8): 24 bytes. Every decision of theirs
+/// A visitor shrunk under `--merge` (SPEC §8): 20 bytes. Every decision of theirs
 /// has lapsed, so a later event needs only, per consent category, whether the
 /// last decision was a grant (then `cookie-on-expired-consent`, with the grant's
 /// time), a full refusal or a partial one (which the next partial refusal drops),
 /// or none. The last event's time is not needed: under a merge the clock, which
 /// is past it, orders every later event.
+///
+/// Packed to 4-byte alignment, so that a bucket's array holds 20 bytes a
+/// tombstone and not 24; its fields are read and written by value only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(C)]
+#[repr(C, packed(4))]
 pub(crate) struct Tomb {
     /// A 64-bit hash of the visitor id (see [`Visitors`]); two ids sharing it
     /// would share a tombstone, a chance of about n²/2⁶⁵ for n visitors shrunk.
@@ -361,14 +364,20 @@ pub(crate) struct Tomb {
     /// The last full decision's time.
     decided_at: i64,
     /// Two bits per consent category, in the order of the policy's consent
-    /// slots (at most 16): 0 undecided, 1 granted, 2 refused by a full
-    /// decision, 3 refused by a withdrawal or signal.
+    /// slots (at most 15: one of the 16 categories is the exempt one, so bits
+    /// 30 and 31 are free): 0 undecided, 1 granted, 2 refused by a full
+    /// decision, 3 refused by a withdrawal or signal; and [`Tomb::TAKEN`].
     codes: u32,
-    /// Whether the tombstone was taken back (the visitor revived).
-    taken: bool,
 }
 
 impl Tomb {
+    /// Set in `codes` when the tombstone was taken back (the visitor revived).
+    const TAKEN: u32 = 1 << 31;
+
+    fn taken(&self) -> bool {
+        self.codes & Tomb::TAKEN != 0
+    }
+
     fn of(hash: u64, state: &ConsentState, consent: CategorySet) -> Tomb {
         let p = state.to_parts();
         let mut codes = 0u32;
@@ -385,11 +394,11 @@ impl Tomb {
             };
             codes |= code << (2 * i);
         }
+        debug_assert_eq!(codes & Tomb::TAKEN, 0, "at most 15 consent categories");
         Tomb {
             hash,
             decided_at: p.decided_at,
             codes,
-            taken: false,
         }
     }
 
@@ -464,7 +473,7 @@ impl Tombs {
         }
         let bucket = &mut self.buckets[Self::bucket(tomb.hash)];
         let before = bucket.len();
-        bucket.retain(|t| !t.taken);
+        bucket.retain(|t| !t.taken());
         let dropped = before - bucket.len();
         self.dead -= dropped;
         self.len -= dropped;
@@ -481,9 +490,9 @@ impl Tombs {
         let found = bucket[start..]
             .iter()
             .take_while(|t| t.hash == hash)
-            .position(|t| !t.taken)?;
+            .position(|t| !t.taken())?;
         let tomb = &mut bucket[start + found];
-        tomb.taken = true;
+        tomb.codes |= Tomb::TAKEN;
         self.dead += 1;
         Some(*tomb)
     }
@@ -496,7 +505,7 @@ mod tests {
     #[test]
     fn a_visitor_fits_its_budget() {
         assert!(std::mem::size_of::<Visitor>() <= 160);
-        assert_eq!(std::mem::size_of::<Tomb>(), 24);
+        assert_eq!(std::mem::size_of::<Tomb>(), 20);
         assert_eq!(std::mem::size_of::<ConsentState>(), 80);
     }
 

@@ -103,7 +103,7 @@ enum Command {
         threads: Option<u16>,
         /// Merge the files, each in time order, by time into one clock: a
         /// visitor's events may then be spread over several files, and visitors
-        /// idle past the longest TTL are shrunk to 24-byte tombstones.
+        /// idle past the longest TTL are shrunk to 20-byte tombstones.
         #[arg(long)]
         merge: bool,
     },

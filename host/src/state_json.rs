@@ -167,7 +167,10 @@ impl StateView<'_, '_> {
             script,
             first: true,
         };
-        let Ok(()) = self.fields(&mut w);
+        // The direct writer cannot fail (its error type has no value).
+        if let Err(never) = self.fields(&mut w) {
+            match never {}
+        }
         out.push('}');
     }
 }

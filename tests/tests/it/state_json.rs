@@ -6,9 +6,11 @@
 
 use proptest::prelude::*;
 use samtykke::{ConsentState, NECESSARY};
+use samtykke_host::http::script_safe;
 use samtykke_host::state_json::StateView;
 use samtykke_host::text::push_json_string;
 use samtykke_testkit::{arb_scenario, cases, intern, walk, GenPolicy};
+use time::macros::datetime;
 use time::Duration;
 
 /// Strings rich in what JSON and HTML must escape: quotes, backslashes, every
@@ -51,6 +53,7 @@ proptest! {
         let mut script = String::new();
         push_json_string(&mut script, &s, true);
         prop_assert!(!script.contains(['<', '>', '&']), "{}", script);
+        prop_assert_eq!(&script, &script_safe(serde_json::to_string(&s).unwrap()));
         prop_assert_eq!(serde_json::from_str::<String>(&script).unwrap(), s);
     }
 }
@@ -87,7 +90,9 @@ proptest! {
                         // Byte for byte what serde_json writes for the view.
                         prop_assert_eq!(&direct, &serde_text);
                     } else {
+                        // serde_json's text with `<`, `>`, `&` escaped after it.
                         prop_assert!(!direct.contains(['<', '>', '&']), "{}", direct);
+                        prop_assert_eq!(&direct, &script_safe(serde_text.clone()));
                         let parsed: serde_json::Value = serde_json::from_str(&direct).unwrap();
                         prop_assert_eq!(parsed, view.to_value());
                     }
@@ -95,4 +100,39 @@ proptest! {
             }
         }
     }
+}
+
+/// The view's fields, written out by hand for one kk.dk visitor (SPEC §15's
+/// "small JSON for the page's script"): who refused everything but functional
+/// cookies and the provider septima at 10:00, asked at 11:00 on the same day.
+/// Both writers share one field list, so this pins the list itself: names,
+/// order, nulls and the status words.
+#[test]
+fn s15_the_state_json_holds_the_documented_fields_in_order() {
+    let mut index = [0u16; 16];
+    let policy = samtykke::example::KK_DK.validate(&mut index).unwrap();
+    let mut state = ConsentState::new(0x1234);
+    let t0 = datetime!(2026-03-01 10:00 UTC);
+    state.save(
+        &policy,
+        policy.category_set(&["functional"]).unwrap(),
+        policy.provider_set(&["septima"]).unwrap(),
+        samtykke::Ctx::button(t0, 3),
+    );
+    let view = StateView::new(&policy, &state, datetime!(2026-03-01 11:00 UTC));
+    let want = concat!(
+        r#"{"consent_id":"00000000000000000000000000001234","#,
+        r#""decided_at":"2026-03-01T10:00:00Z","revision":1,"#,
+        r#""partial_refusal_at":null,"partial_refusal_revision":null,"#,
+        r#""notice_version":3,"action":"save","control":"button","gpc":false,"#,
+        r#""decisions":{"necessary":"exempt","functional":"granted","statistics":"refused"},"#,
+        r#""providers_refused":["septima"],"#,
+        r#""expires":"2026-06-09T10:00:00Z","now":"2026-03-01T11:00:00Z","#,
+        r#""status_now":{"necessary":"exempt","functional":"granted","statistics":"refused"},"#,
+        r#""prompt_due_now":false}"#,
+    );
+    let mut direct = String::new();
+    view.write_json(&mut direct, true);
+    assert_eq!(direct, want);
+    assert_eq!(serde_json::to_string(&view).unwrap(), want);
 }
