@@ -22,7 +22,8 @@ pub struct Consent {
     pub(crate) new_visitor: bool,
     pub(crate) gpc: bool,
     pub(crate) lang: Lang,
-    pub(crate) host: String,
+    /// Shared with the copy the request's extensions hold.
+    pub(crate) host: Arc<str>,
 }
 
 impl fmt::Debug for Consent {

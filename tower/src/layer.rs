@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderValue, Request, Response};
 use samtykke::{ConsentState, Proof, COOKIE_MAX_LEN};
 use samtykke_host::declare::Lang;
 use samtykke_host::http::{
-    consent_set_cookie, deletion_plan, judge_set_cookie, parse_cookie_header, sets_cookie,
+    consent_set_cookie, cookie_pairs, deletion_plan, judge_set_cookie, sets_cookie,
 };
 use samtykke_host::log_line;
 use samtykke_host::proof_json::proof_to_json;
@@ -151,15 +151,14 @@ impl fmt::Debug for Arrival {
 }
 
 /// The request's host: the URI's authority (HTTP/2) or the `Host` header.
-pub(crate) fn request_host<B>(req: &Request<B>) -> String {
+pub(crate) fn request_host<B>(req: &Request<B>) -> &str {
     if let Some(a) = req.uri().authority() {
-        return a.as_str().to_owned();
+        return a.as_str();
     }
     req.headers()
         .get(HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default()
-        .to_owned()
 }
 
 /// The page language a request asks for: `?lang=`, else `Accept-Language`.
@@ -208,21 +207,29 @@ impl Arrival {
         let now = truncate((shared.clock)());
         let policy = shared.policy.view();
         let cookie_name = policy.policy().consent_cookie.name;
-        let (names, values) = cookie_names(req.headers(), cookie_name, shared.max_cookie_header);
-
+        // The first consent cookie that verifies under any key (a browser sends
+        // several when it holds several): read from the header as it is split.
         let mut arrived = None;
         let mut resign = false;
-        'values: for value in &values {
-            for (i, key) in shared.keys.iter().enumerate() {
-                if let Ok(state) =
-                    ConsentState::decode_cookie_with(&policy, value.as_bytes(), Some(key))
-                {
-                    arrived = Some(state);
-                    resign = i > 0;
-                    break 'values;
+        let names = cookie_names(
+            req.headers(),
+            cookie_name,
+            shared.max_cookie_header,
+            |value| {
+                if arrived.is_some() {
+                    return;
                 }
-            }
-        }
+                for (i, key) in shared.keys.iter().enumerate() {
+                    if let Ok(state) =
+                        ConsentState::decode_cookie_with(&policy, value.as_bytes(), Some(key))
+                    {
+                        arrived = Some(state);
+                        resign = i > 0;
+                        return;
+                    }
+                }
+            },
+        );
         let gpc = req
             .headers()
             .get_all("sec-gpc")
@@ -247,7 +254,7 @@ impl Arrival {
                 new_visitor: arrived.is_none(),
                 gpc,
                 lang: request_lang(req, shared.default_lang),
-                host: request_host(req),
+                host: Arc::from(request_host(req)),
             },
             arrived,
             signal,
@@ -404,33 +411,37 @@ impl Drop for Log<'_> {
     }
 }
 
-/// The request's cookie names in order, and the values of the consent cookie
-/// (a browser sends several when it holds several, such as a host-only one and a
-/// domain one). Headers past `limit` bytes in all are not read: the request is
-/// then a new visitor with no cookies. A header that is not UTF-8, or that holds a
-/// control character, is skipped.
-fn cookie_names(headers: &HeaderMap, consent: &str, limit: usize) -> (Vec<String>, Vec<String>) {
+/// The request's cookie names in order; each value of the consent cookie is
+/// handed to `consent_value` as it is read (a browser sends several when it holds
+/// several, such as a host-only one and a domain one). Headers past `limit` bytes
+/// in all are not read: the request is then a new visitor with no cookies. A
+/// header that is not UTF-8, or that holds a control character, is skipped.
+fn cookie_names<'h>(
+    headers: &'h HeaderMap,
+    consent: &str,
+    limit: usize,
+    mut consent_value: impl FnMut(&'h str),
+) -> Vec<String> {
     let total: usize = headers.get_all(COOKIE).iter().map(|h| h.len()).sum();
     let mut names = Vec::new();
-    let mut values = Vec::new();
     if total > limit {
-        return (names, values);
+        return names;
     }
     for h in headers.get_all(COOKIE) {
         let Ok(text) = std::str::from_utf8(h.as_bytes()) else {
             continue;
         };
-        let Ok(pairs) = parse_cookie_header(text) else {
+        let Ok(pairs) = cookie_pairs(text) else {
             continue;
         };
         for (name, value) in pairs {
             if name == consent {
-                values.push(value.to_owned());
+                consent_value(value);
             }
             names.push(name.to_owned());
         }
     }
-    (names, values)
+    names
 }
 
 /// `t` in whole seconds, as the core keeps times.

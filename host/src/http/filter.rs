@@ -184,7 +184,11 @@ fn clamp_parsed<'h>(
         shortened = true;
     }
     if shortened {
-        Cow::Owned(cookie.to_string())
+        // Sized for the header it replaces (an `Expires` written again may be a
+        // few bytes longer): written without growing the string on the way.
+        let mut out = String::with_capacity(header.len() + 40);
+        let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{cookie}"));
+        Cow::Owned(out)
     } else {
         Cow::Borrowed(header)
     }
