@@ -326,8 +326,8 @@ impl Arrival {
                     headers.append(SET_COOKIE, value);
                 }
                 Ok(Cow::Owned(shortened)) => {
-                    if let Ok(v) = HeaderValue::from_str(&shortened) {
-                        log.event("cookie_set", || log_line::cookie_set_fields(&shortened));
+                    if let Some(v) = header_value(shortened) {
+                        log.event("cookie_set", || log_line::cookie_set_fields(text_of(&v)));
                         headers.append(SET_COOKIE, v);
                     }
                 }
@@ -362,10 +362,10 @@ impl Arrival {
             }
         }
 
-        for h in &out {
-            if let Ok(v) = HeaderValue::from_str(h) {
+        for h in out {
+            if let Some(v) = header_value(h) {
+                log.event("cookie_set", || log_line::cookie_set_fields(text_of(&v)));
                 headers.append(SET_COOKIE, v);
-                log.event("cookie_set", || log_line::cookie_set_fields(h));
             }
         }
     }
@@ -442,6 +442,18 @@ fn cookie_names<'h>(
         }
     }
     names
+}
+
+/// A header value that takes `text`'s buffer instead of copying it; `None` when
+/// it holds a byte a header value cannot (as [`HeaderValue::from_str`] judges).
+fn header_value(text: String) -> Option<HeaderValue> {
+    HeaderValue::from_maybe_shared(bytes::Bytes::from(text)).ok()
+}
+
+/// The text of a header value made by [`header_value`] (UTF-8, since it was a
+/// `String`; `to_str` would refuse its bytes above ASCII).
+fn text_of(v: &HeaderValue) -> &str {
+    std::str::from_utf8(v.as_bytes()).unwrap_or_default()
 }
 
 /// `t` in whole seconds, as the core keeps times.

@@ -613,3 +613,72 @@ async fn the_page_script_learns_what_to_clear() {
         assert!(clear[kind].is_array(), "{kind}");
     }
 }
+
+/// Each `cookie_set` line of the site's log holds the `Set-Cookie` header that
+/// left, byte for byte: a kept one, and a shortened one whose value is UTF-8
+/// beyond ASCII (which a header allows and the log must not lose).
+#[tokio::test]
+async fn s15_each_cookie_set_line_holds_the_header_that_left() {
+    use http::Response;
+    use tower::{Layer, ServiceExt};
+    let now = time::macros::datetime!(2026-03-10 12:00 UTC);
+    let owned = policy(&[]);
+    let view = owned.view();
+    let mut state = ConsentState::new(9);
+    state.accept_all(
+        &view,
+        Ctx::button(time::macros::datetime!(2026-03-01 10:00 UTC), 1),
+    );
+    let mut buf = [0u8; samtykke::COOKIE_MAX_LEN];
+    let n = state.encode_cookie(&view, Some(KEY), &mut buf).unwrap();
+    let cookie = format!(
+        "{}={}",
+        view.policy().consent_cookie.name,
+        std::str::from_utf8(&buf[..n]).unwrap()
+    );
+    let sink = std::sync::Arc::new(samtykke_tower::MemorySink::new());
+    let layer = Config::new(policy(&[]), KEY)
+        .sink(sink.clone())
+        .clock(move || now)
+        .layer();
+    let svc = layer.layer(tower::service_fn(|_req: Request<Full<Bytes>>| async {
+        let mut r = Response::new(Full::<Bytes>::default());
+        for h in [
+            "nmstat=æø; Max-Age=86400000; Path=/",
+            "JSESSIONID=1; Path=/",
+        ] {
+            r.headers_mut().append(
+                SET_COOKIE,
+                http::HeaderValue::from_bytes(h.as_bytes()).unwrap(),
+            );
+        }
+        Ok::<_, std::convert::Infallible>(r)
+    }));
+    let res = svc
+        .oneshot(
+            Request::get("/")
+                .header("host", "kk.dk")
+                .header(COOKIE, cookie)
+                .body(Full::default())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let left: Vec<String> = res
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| String::from_utf8(v.as_bytes().to_vec()).unwrap())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left[0].starts_with("nmstat=æø; Max-Age="), "{left:?}");
+    assert!(!left[0].contains("86400000"), "shortened: {left:?}");
+    let logged: Vec<String> = sink
+        .take_events()
+        .iter()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["event"] == "cookie_set")
+        .map(|v| v["set_cookie"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(logged, left);
+}
