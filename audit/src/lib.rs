@@ -166,7 +166,7 @@ impl AuditOptions {
     /// each file must be in time order, and an event behind the clock is an
     /// input error. This audits a visitor whose events are spread over several
     /// servers' files right, and allows visitors idle for longer than the longest
-    /// TTL behind the clock to be shrunk to 32-byte tombstones. Findings are
+    /// TTL behind the clock to be shrunk to 20-byte tombstones. Findings are
     /// reported in file and line order all the same. Only
     /// [`audit_paths`] and [`Auditor::read_merged`] merge; lines fed one by one
     /// are taken as they come, with the clock checked.

@@ -492,9 +492,10 @@ impl Tombs {
             .take_while(|t| t.hash == hash)
             .position(|t| !t.taken())?;
         let tomb = &mut bucket[start + found];
+        let shrunk = *tomb;
         tomb.codes |= Tomb::TAKEN;
         self.dead += 1;
-        Some(*tomb)
+        Some(shrunk)
     }
 }
 

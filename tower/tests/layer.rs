@@ -615,29 +615,35 @@ async fn the_page_script_learns_what_to_clear() {
 }
 
 /// Each `cookie_set` line of the site's log holds the `Set-Cookie` header that
-/// left, byte for byte: a kept one, and a shortened one whose value is UTF-8
-/// beyond ASCII (which a header allows and the log must not lose).
+/// left, byte for byte: a kept one and a shortened one whose value is UTF-8
+/// beyond ASCII (which a header allows and the log must not lose), and the
+/// layer's own: a consent cookie signed again under the current key, and the
+/// deletions of a refused cookie the browser still holds.
 #[tokio::test]
 async fn s15_each_cookie_set_line_holds_the_header_that_left() {
     use http::Response;
     use tower::{Layer, ServiceExt};
+    const OLD_KEY: &[u8] = b"last year's key, still verifying";
     let now = time::macros::datetime!(2026-03-10 12:00 UTC);
+    let t0 = time::macros::datetime!(2026-03-01 10:00 UTC);
     let owned = policy(&[]);
     let view = owned.view();
-    let mut state = ConsentState::new(9);
-    state.accept_all(
-        &view,
-        Ctx::button(time::macros::datetime!(2026-03-01 10:00 UTC), 1),
-    );
-    let mut buf = [0u8; samtykke::COOKIE_MAX_LEN];
-    let n = state.encode_cookie(&view, Some(KEY), &mut buf).unwrap();
-    let cookie = format!(
-        "{}={}",
-        view.policy().consent_cookie.name,
-        std::str::from_utf8(&buf[..n]).unwrap()
-    );
+    let cookie_of = |state: &ConsentState, key: &[u8]| {
+        let mut buf = [0u8; samtykke::COOKIE_MAX_LEN];
+        let n = state.encode_cookie(&view, Some(key), &mut buf).unwrap();
+        format!(
+            "{}={}",
+            view.policy().consent_cookie.name,
+            std::str::from_utf8(&buf[..n]).unwrap()
+        )
+    };
+    let mut accepted = ConsentState::new(9);
+    accepted.accept_all(&view, Ctx::button(t0, 1));
+    let mut refused = ConsentState::new(10);
+    refused.reject_all(&view, Ctx::button(t0, 1));
     let sink = std::sync::Arc::new(samtykke_tower::MemorySink::new());
     let layer = Config::new(policy(&[]), KEY)
+        .verify_also(OLD_KEY)
         .sink(sink.clone())
         .clock(move || now)
         .layer();
@@ -654,31 +660,53 @@ async fn s15_each_cookie_set_line_holds_the_header_that_left() {
         }
         Ok::<_, std::convert::Infallible>(r)
     }));
-    let res = svc
-        .oneshot(
-            Request::get("/")
-                .header("host", "kk.dk")
-                .header(COOKIE, cookie)
-                .body(Full::default())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let left: Vec<String> = res
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| String::from_utf8(v.as_bytes().to_vec()).unwrap())
-        .collect();
+    let send = |cookie: String| {
+        let (svc, sink) = (svc.clone(), sink.clone());
+        async move {
+            let res = svc
+                .oneshot(
+                    Request::get("/")
+                        .header("host", "kk.dk")
+                        .header(COOKIE, cookie)
+                        .body(Full::default())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let left: Vec<String> = res
+                .headers()
+                .get_all(SET_COOKIE)
+                .iter()
+                .map(|v| String::from_utf8(v.as_bytes().to_vec()).unwrap())
+                .collect();
+            let logged: Vec<String> = sink
+                .take_events()
+                .iter()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+                .filter(|v| v["event"] == "cookie_set")
+                .map(|v| v["set_cookie"].as_str().unwrap().to_owned())
+                .collect();
+            (left, logged)
+        }
+    };
+
+    // Accepted all: both kept, nmstat shortened to the consent's lapse.
+    let (left, logged) = send(cookie_of(&accepted, KEY)).await;
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(left[0].starts_with("nmstat=æø; Max-Age="), "{left:?}");
     assert!(!left[0].contains("86400000"), "shortened: {left:?}");
-    let logged: Vec<String> = sink
-        .take_events()
-        .iter()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|v| v["event"] == "cookie_set")
-        .map(|v| v["set_cookie"].as_str().unwrap().to_owned())
-        .collect();
+    assert_eq!(logged, left);
+
+    // Refused all, under last year's key, still holding nmstat: the consent
+    // cookie signed again and nmstat's deletions are the layer's own headers.
+    let (left, logged) = send(format!("{}; nmstat=1", cookie_of(&refused, OLD_KEY))).await;
+    let consent = format!("{}=", view.policy().consent_cookie.name);
+    assert!(left.iter().any(|h| h.starts_with(&consent)), "{left:?}");
+    assert!(
+        left.iter()
+            .any(|h| h.starts_with("nmstat=;") && h.contains("Max-Age=0")),
+        "{left:?}"
+    );
+    assert!(!left.iter().any(|h| h.starts_with("nmstat=æø")), "{left:?}");
     assert_eq!(logged, left);
 }
