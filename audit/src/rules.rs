@@ -689,13 +689,12 @@ impl<'p, S: Sink> Auditor<'p, S> {
         if let Some(lifetime) = set {
             // The consent cookie has no declaration: it lives the longer TTL.
             let (limit, declared) = match declaration {
-                Some(d) => (d.duration.as_seconds(), d.duration.to_string()),
+                Some(d) => (d.duration.as_seconds(), d.duration),
                 None => (
                     Some(self.longest),
                     samtykke::Duration::Days(
                         u32::try_from(self.longest / 86_400).unwrap_or(u32::MAX),
-                    )
-                    .to_string(),
+                    ),
                 ),
             };
             let over = match (lifetime, limit) {
