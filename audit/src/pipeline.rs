@@ -10,7 +10,7 @@ use samtykke::ValidPolicy;
 use super::event::{Body, CookieSet, Line};
 use super::reader::for_each_line;
 use super::report::InputErrorKind;
-use super::rules::{parse_line, too_long, Parsed};
+use super::rules::Parsed;
 use super::scan::Strings;
 use super::stamp::LastDay;
 
@@ -226,10 +226,7 @@ pub(crate) fn produce<R: Read>(
         if receiver_gone {
             return;
         }
-        let parsed = match text {
-            Some(text) => parse_line(&policy, &mut last_day, number, text),
-            None => too_long(),
-        };
+        let parsed = text.parse(&policy, &mut last_day, number);
         batch.push(number, parsed);
         if batch.entries.len() >= BATCH {
             let next = empty.try_recv().unwrap_or_default();

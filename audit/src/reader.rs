@@ -6,10 +6,11 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
+use samtykke::ValidPolicy;
 
 use super::pipeline::Input;
 use super::report::Sink;
-use super::rules::{parse_line, too_long, Auditor};
+use super::rules::{parse_line, parse_text, too_long, Auditor, Parsed};
 use super::stamp::LastDay;
 use super::MAX_LINE;
 
@@ -51,11 +52,8 @@ impl<S: Sink> Auditor<'_, S> {
         }
         let policy = self.policy();
         let mut last_day = LastDay::default();
-        for_each_line(reader, |number, text| {
-            let parsed = match text {
-                Some(text) => parse_line(&policy, &mut last_day, number, text),
-                None => too_long(),
-            };
+        for_each_line(reader, |number, line| {
+            let parsed = line.parse(&policy, &mut last_day, number);
             self.take(number, parsed);
         })
     }
@@ -232,11 +230,39 @@ fn parquet_rows(
         .map_err(invalid)
 }
 
+/// A line as [`for_each_line`] hands it over.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum LineText<'a> {
+    /// A line of a read whose complete lines were checked as UTF-8 at once.
+    Text(&'a str),
+    /// A line not yet checked (joined across reads, or of a read that is not
+    /// UTF-8 throughout).
+    Bytes(&'a [u8]),
+    /// A line over the limit, not held.
+    TooLong,
+}
+
+impl<'a> LineText<'a> {
+    /// Line `number` read as an event.
+    pub(crate) fn parse(
+        self,
+        policy: &ValidPolicy<'_>,
+        last_day: &mut LastDay,
+        number: u64,
+    ) -> Parsed<'a> {
+        match self {
+            LineText::Text(text) => parse_text(policy, last_day, number, text),
+            LineText::Bytes(bytes) => parse_line(policy, last_day, number, bytes),
+            LineText::TooLong => too_long(),
+        }
+    }
+}
+
 /// Calls `f` with each line of `reader` (gzip data decompressed) and its number
 /// from 1; `None` for a line over 1 MiB, which is not kept.
 pub(crate) fn for_each_line<R: Read>(
     reader: R,
-    f: impl FnMut(u64, Option<&[u8]>),
+    f: impl FnMut(u64, LineText<'_>),
 ) -> io::Result<()> {
     split_lines(BufReader::with_capacity(BUFFER, decoded(reader)?), f)
 }
@@ -277,7 +303,7 @@ impl<R: Read> Read for Decoded<R> {
     }
 }
 
-fn split_lines<R: BufRead>(mut r: R, mut f: impl FnMut(u64, Option<&[u8]>)) -> io::Result<()> {
+fn split_lines<R: BufRead>(mut r: R, mut f: impl FnMut(u64, LineText<'_>)) -> io::Result<()> {
     // A line split across reads is gathered here; one longer than the limit
     // is dropped as it comes.
     let mut partial: Vec<u8> = Vec::new();
@@ -294,17 +320,25 @@ fn split_lines<R: BufRead>(mut r: R, mut f: impl FnMut(u64, Option<&[u8]>)) -> i
         if buf.is_empty() {
             break;
         }
+        // The read's complete lines, checked as UTF-8 in one go: a line then
+        // needs no check of its own (a read that is not UTF-8 throughout has its
+        // lines checked one by one, so each error names its own line).
+        let whole =
+            memchr::memrchr(b'\n', buf).and_then(|last| std::str::from_utf8(&buf[..last]).ok());
         let mut start = 0;
         while let Some(pos) = memchr::memchr(b'\n', &buf[start..]) {
             let end = start + pos;
             number += 1;
             if overlong || partial.len() + (end - start) > limit {
-                f(number, None);
+                f(number, LineText::TooLong);
             } else if partial.is_empty() {
-                f(number, Some(&buf[start..end]));
+                match whole.and_then(|text| text.get(start..end)) {
+                    Some(text) => f(number, LineText::Text(text)),
+                    None => f(number, LineText::Bytes(&buf[start..end])),
+                }
             } else {
                 partial.extend_from_slice(&buf[start..end]);
-                f(number, Some(&partial));
+                f(number, LineText::Bytes(&partial));
             }
             partial.clear();
             overlong = false;
@@ -323,9 +357,58 @@ fn split_lines<R: BufRead>(mut r: R, mut f: impl FnMut(u64, Option<&[u8]>)) -> i
         r.consume(n);
     }
     if overlong {
-        f(number + 1, None);
+        f(number + 1, LineText::TooLong);
     } else if !partial.is_empty() {
-        f(number + 1, Some(&partial));
+        f(number + 1, LineText::Bytes(&partial));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the read size, every line comes out whole and numbered, a line
+    /// is handed over as text only when it is UTF-8 (a character cut by a read
+    /// included), and the bytes are the line's.
+    #[test]
+    fn lines_come_whole_and_as_text_only_when_utf8() {
+        let input: &[u8] = b"{\"a\":\"\xc3\xb8\xc3\xa6\"}\n\xff\xfe bad\r\nplain\n\nl\xc3\xb8st\n\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\nlast";
+        let expected: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
+        for capacity in 1..=input.len() + 1 {
+            let mut got: Vec<(u64, Vec<u8>)> = Vec::new();
+            split_lines(BufReader::with_capacity(capacity, input), |number, line| {
+                let bytes = match line {
+                    LineText::Text(text) => text.as_bytes().to_vec(),
+                    LineText::Bytes(bytes) => bytes.to_vec(),
+                    LineText::TooLong => panic!("no line is over the limit"),
+                };
+                got.push((number, bytes));
+            })
+            .unwrap();
+            let want: Vec<(u64, Vec<u8>)> =
+                (1..).zip(expected.iter().map(|l| l.to_vec())).collect();
+            assert_eq!(got, want, "read size {capacity}");
+        }
+    }
+
+    /// A read of UTF-8 lines hands each complete line over as text, checked once.
+    #[test]
+    fn a_utf8_read_hands_its_complete_lines_over_as_text() {
+        let input = "{\"a\":\"øæ\"}\nplain\n\nløst\nlast";
+        let mut kinds = Vec::new();
+        split_lines(
+            BufReader::with_capacity(1024, input.as_bytes()),
+            |_, line| {
+                kinds.push(match line {
+                    LineText::Text(_) => "text",
+                    LineText::Bytes(_) => "bytes",
+                    LineText::TooLong => "too long",
+                });
+            },
+        )
+        .unwrap();
+        // The last line, without `\n`, is gathered after the read.
+        assert_eq!(kinds, ["text", "text", "text", "text", "bytes"]);
+    }
 }
