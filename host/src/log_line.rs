@@ -13,7 +13,7 @@
 //! let t = datetime!(2026-03-01 10:00 UTC);
 //! assert_eq!(
 //!     log_line::cookie_set(t, 7, "nmstat=1; Max-Age=60"),
-//!     r#"{"ts":"2026-03-01T10:00:00Z","visitor":"00000000000000000000000000000007","event":"cookie_set","set_cookie":"nmstat=1; Max-Age=60"}"#
+//!     r#"{"ts":"2026-03-01T10:00:00Z","visitor":"00000000000000000000000000000007","event":"cookie_set","cookie":"nmstat","max_age_s":60}"#
 //! );
 //! ```
 
@@ -56,7 +56,8 @@ pub enum LogEvent {
     NoticeAuto,
     /// `notice_shown`, trigger `user` (the visitor opened the settings).
     NoticeUser,
-    /// `cookie_set`: the text is a `Set-Cookie` value that left.
+    /// `cookie_set`: the text is a `Set-Cookie` value that left; the line names
+    /// its cookie and `max_age_s`, not its value (see [`cookie_set_fields`]).
     CookieSet,
 }
 
@@ -219,12 +220,33 @@ pub fn decision(
     )
 }
 
-/// `cookie_set`'s fields: `,"set_cookie":"…"`.
-pub fn cookie_set_fields(set_cookie: &str) -> String {
-    format!(",\"set_cookie\":{}", json(set_cookie))
+/// `cookie_set`'s fields for a `Set-Cookie` value that left at `now`: the
+/// cookie's name and, unless it is a session cookie, how long it lives from the
+/// line's second (`max_age_s`, 0 for a deletion), as `,"cookie":"…","max_age_s":…`.
+///
+/// The cookie's value is not written: the log is handed to auditors, and a value
+/// may be a login session's token. What the audit reads of the header (its name,
+/// whether it deletes, how long it lives) is all there, worked out at the second
+/// the line's `ts` names, as the audit works it out from a whole header. A value
+/// that does not parse as a `Set-Cookie` header is written whole as `set_cookie`,
+/// so that the audit reports it.
+pub fn cookie_set_fields(set_cookie: &str, now: OffsetDateTime) -> String {
+    let Ok(c) = crate::http::SetCookie::parse(set_cookie) else {
+        return format!(",\"set_cookie\":{}", json(set_cookie));
+    };
+    match c.lifetime_seconds(now) {
+        Some(n) => format!(",\"cookie\":{},\"max_age_s\":{n}", json(c.name)),
+        None => format!(",\"cookie\":{}", json(c.name)),
+    }
 }
 
-/// `cookie_set`: a `Set-Cookie` value that left in a response.
+/// `cookie_set`: a `Set-Cookie` value that left in a response, without the
+/// cookie's value (see [`cookie_set_fields`]).
 pub fn cookie_set(now: OffsetDateTime, visitor: u128, set_cookie: &str) -> String {
-    line(now, visitor, "cookie_set", &cookie_set_fields(set_cookie))
+    line(
+        now,
+        visitor,
+        "cookie_set",
+        &cookie_set_fields(set_cookie, now),
+    )
 }

@@ -322,12 +322,14 @@ impl Arrival {
             }
             match judge_set_cookie(&state, &policy, text, now) {
                 Ok(Cow::Borrowed(_)) => {
-                    log.event("cookie_set", || log_line::cookie_set_fields(text));
+                    log.event("cookie_set", || log_line::cookie_set_fields(text, now));
                     headers.append(SET_COOKIE, value);
                 }
                 Ok(Cow::Owned(shortened)) => {
                     if let Some(v) = header_value(shortened) {
-                        log.event("cookie_set", || log_line::cookie_set_fields(text_of(&v)));
+                        log.event("cookie_set", || {
+                            log_line::cookie_set_fields(text_of(&v), now)
+                        });
                         headers.append(SET_COOKIE, v);
                     }
                 }
@@ -364,7 +366,9 @@ impl Arrival {
 
         for h in out {
             if let Some(v) = header_value(h) {
-                log.event("cookie_set", || log_line::cookie_set_fields(text_of(&v)));
+                log.event("cookie_set", || {
+                    log_line::cookie_set_fields(text_of(&v), now)
+                });
                 headers.append(SET_COOKIE, v);
             }
         }

@@ -614,13 +614,15 @@ async fn the_page_script_learns_what_to_clear() {
     }
 }
 
-/// Each `cookie_set` line of the site's log holds the `Set-Cookie` header that
-/// left, byte for byte: a kept one and a shortened one whose value is UTF-8
-/// beyond ASCII (which a header allows and the log must not lose), and the
-/// layer's own: a consent cookie signed again under the current key, and the
-/// deletions of a refused cookie the browser still holds.
+/// Each `cookie_set` line of the site's log names the cookie of a `Set-Cookie`
+/// header that left and how long that header lets it live (`max_age_s`, none for
+/// a session cookie, 0 for a deletion), and never its value (a login's token, in
+/// a log handed to auditors): a kept header and a shortened one whose value is
+/// UTF-8 beyond ASCII, and the layer's own: a consent cookie signed again under
+/// the current key, and the deletions of a refused cookie the browser still
+/// holds.
 #[tokio::test]
-async fn s15_each_cookie_set_line_holds_the_header_that_left() {
+async fn s15_each_cookie_set_line_names_the_cookie_that_left_and_not_its_value() {
     use http::Response;
     use tower::{Layer, ServiceExt};
     const OLD_KEY: &[u8] = b"last year's key, still verifying";
@@ -651,7 +653,7 @@ async fn s15_each_cookie_set_line_holds_the_header_that_left() {
         let mut r = Response::new(Full::<Bytes>::default());
         for h in [
             "nmstat=æø; Max-Age=86400000; Path=/",
-            "JSESSIONID=1; Path=/",
+            "JSESSIONID=s3cr3t-t0ken; Path=/",
         ] {
             r.headers_mut().append(
                 SET_COOKIE,
@@ -679,27 +681,62 @@ async fn s15_each_cookie_set_line_holds_the_header_that_left() {
                 .iter()
                 .map(|v| String::from_utf8(v.as_bytes().to_vec()).unwrap())
                 .collect();
-            let logged: Vec<String> = sink
+            let lines: Vec<String> = sink
                 .take_events()
+                .into_iter()
+                .filter(|l| l.contains(r#""event":"cookie_set""#))
+                .collect();
+            for (line, header) in lines.iter().zip(&left) {
+                let value = header.split(';').next().unwrap().split_once('=').unwrap().1;
+                if !value.is_empty() {
+                    assert!(!line.contains(value), "the value is logged: {line}");
+                }
+            }
+            let logged: Vec<(String, Option<i64>)> = lines
                 .iter()
                 .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-                .filter(|v| v["event"] == "cookie_set")
-                .map(|v| v["set_cookie"].as_str().unwrap().to_owned())
+                .map(|v| {
+                    assert!(v.get("set_cookie").is_none(), "{v}");
+                    (
+                        v["cookie"].as_str().unwrap().to_owned(),
+                        v["max_age_s"].as_i64(),
+                    )
+                })
                 .collect();
-            (left, logged)
+            // What each header that left says, read here by hand: its name, and
+            // its Max-Age (the layer writes one on every cookie that is not a
+            // session cookie), never below 0.
+            let said: Vec<(String, Option<i64>)> = left
+                .iter()
+                .map(|h| {
+                    let name = h.split('=').next().unwrap().trim().to_owned();
+                    let max_age = h.split(';').skip(1).find_map(|a| {
+                        let (k, v) = a.trim().split_once('=')?;
+                        k.eq_ignore_ascii_case("max-age")
+                            .then(|| v.parse::<i64>().unwrap().max(0))
+                    });
+                    (name, max_age)
+                })
+                .collect();
+            (left, logged, said)
         }
     };
 
     // Accepted all: both kept, nmstat shortened to the consent's lapse.
-    let (left, logged) = send(cookie_of(&accepted, KEY)).await;
+    let (left, logged, said) = send(cookie_of(&accepted, KEY)).await;
     assert_eq!(left.len(), 2, "{left:?}");
     assert!(left[0].starts_with("nmstat=æø; Max-Age="), "{left:?}");
     assert!(!left[0].contains("86400000"), "shortened: {left:?}");
-    assert_eq!(logged, left);
+    assert_eq!(logged, said);
+    assert_eq!(
+        logged[1],
+        ("JSESSIONID".to_owned(), None),
+        "a session cookie"
+    );
 
     // Refused all, under last year's key, still holding nmstat: the consent
     // cookie signed again and nmstat's deletions are the layer's own headers.
-    let (left, logged) = send(format!("{}; nmstat=1", cookie_of(&refused, OLD_KEY))).await;
+    let (left, logged, said) = send(format!("{}; nmstat=1", cookie_of(&refused, OLD_KEY))).await;
     let consent = format!("{}=", view.policy().consent_cookie.name);
     assert!(left.iter().any(|h| h.starts_with(&consent)), "{left:?}");
     assert!(
@@ -708,5 +745,9 @@ async fn s15_each_cookie_set_line_holds_the_header_that_left() {
         "{left:?}"
     );
     assert!(!left.iter().any(|h| h.starts_with("nmstat=æø")), "{left:?}");
-    assert_eq!(logged, left);
+    assert_eq!(logged, said);
+    assert!(
+        logged.contains(&("nmstat".to_owned(), Some(0))),
+        "{logged:?}"
+    );
 }

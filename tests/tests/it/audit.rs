@@ -1674,3 +1674,55 @@ fn r21_a_name_is_judged_by_its_own_declaration_whatever_came_before() {
     let r = audit(&p, &[present(0, &[undeclared]), present(1, &[declared])]);
     assert_eq!(found(&r), [(1, V::UndeclaredCookie)]);
 }
+
+// ---- the consent log a server writes --------------------------------------------
+
+/// `Expires`' date as a server writes it (IMF-fixdate).
+fn http_date(t: OffsetDateTime) -> String {
+    t.format(time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    ))
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// A `cookie_set` line as a server writes it (`log_line::cookie_set`: the
+    /// cookie's name and `max_age_s`, without its value) audits as the whole
+    /// `Set-Cookie` header does, and holds nothing of the value: random headers
+    /// (`Max-Age` from negative to years, `Expires` before and after the line's
+    /// time, both or neither), at random fractions of a second, after an accept,
+    /// a refusal or no decision.
+    #[test]
+    fn s08_a_cookie_set_line_without_the_value_audits_as_the_whole_header(
+        name in prop::sample::select(vec!["nmstat", "JSESSIONID", "SESSabc", "_ga", "unknown"]),
+        max_age in prop::option::of(-100i64..400_000_000),
+        expires in prop::option::of(-100_000i64..400_000_000),
+        nanos in 0i64..1_000_000_000,
+        action in prop::sample::select(vec!["accept_all", "reject_all", ""]),
+    ) {
+        let at = t0() + Duration::seconds(10) + Duration::nanoseconds(nanos);
+        let mut header = format!("{name}=s3cr3t-t0ken; Path=/");
+        if let Some(m) = max_age {
+            header.push_str(&format!("; Max-Age={m}"));
+        }
+        if let Some(e) = expires {
+            header.push_str(&format!("; Expires={}", http_date(t0() + Duration::seconds(10 + e))));
+        }
+        let line = samtykke_host::log_line::cookie_set(at, 7, &header);
+        prop_assert!(!line.contains("s3cr3t"), "{}", line);
+        let mut event: Value = serde_json::from_str(&line).unwrap();
+        event["visitor"] = json!("v1");
+        let mut before = vec![notice(0)];
+        if !action.is_empty() {
+            before.push(decide(1, action));
+        }
+        let whole = [before.clone(), vec![set(10, &header)]].concat();
+        let logged = [before, vec![event.to_string()]].concat();
+        let p = kk();
+        let (a, b) = (audit(&p, &whole), audit(&p, &logged));
+        prop_assert_eq!(&a.violations, &b.violations);
+        prop_assert_eq!(&a.summary, &b.summary);
+    }
+}
