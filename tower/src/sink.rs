@@ -1,7 +1,7 @@
 //! Where proof records (SPEC §7) and the site's own consent log (SPEC §8) go.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -124,8 +124,18 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// `O_APPEND`: the kernel appends each write whole, so requests on several
 /// threads (or several processes sharing the file) neither wait for each other
 /// nor interleave within a request's lines. Proof records, one per decision, are
-/// written in the request, so a decision's proof is on disk before its response
-/// leaves.
+/// written in the request, so a decision's proof has been handed to the
+/// operating system before its response leaves ([`JsonlSink::sync`] and a
+/// purge's rewrite put what they cover on the disk).
+///
+/// Several processes may share the files. On Unix, a proof record is appended,
+/// and the proof file purged, under an exclusive `flock` of the file; a writer
+/// that finds the path holding another file than its own (another process's
+/// purge replaced it) opens it again before writing, so no record goes to a
+/// file that is gone. (Elsewhere, only one process may write the proof file.)
+///
+/// The daily purge reads and rewrites the whole proof file in the request that
+/// writes the first record after the day has passed: that request waits for it.
 ///
 /// Write errors cannot fail a response that has already been produced: they are
 /// printed to standard error and counted ([`JsonlSink::errors`]).
@@ -156,6 +166,63 @@ pub struct Purged {
 
 fn append(path: &Path) -> io::Result<File> {
     OpenOptions::new().create(true).append(true).open(path)
+}
+
+/// Takes an exclusive `flock` of `file` (on Unix; elsewhere nothing is
+/// locked), released by a [`Locked`] guard or when the file is closed.
+fn lock_exclusive(file: &File) -> io::Result<()> {
+    #[cfg(unix)]
+    rustix::fs::flock(file, rustix::fs::FlockOperation::LockExclusive)?;
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
+}
+
+/// Releases a file's lock when dropped.
+struct Locked<'f>(#[allow(dead_code)] &'f File);
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        let _ = rustix::fs::flock(self.0, rustix::fs::FlockOperation::Unlock);
+    }
+}
+
+/// Whether `path` still names `file` (not another file that replaced it, nor
+/// nothing); elsewhere than on Unix, always.
+fn still_at(file: &File, path: &Path) -> io::Result<bool> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (open, named) = match (file.metadata(), fs::metadata(path)) {
+            (Ok(open), Ok(named)) => (open, named),
+            (Err(e), _) => return Err(e),
+            (_, Err(e)) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+            (_, Err(e)) => return Err(e),
+        };
+        Ok((open.dev(), open.ino()) == (named.dev(), named.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        Ok(true)
+    }
+}
+
+impl ProofFile {
+    /// Appends `bytes` to the file now at the path, under its lock.
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+        loop {
+            {
+                lock_exclusive(&self.file)?;
+                let _locked = Locked(&self.file);
+                if still_at(&self.file, &self.path)? {
+                    return (&self.file).write_all(bytes);
+                }
+            }
+            self.file = append(&self.path)?;
+        }
+    }
 }
 
 impl JsonlSink {
@@ -210,35 +277,57 @@ impl JsonlSink {
     /// When the file cannot be read, written or renamed; it is then left as it was.
     pub fn purge(&self, policy: &ValidPolicy<'_>, now: OffsetDateTime) -> io::Result<Purged> {
         let mut file = lock(&self.proofs);
+        file.last_purge = Some(now);
         let purged = purge_file(policy, &file.path, now)?;
         file.file = append(&file.path)?;
-        file.last_purge = Some(now);
         Ok(purged)
     }
 }
 
 fn purge_file(policy: &ValidPolicy<'_>, path: &Path, now: OffsetDateTime) -> io::Result<Purged> {
-    let lines: Vec<String> = BufReader::new(File::open(path)?)
-        .lines()
-        .collect::<io::Result<_>>()?;
-    let text = lines.join("\n");
+    // The file now at the path, locked: writers wait, and one that held the file
+    // a purge replaces opens the new one (see `ProofFile::append`).
+    let file = loop {
+        let file = File::open(path)?;
+        lock_exclusive(&file)?;
+        if still_at(&file, path)? {
+            break file;
+        }
+        // (Closing a file releases its lock.)
+    };
+    let _locked = Locked(&file);
+    let mut bytes = Vec::new();
+    (&file).read_to_end(&mut bytes)?;
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+    }
+    // Lines that are not UTF-8 are kept as they are, read as blank.
+    let lines: Vec<(&[u8], &str)> = bytes
+        .split(|&b| b == b'\n')
+        .map(|l| (l, std::str::from_utf8(l).unwrap_or("")))
+        .collect();
+    let text = lines.iter().map(|(_, t)| *t).collect::<Vec<_>>().join("\n");
     let drop = purgeable_lines(policy, &text, now);
+    let blank = |raw: &[u8]| raw.iter().all(u8::is_ascii_whitespace);
     let unreadable = lines
         .iter()
-        .filter(|l| !l.trim().is_empty() && proof_from_json(policy, l).is_err())
+        .filter(|(raw, t)| !blank(raw) && proof_from_json(policy, t).is_err())
         .count();
     let removed = drop.iter().filter(|d| **d).count();
-    let records = lines.len() - unreadable - lines.iter().filter(|l| l.trim().is_empty()).count();
+    let records = lines.iter().filter(|(raw, _)| !blank(raw)).count() - unreadable;
     let kept = records - removed;
     if removed > 0 {
         let tmp = path.with_extension("purge.tmp");
         let mut out = io::BufWriter::new(File::create(&tmp)?);
-        for (line, gone) in lines.iter().zip(&drop) {
-            if !gone && !line.trim().is_empty() {
-                writeln!(out, "{line}")?;
+        for ((raw, _), gone) in lines.iter().zip(&drop) {
+            if !gone && !blank(raw) {
+                out.write_all(raw)?;
+                out.write_all(b"\n")?;
             }
         }
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        // Replaced while still locked: a writer waiting for the lock finds the
+        // path holding the new file, and opens it.
         fs::rename(&tmp, path)?;
     }
     Ok(Purged {
@@ -263,7 +352,7 @@ impl Sink for JsonlSink {
     fn proof(&self, policy: &ValidPolicy<'_>, _proof: &Proof, line: &str, now: OffsetDateTime) {
         let due = {
             let mut file = lock(&self.proofs);
-            if let Err(e) = file.file.write_all(format!("{line}\n").as_bytes()) {
+            if let Err(e) = file.append(format!("{line}\n").as_bytes()) {
                 drop(file);
                 self.failed("proof record", &e);
                 return;

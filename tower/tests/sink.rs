@@ -120,3 +120,96 @@ fn r19_proof_records_go_only_after_the_decision_ended_and_retention_passed() {
     assert_eq!(kept(&proofs).len(), 3);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Two sinks on the same files, as two processes of one site: a purge by one
+/// replaces the proof file, and a record the other writes afterwards, or while
+/// purges run, lands in the file at the path (not in the file the purge
+/// replaced).
+#[test]
+fn r19_a_purge_by_one_process_loses_no_record_another_writes() {
+    let owned = policy(&[]);
+    let policy = owned.view();
+    let retention = i64::from(policy.policy().proof_retention_days) * 86_400;
+    let dir = std::env::temp_dir().join(format!("samtykke-shared-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (log, proofs) = (dir.join("log.jsonl"), dir.join("proofs.jsonl"));
+    let _ = std::fs::remove_file(&proofs);
+    // A visitor who accepted twice, 50 days apart: at `now` the first record
+    // may go, so a purge rewrites the file.
+    let now = at(T0 + 50 * 86_400 + retention);
+    let superseded = |id: u128| -> [String; 2] {
+        let mut s = ConsentState::new(id);
+        let a = s.accept_all(&policy, Ctx::button(at(T0), 1));
+        let b = s.accept_all(&policy, Ctx::button(at(T0 + 50 * 86_400), 1));
+        [proof_to_json(&policy, &a), proof_to_json(&policy, &b)]
+    };
+    let fresh = |id: u128| -> (Proof, String) {
+        let p = ConsentState::new(id).accept_all(&policy, Ctx::button(now, 1));
+        (p, proof_to_json(&policy, &p))
+    };
+    std::fs::write(&proofs, superseded(1).join("\n") + "\n").unwrap();
+    let (one, two) = (
+        JsonlSink::open(&log, &proofs).unwrap(),
+        JsonlSink::open(&log, &proofs).unwrap(),
+    );
+    // The second opened the file before the first's purge replaced it.
+    assert_eq!(one.purge(&policy, now).unwrap().removed, 1);
+    let (p, line) = fresh(2);
+    two.proof(&policy, &p, &line, now);
+    let text = std::fs::read_to_string(&proofs).unwrap();
+    assert!(text.contains(&line), "the record went to the replaced file");
+
+    // While one purges again and again (each time something to remove), the
+    // other writes 300 records.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for id in 0..60u128 {
+                for rec in superseded(10_000 + id) {
+                    let p = samtykke_host::proof_json::proof_from_json(&policy, &rec).unwrap();
+                    one.proof(&policy, &p, &rec, now);
+                }
+                one.purge(&policy, now).unwrap();
+            }
+        });
+        s.spawn(|| {
+            for id in 0..300u128 {
+                let (p, line) = fresh(100 + id);
+                two.proof(&policy, &p, &line, now);
+            }
+        });
+    });
+    let text = std::fs::read_to_string(&proofs).unwrap();
+    for id in 0..300u128 {
+        assert!(text.contains(&fresh(100 + id).1), "record {id} lost");
+    }
+    assert_eq!((one.errors(), two.errors()), (0, 0));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A line of the proof file that is not UTF-8 is kept byte for byte and
+/// counted as unreadable; the purge still removes what may go.
+#[test]
+fn r19_a_purge_keeps_a_line_that_is_not_utf8_as_it_is() {
+    let owned = policy(&[]);
+    let policy = owned.view();
+    let retention = i64::from(policy.policy().proof_retention_days) * 86_400;
+    let dir = std::env::temp_dir().join(format!("samtykke-bytes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (log, proofs) = (dir.join("log.jsonl"), dir.join("proofs.jsonl"));
+    let mut s = ConsentState::new(1);
+    let first = s.accept_all(&policy, Ctx::button(at(T0), 1));
+    let second = s.accept_all(&policy, Ctx::button(at(T0 + 50 * 86_400), 1));
+    let mut bytes = (proof_to_json(&policy, &first) + "\n").into_bytes();
+    bytes.extend_from_slice(b"\xff\xfe not UTF-8\n");
+    bytes.extend_from_slice((proof_to_json(&policy, &second) + "\n").as_bytes());
+    std::fs::write(&proofs, &bytes).unwrap();
+    let sink = JsonlSink::open(&log, &proofs).unwrap();
+    let purged = sink
+        .purge(&policy, at(T0 + 50 * 86_400 + retention))
+        .unwrap();
+    assert_eq!((purged.kept, purged.removed, purged.unreadable), (1, 1, 1));
+    let mut want = b"\xff\xfe not UTF-8\n".to_vec();
+    want.extend_from_slice((proof_to_json(&policy, &second) + "\n").as_bytes());
+    assert_eq!(std::fs::read(&proofs).unwrap(), want);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
