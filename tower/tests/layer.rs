@@ -751,3 +751,121 @@ async fn s15_each_cookie_set_line_names_the_cookie_that_left_and_not_its_value()
         "{logged:?}"
     );
 }
+
+/// `Consent` as an axum extractor: a handler under the layer gets the request's
+/// state (a new visitor's, then the one the consent cookie carries); a route
+/// without the layer answers 500 with a message naming what is missing.
+#[tokio::test]
+async fn s15_the_axum_extractor_hands_a_handler_the_visitors_state() {
+    use axum::routing::get;
+    use samtykke_tower::Consent;
+    use tower::ServiceExt;
+    async fn page(consent: Consent) -> String {
+        format!(
+            "{} {} {}",
+            consent.consent_id(),
+            consent.is_new_visitor(),
+            consent.permits("nmstat")
+        )
+    }
+    let layer = Config::new(policy(&[]), KEY).layer();
+    let app = axum::Router::new().route("/", get(page)).layer(layer);
+    let body = |res: http::Response<axum::body::Body>| async move {
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    };
+    let req = |cookie: Option<String>| {
+        let mut r = Request::get("/").header("host", "kk.dk");
+        if let Some(c) = cookie {
+            r = r.header(COOKIE, c);
+        }
+        r.body(axum::body::Body::empty()).unwrap()
+    };
+    let first = body(app.clone().oneshot(req(None)).await.unwrap()).await;
+    let [id, new, nmstat] = first.split(' ').collect::<Vec<_>>()[..] else {
+        panic!("{first}")
+    };
+    assert_eq!((new, nmstat), ("true", "false"), "{first}");
+    assert_eq!(id.len(), 32, "{first}");
+
+    // A returning visitor who accepted all: the state their cookie carries.
+    let owned = policy(&[]);
+    let view = owned.view();
+    let mut s = ConsentState::new(0xabc);
+    s.accept_all(&view, Ctx::button(time::OffsetDateTime::now_utc(), 1));
+    let mut buf = [0u8; samtykke::COOKIE_MAX_LEN];
+    let n = s.encode_cookie(&view, Some(KEY), &mut buf).unwrap();
+    let cookie = format!(
+        "{}={}",
+        view.policy().consent_cookie.name,
+        std::str::from_utf8(&buf[..n]).unwrap()
+    );
+    let back = body(app.oneshot(req(Some(cookie))).await.unwrap()).await;
+    assert_eq!(
+        back,
+        format!("{:032x} false true", s.consent_id()),
+        "{back}"
+    );
+
+    // Without the layer.
+    let bare = axum::Router::new().route("/", get(page));
+    let res = bare.oneshot(req(None)).await.unwrap();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(body(res).await.contains("needs ConsentLayer"));
+}
+
+/// Within a request, the log's events come in SPEC §15's order: a page with
+/// `Sec-GPC: 1` that shows the banner (`cookie_present`, `signal`,
+/// `notice_shown`, `cookie_set`), and a decision posted with `Sec-GPC: 1`
+/// (`cookie_present`, `decision`, `cookie_set`).
+#[tokio::test]
+async fn r07_each_requests_events_come_in_the_spec_order() {
+    const ORDER: [&str; 5] = [
+        "cookie_present",
+        "signal",
+        "notice_shown",
+        "decision",
+        "cookie_set",
+    ];
+    let site = site_with(|c| c, &["statistics"]);
+    let mut jar = Jar::default();
+    site.visit("/", &mut jar).await; // SESSabc set, banner shown
+    site.log();
+    let events = |log: Vec<String>| -> Vec<String> {
+        log.iter()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["event"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    };
+    let ranked = |events: &[String]| {
+        let ranks: Vec<usize> = events
+            .iter()
+            .map(|e| ORDER.iter().position(|o| o == e).unwrap())
+            .collect();
+        ranks.windows(2).all(|w| w[0] <= w[1])
+    };
+
+    let mut page = site.get("/", &jar).body(Full::default()).unwrap();
+    page.headers_mut().insert("sec-gpc", "1".parse().unwrap());
+    let got = site.send(page).await;
+    jar.apply(&got);
+    let page = events(site.log());
+    assert!(ranked(&page), "{page:?}");
+    for e in ["cookie_present", "signal", "notice_shown", "cookie_set"] {
+        assert!(page.iter().any(|p| p == e), "{e} missing: {page:?}");
+    }
+
+    let mut post = site.post("action=accept_all", &jar);
+    post.headers_mut().insert("sec-gpc", "1".parse().unwrap());
+    let got = site.send(post).await;
+    jar.apply(&got);
+    let post = events(site.log());
+    assert!(ranked(&post), "{post:?}");
+    for e in ["cookie_present", "decision", "cookie_set"] {
+        assert!(post.iter().any(|p| p == e), "{e} missing: {post:?}");
+    }
+}
