@@ -2,6 +2,7 @@
 //! lines were parsed from and keeps only escaped strings in an arena of its own. [`produce`] reads and parses a file on a thread of its own (for
 //! `--merge`); the sharded reader fills one batch per shard.
 
+use std::cell::RefCell;
 use std::io::{self, Read};
 use std::sync::{mpsc, Arc};
 
@@ -55,14 +56,46 @@ pub(crate) struct Batch {
     pub(crate) entries: Vec<(u64, Stored)>,
 }
 
+thread_local! {
+    /// This thread's emptied batches, for [`Batch::over`] to fill again. A
+    /// sharded worker empties about as many batches as it fills, so its blocks
+    /// reuse that memory instead of asking the allocator, and the kernel, for
+    /// fresh pages each time.
+    static SPARE: RefCell<Vec<Batch>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Emptied batches a thread keeps at most.
+const SPARES: usize = 4;
+
 impl Batch {
-    /// A batch of lines parsed from `text`.
+    /// A batch of lines parsed from `text`, room for `lines` made: an emptied
+    /// one of this thread's, if [`Batch::recycle`] kept one.
     pub(crate) fn over(text: Option<Arc<String>>, lines: usize) -> Batch {
-        Batch {
-            text,
-            arena: String::new(),
-            entries: Vec::with_capacity(lines),
-        }
+        let mut batch = SPARE
+            .with(|spare| spare.borrow_mut().pop())
+            .unwrap_or_default();
+        batch.text = text;
+        batch.entries.reserve(lines);
+        batch
+    }
+
+    /// Empties the batch and keeps it for this thread's next [`Batch::over`];
+    /// returns the text's buffer when this was the last batch to share it.
+    pub(crate) fn recycle(mut self) -> Option<Vec<u8>> {
+        let text = self
+            .text
+            .take()
+            .and_then(|text| Arc::try_unwrap(text).ok())
+            .map(String::into_bytes);
+        self.entries.clear();
+        self.arena.clear();
+        SPARE.with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if spare.len() < SPARES {
+                spare.push(self);
+            }
+        });
+        text
     }
 
     fn keep(&mut self, s: &str) -> Span {
@@ -168,17 +201,14 @@ impl Batch {
         }
     }
 
-    /// The text's buffer, when this was the last batch to share it.
-    pub(crate) fn into_text(self) -> Option<Vec<u8>> {
-        Arc::try_unwrap(self.text?).ok().map(String::into_bytes)
-    }
-
-    /// Feeds every entry to `f`, in order, and empties the batch.
+    /// Feeds every entry to `f`, in order, and empties the batch (keeping its
+    /// room).
     pub(crate) fn drain(&mut self, mut f: impl FnMut(u64, Parsed<'_>)) {
-        let entries = std::mem::take(&mut self.entries);
-        for (number, stored) in entries {
+        let mut entries = std::mem::take(&mut self.entries);
+        for (number, stored) in entries.drain(..) {
             f(number, self.restore(stored));
         }
+        self.entries = entries;
         self.arena.clear();
     }
 }

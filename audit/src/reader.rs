@@ -259,7 +259,8 @@ impl<'a> LineText<'a> {
 }
 
 /// Calls `f` with each line of `reader` (gzip data decompressed) and its number
-/// from 1; `None` for a line over 1 MiB, which is not kept.
+/// from 1: as text when its read was UTF-8 throughout, as bytes otherwise, and
+/// [`LineText::TooLong`] for a line over 1 MiB, which is not kept.
 pub(crate) fn for_each_line<R: Read>(
     reader: R,
     f: impl FnMut(u64, LineText<'_>),
@@ -368,11 +369,10 @@ fn split_lines<R: BufRead>(mut r: R, mut f: impl FnMut(u64, LineText<'_>)) -> io
 mod tests {
     use super::*;
 
-    /// Whatever the read size, every line comes out whole and numbered, a line
-    /// is handed over as text only when it is UTF-8 (a character cut by a read
-    /// included), and the bytes are the line's.
+    /// Whatever the read size (a character cut by a read included), every line
+    /// comes out whole, numbered, with its own bytes.
     #[test]
-    fn lines_come_whole_and_as_text_only_when_utf8() {
+    fn lines_come_whole_and_numbered_at_every_read_size() {
         let input: &[u8] = b"{\"a\":\"\xc3\xb8\xc3\xa6\"}\n\xff\xfe bad\r\nplain\n\nl\xc3\xb8st\n\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac\nlast";
         let expected: Vec<&[u8]> = input.split(|&b| b == b'\n').collect();
         for capacity in 1..=input.len() + 1 {

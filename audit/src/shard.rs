@@ -358,7 +358,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
                                     .unwrap_or(None);
                                 let Some(mut batch) = batch else { break };
                                 batch.drain(|number, parsed| shard.take(number, parsed));
-                                if let Some(buf) = batch.into_text() {
+                                if let Some(buf) = batch.recycle() {
                                     let _ = spare_tx.send(buf);
                                 }
                                 applied += 1;
