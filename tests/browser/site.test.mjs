@@ -89,8 +89,8 @@ after(async () => {
 });
 
 // Each visitor is a fresh browser context, a Danish one (Accept-Language: da-DK): an
-// empty jar and fresh storage (and
-// playwright gives each context its own --user-data-dir state).
+// empty jar and fresh storage. (Playwright starts Chromium on a fresh temporary
+// --user-data-dir; each context is an isolated, incognito-like profile in it.)
 async function visitor(options = {}) {
   const context = await browser.newContext({ viewport: { width: 1000, height: 800 }, locale: 'da-DK', ...options });
   const page = await context.newPage();
@@ -199,6 +199,47 @@ test('Sec-GPC: 1 (through the DevTools protocol) keeps gpc_refuses out', async (
   await page.reload();
   j = await jar(context);
   assert.ok(!j.nmstat, 'still out');
+  await context.close();
+});
+
+test('Sec-GPC: 1 after Accept all takes nmstat back out of the jar', async () => {
+  const { context, page } = await visitor();
+  await page.goto(base + '/');
+  await page.getByRole('button', { name: 'Accepter alle' }).click();
+  await page.waitForURL(base + '/');
+  let j = await jar(context);
+  assert.ok(j.nmstat && j.JSESSIONID, `accepted: ${Object.keys(j)}`);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.setExtraHTTPHeaders', { headers: { 'Sec-GPC': '1' } });
+  await page.reload();
+  j = await jar(context);
+  // The signal refuses what gpc_refuses names over the earlier grant (SPEC §4):
+  // the layer deletes it; the other categories keep their grants.
+  assert.deepEqual(GPC_REFUSES, ['statistics'], "the test knows statistics' cookie");
+  assert.ok(!j.nmstat, `nmstat deleted: ${Object.keys(j)}`);
+  assert.ok(j.JSESSIONID, 'functional keeps its grant');
+  const state = JSON.parse(await page.locator('#samtykke-state').textContent());
+  assert.equal(state.decisions.statistics, 'signal');
+  await context.close();
+});
+
+test('without JavaScript: the banner\'s forms decide', async () => {
+  const { context, page } = await visitor({ javaScriptEnabled: false });
+  await page.goto(base + '/');
+  await page.getByRole('button', { name: 'Afvis alle' }).click();
+  await page.waitForURL(base + '/');
+  let j = await jar(context);
+  assert.ok(j.samtykke && !j.nmstat, `refused: ${Object.keys(j)}`);
+  assert.equal(await banner(page).count(), 0);
+  await page.getByRole('link', { name: 'Cookieindstillinger' }).click();
+  await page.waitForURL(/\/consent/);
+  await page.getByLabel('Statistiske cookies').check();
+  await page.getByRole('button', { name: 'Gem valg' }).click();
+  await page.waitForURL(/127\.0\.0\.1:\d+\//);
+  await page.goto(base + '/');
+  j = await jar(context);
+  assert.ok(j.nmstat, `statistics saved without a script: ${Object.keys(j)}`);
   await context.close();
 });
 
