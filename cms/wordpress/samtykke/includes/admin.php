@@ -1,7 +1,8 @@
 <?php
 /*
  * The site owner's side: a notice on every admin page while the library or the
- * policy cannot be used (the site then sets only WordPress's own cookies), and
+ * policy cannot be used (the site then sets only WordPress's own cookies, or the
+ * policy's necessary ones when only the site key is missing), and
  * Settings → samtykke: the library, the policy's lint warnings, where the consent
  * log and the proof records are, and how to audit them.
  */
@@ -30,7 +31,9 @@ final class Admin
             if ($p->error !== null && current_user_can('manage_options')) {
                 echo '<div class="notice notice-error samtykke-notice"><p><strong>samtykke:</strong> '
                     . esc_html($p->error) . '. '
-                    . esc_html__('Until this is fixed, the site sets only WordPress\'s own cookies (consent is failing closed).', 'samtykke')
+                    . ($p->failsClosedByPolicy()
+                        ? esc_html__('Until this is fixed, the site sets only the policy\'s necessary cookies and asks no one for consent (consent is failing closed).', 'samtykke')
+                        : esc_html__('Until this is fixed, the site sets only WordPress\'s own cookies (consent is failing closed).', 'samtykke'))
                     . ' <a href="' . esc_url(admin_url('options-general.php?page=samtykke')) . '">'
                     . esc_html__('Settings', 'samtykke') . '</a></p></div>';
             }
@@ -59,7 +62,20 @@ final class Admin
     {
         $dir = Plugin::logDir();
         $policy = Plugin::setting('policy');
-        $insideRoot = str_starts_with(realpath($dir) ?: $dir, rtrim(realpath(ABSPATH) ?: ABSPATH, '/') . '/');
+        // Inside WordPress's directory, or the web server's document root (which
+        // holds WordPress's when WordPress lives in a subdirectory of it).
+        $real = realpath($dir) ?: $dir;
+        $roots = array_filter([ABSPATH, (string) ($_SERVER['DOCUMENT_ROOT'] ?? '')]);
+        $insideRoot = false;
+        foreach ($roots as $root) {
+            $insideRoot = $insideRoot || str_starts_with($real . '/', rtrim(realpath($root) ?: $root, '/') . '/');
+        }
+        // Writable by PHP: the directory, or (not made yet) the nearest existing parent.
+        $existing = $dir;
+        while (!is_dir($existing) && dirname($existing) !== $existing) {
+            $existing = dirname($existing);
+        }
+        $writable = is_dir($existing) && is_writable($existing);
         echo '<div class="wrap samtykke-admin"><h1>samtykke</h1>';
         if ($p->policy === null) {
             echo '<p class="samtykke-status"><strong>' . esc_html__('Not active', 'samtykke') . ':</strong> '
@@ -88,7 +104,14 @@ final class Admin
             . ' <code class="samtykke-log-dir">' . esc_html($dir) . '</code>: <code>consent.jsonl</code>, <code>proofs.jsonl</code>'
             . ' (' . esc_html__('proof records past the policy\'s retention are purged daily', 'samtykke') . ').</p>';
         if ($insideRoot) {
-            echo '<div class="notice notice-warning inline"><p>' . esc_html__('The log directory is inside WordPress\'s directory and may be served to anyone: set SAMTYKKE_LOG_DIR to a directory outside the web root.', 'samtykke') . '</p></div>';
+            echo '<div class="notice notice-warning inline"><p>' . esc_html__('The log directory is inside WordPress\'s directory or the web server\'s document root and may be served to anyone: set SAMTYKKE_LOG_DIR to a directory outside the web root.', 'samtykke') . '</p></div>';
+        }
+        if (!$writable) {
+            echo '<div class="notice notice-error inline"><p>' . esc_html(sprintf(
+                /* translators: %s: a directory */
+                __('PHP cannot write the log directory (%s): no consent log or proof record is being kept. Create it, owned by the user PHP runs as, or set SAMTYKKE_LOG_DIR.', 'samtykke'),
+                $dir
+            )) . '</p></div>';
         }
         echo '<p>' . esc_html__('Audit what the site really did with the samtykke command line (exit 0 clean, 1 violations, 2 input errors):', 'samtykke') . '</p>'
             . '<pre class="samtykke-audit" style="white-space:pre-wrap">samtykke audit ' . esc_html($dir) . '/consent.jsonl --policy ' . esc_html($policy ?: 'POLICY.json') . '</pre>';

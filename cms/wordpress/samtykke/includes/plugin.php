@@ -58,6 +58,12 @@ final class Plugin
     private string $storageScript = '';
     /** The Set-Cookie values this plugin let out, once it judged the headers. */
     private ?array $judged = null;
+    /**
+     * With the library and the policy loaded but no site key: a new visitor's
+     * state, which judges the response's cookies (the policy's necessary ones
+     * leave) while no consent can be given or read.
+     */
+    private ?ConsentState $failClosed = null;
 
     public static function instance(): ?Plugin
     {
@@ -184,7 +190,12 @@ final class Plugin
                 throw new Error('no policy: set SAMTYKKE_POLICY in wp-config.php or the policy file on the settings page');
             }
             $this->policy = Policy::load($policyPath);
-            $this->keys = $this->readKeys();
+            try {
+                $this->keys = $this->readKeys();
+            } catch (Error $e) {
+                $this->failClosed = ConsentState::fresh($this->policy);
+                throw $e;
+            }
             $this->arrived = ConsentState::fromCookieHeaderOrNull($this->policy, $this->cookieHeader, $this->keys);
             $this->state = $this->arrived ? clone $this->arrived : ConsentState::fresh($this->policy);
             if ($this->gpc) {
@@ -196,6 +207,12 @@ final class Plugin
             $this->error = $e->getMessage();
         }
         header_register_callback($this->timed('onHeaders'));
+    }
+
+    /** Whether, failing closed, the policy (not WordPress's cookie names) judges the cookies. */
+    public function failsClosedByPolicy(): bool
+    {
+        return $this->failClosed !== null;
     }
 
     /** @return string[] */
@@ -308,11 +325,14 @@ final class Plugin
         $sent = $this->setCookies();
         header_remove('Set-Cookie');
         if ($this->policy === null) {
-            foreach ($sent as $v) {
-                if (preg_match(self::FALLBACK, trim(explode('=', $v, 2)[0]))) {
-                    header("Set-Cookie: $v", false);
-                    $this->judged[] = $v;
-                }
+            // Failing closed: the policy's necessary cookies when the library
+            // can read it, else WordPress's own.
+            $kept = $this->failClosed?->filterSetCookie($sent, $this->now)
+                ?? array_values(array_filter($sent,
+                    fn ($v) => (bool) preg_match(self::FALLBACK, trim(explode('=', $v, 2)[0]))));
+            foreach ($kept as $v) {
+                header("Set-Cookie: $v", false);
+                $this->judged[] = $v;
             }
             return;
         }
