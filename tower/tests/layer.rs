@@ -869,3 +869,34 @@ async fn r07_each_requests_events_come_in_the_spec_order() {
         assert!(post.iter().any(|p| p == e), "{e} missing: {post:?}");
     }
 }
+
+/// A new revision of the policy that changed statistics outdates a grant given
+/// under the old one: the layer deletes nmstat (with `Secure` on an HTTPS-only
+/// site), keeps JSESSIONID (functional did not change) and asks again.
+#[tokio::test]
+async fn r17_a_grant_outdated_by_a_new_revision_has_its_cookies_deleted() {
+    use samtykke_tower::Secure;
+    let old = site_with(|c| c.secure(Secure::Always), &[]);
+    let mut jar = Jar::default();
+    old.visit("/", &mut jar).await;
+    old.decide("action=accept_all", &mut jar).await;
+    old.visit("/", &mut jar).await;
+    assert!(jar.has("nmstat") && jar.has("JSESSIONID"));
+    assert!(!old.visit("/", &mut jar).await.json()["prompt_due_now"]
+        .as_bool()
+        .unwrap());
+
+    let new = site_of(policy_revised(), KEY, |c| c.secure(Secure::Always));
+    let got = new.visit("/", &mut jar).await;
+    let deletions = got.deletes("nmstat");
+    assert!(!deletions.is_empty(), "{:?}", got.set_cookie);
+    for d in &deletions {
+        assert!(d.ends_with("; Secure"), "{d}");
+    }
+    assert!(got.deletes("JSESSIONID").is_empty(), "{:?}", got.set_cookie);
+    assert!(!jar.has("nmstat") && jar.has("JSESSIONID"));
+    assert!(
+        got.json()["prompt_due_now"].as_bool().unwrap(),
+        "asked again"
+    );
+}

@@ -213,3 +213,59 @@ fn r19_a_purge_keeps_a_line_that_is_not_utf8_as_it_is() {
     assert_eq!(std::fs::read(&proofs).unwrap(), want);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The daily purge runs by itself: the first proof record a sink writes purges
+/// the file at that record's time, and the next purge waits a day.
+#[test]
+fn r19_the_first_record_written_purges_and_the_next_purge_waits_a_day() {
+    let owned = policy(&[]);
+    let policy = owned.view();
+    let retention = i64::from(policy.policy().proof_retention_days) * 86_400;
+    let dir = std::env::temp_dir().join(format!("samtykke-daily-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (log, proofs) = (dir.join("log.jsonl"), dir.join("proofs.jsonl"));
+    // Visitor 1 accepted twice, 50 days apart: the first record may go at `due`.
+    let superseded = |id: u128| -> Vec<Proof> {
+        let mut s = ConsentState::new(id);
+        vec![
+            s.accept_all(&policy, Ctx::button(at(T0), 1)),
+            s.accept_all(&policy, Ctx::button(at(T0 + 50 * 86_400), 1)),
+        ]
+    };
+    let lines = |records: &[Proof]| -> String {
+        records
+            .iter()
+            .map(|r| proof_to_json(&policy, r) + "\n")
+            .collect()
+    };
+    std::fs::write(&proofs, lines(&superseded(1))).unwrap();
+    let due = T0 + 50 * 86_400 + retention;
+    let sink = JsonlSink::open(&log, &proofs).unwrap();
+    let write = |id: u128, now: i64| {
+        let p = ConsentState::new(id).accept_all(&policy, Ctx::button(at(now), 1));
+        sink.proof(&policy, &p, &proof_to_json(&policy, &p), at(now));
+    };
+    let count = || std::fs::read_to_string(&proofs).unwrap().lines().count();
+    write(2, due);
+    assert_eq!(
+        count(),
+        2,
+        "visitor 1's first record purged, visitor 2's written"
+    );
+    // Another superseded pair, due at once; a record an hour later: no purge yet.
+    let mut more = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&proofs)
+        .unwrap();
+    std::io::Write::write_all(&mut more, lines(&superseded(3)).as_bytes()).unwrap();
+    write(4, due + 3600);
+    assert_eq!(count(), 5, "the next purge waits a day");
+    write(5, due + 86_400);
+    assert_eq!(
+        count(),
+        5,
+        "a day later: visitor 3's first record purged, visitor 5's written"
+    );
+    assert_eq!(sink.errors(), 0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -49,6 +49,20 @@ pub fn policy_with_storage() -> OwnedPolicy {
     OwnedPolicy::from_json(&json.to_string()).unwrap()
 }
 
+/// kk.dk's policy at revision 2, whose statistics category changed in it: a
+/// grant of statistics given under revision 1 is outdated.
+#[allow(dead_code)]
+pub fn policy_revised() -> OwnedPolicy {
+    let mut json = policy_json(&[]);
+    json["revision"] = 2.into();
+    for c in json["categories"].as_array_mut().unwrap() {
+        if c["id"] == "statistics" {
+            c["changed_in_revision"] = 2.into();
+        }
+    }
+    OwnedPolicy::from_json(&json.to_string()).unwrap()
+}
+
 fn policy_json(gpc_refuses: &[&str]) -> serde_json::Value {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
