@@ -1550,9 +1550,10 @@ samtykke_result samtykke_state_consent_set_cookie(const samtykke_policy *policy,
  * `Cookie` header has cookies); `H` a `Set-Cookie` value to send, in order; `C`
  * the `cookie_set` log line of each `H` (with `SAMTYKKE_RESPOND_FLAG_LOG`); `S` the
  * storage-clearing `<script>` element, one line (only when there is storage to
- * clear). A `Cookie` header that is not UTF-8 or does not parse is read as no
- * cookies. `out_len` receives the length written, or the length needed when
- * the buffer is too small.
+ * clear). Of a `Cookie` header that is not UTF-8 or holds a control
+ * character, the `;`-separated pieces that do are skipped and the others read.
+ * `out_len` receives the length written, or the length needed when the buffer
+ * is too small.
  *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
  * (unknown flags); `SAMTYKKE_RESULT_INVALID_UTF8` (`host`);

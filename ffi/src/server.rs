@@ -7,8 +7,8 @@ use std::ffi::c_char;
 
 use samtykke::{Action, Code, ConsentState, Control, COOKIE_MAX_LEN};
 use samtykke_host::http::{
-    consent_set_cookie, deletion_plan, judge_set_cookie, parse_cookie_header, sets_cookie,
-    storage_keys, storage_script,
+    consent_set_cookie, deletion_plan, judge_set_cookie, parse_cookie_header,
+    readable_cookie_pairs, sets_cookie, storage_keys, storage_script,
 };
 use samtykke_host::log_line::{self, LogEvent, Trigger};
 use samtykke_host::proof_json::purgeable_lines;
@@ -183,9 +183,10 @@ impl RespondFlag {
 /// `Cookie` header has cookies); `H` a `Set-Cookie` value to send, in order; `C`
 /// the `cookie_set` log line of each `H` (with `SAMTYKKE_RESPOND_FLAG_LOG`); `S` the
 /// storage-clearing `<script>` element, one line (only when there is storage to
-/// clear). A `Cookie` header that is not UTF-8 or does not parse is read as no
-/// cookies. `out_len` receives the length written, or the length needed when
-/// the buffer is too small.
+/// clear). Of a `Cookie` header that is not UTF-8 or holds a control
+/// character, the `;`-separated pieces that do are skipped and the others read.
+/// `out_len` receives the length written, or the length needed when the buffer
+/// is too small.
 ///
 /// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
 /// (unknown flags); `SAMTYKKE_RESULT_INVALID_UTF8` (`host`);
@@ -259,10 +260,7 @@ pub unsafe extern "C" fn samtykke_state_respond(
             out.push('\n');
         };
 
-        let pairs = std::str::from_utf8(header)
-            .ok()
-            .and_then(|h| parse_cookie_header(h).ok())
-            .unwrap_or_default();
+        let pairs: Vec<(&str, &str)> = readable_cookie_pairs(header).collect();
         let present: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
         if log && !present.is_empty() {
             line('P', &log_line::cookie_present(now, visitor, &present));

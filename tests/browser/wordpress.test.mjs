@@ -177,7 +177,7 @@ test('withdrawal from the footer link deletes nmstat from the jar', async () => 
   await Promise.all([page.waitForNavigation(), page.locator('a.samtykke-footer-link').click()]);
   const settings = page.locator('section.samtykke-settings');
   assert.match(await settings.locator('[data-category=statistics]').innerText(), /ja/);
-  await Promise.all([page.waitForNavigation(), settings.getByRole('button', { name: 'Tilbagekald: statistics' }).click()]);
+  await Promise.all([page.waitForNavigation(), settings.getByRole('button', { name: 'Tilbagekald: Statistiske cookies' }).click()]);
   const got = await names(context);
   assert.ok(!got.includes('nmstat'), `nmstat deleted: ${got}`);
   assert.ok(got.includes('JSESSIONID'), 'functional keeps its grant');
@@ -340,7 +340,7 @@ test('malformed cookies and headers: a page and a banner, never an error', async
     assert.match(head, /^HTTP\/1\.1 200/, `${JSON.stringify(cookie)}: ${head.split('\r\n')[0]}`);
     // (A deletion of a present nmstat may go out: Max-Age=0.)
     assert.ok(!/Set-Cookie: (nmstat|JSESSIONID)=[^;\r]/i.test(head), `${JSON.stringify(cookie)}: nothing of consent`);
-    assert.ok(body.includes('samtykke-banner'), `${JSON.stringify(cookie)}: the banner`);
+    assert.ok(body.includes('<section class="samtykke-banner"'), `${JSON.stringify(cookie)}: the banner`);
   }
   // A Host header that is no host: never a server error, nothing of consent;
   // when the page is served, with the banner.
@@ -350,8 +350,25 @@ test('malformed cookies and headers: a page and a banner, never an error', async
   assert.doesNotMatch(oddHead.split('\r\n')[0], / 5\d\d /);
   assert.ok(!/Set-Cookie: (nmstat|JSESSIONID)=[^;\r]/i.test(oddHead), 'a broken Host: nothing of consent');
   if (/^HTTP\/1\.1 200/.test(oddHead)) {
-    assert.ok(oddBody.includes('samtykke-banner'), 'a broken Host: the banner');
+    assert.ok(oddBody.includes('<section class="samtykke-banner"'), 'a broken Host: the banner');
   }
+});
+
+test("another application's cookie that is not UTF-8 hides no one's consent", async () => {
+  const { context, page } = await visitor();
+  await page.goto(base + '/');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Accepter alle' }).click()]);
+  const consent = (await jar(context)).samtykke;
+  assert.ok(consent, 'accepted');
+  await context.close();
+  const host = new URL(base).host;
+  const res = await raw(`GET / HTTP/1.1\r\nHost: ${host}\r\n`
+    + `Cookie: legacy=\xe6\xf8; samtykke=${consent.value}; nmstat=1\r\nConnection: close\r\n\r\n`);
+  const [head, body] = res.split('\r\n\r\n', 2);
+  assert.match(head, /^HTTP\/1\.1 200/, head.split('\r\n')[0]);
+  assert.ok(!body.includes('<section class="samtykke-banner"'), 'the visitor who accepted is not asked again');
+  assert.ok(!/Set-Cookie: nmstat=;/i.test(head), 'nmstat is not deleted');
+  assert.match(head, /Set-Cookie: nmstat=[^;\r]/i, 'nmstat is let out');
 });
 
 test('a forged nonce, a cross-origin form and an unknown choice: 400 with a reason', async () => {

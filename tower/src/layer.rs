@@ -12,7 +12,7 @@ use http::{HeaderMap, HeaderValue, Request, Response};
 use samtykke::{ConsentState, Proof, COOKIE_MAX_LEN};
 use samtykke_host::declare::Lang;
 use samtykke_host::http::{
-    consent_set_cookie, cookie_pairs, deletion_plan, judge_set_cookie, sets_cookie,
+    consent_set_cookie, deletion_plan, judge_set_cookie, readable_cookie_pairs, sets_cookie,
 };
 use samtykke_host::log_line;
 use samtykke_host::proof_json::proof_to_json;
@@ -418,8 +418,11 @@ impl Drop for Log<'_> {
 /// The request's cookie names in order; each value of the consent cookie is
 /// handed to `consent_value` as it is read (a browser sends several when it holds
 /// several, such as a host-only one and a domain one). Headers past `limit` bytes
-/// in all are not read: the request is then a new visitor with no cookies. A
-/// header that is not UTF-8, or that holds a control character, is skipped.
+/// in all are not read: the request is then a new visitor with no cookies. In a
+/// header that is not UTF-8 (or holds a control character, which `http` lets
+/// through only as a tab), only the `;`-separated pieces at fault are skipped:
+/// another application's cookie on the same domain does not hide the consent
+/// cookie.
 fn cookie_names<'h>(
     headers: &'h HeaderMap,
     consent: &str,
@@ -432,13 +435,7 @@ fn cookie_names<'h>(
         return names;
     }
     for h in headers.get_all(COOKIE) {
-        let Ok(text) = std::str::from_utf8(h.as_bytes()) else {
-            continue;
-        };
-        let Ok(pairs) = cookie_pairs(text) else {
-            continue;
-        };
-        for (name, value) in pairs {
+        for (name, value) in readable_cookie_pairs(h.as_bytes()) {
             if name == consent {
                 consent_value(value);
             }

@@ -427,6 +427,21 @@ async fn malformed_and_oversized_cookie_headers_make_a_new_visitor() {
     }
     let got = site.send(req.body(Full::default()).unwrap()).await;
     assert!(got.sets("nmstat").is_some());
+    // Another application's cookie that is not UTF-8 is skipped alone: the
+    // visitor is still the one who accepted.
+    for odd in [&b"legacy=\xe6\xf8"[..], b"\xff"] {
+        let mut raw = odd.to_vec();
+        raw.extend_from_slice(b"; ");
+        raw.extend_from_slice(consent.as_bytes());
+        let req = Request::get("/")
+            .header("host", &site.host)
+            .header(COOKIE, http::HeaderValue::from_bytes(&raw).unwrap())
+            .body(Full::default())
+            .unwrap();
+        let got = site.send(req).await;
+        assert!(!got.json()["prompt_due_now"].as_bool().unwrap(), "{raw:?}");
+        assert!(got.sets("nmstat").is_some(), "{raw:?}");
+    }
 }
 
 #[tokio::test]

@@ -34,7 +34,7 @@ mod domains;
 mod filter;
 mod set_cookie;
 
-pub use cookie_header::{cookie_pairs, parse_cookie_header};
+pub use cookie_header::{cookie_pairs, parse_cookie_header, readable_cookie_pairs};
 pub use deletion::{
     deletion_plan, script_safe, storage_keys, storage_script, DeletionPlan, Undeletable,
     UndeletableReason, EXPIRED,

@@ -1197,3 +1197,51 @@ proptest! {
         prop_assert_eq!(c.to_string(), want);
     }
 }
+
+proptest! {
+    /// A server reads the pieces of a `Cookie` header that read and skips the
+    /// others: pairs of random names and values, some pieces with bytes that are
+    /// not UTF-8 or with a control character, give exactly the good pieces' pairs
+    /// in order; a header with no bad piece gives what `parse_cookie_header` gives.
+    #[test]
+    fn s13_a_cookie_header_is_read_piece_by_piece_past_pieces_that_do_not_read(
+        pieces in prop::collection::vec(
+            ("[a-zA-Z_][a-zA-Z0-9_.-]{0,8}", "[a-zA-Z0-9%/+=-]{0,12}", 0u8..4),
+            0..8,
+        ),
+    ) {
+        let mut header: Vec<u8> = Vec::new();
+        let mut want: Vec<(String, String)> = Vec::new();
+        for (i, (name, value, kind)) in pieces.iter().enumerate() {
+            if i > 0 {
+                header.extend_from_slice(b"; ");
+            }
+            header.extend_from_slice(name.as_bytes());
+            header.push(b'=');
+            match kind {
+                // Latin-1 bytes, not UTF-8.
+                0 => header.extend_from_slice(b"\xe6\xf8"),
+                // A control character.
+                1 => header.push(0x01),
+                _ => {}
+            }
+            header.extend_from_slice(value.as_bytes());
+            if *kind >= 2 {
+                want.push((name.clone(), value.clone()));
+            }
+        }
+        let got: Vec<(String, String)> = samtykke_host::http::readable_cookie_pairs(&header)
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        prop_assert_eq!(&got, &want);
+        if pieces.iter().all(|(_, _, kind)| *kind >= 2) {
+            let text = std::str::from_utf8(&header).unwrap();
+            let whole: Vec<(String, String)> = parse_cookie_header(text)
+                .unwrap()
+                .into_iter()
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                .collect();
+            prop_assert_eq!(got, whole);
+        }
+    }
+}

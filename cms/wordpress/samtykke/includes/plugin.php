@@ -526,10 +526,12 @@ final class Plugin
     {
         $action = esc_url(admin_url('admin-post.php'));
         $withdraw = '';
-        foreach ($this->policy->consentCategories() as $id) {
-            if ($this->state->categoryStatus($id, $this->now)['allowed']) {
+        foreach ($this->policy->document()['categories'] ?? [] as $c) {
+            $id = (string) $c['id'];
+            if (($c['basis'] ?? '') === 'consent' && $this->state->categoryStatus($id, $this->now)['allowed']) {
+                // The category's label in the visitor's language, as the choices name it.
                 $withdraw .= '<button type="submit" class="samtykke-button" name="categories[]" value="' . esc_attr($id) . '">'
-                    . esc_html($t['withdraw_one']) . ': ' . esc_html($id) . '</button>';
+                    . esc_html($t['withdraw_one']) . ': ' . esc_html($this->label($c, 'label')) . '</button>';
             }
         }
         $declaration = esc_url(home_url('/cookies/'));

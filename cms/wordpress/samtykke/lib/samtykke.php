@@ -564,16 +564,33 @@ final class ConsentState
         $ffi = Lib::ffi();
         $name = $policy->consentCookie()['name'];
         $found = $ffi->new('bool');
-        try {
+        $get = function (string $header) use ($ffi, $name, $found): ?string {
             $value = Lib::text(
                 fn ($buf, $len, $outLen) => $ffi->samtykke_cookie_header_get(
-                    $cookieHeader, strlen($cookieHeader), $name, strlen($name), $buf, $len, $outLen, FFI::addr($found)),
+                    $header, strlen($header), $name, strlen($name), $buf, $len, $outLen, FFI::addr($found)),
                 'Cookie header'
             );
+            return $found->cdata ? $value : null;
+        };
+        try {
+            $value = $get($cookieHeader);
         } catch (Error $e) {
-            return null;
+            // A piece the library cannot read (another application's cookie that
+            // is not UTF-8, say) must not hide the consent cookie: each piece
+            // alone, as samtykke_state_respond reads the header.
+            $value = null;
+            foreach (explode(';', $cookieHeader) as $piece) {
+                try {
+                    $value = $get($piece);
+                } catch (Error $e) {
+                    continue;
+                }
+                if ($value !== null) {
+                    break;
+                }
+            }
         }
-        if (!$found->cdata) {
+        if ($value === null) {
             return null;
         }
         foreach (is_array($siteKey) ? $siteKey : [$siteKey] as $k) {
