@@ -1947,6 +1947,40 @@ samtykke_result samtykke_state_consent_mode(const samtykke_policy *policy,
                                             uint32_t *flags_out);
 
 /**
+ * Google Consent Mode v2's `<script>` elements for the page's `<head>`, before
+ * any Google tag (SPEC §16): the `gtag('consent','default',…)` call (every type
+ * denied but those the exempt category holds, `wait_for_update`), then the
+ * `…'update'…` call from the state at `now`, as the library writes them for
+ * every host. Nothing (length 0) when the policy maps no Consent Mode type.
+ *
+ * - `nonce`, `nonce_len`: a Content Security Policy nonce for the elements'
+ *   `nonce` attribute, or NULL and 0 for none; only the characters of a base64
+ *   or base64url value (`A`–`Z`, `a`–`z`, `0`–`9`, `+`, `/`, `-`, `_`, `=`).
+ * - `buf`, `buf_len`, `out_len`: the output buffer (no NUL is written);
+ *   `out_len` receives the length written, or the length needed when the buffer
+ *   is too small.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for a nonce with another character; `SAMTYKKE_RESULT_INVALID_TIME`;
+ * `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`; `SAMTYKKE_RESULT_STATE_INVALID`;
+ * `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `state` NULL or readable for a
+ * `samtykke_state`; `nonce` NULL or readable for `nonce_len` bytes; `buf`
+ * writable for `buf_len` bytes; `out_len` NULL or writable.
+ */
+samtykke_result samtykke_state_consent_mode_scripts(const samtykke_policy *policy,
+                                                    const samtykke_state *state,
+                                                    int64_t now,
+                                                    const char *nonce,
+                                                    size_t nonce_len,
+                                                    char *buf,
+                                                    size_t buf_len,
+                                                    size_t *out_len);
+
+/**
  * The proof record as one JSON line (SPEC §7), without a newline:
  * `{"ts":…,"consent_id":…,"site":…,"revision":…,"notice_version":…,"action":…,
  * "control":…,"decisions":{…},"providers_refused":[…],"gpc":…,"expires":…}`.

@@ -5,8 +5,11 @@ use std::ffi::c_char;
 
 use samtykke::{Action, Code, ConsentState, Control, Ctx, CtxError, Event, Kind, Proof, Status};
 
+use samtykke_host::consent_mode;
+
 use crate::boundary::{
-    guard, time, try_bytes, try_opt_out, try_out, try_out_buf, try_read, try_str, Out,
+    guard, time, try_bytes, try_opt_bytes, try_opt_out, try_out, try_out_buf, try_read, try_str,
+    Out,
 };
 use crate::policy::{
     category_set, provider_set, samtykke_policy, samtykke_provider_set, try_policy,
@@ -659,6 +662,72 @@ pub unsafe extern "C" fn samtykke_state_consent_mode(
         let s = open(p, &raw)?;
         flags_out.write(s.consent_mode(&p.view(), time(now)?).bits());
         Ok(())
+    })
+}
+
+/// Google Consent Mode v2's `<script>` elements for the page's `<head>`, before
+/// any Google tag (SPEC §16): the `gtag('consent','default',…)` call (every type
+/// denied but those the exempt category holds, `wait_for_update`), then the
+/// `…'update'…` call from the state at `now`, as the library writes them for
+/// every host. Nothing (length 0) when the policy maps no Consent Mode type.
+///
+/// - `nonce`, `nonce_len`: a Content Security Policy nonce for the elements'
+///   `nonce` attribute, or NULL and 0 for none; only the characters of a base64
+///   or base64url value (`A`–`Z`, `a`–`z`, `0`–`9`, `+`, `/`, `-`, `_`, `=`).
+/// - `buf`, `buf_len`, `out_len`: the output buffer (no NUL is written);
+///   `out_len` receives the length written, or the length needed when the buffer
+///   is too small.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+/// for a nonce with another character; `SAMTYKKE_RESULT_INVALID_TIME`;
+/// `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`; `SAMTYKKE_RESULT_STATE_INVALID`;
+/// `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `state` NULL or readable for a
+/// `samtykke_state`; `nonce` NULL or readable for `nonce_len` bytes; `buf`
+/// writable for `buf_len` bytes; `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_state_consent_mode_scripts(
+    policy: *const samtykke_policy,
+    state: *const samtykke_state,
+    now: i64,
+    nonce: *const c_char,
+    nonce_len: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `policy` is NULL or live, `state`
+        // NULL or readable, `nonce` NULL or readable for `nonce_len` bytes, `buf`
+        // writable for `buf_len` bytes, `out_len` NULL or writable.
+        let (p, raw, nonce, dst) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(state)?,
+                try_opt_bytes(nonce.cast(), nonce_len)?,
+                try_out_buf(buf, buf_len, out_len)?,
+            )
+        };
+        let nonce = match nonce {
+            None => None,
+            Some(n) if n.iter().all(|&c| c.is_ascii_alphanumeric() || b"+/-_=".contains(&c)) => {
+                // Checked ASCII just above.
+                Some(std::str::from_utf8(n).map_err(|_| Code::InvalidArgument)?)
+            }
+            Some(_) => return Err(Code::InvalidArgument),
+        };
+        let s = open(p, &raw)?;
+        let view = p.view();
+        let now = time(now)?;
+        let mut out = String::new();
+        if !view.policy().consent_mode.is_empty() {
+            out.push_str(&consent_mode::default_script(&view, nonce));
+            out.push_str(&consent_mode::update_script(&view, &s, now, nonce));
+        }
+        dst.write(out.as_bytes())
     })
 }
 

@@ -167,6 +167,27 @@ test('settings: saving statistics lets nmstat in, its Max-Age clamped to the con
   await context.close();
 });
 
+test('Google Consent Mode: the default denies, the update follows the choice, before any other script', async () => {
+  const { context, page } = await visitor();
+  const consent = async () => page.evaluate(() => (window.dataLayer || [])
+    .map((a) => Array.from(a)).filter((a) => a[0] === 'consent')
+    .map(([, kind, flags]) => [kind, flags.analytics_storage, flags.functionality_storage, flags.security_storage]));
+  await page.goto(base + '/');
+  // The head's first script is the default, before anything a theme or plugin adds.
+  assert.match(await page.evaluate(() => document.head.querySelector('script').textContent),
+    /^window\.dataLayer=.*gtag\('consent','default',/);
+  assert.deepEqual(await consent(), [
+    ['default', 'denied', 'denied', 'granted'],
+    ['update', 'denied', 'denied', 'granted'],
+  ]);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Accepter alle' }).click()]);
+  assert.deepEqual((await consent())[1], ['update', 'granted', 'granted', 'granted']);
+  await context.setExtraHTTPHeaders({ 'Sec-GPC': '1' });
+  await page.reload();
+  assert.deepEqual((await consent())[1], ['update', 'denied', 'granted', 'granted'], 'GPC refuses statistics');
+  await context.close();
+});
+
 test('withdrawal from the footer link deletes nmstat from the jar', async () => {
   const { context, page } = await visitor();
   await page.goto(base + '/');

@@ -1641,6 +1641,63 @@ static void test_respond(void) {
     samtykke_policy_free(p);
 }
 
+/* SPEC §16: the Consent Mode scripts a page's head starts with: the default
+ * (only the exempt type granted, wait_for_update) and the update from the state;
+ * a CSP nonce on both; nothing for a policy without a mapping. */
+static void test_consent_mode_scripts(void) {
+    char *json = replaced(policy_json, "\"schema\": \"samtykke/policy/1\",",
+                          "\"schema\": \"samtykke/policy/1\", \"consent_mode\": {"
+                          "\"analytics_storage\": \"statistics\", "
+                          "\"security_storage\": \"necessary\"},");
+    CHECK(json != NULL);
+    samtykke_policy *p = json == NULL ? NULL : load(json, strlen(json));
+    CHECK(p != NULL);
+    samtykke_state s;
+    new_state(p, 16, &s);
+    CHECK_RC(samtykke_state_accept_all(p, &s, T0, 1, SAMTYKKE_CONTROL_BUTTON, false, NULL),
+             SAMTYKKE_RESULT_OK);
+    static char buf[4096];
+    size_t len = 0;
+    CHECK_RC(samtykke_state_consent_mode_scripts(p, &s, T0, NULL, 0, buf, sizeof buf, &len),
+             SAMTYKKE_RESULT_OK);
+    const char *def = "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}"
+                      "gtag('consent','default',{'ad_storage':'denied','ad_user_data':'denied',"
+                      "'ad_personalization':'denied','analytics_storage':'denied',"
+                      "'functionality_storage':'denied','personalization_storage':'denied',"
+                      "'security_storage':'granted','wait_for_update':500});</script>";
+    CHECK(len > strlen(def) && memcmp(buf, def, strlen(def)) == 0);
+    CHECK(span_has(buf, len, "gtag('consent','update',{'ad_storage':'denied','ad_user_data':'denied',"
+                             "'ad_personalization':'denied','analytics_storage':'granted',"));
+    /* A nonce on both elements; one with a quote is refused. */
+    CHECK_RC(samtykke_state_consent_mode_scripts(p, &s, T0, S("r4nd0m+/="), buf, sizeof buf, &len),
+             SAMTYKKE_RESULT_OK);
+    CHECK(len > 26 && memcmp(buf, "<script nonce=\"r4nd0m+/=\">", 26) == 0);
+    size_t nonces = 0;
+    for (size_t i = 0; i + 14 < len; i++) {
+        nonces += memcmp(buf + i, "<script nonce=", 14) == 0;
+    }
+    CHECK(nonces == 2);
+    CHECK_RC(samtykke_state_consent_mode_scripts(p, &s, T0, S("a\"b"), buf, sizeof buf, &len),
+             SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    /* Too small: the length needed. */
+    size_t need = 0;
+    CHECK_RC(samtykke_state_consent_mode_scripts(p, &s, T0, NULL, 0, buf, 10, &need),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(need > 10);
+    samtykke_policy_free(p);
+    free(json);
+    /* The kk.dk policy maps no type: nothing. */
+    p = load(policy_json, policy_json_len);
+    new_state(p, 16, &s);
+    len = 99;
+    CHECK_RC(samtykke_state_consent_mode_scripts(p, &s, T0, NULL, 0, buf, sizeof buf, &len),
+             SAMTYKKE_RESULT_OK);
+    CHECK(len == 0);
+    CHECK_RC(samtykke_state_consent_mode_scripts(NULL, &s, T0, NULL, 0, buf, sizeof buf, &len),
+             SAMTYKKE_RESULT_NULL_ARGUMENT);
+    samtykke_policy_free(p);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s POLICY.json\n", argv[0]);
@@ -1677,6 +1734,7 @@ int main(int argc, char **argv) {
         {"out_of_range_arguments", test_out_of_range_arguments},
         {"one_policy_many_threads", test_one_policy_many_threads},
         {"consent_mode_flags", test_consent_mode_flags},
+        {"consent_mode_scripts", test_consent_mode_scripts},
         {"tcf_and_gpp_strings", test_tcf_and_gpp_strings},
         {"server_side_enforcement", test_server_side_enforcement},
     };

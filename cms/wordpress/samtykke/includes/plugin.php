@@ -101,6 +101,7 @@ final class Plugin
         $p->parts['start'] = $p->spent - $p->parts['load'];
         add_action('admin_post_nopriv_' . self::ACTION, [$p, 'decide']);
         add_action('admin_post_' . self::ACTION, [$p, 'decide']);
+        add_action('wp_head', $p->timed('consentMode'), 1);
         add_action('wp_footer', $p->timed('footer'), 100);
         // A response without a body (a redirect) sends its headers only after PHP
         // has destroyed its objects, the policy handle among them: judge them at
@@ -443,6 +444,24 @@ final class Plugin
     {
         $v = $c[$field] ?? '';
         return is_array($v) ? (string) ($v[$this->lang] ?? reset($v)) : (string) $v;
+    }
+
+    /**
+     * wp_head, first: Google Consent Mode's default and update for this visitor
+     * (SPEC §16), before any Google tag a theme or plugin adds, when the policy
+     * maps Consent Mode types. Failing closed by the policy, a new visitor's.
+     */
+    public function consentMode(): void
+    {
+        $state = $this->policy !== null ? $this->state : $this->failClosed;
+        if ($state === null) {
+            return;
+        }
+        try {
+            echo $state->consentModeScripts($this->now);
+        } catch (\Throwable $e) {
+            error_log('samtykke: ' . $e->getMessage());
+        }
     }
 
     /** wp_footer: the banner when consent is due, the settings when asked for, the footer link. */

@@ -746,6 +746,23 @@ final class ConsentState
     }
 
     /**
+     * Google Consent Mode v2's <script> elements for the page's <head>, before
+     * any Google tag: the default (every type denied but the exempt ones) and the
+     * update from this state at $now; '' when the policy maps no type. $nonce:
+     * a Content Security Policy nonce (base64 characters) for both elements.
+     */
+    public function consentModeScripts(int $now, ?string $nonce = null): string
+    {
+        $ffi = Lib::ffi();
+        return Lib::text(
+            fn ($buf, $len, $outLen) => $ffi->samtykke_state_consent_mode_scripts(
+                $this->policy->handle, FFI::addr($this->state), $now, $nonce, $nonce === null ? 0 : strlen($nonce),
+                $buf, $len, $outLen),
+            'Consent Mode scripts'
+        );
+    }
+
+    /**
      * Whether an item may be stored at $now (Unix seconds); $kind is a
      * samtykke_kind value ($ffi->SAMTYKKE_KIND_LOCAL_STORAGE, …), a cookie when null.
      */
