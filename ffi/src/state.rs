@@ -713,7 +713,10 @@ pub unsafe extern "C" fn samtykke_state_consent_mode_scripts(
         };
         let nonce = match nonce {
             None => None,
-            Some(n) if n.iter().all(|&c| c.is_ascii_alphanumeric() || b"+/-_=".contains(&c)) => {
+            Some(n)
+                if n.iter()
+                    .all(|&c| c.is_ascii_alphanumeric() || b"+/-_=".contains(&c)) =>
+            {
                 // Checked ASCII just above.
                 Some(std::str::from_utf8(n).map_err(|_| Code::InvalidArgument)?)
             }

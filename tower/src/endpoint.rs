@@ -93,7 +93,9 @@ where
         );
     };
     match *req.method() {
-        Method::GET | Method::HEAD => settings_page(&consent),
+        Method::GET => settings_page(&consent, true),
+        // The same headers, but nothing was shown to anyone: no notice logged.
+        Method::HEAD => settings_page(&consent, false),
         Method::POST => {
             if let Err(why) = same_origin(&req) {
                 return plain(StatusCode::FORBIDDEN, why);
@@ -157,7 +159,7 @@ where
     }
 }
 
-fn settings_page(consent: &Consent) -> Response<Full<Bytes>> {
+fn settings_page(consent: &Consent, shown: bool) -> Response<Full<Bytes>> {
     let lang = consent.lang();
     let body = format!(
         "<main>{}</main>{}",
@@ -174,7 +176,9 @@ fn settings_page(consent: &Consent) -> Response<Full<Bytes>> {
         http::header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
     );
-    r.extensions_mut().insert(NoticeShown::SETTINGS);
+    if shown {
+        r.extensions_mut().insert(NoticeShown::SETTINGS);
+    }
     r
 }
 

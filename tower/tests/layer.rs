@@ -578,6 +578,23 @@ async fn the_settings_page_offers_the_choices_and_counts_as_a_notice_the_visitor
         )
         .await;
     assert!(da.body.contains("<html lang=\"da\">"));
+    // A HEAD request shows no one anything: no notice is logged.
+    site.log();
+    let head = site
+        .send(
+            http::Request::head("/consent")
+                .header("host", &site.host)
+                .header(COOKIE, jar.header().unwrap())
+                .body(Full::default())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(head.status, StatusCode::OK);
+    let log = site.log();
+    assert!(
+        !log.iter().any(|l| l.contains("\"notice_shown\"")),
+        "{log:?}"
+    );
 }
 
 /// SPEC §6, §15: storage other than cookies reaches the page as the state
