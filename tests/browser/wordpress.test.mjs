@@ -409,6 +409,13 @@ test('a forged nonce, a cross-origin form and an unknown choice: 400 with a reas
   assert.equal(r.status, 400);
   r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'scroll' });
   assert.equal(r.status, 400);
+  assert.match(await r.text(), /no choice: expected accept_all/);
+  // In the language of the form that was sent.
+  r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'scroll', lang: 'da' });
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /Valget kunne ikke gemmes: formularen har intet valg/);
+  r = await post({ action: 'samtykke_decide', _samtykke_nonce: 'forged', choice: 'accept_all', lang: 'da' });
+  assert.match(await r.text(), /formularen er udløbet/);
   r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'save', 'granted[]': 'nonsense' });
   assert.equal(r.status, 400);
   assert.match(await r.text(), /nonsense/);

@@ -362,16 +362,19 @@ final class Plugin
     /** admin-post.php?action=samtykke_decide: a form of the banner or the settings. */
     public function decide(): void
     {
+        // The language of the form the visitor sent, else as for a page.
+        $posted = is_string($_POST['lang'] ?? null) ? $_POST['lang'] : '';
+        $this->lang = $posted === 'da' || $posted === 'en' ? $posted : $this->lang();
         if ($this->policy === null) {
-            wp_die(esc_html__('Cookie consent is not available on this site right now.', 'samtykke'), '', ['response' => 503]);
+            wp_die(esc_html(Texts::get($this->lang)['unavailable']), '', ['response' => 503]);
         }
         $nonce = is_string($_POST['_samtykke_nonce'] ?? null) ? $_POST['_samtykke_nonce'] : '';
         if (!wp_verify_nonce($nonce, self::NONCE)) {
-            $this->bad('the form has expired or was not made by this site; reload the page and choose again');
+            $this->bad(Texts::get($this->lang)['expired']);
         }
         $origin = (string) ($_SERVER['HTTP_ORIGIN'] ?? '');
         if ($origin !== '' && $origin !== 'null' && strcasecmp((string) parse_url($origin, PHP_URL_HOST) . (parse_url($origin, PHP_URL_PORT) ? ':' . parse_url($origin, PHP_URL_PORT) : ''), $this->host) !== 0) {
-            $this->bad('a cross-origin form is refused');
+            $this->bad(Texts::get($this->lang)['cross_origin']);
         }
         $action = is_string($_POST['choice'] ?? null) ? $_POST['choice'] : '';
         $list = fn (string $k) => array_values(array_filter((array) ($_POST[$k] ?? []), fn ($v) => is_string($v) && $v !== ''));
@@ -408,7 +411,7 @@ final class Plugin
                     $proof = $this->state->withdraw($categories, $this->now, $notice, $controlValue);
                     break;
                 default:
-                    $this->bad('the form has no choice: expected accept_all, reject_all, save or withdraw');
+                    $this->bad(Texts::get($this->lang)['no_choice']);
             }
         } catch (Error $e) {
             $this->bad($e->getMessage());
@@ -421,10 +424,11 @@ final class Plugin
         exit;
     }
 
-    /** A 400 with the reason, in WordPress's error page. */
+    /** A 400 with the reason, in WordPress's error page, in the form's language. */
     private function bad(string $why): never
     {
-        wp_die(esc_html('samtykke: ' . $why), esc_html__('Bad request', 'samtykke'), ['response' => 400, 'back_link' => true]);
+        $title = Texts::get($this->lang)['bad_request'];
+        wp_die(esc_html("$title: $why"), esc_html($title), ['response' => 400, 'back_link' => true]);
     }
 
     // ---- the page -------------------------------------------------------------

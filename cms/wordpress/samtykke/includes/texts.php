@@ -30,6 +30,11 @@ final class Texts
         'declaration' => 'Se alle cookies',
         'footer_link' => 'Cookieindstillinger',
         'close' => 'Luk',
+        'unavailable' => 'Cookiesamtykke kan ikke gives på denne side lige nu.',
+        'bad_request' => 'Valget kunne ikke gemmes',
+        'expired' => 'formularen er udløbet eller ikke lavet af denne side; genindlæs siden og vælg igen',
+        'cross_origin' => 'en formular fra en anden side afvises',
+        'no_choice' => 'formularen har intet valg: accept_all, reject_all, save eller withdraw ventedes',
     ];
 
     public const EN = [
@@ -51,6 +56,11 @@ final class Texts
         'declaration' => 'See all cookies',
         'footer_link' => 'Cookie settings',
         'close' => 'Close',
+        'unavailable' => 'Cookie consent is not available on this site right now.',
+        'bad_request' => 'The choice could not be saved',
+        'expired' => 'the form has expired or was not made by this site; reload the page and choose again',
+        'cross_origin' => 'a cross-origin form is refused',
+        'no_choice' => 'the form has no choice: expected accept_all, reject_all, save or withdraw',
     ];
 
     public static function get(string $lang): array
