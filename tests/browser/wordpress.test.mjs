@@ -278,6 +278,19 @@ test('the written consent log audits with 0 violations', () => {
     assert.ok(events.includes(e), `the log has ${e}`);
   }
   console.log(`# audited ${report.summary.events} events of ${report.summary.visitors} visitors: 0 violations`);
+  const lines = readFileSync(logPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  // Every decision has its proof record (SPEC §7): the visitor, the action, the time.
+  const proofs = readFileSync(join(logPath, '../proofs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const decisions = lines.filter((l) => l.event === 'decision');
+  assert.ok(decisions.length >= 4, `${decisions.length} decisions`);
+  for (const d of decisions) {
+    assert.ok(proofs.some((p) => p.consent_id === d.visitor && p.action === d.action && p.ts === d.ts),
+      `a proof record of ${JSON.stringify(d)}`);
+  }
+  // No cookie's value in the log: each cookie_set names its cookie.
+  for (const l of lines.filter((l) => l.event === 'cookie_set')) {
+    assert.ok(typeof l.cookie === 'string' && !('set_cookie' in l), JSON.stringify(l));
+  }
 });
 
 /** Fetches a page without a browser: [status, body]. */
