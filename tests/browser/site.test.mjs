@@ -133,6 +133,18 @@ test('first visit: the banner, only necessary cookies in the jar', async () => {
   await context.close();
 });
 
+test('keyboard: the first Tab reaches a link to the banner, which leads into it', async () => {
+  const { context, page } = await visitor();
+  await page.goto(base + '/');
+  const focused = () => page.evaluate(() => document.activeElement.textContent.trim());
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'Gå til cookievalget');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'Accepter alle');
+  await context.close();
+});
+
 test('reject keeps nmstat out across reloads, and the banner away', async () => {
   const { context, page } = await visitor();
   await page.goto(base + '/');

@@ -34,6 +34,7 @@ struct Words {
     withdraw_all: &'static str,
     declaration: &'static str,
     footer_link: &'static str,
+    skip_to_banner: &'static str,
 }
 
 const DA: Words = Words {
@@ -56,6 +57,7 @@ const DA: Words = Words {
     withdraw_all: "Tilbagekald alt samtykke",
     declaration: "Se alle cookies",
     footer_link: "Cookieindstillinger",
+    skip_to_banner: "Gå til cookievalget",
 };
 
 const EN: Words = Words {
@@ -78,6 +80,7 @@ const EN: Words = Words {
     withdraw_all: "Withdraw all consent",
     declaration: "See all cookies",
     footer_link: "Cookie settings",
+    skip_to_banner: "Skip to the cookie choices",
 };
 
 fn words(lang: Lang) -> &'static Words {
@@ -137,7 +140,7 @@ pub fn banner(consent: &Consent) -> String {
     let policy = consent.policy();
     let endpoint = escape(consent.endpoint());
     format!(
-        "<section class=\"samtykke-banner\" role=\"region\" aria-labelledby=\"samtykke-title\" lang=\"{lang}\">\
+        "<section class=\"samtykke-banner\" id=\"samtykke-banner\" role=\"region\" aria-labelledby=\"samtykke-title\" lang=\"{lang}\">\
          <h2 id=\"samtykke-title\">{title} {site}</h2>\
          <p>{intro}</p>\
          <div class=\"samtykke-buttons\">\
@@ -250,9 +253,22 @@ pub fn declaration_link_text(lang: Lang) -> &'static str {
     words(lang).declaration
 }
 
+/// A link to put first in the page's `<body>` when it shows the [`banner`]: the
+/// banner stays at the end of the page (it sticks to the bottom of the window),
+/// and keyboard and screen-reader users reach it from here first. Hidden until
+/// it has the focus.
+pub fn skip_to_banner(lang: Lang) -> String {
+    format!(
+        "<a class=\"samtykke-skip\" href=\"#samtykke-banner\">{}</a>",
+        words(lang).skip_to_banner
+    )
+}
+
 /// A small stylesheet for the banner and the settings: readable on a phone,
 /// buttons of equal size and weight, a visible focus ring.
 pub const STYLESHEET: &str = "\
+.samtykke-skip{position:absolute;left:-999rem;top:.5rem;padding:.5rem 1rem;background:#fff;color:#1a4f8b;z-index:10}\
+.samtykke-skip:focus{left:.5rem}\
 .samtykke-banner{position:sticky;bottom:0;background:#fff;border-top:3px solid #1a4f8b;padding:1rem 1.25rem;box-shadow:0 -2px 12px rgba(0,0,0,.15);max-width:100%}\
 .samtykke-banner h2{margin:.2rem 0 .5rem;font-size:1.25rem}\
 .samtykke-buttons{display:flex;flex-wrap:wrap;gap:.5rem;margin:.75rem 0}\

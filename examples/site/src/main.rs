@@ -280,14 +280,14 @@ async fn home(req: Request) -> Response {
     let (consent, lang) = lang_of(&req);
     let t = texts(lang);
     let due = consent.is_some_and(Consent::prompt_due);
-    let banner = match consent {
-        Some(c) if due => html::banner(c),
-        _ => String::new(),
+    let (skip, banner) = match consent {
+        Some(c) if due => (html::skip_to_banner(lang), html::banner(c)),
+        _ => (String::new(), String::new()),
     };
     let (state, script) = consent.map_or_else(Default::default, Consent::page_data);
     let endpoint = consent.map_or("/consent", Consent::endpoint);
     let body = format!(
-        "<header class=\"site-header\"><a href=\"/?lang={l}\">{site}</a></header>\
+        "{skip}<header class=\"site-header\"><a href=\"/?lang={l}\">{site}</a></header>\
          <main><h1>{heading}</h1><p>{text}</p></main>\
          <footer class=\"site-footer\">\
          <a href=\"{endpoint}?lang={l}\">{settings}</a>\
