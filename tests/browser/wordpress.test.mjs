@@ -188,6 +188,23 @@ test('Google Consent Mode: the default denies, the update follows the choice, be
   await context.close();
 });
 
+test('keyboard: a link near the top of the page leads into the banner', async () => {
+  const { context, page } = await visitor();
+  await page.goto(base + '/');
+  const focused = () => page.evaluate(() => document.activeElement.textContent.trim());
+  // Within the first Tabs (WordPress puts its own skip link first), ours.
+  let seen = [];
+  for (let i = 0; i < 3 && !seen.includes('Gå til cookievalget'); i++) {
+    await page.keyboard.press('Tab');
+    seen.push(await focused());
+  }
+  assert.ok(seen.includes('Gå til cookievalget'), `focused: ${JSON.stringify(seen)}`);
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), 'Accepter alle');
+  await context.close();
+});
+
 test('withdrawal from the footer link deletes nmstat from the jar', async () => {
   const { context, page } = await visitor();
   await page.goto(base + '/');

@@ -56,6 +56,8 @@ final class Plugin
     private array $proofs = [];
     /** The page's storage-clearing script (the library's), or ''. */
     private string $storageScript = '';
+    /** Whether the banner is due, once asked (see due()). */
+    private ?bool $due = null;
     /** The Set-Cookie values this plugin let out, once it judged the headers. */
     private ?array $judged = null;
     /**
@@ -102,6 +104,7 @@ final class Plugin
         add_action('admin_post_nopriv_' . self::ACTION, [$p, 'decide']);
         add_action('admin_post_' . self::ACTION, [$p, 'decide']);
         add_action('wp_head', $p->timed('consentMode'), 1);
+        add_action('wp_body_open', $p->timed('skipLink'), 1);
         add_action('wp_footer', $p->timed('footer'), 100);
         // A response without a body (a redirect) sends its headers only after PHP
         // has destroyed its objects, the policy handle among them: judge them at
@@ -468,6 +471,35 @@ final class Plugin
         }
     }
 
+    /** Whether the banner is due for this visitor now (asked of the library once a request). */
+    private function due(): bool
+    {
+        return $this->due ??= $this->state->promptDue($this->now);
+    }
+
+    /**
+     * wp_body_open: a link first in the page, hidden until it has the focus, to
+     * the banner or the settings (which wp_footer puts at the end of the page):
+     * keyboard and screen-reader users reach them first.
+     */
+    public function skipLink(): void
+    {
+        if (is_admin() || $this->policy === null) {
+            return;
+        }
+        try {
+            if (!isset($_GET[self::SETTINGS_ARG]) && !$this->due()) {
+                return;
+            }
+        } catch (\Throwable $e) {
+            return;
+        }
+        $t = Texts::get($this->lang());
+        echo '<style>.samtykke-skip{position:absolute;left:-999rem;top:.5rem;z-index:100000;padding:.5rem 1rem;'
+            . 'background:#fff;color:#1a1a1a}.samtykke-skip:focus{left:.5rem}</style>'
+            . '<a class="samtykke-skip" href="#samtykke-banner">' . esc_html($t['skip_to_banner']) . '</a>';
+    }
+
     /** wp_footer: the banner when consent is due, the settings when asked for, the footer link. */
     public function footer(): void
     {
@@ -485,7 +517,7 @@ final class Plugin
         try {
             $this->styles();
             $settings = isset($_GET[self::SETTINGS_ARG]);
-            $due = $this->state->promptDue($this->now);
+            $due = $this->due();
             if ($settings) {
                 echo $this->settingsHtml($t);
                 $this->events['notice'][] = $this->line('notice_user', "accept_all\nreject_all\nsave\nwithdraw", 2);
@@ -531,7 +563,7 @@ final class Plugin
         $action = esc_url(admin_url('admin-post.php'));
         $site = esc_html($this->policy->site()['site']);
         $settings = esc_url(remove_query_arg([self::SETTINGS_ARG, 'lang']));
-        return '<section class="samtykke-banner" role="region" aria-labelledby="samtykke-title" lang="' . esc_attr($this->lang) . '">'
+        return '<section class="samtykke-banner" id="samtykke-banner" role="region" aria-labelledby="samtykke-title" lang="' . esc_attr($this->lang) . '">'
             . '<h2 id="samtykke-title">' . esc_html($t['title']) . ' ' . $site . '</h2>'
             . '<p>' . esc_html($t['intro']) . '</p>'
             . '<form method="post" action="' . $action . '">' . $this->hidden('button')
@@ -558,7 +590,7 @@ final class Plugin
             }
         }
         $declaration = esc_url(home_url('/cookies/'));
-        return '<section class="samtykke-banner samtykke-settings" role="region" aria-labelledby="samtykke-settings-title" lang="' . esc_attr($this->lang) . '">'
+        return '<section class="samtykke-banner samtykke-settings" id="samtykke-banner" role="region" aria-labelledby="samtykke-settings-title" lang="' . esc_attr($this->lang) . '">'
             . '<h2 id="samtykke-settings-title">' . esc_html($t['settings_title']) . '</h2>'
             . '<p>' . esc_html($t['settings_intro']) . '</p>'
             . '<form method="post" action="' . $action . '">' . $this->hidden('toggle') . $this->choices($t, true)
