@@ -213,7 +213,7 @@ $tests = [
             'deletions pass, garbage does not');
     },
 
-    's15_consent_cookie_domain_only_under_the_policy_domain' => function () {
+    's15_consent_cookie_domain_only_under_the_policy_domain_and_the_first_that_verifies_wins' => function () {
         $s = ConsentState::fresh(policy());
         $s->acceptAll(T0, 1);
         $local = $s->consentSetCookie(KEY, '127.0.0.1:8080', false);
@@ -224,6 +224,14 @@ $tests = [
         $value = substr(explode(';', $kk)[0], strlen('samtykke='));
         $back = ConsentState::fromCookieHeaderOrNull(policy(), "a=1; samtykke=$value", ['old key', KEY]);
         check($back !== null && $back->equals($s), 'read back under the second key (rotation)');
+        // Several consent cookies (one a sibling subdomain set): the first that
+        // verifies wins; a cookie that is not UTF-8 beside it hides nothing.
+        $back = ConsentState::fromCookieHeaderOrNull(policy(), "samtykke=v1.junk; samtykke=$value", KEY);
+        check($back !== null && $back->equals($s), 'a second consent cookie that verifies');
+        $back = ConsentState::fromCookieHeaderOrNull(policy(), "old=\xe6\xf8; samtykke=v1.junk; samtykke=$value", KEY);
+        check($back !== null && $back->equals($s), 'beside a cookie that is not UTF-8');
+        check(ConsentState::fromCookieHeaderOrNull(policy(), 'samtykke=v1.junk; a=1', KEY) === null,
+            'no consent cookie verifies: a new visitor');
     },
 
     's8_log_lines_name_the_visitor_and_audit_vocabulary' => function () {

@@ -317,8 +317,22 @@ fn purge_file(policy: &ValidPolicy<'_>, path: &Path, now: OffsetDateTime) -> io:
     let records = lines.iter().filter(|(raw, _)| !blank(raw)).count() - unreadable;
     let kept = records - removed;
     if removed > 0 {
-        let tmp = path.with_extension("purge.tmp");
-        let mut out = io::BufWriter::new(File::create(&tmp)?);
+        // Beside the file, named after it whole (`proofs.jsonl.purge.tmp`): two
+        // proof files in one directory never share it.
+        let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+        tmp_name.push(".purge.tmp");
+        let tmp = path.with_file_name(tmp_name);
+        let new = File::create(&tmp)?;
+        // The file keeps its mode (and, where this process may set it, its
+        // owner), so the other processes that write it still can.
+        let old = file.metadata()?;
+        new.set_permissions(old.permissions())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let _ = std::os::unix::fs::fchown(&new, Some(old.uid()), Some(old.gid()));
+        }
+        let mut out = io::BufWriter::new(new);
         for ((raw, _), gone) in lines.iter().zip(&drop) {
             if !gone && !blank(raw) {
                 out.write_all(raw)?;

@@ -187,7 +187,8 @@ fn r19_a_purge_by_one_process_loses_no_record_another_writes() {
 }
 
 /// A line of the proof file that is not UTF-8 is kept byte for byte and
-/// counted as unreadable; the purge still removes what may go.
+/// counted as unreadable; the purge still removes what may go, and the file
+/// keeps its mode.
 #[test]
 fn r19_a_purge_keeps_a_line_that_is_not_utf8_as_it_is() {
     let owned = policy(&[]);
@@ -203,11 +204,23 @@ fn r19_a_purge_keeps_a_line_that_is_not_utf8_as_it_is() {
     bytes.extend_from_slice(b"\xff\xfe not UTF-8\n");
     bytes.extend_from_slice((proof_to_json(&policy, &second) + "\n").as_bytes());
     std::fs::write(&proofs, &bytes).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&proofs, std::fs::Permissions::from_mode(0o640)).unwrap();
+    }
     let sink = JsonlSink::open(&log, &proofs).unwrap();
     let purged = sink
         .purge(&policy, at(T0 + 50 * 86_400 + retention))
         .unwrap();
     assert_eq!((purged.kept, purged.removed, purged.unreadable), (1, 1, 1));
+    // The rewritten file keeps the mode it had.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&proofs).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
     let mut want = b"\xff\xfe not UTF-8\n".to_vec();
     want.extend_from_slice((proof_to_json(&policy, &second) + "\n").as_bytes());
     assert_eq!(std::fs::read(&proofs).unwrap(), want);

@@ -66,6 +66,8 @@ final class Plugin
      * leave) while no consent can be given or read.
      */
     private ?ConsentState $failClosed = null;
+    /** Its policy: proof retention goes on while the key is missing. */
+    private ?Policy $failClosedPolicy = null;
 
     public static function instance(): ?Plugin
     {
@@ -198,6 +200,7 @@ final class Plugin
                 $this->keys = $this->readKeys();
             } catch (Error $e) {
                 $this->failClosed = ConsentState::fresh($this->policy);
+                $this->failClosedPolicy = $this->policy;
                 throw $e;
             }
             $this->arrived = ConsentState::fromCookieHeaderOrNull($this->policy, $this->cookieHeader, $this->keys);
@@ -673,7 +676,8 @@ final class Plugin
     /** The daily retention pass over the proof records (R19). */
     public function retention(): ?int
     {
-        if ($this->policy === null) {
+        $policy = $this->policy ?? $this->failClosedPolicy;
+        if ($policy === null) {
             return null;
         }
         $path = "{$this->logDir}/proofs.jsonl";
@@ -684,7 +688,7 @@ final class Plugin
         try {
             flock($fh, LOCK_EX);
             $text = stream_get_contents($fh);
-            [$kept, $removed] = $this->policy->retainProofs((string) $text, time());
+            [$kept, $removed] = $policy->retainProofs((string) $text, time());
             if ($removed > 0) {
                 ftruncate($fh, 0);
                 rewind($fh);

@@ -572,34 +572,44 @@ final class ConsentState
             );
             return $found->cdata ? $value : null;
         };
-        try {
-            $value = $get($cookieHeader);
-        } catch (Error $e) {
-            // A piece the library cannot read (another application's cookie that
-            // is not UTF-8, say) must not hide the consent cookie: each piece
-            // alone, as samtykke_state_respond reads the header.
-            $value = null;
-            foreach (explode(';', $cookieHeader) as $piece) {
-                try {
-                    $value = $get($piece);
-                } catch (Error $e) {
-                    continue;
-                }
-                if ($value !== null) {
-                    break;
+        $verify = function (string $value) use ($ffi, $policy, $siteKey): ?ConsentState {
+            foreach (is_array($siteKey) ? $siteKey : [$siteKey] as $k) {
+                $state = $ffi->new('samtykke_state');
+                $key = $k === null ? null : Lib::bytes($k);
+                $rc = $ffi->samtykke_state_from_cookie(
+                    $policy->handle, $value, strlen($value), $key, $k === null ? 0 : strlen($k), FFI::addr($state));
+                if ($rc === $ffi->SAMTYKKE_RESULT_OK) {
+                    return new ConsentState($policy, $state);
                 }
             }
-        }
-        if ($value === null) {
             return null;
+        };
+        try {
+            $value = $get($cookieHeader);
+            if ($value === null) {
+                return null;
+            }
+            $state = $verify($value);
+            if ($state !== null) {
+                return $state;
+            }
+        } catch (Error $e) {
+            // A piece the library cannot read (another application's cookie that
+            // is not UTF-8, say): read piece by piece below.
         }
-        foreach (is_array($siteKey) ? $siteKey : [$siteKey] as $k) {
-            $state = $ffi->new('samtykke_state');
-            $key = $k === null ? null : Lib::bytes($k);
-            $rc = $ffi->samtykke_state_from_cookie(
-                $policy->handle, $value, strlen($value), $key, $k === null ? 0 : strlen($k), FFI::addr($state));
-            if ($rc === $ffi->SAMTYKKE_RESULT_OK) {
-                return new ConsentState($policy, $state);
+        // The first value did not verify, or the header as a whole did not read:
+        // each piece alone, and the first consent cookie that verifies wins, as
+        // in samtykke_state_respond and the tower layer (a browser sends several
+        // when it holds several, such as one a sibling subdomain set).
+        foreach (explode(';', $cookieHeader) as $piece) {
+            try {
+                $value = $get($piece);
+            } catch (Error $e) {
+                continue;
+            }
+            $state = $value === null ? null : $verify($value);
+            if ($state !== null) {
+                return $state;
             }
         }
         return null;
