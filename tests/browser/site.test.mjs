@@ -61,8 +61,10 @@ before(async () => {
   const policy = JSON.parse(readFileSync(join(root, 'examples/kk.dk.policy.json'), 'utf8'));
   policy.gpc_refuses = GPC_REFUSES;
   // Storage other than cookies, so the page's clearing script has work to do:
-  // statistics keeps a local-storage key (a pattern) and a session-storage key.
-  for (const [kind, name] of [['local_storage', 'siteimprove_*'], ['session_storage', 'nmstat.session']]) {
+  // statistics keeps a local-storage key (a pattern), a session-storage key and
+  // an IndexedDB database (a pattern).
+  for (const [kind, name] of [['local_storage', 'siteimprove_*'], ['session_storage', 'nmstat.session'],
+    ['indexed_db', 'siteimprove-db-*']]) {
     policy.storage.push({
       name, kind, provider: 'siteimprove', category: 'statistics',
       purpose: { en: 'Statistics of visits', da: 'Statistik over besøg' },
@@ -255,15 +257,24 @@ test('without JavaScript: the banner\'s forms decide', async () => {
   await context.close();
 });
 
-test("the page's script clears the storage a refusal denies", async () => {
+test("the page's script clears the storage a refusal denies (local, session, IndexedDB)", async () => {
   const { context, page } = await visitor();
   await page.goto(base + '/');
-  await page.evaluate(() => {
+  await page.evaluate(async () => {
     localStorage.setItem('siteimprove_visits', '3');
     localStorage.setItem('siteimprove-not-matching', 'stays: the pattern wants an underscore');
     localStorage.setItem('theme', 'undeclared, stays');
     sessionStorage.setItem('nmstat.session', 'x');
+    const open = (name) => new Promise((ok, fail) => {
+      const r = indexedDB.open(name);
+      r.onsuccess = () => { r.result.close(); ok(); };
+      r.onerror = () => fail(r.error);
+    });
+    await open('siteimprove-db-visits');
+    await open('app-db');
   });
+  const databases = () => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name).sort());
+  assert.deepEqual(await databases(), ['app-db', 'siteimprove-db-visits']);
   await page.getByRole('button', { name: 'Afvis alle' }).click();
   await page.waitForURL(base + '/');
   const left = await page.evaluate(() => ({
@@ -272,6 +283,13 @@ test("the page's script clears the storage a refusal denies", async () => {
   }));
   assert.deepEqual(left.local, ['siteimprove-not-matching', 'theme']);
   assert.deepEqual(left.session, []);
+  // Deleting a database is asynchronous: wait for it, up to two seconds.
+  let dbs = await databases();
+  for (let i = 0; i < 20 && dbs.includes('siteimprove-db-visits'); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    dbs = await databases();
+  }
+  assert.deepEqual(dbs, ['app-db'], 'the declared database deleted, the undeclared one kept');
   await context.close();
 });
 
