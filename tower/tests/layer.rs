@@ -409,13 +409,16 @@ async fn malformed_and_oversized_cookie_headers_make_a_new_visitor() {
         b"samtykke=\xff\xfe; nmstat=1".to_vec(),
         b";;;===;".to_vec(),
     ];
-    for raw in cases {
-        let req = Request::get("/")
+    // A page request whose Cookie header is `raw`, bytes as given.
+    let with_cookie = |raw: &[u8]| {
+        Request::get("/")
             .header("host", &site.host)
-            .header(COOKIE, http::HeaderValue::from_bytes(&raw).unwrap())
+            .header(COOKIE, http::HeaderValue::from_bytes(raw).unwrap())
             .body(Full::default())
-            .unwrap();
-        let got = site.send(req).await;
+            .unwrap()
+    };
+    for raw in cases {
+        let got = site.send(with_cookie(&raw)).await;
         assert_eq!(got.status, StatusCode::OK);
         assert!(got.json()["prompt_due_now"].as_bool().unwrap());
         assert!(got.sets("nmstat").is_none());
@@ -433,12 +436,7 @@ async fn malformed_and_oversized_cookie_headers_make_a_new_visitor() {
         let mut raw = odd.to_vec();
         raw.extend_from_slice(b"; ");
         raw.extend_from_slice(consent.as_bytes());
-        let req = Request::get("/")
-            .header("host", &site.host)
-            .header(COOKIE, http::HeaderValue::from_bytes(&raw).unwrap())
-            .body(Full::default())
-            .unwrap();
-        let got = site.send(req).await;
+        let got = site.send(with_cookie(&raw)).await;
         assert!(!got.json()["prompt_due_now"].as_bool().unwrap(), "{raw:?}");
         assert!(got.sets("nmstat").is_some(), "{raw:?}");
     }

@@ -3,8 +3,10 @@
 
 mod common;
 
+use std::path::PathBuf;
+
 use common::*;
-use samtykke::{ConsentState, Ctx, Proof};
+use samtykke::{ConsentState, Ctx, Proof, ValidPolicy};
 use samtykke_host::proof_json::proof_to_json;
 use samtykke_tower::{JsonlSink, Sink};
 use time::OffsetDateTime;
@@ -13,11 +15,27 @@ fn at(secs: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(secs).unwrap()
 }
 
-#[test]
-fn the_log_keeps_every_line_in_order_across_threads() {
-    let dir = std::env::temp_dir().join(format!("samtykke-sink-{}", std::process::id()));
+/// A directory of this test's own (`tag`), and the log and proof files in it.
+fn files(tag: &str) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("samtykke-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (log, proofs) = (dir.join("log.jsonl"), dir.join("proofs.jsonl"));
+    (dir, log, proofs)
+}
+
+/// Visitor `id` accepted all at T0 and again 50 days later: the first record
+/// may go once the retention has passed since the second.
+fn superseded(policy: &ValidPolicy<'_>, id: u128) -> [Proof; 2] {
+    let mut s = ConsentState::new(id);
+    [
+        s.accept_all(policy, Ctx::button(at(T0), 1)),
+        s.accept_all(policy, Ctx::button(at(T0 + 50 * 86_400), 1)),
+    ]
+}
+
+#[test]
+fn the_log_keeps_every_line_in_order_across_threads() {
+    let (dir, log, proofs) = files("sink");
     let _ = std::fs::remove_file(&log);
     let sink = std::sync::Arc::new(JsonlSink::open(&log, &proofs).unwrap());
     std::thread::scope(|s| {
@@ -59,9 +77,7 @@ fn r19_proof_records_go_only_after_the_decision_ended_and_retention_passed() {
     let p = policy.policy();
     let consent = i64::from(p.consent_ttl_days) * 86_400;
     let retention = i64::from(p.proof_retention_days) * 86_400;
-    let dir = std::env::temp_dir().join(format!("samtykke-purge-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (log, proofs) = (dir.join("log.jsonl"), dir.join("proofs.jsonl"));
+    let (dir, log, proofs) = files("purge");
     let _ = std::fs::remove_file(&proofs);
     // Visitor 1 accepted at T0 and never came back: the grant ends at T0 +
     // consent TTL, the record may go `retention` later. Visitor 2 accepted at T0
@@ -130,19 +146,12 @@ fn r19_a_purge_by_one_process_loses_no_record_another_writes() {
     let owned = policy(&[]);
     let policy = owned.view();
     let retention = i64::from(policy.policy().proof_retention_days) * 86_400;
-    let dir = std::env::temp_dir().join(format!("samtykke-shared-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (log, proofs) = (dir.join("log.jsonl"), dir.join("proofs.jsonl"));
+    let (dir, log, proofs) = files("shared");
     let _ = std::fs::remove_file(&proofs);
     // A visitor who accepted twice, 50 days apart: at `now` the first record
     // may go, so a purge rewrites the file.
     let now = at(T0 + 50 * 86_400 + retention);
-    let superseded = |id: u128| -> [String; 2] {
-        let mut s = ConsentState::new(id);
-        let a = s.accept_all(&policy, Ctx::button(at(T0), 1));
-        let b = s.accept_all(&policy, Ctx::button(at(T0 + 50 * 86_400), 1));
-        [proof_to_json(&policy, &a), proof_to_json(&policy, &b)]
-    };
+    let superseded = |id: u128| superseded(&policy, id).map(|p| proof_to_json(&policy, &p));
     let fresh = |id: u128| -> (Proof, String) {
         let p = ConsentState::new(id).accept_all(&policy, Ctx::button(now, 1));
         (p, proof_to_json(&policy, &p))
@@ -194,12 +203,8 @@ fn r19_a_purge_keeps_a_line_that_is_not_utf8_as_it_is() {
     let owned = policy(&[]);
     let policy = owned.view();
     let retention = i64::from(policy.policy().proof_retention_days) * 86_400;
-    let dir = std::env::temp_dir().join(format!("samtykke-bytes-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (log, proofs) = (dir.join("log.jsonl"), dir.join("proofs.jsonl"));
-    let mut s = ConsentState::new(1);
-    let first = s.accept_all(&policy, Ctx::button(at(T0), 1));
-    let second = s.accept_all(&policy, Ctx::button(at(T0 + 50 * 86_400), 1));
+    let (dir, log, proofs) = files("bytes");
+    let [first, second] = superseded(&policy, 1);
     let mut bytes = (proof_to_json(&policy, &first) + "\n").into_bytes();
     bytes.extend_from_slice(b"\xff\xfe not UTF-8\n");
     bytes.extend_from_slice((proof_to_json(&policy, &second) + "\n").as_bytes());
@@ -234,24 +239,15 @@ fn r19_the_first_record_written_purges_and_the_next_purge_waits_a_day() {
     let owned = policy(&[]);
     let policy = owned.view();
     let retention = i64::from(policy.policy().proof_retention_days) * 86_400;
-    let dir = std::env::temp_dir().join(format!("samtykke-daily-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (log, proofs) = (dir.join("log.jsonl"), dir.join("proofs.jsonl"));
+    let (dir, log, proofs) = files("daily");
     // Visitor 1 accepted twice, 50 days apart: the first record may go at `due`.
-    let superseded = |id: u128| -> Vec<Proof> {
-        let mut s = ConsentState::new(id);
-        vec![
-            s.accept_all(&policy, Ctx::button(at(T0), 1)),
-            s.accept_all(&policy, Ctx::button(at(T0 + 50 * 86_400), 1)),
-        ]
-    };
     let lines = |records: &[Proof]| -> String {
         records
             .iter()
             .map(|r| proof_to_json(&policy, r) + "\n")
             .collect()
     };
-    std::fs::write(&proofs, lines(&superseded(1))).unwrap();
+    std::fs::write(&proofs, lines(&superseded(&policy, 1))).unwrap();
     let due = T0 + 50 * 86_400 + retention;
     let sink = JsonlSink::open(&log, &proofs).unwrap();
     let write = |id: u128, now: i64| {
@@ -270,7 +266,7 @@ fn r19_the_first_record_written_purges_and_the_next_purge_waits_a_day() {
         .append(true)
         .open(&proofs)
         .unwrap();
-    std::io::Write::write_all(&mut more, lines(&superseded(3)).as_bytes()).unwrap();
+    std::io::Write::write_all(&mut more, lines(&superseded(&policy, 3)).as_bytes()).unwrap();
     write(4, due + 3600);
     assert_eq!(count(), 5, "the next purge waits a day");
     write(5, due + 86_400);
