@@ -244,6 +244,7 @@ pub(crate) enum LineText<'a> {
 
 impl<'a> LineText<'a> {
     /// Line `number` read as an event.
+    #[inline]
     pub(crate) fn parse(
         self,
         policy: &ValidPolicy<'_>,

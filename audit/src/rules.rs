@@ -270,6 +270,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
     }
 
     /// Counts a parsed line, and applies it or reports why not.
+    #[inline]
     pub(crate) fn take(&mut self, number: u64, parsed: Parsed<'_>) {
         match parsed {
             Parsed::Blank => {}
@@ -277,7 +278,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
                 self.summary.lines += 1;
                 self.input_error(number, kind, message);
             }
-            Parsed::Event(line) => {
+            Parsed::Event(ref line) => {
                 self.summary.lines += 1;
                 self.apply(number, line);
             }
@@ -332,7 +333,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
         }
     }
 
-    fn apply(&mut self, number: u64, line: Line<'_>) {
+    fn apply(&mut self, number: u64, line: &Line<'_>) {
         // A `Set-Cookie` header is read first: a bad one is an input error, and
         // the line is not applied.
         let setting = match &line.body {
@@ -374,11 +375,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
         let now =
             OffsetDateTime::from_unix_timestamp(line.at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let mut state = self.visitors.get(slot).state;
-        let at = Here {
-            number,
-            line: &line,
-            now,
-        };
+        let at = Here { number, line, now };
         match &line.body {
             Body::Notice(n) => self.notice(&at, slot, &state, n),
             Body::Decision(d) => self.decision(&at, slot, &mut state, d),
@@ -895,6 +892,7 @@ pub(crate) fn parse_line<'t>(
 
 /// [`parse_line`] of a line known to be UTF-8 (a block the sharded reader has
 /// checked whole).
+#[inline]
 pub(crate) fn parse_text<'t>(
     policy: &ValidPolicy<'_>,
     last_day: &mut LastDay,
@@ -951,6 +949,7 @@ impl Skip {
 }
 
 /// A trimmed line read as an event.
+#[inline]
 fn parse_json<'t>(policy: &ValidPolicy<'_>, last_day: &mut LastDay, text: &'t str) -> Parsed<'t> {
     let mut fields = scan::Fields::new(text);
     if let Err(e) = scan::scan(&mut fields) {

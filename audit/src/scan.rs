@@ -557,7 +557,7 @@ impl Parser<'_> {
     }
 
     /// After the opening quote: the content's span and whether it has escapes.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Result<(usize, usize, bool), ScanError> {
         let start = self.i;
         let mut escaped = false;
