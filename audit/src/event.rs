@@ -214,7 +214,7 @@ struct Reader<'f, 'p, C> {
 }
 
 impl<'a, C: Cells<'a>> Reader<'_, '_, C> {
-    #[inline]
+    #[inline(always)]
     fn string(&self, key: Key) -> Result<Option<Cow<'a, str>>, Bad> {
         match self.f.cell(key) {
             None => Ok(None),
@@ -226,6 +226,7 @@ impl<'a, C: Cells<'a>> Reader<'_, '_, C> {
         }
     }
 
+    #[inline]
     fn required(&self, key: Key) -> Result<Cow<'a, str>, Bad> {
         match self.string(key)? {
             Some(s) if s.is_empty() => bad(

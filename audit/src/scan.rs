@@ -44,7 +44,7 @@ fn is<const N: usize>(raw: &[u8], lit: &[u8; N]) -> bool {
 }
 
 impl Key {
-    #[inline]
+    #[inline(always)]
     fn from_name(name: &[u8]) -> Option<Key> {
         let n = name;
         Some(match n.len() {
@@ -383,6 +383,7 @@ impl<'a> Iterator for Strings<'a> {
 }
 
 /// The next string of a validated JSON array of strings, from byte `*i` on.
+#[inline]
 fn next_string<'a>(line: &'a str, i: &mut usize, end: usize) -> Option<Cow<'a, str>> {
     let b = line.as_bytes();
     while *i < end && b[*i] != b'"' {
