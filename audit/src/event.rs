@@ -8,7 +8,8 @@ use time::OffsetDateTime;
 use super::report::InputErrorKind;
 use super::scan::{Fields, Key, Strings, Val};
 use super::stamp::{self, LastDay, StampError};
-use samtykke_host::http::SetCookie;
+use super::visitors::fast_hash;
+use samtykke_host::http::{HeaderError, HeaderErrorKind, SetCookie};
 
 /// Why a line is not applied.
 #[derive(Debug)]
@@ -122,17 +123,17 @@ pub(crate) struct Setting<'c> {
 }
 
 impl CookieSet<'_> {
-    /// The cookie set at `at`.
+    /// The cookie set at `at`, its header's attributes read through `memo`.
     ///
     /// # Errors
     ///
     /// A `Set-Cookie` header that does not parse.
-    pub(crate) fn read(&self, at: i64) -> Result<Setting<'_>, Bad> {
+    pub(crate) fn read(&self, at: i64, memo: &mut AttributeMemo) -> Result<Setting<'_>, Bad> {
         match self {
             CookieSet::Header(header) => {
                 let now =
                     OffsetDateTime::from_unix_timestamp(at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-                let c = SetCookie::parse(header).map_err(|e| Bad {
+                let c = memo.parse(header).map_err(|e| Bad {
                     kind: InputErrorKind::BadField,
                     message: format!("`set_cookie`: {e}"),
                 })?;
@@ -148,6 +149,104 @@ impl CookieSet<'_> {
                 lifetime: *max_age,
             }),
         }
+    }
+}
+
+/// What the audit reads of a `Set-Cookie` header's attributes.
+#[derive(Clone, Copy, Debug)]
+struct Lifetime {
+    max_age: Option<i64>,
+    expires: Option<OffsetDateTime>,
+}
+
+/// A memo of `Set-Cookie` attributes. A site sets each of its cookies with the
+/// same attributes again and again, and only the value changes, so a header's
+/// attributes (all from its first `;`) are parsed once for each text, and its
+/// `name=value` pair on every line. Both are [`SetCookie::parse`]'s work: the
+/// pair alone is a header of one piece, and the attributes are parsed behind a
+/// pair of our own, so a header read here has the name, `Max-Age`, `Expires`
+/// and error (kind, attribute and byte offset) that parsing it whole gives.
+/// Direct-mapped, so it stays small whatever a log holds.
+#[derive(Debug)]
+pub(crate) struct AttributeMemo {
+    slots: Vec<Option<Memoized>>,
+    /// The header the attributes of a text not yet memoized are parsed in.
+    scratch: String,
+}
+
+/// A memoized text of attributes: its hash, the text, what it holds or where
+/// its fault lies (offsets from the `;` that starts the text).
+type Memoized = (u64, Box<str>, Result<Lifetime, HeaderError>);
+
+/// The pair the attributes are parsed behind.
+const PAIR: &str = "a=b";
+
+impl Default for AttributeMemo {
+    fn default() -> Self {
+        AttributeMemo {
+            slots: vec![None; Self::SLOTS],
+            scratch: String::new(),
+        }
+    }
+}
+
+impl AttributeMemo {
+    const SLOTS: usize = 256;
+
+    /// `header` parsed as [`SetCookie::parse`] parses it, but for the
+    /// attributes it does not read (`Domain`, `Path`, `Secure`, `HttpOnly`,
+    /// `SameSite`, `Partitioned`), which are left unset.
+    ///
+    /// # Errors
+    ///
+    /// [`SetCookie::parse`]'s error for `header`.
+    pub(crate) fn parse<'h>(&mut self, header: &'h str) -> Result<SetCookie<'h>, HeaderError> {
+        let Some(semi) = header.bytes().position(|b| b == b';') else {
+            return SetCookie::parse(header);
+        };
+        let (pair, attributes) = header.split_at(semi);
+        let attributes = self.attributes(attributes).map_err(|mut e| {
+            e.offset += semi;
+            e
+        });
+        // `SetCookie::parse` looks for control characters in the whole header
+        // first; the pair's other faults come before the attributes'.
+        match (SetCookie::parse(pair), attributes) {
+            (Err(e), _) if e.kind == HeaderErrorKind::ControlCharacter => Err(e),
+            (_, Err(e)) if e.kind == HeaderErrorKind::ControlCharacter => Err(e),
+            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+            (Ok(mut cookie), Ok(lifetime)) => {
+                cookie.max_age = lifetime.max_age;
+                cookie.expires = lifetime.expires;
+                Ok(cookie)
+            }
+        }
+    }
+
+    /// The attributes of `text` (from a `;` on), offsets counted from its start.
+    fn attributes(&mut self, text: &str) -> Result<Lifetime, HeaderError> {
+        let h = fast_hash(text.as_bytes());
+        let slot = &mut self.slots[h as usize % Self::SLOTS];
+        if let Some((k, t, result)) = slot {
+            if *k == h && **t == *text {
+                return *result;
+            }
+        }
+        self.scratch.clear();
+        self.scratch.push_str(PAIR);
+        self.scratch.push_str(text);
+        let result = match SetCookie::parse(&self.scratch) {
+            Ok(c) => Ok(Lifetime {
+                max_age: c.max_age,
+                expires: c.expires,
+            }),
+            Err(mut e) => {
+                e.offset -= PAIR.len();
+                Err(e)
+            }
+        };
+        *slot = Some((h, text.into(), result));
+        result
     }
 }
 
@@ -484,5 +583,111 @@ fn cookie_set<'a, C: Cells<'a>>(r: &Reader<'_, '_, C>) -> Result<CookieSet<'a>, 
             InputErrorKind::MissingField,
             "missing `set_cookie` (or `cookie`)".into(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PAIRS: &[&str] = &[
+        "nmstat=2320af141c",
+        " SESSb1=48 ",
+        "n=",
+        "=v",
+        "n",
+        "",
+        " ",
+        "a=\"q\"",
+        "n=v\u{1}",
+        "\u{7f}n=v",
+        "x\ty=z",
+    ];
+    const PIECES: &[&str] = &[
+        "Max-Age=100",
+        "max-age=-5",
+        "MAX-AGE=9",
+        "Max-Age=x",
+        "Max-Age=",
+        " Max-Age = 7 ",
+        "Max-Age=5\u{1}",
+        "Expires=Wed, 21 Oct 2026 07:28:00 GMT",
+        "expires=Thu, 01 Jan 1970 00:00:00 GMT",
+        "Expires=junk",
+        "Domain=Kk.DK",
+        "Domain=",
+        "Path=/",
+        "Path=x",
+        "Secure",
+        "HttpOnly",
+        "SameSite=Lax",
+        "SameSite=bad",
+        "Partitioned",
+        "Foo=bar",
+        "",
+        " ",
+        "\u{7f}",
+        "=",
+    ];
+    const SEPARATORS: &[&str] = &[";", "; ", " ;", ";\t"];
+
+    /// A header of one of the pairs and up to five pieces, from a small pool so
+    /// that texts of attributes repeat behind different pairs.
+    fn header() -> impl Strategy<Value = String> {
+        (
+            0..PAIRS.len(),
+            prop::collection::vec((0..SEPARATORS.len(), 0..PIECES.len()), 0..6),
+        )
+            .prop_map(|(pair, pieces)| {
+                let mut h = PAIRS[pair].to_owned();
+                for (sep, piece) in pieces {
+                    h.push_str(SEPARATORS[sep]);
+                    h.push_str(PIECES[piece]);
+                }
+                h
+            })
+    }
+
+    proptest! {
+        /// SPEC §8: a `cookie_set` is judged by its `Set-Cookie` header as the
+        /// host parses it. Headers read through the memo, one after the other
+        /// (so that most attributes are found memoized, behind another pair),
+        /// give the name, value, `Max-Age`, `Expires` and error of parsing each
+        /// header whole.
+        #[test]
+        fn s08_set_cookie_attributes_read_through_the_memo_read_as_the_whole_header(
+            headers in prop::collection::vec(header(), 1..64),
+        ) {
+            let mut memo = AttributeMemo::default();
+            for h in &headers {
+                let whole = SetCookie::parse(h);
+                let memoized = memo.parse(h);
+                match (whole, memoized) {
+                    (Ok(w), Ok(m)) => {
+                        prop_assert_eq!((w.name, w.value), (m.name, m.value), "{:?}", h);
+                        prop_assert_eq!((w.max_age, w.expires), (m.max_age, m.expires), "{:?}", h);
+                    }
+                    (w, m) => prop_assert_eq!(w.err(), m.err(), "{:?}", h),
+                }
+            }
+        }
+    }
+
+    /// Texts of attributes that share a memo slot replace each other and are
+    /// read right each time.
+    #[test]
+    fn s08_set_cookie_attributes_that_share_a_memo_slot_are_each_read_right() {
+        let mut memo = AttributeMemo::default();
+        let headers: Vec<String> = (0..4 * AttributeMemo::SLOTS)
+            .map(|i| format!("c{i}=v; Max-Age={i}; Path=/"))
+            .collect();
+        for round in 0..2 {
+            for (i, h) in headers.iter().enumerate() {
+                let c = memo.parse(h).unwrap();
+                assert_eq!(c.max_age, Some(i as i64), "round {round}: {h}");
+                assert_eq!(c.name, format!("c{i}"));
+            }
+        }
     }
 }

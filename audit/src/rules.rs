@@ -72,6 +72,7 @@ pub struct Auditor<'p, S: Sink = Report> {
     /// The key visitors are placed and routed under.
     pub(crate) route: std::hash::RandomState,
     names: Names<'p>,
+    attributes: event::AttributeMemo,
     last_day: LastDay,
 }
 
@@ -152,6 +153,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
             halted: None,
             route: std::hash::RandomState::new(),
             names: Names::new(),
+            attributes: event::AttributeMemo::default(),
             last_day: LastDay::default(),
         }
     }
@@ -337,7 +339,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
         // A `Set-Cookie` header is read first: a bad one is an input error, and
         // the line is not applied.
         let setting = match &line.body {
-            Body::CookieSet(c) => match c.read(line.at) {
+            Body::CookieSet(c) => match c.read(line.at, &mut self.attributes) {
                 Ok(s) => Some(s),
                 Err(bad) => return self.input_error(number, bad.kind, bad.message),
             },
