@@ -73,9 +73,43 @@ impl Key {
         })
     }
 
-    /// The key as written in the log.
+    /// The key whose name, and the closing quote, start at byte `i` of `b`
+    /// (just after the opening quote), and the name's length; `None` when no key
+    /// the audit reads is written there plainly (or fewer than eight bytes follow).
+    /// Compares a word or two with each candidate of the first letter, where
+    /// reading the key as a string and then its name would walk it twice. A key
+    /// written with escapes, or not known, is read by [`Key::from_name`].
+    #[inline(always)]
+    fn at(b: &[u8], i: usize) -> Option<(Key, usize)> {
+        use Key::*;
+        let w0 = word(b, i)?;
+        let candidates: &[Key] = match w0 as u8 {
+            b't' => &[Ts, Trigger],
+            b'v' => &[Visitor],
+            b'e' => &[Event],
+            b'r' => &[Revision],
+            b'n' => &[Notice],
+            b'l' => &[Layer],
+            b'a' => &[Action],
+            b'c' => &[Cookies, Cookie, Controls, Control, Categories],
+            b'p' => &[Preselected],
+            b'g' => &[Granted, Gpc],
+            b's' => &[SetCookie, Signal],
+            b'm' => &[MaxAgeS],
+            b'u' => &[Url],
+            _ => return None,
+        };
+        for &k in candidates {
+            let [p0, m0, p1, m1] = PATTERNS[k as usize];
+            if w0 & m0 == p0 && (m1 == 0 || word(b, i + 8).is_some_and(|w1| w1 & m1 == p1)) {
+                return Some((k, k.name().len()));
+            }
+        }
+        None
+    }
+
     /// Every key the audit reads, in the order of the enum.
-    #[cfg(feature = "arrow")]
+    #[cfg(any(feature = "arrow", test))]
     pub(crate) const ALL: [Key; KEYS] = [
         Key::Ts,
         Key::Visitor,
@@ -119,31 +153,69 @@ impl Key {
     }
 
     pub(crate) const fn name(self) -> &'static str {
-        match self {
-            Key::Ts => "ts",
-            Key::Visitor => "visitor",
-            Key::Event => "event",
-            Key::Revision => "revision",
-            Key::Notice => "notice",
-            Key::Layer => "layer",
-            Key::Trigger => "trigger",
-            Key::Controls => "controls",
-            Key::Preselected => "preselected",
-            Key::Action => "action",
-            Key::Control => "control",
-            Key::Granted => "granted",
-            Key::ProvidersRefused => "providers_refused",
-            Key::Categories => "categories",
-            Key::Gpc => "gpc",
-            Key::SetCookie => "set_cookie",
-            Key::Cookie => "cookie",
-            Key::MaxAgeS => "max_age_s",
-            Key::Cookies => "cookies",
-            Key::Signal => "signal",
-            Key::Url => "url",
-        }
+        KEY_NAMES[self as usize]
     }
 }
+
+/// The eight bytes of `b` from `i` on, as a little-endian word.
+#[inline(always)]
+fn word(b: &[u8], i: usize) -> Option<u64> {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(b.get(i..i + 8)?);
+    Some(u64::from_le_bytes(w))
+}
+
+/// Each key's name followed by its closing quote, as two little-endian words
+/// and their masks (a second mask of 0: the first word holds it all). A name
+/// of more than 15 bytes (`providers_refused`) has none, and is read by
+/// [`Key::from_name`].
+const PATTERNS: [[u64; 4]; KEYS] = {
+    let mut table = [[0, u64::MAX, 0, u64::MAX]; KEYS];
+    let mut k = 0;
+    while k < KEYS {
+        let name = KEY_NAMES[k].as_bytes();
+        let n = name.len() + 1;
+        if n <= 16 {
+            let mut words = [0u64; 2];
+            let mut masks = [0u64; 2];
+            let mut j = 0;
+            while j < n {
+                let byte = if j < name.len() { name[j] } else { b'"' };
+                words[j / 8] |= (byte as u64) << (8 * (j % 8));
+                masks[j / 8] |= 0xff << (8 * (j % 8));
+                j += 1;
+            }
+            table[k] = [words[0], masks[0], words[1], masks[1]];
+        }
+        k += 1;
+    }
+    table
+};
+
+/// The keys' names, in the order of the enum.
+const KEY_NAMES: [&str; KEYS] = [
+    "ts",
+    "visitor",
+    "event",
+    "revision",
+    "notice",
+    "layer",
+    "trigger",
+    "controls",
+    "preselected",
+    "action",
+    "control",
+    "granted",
+    "providers_refused",
+    "categories",
+    "gpc",
+    "set_cookie",
+    "cookie",
+    "max_age_s",
+    "cookies",
+    "signal",
+    "url",
+];
 
 /// What a key's value is: a string, an integer, true or false, a list of
 /// strings, or a timestamp (an RFC 3339 string in JSON).
@@ -446,7 +518,20 @@ pub(crate) fn scan(fields: &mut Fields<'_>) -> Result<(), ScanError> {
                 return Err(p.expected("a key (a string)"));
             }
             p.i += 1;
-            let (start, end, escaped) = p.string()?;
+            let key = match Key::at(p.b, p.i) {
+                Some((key, len)) => {
+                    p.i += len + 1;
+                    Some(key)
+                }
+                None => {
+                    let (start, end, escaped) = p.string()?;
+                    if escaped {
+                        Key::from_name(unescape(&line[start..end]).as_bytes())
+                    } else {
+                        Key::from_name(&line.as_bytes()[start..end])
+                    }
+                }
+            };
             p.ws();
             if p.peek() != Some(b':') {
                 return Err(p.expected("`:`"));
@@ -465,12 +550,6 @@ pub(crate) fn scan(fields: &mut Fields<'_>) -> Result<(), ScanError> {
                 }
             } else {
                 p.value(1)?
-            };
-            let raw = &line.as_bytes()[start..end];
-            let key = if escaped {
-                Key::from_name(unescape(&line[start..end]).as_bytes())
-            } else {
-                Key::from_name(raw)
             };
             if let Some(k) = key {
                 let slot = &mut fields.slots[k as usize];
@@ -847,6 +926,59 @@ mod tests {
         let names: Vec<_> = f.strings(start, end).collect();
         assert_eq!(names, ["a", "b\"c"]);
         assert_eq!(f.get(Key::Event), None);
+    }
+
+    /// The key a string names, read as the scanner reads any string: up to its
+    /// closing quote (the strings tested have no escapes).
+    fn named(b: &[u8], i: usize) -> Option<(Key, usize)> {
+        let len = b[i..].iter().position(|&c| c == b'"')?;
+        Some((Key::from_name(&b[i..i + len])?, len))
+    }
+
+    /// `Key::at` finds a key only where the key's name and its closing quote
+    /// are written, and finds every key but `providers_refused` where eight
+    /// bytes follow: each name, cut short, run on, with a letter changed, at
+    /// the end of buffers of every length.
+    #[test]
+    fn a_key_is_matched_by_its_words_exactly_as_by_its_name() {
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        for k in Key::ALL {
+            let name = k.name().as_bytes();
+            for cut in 0..=name.len() {
+                texts.push([&name[..cut], b"\"\"".as_slice()].concat());
+                texts.push([&name[..cut], b"x\":1}".as_slice()].concat());
+            }
+            texts.push([name, b"s\":".as_slice()].concat());
+            for i in 0..name.len() {
+                let mut changed = name.to_vec();
+                changed[i] ^= 0x20;
+                texts.push([changed.as_slice(), b"\":\"value\"}".as_slice()].concat());
+            }
+            let full = [name, b"\":\"a value long enough\"}".as_slice()].concat();
+            let at = Key::at(&full, 0);
+            if name.len() < 16 {
+                assert_eq!(at, Some((k, name.len())), "{}", k.name());
+            } else {
+                assert_eq!(at, None, "{}", k.name());
+            }
+            texts.push(full);
+        }
+        for text in &texts {
+            for pad in 0..9 {
+                let b = [vec![b'{'; pad], text.clone()].concat();
+                for end in pad..=b.len() {
+                    let b = &b[..end];
+                    if let Some(found) = Key::at(b, pad) {
+                        assert_eq!(
+                            Some(found),
+                            named(b, pad),
+                            "{:?}",
+                            String::from_utf8_lossy(b)
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
