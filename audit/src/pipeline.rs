@@ -11,7 +11,7 @@ use samtykke::ValidPolicy;
 use super::event::{Body, CookieSet, Line};
 use super::reader::for_each_line;
 use super::report::InputErrorKind;
-use super::rules::Parsed;
+use super::rules::{parse_text, Parsed};
 use super::scan::Strings;
 use super::stamp::LastDay;
 
@@ -54,6 +54,20 @@ pub(crate) struct Batch {
     pub(crate) text: Option<Arc<String>>,
     pub(crate) arena: String,
     pub(crate) entries: Vec<(u64, Stored)>,
+    /// Lines routed by the visitor id at their start
+    /// ([`scan::leading_visitor`](super::scan::leading_visitor)) and not yet
+    /// parsed, in order: the shard that applies them parses them. Kept apart
+    /// from `entries`, in 24 bytes a line.
+    lines: Vec<Routed>,
+}
+
+/// A line of the batch's text not yet parsed: its number, its bytes in the
+/// text, and the keyed hash of its visitor id.
+#[derive(Clone, Copy, Debug)]
+struct Routed {
+    number: u64,
+    text: Span,
+    place: u64,
 }
 
 thread_local! {
@@ -75,7 +89,12 @@ impl Batch {
             .with(|spare| spare.borrow_mut().pop())
             .unwrap_or_default();
         batch.text = text;
-        batch.entries.reserve(lines);
+        if batch.text.is_some() {
+            // The sharded reader's: mostly lines routed unparsed.
+            batch.lines.reserve(lines);
+        } else {
+            batch.entries.reserve(lines);
+        }
         batch
     }
 
@@ -88,6 +107,7 @@ impl Batch {
             .and_then(|text| Arc::try_unwrap(text).ok())
             .map(String::into_bytes);
         self.entries.clear();
+        self.lines.clear();
         self.arena.clear();
         SPARE.with(|spare| {
             let mut spare = spare.borrow_mut();
@@ -159,6 +179,16 @@ impl Batch {
         self.entries.push((number, stored));
     }
 
+    /// Keeps line `number`, the block's bytes `start..end`, to be parsed where
+    /// it is applied; `place` is the keyed hash of its visitor id.
+    pub(crate) fn push_line(&mut self, number: u64, start: usize, end: usize, place: u64) {
+        self.lines.push(Routed {
+            number,
+            text: Span(start as u32, end as u32),
+            place,
+        });
+    }
+
     fn get(&self, span: Span) -> &str {
         let Span(start, end) = span;
         let (from, start) = if start & IN_ARENA != 0 {
@@ -201,13 +231,45 @@ impl Batch {
         }
     }
 
+    /// Parses a routed line and feeds it to `f`.
+    #[inline]
+    fn parse_routed(
+        &self,
+        r: Routed,
+        policy: &ValidPolicy<'_>,
+        last_day: &mut LastDay,
+        f: &mut impl FnMut(u64, Parsed<'_>),
+    ) {
+        let mut parsed = parse_text(policy, last_day, r.number, self.get(r.text));
+        if let Parsed::Event(line) = &mut parsed {
+            line.place = Some(r.place);
+        }
+        f(r.number, parsed);
+    }
+
     /// Feeds every entry to `f`, in order, and empties the batch (keeping its
-    /// room).
-    pub(crate) fn drain(&mut self, mut f: impl FnMut(u64, Parsed<'_>)) {
+    /// room); lines not yet parsed are parsed under `policy`.
+    pub(crate) fn drain(
+        &mut self,
+        policy: &ValidPolicy<'_>,
+        last_day: &mut LastDay,
+        mut f: impl FnMut(u64, Parsed<'_>),
+    ) {
         let mut entries = std::mem::take(&mut self.entries);
+        let mut lines = std::mem::take(&mut self.lines);
+        // The two lists, each in line order, taken in line order.
+        let mut routed = lines.iter().peekable();
         for (number, stored) in entries.drain(..) {
+            while let Some(r) = routed.next_if(|r| r.number < number) {
+                self.parse_routed(*r, policy, last_day, &mut f);
+            }
             f(number, self.restore(stored));
         }
+        for r in routed {
+            self.parse_routed(*r, policy, last_day, &mut f);
+        }
+        lines.clear();
+        self.lines = lines;
         self.entries = entries;
         self.arena.clear();
     }

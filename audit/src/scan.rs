@@ -485,6 +485,29 @@ fn next_string<'a>(line: &'a str, i: &mut usize, end: usize) -> Option<Cow<'a, s
     })
 }
 
+/// The visitor id of a line that starts as the log writers write it,
+/// `{"ts":"…","visitor":"…"`, with no escape in either string; `None` for any
+/// other start. If the line is an event, this is its visitor: [`scan`] reads
+/// those two keys first, the visitor's value has no escape to resolve, and a
+/// second `visitor` key would make the line an error. So the sharded reader
+/// routes such a line by this id and leaves parsing it to the visitor's shard.
+pub(crate) fn leading_visitor(line: &str) -> Option<&str> {
+    const TS: &[u8] = b"{\"ts\":\"";
+    const VISITOR: &[u8] = b"\",\"visitor\":\"";
+    let b = line.as_bytes();
+    if !b.starts_with(TS) {
+        return None;
+    }
+    let ts_end = skip_plain(b, TS.len());
+    if !b[ts_end..].starts_with(VISITOR) {
+        return None;
+    }
+    let start = ts_end + VISITOR.len();
+    let end = skip_plain(b, start);
+    // The id ends at its closing quote, not at an escape or a control.
+    (b.get(end) == Some(&b'"')).then(|| &line[start..end])
+}
+
 /// Reads the line of `fields` as one JSON object, keeping the keys the audit
 /// reads.
 ///
@@ -979,6 +1002,71 @@ mod tests {
                 }
             }
         }
+    }
+
+    proptest::proptest! {
+        /// The sharded reader routes a line by `leading_visitor` and parses it
+        /// in that visitor's shard: wherever it finds an id, the line either
+        /// does not scan or scans with that visitor. Lines written as the log
+        /// writers write them, with bytes changed, put in or taken out.
+        #[test]
+        fn a_leading_visitor_is_the_visitor_the_scan_reads(
+            line in proptest::sample::select(vec![
+                r#"{"ts":"2026-03-01T10:00:00Z","visitor":"v1","event":"signal","signal":"gpc"}"#,
+                r#"{"ts":"2026-03-01T10:00:00Z","visitor":"v\u0031","event":"x"}"#,
+                r#"{"ts":"2026-03-01T10:00:00Z","visitor":"v1","visitor":"v2"}"#,
+                r#"{"ts":"2026-03-01T10:00:00Z","visitor":"","x":{"visitor":"v3"}}"#,
+                r#"{"ts":"2026\"","visitor":"v1"}"#,
+            ]),
+            edits in proptest::collection::vec(
+                (proptest::prelude::any::<proptest::sample::Index>(), 0u8..3,
+                 proptest::sample::select(b"{}[]:,\"\\ vtsx0\x01".to_vec())),
+                0..4,
+            ),
+        ) {
+            let mut b = line.as_bytes().to_vec();
+            for (at, op, byte) in edits {
+                if b.is_empty() {
+                    break;
+                }
+                let i = at.index(b.len());
+                match op {
+                    0 => b[i] = byte,
+                    1 => b.insert(i, byte),
+                    _ => {
+                        b.remove(i);
+                    }
+                }
+            }
+            let Ok(text) = std::str::from_utf8(&b) else { return Ok(()) };
+            if let Some(id) = leading_visitor(text) {
+                let mut f = Fields::new(text);
+                if scan(&mut f).is_ok() {
+                    let Some(Val::Str { start, end, escaped }) = f.get(Key::Visitor) else {
+                        panic!("no visitor string in {text:?}");
+                    };
+                    proptest::prop_assert_eq!(f.text(start, end, escaped), id, "{:?}", text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_leading_visitor_is_read_only_from_the_writers_start() {
+        let id = |line: &str| leading_visitor(line).map(str::to_owned);
+        assert_eq!(
+            id(r#"{"ts":"t","visitor":"v1","event":"e"}"#),
+            Some("v1".into())
+        );
+        assert_eq!(
+            id(r#"{"ts":"t","visitor":"","event":"e"}"#),
+            Some(String::new())
+        );
+        assert_eq!(id(r#"{"ts":"t","visitor":"v\u0031"}"#), None);
+        assert_eq!(id(r#"{ "ts":"t","visitor":"v1"}"#), None);
+        assert_eq!(id(r#"{"visitor":"v1","ts":"t"}"#), None);
+        assert_eq!(id(r#"{"ts":"t\"","visitor":"v1"}"#), None);
+        assert_eq!(id(r#"{"ts":"t","visitor":"v1"#), None);
     }
 
     #[test]

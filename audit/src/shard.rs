@@ -1,11 +1,13 @@
 //! Every core: visitors sharded by hash across worker threads.
 //!
 //! The workers read the input themselves, one block of whole lines (about
-//! 1 MiB, numbered in order) at a time under a lock; each parses its block and
-//! routes every event to the shard of its visitor (a keyed hash of the visitor
-//! id, modulo the workers), depositing one batch per shard that shares the
-//! block's text; then it applies, in block order, the batches deposited for its
-//! own shard. Every visitor lives in one shard and sees their events in input
+//! 1 MiB, numbered in order) at a time under a lock; each routes every line of
+//! its block to the shard of its visitor (a keyed hash of the visitor id, scaled
+//! to the workers), depositing one batch per shard that shares the block's
+//! text; then it applies, in block order, the batches deposited for its own
+//! shard. A line that starts as the log writers write it is routed by the id at
+//! its start and parsed by its shard ([`leading_visitor`]); any other line is
+//! parsed where it is routed, and its batch carries it parsed. Every visitor lives in one shard and sees their events in input
 //! order, so each shard's results are those of one thread; findings are held with
 //! their file and line and reach the sink in input order when the file is read.
 //! Locks are taken per block (to read one, and to deposit a batch), never per
@@ -24,7 +26,8 @@ use samtykke::ValidPolicy;
 use super::pipeline::Batch;
 use super::reader::decoded;
 use super::report::{Report, Sink, Summary};
-use super::rules::{parse_line, parse_text, too_long, Auditor};
+use super::rules::{parse_line, parse_text, shard_of_place, too_long, Auditor};
+use super::scan::leading_visitor;
 use super::stamp::LastDay;
 use super::MAX_LINE;
 
@@ -200,8 +203,20 @@ fn parse_block(
             too_long()
         } else {
             match shared.as_deref() {
-                // A line of a block that is UTF-8 throughout needs no check.
-                Some(text) => parse_text(&policy, last_day, number, &text[start..end]),
+                // A line of a block that is UTF-8 throughout needs no check;
+                // one that starts as the log writers write it goes to its
+                // visitor's shard, which parses it.
+                Some(text) => {
+                    let text = &text[start..end];
+                    if let Some(visitor) = leading_visitor(text) {
+                        let place = route.hash_one(visitor);
+                        let j = shard_of_place(place, shards);
+                        batches[j].push_line(number, start, end, place);
+                        start = end + 1;
+                        continue;
+                    }
+                    parse_text(&policy, last_day, number, text)
+                }
                 None => parse_line(&policy, last_day, number, line),
             }
         };
@@ -217,7 +232,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
     /// The shard of visitor `id`.
     #[inline]
     pub(crate) fn shard_of(&self, id: &str) -> usize {
-        (self.route.hash_one(id) % self.shards.len() as u64) as usize
+        shard_of_place(self.route.hash_one(id), self.shards.len())
     }
 
     /// Makes the shards, once: an auditor each, holding its findings.
@@ -345,6 +360,9 @@ impl<'p, S: Sink> Auditor<'p, S> {
                     let work = panic::catch_unwind(AssertUnwindSafe(|| {
                         shard.switch_file(index, &name);
                         let mut last_day = LastDay::default();
+                        // For the lines this shard parses itself.
+                        let mut own_day = LastDay::default();
+                        let policy = shard.policy();
                         let mut applied = 0u64;
                         // Blocks in all, once the input is read.
                         let mut all = None;
@@ -357,7 +375,9 @@ impl<'p, S: Sink> Auditor<'p, S> {
                                     .map(|mut w| w.remove(&applied))
                                     .unwrap_or(None);
                                 let Some(mut batch) = batch else { break };
-                                batch.drain(|number, parsed| shard.take(number, parsed));
+                                batch.drain(&policy, &mut own_day, |number, parsed| {
+                                    shard.take(number, parsed)
+                                });
                                 if let Some(buf) = batch.recycle() {
                                     let _ = spare_tx.send(buf);
                                 }
