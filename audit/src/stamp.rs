@@ -48,7 +48,8 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 /// The day of the last date read: a log's lines mostly share their date.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct LastDay {
-    date: [u8; 10],
+    /// `YYYY-MM-DD` as written, once a timestamp with it has been read whole.
+    date: Option<[u8; 10]>,
     days: i64,
 }
 
@@ -58,31 +59,36 @@ pub(crate) fn parse(s: &str) -> Result<i64, StampError> {
     parse_with(s, &mut LastDay::default())
 }
 
-/// [`parse`], remembering the last date in `last`.
-pub(crate) fn parse_with(s: &str, last: &mut LastDay) -> Result<i64, StampError> {
+/// Days since the epoch of the date `YYYY-MM-DD` that starts `b`.
+fn date(b: &[u8]) -> Result<i64, StampError> {
     use StampError::Invalid;
-    let b = s.as_bytes();
     let year = num(b, 0, 4).ok_or(Invalid)?;
     let month = num(b, 5, 2).ok_or(Invalid)?;
     let day = num(b, 8, 2).ok_or(Invalid)?;
-    let hour = num(b, 11, 2).ok_or(Invalid)?;
-    let minute = num(b, 14, 2).ok_or(Invalid)?;
-    let mut second = num(b, 17, 2).ok_or(Invalid)?;
-    if b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
+    if b[4] != b'-' || b[7] != b'-' {
         return Err(Invalid);
     }
     let y = i64::from(year);
-    if !(1..=12).contains(&month)
-        || day == 0
-        || day > days_in_month(y, month)
-        || hour > 23
-        || minute > 59
-    {
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(y, month) {
+        return Err(Invalid);
+    }
+    Ok(days_from_civil(y, month, day))
+}
+
+/// [`parse`], remembering the last date in `last`: a timestamp of the same
+/// date as the last one read whole has its date neither read nor checked again.
+pub(crate) fn parse_with(s: &str, last: &mut LastDay) -> Result<i64, StampError> {
+    use StampError::Invalid;
+    let b = s.as_bytes();
+    let same_day = last.date.is_some_and(|d| b.get(..10) == Some(&d[..]));
+    let days = if same_day { last.days } else { date(b)? };
+    let hour = num(b, 11, 2).ok_or(Invalid)?;
+    let minute = num(b, 14, 2).ok_or(Invalid)?;
+    let mut second = num(b, 17, 2).ok_or(Invalid)?;
+    if !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+        return Err(Invalid);
+    }
+    if hour > 23 || minute > 59 {
         return Err(Invalid);
     }
     if second == 60 && hour == 23 && minute == 59 {
@@ -119,14 +125,12 @@ pub(crate) fn parse_with(s: &str, last: &mut LastDay) -> Result<i64, StampError>
         }
         Some(_) => return Err(Invalid),
     };
-    let days = if b[..10] == last.date {
-        last.days
-    } else {
-        let days = days_from_civil(y, month, day);
-        last.date.copy_from_slice(&b[..10]);
+    if !same_day {
+        let mut d = [0u8; 10];
+        d.copy_from_slice(&b[..10]);
+        last.date = Some(d);
         last.days = days;
-        days
-    };
+    }
     Ok(days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset)
 }
 
@@ -171,6 +175,34 @@ mod tests {
             let text = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}{zone}");
             let theirs = OffsetDateTime::parse(&text, &Rfc3339).map(|t| t.unix_timestamp());
             prop_assert_eq!(parse(&text).ok(), theirs.ok(), "{}", text);
+        }
+    }
+
+    proptest! {
+        /// A log's timestamps read one after the other with one `LastDay`, as
+        /// the audit reads them: each as read alone. Dates from a small pool,
+        /// valid and not (so most repeat the last one), times and zones in
+        /// range or not.
+        #[test]
+        fn reading_with_the_last_date_reads_as_reading_alone(
+            stamps in prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "2026-03-01", "2026-03-02", "2024-02-29", "2026-02-29",
+                        "2026-13-01", "2026-03-1x", "\0\0\0\0\0\0\0\0\0\0", "20260301",
+                    ]),
+                    prop::sample::select(vec!["T", "t", " ", "X"]),
+                    (0u32..26, 0u32..62, 0u32..62),
+                    prop_oneof![zone(), Just(String::new()), Just("Zx".to_owned())],
+                ),
+                1..40,
+            ),
+        ) {
+            let mut last = LastDay::default();
+            for (date, t, (h, mi, s), zone) in stamps {
+                let text = format!("{date}{t}{h:02}:{mi:02}:{s:02}{zone}");
+                prop_assert_eq!(parse_with(&text, &mut last), parse(&text), "{:?}", text);
+            }
         }
     }
 
