@@ -131,12 +131,16 @@ impl CookieSet<'_> {
     pub(crate) fn read(&self, at: i64, memo: &mut AttributeMemo) -> Result<Setting<'_>, Bad> {
         match self {
             CookieSet::Header(header) => {
-                let now =
-                    OffsetDateTime::from_unix_timestamp(at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
                 let c = memo.parse(header).map_err(|e| Bad {
                     kind: InputErrorKind::BadField,
                     message: format!("`set_cookie`: {e}"),
                 })?;
+                // Only `Expires` is read against the time.
+                let now = match c.expires {
+                    Some(_) => OffsetDateTime::from_unix_timestamp(at)
+                        .unwrap_or(OffsetDateTime::UNIX_EPOCH),
+                    None => OffsetDateTime::UNIX_EPOCH,
+                };
                 Ok(Setting {
                     name: Cow::Borrowed(c.name),
                     deletion: c.is_deletion(now),
@@ -201,7 +205,7 @@ impl AttributeMemo {
     ///
     /// [`SetCookie::parse`]'s error for `header`.
     pub(crate) fn parse<'h>(&mut self, header: &'h str) -> Result<SetCookie<'h>, HeaderError> {
-        let Some(semi) = header.bytes().position(|b| b == b';') else {
+        let Some(semi) = memchr::memchr(b';', header.as_bytes()) else {
             return SetCookie::parse(header);
         };
         let (pair, attributes) = header.split_at(semi);
