@@ -71,14 +71,18 @@ impl<R: Read> Blocks<R> {
         }
     }
 
-    /// Reads more into `buf`; false at the end of the input or on a fault.
-    fn fill(&mut self, buf: &mut Vec<u8>) -> bool {
-        let len = buf.len();
-        buf.resize(len + READ_BYTES, 0);
+    /// Reads more into `buf` after its first `len` bytes, and counts them in
+    /// `len`; false at the end of the input or on a fault. The bytes of `buf`
+    /// past `len` are kept initialized from the buffer's earlier use, so only
+    /// room it never had is zeroed before a read.
+    fn fill(&mut self, buf: &mut Vec<u8>, len: &mut usize) -> bool {
+        if buf.len() < *len + READ_BYTES {
+            buf.resize(*len + READ_BYTES, 0);
+        }
         loop {
-            match self.reader.read(&mut buf[len..]) {
+            match self.reader.read(&mut buf[*len..*len + READ_BYTES]) {
                 Ok(n) => {
-                    buf.truncate(len + n);
+                    *len += n;
                     if n == 0 {
                         self.eof = true;
                     }
@@ -86,7 +90,6 @@ impl<R: Read> Blocks<R> {
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    buf.truncate(len);
                     self.error = Some(e);
                     self.eof = true;
                     return false;
@@ -110,29 +113,33 @@ impl<R: Read> Blocks<R> {
     /// its `\r`) reported without being kept, and after a fault only the whole
     /// lines before it.
     fn next(&mut self) -> Option<Block> {
+        // `buf[..len]` is the block so far; a buffer given back keeps its
+        // bytes, to be read over.
         let mut buf = self.spare.try_recv().unwrap_or_default();
-        buf.clear();
-        buf.extend_from_slice(&self.carry);
+        let mut len = self.carry.len();
+        if buf.len() < len {
+            buf.resize(len, 0);
+        }
+        buf[..len].copy_from_slice(&self.carry);
         self.carry.clear();
         loop {
-            let last = memchr::memrchr(b'\n', &buf);
+            let last = memchr::memrchr(b'\n', &buf[..len]);
             match last {
-                Some(p) if buf.len() >= BLOCK_BYTES || self.eof => {
-                    self.carry.clear();
-                    self.carry.extend_from_slice(&buf[p + 1..]);
+                Some(p) if len >= BLOCK_BYTES || self.eof => {
+                    self.carry.extend_from_slice(&buf[p + 1..len]);
                     buf.truncate(p + 1);
                     let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
                     return Some(self.block(buf, lines, false));
                 }
-                None if buf.len() > MAX_LINE + 1 => {
+                None if len > MAX_LINE + 1 => {
                     // One line over the limit: skipped up to its end.
                     let rest = loop {
-                        buf.clear();
-                        if !self.fill(&mut buf) {
+                        len = 0;
+                        if !self.fill(&mut buf, &mut len) {
                             break Vec::new();
                         }
-                        if let Some(p) = memchr::memchr(b'\n', &buf) {
-                            break buf[p + 1..].to_vec();
+                        if let Some(p) = memchr::memchr(b'\n', &buf[..len]) {
+                            break buf[p + 1..len].to_vec();
                         }
                     };
                     self.carry = rest;
@@ -141,13 +148,14 @@ impl<R: Read> Blocks<R> {
                 _ => {}
             }
             if self.eof {
-                if buf.is_empty() || self.error.is_some() {
+                if len == 0 || self.error.is_some() {
                     // The end, or a fault: a line the fault cut short is lost.
                     return None;
                 }
+                buf.truncate(len);
                 return Some(self.block(buf, 1, false));
             }
-            self.fill(&mut buf);
+            self.fill(&mut buf, &mut len);
         }
     }
 }
