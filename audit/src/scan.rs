@@ -386,6 +386,17 @@ impl<'a> Fields<'a> {
         })
     }
 
+    /// The text of `key`'s value if it is a string without escapes.
+    #[inline(always)]
+    pub(crate) fn plain(&self, key: Key) -> Option<&'a str> {
+        let s = self.slots[key as usize];
+        if s.tag == Tag::Str {
+            self.line.get(s.start as usize..s.end as usize)
+        } else {
+            None
+        }
+    }
+
     /// The text of a string value.
     #[inline]
     pub(crate) fn text(&self, start: u32, end: u32, escaped: bool) -> Cow<'a, str> {
