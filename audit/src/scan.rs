@@ -801,8 +801,14 @@ impl Parser<'_> {
         } else {
             loop {
                 self.ws();
-                let v = self.value(depth)?;
-                strings &= matches!(v, Val::Str { .. });
+                // Most elements are strings: read here, not through `value`.
+                if self.peek() == Some(b'"') {
+                    self.i += 1;
+                    self.string()?;
+                } else {
+                    let v = self.value(depth)?;
+                    strings &= matches!(v, Val::Str { .. });
+                }
                 self.ws();
                 match self.peek() {
                     Some(b',') => self.i += 1,
