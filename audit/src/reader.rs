@@ -325,8 +325,8 @@ fn split_lines<R: BufRead>(mut r: R, mut f: impl FnMut(u64, LineText<'_>)) -> io
         // The read's complete lines, checked as UTF-8 in one go: a line then
         // needs no check of its own (a read that is not UTF-8 throughout has its
         // lines checked one by one, so each error names its own line).
-        let whole =
-            memchr::memrchr(b'\n', buf).and_then(|last| std::str::from_utf8(&buf[..last]).ok());
+        let whole = memchr::memrchr(b'\n', buf)
+            .and_then(|last| simdutf8::basic::from_utf8(&buf[..last]).ok());
         let mut start = 0;
         while let Some(pos) = memchr::memchr(b'\n', &buf[start..]) {
             let end = start + pos;
