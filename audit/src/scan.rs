@@ -574,28 +574,26 @@ pub(crate) fn scan(fields: &mut Fields<'_>) -> Result<(), ScanError> {
             p.ws();
             let at = p.i;
             // Most values are strings: read them here.
-            let v = if p.peek() == Some(b'"') {
+            let slot = if p.peek() == Some(b'"') {
                 p.i += 1;
                 let (start, end, escaped) = p.string()?;
-                Val::Str {
+                Slot {
+                    tag: if escaped { Tag::EscapedStr } else { Tag::Str },
                     start: start as u32,
                     end: end as u32,
-                    escaped,
                 }
             } else {
-                p.value(1)?
+                match p.value(1)? {
+                    v @ Val::Array { start, end, .. } => Slot::of(v, start as usize, end as usize),
+                    v => Slot::of(v, at, p.i),
+                }
             };
             if let Some(k) = key {
-                let slot = &mut fields.slots[k as usize];
-                if slot.tag != Tag::Absent {
+                let s = &mut fields.slots[k as usize];
+                if s.tag != Tag::Absent {
                     return Err(ScanError::Duplicate(k));
                 }
-                *slot = match v {
-                    Val::Str { start, end, .. } | Val::Array { start, end, .. } => {
-                        Slot::of(v, start as usize, end as usize)
-                    }
-                    _ => Slot::of(v, at, p.i),
-                };
+                *s = slot;
             }
             p.ws();
             match p.peek() {
@@ -626,8 +624,13 @@ impl Parser<'_> {
         self.b.get(self.i).copied()
     }
 
-    #[inline]
+    #[inline(always)]
     fn ws(&mut self) {
+        // Logs are written without whitespace between tokens: one compare
+        // mostly decides.
+        if self.peek().is_some_and(|c| c > b' ') {
+            return;
+        }
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.i += 1;
         }
