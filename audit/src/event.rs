@@ -196,6 +196,8 @@ impl Default for AttributeMemo {
 
 impl AttributeMemo {
     const SLOTS: usize = 256;
+    /// The longest text of attributes kept.
+    const LONGEST: usize = 256;
 
     /// `header` parsed as [`SetCookie::parse`] parses it, but for the
     /// attributes it does not read (`Domain`, `Path`, `Secure`, `HttpOnly`,
@@ -228,7 +230,12 @@ impl AttributeMemo {
     }
 
     /// The attributes of `text` (from a `;` on), offsets counted from its start.
+    /// A text over [`AttributeMemo::LONGEST`] bytes is parsed and not kept, so
+    /// the memo holds at most 64 KiB of text whatever the log.
     fn attributes(&mut self, text: &str) -> Result<Lifetime, HeaderError> {
+        if text.len() > Self::LONGEST {
+            return self.parse_attributes(text);
+        }
         let h = fast_hash(text.as_bytes());
         let slot = &mut self.slots[h as usize % Self::SLOTS];
         if let Some((k, t, result)) = slot {
@@ -236,6 +243,13 @@ impl AttributeMemo {
                 return *result;
             }
         }
+        let result = self.parse_attributes(text);
+        self.slots[h as usize % Self::SLOTS] = Some((h, text.into(), result));
+        result
+    }
+
+    /// The attributes of `text`, parsed behind [`PAIR`].
+    fn parse_attributes(&mut self, text: &str) -> Result<Lifetime, HeaderError> {
         self.scratch.clear();
         self.scratch.push_str(PAIR);
         self.scratch.push_str(text);
@@ -245,11 +259,15 @@ impl AttributeMemo {
                 expires: c.expires,
             }),
             Err(mut e) => {
-                e.offset -= PAIR.len();
+                // The pair has no fault of its own: every fault lies after it.
+                e.offset = e.offset.saturating_sub(PAIR.len());
                 Err(e)
             }
         };
-        *slot = Some((h, text.into(), result));
+        if self.scratch.capacity() > Self::LONGEST * 4 {
+            // A long text once is not kept in the scratch either.
+            self.scratch = String::new();
+        }
         result
     }
 }
@@ -629,6 +647,10 @@ mod tests {
         "n=v\u{1}",
         "\u{7f}n=v",
         "x\ty=z",
+        "\t",
+        "nå=blåbær",
+        "n=v=w",
+        " = ",
     ];
     const PIECES: &[&str] = &[
         "Max-Age=100",
@@ -655,6 +677,13 @@ mod tests {
         " ",
         "\u{7f}",
         "=",
+        "Max-Age==5",
+        "=Secure",
+        "Domain=æøå.dk",
+        "SameSite=Låx",
+        "\tPath=/a=b\t",
+        // Longer than the memo keeps.
+        "Foo=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
     ];
     const SEPARATORS: &[&str] = &[";", "; ", " ;", ";\t"];
 
@@ -676,6 +705,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::test_cases()))]
+
         /// SPEC §8: a `cookie_set` is judged by its `Set-Cookie` header as the
         /// host parses it. Headers read through the memo, one after the other
         /// (so that most attributes are found memoized, behind another pair),
@@ -698,6 +729,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// SPEC §13: a log of long, distinct attribute texts does not fill the
+    /// memory; each is still read right.
+    #[test]
+    fn s13_a_long_text_of_attributes_is_read_and_not_kept() {
+        let mut memo = AttributeMemo::default();
+        for i in 0..2 * AttributeMemo::SLOTS {
+            let h = format!("c=v; Max-Age={i}; Foo={}", "x".repeat(10_000 + i));
+            assert_eq!(memo.parse(&h).unwrap().max_age, Some(i as i64));
+        }
+        assert!(memo
+            .slots
+            .iter()
+            .flatten()
+            .all(|(_, text, _)| text.len() <= AttributeMemo::LONGEST));
+        assert!(memo.scratch.capacity() <= 4 * AttributeMemo::LONGEST);
     }
 
     /// Texts of attributes that share a memo slot replace each other and are

@@ -87,6 +87,18 @@
 #![deny(missing_docs)]
 
 mod event;
+
+/// Cases for the crate's property tests of its readers: 10,000 (SPEC §13), or
+/// fewer when `PROPTEST_CASES` asks for fewer (as the test kit's `cases` does
+/// for the integration tests; `with_cases` overrides the variable otherwise).
+#[cfg(test)]
+pub(crate) fn test_cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .map_or(10_000, |env| env.clamp(1, 10_000))
+}
+
 mod merge;
 mod output;
 mod pipeline;

@@ -75,7 +75,8 @@ impl Key {
 
     /// The key whose name, and the closing quote, start at byte `i` of `b`
     /// (just after the opening quote), and the name's length; `None` when no key
-    /// the audit reads is written there plainly (or fewer than eight bytes follow).
+    /// the audit reads is written there plainly (or the line ends within the
+    /// eight, or for a name of eight bytes or more sixteen, bytes compared).
     /// Compares a word or two with each candidate of the first letter, where
     /// reading the key as a string and then its name would walk it twice. A key
     /// written with escapes, or not known, is read by [`Key::from_name`].

@@ -1,15 +1,17 @@
 //! Every core: visitors sharded by hash across worker threads.
 //!
 //! The workers read the input themselves, one block of whole lines (about
-//! 1 MiB, numbered in order) at a time under a lock; each routes every line of
+//! 1 MiB, numbered in order) at a time under a lock; each routes every event of
 //! its block to the shard of its visitor (a keyed hash of the visitor id, scaled
-//! to the workers), depositing one batch per shard that shares the block's
-//! text; then it applies, in block order, the batches deposited for its own
-//! shard. A line that starts as the log writers write it is routed by the id at
-//! its start and parsed by its shard ([`leading_visitor`]); any other line is
-//! parsed where it is routed, and its batch carries it parsed. Every visitor lives in one shard and sees their events in input
-//! order, so each shard's results are those of one thread; findings are held with
-//! their file and line and reach the sink in input order when the file is read.
+//! to the workers), and a line that is not an event to any shard (by its
+//! number: it needs no visitor), depositing one batch per shard that shares the
+//! block's text; then it applies, in block order, the batches deposited for its
+//! own shard. A line that starts as the log writers write it is routed by the
+//! id at its start and parsed by its shard ([`leading_visitor`]); any other line
+//! is parsed where it is routed, and its batch carries it parsed. Every visitor
+//! lives in one shard and sees their events in input order, so each shard's
+//! results are those of one thread; findings are held with their file and line
+//! and reach the sink in input order when the file is read.
 //! Locks are taken per block (to read one, and to deposit a batch), never per
 //! line.
 
@@ -167,7 +169,8 @@ struct Inbox {
     arrived: Condvar,
 }
 
-/// Parses a block's lines into one batch per shard.
+/// Routes a block's lines into one batch per shard: a line that starts as the
+/// log writers write it unparsed, by the id at its start; any other parsed.
 fn parse_block(
     policy: ValidPolicy<'_>,
     route: &RandomState,

@@ -149,18 +149,8 @@ mod tests {
         ]
     }
 
-    /// 10,000 cases, or fewer when `PROPTEST_CASES` asks for fewer (as the test
-    /// kit's `cases` does for the integration tests; `with_cases` overrides the
-    /// variable otherwise).
-    fn cases() -> u32 {
-        std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.trim().parse::<u32>().ok())
-            .map_or(10_000, |env| env.clamp(1, 10_000))
-    }
-
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(cases()))]
+        #![proptest_config(ProptestConfig::with_cases(crate::test_cases()))]
 
         /// Over every field, in range or not, the reader accepts exactly what
         /// the `time` crate's RFC 3339 parser accepts, at the same second.
@@ -179,6 +169,8 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::test_cases()))]
+
         /// A log's timestamps read one after the other with one `LastDay`, as
         /// the audit reads them: each as read alone. Dates from a small pool,
         /// valid and not (so most repeat the last one), times and zones in
