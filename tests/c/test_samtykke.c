@@ -128,6 +128,28 @@ static samtykke_policy *load(const char *json, size_t len) {
     return p;
 }
 
+/* The test policy with `"consent_mode": {MEMBERS}` added (SPEC §16), as a
+ * document the caller frees; NULL if it could not be made. */
+static char *with_consent_mode(const char *members) {
+    static const char at[] = "\"schema\": \"samtykke/policy/1\",";
+    char mapping[512];
+    int n = snprintf(mapping, sizeof mapping, "%s \"consent_mode\": {%s},", at, members);
+    if (n < 0 || (size_t)n >= sizeof mapping) {
+        return NULL;
+    }
+    return replaced(policy_json, at, mapping);
+}
+
+/* The test policy with that mapping, loaded; NULL (a failed check) if it did not load. */
+static samtykke_policy *load_with_consent_mode(const char *members) {
+    char *json = with_consent_mode(members);
+    CHECK(json != NULL);
+    samtykke_policy *p = json == NULL ? NULL : load(json, strlen(json));
+    free(json);
+    CHECK(p != NULL);
+    return p;
+}
+
 /* The mask bit of a category, and the set of one provider. */
 static uint32_t category(const samtykke_policy *p, const char *id) {
     uint32_t bit = 0;
@@ -1264,15 +1286,10 @@ struct test {
  * `now`; unmapped types are denied; a type other than security_storage on the
  * exempt category does not load. */
 static void test_consent_mode_flags(void) {
-    char *json = replaced(policy_json, "\"schema\": \"samtykke/policy/1\",",
-                          "\"schema\": \"samtykke/policy/1\", \"consent_mode\": {"
-                          "\"ad_storage\": \"statistics\", "
-                          "\"analytics_storage\": \"statistics\", "
-                          "\"functionality_storage\": \"functional\", "
-                          "\"security_storage\": \"necessary\"},");
-    CHECK(json != NULL);
-    samtykke_policy *p = json == NULL ? NULL : load(json, strlen(json));
-    CHECK(p != NULL);
+    samtykke_policy *p = load_with_consent_mode("\"ad_storage\": \"statistics\", "
+                                                "\"analytics_storage\": \"statistics\", "
+                                                "\"functionality_storage\": \"functional\", "
+                                                "\"security_storage\": \"necessary\"");
     samtykke_state s;
     new_state(p, 16, &s);
     uint32_t flags = 0xffffffffu;
@@ -1304,12 +1321,9 @@ static void test_consent_mode_flags(void) {
     CHECK_RC(samtykke_state_consent_mode(p, &s, INT64_MIN, &flags),
              SAMTYKKE_RESULT_INVALID_TIME);
     samtykke_policy_free(p);
-    free(json);
 
     /* ad_user_data on the exempt category is a load error naming its path. */
-    json = replaced(policy_json, "\"schema\": \"samtykke/policy/1\",",
-                    "\"schema\": \"samtykke/policy/1\", "
-                    "\"consent_mode\": {\"ad_user_data\": \"necessary\"},");
+    char *json = with_consent_mode("\"ad_user_data\": \"necessary\"");
     CHECK(json != NULL);
     if (json != NULL) {
         struct load_error e = explain(json, strlen(json));
@@ -1645,13 +1659,8 @@ static void test_respond(void) {
  * (only the exempt type granted, wait_for_update) and the update from the state;
  * a CSP nonce on both; nothing for a policy without a mapping. */
 static void test_consent_mode_scripts(void) {
-    char *json = replaced(policy_json, "\"schema\": \"samtykke/policy/1\",",
-                          "\"schema\": \"samtykke/policy/1\", \"consent_mode\": {"
-                          "\"analytics_storage\": \"statistics\", "
-                          "\"security_storage\": \"necessary\"},");
-    CHECK(json != NULL);
-    samtykke_policy *p = json == NULL ? NULL : load(json, strlen(json));
-    CHECK(p != NULL);
+    samtykke_policy *p = load_with_consent_mode("\"analytics_storage\": \"statistics\", "
+                                                "\"security_storage\": \"necessary\"");
     samtykke_state s;
     new_state(p, 16, &s);
     CHECK_RC(samtykke_state_accept_all(p, &s, T0, 1, SAMTYKKE_CONTROL_BUTTON, false, NULL),
@@ -1685,7 +1694,6 @@ static void test_consent_mode_scripts(void) {
              SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
     CHECK(need > 10);
     samtykke_policy_free(p);
-    free(json);
     /* The kk.dk policy maps no type: nothing. */
     p = load(policy_json, policy_json_len);
     new_state(p, 16, &s);
