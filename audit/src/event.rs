@@ -5,10 +5,10 @@ use std::borrow::Cow;
 use samtykke::{Action, CategorySet, ConsentModeFlags, Control, ProviderSet, ValidPolicy};
 use time::OffsetDateTime;
 
+use super::memo::Memo;
 use super::report::InputErrorKind;
 use super::scan::{Fields, Key, Strings, Val};
 use super::stamp::{self, LastDay, StampError};
-use super::visitors::fast_hash;
 use samtykke_host::http::{HeaderError, HeaderErrorKind, SetCookie};
 
 /// Why a line is not applied.
@@ -170,17 +170,15 @@ struct Lifetime {
 /// pair alone is a header of one piece, and the attributes are parsed behind a
 /// pair of our own, so a header read here has the name, `Max-Age`, `Expires`
 /// and error (kind, attribute and byte offset) that parsing it whole gives.
-/// Direct-mapped, so it stays small whatever a log holds.
+/// Texts over [`AttributeMemo::LONGEST`] bytes are parsed and not kept.
 #[derive(Debug)]
 pub(crate) struct AttributeMemo {
-    slots: Vec<Option<Memoized>>,
+    /// Each text's attributes, or where its fault lies (offsets from the `;`
+    /// that starts the text).
+    memo: Memo<Result<Lifetime, HeaderError>, { AttributeMemo::SLOTS }>,
     /// The header the attributes of a text not yet memoized are parsed in.
     scratch: String,
 }
-
-/// A memoized text of attributes: its hash, the text, what it holds or where
-/// its fault lies (offsets from the `;` that starts the text).
-type Memoized = (u64, Box<str>, Result<Lifetime, HeaderError>);
 
 /// The pair the attributes are parsed behind.
 const PAIR: &str = "a=b";
@@ -188,7 +186,7 @@ const PAIR: &str = "a=b";
 impl Default for AttributeMemo {
     fn default() -> Self {
         AttributeMemo {
-            slots: vec![None; Self::SLOTS],
+            memo: Memo::new(Self::LONGEST),
             scratch: String::new(),
         }
     }
@@ -230,46 +228,33 @@ impl AttributeMemo {
     }
 
     /// The attributes of `text` (from a `;` on), offsets counted from its start.
-    /// A text over [`AttributeMemo::LONGEST`] bytes is parsed and not kept, so
-    /// the memo holds at most 64 KiB of text whatever the log.
     fn attributes(&mut self, text: &str) -> Result<Lifetime, HeaderError> {
-        if text.len() > Self::LONGEST {
-            return self.parse_attributes(text);
-        }
-        let h = fast_hash(text.as_bytes());
-        let slot = &mut self.slots[h as usize % Self::SLOTS];
-        if let Some((k, t, result)) = slot {
-            if *k == h && **t == *text {
-                return *result;
-            }
-        }
-        let result = self.parse_attributes(text);
-        self.slots[h as usize % Self::SLOTS] = Some((h, text.into(), result));
-        result
+        let scratch = &mut self.scratch;
+        self.memo.get(text, |t| parse_attributes(scratch, t))
     }
+}
 
-    /// The attributes of `text`, parsed behind [`PAIR`].
-    fn parse_attributes(&mut self, text: &str) -> Result<Lifetime, HeaderError> {
-        self.scratch.clear();
-        self.scratch.push_str(PAIR);
-        self.scratch.push_str(text);
-        let result = match SetCookie::parse(&self.scratch) {
-            Ok(c) => Ok(Lifetime {
-                max_age: c.max_age,
-                expires: c.expires,
-            }),
-            Err(mut e) => {
-                // The pair has no fault of its own: every fault lies after it.
-                e.offset = e.offset.saturating_sub(PAIR.len());
-                Err(e)
-            }
-        };
-        if self.scratch.capacity() > Self::LONGEST * 4 {
-            // A long text once is not kept in the scratch either.
-            self.scratch = String::new();
+/// The attributes of `text`, parsed behind [`PAIR`] in `scratch`.
+fn parse_attributes(scratch: &mut String, text: &str) -> Result<Lifetime, HeaderError> {
+    scratch.clear();
+    scratch.push_str(PAIR);
+    scratch.push_str(text);
+    let result = match SetCookie::parse(scratch) {
+        Ok(c) => Ok(Lifetime {
+            max_age: c.max_age,
+            expires: c.expires,
+        }),
+        Err(mut e) => {
+            // The pair has no fault of its own: every fault lies after it.
+            e.offset = e.offset.saturating_sub(PAIR.len());
+            Err(e)
         }
-        result
+    };
+    if scratch.capacity() > AttributeMemo::LONGEST * 4 {
+        // A long text once is not kept in the scratch either.
+        *scratch = String::new();
     }
+    result
 }
 
 /// A field's value as the audit reads it, wherever it comes from: a JSON
@@ -741,6 +726,7 @@ mod tests {
             assert_eq!(memo.parse(&h).unwrap().max_age, Some(i as i64));
         }
         assert!(memo
+            .memo
             .slots
             .iter()
             .flatten()

@@ -87,6 +87,7 @@
 #![deny(missing_docs)]
 
 mod event;
+mod memo;
 
 /// Cases for the crate's property tests of its readers: 10,000 (SPEC §13), or
 /// fewer when `PROPTEST_CASES` asks for fewer (as the test kit's `cases` does

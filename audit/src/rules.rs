@@ -13,10 +13,11 @@ use samtykke_host::time::{format_rfc3339, from_unix_clamped};
 use time::OffsetDateTime;
 
 use super::event::{self, Body, Decision, Line, LogAction, Notice};
+use super::memo::Memo;
 use super::report::{InputError, InputErrorKind, Report, Sink, Summary, Violation, ViolationId};
 use super::scan::{self, ScanError};
 use super::stamp::LastDay;
-use super::visitors::{fast_hash, Visitors, NEVER};
+use super::visitors::{Visitors, NEVER};
 use super::{AuditOptions, MAX_LINE};
 
 /// Audits a consent log line by line (SPEC §8).
@@ -76,40 +77,10 @@ pub struct Auditor<'p, S: Sink = Report> {
     last_day: LastDay,
 }
 
-/// A memo of the policy's lookup by cookie name, direct-mapped so that it stays
-/// small whatever names a log holds: the lookup is the core's, done once per name
-/// rather than once per cookie.
-#[derive(Debug)]
-struct Names<'p> {
-    slots: Vec<Option<Named<'p>>>,
-}
-
-/// A memoized lookup: the name's hash, the name, its declaration.
-type Named<'p> = (u64, Box<str>, Option<&'p Declaration<'p>>);
-
-impl<'p> Names<'p> {
-    const SLOTS: usize = 512;
-
-    fn new() -> Self {
-        Names {
-            slots: vec![None; Self::SLOTS],
-        }
-    }
-
-    #[inline]
-    fn lookup(&mut self, policy: &ValidPolicy<'p>, name: &str) -> Option<&'p Declaration<'p>> {
-        let h = fast_hash(name.as_bytes());
-        let slot = &mut self.slots[h as usize % Self::SLOTS];
-        match slot {
-            Some((k, n, d)) if *k == h && **n == *name => *d,
-            _ => {
-                let d = policy.lookup(Kind::Cookie, name);
-                *slot = Some((h, name.into(), d));
-                d
-            }
-        }
-    }
-}
+/// A memo of the policy's lookup by cookie name: the lookup is the core's, done
+/// once per name rather than once per cookie. (A name over 256 bytes is looked
+/// up every time.)
+type Names<'p> = Memo<Option<&'p Declaration<'p>>, 512>;
 
 impl<'p> Auditor<'p, Report> {
     /// An auditor that collects everything into a [`Report`].
@@ -152,7 +123,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
             shards: Vec::new(),
             halted: None,
             route: std::hash::RandomState::new(),
-            names: Names::new(),
+            names: Names::new(256),
             attributes: event::AttributeMemo::default(),
             last_day: LastDay::default(),
         }
@@ -664,7 +635,8 @@ impl<'p, S: Sink> Auditor<'p, S> {
         let permit = if self.policy.is_consent_cookie(Kind::Cookie, name) {
             state.permits(&self.policy, name, at.now)
         } else {
-            match self.names.lookup(&self.policy, name) {
+            let policy = &self.policy;
+            match self.names.get(name, |n| policy.lookup(Kind::Cookie, n)) {
                 Some(d) => state.permits_declaration(&self.policy, d, at.now),
                 None => Permit::Undeclared,
             }

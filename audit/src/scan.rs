@@ -37,40 +37,14 @@ pub(crate) enum Key {
 
 const KEYS: usize = 21;
 
-/// Whether `raw` is the key `lit` (a fixed-size compare the compiler inlines).
-#[inline]
-fn is<const N: usize>(raw: &[u8], lit: &[u8; N]) -> bool {
-    <&[u8; N]>::try_from(raw).is_ok_and(|a| a == lit)
-}
-
 impl Key {
-    #[inline(always)]
+    /// The key named `name`, if the audit reads it.
+    #[inline]
     fn from_name(name: &[u8]) -> Option<Key> {
-        let n = name;
-        Some(match n.len() {
-            2 if is(n, b"ts") => Key::Ts,
-            3 if is(n, b"gpc") => Key::Gpc,
-            3 if is(n, b"url") => Key::Url,
-            5 if is(n, b"event") => Key::Event,
-            5 if is(n, b"layer") => Key::Layer,
-            6 if is(n, b"notice") => Key::Notice,
-            6 if is(n, b"action") => Key::Action,
-            6 if is(n, b"cookie") => Key::Cookie,
-            6 if is(n, b"signal") => Key::Signal,
-            7 if is(n, b"visitor") => Key::Visitor,
-            7 if is(n, b"trigger") => Key::Trigger,
-            7 if is(n, b"control") => Key::Control,
-            7 if is(n, b"granted") => Key::Granted,
-            7 if is(n, b"cookies") => Key::Cookies,
-            8 if is(n, b"revision") => Key::Revision,
-            8 if is(n, b"controls") => Key::Controls,
-            9 if is(n, b"max_age_s") => Key::MaxAgeS,
-            10 if is(n, b"categories") => Key::Categories,
-            10 if is(n, b"set_cookie") => Key::SetCookie,
-            11 if is(n, b"preselected") => Key::Preselected,
-            17 if is(n, b"providers_refused") => Key::ProvidersRefused,
-            _ => return None,
-        })
+        KEY_NAMES
+            .iter()
+            .position(|n| n.as_bytes() == name)
+            .map(|i| Key::ALL[i])
     }
 
     /// The key whose name, and the closing quote, start at byte `i` of `b`
@@ -110,7 +84,6 @@ impl Key {
     }
 
     /// Every key the audit reads, in the order of the enum.
-    #[cfg(any(feature = "arrow", test))]
     pub(crate) const ALL: [Key; KEYS] = [
         Key::Ts,
         Key::Visitor,
