@@ -208,7 +208,9 @@ fn parse_block(
         (bytes.last().is_some_and(|&b| b != b'\n')).then_some(bytes.len()),
     );
     for (number, end) in (first_line..).zip(ends) {
-        let line = &bytes[start..end];
+        let range = start..end;
+        start = end + 1;
+        let line = &bytes[range.clone()];
         // As the one-thread reader: a line over the limit is not parsed.
         let mut parsed = if line.len() > MAX_LINE + 1 {
             too_long()
@@ -218,12 +220,11 @@ fn parse_block(
                 // one that starts as the log writers write it goes to its
                 // visitor's shard, which parses it.
                 Some(text) => {
-                    let text = &text[start..end];
+                    let text = &text[range.clone()];
                     if let Some(visitor) = leading_visitor(text) {
                         let place = route.hash_one(visitor);
                         let j = shard_of_place(place, shards);
-                        batches[j].push_line(number, start, end, place);
-                        start = end + 1;
+                        batches[j].push_line(number, range.start, range.end, place);
                         continue;
                     }
                     parse_text(&policy, last_day, number, text)
@@ -231,7 +232,6 @@ fn parse_block(
                 None => parse_line(&policy, last_day, number, line),
             }
         };
-        start = end + 1;
         // (A batch keeps no blank line.)
         let j = super::rules::route(&mut parsed, number, route, shards);
         batches[j].push(number, parsed);
