@@ -260,8 +260,7 @@ pub unsafe extern "C" fn samtykke_state_respond(
             out.push('\n');
         };
 
-        let pairs: Vec<(&str, &str)> = readable_cookie_pairs(header).collect();
-        let present: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
+        let present: Vec<&str> = readable_cookie_pairs(header).map(|(n, _)| n).collect();
         if log && !present.is_empty() {
             line('P', &log_line::cookie_present(now, visitor, &present));
         }

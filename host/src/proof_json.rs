@@ -338,6 +338,59 @@ pub fn proof_from_json(policy: &ValidPolicy<'_>, line: &str) -> Result<Proof, Pr
     })
 }
 
+/// A proof-record file with the records that may be purged taken out
+/// ([`retain_proofs`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Retained {
+    /// The file's new content: every line kept, each ending in `\n`.
+    pub kept: Vec<u8>,
+    /// Records kept.
+    pub records: usize,
+    /// Records purged.
+    pub removed: usize,
+    /// Lines kept that are not proof records of the policy (not UTF-8 included).
+    pub unreadable: usize,
+}
+
+/// The proof-record file `bytes` without the records that may be purged at
+/// `now` ([`purgeable_lines`]): the one retention pass of the tower layer's file
+/// sink and the C library. Blank lines go; a line that is not a record of this
+/// policy, UTF-8 or not, stays as it is (a purge must not destroy what it cannot
+/// read).
+pub fn retain_proofs(
+    policy: &samtykke::ValidPolicy<'_>,
+    bytes: &[u8],
+    now: time::OffsetDateTime,
+) -> Retained {
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    // A line that is not UTF-8 reads as blank text: never a record.
+    let lines: Vec<(&[u8], &str)> = bytes
+        .split(|&b| b == b'\n')
+        .map(|l| (l, std::str::from_utf8(l).unwrap_or("")))
+        .collect();
+    let text = lines.iter().map(|(_, t)| *t).collect::<Vec<_>>().join("\n");
+    let drop = purgeable_lines(policy, &text, now);
+    let blank = |raw: &[u8]| raw.iter().all(u8::is_ascii_whitespace);
+    let mut out = Retained::default();
+    for ((raw, t), gone) in lines.iter().zip(drop) {
+        if blank(raw) {
+            continue;
+        }
+        if gone {
+            out.removed += 1;
+            continue;
+        }
+        if proof_from_json(policy, t).is_ok() {
+            out.records += 1;
+        } else {
+            out.unreadable += 1;
+        }
+        out.kept.extend_from_slice(raw);
+        out.kept.push(b'\n');
+    }
+    out
+}
+
 /// Which lines of a proof-record file may be purged at `now` under the policy's
 /// retention (R19, [`samtykke::may_purge`]): each visitor's records are taken in
 /// file order (their time order). One flag per line of `text` (split at `\n`);

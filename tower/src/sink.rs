@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use samtykke::{Proof, ValidPolicy};
-use samtykke_host::proof_json::{proof_from_json, purgeable_lines};
+use samtykke_host::proof_json::retain_proofs;
 use time::OffsetDateTime;
 
 /// Receives what the layer did, one JSON line at a time (no trailing newline).
@@ -168,18 +168,28 @@ fn append(path: &Path) -> io::Result<File> {
     OpenOptions::new().create(true).append(true).open(path)
 }
 
-/// Takes an exclusive `flock` of `file` (on Unix; elsewhere nothing is
-/// locked), released by a [`Locked`] guard or when the file is closed.
-fn lock_exclusive(file: &File) -> io::Result<()> {
-    #[cfg(unix)]
-    rustix::fs::flock(file, rustix::fs::FlockOperation::LockExclusive)?;
-    #[cfg(not(unix))]
-    let _ = file;
-    Ok(())
+/// Locks `file` with an exclusive `flock` (on Unix; elsewhere nothing is
+/// locked) once it is the file at `path`: a file a purge has replaced is closed
+/// (which releases its lock) and the one now at the path opened with `reopen`.
+/// The guard releases the lock.
+fn lock_current<'f>(
+    file: &'f mut File,
+    path: &Path,
+    reopen: fn(&Path) -> io::Result<File>,
+) -> io::Result<Locked<'f>> {
+    loop {
+        #[cfg(unix)]
+        rustix::fs::flock(&*file, rustix::fs::FlockOperation::LockExclusive)?;
+        if still_at(file, path)? {
+            break;
+        }
+        *file = reopen(path)?;
+    }
+    Ok(Locked(file))
 }
 
-/// Releases a file's lock when dropped.
-struct Locked<'f>(#[allow(dead_code)] &'f File);
+/// A locked file; the lock is released when dropped.
+struct Locked<'f>(&'f File);
 
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
@@ -212,16 +222,9 @@ fn still_at(file: &File, path: &Path) -> io::Result<bool> {
 impl ProofFile {
     /// Appends `bytes` to the file now at the path, under its lock.
     fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
-        loop {
-            {
-                lock_exclusive(&self.file)?;
-                let _locked = Locked(&self.file);
-                if still_at(&self.file, &self.path)? {
-                    return (&self.file).write_all(bytes);
-                }
-            }
-            self.file = append(&self.path)?;
-        }
+        let locked = lock_current(&mut self.file, &self.path, append)?;
+        let mut file = locked.0;
+        file.write_all(bytes)
     }
 }
 
@@ -278,45 +281,21 @@ impl JsonlSink {
     pub fn purge(&self, policy: &ValidPolicy<'_>, now: OffsetDateTime) -> io::Result<Purged> {
         let mut file = lock(&self.proofs);
         file.last_purge = Some(now);
-        let purged = purge_file(policy, &file.path, now)?;
-        file.file = append(&file.path)?;
-        Ok(purged)
+        // (The next append finds the new file at the path, and opens it.)
+        purge_file(policy, &file.path, now)
     }
 }
 
 fn purge_file(policy: &ValidPolicy<'_>, path: &Path, now: OffsetDateTime) -> io::Result<Purged> {
     // The file now at the path, locked: writers wait, and one that held the file
     // a purge replaces opens the new one (see `ProofFile::append`).
-    let file = loop {
-        let file = File::open(path)?;
-        lock_exclusive(&file)?;
-        if still_at(&file, path)? {
-            break file;
-        }
-        // (Closing a file releases its lock.)
-    };
-    let _locked = Locked(&file);
+    let mut file = File::open(path)?;
+    let locked = lock_current(&mut file, path, |p| File::open(p))?;
+    let mut file = locked.0;
     let mut bytes = Vec::new();
-    (&file).read_to_end(&mut bytes)?;
-    if bytes.last() == Some(&b'\n') {
-        bytes.pop();
-    }
-    // Lines that are not UTF-8 are kept as they are, read as blank.
-    let lines: Vec<(&[u8], &str)> = bytes
-        .split(|&b| b == b'\n')
-        .map(|l| (l, std::str::from_utf8(l).unwrap_or("")))
-        .collect();
-    let text = lines.iter().map(|(_, t)| *t).collect::<Vec<_>>().join("\n");
-    let drop = purgeable_lines(policy, &text, now);
-    let blank = |raw: &[u8]| raw.iter().all(u8::is_ascii_whitespace);
-    let unreadable = lines
-        .iter()
-        .filter(|(raw, t)| !blank(raw) && proof_from_json(policy, t).is_err())
-        .count();
-    let removed = drop.iter().filter(|d| **d).count();
-    let records = lines.iter().filter(|(raw, _)| !blank(raw)).count() - unreadable;
-    let kept = records - removed;
-    if removed > 0 {
+    file.read_to_end(&mut bytes)?;
+    let retained = retain_proofs(policy, &bytes, now);
+    if retained.removed > 0 {
         // Beside the file, named after it whole (`proofs.jsonl.purge.tmp`): two
         // proof files in one directory never share it.
         let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
@@ -332,22 +311,16 @@ fn purge_file(policy: &ValidPolicy<'_>, path: &Path, now: OffsetDateTime) -> io:
             use std::os::unix::fs::MetadataExt;
             let _ = std::os::unix::fs::fchown(&new, Some(old.uid()), Some(old.gid()));
         }
-        let mut out = io::BufWriter::new(new);
-        for ((raw, _), gone) in lines.iter().zip(&drop) {
-            if !gone && !blank(raw) {
-                out.write_all(raw)?;
-                out.write_all(b"\n")?;
-            }
-        }
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        (&new).write_all(&retained.kept)?;
+        new.sync_all()?;
         // Replaced while still locked: a writer waiting for the lock finds the
         // path holding the new file, and opens it.
         fs::rename(&tmp, path)?;
     }
     Ok(Purged {
-        kept,
-        removed,
-        unreadable,
+        kept: retained.records,
+        removed: retained.removed,
+        unreadable: retained.unreadable,
     })
 }
 
