@@ -1656,14 +1656,15 @@ samtykke_result samtykke_log_decision(const samtykke_policy *policy,
  * The proof records of a file that survive the policy's retention at `now`
  * (R19): the lines of `text` a purge keeps, each followed by `\n`, in order.
  * Each visitor's records are judged together, in file order; blank lines are
- * dropped; lines that are not proof records of this policy are kept.
+ * dropped; lines that are not proof records of this policy, UTF-8 or not, are
+ * kept as they are.
  *
  * - `text`, `text_len`: the file's content (JSON lines, SPEC §7).
  * - `buf`, `buf_len`, `out_len`: the output; never longer than `text_len` + 1.
  * - `removed_out`: NULL, or receives how many records were purged.
  *
- * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
- * `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_TIME`;
+ * `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
  *
  * # Safety
  *

@@ -11,7 +11,7 @@ use samtykke_host::http::{
     readable_cookie_pairs, sets_cookie, storage_keys, storage_script,
 };
 use samtykke_host::log_line::{self, LogEvent, Trigger};
-use samtykke_host::proof_json::purgeable_lines;
+use samtykke_host::proof_json::retain_proofs;
 
 use crate::boundary::{
     guard, time, try_bytes, try_opt_bytes, try_opt_out, try_out_buf, try_read, try_str,
@@ -463,14 +463,15 @@ pub unsafe extern "C" fn samtykke_log_decision(
 /// The proof records of a file that survive the policy's retention at `now`
 /// (R19): the lines of `text` a purge keeps, each followed by `\n`, in order.
 /// Each visitor's records are judged together, in file order; blank lines are
-/// dropped; lines that are not proof records of this policy are kept.
+/// dropped; lines that are not proof records of this policy, UTF-8 or not, are
+/// kept as they are.
 ///
 /// - `text`, `text_len`: the file's content (JSON lines, SPEC §7).
 /// - `buf`, `buf_len`, `out_len`: the output; never longer than `text_len` + 1.
 /// - `removed_out`: NULL, or receives how many records were purged.
 ///
-/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
-/// `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_TIME`;
+/// `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
 ///
 /// # Safety
 ///
@@ -495,25 +496,15 @@ pub unsafe extern "C" fn samtykke_proofs_retain(
         let (p, text, dst, removed_out) = unsafe {
             (
                 try_policy(policy)?,
-                try_str(text, text_len)?,
+                try_bytes(text.cast(), text_len)?,
                 try_out_buf(buf, buf_len, out_len)?,
                 try_opt_out(removed_out),
             )
         };
-        let drop = purgeable_lines(&p.view(), text, time(now)?);
-        let mut kept = String::new();
-        let mut removed = 0;
-        for (line, gone) in text.split('\n').zip(drop) {
-            if gone {
-                removed += 1;
-            } else if !line.trim().is_empty() {
-                kept.push_str(line);
-                kept.push('\n');
-            }
-        }
-        dst.write(kept.as_bytes())?;
+        let retained = retain_proofs(&p.view(), text, time(now)?);
+        dst.write(&retained.kept)?;
         if let Some(out) = removed_out {
-            out.write(removed);
+            out.write(retained.removed);
         }
         Ok(())
     })

@@ -1493,6 +1493,14 @@ static void test_server_side_enforcement(void) {
     CHECK_RC(samtykke_proofs_retain(p, record, record_len + 1, T0 + 20 * 365 * DAY, buf, sizeof buf, &len,
                                     &removed), SAMTYKKE_RESULT_OK);
     CHECK(removed == 1 && len == 0);
+    /* A line that is not UTF-8 is kept as it is; the record after it goes. */
+    static const char foreign[] = "\xff\xfe not UTF-8\n";
+    char mixed[sizeof foreign + sizeof record];
+    memcpy(mixed, foreign, sizeof foreign - 1);
+    memcpy(mixed + sizeof foreign - 1, record, record_len + 1);
+    CHECK_RC(samtykke_proofs_retain(p, mixed, sizeof foreign - 1 + record_len + 1, T0 + 20 * 365 * DAY, buf,
+                                    sizeof buf, &len, &removed), SAMTYKKE_RESULT_OK);
+    CHECK(removed == 1 && len == sizeof foreign - 1 && memcmp(buf, foreign, len) == 0);
     CHECK_RC(samtykke_proofs_retain(NULL, record, record_len, T0, buf, sizeof buf, &len, NULL),
              SAMTYKKE_RESULT_NULL_ARGUMENT);
     samtykke_policy_free(p);
