@@ -711,25 +711,9 @@ pub unsafe extern "C" fn samtykke_state_consent_mode_scripts(
                 try_out_buf(buf, buf_len, out_len)?,
             )
         };
-        let nonce = match nonce {
-            None => None,
-            Some(n)
-                if n.iter()
-                    .all(|&c| c.is_ascii_alphanumeric() || b"+/-_=".contains(&c)) =>
-            {
-                // Checked ASCII just above.
-                Some(std::str::from_utf8(n).map_err(|_| Code::InvalidArgument)?)
-            }
-            Some(_) => return Err(Code::InvalidArgument),
-        };
         let s = open(p, &raw)?;
-        let view = p.view();
-        let now = time(now)?;
-        let mut out = String::new();
-        if !view.policy().consent_mode.is_empty() {
-            out.push_str(&consent_mode::default_script(&view, nonce));
-            out.push_str(&consent_mode::update_script(&view, &s, now, nonce));
-        }
+        let out = consent_mode::head_scripts(&p.view(), &s, time(now)?, nonce)
+            .map_err(|_| Code::InvalidArgument)?;
         dst.write(out.as_bytes())
     })
 }

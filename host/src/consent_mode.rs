@@ -108,6 +108,45 @@ pub fn update_script(
     script(&update_call(state.consent_mode(policy, now)), nonce)
 }
 
+/// A Content Security Policy nonce with a character other than a base64 or
+/// base64url value's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a CSP nonce holds only `A`-`Z`, `a`-`z`, `0`-`9`, `+`, `/`, `-`, `_` and `=`")]
+pub struct InvalidNonce;
+
+/// What a page's `<head>` starts with, before any Google tag: the
+/// [`default_script`], then the [`update_script`] for `state` at `now`; nothing
+/// when the policy maps no Consent Mode type. `nonce`: a CSP nonce for both
+/// elements' `nonce` attribute, only the characters of a base64 or base64url
+/// value (`A`–`Z`, `a`–`z`, `0`–`9`, `+`, `/`, `-`, `_`, `=`).
+///
+/// # Errors
+///
+/// [`InvalidNonce`] for a nonce with another character.
+pub fn head_scripts(
+    policy: &ValidPolicy<'_>,
+    state: &ConsentState,
+    now: OffsetDateTime,
+    nonce: Option<&[u8]>,
+) -> Result<String, InvalidNonce> {
+    let nonce = match nonce {
+        None => None,
+        Some(n)
+            if n.iter()
+                .all(|&c| c.is_ascii_alphanumeric() || b"+/-_=".contains(&c)) =>
+        {
+            Some(std::str::from_utf8(n).map_err(|_| InvalidNonce)?)
+        }
+        Some(_) => return Err(InvalidNonce),
+    };
+    if policy.policy().consent_mode.is_empty() {
+        return Ok(String::new());
+    }
+    let mut out = default_script(policy, nonce);
+    out.push_str(&update_script(policy, state, now, nonce));
+    Ok(out)
+}
+
 /// The flags as a JSON object of the seven types to `"granted"` or `"denied"`, in
 /// type order: `{"ad_storage":"denied",…}`.
 pub fn flags_json(flags: ConsentModeFlags) -> String {

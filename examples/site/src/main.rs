@@ -262,18 +262,9 @@ fn consent_mode(consent: Option<&Consent>) -> String {
     let Some(c) = consent else {
         return String::new();
     };
-    let policy = c.policy();
-    if policy.policy().consent_mode.is_empty() {
-        return String::new();
-    }
-    let mut out = samtykke_host::consent_mode::default_script(&policy, None);
-    out.push_str(&samtykke_host::consent_mode::update_script(
-        &policy,
-        c.state(),
-        c.now(),
-        None,
-    ));
-    out
+    // (No nonce: the site sends no Content Security Policy.)
+    samtykke_host::consent_mode::head_scripts(&c.policy(), c.state(), c.now(), None)
+        .unwrap_or_default()
 }
 
 async fn home(req: Request) -> Response {

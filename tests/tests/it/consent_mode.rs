@@ -263,6 +263,44 @@ fn s16_consent_mode_default_flags_grant_only_the_exempt() {
     assert_eq!(ConsentModeFlags::from_bits(0xffff_ffff).bits(), 0x7f);
 }
 
+/// SPEC §16: what a page's head starts with is the default script then the
+/// update, with the nonce on both; nothing without a mapping; a nonce with a
+/// character outside base64 and base64url is refused.
+#[test]
+fn s16_consent_mode_head_scripts_default_then_update_with_a_checked_nonce() {
+    use samtykke_host::consent_mode::{head_scripts, InvalidNonce};
+    let owned = load(&kk_with(full_mapping())).unwrap();
+    let p = owned.view();
+    let t0 = datetime!(2026-03-01 10:00 UTC);
+    let mut state = ConsentState::new(ID);
+    state.apply(&p, &Event::AcceptAll(ctx(t0)));
+    let head = head_scripts(&p, &state, t0, Some(b"aZ09+/-_=")).unwrap();
+    assert_eq!(
+        head.matches("<script nonce=\"aZ09+/-_=\">").count(),
+        2,
+        "{head}"
+    );
+    let default = head.find("'default'").unwrap();
+    let update = head.find("'update'").unwrap();
+    assert!(default < update, "{head}");
+    assert!(
+        head[update..].contains("'analytics_storage':'granted'"),
+        "{head}"
+    );
+    assert!(
+        head[default..update].contains("'analytics_storage':'denied'"),
+        "{head}"
+    );
+    assert!(!head_scripts(&p, &state, t0, None)
+        .unwrap()
+        .contains("nonce"));
+    for bad in [&b"a\"b"[..], b"a b", b"a<b", "ø".as_bytes()] {
+        assert_eq!(head_scripts(&p, &state, t0, Some(bad)), Err(InvalidNonce));
+    }
+    let plain = OwnedPolicy::from_json(KK_JSON).unwrap();
+    assert_eq!(head_scripts(&plain.view(), &state, t0, None).unwrap(), "");
+}
+
 /// A valid random mapping for a policy of `categories`: each type unmapped or on a
 /// category, the exempt one only for `security_storage`.
 fn mapping_for(
