@@ -262,6 +262,12 @@ $tests = [
         check($kept === "$proof\nnot a record\n" && $removed === 0, $kept);
         [$kept, $removed] = policy()->retainProofs("$proof\n", T0 + 20 * 365 * DAY);
         check($kept === '' && $removed === 1, "after retention: $kept");
+        // The WordPress plugin, failing closed without a site key, purges with
+        // the policy of its fresh state.
+        check(ConsentState::fresh(policy())->policy() === policy(), 'a state knows its policy');
+        // A line that is not UTF-8 is kept, and the record after it purged.
+        [$kept, $removed] = policy()->retainProofs("\xff\xfe not UTF-8\n$proof\n", T0 + 20 * 365 * DAY);
+        check($kept === "\xff\xfe not UTF-8\n" && $removed === 1, 'non-UTF-8 line kept');
     },
 
     'library_errors_are_typed' => function () {

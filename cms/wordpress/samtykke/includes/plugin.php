@@ -51,6 +51,8 @@ final class Plugin
     private string $host = '';
     private string $cookieHeader = '';
     private string $lang = 'en';
+    /** The page's language, once read ({@see lang()}). */
+    private ?string $pageLang = null;
     /** Log lines by SPEC §15's order. */
     private array $events = ['present' => [], 'signal' => [], 'notice' => [], 'decision' => [], 'set' => []];
     private array $proofs = [];
@@ -66,8 +68,6 @@ final class Plugin
      * leave) while no consent can be given or read.
      */
     private ?ConsentState $failClosed = null;
-    /** Its policy: proof retention goes on while the key is missing. */
-    private ?Policy $failClosedPolicy = null;
 
     public static function instance(): ?Plugin
     {
@@ -200,7 +200,6 @@ final class Plugin
                 $this->keys = $this->readKeys();
             } catch (Error $e) {
                 $this->failClosed = ConsentState::fresh($this->policy);
-                $this->failClosedPolicy = $this->policy;
                 throw $e;
             }
             $this->arrived = ConsentState::fromCookieHeaderOrNull($this->policy, $this->cookieHeader, $this->keys);
@@ -258,8 +257,19 @@ final class Plugin
     /** The visitor's language: ?lang=, else Accept-Language (da or en), else the site's. */
     public function lang(): string
     {
+        return $this->pageLang ??= $this->readLang();
+    }
+
+    /** Whether the plugin has texts in $lang. */
+    private static function speaks(string $lang): bool
+    {
+        return $lang === 'da' || $lang === 'en';
+    }
+
+    private function readLang(): string
+    {
         $q = is_string($_GET['lang'] ?? null) ? $_GET['lang'] : '';
-        if ($q === 'da' || $q === 'en') {
+        if (self::speaks($q)) {
             return $q;
         }
         $best = null;
@@ -267,7 +277,7 @@ final class Plugin
         foreach (explode(',', (string) ($_SERVER['HTTP_ACCEPT_LANGUAGE'] ?? '')) as $item) {
             $parts = explode(';', $item);
             $primary = strtolower(explode('-', trim($parts[0]))[0]);
-            if ($primary !== 'da' && $primary !== 'en') {
+            if (!self::speaks($primary)) {
                 continue;
             }
             $qv = 1.0;
@@ -370,7 +380,7 @@ final class Plugin
     {
         // The language of the form the visitor sent, else as for a page.
         $posted = is_string($_POST['lang'] ?? null) ? $_POST['lang'] : '';
-        $this->lang = $posted === 'da' || $posted === 'en' ? $posted : $this->lang();
+        $this->lang = self::speaks($posted) ? $posted : $this->lang();
         if ($this->policy === null) {
             wp_die(esc_html(Texts::get($this->lang)['unavailable']), '', ['response' => 503]);
         }
@@ -475,6 +485,12 @@ final class Plugin
     }
 
     /** Whether the banner is due for this visitor now (asked of the library once a request). */
+    /** Whether the visitor asked for the settings (the footer link). */
+    private function settingsAsked(): bool
+    {
+        return isset($_GET[self::SETTINGS_ARG]);
+    }
+
     private function due(): bool
     {
         return $this->due ??= $this->state->promptDue($this->now);
@@ -491,7 +507,7 @@ final class Plugin
             return;
         }
         try {
-            if (!isset($_GET[self::SETTINGS_ARG]) && !$this->due()) {
+            if (!$this->settingsAsked() && !$this->due()) {
                 return;
             }
         } catch (\Throwable $e) {
@@ -519,7 +535,7 @@ final class Plugin
         }
         try {
             $this->styles();
-            $settings = isset($_GET[self::SETTINGS_ARG]);
+            $settings = $this->settingsAsked();
             $due = $this->due();
             if ($settings) {
                 echo $this->settingsHtml($t);
@@ -676,7 +692,8 @@ final class Plugin
     /** The daily retention pass over the proof records (R19). */
     public function retention(): ?int
     {
-        $policy = $this->policy ?? $this->failClosedPolicy;
+        // Proof retention goes on while the key is missing.
+        $policy = $this->policy ?? $this->failClosed?->policy();
         if ($policy === null) {
             return null;
         }

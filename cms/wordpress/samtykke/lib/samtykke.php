@@ -517,6 +517,12 @@ final class ConsentState
         $this->state = $state;
     }
 
+    /** The policy the state is of. */
+    public function policy(): Policy
+    {
+        return $this->policy;
+    }
+
     public function __clone()
     {
         $copy = Lib::ffi()->new('samtykke_state');
