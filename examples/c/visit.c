@@ -93,17 +93,17 @@ int main(int argc, char **argv) {
     printf("Set-Cookie: %s=%.*s; Max-Age=%lld; Path=/; Domain=%s; Secure; SameSite=Lax\n",
            cc.name, (int)n, cookie, (long long)cc.max_age, cc.domain ? cc.domain : "");
 
-    /* A later request: read the consent cookie from the raw Cookie header. */
+    /* A later request: the state arrives in the raw Cookie header (the first
+     * consent cookie that verifies under a key; a new visitor when none does). */
     char header[512];
     snprintf(header, sizeof header, "SESSabc=1; %s=%.*s; nmstat=42", cc.name, (int)n, cookie);
-    char value[SAMTYKKE_COOKIE_MAX_LEN];
-    size_t value_len = 0;
+    const uint8_t *keys[] = {site_key};
+    const size_t key_lens[] = {sizeof site_key};
     bool found = false;
-    ok(samtykke_cookie_header_get(header, strlen(header), cc.name, cc.name_len, value,
-                                  sizeof value, &value_len, &found),
-       "cookie_header_get");
-    if (!found || samtykke_state_from_cookie(policy, value, value_len, site_key, sizeof site_key,
-                                             &state) != SAMTYKKE_RESULT_OK) {
+    ok(samtykke_state_from_cookie_header(policy, header, strlen(header), keys, key_lens, 1, &state,
+                                         NULL, &found),
+       "state_from_cookie_header");
+    if (!found) {
         ok(samtykke_state_init(policy, consent_id, sizeof consent_id, &state), "init");
     }
 

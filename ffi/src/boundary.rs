@@ -78,6 +78,28 @@ pub(crate) unsafe fn try_bytes<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// `len` values of `T` from `ptr`; NULL with length 0 is the empty slice (a
+/// caller with nothing to pass), NULL with a length is [`Code::NullArgument`].
+///
+/// # Safety
+///
+/// `ptr` is NULL or aligned and valid for reads of `len` values of `T`,
+/// unchanged while the slice lives.
+pub(crate) unsafe fn try_opt_slice<'a, T>(ptr: *const T, len: usize) -> Result<&'a [T], Code> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(Code::NullArgument);
+    }
+    if len > isize::MAX as usize / std::mem::size_of::<T>().max(1) {
+        return Err(Code::InvalidArgument);
+    }
+    // SAFETY: non-NULL, and the caller guarantees `len` aligned, readable values;
+    // the size in bytes fits in `isize`, as `from_raw_parts` requires.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
 /// An optional byte string (a site key): NULL with length 0 is `None`.
 ///
 /// # Safety

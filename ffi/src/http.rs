@@ -4,11 +4,12 @@
 
 use std::ffi::c_char;
 
-use samtykke::{Code, ConsentState, ValidPolicy, COOKIE_MAX_LEN};
-use samtykke_host::http::{filter_set_cookie, parse_cookie_header};
+use samtykke::{Code, ConsentState, CookieKey, ValidPolicy, COOKIE_MAX_LEN};
+use samtykke_host::http::{filter_set_cookie, parse_cookie_header, state_from_cookie_header};
 
 use crate::boundary::{
-    guard, time, try_bytes, try_opt_bytes, try_out, try_out_buf, try_read, try_str,
+    guard, time, try_bytes, try_opt_bytes, try_opt_out, try_opt_slice, try_out, try_out_buf,
+    try_read, try_str,
 };
 use crate::policy::{samtykke_policy, try_policy};
 use crate::state::{open, samtykke_state, sealed};
@@ -169,6 +170,84 @@ pub unsafe extern "C" fn samtykke_state_from_cookie(
         };
         let s = ConsentState::decode_cookie(&p.view(), value, key).map_err(|e| e.code())?;
         state_out.write(sealed(p, &s));
+        Ok(())
+    })
+}
+
+/// The visitor's state from the policy's consent cookie in a raw `Cookie`
+/// request header (PHP's `$_SERVER['HTTP_COOKIE']`), by the rule every front
+/// end follows (SPEC §15, §18): among the header's readable pairs, in order, the
+/// first consent cookie that verifies under one of the keys, tried in order,
+/// wins. A browser sends several consent cookies when it holds several (a
+/// host-only one and one a sibling subdomain set, say). A piece of the header
+/// that is not UTF-8 or holds a control character is skipped, not an error:
+/// another application's cookie does not hide the consent cookie.
+///
+/// - `header`, `header_len`: the header's value (without `Cookie:`), any bytes.
+/// - `keys`, `key_lens`, `keys_len`: the site keys, the one that signs first
+///   and older ones still accepted after it; `keys_len` 0 (and NULL arrays)
+///   reads the cookie unverified, only what the browser claims.
+/// - `state_out`: receives the state when one is found.
+/// - `key_index_out`: NULL, or receives the index of the key the cookie
+///   verified under when one is found (0 without keys); above 0, re-sign the
+///   cookie with the first key (`SAMTYKKE_RESPOND_FLAG_REISSUE`).
+/// - `found_out`: receives whether a consent cookie verified. When none did
+///   (none sent, or none that verifies: a new visitor), the call succeeds and
+///   writes only `false`.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (also for a NULL array or key with
+/// a non-zero length).
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `header` readable for `header_len`
+/// bytes; `keys` and `key_lens` NULL or readable for `keys_len` values, each
+/// key readable for its length; `state_out` NULL or writable for a
+/// `samtykke_state`; `key_index_out` and `found_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_state_from_cookie_header(
+    policy: *const samtykke_policy,
+    header: *const c_char,
+    header_len: usize,
+    keys: *const *const u8,
+    key_lens: *const usize,
+    keys_len: usize,
+    state_out: *mut samtykke_state,
+    key_index_out: *mut usize,
+    found_out: *mut bool,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `policy` NULL or live, `header`
+        // readable for `header_len` bytes, `keys` and `key_lens` NULL or
+        // readable for `keys_len` values, the outputs NULL or writable.
+        let (p, header, keys, key_lens, state_out, key_index_out, found_out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_bytes(header.cast(), header_len)?,
+                try_opt_slice(keys, keys_len)?,
+                try_opt_slice(key_lens, keys_len)?,
+                try_out(state_out)?,
+                try_opt_out(key_index_out),
+                try_out(found_out)?,
+            )
+        };
+        let keys = keys
+            .iter()
+            .zip(key_lens)
+            // SAFETY: this function's contract: each key readable for its length.
+            .map(|(&k, &len)| unsafe { try_bytes(k, len) }.map(CookieKey::new))
+            .collect::<Result<Vec<_>, Code>>()?;
+        let view = p.view();
+        match state_from_cookie_header(&view, [header], &keys) {
+            Some(arrived) => {
+                state_out.write(sealed(p, &arrived.state));
+                if let Some(out) = key_index_out {
+                    out.write(arrived.key_index);
+                }
+                found_out.write(true);
+            }
+            None => found_out.write(false),
+        }
         Ok(())
     })
 }

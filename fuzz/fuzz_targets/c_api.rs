@@ -153,6 +153,51 @@ fn from_cookie(p: &Policy, value: &[u8], key: Option<&[u8]>) -> Option<samtykke_
     ok_or(code, COOKIE_ERRORS).then_some(state)
 }
 
+/// The state a request arrives with: any header gives `Ok`; with a cookie that
+/// verifies appended, one is always found (noise before it hides nothing).
+fn from_cookie_header(p: &Policy, header: &[u8], signed: &[u8]) {
+    let other = [0xffu8; 32];
+    let keys = [other.as_ptr(), KEY.as_ptr()];
+    let lens = [other.len(), KEY.len()];
+    let mut cc = samtykke_consent_cookie {
+        name: null(),
+        name_len: 0,
+        domain: null(),
+        domain_len: 0,
+        max_age: 0,
+    };
+    // SAFETY: live handle, writable output.
+    assert_eq!(unsafe { samtykke_policy_consent_cookie(p.0, &mut cc) }, Code::Ok);
+    // SAFETY: the name is borrowed from the live handle, `name_len` bytes.
+    let name = unsafe { std::slice::from_raw_parts(cc.name.cast::<u8>(), cc.name_len) };
+    let mut with = header.to_vec();
+    with.extend_from_slice(b"; ");
+    with.extend_from_slice(name);
+    with.push(b'=');
+    with.extend_from_slice(signed);
+    for (h, must) in [(header, false), (&with[..], !signed.is_empty())] {
+        let (mut state, mut index, mut found) = (zero_state(), usize::MAX, false);
+        // SAFETY: live handle, readable header, two readable keys with their
+        // lengths, writable outputs.
+        let code = unsafe {
+            samtykke_state_from_cookie_header(
+                p.0,
+                h.as_ptr().cast(),
+                h.len(),
+                keys.as_ptr(),
+                lens.as_ptr(),
+                keys.len(),
+                &mut state,
+                &mut index,
+                &mut found,
+            )
+        };
+        assert_eq!(code, Code::Ok);
+        assert!(found || !must, "a verifying consent cookie was not found");
+        assert!(!found || index < 2);
+    }
+}
+
 fn cookie_header_get(header: &[u8], name: &[u8]) {
     let (mut len, mut found) = (0usize, false);
     let allowed = &[Code::BufferTooSmall, Code::InvalidUtf8, Code::HeaderInvalid];
@@ -548,6 +593,8 @@ fuzz_target!(|data: &[u8]| {
         }
     };
 
+    let signed = to_cookie(p, &state, Some(&KEY[..])).1;
+    from_cookie_header(p, header, &signed);
     cookie_header_get(header, b"samtykke");
     cookie_header_get(header, cookie);
     filter(p, &state, set_cookies, now);

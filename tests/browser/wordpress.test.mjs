@@ -422,6 +422,40 @@ test("another application's cookie that is not UTF-8 hides no one's consent", as
   assert.match(head, /Set-Cookie: nmstat=[^;\r]/i, 'nmstat is let out');
 });
 
+test('key rotation: a consent cookie signed with an older key is accepted and signed again with the first', async () => {
+  const keyFile = join(work, 'private/rotation.key');
+  const oldKey = `old-${'o'.repeat(40)}`;
+  const newKey = `new-${'n'.repeat(40)}`;
+  const host = new URL(base).host;
+  const get = async (cookie) => (await raw(`GET / HTTP/1.1\r\nHost: ${host}\r\nCookie: ${cookie}\r\n`
+    + 'Connection: close\r\n\r\n')).split('\r\n\r\n', 2);
+  const asked = (body) => body.includes('<section class="samtykke-banner"');
+  await withOverride(`define('SAMTYKKE_KEY_FILE', '${keyFile}');`, async () => {
+    try {
+      writeFileSync(keyFile, `${oldKey}\n`);
+      const { context, page } = await visitor();
+      await page.goto(base + '/');
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Accepter alle' }).click()]);
+      const signedOld = (await jar(context)).samtykke?.value;
+      await context.close();
+      assert.ok(signedOld, 'accepted under the old key');
+      // The new key signs; the old one still verifies.
+      writeFileSync(keyFile, `${newKey}\n${oldKey}\n`);
+      const [head, body] = await get(`samtykke=${signedOld}`);
+      assert.match(head, /^HTTP\/1\.1 200/, head.split('\r\n')[0]);
+      assert.ok(!asked(body), 'the visitor who accepted is not asked again');
+      const resigned = head.match(/Set-Cookie: samtykke=([^;\r]+)/i)?.[1];
+      assert.ok(resigned && resigned !== signedOld, `the consent cookie is signed again: ${head}`);
+      // The old key retired: the cookie signed again verifies, the old one not.
+      writeFileSync(keyFile, `${newKey}\n`);
+      assert.ok(!asked((await get(`samtykke=${resigned}`))[1]), 'the new cookie verifies under the new key');
+      assert.ok(asked((await get(`samtykke=${signedOld}`))[1]), 'the old cookie is a new visitor');
+    } finally {
+      rmSync(keyFile, { force: true });
+    }
+  });
+});
+
 test('a forged nonce, a cross-origin form and an unknown choice: 400 with a reason', async () => {
   const post = (body, headers = {}) => fetch(base + '/wp-admin/admin-post.php', {
     method: 'POST', redirect: 'manual', body: new URLSearchParams(body),

@@ -5,7 +5,8 @@
  * Prints one line per failing row and, last, "conformance: N passed, N failed".
  *
  * What the C API cannot observe is not checked here (a decoded cookie's id, times,
- * action and control; a policy's site; the reasons the Set-Cookie filter drops):
+ * action and control, asked instead through the categories' status; a policy's
+ * site; the reasons the Set-Cookie filter drops):
  * the C answer to those rows is their result code and what can be asked of a state.
  */
 #include <samtykke.h>
@@ -59,6 +60,10 @@ typedef struct {
     size_t header_len;
     int npairs;
     cf_kv pairs[16];
+    int nsite_keys; /* consent_cookie_header: the site keys, the first signs */
+    const char *site_keys[4];
+    size_t site_key_lens[4];
+    int found, key_index; /* -1: not asked */
     const char *set_cookie;
     size_t set_cookie_len;
     const char *kept;
@@ -364,6 +369,38 @@ static void run_cookie_header(void) {
     }
 }
 
+/* The state that arrives in a Cookie header: the first consent cookie that
+ * verifies under one of the keys, and which key. */
+static void run_arrival(const samtykke_policy *p) {
+    const uint8_t *keys[4];
+    for (int i = 0; i < row->nsite_keys; i++) {
+        keys[i] = (const uint8_t *)row->site_keys[i];
+    }
+    samtykke_state s;
+    size_t key_index = 99;
+    bool found = !row->found;
+    samtykke_result rc = samtykke_state_from_cookie_header(
+        p, row->header, row->header_len, row->nsite_keys ? keys : NULL,
+        row->nsite_keys ? row->site_key_lens : NULL, (size_t)row->nsite_keys, &s, &key_index,
+        &found);
+    check_code(rc, "samtykke_state_from_cookie_header");
+    if (rc != SAMTYKKE_RESULT_OK) {
+        return;
+    }
+    if (found != (row->found == 1)) {
+        fail("found: %s%s", found ? "true" : "false", "");
+        return;
+    }
+    if (found) {
+        if (row->key_index >= 0 && key_index != (size_t)row->key_index) {
+            char got[32];
+            snprintf(got, sizeof got, "%zu", key_index);
+            fail("key_index %s%s", got, "");
+        }
+        check_answers(p, &s);
+    }
+}
+
 static void run_filter(const samtykke_policy *p) {
     samtykke_state s;
     if (!given_state(p, &s)) {
@@ -497,6 +534,8 @@ int main(void) {
                 run_filter(p);
             } else if (strcmp(row->type, "deletion") == 0) {
                 run_deletion(p);
+            } else if (strcmp(row->type, "consent_cookie_header") == 0) {
+                run_arrival(p);
             } else {
                 fail("unknown row type %s%s", row->type, "");
             }

@@ -160,6 +160,20 @@ def row_c(file, row, controls):
         fields.append(f".key = {lit(bytes.fromhex(row['key_hex']))}")
     if "header" in row:
         fields.append(f".header = {lit(row['header'])}")
+    if "header_hex" in row:
+        fields.append(f".header = {lit(bytes.fromhex(row['header_hex']))}")
+    site_keys = [bytes.fromhex(k) for k in row.get("keys_hex", [])]
+    assert len(site_keys) <= 4
+    if site_keys:
+        fields.append(
+            f".nsite_keys = {len(site_keys)}, .site_keys = {{"
+            + ", ".join(c_str(k) for k in site_keys)
+            + "}, .site_key_lens = {"
+            + ", ".join(str(len(k)) for k in site_keys)
+            + "}"
+        )
+    fields.append(f".found = {-1 if 'found' not in ex else int(ex['found'])}")
+    fields.append(f".key_index = {ex.get('key_index', -1)}")
     pairs = ex.get("pairs", [])
     assert len(pairs) <= 16
     if pairs:

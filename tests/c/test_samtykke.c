@@ -788,6 +788,23 @@ static void test_null_arguments(void) {
     CHECK_RC(samtykke_state_from_cookie(p, NULL, 0, KEY, 32, &t), NUL);
     CHECK_RC(samtykke_state_from_cookie(p, S("v1.AA"), NULL, 32, &t), NUL);
     CHECK_RC(samtykke_state_from_cookie(p, S("v1.AA"), KEY, 32, NULL), NUL);
+    {
+        const uint8_t *keys[1] = {KEY}, *no_key[1] = {NULL};
+        const size_t lens[1] = {32};
+        size_t index = 0;
+        bool found = true;
+        CHECK_RC(samtykke_state_from_cookie_header(NULL, S("a=1"), keys, lens, 1, &t, &index, &found), NUL);
+        CHECK_RC(samtykke_state_from_cookie_header(p, NULL, 0, keys, lens, 1, &t, &index, &found), NUL);
+        CHECK_RC(samtykke_state_from_cookie_header(p, S("a=1"), NULL, lens, 1, &t, &index, &found), NUL);
+        CHECK_RC(samtykke_state_from_cookie_header(p, S("a=1"), keys, NULL, 1, &t, &index, &found), NUL);
+        CHECK_RC(samtykke_state_from_cookie_header(p, S("a=1"), no_key, lens, 1, &t, &index, &found), NUL);
+        CHECK_RC(samtykke_state_from_cookie_header(p, S("a=1"), keys, lens, 1, NULL, &index, &found), NUL);
+        CHECK_RC(samtykke_state_from_cookie_header(p, S("a=1"), keys, lens, 1, &t, &index, NULL), NUL);
+        /* No keys: NULL arrays of length 0; the key index is optional. */
+        CHECK_RC(samtykke_state_from_cookie_header(p, S("a=1"), NULL, NULL, 0, &t, NULL, &found),
+                 SAMTYKKE_RESULT_OK);
+        CHECK(!found);
+    }
 
     CHECK_RC(samtykke_state_deletion_plan(NULL, &s, S("kk.dk"), S(""), T0, &plan), NUL);
     CHECK_RC(samtykke_state_deletion_plan(p, NULL, S("kk.dk"), S(""), T0, &plan), NUL);

@@ -16,6 +16,7 @@ declare(strict_types=1);
 
 require_once __DIR__ . '/../../examples/php/samtykke.php';
 
+use Samtykke\ConsentState;
 use Samtykke\Lib;
 use Samtykke\Policy;
 use Samtykke\Error;
@@ -274,6 +275,33 @@ function run_row(string $file, array $row): array
             }
         } catch (Error $e) {
             $code($e->getCode(), 'filter_set_cookie');
+        }
+    } elseif ($type === 'consent_cookie_header') {
+        // Through the PHP library's own reader, as the plugin reads a request.
+        $header = isset($row['header_hex']) ? hex2bin($row['header_hex']) : $row['header'];
+        $keys = array_map('hex2bin', $row['keys_hex'] ?? []);
+        try {
+            $state = ConsentState::fromCookieHeaderOrNull($policy, $header, $keys === [] ? null : $keys);
+            $code($ffi->SAMTYKKE_RESULT_OK, 'fromCookieHeaderOrNull');
+        } catch (Error $e) {
+            $code($e->getCode(), 'fromCookieHeaderOrNull');
+            return $faults;
+        }
+        if (($state !== null) !== $ex['found']) {
+            $faults[] = 'found: ' . json_encode($state !== null);
+            return $faults;
+        }
+        if ($state !== null) {
+            if ($state->keyIndex !== $ex['key_index']) {
+                $faults[] = 'key_index: ' . json_encode($state->keyIndex);
+            }
+            foreach ($ex['status'] ?? [] as $id => $want) {
+                $st = $state->categoryStatus($id, $row['now']);
+                $got = $st['exempt'] ? 'exempt' : ($st['allowed'] ? 'granted' : $st['why']);
+                if ($got !== $want) {
+                    $faults[] = "status of $id: $got, expected $want";
+                }
+            }
         }
     } elseif ($type === 'deletion') {
         $state = new_state($policy, $row, $faults, $defaultNotice);

@@ -224,6 +224,11 @@ $tests = [
         $value = substr(explode(';', $kk)[0], strlen('samtykke='));
         $back = ConsentState::fromCookieHeaderOrNull(policy(), "a=1; samtykke=$value", ['old key', KEY]);
         check($back !== null && $back->equals($s), 'read back under the second key (rotation)');
+        check($back->keyIndex === 1, 'the key it verified under: ' . var_export($back->keyIndex, true));
+        $back = ConsentState::fromCookieHeaderOrNull(policy(), "samtykke=$value", [KEY, 'old key']);
+        check($back !== null && $back->keyIndex === 0, 'verified under the key that signs');
+        $back = ConsentState::fromCookieHeaderOrNull(policy(), "samtykke=$value", null);
+        check($back !== null && $back->equals($s) && $back->keyIndex === 0, 'read unverified without a key');
         // Several consent cookies (one a sibling subdomain set): the first that
         // verifies wins; a cookie that is not UTF-8 beside it hides nothing.
         $back = ConsentState::fromCookieHeaderOrNull(policy(), "samtykke=v1.junk; samtykke=$value", KEY);

@@ -13,6 +13,7 @@ use samtykke::{ConsentState, Proof, COOKIE_MAX_LEN};
 use samtykke_host::declare::Lang;
 use samtykke_host::http::{
     consent_set_cookie, deletion_plan, judge_set_cookie, readable_cookie_pairs, sets_cookie,
+    state_from_cookie_header,
 };
 use samtykke_host::log_line;
 use samtykke_host::proof_json::proof_to_json;
@@ -206,30 +207,15 @@ impl Arrival {
     fn read<B>(shared: &Arc<Shared>, req: &Request<B>) -> Arrival {
         let now = truncate((shared.clock)());
         let policy = shared.policy.view();
-        let cookie_name = policy.policy().consent_cookie.name;
-        // The first consent cookie that verifies under any key (a browser sends
-        // several when it holds several): read from the header as it is split.
-        let mut arrived = None;
-        let mut resign = false;
-        let names = cookie_names(
-            req.headers(),
-            cookie_name,
-            shared.max_cookie_header,
-            |value| {
-                if arrived.is_some() {
-                    return;
-                }
-                for (i, key) in shared.keys.iter().enumerate() {
-                    if let Ok(state) =
-                        ConsentState::decode_cookie_with(&policy, value.as_bytes(), Some(key))
-                    {
-                        arrived = Some(state);
-                        resign = i > 0;
-                        return;
-                    }
-                }
-            },
-        );
+        let names = cookie_names(req.headers(), shared.max_cookie_header);
+        let arrived = if names.is_empty() {
+            None
+        } else {
+            let headers = req.headers().get_all(COOKIE);
+            state_from_cookie_header(&policy, headers.iter().map(|h| h.as_bytes()), &shared.keys)
+        };
+        let resign = arrived.is_some_and(|a| a.key_index > 0);
+        let arrived = arrived.map(|a| a.state);
         let gpc = req
             .headers()
             .get_all("sec-gpc")
@@ -415,34 +401,22 @@ impl Drop for Log<'_> {
     }
 }
 
-/// The request's cookie names in order; each value of the consent cookie is
-/// handed to `consent_value` as it is read (a browser sends several when it holds
-/// several, such as a host-only one and a domain one). Headers past `limit` bytes
-/// in all are not read: the request is then a new visitor with no cookies. In a
-/// header that is not UTF-8 (or holds a control character, which `http` lets
-/// through only as a tab), only the `;`-separated pieces at fault are skipped:
-/// another application's cookie on the same domain does not hide the consent
-/// cookie.
-fn cookie_names<'h>(
-    headers: &'h HeaderMap,
-    consent: &str,
-    limit: usize,
-    mut consent_value: impl FnMut(&'h str),
-) -> Vec<String> {
+/// The request's cookie names in order. Headers past `limit` bytes in all are
+/// not read: the request is then a new visitor with no cookies. In a header that
+/// is not UTF-8 (or holds a control character, which `http` lets through only as
+/// a tab), only the `;`-separated pieces at fault are skipped: another
+/// application's cookie on the same domain does not hide the consent cookie.
+fn cookie_names(headers: &HeaderMap, limit: usize) -> Vec<String> {
     let total: usize = headers.get_all(COOKIE).iter().map(|h| h.len()).sum();
-    let mut names = Vec::new();
     if total > limit {
-        return names;
+        return Vec::new();
     }
-    for h in headers.get_all(COOKIE) {
-        for (name, value) in readable_cookie_pairs(h.as_bytes()) {
-            if name == consent {
-                consent_value(value);
-            }
-            names.push(name.to_owned());
-        }
-    }
-    names
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .flat_map(|h| readable_cookie_pairs(h.as_bytes()))
+        .map(|(name, _)| name.to_owned())
+        .collect()
 }
 
 /// A header value that takes `text`'s buffer instead of copying it; `None` when

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use samtykke::{ConsentState as CoreState, CookieKey};
 use samtykke_host::declare::{self, Format, Lang};
+use samtykke_host::http::state_from_cookie_header;
 use samtykke_host::{lint, OwnedPolicy};
 
 use crate::args;
@@ -195,6 +196,63 @@ impl Policy {
             Ok(state) => Ok(ConsentState::new(slf.clone().unbind(), state, None)),
             Err(e) => Err(cookie_error(py, &e)),
         }
+    }
+
+    /// The state a request arrives with, read from its raw `Cookie` header
+    /// (`str`, or `bytes` as a server or a log holds it) by the rule every front
+    /// end follows (SPEC §15, §18): of the consent cookies sent, the first that
+    /// verifies under one of `keys` (`bytes`, or a list of them, the one that
+    /// signs first), tried in order, wins; a piece of the header that is not UTF-8
+    /// or holds a control character is skipped. Without keys the first that
+    /// decodes wins, unverified.
+    ///
+    /// Returns `(state, key_index)`, `key_index` being the key it verified under
+    /// (0 without keys; above 0 an older key), or `None` for a new visitor: no
+    /// consent cookie, or none that verifies. Never raises for what a browser
+    /// sent.
+    #[pyo3(signature = (header, keys=None))]
+    fn state_from_cookie_header(
+        slf: &Bound<'_, Self>,
+        header: &Bound<'_, PyAny>,
+        keys: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<(ConsentState, usize)>> {
+        let owned;
+        let header: &[u8] = if let Ok(b) = header.cast::<PyBytes>() {
+            b.as_bytes()
+        } else if header.is_instance_of::<PyString>() {
+            owned = args::string(header, "header")?;
+            owned.as_bytes()
+        } else {
+            return Err(wrong_type("header", "a str or bytes", header));
+        };
+        let keys: Vec<CookieKey> = match keys {
+            None => Vec::new(),
+            Some(k) if k.is_none() => Vec::new(),
+            Some(k) if k.is_instance_of::<PyBytes>() => {
+                vec![CookieKey::new(args::key(Some(k))?.unwrap_or_default())]
+            }
+            Some(k) => {
+                let iter = k
+                    .try_iter()
+                    .map_err(|_| wrong_type("keys", "bytes, a list of bytes or None", k))?;
+                let mut keys = Vec::new();
+                for item in iter {
+                    let item = item?;
+                    match item.cast::<PyBytes>() {
+                        Ok(b) => keys.push(CookieKey::new(b.as_bytes())),
+                        Err(_) => return Err(wrong_type("each item of keys", "bytes", &item)),
+                    }
+                }
+                keys
+            }
+        };
+        let view = slf.get().inner.view();
+        Ok(state_from_cookie_header(&view, [header], &keys).map(|a| {
+            (
+                ConsentState::new(slf.clone().unbind(), a.state, None),
+                a.key_index,
+            )
+        }))
     }
 
     /// Decodes many consent cookies in one call, into columns.

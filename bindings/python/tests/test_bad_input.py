@@ -179,6 +179,29 @@ def test_cookie_wrong_types(kk: samtykke.Policy) -> None:
         kk.decode_cookies(5)  # type: ignore[arg-type]
 
 
+@given(st.binary(max_size=200), st.binary(max_size=40))
+def test_s13_any_cookie_header_bytes_arrive_as_a_state_or_none(noise: bytes, piece: bytes) -> None:
+    # Whatever a browser or a log holds: a state or None, never an exception;
+    # and a piece of noise before the consent cookie hides nothing.
+    policy = samtykke.Policy.load(KK_DK)
+    good = policy.new_state(7).save(["statistics"], T0).to_cookie(KEY)
+    got = policy.state_from_cookie_header(noise, [KEY, b"old key"])
+    assert got is None or (got[0].policy is policy and got[1] in (0, 1))
+    clean = piece.replace(b";", b"")
+    header = clean + b"; samtykke=" + good.encode()
+    arrived = policy.state_from_cookie_header(header, KEY)
+    assert arrived is not None and arrived[0].consent_id == f"{7:032x}" and arrived[1] == 0
+
+
+def test_cookie_header_wrong_types(kk: samtykke.Policy) -> None:
+    with pytest.raises(TypeError, match="header must be a str or bytes, not int"):
+        kk.state_from_cookie_header(5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="each item of keys must be bytes, not str"):
+        kk.state_from_cookie_header("a=1", ["secret"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="keys must be bytes, a list of bytes or None, not int"):
+        kk.state_from_cookie_header("a=1", 5)  # type: ignore[arg-type]
+
+
 # ---- states: times, names and arguments ------------------------------------------
 
 

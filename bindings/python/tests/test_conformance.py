@@ -282,6 +282,22 @@ def check_deletion(row: Row) -> None:
     assert undeletable == expect["undeletable"], "undeletable"
 
 
+def check_arrival(row: Row) -> None:
+    policy = load_policy(row.get("policy"))
+    header = bytes.fromhex(row["header_hex"]) if "header_hex" in row else row["header"]
+    keys = [bytes.fromhex(k) for k in row.get("keys_hex", [])]
+    arrived = policy.state_from_cookie_header(header, keys)
+    expect_success(row)
+    expect = row["expect"]
+    assert (arrived is not None) == expect["found"], "found"
+    if arrived is not None:
+        state, key_index = arrived
+        assert key_index == expect["key_index"], "key_index"
+        assert state.consent_id == expect["consent_id"], "consent_id"
+        assert state.action == expect["action"], "action"
+        check_state(expect, state, when(row["now"]))
+
+
 @pytest.mark.parametrize("row", rows("headers.json"))
 def test_header(row: Row) -> None:
     kind = row["type"]
@@ -291,6 +307,8 @@ def test_header(row: Row) -> None:
         check_filter(row)
     elif kind == "deletion":
         check_deletion(row)
+    elif kind == "consent_cookie_header":
+        check_arrival(row)
     else:
         raise AssertionError(f"unknown row type {kind!r}")
 

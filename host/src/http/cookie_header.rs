@@ -46,6 +46,77 @@ pub fn readable_cookie_pairs(header: &[u8]) -> impl Iterator<Item = (&str, &str)
         .chain(pieces.into_iter().flatten())
 }
 
+/// A visitor's consent state as it arrives in a request: read from the consent
+/// cookie of its `Cookie` header by [`state_from_cookie_header`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arrived {
+    /// The state the cookie holds.
+    pub state: ConsentState,
+    /// Which of the keys it verified under: 0 is the key that signs now; a
+    /// later one is an older key still accepted, and the host re-signs the
+    /// cookie with the first. 0 when no key was given.
+    pub key_index: usize,
+}
+
+/// The visitor's state from the policy's consent cookie in a request's `Cookie`
+/// header values (one, or several as HTTP/2 may send; a browser sends several
+/// consent cookies when it holds several, such as a host-only one and one a
+/// sibling subdomain set for the parent domain).
+///
+/// The rule every front end follows (SPEC §15, §18): among the pairs
+/// [`readable_cookie_pairs`] reads, in order, the first value of the consent
+/// cookie (its name compared exactly) that verifies under one of `keys`, tried in
+/// order, wins. With no keys, the first value that decodes wins, unverified: only
+/// what the browser claims. `None` means a new visitor: no consent cookie, or
+/// none that verifies; a missing, altered or foreign cookie is never an error.
+///
+/// ```
+/// use samtykke::{ConsentState, CookieKey, Ctx};
+/// use samtykke_host::http::state_from_cookie_header;
+/// use time::macros::datetime;
+///
+/// let mut index = [0u16; 16];
+/// let policy = samtykke::example::KK_DK.validate(&mut index).unwrap();
+/// let mut state = ConsentState::new(7);
+/// state.reject_all(&policy, Ctx::button(datetime!(2026-03-01 10:00 UTC), 1));
+/// let keys = [CookieKey::new(&[2; 32]), CookieKey::new(&[1; 32])]; // new, old
+/// let mut value = [0u8; samtykke::COOKIE_MAX_LEN];
+/// let n = state.encode_cookie(&policy, Some(&[1; 32]), &mut value).unwrap();
+/// let header = [b"lang=da; samtykke=v1.junk; samtykke=".as_slice(), &value[..n]].concat();
+///
+/// let arrived = state_from_cookie_header(&policy, [header.as_slice()], &keys).unwrap();
+/// assert_eq!((arrived.state, arrived.key_index), (state, 1));
+/// assert!(state_from_cookie_header(&policy, [header.as_slice()], &keys[..1]).is_none());
+/// ```
+pub fn state_from_cookie_header<'h>(
+    policy: &ValidPolicy<'_>,
+    headers: impl IntoIterator<Item = &'h [u8]>,
+    keys: &[CookieKey],
+) -> Option<Arrived> {
+    let name = policy.policy().consent_cookie.name;
+    headers
+        .into_iter()
+        .flat_map(readable_cookie_pairs)
+        .filter(|(n, _)| *n == name)
+        .find_map(|(_, value)| arrived(policy, value.as_bytes(), keys))
+}
+
+/// One consent cookie value under the keys in order (none: unverified).
+fn arrived(policy: &ValidPolicy<'_>, value: &[u8], keys: &[CookieKey]) -> Option<Arrived> {
+    if keys.is_empty() {
+        let state = ConsentState::decode_cookie_with(policy, value, None).ok()?;
+        return Some(Arrived {
+            state,
+            key_index: 0,
+        });
+    }
+    keys.iter().enumerate().find_map(|(key_index, key)| {
+        ConsentState::decode_cookie_with(policy, value, Some(key))
+            .ok()
+            .map(|state| Arrived { state, key_index })
+    })
+}
+
 /// [`parse_cookie_header`]'s pairs as an iterator, for a host that reads each
 /// pair once and keeps none of them (the tower layer on every request): the
 /// header is checked whole first, then split as it is read.

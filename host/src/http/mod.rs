@@ -34,7 +34,9 @@ mod domains;
 mod filter;
 mod set_cookie;
 
-pub use cookie_header::{cookie_pairs, parse_cookie_header, readable_cookie_pairs};
+pub use cookie_header::{
+    cookie_pairs, parse_cookie_header, readable_cookie_pairs, state_from_cookie_header, Arrived,
+};
 pub use deletion::{
     deletion_plan, script_safe, storage_keys, storage_script, DeletionPlan, Undeletable,
     UndeletableReason, EXPIRED,
@@ -51,7 +53,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use samtykke::{Category, Code, ConsentState, Kind, Permit, ValidPolicy, Why};
+use samtykke::{Category, Code, ConsentState, CookieKey, Kind, Permit, ValidPolicy, Why};
 use time::OffsetDateTime;
 
 // ---- errors ---------------------------------------------------------------

@@ -7,8 +7,12 @@
 
 use std::path::PathBuf;
 
-use samtykke::{Basis, Code, ConsentState, Control, Ctx, Event, Permit, ProviderSet, ValidPolicy};
-use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
+use samtykke::{
+    Basis, Code, ConsentState, Control, CookieKey, Ctx, Event, Permit, ProviderSet, ValidPolicy,
+};
+use samtykke_host::http::{
+    deletion_plan, filter_set_cookie, parse_cookie_header, state_from_cookie_header,
+};
 use samtykke_host::OwnedPolicy;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
@@ -393,6 +397,48 @@ fn check_header(row: &Value) -> Result<(), String> {
                 })
                 .collect();
             same("undeletable", &expect["undeletable"], &json!(undeletable))
+        }
+        Some("consent_cookie_header") => {
+            let policy = load_policy(row)?;
+            let view = policy.view();
+            let keys = row["keys_hex"]
+                .as_array()
+                .map(|k| {
+                    k.iter()
+                        .map(|h| hex(h.as_str().unwrap_or_default()))
+                        .collect()
+                })
+                .transpose()?
+                .unwrap_or_else(Vec::new);
+            let keys: Vec<CookieKey> = keys.iter().map(|k| CookieKey::new(k)).collect();
+            let header = match row["header_hex"].as_str() {
+                Some(h) => hex(h)?,
+                None => row["header"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .as_bytes()
+                    .to_vec(),
+            };
+            let arrived = state_from_cookie_header(&view, [header.as_slice()], &keys);
+            expect_code(row, Code::Ok)?;
+            same("found", &expect["found"], &json!(arrived.is_some()))?;
+            match arrived {
+                None => Ok(()),
+                Some(a) => {
+                    same("key_index", &expect["key_index"], &json!(a.key_index))?;
+                    same(
+                        "consent_id",
+                        &expect["consent_id"],
+                        &json!(format!("{:032x}", a.state.consent_id())),
+                    )?;
+                    same(
+                        "action",
+                        &expect["action"],
+                        &json!(a.state.action().map(|a| a.as_str())),
+                    )?;
+                    check_state(expect, &a.state, &view, now(row)?)
+                }
+            }
         }
         other => Err(format!("unknown row type {other:?}")),
     }

@@ -1,9 +1,9 @@
 """Stubs of samtykke's native module; import ``samtykke`` instead."""
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, Literal, Optional, Protocol, TypedDict, Union, final
+from typing import Any, Literal, Optional, Protocol, Tuple, TypedDict, Union, final
 
 from ._columns import CookieColumns
 
@@ -252,6 +252,11 @@ class Policy:
     ) -> str: ...
     def new_state(self, consent_id: Union[int, str, None] = None) -> ConsentState: ...
     def decode_cookie(self, value: str, key: Optional[bytes] = None) -> ConsentState: ...
+    def state_from_cookie_header(
+        self,
+        header: Union[str, bytes],
+        keys: Union[bytes, Sequence[bytes], None] = None,
+    ) -> Optional[Tuple[ConsentState, int]]: ...
     def decode_cookies(
         self,
         values: Union[Iterable[Union[str, bytes, None]], _ArrowStream, _ArrowArray],

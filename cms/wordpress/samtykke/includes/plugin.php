@@ -203,6 +203,8 @@ final class Plugin
                 throw $e;
             }
             $this->arrived = ConsentState::fromCookieHeaderOrNull($this->policy, $this->cookieHeader, $this->keys);
+            // A cookie that verified under an older key is signed again with the first.
+            $this->changed = ($this->arrived?->keyIndex ?? 0) > 0;
             $this->state = $this->arrived ? clone $this->arrived : ConsentState::fresh($this->policy);
             if ($this->gpc) {
                 $this->signal();

@@ -511,6 +511,13 @@ final class ConsentState
     /** The consent id in hex, for a state made by fresh() (null for a decoded one). */
     public ?string $freshId = null;
 
+    /**
+     * For a state read from a Cookie header: the index of the site key its cookie
+     * verified under (0: the key that signs; above 0, an older key, so the cookie
+     * is to be re-signed with the first). Null for any other state.
+     */
+    public ?int $keyIndex = null;
+
     private function __construct(Policy $policy, CData $state)
     {
         $this->policy = $policy;
@@ -561,64 +568,41 @@ final class ConsentState
         return self::fromCookieHeaderOrNull($policy, $cookieHeader, $siteKey) ?? self::fresh($policy);
     }
 
-    /** As fromCookieHeader(), but null when the header holds no valid consent cookie. */
+    /**
+     * As fromCookieHeader(), but null when the header holds no valid consent
+     * cookie. The library reads the header (samtykke_state_from_cookie_header): of
+     * the consent cookies sent, the first that verifies under one of the keys, in
+     * order, wins; a piece of the header that is not UTF-8 is skipped. The
+     * state's $keyIndex says which key verified it.
+     */
     public static function fromCookieHeaderOrNull(Policy $policy, string $cookieHeader, string|array|null $siteKey): ?ConsentState
     {
-        if (trim($cookieHeader) === '') {
-            return null;
-        }
         $ffi = Lib::ffi();
-        $name = $policy->consentCookie()['name'];
+        $keys = $siteKey === null ? [] : (is_array($siteKey) ? array_values($siteKey) : [$siteKey]);
+        $n = count($keys);
+        $ptrs = $lens = null;
+        $bufs = [];
+        if ($n > 0) {
+            $ptrs = $ffi->new("const uint8_t*[$n]");
+            $lens = $ffi->new("size_t[$n]");
+            foreach ($keys as $i => $k) {
+                $bufs[$i] = Lib::bytes($k);
+                $ptrs[$i] = $ffi->cast('const uint8_t*', $bufs[$i]);
+                $lens[$i] = strlen($k);
+            }
+        }
+        $state = $ffi->new('samtykke_state');
+        $index = $ffi->new('size_t');
         $found = $ffi->new('bool');
-        $get = function (string $header) use ($ffi, $name, $found): ?string {
-            $value = Lib::text(
-                fn ($buf, $len, $outLen) => $ffi->samtykke_cookie_header_get(
-                    $header, strlen($header), $name, strlen($name), $buf, $len, $outLen, FFI::addr($found)),
-                'Cookie header'
-            );
-            return $found->cdata ? $value : null;
-        };
-        $verify = function (string $value) use ($ffi, $policy, $siteKey): ?ConsentState {
-            foreach (is_array($siteKey) ? $siteKey : [$siteKey] as $k) {
-                $state = $ffi->new('samtykke_state');
-                $key = $k === null ? null : Lib::bytes($k);
-                $rc = $ffi->samtykke_state_from_cookie(
-                    $policy->handle, $value, strlen($value), $key, $k === null ? 0 : strlen($k), FFI::addr($state));
-                if ($rc === $ffi->SAMTYKKE_RESULT_OK) {
-                    return new ConsentState($policy, $state);
-                }
-            }
+        Lib::check($ffi->samtykke_state_from_cookie_header(
+            $policy->handle, $cookieHeader, strlen($cookieHeader), $ptrs, $lens, $n,
+            FFI::addr($state), FFI::addr($index), FFI::addr($found)), 'Cookie header');
+        if (!$found->cdata) {
             return null;
-        };
-        try {
-            $value = $get($cookieHeader);
-            if ($value === null) {
-                return null;
-            }
-            $state = $verify($value);
-            if ($state !== null) {
-                return $state;
-            }
-        } catch (Error $e) {
-            // A piece the library cannot read (another application's cookie that
-            // is not UTF-8, say): read piece by piece below.
         }
-        // The first value did not verify, or the header as a whole did not read:
-        // each piece alone, and the first consent cookie that verifies wins, as
-        // in samtykke_state_respond and the tower layer (a browser sends several
-        // when it holds several, such as one a sibling subdomain set).
-        foreach (explode(';', $cookieHeader) as $piece) {
-            try {
-                $value = $get($piece);
-            } catch (Error $e) {
-                continue;
-            }
-            $state = $value === null ? null : $verify($value);
-            if ($state !== null) {
-                return $state;
-            }
-        }
-        return null;
+        $s = new ConsentState($policy, $state);
+        $s->keyIndex = $index->cdata;
+        return $s;
     }
 
     /** Whether two states are the same value (same bytes). */
