@@ -561,14 +561,15 @@ final class Plugin
             $id = (string) $c['id'];
             $label = esc_html($this->label($c, 'label'));
             $desc = esc_html($this->label($c, 'description'));
-            if (($c['basis'] ?? '') !== 'consent') {
+            // Which categories need consent is the library's answer, not the JSON's.
+            $s = $this->state->categoryStatus($id, $this->now);
+            if ($s['exempt']) {
                 $html .= '<div class="samtykke-choice"><input type="checkbox" checked disabled> <strong>' . $label
                     . '</strong> (' . esc_html($t['always_on']) . ')<br><small>' . $desc . '</small></div>';
                 continue;
             }
             $status = '';
             if ($withStatus) {
-                $s = $this->state->categoryStatus($id, $this->now);
                 $word = $s['allowed'] ? $t['granted'] : ($s['why'] === 'undecided' || $s['why'] === 'expired' || $s['why'] === 'outdated' ? $t['undecided'] : $t['refused']);
                 $status = ' <span class="samtykke-status" data-category="' . esc_attr($id) . '">' . esc_html($t['status'] . ': ' . $word) . '</span>';
             }
@@ -604,7 +605,8 @@ final class Plugin
         $withdraw = '';
         foreach ($this->policy->document()['categories'] ?? [] as $c) {
             $id = (string) $c['id'];
-            if (($c['basis'] ?? '') === 'consent' && $this->state->categoryStatus($id, $this->now)['allowed']) {
+            $s = $this->state->categoryStatus($id, $this->now);
+            if (!$s['exempt'] && $s['allowed']) {
                 // The category's label in the visitor's language, as the choices name it.
                 $withdraw .= '<button type="submit" class="samtykke-button" name="categories[]" value="' . esc_attr($id) . '">'
                     . esc_html($t['withdraw_one']) . ': ' . esc_html($this->label($c, 'label')) . '</button>';

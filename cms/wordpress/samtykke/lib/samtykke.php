@@ -328,18 +328,6 @@ final class Policy
         return $this->document ??= json_decode($this->json, true, 64, JSON_THROW_ON_ERROR);
     }
 
-    /** The consent categories' ids, in the policy's order (the exempt one left out). */
-    public function consentCategories(): array
-    {
-        $out = [];
-        foreach ($this->document()['categories'] ?? [] as $c) {
-            if (($c['basis'] ?? '') === 'consent') {
-                $out[] = $c['id'];
-            }
-        }
-        return $out;
-    }
-
     public function __destruct()
     {
         Lib::ffi()->samtykke_policy_free($this->handle);
