@@ -830,39 +830,41 @@ samtykke_result samtykke_state_from_cookie(const samtykke_policy *policy,
  * request header (PHP's `$_SERVER['HTTP_COOKIE']`), by the rule every front
  * end follows (SPEC §15, §18): among the header's readable pairs, in order, the
  * first consent cookie that verifies under one of the keys, tried in order,
- * wins. A browser sends several consent cookies when it holds several (a
- * host-only one and one a sibling subdomain set, say). A piece of the header
- * that is not UTF-8 or holds a control character is skipped, not an error:
- * another application's cookie does not hide the consent cookie.
+ * wins (the order of the cookies comes before the order of the keys). A
+ * browser sends several consent cookies when it holds several (a host-only
+ * one and one a sibling subdomain set, say). A piece of the header that is not
+ * UTF-8 or holds a control character is skipped, not an error: another
+ * application's cookie does not hide the consent cookie.
  *
  * - `header`, `header_len`: the header's value (without `Cookie:`), any bytes.
- * - `keys`, `key_lens`, `keys_len`: the site keys, the one that signs first
- *   and older ones still accepted after it; `keys_len` 0 (and NULL arrays)
- *   reads the cookie unverified, only what the browser claims.
+ * - `keys`, `key_lens`, `keys_count`: the site keys, the one that signs first
+ *   and older ones still accepted after it, each `key_lens[i]` bytes long.
+ *   `keys` NULL with `keys_count` 0 reads the cookie unverified, only what the
+ *   browser claims; a non-NULL `keys` with `keys_count` 0 verifies nothing.
  * - `state_out`: receives the state when one is found.
  * - `key_index_out`: NULL, or receives the index of the key the cookie
- *   verified under when one is found (0 without keys); above 0, re-sign the
- *   cookie with the first key (`SAMTYKKE_RESPOND_FLAG_REISSUE`).
+ *   verified under when one is found (0 when read unverified); above 0, re-sign
+ *   the cookie with the first key (`SAMTYKKE_RESPOND_FLAG_REISSUE`).
  * - `found_out`: receives whether a consent cookie verified. When none did
  *   (none sent, or none that verifies: a new visitor), the call succeeds and
  *   writes only `false`.
  *
- * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (also for a NULL array or key with
- * a non-zero length).
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (also for a NULL `keys` or
+ * `key_lens` with a non-zero `keys_count`, and for a NULL key of any length).
  *
  * # Safety
  *
  * `policy` is a live handle or NULL; `header` readable for `header_len`
- * bytes; `keys` and `key_lens` NULL or readable for `keys_len` values, each
- * key readable for its length; `state_out` NULL or writable for a
- * `samtykke_state`; `key_index_out` and `found_out` NULL or writable.
+ * bytes; `keys` and `key_lens` NULL or aligned and readable for `keys_count`
+ * values, each key readable for its length; `state_out` NULL or writable for
+ * a `samtykke_state`; `key_index_out` and `found_out` NULL or writable.
  */
 samtykke_result samtykke_state_from_cookie_header(const samtykke_policy *policy,
                                                   const char *header,
                                                   size_t header_len,
                                                   const uint8_t *const *keys,
                                                   const size_t *key_lens,
-                                                  size_t keys_len,
+                                                  size_t keys_count,
                                                   samtykke_state *state_out,
                                                   size_t *key_index_out,
                                                   bool *found_out);

@@ -5,8 +5,9 @@
  * Prints one line per failing row and, last, "conformance: N passed, N failed".
  *
  * What the C API cannot observe is not checked here (a decoded cookie's id, times,
- * action and control, asked instead through the categories' status; a policy's
- * site; the reasons the Set-Cookie filter drops):
+ * action and control; a policy's site; the reasons the Set-Cookie filter drops;
+ * which consent cookie of a Cookie header arrived is told by the categories'
+ * status, where the rows' cookies differ in it):
  * the C answer to those rows is their result code and what can be asked of a state.
  */
 #include <samtykke.h>
@@ -60,7 +61,8 @@ typedef struct {
     size_t header_len;
     int npairs;
     cf_kv pairs[16];
-    int nsite_keys; /* consent_cookie_header: the site keys, the first signs */
+    bool has_site_keys; /* consent_cookie_header: false reads unverified */
+    int nsite_keys;     /* the site keys, the first signs */
     const char *site_keys[4];
     size_t site_key_lens[4];
     int found, key_index; /* -1: not asked */
@@ -380,8 +382,8 @@ static void run_arrival(const samtykke_policy *p) {
     size_t key_index = 99;
     bool found = !row->found;
     samtykke_result rc = samtykke_state_from_cookie_header(
-        p, row->header, row->header_len, row->nsite_keys ? keys : NULL,
-        row->nsite_keys ? row->site_key_lens : NULL, (size_t)row->nsite_keys, &s, &key_index,
+        p, row->header, row->header_len, row->has_site_keys ? keys : NULL,
+        row->has_site_keys ? row->site_key_lens : NULL, (size_t)row->nsite_keys, &s, &key_index,
         &found);
     check_code(rc, "samtykke_state_from_cookie_header");
     if (rc != SAMTYKKE_RESULT_OK) {

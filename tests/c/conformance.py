@@ -164,6 +164,8 @@ def row_c(file, row, controls):
         fields.append(f".header = {lit(bytes.fromhex(row['header_hex']))}")
     site_keys = [bytes.fromhex(k) for k in row.get("keys_hex", [])]
     assert len(site_keys) <= 4
+    # Absent: no keys (NULL arrays), read unverified; a list, even empty: those keys.
+    fields.append(f".has_site_keys = {'true' if 'keys_hex' in row else 'false'}")
     if site_keys:
         fields.append(
             f".nsite_keys = {len(site_keys)}, .site_keys = {{"

@@ -279,9 +279,10 @@ function run_row(string $file, array $row): array
     } elseif ($type === 'consent_cookie_header') {
         // Through the PHP library's own reader, as the plugin reads a request.
         $header = isset($row['header_hex']) ? hex2bin($row['header_hex']) : $row['header'];
-        $keys = array_map('hex2bin', $row['keys_hex'] ?? []);
+        // Absent: no keys, read unverified; a list (even empty): those keys.
+        $keys = isset($row['keys_hex']) ? array_map('hex2bin', $row['keys_hex']) : null;
         try {
-            $state = ConsentState::fromCookieHeaderOrNull($policy, $header, $keys === [] ? null : $keys);
+            $state = ConsentState::fromCookieHeaderOrNull($policy, $header, $keys);
             $code($ffi->SAMTYKKE_RESULT_OK, 'fromCookieHeaderOrNull');
         } catch (Error $e) {
             $code($e->getCode(), 'fromCookieHeaderOrNull');

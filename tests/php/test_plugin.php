@@ -229,6 +229,8 @@ $tests = [
         check($back !== null && $back->keyIndex === 0, 'verified under the key that signs');
         $back = ConsentState::fromCookieHeaderOrNull(policy(), "samtykke=$value", null);
         check($back !== null && $back->equals($s) && $back->keyIndex === 0, 'read unverified without a key');
+        check(ConsentState::fromCookieHeaderOrNull(policy(), "samtykke=$value", []) === null,
+            'an empty list of keys verifies nothing');
         // Several consent cookies (one a sibling subdomain set): the first that
         // verifies wins; a cookie that is not UTF-8 beside it hides nothing.
         $back = ConsentState::fromCookieHeaderOrNull(policy(), "samtykke=v1.junk; samtykke=$value", KEY);

@@ -13,7 +13,7 @@ use samtykke::{ConsentState, Proof, COOKIE_MAX_LEN};
 use samtykke_host::declare::Lang;
 use samtykke_host::http::{
     consent_set_cookie, deletion_plan, judge_set_cookie, readable_cookie_pairs, sets_cookie,
-    state_from_cookie_header,
+    state_from_cookie_pairs,
 };
 use samtykke_host::log_line;
 use samtykke_host::proof_json::proof_to_json;
@@ -207,13 +207,11 @@ impl Arrival {
     fn read<B>(shared: &Arc<Shared>, req: &Request<B>) -> Arrival {
         let now = truncate((shared.clock)());
         let policy = shared.policy.view();
-        let names = cookie_names(req.headers(), shared.max_cookie_header);
-        let arrived = if names.is_empty() {
-            None
-        } else {
-            let headers = req.headers().get_all(COOKIE);
-            state_from_cookie_header(&policy, headers.iter().map(|h| h.as_bytes()), &shared.keys)
-        };
+        // The header is read once: the names, and the first consent cookie
+        // that verifies under a key (the host's rule, as C, PHP and Python read it).
+        let pairs = cookie_pairs(req.headers(), shared.max_cookie_header);
+        let names: Vec<String> = pairs.iter().map(|(n, _)| (*n).to_owned()).collect();
+        let arrived = state_from_cookie_pairs(&policy, pairs, Some(&shared.keys));
         let resign = arrived.is_some_and(|a| a.key_index > 0);
         let arrived = arrived.map(|a| a.state);
         let gpc = req
@@ -401,12 +399,14 @@ impl Drop for Log<'_> {
     }
 }
 
-/// The request's cookie names in order. Headers past `limit` bytes in all are
-/// not read: the request is then a new visitor with no cookies. In a header that
-/// is not UTF-8 (or holds a control character, which `http` lets through only as
-/// a tab), only the `;`-separated pieces at fault are skipped: another
-/// application's cookie on the same domain does not hide the consent cookie.
-fn cookie_names(headers: &HeaderMap, limit: usize) -> Vec<String> {
+/// The request's cookie pairs in order, as [`readable_cookie_pairs`] reads each
+/// `Cookie` header. Headers past `limit` bytes in all are not read: the request
+/// is then a new visitor with no cookies. In a header that is not UTF-8 (or
+/// holds a control character, which `http` lets through only as a tab), only
+/// the `;`-separated pieces at fault are skipped: another application's cookie
+/// on the same domain hides neither the consent cookie nor the cookies to
+/// delete.
+fn cookie_pairs(headers: &HeaderMap, limit: usize) -> Vec<(&str, &str)> {
     let total: usize = headers.get_all(COOKIE).iter().map(|h| h.len()).sum();
     if total > limit {
         return Vec::new();
@@ -415,7 +415,6 @@ fn cookie_names(headers: &HeaderMap, limit: usize) -> Vec<String> {
         .get_all(COOKIE)
         .iter()
         .flat_map(|h| readable_cookie_pairs(h.as_bytes()))
-        .map(|(name, _)| name.to_owned())
         .collect()
 }
 

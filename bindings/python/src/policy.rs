@@ -199,42 +199,51 @@ impl Policy {
     }
 
     /// The state a request arrives with, read from its raw `Cookie` header
-    /// (`str`, or `bytes` as a server or a log holds it) by the rule every front
-    /// end follows (SPEC §15, §18): of the consent cookies sent, the first that
-    /// verifies under one of `keys` (`bytes`, or a list of them, the one that
-    /// signs first), tried in order, wins; a piece of the header that is not UTF-8
-    /// or holds a control character is skipped. Without keys the first that
-    /// decodes wins, unverified.
+    /// (`bytes` as a server or a log holds it, or `str`; a `str` holding lone
+    /// surrogates, as `os.environ` gives a header that is not UTF-8, is read
+    /// as its original bytes) by the rule every front end follows (SPEC §15,
+    /// §18): of the consent cookies sent, the first that verifies under one of
+    /// `keys` (`bytes`, or an iterable of them, the one that signs first), tried
+    /// in order, wins; a piece of the header that is not UTF-8 or holds a
+    /// control character is skipped. `keys=None` reads unverified: the first
+    /// that decodes wins, only what the browser claims. An empty list verifies
+    /// nothing.
     ///
     /// Returns `(state, key_index)`, `key_index` being the key it verified under
-    /// (0 without keys; above 0 an older key), or `None` for a new visitor: no
-    /// consent cookie, or none that verifies. Never raises for what a browser
-    /// sent.
+    /// (0 when read unverified; above 0 an older key), or `None` for a new
+    /// visitor: no consent cookie, or none that verifies. Never raises for what
+    /// a browser sent.
     #[pyo3(signature = (header, keys=None))]
     fn state_from_cookie_header(
         slf: &Bound<'_, Self>,
         header: &Bound<'_, PyAny>,
         keys: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<(ConsentState, usize)>> {
-        let owned;
+        let py = slf.py();
+        let encoded;
         let header: &[u8] = if let Ok(b) = header.cast::<PyBytes>() {
             b.as_bytes()
         } else if header.is_instance_of::<PyString>() {
-            owned = args::string(header, "header")?;
-            owned.as_bytes()
+            encoded = header
+                .call_method1(pyo3::intern!(py, "encode"), ("utf-8", "surrogateescape"))?
+                .cast_into::<PyBytes>()?;
+            encoded.as_bytes()
         } else {
             return Err(wrong_type("header", "a str or bytes", header));
         };
-        let keys: Vec<CookieKey> = match keys {
-            None => Vec::new(),
-            Some(k) if k.is_none() => Vec::new(),
+        let keys: Option<Vec<CookieKey>> = match keys {
+            None => None,
+            Some(k) if k.is_none() => None,
             Some(k) if k.is_instance_of::<PyBytes>() => {
-                vec![CookieKey::new(args::key(Some(k))?.unwrap_or_default())]
+                Some(vec![CookieKey::new(k.cast::<PyBytes>()?.as_bytes())])
             }
             Some(k) => {
-                let iter = k
-                    .try_iter()
-                    .map_err(|_| wrong_type("keys", "bytes, a list of bytes or None", k))?;
+                let what = "bytes, an iterable of bytes or None";
+                // A str (or any bytes-like value) would iterate as characters.
+                if k.is_instance_of::<PyString>() || k.hasattr(pyo3::intern!(py, "decode"))? {
+                    return Err(wrong_type("keys", what, k));
+                }
+                let iter = k.try_iter().map_err(|_| wrong_type("keys", what, k))?;
                 let mut keys = Vec::new();
                 for item in iter {
                     let item = item?;
@@ -243,16 +252,18 @@ impl Policy {
                         Err(_) => return Err(wrong_type("each item of keys", "bytes", &item)),
                     }
                 }
-                keys
+                Some(keys)
             }
         };
         let view = slf.get().inner.view();
-        Ok(state_from_cookie_header(&view, [header], &keys).map(|a| {
-            (
-                ConsentState::new(slf.clone().unbind(), a.state, None),
-                a.key_index,
-            )
-        }))
+        Ok(
+            state_from_cookie_header(&view, [header], keys.as_deref()).map(|a| {
+                (
+                    ConsentState::new(slf.clone().unbind(), a.state, None),
+                    a.key_index,
+                )
+            }),
+        )
     }
 
     /// Decodes many consent cookies in one call, into columns.

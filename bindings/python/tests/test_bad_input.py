@@ -198,8 +198,15 @@ def test_cookie_header_wrong_types(kk: samtykke.Policy) -> None:
         kk.state_from_cookie_header(5)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="each item of keys must be bytes, not str"):
         kk.state_from_cookie_header("a=1", ["secret"])  # type: ignore[list-item]
-    with pytest.raises(TypeError, match="keys must be bytes, a list of bytes or None, not int"):
-        kk.state_from_cookie_header("a=1", 5)  # type: ignore[arg-type]
+    for bad in (5, "secret", bytearray(b"k" * 32)):
+        with pytest.raises(TypeError, match="keys must be bytes, an iterable of bytes or None, not"):
+            kk.state_from_cookie_header("a=1", bad)  # type: ignore[arg-type]
+    # A header os.environ decoded with surrogates is read as its bytes, not refused.
+    good = kk.new_state(7).accept_all(T0).to_cookie(KEY)
+    environ = (b"old=\xe6\xf8; samtykke=" + good.encode()).decode("utf-8", "surrogateescape")
+    arrived = kk.state_from_cookie_header(environ, KEY)
+    assert arrived is not None and arrived[0].consent_id == f"{7:032x}"
+    assert kk.state_from_cookie_header("samtykke=" + good, []) is None, "no key verifies"
 
 
 # ---- states: times, names and arguments ------------------------------------------

@@ -54,7 +54,7 @@ pub struct Arrived {
     pub state: ConsentState,
     /// Which of the keys it verified under: 0 is the key that signs now; a
     /// later one is an older key still accepted, and the host re-signs the
-    /// cookie with the first. 0 when no key was given.
+    /// cookie with the first. 0 when read unverified.
     pub key_index: usize,
 }
 
@@ -66,9 +66,11 @@ pub struct Arrived {
 /// The rule every front end follows (SPEC §15, §18): among the pairs
 /// [`readable_cookie_pairs`] reads, in order, the first value of the consent
 /// cookie (its name compared exactly) that verifies under one of `keys`, tried in
-/// order, wins. With no keys, the first value that decodes wins, unverified: only
-/// what the browser claims. `None` means a new visitor: no consent cookie, or
-/// none that verifies; a missing, altered or foreign cookie is never an error.
+/// order, wins: the order of the cookies comes before the order of the keys.
+/// `keys` `None` reads unverified: the first value that decodes wins, only what
+/// the browser claims. An empty list verifies nothing. `None` returned means a
+/// new visitor: no consent cookie, or none that verifies; a missing, altered or
+/// foreign cookie is never an error.
 ///
 /// ```
 /// use samtykke::{ConsentState, CookieKey, Ctx};
@@ -84,32 +86,46 @@ pub struct Arrived {
 /// let n = state.encode_cookie(&policy, Some(&[1; 32]), &mut value).unwrap();
 /// let header = [b"lang=da; samtykke=v1.junk; samtykke=".as_slice(), &value[..n]].concat();
 ///
-/// let arrived = state_from_cookie_header(&policy, [header.as_slice()], &keys).unwrap();
+/// let arrived = state_from_cookie_header(&policy, [header.as_slice()], Some(&keys)).unwrap();
 /// assert_eq!((arrived.state, arrived.key_index), (state, 1));
-/// assert!(state_from_cookie_header(&policy, [header.as_slice()], &keys[..1]).is_none());
+/// assert!(state_from_cookie_header(&policy, [header.as_slice()], Some(&keys[..1])).is_none());
 /// ```
 pub fn state_from_cookie_header<'h>(
     policy: &ValidPolicy<'_>,
     headers: impl IntoIterator<Item = &'h [u8]>,
-    keys: &[CookieKey],
+    keys: Option<&[CookieKey]>,
+) -> Option<Arrived> {
+    state_from_cookie_pairs(
+        policy,
+        headers.into_iter().flat_map(readable_cookie_pairs),
+        keys,
+    )
+}
+
+/// [`state_from_cookie_header`] over pairs already read by
+/// [`readable_cookie_pairs`], for a host that also wants the names (the tower
+/// layer reads a request's header once for both).
+pub fn state_from_cookie_pairs<'p>(
+    policy: &ValidPolicy<'_>,
+    pairs: impl IntoIterator<Item = (&'p str, &'p str)>,
+    keys: Option<&[CookieKey]>,
 ) -> Option<Arrived> {
     let name = policy.policy().consent_cookie.name;
-    headers
+    pairs
         .into_iter()
-        .flat_map(readable_cookie_pairs)
         .filter(|(n, _)| *n == name)
         .find_map(|(_, value)| arrived(policy, value.as_bytes(), keys))
 }
 
-/// One consent cookie value under the keys in order (none: unverified).
-fn arrived(policy: &ValidPolicy<'_>, value: &[u8], keys: &[CookieKey]) -> Option<Arrived> {
-    if keys.is_empty() {
+/// One consent cookie value under the keys in order (`None`: unverified).
+fn arrived(policy: &ValidPolicy<'_>, value: &[u8], keys: Option<&[CookieKey]>) -> Option<Arrived> {
+    let Some(keys) = keys else {
         let state = ConsentState::decode_cookie_with(policy, value, None).ok()?;
         return Some(Arrived {
             state,
             key_index: 0,
         });
-    }
+    };
     keys.iter().enumerate().find_map(|(key_index, key)| {
         ConsentState::decode_cookie_with(policy, value, Some(key))
             .ok()

@@ -35,7 +35,8 @@ mod filter;
 mod set_cookie;
 
 pub use cookie_header::{
-    cookie_pairs, parse_cookie_header, readable_cookie_pairs, state_from_cookie_header, Arrived,
+    cookie_pairs, parse_cookie_header, readable_cookie_pairs, state_from_cookie_header,
+    state_from_cookie_pairs, Arrived,
 };
 pub use deletion::{
     deletion_plan, script_safe, storage_keys, storage_script, DeletionPlan, Undeletable,

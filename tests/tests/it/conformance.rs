@@ -401,16 +401,15 @@ fn check_header(row: &Value) -> Result<(), String> {
         Some("consent_cookie_header") => {
             let policy = load_policy(row)?;
             let view = policy.view();
-            let keys = row["keys_hex"]
+            // Absent: no keys, read unverified; a list (even empty): those keys.
+            let keys: Option<Vec<CookieKey>> = row["keys_hex"]
                 .as_array()
                 .map(|k| {
                     k.iter()
-                        .map(|h| hex(h.as_str().unwrap_or_default()))
-                        .collect()
+                        .map(|h| hex(h.as_str().unwrap_or_default()).map(|k| CookieKey::new(&k)))
+                        .collect::<Result<_, _>>()
                 })
-                .transpose()?
-                .unwrap_or_else(Vec::new);
-            let keys: Vec<CookieKey> = keys.iter().map(|k| CookieKey::new(k)).collect();
+                .transpose()?;
             let header = match row["header_hex"].as_str() {
                 Some(h) => hex(h)?,
                 None => row["header"]
@@ -419,7 +418,7 @@ fn check_header(row: &Value) -> Result<(), String> {
                     .as_bytes()
                     .to_vec(),
             };
-            let arrived = state_from_cookie_header(&view, [header.as_slice()], &keys);
+            let arrived = state_from_cookie_header(&view, [header.as_slice()], keys.as_deref());
             expect_code(row, Code::Ok)?;
             same("found", &expect["found"], &json!(arrived.is_some()))?;
             match arrived {

@@ -1,9 +1,9 @@
 """Stubs of samtykke's native module; import ``samtykke`` instead."""
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal, Optional, Protocol, Tuple, TypedDict, Union, final
+from typing import Any, Literal, Optional, Protocol, TypedDict, Union, final
 
 from ._columns import CookieColumns
 
@@ -255,8 +255,8 @@ class Policy:
     def state_from_cookie_header(
         self,
         header: Union[str, bytes],
-        keys: Union[bytes, Sequence[bytes], None] = None,
-    ) -> Optional[Tuple[ConsentState, int]]: ...
+        keys: Union[bytes, Iterable[bytes], None] = None,
+    ) -> Optional[tuple[ConsentState, int]]: ...
     def decode_cookies(
         self,
         values: Union[Iterable[Union[str, bytes, None]], _ArrowStream, _ArrowArray],

@@ -560,19 +560,25 @@ final class ConsentState
      * As fromCookieHeader(), but null when the header holds no valid consent
      * cookie. The library reads the header (samtykke_state_from_cookie_header): of
      * the consent cookies sent, the first that verifies under one of the keys, in
-     * order, wins; a piece of the header that is not UTF-8 is skipped. The
-     * state's $keyIndex says which key verified it.
+     * order, wins; a piece of the header that is not UTF-8 or holds a control
+     * character is skipped. $siteKey null reads the cookie unverified (only what
+     * the browser claims); an empty list verifies nothing. The state's $keyIndex
+     * says which key verified it.
      */
     public static function fromCookieHeaderOrNull(Policy $policy, string $cookieHeader, string|array|null $siteKey): ?ConsentState
     {
+        if (trim($cookieHeader) === '') {
+            return null;
+        }
         $ffi = Lib::ffi();
-        $keys = $siteKey === null ? [] : (is_array($siteKey) ? array_values($siteKey) : [$siteKey]);
-        $n = count($keys);
+        $keys = is_array($siteKey) ? array_values($siteKey) : ($siteKey === null ? null : [$siteKey]);
+        $n = $keys === null ? 0 : count($keys);
         $ptrs = $lens = null;
         $bufs = [];
-        if ($n > 0) {
-            $ptrs = $ffi->new("const uint8_t*[$n]");
-            $lens = $ffi->new("size_t[$n]");
+        if ($keys !== null) {
+            // A list, even an empty one: non-NULL arrays (NULL would read unverified).
+            $ptrs = $ffi->new('const uint8_t*[' . max(1, $n) . ']');
+            $lens = $ffi->new('size_t[' . max(1, $n) . ']');
             foreach ($keys as $i => $k) {
                 $bufs[$i] = Lib::bytes($k);
                 $ptrs[$i] = $ffi->cast('const uint8_t*', $bufs[$i]);
