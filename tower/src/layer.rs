@@ -209,9 +209,17 @@ impl Arrival {
         let policy = shared.policy.view();
         // The header is read once: the names, and the first consent cookie
         // that verifies under a key (the host's rule, as C, PHP and Python read it).
-        let pairs = cookie_pairs(req.headers(), shared.max_cookie_header);
-        let names: Vec<String> = pairs.iter().map(|(n, _)| (*n).to_owned()).collect();
-        let arrived = state_from_cookie_pairs(&policy, pairs, Some(&shared.keys));
+        let mut names = Vec::new();
+        let mut arrived = None;
+        for h in cookie_headers(req.headers(), shared.max_cookie_header) {
+            let mut pairs =
+                readable_cookie_pairs(h.as_bytes()).inspect(|(n, _)| names.push((*n).to_owned()));
+            if arrived.is_none() {
+                arrived = state_from_cookie_pairs(&policy, &mut pairs, Some(&shared.keys));
+            }
+            // The names after the consent cookie that arrived.
+            pairs.for_each(drop);
+        }
         let resign = arrived.is_some_and(|a| a.key_index > 0);
         let arrived = arrived.map(|a| a.state);
         let gpc = req
@@ -399,23 +407,16 @@ impl Drop for Log<'_> {
     }
 }
 
-/// The request's cookie pairs in order, as [`readable_cookie_pairs`] reads each
-/// `Cookie` header. Headers past `limit` bytes in all are not read: the request
-/// is then a new visitor with no cookies. In a header that is not UTF-8 (or
-/// holds a control character, which `http` lets through only as a tab), only
-/// the `;`-separated pieces at fault are skipped: another application's cookie
-/// on the same domain hides neither the consent cookie nor the cookies to
-/// delete.
-fn cookie_pairs(headers: &HeaderMap, limit: usize) -> Vec<(&str, &str)> {
-    let total: usize = headers.get_all(COOKIE).iter().map(|h| h.len()).sum();
-    if total > limit {
-        return Vec::new();
-    }
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .flat_map(|h| readable_cookie_pairs(h.as_bytes()))
-        .collect()
+/// The request's `Cookie` headers, each read by [`readable_cookie_pairs`]. Headers
+/// past `limit` bytes in all are not read: the request is then a new visitor
+/// with no cookies. In a header that is not UTF-8 (or holds a control character,
+/// which `http` lets through only as a tab), only the `;`-separated pieces at
+/// fault are skipped: another application's cookie on the same domain hides
+/// neither the consent cookie nor the cookies to delete.
+fn cookie_headers(headers: &HeaderMap, limit: usize) -> impl Iterator<Item = &HeaderValue> {
+    let all = headers.get_all(COOKIE);
+    let total: usize = all.iter().map(|h| h.len()).sum();
+    (total <= limit).then_some(all).into_iter().flatten()
 }
 
 /// A header value that takes `text`'s buffer instead of copying it; `None` when

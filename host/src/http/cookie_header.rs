@@ -111,10 +111,14 @@ pub fn state_from_cookie_pairs<'p>(
     keys: Option<&[CookieKey]>,
 ) -> Option<Arrived> {
     let name = policy.policy().consent_cookie.name;
-    pairs
-        .into_iter()
-        .filter(|(n, _)| *n == name)
-        .find_map(|(_, value)| arrived(policy, value.as_bytes(), keys))
+    for (n, value) in pairs {
+        if n == name {
+            if let Some(a) = arrived(policy, value.as_bytes(), keys) {
+                return Some(a);
+            }
+        }
+    }
+    None
 }
 
 /// One consent cookie value under the keys in order (`None`: unverified).
