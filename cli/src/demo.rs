@@ -2,9 +2,16 @@
 //! and ended with an audit of the visit's own consent log, and `samtykke decode`'s
 //! JSON rendering of a consent state.
 
-use samtykke::{ConsentState, Control, Ctx, Event, Permit, Status, ValidPolicy, COOKIE_MAX_LEN};
+use samtykke::{
+    Action, CategorySet, ConsentState, Control, CookieKey, Ctx, Event, Permit, Status, ValidPolicy,
+    COOKIE_MAX_LEN,
+};
 use samtykke_audit::{AuditOptions, Auditor};
-use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
+use samtykke_host::http::{
+    consent_set_cookie, deletion_plan, filter_set_cookie, readable_cookie_pairs,
+    state_from_cookie_header,
+};
+use samtykke_host::log_line::{self, Trigger};
 use samtykke_host::proof_json::proof_to_json;
 use samtykke_host::state_json::{consent_cookie_value, StateView};
 use samtykke_host::time::format_rfc3339;
@@ -50,23 +57,50 @@ struct Visit<'p> {
     log: Vec<String>,
 }
 
+/// The banner's controls and the settings layer's, as the demo's pages offer them.
+const BANNER: &[&str] = &["accept_all", "reject_all", "settings"];
+const SETTINGS: &[&str] = &["accept_all", "reject_all", "save"];
+
 impl Visit<'_> {
-    /// Appends an event of this visitor to the consent log; `fields` are the
-    /// event's JSON members after `ts` and `visitor`.
-    fn log(&mut self, at: OffsetDateTime, fields: &str) {
-        self.log.push(format!(
-            "{{\"ts\":\"{}\",\"visitor\":\"{:016x}\",{fields}}}",
-            format_rfc3339(at),
-            self.state.consent_id() >> 64
-        ));
+    // The consent log is written as a site writes it, by the host's writer
+    // (SPEC §8): the visitor is the consent id in hex, no cookie value is logged.
+
+    fn log_notice(&mut self, at: OffsetDateTime, layer: u8, trigger: Trigger, controls: &[&str]) {
+        let id = self.state.consent_id();
+        let line = log_line::notice_shown(&self.policy, at, id, layer, trigger, controls);
+        self.log.push(line);
+    }
+
+    fn log_decision(
+        &mut self,
+        at: OffsetDateTime,
+        action: Action,
+        control: Control,
+        categories: Option<CategorySet>,
+    ) {
+        let notice = self.policy.policy().notice_version;
+        let id = self.state.consent_id();
+        let line = log_line::decision(
+            &self.policy,
+            at,
+            id,
+            action,
+            notice,
+            control,
+            categories,
+            false,
+        );
+        self.log.push(line);
     }
 
     fn log_set_cookie(&mut self, at: OffsetDateTime, header: &str) {
-        let quoted = serde_json::to_string(header).expect("strings serialize");
-        self.log(
-            at,
-            &format!("\"event\":\"cookie_set\",\"set_cookie\":{quoted}"),
-        );
+        let line = log_line::cookie_set(at, self.state.consent_id(), header);
+        self.log.push(line);
+    }
+
+    fn log_present(&mut self, at: OffsetDateTime, names: &[&str]) {
+        let line = log_line::cookie_present(at, self.state.consent_id(), names);
+        self.log.push(line);
     }
 
     fn step(&mut self, at: OffsetDateTime, what: &str) {
@@ -144,13 +178,7 @@ pub fn run() {
 
     v.step(t0, "First request: no consent cookie yet.");
     v.show_prompt(t0);
-    v.log(
-        t0,
-        &format!(
-            "\"event\":\"notice_shown\",\"revision\":{},\"notice\":{},\"layer\":1,\"trigger\":\"auto\",\"controls\":[\"accept_all\",\"reject_all\",\"settings\"],\"preselected\":[]",
-            p.revision, p.notice_version
-        ),
-    );
+    v.log_notice(t0, 1, Trigger::Auto, BANNER);
     println!(
         "    banner (notice {}): [Accept all] [Reject all] [Settings]; settings toggles all off: {:?}",
         p.notice_version,
@@ -179,17 +207,14 @@ pub fn run() {
     let t1 = t0 + Duration::seconds(4);
     v.step(
         t1,
-        "The visitor scrolls, then closes the banner without choosing.",
+        "The visitor scrolls, then closes the banner with its button without choosing.",
     );
     for e in [Event::Scroll(t1), Event::Dismiss(t1)] {
         let proof = v.state.apply(&v.policy, &e);
-        v.log(
-            t1,
-            &format!(
-                "\"event\":\"decision\",\"action\":\"{}\"",
-                e.action().as_str()
-            ),
-        );
+        // The server hears of the button, not of the scrolling.
+        if e.action() == Action::Dismiss {
+            v.log_decision(t1, Action::Dismiss, Control::Button, None);
+        }
         println!(
             "    {:?}: no decision, no proof record ({})",
             e.action(),
@@ -214,23 +239,12 @@ pub fn run() {
         control: Control::Toggle,
         gpc: false,
     };
-    v.log(
-        t2 - Duration::seconds(6),
-        "\"event\":\"notice_shown\",\"layer\":2,\"trigger\":\"user\",\"controls\":[\"accept_all\",\"reject_all\",\"save\"],\"preselected\":[]",
-    );
+    v.log_notice(t2 - Duration::seconds(6), 2, Trigger::User, SETTINGS);
     let proof = v.state.save(&v.policy, chosen, Default::default(), ctx);
-    v.log(
-        t2,
-        "\"event\":\"decision\",\"action\":\"save\",\"granted\":[\"statistics\"],\"control\":\"toggle\"",
-    );
+    v.log_decision(t2, Action::Save, Control::Toggle, Some(chosen));
     println!("    proof record: {}", proof_to_json(&v.policy, &proof));
     let cookie = cookie_value(&v.policy, &v.state, key);
-    let consent_cookie = format!(
-        "{}={cookie}; Max-Age={}; Path=/; Domain={}; Secure; SameSite=Lax",
-        p.consent_cookie.name,
-        v.policy.consent_cookie_max_age(),
-        p.consent_cookie.domain.unwrap_or(p.site)
-    );
+    let consent_cookie = consent_set_cookie(&v.policy, &cookie, host, true);
     println!("    Set-Cookie: {consent_cookie}");
     v.log_set_cookie(t2, &consent_cookie);
     let nmstat = "nmstat=7c1d; Max-Age=86400000; Path=/";
@@ -249,26 +263,18 @@ pub fn run() {
     );
     v.step(t3, "Next day, the browser sends its cookies.");
     println!("    Cookie: {header}");
-    let pairs = parse_cookie_header(&header).expect("well-formed");
-    let names: Vec<String> = pairs.iter().map(|(n, _)| format!("{n:?}")).collect();
-    let present_event = format!(
-        "\"event\":\"cookie_present\",\"cookies\":[{}]",
-        names.join(",")
-    );
-    v.log(t3, &present_event);
-    let value = pairs
-        .iter()
-        .find(|(n, _)| *n == p.consent_cookie.name)
-        .map(|(_, v)| *v)
-        .expect("present");
-    let decoded =
-        ConsentState::decode_cookie(&v.policy, value.as_bytes(), Some(key)).expect("verifies");
+    let present: Vec<&str> = readable_cookie_pairs(header.as_bytes())
+        .map(|(n, _)| n)
+        .collect();
+    v.log_present(t3, &present);
+    let keys = [CookieKey::new(key)];
+    let arrived = state_from_cookie_header(&v.policy, [header.as_bytes()], Some(&keys));
     println!(
         "    consent cookie verified and decoded: {}",
-        if decoded == v.state {
-            "the same state"
-        } else {
-            "A DIFFERENT STATE"
+        match arrived {
+            Some(a) if a.state == v.state => "the same state",
+            Some(_) => "A DIFFERENT STATE",
+            None => "NOT VERIFIED",
         }
     );
     v.show_prompt(t3);
@@ -284,22 +290,15 @@ pub fn run() {
         control: Control::Link,
         gpc: false,
     };
-    v.log(
-        t4 - Duration::seconds(5),
-        "\"event\":\"notice_shown\",\"layer\":2,\"trigger\":\"user\",\"controls\":[\"accept_all\",\"reject_all\",\"save\"],\"preselected\":[]",
-    );
+    v.log_notice(t4 - Duration::seconds(5), 2, Trigger::User, SETTINGS);
     let proof = v
         .state
         .withdraw(&v.policy, Some(chosen), ctx)
         .expect("statistics is a consent category, so its withdrawal is recorded");
-    v.log(
-        t4,
-        "\"event\":\"decision\",\"action\":\"withdraw\",\"categories\":[\"statistics\"],\"control\":\"link\"",
-    );
+    v.log_decision(t4, Action::Withdraw, Control::Link, Some(chosen));
     // The request that withdrew still carried the cookies: not late (SPEC §8).
-    v.log(t4, &present_event);
+    v.log_present(t4, &present);
     println!("    proof record: {}", proof_to_json(&v.policy, &proof));
-    let present: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
     let plan = deletion_plan(&v.state, &v.policy, host, &present, t4);
     println!("    deletion headers for a response from {host}:");
     for h in &plan.set_cookie {
@@ -328,15 +327,9 @@ pub fn run() {
         control: Control::Icon,
         gpc: false,
     };
-    v.log(
-        t5 - Duration::seconds(3),
-        "\"event\":\"notice_shown\",\"layer\":1,\"trigger\":\"user\",\"controls\":[\"accept_all\",\"reject_all\",\"settings\"],\"preselected\":[]",
-    );
+    v.log_notice(t5 - Duration::seconds(3), 1, Trigger::User, BANNER);
     let proof = v.state.accept_all(&v.policy, ctx);
-    v.log(
-        t5,
-        "\"event\":\"decision\",\"action\":\"accept_all\",\"control\":\"icon\"",
-    );
+    v.log_decision(t5, Action::AcceptAll, Control::Icon, None);
     println!("    proof record: {}", proof_to_json(&v.policy, &proof));
     println!("    a new grant, so statistics may be stored again (R13):");
     v.show_permits(&["nmstat", "JSESSIONID", "ad_session_id"], t5);
@@ -359,13 +352,7 @@ pub fn run() {
     for h in &plan.set_cookie {
         println!("      Set-Cookie: {h}");
     }
-    v.log(
-        lapse,
-        &format!(
-            "\"event\":\"notice_shown\",\"revision\":{},\"notice\":{},\"layer\":1,\"trigger\":\"auto\",\"controls\":[\"accept_all\",\"reject_all\",\"settings\"],\"preselected\":[]",
-            p.revision, p.notice_version
-        ),
-    );
+    v.log_notice(lapse, 1, Trigger::Auto, BANNER);
     for h in &plan.set_cookie {
         v.log_set_cookie(lapse, h);
     }
@@ -405,10 +392,10 @@ fn audit_visit(v: &Visit<'_>, lapse: OffsetDateTime) {
     println!("\nAudit of the visit's log (samtykke audit visit.log --policy kk.dk.policy.json):");
     audit(&v.log);
     let mut tampered = v.log.clone();
-    tampered.push(format!(
-        "{{\"ts\":\"{}\",\"visitor\":\"{:016x}\",\"event\":\"cookie_set\",\"set_cookie\":\"nmstat=7c1d; Max-Age=86400000; Path=/\"}}",
-        format_rfc3339(lapse + Duration::minutes(1)),
-        v.state.consent_id() >> 64
+    tampered.push(log_line::cookie_set(
+        lapse + Duration::minutes(1),
+        v.state.consent_id(),
+        "nmstat=7c1d; Max-Age=86400000; Path=/",
     ));
     println!("\nHad a page set nmstat again a minute after the lapse, before a new choice:");
     audit(&tampered);

@@ -298,6 +298,17 @@ fn demo_walks_a_visit_through_withdrawal_and_lapse() {
     assert!(out.contains("Domain=kk.dk"));
     assert!(!out.contains("Domain=dk"));
     assert!(out.contains("statistics expired"));
+    // The visit's log is written as a site's host writes it (SPEC §8): the
+    // visitor is the consent id in 32 hex digits, no cookie's value is logged,
+    // and it audits clean until a cookie is set after the lapse.
+    let log: Vec<&str> = out.lines().filter(|l| l.starts_with("  {\"ts\"")).collect();
+    assert!(log.len() > 20, "{out}");
+    for line in &log {
+        assert!(line.contains("\"visitor\":\"5a3f0c1e9b7d4e218a6f2d4c1b0e7f93\""), "{line}");
+        assert!(!line.contains("set_cookie") && !line.contains("7c1d"), "{line}");
+    }
+    assert!(out.contains("from 1 visitor in 1 file: 0 violations, 0 input errors"));
+    assert!(out.contains("visit.log:24: cookie-on-expired-consent: nmstat set"));
 }
 
 /// kk.dk with a Consent Mode mapping, written to a temporary file.
