@@ -304,6 +304,15 @@ test('the written consent log audits with 0 violations', () => {
     assert.ok(proofs.some((p) => p.consent_id === d.visitor && p.action === d.action && p.ts === d.ts),
       `a proof record of ${JSON.stringify(d)}`);
   }
+  // Each notice names the controls its page rendered: the banner's three
+  // buttons (the first test sees them); the settings' choices and "withdraw
+  // all", which the settings always offer.
+  const offered = { 1: ['accept_all', 'reject_all', 'settings'], 2: ['accept_all', 'reject_all', 'save', 'withdraw'] };
+  const notices = lines.filter((l) => l.event === 'notice_shown');
+  assert.ok(notices.some((n) => n.layer === 1) && notices.some((n) => n.layer === 2), 'both layers were shown');
+  for (const n of notices) {
+    assert.deepEqual(n.controls, offered[n.layer], JSON.stringify(n));
+  }
   // No cookie's value in the log: each cookie_set names its cookie.
   for (const l of lines.filter((l) => l.event === 'cookie_set')) {
     assert.ok(typeof l.cookie === 'string' && !('set_cookie' in l), JSON.stringify(l));

@@ -544,7 +544,7 @@ final class Plugin
                 $this->events['notice'][] = $this->line('notice_user', "accept_all\nreject_all\nsave\nwithdraw", 2);
             } elseif ($due) {
                 echo $this->bannerHtml($t);
-                $this->events['notice'][] = $this->line('notice_auto', "accept_all\nreject_all\nsettings\nsave", 1);
+                $this->events['notice'][] = $this->line('notice_auto', "accept_all\nreject_all\nsettings", 1);
             }
             // Storage other than cookies never reaches the server: the library's
             // script clears what the visitor's consent no longer allows.
