@@ -144,6 +144,8 @@ enum samtykke_result {
   SAMTYKKE_RESULT_HEADER_INVALID = 502,
   /** a proof record is invalid */
   SAMTYKKE_RESULT_PROOF_INVALID = 503,
+  /** a key file holds no site key of 32 bytes or more */
+  SAMTYKKE_RESULT_KEY_FILE_INVALID = 504,
   /** a TC string is invalid */
   SAMTYKKE_RESULT_TCF_INVALID = 600,
   /** a GPP string is invalid */
@@ -1011,6 +1013,35 @@ samtykke_result samtykke_state_from_cookie_header(const samtykke_policy *policy,
                                                   samtykke_state *state_out,
                                                   size_t *key_index_out,
                                                   bool *found_out);
+
+/**
+ * The site keys a key file holds (SPEC §15: several keys for rotation, the
+ * first signs), read as the command line and the example site read
+ * `--key-file`: a file of printable text holds one key a line (each line
+ * trimmed of spaces, tabs and `\r`; empty lines and lines starting with `#`
+ * skipped); any other file is one key, byte for byte. Every key has 32 bytes
+ * or more.
+ *
+ * - `file`, `file_len`: the file's bytes.
+ * - `buf`, `buf_len`, `out_len`: the output: each key in lowercase hex
+ *   followed by `\n`, the one that signs first. It is never longer than
+ *   `2 * file_len + file_len / 32 + 1` bytes. `out_len` receives the length
+ *   written, or the length needed when the buffer is too small.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_KEY_FILE_INVALID`
+ * when the file holds no key or a key shorter than 32 bytes;
+ * `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+ *
+ * # Safety
+ *
+ * `file` readable for `file_len` bytes; `buf` writable for `buf_len` bytes;
+ * `out_len` NULL or writable.
+ */
+samtykke_result samtykke_site_keys(const uint8_t *file,
+                                   size_t file_len,
+                                   char *buf,
+                                   size_t buf_len,
+                                   size_t *out_len);
 
 /**
  * Keeps the `Set-Cookie` header values the state permits at `now` (SPEC §6):

@@ -19,15 +19,37 @@ use samtykke_host::OwnedPolicy;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
+/// A consent cookie value under the site keys in order, the first that verifies
+/// (`None`: read unverified); the error is the first key's.
+pub fn decode_cookie(
+    policy: &ValidPolicy<'_>,
+    value: &str,
+    keys: Option<&[&[u8]]>,
+) -> Result<ConsentState, samtykke::CookieError> {
+    let Some(keys) = keys else {
+        return ConsentState::decode_cookie(policy, value.as_bytes(), None);
+    };
+    let mut first = None;
+    for key in keys {
+        match ConsentState::decode_cookie(policy, value.as_bytes(), Some(key)) {
+            Ok(state) => return Ok(state),
+            Err(e) => {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    Err(first.unwrap_or(samtykke::CookieError::Unsigned))
+}
+
 /// `samtykke decode`: the cookie's state as pretty JSON, or the decode error.
 pub fn decode_to_json(
     policy: &OwnedPolicy,
     value: &str,
-    key: Option<&[u8]>,
+    keys: Option<&[&[u8]]>,
 ) -> Result<String, String> {
     let view = policy.view();
     let value = consent_cookie_value(&view, value);
-    let state = ConsentState::decode_cookie(&view, value.as_bytes(), key)
+    let state = decode_cookie(&view, value, keys)
         .map_err(|e| format!("cannot decode the consent cookie: {e}"))?;
     let doc = StateView::new(&view, &state, OffsetDateTime::now_utc());
     Ok(serde_json::to_string_pretty(&doc).expect("JSON values always serialize"))

@@ -63,7 +63,8 @@ enum Command {
         /// The policy a consent cookie was written under (needed for cookies only).
         #[arg(long)]
         policy: Option<PathBuf>,
-        /// A file holding the site key that signs cookies (raw bytes).
+        /// A file holding the site keys: one a line (the first signs, the others
+        /// verify), or a file of random bytes that is one key.
         #[arg(long)]
         key_file: Option<PathBuf>,
     },
@@ -76,7 +77,8 @@ enum Command {
         /// The visitor's consent cookie value (`v1.…`, or `name=v1.…`).
         #[arg(long)]
         cookie: Option<String>,
-        /// A file holding the site key that signs cookies (raw bytes).
+        /// A file holding the site keys: one a line (the first signs, the others
+        /// verify), or a file of random bytes that is one key.
         #[arg(long, requires = "cookie")]
         key_file: Option<PathBuf>,
         /// The time to answer for, RFC 3339 (default: now).
@@ -141,14 +143,26 @@ fn parse_now(s: &str) -> Result<time::OffsetDateTime, String> {
         .ok_or_else(|| format!("\"{s}\" is not an RFC 3339 time such as 2026-03-01T10:00:00Z"))
 }
 
-fn read_key(key_file: Option<PathBuf>) -> Result<Option<Vec<u8>>, ExitCode> {
-    match key_file {
-        Some(path) => std::fs::read(&path).map(Some).map_err(|e| {
-            eprintln!("error: {}: cannot read the key: {e}", path.display());
-            ExitCode::from(2)
-        }),
-        None => Ok(None),
+/// The key file's bytes, checked to hold site keys (`samtykke_host::keys`).
+fn read_key_file(key_file: Option<PathBuf>) -> Result<Option<Vec<u8>>, ExitCode> {
+    let Some(path) = key_file else {
+        return Ok(None);
+    };
+    let file = std::fs::read(&path).map_err(|e| {
+        eprintln!("error: {}: cannot read the key: {e}", path.display());
+        ExitCode::from(2)
+    })?;
+    if let Err(e) = samtykke_host::keys::site_keys(&file) {
+        eprintln!("error: {}: {e}", path.display());
+        return Err(ExitCode::from(2));
     }
+    Ok(Some(file))
+}
+
+/// The keys of a file [`read_key_file`] checked.
+fn keys_of(file: &Option<Vec<u8>>) -> Option<Vec<&[u8]>> {
+    file.as_deref()
+        .map(|f| samtykke_host::keys::site_keys(f).unwrap_or_default())
 }
 
 fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
@@ -233,11 +247,12 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                 return Err(ExitCode::from(2));
             };
             let owned = load(&policy)?;
-            let key = read_key(key_file)?;
-            let json = demo::decode_to_json(&owned, &value, key.as_deref()).map_err(|e| {
-                eprintln!("error: {e}");
-                ExitCode::from(2)
-            })?;
+            let file = read_key_file(key_file)?;
+            let json =
+                demo::decode_to_json(&owned, &value, keys_of(&file).as_deref()).map_err(|e| {
+                    eprintln!("error: {e}");
+                    ExitCode::from(2)
+                })?;
             println!("{json}");
             Ok(ExitCode::SUCCESS)
         }
@@ -248,7 +263,8 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             now,
         } => {
             let owned = load(&policy)?;
-            let key = read_key(key_file)?;
+            let file = read_key_file(key_file)?;
+            let keys = keys_of(&file);
             let view = owned.view();
             let now = now.unwrap_or_else(time::OffsetDateTime::now_utc);
             let (script, flags) = match cookie {
@@ -258,15 +274,11 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                 ),
                 Some(value) => {
                     let value = samtykke_host::state_json::consent_cookie_value(&view, &value);
-                    let state = samtykke::ConsentState::decode_cookie(
-                        &view,
-                        value.as_bytes(),
-                        key.as_deref(),
-                    )
-                    .map_err(|e| {
-                        eprintln!("error: cannot decode the consent cookie: {e}");
-                        ExitCode::from(2)
-                    })?;
+                    let state =
+                        demo::decode_cookie(&view, value, keys.as_deref()).map_err(|e| {
+                            eprintln!("error: cannot decode the consent cookie: {e}");
+                            ExitCode::from(2)
+                        })?;
                     (
                         samtykke_host::consent_mode::update_script(&view, &state, now, None),
                         state.consent_mode(&view, now),

@@ -288,7 +288,7 @@ fn the_demo_ends_with_an_audit_of_its_own_log() {
         .expect("the demo audits its log");
     assert!(audit.contains("0 violations, 0 input errors"), "{audit}");
     assert!(
-        audit.contains("visit.log:25: cookie-on-expired-consent"),
+        audit.contains("visit.log:24: cookie-on-expired-consent"),
         "{audit}"
     );
 }

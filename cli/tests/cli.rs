@@ -217,6 +217,50 @@ fn decode_verifies_with_the_key_file() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// A key file as the WordPress plugin and the example site read it
+/// (`samtykke_host::keys`): one key a line, trimmed, the first signs.
+#[test]
+fn s15_decode_reads_a_key_file_one_key_a_line_as_the_other_hosts_do() {
+    let new = b"the new site key, 32 bytes or more";
+    let old = b"the old site key, 32 bytes or more";
+    let value = kk_cookie(Some(old));
+    // What `openssl rand -hex` and an editor write: a newline after each key.
+    let rotation = temp_file("rotation.key", &[&new[..], b"\n", old, b"\n"].concat());
+    let o = samtykke(&[
+        "decode",
+        &value,
+        "--policy",
+        &kk_path(),
+        "--key-file",
+        &rotation,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    let one = temp_file("one.key", &[&old[..], b"\r\n"].concat());
+    let o = samtykke(&["decode", &value, "--policy", &kk_path(), "--key-file", &one]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the line's end is not part of the key"
+    );
+    let short = temp_file("short.key", &[&new[..], b"\nshort\n"].concat());
+    let o = samtykke(&[
+        "decode",
+        &value,
+        "--policy",
+        &kk_path(),
+        "--key-file",
+        &short,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o)
+            .1
+            .contains("line 2: a key of 5 bytes; a site key needs 32 or more"),
+        "{}",
+        text(&o).1
+    );
+}
+
 #[test]
 fn decode_of_garbage_exits_2_with_a_typed_message() {
     for value in ["", "v2.abc", "v1.!!!", "v1.AAAA", "samtykke=v1."] {
@@ -304,8 +348,14 @@ fn demo_walks_a_visit_through_withdrawal_and_lapse() {
     let log: Vec<&str> = out.lines().filter(|l| l.starts_with("  {\"ts\"")).collect();
     assert!(log.len() > 20, "{out}");
     for line in &log {
-        assert!(line.contains("\"visitor\":\"5a3f0c1e9b7d4e218a6f2d4c1b0e7f93\""), "{line}");
-        assert!(!line.contains("set_cookie") && !line.contains("7c1d"), "{line}");
+        assert!(
+            line.contains("\"visitor\":\"5a3f0c1e9b7d4e218a6f2d4c1b0e7f93\""),
+            "{line}"
+        );
+        assert!(
+            !line.contains("set_cookie") && !line.contains("7c1d"),
+            "{line}"
+        );
     }
     assert!(out.contains("from 1 visitor in 1 file: 0 violations, 0 input errors"));
     assert!(out.contains("visit.log:24: cookie-on-expired-consent: nmstat set"));

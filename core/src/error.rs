@@ -139,6 +139,8 @@ codes! {
     HeaderInvalid = 502 => "header_invalid", "a header value is invalid";
     /// A proof record could not be read.
     ProofInvalid = 503 => "proof_invalid", "a proof record is invalid";
+    /// A key file holds no site key, or one shorter than 32 bytes.
+    KeyFileInvalid = 504 => "key_file_invalid", "a key file holds no site key of 32 bytes or more";
     /// An IAB TCF TC string could not be decoded (SPEC §16).
     TcfInvalid = 600 => "tcf_invalid", "a TC string is invalid";
     /// An IAB GPP string could not be decoded (SPEC §16).

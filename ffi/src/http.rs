@@ -256,6 +256,56 @@ pub unsafe extern "C" fn samtykke_state_from_cookie_header(
     })
 }
 
+/// The site keys a key file holds (SPEC §15: several keys for rotation, the
+/// first signs), read as the command line and the example site read
+/// `--key-file`: a file of printable text holds one key a line (each line
+/// trimmed of spaces, tabs and `\r`; empty lines and lines starting with `#`
+/// skipped); any other file is one key, byte for byte. Every key has 32 bytes
+/// or more.
+///
+/// - `file`, `file_len`: the file's bytes.
+/// - `buf`, `buf_len`, `out_len`: the output: each key in lowercase hex
+///   followed by `\n`, the one that signs first. It is never longer than
+///   `2 * file_len + file_len / 32 + 1` bytes. `out_len` receives the length
+///   written, or the length needed when the buffer is too small.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_KEY_FILE_INVALID`
+/// when the file holds no key or a key shorter than 32 bytes;
+/// `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+///
+/// `file` readable for `file_len` bytes; `buf` writable for `buf_len` bytes;
+/// `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_site_keys(
+    file: *const u8,
+    file_len: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `file` readable for `file_len`
+        // bytes, `buf` writable for `buf_len` bytes, `out_len` NULL or writable.
+        let (file, dst) = unsafe {
+            (
+                try_bytes(file, file_len)?,
+                try_out_buf(buf, buf_len, out_len)?,
+            )
+        };
+        let keys = samtykke_host::keys::site_keys(file).map_err(|e| e.code())?;
+        let mut out = String::new();
+        for key in keys {
+            for b in key {
+                out.push_str(&format!("{b:02x}"));
+            }
+            out.push('\n');
+        }
+        dst.write(out.as_bytes())
+    })
+}
+
 /// Keeps the `Set-Cookie` header values the state permits at `now` (SPEC §6):
 /// declared cookies of categories allowed, necessary ones, and every deletion.
 /// Undeclared, denied and unparsable ones are withheld.

@@ -23,6 +23,7 @@ pub mod declare;
 pub mod http;
 pub mod iab_json;
 mod json;
+pub mod keys;
 mod lint;
 pub mod log_line;
 pub mod proof_json;

@@ -1350,6 +1350,34 @@ static void test_consent_mode_flags(void) {
     }
 }
 
+/* A key file (SPEC §15): one key a line when it is text, the first signs; the
+ * whole file one key when it is not; 32 bytes or more each. */
+static void test_site_keys(void) {
+    char out[256];
+    size_t n = 0;
+    const char text[] = "# rotated\n0123456789abcdef0123456789abcdef \r\n\nthe older key, also 32 bytes long\n";
+    CHECK_RC(samtykke_site_keys((const uint8_t *)text, strlen(text), out, sizeof out - 1, &n),
+             SAMTYKKE_RESULT_OK);
+    out[n] = '\0';
+    CHECK(strcmp(out, "3031323334353637383961626364656630313233343536373839616263646566\n"
+                      "746865206f6c646572206b65792c20616c736f203332206279746573206c6f6e67\n") == 0);
+    uint8_t binary[40];
+    for (size_t i = 0; i < sizeof binary; i++) {
+        binary[i] = (uint8_t)(0xc0 + i);
+    }
+    CHECK_RC(samtykke_site_keys(binary, sizeof binary, out, sizeof out, &n), SAMTYKKE_RESULT_OK);
+    CHECK(n == 2 * sizeof binary + 1 && strncmp(out, "c0c1c2", 6) == 0 && out[n - 1] == '\n');
+    const char short_line[] = "0123456789abcdef0123456789abcdef\nshort\n";
+    CHECK_RC(samtykke_site_keys((const uint8_t *)short_line, strlen(short_line), out, sizeof out, &n),
+             SAMTYKKE_RESULT_KEY_FILE_INVALID);
+    CHECK_RC(samtykke_site_keys(binary, 31, out, sizeof out, &n), SAMTYKKE_RESULT_KEY_FILE_INVALID);
+    CHECK_RC(samtykke_site_keys((const uint8_t *)"", 0, out, sizeof out, &n),
+             SAMTYKKE_RESULT_KEY_FILE_INVALID);
+    CHECK_RC(samtykke_site_keys(NULL, 0, out, sizeof out, &n), SAMTYKKE_RESULT_NULL_ARGUMENT);
+    CHECK_RC(samtykke_site_keys(binary, sizeof binary, out, 10, &n), SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(n == 2 * sizeof binary + 1);
+}
+
 /* SPEC §16: TC strings and GPP strings. Vectors: IABTechLab/iabgpp-java @
  * 044ac66daf428dd565ceb08f9cd9f953ed165c8d, TcfEuV2Test.java testDecode7, and
  * UsNatTest.java @ 0a9d59ae294bccf7a8d430820f6e09500eb49f6b testDecode1. */
@@ -1769,6 +1797,7 @@ int main(int argc, char **argv) {
         {"consent_mode_flags", test_consent_mode_flags},
         {"consent_mode_scripts", test_consent_mode_scripts},
         {"tcf_and_gpp_strings", test_tcf_and_gpp_strings},
+        {"site_keys", test_site_keys},
         {"server_side_enforcement", test_server_side_enforcement},
     };
     int passed = 0, failed = 0;

@@ -12,6 +12,7 @@ declare(strict_types=1);
 
 require_once __DIR__ . '/../../examples/php/plugin.php';
 
+use Samtykke\Lib;
 use Samtykke\Policy;
 use Samtykke\Error;
 use Samtykke\ConsentState;
@@ -275,6 +276,22 @@ $tests = [
         // A line that is not UTF-8 is kept, and the record after it purged.
         [$kept, $removed] = policy()->retainProofs("\xff\xfe not UTF-8\n$proof\n", T0 + 20 * 365 * DAY);
         check($kept === "\xff\xfe not UTF-8\n" && $removed === 1, 'non-UTF-8 line kept');
+    },
+
+    's15_a_key_file_is_read_by_the_library_one_key_a_line' => function () {
+        $a = str_repeat('a', 32);
+        $b = str_repeat('b', 40);
+        check(Lib::siteKeys("# rotated\n$a\r\n\n  $b \n") === [$a, $b], 'text: a key a line, trimmed');
+        $bytes = "\xff" . str_repeat("\x00", 31) . "\n";
+        check(Lib::siteKeys($bytes) === [$bytes], 'bytes: the whole file one key');
+        foreach (["$a\nshort\n", '', "\xff\x00"] as $bad) {
+            try {
+                Lib::siteKeys($bad);
+                check(false, 'refused: ' . bin2hex($bad));
+            } catch (Error $e) {
+                check($e->getCode() === Lib::ffi()->SAMTYKKE_RESULT_KEY_FILE_INVALID, $e->getMessage());
+            }
+        }
     },
 
     'library_errors_are_typed' => function () {

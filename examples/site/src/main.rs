@@ -50,8 +50,10 @@ struct Args {
     /// log's name with `.proofs` before the extension.
     #[arg(long)]
     proofs: Option<PathBuf>,
-    /// A file holding the site key (its bytes, 32 or more); default: a random key
-    /// for this run, so consent cookies do not survive a restart.
+    /// A file holding the site keys: one a line, the first signs and the others
+    /// still verify (or a file of random bytes, one key); 32 bytes or more
+    /// each; default: a random key for this run, so consent cookies do not
+    /// survive a restart.
     #[arg(long)]
     key_file: Option<PathBuf>,
     /// Mark cookies `Secure` (the site is behind HTTPS).
@@ -79,21 +81,22 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let policy = OwnedPolicy::load(&args.policy)?;
-    let key = match &args.key_file {
+    // One key a line, the first signs (samtykke_host::keys, as the command line
+    // and the WordPress plugin read key files), or a file of random bytes.
+    let keys: Vec<Vec<u8>> = match &args.key_file {
         Some(path) => {
-            let key = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            if key.len() < 32 {
-                return Err(
-                    format!("{}: a site key needs 32 bytes or more", path.display()).into(),
-                );
-            }
-            key
+            let file = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            samtykke_host::keys::site_keys(&file)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .into_iter()
+                .map(<[u8]>::to_vec)
+                .collect()
         }
         None => {
             let mut key = vec![0u8; 32];
             getrandom::fill(&mut key).map_err(|e| format!("no random key: {e}"))?;
             eprintln!("samtykke-site: no --key-file: a random key for this run");
-            key
+            vec![key]
         }
     };
     let proofs = args.proofs.clone().unwrap_or_else(|| {
@@ -106,7 +109,10 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Secure::Never
     };
-    let mut config = Config::new(policy, &key).secure(secure);
+    let mut config = Config::new(policy, &keys[0]).secure(secure);
+    for older in &keys[1..] {
+        config = config.verify_also(older);
+    }
     if !args.no_log {
         let sink = JsonlSink::open(&args.log, &proofs)
             .map_err(|e| format!("{} or {}: {e}", args.log.display(), proofs.display()))?;

@@ -228,13 +228,18 @@ final class Plugin
     {
         $file = self::setting('key_file');
         $raw = $file !== '' && is_readable($file) ? file_get_contents($file) : false;
-        if ($raw === false || strlen(trim($raw)) < 32) {
-            throw new Error('no site key of 32 bytes or more: set SAMTYKKE_KEY_FILE in wp-config.php'
-                . ' to a file outside the web root holding one key per line (the first signs)');
+        $why = 'set SAMTYKKE_KEY_FILE in wp-config.php to a file outside the web root holding'
+            . ' one key of 32 bytes or more per line (the first signs)';
+        if ($raw === false) {
+            throw new Error("no site key: $why");
         }
-        // One key per line when the file is printable text; otherwise (random bytes) the whole file is one key.
-        $lines = array_values(array_filter(array_map('trim', explode("\n", $raw)), fn ($l) => strlen($l) >= 32));
-        return preg_match('/\A[\x20-\x7e\r\n\t]*\z/', $raw) && $lines !== [] ? $lines : [$raw];
+        // The library reads key files, as the command line does: one key a line
+        // when the file is printable text, else the whole file one key.
+        try {
+            return Lib::siteKeys($raw);
+        } catch (Error $e) {
+            throw new Error('no site key of 32 bytes or more in ' . $file . ": $why");
+        }
     }
 
     private function signal(): void

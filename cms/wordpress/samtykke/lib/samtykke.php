@@ -281,6 +281,23 @@ final class Lib
         return FFI::string($buf, $len->cdata);
     }
 
+    /**
+     * The site keys a key file's bytes hold, the one that signs first, read as
+     * the command line and the example site read a key file
+     * (samtykke_site_keys): printable text is one key a line (trimmed; empty
+     * and `#` lines skipped), other bytes one key; 32 bytes or more each.
+     * Throws Error (SAMTYKKE_RESULT_KEY_FILE_INVALID) otherwise.
+     *
+     * @return string[]
+     */
+    public static function siteKeys(string $file): array
+    {
+        $ffi = self::ffi();
+        $hex = self::text(fn ($buf, $len, $outLen) => $ffi->samtykke_site_keys(
+            self::bytes($file), strlen($file), $buf, $len, $outLen), 'key file');
+        return array_map('hex2bin', self::lines($hex));
+    }
+
     /** Lines of a "one value per line" output, without the empty last one. */
     public static function lines(string $text): array
     {
