@@ -877,16 +877,18 @@ samtykke_result samtykke_state_from_cookie_header(const samtykke_policy *policy,
  * `--key-file`: a file of printable text holds one key a line (each line
  * trimmed of spaces, tabs and `\r`; empty lines and lines starting with `#`
  * skipped); any other file is one key, byte for byte. Every key has 32 bytes
- * or more.
+ * or more, and a file at most 64 KiB. (Text is UTF-8, a byte-order mark
+ * allowed, with no control character but tabs and line ends; lines end at
+ * `\n`, `\r\n` or `\r`.)
  *
  * - `file`, `file_len`: the file's bytes.
  * - `buf`, `buf_len`, `out_len`: the output: each key in lowercase hex
  *   followed by `\n`, the one that signs first. It is never longer than
- *   `2 * file_len + file_len / 32 + 1` bytes. `out_len` receives the length
+ *   `2 * file_len + 1` bytes. `out_len` receives the length
  *   written, or the length needed when the buffer is too small.
  *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_KEY_FILE_INVALID`
- * when the file holds no key or a key shorter than 32 bytes;
+ * when the file holds no key or a key shorter than 32 bytes, or is larger;
  * `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
  *
  * # Safety

@@ -8,7 +8,7 @@ use samtykke::{
 };
 use samtykke_audit::{AuditOptions, Auditor};
 use samtykke_host::http::{
-    consent_set_cookie, deletion_plan, filter_set_cookie, readable_cookie_pairs,
+    consent_set_cookie, decode_with_keys, deletion_plan, filter_set_cookie, readable_cookie_pairs,
     state_from_cookie_header,
 };
 use samtykke_host::log_line::{self, Trigger};
@@ -26,19 +26,8 @@ pub fn decode_cookie(
     value: &str,
     keys: Option<&[&[u8]]>,
 ) -> Result<ConsentState, samtykke::CookieError> {
-    let Some(keys) = keys else {
-        return ConsentState::decode_cookie(policy, value.as_bytes(), None);
-    };
-    let mut first = None;
-    for key in keys {
-        match ConsentState::decode_cookie(policy, value.as_bytes(), Some(key)) {
-            Ok(state) => return Ok(state),
-            Err(e) => {
-                first.get_or_insert(e);
-            }
-        }
-    }
-    Err(first.unwrap_or(samtykke::CookieError::Unsigned))
+    let keys: Option<Vec<CookieKey>> = keys.map(|k| k.iter().map(|k| CookieKey::new(k)).collect());
+    decode_with_keys(policy, value.as_bytes(), keys.as_deref()).map(|a| a.state)
 }
 
 /// `samtykke decode`: the cookie's state as pretty JSON, or the decode error.
@@ -81,7 +70,7 @@ struct Visit<'p> {
 
 /// The banner's controls and the settings layer's, as the demo's pages offer them.
 const BANNER: &[&str] = &["accept_all", "reject_all", "settings"];
-const SETTINGS: &[&str] = &["accept_all", "reject_all", "save"];
+const SETTINGS: &[&str] = &["accept_all", "reject_all", "save", "withdraw"];
 
 impl Visit<'_> {
     // The consent log is written as a site writes it, by the host's writer

@@ -143,26 +143,24 @@ fn parse_now(s: &str) -> Result<time::OffsetDateTime, String> {
         .ok_or_else(|| format!("\"{s}\" is not an RFC 3339 time such as 2026-03-01T10:00:00Z"))
 }
 
-/// The key file's bytes, checked to hold site keys (`samtykke_host::keys`).
-fn read_key_file(key_file: Option<PathBuf>) -> Result<Option<Vec<u8>>, ExitCode> {
+/// The site keys of a key file, the one that signs first (`samtykke_host::keys`,
+/// as the WordPress plugin and the example site read it).
+fn read_keys(key_file: Option<PathBuf>) -> Result<Option<Vec<Vec<u8>>>, ExitCode> {
     let Some(path) = key_file else {
         return Ok(None);
     };
-    let file = std::fs::read(&path).map_err(|e| {
-        eprintln!("error: {}: cannot read the key: {e}", path.display());
-        ExitCode::from(2)
-    })?;
-    if let Err(e) = samtykke_host::keys::site_keys(&file) {
-        eprintln!("error: {}: {e}", path.display());
-        return Err(ExitCode::from(2));
+    match samtykke_host::keys::read_site_keys(&path) {
+        Ok(keys) => Ok(Some(keys)),
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            Err(ExitCode::from(2))
+        }
     }
-    Ok(Some(file))
 }
 
-/// The keys of a file [`read_key_file`] checked.
-fn keys_of(file: &Option<Vec<u8>>) -> Option<Vec<&[u8]>> {
-    file.as_deref()
-        .map(|f| samtykke_host::keys::site_keys(f).unwrap_or_default())
+/// The keys as slices.
+fn slices(keys: &Option<Vec<Vec<u8>>>) -> Option<Vec<&[u8]>> {
+    keys.as_ref().map(|k| k.iter().map(Vec::as_slice).collect())
 }
 
 fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
@@ -247,9 +245,9 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                 return Err(ExitCode::from(2));
             };
             let owned = load(&policy)?;
-            let file = read_key_file(key_file)?;
+            let keys = read_keys(key_file)?;
             let json =
-                demo::decode_to_json(&owned, &value, keys_of(&file).as_deref()).map_err(|e| {
+                demo::decode_to_json(&owned, &value, slices(&keys).as_deref()).map_err(|e| {
                     eprintln!("error: {e}");
                     ExitCode::from(2)
                 })?;
@@ -263,8 +261,8 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             now,
         } => {
             let owned = load(&policy)?;
-            let file = read_key_file(key_file)?;
-            let keys = keys_of(&file);
+            let keys = read_keys(key_file)?;
+            let keys = slices(&keys);
             let view = owned.view();
             let now = now.unwrap_or_else(time::OffsetDateTime::now_utc);
             let (script, flags) = match cookie {

@@ -665,6 +665,6 @@ mod tests {
                 assert!((*b as u32) < (*a as u32), "ALL is in numeric order");
             }
         }
-        assert_eq!(Code::ALL.len(), 45);
+        assert_eq!(Code::ALL.len(), 46);
     }
 }

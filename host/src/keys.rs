@@ -3,19 +3,20 @@
 //! and, through the C library, the WordPress plugin, so that a cookie one of them
 //! signed verifies in the others under the same file.
 //!
-//! A file of printable text (ASCII letters, digits, punctuation, spaces, tabs and
-//! line ends, as `openssl rand -hex 32` or `-base64 48` write) holds one key per
-//! line: each line trimmed of spaces, tabs and `\r`; empty lines and lines that
-//! start with `#` skipped. Any other file (random bytes, as `head -c 48
-//! /dev/urandom` writes) is one key, byte for byte. Every key has at least
-//! [`MIN_KEY_LEN`] bytes.
+//! A file of text (UTF-8, a byte-order mark allowed, no control character but
+//! tabs and line ends, as `openssl rand -hex 32` or an editor writes) holds one
+//! key per line: lines end at `\n`, `\r\n` or `\r`; each line is trimmed of
+//! spaces and tabs; empty lines and lines that start with `#` are skipped. Any
+//! other file (random bytes, as `head -c 48 /dev/urandom` writes) is one key,
+//! byte for byte. Every key has at least [`MIN_KEY_LEN`] bytes; a file has at
+//! most [`MAX_KEY_FILE_LEN`].
 //!
 //! ```
 //! use samtykke_host::keys::{site_keys, KeyFileError};
 //!
-//! let file = b"# rotated 2026-11\nnew-key-of-more-than-32-bytes-0123456789\n\
-//!              old-key-of-more-than-32-bytes-0123456789\n";
-//! let keys = site_keys(file).unwrap();
+//! let file = "# nøglen skiftet 2026-11\nnew-key-of-more-than-32-bytes-0123456789\n\
+//!             old-key-of-more-than-32-bytes-0123456789\n";
+//! let keys = site_keys(file.as_bytes()).unwrap();
 //! assert_eq!(keys, [&b"new-key-of-more-than-32-bytes-0123456789"[..],
 //!                   &b"old-key-of-more-than-32-bytes-0123456789"[..]]);
 //! assert_eq!(site_keys(b"short\n"), Err(KeyFileError::TooShort { line: Some(1), len: 5 }));
@@ -23,6 +24,10 @@
 
 /// The fewest bytes a site key has: HMAC-SHA-256's output size (RFC 2104 §3).
 pub const MIN_KEY_LEN: usize = 32;
+
+/// The most bytes a key file has (64 KiB): room for a thousand keys; a larger
+/// file is a mistake (a device, a log) and is refused before it is read whole.
+pub const MAX_KEY_FILE_LEN: usize = 64 * 1024;
 
 /// Why a key file holds no usable keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
@@ -39,6 +44,9 @@ pub enum KeyFileError {
         /// The key's length in bytes.
         len: usize,
     },
+    /// The file has more than [`MAX_KEY_FILE_LEN`] bytes.
+    #[error("the key file has more than {MAX_KEY_FILE_LEN} bytes; is it the right file?")]
+    TooLarge,
 }
 
 impl KeyFileError {
@@ -48,25 +56,41 @@ impl KeyFileError {
     }
 }
 
+/// Whether `file` is text: UTF-8 without a control character but tabs and line
+/// ends. Random bytes almost never are (each byte has about an even chance of
+/// breaking it).
+fn is_text(file: &[u8]) -> bool {
+    std::str::from_utf8(file).is_ok_and(|t| {
+        t.chars()
+            .all(|c| !c.is_control() || matches!(c, '\t' | '\r' | '\n'))
+    })
+}
+
 /// The keys `file` holds, the one that signs first (see the module's rules).
 ///
 /// # Errors
 ///
 /// [`KeyFileError::Empty`] when there is no key, [`KeyFileError::TooShort`] for a
-/// key under [`MIN_KEY_LEN`] bytes, naming its line.
+/// key under [`MIN_KEY_LEN`] bytes, naming its line; [`KeyFileError::TooLarge`]
+/// past [`MAX_KEY_FILE_LEN`] bytes.
 pub fn site_keys(file: &[u8]) -> Result<Vec<&[u8]>, KeyFileError> {
-    let text = file
-        .iter()
-        .all(|&b| matches!(b, b' '..=b'~' | b'\t' | b'\r' | b'\n'));
-    if !text {
+    if file.len() > MAX_KEY_FILE_LEN {
+        return Err(KeyFileError::TooLarge);
+    }
+    if !is_text(file) {
         return match file.len() {
             len if len < MIN_KEY_LEN => Err(KeyFileError::TooShort { line: None, len }),
             _ => Ok(vec![file]),
         };
     }
+    let text = file.strip_prefix("\u{feff}".as_bytes()).unwrap_or(file);
     let mut keys = Vec::new();
-    for (i, line) in file.split(|&b| b == b'\n').enumerate() {
-        let key = line.trim_ascii();
+    // `\r\n` ends one line: split at `\n`, then at a lone `\r`.
+    let lines = text
+        .split(|&b| b == b'\n')
+        .flat_map(|l| l.strip_suffix(b"\r").unwrap_or(l).split(|&b| b == b'\r'));
+    for (i, line) in lines.enumerate() {
+        let key = trim(line);
         if key.is_empty() || key.starts_with(b"#") {
             continue;
         }
@@ -82,6 +106,44 @@ pub fn site_keys(file: &[u8]) -> Result<Vec<&[u8]>, KeyFileError> {
         return Err(KeyFileError::Empty);
     }
     Ok(keys)
+}
+
+/// Why [`read_site_keys`] gave no keys.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadKeysError {
+    /// The file could not be read.
+    #[error("cannot read the key: {0}")]
+    Io(#[from] std::io::Error),
+    /// It holds no usable key.
+    #[error(transparent)]
+    Keys(#[from] KeyFileError),
+}
+
+/// The keys of the key file at `path`, the one that signs first: [`site_keys`]
+/// of its bytes, of which no more than [`MAX_KEY_FILE_LEN`] and one are read.
+///
+/// # Errors
+///
+/// [`ReadKeysError::Io`] when the file cannot be read, else
+/// [`ReadKeysError::Keys`] as [`site_keys`] says.
+pub fn read_site_keys(path: &std::path::Path) -> Result<Vec<Vec<u8>>, ReadKeysError> {
+    use std::io::Read;
+    let mut file = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_KEY_FILE_LEN as u64 + 1)
+        .read_to_end(&mut file)?;
+    Ok(site_keys(&file)?.into_iter().map(<[u8]>::to_vec).collect())
+}
+
+/// `line` without spaces and tabs at either end.
+fn trim(line: &[u8]) -> &[u8] {
+    let blank = |b: &u8| matches!(b, b' ' | b'\t');
+    let start = line.iter().position(|b| !blank(b)).unwrap_or(line.len());
+    let end = line
+        .iter()
+        .rposition(|b| !blank(b))
+        .map_or(start, |i| i + 1);
+    &line[start..end]
 }
 
 #[cfg(test)]
@@ -112,6 +174,24 @@ mod tests {
                 len: 10
             })
         );
+    }
+
+    #[test]
+    fn s15_utf8_comments_a_byte_order_mark_and_old_line_ends_are_text() {
+        let file = ["\u{feff}# gammel nøgle\r".as_bytes(), A, b"\rB", A].concat();
+        let keys = site_keys(&file).unwrap();
+        assert_eq!(keys, [A, &[b"B", A].concat()[..]]);
+        // A control character (a form feed) makes the file one key, as random
+        // bytes are.
+        let ff = [A, b"\x0c\n", A].concat();
+        assert_eq!(site_keys(&ff).unwrap(), [&ff[..]]);
+    }
+
+    #[test]
+    fn s13_a_file_past_the_limit_is_refused() {
+        let big = vec![b'a'; MAX_KEY_FILE_LEN + 1];
+        assert_eq!(site_keys(&big), Err(KeyFileError::TooLarge));
+        assert_eq!(site_keys(&big[1..]).unwrap().len(), 1);
     }
 
     #[test]

@@ -92,7 +92,8 @@ pub(crate) fn class_of(code: Code) -> Option<Class> {
         | Code::StateInvalid
         | Code::StatePolicyMismatch
         | Code::UnknownName
-        | Code::HeaderInvalid => Class::Samtykke,
+        | Code::HeaderInvalid
+        | Code::KeyFileInvalid => Class::Samtykke,
         Code::PolicyUnknownSchema
         | Code::PolicyMalformedJson
         | Code::PolicyMissingField

@@ -84,14 +84,8 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     // One key a line, the first signs (samtykke_host::keys, as the command line
     // and the WordPress plugin read key files), or a file of random bytes.
     let keys: Vec<Vec<u8>> = match &args.key_file {
-        Some(path) => {
-            let file = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            samtykke_host::keys::site_keys(&file)
-                .map_err(|e| format!("{}: {e}", path.display()))?
-                .into_iter()
-                .map(<[u8]>::to_vec)
-                .collect()
-        }
+        Some(path) => samtykke_host::keys::read_site_keys(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?,
         None => {
             let mut key = vec![0u8; 32];
             getrandom::fill(&mut key).map_err(|e| format!("no random key: {e}"))?;

@@ -121,20 +121,42 @@ pub fn state_from_cookie_pairs<'p>(
     None
 }
 
-/// One consent cookie value under the keys in order (`None`: unverified).
-fn arrived(policy: &ValidPolicy<'_>, value: &[u8], keys: Option<&[CookieKey]>) -> Option<Arrived> {
+/// One consent cookie value under the site keys in order, the first that
+/// verifies, with its index (`keys` `None`: read unverified, index 0). The
+/// rule [`state_from_cookie_header`] applies to each consent cookie it finds,
+/// for a host that holds a value alone (the command line's `decode`).
+///
+/// # Errors
+///
+/// The first key's [`CookieError`] when none verifies (an empty list of keys:
+/// [`CookieError::BadSignature`], as no key verifies).
+pub fn decode_with_keys(
+    policy: &ValidPolicy<'_>,
+    value: &[u8],
+    keys: Option<&[CookieKey]>,
+) -> Result<Arrived, CookieError> {
     let Some(keys) = keys else {
-        let state = ConsentState::decode_cookie_with(policy, value, None).ok()?;
-        return Some(Arrived {
+        let state = ConsentState::decode_cookie_with(policy, value, None)?;
+        return Ok(Arrived {
             state,
             key_index: 0,
         });
     };
-    keys.iter().enumerate().find_map(|(key_index, key)| {
-        ConsentState::decode_cookie_with(policy, value, Some(key))
-            .ok()
-            .map(|state| Arrived { state, key_index })
-    })
+    let mut first = None;
+    for (key_index, key) in keys.iter().enumerate() {
+        match ConsentState::decode_cookie_with(policy, value, Some(key)) {
+            Ok(state) => return Ok(Arrived { state, key_index }),
+            Err(e) => {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    Err(first.unwrap_or(CookieError::BadSignature))
+}
+
+/// One consent cookie value under the keys in order (`None`: unverified).
+fn arrived(policy: &ValidPolicy<'_>, value: &[u8], keys: Option<&[CookieKey]>) -> Option<Arrived> {
+    decode_with_keys(policy, value, keys).ok()
 }
 
 /// [`parse_cookie_header`]'s pairs as an iterator, for a host that reads each

@@ -35,8 +35,8 @@ mod filter;
 mod set_cookie;
 
 pub use cookie_header::{
-    cookie_pairs, parse_cookie_header, readable_cookie_pairs, state_from_cookie_header,
-    state_from_cookie_pairs, Arrived,
+    cookie_pairs, decode_with_keys, parse_cookie_header, readable_cookie_pairs,
+    state_from_cookie_header, state_from_cookie_pairs, Arrived,
 };
 pub use deletion::{
     deletion_plan, script_safe, storage_keys, storage_script, DeletionPlan, Undeletable,
@@ -54,7 +54,9 @@ use std::collections::HashSet;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use samtykke::{Category, Code, ConsentState, CookieKey, Kind, Permit, ValidPolicy, Why};
+use samtykke::{
+    Category, Code, ConsentState, CookieError, CookieKey, Kind, Permit, ValidPolicy, Why,
+};
 use time::OffsetDateTime;
 
 // ---- errors ---------------------------------------------------------------

@@ -227,7 +227,9 @@ final class Plugin
     private function readKeys(): array
     {
         $file = self::setting('key_file');
-        $raw = $file !== '' && is_readable($file) ? file_get_contents($file) : false;
+        // No more than the library reads (64 KiB and a byte): a wrong path to a
+        // large file is refused, not read into memory.
+        $raw = $file !== '' && is_readable($file) ? file_get_contents($file, false, null, 0, 65537) : false;
         $why = 'set SAMTYKKE_KEY_FILE in wp-config.php to a file outside the web root holding'
             . ' one key of 32 bytes or more per line (the first signs)';
         if ($raw === false) {
@@ -238,7 +240,7 @@ final class Plugin
         try {
             return Lib::siteKeys($raw);
         } catch (Error $e) {
-            throw new Error('no site key of 32 bytes or more in ' . $file . ": $why");
+            throw new Error("no site key in $file (" . $e->getMessage() . "): $why");
         }
     }
 
