@@ -198,6 +198,33 @@ fn from_cookie_header(p: &Policy, header: &[u8], signed: &[u8]) {
     }
 }
 
+/// A key file's bytes: its keys, or `key_file_invalid`; the output fits the
+/// documented bound and is one hex key of 32 bytes or more a line.
+fn site_keys(file: &[u8]) {
+    let mut buf = vec![0u8; 2 * file.len() + 1];
+    let mut len = 0usize;
+    // SAFETY: readable file bytes, a writable buffer of its length, a writable length.
+    let code = unsafe {
+        samtykke_site_keys(
+            file.as_ptr(),
+            file.len(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut len,
+        )
+    };
+    if !ok_or(code, &[Code::KeyFileInvalid]) {
+        return;
+    }
+    assert!(len <= buf.len());
+    let out = std::str::from_utf8(&buf[..len]).expect("hex is ASCII");
+    assert!(out.ends_with('\n'));
+    for key in out.lines() {
+        assert!(key.len() >= 64 && key.len() % 2 == 0, "{key}");
+        assert!(key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    }
+}
+
 fn cookie_header_get(header: &[u8], name: &[u8]) {
     let (mut len, mut found) = (0usize, false);
     let allowed = &[Code::BufferTooSmall, Code::InvalidUtf8, Code::HeaderInvalid];
@@ -595,6 +622,7 @@ fuzz_target!(|data: &[u8]| {
 
     let signed = to_cookie(p, &state, Some(&KEY[..])).1;
     from_cookie_header(p, header, &signed);
+    site_keys(header);
     cookie_header_get(header, b"samtykke");
     cookie_header_get(header, cookie);
     filter(p, &state, set_cookies, now);
