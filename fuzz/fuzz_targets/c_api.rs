@@ -167,7 +167,10 @@ fn from_cookie_header(p: &Policy, header: &[u8], signed: &[u8]) {
         max_age: 0,
     };
     // SAFETY: live handle, writable output.
-    assert_eq!(unsafe { samtykke_policy_consent_cookie(p.0, &mut cc) }, Code::Ok);
+    assert_eq!(
+        unsafe { samtykke_policy_consent_cookie(p.0, &mut cc) },
+        Code::Ok
+    );
     // SAFETY: the name is borrowed from the live handle, `name_len` bytes.
     let name = unsafe { std::slice::from_raw_parts(cc.name.cast::<u8>(), cc.name_len) };
     let mut with = header.to_vec();
@@ -221,7 +224,9 @@ fn site_keys(file: &[u8]) {
     assert!(out.ends_with('\n'));
     for key in out.lines() {
         assert!(key.len() >= 64 && key.len() % 2 == 0, "{key}");
-        assert!(key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert!(key
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
     }
 }
 

@@ -19,7 +19,12 @@ fuzz_target!(|data: &[u8]| {
         Ok(t) => {
             assert_eq!(t.version, 2);
             assert_ne!(t.vendor_list_version, 0);
-            let sets = [Some(t.vendor_consents), Some(t.vendor_li), t.disclosed_vendors, t.allowed_vendors];
+            let sets = [
+                Some(t.vendor_consents),
+                Some(t.vendor_li),
+                t.disclosed_vendors,
+                t.allowed_vendors,
+            ];
             for set in sets.into_iter().flatten() {
                 for id in set.iter().take(70_000) {
                     assert!(id >= 1, "vendor id 0 came out of a checked set");
@@ -31,7 +36,11 @@ fuzz_target!(|data: &[u8]| {
                     assert!(id >= 1);
                 }
             }
-            let _ = (t.created_at(), t.warnings().count(), t.consent_language_str());
+            let _ = (
+                t.created_at(),
+                t.warnings().count(),
+                t.consent_language_str(),
+            );
         }
     }
 });
