@@ -88,10 +88,18 @@ int main(int argc, char **argv) {
     ok(samtykke_state_to_cookie(policy, &state, site_key, sizeof site_key, cookie, sizeof cookie,
                                 &n),
        "to_cookie");
+    /* Its Set-Cookie as the library writes it: HttpOnly, SameSite=Lax, Secure
+     * over HTTPS, the policy's Domain only on a host under it. */
+    char set_cookie[512];
+    size_t set_len = 0;
+    const char *host = "www.kk.dk";
+    ok(samtykke_state_consent_set_cookie(policy, &state, site_key, sizeof site_key, host,
+                                         strlen(host), true, set_cookie, sizeof set_cookie,
+                                         &set_len),
+       "consent_set_cookie");
+    printf("Set-Cookie: %.*s\n", (int)set_len, set_cookie);
     samtykke_consent_cookie cc;
     ok(samtykke_policy_consent_cookie(policy, &cc), "consent_cookie");
-    printf("Set-Cookie: %s=%.*s; Max-Age=%lld; Path=/; Domain=%s; Secure; SameSite=Lax\n",
-           cc.name, (int)n, cookie, (long long)cc.max_age, cc.domain ? cc.domain : "");
 
     /* A later request: the state arrives in the raw Cookie header (the first
      * consent cookie that verifies under a key; a new visitor when none does). */

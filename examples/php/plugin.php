@@ -57,11 +57,11 @@ function on_decision(Policy $policy, ConsentState $state, array $server, array $
     };
     $logProof($proof);
 
-    $cookie = $policy->consentCookie();
-    $headers = [sprintf('Set-Cookie: %s=%s; Max-Age=%d; Path=/%s; Secure; SameSite=Lax',
-        $cookie['name'], $state->toCookie($siteKey), $cookie['max_age'],
-        $cookie['domain'] === null ? '' : '; Domain=' . $cookie['domain'])];
+    // The consent cookie as the library writes it: HttpOnly, SameSite=Lax,
+    // Secure over HTTPS, the policy's Domain only on a host under it.
     $host = $server['HTTP_HOST'] ?? '';
+    $https = ($server['HTTPS'] ?? 'off') !== 'off' && ($server['HTTPS'] ?? '') !== '';
+    $headers = ['Set-Cookie: ' . $state->consentSetCookie($siteKey, $host, $https)];
     foreach ($state->deletionHeaders($host, $server['HTTP_COOKIE'] ?? '', $now) as $deletion) {
         $headers[] = "Set-Cookie: $deletion";
     }

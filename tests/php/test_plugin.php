@@ -99,13 +99,13 @@ $tests = [
     },
 
     'a_choice_travels_in_the_raw_cookie_header' => function () {
-        $server = ['HTTP_HOST' => 'www.kk.dk', 'HTTP_COOKIE' => 'SESSabc=1'];
+        $server = ['HTTP_HOST' => 'www.kk.dk', 'HTTP_COOKIE' => 'SESSabc=1', 'HTTPS' => 'on'];
         $state = on_request(policy(), $server, KEY);
         $proofs = [];
         $headers = on_decision(policy(), $state, $server, ['action' => 'save', 'categories' => ['statistics']],
             KEY, T0, function ($line) use (&$proofs) { $proofs[] = $line; });
         check(count($headers) === 1, 'only the consent cookie: ' . json_encode($headers));
-        check(preg_match('/^Set-Cookie: samtykke=(v1\.[A-Za-z0-9_-]+); Max-Age=8640000; Path=\/; Domain=kk\.dk; Secure; SameSite=Lax$/',
+        check(preg_match('/^Set-Cookie: samtykke=(v1\.[A-Za-z0-9_-]+); Max-Age=8640000; Path=\/; SameSite=Lax; HttpOnly; Secure; Domain=kk\.dk$/',
             $headers[0], $m) === 1, $headers[0]);
         $record = json_decode($proofs[0], true);
         check($record['action'] === 'save' && $record['decisions'] === ['functional' => 'refused', 'statistics' => 'granted'],
