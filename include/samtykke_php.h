@@ -722,6 +722,14 @@ typedef struct {
    */
   bool declared;
   /**
+   * Whether `why` means no decision is in force for the category (undecided,
+   * expired or outdated: the visitor is to be asked), as against a decision
+   * that denies (refused, withdrawn, a signal, a provider refused). The
+   * core's grouping, for a settings page that shows "not decided" apart
+   * from "refused".
+   */
+  bool undecided;
+  /**
    * Why not, as a `samtykke_why` value; 0 when allowed or undeclared.
    */
   uint32_t why;

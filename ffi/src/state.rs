@@ -483,6 +483,12 @@ pub struct samtykke_permit {
     /// Whether a declaration covers the name; `false` means *undeclared*, which
     /// is denied (R21).
     pub declared: bool,
+    /// Whether `why` means no decision is in force for the category (undecided,
+    /// expired or outdated: the visitor is to be asked), as against a decision
+    /// that denies (refused, withdrawn, a signal, a provider refused). The
+    /// core's grouping, for a settings page that shows "not decided" apart
+    /// from "refused".
+    pub undecided: bool,
     /// Why not, as a `samtykke_why` value; 0 when allowed or undeclared.
     pub why: u32,
     /// The id of the item's category, borrowed from the policy handle; NULL when
@@ -504,6 +510,7 @@ fn permit_of(p: &samtykke_policy, id: &str, status: Status) -> samtykke_permit {
         allowed,
         exempt,
         declared: true,
+        undecided: matches!(status, Status::Denied(why) if why.is_undecided()),
         why,
         category: text.map_or(std::ptr::null(), |t| t.ptr()),
         category_len: text.map_or(0, |t| t.len()),
@@ -557,6 +564,7 @@ pub unsafe extern "C" fn samtykke_state_permits(
                 allowed: false,
                 exempt: false,
                 declared: false,
+                undecided: false,
                 why: 0,
                 category: std::ptr::null(),
                 category_len: 0,

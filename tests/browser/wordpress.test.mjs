@@ -154,6 +154,8 @@ test('settings: saving statistics lets nmstat in, its Max-Age clamped to the con
   const settings = page.locator('section.samtykke-settings');
   assert.ok(await settings.isVisible());
   assert.equal(await settings.locator('input[type=checkbox]:checked:not([disabled])').count(), 0, 'nothing preselected');
+  // No decision yet: "not chosen", not "no" (the core's grouping of reasons).
+  assert.match(await settings.locator('[data-category=statistics]').innerText(), /ikke valgt/);
   await settings.locator('input[value=statistics]').check();
   const before = Date.now() / 1000;
   await Promise.all([page.waitForNavigation(), settings.getByRole('button', { name: 'Gem valg' }).click()]);
@@ -218,6 +220,9 @@ test('withdrawal from the footer link deletes nmstat from the jar', async () => 
   await Promise.all([page.waitForNavigation(), settings.getByRole('button', { name: 'Tilbagekald: Statistiske cookies' }).click()]);
   const got = await names(context);
   assert.ok(!got.includes('nmstat'), `nmstat deleted: ${got}`);
+  // A withdrawal is a decision: "no", not "not chosen".
+  await Promise.all([page.waitForNavigation(), page.locator('a.samtykke-footer-link').click()]);
+  assert.match(await settings.locator('[data-category=statistics]').innerText(), /: nej$/);
   assert.ok(got.includes('JSESSIONID'), 'functional keeps its grant');
   await page.reload();
   assert.ok(!(await names(context)).includes('nmstat'), 'and stays out');

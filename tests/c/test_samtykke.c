@@ -403,11 +403,16 @@ static void test_whole_visit_kk_dk(void) {
     CHECK(pm.allowed && !pm.exempt); /* granted, not exempt */
     pm = permit(p, &s, "ad_session_id", T0 + 10);
     CHECK(!pm.allowed && pm.why == SAMTYKKE_WHY_REFUSED && category_is(pm, "functional"));
+    CHECK(!pm.undecided); /* a refusal is a decision */
     CHECK(!prompt_due(p, &s, T0 + 10));
     samtykke_permit st;
     CHECK_RC(samtykke_state_category_status(p, &s, S("statistics"), T0 + 10, &st),
              SAMTYKKE_RESULT_OK);
-    CHECK(st.allowed && !st.exempt && category_is(st, "statistics"));
+    CHECK(st.allowed && !st.exempt && !st.undecided && category_is(st, "statistics"));
+    /* After the consent's 100 days: expired, which is no decision in force. */
+    CHECK_RC(samtykke_state_category_status(p, &s, S("statistics"), T0 + 10 + 100 * 86400, &st),
+             SAMTYKKE_RESULT_OK);
+    CHECK(!st.allowed && st.why == SAMTYKKE_WHY_EXPIRED && st.undecided);
     CHECK_RC(samtykke_state_category_status(p, &s, S("necessary"), T0 + 10, &st),
              SAMTYKKE_RESULT_OK);
     CHECK(st.allowed && st.exempt);

@@ -278,6 +278,18 @@ $tests = [
         check($kept === "\xff\xfe not UTF-8\n" && $removed === 1, 'non-UTF-8 line kept');
     },
 
+    'r15_a_category_with_no_decision_in_force_is_undecided_a_refusal_is_not' => function () {
+        $s = ConsentState::fresh(policy());
+        $st = $s->categoryStatus('statistics', T0);
+        check($st['undecided'] && $st['why'] === 'undecided', json_encode($st));
+        $s->rejectAll(T0, 1);
+        $st = $s->categoryStatus('statistics', T0 + 60);
+        check(!$st['undecided'] && $st['why'] === 'refused', json_encode($st));
+        $st = $s->categoryStatus('statistics', T0 + 200 * DAY);
+        check($st['undecided'] && $st['why'] === 'expired', json_encode($st));
+        check(!$s->categoryStatus('necessary', T0)['undecided'], 'exempt');
+    },
+
     's15_a_key_file_is_read_by_the_library_one_key_a_line' => function () {
         $a = str_repeat('a', 32);
         $b = str_repeat('b', 40);

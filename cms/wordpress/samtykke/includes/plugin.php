@@ -577,7 +577,7 @@ final class Plugin
             }
             $status = '';
             if ($withStatus) {
-                $word = $s['allowed'] ? $t['granted'] : ($s['why'] === 'undecided' || $s['why'] === 'expired' || $s['why'] === 'outdated' ? $t['undecided'] : $t['refused']);
+                $word = $s['allowed'] ? $t['granted'] : ($s['undecided'] ? $t['undecided'] : $t['refused']);
                 $status = ' <span class="samtykke-status" data-category="' . esc_attr($id) . '">' . esc_html($t['status'] . ': ' . $word) . '</span>';
             }
             $html .= '<div class="samtykke-choice"><input type="checkbox" id="samtykke-' . esc_attr($id)

@@ -801,7 +801,11 @@ final class ConsentState
         ];
     }
 
-    /** A category's status at $now: ['allowed' => bool, 'exempt' => bool, 'why' => a reason name or null]. */
+    /**
+     * A category's status at $now: ['allowed' => bool, 'exempt' => bool,
+     * 'undecided' => bool (no decision in force: undecided, expired or
+     * outdated; the core's grouping), 'why' => a reason name or null].
+     */
     public function categoryStatus(string $category, int $now): array
     {
         $ffi = Lib::ffi();
@@ -810,7 +814,8 @@ final class ConsentState
             $category, strlen($category), $now, FFI::addr($p)), "category $category");
         static $why = null;
         $why ??= Lib::names('why');
-        return ['allowed' => $p->allowed, 'exempt' => $p->exempt, 'why' => $why[$p->why] ?? null];
+        return ['allowed' => $p->allowed, 'exempt' => $p->exempt, 'undecided' => $p->undecided,
+            'why' => $why[$p->why] ?? null];
     }
 
     /** Whether the banner must be shown at $now (R15, R16, R17). */
