@@ -19,27 +19,17 @@ use samtykke_host::OwnedPolicy;
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-/// A consent cookie value under the site keys in order, the first that verifies
-/// (`None`: read unverified); the error is the first key's.
-pub fn decode_cookie(
-    policy: &ValidPolicy<'_>,
-    value: &str,
-    keys: Option<&[&[u8]]>,
-) -> Result<ConsentState, samtykke::CookieError> {
-    let keys: Option<Vec<CookieKey>> = keys.map(|k| k.iter().map(|k| CookieKey::new(k)).collect());
-    decode_with_keys(policy, value.as_bytes(), keys.as_deref()).map(|a| a.state)
-}
-
 /// `samtykke decode`: the cookie's state as pretty JSON, or the decode error.
 pub fn decode_to_json(
     policy: &OwnedPolicy,
     value: &str,
-    keys: Option<&[&[u8]]>,
+    keys: Option<&[CookieKey]>,
 ) -> Result<String, String> {
     let view = policy.view();
     let value = consent_cookie_value(&view, value);
-    let state = decode_cookie(&view, value, keys)
-        .map_err(|e| format!("cannot decode the consent cookie: {e}"))?;
+    let state = decode_with_keys(&view, value.as_bytes(), keys)
+        .map_err(|e| format!("cannot decode the consent cookie: {e}"))?
+        .state;
     let doc = StateView::new(&view, &state, OffsetDateTime::now_utc());
     Ok(serde_json::to_string_pretty(&doc).expect("JSON values always serialize"))
 }

@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use samtykke::CookieKey;
+use samtykke_host::http::decode_with_keys;
 use samtykke_host::OwnedPolicy;
 
 /// The kk.dk policy (seed 000), embedded for `samtykke demo`.
@@ -145,22 +147,17 @@ fn parse_now(s: &str) -> Result<time::OffsetDateTime, String> {
 
 /// The site keys of a key file, the one that signs first (`samtykke_host::keys`,
 /// as the WordPress plugin and the example site read it).
-fn read_keys(key_file: Option<PathBuf>) -> Result<Option<Vec<Vec<u8>>>, ExitCode> {
+fn read_keys(key_file: Option<PathBuf>) -> Result<Option<Vec<CookieKey>>, ExitCode> {
     let Some(path) = key_file else {
         return Ok(None);
     };
     match samtykke_host::keys::read_site_keys(&path) {
-        Ok(keys) => Ok(Some(keys)),
+        Ok(keys) => Ok(Some(keys.iter().map(|k| CookieKey::new(k)).collect())),
         Err(e) => {
             eprintln!("error: {}: {e}", path.display());
             Err(ExitCode::from(2))
         }
     }
-}
-
-/// The keys as slices.
-fn slices(keys: &Option<Vec<Vec<u8>>>) -> Option<Vec<&[u8]>> {
-    keys.as_ref().map(|k| k.iter().map(Vec::as_slice).collect())
 }
 
 fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
@@ -246,11 +243,10 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             };
             let owned = load(&policy)?;
             let keys = read_keys(key_file)?;
-            let json =
-                demo::decode_to_json(&owned, &value, slices(&keys).as_deref()).map_err(|e| {
-                    eprintln!("error: {e}");
-                    ExitCode::from(2)
-                })?;
+            let json = demo::decode_to_json(&owned, &value, keys.as_deref()).map_err(|e| {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            })?;
             println!("{json}");
             Ok(ExitCode::SUCCESS)
         }
@@ -262,7 +258,6 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
         } => {
             let owned = load(&policy)?;
             let keys = read_keys(key_file)?;
-            let keys = slices(&keys);
             let view = owned.view();
             let now = now.unwrap_or_else(time::OffsetDateTime::now_utc);
             let (script, flags) = match cookie {
@@ -272,11 +267,12 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                 ),
                 Some(value) => {
                     let value = samtykke_host::state_json::consent_cookie_value(&view, &value);
-                    let state =
-                        demo::decode_cookie(&view, value, keys.as_deref()).map_err(|e| {
+                    let state = decode_with_keys(&view, value.as_bytes(), keys.as_deref())
+                        .map_err(|e| {
                             eprintln!("error: cannot decode the consent cookie: {e}");
                             ExitCode::from(2)
                         })?;
+                    let state = state.state;
                     (
                         samtykke_host::consent_mode::update_script(&view, &state, now, None),
                         state.consent_mode(&view, now),

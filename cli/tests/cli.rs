@@ -180,40 +180,37 @@ fn r14_decode_prints_the_stored_decisions_as_json() {
     assert_eq!(doc["expires"], "2026-06-09T10:00:00Z");
 }
 
+/// `samtykke decode VALUE --policy kk.dk --key-file FILE`.
+fn decode_with_key_file(value: &str, key_file: &str) -> Output {
+    samtykke(&[
+        "decode",
+        value,
+        "--policy",
+        &kk_path(),
+        "--key-file",
+        key_file,
+    ])
+}
+
+/// `o`'s standard error holds `needle`.
+fn assert_stderr_has(o: &Output, needle: &str) {
+    let err = text(o).1;
+    assert!(err.contains(needle), "{err}");
+}
+
 #[test]
 fn decode_verifies_with_the_key_file() {
     let key = b"a site key of reasonable length!";
     let value = kk_cookie(Some(key));
     let key_file = temp_file("site.key", key);
     let wrong_file = temp_file("wrong.key", b"another key of reasonable length");
-    let o = samtykke(&[
-        "decode",
-        &value,
-        "--policy",
-        &kk_path(),
-        "--key-file",
-        &key_file,
-    ]);
+    let o = decode_with_key_file(&value, &key_file);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
-    let o = samtykke(&[
-        "decode",
-        &value,
-        "--policy",
-        &kk_path(),
-        "--key-file",
-        &wrong_file,
-    ]);
+    let o = decode_with_key_file(&value, &wrong_file);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).1.contains("signature"), "{}", text(&o).1);
+    assert_stderr_has(&o, "signature");
     // An unsigned cookie where a key is expected.
-    let o = samtykke(&[
-        "decode",
-        &kk_cookie(None),
-        "--policy",
-        &kk_path(),
-        "--key-file",
-        &key_file,
-    ]);
+    let o = decode_with_key_file(&kk_cookie(None), &key_file);
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -226,39 +223,19 @@ fn s15_decode_reads_a_key_file_one_key_a_line_as_the_other_hosts_do() {
     let value = kk_cookie(Some(old));
     // What `openssl rand -hex` and an editor write: a newline after each key.
     let rotation = temp_file("rotation.key", &[&new[..], b"\n", old, b"\n"].concat());
-    let o = samtykke(&[
-        "decode",
-        &value,
-        "--policy",
-        &kk_path(),
-        "--key-file",
-        &rotation,
-    ]);
+    let o = decode_with_key_file(&value, &rotation);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
     let one = temp_file("one.key", &[&old[..], b"\r\n"].concat());
-    let o = samtykke(&["decode", &value, "--policy", &kk_path(), "--key-file", &one]);
+    let o = decode_with_key_file(&value, &one);
     assert_eq!(
         o.status.code(),
         Some(0),
         "the line's end is not part of the key"
     );
     let short = temp_file("short.key", &[&new[..], b"\nshort\n"].concat());
-    let o = samtykke(&[
-        "decode",
-        &value,
-        "--policy",
-        &kk_path(),
-        "--key-file",
-        &short,
-    ]);
+    let o = decode_with_key_file(&value, &short);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        text(&o)
-            .1
-            .contains("line 2: a key of 5 bytes; a site key needs 32 or more"),
-        "{}",
-        text(&o).1
-    );
+    assert_stderr_has(&o, "line 2: a key of 5 bytes; a site key needs 32 or more");
 }
 
 #[test]
@@ -323,7 +300,7 @@ fn s16_decode_recognises_tc_and_gpp_strings() {
     );
     let o = samtykke(&["decode", "DBABTA~1YNN~1YNN"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o).1.contains("2 sections follow"), "{}", text(&o).1);
+    assert_stderr_has(&o, "2 sections follow");
     let o = samtykke(&["decode", &kk_cookie(None)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("needs --policy"), "{}", text(&o).1);

@@ -113,7 +113,7 @@ pub fn state_from_cookie_pairs<'p>(
     let name = policy.policy().consent_cookie.name;
     for (n, value) in pairs {
         if n == name {
-            if let Some(a) = arrived(policy, value.as_bytes(), keys) {
+            if let Ok(a) = decode_with_keys(policy, value.as_bytes(), keys) {
                 return Some(a);
             }
         }
@@ -152,11 +152,6 @@ pub fn decode_with_keys(
         }
     }
     Err(first.unwrap_or(CookieError::BadSignature))
-}
-
-/// One consent cookie value under the keys in order (`None`: unverified).
-fn arrived(policy: &ValidPolicy<'_>, value: &[u8], keys: Option<&[CookieKey]>) -> Option<Arrived> {
-    decode_with_keys(policy, value, keys).ok()
 }
 
 /// [`parse_cookie_header`]'s pairs as an iterator, for a host that reads each
