@@ -1023,6 +1023,58 @@ samtykke_result samtykke_state_from_cookie_header(const samtykke_policy *policy,
                                                   bool *found_out);
 
 /**
+ * Whether a `Sec-GPC` request header value carries the Global Privacy
+ * Control signal (SPEC §15), by the rule every front end follows: the value
+ * `1`, with optional spaces or tabs around it; for repeated headers joined
+ * with commas (PHP's `$_SERVER['HTTP_SEC_GPC']`), any comma-separated piece
+ * that is `1`. Any other value is no signal.
+ *
+ * - `value`, `value_len`: the header's value (without `Sec-GPC:`), any bytes;
+ *   NULL with length 0 when the request has no such header.
+ * - `signal_out`: receives whether the signal is there.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`.
+ *
+ * # Safety
+ *
+ * `value` NULL or readable for `value_len` bytes; `signal_out` NULL or
+ * writable.
+ */
+samtykke_result samtykke_gpc_signal(const char *value,
+                                    size_t value_len,
+                                    bool *signal_out);
+
+/**
+ * The page language a request asks for (SPEC §15), by the rule every front
+ * end follows: the first `lang` field of the query string whose value is
+ * `da` or `en`; else, of the `Accept-Language` ranges whose primary subtag is
+ * `da` or `en` (any case), the one with the highest weight, the first listed
+ * among equals (`q=0`: not wanted; a weight that is not an RFC 9110 qvalue,
+ * and `*`, are skipped). When the request names neither, the call succeeds,
+ * writes `false` to `found_out`, and the site's own default applies.
+ *
+ * - `query`, `query_len`: the URL's query string, without `?` (PHP's
+ *   `$_SERVER['QUERY_STRING']`); NULL with length 0 for none.
+ * - `accept_language`, `accept_language_len`: the `Accept-Language` header's
+ *   value; NULL with length 0 for none.
+ * - `lang_out`: receives the `samtykke_lang` when one is found.
+ * - `found_out`: receives whether one is.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`.
+ *
+ * # Safety
+ *
+ * `query` and `accept_language` NULL or readable for their lengths;
+ * `lang_out` and `found_out` NULL or writable.
+ */
+samtykke_result samtykke_request_lang(const char *query,
+                                      size_t query_len,
+                                      const char *accept_language,
+                                      size_t accept_language_len,
+                                      uint32_t *lang_out,
+                                      bool *found_out);
+
+/**
  * The site keys a key file holds (SPEC §15: several keys for rotation, the
  * first signs), read as the command line and the example site read
  * `--key-file`: a file of printable text holds one key a line (each line

@@ -256,6 +256,94 @@ pub unsafe extern "C" fn samtykke_state_from_cookie_header(
     })
 }
 
+/// Whether a `Sec-GPC` request header value carries the Global Privacy
+/// Control signal (SPEC §15), by the rule every front end follows: the value
+/// `1`, with optional spaces or tabs around it; for repeated headers joined
+/// with commas (PHP's `$_SERVER['HTTP_SEC_GPC']`), any comma-separated piece
+/// that is `1`. Any other value is no signal.
+///
+/// - `value`, `value_len`: the header's value (without `Sec-GPC:`), any bytes;
+///   NULL with length 0 when the request has no such header.
+/// - `signal_out`: receives whether the signal is there.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+///
+/// `value` NULL or readable for `value_len` bytes; `signal_out` NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_gpc_signal(
+    value: *const c_char,
+    value_len: usize,
+    signal_out: *mut bool,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `value` NULL or readable for
+        // `value_len` bytes, `signal_out` NULL or writable.
+        let (value, signal_out) = unsafe {
+            (
+                try_opt_bytes(value.cast(), value_len)?.unwrap_or_default(),
+                try_out(signal_out)?,
+            )
+        };
+        signal_out.write(samtykke_host::http::gpc_signal(value));
+        Ok(())
+    })
+}
+
+/// The page language a request asks for (SPEC §15), by the rule every front
+/// end follows: the first `lang` field of the query string whose value is
+/// `da` or `en`; else, of the `Accept-Language` ranges whose primary subtag is
+/// `da` or `en` (any case), the one with the highest weight, the first listed
+/// among equals (`q=0`: not wanted; a weight that is not an RFC 9110 qvalue,
+/// and `*`, are skipped). When the request names neither, the call succeeds,
+/// writes `false` to `found_out`, and the site's own default applies.
+///
+/// - `query`, `query_len`: the URL's query string, without `?` (PHP's
+///   `$_SERVER['QUERY_STRING']`); NULL with length 0 for none.
+/// - `accept_language`, `accept_language_len`: the `Accept-Language` header's
+///   value; NULL with length 0 for none.
+/// - `lang_out`: receives the `samtykke_lang` when one is found.
+/// - `found_out`: receives whether one is.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+///
+/// `query` and `accept_language` NULL or readable for their lengths;
+/// `lang_out` and `found_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_request_lang(
+    query: *const c_char,
+    query_len: usize,
+    accept_language: *const c_char,
+    accept_language_len: usize,
+    lang_out: *mut u32,
+    found_out: *mut bool,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `query` and `accept_language`
+        // NULL or readable for their lengths, the outputs NULL or writable.
+        let (query, accept, lang_out, found_out) = unsafe {
+            (
+                try_opt_bytes(query.cast(), query_len)?.unwrap_or_default(),
+                try_opt_bytes(accept_language.cast(), accept_language_len)?.unwrap_or_default(),
+                try_out(lang_out)?,
+                try_out(found_out)?,
+            )
+        };
+        match samtykke_host::http::request_lang(query, accept) {
+            Some(lang) => {
+                lang_out.write(lang as u32);
+                found_out.write(true);
+            }
+            None => found_out.write(false),
+        }
+        Ok(())
+    })
+}
+
 /// The site keys a key file holds (SPEC §15: several keys for rotation, the
 /// first signs), read as the command line and the example site read
 /// `--key-file`: a file of printable text holds one key a line (each line

@@ -21,6 +21,7 @@ use libfuzzer_sys::fuzz_target;
 use samtykke::Code;
 use samtykke_ffi::*;
 use samtykke_fuzz::{KEY, KK_JSON, T0};
+use samtykke_host::declare::Lang;
 
 fn ok_or(code: Code, allowed: &[Code]) -> bool {
     // Every code has a message; a caught panic is a bug.
@@ -198,6 +199,46 @@ fn from_cookie_header(p: &Policy, header: &[u8], signed: &[u8]) {
         assert_eq!(code, Code::Ok);
         assert!(found || !must, "a verifying consent cookie was not found");
         assert!(!found || index < 2);
+    }
+}
+
+/// A request's `Sec-GPC` and `Accept-Language` bytes (and a query string):
+/// always a signal and a language or none, and an explicit `lang=en` in the
+/// query wins over any header; repeated values joined with commas signal
+/// exactly when one of them does.
+fn request(query: &[u8], header: &[u8]) {
+    let mut signal = false;
+    // SAFETY: readable bytes, a writable flag.
+    let code = unsafe { samtykke_gpc_signal(header.as_ptr().cast(), header.len(), &mut signal) };
+    assert_eq!(code, Code::Ok);
+    let one = |v: &[u8]| {
+        let mut s = false;
+        // SAFETY: readable bytes, a writable flag.
+        assert_eq!(
+            unsafe { samtykke_gpc_signal(v.as_ptr().cast(), v.len(), &mut s) },
+            Code::Ok
+        );
+        s
+    };
+    assert_eq!(signal, header.split(|&b| b == b',').any(one));
+    for q in [query, b"lang=en"] {
+        let (mut lang, mut found) = (99u32, false);
+        // SAFETY: readable query and header, writable outputs.
+        let code = unsafe {
+            samtykke_request_lang(
+                q.as_ptr().cast(),
+                q.len(),
+                header.as_ptr().cast(),
+                header.len(),
+                &mut lang,
+                &mut found,
+            )
+        };
+        assert_eq!(code, Code::Ok);
+        assert!(!found || Lang::try_from(lang).is_ok());
+        if q == b"lang=en" {
+            assert!(found && lang == Lang::En as u32);
+        }
     }
 }
 
@@ -628,6 +669,7 @@ fuzz_target!(|data: &[u8]| {
     let signed = to_cookie(p, &state, Some(&KEY[..])).1;
     from_cookie_header(p, header, &signed);
     site_keys(header);
+    request(cookie, header);
     cookie_header_get(header, b"samtykke");
     cookie_header_get(header, cookie);
     filter(p, &state, set_cookies, now);

@@ -80,6 +80,12 @@ typedef struct {
     cf_kv keys[8];
     int nund;
     const char *und[8][4];
+    int signal; /* sec_gpc: -1 when not asked */
+    const char *query; /* request_lang */
+    size_t query_len;
+    const char *accept_language;
+    size_t accept_language_len;
+    const char *lang; /* request_lang: NULL for none */
     int cmp_id; /* iab.json: -1 when not asked */
     int nids;
     uint16_t ids[64];
@@ -510,6 +516,31 @@ static void run_iab(void) {
     }
 }
 
+/* sec_gpc: whether a Sec-GPC value carries the signal. */
+static void run_sec_gpc(void) {
+    bool signal = !row->signal;
+    check_code(samtykke_gpc_signal(row->value, row->value_len, &signal), "gpc_signal");
+    if ((int)signal != row->signal) {
+        fail("signal %s, expected %s", signal ? "true" : "false", row->signal ? "true" : "false");
+    }
+}
+
+/* request_lang: the language a query string and Accept-Language ask for. */
+static void run_request_lang(void) {
+    uint32_t lang = 99;
+    bool found = row->lang == NULL;
+    check_code(samtykke_request_lang(row->query, row->query_len, row->accept_language,
+                                     row->accept_language_len, &lang, &found),
+               "request_lang");
+    const char *got = !found                        ? NULL
+                      : lang == SAMTYKKE_LANG_DA    ? "da"
+                      : lang == SAMTYKKE_LANG_EN    ? "en"
+                                                    : "an unknown value";
+    if ((got == NULL) != (row->lang == NULL) || (got != NULL && strcmp(got, row->lang) != 0)) {
+        fail("lang %s, expected %s", got ? got : "none", row->lang ? row->lang : "none");
+    }
+}
+
 int main(void) {
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof CF_ROWS / sizeof CF_ROWS[0]; i++) {
@@ -521,6 +552,10 @@ int main(void) {
             run_iab();
         } else if (strcmp(row->type, "cookie_header") == 0) {
             run_cookie_header();
+        } else if (strcmp(row->type, "sec_gpc") == 0) {
+            run_sec_gpc();
+        } else if (strcmp(row->type, "request_lang") == 0) {
+            run_request_lang();
         } else {
             samtykke_policy *p = NULL;
             size_t len = 0;

@@ -148,6 +148,11 @@ def row_c(file, row, controls):
         fields.append(f".ncats = {len(cats)}, .cats = {strings(cats, 16, 'categories')}")
     if "value" in row:
         fields.append(f".value = {lit(row['value'])}")
+    fields.append(f".signal = {-1 if 'signal' not in ex else int(ex['signal'])}")
+    if row.get("type") == "request_lang":
+        fields.append(f".query = {lit(row['query'])}")
+        fields.append(f".accept_language = {lit(row['accept_language'])}")
+        fields.append(f".lang = {'NULL' if ex['lang'] is None else c_str(ex['lang'])}")
     if "cmp_id" in ex:
         fields.append(f".cmp_id = {ex['cmp_id']}")
     else:

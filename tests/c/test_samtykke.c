@@ -810,6 +810,23 @@ static void test_null_arguments(void) {
                  SAMTYKKE_RESULT_OK);
         CHECK(!found);
     }
+    {
+        /* A request without the header: NULL with length 0, no signal, no language. */
+        bool signal = true, found = true;
+        uint32_t lang = 99;
+        CHECK_RC(samtykke_gpc_signal(NULL, 0, &signal), SAMTYKKE_RESULT_OK);
+        CHECK(!signal);
+        CHECK_RC(samtykke_gpc_signal(NULL, 1, &signal), NUL);
+        CHECK_RC(samtykke_gpc_signal(S("1"), NULL), NUL);
+        CHECK_RC(samtykke_request_lang(NULL, 0, NULL, 0, &lang, &found), SAMTYKKE_RESULT_OK);
+        CHECK(!found && lang == 99);
+        CHECK_RC(samtykke_request_lang(NULL, 3, S("da"), &lang, &found), NUL);
+        CHECK_RC(samtykke_request_lang(S("lang=en"), NULL, 2, &lang, &found), NUL);
+        CHECK_RC(samtykke_request_lang(S("lang=en"), S("da"), NULL, &found), NUL);
+        CHECK_RC(samtykke_request_lang(S("lang=en"), S("da"), &lang, NULL), NUL);
+        CHECK_RC(samtykke_request_lang(S("lang=en"), S("da"), &lang, &found), SAMTYKKE_RESULT_OK);
+        CHECK(found && lang == SAMTYKKE_LANG_EN);
+    }
 
     CHECK_RC(samtykke_state_deletion_plan(NULL, &s, S("kk.dk"), S(""), T0, &plan), NUL);
     CHECK_RC(samtykke_state_deletion_plan(p, NULL, S("kk.dk"), S(""), T0, &plan), NUL);

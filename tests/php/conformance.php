@@ -224,6 +224,34 @@ function run_row(string $file, array $row): array
         return $faults;
     }
 
+    if ($type === 'sec_gpc') {
+        // Through the PHP library's own reader, as the plugin reads a request.
+        try {
+            $signal = Lib::gpcSignal($row['value']);
+            $code($ffi->SAMTYKKE_RESULT_OK, 'gpcSignal');
+        } catch (Error $e) {
+            $code($e->getCode(), 'gpcSignal');
+            return $faults;
+        }
+        if ($signal !== $ex['signal']) {
+            $faults[] = 'signal: ' . json_encode($signal);
+        }
+        return $faults;
+    }
+    if ($type === 'request_lang') {
+        try {
+            $lang = Lib::requestLang($row['query'], $row['accept_language']);
+            $code($ffi->SAMTYKKE_RESULT_OK, 'requestLang');
+        } catch (Error $e) {
+            $code($e->getCode(), 'requestLang');
+            return $faults;
+        }
+        if ($lang !== $ex['lang']) {
+            $faults[] = 'lang: ' . json_encode($lang);
+        }
+        return $faults;
+    }
+
     $policy = Policy::fromJson($text);
     if ($file === 'events') {
         $state = new_state($policy, $row, $faults, $defaultNotice);

@@ -12,8 +12,8 @@ use http::{HeaderMap, HeaderValue, Request, Response};
 use samtykke::{ConsentState, Proof, COOKIE_MAX_LEN};
 use samtykke_host::declare::Lang;
 use samtykke_host::http::{
-    consent_set_cookie, deletion_plan, judge_set_cookie, readable_cookie_pairs, sets_cookie,
-    state_from_cookie_pairs,
+    consent_set_cookie, deletion_plan, gpc_signal, judge_set_cookie, readable_cookie_pairs,
+    sets_cookie, state_from_cookie_pairs,
 };
 use samtykke_host::log_line;
 use samtykke_host::proof_json::proof_to_json;
@@ -162,45 +162,15 @@ pub(crate) fn request_host<B>(req: &Request<B>) -> &str {
         .unwrap_or_default()
 }
 
-/// The page language a request asks for: `?lang=`, else `Accept-Language`.
+/// The page language a request asks for: `?lang=`, else `Accept-Language`,
+/// by the host's rule ([`samtykke_host::http::request_lang`]), else `default`.
 fn request_lang<B>(req: &Request<B>, default: Lang) -> Lang {
     let query = req.uri().query().unwrap_or_default();
-    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-        if k == "lang" {
-            if let Some(lang) = Lang::parse(&v) {
-                return lang;
-            }
-        }
-    }
-    let Some(accept) = req
+    let accept = req
         .headers()
         .get(http::header::ACCEPT_LANGUAGE)
-        .and_then(|h| h.to_str().ok())
-    else {
-        return default;
-    };
-    // The first of da/en with the highest q (ties: first listed).
-    let mut best: Option<(f32, Lang)> = None;
-    for item in accept.split(',') {
-        let mut parts = item.split(';');
-        let tag = parts.next().unwrap_or_default().trim();
-        let primary = tag
-            .split('-')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let Some(lang) = Lang::parse(&primary) else {
-            continue;
-        };
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        if q > 0.0 && !matches!(best, Some((b, _)) if b >= q) {
-            best = Some((q, lang));
-        }
-    }
-    best.map_or(default, |(_, lang)| lang)
+        .map_or(&b""[..], |h| h.as_bytes());
+    samtykke_host::http::request_lang(query.as_bytes(), accept).unwrap_or(default)
 }
 
 impl Arrival {
@@ -226,7 +196,7 @@ impl Arrival {
             .headers()
             .get_all("sec-gpc")
             .iter()
-            .any(|v| v.as_bytes().trim_ascii() == b"1");
+            .any(|v| gpc_signal(v.as_bytes()));
         let mut state = arrived.unwrap_or_else(|| ConsentState::new((shared.ids)()));
         let signal = if gpc {
             state.signal_gpc(&policy, now)

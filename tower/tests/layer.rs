@@ -166,6 +166,26 @@ async fn r16_a_kept_cookie_expires_in_the_browser_when_the_consent_lapses() {
     assert!(!jar.has("JSESSIONID") || jar.0["JSESSIONID"].1.is_none());
 }
 
+/// Repeated `Sec-GPC` headers carry the signal when one of them is `1`, and
+/// `0` or a word carries none: the host's rule, which the PHP plugin applies
+/// to the same headers joined with commas.
+#[tokio::test]
+async fn r22_the_gpc_signal_is_read_by_the_hosts_rule_over_repeated_headers() {
+    let site = site_with(|c| c, &["statistics"]);
+    for (values, signal) in [
+        (&["0", " 1 "][..], true),
+        (&["0"][..], false),
+        (&["true", "11"][..], false),
+    ] {
+        let mut req = site.get("/", &Jar::default());
+        for v in values {
+            req = req.header("sec-gpc", *v);
+        }
+        let got = site.send(req.body(Full::default()).unwrap()).await;
+        assert_eq!(got.sets("samtykke").is_some(), signal, "{values:?}");
+    }
+}
+
 #[tokio::test]
 async fn r22_a_gpc_signal_is_a_choice_that_refuses_and_sets_the_consent_cookie() {
     let site = site_with(|c| c, &["statistics"]);

@@ -53,3 +53,22 @@ pub(crate) fn key<'a>(obj: Option<&'a Bound<'_, PyAny>>) -> PyResult<Option<&'a 
         },
     }
 }
+
+/// A request header's bytes: `bytes` as they are, a `str` as UTF-8 with the
+/// lone surrogates of `surrogateescape` (how `os.environ` holds a header that
+/// is not UTF-8) back to their original bytes.
+pub(crate) fn header_bytes<'py>(
+    obj: &Bound<'py, PyAny>,
+    what: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(b.clone());
+    }
+    if obj.is_instance_of::<PyString>() {
+        let py = obj.py();
+        return Ok(obj
+            .call_method1(pyo3::intern!(py, "encode"), ("utf-8", "surrogateescape"))?
+            .cast_into::<PyBytes>()?);
+    }
+    Err(wrong_type(what, "a str or bytes", obj))
+}

@@ -1,11 +1,40 @@
-//! The results of `deletion_plan` and `filter_set_cookie` (SPEC §6).
+//! The results of `deletion_plan` and `filter_set_cookie` (SPEC §6), and what
+//! a request asks beyond its cookies (SPEC §15).
 
 use pyo3::prelude::*;
 use samtykke_host::http::{
     DeletionPlan as HostPlan, DropReason, Filtered as HostFiltered, Undeletable as HostUndeletable,
 };
 
+use crate::args;
 use crate::errors::py_repr;
+
+/// Whether a `Sec-GPC` request header value (`str` or `bytes`) carries the
+/// Global Privacy Control signal, by the rule every front end follows (SPEC
+/// §15, §18): `1`, spaces and tabs around it allowed; for repeated headers
+/// joined with commas, any comma-separated piece that is `1`.
+#[pyfunction]
+pub(crate) fn gpc_signal(value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let value = args::header_bytes(value, "value")?;
+    Ok(samtykke_host::http::gpc_signal(value.as_bytes()))
+}
+
+/// The page language a request asks for, `"da"` or `"en"`, by the rule every
+/// front end follows (SPEC §15, §18): the query string's first `lang` field of
+/// either value (`query` without the `?`), else the `Accept-Language` range of
+/// either with the highest weight (the first among equals; `q=0` is not
+/// wanted, a weight that is not an RFC 9110 qvalue is skipped). `None` when the
+/// request names neither, for the site's default. Both `str` or `bytes`.
+#[pyfunction]
+#[pyo3(signature = (query, accept_language))]
+pub(crate) fn request_lang(
+    query: &Bound<'_, PyAny>,
+    accept_language: &Bound<'_, PyAny>,
+) -> PyResult<Option<&'static str>> {
+    let query = args::header_bytes(query, "query")?;
+    let accept = args::header_bytes(accept_language, "accept_language")?;
+    Ok(samtykke_host::http::request_lang(query.as_bytes(), accept.as_bytes()).map(|l| l.as_str()))
+}
 
 /// What must go at a request (SPEC §6).
 ///

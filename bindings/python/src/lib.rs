@@ -46,5 +46,7 @@ fn samtykke_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(iab::tcf_decode, m)?)?;
     m.add_function(wrap_pyfunction!(iab::tcf_decode_many, m)?)?;
     m.add_function(wrap_pyfunction!(iab::gpp_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(http::gpc_signal, m)?)?;
+    m.add_function(wrap_pyfunction!(http::request_lang, m)?)?;
     Ok(())
 }

@@ -220,17 +220,8 @@ impl Policy {
         keys: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Option<(ConsentState, usize)>> {
         let py = slf.py();
-        let encoded;
-        let header: &[u8] = if let Ok(b) = header.cast::<PyBytes>() {
-            b.as_bytes()
-        } else if header.is_instance_of::<PyString>() {
-            encoded = header
-                .call_method1(pyo3::intern!(py, "encode"), ("utf-8", "surrogateescape"))?
-                .cast_into::<PyBytes>()?;
-            encoded.as_bytes()
-        } else {
-            return Err(wrong_type("header", "a str or bytes", header));
-        };
+        let header = args::header_bytes(header, "header")?;
+        let header = header.as_bytes();
         let keys: Option<Vec<CookieKey>> = match keys {
             None => None,
             Some(k) if k.is_none() => None,

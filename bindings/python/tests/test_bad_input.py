@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Dict
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import samtykke
@@ -207,6 +207,34 @@ def test_cookie_header_wrong_types(kk: samtykke.Policy) -> None:
     arrived = kk.state_from_cookie_header(environ, KEY)
     assert arrived is not None and arrived[0].consent_id == f"{7:032x}"
     assert kk.state_from_cookie_header("samtykke=" + good, []) is None, "no key verifies"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=12), max_size=5), st.binary(max_size=40))
+def test_s13_any_request_header_bytes_give_a_signal_and_a_language_or_none(
+    values: list[bytes], accept: bytes
+) -> None:
+    # Whatever a browser sends: a bool and a language or None, never an
+    # exception; repeated Sec-GPC headers joined with commas (as PHP's
+    # $_SERVER holds them) give the signal exactly when one of them does.
+    joined = b",".join(values)
+    assert samtykke.gpc_signal(joined) is any(samtykke.gpc_signal(v) for v in values)
+    lang = samtykke.request_lang(b"", accept)
+    assert lang in (None, "da", "en")
+    # A str holding the same bytes (os.environ's surrogates) gives the same answer.
+    text = accept.decode("utf-8", "surrogateescape")
+    assert samtykke.request_lang("", text) == lang
+    # An explicit ?lang= wins over whatever the header asks.
+    assert samtykke.request_lang("lang=en", accept) == "en"
+
+
+def test_request_reading_wrong_types() -> None:
+    with pytest.raises(TypeError, match="value must be a str or bytes, not int"):
+        samtykke.gpc_signal(1)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="accept_language must be a str or bytes, not NoneType"):
+        samtykke.request_lang("", None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="query must be a str or bytes, not dict"):
+        samtykke.request_lang({}, "da")  # type: ignore[arg-type]
 
 
 # ---- states: times, names and arguments ------------------------------------------

@@ -310,6 +310,13 @@ def test_header(row: Row) -> None:
         check_deletion(row)
     elif kind == "consent_cookie_header":
         check_arrival(row)
+    elif kind == "sec_gpc":
+        expect_success(row)
+        assert samtykke.gpc_signal(row["value"]) is row["expect"]["signal"], "signal"
+    elif kind == "request_lang":
+        expect_success(row)
+        got = samtykke.request_lang(row["query"], row["accept_language"])
+        assert got == row["expect"]["lang"], f"lang {got!r}"
     else:
         raise AssertionError(f"unknown row type {kind!r}")
 

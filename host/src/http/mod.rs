@@ -32,6 +32,7 @@ mod cookie_header;
 mod deletion;
 mod domains;
 mod filter;
+mod request;
 mod set_cookie;
 
 pub use cookie_header::{
@@ -47,6 +48,7 @@ pub use filter::{
     clamp_set_cookie, filter_set_cookie, judge_set_cookie, sets_cookie, DropReason, Dropped,
     Filtered,
 };
+pub use request::{gpc_signal, request_lang};
 pub use set_cookie::{SameSite, SetCookie};
 
 use std::borrow::Cow;

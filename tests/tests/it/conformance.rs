@@ -11,7 +11,8 @@ use samtykke::{
     Basis, Code, ConsentState, Control, CookieKey, Ctx, Event, Permit, ProviderSet, ValidPolicy,
 };
 use samtykke_host::http::{
-    deletion_plan, filter_set_cookie, parse_cookie_header, state_from_cookie_header,
+    deletion_plan, filter_set_cookie, gpc_signal, parse_cookie_header, request_lang,
+    state_from_cookie_header,
 };
 use samtykke_host::OwnedPolicy;
 use serde_json::{json, Map, Value};
@@ -397,6 +398,17 @@ fn check_header(row: &Value) -> Result<(), String> {
                 })
                 .collect();
             same("undeletable", &expect["undeletable"], &json!(undeletable))
+        }
+        Some("sec_gpc") => {
+            let signal = gpc_signal(row["value"].as_str().unwrap_or_default().as_bytes());
+            expect_code(row, Code::Ok)?;
+            same("signal", &expect["signal"], &json!(signal))
+        }
+        Some("request_lang") => {
+            let field = |k: &str| row[k].as_str().unwrap_or_default().as_bytes();
+            let lang = request_lang(field("query"), field("accept_language"));
+            expect_code(row, Code::Ok)?;
+            same("lang", &expect["lang"], &json!(lang.map(|l| l.as_str())))
         }
         Some("consent_cookie_header") => {
             let policy = load_policy(row)?;

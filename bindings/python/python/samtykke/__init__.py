@@ -32,6 +32,8 @@ from ._native import (
     __version__,
     audit,
     audit_lines,
+    gpc_signal,
+    request_lang,
 )
 
 __all__ = [
@@ -54,6 +56,8 @@ __all__ = [
     "__version__",
     "audit",
     "audit_lines",
+    "gpc_signal",
     "gpp",
+    "request_lang",
     "tcf",
 ]

@@ -42,7 +42,9 @@ __all__ = [
     "__version__",
     "audit",
     "audit_lines",
+    "gpc_signal",
     "gpp_decode",
+    "request_lang",
     "tcf_decode",
     "tcf_decode_many",
 ]
@@ -227,6 +229,10 @@ class GppString:
 def tcf_decode(value: Union[str, bytes]) -> TcString: ...
 def tcf_decode_many(values: Iterable[Union[str, bytes]]) -> CookieColumns: ...
 def gpp_decode(value: Union[str, bytes]) -> GppString: ...
+def gpc_signal(value: Union[str, bytes]) -> bool: ...
+def request_lang(
+    query: Union[str, bytes], accept_language: Union[str, bytes]
+) -> Optional[Literal["da", "en"]]: ...
 
 @final
 class LintWarning:

@@ -175,13 +175,14 @@ final class Plugin
         $this->now = time();
         $this->cookieHeader = is_string($_SERVER['HTTP_COOKIE'] ?? null) ? $_SERVER['HTTP_COOKIE'] : '';
         $this->host = is_string($_SERVER['HTTP_HOST'] ?? null) ? $_SERVER['HTTP_HOST'] : '';
-        $this->gpc = trim((string) ($_SERVER['HTTP_SEC_GPC'] ?? '')) === '1';
         $this->logDir = self::logDir();
         try {
             $lib = self::setting('lib') ?: 'libsamtykke.so';
             $header = self::setting('header')
                 ?: (str_contains($lib, '/') ? dirname($lib, 2) . '/include/samtykke_php.h' : '/usr/local/include/samtykke_php.h');
             Lib::configure($lib, $header, self::setting('ffi_scope') ?: null);
+            // No header, no signal: the library is asked only when there is one.
+            $this->gpc = isset($_SERVER['HTTP_SEC_GPC']) && Lib::gpcSignal((string) $_SERVER['HTTP_SEC_GPC']);
             if (defined('SAMTYKKE_COUNT_FFI') && SAMTYKKE_COUNT_FFI) {
                 // For cms/wordpress/bench: the page ends with the count of library calls.
                 Lib::countCalls();
@@ -277,29 +278,15 @@ final class Plugin
 
     private function readLang(): string
     {
-        $q = is_string($_GET['lang'] ?? null) ? $_GET['lang'] : '';
-        if (self::speaks($q)) {
-            return $q;
+        try {
+            $asked = Lib::requestLang((string) ($_SERVER['QUERY_STRING'] ?? ''),
+                (string) ($_SERVER['HTTP_ACCEPT_LANGUAGE'] ?? ''));
+        } catch (\Throwable $e) {
+            // Without the library (its failure is on the admin notice), the
+            // site's language.
+            $asked = null;
         }
-        $best = null;
-        $bestQ = 0.0;
-        foreach (explode(',', (string) ($_SERVER['HTTP_ACCEPT_LANGUAGE'] ?? '')) as $item) {
-            $parts = explode(';', $item);
-            $primary = strtolower(explode('-', trim($parts[0]))[0]);
-            if (!self::speaks($primary)) {
-                continue;
-            }
-            $qv = 1.0;
-            foreach (array_slice($parts, 1) as $p) {
-                if (str_starts_with(trim($p), 'q=')) {
-                    $qv = (float) substr(trim($p), 2);
-                }
-            }
-            if ($qv > $bestQ) {
-                [$best, $bestQ] = [$primary, $qv];
-            }
-        }
-        return $best ?? (str_starts_with(get_locale(), 'da') ? 'da' : 'en');
+        return $asked ?? (str_starts_with(get_locale(), 'da') ? 'da' : 'en');
     }
 
     // ---- the response's cookies ----------------------------------------------

@@ -298,6 +298,40 @@ final class Lib
         return array_map('hex2bin', self::lines($hex));
     }
 
+    /**
+     * Whether a `Sec-GPC` header value carries the Global Privacy Control
+     * signal (samtykke_gpc_signal): `1`, spaces and tabs around it allowed, or,
+     * for repeated headers joined with commas as `$_SERVER['HTTP_SEC_GPC']`
+     * holds them, any comma-separated piece that is `1`.
+     */
+    public static function gpcSignal(string $value): bool
+    {
+        $ffi = self::ffi();
+        $signal = $ffi->new('bool');
+        self::check($ffi->samtykke_gpc_signal($value, strlen($value), FFI::addr($signal)), 'Sec-GPC');
+        return $signal->cdata;
+    }
+
+    /**
+     * The page language a request asks for (samtykke_request_lang), 'da' or
+     * 'en': the query string's first `lang` field of either value
+     * (`$_SERVER['QUERY_STRING']`), else the `Accept-Language` range of either
+     * with the highest weight; null when the request names neither, for the
+     * site's default.
+     */
+    public static function requestLang(string $query, string $acceptLanguage): ?string
+    {
+        $ffi = self::ffi();
+        $lang = $ffi->new('uint32_t');
+        $found = $ffi->new('bool');
+        self::check($ffi->samtykke_request_lang($query, strlen($query), $acceptLanguage,
+            strlen($acceptLanguage), FFI::addr($lang), FFI::addr($found)), 'request language');
+        if (!$found->cdata) {
+            return null;
+        }
+        return $lang->cdata === $ffi->SAMTYKKE_LANG_DA ? 'da' : 'en';
+    }
+
     /** Lines of a "one value per line" output, without the empty last one. */
     public static function lines(string $text): array
     {

@@ -1,0 +1,161 @@
+// ---- what a request asks beyond its cookies ---------------------------------
+
+use crate::declare::Lang;
+
+/// Whether a `Sec-GPC` request header value carries the Global Privacy Control
+/// signal (SPEC §15): the value `1`, with optional spaces or tabs around it. A
+/// server that joins repeated headers with commas (PHP's
+/// `$_SERVER['HTTP_SEC_GPC']` behind most servers) passes the joined value: the
+/// signal is there when any comma-separated piece is `1`, as it is when any of
+/// the repeated headers is. Any other value (`0`, `true`, `11`, empty) is no
+/// signal.
+///
+/// ```
+/// use samtykke_host::http::gpc_signal;
+/// assert!(gpc_signal(b"1"));
+/// assert!(gpc_signal(b"0, 1"));
+/// assert!(!gpc_signal(b"true"));
+/// ```
+pub fn gpc_signal(value: &[u8]) -> bool {
+    value
+        .split(|&b| b == b',')
+        .any(|piece| trim_ows(piece) == b"1")
+}
+
+/// The page language a request asks for (SPEC §15: the banner, the settings and
+/// the declaration in Danish or English), or `None` when it names neither, for
+/// the site's default:
+///
+/// 1. the first `lang` field of the URL's query string (`query`, without the
+///    `?`; form-encoded) whose value is `da` or `en`, exactly;
+/// 2. else, of the `Accept-Language` header's (`accept_language`) language
+///    ranges whose primary subtag is `da` or `en` (any case: `da-DK`, `EN`),
+///    the one with the highest weight, the first listed among equals. A range
+///    weighted `q=0` is not wanted. A range whose weight is not an RFC 9110
+///    qvalue (`0` to `1`, at most three decimals: `q=0.8`, not `q=.8`, `q=2`
+///    or `q=high`) is skipped; so is `*`, which names no language.
+///
+/// Pass empty slices for a missing query or header.
+///
+/// ```
+/// use samtykke_host::declare::Lang;
+/// use samtykke_host::http::request_lang;
+/// assert_eq!(request_lang(b"", b"fr-FR, en;q=0.5, da;q=0.7"), Some(Lang::Da));
+/// assert_eq!(request_lang(b"lang=en", b"da"), Some(Lang::En));
+/// assert_eq!(request_lang(b"", b"de, *"), None);
+/// ```
+pub fn request_lang(query: &[u8], accept_language: &[u8]) -> Option<Lang> {
+    for (k, v) in form_urlencoded::parse(query) {
+        if k == "lang" {
+            if let Some(lang) = Lang::parse(&v) {
+                return Some(lang);
+            }
+        }
+    }
+    // Weights in thousandths, so that equal weights compare equal.
+    let mut best: Option<(u16, Lang)> = None;
+    for item in accept_language.split(|&b| b == b',') {
+        let mut parts = item.split(|&b| b == b';');
+        let range = trim_ows(parts.next().unwrap_or_default());
+        let primary = range.split(|&b| b == b'-').next().unwrap_or_default();
+        let lang = if primary.eq_ignore_ascii_case(b"da") {
+            Lang::Da
+        } else if primary.eq_ignore_ascii_case(b"en") {
+            Lang::En
+        } else {
+            continue;
+        };
+        let mut weight = Some(1000);
+        for param in parts {
+            let param = trim_ows(param);
+            if let [b'q' | b'Q', b'=', q @ ..] = param {
+                weight = qvalue(q);
+                break;
+            }
+        }
+        match weight {
+            Some(q) if q > 0 && !matches!(best, Some((b, _)) if b >= q) => best = Some((q, lang)),
+            _ => {}
+        }
+    }
+    best.map(|(_, lang)| lang)
+}
+
+/// An RFC 9110 §12.4.2 qvalue in thousandths: `0`, `0.` and up to three digits,
+/// or `1`, `1.` and up to three zeros.
+fn qvalue(q: &[u8]) -> Option<u16> {
+    let (&unit, rest) = q.split_first()?;
+    let decimals = match rest {
+        [] => &[][..],
+        [b'.', d @ ..] if d.len() <= 3 => d,
+        _ => return None,
+    };
+    let mut thousandths = 0u16;
+    for (i, &d) in decimals.iter().enumerate() {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        thousandths += u16::from(d - b'0') * [100, 10, 1][i];
+    }
+    match unit {
+        b'0' => Some(thousandths),
+        b'1' if thousandths == 0 => Some(1000),
+        _ => None,
+    }
+}
+
+/// `s` without the spaces and tabs around it (HTTP's optional whitespace).
+fn trim_ows(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|&b| b != b' ' && b != b'\t');
+    let Some(start) = start else {
+        return &[];
+    };
+    let end = s
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(start);
+    &s[start..=end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qvalues_are_read_as_rfc_9110_writes_them() {
+        for (q, want) in [
+            (&b"1"[..], Some(1000)),
+            (b"1.", Some(1000)),
+            (b"1.000", Some(1000)),
+            (b"0", Some(0)),
+            (b"0.5", Some(500)),
+            (b"0.05", Some(50)),
+            (b"0.001", Some(1)),
+            (b"0.999", Some(999)),
+            (b"1.001", None),
+            (b"0.1234", None),
+            (b".5", None),
+            (b"2", None),
+            (b"-0", None),
+            (b"0,5", None),
+            (b"0.5 ", None),
+            (b"", None),
+            (b"high", None),
+        ] {
+            assert_eq!(qvalue(q), want, "{:?}", String::from_utf8_lossy(q));
+        }
+    }
+
+    #[test]
+    fn ows_is_spaces_and_tabs() {
+        assert_eq!(trim_ows(b" \t1\t "), b"1");
+        assert_eq!(trim_ows(b" \t "), b"");
+        assert_eq!(trim_ows(b"\n1"), b"\n1");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_skipped_with_their_range() {
+        assert_eq!(request_lang(b"", b"\xff\xfe, en;q=0.2"), Some(Lang::En));
+        assert!(gpc_signal(b"\xff, 1"));
+    }
+}
