@@ -932,6 +932,39 @@ samtykke_result samtykke_request_lang(const char *query,
                                       bool *found_out);
 
 /**
+ * Whether a decision's `POST` comes from the site's own pages (SPEC §15: a
+ * cross-origin `POST` is refused), by the rule every front end follows:
+ * `Sec-Fetch-Site`, when sent, is `same-origin` or `none`; `Origin`, when
+ * sent, is `scheme://host[:port]` naming the request's `Host` (ASCII case
+ * ignored), or `null` beside such a `Sec-Fetch-Site` (a same-origin form on
+ * a page under `Referrer-Policy: no-referrer`); `null` alone is not the
+ * site. A request with neither header passes: keep a token of your own (a
+ * nonce) beside this check.
+ *
+ * - `host`, `host_len`: the request's `Host` header.
+ * - `origin`, `origin_len`: the `Origin` header's value; NULL with length 0
+ *   when the request has none (a non-NULL empty value is a header sent empty,
+ *   which is not the site).
+ * - `sec_fetch_site`, `sec_fetch_site_len`: the `Sec-Fetch-Site` value; NULL
+ *   with length 0 when the request has none.
+ * - `same_out`: receives whether the request may decide.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`.
+ *
+ * # Safety
+ *
+ * `host` readable for `host_len` bytes; `origin` and `sec_fetch_site` NULL or
+ * readable for their lengths; `same_out` NULL or writable.
+ */
+samtykke_result samtykke_same_origin(const char *host,
+                                     size_t host_len,
+                                     const char *origin,
+                                     size_t origin_len,
+                                     const char *sec_fetch_site,
+                                     size_t sec_fetch_site_len,
+                                     bool *same_out);
+
+/**
  * The site keys a key file holds (SPEC §15: several keys for rotation, the
  * first signs), read as the command line and the example site read
  * `--key-file`: a file of printable text holds one key a line (each line

@@ -344,6 +344,56 @@ pub unsafe extern "C" fn samtykke_request_lang(
     })
 }
 
+/// Whether a decision's `POST` comes from the site's own pages (SPEC §15: a
+/// cross-origin `POST` is refused), by the rule every front end follows:
+/// `Sec-Fetch-Site`, when sent, is `same-origin` or `none`; `Origin`, when
+/// sent, is `scheme://host[:port]` naming the request's `Host` (ASCII case
+/// ignored), or `null` beside such a `Sec-Fetch-Site` (a same-origin form on
+/// a page under `Referrer-Policy: no-referrer`); `null` alone is not the
+/// site. A request with neither header passes: keep a token of your own (a
+/// nonce) beside this check.
+///
+/// - `host`, `host_len`: the request's `Host` header.
+/// - `origin`, `origin_len`: the `Origin` header's value; NULL with length 0
+///   when the request has none (a non-NULL empty value is a header sent empty,
+///   which is not the site).
+/// - `sec_fetch_site`, `sec_fetch_site_len`: the `Sec-Fetch-Site` value; NULL
+///   with length 0 when the request has none.
+/// - `same_out`: receives whether the request may decide.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`.
+///
+/// # Safety
+///
+/// `host` readable for `host_len` bytes; `origin` and `sec_fetch_site` NULL or
+/// readable for their lengths; `same_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_same_origin(
+    host: *const c_char,
+    host_len: usize,
+    origin: *const c_char,
+    origin_len: usize,
+    sec_fetch_site: *const c_char,
+    sec_fetch_site_len: usize,
+    same_out: *mut bool,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `host` readable for `host_len`
+        // bytes, `origin` and `sec_fetch_site` NULL or readable for their
+        // lengths, `same_out` NULL or writable.
+        let (host, origin, site, same_out) = unsafe {
+            (
+                try_bytes(host.cast(), host_len)?,
+                try_opt_bytes(origin.cast(), origin_len)?,
+                try_opt_bytes(sec_fetch_site.cast(), sec_fetch_site_len)?,
+                try_out(same_out)?,
+            )
+        };
+        same_out.write(samtykke_host::http::same_origin(host, origin, site).is_ok());
+        Ok(())
+    })
+}
+
 /// The site keys a key file holds (SPEC §15: several keys for rotation, the
 /// first signs), read as the command line and the example site read
 /// `--key-file`: a file of printable text holds one key a line (each line

@@ -221,6 +221,27 @@ fn request(query: &[u8], header: &[u8]) {
         s
     };
     assert_eq!(signal, header.split(|&b| b == b',').any(one));
+    let mut same = false;
+    // SAFETY: readable host, origin and Sec-Fetch-Site bytes, a writable flag.
+    let code = unsafe {
+        samtykke_same_origin(
+            query.as_ptr().cast(),
+            query.len(),
+            header.as_ptr().cast(),
+            header.len(),
+            null(),
+            0,
+            &mut same,
+        )
+    };
+    assert_eq!(code, Code::Ok);
+    // Without Sec-Fetch-Site, only an origin that names the host passes.
+    let origin = header.trim_ascii();
+    assert!(
+        !same
+            || (origin.len() > query.len()
+                && origin[origin.len() - query.len()..].eq_ignore_ascii_case(query))
+    );
     for q in [query, b"lang=en"] {
         let (mut lang, mut found) = (99u32, false);
         // SAFETY: readable query and header, writable outputs.

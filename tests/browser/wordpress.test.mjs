@@ -485,6 +485,14 @@ test('a forged nonce, a cross-origin form and an unknown choice: 400 with a reas
   r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all' },
     { origin: 'https://evil.example' });
   assert.equal(r.status, 400);
+  // The library's cross-origin rule: Origin null needs a Sec-Fetch-Site that
+  // vouches for it, and a sibling or foreign site is refused whatever Origin says.
+  for (const headers of [{ origin: 'null' }, { 'sec-fetch-site': 'cross-site' },
+    { 'sec-fetch-site': 'same-site', origin: base }]) {
+    r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all' }, headers);
+    assert.equal(r.status, 400, JSON.stringify(headers));
+    assert.match(await r.text(), /cross-origin form is refused|fra en anden side afvises/, JSON.stringify(headers));
+  }
   r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'scroll' });
   assert.equal(r.status, 400);
   assert.match(await r.text(), /no choice: expected accept_all/);

@@ -86,6 +86,13 @@ typedef struct {
     const char *accept_language;
     size_t accept_language_len;
     const char *lang; /* request_lang: NULL for none */
+    const char *origin_host; /* same_origin */
+    size_t origin_host_len;
+    const char *origin; /* NULL: no Origin header */
+    size_t origin_len;
+    const char *fetch_site; /* NULL: no Sec-Fetch-Site header */
+    size_t fetch_site_len;
+    int same; /* same_origin: -1 when not asked */
     int cmp_id; /* iab.json: -1 when not asked */
     int nids;
     uint16_t ids[64];
@@ -541,6 +548,17 @@ static void run_request_lang(void) {
     }
 }
 
+/* same_origin: whether a decision's POST comes from the site's own pages. */
+static void run_same_origin(void) {
+    bool same = !row->same;
+    check_code(samtykke_same_origin(row->origin_host, row->origin_host_len, row->origin,
+                                    row->origin_len, row->fetch_site, row->fetch_site_len, &same),
+               "same_origin");
+    if ((int)same != row->same) {
+        fail("same %s, expected %s", same ? "true" : "false", row->same ? "true" : "false");
+    }
+}
+
 int main(void) {
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof CF_ROWS / sizeof CF_ROWS[0]; i++) {
@@ -556,6 +574,8 @@ int main(void) {
             run_sec_gpc();
         } else if (strcmp(row->type, "request_lang") == 0) {
             run_request_lang();
+        } else if (strcmp(row->type, "same_origin") == 0) {
+            run_same_origin();
         } else {
             samtykke_policy *p = NULL;
             size_t len = 0;

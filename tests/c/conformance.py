@@ -153,6 +153,12 @@ def row_c(file, row, controls):
         fields.append(f".query = {lit(row['query'])}")
         fields.append(f".accept_language = {lit(row['accept_language'])}")
         fields.append(f".lang = {'NULL' if ex['lang'] is None else c_str(ex['lang'])}")
+    fields.append(f".same = {-1 if 'same' not in ex else int(ex['same'])}")
+    if row.get("type") == "same_origin":
+        fields.append(f".origin_host = {lit(row['host'])}")
+        # Absent: NULL with length 0, a request without the header.
+        for key, field in [("origin", "origin"), ("sec_fetch_site", "fetch_site")]:
+            fields.append(f".{field} = {lit(row[key]) if key in row else 'NULL, 0'}")
     if "cmp_id" in ex:
         fields.append(f".cmp_id = {ex['cmp_id']}")
     else:
@@ -194,7 +200,7 @@ def row_c(file, row, controls):
         fields.append(f".set_cookie = {lit(joined)}")
     if "kept" in ex:
         fields.append(f".kept = {lit(''.join(k + chr(10) for k in ex['kept']))}")
-    if "host" in row:
+    if row.get("type") == "deletion":
         fields.append(f".host = {lit(row['host'])}")
         fields.append(f".cookie_header = {lit(row['cookie_header'])}")
     if "set_cookie" in ex:

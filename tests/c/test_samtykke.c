@@ -826,6 +826,16 @@ static void test_null_arguments(void) {
         CHECK_RC(samtykke_request_lang(S("lang=en"), S("da"), &lang, NULL), NUL);
         CHECK_RC(samtykke_request_lang(S("lang=en"), S("da"), &lang, &found), SAMTYKKE_RESULT_OK);
         CHECK(found && lang == SAMTYKKE_LANG_EN);
+        bool same = false;
+        CHECK_RC(samtykke_same_origin(S("kk.dk"), NULL, 0, NULL, 0, &same), SAMTYKKE_RESULT_OK);
+        CHECK(same);
+        CHECK_RC(samtykke_same_origin(NULL, 0, NULL, 0, NULL, 0, &same), NUL);
+        CHECK_RC(samtykke_same_origin(S("kk.dk"), NULL, 5, NULL, 0, &same), NUL);
+        CHECK_RC(samtykke_same_origin(S("kk.dk"), NULL, 0, NULL, 9, &same), NUL);
+        CHECK_RC(samtykke_same_origin(S("kk.dk"), S("https://kk.dk"), NULL, 0, NULL), NUL);
+        /* A header sent empty is a header: not the site. */
+        CHECK_RC(samtykke_same_origin(S("kk.dk"), S(""), NULL, 0, &same), SAMTYKKE_RESULT_OK);
+        CHECK(!same);
     }
 
     CHECK_RC(samtykke_state_deletion_plan(NULL, &s, S("kk.dk"), S(""), T0, &plan), NUL);

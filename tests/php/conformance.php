@@ -238,6 +238,20 @@ function run_row(string $file, array $row): array
         }
         return $faults;
     }
+    if ($type === 'same_origin') {
+        // Absent: null, a request without the header.
+        try {
+            $same = Lib::sameOrigin($row['host'], $row['origin'] ?? null, $row['sec_fetch_site'] ?? null);
+            $code($ffi->SAMTYKKE_RESULT_OK, 'sameOrigin');
+        } catch (Error $e) {
+            $code($e->getCode(), 'sameOrigin');
+            return $faults;
+        }
+        if ($same !== $ex['same']) {
+            $faults[] = 'same: ' . json_encode($same);
+        }
+        return $faults;
+    }
     if ($type === 'request_lang') {
         try {
             $lang = Lib::requestLang($row['query'], $row['accept_language']);

@@ -11,6 +11,7 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body::Body;
 use http_body_util::{BodyExt, Full, Limited};
 use samtykke::{Action, ConsentId, ConsentState, Control, Ctx};
+use samtykke_host::http::CrossOrigin;
 use samtykke_host::log_line;
 
 use crate::consent::{Consent, Decided, NoticeShown};
@@ -182,34 +183,25 @@ fn settings_page(consent: &Consent, shown: bool) -> Response<Full<Bytes>> {
     r
 }
 
-/// The host[:port] of an absolute URL, lowercased.
-fn authority_of(url: &str) -> Option<String> {
-    let uri: Uri = url.parse().ok()?;
-    uri.scheme()?;
-    Some(uri.authority()?.as_str().to_ascii_lowercase())
-}
-
-/// Refuses a cross-origin POST (CSRF): `Sec-Fetch-Site` must be `same-origin` or
-/// `none` when present, and `Origin` must name this host when present.
+/// Refuses a cross-origin POST (CSRF) by the host's rule
+/// ([`samtykke_host::http::same_origin`]): `Sec-Fetch-Site` must be
+/// `same-origin` or `none` when present, and `Origin` must name this host when
+/// present.
 fn same_origin<B>(req: &Request<B>) -> Result<(), String> {
-    let host = request_host(req).to_ascii_lowercase();
-    if let Some(site) = req.headers().get("sec-fetch-site") {
-        let site = site.to_str().unwrap_or_default();
-        if !matches!(site, "same-origin" | "none") {
-            return Err(format!(
-                "a cross-origin decision is refused (Sec-Fetch-Site: {site})"
-            ));
-        }
-    }
-    if let Some(origin) = req.headers().get(ORIGIN) {
-        let origin = origin.to_str().unwrap_or_default();
-        if authority_of(origin).as_deref() != Some(host.as_str()) {
-            return Err(format!(
-                "a cross-origin decision is refused (Origin: {origin}, host: {host})"
-            ));
-        }
-    }
-    Ok(())
+    let host = request_host(req);
+    let header = |name: &str| req.headers().get(name).map(HeaderValue::as_bytes);
+    let (origin, site) = (header(ORIGIN.as_str()), header("sec-fetch-site"));
+    let shown = |v: Option<&[u8]>| String::from_utf8_lossy(v.unwrap_or_default()).into_owned();
+    samtykke_host::http::same_origin(host.as_bytes(), origin, site).map_err(|e| match e {
+        CrossOrigin::FetchSite => format!(
+            "a cross-origin decision is refused (Sec-Fetch-Site: {})",
+            shown(site)
+        ),
+        CrossOrigin::Origin => format!(
+            "a cross-origin decision is refused (Origin: {}, host: {host})",
+            shown(origin)
+        ),
+    })
 }
 
 /// Where a decision sends the visitor back: the `Referer`'s path and query when

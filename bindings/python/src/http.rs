@@ -19,6 +19,35 @@ pub(crate) fn gpc_signal(value: &Bound<'_, PyAny>) -> PyResult<bool> {
     Ok(samtykke_host::http::gpc_signal(value.as_bytes()))
 }
 
+/// Whether a decision's `POST` comes from the site's own pages, by the rule
+/// every front end follows (SPEC §15, §18): `sec_fetch_site`, when sent, is
+/// `same-origin` or `none`; `origin`, when sent, is `scheme://host[:port]`
+/// naming the request's `host` (case ignored), or `null` beside such a
+/// `sec_fetch_site` (a page under `Referrer-Policy: no-referrer`). `None` for a
+/// header the request does not have; a request with neither passes, so keep a
+/// token of your own (a CSRF token) beside it. `str` or `bytes` each.
+#[pyfunction]
+#[pyo3(signature = (host, origin=None, sec_fetch_site=None))]
+pub(crate) fn same_origin<'py>(
+    host: &Bound<'py, PyAny>,
+    origin: Option<&Bound<'py, PyAny>>,
+    sec_fetch_site: Option<&Bound<'py, PyAny>>,
+) -> PyResult<bool> {
+    let host = args::header_bytes(host, "host")?;
+    let optional = |v: Option<&Bound<'py, PyAny>>, what: &str| match v {
+        Some(v) if !v.is_none() => args::header_bytes(v, what).map(Some),
+        _ => Ok(None),
+    };
+    let origin = optional(origin, "origin")?;
+    let site = optional(sec_fetch_site, "sec_fetch_site")?;
+    Ok(samtykke_host::http::same_origin(
+        host.as_bytes(),
+        origin.as_ref().map(|b| b.as_bytes()),
+        site.as_ref().map(|b| b.as_bytes()),
+    )
+    .is_ok())
+}
+
 /// The page language a request asks for, `"da"` or `"en"`, by the rule every
 /// front end follows (SPEC §15, §18): the query string's first `lang` field of
 /// either value (`query` without the `?`), else the `Accept-Language` range of

@@ -313,6 +313,10 @@ def test_header(row: Row) -> None:
     elif kind == "sec_gpc":
         expect_success(row)
         assert samtykke.gpc_signal(row["value"]) is row["expect"]["signal"], "signal"
+    elif kind == "same_origin":
+        expect_success(row)
+        got = samtykke.same_origin(row["host"], row.get("origin"), row.get("sec_fetch_site"))
+        assert got is row["expect"]["same"], "same"
     elif kind == "request_lang":
         expect_success(row)
         got = samtykke.request_lang(row["query"], row["accept_language"])

@@ -48,7 +48,7 @@ pub use filter::{
     clamp_set_cookie, filter_set_cookie, judge_set_cookie, sets_cookie, DropReason, Dropped,
     Filtered,
 };
-pub use request::{gpc_signal, request_lang};
+pub use request::{gpc_signal, request_lang, same_origin, CrossOrigin};
 pub use set_cookie::{SameSite, SetCookie};
 
 use std::borrow::Cow;

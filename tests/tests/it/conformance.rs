@@ -11,7 +11,7 @@ use samtykke::{
     Basis, Code, ConsentState, Control, CookieKey, Ctx, Event, Permit, ProviderSet, ValidPolicy,
 };
 use samtykke_host::http::{
-    deletion_plan, filter_set_cookie, gpc_signal, parse_cookie_header, request_lang,
+    deletion_plan, filter_set_cookie, gpc_signal, parse_cookie_header, request_lang, same_origin,
     state_from_cookie_header,
 };
 use samtykke_host::OwnedPolicy;
@@ -409,6 +409,13 @@ fn check_header(row: &Value) -> Result<(), String> {
             let lang = request_lang(field("query"), field("accept_language"));
             expect_code(row, Code::Ok)?;
             same("lang", &expect["lang"], &json!(lang.map(|l| l.as_str())))
+        }
+        Some("same_origin") => {
+            let header = |k: &str| row[k].as_str().map(str::as_bytes);
+            let host = row["host"].as_str().unwrap_or_default().as_bytes();
+            let passes = same_origin(host, header("origin"), header("sec_fetch_site")).is_ok();
+            expect_code(row, Code::Ok)?;
+            same("same", &expect["same"], &json!(passes))
         }
         Some("consent_cookie_header") => {
             let policy = load_policy(row)?;

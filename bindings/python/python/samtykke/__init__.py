@@ -34,6 +34,7 @@ from ._native import (
     audit_lines,
     gpc_signal,
     request_lang,
+    same_origin,
 )
 
 __all__ = [
@@ -59,5 +60,6 @@ __all__ = [
     "gpc_signal",
     "gpp",
     "request_lang",
+    "same_origin",
     "tcf",
 ]

@@ -45,6 +45,7 @@ __all__ = [
     "gpc_signal",
     "gpp_decode",
     "request_lang",
+    "same_origin",
     "tcf_decode",
     "tcf_decode_many",
 ]
@@ -233,6 +234,11 @@ def gpc_signal(value: Union[str, bytes]) -> bool: ...
 def request_lang(
     query: Union[str, bytes], accept_language: Union[str, bytes]
 ) -> Optional[Literal["da", "en"]]: ...
+def same_origin(
+    host: Union[str, bytes],
+    origin: Union[str, bytes, None] = None,
+    sec_fetch_site: Union[str, bytes, None] = None,
+) -> bool: ...
 
 @final
 class LintWarning:

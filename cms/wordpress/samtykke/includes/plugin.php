@@ -384,8 +384,8 @@ final class Plugin
         if (!wp_verify_nonce($nonce, self::NONCE)) {
             $this->bad(Texts::get($this->lang)['expired']);
         }
-        $origin = (string) ($_SERVER['HTTP_ORIGIN'] ?? '');
-        if ($origin !== '' && $origin !== 'null' && strcasecmp((string) parse_url($origin, PHP_URL_HOST) . (parse_url($origin, PHP_URL_PORT) ? ':' . parse_url($origin, PHP_URL_PORT) : ''), $this->host) !== 0) {
+        $header = fn (string $k) => is_string($_SERVER[$k] ?? null) ? $_SERVER[$k] : null;
+        if (!Lib::sameOrigin($this->host, $header('HTTP_ORIGIN'), $header('HTTP_SEC_FETCH_SITE'))) {
             $this->bad(Texts::get($this->lang)['cross_origin']);
         }
         $action = is_string($_POST['choice'] ?? null) ? $_POST['choice'] : '';

@@ -332,6 +332,23 @@ final class Lib
         return $lang->cdata === $ffi->SAMTYKKE_LANG_DA ? 'da' : 'en';
     }
 
+    /**
+     * Whether a decision's POST comes from the site's own pages
+     * (samtykke_same_origin): `Sec-Fetch-Site`, when sent, is `same-origin` or
+     * `none`; `Origin`, when sent, names the request's `Host`, or is `null`
+     * beside such a `Sec-Fetch-Site` (a page under `Referrer-Policy:
+     * no-referrer`). Null for a header the request does not have. Keep the
+     * nonce beside it: a request with neither header passes.
+     */
+    public static function sameOrigin(string $host, ?string $origin, ?string $secFetchSite): bool
+    {
+        $ffi = self::ffi();
+        $same = $ffi->new('bool');
+        self::check($ffi->samtykke_same_origin($host, strlen($host), $origin, strlen($origin ?? ''),
+            $secFetchSite, strlen($secFetchSite ?? ''), FFI::addr($same)), 'Origin');
+        return $same->cdata;
+    }
+
     /** Lines of a "one value per line" output, without the empty last one. */
     public static function lines(string $text): array
     {
