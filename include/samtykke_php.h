@@ -1371,6 +1371,33 @@ samtykke_result samtykke_policy_declaration(const samtykke_policy *policy,
                                             size_t *out_len);
 
 /**
+ * The consent notice's own words in `lang` (SPEC §15), as the tower layer's
+ * banner and settings say them: one JSON object of name to text (`title`,
+ * `intro`, `accept_all`, `reject_all`, `settings`, `choose`, `save`,
+ * `settings_title`, `settings_intro`, `always_on`, `status`, `granted`,
+ * `refused`, `undecided`, `withdraw_title`, `withdraw_one`, `withdraw_all`,
+ * `declaration`, `footer_link`, `skip_to_banner`). A host that renders its
+ * own notice takes its words from here, so every front end asks in the same
+ * words; the categories' labels and descriptions are the policy's.
+ *
+ * - `lang`: a `samtykke_lang` value.
+ * - `buf`, `buf_len`, `out_len`: the output (no NUL is written); `out_len`
+ *   receives the length written, or the length needed when the buffer is too
+ *   small. 4096 bytes always hold it.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT` for
+ * an unknown language; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+ *
+ * # Safety
+ *
+ * `buf` writable for `buf_len` bytes; `out_len` NULL or writable.
+ */
+samtykke_result samtykke_notice_words(uint32_t lang,
+                                      char *buf,
+                                      size_t buf_len,
+                                      size_t *out_len);
+
+/**
  * Frees a policy handle. NULL is allowed and does nothing.
  *
  * Every pointer handed out from the handle (lint texts, category ids, consent

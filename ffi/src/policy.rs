@@ -266,6 +266,42 @@ pub unsafe extern "C" fn samtykke_policy_declaration(
     })
 }
 
+/// The consent notice's own words in `lang` (SPEC §15), as the tower layer's
+/// banner and settings say them: one JSON object of name to text (`title`,
+/// `intro`, `accept_all`, `reject_all`, `settings`, `choose`, `save`,
+/// `settings_title`, `settings_intro`, `always_on`, `status`, `granted`,
+/// `refused`, `undecided`, `withdraw_title`, `withdraw_one`, `withdraw_all`,
+/// `declaration`, `footer_link`, `skip_to_banner`). A host that renders its
+/// own notice takes its words from here, so every front end asks in the same
+/// words; the categories' labels and descriptions are the policy's.
+///
+/// - `lang`: a `samtykke_lang` value.
+/// - `buf`, `buf_len`, `out_len`: the output (no NUL is written); `out_len`
+///   receives the length written, or the length needed when the buffer is too
+///   small. 4096 bytes always hold it.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT` for
+/// an unknown language; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+///
+/// `buf` writable for `buf_len` bytes; `out_len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_notice_words(
+    lang: u32,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `buf` writable for `buf_len`
+        // bytes, `out_len` NULL or writable.
+        let dst = unsafe { try_out_buf(buf, buf_len, out_len)? };
+        let json = samtykke_host::notice::words_json(Lang::try_from(lang)?);
+        dst.write(json.as_bytes())
+    })
+}
+
 /// Frees a policy handle. NULL is allowed and does nothing.
 ///
 /// Every pointer handed out from the handle (lint texts, category ids, consent

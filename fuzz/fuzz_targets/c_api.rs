@@ -263,6 +263,30 @@ fn request(query: &[u8], header: &[u8]) {
     }
 }
 
+/// The notice's words in any `samtykke_lang` value: the host's words of that
+/// language, within the documented 4096 bytes, or `invalid_argument`.
+fn notice_words(lang: u32) {
+    let mut buf = [0u8; 4096];
+    let mut len = 0usize;
+    // SAFETY: a writable buffer of its length, a writable length.
+    let code = unsafe { samtykke_notice_words(lang, buf.as_mut_ptr().cast(), buf.len(), &mut len) };
+    if !ok_or(code, &[Code::InvalidArgument]) {
+        return;
+    }
+    let lang = Lang::try_from(lang).expect("a language the call took");
+    assert_eq!(
+        &buf[..len],
+        samtykke_host::notice::words_json(lang).as_bytes()
+    );
+}
+
+/// A 32-bit number from the input's tail (bytes 8 to 12), else its length.
+fn number_of(tail: &[u8]) -> u32 {
+    tail.get(8..12).map_or(tail.len() as u32, |b| {
+        u32::from_le_bytes(b.try_into().expect("4 bytes"))
+    })
+}
+
 /// A key file's bytes: its keys, or `key_file_invalid`; the output fits the
 /// documented bound and is one hex key of 32 bytes or more a line.
 fn site_keys(file: &[u8]) {
@@ -691,14 +715,13 @@ fuzz_target!(|data: &[u8]| {
     from_cookie_header(p, header, &signed);
     site_keys(header);
     request(cookie, header);
+    notice_words(number_of(tail));
     cookie_header_get(header, b"samtykke");
     cookie_header_get(header, cookie);
     filter(p, &state, set_cookies, now);
     plan(p, &state, host, header, now);
     query(p, &mut state, cookie, kind, now);
-    let number = tail.get(8..12).map_or(tail.len() as u32, |b| {
-        u32::from_le_bytes(b.try_into().expect("4 bytes"))
-    });
+    let number = number_of(tail);
     server(p, &state, set_cookies, host, number, now);
     server(p, &state, header, host, number, now);
 

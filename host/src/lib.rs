@@ -26,6 +26,7 @@ mod json;
 pub mod keys;
 mod lint;
 pub mod log_line;
+pub mod notice;
 pub mod proof_json;
 pub mod state_json;
 pub mod text;

@@ -296,6 +296,25 @@ static void test_lint_and_consent_cookie(void) {
 
 /* The cookie declaration: the library's one rendering, in either language and
  * format, with the usual buffer protocol. */
+/* The notice's words: a JSON object in each language, within the 4096 bytes the
+ * header promises; an unknown language is refused. */
+static void test_notice_words(void) {
+    char buf[4096];
+    size_t len = 0;
+    CHECK_RC(samtykke_notice_words(SAMTYKKE_LANG_DA, buf, sizeof buf, &len), SAMTYKKE_RESULT_OK);
+    CHECK(len > 100 && len < sizeof buf && buf[0] == '{' && buf[len - 1] == '}');
+    buf[len - 1] = '\0';
+    CHECK(strstr(buf, "\"reject_all\":\"Afvis alle\"") != NULL);
+    CHECK_RC(samtykke_notice_words(SAMTYKKE_LANG_EN, buf, sizeof buf, &len), SAMTYKKE_RESULT_OK);
+    CHECK(len < sizeof buf);
+    buf[len - 1] = '\0';
+    CHECK(strstr(buf, "\"accept_all\":\"Accept all\"") != NULL);
+    CHECK_RC(samtykke_notice_words(SAMTYKKE_LANG_EN, buf, 10, &len), SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(len > 10);
+    CHECK_RC(samtykke_notice_words(7, buf, sizeof buf, &len), SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(samtykke_notice_words(SAMTYKKE_LANG_DA, NULL, 10, &len), SAMTYKKE_RESULT_NULL_ARGUMENT);
+}
+
 static void test_declaration(void) {
     samtykke_policy *p = kk();
     CHECK(p != NULL);
@@ -1815,6 +1834,7 @@ int main(int argc, char **argv) {
         {"lint_and_consent_cookie", test_lint_and_consent_cookie},
         {"respond", test_respond},
         {"declaration", test_declaration},
+        {"notice_words", test_notice_words},
         {"whole_visit_kk_dk", test_whole_visit_kk_dk},
         {"gpc_signal_refuses_and_never_grants", test_gpc_signal_refuses_and_never_grants},
         {"deletion_plan_headers_storage_keys_and_undeletable",

@@ -77,6 +77,24 @@ $tests = [
         }
     },
 
+    's15_the_notice_words_are_the_librarys_in_both_languages' => function () {
+        $names = ['title', 'intro', 'accept_all', 'reject_all', 'settings', 'choose', 'save',
+            'settings_title', 'settings_intro', 'always_on', 'status', 'granted', 'refused', 'undecided',
+            'withdraw_title', 'withdraw_one', 'withdraw_all', 'declaration', 'footer_link', 'skip_to_banner'];
+        $da = Samtykke\Lib::noticeWords('da');
+        $en = Samtykke\Lib::noticeWords('en');
+        check(array_keys($da) === $names && array_keys($en) === $names, 'every word, in order');
+        check($da['reject_all'] === 'Afvis alle' && $en['reject_all'] === 'Reject all', 'reject all');
+        check($da['settings_intro'] !== $en['settings_intro'] && str_contains($da['intro'], '»Cookieindstillinger«'),
+            'each language its own, UTF-8 intact');
+        try {
+            Samtykke\Lib::noticeWords('fr');
+            check(false, 'French accepted');
+        } catch (Error $e) {
+            check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_INVALID_ARGUMENT, 'code');
+        }
+    },
+
     'a_broken_policy_names_its_json_path' => function () {
         $json = str_replace('"consent_ttl_days": 100', '"consent_ttl_days": 0',
             file_get_contents(__DIR__ . '/../../examples/kk.dk.policy.json'));

@@ -3,92 +3,18 @@
 //! with texts from the policy. Every choice is a `<button>` of the same class, so
 //! Accept all, Reject all and Settings are equally prominent (R8); no box is
 //! ticked in advance (R1); each form posts to the consent endpoint and carries the
-//! visitor's consent id as `consent_id` (SPEC §15).
+//! visitor's consent id as `consent_id` (SPEC §15). The words are the host's
+//! ([`samtykke_host::notice`]), as every front end's are.
 
 use std::fmt::Write;
 
 use samtykke::{Basis, Status};
 use samtykke_host::declare::Lang;
+use samtykke_host::notice::words;
 
 use crate::Consent;
 
 pub use samtykke_host::declare::html_escape as escape;
-
-struct Words {
-    title: &'static str,
-    intro: &'static str,
-    accept_all: &'static str,
-    reject_all: &'static str,
-    settings: &'static str,
-    choose: &'static str,
-    save: &'static str,
-    settings_title: &'static str,
-    settings_intro: &'static str,
-    always_on: &'static str,
-    status: &'static str,
-    granted: &'static str,
-    refused: &'static str,
-    undecided: &'static str,
-    withdraw_title: &'static str,
-    withdraw_one: &'static str,
-    withdraw_all: &'static str,
-    declaration: &'static str,
-    footer_link: &'static str,
-    skip_to_banner: &'static str,
-}
-
-const DA: Words = Words {
-    title: "Cookies på",
-    intro: "Vi bruger nødvendige cookies, for at hjemmesiden virker. Andre cookies bruger vi kun, hvis du siger ja til dem. Du kan altid ændre eller tilbagekalde dit valg under »Cookieindstillinger« nederst på siden.",
-    accept_all: "Accepter alle",
-    reject_all: "Afvis alle",
-    settings: "Indstillinger",
-    choose: "Vælg selv",
-    save: "Gem valg",
-    settings_title: "Cookieindstillinger",
-    settings_intro: "Vælg, hvilke cookies du siger ja til. Intet er valgt på forhånd. Du kan ændre eller tilbagekalde dit valg når som helst.",
-    always_on: "Altid slået til",
-    status: "Dit valg nu",
-    granted: "ja",
-    refused: "nej",
-    undecided: "ikke valgt",
-    withdraw_title: "Tilbagekald samtykke",
-    withdraw_one: "Tilbagekald",
-    withdraw_all: "Tilbagekald alt samtykke",
-    declaration: "Se alle cookies",
-    footer_link: "Cookieindstillinger",
-    skip_to_banner: "Gå til cookievalget",
-};
-
-const EN: Words = Words {
-    title: "Cookies on",
-    intro: "We use necessary cookies to make the website work. Other cookies are used only if you say yes to them. You can change or withdraw your choice at any time under “Cookie settings” at the bottom of the page.",
-    accept_all: "Accept all",
-    reject_all: "Reject all",
-    settings: "Settings",
-    choose: "Choose for yourself",
-    save: "Save choices",
-    settings_title: "Cookie settings",
-    settings_intro: "Choose which cookies you say yes to. Nothing is selected in advance. You can change or withdraw your choice at any time.",
-    always_on: "Always on",
-    status: "Your choice now",
-    granted: "yes",
-    refused: "no",
-    undecided: "not chosen",
-    withdraw_title: "Withdraw consent",
-    withdraw_one: "Withdraw",
-    withdraw_all: "Withdraw all consent",
-    declaration: "See all cookies",
-    footer_link: "Cookie settings",
-    skip_to_banner: "Skip to the cookie choices",
-};
-
-fn words(lang: Lang) -> &'static Words {
-    match lang {
-        Lang::Da => &DA,
-        Lang::En => &EN,
-    }
-}
 
 /// The text of the footer link that reopens the settings, in `lang`
 /// ("Cookieindstillinger", "Cookie settings").

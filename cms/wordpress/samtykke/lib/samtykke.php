@@ -349,6 +349,25 @@ final class Lib
         return $same->cdata;
     }
 
+    /**
+     * The consent notice's own words in $lang ('da' or 'en';
+     * samtykke_notice_words), the words the tower layer's banner says: name
+     * (`accept_all`, `reject_all`, `settings_intro`, …) to text.
+     *
+     * @return array<string, string>
+     */
+    public static function noticeWords(string $lang): array
+    {
+        $ffi = self::ffi();
+        $l = array_search($lang, self::names('lang'), true);
+        if ($l === false) {
+            throw new Error("no notice words in language '$lang'", $ffi->SAMTYKKE_RESULT_INVALID_ARGUMENT);
+        }
+        $json = self::text(fn ($buf, $len, $outLen) => $ffi->samtykke_notice_words($l, $buf, $len, $outLen),
+            'notice words');
+        return json_decode($json, true, 2, JSON_THROW_ON_ERROR);
+    }
+
     /** Lines of a "one value per line" output, without the empty last one. */
     public static function lines(string $text): array
     {
