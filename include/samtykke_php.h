@@ -935,13 +935,17 @@ samtykke_result samtykke_request_lang(const char *query,
  * Whether a decision's `POST` comes from the site's own pages (SPEC §15: a
  * cross-origin `POST` is refused), by the rule every front end follows:
  * `Sec-Fetch-Site`, when sent, is `same-origin` or `none`; `Origin`, when
- * sent, is `scheme://host[:port]` naming the request's `Host` (ASCII case
- * ignored), or `null` beside such a `Sec-Fetch-Site` (a same-origin form on
- * a page under `Referrer-Policy: no-referrer`); `null` alone is not the
- * site. A request with neither header passes: keep a token of your own (a
- * nonce) beside this check.
+ * sent, is an `http` or `https` origin naming the request's `Host` (ASCII
+ * case ignored, the scheme's default port written or not), or `null` beside
+ * `Sec-Fetch-Site: same-origin` (a site's own form on a page under
+ * `Referrer-Policy: no-referrer`); `null` alone is not the site. Browsers send
+ * `Sec-Fetch-Site` only to HTTPS sites, so a plain-HTTP site under
+ * `no-referrer` cannot take decisions. A request with neither header passes:
+ * this check does not stop a forged decision from a browser that sends
+ * neither.
  *
- * - `host`, `host_len`: the request's `Host` header.
+ * - `host`, `host_len`: the request's `Host` header (never NULL; empty when
+ *   the request has none, which no origin names).
  * - `origin`, `origin_len`: the `Origin` header's value; NULL with length 0
  *   when the request has none (a non-NULL empty value is a header sent empty,
  *   which is not the site).

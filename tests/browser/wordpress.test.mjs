@@ -493,6 +493,11 @@ test('a forged nonce, a cross-origin form and an unknown choice: 400 with a reas
     assert.equal(r.status, 400, JSON.stringify(headers));
     assert.match(await r.text(), /cross-origin form is refused|fra en anden side afvises/, JSON.stringify(headers));
   }
+  // A page under Referrer-Policy: no-referrer sends Origin: null for its own
+  // form, and Sec-Fetch-Site: same-origin vouches for it.
+  r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'reject_all' },
+    { origin: 'null', 'sec-fetch-site': 'same-origin' });
+  assert.equal(r.status, 303);
   r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'scroll' });
   assert.equal(r.status, 400);
   assert.match(await r.text(), /no choice: expected accept_all/);

@@ -35,8 +35,9 @@ pub const MAX_FORM: usize = 16 * 1024;
 ///   host, else to `/`. The layer then sets the consent cookie, deletes what is no
 ///   longer permitted and logs the decision.
 ///
-/// A cross-origin `POST` (an `Origin` of another host, or `Sec-Fetch-Site` other
-/// than `same-origin` or `none`) is refused with 403; a bad form with 400, naming
+/// A cross-origin `POST` (an `Origin` of another host, `Sec-Fetch-Site` other
+/// than `same-origin` or `none`, or `Origin: null` without `Sec-Fetch-Site:
+/// same-origin`: [`samtykke_host::http::same_origin`]) is refused with 403; a bad form with 400, naming
 /// the field; a body over [`MAX_FORM`] with 413; another method with 405.
 #[derive(Clone, Debug, Default)]
 pub struct ConsentEndpoint {
@@ -184,9 +185,7 @@ fn settings_page(consent: &Consent, shown: bool) -> Response<Full<Bytes>> {
 }
 
 /// Refuses a cross-origin POST (CSRF) by the host's rule
-/// ([`samtykke_host::http::same_origin`]): `Sec-Fetch-Site` must be
-/// `same-origin` or `none` when present, and `Origin` must name this host when
-/// present.
+/// ([`samtykke_host::http::same_origin`]), naming the header that refused it.
 fn same_origin<B>(req: &Request<B>) -> Result<(), String> {
     let host = request_host(req);
     let header = |name: &str| req.headers().get(name).map(HeaderValue::as_bytes);

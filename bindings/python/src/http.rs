@@ -21,11 +21,12 @@ pub(crate) fn gpc_signal(value: &Bound<'_, PyAny>) -> PyResult<bool> {
 
 /// Whether a decision's `POST` comes from the site's own pages, by the rule
 /// every front end follows (SPEC §15, §18): `sec_fetch_site`, when sent, is
-/// `same-origin` or `none`; `origin`, when sent, is `scheme://host[:port]`
-/// naming the request's `host` (case ignored), or `null` beside such a
-/// `sec_fetch_site` (a page under `Referrer-Policy: no-referrer`). `None` for a
-/// header the request does not have; a request with neither passes, so keep a
-/// token of your own (a CSRF token) beside it. `str` or `bytes` each.
+/// `same-origin` or `none`; `origin`, when sent, is an `http` or `https`
+/// origin naming the request's `host` (case ignored, the default port written
+/// or not), or `null` beside `sec_fetch_site="same-origin"` (a page under
+/// `Referrer-Policy: no-referrer`). `None` for a header the request does not
+/// have; a request with neither passes, so keep a token of your own (a CSRF
+/// token) beside it. `str` or `bytes` each.
 #[pyfunction]
 #[pyo3(signature = (host, origin=None, sec_fetch_site=None))]
 pub(crate) fn same_origin<'py>(

@@ -31,11 +31,15 @@ pub fn gpc_signal(value: &[u8]) -> bool {
 /// 2. else, of the `Accept-Language` header's (`accept_language`) language
 ///    ranges whose primary subtag is `da` or `en` (any case: `da-DK`, `EN`),
 ///    the one with the highest weight, the first listed among equals. A range
-///    weighted `q=0` is not wanted. A range whose weight is not an RFC 9110
-///    qvalue (`0` to `1`, at most three decimals: `q=0.8`, not `q=.8`, `q=2`
-///    or `q=high`) is skipped; so is `*`, which names no language.
+///    weighted `q=0` is not wanted. A range's only parameter is its weight,
+///    `q=` (any case) and an RFC 9110 qvalue (`0` to `1`, at most three
+///    decimals): a range with another parameter, or another weight (`q=.8`,
+///    `q=2`, `q=high`, `q =0.8`), is skipped. `*` names no language, but its
+///    weight is every other language's: when it outweighs the best range of
+///    `da` or `en`, the visitor asks for nothing in particular.
 ///
-/// Pass empty slices for a missing query or header.
+/// `None` leaves the choice to the site's default. Pass empty slices for a
+/// missing query or header.
 ///
 /// ```
 /// use samtykke_host::declare::Lang;
@@ -43,6 +47,7 @@ pub fn gpc_signal(value: &[u8]) -> bool {
 /// assert_eq!(request_lang(b"", b"fr-FR, en;q=0.5, da;q=0.7"), Some(Lang::Da));
 /// assert_eq!(request_lang(b"lang=en", b"da"), Some(Lang::En));
 /// assert_eq!(request_lang(b"", b"de, *"), None);
+/// assert_eq!(request_lang(b"", b"de, *;q=0.5, da;q=0.1"), None);
 /// ```
 pub fn request_lang(query: &[u8], accept_language: &[u8]) -> Option<Lang> {
     for (k, v) in form_urlencoded::parse(query) {
@@ -54,9 +59,24 @@ pub fn request_lang(query: &[u8], accept_language: &[u8]) -> Option<Lang> {
     }
     // Weights in thousandths, so that equal weights compare equal.
     let mut best: Option<(u16, Lang)> = None;
+    // The weight of `*`: every language not named.
+    let mut any = 0;
     for item in accept_language.split(|&b| b == b',') {
         let mut parts = item.split(|&b| b == b';');
         let range = trim_ows(parts.next().unwrap_or_default());
+        // RFC 9110 §12.5.4: `language-range [ weight ]`, nothing else.
+        let weight = match (parts.next().map(trim_ows), parts.next()) {
+            (None, _) => Some(1000),
+            (Some([b'q' | b'Q', b'=', q @ ..]), None) => qvalue(q),
+            _ => None,
+        };
+        let Some(q) = weight else {
+            continue;
+        };
+        if range == b"*" {
+            any = any.max(q);
+            continue;
+        }
         let primary = range.split(|&b| b == b'-').next().unwrap_or_default();
         let lang = if primary.eq_ignore_ascii_case(b"da") {
             Lang::Da
@@ -65,20 +85,11 @@ pub fn request_lang(query: &[u8], accept_language: &[u8]) -> Option<Lang> {
         } else {
             continue;
         };
-        let mut weight = Some(1000);
-        for param in parts {
-            let param = trim_ows(param);
-            if let [b'q' | b'Q', b'=', q @ ..] = param {
-                weight = qvalue(q);
-                break;
-            }
-        }
-        match weight {
-            Some(q) if q > 0 && !matches!(best, Some((b, _)) if b >= q) => best = Some((q, lang)),
-            _ => {}
+        if q > 0 && !matches!(best, Some((b, _)) if b >= q) {
+            best = Some((q, lang));
         }
     }
-    best.map(|(_, lang)| lang)
+    best.filter(|&(q, _)| q >= any).map(|(_, lang)| lang)
 }
 
 /// Whether a decision's `POST` comes from the site's own pages (SPEC §15: a
@@ -87,17 +98,21 @@ pub fn request_lang(query: &[u8], accept_language: &[u8]) -> Option<Lang> {
 ///
 /// - `Sec-Fetch-Site`, when sent, is `same-origin` or `none` (the visitor's
 ///   own navigation);
-/// - `Origin`, when sent, is a serialized origin (`scheme://host[:port]`,
-///   RFC 6454) whose host and port are the request's `Host` (`host`; ASCII
-///   case ignored). `Origin: null` passes only beside a `Sec-Fetch-Site` that
-///   vouches for the request: a browser sends `null` for a same-origin form
-///   on a page under `Referrer-Policy: no-referrer`, and also for a sandboxed
-///   frame or a `data:` page of any site, which a browser without
-///   `Sec-Fetch-Site` cannot tell apart.
+/// - `Origin`, when sent, is an `http` or `https` origin
+///   (`scheme://host[:port]`, RFC 6454) whose host and port are the request's
+///   `Host` (`host`; ASCII case ignored; the scheme's default port written or
+///   not). `Origin: null` passes only beside `Sec-Fetch-Site: same-origin`: a
+///   browser sends `null` for a site's own form on a page under
+///   `Referrer-Policy: no-referrer`, and also for a sandboxed frame or a
+///   `data:` page of any site, which nothing else tells apart. Browsers send
+///   `Sec-Fetch-Site` only to HTTPS sites (and `localhost`), so a plain-HTTP
+///   site under `no-referrer` cannot take decisions: serve the notice over
+///   HTTPS, or without that policy.
 ///
-/// A request with neither header (an older browser, a script) passes; a host
-/// adds its own token where it needs one (the WordPress plugin's nonce).
-/// Pass `None` for a header the request does not have.
+/// A request with neither header (an older browser, a script) passes, so
+/// this check alone does not stop every forged decision: a host that needs
+/// more adds a token of its own tied to the visitor. Pass `None` for a header
+/// the request does not have.
 ///
 /// # Errors
 ///
@@ -110,6 +125,7 @@ pub fn request_lang(query: &[u8], accept_language: &[u8]) -> Option<Lang> {
 /// assert_eq!(same_origin(b"www.kk.dk", Some(b"https://evil.example"), None), Err(CrossOrigin::Origin));
 /// assert_eq!(same_origin(b"www.kk.dk", Some(b"null"), None), Err(CrossOrigin::Origin));
 /// assert_eq!(same_origin(b"www.kk.dk", Some(b"null"), Some(b"same-origin")), Ok(()));
+/// assert_eq!(same_origin(b"www.kk.dk:443", Some(b"https://www.kk.dk"), None), Ok(()));
 /// assert_eq!(same_origin(b"www.kk.dk", None, Some(b"cross-site")), Err(CrossOrigin::FetchSite));
 /// ```
 pub fn same_origin(
@@ -125,12 +141,31 @@ pub fn same_origin(
     let Some(origin) = origin.map(trim_ows) else {
         return Ok(());
     };
-    if origin == b"null" && sec_fetch_site.is_some() {
-        return Ok(());
+    if origin == b"null" {
+        // Only the site's own form under `no-referrer` is vouched for.
+        return match sec_fetch_site.map(trim_ows) {
+            Some(b"same-origin") => Ok(()),
+            _ => Err(CrossOrigin::Origin),
+        };
     }
     match origin_authority(origin) {
-        Some(authority) if !host.is_empty() && authority.eq_ignore_ascii_case(host) => Ok(()),
-        _ => Err(CrossOrigin::Origin),
+        Some((authority, default_port)) => {
+            // `Host: www.kk.dk:443` is `https://www.kk.dk`.
+            let plain = |a: &'_ [u8]| -> Vec<u8> {
+                let a = a.to_ascii_lowercase();
+                match a.strip_suffix(default_port) {
+                    Some(bare) => bare.to_vec(),
+                    None => a,
+                }
+            };
+            let host = plain(host);
+            if !host.is_empty() && plain(authority) == host {
+                Ok(())
+            } else {
+                Err(CrossOrigin::Origin)
+            }
+        }
+        None => Err(CrossOrigin::Origin),
     }
 }
 
@@ -139,25 +174,30 @@ pub fn same_origin(
 pub enum CrossOrigin {
     /// `Sec-Fetch-Site` is neither `same-origin` nor `none`.
     FetchSite,
-    /// `Origin` is not the request's host (or not an origin, or `null`
-    /// without a `Sec-Fetch-Site` that vouches for the request).
+    /// `Origin` is not the request's host (or not an `http`/`https` origin,
+    /// or `null` without `Sec-Fetch-Site: same-origin` beside it).
     Origin,
 }
 
-/// The `host[:port]` of a serialized origin, `scheme://host[:port]` (no path,
-/// query, fragment or user); `None` for anything else, `null` included.
-fn origin_authority(origin: &[u8]) -> Option<&[u8]> {
+/// The `host[:port]` of a serialized origin, `http://host[:port]` or
+/// `https://host[:port]` (no path, query, fragment or user; the scheme in
+/// any case), and its scheme's default port (`:80`, `:443`); `None` for
+/// anything else, `null` and other schemes included.
+fn origin_authority(origin: &[u8]) -> Option<(&[u8], &'static [u8])> {
     let at = origin.windows(3).position(|w| w == b"://")?;
     let (scheme, authority) = (&origin[..at], &origin[at + 3..]);
-    let scheme_ok = scheme.first().is_some_and(u8::is_ascii_alphabetic)
-        && scheme
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    let default_port: &[u8] = if scheme.eq_ignore_ascii_case(b"https") {
+        b":443"
+    } else if scheme.eq_ignore_ascii_case(b"http") {
+        b":80"
+    } else {
+        return None;
+    };
     let authority_ok = !authority.is_empty()
         && authority
             .iter()
             .all(|&b| b.is_ascii_graphic() && !matches!(b, b'/' | b'?' | b'#' | b'@'));
-    (scheme_ok && authority_ok).then_some(authority)
+    authority_ok.then_some((authority, default_port))
 }
 
 /// An RFC 9110 §12.4.2 qvalue in thousandths: `0`, `0.` and up to three digits,

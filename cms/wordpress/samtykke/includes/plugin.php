@@ -181,8 +181,6 @@ final class Plugin
             $header = self::setting('header')
                 ?: (str_contains($lib, '/') ? dirname($lib, 2) . '/include/samtykke_php.h' : '/usr/local/include/samtykke_php.h');
             Lib::configure($lib, $header, self::setting('ffi_scope') ?: null);
-            // No header, no signal: the library is asked only when there is one.
-            $this->gpc = isset($_SERVER['HTTP_SEC_GPC']) && Lib::gpcSignal((string) $_SERVER['HTTP_SEC_GPC']);
             if (defined('SAMTYKKE_COUNT_FFI') && SAMTYKKE_COUNT_FFI) {
                 // For cms/wordpress/bench: the page ends with the count of library calls.
                 Lib::countCalls();
@@ -192,6 +190,8 @@ final class Plugin
                     }
                 }, 2000);
             }
+            // No header, no signal: the library is asked only when there is one.
+            $this->gpc = isset($_SERVER['HTTP_SEC_GPC']) && Lib::gpcSignal((string) $_SERVER['HTTP_SEC_GPC']);
             $policyPath = self::setting('policy');
             if ($policyPath === '') {
                 throw new Error('no policy: set SAMTYKKE_POLICY in wp-config.php or the policy file on the settings page');

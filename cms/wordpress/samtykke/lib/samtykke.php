@@ -335,10 +335,10 @@ final class Lib
     /**
      * Whether a decision's POST comes from the site's own pages
      * (samtykke_same_origin): `Sec-Fetch-Site`, when sent, is `same-origin` or
-     * `none`; `Origin`, when sent, names the request's `Host`, or is `null`
-     * beside such a `Sec-Fetch-Site` (a page under `Referrer-Policy:
-     * no-referrer`). Null for a header the request does not have. Keep the
-     * nonce beside it: a request with neither header passes.
+     * `none`; `Origin`, when sent, is an http(s) origin naming the request's
+     * `Host`, or `null` beside `Sec-Fetch-Site: same-origin` (a page under
+     * `Referrer-Policy: no-referrer`). Null for a header the request does not
+     * have. A request with neither header passes.
      */
     public static function sameOrigin(string $host, ?string $origin, ?string $secFetchSite): bool
     {
