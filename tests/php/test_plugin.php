@@ -178,7 +178,13 @@ $tests = [
         $state = ConsentState::fresh($policy);
         $state->save(['statistics', 'functional'], T0, 1, ['septima']);
         check($state->permit('JSESSIONID', T0)['why'] === 'provider-refused', 'septima refused inside functional');
-        $state->withdraw(['statistics'], T0 + DAY, 1);
+        $proof = json_decode($state->withdraw(['statistics'], T0 + DAY, 1), true);
+        check($proof['action'] === 'withdraw' && $proof['gpc'] === false, 'withdrawn without the signal');
+        // A withdrawal under Sec-GPC: 1 says so in its proof record, as the log line does.
+        $signalled = ConsentState::fresh($policy);
+        $signalled->acceptAll(T0, 1);
+        $proof = json_decode($signalled->withdraw(null, T0 + DAY, 1, null, true), true);
+        check($proof['gpc'] === true && $proof['control'] === 'link', 'withdrawn under the signal: ' . json_encode($proof));
         $plan = $state->deletionPlan('www.kk.dk', 'nmstat=1; AWSELBCORS=2; SESSabc=3', T0 + DAY);
         check($plan === [
             'set_cookie' => [

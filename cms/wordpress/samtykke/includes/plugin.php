@@ -420,7 +420,7 @@ final class Plugin
                     break;
                 case 'withdraw':
                     $categories = $list('categories') ?: null;
-                    $proof = $this->state->withdraw($categories, $this->now, $notice, $controlValue);
+                    $proof = $this->state->withdraw($categories, $this->now, $notice, $controlValue, $this->gpc);
                     break;
                 default:
                     $this->bad(Texts::get($this->lang)['no_choice']);

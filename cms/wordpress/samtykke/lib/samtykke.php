@@ -926,18 +926,22 @@ final class ConsentState
             $control ?? $ffi->SAMTYKKE_CONTROL_TOGGLE, $gpc, $proof));
     }
 
-    /** Withdraws $categories (ids), or every consent category when null (R11). */
-    public function withdraw(?array $categories, int $at, int $notice, ?int $control = null): string
+    /**
+     * Withdraws $categories (ids), or every consent category when null (R11);
+     * $gpc: the request carried `Sec-GPC: 1`, as its proof record says.
+     */
+    public function withdraw(?array $categories, int $at, int $notice, ?int $control = null,
+                             bool $gpc = false): string
     {
         if ($categories === null) {
             return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_withdraw_all(
                 $this->policy->handle, FFI::addr($this->state), $at, $notice,
-                $control ?? $ffi->SAMTYKKE_CONTROL_LINK, false, $proof));
+                $control ?? $ffi->SAMTYKKE_CONTROL_LINK, $gpc, $proof));
         }
         $mask = $this->policy->categoryMask($categories);
         return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_withdraw(
             $this->policy->handle, FFI::addr($this->state), $mask, $at, $notice,
-            $control ?? $ffi->SAMTYKKE_CONTROL_LINK, false, $proof));
+            $control ?? $ffi->SAMTYKKE_CONTROL_LINK, $gpc, $proof));
     }
 
     /** A `Sec-GPC: 1` signal; the proof line, or null when it refused nothing. */
