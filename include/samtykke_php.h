@@ -101,6 +101,8 @@ enum samtykke_result {
   SAMTYKKE_RESULT_PROOF_INVALID = 503,
   /** a key file holds no site key of 32 bytes or more */
   SAMTYKKE_RESULT_KEY_FILE_INVALID = 504,
+  /** a decision's form is invalid */
+  SAMTYKKE_RESULT_FORM_INVALID = 505,
   /** a TC string is invalid */
   SAMTYKKE_RESULT_TCF_INVALID = 600,
   /** a GPP string is invalid */
@@ -967,6 +969,48 @@ samtykke_result samtykke_same_origin(const char *host,
                                      const char *sec_fetch_site,
                                      size_t sec_fetch_site_len,
                                      bool *same_out);
+
+/**
+ * The decision a banner's or the settings' form asks for (SPEC §15), read by
+ * the rule the tower layer follows: the body's action field (`action_field`:
+ * `action`, or `choice` where `action` routes the request, as in WordPress's
+ * `admin-post.php`) of `accept_all`, `reject_all`, `save` or `withdraw`;
+ * `granted` repeated for `save`; `categories` repeated for `withdraw` (none:
+ * every consent category); `notice` (absent or empty: the policy's
+ * `notice_version`); `control` (absent or empty: `toggle` for `save`, `link`
+ * for `withdraw`, else `button`); `consent_id` (32 hex digits). A list field
+ * may be written `granted[]`, and its empty values are skipped; of a single
+ * field sent twice the last counts; other fields are left alone.
+ *
+ * - `body`, `body_len`: the `application/x-www-form-urlencoded` body (PHP:
+ *   `file_get_contents('php://input')`).
+ * - `action_field`, `action_field_len`: the name of the action's field.
+ * - `buf`, `buf_len`, `out_len`: the output, one JSON object (no NUL is
+ *   written): on success the decision, `{"action":"save","notice":1,
+ *   "control":"toggle","granted":["statistics"],"categories":null,
+ *   "consent_id":null}` (`categories` null: all; ids in the policy's order);
+ *   with `SAMTYKKE_RESULT_FORM_INVALID`, the field at fault and why,
+ *   `{"field":"notice","message":"…"}`, for a 400. `out_len` receives the
+ *   length written, or the length needed when the buffer is too small.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8` for
+ * an action field that is not UTF-8; `SAMTYKKE_RESULT_FORM_INVALID` (the
+ * output written); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` (nothing written).
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `body` and `action_field` readable for
+ * their lengths; `buf` writable for `buf_len` bytes; `out_len` NULL or
+ * writable.
+ */
+samtykke_result samtykke_decision_form(const samtykke_policy *policy,
+                                       const char *body,
+                                       size_t body_len,
+                                       const char *action_field,
+                                       size_t action_field_len,
+                                       char *buf,
+                                       size_t buf_len,
+                                       size_t *out_len);
 
 /**
  * The site keys a key file holds (SPEC §15: several keys for rotation, the

@@ -141,6 +141,8 @@ codes! {
     ProofInvalid = 503 => "proof_invalid", "a proof record is invalid";
     /// A key file holds no site key, or one shorter than 32 bytes.
     KeyFileInvalid = 504 => "key_file_invalid", "a key file holds no site key of 32 bytes or more";
+    /// A decision's form asks for no decision a form can take (SPEC §15).
+    FormInvalid = 505 => "form_invalid", "a decision's form is invalid";
     /// An IAB TCF TC string could not be decoded (SPEC §16).
     TcfInvalid = 600 => "tcf_invalid", "a TC string is invalid";
     /// An IAB GPP string could not be decoded (SPEC §16).
@@ -665,6 +667,6 @@ mod tests {
                 assert!((*b as u32) < (*a as u32), "ALL is in numeric order");
             }
         }
-        assert_eq!(Code::ALL.len(), 46);
+        assert_eq!(Code::ALL.len(), 47);
     }
 }

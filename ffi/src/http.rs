@@ -398,6 +398,71 @@ pub unsafe extern "C" fn samtykke_same_origin(
     })
 }
 
+/// The decision a banner's or the settings' form asks for (SPEC §15), read by
+/// the rule the tower layer follows: the body's action field (`action_field`:
+/// `action`, or `choice` where `action` routes the request, as in WordPress's
+/// `admin-post.php`) of `accept_all`, `reject_all`, `save` or `withdraw`;
+/// `granted` repeated for `save`; `categories` repeated for `withdraw` (none:
+/// every consent category); `notice` (absent or empty: the policy's
+/// `notice_version`); `control` (absent or empty: `toggle` for `save`, `link`
+/// for `withdraw`, else `button`); `consent_id` (32 hex digits). A list field
+/// may be written `granted[]`, and its empty values are skipped; of a single
+/// field sent twice the last counts; other fields are left alone.
+///
+/// - `body`, `body_len`: the `application/x-www-form-urlencoded` body (PHP:
+///   `file_get_contents('php://input')`).
+/// - `action_field`, `action_field_len`: the name of the action's field.
+/// - `buf`, `buf_len`, `out_len`: the output, one JSON object (no NUL is
+///   written): on success the decision, `{"action":"save","notice":1,
+///   "control":"toggle","granted":["statistics"],"categories":null,
+///   "consent_id":null}` (`categories` null: all; ids in the policy's order);
+///   with `SAMTYKKE_RESULT_FORM_INVALID`, the field at fault and why,
+///   `{"field":"notice","message":"…"}`, for a 400. `out_len` receives the
+///   length written, or the length needed when the buffer is too small.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8` for
+/// an action field that is not UTF-8; `SAMTYKKE_RESULT_FORM_INVALID` (the
+/// output written); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` (nothing written).
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `body` and `action_field` readable for
+/// their lengths; `buf` writable for `buf_len` bytes; `out_len` NULL or
+/// writable.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_decision_form(
+    policy: *const samtykke_policy,
+    body: *const c_char,
+    body_len: usize,
+    action_field: *const c_char,
+    action_field_len: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `policy` NULL or live, `body` and
+        // `action_field` readable for their lengths, `buf` writable for
+        // `buf_len` bytes, `out_len` NULL or writable.
+        let (p, body, field, dst) = unsafe {
+            (
+                try_policy(policy)?,
+                try_bytes(body.cast(), body_len)?,
+                try_str(action_field, action_field_len)?,
+                try_out_buf(buf, buf_len, out_len)?,
+            )
+        };
+        let view = p.view();
+        match samtykke_host::form::read_decision_form(&view, body, field) {
+            Ok(form) => dst.write(form.to_json(&view).as_bytes()),
+            Err(e) => {
+                dst.write(e.to_json().as_bytes())?;
+                Err(e.code())
+            }
+        }
+    })
+}
+
 /// The site keys a key file holds (SPEC §15: several keys for rotation, the
 /// first signs), read as the command line and the example site read
 /// `--key-file`: a file of printable text holds one key a line (each line

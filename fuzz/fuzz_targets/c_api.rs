@@ -263,6 +263,47 @@ fn request(query: &[u8], header: &[u8]) {
     }
 }
 
+/// Any body and action field: a decision as JSON, or `form_invalid` with the
+/// field at fault (as JSON too), or `invalid_utf8` for the field's name; the
+/// output always fits the buffer the length asked for.
+fn decision_form(p: &Policy, body: &[u8], field: &[u8]) {
+    let mut buf = vec![0u8; 64];
+    let mut len = 0usize;
+    for _ in 0..2 {
+        // SAFETY: live handle, readable body and field, a writable buffer of
+        // its length, a writable length.
+        let code = unsafe {
+            samtykke_decision_form(
+                p.0,
+                body.as_ptr().cast(),
+                body.len(),
+                field.as_ptr().cast(),
+                field.len(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut len,
+            )
+        };
+        if code == Code::BufferTooSmall {
+            buf = vec![0u8; len];
+            continue;
+        }
+        ok_or(code, &[Code::FormInvalid, Code::InvalidUtf8]);
+        if code == Code::InvalidUtf8 {
+            return;
+        }
+        let out = std::str::from_utf8(&buf[..len]).expect("JSON is UTF-8");
+        let want = if code == Code::Ok {
+            "{\"action\":\""
+        } else {
+            "{\"field\":\""
+        };
+        assert!(out.starts_with(want) && out.ends_with('}'), "{out}");
+        return;
+    }
+    panic!("a second call with the length asked for was too small");
+}
+
 /// The notice's words in any `samtykke_lang` value: the host's words of that
 /// language, within the documented 4096 bytes, or `invalid_argument`.
 fn notice_words(lang: u32) {
@@ -716,6 +757,7 @@ fuzz_target!(|data: &[u8]| {
     site_keys(header);
     request(cookie, header);
     notice_words(number_of(tail));
+    decision_form(p, set_cookies, cookie);
     cookie_header_get(header, b"samtykke");
     cookie_header_get(header, cookie);
     filter(p, &state, set_cookies, now);

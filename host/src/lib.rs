@@ -20,6 +20,7 @@
 
 pub mod consent_mode;
 pub mod declare;
+pub mod form;
 pub mod http;
 pub mod iab_json;
 mod json;

@@ -93,6 +93,12 @@ typedef struct {
     const char *fetch_site; /* NULL: no Sec-Fetch-Site header */
     size_t fetch_site_len;
     int same; /* same_origin: -1 when not asked */
+    const char *body; /* decision_form */
+    size_t body_len;
+    const char *action_field;
+    size_t action_field_len;
+    const char *decision; /* decision_form: the JSON expected, or NULL on an error */
+    const char *fault_field; /* decision_form: the field at fault on an error */
     int cmp_id; /* iab.json: -1 when not asked */
     int nids;
     uint16_t ids[64];
@@ -559,6 +565,31 @@ static void run_same_origin(void) {
     }
 }
 
+/* decision_form: the decision a form's body asks for, as the JSON the header
+ * documents, or the field at fault. */
+static void run_decision_form(const samtykke_policy *p) {
+    char out[1024];
+    size_t len = 0;
+    samtykke_result rc = samtykke_decision_form(p, row->body, row->body_len, row->action_field,
+                                                row->action_field_len, out, sizeof out, &len);
+    check_code(rc, "decision_form");
+    if (len >= sizeof out) {
+        fail("an output of %s bytes, expected %s", "too many", "less than 1024");
+        return;
+    }
+    out[len] = '\0';
+    if (rc == SAMTYKKE_RESULT_OK && row->decision != NULL && strcmp(out, row->decision) != 0) {
+        fail("decision %s, expected %s", out, row->decision);
+    }
+    if (rc == SAMTYKKE_RESULT_FORM_INVALID && row->fault_field != NULL) {
+        char want[128];
+        snprintf(want, sizeof want, "{\"field\":\"%s\",\"message\":\"", row->fault_field);
+        if (strncmp(out, want, strlen(want)) != 0) {
+            fail("fault %s, expected the field %s", out, row->fault_field);
+        }
+    }
+}
+
 int main(void) {
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof CF_ROWS / sizeof CF_ROWS[0]; i++) {
@@ -593,6 +624,8 @@ int main(void) {
                 run_deletion(p);
             } else if (strcmp(row->type, "consent_cookie_header") == 0) {
                 run_arrival(p);
+            } else if (strcmp(row->type, "decision_form") == 0) {
+                run_decision_form(p);
             } else {
                 fail("unknown row type %s%s", row->type, "");
             }

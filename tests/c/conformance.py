@@ -159,6 +159,15 @@ def row_c(file, row, controls):
         # Absent: NULL with length 0, a request without the header.
         for key, field in [("origin", "origin"), ("sec_fetch_site", "fetch_site")]:
             fields.append(f".{field} = {lit(row[key]) if key in row else 'NULL, 0'}")
+    if row.get("type") == "decision_form":
+        fields.append(f".body = {lit(row['body'])}")
+        fields.append(f".action_field = {lit(row.get('action_field', 'action'))}")
+        if ex["code"] == 0:
+            keys = ["action", "notice", "control", "granted", "categories", "consent_id"]
+            decision = json.dumps({k: ex[k] for k in keys}, separators=(",", ":"))
+            fields.append(f".decision = {c_str(decision)}")
+        else:
+            fields.append(f".fault_field = {c_str(ex['field'])}")
     if "cmp_id" in ex:
         fields.append(f".cmp_id = {ex['cmp_id']}")
     else:

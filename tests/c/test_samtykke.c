@@ -855,6 +855,25 @@ static void test_null_arguments(void) {
         /* A header sent empty is a header: not the site. */
         CHECK_RC(samtykke_same_origin(S("kk.dk"), S(""), NULL, 0, &same), SAMTYKKE_RESULT_OK);
         CHECK(!same);
+        char form[256];
+        size_t form_len = 0;
+        CHECK_RC(samtykke_decision_form(NULL, S("action=accept_all"), S("action"), form, sizeof form,
+                                        &form_len),
+                 NUL);
+        CHECK_RC(samtykke_decision_form(p, NULL, 0, S("action"), form, sizeof form, &form_len), NUL);
+        CHECK_RC(samtykke_decision_form(p, S("action=accept_all"), NULL, 0, form, sizeof form,
+                                        &form_len),
+                 NUL);
+        CHECK_RC(samtykke_decision_form(p, S("action=accept_all"), S("action"), NULL, 8, &form_len),
+                 NUL);
+        /* A fault is told in the buffer, for the 400: the field and why. */
+        CHECK_RC(samtykke_decision_form(p, S("action=accept_all&notice=0"), S("action"), form,
+                                        sizeof form, &form_len),
+                 SAMTYKKE_RESULT_FORM_INVALID);
+        CHECK(form_len > 20 && memcmp(form, "{\"field\":\"notice\"", 17) == 0);
+        CHECK_RC(samtykke_decision_form(p, S("action=accept_all"), S("action"), form, 4, &form_len),
+                 SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+        CHECK(form_len > 4);
     }
 
     CHECK_RC(samtykke_state_deletion_plan(NULL, &s, S("kk.dk"), S(""), T0, &plan), NUL);

@@ -318,6 +318,23 @@ function run_row(string $file, array $row): array
         } catch (Error $e) {
             $code($e->getCode(), 'filter_set_cookie');
         }
+    } elseif ($type === 'decision_form') {
+        // Through the PHP library's own reader, as the plugin reads a decision.
+        try {
+            $form = Lib::decisionForm($policy, $row['body'], $row['action_field'] ?? 'action');
+            $code($ffi->SAMTYKKE_RESULT_OK, 'decisionForm');
+        } catch (Samtykke\FormError $e) {
+            $code($e->getCode(), 'decisionForm');
+            if ($e->field !== $ex['field']) {
+                $faults[] = "field: {$e->field}";
+            }
+            return $faults;
+        }
+        foreach (['action', 'notice', 'control', 'granted', 'categories', 'consent_id'] as $k) {
+            if ($form[$k] !== $ex[$k]) {
+                $faults[] = "$k: " . json_encode($form[$k]);
+            }
+        }
     } elseif ($type === 'consent_cookie_header') {
         // Through the PHP library's own reader, as the plugin reads a request.
         $header = isset($row['header_hex']) ? hex2bin($row['header_hex']) : $row['header'];

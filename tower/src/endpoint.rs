@@ -10,7 +10,8 @@ use http::header::{CONTENT_TYPE, LOCATION, ORIGIN, REFERER};
 use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body::Body;
 use http_body_util::{BodyExt, Full, Limited};
-use samtykke::{Action, ConsentId, ConsentState, Control, Ctx};
+use samtykke::{Action, ConsentState, Ctx};
+use samtykke_host::form::read_decision_form;
 use samtykke_host::http::CrossOrigin;
 use samtykke_host::log_line;
 
@@ -26,11 +27,13 @@ pub const MAX_FORM: usize = 16 * 1024;
 ///
 /// - `GET`: the settings page ([`html::settings`]), logged as a notice shown with
 ///   trigger `user`.
-/// - `POST` (a form: `action` = `accept_all` | `reject_all` | `save` |
-///   `withdraw`, `granted` repeated for `save`, `categories` repeated for
-///   `withdraw` (none: all), `notice` (default: the policy's `notice_version`),
-///   `control` (default `toggle` for `save`, else `button`), `consent_id` (32 hex
-///   digits, honoured only for a visitor without a valid consent cookie)): the
+/// - `POST` (a form, read by the host's rule,
+///   [`read_decision_form`](samtykke_host::form::read_decision_form): `action` =
+///   `accept_all` | `reject_all` | `save` | `withdraw`, `granted` repeated for
+///   `save`, `categories` repeated for `withdraw` (none: all), `notice`
+///   (default: the policy's `notice_version`), `control` (default `toggle` for
+///   `save`, `link` for `withdraw`, else `button`), `consent_id` (32 hex digits,
+///   honoured only for a visitor without a valid consent cookie)): the
 ///   decision, answered `303 See Other` to the `Referer` when it is on this
 ///   host, else to `/`. The layer then sets the consent cookie, deletes what is no
 ///   longer permitted and logs the decision.
@@ -225,70 +228,21 @@ fn redirect_target<B>(req: &Request<B>) -> String {
     }
 }
 
-/// The decision a form asks for, applied to the visitor's state.
+/// The decision a form asks for (the host's rule,
+/// [`samtykke_host::form::read_decision_form`]), applied to the visitor's state.
 fn decide(consent: &Consent, body: &[u8]) -> Result<Decided, String> {
     let policy = consent.policy();
-    let p = policy.policy();
-    let mut action = None;
-    let mut granted = Vec::new();
-    let mut categories = Vec::new();
-    let mut notice = None;
-    let mut control = None;
-    let mut consent_id = None;
-    for (k, v) in form_urlencoded::parse(body) {
-        match &*k {
-            "action" => action = Some(v.into_owned()),
-            "granted" => granted.push(v.into_owned()),
-            "categories" => categories.push(v.into_owned()),
-            "notice" => notice = Some(v.into_owned()),
-            "control" => control = Some(v.into_owned()),
-            "consent_id" => consent_id = Some(v.into_owned()),
-            _ => {} // other fields (such as `lang`) are the page's
-        }
-    }
-    let action = match action.as_deref() {
-        None => return Err("the form has no `action`".into()),
-        Some(a) => match Action::parse(a) {
-            Some(a @ (Action::AcceptAll | Action::RejectAll | Action::Save | Action::Withdraw)) => {
-                a
-            }
-            _ => {
-                return Err(format!(
-                    "unknown `action` {a:?}: expected one of accept_all, reject_all, save, withdraw"
-                ))
-            }
-        },
-    };
-    let notice = match notice.as_deref() {
-        None | Some("") => p.notice_version,
-        Some(n) => n
-            .parse::<u16>()
-            .map_err(|_| format!("`notice` must be a version number in 1..=65535, not {n:?}"))?,
-    };
-    let control = match control.as_deref() {
-        None | Some("") if action == Action::Save => Control::Toggle,
-        None | Some("") => Control::Button,
-        Some(c) => Control::parse(c).ok_or_else(|| {
-            format!("unknown `control` {c:?}: expected one of button, toggle, link, icon")
-        })?,
-    };
+    let form = read_decision_form(&policy, body, "action").map_err(|e| e.to_string())?;
+    let (action, notice, control) = (form.action, form.notice, form.control);
     let ctx =
         Ctx::new(consent.now(), notice, control, consent.gpc()).map_err(|e| format!("{e}"))?;
-    let ids = |field: &str, list: &[String]| {
-        let refs: Vec<&str> = list.iter().map(String::as_str).collect();
-        policy
-            .category_set(&refs)
-            .map_err(|id| format!("unknown category {id:?} in `{field}`"))
-    };
 
     // A new visitor decides under the consent id their notice was shown to.
     let mut state = consent.state;
     let mut signal = None;
     // (When the form names the id the visitor already has, nothing moves.)
     if consent.is_new_visitor() {
-        if let Some(hex) = consent_id.as_deref().filter(|h| !h.is_empty()) {
-            let id = ConsentId::parse(hex)
-                .ok_or_else(|| format!("`consent_id` must be 32 hex digits, not {hex:?}"))?;
+        if let Some(id) = form.consent_id {
             state = ConsentState::new(id.0);
             if consent.gpc() {
                 signal = state.signal_gpc(&policy, consent.now());
@@ -300,18 +254,13 @@ fn decide(consent: &Consent, body: &[u8]) -> Result<Decided, String> {
         Action::AcceptAll => (Some(state.accept_all(&policy, ctx)), None),
         Action::RejectAll => (Some(state.reject_all(&policy, ctx)), None),
         Action::Save => {
-            let chosen = ids("granted", &granted)?;
-            let proof = state.save(&policy, chosen, Default::default(), ctx);
-            (Some(proof), Some(chosen))
+            let proof = state.save(&policy, form.granted, Default::default(), ctx);
+            (Some(proof), Some(form.granted))
         }
-        _ => {
-            let which = if categories.is_empty() {
-                None
-            } else {
-                Some(ids("categories", &categories)?)
-            };
-            (state.withdraw(&policy, which, ctx), which)
-        }
+        _ => (
+            state.withdraw(&policy, form.categories, ctx),
+            form.categories,
+        ),
     };
     let event = log_line::decision_fields(&policy, action, notice, control, logged, consent.gpc());
     let rebased = state.consent_id() != consent.state.consent_id();

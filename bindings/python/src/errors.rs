@@ -93,7 +93,8 @@ pub(crate) fn class_of(code: Code) -> Option<Class> {
         | Code::StatePolicyMismatch
         | Code::UnknownName
         | Code::HeaderInvalid
-        | Code::KeyFileInvalid => Class::Samtykke,
+        | Code::KeyFileInvalid
+        | Code::FormInvalid => Class::Samtykke,
         Code::PolicyUnknownSchema
         | Code::PolicyMalformedJson
         | Code::PolicyMissingField

@@ -198,6 +198,41 @@ impl Policy {
         }
     }
 
+    /// The decision a banner's or the settings' form asks for, read by the
+    /// rule every front end follows (SPEC §15, §18): `body` is the
+    /// `application/x-www-form-urlencoded` body (`bytes` or `str`), its action
+    /// in the field `action_field`. Returns a dict: `action` (`accept_all`,
+    /// `reject_all`, `save`, `withdraw`), `notice`, `control`, `granted` (ids,
+    /// for `save`), `categories` (ids for `withdraw`, `None`: all) and
+    /// `consent_id` (32 hex digits or `None`). A form that asks for no decision
+    /// raises `SamtykkeError` (code 505) whose `.path` is the field at fault.
+    #[pyo3(signature = (body, action_field="action"))]
+    fn decision_form(
+        slf: &Bound<'_, Self>,
+        body: &Bound<'_, PyAny>,
+        action_field: &str,
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let body = args::header_bytes(body, "body")?;
+        let view = slf.get().inner.view();
+        match samtykke_host::form::read_decision_form(&view, body.as_bytes(), action_field) {
+            Ok(form) => {
+                let json = py.import("json")?;
+                Ok(json.call_method1("loads", (form.to_json(&view),))?.unbind())
+            }
+            Err(e) => {
+                let text = e.to_string();
+                Err(crate::errors::error(
+                    py,
+                    e.code(),
+                    text.clone(),
+                    Some(e.field()),
+                    &text,
+                ))
+            }
+        }
+    }
+
     /// The state a request arrives with, read from its raw `Cookie` header
     /// (`bytes` as a server or a log holds it, or `str`; a `str` holding lone
     /// surrogates, as `os.environ` gives a header that is not UTF-8, is read

@@ -313,6 +313,17 @@ def test_header(row: Row) -> None:
     elif kind == "sec_gpc":
         expect_success(row)
         assert samtykke.gpc_signal(row["value"]) is row["expect"]["signal"], "signal"
+    elif kind == "decision_form":
+        policy = load_policy(row.get("policy"))
+        try:
+            form = policy.decision_form(row["body"], row.get("action_field", "action"))
+        except samtykke.SamtykkeError as e:
+            expect_error(row, e)
+            assert e.path == row["expect"]["field"], "field"
+            return
+        expect_success(row)
+        for k in ["action", "notice", "control", "granted", "categories", "consent_id"]:
+            assert form[k] == row["expect"][k], k
     elif kind == "same_origin":
         expect_success(row)
         got = samtykke.same_origin(row["host"], row.get("origin"), row.get("sec_fetch_site"))

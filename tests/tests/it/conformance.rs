@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use samtykke::{
     Basis, Code, ConsentState, Control, CookieKey, Ctx, Event, Permit, ProviderSet, ValidPolicy,
 };
+use samtykke_host::form::read_decision_form;
 use samtykke_host::http::{
     deletion_plan, filter_set_cookie, gpc_signal, parse_cookie_header, request_lang, same_origin,
     state_from_cookie_header,
@@ -416,6 +417,34 @@ fn check_header(row: &Value) -> Result<(), String> {
             let passes = same_origin(host, header("origin"), header("sec_fetch_site")).is_ok();
             expect_code(row, Code::Ok)?;
             same("same", &expect["same"], &json!(passes))
+        }
+        Some("decision_form") => {
+            let policy = load_policy(row)?;
+            let view = policy.view();
+            let body = row["body"].as_str().unwrap_or_default().as_bytes();
+            let field = row["action_field"].as_str().unwrap_or("action");
+            match read_decision_form(&view, body, field) {
+                Err(e) => {
+                    expect_code(row, e.code())?;
+                    same("field", &expect["field"], &json!(e.field()))
+                }
+                Ok(form) => {
+                    expect_code(row, Code::Ok)?;
+                    let got: Value = serde_json::from_str(&form.to_json(&view))
+                        .map_err(|e| format!("the decision's JSON: {e}"))?;
+                    for k in [
+                        "action",
+                        "notice",
+                        "control",
+                        "granted",
+                        "categories",
+                        "consent_id",
+                    ] {
+                        same(k, &expect[k], &got[k])?;
+                    }
+                    Ok(())
+                }
+            }
         }
         Some("consent_cookie_header") => {
             let policy = load_policy(row)?;

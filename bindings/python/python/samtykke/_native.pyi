@@ -53,6 +53,14 @@ __all__ = [
 __version__: str
 
 _Control = Literal["button", "toggle", "link", "icon"]
+
+class _DecisionForm(TypedDict):
+    action: Literal["accept_all", "reject_all", "save", "withdraw"]
+    notice: int
+    control: _Control
+    granted: list[str]
+    categories: Optional[list[str]]
+    consent_id: Optional[str]
 _Kind = Literal["cookie", "local_storage", "session_storage", "indexed_db"]
 _ConsentModeType = Literal[
     "ad_storage",
@@ -264,6 +272,9 @@ class Policy:
     ) -> str: ...
     def new_state(self, consent_id: Union[int, str, None] = None) -> ConsentState: ...
     def decode_cookie(self, value: str, key: Optional[bytes] = None) -> ConsentState: ...
+    def decision_form(
+        self, body: Union[str, bytes], action_field: str = "action"
+    ) -> _DecisionForm: ...
     def state_from_cookie_header(
         self,
         header: Union[str, bytes],

@@ -19,6 +19,7 @@ namespace Samtykke\WordPress;
 
 use Samtykke\ConsentState;
 use Samtykke\Error;
+use Samtykke\FormError;
 use Samtykke\Lib;
 use Samtykke\Policy;
 
@@ -388,18 +389,20 @@ final class Plugin
         if (!Lib::sameOrigin($this->host, $header('HTTP_ORIGIN'), $header('HTTP_SEC_FETCH_SITE'))) {
             $this->bad(Texts::get($this->lang)['cross_origin']);
         }
-        $action = is_string($_POST['choice'] ?? null) ? $_POST['choice'] : '';
-        $list = fn (string $k) => array_values(array_filter((array) ($_POST[$k] ?? []), fn ($v) => is_string($v) && $v !== ''));
-        $notice = (int) ($_POST['notice'] ?? 0) ?: $this->policy->site()['notice_version'];
-        $controls = ['button', 'toggle', 'link', 'icon'];
-        $control = is_string($_POST['control'] ?? null) && in_array($_POST['control'], $controls, true)
-            ? $_POST['control'] : ($action === 'save' ? 'toggle' : ($action === 'withdraw' ? 'link' : 'button'));
+        // The form, read by the library's rule (the tower layer's): WordPress
+        // routes on `action`, so the choice is `choice`.
+        try {
+            $form = Lib::decisionForm($this->policy, (string) file_get_contents('php://input'), 'choice');
+        } catch (FormError $e) {
+            // No choice, in the form's language; any other field as the library says.
+            $this->bad($e->field === 'choice' ? Texts::get($this->lang)['no_choice'] : $e->getMessage());
+        }
+        ['action' => $action, 'notice' => $notice, 'control' => $control] = $form;
         $controlValue = Lib::ffi()->{'SAMTYKKE_CONTROL_' . strtoupper($control)};
         try {
             // A new visitor decides under the consent id their notice was shown to.
-            $id = is_string($_POST['consent_id'] ?? null) ? $_POST['consent_id'] : '';
-            if ($this->arrived === null && $id !== '') {
-                $this->state = ConsentState::fresh($this->policy, $id);
+            if ($this->arrived === null && $form['consent_id'] !== null) {
+                $this->state = ConsentState::fresh($this->policy, $form['consent_id']);
                 $this->events['signal'] = [];
                 $this->proofs = [];
                 if ($this->gpc) {
@@ -415,15 +418,12 @@ final class Plugin
                     $proof = $this->state->rejectAll($this->now, $notice, $controlValue, $this->gpc);
                     break;
                 case 'save':
-                    $categories = $list('granted');
+                    $categories = $form['granted'];
                     $proof = $this->state->save($categories, $this->now, $notice, [], $controlValue, $this->gpc);
                     break;
-                case 'withdraw':
-                    $categories = $list('categories') ?: null;
+                default: // withdraw
+                    $categories = $form['categories'];
                     $proof = $this->state->withdraw($categories, $this->now, $notice, $controlValue, $this->gpc);
-                    break;
-                default:
-                    $this->bad(Texts::get($this->lang)['no_choice']);
             }
         } catch (Error $e) {
             $this->bad($e->getMessage());

@@ -38,6 +38,18 @@ final class PolicyError extends Error
 {
 }
 
+/**
+ * A decision's form asks for no decision (code SAMTYKKE_RESULT_FORM_INVALID):
+ * $field names the field at fault, the message says why.
+ */
+final class FormError extends Error
+{
+    public function __construct(string $message, int $code, public readonly string $field)
+    {
+        parent::__construct($message, $code);
+    }
+}
+
 /** A consent cookie or a request header was rejected. */
 final class CookieError extends Error
 {
@@ -366,6 +378,35 @@ final class Lib
         $json = self::text(fn ($buf, $len, $outLen) => $ffi->samtykke_notice_words($l, $buf, $len, $outLen),
             'notice words');
         return json_decode($json, true, 2, JSON_THROW_ON_ERROR);
+    }
+
+    /**
+     * The decision a form's body asks for (samtykke_decision_form), read by the
+     * rule the tower layer follows: ['action' => 'save', 'notice' => 1,
+     * 'control' => 'toggle', 'granted' => ['statistics'], 'categories' => null
+     * (null: all), 'consent_id' => null]. $body is the urlencoded body
+     * (`file_get_contents('php://input')`); $actionField the action's field.
+     * Throws FormError, naming the field, for a form that asks for no decision.
+     *
+     * @return array{action: string, notice: int, control: string, granted: string[],
+     *     categories: ?string[], consent_id: ?string}
+     */
+    public static function decisionForm(Policy $policy, string $body, string $actionField = 'action'): array
+    {
+        $ffi = self::ffi();
+        $invalid = false;
+        $json = self::text(function ($buf, $len, $outLen) use ($ffi, $policy, $body, $actionField, &$invalid) {
+            $rc = $ffi->samtykke_decision_form($policy->handle, $body, strlen($body), $actionField,
+                strlen($actionField), $buf, $len, $outLen);
+            // The output is the fault's field and message then: read it.
+            $invalid = $rc === $ffi->SAMTYKKE_RESULT_FORM_INVALID;
+            return $invalid ? $ffi->SAMTYKKE_RESULT_OK : $rc;
+        }, 'decision form');
+        $value = json_decode($json, true, 4, JSON_THROW_ON_ERROR);
+        if ($invalid) {
+            throw new FormError($value['message'], $ffi->SAMTYKKE_RESULT_FORM_INVALID, $value['field']);
+        }
+        return $value;
     }
 
     /** Lines of a "one value per line" output, without the empty last one. */

@@ -1,0 +1,262 @@
+//! A decision's form (SPEC §15): what a banner's or the settings' `POST` asks
+//! for, read by one rule for every front end that takes decisions from a form
+//! (the tower layer's consent endpoint, the WordPress plugin through
+//! `samtykke_decision_form`).
+//!
+//! The body is `application/x-www-form-urlencoded`. Its fields:
+//!
+//! - the action (`action` for the tower layer; WordPress routes on `action`, so
+//!   its forms name it `choice`): `accept_all`, `reject_all`, `save` or
+//!   `withdraw`;
+//! - `granted`, repeated, for `save`: the categories granted;
+//! - `categories`, repeated, for `withdraw`: the categories withdrawn (none:
+//!   every consent category);
+//! - `notice`: the notice version the form was shown under (absent or empty:
+//!   the policy's `notice_version`), a number in 1..=65535;
+//! - `control`: `button`, `toggle`, `link` or `icon` (absent or empty: `toggle`
+//!   for `save`, `link` for `withdraw`, else `button`);
+//! - `consent_id`: 32 hex digits, the id the notice was shown under (absent or
+//!   empty: none).
+//!
+//! A list field may also be written `granted[]`/`categories[]` (PHP's form
+//! convention), and an empty value in it is skipped (a button that withdraws
+//! everything sends `categories[]=`). Of a single field sent twice, the last
+//! counts. Other fields are the page's and are left alone. Anything else is a
+//! [`FormError`] naming the field, which a front end answers with `400`.
+
+use samtykke::{Action, CategorySet, Code, ConsentId, Control, ValidPolicy};
+
+use crate::text::push_json_string;
+
+/// The decision a form asks for: [`read_decision_form`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecisionForm {
+    /// `AcceptAll`, `RejectAll`, `Save` or `Withdraw`.
+    pub action: Action,
+    /// The notice version the form was shown under.
+    pub notice: u16,
+    /// How the visitor chose.
+    pub control: Control,
+    /// For `save`: the categories granted (the rest are refused).
+    pub granted: CategorySet,
+    /// For `withdraw`: the categories withdrawn; `None`: every consent category.
+    pub categories: Option<CategorySet>,
+    /// The consent id the notice was shown under, when the form carries one
+    /// (honoured for a visitor without a valid consent cookie only).
+    pub consent_id: Option<ConsentId>,
+}
+
+impl DecisionForm {
+    /// The decision as one JSON object, for a front end in another language:
+    /// `{"action":"save","notice":1,"control":"toggle","granted":["statistics"],
+    /// "categories":null,"consent_id":null}`. `granted` and `categories` list
+    /// category ids in the policy's order (`categories` null: every consent
+    /// category); `consent_id` is 32 lowercase hex digits or null.
+    pub fn to_json(&self, policy: &ValidPolicy<'_>) -> String {
+        let ids = |out: &mut String, set: CategorySet| {
+            out.push('[');
+            let chosen = policy
+                .policy()
+                .categories
+                .iter()
+                .filter(|c| set.contains(c.slot));
+            for (i, c) in chosen.enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_string(out, c.id, false);
+            }
+            out.push(']');
+        };
+        let mut out = String::from("{\"action\":");
+        push_json_string(&mut out, self.action.as_str(), false);
+        out.push_str(&format!(",\"notice\":{},\"control\":", self.notice));
+        push_json_string(&mut out, self.control.as_str(), false);
+        out.push_str(",\"granted\":");
+        ids(&mut out, self.granted);
+        out.push_str(",\"categories\":");
+        match self.categories {
+            Some(set) => ids(&mut out, set),
+            None => out.push_str("null"),
+        }
+        out.push_str(",\"consent_id\":");
+        match self.consent_id {
+            Some(id) => push_json_string(&mut out, &format!("{:032x}", id.0), false),
+            None => out.push_str("null"),
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// Why a form is not a decision: the field and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FormError {
+    /// The form has no action.
+    #[error("the form has no `{0}`")]
+    NoAction(String),
+    /// The action is not one a form takes.
+    #[error("unknown `{field}` {value:?}: expected one of accept_all, reject_all, save, withdraw")]
+    UnknownAction {
+        /// The action's field.
+        field: String,
+        /// What it held.
+        value: String,
+    },
+    /// `notice` is not a version number.
+    #[error("`notice` must be a version number in 1..=65535, not {0:?}")]
+    Notice(String),
+    /// `control` is not one a form takes.
+    #[error("unknown `control` {0:?}: expected one of button, toggle, link, icon")]
+    Control(String),
+    /// A category the policy does not declare.
+    #[error("unknown category {id:?} in `{field}`")]
+    Category {
+        /// `granted` or `categories`.
+        field: &'static str,
+        /// The id sent.
+        id: String,
+    },
+    /// `consent_id` is not 32 hex digits.
+    #[error("`consent_id` must be 32 hex digits, not {0:?}")]
+    ConsentId(String),
+}
+
+impl FormError {
+    /// The core's code: [`Code::FormInvalid`].
+    pub fn code(&self) -> Code {
+        Code::FormInvalid
+    }
+
+    /// The error as one JSON object, `{"field":"notice","message":"…"}`, for
+    /// a front end in another language.
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{\"field\":");
+        push_json_string(&mut out, self.field(), false);
+        out.push_str(",\"message\":");
+        push_json_string(&mut out, &self.to_string(), false);
+        out.push('}');
+        out
+    }
+
+    /// The field at fault (the action's field for a missing or unknown action).
+    pub fn field(&self) -> &str {
+        match self {
+            FormError::NoAction(field) | FormError::UnknownAction { field, .. } => field,
+            FormError::Notice(_) => "notice",
+            FormError::Control(_) => "control",
+            FormError::Category { field, .. } => field,
+            FormError::ConsentId(_) => "consent_id",
+        }
+    }
+}
+
+/// The decision the form `body` asks for under `policy`, its action read from
+/// the field `action_field` (see the module's documentation for the fields).
+///
+/// ```
+/// use samtykke::{Action, Control};
+/// use samtykke_host::form::read_decision_form;
+///
+/// let mut index = [0u16; 16];
+/// let policy = samtykke::example::KK_DK.validate(&mut index).unwrap();
+/// let form = read_decision_form(&policy, b"action=save&granted=statistics&notice=1", "action").unwrap();
+/// assert_eq!((form.action, form.control), (Action::Save, Control::Toggle));
+/// assert_eq!(form.granted, policy.category_set(&["statistics"]).unwrap());
+/// let bad = read_decision_form(&policy, b"choice=scroll", "choice").unwrap_err();
+/// assert_eq!(bad.field(), "choice");
+/// ```
+///
+/// # Errors
+///
+/// A [`FormError`] naming the first field at fault: no action or an unknown
+/// one, a bad `notice`, `control` or `consent_id`, or a category the policy
+/// does not declare.
+pub fn read_decision_form(
+    policy: &ValidPolicy<'_>,
+    body: &[u8],
+    action_field: &str,
+) -> Result<DecisionForm, FormError> {
+    let mut action = None;
+    let mut granted = Vec::new();
+    let mut categories = Vec::new();
+    let (mut notice, mut control, mut consent_id) = (None, None, None);
+    for (k, v) in form_urlencoded::parse(body) {
+        if k == action_field {
+            action = Some(v);
+            continue;
+        }
+        match k.strip_suffix("[]").unwrap_or(&k) {
+            "granted" => granted.push(v),
+            "categories" => categories.push(v),
+            "notice" => notice = Some(v),
+            "control" => control = Some(v),
+            "consent_id" => consent_id = Some(v),
+            _ => {}
+        }
+    }
+    let action = match action.as_deref() {
+        None => return Err(FormError::NoAction(action_field.to_owned())),
+        Some(a) => match Action::parse(a) {
+            Some(a @ (Action::AcceptAll | Action::RejectAll | Action::Save | Action::Withdraw)) => {
+                a
+            }
+            _ => {
+                return Err(FormError::UnknownAction {
+                    field: action_field.to_owned(),
+                    value: a.to_owned(),
+                })
+            }
+        },
+    };
+    let set = |field: &'static str, ids: &[std::borrow::Cow<'_, str>]| {
+        let ids: Vec<&str> = ids.iter().map(|s| &**s).filter(|s| !s.is_empty()).collect();
+        policy.category_set(&ids).map_err(|id| FormError::Category {
+            field,
+            id: id.to_owned(),
+        })
+    };
+    let notice = match notice.as_deref() {
+        None | Some("") => policy.policy().notice_version,
+        // Digits only (`u16`'s parser also takes a `+`).
+        Some(n) => Some(n)
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse::<u16>().ok())
+            .filter(|&v| v > 0)
+            .ok_or_else(|| FormError::Notice(n.to_owned()))?,
+    };
+    let control = match control.as_deref() {
+        None | Some("") => match action {
+            Action::Save => Control::Toggle,
+            Action::Withdraw => Control::Link,
+            _ => Control::Button,
+        },
+        Some(c) => match Control::parse(c) {
+            Some(c) if c != Control::Signal => c,
+            _ => return Err(FormError::Control(c.to_owned())),
+        },
+    };
+    let consent_id = match consent_id.as_deref() {
+        None | Some("") => None,
+        Some(hex) => {
+            Some(ConsentId::parse(hex).ok_or_else(|| FormError::ConsentId(hex.to_owned()))?)
+        }
+    };
+    Ok(DecisionForm {
+        action,
+        notice,
+        control,
+        granted: if action == Action::Save {
+            set("granted", &granted)?
+        } else {
+            CategorySet::EMPTY
+        },
+        categories: match action {
+            Action::Withdraw if categories.iter().any(|c| !c.is_empty()) => {
+                Some(set("categories", &categories)?)
+            }
+            _ => None,
+        },
+        consent_id,
+    })
+}
