@@ -371,8 +371,9 @@ final class Lib
     public static function noticeWords(string $lang): array
     {
         $ffi = self::ffi();
-        $l = array_search($lang, self::names('lang'), true);
-        if ($l === false) {
+        // The header's constant (`names()` would read the whole header: every page asks).
+        $l = self::value('lang', $lang);
+        if ($l === null) {
             throw new Error("no notice words in language '$lang'", $ffi->SAMTYKKE_RESULT_INVALID_ARGUMENT);
         }
         $json = self::text(fn ($buf, $len, $outLen) => $ffi->samtykke_notice_words($l, $buf, $len, $outLen),
