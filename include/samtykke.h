@@ -1123,22 +1123,22 @@ samtykke_result samtykke_same_origin(const char *host,
  * `notice_version`); `control` (absent or empty: `toggle` for `save`, `link`
  * for `withdraw`, else `button`); `consent_id` (32 hex digits). A list field
  * may be written `granted[]`, and its empty values are skipped; of a single
- * field sent twice the last counts; other fields are left alone.
+ * field sent twice the last counts; other fields are left alone. A category
+ * that needs no consent is left out of `granted` and refused in `categories`.
  *
  * - `body`, `body_len`: the `application/x-www-form-urlencoded` body (PHP:
  *   `file_get_contents('php://input')`).
  * - `action_field`, `action_field_len`: the name of the action's field.
- * - `buf`, `buf_len`, `out_len`: the output, one JSON object (no NUL is
- *   written): on success the decision, `{"action":"save","notice":1,
- *   "control":"toggle","granted":["statistics"],"categories":null,
- *   "consent_id":null}` (`categories` null: all; ids in the policy's order);
- *   with `SAMTYKKE_RESULT_FORM_INVALID`, the field at fault and why,
- *   `{"field":"notice","message":"…"}`, for a 400. `out_len` receives the
- *   length written, or the length needed when the buffer is too small.
+ * - `buf`, `buf_len`, `out_len`: the decision as one JSON object (no NUL is
+ *   written), `{"action":"save","notice":1,"control":"toggle",
+ *   "granted":["statistics"],"categories":null,"consent_id":null}`
+ *   (`categories` null: all; ids in the policy's order). `out_len` receives
+ *   the length written, or the length needed when the buffer is too small.
  *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8` for
- * an action field that is not UTF-8; `SAMTYKKE_RESULT_FORM_INVALID` (the
- * output written); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` (nothing written).
+ * an action field that is not UTF-8; `SAMTYKKE_RESULT_FORM_INVALID` for a
+ * form that asks for no decision (`samtykke_decision_form_explain` says which
+ * field and why); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
  *
  * # Safety
  *
@@ -1154,6 +1154,36 @@ samtykke_result samtykke_decision_form(const samtykke_policy *policy,
                                        char *buf,
                                        size_t buf_len,
                                        size_t *out_len);
+
+/**
+ * Explains why `samtykke_decision_form` answered
+ * `SAMTYKKE_RESULT_FORM_INVALID`, for the 400 a host sends: called with the
+ * same policy, body and action field, it writes one JSON object,
+ * `{"field":"notice","message":"…"}`: the field at fault (the action's field
+ * when the action is missing or unknown) and why, in words (a value repeated
+ * there is cut to 64 characters). A form that asks for a decision has
+ * nothing to explain: `out_len` receives 0.
+ *
+ * - `buf`, `buf_len`, `out_len`: the output (no NUL is written); `out_len`
+ *   receives the length written, or the length needed when the buffer is too
+ *   small. 4096 bytes hold it when the action field's name is under 100
+ *   bytes.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8` for
+ * an action field that is not UTF-8; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+ *
+ * # Safety
+ *
+ * As `samtykke_decision_form`.
+ */
+samtykke_result samtykke_decision_form_explain(const samtykke_policy *policy,
+                                               const char *body,
+                                               size_t body_len,
+                                               const char *action_field,
+                                               size_t action_field_len,
+                                               char *buf,
+                                               size_t buf_len,
+                                               size_t *out_len);
 
 /**
  * The site keys a key file holds (SPEC §15: several keys for rotation, the

@@ -263,8 +263,9 @@ fn request(query: &[u8], header: &[u8]) {
     }
 }
 
-/// Any body and action field: a decision as JSON, or `form_invalid` with the
-/// field at fault (as JSON too), or `invalid_utf8` for the field's name; the
+/// Any body and action field: a decision as JSON, or `form_invalid` and an
+/// explanation naming the field at fault (within 4096 bytes for an action
+/// field's name under 100 bytes), or `invalid_utf8` for the field's name; the
 /// output always fits the buffer the length asked for.
 fn decision_form(p: &Policy, body: &[u8], field: &[u8]) {
     let mut buf = vec![0u8; 64];
@@ -292,13 +293,43 @@ fn decision_form(p: &Policy, body: &[u8], field: &[u8]) {
         if code == Code::InvalidUtf8 {
             return;
         }
+        if code == Code::FormInvalid {
+            let mut explained = vec![0u8; 4096];
+            // SAFETY: as above, with a buffer of its length.
+            let code = unsafe {
+                samtykke_decision_form_explain(
+                    p.0,
+                    body.as_ptr().cast(),
+                    body.len(),
+                    field.as_ptr().cast(),
+                    field.len(),
+                    explained.as_mut_ptr().cast(),
+                    explained.len(),
+                    &mut len,
+                )
+            };
+            if code == Code::BufferTooSmall {
+                // A long action field's name is repeated in the message.
+                assert!(
+                    field.len() >= 100,
+                    "{len} bytes for a field of {}",
+                    field.len()
+                );
+                return;
+            }
+            assert_eq!(code, Code::Ok);
+            let out = std::str::from_utf8(&explained[..len]).expect("JSON is UTF-8");
+            assert!(
+                out.starts_with("{\"field\":\"") && out.ends_with('}'),
+                "{out}"
+            );
+            return;
+        }
         let out = std::str::from_utf8(&buf[..len]).expect("JSON is UTF-8");
-        let want = if code == Code::Ok {
-            "{\"action\":\""
-        } else {
-            "{\"field\":\""
-        };
-        assert!(out.starts_with(want) && out.ends_with('}'), "{out}");
+        assert!(
+            out.starts_with("{\"action\":\"") && out.ends_with('}'),
+            "{out}"
+        );
         return;
     }
     panic!("a second call with the length asked for was too small");

@@ -20,16 +20,22 @@
 //!
 //! A list field may also be written `granted[]`/`categories[]` (PHP's form
 //! convention), and an empty value in it is skipped (a button that withdraws
-//! everything sends `categories[]=`). Of a single field sent twice, the last
-//! counts. Other fields are the page's and are left alone. Anything else is a
-//! [`FormError`] naming the field, which a front end answers with `400`.
+//! everything sends `categories[]=`). A category that needs no consent (basis
+//! `exempt`, such as `necessary`) is left out of `granted`, where it changes
+//! nothing, and refused in `categories`, which it would otherwise empty into
+//! "every category". Of a single field sent twice, the last counts. Other
+//! fields are the page's and are left alone. Anything else is a [`FormError`]
+//! naming the field, which a front end answers with `400`; the fields are
+//! checked in the order action, `notice`, `control`, `consent_id`, `granted`,
+//! `categories`, and a value repeated in a message is cut to 64 characters.
 
-use samtykke::{Action, CategorySet, Code, ConsentId, Control, ValidPolicy};
+use samtykke::{Action, Basis, CategorySet, Code, ConsentId, Control, ValidPolicy};
 
 use crate::text::push_json_string;
 
 /// The decision a form asks for: [`read_decision_form`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DecisionForm {
     /// `AcceptAll`, `RejectAll`, `Save` or `Withdraw`.
     pub action: Action,
@@ -37,7 +43,7 @@ pub struct DecisionForm {
     pub notice: u16,
     /// How the visitor chose.
     pub control: Control,
-    /// For `save`: the categories granted (the rest are refused).
+    /// For `save`: the consent categories granted (the rest are refused).
     pub granted: CategorySet,
     /// For `withdraw`: the categories withdrawn; `None`: every consent category.
     pub categories: Option<CategorySet>,
@@ -91,6 +97,7 @@ impl DecisionForm {
 
 /// Why a form is not a decision: the field and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FormError {
     /// The form has no action.
     #[error("the form has no `{0}`")]
@@ -113,6 +120,15 @@ pub enum FormError {
     #[error("unknown category {id:?} in `{field}`")]
     Category {
         /// `granted` or `categories`.
+        field: &'static str,
+        /// The id sent.
+        id: String,
+    },
+    /// A category that needs no consent named in `categories`: nothing to
+    /// withdraw.
+    #[error("category {id:?} in `{field}` needs no consent: there is nothing to withdraw")]
+    Exempt {
+        /// `categories`.
         field: &'static str,
         /// The id sent.
         id: String,
@@ -145,7 +161,7 @@ impl FormError {
             FormError::NoAction(field) | FormError::UnknownAction { field, .. } => field,
             FormError::Notice(_) => "notice",
             FormError::Control(_) => "control",
-            FormError::Category { field, .. } => field,
+            FormError::Category { field, .. } | FormError::Exempt { field, .. } => field,
             FormError::ConsentId(_) => "consent_id",
         }
     }
@@ -204,17 +220,26 @@ pub fn read_decision_form(
             _ => {
                 return Err(FormError::UnknownAction {
                     field: action_field.to_owned(),
-                    value: a.to_owned(),
+                    value: cut(a),
                 })
             }
         },
     };
+    // The consent categories named, empty values skipped; an exempt one is
+    // left out (`granted`) or refused (`categories`).
     let set = |field: &'static str, ids: &[std::borrow::Cow<'_, str>]| {
-        let ids: Vec<&str> = ids.iter().map(|s| &**s).filter(|s| !s.is_empty()).collect();
-        policy.category_set(&ids).map_err(|id| FormError::Category {
-            field,
-            id: id.to_owned(),
-        })
+        let mut set = CategorySet::EMPTY;
+        for id in ids.iter().filter(|id| !id.is_empty()) {
+            let Some((_, c)) = policy.category(id) else {
+                return Err(FormError::Category { field, id: cut(id) });
+            };
+            match c.basis {
+                Basis::Consent => set = set.with(c.slot),
+                _ if field == "categories" => return Err(FormError::Exempt { field, id: cut(id) }),
+                _ => {}
+            }
+        }
+        Ok(set)
     };
     let notice = match notice.as_deref() {
         None | Some("") => policy.policy().notice_version,
@@ -223,7 +248,7 @@ pub fn read_decision_form(
             .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|n| n.parse::<u16>().ok())
             .filter(|&v| v > 0)
-            .ok_or_else(|| FormError::Notice(n.to_owned()))?,
+            .ok_or_else(|| FormError::Notice(cut(n)))?,
     };
     let control = match control.as_deref() {
         None | Some("") => match action {
@@ -232,15 +257,13 @@ pub fn read_decision_form(
             _ => Control::Button,
         },
         Some(c) => match Control::parse(c) {
-            Some(c) if c != Control::Signal => c,
-            _ => return Err(FormError::Control(c.to_owned())),
+            Some(c) if c.is_user_control() => c,
+            _ => return Err(FormError::Control(cut(c))),
         },
     };
     let consent_id = match consent_id.as_deref() {
         None | Some("") => None,
-        Some(hex) => {
-            Some(ConsentId::parse(hex).ok_or_else(|| FormError::ConsentId(hex.to_owned()))?)
-        }
+        Some(hex) => Some(ConsentId::parse(hex).ok_or_else(|| FormError::ConsentId(cut(hex)))?),
     };
     Ok(DecisionForm {
         action,
@@ -259,4 +282,12 @@ pub fn read_decision_form(
         },
         consent_id,
     })
+}
+
+/// `s` for a message: at most 64 characters, `…` marking a cut.
+fn cut(s: &str) -> String {
+    match s.char_indices().nth(64) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_owned(),
+    }
 }

@@ -512,6 +512,25 @@ test('a forged nonce, a cross-origin form and an unknown choice: 400 with a reas
   assert.match(await r.text(), /nonsense/);
   r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all', consent_id: 'xyz' });
   assert.equal(r.status, 400);
+  // The library's form rule: a notice that is no version number and an unknown
+  // control are refused, naming the field; the withdraw-all button's empty
+  // categories[] withdraws everything.
+  r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all', notice: '3abc' });
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /`notice` must be a version number/);
+  r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all', control: 'bogus' });
+  assert.equal(r.status, 400);
+  assert.match(await r.text(), /unknown `control`/);
+  r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'withdraw', 'categories[]': '' });
+  assert.equal(r.status, 303);
+  // The form is read from the body: a multipart post is refused as such.
+  const multipart = new FormData();
+  for (const [k, v] of Object.entries({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all' })) {
+    multipart.append(k, v);
+  }
+  r = await fetch(base + '/wp-admin/admin-post.php', { method: 'POST', redirect: 'manual', body: multipart });
+  assert.equal(r.status, 415);
+  assert.match(await r.text(), /x-www-form-urlencoded/);
   r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all' });
   assert.equal(r.status, 303);
   assert.ok(r.headers.getSetCookie().some((h) => h.startsWith('samtykke=v1.')));

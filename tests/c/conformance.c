@@ -582,6 +582,21 @@ static void run_decision_form(const samtykke_policy *p) {
         fail("decision %s, expected %s", out, row->decision);
     }
     if (rc == SAMTYKKE_RESULT_FORM_INVALID && row->fault_field != NULL) {
+        if (len != 0) {
+            fail("an output of %s on an error, expected %s", "some bytes", "none");
+        }
+        samtykke_result explained =
+            samtykke_decision_form_explain(p, row->body, row->body_len, row->action_field,
+                                           row->action_field_len, out, sizeof out, &len);
+        if (explained != SAMTYKKE_RESULT_OK) {
+            fail("decision_form_explain: %s, expected %s", code_text(explained), "ok");
+            return;
+        }
+        if (len >= sizeof out) {
+            fail("an explanation of %s bytes, expected %s", "too many", "less than 1024");
+            return;
+        }
+        out[len] = '\0';
         char want[128];
         snprintf(want, sizeof want, "{\"field\":\"%s\",\"message\":\"", row->fault_field);
         if (strncmp(out, want, strlen(want)) != 0) {

@@ -294,8 +294,6 @@ static void test_lint_and_consent_cookie(void) {
     free(rev);
 }
 
-/* The cookie declaration: the library's one rendering, in either language and
- * format, with the usual buffer protocol. */
 /* The notice's words: a JSON object in each language, within the 4096 bytes the
  * header promises; an unknown language is refused. */
 static void test_notice_words(void) {
@@ -315,6 +313,8 @@ static void test_notice_words(void) {
     CHECK_RC(samtykke_notice_words(SAMTYKKE_LANG_DA, NULL, 10, &len), SAMTYKKE_RESULT_NULL_ARGUMENT);
 }
 
+/* The cookie declaration: the library's one rendering, in either language and
+ * format, with the usual buffer protocol. */
 static void test_declaration(void) {
     samtykke_policy *p = kk();
     CHECK(p != NULL);
@@ -866,11 +866,23 @@ static void test_null_arguments(void) {
                  NUL);
         CHECK_RC(samtykke_decision_form(p, S("action=accept_all"), S("action"), NULL, 8, &form_len),
                  NUL);
-        /* A fault is told in the buffer, for the 400: the field and why. */
+        /* A fault writes nothing; the explanation says the field and why, for the 400. */
+        form_len = 99;
         CHECK_RC(samtykke_decision_form(p, S("action=accept_all&notice=0"), S("action"), form,
                                         sizeof form, &form_len),
                  SAMTYKKE_RESULT_FORM_INVALID);
+        CHECK(form_len == 99);
+        CHECK_RC(samtykke_decision_form_explain(p, S("action=accept_all&notice=0"), S("action"),
+                                                form, sizeof form, &form_len),
+                 SAMTYKKE_RESULT_OK);
         CHECK(form_len > 20 && memcmp(form, "{\"field\":\"notice\"", 17) == 0);
+        CHECK_RC(samtykke_decision_form_explain(p, S("action=accept_all"), S("action"), form,
+                                                sizeof form, &form_len),
+                 SAMTYKKE_RESULT_OK);
+        CHECK(form_len == 0);
+        CHECK_RC(samtykke_decision_form_explain(NULL, S("action=x"), S("action"), form, sizeof form,
+                                                &form_len),
+                 NUL);
         CHECK_RC(samtykke_decision_form(p, S("action=accept_all"), S("action"), form, 4, &form_len),
                  SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
         CHECK(form_len > 4);

@@ -185,6 +185,11 @@ $tests = [
         $signalled->acceptAll(T0, 1);
         $proof = json_decode($signalled->withdraw(null, T0 + DAY, 1, null, true), true);
         check($proof['gpc'] === true && $proof['control'] === 'link', 'withdrawn under the signal: ' . json_encode($proof));
+        $signalled->acceptAll(T0 + 2 * DAY, 1);
+        $proof = json_decode($signalled->withdraw(['statistics'], T0 + 3 * DAY, 1, null, true), true);
+        check($proof['gpc'] === true && $proof['decisions']['statistics'] === 'refused', 'one category under the signal');
+        // Naming no consent category records nothing (SPEC §4): no proof line.
+        check($signalled->withdraw(['necessary'], T0 + 3 * DAY, 1) === null, 'nothing to withdraw');
         $plan = $state->deletionPlan('www.kk.dk', 'nmstat=1; AWSELBCORS=2; SESSabc=3', T0 + DAY);
         check($plan === [
             'set_cookie' => [

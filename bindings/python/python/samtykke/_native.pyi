@@ -54,13 +54,6 @@ __version__: str
 
 _Control = Literal["button", "toggle", "link", "icon"]
 
-class _DecisionForm(TypedDict):
-    action: Literal["accept_all", "reject_all", "save", "withdraw"]
-    notice: int
-    control: _Control
-    granted: list[str]
-    categories: Optional[list[str]]
-    consent_id: Optional[str]
 _Kind = Literal["cookie", "local_storage", "session_storage", "indexed_db"]
 _ConsentModeType = Literal[
     "ad_storage",
@@ -440,6 +433,14 @@ class ConsentState:
     def expires(self) -> Optional[datetime]: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+
+class _DecisionForm(TypedDict):
+    action: Literal["accept_all", "reject_all", "save", "withdraw"]
+    notice: int
+    control: _Control
+    granted: list[str]
+    categories: Optional[list[str]]
+    consent_id: Optional[str]
 
 class _AuditViolation(TypedDict):
     """A violation as ``AuditReport.violations`` lists it (SPEC §9)."""

@@ -250,7 +250,9 @@ final class Plugin
     {
         $proof = $this->state->signalGpc($this->now);
         if ($proof !== null) {
+            if ($proof !== null) {
             $this->proofs[] = $proof;
+        }
             $this->events['signal'] = ['signal_gpc'];
             $this->changed = true;
         }
@@ -390,7 +392,14 @@ final class Plugin
             $this->bad(Texts::get($this->lang)['cross_origin']);
         }
         // The form, read by the library's rule (the tower layer's): WordPress
-        // routes on `action`, so the choice is `choice`.
+        // routes on `action`, so the choice is `choice`. It is read from the
+        // body, so it must be urlencoded, as the plugin's forms are.
+        $type = strtolower(trim(explode(';', (string) ($_SERVER['CONTENT_TYPE'] ?? ''))[0]));
+        if ($type !== 'application/x-www-form-urlencoded') {
+            $title = Texts::get($this->lang)['bad_request'];
+            wp_die(esc_html("$title: " . Texts::get($this->lang)['not_a_form']), esc_html($title),
+                ['response' => 415, 'back_link' => true]);
+        }
         try {
             $form = Lib::decisionForm($this->policy, (string) file_get_contents('php://input'), 'choice');
         } catch (FormError $e) {
@@ -521,14 +530,16 @@ final class Plugin
         if (is_admin()) {
             return;
         }
+        if ($this->policy === null) {
+            // Without the library there are no settings to open (the admin
+            // notice says why).
+            return;
+        }
         $this->lang = $this->lang();
         $t = Texts::get($this->lang);
         $link = esc_url(add_query_arg(self::SETTINGS_ARG, '1'));
         echo '<p class="samtykke-footer"><a class="samtykke-footer-link" href="' . $link . '">'
             . esc_html($t['footer_link']) . '</a></p>';
-        if ($this->policy === null) {
-            return;
-        }
         try {
             $this->styles();
             $settings = $this->settingsAsked();

@@ -23,6 +23,7 @@ final class Texts
             'expired' => 'formularen er udløbet eller ikke lavet af denne side; genindlæs siden og vælg igen',
             'cross_origin' => 'en formular fra en anden side afvises',
             'no_choice' => 'formularen har intet valg: accept_all, reject_all, save eller withdraw ventedes',
+            'not_a_form' => 'et valg sendes som application/x-www-form-urlencoded',
         ],
         'en' => [
             'unavailable' => 'Cookie consent is not available on this site right now.',
@@ -30,6 +31,7 @@ final class Texts
             'expired' => 'the form has expired or was not made by this site; reload the page and choose again',
             'cross_origin' => 'a cross-origin form is refused',
             'no_choice' => 'the form has no choice: expected accept_all, reject_all, save or withdraw',
+            'not_a_form' => 'a choice is sent as application/x-www-form-urlencoded',
         ],
     ];
 
@@ -50,7 +52,8 @@ final class Texts
             try {
                 $notice = Lib::noticeWords($lang);
             } catch (\Throwable $e) {
-                return self::OWN[$lang];
+                // Asked once a request: the library does not come back.
+                $notice = [];
             }
             self::$words[$lang] = $notice + self::OWN[$lang];
         }

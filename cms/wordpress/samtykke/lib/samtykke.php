@@ -395,19 +395,19 @@ final class Lib
     public static function decisionForm(Policy $policy, string $body, string $actionField = 'action'): array
     {
         $ffi = self::ffi();
-        $invalid = false;
-        $json = self::text(function ($buf, $len, $outLen) use ($ffi, $policy, $body, $actionField, &$invalid) {
-            $rc = $ffi->samtykke_decision_form($policy->handle, $body, strlen($body), $actionField,
-                strlen($actionField), $buf, $len, $outLen);
-            // The output is the fault's field and message then: read it.
-            $invalid = $rc === $ffi->SAMTYKKE_RESULT_FORM_INVALID;
-            return $invalid ? $ffi->SAMTYKKE_RESULT_OK : $rc;
-        }, 'decision form');
-        $value = json_decode($json, true, 4, JSON_THROW_ON_ERROR);
-        if ($invalid) {
-            throw new FormError($value['message'], $ffi->SAMTYKKE_RESULT_FORM_INVALID, $value['field']);
+        $call = fn (string $fn) => fn ($buf, $len, $outLen) => $ffi->$fn($policy->handle, $body, strlen($body),
+            $actionField, strlen($actionField), $buf, $len, $outLen);
+        try {
+            $json = self::text($call('samtykke_decision_form'), 'decision form');
+        } catch (Error $e) {
+            if ($e->getCode() !== $ffi->SAMTYKKE_RESULT_FORM_INVALID) {
+                throw $e;
+            }
+            $fault = json_decode(self::text($call('samtykke_decision_form_explain'), 'decision form'),
+                true, 2, JSON_THROW_ON_ERROR);
+            throw new FormError($fault['message'], $e->getCode(), $fault['field']);
         }
-        return $value;
+        return json_decode($json, true, 4, JSON_THROW_ON_ERROR);
     }
 
     /** Lines of a "one value per line" output, without the empty last one. */
@@ -970,10 +970,12 @@ final class ConsentState
 
     /**
      * Withdraws $categories (ids), or every consent category when null (R11);
-     * $gpc: the request carried `Sec-GPC: 1`, as its proof record says.
+     * $gpc: the request carried `Sec-GPC: 1`, as its proof record says. The
+     * proof line, or null when $categories names no consent category and so
+     * nothing is recorded (SPEC §4).
      */
     public function withdraw(?array $categories, int $at, int $notice, ?int $control = null,
-                             bool $gpc = false): string
+                             bool $gpc = false): ?string
     {
         if ($categories === null) {
             return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_withdraw_all(
@@ -983,7 +985,7 @@ final class ConsentState
         $mask = $this->policy->categoryMask($categories);
         return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_withdraw(
             $this->policy->handle, FFI::addr($this->state), $mask, $at, $notice,
-            $control ?? $ffi->SAMTYKKE_CONTROL_LINK, $gpc, $proof));
+            $control ?? $ffi->SAMTYKKE_CONTROL_LINK, $gpc, $proof), true);
     }
 
     /** A `Sec-GPC: 1` signal; the proof line, or null when it refused nothing. */
@@ -1065,11 +1067,15 @@ final class ConsentState
         ));
     }
 
-    private function event(callable $call): string
+    /** $call's proof line; null when $maybe and the call wrote no proof. */
+    private function event(callable $call, bool $maybe = false): ?string
     {
         $ffi = Lib::ffi();
         $proof = $ffi->new('samtykke_proof');
         Lib::check($call($ffi, FFI::addr($proof)), 'event');
+        if ($maybe && trim(FFI::string(FFI::addr($proof), FFI::sizeof($proof)), "\0") === '') {
+            return null;
+        }
         return $this->proofJson($proof);
     }
 
