@@ -5,11 +5,12 @@
 use std::ffi::c_char;
 
 use samtykke::{Code, ConsentState, CookieKey, ValidPolicy, COOKIE_MAX_LEN};
+use samtykke_host::form::{read_decision_form, DecisionForm, FormError};
 use samtykke_host::http::{filter_set_cookie, parse_cookie_header, state_from_cookie_header};
 
 use crate::boundary::{
     guard, time, try_bytes, try_opt_bytes, try_opt_out, try_opt_slice, try_out, try_out_buf,
-    try_read, try_str,
+    try_read, try_str, OutBuf,
 };
 use crate::policy::{samtykke_policy, try_policy};
 use crate::state::{open, samtykke_state, sealed};
@@ -440,24 +441,17 @@ pub unsafe extern "C" fn samtykke_decision_form(
     buf_len: usize,
     out_len: *mut usize,
 ) -> Code {
-    guard(|| {
-        // SAFETY: this function's contract: `policy` NULL or live, `body` and
-        // `action_field` readable for their lengths, `buf` writable for
-        // `buf_len` bytes, `out_len` NULL or writable.
-        let (p, body, field, dst) = unsafe {
-            (
-                try_policy(policy)?,
-                try_bytes(body.cast(), body_len)?,
-                try_str(action_field, action_field_len)?,
-                try_out_buf(buf, buf_len, out_len)?,
-            )
-        };
-        let view = p.view();
-        match samtykke_host::form::read_decision_form(&view, body, field) {
-            Ok(form) => dst.write(form.to_json(&view).as_bytes()),
-            Err(e) => Err(e.code()),
-        }
-    })
+    // SAFETY: this function's contract is `with_form`'s.
+    unsafe {
+        with_form(
+            (policy, body, body_len, action_field, action_field_len),
+            (buf, buf_len, out_len),
+            |view, form, dst| match form {
+                Ok(form) => dst.write(form.to_json(view).as_bytes()),
+                Err(e) => Err(e.code()),
+            },
+        )
+    }
 }
 
 /// Explains why `samtykke_decision_form` answered
@@ -490,6 +484,42 @@ pub unsafe extern "C" fn samtykke_decision_form_explain(
     buf_len: usize,
     out_len: *mut usize,
 ) -> Code {
+    // SAFETY: this function's contract is `with_form`'s.
+    unsafe {
+        with_form(
+            (policy, body, body_len, action_field, action_field_len),
+            (buf, buf_len, out_len),
+            |_, form, dst| match form {
+                Ok(_) => dst.write(b""),
+                Err(e) => dst.write(e.to_json().as_bytes()),
+            },
+        )
+    }
+}
+
+/// A form call's arguments checked, the form read, and `write` given the
+/// policy's view, what the form asks for and the output.
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `body` and `action_field` readable for
+/// their lengths; `buf` writable for `buf_len` bytes; `out_len` NULL or
+/// writable.
+unsafe fn with_form(
+    (policy, body, body_len, action_field, action_field_len): (
+        *const samtykke_policy,
+        *const c_char,
+        usize,
+        *const c_char,
+        usize,
+    ),
+    (buf, buf_len, out_len): (*mut c_char, usize, *mut usize),
+    write: impl FnOnce(
+        &ValidPolicy<'_>,
+        Result<DecisionForm, FormError>,
+        OutBuf<'_>,
+    ) -> Result<(), Code>,
+) -> Code {
     guard(|| {
         // SAFETY: this function's contract: `policy` NULL or live, `body` and
         // `action_field` readable for their lengths, `buf` writable for
@@ -502,10 +532,8 @@ pub unsafe extern "C" fn samtykke_decision_form_explain(
                 try_out_buf(buf, buf_len, out_len)?,
             )
         };
-        match samtykke_host::form::read_decision_form(&p.view(), body, field) {
-            Ok(_) => dst.write(b""),
-            Err(e) => dst.write(e.to_json().as_bytes()),
-        }
+        let view = p.view();
+        write(&view, read_decision_form(&view, body, field), dst)
     })
 }
 
