@@ -356,6 +356,11 @@ for (const [what, php, notice, byPolicy = false] of [
         assert.ok(!['nmstat', 'JSESSIONID', 'undeclared_tracker'].includes(n), `fails closed: ${set}`);
       }
       assert.equal(set.some(isSess), byPolicy, `the necessary SESS… cookie: ${set}`);
+      // Nothing half-rendered: the footer link and its words come with the
+      // library, and no page warns of a missing word.
+      assert.ok(!/class="samtykke-footer-link"[^>]*><\/a>/.test(body), 'no empty footer link');
+      const log = join(work, 'debug.log');
+      assert.ok(!existsSync(log) || !/Undefined array key/.test(readFileSync(log, 'utf8')), 'no warning in debug.log');
       assert.equal(await (await fetch(base + '/cookies/')).status, 200);
       const { context, page } = await visitor({ locale: 'en-US' });
       await adminPage(page);
