@@ -227,7 +227,7 @@ pub fn read_decision_form(
     };
     // The consent categories named, empty values skipped; an exempt one is
     // left out (`granted`) or refused (`categories`).
-    let set = |field: &'static str, ids: &[std::borrow::Cow<'_, str>]| {
+    let set = |field: &'static str, ids: &[std::borrow::Cow<'_, str>], withdrawn: bool| {
         let mut set = CategorySet::EMPTY;
         for id in ids.iter().filter(|id| !id.is_empty()) {
             let Some((_, c)) = policy.category(id) else {
@@ -235,7 +235,7 @@ pub fn read_decision_form(
             };
             match c.basis {
                 Basis::Consent => set = set.with(c.slot),
-                _ if field == "categories" => return Err(FormError::Exempt { field, id: cut(id) }),
+                _ if withdrawn => return Err(FormError::Exempt { field, id: cut(id) }),
                 _ => {}
             }
         }
@@ -270,13 +270,13 @@ pub fn read_decision_form(
         notice,
         control,
         granted: if action == Action::Save {
-            set("granted", &granted)?
+            set("granted", &granted, false)?
         } else {
             CategorySet::EMPTY
         },
         categories: match action {
             Action::Withdraw if categories.iter().any(|c| !c.is_empty()) => {
-                Some(set("categories", &categories)?)
+                Some(set("categories", &categories, true)?)
             }
             _ => None,
         },

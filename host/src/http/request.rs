@@ -151,15 +151,9 @@ pub fn same_origin(
     match origin_authority(origin) {
         Some((authority, default_port)) => {
             // `Host: www.kk.dk:443` is `https://www.kk.dk`.
-            let plain = |a: &'_ [u8]| -> Vec<u8> {
-                let a = a.to_ascii_lowercase();
-                match a.strip_suffix(default_port) {
-                    Some(bare) => bare.to_vec(),
-                    None => a,
-                }
-            };
-            let host = plain(host);
-            if !host.is_empty() && plain(authority) == host {
+            let host = host.strip_suffix(default_port).unwrap_or(host);
+            let authority = authority.strip_suffix(default_port).unwrap_or(authority);
+            if !host.is_empty() && authority.eq_ignore_ascii_case(host) {
                 Ok(())
             } else {
                 Err(CrossOrigin::Origin)
