@@ -1115,7 +1115,9 @@ samtykke_result samtykke_same_origin(const char *host,
 
 /**
  * The decision a banner's or the settings' form asks for (SPEC §15), read by
- * the rule the tower layer follows: the body's action field (`action_field`:
+ * the rule the tower layer follows: a post of `Content-Type`
+ * `application/x-www-form-urlencoded` (parameters such as `charset` aside)
+ * with a body of at most 16 KiB, its action field (`action_field`:
  * `action`, or `choice` where `action` routes the request, as in WordPress's
  * `admin-post.php`) of `accept_all`, `reject_all`, `save` or `withdraw`;
  * `granted` repeated for `save`; `categories` repeated for `withdraw` (none:
@@ -1126,7 +1128,10 @@ samtykke_result samtykke_same_origin(const char *host,
  * field sent twice the last counts; other fields are left alone. A category
  * that needs no consent is left out of `granted` and refused in `categories`.
  *
- * - `body`, `body_len`: the `application/x-www-form-urlencoded` body (PHP:
+ * - `content_type`, `content_type_len`: the post's `Content-Type` header's
+ *   value (PHP: `$_SERVER['CONTENT_TYPE']`); NULL with length 0 when none was
+ *   sent.
+ * - `body`, `body_len`: the post's body (PHP:
  *   `file_get_contents('php://input')`).
  * - `action_field`, `action_field_len`: the name of the action's field.
  * - `buf`, `buf_len`, `out_len`: the decision as one JSON object (no NUL is
@@ -1137,16 +1142,19 @@ samtykke_result samtykke_same_origin(const char *host,
  *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8` for
  * an action field that is not UTF-8; `SAMTYKKE_RESULT_FORM_INVALID` for a
- * form that asks for no decision (`samtykke_decision_form_explain` says which
- * field and why); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+ * post that asks for no decision: not a form, too large, or a field at fault
+ * (`samtykke_decision_form_explain` says which, why and the HTTP status to
+ * answer); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
  *
  * # Safety
  *
- * `policy` is a live handle or NULL; `body` and `action_field` readable for
- * their lengths; `buf` writable for `buf_len` bytes; `out_len` NULL or
- * writable.
+ * `policy` is a live handle or NULL; `content_type` NULL or, like `body` and
+ * `action_field`, readable for its length; `buf` writable for `buf_len`
+ * bytes; `out_len` NULL or writable.
  */
 samtykke_result samtykke_decision_form(const samtykke_policy *policy,
+                                       const char *content_type,
+                                       size_t content_type_len,
                                        const char *body,
                                        size_t body_len,
                                        const char *action_field,
@@ -1157,12 +1165,14 @@ samtykke_result samtykke_decision_form(const samtykke_policy *policy,
 
 /**
  * Explains why `samtykke_decision_form` answered
- * `SAMTYKKE_RESULT_FORM_INVALID`, for the 400 a host sends: called with the
- * same policy, body and action field, it writes one JSON object,
- * `{"field":"notice","message":"…"}`: the field at fault (the action's field
- * when the action is missing or unknown) and why, in words (a value repeated
- * there is cut to 64 characters). A form that asks for a decision has
- * nothing to explain: `out_len` receives 0.
+ * `SAMTYKKE_RESULT_FORM_INVALID`, for the answer a host sends: called with
+ * the same arguments, it writes one JSON object,
+ * `{"field":"notice","status":400,"message":"…"}`: the field at fault (the
+ * action's field when the action is missing or unknown, `Content-Type` for a
+ * post that is not a form, `body` for one over 16 KiB), the HTTP status to
+ * answer (415, 413, else 400) and why, in words (a value repeated there is
+ * cut to 64 characters). A form that asks for a decision has nothing to
+ * explain: `out_len` receives 0.
  *
  * - `buf`, `buf_len`, `out_len`: the output (no NUL is written); `out_len`
  *   receives the length written, or the length needed when the buffer is too
@@ -1177,6 +1187,8 @@ samtykke_result samtykke_decision_form(const samtykke_policy *policy,
  * As `samtykke_decision_form`.
  */
 samtykke_result samtykke_decision_form_explain(const samtykke_policy *policy,
+                                               const char *content_type,
+                                               size_t content_type_len,
                                                const char *body,
                                                size_t body_len,
                                                const char *action_field,

@@ -400,7 +400,9 @@ pub unsafe extern "C" fn samtykke_same_origin(
 }
 
 /// The decision a banner's or the settings' form asks for (SPEC §15), read by
-/// the rule the tower layer follows: the body's action field (`action_field`:
+/// the rule the tower layer follows: a post of `Content-Type`
+/// `application/x-www-form-urlencoded` (parameters such as `charset` aside)
+/// with a body of at most 16 KiB, its action field (`action_field`:
 /// `action`, or `choice` where `action` routes the request, as in WordPress's
 /// `admin-post.php`) of `accept_all`, `reject_all`, `save` or `withdraw`;
 /// `granted` repeated for `save`; `categories` repeated for `withdraw` (none:
@@ -411,7 +413,10 @@ pub unsafe extern "C" fn samtykke_same_origin(
 /// field sent twice the last counts; other fields are left alone. A category
 /// that needs no consent is left out of `granted` and refused in `categories`.
 ///
-/// - `body`, `body_len`: the `application/x-www-form-urlencoded` body (PHP:
+/// - `content_type`, `content_type_len`: the post's `Content-Type` header's
+///   value (PHP: `$_SERVER['CONTENT_TYPE']`); NULL with length 0 when none was
+///   sent.
+/// - `body`, `body_len`: the post's body (PHP:
 ///   `file_get_contents('php://input')`).
 /// - `action_field`, `action_field_len`: the name of the action's field.
 /// - `buf`, `buf_len`, `out_len`: the decision as one JSON object (no NUL is
@@ -422,17 +427,20 @@ pub unsafe extern "C" fn samtykke_same_origin(
 ///
 /// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8` for
 /// an action field that is not UTF-8; `SAMTYKKE_RESULT_FORM_INVALID` for a
-/// form that asks for no decision (`samtykke_decision_form_explain` says which
-/// field and why); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+/// post that asks for no decision: not a form, too large, or a field at fault
+/// (`samtykke_decision_form_explain` says which, why and the HTTP status to
+/// answer); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
 ///
 /// # Safety
 ///
-/// `policy` is a live handle or NULL; `body` and `action_field` readable for
-/// their lengths; `buf` writable for `buf_len` bytes; `out_len` NULL or
-/// writable.
+/// `policy` is a live handle or NULL; `content_type` NULL or, like `body` and
+/// `action_field`, readable for its length; `buf` writable for `buf_len`
+/// bytes; `out_len` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn samtykke_decision_form(
     policy: *const samtykke_policy,
+    content_type: *const c_char,
+    content_type_len: usize,
     body: *const c_char,
     body_len: usize,
     action_field: *const c_char,
@@ -444,7 +452,8 @@ pub unsafe extern "C" fn samtykke_decision_form(
     // SAFETY: this function's contract is `with_form`'s.
     unsafe {
         with_form(
-            (policy, body, body_len, action_field, action_field_len),
+            (policy, (content_type, content_type_len), (body, body_len)),
+            (action_field, action_field_len),
             (buf, buf_len, out_len),
             |view, form, dst| match form {
                 Ok(form) => dst.write(form.to_json(view).as_bytes()),
@@ -455,12 +464,14 @@ pub unsafe extern "C" fn samtykke_decision_form(
 }
 
 /// Explains why `samtykke_decision_form` answered
-/// `SAMTYKKE_RESULT_FORM_INVALID`, for the 400 a host sends: called with the
-/// same policy, body and action field, it writes one JSON object,
-/// `{"field":"notice","message":"…"}`: the field at fault (the action's field
-/// when the action is missing or unknown) and why, in words (a value repeated
-/// there is cut to 64 characters). A form that asks for a decision has
-/// nothing to explain: `out_len` receives 0.
+/// `SAMTYKKE_RESULT_FORM_INVALID`, for the answer a host sends: called with
+/// the same arguments, it writes one JSON object,
+/// `{"field":"notice","status":400,"message":"…"}`: the field at fault (the
+/// action's field when the action is missing or unknown, `Content-Type` for a
+/// post that is not a form, `body` for one over 16 KiB), the HTTP status to
+/// answer (415, 413, else 400) and why, in words (a value repeated there is
+/// cut to 64 characters). A form that asks for a decision has nothing to
+/// explain: `out_len` receives 0.
 ///
 /// - `buf`, `buf_len`, `out_len`: the output (no NUL is written); `out_len`
 ///   receives the length written, or the length needed when the buffer is too
@@ -476,6 +487,8 @@ pub unsafe extern "C" fn samtykke_decision_form(
 #[no_mangle]
 pub unsafe extern "C" fn samtykke_decision_form_explain(
     policy: *const samtykke_policy,
+    content_type: *const c_char,
+    content_type_len: usize,
     body: *const c_char,
     body_len: usize,
     action_field: *const c_char,
@@ -487,7 +500,8 @@ pub unsafe extern "C" fn samtykke_decision_form_explain(
     // SAFETY: this function's contract is `with_form`'s.
     unsafe {
         with_form(
-            (policy, body, body_len, action_field, action_field_len),
+            (policy, (content_type, content_type_len), (body, body_len)),
+            (action_field, action_field_len),
             (buf, buf_len, out_len),
             |_, form, dst| match form {
                 Ok(_) => dst.write(b""),
@@ -502,17 +516,16 @@ pub unsafe extern "C" fn samtykke_decision_form_explain(
 ///
 /// # Safety
 ///
-/// `policy` is a live handle or NULL; `body` and `action_field` readable for
-/// their lengths; `buf` writable for `buf_len` bytes; `out_len` NULL or
-/// writable.
+/// `policy` is a live handle or NULL; `content_type` NULL or, like `body` and
+/// `action_field`, readable for its length; `buf` writable for `buf_len`
+/// bytes; `out_len` NULL or writable.
 unsafe fn with_form(
-    (policy, body, body_len, action_field, action_field_len): (
+    (policy, content_type, body): (
         *const samtykke_policy,
-        *const c_char,
-        usize,
-        *const c_char,
-        usize,
+        (*const c_char, usize),
+        (*const c_char, usize),
     ),
+    (action_field, action_field_len): (*const c_char, usize),
     (buf, buf_len, out_len): (*mut c_char, usize, *mut usize),
     write: impl FnOnce(
         &ValidPolicy<'_>,
@@ -521,19 +534,25 @@ unsafe fn with_form(
     ) -> Result<(), Code>,
 ) -> Code {
     guard(|| {
-        // SAFETY: this function's contract: `policy` NULL or live, `body` and
-        // `action_field` readable for their lengths, `buf` writable for
-        // `buf_len` bytes, `out_len` NULL or writable.
-        let (p, body, field, dst) = unsafe {
+        // SAFETY: this function's contract: `policy` NULL or live,
+        // `content_type` NULL or readable for its length as `body` and
+        // `action_field` are, `buf` writable for `buf_len` bytes, `out_len`
+        // NULL or writable.
+        let (p, content_type, body, field, dst) = unsafe {
             (
                 try_policy(policy)?,
-                try_bytes(body.cast(), body_len)?,
+                try_opt_bytes(content_type.0.cast(), content_type.1)?,
+                try_bytes(body.0.cast(), body.1)?,
                 try_str(action_field, action_field_len)?,
                 try_out_buf(buf, buf_len, out_len)?,
             )
         };
         let view = p.view();
-        write(&view, read_decision_form(&view, body, field), dst)
+        write(
+            &view,
+            read_decision_form(&view, content_type, body, field),
+            dst,
+        )
     })
 }
 

@@ -263,19 +263,35 @@ fn request(query: &[u8], header: &[u8]) {
     }
 }
 
-/// Any body and action field: a decision as JSON, or `form_invalid` and an
+/// Any body and action field, posted as a form, with no `Content-Type` and
+/// with the body's bytes as one: a decision as JSON, or `form_invalid` and an
 /// explanation naming the field at fault (within 4096 bytes for an action
 /// field's name under 100 bytes), or `invalid_utf8` for the field's name; the
 /// output always fits the buffer the length asked for.
 fn decision_form(p: &Policy, body: &[u8], field: &[u8]) {
+    for content_type in [Some(FORM_TYPE), None, Some(body)] {
+        decision_post(p, content_type, body, field);
+    }
+}
+
+/// The `Content-Type` of a form, as a browser sends it.
+const FORM_TYPE: &[u8] = b"application/x-www-form-urlencoded; charset=UTF-8";
+
+/// One post of [`decision_form`].
+fn decision_post(p: &Policy, content_type: Option<&[u8]>, body: &[u8], field: &[u8]) {
+    let (type_ptr, type_len) =
+        content_type.map_or((std::ptr::null(), 0), |t| (t.as_ptr(), t.len()));
     let mut buf = vec![0u8; 64];
     let mut len = 0usize;
     for _ in 0..2 {
-        // SAFETY: live handle, readable body and field, a writable buffer of
-        // its length, a writable length.
+        // SAFETY: live handle, a NULL content type of length 0 or a readable
+        // one, readable body and field, a writable buffer of its length, a
+        // writable length.
         let code = unsafe {
             samtykke_decision_form(
                 p.0,
+                type_ptr.cast(),
+                type_len,
                 body.as_ptr().cast(),
                 body.len(),
                 field.as_ptr().cast(),
@@ -299,6 +315,8 @@ fn decision_form(p: &Policy, body: &[u8], field: &[u8]) {
             let code = unsafe {
                 samtykke_decision_form_explain(
                     p.0,
+                    type_ptr.cast(),
+                    type_len,
                     body.as_ptr().cast(),
                     body.len(),
                     field.as_ptr().cast(),
@@ -323,6 +341,13 @@ fn decision_form(p: &Policy, body: &[u8], field: &[u8]) {
                 out.starts_with("{\"field\":\"") && out.ends_with('}'),
                 "{out}"
             );
+            // No `Content-Type` is never a form; the form's always is.
+            let not_a_form = out.contains("\"status\":415,");
+            match content_type {
+                None => assert!(not_a_form, "{out}"),
+                Some(FORM_TYPE) => assert!(!not_a_form, "{out}"),
+                Some(_) => {}
+            }
             return;
         }
         let out = std::str::from_utf8(&buf[..len]).expect("JSON is UTF-8");

@@ -3,7 +3,10 @@
 //! (the tower layer's consent endpoint, the WordPress plugin through
 //! `samtykke_decision_form`).
 //!
-//! The body is `application/x-www-form-urlencoded`. Its fields:
+//! The post's `Content-Type` is `application/x-www-form-urlencoded` (any
+//! parameters, such as `charset`, aside; the name in any case), else the post
+//! is not a form ([`FormError::MediaType`], a `415`). The body has at most
+//! [`MAX_FORM`] bytes ([`FormError::TooLarge`], a `413`). Its fields:
 //!
 //! - the action (`action` for the tower layer; WordPress routes on `action`, so
 //!   its forms name it `choice`): `accept_all`, `reject_all`, `save` or
@@ -25,13 +28,22 @@
 //! nothing, and refused in `categories`, which it would otherwise empty into
 //! "every category". Of a single field sent twice, the last counts. Other
 //! fields are the page's and are left alone. Anything else is a [`FormError`]
-//! naming the field, which a front end answers with `400`; the fields are
-//! checked in the order action, `notice`, `control`, `consent_id`, `granted`,
-//! `categories`, and a value repeated in a message is cut to 64 characters.
+//! naming the field, which a front end answers with [`FormError::status`]
+//! (`400` for a field); the post is checked in the order `Content-Type`, size,
+//! action, `notice`, `control`, `consent_id`, `granted`, `categories`, and a
+//! value repeated in a message is cut to 64 characters.
 
 use samtykke::{Action, Basis, CategorySet, Code, ConsentId, Control, ValidPolicy};
 
+use crate::http::trim_ows;
 use crate::text::push_json_string;
+
+/// The most bytes a decision's form may have: 16 KiB. A banner's or the
+/// settings' form is well under 1 KiB.
+pub const MAX_FORM: usize = 16 * 1024;
+
+/// The media type of a form post.
+const FORM_TYPE: &str = "application/x-www-form-urlencoded";
 
 /// The decision a form asks for: [`read_decision_form`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +111,12 @@ impl DecisionForm {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FormError {
+    /// The post's `Content-Type` is not a form's (`None`: none was sent).
+    #[error("a decision is a form: `Content-Type` must be application/x-www-form-urlencoded, not {}", .0.as_deref().map_or_else(|| "absent".to_owned(), |t| format!("{t:?}")))]
+    MediaType(Option<String>),
+    /// The body is over [`MAX_FORM`] bytes.
+    #[error("the form is over {MAX_FORM} bytes")]
+    TooLarge,
     /// The form has no action.
     #[error("the form has no `{0}`")]
     NoAction(String),
@@ -144,20 +162,34 @@ impl FormError {
         Code::FormInvalid
     }
 
-    /// The error as one JSON object, `{"field":"notice","message":"…"}`, for
-    /// a front end in another language.
+    /// The HTTP status a front end answers with: `415` for a post that is not
+    /// a form, `413` for one over [`MAX_FORM`] bytes, else `400`.
+    pub fn status(&self) -> u16 {
+        match self {
+            FormError::MediaType(_) => 415,
+            FormError::TooLarge => 413,
+            _ => 400,
+        }
+    }
+
+    /// The error as one JSON object,
+    /// `{"field":"notice","status":400,"message":"…"}`, for a front end in
+    /// another language.
     pub fn to_json(&self) -> String {
         let mut out = String::from("{\"field\":");
         push_json_string(&mut out, self.field(), false);
-        out.push_str(",\"message\":");
+        out.push_str(&format!(",\"status\":{},\"message\":", self.status()));
         push_json_string(&mut out, &self.to_string(), false);
         out.push('}');
         out
     }
 
-    /// The field at fault (the action's field for a missing or unknown action).
+    /// The field at fault (the action's field for a missing or unknown action;
+    /// `Content-Type` for a post that is not a form; `body` for one too large).
     pub fn field(&self) -> &str {
         match self {
+            FormError::MediaType(_) => "Content-Type",
+            FormError::TooLarge => "body",
             FormError::NoAction(field) | FormError::UnknownAction { field, .. } => field,
             FormError::Notice(_) => "notice",
             FormError::Control(_) => "control",
@@ -167,8 +199,9 @@ impl FormError {
     }
 }
 
-/// The decision the form `body` asks for under `policy`, its action read from
-/// the field `action_field` (see the module's documentation for the fields).
+/// The decision a post asks for under `policy`: its `Content-Type` header's
+/// value (`None`: none was sent), its `body`, and the field its action is read
+/// from, `action_field` (see the module's documentation for the fields).
 ///
 /// ```
 /// use samtykke::{Action, Control};
@@ -176,23 +209,31 @@ impl FormError {
 ///
 /// let mut index = [0u16; 16];
 /// let policy = samtykke::example::KK_DK.validate(&mut index).unwrap();
-/// let form = read_decision_form(&policy, b"action=save&granted=statistics&notice=1", "action").unwrap();
+/// let post = Some(&b"application/x-www-form-urlencoded"[..]);
+/// let form = read_decision_form(&policy, post, b"action=save&granted=statistics&notice=1", "action").unwrap();
 /// assert_eq!((form.action, form.control), (Action::Save, Control::Toggle));
 /// assert_eq!(form.granted, policy.category_set(&["statistics"]).unwrap());
-/// let bad = read_decision_form(&policy, b"choice=scroll", "choice").unwrap_err();
-/// assert_eq!(bad.field(), "choice");
+/// let bad = read_decision_form(&policy, post, b"choice=scroll", "choice").unwrap_err();
+/// assert_eq!((bad.field(), bad.status()), ("choice", 400));
+/// let json = read_decision_form(&policy, Some(b"application/json"), b"{}", "action").unwrap_err();
+/// assert_eq!((json.field(), json.status()), ("Content-Type", 415));
 /// ```
 ///
 /// # Errors
 ///
-/// A [`FormError`] naming the first field at fault: no action or an unknown
-/// one, a bad `notice`, `control` or `consent_id`, or a category the policy
-/// does not declare.
+/// A [`FormError`] naming the first fault: a post that is not a form or is
+/// over [`MAX_FORM`] bytes, no action or an unknown one, a bad `notice`,
+/// `control` or `consent_id`, or a category the policy does not declare.
 pub fn read_decision_form(
     policy: &ValidPolicy<'_>,
+    content_type: Option<&[u8]>,
     body: &[u8],
     action_field: &str,
 ) -> Result<DecisionForm, FormError> {
+    check_form_type(content_type)?;
+    if body.len() > MAX_FORM {
+        return Err(FormError::TooLarge);
+    }
     let mut action = None;
     let mut granted = Vec::new();
     let mut categories = Vec::new();
@@ -282,6 +323,29 @@ pub fn read_decision_form(
         },
         consent_id,
     })
+}
+
+/// Whether a post's `Content-Type` header's value (`None`: none was sent) is a
+/// form's, the first check of [`read_decision_form`]: for a host that would
+/// rather not read the body of a post that is not a form.
+///
+/// # Errors
+///
+/// [`FormError::MediaType`] unless the media type, what comes before any
+/// parameter without the whitespace around it (RFC 9110 §8.3.1), is
+/// `application/x-www-form-urlencoded` in any case.
+pub fn check_form_type(content_type: Option<&[u8]>) -> Result<(), FormError> {
+    let media_type = content_type.map(|t| {
+        let end = t.iter().position(|&b| b == b';').unwrap_or(t.len());
+        trim_ows(&t[..end])
+    });
+    if media_type.is_some_and(|t| t.eq_ignore_ascii_case(FORM_TYPE.as_bytes())) {
+        Ok(())
+    } else {
+        Err(FormError::MediaType(
+            content_type.map(|t| cut(&String::from_utf8_lossy(t))),
+        ))
+    }
 }
 
 /// `s` for a message: at most 64 characters, `…` marking a cut.

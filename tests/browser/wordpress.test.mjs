@@ -475,7 +475,7 @@ test('key rotation: a consent cookie signed with an older key is accepted and si
   });
 });
 
-test('a forged nonce, a cross-origin form and an unknown choice: 400 with a reason', async () => {
+test('a forged nonce, a cross-origin form, an unknown choice, a post not a form or too large: refused with a reason', async () => {
   const post = (body, headers = {}) => fetch(base + '/wp-admin/admin-post.php', {
     method: 'POST', redirect: 'manual', body: new URLSearchParams(body),
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -536,6 +536,10 @@ test('a forged nonce, a cross-origin form and an unknown choice: 400 with a reas
   r = await fetch(base + '/wp-admin/admin-post.php', { method: 'POST', redirect: 'manual', body: multipart });
   assert.equal(r.status, 415);
   assert.match(await r.text(), /x-www-form-urlencoded/);
+  // The library's size rule: a form over 16 KiB is refused before its fields are read.
+  r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all', pad: 'x'.repeat(16 * 1024) });
+  assert.equal(r.status, 413);
+  assert.match(await r.text(), /the form is over 16384 bytes/);
   r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all' });
   assert.equal(r.status, 303);
   assert.ok(r.headers.getSetCookie().some((h) => h.startsWith('samtykke=v1.')));

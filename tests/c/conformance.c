@@ -93,12 +93,15 @@ typedef struct {
     const char *fetch_site; /* NULL: no Sec-Fetch-Site header */
     size_t fetch_site_len;
     int same; /* same_origin: -1 when not asked */
+    const char *content_type; /* decision_form: NULL: no Content-Type header */
+    size_t content_type_len;
     const char *body; /* decision_form */
     size_t body_len;
     const char *action_field;
     size_t action_field_len;
     const char *decision; /* decision_form: the JSON expected, or NULL on an error */
     const char *fault_field; /* decision_form: the field at fault on an error */
+    int fault_status;        /* decision_form: the HTTP status of an error */
     int cmp_id; /* iab.json: -1 when not asked */
     int nids;
     uint16_t ids[64];
@@ -570,8 +573,10 @@ static void run_same_origin(void) {
 static void run_decision_form(const samtykke_policy *p) {
     char out[1024];
     size_t len = 0;
-    samtykke_result rc = samtykke_decision_form(p, row->body, row->body_len, row->action_field,
-                                                row->action_field_len, out, sizeof out, &len);
+    samtykke_result rc =
+        samtykke_decision_form(p, row->content_type, row->content_type_len, row->body,
+                               row->body_len, row->action_field, row->action_field_len, out,
+                               sizeof out, &len);
     check_code(rc, "decision_form");
     if (len >= sizeof out) {
         fail("an output of %s bytes, expected %s", "too many", "less than 1024");
@@ -586,7 +591,8 @@ static void run_decision_form(const samtykke_policy *p) {
             fail("an output of %s on an error, expected %s", "some bytes", "none");
         }
         samtykke_result explained =
-            samtykke_decision_form_explain(p, row->body, row->body_len, row->action_field,
+            samtykke_decision_form_explain(p, row->content_type, row->content_type_len,
+                                           row->body, row->body_len, row->action_field,
                                            row->action_field_len, out, sizeof out, &len);
         if (explained != SAMTYKKE_RESULT_OK) {
             fail("decision_form_explain: %s, expected %s", code_text(explained), "ok");
@@ -598,9 +604,10 @@ static void run_decision_form(const samtykke_policy *p) {
         }
         out[len] = '\0';
         char want[128];
-        snprintf(want, sizeof want, "{\"field\":\"%s\",\"message\":\"", row->fault_field);
+        snprintf(want, sizeof want, "{\"field\":\"%s\",\"status\":%d,\"message\":\"",
+                 row->fault_field, row->fault_status);
         if (strncmp(out, want, strlen(want)) != 0) {
-            fail("fault %s, expected the field %s", out, row->fault_field);
+            fail("fault %s, expected %s", out, want);
         }
     }
 }

@@ -160,6 +160,9 @@ def row_c(file, row, controls):
         for key, field in [("origin", "origin"), ("sec_fetch_site", "fetch_site")]:
             fields.append(f".{field} = {lit(row[key]) if key in row else 'NULL, 0'}")
     if row.get("type") == "decision_form":
+        # Absent: a form's; null: NULL with length 0, a post without the header.
+        content_type = row.get("content_type", "application/x-www-form-urlencoded")
+        fields.append(f".content_type = {'NULL, 0' if content_type is None else lit(content_type)}")
         fields.append(f".body = {lit(row['body'])}")
         fields.append(f".action_field = {lit(row.get('action_field', 'action'))}")
         if ex["code"] == 0:
@@ -168,6 +171,7 @@ def row_c(file, row, controls):
             fields.append(f".decision = {c_str(decision)}")
         else:
             fields.append(f".fault_field = {c_str(ex['field'])}")
+            fields.append(f".fault_status = {ex['http_status']}")
     if "cmp_id" in ex:
         fields.append(f".cmp_id = {ex['cmp_id']}")
     else:

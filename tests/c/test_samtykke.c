@@ -857,35 +857,53 @@ static void test_null_arguments(void) {
         CHECK(!same);
         char form[256];
         size_t form_len = 0;
-        CHECK_RC(samtykke_decision_form(NULL, S("action=accept_all"), S("action"), form, sizeof form,
-                                        &form_len),
-                 NUL);
-        CHECK_RC(samtykke_decision_form(p, NULL, 0, S("action"), form, sizeof form, &form_len), NUL);
-        CHECK_RC(samtykke_decision_form(p, S("action=accept_all"), NULL, 0, form, sizeof form,
-                                        &form_len),
-                 NUL);
-        CHECK_RC(samtykke_decision_form(p, S("action=accept_all"), S("action"), NULL, 8, &form_len),
-                 NUL);
-        /* A fault writes nothing; the explanation says the field and why, for the 400. */
-        form_len = 99;
-        CHECK_RC(samtykke_decision_form(p, S("action=accept_all&notice=0"), S("action"), form,
+#define FORM_TYPE S("application/x-www-form-urlencoded")
+        CHECK_RC(samtykke_decision_form(NULL, FORM_TYPE, S("action=accept_all"), S("action"), form,
                                         sizeof form, &form_len),
+                 NUL);
+        CHECK_RC(samtykke_decision_form(p, FORM_TYPE, NULL, 0, S("action"), form, sizeof form,
+                                        &form_len),
+                 NUL);
+        CHECK_RC(samtykke_decision_form(p, FORM_TYPE, S("action=accept_all"), NULL, 0, form,
+                                        sizeof form, &form_len),
+                 NUL);
+        CHECK_RC(samtykke_decision_form(p, FORM_TYPE, S("action=accept_all"), S("action"), NULL, 8,
+                                        &form_len),
+                 NUL);
+        CHECK_RC(samtykke_decision_form(p, NULL, 5, S("action=accept_all"), S("action"), form,
+                                        sizeof form, &form_len),
+                 NUL);
+        /* A fault writes nothing; the explanation says the field, the status and why. */
+        form_len = 99;
+        CHECK_RC(samtykke_decision_form(p, FORM_TYPE, S("action=accept_all&notice=0"), S("action"),
+                                        form, sizeof form, &form_len),
                  SAMTYKKE_RESULT_FORM_INVALID);
         CHECK(form_len == 99);
-        CHECK_RC(samtykke_decision_form_explain(p, S("action=accept_all&notice=0"), S("action"),
+        CHECK_RC(samtykke_decision_form_explain(p, FORM_TYPE, S("action=accept_all&notice=0"),
+                                                S("action"), form, sizeof form, &form_len),
+                 SAMTYKKE_RESULT_OK);
+        CHECK(form_len > 20 && memcmp(form, "{\"field\":\"notice\",\"status\":400,", 31) == 0);
+        /* No Content-Type: not a form, a 415, whatever the body says. */
+        CHECK_RC(samtykke_decision_form(p, NULL, 0, S("action=accept_all"), S("action"), form,
+                                        sizeof form, &form_len),
+                 SAMTYKKE_RESULT_FORM_INVALID);
+        CHECK_RC(samtykke_decision_form_explain(p, NULL, 0, S("action=accept_all"), S("action"),
                                                 form, sizeof form, &form_len),
                  SAMTYKKE_RESULT_OK);
-        CHECK(form_len > 20 && memcmp(form, "{\"field\":\"notice\"", 17) == 0);
-        CHECK_RC(samtykke_decision_form_explain(p, S("action=accept_all"), S("action"), form,
-                                                sizeof form, &form_len),
+        CHECK(form_len > 20 &&
+              memcmp(form, "{\"field\":\"Content-Type\",\"status\":415,", 37) == 0);
+        CHECK_RC(samtykke_decision_form_explain(p, FORM_TYPE, S("action=accept_all"), S("action"),
+                                                form, sizeof form, &form_len),
                  SAMTYKKE_RESULT_OK);
         CHECK(form_len == 0);
-        CHECK_RC(samtykke_decision_form_explain(NULL, S("action=x"), S("action"), form, sizeof form,
-                                                &form_len),
+        CHECK_RC(samtykke_decision_form_explain(NULL, FORM_TYPE, S("action=x"), S("action"), form,
+                                                sizeof form, &form_len),
                  NUL);
-        CHECK_RC(samtykke_decision_form(p, S("action=accept_all"), S("action"), form, 4, &form_len),
+        CHECK_RC(samtykke_decision_form(p, FORM_TYPE, S("action=accept_all"), S("action"), form, 4,
+                                        &form_len),
                  SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
         CHECK(form_len > 4);
+#undef FORM_TYPE
     }
 
     CHECK_RC(samtykke_state_deletion_plan(NULL, &s, S("kk.dk"), S(""), T0, &plan), NUL);

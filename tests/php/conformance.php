@@ -321,12 +321,18 @@ function run_row(string $file, array $row): array
     } elseif ($type === 'decision_form') {
         // Through the PHP library's own reader, as the plugin reads a decision.
         try {
-            $form = Lib::decisionForm($policy, $row['body'], $row['action_field'] ?? 'action');
+            // Absent: a form's; null: no header.
+            $type = array_key_exists('content_type', $row) ? $row['content_type']
+                : 'application/x-www-form-urlencoded';
+            $form = Lib::decisionForm($policy, $type, $row['body'], $row['action_field'] ?? 'action');
             $code($ffi->SAMTYKKE_RESULT_OK, 'decisionForm');
         } catch (Samtykke\FormError $e) {
             $code($e->getCode(), 'decisionForm');
             if ($e->field !== $ex['field']) {
                 $faults[] = "field: {$e->field}";
+            }
+            if ($e->status !== $ex['http_status']) {
+                $faults[] = "status: {$e->status}";
             }
             return $faults;
         }

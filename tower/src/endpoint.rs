@@ -11,7 +11,7 @@ use http::{HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body::Body;
 use http_body_util::{BodyExt, Full, Limited};
 use samtykke::{Action, ConsentState, Ctx};
-use samtykke_host::form::read_decision_form;
+use samtykke_host::form::{check_form_type, read_decision_form, FormError};
 use samtykke_host::http::CrossOrigin;
 use samtykke_host::log_line;
 
@@ -19,8 +19,8 @@ use crate::consent::{Consent, Decided, NoticeShown};
 use crate::html;
 use crate::layer::request_host;
 
-/// The most bytes of a decision's form body: 16 KiB.
-pub const MAX_FORM: usize = 16 * 1024;
+/// The most bytes of a decision's form body: 16 KiB (the host's rule).
+pub use samtykke_host::form::MAX_FORM;
 
 /// The consent endpoint (SPEC §15), to route at the layer's endpoint path
 /// (default `/consent`), inside the [`ConsentLayer`](crate::ConsentLayer):
@@ -105,21 +105,12 @@ where
             if let Err(why) = same_origin(&req) {
                 return plain(StatusCode::FORBIDDEN, why);
             }
-            let form_type = req
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(';').next())
-                .map(|v| {
-                    v.trim()
-                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-                });
-            if form_type != Some(true) {
-                return plain(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "a decision is a form: Content-Type must be application/x-www-form-urlencoded",
-                );
+            // Not a form: refused before its body is read.
+            let content_type = req.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes);
+            if let Err(e) = check_form_type(content_type) {
+                return form_error(&e);
             }
+            let content_type = content_type.map(<[u8]>::to_vec);
             let back = redirect_target(&req);
             let body = match Limited::new(req.into_body(), MAX_FORM).collect().await {
                 Ok(b) => b.to_bytes(),
@@ -128,16 +119,13 @@ where
                         .downcast_ref::<http_body_util::LengthLimitError>()
                         .is_some()
                     {
-                        plain(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            format!("the form is over {MAX_FORM} bytes"),
-                        )
+                        form_error(&FormError::TooLarge)
                     } else {
                         plain(StatusCode::BAD_REQUEST, "the form could not be read")
                     };
                 }
             };
-            match decide(&consent, &body) {
+            match decide(&consent, content_type.as_deref(), &body) {
                 Ok(decided) => {
                     let mut r = Response::new(Full::new(Bytes::new()));
                     *r.status_mut() = StatusCode::SEE_OTHER;
@@ -147,7 +135,8 @@ where
                     r.extensions_mut().insert(decided);
                     r
                 }
-                Err(message) => plain(StatusCode::BAD_REQUEST, message),
+                Err(Refused::Form(e)) => form_error(&e),
+                Err(Refused::Other(message)) => plain(StatusCode::BAD_REQUEST, message),
             }
         }
         _ => {
@@ -228,14 +217,28 @@ fn redirect_target<B>(req: &Request<B>) -> String {
     }
 }
 
-/// The decision a form asks for (the host's rule,
+/// The answer to a form the host's rule refuses: its status and message.
+fn form_error(e: &FormError) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    plain(status, e.to_string())
+}
+
+/// Why a post decides nothing.
+enum Refused {
+    /// The form, by the host's rule.
+    Form(FormError),
+    /// The decision's context (a `400`).
+    Other(String),
+}
+
+/// The decision a post asks for (the host's rule,
 /// [`samtykke_host::form::read_decision_form`]), applied to the visitor's state.
-fn decide(consent: &Consent, body: &[u8]) -> Result<Decided, String> {
+fn decide(consent: &Consent, content_type: Option<&[u8]>, body: &[u8]) -> Result<Decided, Refused> {
     let policy = consent.policy();
-    let form = read_decision_form(&policy, body, "action").map_err(|e| e.to_string())?;
+    let form = read_decision_form(&policy, content_type, body, "action").map_err(Refused::Form)?;
     let (action, notice, control) = (form.action, form.notice, form.control);
-    let ctx =
-        Ctx::new(consent.now(), notice, control, consent.gpc()).map_err(|e| format!("{e}"))?;
+    let ctx = Ctx::new(consent.now(), notice, control, consent.gpc())
+        .map_err(|e| Refused::Other(e.to_string()))?;
 
     // A new visitor decides under the consent id their notice was shown to.
     let mut state = consent.state;

@@ -53,6 +53,15 @@ pyo3::create_exception!(
      `section` the section id (None for the header) and `bit` where the field \
      starts."
 );
+pyo3::create_exception!(
+    samtykke,
+    FormError,
+    SamtykkeError,
+    "A post that asks for no decision (`Policy.decision_form`): `path` names the \
+     field at fault (the action's field, `notice`, `Content-Type`, `body`, …) and \
+     `status` the HTTP status to answer: 415 for a post that is not a form, 413 for \
+     one over 16 KiB, else 400."
+);
 
 /// The Python exception class a result code raises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +84,8 @@ pub(crate) enum Class {
     Tcf,
     /// `samtykke.GppError`.
     Gpp,
+    /// `samtykke.FormError`.
+    Form,
 }
 
 /// The one map from the core's codes to Python exceptions. `Code` is
@@ -93,8 +104,8 @@ pub(crate) fn class_of(code: Code) -> Option<Class> {
         | Code::StatePolicyMismatch
         | Code::UnknownName
         | Code::HeaderInvalid
-        | Code::KeyFileInvalid
-        | Code::FormInvalid => Class::Samtykke,
+        | Code::KeyFileInvalid => Class::Samtykke,
+        Code::FormInvalid => Class::Form,
         Code::PolicyUnknownSchema
         | Code::PolicyMalformedJson
         | Code::PolicyMissingField
@@ -150,6 +161,7 @@ pub(crate) fn error(
         Class::Log => py.get_type::<LogError>(),
         Class::Tcf => py.get_type::<TcfError>(),
         Class::Gpp => py.get_type::<GppError>(),
+        Class::Form => py.get_type::<FormError>(),
     };
     let err = PyErr::from_type(class, (text,));
     let value = err.value(py);
@@ -233,6 +245,7 @@ pub(crate) fn add_defaults(py: Python<'_>) -> PyResult<()> {
     let gpp = py.get_type::<GppError>();
     gpp.setattr("section", py.None())?;
     gpp.setattr("bit", 0u32)?;
+    py.get_type::<FormError>().setattr("status", 400u16)?;
     Ok(())
 }
 
@@ -252,5 +265,6 @@ mod tests {
         assert_eq!(class_of(Code::CookieBadSignature), Some(Class::Cookie));
         assert_eq!(class_of(Code::LogInvalid), Some(Class::Log));
         assert_eq!(class_of(Code::Io), Some(Class::Os));
+        assert_eq!(class_of(Code::FormInvalid), Some(Class::Form));
     }
 }

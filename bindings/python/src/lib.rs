@@ -38,6 +38,7 @@ fn samtykke_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("LogError", py.get_type::<errors::LogError>())?;
     m.add("TcfError", py.get_type::<errors::TcfError>())?;
     m.add("GppError", py.get_type::<errors::GppError>())?;
+    m.add("FormError", py.get_type::<errors::FormError>())?;
     m.add_class::<iab::TcString>()?;
     m.add_class::<iab::GppString>()?;
     m.add_class::<iab::GppSection>()?;

@@ -199,36 +199,47 @@ impl Policy {
     }
 
     /// The decision a banner's or the settings' form asks for, read by the
-    /// rule every front end follows (SPEC §15, §18): `body` is the
-    /// `application/x-www-form-urlencoded` body (`bytes` or `str`), its action
-    /// in the field `action_field`. Returns a dict: `action` (`accept_all`,
-    /// `reject_all`, `save`, `withdraw`), `notice`, `control`, `granted` (ids,
-    /// for `save`), `categories` (ids for `withdraw`, `None`: all) and
-    /// `consent_id` (32 hex digits or `None`). A form that asks for no decision
-    /// raises `SamtykkeError` (code 505) whose `.path` is the field at fault.
-    #[pyo3(signature = (body, action_field="action"))]
+    /// rule every front end follows (SPEC §15, §18): `content_type` is the
+    /// post's `Content-Type` (`None`: none was sent; WSGI's
+    /// `environ.get("CONTENT_TYPE")`), which must be
+    /// `application/x-www-form-urlencoded`; `body` the post's body (`bytes` or
+    /// `str`, at most 16 KiB), its action in the field `action_field`. Returns
+    /// a dict: `action` (`accept_all`, `reject_all`, `save`, `withdraw`),
+    /// `notice`, `control`, `granted` (ids, for `save`), `categories` (ids for
+    /// `withdraw`, `None`: all) and `consent_id` (32 hex digits or `None`). A
+    /// post that asks for no decision raises `FormError` (code 505) whose
+    /// `.path` is the field at fault and `.status` the HTTP status to answer.
+    #[pyo3(signature = (content_type, body, action_field="action"))]
     fn decision_form(
         slf: &Bound<'_, Self>,
+        content_type: Option<&Bound<'_, PyAny>>,
         body: &Bound<'_, PyAny>,
         action_field: &str,
     ) -> PyResult<Py<PyAny>> {
         let py = slf.py();
+        let content_type = content_type
+            .map(|t| args::header_bytes(t, "content_type"))
+            .transpose()?;
         let body = args::header_bytes(body, "body")?;
         let view = slf.get().inner.view();
-        match samtykke_host::form::read_decision_form(&view, body.as_bytes(), action_field) {
+        let read = samtykke_host::form::read_decision_form(
+            &view,
+            content_type.as_ref().map(|t| t.as_bytes()),
+            body.as_bytes(),
+            action_field,
+        );
+        match read {
             Ok(form) => {
                 let json = py.import("json")?;
                 Ok(json.call_method1("loads", (form.to_json(&view),))?.unbind())
             }
             Err(e) => {
                 let text = e.to_string();
-                Err(crate::errors::error(
-                    py,
-                    e.code(),
-                    text.clone(),
-                    Some(e.field()),
-                    &text,
-                ))
+                let err = crate::errors::error(py, e.code(), text.clone(), Some(e.field()), &text);
+                match err.value(py).setattr("status", e.status()) {
+                    Ok(()) => Err(err),
+                    Err(set) => Err(set),
+                }
             }
         }
     }

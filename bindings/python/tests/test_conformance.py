@@ -315,11 +315,14 @@ def test_header(row: Row) -> None:
         assert samtykke.gpc_signal(row["value"]) is row["expect"]["signal"], "signal"
     elif kind == "decision_form":
         policy = load_policy(row.get("policy"))
+        # Absent: a form's; None: no header.
+        content_type = row.get("content_type", "application/x-www-form-urlencoded")
         try:
-            form = policy.decision_form(row["body"], row.get("action_field", "action"))
-        except samtykke.SamtykkeError as e:
+            form = policy.decision_form(content_type, row["body"], row.get("action_field", "action"))
+        except samtykke.FormError as e:
             expect_error(row, e)
             assert e.path == row["expect"]["field"], "field"
+            assert e.status == row["expect"]["http_status"], f"status {e.status}"
             return
         expect_success(row)
         for k in ["action", "notice", "control", "granted", "categories", "consent_id"]:

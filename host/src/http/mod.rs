@@ -48,6 +48,7 @@ pub use filter::{
     clamp_set_cookie, filter_set_cookie, judge_set_cookie, sets_cookie, DropReason, Dropped,
     Filtered,
 };
+pub(crate) use request::trim_ows;
 pub use request::{gpc_signal, request_lang, same_origin, CrossOrigin};
 pub use set_cookie::{SameSite, SetCookie};
 

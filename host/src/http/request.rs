@@ -218,7 +218,7 @@ fn qvalue(q: &[u8]) -> Option<u16> {
 }
 
 /// `s` without the spaces and tabs around it (HTTP's optional whitespace).
-fn trim_ows(s: &[u8]) -> &[u8] {
+pub(crate) fn trim_ows(s: &[u8]) -> &[u8] {
     let start = s.iter().position(|&b| b != b' ' && b != b'\t');
     let Some(start) = start else {
         return &[];

@@ -423,10 +423,16 @@ fn check_header(row: &Value) -> Result<(), String> {
             let view = policy.view();
             let body = row["body"].as_str().unwrap_or_default().as_bytes();
             let field = row["action_field"].as_str().unwrap_or("action");
-            match read_decision_form(&view, body, field) {
+            // Absent: a form's; null: no header.
+            let content_type = match row.get("content_type") {
+                None => Some(&b"application/x-www-form-urlencoded"[..]),
+                Some(t) => t.as_str().map(str::as_bytes),
+            };
+            match read_decision_form(&view, content_type, body, field) {
                 Err(e) => {
                     expect_code(row, e.code())?;
-                    same("field", &expect["field"], &json!(e.field()))
+                    same("field", &expect["field"], &json!(e.field()))?;
+                    same("http_status", &expect["http_status"], &json!(e.status()))
                 }
                 Ok(form) => {
                     expect_code(row, Code::Ok)?;

@@ -26,6 +26,7 @@ __all__ = [
     "DeletionPlan",
     "Dropped",
     "Filtered",
+    "FormError",
     "GppError",
     "GppSection",
     "GppString",
@@ -83,6 +84,13 @@ class TcfError(SamtykkeError):
 
     segment: int
     bit: int
+
+class FormError(SamtykkeError):
+    """A post that asks for no decision (``Policy.decision_form``): ``path`` is
+    the field at fault and ``status`` the HTTP status to answer (415: not a
+    form; 413: over 16 KiB; else 400)."""
+
+    status: int
 
 class GppError(SamtykkeError):
     """A GPP string that does not decode: ``path`` is the field, ``section`` the
@@ -266,7 +274,10 @@ class Policy:
     def new_state(self, consent_id: Union[int, str, None] = None) -> ConsentState: ...
     def decode_cookie(self, value: str, key: Optional[bytes] = None) -> ConsentState: ...
     def decision_form(
-        self, body: Union[str, bytes], action_field: str = "action"
+        self,
+        content_type: Union[str, bytes, None],
+        body: Union[str, bytes],
+        action_field: str = "action",
     ) -> _DecisionForm: ...
     def state_from_cookie_header(
         self,

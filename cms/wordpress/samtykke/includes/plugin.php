@@ -391,20 +391,22 @@ final class Plugin
         if (!Lib::sameOrigin($this->host, $header('HTTP_ORIGIN'), $header('HTTP_SEC_FETCH_SITE'))) {
             $this->bad(Texts::get($this->lang)['cross_origin']);
         }
-        // The form, read by the library's rule (the tower layer's): WordPress
-        // routes on `action`, so the choice is `choice`. It is read from the
-        // body, so it must be urlencoded, as the plugin's forms are.
-        $type = strtolower(trim(explode(';', (string) ($_SERVER['CONTENT_TYPE'] ?? ''))[0]));
-        if ($type !== 'application/x-www-form-urlencoded') {
-            $title = Texts::get($this->lang)['bad_request'];
-            wp_die(esc_html("$title: " . Texts::get($this->lang)['not_a_form']), esc_html($title),
-                ['response' => 415, 'back_link' => true]);
-        }
+        // The post, read by the library's rule (the tower layer's): WordPress
+        // routes on `action`, so the choice is `choice`. The body is read as
+        // sent, so a post that is not urlencoded is refused (415), as one over
+        // 16 KiB is (413); the plugin's own forms are neither.
         try {
-            $form = Lib::decisionForm($this->policy, (string) file_get_contents('php://input'), 'choice');
+            $form = Lib::decisionForm($this->policy, $header('CONTENT_TYPE'),
+                (string) file_get_contents('php://input'), 'choice');
         } catch (FormError $e) {
-            // No choice, in the form's language; any other field as the library says.
-            $this->bad($e->field === 'choice' ? Texts::get($this->lang)['no_choice'] : $e->getMessage());
+            // No choice and not a form in the page's language; anything else
+            // as the library says.
+            $words = Texts::get($this->lang);
+            $this->bad(match (true) {
+                $e->field === 'choice' => $words['no_choice'],
+                $e->status === 415 => $words['not_a_form'],
+                default => $e->getMessage(),
+            }, $e->status);
         }
         ['action' => $action, 'notice' => $notice, 'control' => $control] = $form;
         $controlValue = Lib::ffi()->{'SAMTYKKE_CONTROL_' . strtoupper($control)};
@@ -446,10 +448,10 @@ final class Plugin
     }
 
     /** A 400 with the reason, in WordPress's error page, in the form's language. */
-    private function bad(string $why): never
+    private function bad(string $why, int $status = 400): never
     {
         $title = Texts::get($this->lang)['bad_request'];
-        wp_die(esc_html("$title: $why"), esc_html($title), ['response' => 400, 'back_link' => true]);
+        wp_die(esc_html("$title: $why"), esc_html($title), ['response' => $status, 'back_link' => true]);
     }
 
     // ---- the page -------------------------------------------------------------

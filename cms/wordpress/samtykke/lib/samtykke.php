@@ -44,7 +44,9 @@ final class PolicyError extends Error
  */
 final class FormError extends Error
 {
-    public function __construct(string $message, int $code, public readonly string $field)
+    /** $field: the field at fault; $status: the HTTP status to answer (415, 413, else 400). */
+    public function __construct(string $message, int $code, public readonly string $field,
+        public readonly int $status = 400)
     {
         parent::__construct($message, $code);
     }
@@ -382,21 +384,25 @@ final class Lib
     }
 
     /**
-     * The decision a form's body asks for (samtykke_decision_form), read by the
-     * rule the tower layer follows: ['action' => 'save', 'notice' => 1,
+     * The decision a post asks for (samtykke_decision_form), read by the rule
+     * the tower layer follows: ['action' => 'save', 'notice' => 1,
      * 'control' => 'toggle', 'granted' => ['statistics'], 'categories' => null
-     * (null: all), 'consent_id' => null]. $body is the urlencoded body
-     * (`file_get_contents('php://input')`); $actionField the action's field.
-     * Throws FormError, naming the field, for a form that asks for no decision.
+     * (null: all), 'consent_id' => null]. $contentType is the post's
+     * `Content-Type` (`$_SERVER['CONTENT_TYPE'] ?? null`), $body its body
+     * (`file_get_contents('php://input')`), $actionField the action's field.
+     * Throws FormError, naming the field and the HTTP status to answer, for a
+     * post that asks for no decision (415: not a form; 413: over 16 KiB).
      *
      * @return array{action: string, notice: int, control: string, granted: string[],
      *     categories: ?string[], consent_id: ?string}
      */
-    public static function decisionForm(Policy $policy, string $body, string $actionField = 'action'): array
+    public static function decisionForm(Policy $policy, ?string $contentType, string $body,
+        string $actionField = 'action'): array
     {
         $ffi = self::ffi();
-        $call = fn (string $fn) => fn ($buf, $len, $outLen) => $ffi->$fn($policy->handle, $body, strlen($body),
-            $actionField, strlen($actionField), $buf, $len, $outLen);
+        $call = fn (string $fn) => fn ($buf, $len, $outLen) => $ffi->$fn($policy->handle, $contentType,
+            strlen($contentType ?? ''), $body, strlen($body), $actionField, strlen($actionField), $buf, $len,
+            $outLen);
         try {
             $json = self::text($call('samtykke_decision_form'), 'decision form');
         } catch (Error $e) {
@@ -405,7 +411,7 @@ final class Lib
             }
             $fault = json_decode(self::text($call('samtykke_decision_form_explain'), 'decision form'),
                 true, 2, JSON_THROW_ON_ERROR);
-            throw new FormError($fault['message'], $e->getCode(), $fault['field']);
+            throw new FormError($fault['message'], $e->getCode(), $fault['field'], $fault['status']);
         }
         return json_decode($json, true, 4, JSON_THROW_ON_ERROR);
     }
