@@ -2075,13 +2075,15 @@ samtykke_result samtykke_state_save(const samtykke_policy *policy,
  *   names no consent category (0, or only the exempt one) refuses nothing: the
  *   state is unchanged and `proof_out` is not written (SPEC §4). Use
  *   `samtykke_state_withdraw_all` for every category.
+ * - `recorded_out`: optional (NULL); receives whether the withdrawal refused
+ *   something (and so whether `proof_out` was written).
  * - The rest as `samtykke_state_accept_all`.
  *
  * Errors: as `samtykke_state_save`.
  *
  * # Safety
  *
- * As `samtykke_state_accept_all`.
+ * As `samtykke_state_accept_all`; `recorded_out` is NULL or writable.
  */
 samtykke_result samtykke_state_withdraw(const samtykke_policy *policy,
                                         samtykke_state *state,
@@ -2090,17 +2092,23 @@ samtykke_result samtykke_state_withdraw(const samtykke_policy *policy,
                                         uint32_t notice,
                                         uint32_t control,
                                         bool gpc,
-                                        samtykke_proof *proof_out);
+                                        samtykke_proof *proof_out,
+                                        bool *recorded_out);
 
 /**
  * Withdraw consent for every consent category (R11): one call, as easy as
- * giving it.
+ * giving it. A policy with no consent category has nothing to withdraw: the
+ * state is unchanged and `proof_out` is not written.
  *
- * Arguments as `samtykke_state_accept_all`. Errors: as `samtykke_state_accept_all`.
+ * - `recorded_out`: optional (NULL); receives whether the withdrawal refused
+ *   something (and so whether `proof_out` was written).
+ * - The rest as `samtykke_state_accept_all`.
+ *
+ * Errors: as `samtykke_state_accept_all`.
  *
  * # Safety
  *
- * As `samtykke_state_accept_all`.
+ * As `samtykke_state_accept_all`; `recorded_out` is NULL or writable.
  */
 samtykke_result samtykke_state_withdraw_all(const samtykke_policy *policy,
                                             samtykke_state *state,
@@ -2108,7 +2116,8 @@ samtykke_result samtykke_state_withdraw_all(const samtykke_policy *policy,
                                             uint32_t notice,
                                             uint32_t control,
                                             bool gpc,
-                                            samtykke_proof *proof_out);
+                                            samtykke_proof *proof_out,
+                                            bool *recorded_out);
 
 /**
  * A Global Privacy Control signal (`Sec-GPC: 1`) at `at`: refuses the

@@ -128,7 +128,7 @@ int main(int argc, char **argv) {
 
     /* The visitor withdraws: statistics stop, and nmstat is deleted. */
     ok(samtykke_state_withdraw_all(policy, &state, now + 60, 1, SAMTYKKE_CONTROL_LINK, false,
-                                   &proof),
+                                   &proof, NULL),
        "withdraw_all");
     samtykke_plan *plan = NULL;
     ok(samtykke_state_deletion_plan(policy, &state, "www.kk.dk", strlen("www.kk.dk"), header,

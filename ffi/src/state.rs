@@ -317,13 +317,15 @@ pub unsafe extern "C" fn samtykke_state_save(
 ///   names no consent category (0, or only the exempt one) refuses nothing: the
 ///   state is unchanged and `proof_out` is not written (SPEC §4). Use
 ///   `samtykke_state_withdraw_all` for every category.
+/// - `recorded_out`: optional (NULL); receives whether the withdrawal refused
+///   something (and so whether `proof_out` was written).
 /// - The rest as `samtykke_state_accept_all`.
 ///
 /// Errors: as `samtykke_state_save`.
 ///
 /// # Safety
 ///
-/// As `samtykke_state_accept_all`.
+/// As `samtykke_state_accept_all`; `recorded_out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn samtykke_state_withdraw(
     policy: *const samtykke_policy,
@@ -334,34 +336,46 @@ pub unsafe extern "C" fn samtykke_state_withdraw(
     control: u32,
     gpc: bool,
     proof_out: *mut samtykke_proof,
+    recorded_out: *mut bool,
 ) -> Code {
     guard(|| {
         // SAFETY: this function's contract: `policy` is NULL or live, `state`
-        // NULL or readable and writable, `proof_out` NULL or writable.
-        let (p, raw, state_out, proof_out) = unsafe {
+        // NULL or readable and writable, `proof_out` and `recorded_out` NULL
+        // or writable.
+        let (p, raw, state_out, proof_out, recorded_out) = unsafe {
             (
                 try_policy(policy)?,
                 try_read(state)?,
                 try_out(state)?,
                 try_opt_out(proof_out),
+                try_opt_out(recorded_out),
             )
         };
         let event = Event::Withdraw {
             categories: Some(category_set(&p.view(), categories)?),
             ctx: ctx(at, notice, control, gpc)?,
         };
-        apply(p, &raw, state_out, proof_out, &event).map(drop)
+        let recorded = apply(p, &raw, state_out, proof_out, &event)?;
+        if let Some(out) = recorded_out {
+            out.write(recorded);
+        }
+        Ok(())
     })
 }
 
 /// Withdraw consent for every consent category (R11): one call, as easy as
-/// giving it.
+/// giving it. A policy with no consent category has nothing to withdraw: the
+/// state is unchanged and `proof_out` is not written.
 ///
-/// Arguments as `samtykke_state_accept_all`. Errors: as `samtykke_state_accept_all`.
+/// - `recorded_out`: optional (NULL); receives whether the withdrawal refused
+///   something (and so whether `proof_out` was written).
+/// - The rest as `samtykke_state_accept_all`.
+///
+/// Errors: as `samtykke_state_accept_all`.
 ///
 /// # Safety
 ///
-/// As `samtykke_state_accept_all`.
+/// As `samtykke_state_accept_all`; `recorded_out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn samtykke_state_withdraw_all(
     policy: *const samtykke_policy,
@@ -371,23 +385,30 @@ pub unsafe extern "C" fn samtykke_state_withdraw_all(
     control: u32,
     gpc: bool,
     proof_out: *mut samtykke_proof,
+    recorded_out: *mut bool,
 ) -> Code {
     guard(|| {
         // SAFETY: this function's contract: `policy` is NULL or live, `state`
-        // NULL or readable and writable, `proof_out` NULL or writable.
-        let (p, raw, state_out, proof_out) = unsafe {
+        // NULL or readable and writable, `proof_out` and `recorded_out` NULL
+        // or writable.
+        let (p, raw, state_out, proof_out, recorded_out) = unsafe {
             (
                 try_policy(policy)?,
                 try_read(state)?,
                 try_out(state)?,
                 try_opt_out(proof_out),
+                try_opt_out(recorded_out),
             )
         };
         let event = Event::Withdraw {
             categories: None,
             ctx: ctx(at, notice, control, gpc)?,
         };
-        apply(p, &raw, state_out, proof_out, &event).map(drop)
+        let recorded = apply(p, &raw, state_out, proof_out, &event)?;
+        if let Some(out) = recorded_out {
+            out.write(recorded);
+        }
+        Ok(())
     })
 }
 

@@ -741,7 +741,7 @@ fn query(p: &Policy, state: &mut samtykke_state, name: &[u8], kind: u32, now: i6
         );
         ok_or(samtykke_state_gesture(p.0, state, kind, now), common);
         ok_or(
-            samtykke_state_withdraw_all(p.0, state, now, 1, 0, true, null_mut()),
+            samtykke_state_withdraw_all(p.0, state, now, 1, 0, true, null_mut(), null_mut()),
             common,
         );
     }

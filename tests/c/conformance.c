@@ -222,9 +222,11 @@ static samtykke_result apply(const samtykke_policy *p, samtykke_state *s, const 
         rc = samtykke_state_save(p, s, chosen, &refused, e->at, e->notice, e->control, e->gpc,
                                  proof);
     } else if (strcmp(a, "withdraw") == 0 && e->ncat < 0) {
-        rc = samtykke_state_withdraw_all(p, s, e->at, e->notice, e->control, e->gpc, proof);
+        rc = samtykke_state_withdraw_all(p, s, e->at, e->notice, e->control, e->gpc, proof,
+                                         recorded);
     } else if (strcmp(a, "withdraw") == 0) {
-        rc = samtykke_state_withdraw(p, s, chosen, e->at, e->notice, e->control, e->gpc, proof);
+        rc = samtykke_state_withdraw(p, s, chosen, e->at, e->notice, e->control, e->gpc, proof,
+                                     recorded);
     } else {
         uint32_t action = strcmp(a, "dismiss") == 0    ? SAMTYKKE_ACTION_DISMISS
                           : strcmp(a, "scroll") == 0   ? SAMTYKKE_ACTION_SCROLL
@@ -232,7 +234,14 @@ static samtykke_result apply(const samtykke_policy *p, samtykke_state *s, const 
                                                        : SAMTYKKE_ACTION_IDLE;
         rc = samtykke_state_gesture(p, s, action, e->at);
     }
-    *recorded = memcmp(proof, &sentinel, sizeof sentinel) != 0;
+    bool written = memcmp(proof, &sentinel, sizeof sentinel) != 0;
+    if (strcmp(a, "withdraw") != 0) {
+        *recorded = written;
+    } else if (rc == SAMTYKKE_RESULT_OK && *recorded != written) {
+        /* A withdrawal says whether it recorded: the proof is written exactly then. */
+        fail("withdraw: recorded %s, the proof %s", *recorded ? "true" : "false",
+             written ? "written" : "not written");
+    }
     return rc;
 }
 

@@ -510,9 +510,11 @@ static void test_whole_visit_kk_dk(void) {
 
     /* Withdrawal (R11, R12): statistics stop, and nmstat is deleted on every
      * domain the host reaches. */
+    bool recorded = false;
     CHECK_RC(samtykke_state_withdraw(p, &s, category(p, "statistics"), T0 + DAY, 1,
-                                     SAMTYKKE_CONTROL_LINK, false, &proof),
+                                     SAMTYKKE_CONTROL_LINK, false, &proof, &recorded),
              SAMTYKKE_RESULT_OK);
+    CHECK(recorded);
     pm = permit(p, &s, "nmstat", T0 + DAY);
     CHECK(!pm.allowed && pm.why == SAMTYKKE_WHY_WITHDRAWN);
     CHECK(!prompt_due(p, &s, T0 + DAY)); /* a refusal in force: no re-asking (R15) */
@@ -541,8 +543,25 @@ static void test_whole_visit_kk_dk(void) {
              SAMTYKKE_RESULT_OK);
     CHECK(permit(p, &s, "JSESSIONID", T0 + 102 * DAY).allowed);
     CHECK_RC(samtykke_state_withdraw_all(p, &s, T0 + 103 * DAY, 1, SAMTYKKE_CONTROL_ICON, false,
-                                         &proof),
+                                         &proof, &recorded),
              SAMTYKKE_RESULT_OK);
+    CHECK(recorded);
+    /* A withdrawal that names no consent category records nothing, and says so;
+     * the state and the proof are left as they were (SPEC §4). */
+    samtykke_state before = s;
+    samtykke_proof untouched;
+    memset(&untouched, 0xA5, sizeof untouched);
+    samtykke_proof as_it_was = untouched;
+    CHECK_RC(samtykke_state_withdraw(p, &s, category(p, "necessary"), T0 + 103 * DAY + 1, 1,
+                                     SAMTYKKE_CONTROL_LINK, false, &untouched, &recorded),
+             SAMTYKKE_RESULT_OK);
+    CHECK(!recorded);
+    CHECK(memcmp(&untouched, &as_it_was, sizeof as_it_was) == 0);
+    CHECK(memcmp(&before, &s, sizeof s) == 0);
+    CHECK_RC(samtykke_state_withdraw(p, &s, 0, T0 + 103 * DAY + 1, 1, SAMTYKKE_CONTROL_LINK, false,
+                                     NULL, &recorded),
+             SAMTYKKE_RESULT_OK);
+    CHECK(!recorded);
     CHECK(!permit(p, &s, "JSESSIONID", T0 + 103 * DAY).allowed);
     CHECK(!permit(p, &s, "nmstat", T0 + 103 * DAY).allowed);
     CHECK(permit(p, &s, "SESSx", T0 + 103 * DAY).allowed); /* necessary stays (R4) */
@@ -554,7 +573,7 @@ static void test_whole_visit_kk_dk(void) {
     CHECK(!prompt_due(p, &s, T0 + 104 * DAY)); /* the refusal is stored (R14) */
 
     /* The kk.dk policy names no GPC categories: a signal refuses nothing. */
-    bool recorded = true;
+    recorded = true;
     CHECK_RC(samtykke_state_signal_gpc(p, &s, T0 + 105 * DAY, &proof, &recorded),
              SAMTYKKE_RESULT_OK);
     CHECK(!recorded);
@@ -644,7 +663,7 @@ static void test_deletion_plan_headers_storage_keys_and_undeletable(void) {
     /* Statistics withdrawn: nmstat goes on three domains, the localStorage key
      * is listed, AWSELBCORS is reported; functional's JSESSIONID stays. */
     CHECK_RC(samtykke_state_withdraw(p, &s, category(p, "statistics"), T0 + DAY, 1,
-                                     SAMTYKKE_CONTROL_LINK, false, NULL),
+                                     SAMTYKKE_CONTROL_LINK, false, NULL, NULL),
              SAMTYKKE_RESULT_OK);
     plan = NULL;
     CHECK_RC(samtykke_state_deletion_plan(p, &s, S("WWW.kk.dk:8443"), cookies, strlen(cookies),
@@ -768,10 +787,10 @@ static void test_null_arguments(void) {
     CHECK_RC(samtykke_state_reject_all(p, NULL, T0, 1, 0, false, &proof), NUL);
     CHECK_RC(samtykke_state_save(NULL, &s, 0, NULL, T0, 1, 0, false, &proof), NUL);
     CHECK_RC(samtykke_state_save(p, NULL, 0, NULL, T0, 1, 0, false, &proof), NUL);
-    CHECK_RC(samtykke_state_withdraw(NULL, &s, 0, T0, 1, 0, false, &proof), NUL);
-    CHECK_RC(samtykke_state_withdraw(p, NULL, 0, T0, 1, 0, false, &proof), NUL);
-    CHECK_RC(samtykke_state_withdraw_all(NULL, &s, T0, 1, 0, false, &proof), NUL);
-    CHECK_RC(samtykke_state_withdraw_all(p, NULL, T0, 1, 0, false, &proof), NUL);
+    CHECK_RC(samtykke_state_withdraw(NULL, &s, 0, T0, 1, 0, false, &proof, NULL), NUL);
+    CHECK_RC(samtykke_state_withdraw(p, NULL, 0, T0, 1, 0, false, &proof, NULL), NUL);
+    CHECK_RC(samtykke_state_withdraw_all(NULL, &s, T0, 1, 0, false, &proof, NULL), NUL);
+    CHECK_RC(samtykke_state_withdraw_all(p, NULL, T0, 1, 0, false, &proof, NULL), NUL);
     CHECK_RC(samtykke_state_signal_gpc(NULL, &s, T0, &proof, &flag), NUL);
     CHECK_RC(samtykke_state_signal_gpc(p, NULL, T0, &proof, &flag), NUL);
     CHECK_RC(samtykke_state_signal_gpc(p, &s, T0, &proof, NULL), NUL);
@@ -1269,13 +1288,13 @@ static void test_out_of_range_arguments(void) {
     const uint32_t stats = category(p, "statistics"), functional = category(p, "functional");
     /* R7: a decision carries the notice shown; a signal is no user's control. */
     CHECK_RC(samtykke_state_accept_all(p, &s, T0, 0, 0, false, NULL), INV);
-    CHECK_RC(samtykke_state_withdraw_all(p, &s, T0, 0, 0, false, NULL), INV);
+    CHECK_RC(samtykke_state_withdraw_all(p, &s, T0, 0, 0, false, NULL, NULL), INV);
     CHECK_RC(samtykke_state_reject_all(p, &s, T0, 1, SAMTYKKE_CONTROL_SIGNAL, false, NULL), INV);
     CHECK_RC(samtykke_state_save(p, &s, stats, NULL, T0, 1, SAMTYKKE_CONTROL_SIGNAL, false, NULL),
              INV);
     CHECK_RC(samtykke_state_save(p, &s, stats, NULL, T0, 1, 77, false, NULL), INV);
-    CHECK_RC(samtykke_state_withdraw(p, &s, stats, T0, 1, 5, false, NULL), INV);
-    CHECK_RC(samtykke_state_withdraw_all(p, &s, T0, UINT32_MAX, 0, false, NULL), INV);
+    CHECK_RC(samtykke_state_withdraw(p, &s, stats, T0, 1, 5, false, NULL, NULL), INV);
+    CHECK_RC(samtykke_state_withdraw_all(p, &s, T0, UINT32_MAX, 0, false, NULL, NULL), INV);
     CHECK_RC(samtykke_state_gesture(p, &s, SAMTYKKE_ACTION_ACCEPT_ALL, T0), INV);
     CHECK_RC(samtykke_state_gesture(p, &s, SAMTYKKE_ACTION_WITHDRAW, T0), INV);
     CHECK_RC(samtykke_state_gesture(p, &s, SAMTYKKE_ACTION_IDLE + 1, T0), INV);
@@ -1300,7 +1319,7 @@ static void test_out_of_range_arguments(void) {
     samtykke_provider_set nobody = {{0, 1}};
     CHECK_RC(samtykke_state_save(p, &s, stats, &nobody, T0, 1, 0, false, NULL),
              SAMTYKKE_RESULT_UNKNOWN_NAME);
-    CHECK_RC(samtykke_state_withdraw(p, &s, 1u << 20, T0, 1, 0, false, NULL),
+    CHECK_RC(samtykke_state_withdraw(p, &s, 1u << 20, T0, 1, 0, false, NULL, NULL),
              SAMTYKKE_RESULT_UNKNOWN_NAME);
     CHECK_RC(samtykke_state_category_status(p, &s, S("marketing"), T0, &pm),
              SAMTYKKE_RESULT_UNKNOWN_NAME);
@@ -1363,7 +1382,7 @@ static void *work(void *arg) {
              SAMTYKKE_RESULT_OK;
         e += samtykke_state_from_cookie(p, cookie, len, KEY, 32, &back) != SAMTYKKE_RESULT_OK;
         e += memcmp(&s, &back, sizeof s) != 0;
-        e += samtykke_state_withdraw_all(p, &s, t + 1, 1, 2, false, NULL) != SAMTYKKE_RESULT_OK;
+        e += samtykke_state_withdraw_all(p, &s, t + 1, 1, 2, false, NULL, NULL) != SAMTYKKE_RESULT_OK;
         e += samtykke_state_deletion_plan(p, &s, "www.kk.dk", 9, "nmstat=1; JSESSIONID=2", 22,
                                           t + 1, &plan) != SAMTYKKE_RESULT_OK;
         e += samtykke_plan_count(plan, &counts) != SAMTYKKE_RESULT_OK;

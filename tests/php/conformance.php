@@ -69,8 +69,9 @@ function apply_event(Policy $policy, FFI\CData $state, array $e, int $defaultNot
         'save' => $ffi->samtykke_state_save($h, $s, $chosen, FFI::addr($refused), $at, $notice, $control, $gpc,
             FFI::addr($proof)),
         'withdraw' => array_key_exists('categories', $e)
-            ? $ffi->samtykke_state_withdraw($h, $s, $chosen, $at, $notice, $control, $gpc, FFI::addr($proof))
-            : $ffi->samtykke_state_withdraw_all($h, $s, $at, $notice, $control, $gpc, FFI::addr($proof)),
+            ? $ffi->samtykke_state_withdraw($h, $s, $chosen, $at, $notice, $control, $gpc, FFI::addr($proof),
+                null)
+            : $ffi->samtykke_state_withdraw_all($h, $s, $at, $notice, $control, $gpc, FFI::addr($proof), null),
         default => $ffi->samtykke_state_gesture($h, $s, $ffi->{'SAMTYKKE_ACTION_' . strtoupper($e['action'])}, $at),
     };
     $recorded = FFI::string(FFI::addr($proof), FFI::sizeof($proof)) !== $sentinel;

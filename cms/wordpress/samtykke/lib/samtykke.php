@@ -983,15 +983,17 @@ final class ConsentState
     public function withdraw(?array $categories, int $at, int $notice, ?int $control = null,
                              bool $gpc = false): ?string
     {
-        if ($categories === null) {
-            return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_withdraw_all(
-                $this->policy->handle, FFI::addr($this->state), $at, $notice,
-                $control ?? $ffi->SAMTYKKE_CONTROL_LINK, $gpc, $proof));
-        }
-        $mask = $this->policy->categoryMask($categories);
-        return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_withdraw(
-            $this->policy->handle, FFI::addr($this->state), $mask, $at, $notice,
-            $control ?? $ffi->SAMTYKKE_CONTROL_LINK, $gpc, $proof), true);
+        $ffi = Lib::ffi();
+        $proof = $ffi->new('samtykke_proof');
+        $recorded = $ffi->new('bool');
+        $control ??= $ffi->SAMTYKKE_CONTROL_LINK;
+        Lib::check($categories === null
+            ? $ffi->samtykke_state_withdraw_all($this->policy->handle, FFI::addr($this->state), $at, $notice,
+                $control, $gpc, FFI::addr($proof), FFI::addr($recorded))
+            : $ffi->samtykke_state_withdraw($this->policy->handle, FFI::addr($this->state),
+                $this->policy->categoryMask($categories), $at, $notice, $control, $gpc, FFI::addr($proof),
+                FFI::addr($recorded)), 'withdraw');
+        return $recorded->cdata ? $this->proofJson($proof) : null;
     }
 
     /** A `Sec-GPC: 1` signal; the proof line, or null when it refused nothing. */
@@ -1074,14 +1076,11 @@ final class ConsentState
     }
 
     /** $call's proof line; null when $maybe and the call wrote no proof. */
-    private function event(callable $call, bool $maybe = false): ?string
+    private function event(callable $call): string
     {
         $ffi = Lib::ffi();
         $proof = $ffi->new('samtykke_proof');
         Lib::check($call($ffi, FFI::addr($proof)), 'event');
-        if ($maybe && trim(FFI::string(FFI::addr($proof), FFI::sizeof($proof)), "\0") === '') {
-            return null;
-        }
         return $this->proofJson($proof);
     }
 
