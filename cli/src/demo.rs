@@ -2,6 +2,7 @@
 //! and ended with an audit of the visit's own consent log, and `samtykke decode`'s
 //! JSON rendering of a consent state.
 
+use crate::out::outln;
 use samtykke::{
     Action, CategorySet, ConsentState, Control, CookieKey, Ctx, Event, Permit, Status, ValidPolicy,
     COOKIE_MAX_LEN,
@@ -106,13 +107,13 @@ impl Visit<'_> {
 
     fn step(&mut self, at: OffsetDateTime, what: &str) {
         self.step += 1;
-        println!("\n[{}] {}  {what}", self.step, format_rfc3339(at));
+        outln!("\n[{}] {}  {what}", self.step, format_rfc3339(at));
     }
 
     fn show_permits(&self, names: &[&str], now: OffsetDateTime) {
         for name in names {
             let p = self.state.permits(&self.policy, name, now);
-            println!("      {name:<28} {}", permit_text(p));
+            outln!("      {name:<28} {}", permit_text(p));
         }
     }
 
@@ -128,12 +129,12 @@ impl Visit<'_> {
             })
             .collect();
         if due {
-            println!(
+            outln!(
                 "    prompt due: yes ({}): show the banner",
                 pending.join(", ")
             );
         } else {
-            println!("    prompt due: no (every consent category holds a decision in force)");
+            outln!("    prompt due: no (every consent category holds a decision in force)");
         }
     }
 }
@@ -154,8 +155,8 @@ pub fn run() {
         "_ga",
     ];
 
-    println!("samtykke demo: a visit to {host} under the embedded kk.dk policy (seed 000)");
-    println!(
+    outln!("samtykke demo: a visit to {host} under the embedded kk.dk policy (seed 000)");
+    outln!(
         "policy: {} revision {}, {} categories, {} providers, {} declarations; consent lasts {} days, a refusal {} days",
         p.site,
         p.revision,
@@ -166,7 +167,7 @@ pub fn run() {
         p.refusal_ttl_days
     );
     for w in samtykke_host::lint(&owned) {
-        println!("lint: {w}");
+        outln!("lint: {w}");
     }
 
     let mut v = Visit {
@@ -180,12 +181,12 @@ pub fn run() {
     v.step(t0, "First request: no consent cookie yet.");
     v.show_prompt(t0);
     v.log_notice(t0, 1, Trigger::Auto, BANNER);
-    println!(
+    outln!(
         "    banner (notice {}): [Accept all] [Reject all] [Settings]; settings toggles all off: {:?}",
         p.notice_version,
         v.state.toggles(&v.policy, t0).slots().collect::<Vec<_>>()
     );
-    println!("    the page wants to store:");
+    outln!("    the page wants to store:");
     v.show_permits(&page_cookies, t0);
     let headers = [
         "SESSf3a9c2=ab12; Max-Age=39600; Path=/; Secure; HttpOnly",
@@ -193,16 +194,16 @@ pub fn run() {
         "JSESSIONID=99; Path=/",
     ];
     let filtered = filter_set_cookie(&v.state, &v.policy, headers.iter().copied(), t0);
-    println!("    Set-Cookie filter:");
+    outln!("    Set-Cookie filter:");
     for h in &filtered.kept {
-        println!("      kept     {h}");
+        outln!("      kept     {h}");
     }
     let kept: Vec<String> = filtered.kept.iter().map(|h| h.to_string()).collect();
     for h in &kept {
         v.log_set_cookie(t0, h);
     }
     for d in &filtered.dropped {
-        println!("      dropped  {}  ({})", d.header, d.reason);
+        outln!("      dropped  {}  ({})", d.header, d.reason);
     }
 
     let t1 = t0 + Duration::seconds(4);
@@ -216,7 +217,7 @@ pub fn run() {
         if e.action() == Action::Dismiss {
             v.log_decision(t1, Action::Dismiss, Control::Button, None);
         }
-        println!(
+        outln!(
             "    {:?}: no decision, no proof record ({})",
             e.action(),
             if proof.is_none() {
@@ -243,15 +244,15 @@ pub fn run() {
     v.log_notice(t2 - Duration::seconds(6), 2, Trigger::User, SETTINGS);
     let proof = v.state.save(&v.policy, chosen, Default::default(), ctx);
     v.log_decision(t2, Action::Save, Control::Toggle, Some(chosen));
-    println!("    proof record: {}", proof_to_json(&v.policy, &proof));
+    outln!("    proof record: {}", proof_to_json(&v.policy, &proof));
     let cookie = cookie_value(&v.policy, &v.state, key);
     let consent_cookie = consent_set_cookie(&v.policy, &cookie, host, true);
-    println!("    Set-Cookie: {consent_cookie}");
+    outln!("    Set-Cookie: {consent_cookie}");
     v.log_set_cookie(t2, &consent_cookie);
     let nmstat = "nmstat=7c1d; Max-Age=86400000; Path=/";
-    println!("    Set-Cookie: {nmstat}   (statistics may be stored now)");
+    outln!("    Set-Cookie: {nmstat}   (statistics may be stored now)");
     v.log_set_cookie(t2, nmstat);
-    println!(
+    outln!(
         "    ({} characters, signed with the site key)",
         cookie.len()
     );
@@ -263,14 +264,14 @@ pub fn run() {
         p.consent_cookie.name
     );
     v.step(t3, "Next day, the browser sends its cookies.");
-    println!("    Cookie: {header}");
+    outln!("    Cookie: {header}");
     let present: Vec<&str> = readable_cookie_pairs(header.as_bytes())
         .map(|(n, _)| n)
         .collect();
     v.log_present(t3, &present);
     let keys = [CookieKey::new(key)];
     let arrived = state_from_cookie_header(&v.policy, [header.as_bytes()], Some(&keys));
-    println!(
+    outln!(
         "    consent cookie verified and decoded: {}",
         match arrived {
             Some(a) if a.state == v.state => "the same state",
@@ -299,22 +300,22 @@ pub fn run() {
     v.log_decision(t4, Action::Withdraw, Control::Link, Some(chosen));
     // The request that withdrew still carried the cookies: not late (SPEC §8).
     v.log_present(t4, &present);
-    println!("    proof record: {}", proof_to_json(&v.policy, &proof));
+    outln!("    proof record: {}", proof_to_json(&v.policy, &proof));
     let plan = deletion_plan(&v.state, &v.policy, host, &present, t4);
-    println!("    deletion headers for a response from {host}:");
+    outln!("    deletion headers for a response from {host}:");
     for h in &plan.set_cookie {
-        println!("      Set-Cookie: {h}");
+        outln!("      Set-Cookie: {h}");
     }
     for h in &plan.set_cookie {
         v.log_set_cookie(t4, h);
     }
     for (kind, key) in &plan.storage_keys {
-        println!("      page script clears {} {key}", kind.as_str());
+        outln!("      page script clears {} {key}", kind.as_str());
     }
     for u in &plan.undeletable {
-        println!("      cannot delete here: {u:?}");
+        outln!("      cannot delete here: {u:?}");
     }
-    println!("    from now on:");
+    outln!("    from now on:");
     v.show_permits(&["nmstat", "SESSf3a9c2"], t4);
 
     let t5 = datetime!(2026-03-10 12:00:00 UTC);
@@ -331,8 +332,8 @@ pub fn run() {
     v.log_notice(t5 - Duration::seconds(3), 1, Trigger::User, BANNER);
     let proof = v.state.accept_all(&v.policy, ctx);
     v.log_decision(t5, Action::AcceptAll, Control::Icon, None);
-    println!("    proof record: {}", proof_to_json(&v.policy, &proof));
-    println!("    a new grant, so statistics may be stored again (R13):");
+    outln!("    proof record: {}", proof_to_json(&v.policy, &proof));
+    outln!("    a new grant, so statistics may be stored again (R13):");
     v.show_permits(&["nmstat", "JSESSIONID", "ad_session_id"], t5);
 
     let lapse = v.state.expires(&v.policy).expect("decided");
@@ -349,16 +350,16 @@ pub fn run() {
         ["nmstat", "JSESSIONID", "SESSf3a9c2"],
         lapse,
     );
-    println!("    deletion headers for the lapsed categories:");
+    outln!("    deletion headers for the lapsed categories:");
     for h in &plan.set_cookie {
-        println!("      Set-Cookie: {h}");
+        outln!("      Set-Cookie: {h}");
     }
     v.log_notice(lapse, 1, Trigger::Auto, BANNER);
     for h in &plan.set_cookie {
         v.log_set_cookie(lapse, h);
     }
-    println!("\nEnd of the visit. The consent state, decoded, is:");
-    println!(
+    outln!("\nEnd of the visit. The consent state, decoded, is:");
+    outln!(
         "{}",
         serde_json::to_string_pretty(&StateView::new(&v.policy, &v.state, lapse))
             .expect("JSON values always serialize")
@@ -370,9 +371,9 @@ pub fn run() {
 /// The visit's own consent log, audited; then the same log with one cookie the
 /// site should not have set, audited again.
 fn audit_visit(v: &Visit<'_>, lapse: OffsetDateTime) {
-    println!("\nThe visit as the site's consent log (SPEC §8):");
+    outln!("\nThe visit as the site's consent log (SPEC §8):");
     for line in &v.log {
-        println!("  {line}");
+        outln!("  {line}");
     }
     let audit = |lines: &[String]| {
         let mut auditor = Auditor::new(v.policy, AuditOptions::new());
@@ -386,11 +387,11 @@ fn audit_visit(v: &Visit<'_>, lapse: OffsetDateTime) {
             .write_text(&mut text)
             .expect("writing to memory does not fail");
         for line in String::from_utf8_lossy(&text).lines() {
-            println!("    {line}");
+            outln!("    {line}");
         }
-        println!("    exit code: {}", report.exit_code());
+        outln!("    exit code: {}", report.exit_code());
     };
-    println!("\nAudit of the visit's log (samtykke audit visit.log --policy kk.dk.policy.json):");
+    outln!("\nAudit of the visit's log (samtykke audit visit.log --policy kk.dk.policy.json):");
     audit(&v.log);
     let mut tampered = v.log.clone();
     tampered.push(log_line::cookie_set(
@@ -398,6 +399,6 @@ fn audit_visit(v: &Visit<'_>, lapse: OffsetDateTime) {
         v.state.consent_id(),
         "nmstat=7c1d; Max-Age=86400000; Path=/",
     ));
-    println!("\nHad a page set nmstat again a minute after the lapse, before a new choice:");
+    outln!("\nHad a page set nmstat again a minute after the lapse, before a new choice:");
     audit(&tampered);
 }

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+mod out;
 
 mod demo;
 
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use out::{out, outln};
 use samtykke::CookieKey;
 use samtykke_host::http::decode_with_keys;
 use samtykke_host::OwnedPolicy;
@@ -166,13 +168,13 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             let owned = load(&policy)?;
             let warnings = samtykke_host::lint(&owned);
             for w in &warnings {
-                println!("warning: {w}");
+                outln!("warning: {w}");
             }
             if warnings.is_empty() {
-                println!("{}: ok", policy.display());
+                outln!("{}: ok", policy.display());
                 Ok(ExitCode::SUCCESS)
             } else {
-                println!("{}: {} warning(s)", policy.display(), warnings.len());
+                outln!("{}: {} warning(s)", policy.display(), warnings.len());
                 Ok(ExitCode::from(1))
             }
         }
@@ -203,7 +205,7 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                 FormatArg::Html if fragment => samtykke_host::declare::Format::HtmlFragment,
                 FormatArg::Html => samtykke_host::declare::Format::Html,
             };
-            print!(
+            out!(
                 "{}",
                 samtykke_host::declare::render(&owned.view(), lang, format)
             );
@@ -231,7 +233,7 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                     eprintln!("error: {e}");
                     ExitCode::from(2)
                 })?;
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&json).expect("JSON values always serialize")
                 );
@@ -247,7 +249,7 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                 eprintln!("error: {e}");
                 ExitCode::from(2)
             })?;
-            println!("{json}");
+            outln!("{json}");
             Ok(ExitCode::SUCCESS)
         }
         Command::ConsentMode {
@@ -285,8 +287,8 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                     policy.display()
                 );
             }
-            println!("{script}");
-            println!("{}", samtykke_host::consent_mode::flags_json(flags));
+            outln!("{script}");
+            outln!("{}", samtykke_host::consent_mode::flags_json(flags));
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
@@ -319,5 +321,6 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    run(cli).unwrap_or_else(|code| code)
+    let code = run(cli).unwrap_or_else(|code| code);
+    out::finish().err().unwrap_or(code)
 }

@@ -338,6 +338,57 @@ fn demo_walks_a_visit_through_withdrawal_and_lapse() {
     assert!(out.contains("visit.log:24: cookie-on-expired-consent: nmstat set"));
 }
 
+/// `args` run with standard output a pipe whose reader is already gone.
+fn with_closed_stdout(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_samtykke"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // The read end closed before the first write: every write fails.
+    drop(child.stdout.take());
+    child.wait_with_output().expect("the binary ends")
+}
+
+#[test]
+fn s13_a_closed_output_ends_each_command_quietly_with_its_own_exit_code() {
+    let kk = kk_path();
+    let cookie = kk_cookie(None);
+    for (args, code) in [
+        (vec!["demo"], 0),
+        (vec!["declare", &kk], 0),
+        (vec!["lint", &kk], 1),
+        (vec!["decode", &cookie, "--policy", &kk], 0),
+        (vec!["--help"], 0),
+    ] {
+        let o = with_closed_stdout(&args);
+        let err = text(&o).1;
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn s13_a_full_disk_is_an_error_naming_the_output() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not a Linux machine
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_samtykke"))
+        .arg("demo")
+        .stdout(full)
+        .output()
+        .expect("the binary runs");
+    let err = text(&o).1;
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("error: cannot write the output: No space left on device"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
 /// kk.dk with a Consent Mode mapping, written to a temporary file.
 fn kk_with_consent_mode() -> String {
     let mut doc: serde_json::Value =
