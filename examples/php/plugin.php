@@ -19,11 +19,9 @@ namespace Samtykke\Plugin;
 
 require_once __DIR__ . '/samtykke.php';
 
-use Samtykke\Policy;
 use Samtykke\ConsentState;
-
-/** The site's notice (banner text) version, shown with every decision (R7). */
-const NOTICE = 1;
+use Samtykke\Lib;
+use Samtykke\Policy;
 
 // snippet hooks: begin
 /** At the start of a request: the visitor's state, from the raw Cookie header. */
@@ -41,21 +39,31 @@ function page_cookies(ConsentState $state, array $setCookies, int $now): array
 }
 
 /**
- * The visitor decided (accept_all, reject_all, save, withdraw): apply it, log
- * the proof record, store the new state in the consent cookie, and delete what
- * the state no longer permits (after a refusal or a withdrawal).
+ * The visitor decided: the banner's or the settings' form, posted to the
+ * plugin, read by the library's rule (action = accept_all, reject_all, save or
+ * withdraw; granted[] for save, categories[] for withdraw; notice, control).
+ * Apply it, log the proof record, store the new state in the consent cookie,
+ * and delete what the state no longer permits (after a refusal or a
+ * withdrawal). A post that asks for no decision throws Samtykke\FormError,
+ * whose $status (415, 413 or 400) and message are the answer.
  */
-function on_decision(Policy $policy, ConsentState $state, array $server, array $post, string $siteKey,
+function on_decision(Policy $policy, ConsentState $state, array $server, string $body, string $siteKey,
                      int $now, callable $logProof): array
 {
-    $proof = match ($post['action'] ?? '') {
-        'accept_all' => $state->acceptAll($now, NOTICE),
-        'reject_all' => $state->rejectAll($now, NOTICE),
-        'save' => $state->save($post['categories'] ?? [], $now, NOTICE),
-        'withdraw' => $state->withdraw($post['categories'] ?? null, $now, NOTICE),
-        default => throw new \InvalidArgumentException('unknown action'),
+    // The raw body (file_get_contents('php://input')), not $_POST.
+    $form = Lib::decisionForm($policy, $server['CONTENT_TYPE'] ?? null, $body);
+    $ffi = Lib::ffi();
+    $control = $ffi->{'SAMTYKKE_CONTROL_' . strtoupper($form['control'])};
+    $notice = $form['notice'];
+    $proof = match ($form['action']) {
+        'accept_all' => $state->acceptAll($now, $notice, $control),
+        'reject_all' => $state->rejectAll($now, $notice, $control),
+        'save' => $state->save($form['granted'], $now, $notice, [], $control),
+        default => $state->withdraw($form['categories'], $now, $notice, $control),
     };
-    $logProof($proof);
+    if ($proof !== null) { // a withdrawal of nothing records nothing
+        $logProof($proof);
+    }
 
     // The consent cookie as the library writes it: HttpOnly, SameSite=Lax,
     // Secure over HTTPS, the policy's Domain only on a host under it.

@@ -112,7 +112,7 @@ impl DecisionForm {
 #[non_exhaustive]
 pub enum FormError {
     /// The post's `Content-Type` is not a form's (`None`: none was sent).
-    #[error("a decision is a form: `Content-Type` must be application/x-www-form-urlencoded, not {}", .0.as_deref().map_or_else(|| "absent".to_owned(), |t| format!("{t:?}")))]
+    #[error("a decision is a form: `Content-Type` must be application/x-www-form-urlencoded, {}", .0.as_deref().map_or_else(|| "and none was sent".to_owned(), |t| format!("not {t:?}")))]
     MediaType(Option<String>),
     /// The body is over [`MAX_FORM`] bytes.
     #[error("the form is over {MAX_FORM} bytes")]
@@ -353,5 +353,75 @@ fn cut(s: &str) -> String {
     match s.char_indices().nth(64) {
         Some((at, _)) => format!("{}…", &s[..at]),
         None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FORM: &str = "application/x-www-form-urlencoded";
+
+    /// `s` with its ASCII letters' case flipped where `flips` has a 1 bit.
+    fn recased(s: &str, flips: u64) -> String {
+        s.chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if flips >> (i % 64) & 1 == 1 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        /// The form's media type in any case, with spaces and tabs around it
+        /// and any parameters after `;`, is a form.
+        #[test]
+        fn s13_the_form_type_in_any_case_with_any_parameters_is_a_form(
+            flips in any::<u64>(),
+            before in "[ \t]{0,3}",
+            after in "[ \t]{0,3}",
+            params in proptest::option::of("[ -~]{0,40}"),
+        ) {
+            let mut t = format!("{before}{}{after}", recased(FORM, flips));
+            if let Some(p) = params {
+                t.push(';');
+                t.push_str(&p);
+            }
+            prop_assert_eq!(check_form_type(Some(t.as_bytes())), Ok(()), "{:?}", t);
+        }
+
+        /// Any other bytes are not a form, and the error names the header
+        /// with a 415; nothing panics.
+        #[test]
+        fn s13_anything_else_is_not_a_form(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
+            // The oracle: the bytes before the first `;`, without spaces and
+            // tabs around them, lowercased, are exactly the form's type.
+            let head = bytes.split(|&b| b == b';').next().unwrap_or_default();
+            let text = String::from_utf8_lossy(head).to_ascii_lowercase();
+            let is_form = text.trim_matches(|c| c == ' ' || c == '\t') == FORM;
+            match check_form_type(Some(&bytes)) {
+                Ok(()) => prop_assert!(is_form, "{:?}", bytes),
+                Err(e) => {
+                    prop_assert!(!is_form, "{:?}", bytes);
+                    prop_assert_eq!((e.field(), e.status()), ("Content-Type", 415));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn s13_no_content_type_is_not_a_form_and_says_so() {
+        let e = check_form_type(None).unwrap_err();
+        assert_eq!(e.status(), 415);
+        assert!(e.to_string().ends_with("and none was sent"), "{e}");
+        let e = check_form_type(Some(b"text/plain")).unwrap_err();
+        assert!(e.to_string().ends_with(", not \"text/plain\""), "{e}");
     }
 }

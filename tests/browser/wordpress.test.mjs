@@ -475,7 +475,7 @@ test('key rotation: a consent cookie signed with an older key is accepted and si
   });
 });
 
-test('a forged nonce, a cross-origin form, an unknown choice, a post not a form or too large: refused with a reason', async () => {
+test('a forged nonce, a cross-origin form (403), an unknown choice, a post not a form (415) or too large (413): refused with a reason', async () => {
   const post = (body, headers = {}) => fetch(base + '/wp-admin/admin-post.php', {
     method: 'POST', redirect: 'manual', body: new URLSearchParams(body),
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -489,13 +489,13 @@ test('a forged nonce, a cross-origin form, an unknown choice, a post not a form 
   const nonce = page.match(/name="_samtykke_nonce" value="([^"]+)"/)[1];
   r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all' },
     { origin: 'https://evil.example' });
-  assert.equal(r.status, 400);
+  assert.equal(r.status, 403);
   // The library's cross-origin rule: Origin null needs a Sec-Fetch-Site that
   // vouches for it, and a sibling or foreign site is refused whatever Origin says.
   for (const headers of [{ origin: 'null' }, { 'sec-fetch-site': 'cross-site' },
     { 'sec-fetch-site': 'same-site', origin: base }]) {
     r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all' }, headers);
-    assert.equal(r.status, 400, JSON.stringify(headers));
+    assert.equal(r.status, 403, JSON.stringify(headers));
     assert.match(await r.text(), /cross-origin form is refused|fra en anden side afvises/, JSON.stringify(headers));
   }
   // A page under Referrer-Policy: no-referrer sends Origin: null for its own
@@ -539,7 +539,15 @@ test('a forged nonce, a cross-origin form, an unknown choice, a post not a form 
   // The library's size rule: a form over 16 KiB is refused before its fields are read.
   r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all', pad: 'x'.repeat(16 * 1024) });
   assert.equal(r.status, 413);
-  assert.match(await r.text(), /the form is over 16384 bytes/);
+  assert.match(await r.text(), /the form is over 16 KiB/);
+  // A post that is not a form is refused as such before its nonce is looked
+  // for (PHP reads no nonce from a JSON body), in the tower layer's order.
+  r = await fetch(base + '/wp-admin/admin-post.php?action=samtykke_decide', {
+    method: 'POST', redirect: 'manual', body: '{"choice":"accept_all"}',
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(r.status, 415);
+  assert.match(await r.text(), /x-www-form-urlencoded/);
   r = await post({ action: 'samtykke_decide', _samtykke_nonce: nonce, choice: 'accept_all' });
   assert.equal(r.status, 303);
   assert.ok(r.headers.getSetCookie().some((h) => h.startsWith('samtykke=v1.')));

@@ -63,6 +63,7 @@ function apply_event(Policy $policy, FFI\CData $state, array $e, int $defaultNot
     } catch (Error $x) {
         return [$x->getCode(), false, $proof];
     }
+    $said = $ffi->new('bool');
     $rc = match ($e['action']) {
         'accept_all' => $ffi->samtykke_state_accept_all($h, $s, $at, $notice, $control, $gpc, FFI::addr($proof)),
         'reject_all' => $ffi->samtykke_state_reject_all($h, $s, $at, $notice, $control, $gpc, FFI::addr($proof)),
@@ -70,11 +71,17 @@ function apply_event(Policy $policy, FFI\CData $state, array $e, int $defaultNot
             FFI::addr($proof)),
         'withdraw' => array_key_exists('categories', $e)
             ? $ffi->samtykke_state_withdraw($h, $s, $chosen, $at, $notice, $control, $gpc, FFI::addr($proof),
-                null)
-            : $ffi->samtykke_state_withdraw_all($h, $s, $at, $notice, $control, $gpc, FFI::addr($proof), null),
+                FFI::addr($said))
+            : $ffi->samtykke_state_withdraw_all($h, $s, $at, $notice, $control, $gpc, FFI::addr($proof),
+                FFI::addr($said)),
         default => $ffi->samtykke_state_gesture($h, $s, $ffi->{'SAMTYKKE_ACTION_' . strtoupper($e['action'])}, $at),
     };
     $recorded = FFI::string(FFI::addr($proof), FFI::sizeof($proof)) !== $sentinel;
+    if ($e['action'] === 'withdraw' && $rc === $ffi->SAMTYKKE_RESULT_OK && $said->cdata !== $recorded) {
+        // A withdrawal says whether it recorded: the proof is written exactly then.
+        throw new RuntimeException('withdraw: recorded_out ' . json_encode($said->cdata) . ', the proof '
+            . ($recorded ? 'written' : 'not written'));
+    }
     return [$rc, $recorded, $proof];
 }
 
@@ -323,9 +330,9 @@ function run_row(string $file, array $row): array
         // Through the PHP library's own reader, as the plugin reads a decision.
         try {
             // Absent: a form's; null: no header.
-            $type = array_key_exists('content_type', $row) ? $row['content_type']
+            $contentType = array_key_exists('content_type', $row) ? $row['content_type']
                 : 'application/x-www-form-urlencoded';
-            $form = Lib::decisionForm($policy, $type, $row['body'], $row['action_field'] ?? 'action');
+            $form = Lib::decisionForm($policy, $contentType, $row['body'], $row['action_field'] ?? 'action');
             $code($ffi->SAMTYKKE_RESULT_OK, 'decisionForm');
         } catch (Samtykke\FormError $e) {
             $code($e->getCode(), 'decisionForm');

@@ -22,6 +22,8 @@ use function Samtykke\Plugin\on_request;
 use function Samtykke\Plugin\page_cookies;
 
 const T0 = 1772359200; // 2026-03-01T10:00:00Z
+/** A form post's header, as PHP's \$_SERVER holds it. */
+const FORM = ['CONTENT_TYPE' => 'application/x-www-form-urlencoded'];
 const DAY = 86400;
 const KEY = "the site's secret key, 32 bytes!";
 
@@ -120,7 +122,7 @@ $tests = [
         $server = ['HTTP_HOST' => 'www.kk.dk', 'HTTP_COOKIE' => 'SESSabc=1', 'HTTPS' => 'on'];
         $state = on_request(policy(), $server, KEY);
         $proofs = [];
-        $headers = on_decision(policy(), $state, $server, ['action' => 'save', 'categories' => ['statistics']],
+        $headers = on_decision(policy(), $state, $server + FORM, 'action=save&granted%5B%5D=statistics',
             KEY, T0, function ($line) use (&$proofs) { $proofs[] = $line; });
         check(count($headers) === 1, 'only the consent cookie: ' . json_encode($headers));
         check(preg_match('/^Set-Cookie: samtykke=(v1\.[A-Za-z0-9_-]+); Max-Age=8640000; Path=\/; SameSite=Lax; HttpOnly; Secure; Domain=kk\.dk$/',
@@ -144,7 +146,7 @@ $tests = [
         check(banner_due($forged, T0 + 60), 'forged cookie ignored');
 
         // Withdrawal: the new consent cookie, and nmstat deleted on each domain.
-        $headers = on_decision(policy(), $state, $next, ['action' => 'withdraw'], KEY, T0 + 120,
+        $headers = on_decision(policy(), $state, $next + FORM, 'action=withdraw', KEY, T0 + 120,
             function ($line) use (&$proofs) { $proofs[] = $line; });
         check(count($headers) === 4, json_encode($headers));
         check(array_slice($headers, 1) === [
@@ -157,10 +159,27 @@ $tests = [
         check(page_cookies($state, PAGE, T0 + 120) === ['Set-Cookie: SESSabc=1; Path=/; HttpOnly'], 'after withdrawal');
     },
 
+    'a_post_that_asks_for_no_decision_throws_with_its_status' => function () {
+        $server = ['HTTP_HOST' => 'kk.dk', 'HTTP_COOKIE' => ''];
+        foreach ([[[], 'action=accept_all', 415, 'Content-Type'],
+                  [['CONTENT_TYPE' => 'application/json'], '{"action":"accept_all"}', 415, 'Content-Type'],
+                  [FORM, 'action=accept_all&pad=' . str_repeat('x', 16 * 1024), 413, 'body'],
+                  [FORM, 'action=save&granted%5B%5D=nonsense', 400, 'granted']] as [$h, $body, $status, $field]) {
+            $state = on_request(policy(), $server, KEY);
+            try {
+                on_decision(policy(), $state, $server + $h, $body, KEY, T0, fn ($l) => null);
+                check(false, "$status: no error");
+            } catch (Samtykke\FormError $e) {
+                check($e->status === $status && $e->field === $field, "$e->status $e->field: " . $e->getMessage());
+            }
+            check(banner_due($state, T0), 'nothing decided');
+        }
+    },
+
     'refusal_is_stored_and_lapses' => function () {
         $server = ['HTTP_HOST' => 'kk.dk', 'HTTP_COOKIE' => 'nmstat=1; JSESSIONID=2'];
         $state = on_request(policy(), $server, KEY);
-        $headers = on_decision(policy(), $state, $server, ['action' => 'reject_all'], KEY, T0, fn ($l) => null);
+        $headers = on_decision(policy(), $state, $server + FORM, 'action=reject_all', KEY, T0, fn ($l) => null);
         // Refused at once: the consent cookie, then deletions for both cookies.
         check(count($headers) === 1 + 2 + 2, json_encode($headers));
         check(!banner_due($state, T0 + 99 * DAY), 'refusal in force: no re-asking (R15)');

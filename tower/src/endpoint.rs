@@ -40,8 +40,11 @@ pub use samtykke_host::form::MAX_FORM;
 ///
 /// A cross-origin `POST` (an `Origin` of another host, `Sec-Fetch-Site` other
 /// than `same-origin` or `none`, or `Origin: null` without `Sec-Fetch-Site:
-/// same-origin`: [`samtykke_host::http::same_origin`]) is refused with 403; a bad form with 400, naming
-/// the field; a body over [`MAX_FORM`] with 413; another method with 405.
+/// same-origin`: [`samtykke_host::http::same_origin`]) is refused with 403; a
+/// post that is not `application/x-www-form-urlencoded` with 415, before its
+/// body is read; a body over [`MAX_FORM`] with 413; a bad form with 400, naming
+/// the field (status and message by the host's rule, [`FormError`]); another
+/// method with 405.
 #[derive(Clone, Debug, Default)]
 pub struct ConsentEndpoint {
     _private: (),

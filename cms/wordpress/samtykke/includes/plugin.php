@@ -383,30 +383,32 @@ final class Plugin
         if ($this->policy === null) {
             wp_die(esc_html(Texts::get($this->lang)['unavailable']), '', ['response' => 503]);
         }
-        $nonce = is_string($_POST['_samtykke_nonce'] ?? null) ? $_POST['_samtykke_nonce'] : '';
-        if (!wp_verify_nonce($nonce, self::NONCE)) {
-            $this->bad(Texts::get($this->lang)['expired']);
-        }
+        // In the tower layer's order: a cross-origin post (403), then the post
+        // by the library's rule (415 not a form, 413 over 16 KiB, 400 a bad
+        // field), then the nonce, which only a form carries.
         $header = fn (string $k) => is_string($_SERVER[$k] ?? null) ? $_SERVER[$k] : null;
         if (!Lib::sameOrigin($this->host, $header('HTTP_ORIGIN'), $header('HTTP_SEC_FETCH_SITE'))) {
-            $this->bad(Texts::get($this->lang)['cross_origin']);
+            $this->bad(Texts::get($this->lang)['cross_origin'], 403);
         }
-        // The post, read by the library's rule (the tower layer's): WordPress
-        // routes on `action`, so the choice is `choice`. The body is read as
-        // sent, so a post that is not urlencoded is refused (415), as one over
-        // 16 KiB is (413); the plugin's own forms are neither.
+        // WordPress routes on `action`, so the choice is `choice`. The body is
+        // read as sent; the plugin's own forms are urlencoded and small.
         try {
             $form = Lib::decisionForm($this->policy, $header('CONTENT_TYPE'),
                 (string) file_get_contents('php://input'), 'choice');
         } catch (FormError $e) {
-            // No choice and not a form in the page's language; anything else
-            // as the library says.
+            // No choice, not a form and too large in the page's language;
+            // anything else as the library says.
             $words = Texts::get($this->lang);
             $this->bad(match (true) {
                 $e->field === 'choice' => $words['no_choice'],
                 $e->status === 415 => $words['not_a_form'],
+                $e->status === 413 => $words['too_large'],
                 default => $e->getMessage(),
             }, $e->status);
+        }
+        $nonce = is_string($_POST['_samtykke_nonce'] ?? null) ? $_POST['_samtykke_nonce'] : '';
+        if (!wp_verify_nonce($nonce, self::NONCE)) {
+            $this->bad(Texts::get($this->lang)['expired']);
         }
         ['action' => $action, 'notice' => $notice, 'control' => $control] = $form;
         $controlValue = Lib::ffi()->{'SAMTYKKE_CONTROL_' . strtoupper($control)};
@@ -447,7 +449,7 @@ final class Plugin
         exit;
     }
 
-    /** A 400 with the reason, in WordPress's error page, in the form's language. */
+    /** A refusal (400, or the $status given) with the reason, in WordPress's error page, in the form's language. */
     private function bad(string $why, int $status = 400): never
     {
         $title = Texts::get($this->lang)['bad_request'];

@@ -24,6 +24,7 @@ final class Texts
             'cross_origin' => 'en formular fra en anden side afvises',
             'no_choice' => 'formularen har intet valg: accept_all, reject_all, save eller withdraw ventedes',
             'not_a_form' => 'et valg sendes som application/x-www-form-urlencoded',
+            'too_large' => 'formularen er over 16 KiB',
         ],
         'en' => [
             'unavailable' => 'Cookie consent is not available on this site right now.',
@@ -32,6 +33,7 @@ final class Texts
             'cross_origin' => 'a cross-origin form is refused',
             'no_choice' => 'the form has no choice: expected accept_all, reject_all, save or withdraw',
             'not_a_form' => 'a choice is sent as application/x-www-form-urlencoded',
+            'too_large' => 'the form is over 16 KiB',
         ],
     ];
 

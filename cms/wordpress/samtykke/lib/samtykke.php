@@ -1075,7 +1075,7 @@ final class ConsentState
         ));
     }
 
-    /** $call's proof line; null when $maybe and the call wrote no proof. */
+    /** The proof line of $call, an event that always records. */
     private function event(callable $call): string
     {
         $ffi = Lib::ffi();
