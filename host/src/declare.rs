@@ -83,7 +83,7 @@ const EN: Words = Words {
     kind: "Type",
     first: "first party",
     third: "third party",
-    exempt_note: "These are needed for the website to work and are stored without consent. They cannot be deselected.",
+    exempt_note: "These are needed for the website to work and are stored without consent.",
     consent_note: "Stored only with your consent.",
 };
 
@@ -101,7 +101,7 @@ const DA: Words = Words {
     kind: "Type",
     first: "førstepart",
     third: "tredjepart",
-    exempt_note: "Disse er nødvendige for, at hjemmesiden virker, og gemmes uden samtykke. De kan ikke fravælges.",
+    exempt_note: "Disse er nødvendige for, at hjemmesiden virker, og gemmes uden samtykke.",
     consent_note: "Gemmes kun med dit samtykke.",
 };
 

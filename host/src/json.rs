@@ -214,10 +214,12 @@ fn parse(json: &[u8]) -> Result<Node> {
     // it is not the author's mistake either.
     let json = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);
     serde_json::from_slice(json).map_err(|e| {
-        let at = format!("line {} column {}", e.line(), e.column());
+        // serde_json counts a line's columns from 1 but says column 0 when
+        // the text ends at a line's start; the error is then at column 1.
+        let at = format!("line {} column {}", e.line(), e.column().max(1));
         let full = e.to_string();
         let message = full
-            .strip_suffix(&format!(" at {at}"))
+            .strip_suffix(&format!(" at line {} column {}", e.line(), e.column()))
             .unwrap_or(&full)
             .to_owned();
         PolicyLoadError::new(K::MalformedJson, at, format!("malformed JSON: {message}"))

@@ -223,6 +223,12 @@ fn malformed_json_names_line_and_column() {
         "line 3 column 1: malformed JSON: trailing comma"
     );
 
+    // Text that ends at a line's start: the error is at that line's column 1
+    // (serde_json says column 0 there).
+    let e = OwnedPolicy::from_json("{\"schema\": \"samtykke/policy/1\",\n").unwrap_err();
+    assert_eq!(e.path(), "line 2 column 1");
+    assert_eq!(e.message(), "malformed JSON: EOF while parsing a value");
+
     let cut = &KK_JSON[..KK_JSON.len() / 2];
     let e = OwnedPolicy::from_json(cut).unwrap_err();
     assert_eq!(e.policy_kind(), Some(K::MalformedJson));
