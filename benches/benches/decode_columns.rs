@@ -9,7 +9,8 @@
 //! columns the Python call returns, with the same helper code: the consent id
 //! through `ConsentId::hex` into one string (not through `Display` and the
 //! formatting machinery, which the Python side does not use), decided-at and
-//! expiry as epoch seconds, revision, the stored decision per consent category,
+//! expiry as epoch seconds, revision, each consent category's standing at the
+//! present (the clock read once a pass, as the Python call reads it once a call),
 //! an error message per row, built as Rust vectors; the figure is the median
 //! pass, per cookie, in wall time and in this thread's CPU time (which leaves
 //! out waiting for a core on a shared machine). The loop as it was before, with the consent id through
@@ -60,6 +61,7 @@ fn decode_all(
     id: fn(u128) -> String,
 ) -> Columns {
     let consent: Vec<&Category<'_>> = policy.consent_categories().collect();
+    let now = time::OffsetDateTime::now_utc();
     let n = values.len();
     let mut cols = Columns {
         consent_id: Vec::with_capacity(n),
@@ -80,7 +82,7 @@ fn decode_all(
                 cols.revision
                     .push(decided.map(|_| state.decided_revision()));
                 for (column, c) in cols.categories.iter_mut().zip(&consent) {
-                    column.push(Some(state.stored_status(c).as_str()));
+                    column.push(Some(state.category_status(policy, c, now).as_str()));
                 }
                 cols.error.push(None);
             }

@@ -104,10 +104,7 @@ impl Columns {
         self.revision
             .append_option(decided.map(|_| i64::from(state.decided_revision())));
         for (column, c) in self.categories.iter_mut().zip(&d.consent) {
-            let status = match d.now {
-                Some(now) => state.category_status(&view, c, now),
-                None => state.stored_status(c),
-            };
+            let status = state.category_status(&view, c, d.now);
             column.append_value(STATUS[status_index(status)]);
         }
         self.error.append_null();
@@ -152,7 +149,7 @@ struct Decoder<'p> {
     policy: &'p OwnedPolicy,
     consent: Vec<&'p samtykke::Category<'p>>,
     key: Option<&'p CookieKey>,
-    now: Option<OffsetDateTime>,
+    now: OffsetDateTime,
 }
 
 /// Every status's name, in the order of [`status_index`].
@@ -232,7 +229,7 @@ pub(crate) fn decode_arrow<'py>(
     policy: &OwnedPolicy,
     values: &Bound<'py, PyAny>,
     key: Option<&CookieKey>,
-    now: Option<OffsetDateTime>,
+    now: OffsetDateTime,
 ) -> PyResult<Bound<'py, PyAny>> {
     let any: AnyArray = values.extract()?;
     let reader = any.into_reader()?;
@@ -264,7 +261,7 @@ pub(crate) fn decode<'py>(
     values: Bound<'py, PyIterator>,
     rows: usize,
     key: Option<&CookieKey>,
-    now: Option<OffsetDateTime>,
+    now: OffsetDateTime,
 ) -> PyResult<Bound<'py, PyAny>> {
     let view = policy.view();
     let d = Decoder {

@@ -9,6 +9,41 @@ use samtykke_host::http::{
 use crate::args;
 use crate::errors::py_repr;
 
+/// The site keys a key file holds (`bytes`, the file's contents), the one
+/// that signs first, by the rule the command line, the example site, C and
+/// the WordPress plugin follow (SPEC §15, §18): a file of text holds one key a
+/// line (each line trimmed of spaces and tabs; empty lines and lines starting
+/// with `#` skipped; `\n`, `\r\n` or `\r` line ends; a byte-order mark
+/// allowed); any other file is one key, byte for byte. Every key has 32 bytes
+/// or more, and a file at most 64 KiB; otherwise `SamtykkeError` (code 504)
+/// naming the line. So `openssl rand -hex 32 > key` gives the key the other
+/// front ends read, without its newline.
+#[pyfunction]
+pub(crate) fn site_keys<'py>(
+    py: Python<'py>,
+    file: &Bound<'py, PyAny>,
+) -> PyResult<Vec<Bound<'py, pyo3::types::PyBytes>>> {
+    let Ok(file) = file.cast::<pyo3::types::PyBytes>() else {
+        return Err(crate::errors::wrong_type("file", "bytes", file));
+    };
+    match samtykke_host::keys::site_keys(file.as_bytes()) {
+        Ok(keys) => Ok(keys
+            .into_iter()
+            .map(|k| pyo3::types::PyBytes::new(py, k))
+            .collect()),
+        Err(e) => {
+            let text = e.to_string();
+            Err(crate::errors::error(
+                py,
+                e.code(),
+                text.clone(),
+                None,
+                &text,
+            ))
+        }
+    }
+}
+
 /// Whether a `Sec-GPC` request header value (`str` or `bytes`) carries the
 /// Global Privacy Control signal, by the rule every front end follows (SPEC
 /// §15, §18): `1`, spaces and tabs around it allowed; for repeated headers

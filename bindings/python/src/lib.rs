@@ -48,6 +48,7 @@ fn samtykke_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(iab::tcf_decode_many, m)?)?;
     m.add_function(wrap_pyfunction!(iab::gpp_decode, m)?)?;
     m.add_function(wrap_pyfunction!(http::gpc_signal, m)?)?;
+    m.add_function(wrap_pyfunction!(http::site_keys, m)?)?;
     m.add_function(wrap_pyfunction!(http::request_lang, m)?)?;
     m.add_function(wrap_pyfunction!(http::same_origin, m)?)?;
     Ok(())

@@ -317,10 +317,12 @@ impl Policy {
     /// why; `error` is `None` on the rows that decoded. Items that are not
     /// strings (such as a missing `None`) are errors of their row too.
     ///
-    /// A category column holds the decision the cookie stores: `granted`,
-    /// `refused`, `withdrawn`, `signal` or `undecided`; with `now` (an aware
-    /// datetime) it holds the category's standing at that time instead, which
-    /// also says `expired` (R16) and `outdated` (R17).
+    /// A category column holds the category's standing at `now` (an aware
+    /// datetime; default the present, SPEC §10): `granted`, or why it is not:
+    /// `refused`, `withdrawn`, `signal`, `undecided`, `expired` (R16) or
+    /// `outdated` (R17). Pass `now` for an answer that does not move with the
+    /// clock; `policy.decode_cookie(value).decisions` gives what one cookie
+    /// stores.
     ///
     /// The result exports its columns through the Arrow PyCapsule interface, so
     /// `pyarrow.table(cols)` and `polars.DataFrame(cols)` take them without a
@@ -333,7 +335,7 @@ impl Policy {
         now: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let key = args::key(key)?.map(CookieKey::new);
-        let now = to_time_opt(now, "now")?;
+        let now = to_time_opt(now, "now")?.unwrap_or_else(time::OffsetDateTime::now_utc);
         if values.is_instance_of::<PyString>() || values.is_instance_of::<PyBytes>() {
             return Err(wrong_type("values", "an iterable of cookie values", values));
         }

@@ -251,3 +251,35 @@ def test_load_takes_path_like(tmp_path: Path) -> None:
     f = tmp_path / "p.json"
     f.write_bytes(KK_DK.read_bytes())
     assert samtykke.Policy.load(f).site == "kk.dk"
+
+
+def test_s15_site_keys_reads_a_key_file_as_the_other_front_ends_do(kk: samtykke.Policy) -> None:
+    hex_key = "a1" * 32  # what `openssl rand -hex 32` writes, before its newline
+    assert samtykke.site_keys(f"{hex_key}\n".encode()) == [hex_key.encode()]
+    # Rotation: the first line signs; comments, blank lines and CRLF are left out.
+    older = "b2" * 32
+    file = f"\ufeff# site keys\r\n\r\n  {hex_key}\t\r\n{older}\r".encode()
+    assert samtykke.site_keys(file) == [hex_key.encode(), older.encode()]
+    # A file that is not text is one key, byte for byte.
+    raw = bytes(range(40))
+    assert samtykke.site_keys(raw) == [raw]
+    # A cookie signed with the key read from the file verifies with the same key
+    # as the command line reads it; the newline would have made another key.
+    [key] = samtykke.site_keys(f"{hex_key}\n".encode())
+    cookie = kk.new_state(1).accept_all(T0).to_cookie(key)
+    assert kk.decode_cookie(cookie, key).consent_id == f"{1:032x}"
+    with pytest.raises(samtykke.CookieError):
+        kk.decode_cookie(cookie, f"{hex_key}\n".encode())
+
+
+def test_s15_site_keys_refuses_short_keys_naming_the_line() -> None:
+    with pytest.raises(samtykke.SamtykkeError) as e:
+        samtykke.site_keys(b"# keys\n" + b"k" * 40 + b"\nshort\n")
+    assert e.value.code == 504 and str(e.value) == "line 3: a key of 5 bytes; a site key needs 32 or more"
+    with pytest.raises(samtykke.SamtykkeError) as e:
+        samtykke.site_keys(b"\n# nothing\n")
+    assert e.value.code == 504 and "holds no key" in str(e.value)
+    with pytest.raises(samtykke.SamtykkeError):
+        samtykke.site_keys(b"k" * (64 * 1024 + 1))
+    with pytest.raises(TypeError):
+        samtykke.site_keys("a" * 64)  # type: ignore[arg-type]

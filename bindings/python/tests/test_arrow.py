@@ -60,7 +60,7 @@ def test_s17_columns_export_arrow_through_the_pycapsule_interface(kk: samtykke.P
 
 def test_s17_polars_and_pandas_take_the_columns(kk: samtykke.Policy) -> None:
     pl = pytest.importorskip("polars")
-    cols = kk.decode_cookies(cookies(kk), KEY)
+    cols = kk.decode_cookies(cookies(kk), KEY, now=T0)
     df = pl.DataFrame(cols)
     assert df.columns == list(cols)
     assert df["consent_id"].to_list() == cols["consent_id"]

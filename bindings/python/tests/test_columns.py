@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Iterator
 
 import pytest
@@ -21,8 +21,13 @@ def cookies(kk: samtykke.Policy) -> list:
     return [a.to_cookie(KEY), "garbage", b.to_cookie(KEY), c.to_cookie(KEY), None, a.to_cookie()]
 
 
+# A time at which the first cookie's grant stands: the columns hold each
+# category's standing at `now`.
+AT = T0 + timedelta(days=3)
+
+
 def test_columns(kk: samtykke.Policy) -> None:
-    cols = kk.decode_cookies(cookies(kk), KEY)
+    cols = kk.decode_cookies(cookies(kk), KEY, now=AT)
     assert isinstance(cols, Mapping) and isinstance(cols, samtykke.CookieColumns)
     assert list(cols) == ["consent_id", "decided_at", "expires", "revision", "functional", "statistics", "error"]
     t0 = int(T0.timestamp())
@@ -49,7 +54,18 @@ def test_now_gives_the_standing_at_that_time(kk: samtykke.Policy) -> None:
     values = cookies(kk)
     at_lapse = kk.decode_cookies(values, KEY, now=T0 + timedelta(days=100))
     assert at_lapse["statistics"] == ["expired", None, "withdrawn", "undecided", None, None]
-    assert at_lapse["decided_at"] == kk.decode_cookies(values, KEY)["decided_at"]
+    assert at_lapse["decided_at"] == kk.decode_cookies(values, KEY, now=AT)["decided_at"]
+
+
+def test_without_now_the_columns_hold_the_standing_at_the_present(kk: samtykke.Policy) -> None:
+    # SPEC §10: `now` defaults to the present. A grant of 200 days ago has
+    # lapsed (kk.dk keeps a consent 100 days, R16); one of yesterday stands.
+    present = datetime.now(timezone.utc)
+    old = kk.new_state(1).accept_all(present - timedelta(days=200)).to_cookie(KEY)
+    new = kk.new_state(2).accept_all(present - timedelta(days=1)).to_cookie(KEY)
+    cols = kk.decode_cookies([old, new], KEY)
+    assert cols["statistics"] == ["expired", "granted"]
+    assert cols["functional"] == ["expired", "granted"]
 
 
 def test_any_iterable_and_bytes(kk: samtykke.Policy) -> None:
@@ -90,13 +106,13 @@ def test_category_named_like_a_column(kk_json: Dict[str, Any]) -> None:
         if item["category"] == "functional":
             item["category"] = "error"
     p = samtykke.Policy.from_json(json.dumps(doc))
-    cols = p.decode_cookies([p.new_state(1).reject_all(T0).to_cookie()])
+    cols = p.decode_cookies([p.new_state(1).reject_all(T0).to_cookie()], now=T0)
     assert cols["category:error"] == ["refused"] and cols["error"] == [None]
 
 
 def test_to_pandas(kk: samtykke.Policy) -> None:
     pd = pytest.importorskip("pandas")
-    df = kk.decode_cookies(cookies(kk), KEY).to_pandas()
+    df = kk.decode_cookies(cookies(kk), KEY, now=AT).to_pandas()
     assert list(df.columns) == ["consent_id", "decided_at", "expires", "revision", "functional", "statistics", "error"]
     assert str(df["decided_at"].dtype) == "Int64"
     assert df["decided_at"].iloc[0] == int(T0.timestamp()) and df["decided_at"].isna().sum() == 4

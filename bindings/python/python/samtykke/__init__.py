@@ -36,6 +36,7 @@ from ._native import (
     gpc_signal,
     request_lang,
     same_origin,
+    site_keys,
 )
 
 __all__ = [
@@ -63,5 +64,6 @@ __all__ = [
     "gpp",
     "request_lang",
     "same_origin",
+    "site_keys",
     "tcf",
 ]
