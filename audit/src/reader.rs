@@ -191,6 +191,16 @@ impl Source {
             Ok(file) => file,
             Err(source) => return Err(ReadError { file: name, source }),
         };
+        // A directory opens, but is no log: refused here with the error reading
+        // it gives (EISDIR), as a file that cannot be opened is, so neither is
+        // counted as a file read.
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            let source = match (&file).read(&mut [0u8; 1]) {
+                Err(e) => e,
+                Ok(_) => io::Error::other("a directory, not a log"),
+            };
+            return Err(ReadError { file: name, source });
+        }
         #[cfg(feature = "parquet")]
         if is_parquet(path) {
             return match parquet_rows(file) {

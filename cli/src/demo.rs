@@ -9,8 +9,8 @@ use samtykke::{
 };
 use samtykke_audit::{AuditOptions, Auditor};
 use samtykke_host::http::{
-    consent_set_cookie, decode_with_keys, deletion_plan, filter_set_cookie, readable_cookie_pairs,
-    state_from_cookie_header,
+    consent_set_cookie, decode_with_keys, deletion_plan, filter_set_cookie, judge_set_cookie,
+    readable_cookie_pairs, state_from_cookie_header,
 };
 use samtykke_host::log_line::{self, Trigger};
 use samtykke_host::proof_json::proof_to_json;
@@ -248,14 +248,24 @@ pub fn run() {
     let cookie = cookie_value(&v.policy, &v.state, key);
     let consent_cookie = consent_set_cookie(&v.policy, &cookie, host, true);
     outln!("    Set-Cookie: {consent_cookie}");
-    v.log_set_cookie(t2, &consent_cookie);
-    let nmstat = "nmstat=7c1d; Max-Age=86400000; Path=/";
-    outln!("    Set-Cookie: {nmstat}   (statistics may be stored now)");
-    v.log_set_cookie(t2, nmstat);
     outln!(
-        "    ({} characters, signed with the site key)",
+        "      (the consent cookie: {} characters, signed with the site key)",
         cookie.len()
     );
+    v.log_set_cookie(t2, &consent_cookie);
+    // The page asks for 1000 days; what leaves is shortened to the consent's
+    // lapse, as the tower layer and the C library's server calls send it.
+    let asked = "nmstat=7c1d; Max-Age=86400000; Path=/";
+    let nmstat = judge_set_cookie(&v.state, &v.policy, asked, t2)
+        .expect("statistics is granted")
+        .into_owned();
+    outln!("    Set-Cookie: {nmstat}");
+    outln!("      (statistics may be stored now; the page asked for Max-Age=86400000, 1000 days,");
+    outln!(
+        "       shortened to the {} days the consent lasts)",
+        p.consent_ttl_days
+    );
+    v.log_set_cookie(t2, &nmstat);
     v.show_permits(&page_cookies, t2);
 
     let t3 = datetime!(2026-03-02 09:00:00 UTC);

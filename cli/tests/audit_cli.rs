@@ -191,6 +191,20 @@ fn exit_codes_are_0_clean_1_violations_2_input_errors() {
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["violations"][0]["id"], "undeclared-cookie");
+    assert_eq!(report["summary"]["files"], 1, "only the file read counts");
+    // A directory is no log, refused as a missing file is, and not counted.
+    let out = audit(&[s(&dir), "--policy", s(&policy)], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("Is a directory"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("in 0 files"),
+        "{}",
+        text(&out.stdout)
+    );
     // Usage errors and a policy that does not load.
     assert_eq!(
         audit(&["--policy", s(&policy)], None).status.code(),

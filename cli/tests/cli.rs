@@ -314,6 +314,8 @@ fn demo_walks_a_visit_through_withdrawal_and_lapse() {
     assert!(out.contains("prompt due: yes"));
     assert!(out.contains("nmstat                       denied: statistics undecided"));
     assert!(out.contains("\"action\":\"save\""));
+    // The page's 1000-day nmstat leaves shortened to the consent's 100 days.
+    assert!(out.contains("    Set-Cookie: nmstat=7c1d; Max-Age=8640000; Path=/\n"));
     assert!(out.contains("consent cookie verified and decoded: the same state"));
     assert!(out.contains("Set-Cookie: nmstat=; Max-Age=0;"));
     assert!(out.contains("Domain=kk.dk"));

@@ -12,6 +12,7 @@
  */
 #include <samtykke.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +37,16 @@ static void ok(samtykke_result rc, const char *what) {
 }
 
 int main(int argc, char **argv) {
-    size_t json_len = 0;
-    char *json = argc == 2 ? read_file(argv[1], &json_len) : NULL;
-    if (json == NULL) {
+    if (argc != 2) {
         fprintf(stderr, "usage: %s POLICY.json\n", argv[0]);
+        return 2;
+    }
+    size_t json_len = 0;
+    errno = 0;
+    char *json = read_file(argv[1], &json_len);
+    if (json == NULL) {
+        fprintf(stderr, "%s: cannot read %s: %s\n", argv[0], argv[1],
+                errno ? strerror(errno) : "out of memory");
         return 2;
     }
     const int64_t now = 1772359200; /* 2026-03-01T10:00:00Z; a host uses time(NULL) */
