@@ -250,6 +250,10 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                 ExitCode::from(2)
             })?;
             outln!("{json}");
+            if keys.is_none() {
+                // Anyone can write a cookie that reads so: say what was not done.
+                eprintln!("note: read without --key-file: a signature, if the cookie has one, was not checked");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::ConsentMode {
