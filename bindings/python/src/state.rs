@@ -10,7 +10,9 @@ use samtykke::{
     Category, CategorySet, Code, ConsentId, ConsentState as CoreState, Control, Ctx, Event, Kind,
     Permit, Proof, ProviderSet, ValidPolicy, COOKIE_MAX_LEN,
 };
-use samtykke_host::http::{deletion_plan, filter_set_cookie, parse_cookie_header};
+use samtykke_host::http::{
+    deletion_plan, filter_set_cookie, judge_set_cookie, parse_cookie_header,
+};
 use samtykke_host::proof_json::proof_to_json;
 
 use crate::args;
@@ -455,6 +457,28 @@ impl ConsentState {
             &headers,
             now,
         )))
+    }
+
+    /// The `Set-Cookie` header values (an iterable of `str`) to send at `now`,
+    /// judged as the tower layer and C's `samtykke_state_judge_set_cookies`
+    /// judge them (SPEC §15): each kept only when the state permits it
+    /// (deletions always pass; denied, undeclared and unparsable ones are
+    /// left out), and a kept persistent cookie's `Max-Age`/`Expires`
+    /// shortened to its category's consent lapse. A list of `str` in the
+    /// original order. `filter_set_cookie` says why each one left out was.
+    fn judge_set_cookies(
+        &self,
+        headers: &Bound<'_, PyAny>,
+        now: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<String>> {
+        let headers = args::strings(headers, "headers")?;
+        let now = to_time(now, "now")?;
+        let view = self.view();
+        Ok(headers
+            .iter()
+            .filter_map(|h| judge_set_cookie(&self.state, &view, h, now).ok())
+            .map(|h| h.into_owned())
+            .collect())
     }
 
     /// The proof record (SPEC §7) of the latest decision this state holds, as a

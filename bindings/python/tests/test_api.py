@@ -283,3 +283,34 @@ def test_s15_site_keys_refuses_short_keys_naming_the_line() -> None:
         samtykke.site_keys(b"k" * (64 * 1024 + 1))
     with pytest.raises(TypeError):
         samtykke.site_keys("a" * 64)  # type: ignore[arg-type]
+
+
+def test_s15_judge_set_cookies_keeps_what_is_permitted_shortened_to_the_lapse(kk: samtykke.Policy) -> None:
+    from email.utils import format_datetime
+
+    state = kk.new_state(1).save(["statistics"], T0)
+    now = T0 + timedelta(days=10)
+    lapse = T0 + timedelta(days=100)  # kk.dk keeps a consent 100 days (R16)
+    sent = state.judge_set_cookies(
+        [
+            "nmstat=1; Max-Age=86400000; Path=/",  # 1000 days asked
+            "nmstat=2; Expires=Wed, 01 Jan 2031 00:00:00 GMT; Path=/",
+            "nmstat=3; Max-Age=60",  # shorter than the lapse: unchanged
+            "JSESSIONID=1; Path=/",  # functional: refused
+            "_ga=1",  # undeclared
+            "JSESSIONID=; Max-Age=0",  # a deletion always passes
+            "SESS1=x; Path=/; HttpOnly",  # necessary
+        ],
+        now,
+    )
+    assert sent == [
+        f"nmstat=1; Max-Age={90 * 86400}; Path=/",
+        f"nmstat=2; Expires={format_datetime(lapse, usegmt=True)}; Path=/",
+        "nmstat=3; Max-Age=60",
+        "JSESSIONID=; Max-Age=0",
+        "SESS1=x; Path=/; HttpOnly",
+    ]
+    # filter_set_cookie keeps the same headers, unshortened, and says why the rest left.
+    filtered = state.filter_set_cookie(["nmstat=1; Max-Age=86400000; Path=/", "_ga=1"], now)
+    assert filtered.kept == ["nmstat=1; Max-Age=86400000; Path=/"]
+    assert [d.header for d in filtered.dropped] == ["_ga=1"]
