@@ -60,7 +60,8 @@ fn decode_all(
     key: &CookieKey,
     id: fn(u128) -> String,
 ) -> Columns {
-    let consent: Vec<&Category<'_>> = policy.consent_categories().collect();
+    // One column per category, the exempt one too, as the Python call builds.
+    let consent: Vec<&Category<'_>> = policy.policy().categories.iter().collect();
     let now = time::OffsetDateTime::now_utc();
     let n = values.len();
     let mut cols = Columns {

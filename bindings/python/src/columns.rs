@@ -28,7 +28,7 @@ use samtykke::{ConsentState as CoreState, CookieKey, Status, Why};
 use samtykke_host::OwnedPolicy;
 use time::OffsetDateTime;
 
-/// The columns every result has, besides one per consent category.
+/// The columns every result has, besides one per category.
 const FIXED: [&str; 5] = ["consent_id", "decided_at", "expires", "revision", "error"];
 
 /// Every reason a denial can give, in the order of [`status_index`].
@@ -103,7 +103,7 @@ impl Columns {
             .append_option(state.expires(&view).map(OffsetDateTime::unix_timestamp));
         self.revision
             .append_option(decided.map(|_| i64::from(state.decided_revision())));
-        for (column, c) in self.categories.iter_mut().zip(&d.consent) {
+        for (column, c) in self.categories.iter_mut().zip(&d.categories) {
             let status = state.category_status(&view, c, d.now);
             column.append_value(STATUS[status_index(status)]);
         }
@@ -122,7 +122,7 @@ impl Columns {
         add(FIXED[1].into(), Arc::new(self.decided_at.finish()));
         add(FIXED[2].into(), Arc::new(self.expires.finish()));
         add(FIXED[3].into(), Arc::new(self.revision.finish()));
-        for (c, column) in d.consent.iter().zip(&mut self.categories) {
+        for (c, column) in d.categories.iter().zip(&mut self.categories) {
             let name = if FIXED.contains(&c.id) {
                 format!("category:{}", c.id)
             } else {
@@ -147,7 +147,9 @@ fn columns_class(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
 /// What every row is decoded with.
 struct Decoder<'p> {
     policy: &'p OwnedPolicy,
-    consent: Vec<&'p samtykke::Category<'p>>,
+    /// Every category of the policy, in its order (SPEC §10: one column each;
+    /// an exempt one reads `exempt` on every decoded row).
+    categories: Vec<&'p samtykke::Category<'p>>,
     key: Option<&'p CookieKey>,
     now: OffsetDateTime,
 }
@@ -236,12 +238,12 @@ pub(crate) fn decode_arrow<'py>(
     let view = policy.view();
     let d = Decoder {
         policy,
-        consent: view.consent_categories().collect(),
+        categories: view.policy().categories.iter().collect(),
         key,
         now,
     };
     let batch = py.detach(|| {
-        let mut cols = Columns::with_capacity(0, d.consent.len());
+        let mut cols = Columns::with_capacity(0, d.categories.len());
         for array in reader {
             let array = array.map_err(|e| e.to_string())?;
             push_array(&mut cols, &d, array.as_ref())?;
@@ -266,11 +268,11 @@ pub(crate) fn decode<'py>(
     let view = policy.view();
     let d = Decoder {
         policy,
-        consent: view.consent_categories().collect(),
+        categories: view.policy().categories.iter().collect(),
         key,
         now,
     };
-    let mut cols = Columns::with_capacity(rows, d.consent.len());
+    let mut cols = Columns::with_capacity(rows, d.categories.len());
     for item in values {
         let item = item?;
         if let Ok(s) = item.cast::<PyString>() {

@@ -311,7 +311,7 @@ impl Policy {
     /// a `CookieColumns`, a read-only mapping of equally long lists (each built
     /// on first access): `consent_id` (32 hex
     /// digits), `decided_at` and `expires` (UTC epoch seconds), `revision` (of the
-    /// last full decision), one column per consent category (named by its id, or
+    /// last full decision), one column per category, the exempt one too (named by its id, or
     /// `category:<id>` where the id is one of these column names) and `error`.
     /// A row that does not decode has `None` everywhere but in `error`, which says
     /// why; `error` is `None` on the rows that decoded. Items that are not

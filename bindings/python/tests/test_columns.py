@@ -29,12 +29,15 @@ AT = T0 + timedelta(days=3)
 def test_columns(kk: samtykke.Policy) -> None:
     cols = kk.decode_cookies(cookies(kk), KEY, now=AT)
     assert isinstance(cols, Mapping) and isinstance(cols, samtykke.CookieColumns)
-    assert list(cols) == ["consent_id", "decided_at", "expires", "revision", "functional", "statistics", "error"]
+    assert list(cols) == [
+        "consent_id", "decided_at", "expires", "revision", "necessary", "functional", "statistics", "error",
+    ]
     t0 = int(T0.timestamp())
     assert cols["consent_id"] == [f"{1:032x}", None, f"{2:032x}", f"{3:032x}", None, None]
     assert cols["decided_at"] == [t0, None, t0 + 86400, None, None, None]
     assert cols["expires"] == [t0 + 100 * 86400, None, t0 + 102 * 86400, None, None, None]
     assert cols["revision"] == [1, None, 1, None, None, None]
+    assert cols["necessary"] == ["exempt", None, "exempt", "exempt", None, None]
     assert cols["functional"] == ["granted", None, "withdrawn", "undecided", None, None]
     assert cols["statistics"] == ["granted", None, "withdrawn", "undecided", None, None]
     assert cols["error"] == [
@@ -46,7 +49,7 @@ def test_columns(kk: samtykke.Policy) -> None:
         "consent cookie is not signed, but a site key was given",
     ]
     assert repr(cols) == (
-        "CookieColumns(6 rows: consent_id, decided_at, expires, revision, functional, statistics, error)"
+        "CookieColumns(6 rows: consent_id, decided_at, expires, revision, necessary, functional, statistics, error)"
     )
 
 
@@ -70,17 +73,17 @@ def test_without_now_the_columns_hold_the_standing_at_the_present(kk: samtykke.P
 
 def test_any_iterable_and_bytes(kk: samtykke.Policy) -> None:
     values = cookies(kk)
-    as_list = kk.decode_cookies(values, KEY)
+    as_list = kk.decode_cookies(values, KEY, now=AT)
 
     def gen() -> Iterator[Any]:
         yield from values
 
-    assert kk.decode_cookies(gen(), KEY) == as_list
-    assert kk.decode_cookies(tuple(values), KEY) == as_list
+    assert kk.decode_cookies(gen(), KEY, now=AT) == as_list
+    assert kk.decode_cookies(tuple(values), KEY, now=AT) == as_list
     as_bytes = [v.encode() if isinstance(v, str) else v for v in values]
-    assert kk.decode_cookies(as_bytes, KEY) == as_list
+    assert kk.decode_cookies(as_bytes, KEY, now=AT) == as_list
     empty = kk.decode_cookies([], KEY)
-    assert all(v == [] for v in empty.values()) and len(empty) == 7
+    assert all(v == [] for v in empty.values()) and len(empty) == 8
     unpaired = kk.decode_cookies(["v1.\ud800"])
     assert unpaired["error"][0].startswith("not UTF-8")
     # A value that is not ASCII (so no cookie) in a batch of good ones.
@@ -113,7 +116,9 @@ def test_category_named_like_a_column(kk_json: Dict[str, Any]) -> None:
 def test_to_pandas(kk: samtykke.Policy) -> None:
     pd = pytest.importorskip("pandas")
     df = kk.decode_cookies(cookies(kk), KEY, now=AT).to_pandas()
-    assert list(df.columns) == ["consent_id", "decided_at", "expires", "revision", "functional", "statistics", "error"]
+    assert list(df.columns) == [
+        "consent_id", "decided_at", "expires", "revision", "necessary", "functional", "statistics", "error",
+    ]
     assert str(df["decided_at"].dtype) == "Int64"
     assert df["decided_at"].iloc[0] == int(T0.timestamp()) and df["decided_at"].isna().sum() == 4
     assert df["error"].isna().tolist() == [True, False, True, True, False, False]

@@ -257,8 +257,11 @@ def test_cookie_round_trip_of_every_state(g: Generated, evs: list, dt: timedelta
     assert columns["decided_at"] == [None if state.decided_at is None else int(state.decided_at.timestamp())]
     assert columns["expires"] == [None if state.expires is None else int(state.expires.timestamp())]
     assert columns["revision"] == [state.revision]
-    for c in g.consent:
-        key_ = c if c not in ("consent_id", "decided_at", "expires", "revision", "error") else f"category:{c}"
+    # One column per category, the exempt one too (SPEC §10), in the policy's order.
+    names = [c if c not in ("consent_id", "decided_at", "expires", "revision", "error") else f"category:{c}"
+             for c in g.policy.categories]
+    assert list(columns) == ["consent_id", "decided_at", "expires", "revision", *names, "error"]
+    for c, key_ in zip(g.policy.categories, names):
         assert columns[key_] == [state.category_status(c, now)]
 
 

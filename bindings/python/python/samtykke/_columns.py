@@ -13,7 +13,7 @@ class CookieColumns(Mapping[str, List[Any]]):
     an equally long list, each list built on first access.
 
     Keys: ``consent_id`` (32 hex digits), ``decided_at`` and ``expires`` (UTC
-    epoch seconds), ``revision``, one column per consent category, and
+    epoch seconds), ``revision``, one column per category, and
     ``error`` (``None`` where the row decoded).
 
     The columns are Arrow arrays built in Rust and exported through the Arrow
