@@ -2,6 +2,7 @@
 //! sources and report writer, with a progress bar on standard error when (and
 //! only when) that is a terminal.
 
+use crate::out::errln;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,7 +78,7 @@ pub fn run(
     let mut unreadable = false;
     let mut report = |e: samtykke_audit::ReadError| {
         unreadable = true;
-        let say = || eprintln!("error: {e}");
+        let say = || errln!("error: {e}");
         match &bar {
             Some(bar) => bar.suspend(say),
             None => say(),
@@ -100,8 +101,7 @@ pub fn run(
     }
     let (out, summary) = auditor.into_parts();
     if let Err(e) = out.finish(&summary) {
-        eprintln!("error: cannot write the report: {e}");
-        return ExitCode::from(2);
+        return crate::out::write_failed(&e);
     }
     if unreadable {
         ExitCode::from(2)

@@ -11,11 +11,12 @@ mod out;
 
 mod demo;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
-use out::{out, outln};
+use out::{errln, out, outln};
 use samtykke::CookieKey;
 use samtykke_host::http::decode_with_keys;
 use samtykke_host::OwnedPolicy;
@@ -135,9 +136,13 @@ enum FormatArg {
     Html,
 }
 
+/// What a consent cookie read without `--key-file` leaves undone.
+const UNVERIFIED: &str =
+    "note: read without --key-file: a signature, if the cookie has one, was not checked";
+
 fn load(path: &PathBuf) -> Result<OwnedPolicy, ExitCode> {
     OwnedPolicy::load(path).map_err(|e| {
-        eprintln!("error: {e}");
+        errln!("error: {e}");
         ExitCode::from(2)
     })
 }
@@ -156,7 +161,7 @@ fn read_keys(key_file: Option<PathBuf>) -> Result<Option<Vec<CookieKey>>, ExitCo
     match samtykke_host::keys::read_site_keys(&path) {
         Ok(keys) => Ok(Some(keys.iter().map(|k| CookieKey::new(k)).collect())),
         Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
+            errln!("error: {}: {e}", path.display());
             Err(ExitCode::from(2))
         }
     }
@@ -230,7 +235,7 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
             };
             if let Some(decoded) = iab {
                 let json = decoded.map_err(|e| {
-                    eprintln!("error: {e}");
+                    errln!("error: {e}");
                     ExitCode::from(2)
                 })?;
                 outln!(
@@ -240,19 +245,19 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let Some(policy) = policy else {
-                eprintln!("error: decoding a consent cookie needs --policy");
+                errln!("error: decoding a consent cookie needs --policy");
                 return Err(ExitCode::from(2));
             };
             let owned = load(&policy)?;
             let keys = read_keys(key_file)?;
             let json = demo::decode_to_json(&owned, &value, keys.as_deref()).map_err(|e| {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 ExitCode::from(2)
             })?;
             outln!("{json}");
             if keys.is_none() {
                 // Anyone can write a cookie that reads so: say what was not done.
-                eprintln!("note: read without --key-file: a signature, if the cookie has one, was not checked");
+                errln!("{UNVERIFIED}");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -275,9 +280,12 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                     let value = samtykke_host::state_json::consent_cookie_value(&view, &value);
                     let state = decode_with_keys(&view, value.as_bytes(), keys.as_deref())
                         .map_err(|e| {
-                            eprintln!("error: cannot decode the consent cookie: {e}");
+                            errln!("error: cannot decode the consent cookie: {e}");
                             ExitCode::from(2)
                         })?;
+                    if keys.is_none() {
+                        errln!("{UNVERIFIED}");
+                    }
                     let state = state.state;
                     (
                         samtykke_host::consent_mode::update_script(&view, &state, now, None),
@@ -286,7 +294,7 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
                 }
             };
             if view.policy().consent_mode.is_empty() {
-                eprintln!(
+                errln!(
                     "warning: {}: the policy has no consent_mode: no type is mapped, so every type is denied",
                     policy.display()
                 );
@@ -324,7 +332,26 @@ fn run(cli: Cli) -> Result<ExitCode, ExitCode> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let code = run(cli).unwrap_or_else(|code| code);
+    let code = match Cli::try_parse() {
+        Ok(cli) => run(cli).unwrap_or_else(|code| code),
+        // `--help` and `--version` to standard output (exit 0), a usage error
+        // to standard error (exit 2), through the same writers as the rest.
+        Err(e) if e.use_stderr() => {
+            let text = e.render();
+            match std::io::stderr().is_terminal() {
+                true => out::write_err(format_args!("{}", text.ansi())),
+                false => out::write_err(format_args!("{text}")),
+            }
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            let text = e.render();
+            match std::io::stdout().is_terminal() {
+                true => out!("{}", text.ansi()),
+                false => out!("{text}"),
+            }
+            ExitCode::SUCCESS
+        }
+    };
     out::finish().err().unwrap_or(code)
 }

@@ -211,6 +211,7 @@ fn decode_verifies_with_the_key_file() {
     let wrong_file = temp_file("wrong.key", b"another key of reasonable length");
     let o = decode_with_key_file(&value, &key_file);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o).1);
+    assert_eq!(text(&o).1, "", "verified: nothing to note");
     let o = decode_with_key_file(&value, &wrong_file);
     assert_eq!(o.status.code(), Some(2));
     assert_stderr_has(&o, "signature");
@@ -362,18 +363,91 @@ fn with_closed_stdout(args: &[&str]) -> Output {
 fn s13_a_closed_output_ends_each_command_quietly_with_its_own_exit_code() {
     let kk = kk_path();
     let cookie = kk_cookie(None);
+    let key = b"a site key of reasonable length!";
+    let signed = kk_cookie(Some(key));
+    let key_file = temp_file("site.key", key);
+    let log = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/kk.dk.log.jsonl");
+    let log = log.to_string_lossy().into_owned();
+    let cm = kk_with_consent_mode();
+    let tc = "COoC-kUOoC-kUAHABAENAwCoAIAAAELAAAwIF5wAoAAgAGAvMACX_ABBAAQAFA";
     for (args, code) in [
         (vec!["demo"], 0),
         (vec!["declare", &kk], 0),
         (vec!["lint", &kk], 1),
-        (vec!["decode", &cookie, "--policy", &kk], 0),
+        (
+            vec!["decode", &signed, "--policy", &kk, "--key-file", &key_file],
+            0,
+        ),
+        (vec!["decode", tc], 0),
+        (vec!["consent-mode", &cm], 0),
+        (vec!["audit", &log, "--policy", &kk], 2),
         (vec!["--help"], 0),
+        (vec!["--version"], 0),
     ] {
         let o = with_closed_stdout(&args);
         let err = text(&o).1;
         assert!(!err.contains("panicked"), "{args:?}: {err}");
-        assert!(!err.contains("error"), "{args:?}: {err}");
+        // The audit names its log's input errors on standard error; nothing
+        // else has anything to say.
+        if args[0] != "audit" {
+            assert_eq!(err, "", "{args:?}");
+        }
         assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
+    }
+    // Read without a key file, a cookie comes with its one note, and that is all.
+    let o = with_closed_stdout(&["decode", &cookie, "--policy", &kk]);
+    let err = text(&o).1;
+    assert_eq!(
+        err,
+        "note: read without --key-file: a signature, if the cookie has one, was not checked\n"
+    );
+    assert_eq!(o.status.code(), Some(0));
+}
+
+/// `args` run with standard output or standard error on /dev/full.
+fn into_full(args: &[&str], stderr: bool) -> Option<Output> {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .ok()?;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_samtykke"));
+    cmd.args(args);
+    if stderr {
+        cmd.stderr(full);
+    } else {
+        cmd.stdout(full);
+    }
+    Some(cmd.output().expect("the binary runs"))
+}
+
+#[test]
+fn s13_a_full_standard_error_is_no_panic() {
+    let kk = kk_path();
+    let cookie = kk_cookie(None);
+    for (args, code) in [
+        (vec!["decode", cookie.as_str(), "--policy", &kk], 0),
+        (vec!["lint", "/nonexistent/policy.json"], 2),
+        (vec!["no-such-command"], 2),
+    ] {
+        let Some(o) = into_full(&args, true) else {
+            return; // not a Linux machine
+        };
+        assert_eq!(o.status.code(), Some(code), "{args:?}");
+    }
+}
+
+#[test]
+fn s13_help_into_a_full_disk_is_an_error_too() {
+    for args in [vec!["--help"], vec!["--version"], vec!["decode", "--help"]] {
+        let Some(o) = into_full(&args, false) else {
+            return; // not a Linux machine
+        };
+        let err = text(&o).1;
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("error: cannot write the output"),
+            "{args:?}: {err}"
+        );
     }
 }
 
@@ -465,6 +539,24 @@ fn s16_consent_mode_with_a_cookie_prints_the_update_at_now() {
     assert!(out.contains("'analytics_storage':'denied'"), "{out}");
     let (out, _) = text(&run("2026-06-09T09:59:59Z"));
     assert!(out.contains("'analytics_storage':'granted'"), "{out}");
+    assert_eq!(err, "", "verified: nothing to note");
+    // Without a key file the cookie is read unverified, and the note says so.
+    let unverified = samtykke(&[
+        "consent-mode",
+        &policy,
+        "--cookie",
+        &value,
+        "--now",
+        "2026-03-02T12:00:00Z",
+    ]);
+    assert_eq!(unverified.status.code(), Some(0));
+    assert!(
+        text(&unverified)
+            .1
+            .contains("a signature, if the cookie has one, was not checked"),
+        "{}",
+        text(&unverified).1
+    );
 }
 
 #[test]

@@ -66,6 +66,8 @@ struct Words {
     first: &'static str,
     third: &'static str,
     exempt_note: &'static str,
+    /// Said after `exempt_note` unless the category's own text says it.
+    not_deselectable: &'static str,
     consent_note: &'static str,
 }
 
@@ -84,6 +86,7 @@ const EN: Words = Words {
     first: "first party",
     third: "third party",
     exempt_note: "These are needed for the website to work and are stored without consent.",
+    not_deselectable: "They cannot be deselected.",
     consent_note: "Stored only with your consent.",
 };
 
@@ -102,6 +105,7 @@ const DA: Words = Words {
     first: "førstepart",
     third: "tredjepart",
     exempt_note: "Disse er nødvendige for, at hjemmesiden virker, og gemmes uden samtykke.",
+    not_deselectable: "De kan ikke fravælges.",
     consent_note: "Gemmes kun med dit samtykke.",
 };
 
@@ -349,14 +353,18 @@ fn markdown(policy: &ValidPolicy<'_>, lang: Lang, w: &Words) -> String {
     out
 }
 
-/// The category's description, if any, then whether it needs consent.
+/// The category's description, if any, then whether it needs consent (and,
+/// for an exempt one, that it cannot be deselected, unless the description
+/// already says so in those words, as kk.dk's does).
 fn category_text(c: &samtykke::Category<'_>, lang: Lang, w: &Words) -> String {
+    let desc = c.description.get(lang.as_str());
     let note = match c.basis {
-        Basis::Exempt => w.exempt_note,
-        Basis::Consent => w.consent_note,
+        Basis::Exempt if desc.contains(w.not_deselectable) => w.exempt_note.to_owned(),
+        Basis::Exempt => format!("{} {}", w.exempt_note, w.not_deselectable),
+        Basis::Consent => w.consent_note.to_owned(),
     };
-    match c.description.get(lang.as_str()) {
-        "" => note.to_string(),
+    match desc {
+        "" => note,
         desc => format!("{desc} {note}"),
     }
 }
@@ -501,6 +509,28 @@ mod tests {
         assert!(necessary < functional && functional < statistics);
         let consent_cookie = md.find("| `samtykke` |").unwrap();
         assert!(necessary < consent_cookie && consent_cookie < functional);
+    }
+
+    #[test]
+    fn an_exempt_category_is_said_to_be_fixed_once() {
+        // kk.dk's own text says it: not said again, in either language.
+        let mut index = [0u16; 7];
+        let policy = samtykke::example::KK_DK.validate(&mut index).unwrap();
+        for (lang, words) in [
+            (Lang::En, "They cannot be deselected."),
+            (Lang::Da, "De kan ikke fravælges."),
+        ] {
+            let md = render(&policy, lang, Format::Markdown);
+            assert_eq!(md.matches(words).count(), 1, "{md}");
+        }
+        // A policy whose text does not: the declaration says it.
+        let json = include_str!("../../examples/kk.dk.policy.json").replace(
+            "Activate basic functions such as access to secure content and the ability to decline cookies. They cannot be deselected.",
+            "Activate basic functions.",
+        );
+        let owned = crate::OwnedPolicy::from_json(&json).unwrap();
+        let md = render(&owned.view(), Lang::En, Format::Markdown);
+        assert!(md.contains("Activate basic functions. These are needed for the website to work and are stored without consent. They cannot be deselected."), "{md}");
     }
 
     fn kk_html(lang: Lang, format: Format) -> String {

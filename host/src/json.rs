@@ -209,14 +209,20 @@ impl<'de> Deserialize<'de> for Node {
     }
 }
 
+/// Where a JSON error lies, line and column from 1. serde_json counts a
+/// line's columns from 1 but says column 0 when the text ends at a line's
+/// start; the error is then at column 1.
+pub(crate) fn position(e: &serde_json::Error) -> (usize, usize) {
+    (e.line(), e.column().max(1))
+}
+
 fn parse(json: &[u8]) -> Result<Node> {
     // Editors on some systems save UTF-8 with a byte-order mark; it is not JSON, but
     // it is not the author's mistake either.
     let json = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);
     serde_json::from_slice(json).map_err(|e| {
-        // serde_json counts a line's columns from 1 but says column 0 when
-        // the text ends at a line's start; the error is then at column 1.
-        let at = format!("line {} column {}", e.line(), e.column().max(1));
+        let (line, column) = position(&e);
+        let at = format!("line {line} column {column}");
         let full = e.to_string();
         let message = full
             .strip_suffix(&format!(" at line {} column {}", e.line(), e.column()))

@@ -243,12 +243,12 @@ fn time(v: &Value, key: &str) -> Result<OffsetDateTime, ProofError> {
 /// `decisions`, or a grant in a partial refusal.
 pub fn proof_from_json(policy: &ValidPolicy<'_>, line: &str) -> Result<Proof, ProofError> {
     use ProofErrorKind as K;
-    let value: Value = serde_json::from_str(line).map_err(|e| ProofError {
-        key: None,
-        kind: K::Json {
-            line: e.line(),
-            column: e.column(),
-        },
+    let value: Value = serde_json::from_str(line).map_err(|e| {
+        let (line, column) = crate::json::position(&e);
+        ProofError {
+            key: None,
+            kind: K::Json { line, column },
+        }
     })?;
     let Value::Object(map) = value else {
         return Err(ProofError {

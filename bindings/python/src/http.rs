@@ -15,8 +15,8 @@ use crate::errors::py_repr;
 /// line (each line trimmed of spaces and tabs; empty lines and lines starting
 /// with `#` skipped; `\n`, `\r\n` or `\r` line ends; a byte-order mark
 /// allowed); any other file is one key, byte for byte. Every key has 32 bytes
-/// or more, and a file at most 64 KiB; otherwise `SamtykkeError` (code 504)
-/// naming the line. So `openssl rand -hex 32 > key` gives the key the other
+/// or more, and a file at most 64 KiB; otherwise `SamtykkeError` (code 504),
+/// its `path` the short key's line (`line 3`). So `openssl rand -hex 32 > key` gives the key the other
 /// front ends read, without its newline.
 #[pyfunction]
 pub(crate) fn site_keys<'py>(
@@ -32,13 +32,24 @@ pub(crate) fn site_keys<'py>(
             .map(|k| pyo3::types::PyBytes::new(py, k))
             .collect()),
         Err(e) => {
+            // `path` is the short key's line in a text file; `message` the rest.
             let text = e.to_string();
+            let path = match e {
+                samtykke_host::keys::KeyFileError::TooShort { line: Some(n), .. } => {
+                    Some(format!("line {n}"))
+                }
+                _ => None,
+            };
+            let message = match &path {
+                Some(p) => text.strip_prefix(&format!("{p}: ")).unwrap_or(&text),
+                None => &text,
+            };
             Err(crate::errors::error(
                 py,
                 e.code(),
                 text.clone(),
-                None,
-                &text,
+                path.as_deref(),
+                message,
             ))
         }
     }

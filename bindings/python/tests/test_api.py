@@ -276,6 +276,7 @@ def test_s15_site_keys_refuses_short_keys_naming_the_line() -> None:
     with pytest.raises(samtykke.SamtykkeError) as e:
         samtykke.site_keys(b"# keys\n" + b"k" * 40 + b"\nshort\n")
     assert e.value.code == 504 and str(e.value) == "line 3: a key of 5 bytes; a site key needs 32 or more"
+    assert (e.value.path, e.value.message) == ("line 3", "a key of 5 bytes; a site key needs 32 or more")
     with pytest.raises(samtykke.SamtykkeError) as e:
         samtykke.site_keys(b"\n# nothing\n")
     assert e.value.code == 504 and "holds no key" in str(e.value)
