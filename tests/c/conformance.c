@@ -70,6 +70,8 @@ typedef struct {
     size_t set_cookie_len;
     const char *kept;
     size_t kept_len;
+    const char *sent; /* set_cookie_filter: what the judge sends, or NULL when not asked */
+    size_t sent_len;
     const char *host;
     size_t host_len;
     const char *cookie_header;
@@ -449,6 +451,19 @@ static void run_filter(const samtykke_policy *p) {
         kept[n] = '\0';
         if (n != row->kept_len || memcmp(kept, row->kept, n) != 0) {
             fail("kept:\n%s\nexpected:\n%s", kept, row->kept);
+        }
+    }
+    if (row->sent == NULL) {
+        return;
+    }
+    /* What leaves, shortened to the consent's lapse. */
+    rc = samtykke_state_judge_set_cookies(p, &s, row->set_cookie, row->set_cookie_len, row->now,
+                                          kept, sizeof kept - 1, &n);
+    check_code(rc, "samtykke_state_judge_set_cookies");
+    if (rc == SAMTYKKE_RESULT_OK) {
+        kept[n] = '\0';
+        if (n != row->sent_len || memcmp(kept, row->sent, n) != 0) {
+            fail("sent:\n%s\nexpected:\n%s", kept, row->sent);
         }
     }
 }

@@ -213,6 +213,8 @@ def row_c(file, row, controls):
         fields.append(f".set_cookie = {lit(joined)}")
     if "kept" in ex:
         fields.append(f".kept = {lit(''.join(k + chr(10) for k in ex['kept']))}")
+    if "sent" in ex:
+        fields.append(f".sent = {lit(''.join(k + chr(10) for k in ex['sent']))}")
     if row.get("type") == "deletion":
         fields.append(f".host = {lit(row['host'])}")
         fields.append(f".cookie_header = {lit(row['cookie_header'])}")

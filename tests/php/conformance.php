@@ -323,6 +323,15 @@ function run_row(string $file, array $row): array
             if ($kept !== $ex['kept']) {
                 $faults[] = 'kept ' . json_encode($kept);
             }
+            if (array_key_exists('sent', $ex)) {
+                // What leaves, shortened to the lapse.
+                $sent = Lib::lines(Lib::text(fn ($buf, $len, $outLen) => $ffi->samtykke_state_judge_set_cookies(
+                    $policy->handle, FFI::addr($state), $joined, strlen($joined), $row['now'], $buf, $len,
+                    $outLen), 'judge'));
+                if ($sent !== $ex['sent']) {
+                    $faults[] = 'sent ' . json_encode($sent);
+                }
+            }
         } catch (Error $e) {
             $code($e->getCode(), 'filter_set_cookie');
         }

@@ -260,6 +260,9 @@ def check_filter(row: Row) -> None:
     assert out.kept == row["expect"]["kept"], "kept"
     dropped = [{"index": d.index, "name": d.name, "reason": d.reason} for d in out.dropped]
     assert dropped == row["expect"]["dropped"], "dropped"
+    if "sent" in row["expect"]:
+        sent = state.judge_set_cookies(row["set_cookie"], when(row["now"]))
+        assert sent == row["expect"]["sent"], f"sent {sent}"
 
 
 def check_deletion(row: Row) -> None:

@@ -12,8 +12,8 @@ use samtykke::{
 };
 use samtykke_host::form::read_decision_form;
 use samtykke_host::http::{
-    deletion_plan, filter_set_cookie, gpc_signal, parse_cookie_header, request_lang, same_origin,
-    state_from_cookie_header,
+    deletion_plan, filter_set_cookie, gpc_signal, judge_set_cookie, parse_cookie_header,
+    request_lang, same_origin, state_from_cookie_header,
 };
 use samtykke_host::OwnedPolicy;
 use serde_json::{json, Map, Value};
@@ -367,7 +367,17 @@ fn check_header(row: &Value) -> Result<(), String> {
                 .iter()
                 .map(|d| json!({"index": d.index, "name": d.name, "reason": d.reason.as_str()}))
                 .collect();
-            same("dropped", &expect["dropped"], &json!(dropped))
+            same("dropped", &expect["dropped"], &json!(dropped))?;
+            if expect.get("sent").is_none() {
+                return Ok(());
+            }
+            // What leaves, shortened to the lapse: the judge's answer per header.
+            let sent: Vec<String> = headers
+                .iter()
+                .filter_map(|h| judge_set_cookie(&state, &view, h, now(row).ok()?).ok())
+                .map(|h| h.into_owned())
+                .collect();
+            same("sent", &expect["sent"], &json!(sent))
         }
         Some("deletion") => {
             let policy = load_policy(row)?;
