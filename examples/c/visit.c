@@ -17,14 +17,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The whole file at `path` (a policy is well under 1 MiB), or NULL with errno
+ * set: a file that cannot be read (a directory: EISDIR) or is larger (EFBIG). */
 static char *read_file(const char *path, size_t *len) {
+    enum { MAX = 1 << 20 };
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
         return NULL;
     }
-    char *buf = malloc(1 << 20);
-    *len = buf ? fread(buf, 1, 1 << 20, f) : 0;
+    char *buf = malloc(MAX + 1);
+    *len = buf ? fread(buf, 1, MAX + 1, f) : 0;
+    int failed = buf == NULL ? ENOMEM : ferror(f) ? (errno ? errno : EIO) : *len > MAX ? EFBIG : 0;
     fclose(f);
+    if (failed) {
+        free(buf);
+        errno = failed;
+        return NULL;
+    }
     return buf;
 }
 
@@ -42,11 +51,9 @@ int main(int argc, char **argv) {
         return 2;
     }
     size_t json_len = 0;
-    errno = 0;
     char *json = read_file(argv[1], &json_len);
     if (json == NULL) {
-        fprintf(stderr, "%s: cannot read %s: %s\n", argv[0], argv[1],
-                errno ? strerror(errno) : "out of memory");
+        fprintf(stderr, "%s: cannot read %s: %s\n", argv[0], argv[1], strerror(errno));
         return 2;
     }
     const int64_t now = 1772359200; /* 2026-03-01T10:00:00Z; a host uses time(NULL) */
