@@ -176,6 +176,17 @@ $tests = [
         }
     },
 
+    'the_wordpress_admin_page_tells_a_split_site_and_wordpress_address' => function () {
+        defined('ABSPATH') || define('ABSPATH', __DIR__);
+        require_once __DIR__ . '/../../cms/wordpress/samtykke/includes/admin.php';
+        $one = fn (string $a, string $b) => \Samtykke\WordPress\Admin::oneOrigin($a, $b);
+        check($one('https://www.kk.dk', 'https://www.kk.dk/wordpress'), 'a subdirectory is one origin');
+        check($one('https://WWW.kk.dk/', 'https://www.kk.dk:443/wp'), 'case and the default port');
+        check(!$one('https://www.kk.dk', 'https://kk.dk'), 'www. and the bare domain differ');
+        check(!$one('https://kk.dk', 'http://kk.dk'), 'schemes differ');
+        check(!$one('https://kk.dk:8443', 'https://kk.dk'), 'ports differ');
+    },
+
     'refusal_is_stored_and_lapses' => function () {
         $server = ['HTTP_HOST' => 'kk.dk', 'HTTP_COOKIE' => 'nmstat=1; JSESSIONID=2'];
         $state = on_request(policy(), $server, KEY);

@@ -25,6 +25,20 @@ final class Admin
         'ffi_scope' => 'FFI scope (preloaded)',
     ];
 
+    /**
+     * Whether two URLs have one origin: scheme and host in any case, and port
+     * (a port left out is the scheme's default).
+     */
+    public static function oneOrigin(string $a, string $b): bool
+    {
+        $origin = static function (string $url): string {
+            $scheme = strtolower((string) parse_url($url, PHP_URL_SCHEME));
+            $port = parse_url($url, PHP_URL_PORT) ?? ['http' => 80, 'https' => 443][$scheme] ?? 0;
+            return $scheme . '://' . strtolower((string) parse_url($url, PHP_URL_HOST)) . ':' . $port;
+        };
+        return $origin($a) === $origin($b);
+    }
+
     public static function boot(Plugin $p): void
     {
         add_action('admin_notices', static function () use ($p): void {
@@ -85,6 +99,16 @@ final class Admin
                 . esc_html(Lib::version()) . ', ' . esc_html__('policy', 'samtykke') . ' <code>' . esc_html($policy)
                 . '</code> (' . esc_html($p->policy->site()['site']) . ', revision '
                 . esc_html((string) $p->policy->site()['revision']) . ').</p>';
+            // Decisions post to admin-post.php at the WordPress Address; the
+            // library refuses an Origin of another host (samtykke_same_origin).
+            if (!self::oneOrigin(home_url(), site_url())) {
+                echo '<div class="notice notice-error inline samtykke-hosts"><p>' . esc_html(sprintf(
+                    /* translators: 1: the Site Address, 2: the WordPress Address */
+                    __('The Site Address (%1$s) and the WordPress Address (%2$s) are not on the same scheme and host: the banner\'s choices post to the WordPress Address and are refused as cross-origin. Put both on one host (Settings → General).', 'samtykke'),
+                    home_url(),
+                    site_url()
+                )) . '</p></div>';
+            }
             $warnings = $p->policy->lint();
             echo '<h2>' . esc_html__('Policy lint', 'samtykke') . '</h2>';
             if ($warnings === []) {
