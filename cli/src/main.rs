@@ -335,22 +335,26 @@ fn main() -> ExitCode {
     let code = match Cli::try_parse() {
         Ok(cli) => run(cli).unwrap_or_else(|code| code),
         // `--help` and `--version` to standard output (exit 0), a usage error
-        // to standard error (exit 2), through the same writers as the rest.
-        Err(e) if e.use_stderr() => {
-            let text = e.render();
-            match std::io::stderr().is_terminal() {
-                true => out::write_err(format_args!("{}", text.ansi())),
-                false => out::write_err(format_args!("{text}")),
-            }
-            ExitCode::from(2)
-        }
+        // to standard error (exit 2), through the same writers as the rest,
+        // styled only on a terminal.
         Err(e) => {
+            let to_stderr = e.use_stderr();
+            let terminal = match to_stderr {
+                true => std::io::stderr().is_terminal(),
+                false => std::io::stdout().is_terminal(),
+            };
             let text = e.render();
-            match std::io::stdout().is_terminal() {
-                true => out!("{}", text.ansi()),
-                false => out!("{text}"),
+            let text = match terminal {
+                true => text.ansi().to_string(),
+                false => text.to_string(),
+            };
+            if to_stderr {
+                out::write_err(format_args!("{text}"));
+                ExitCode::from(2)
+            } else {
+                out!("{text}");
+                ExitCode::SUCCESS
             }
-            ExitCode::SUCCESS
         }
     };
     out::finish().err().unwrap_or(code)

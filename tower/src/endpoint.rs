@@ -109,11 +109,12 @@ where
                 return plain(StatusCode::FORBIDDEN, why);
             }
             // Not a form: refused before its body is read.
-            let content_type = req.headers().get(CONTENT_TYPE).map(HeaderValue::as_bytes);
+            // (A header value is shared, not copied, past the body's reading.)
+            let content_type = req.headers().get(CONTENT_TYPE).cloned();
+            let content_type = content_type.as_ref().map(HeaderValue::as_bytes);
             if let Err(e) = check_form_type(content_type) {
                 return form_error(&e);
             }
-            let content_type = content_type.map(<[u8]>::to_vec);
             let back = redirect_target(&req);
             let body = match Limited::new(req.into_body(), MAX_FORM).collect().await {
                 Ok(b) => b.to_bytes(),
@@ -128,7 +129,7 @@ where
                     };
                 }
             };
-            match decide(&consent, content_type.as_deref(), &body) {
+            match decide(&consent, content_type, &body) {
                 Ok(decided) => {
                     let mut r = Response::new(Full::new(Bytes::new()));
                     *r.status_mut() = StatusCode::SEE_OTHER;
