@@ -15,9 +15,13 @@ use crate::ConsentLayer;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Secure {
-    /// When the request's URI has the `https` scheme (as a TLS-terminating server
-    /// in the same process gives it). Behind a proxy that terminates TLS, use
-    /// [`Secure::Always`].
+    /// When the request came over HTTPS as far as the server can tell: the URI's
+    /// scheme where it has one (HTTP/2, an absolute URI); else what a proxy
+    /// reports (`Forwarded: proto=…`, `X-Forwarded-Proto`); else, as for an
+    /// HTTP/1.1 request, which carries no scheme over TLS or not, HTTPS unless
+    /// the host is `localhost`, a name under it or a loopback address (a
+    /// development server). A site served over plain HTTP on another host (a
+    /// test machine on the local network) sets [`Secure::Never`].
     #[default]
     Auto,
     /// Always: the site is served over HTTPS only.

@@ -13,7 +13,9 @@ use crate::config::Shared;
 
 /// The visitor's consent at this request, in the request's extensions (and an
 /// axum extractor): the state the consent cookie carried, or a new visitor's under
-/// a fresh consent id, with the request's GPC signal applied.
+/// a fresh consent id, with the request's GPC signal applied. The extensions hold
+/// that [`ConsentState`] on its own too, for a handler that reads only the core's
+/// type (`req.extensions().get::<samtykke::ConsentState>()`).
 #[derive(Clone)]
 pub struct Consent {
     pub(crate) shared: Arc<Shared>,

@@ -83,6 +83,9 @@ where
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let arrival = Arrival::read(&self.shared, &req);
+        // The state alone too (SPEC §15), for a handler that knows the core
+        // and not this crate.
+        req.extensions_mut().insert(arrival.consent.state);
         req.extensions_mut().insert(arrival.consent.clone());
         ResponseFuture {
             inner: self.inner.call(req),
@@ -151,6 +154,51 @@ impl fmt::Debug for Arrival {
     }
 }
 
+/// Whether a request came over HTTPS, as far as the server can tell
+/// ([`Secure::Auto`]): the URI's scheme where it has one (HTTP/2, an absolute
+/// URI); else the protocol a proxy reports, the first `Forwarded` element's
+/// `proto` or the first `X-Forwarded-Proto` value; else HTTPS unless the host is
+/// this machine ([`samtykke_host::http::loopback_host`]). HTTP/1.1 carries no
+/// scheme, over TLS or not, so without a proxy's word only a development server
+/// on `localhost` or `127.0.0.1` is taken to be plain HTTP.
+pub(crate) fn over_https<B>(req: &Request<B>) -> bool {
+    if let Some(scheme) = req.uri().scheme_str() {
+        return scheme.eq_ignore_ascii_case("https");
+    }
+    let headers = req.headers();
+    let forwarded = headers
+        .get("forwarded")
+        .and_then(|v| forwarded_proto(v.as_bytes()));
+    let proto = forwarded.or_else(|| {
+        let v = headers.get("x-forwarded-proto")?.as_bytes();
+        let first = v.split(|&b| b == b',').next()?.trim_ascii();
+        (!first.is_empty()).then_some(first)
+    });
+    match proto {
+        Some(p) => p.eq_ignore_ascii_case(b"https"),
+        None => !samtykke_host::http::loopback_host(request_host(req)),
+    }
+}
+
+/// The `proto` parameter of a `Forwarded` header's first element (RFC 7239),
+/// unquoted.
+fn forwarded_proto(value: &[u8]) -> Option<&[u8]> {
+    let first = value.split(|&b| b == b',').next()?;
+    first.split(|&b| b == b';').find_map(|pair| {
+        let pair = pair.trim_ascii();
+        let eq = pair.iter().position(|&b| b == b'=')?;
+        let (name, v) = (pair[..eq].trim_ascii(), pair[eq + 1..].trim_ascii());
+        if !name.eq_ignore_ascii_case(b"proto") {
+            return None;
+        }
+        let v = v
+            .strip_prefix(b"\"")
+            .and_then(|v| v.strip_suffix(b"\""))
+            .unwrap_or(v);
+        (!v.is_empty()).then_some(v)
+    })
+}
+
 /// The request's host: the URI's authority (HTTP/2) or the `Host` header.
 pub(crate) fn request_host<B>(req: &Request<B>) -> &str {
     if let Some(a) = req.uri().authority() {
@@ -206,7 +254,7 @@ impl Arrival {
         let secure = match shared.secure {
             Secure::Always => true,
             Secure::Never => false,
-            Secure::Auto => req.uri().scheme_str() == Some("https"),
+            Secure::Auto => over_https(req),
         };
         Arrival {
             consent: Consent {

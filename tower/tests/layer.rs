@@ -294,29 +294,77 @@ async fn a_cookie_signed_with_an_older_key_verifies_and_is_re_signed() {
 
 #[tokio::test]
 async fn the_consent_cookie_names_the_policy_domain_only_on_hosts_under_it() {
-    for (host, domain, https) in [
-        ("www.kk.dk", Some("kk.dk"), false),
-        ("kk.dk:443", Some("kk.dk"), true),
-        ("127.0.0.1:8080", None, false),
-        ("localhost", None, false),
-        ("kk.dk.example.net", None, false),
+    // Each case: the Host, the request target, a proxy's header, and the
+    // cookie's expected Domain and Secure under the default `Secure::Auto`.
+    // HTTP/1.1 carries no scheme: HTTPS unless a proxy says otherwise or the
+    // host is this machine.
+    for (host, target, proxy, domain, secure) in [
+        ("www.kk.dk", "/consent", None, Some("kk.dk"), true),
+        (
+            "kk.dk:443",
+            "https://kk.dk:443/consent",
+            None,
+            Some("kk.dk"),
+            true,
+        ),
+        (
+            "www.kk.dk",
+            "http://www.kk.dk/consent",
+            None,
+            Some("kk.dk"),
+            false,
+        ),
+        (
+            "www.kk.dk",
+            "/consent",
+            Some(("x-forwarded-proto", "http")),
+            Some("kk.dk"),
+            false,
+        ),
+        (
+            "www.kk.dk",
+            "/consent",
+            Some(("x-forwarded-proto", "https, http")),
+            Some("kk.dk"),
+            true,
+        ),
+        (
+            "www.kk.dk",
+            "/consent",
+            Some((
+                "forwarded",
+                "for=192.0.2.60;Proto=\"http\";by=203.0.113.43, proto=https",
+            )),
+            Some("kk.dk"),
+            false,
+        ),
+        ("127.0.0.1:8080", "/consent", None, None, false),
+        ("localhost", "/consent", None, None, false),
+        ("[::1]:8080", "/consent", None, None, false),
+        (
+            "localhost",
+            "/consent",
+            Some(("forwarded", "proto=https")),
+            None,
+            true,
+        ),
+        ("kk.dk.example.net", "/consent", None, None, true),
     ] {
         let mut site = site_with(|c| c.secure(samtykke_tower::Secure::Auto), &[]);
         site.host = host.into();
-        let uri = if https {
-            format!("https://{host}/consent")
-        } else {
-            "/consent".into()
-        };
-        let req = Request::post(uri)
+        let mut req = Request::post(target)
             .header("host", host)
-            .header("content-type", "application/x-www-form-urlencoded")
+            .header("content-type", "application/x-www-form-urlencoded");
+        if let Some((name, value)) = proxy {
+            req = req.header(name, value);
+        }
+        let req = req
             .body(Full::new(Bytes::from_static(b"action=reject_all")))
             .unwrap();
         let got = site.send(req).await;
         let c = got.sets("samtykke").unwrap();
-        assert_eq!(c.domain.as_deref(), domain, "{host}");
-        assert_eq!(c.secure, https, "{host}");
+        assert_eq!(c.domain.as_deref(), domain, "{host} {target} {proxy:?}");
+        assert_eq!(c.secure, secure, "{host} {target} {proxy:?}");
         assert_eq!(c.same_site, Some(samtykke_host::http::SameSite::Lax));
         assert_eq!(c.path, Some("/"));
     }

@@ -90,6 +90,11 @@ async fn app(req: Request<Full<Bytes>>) -> Result<Response<Full<Bytes>>, Infalli
         .get::<Consent>()
         .cloned()
         .expect("the layer");
+    // SPEC §15: the state itself is in the extensions too, the same state.
+    assert_eq!(
+        req.extensions().get::<samtykke::ConsentState>(),
+        Some(consent.state())
+    );
     // What a page embeds, worked out once, is what the two calls give.
     let (json, script) = consent.page_data();
     assert_eq!(
