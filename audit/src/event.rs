@@ -263,6 +263,8 @@ fn parse_attributes(scratch: &mut String, text: &str) -> Result<Lifetime, Header
 pub(crate) enum Cell<'a> {
     Str(Cow<'a, str>),
     Int(i64),
+    /// An integer too large for an `i64`, as written.
+    BigInt(Cow<'a, str>),
     Bool(bool),
     /// An array of strings.
     Strings(Strings<'a>),
@@ -277,7 +279,7 @@ impl Cell<'_> {
     fn type_name(&self) -> &'static str {
         match self {
             Cell::Str(_) => "a string",
-            Cell::Int(_) => "a number",
+            Cell::Int(_) | Cell::BigInt(_) => "a number",
             Cell::Bool(_) => "a boolean",
             Cell::Strings(_) | Cell::Array => "an array",
             Cell::Other(name) => name,
@@ -324,6 +326,7 @@ impl<'a> Cells<'a> for Fields<'a> {
                 escaped,
             } => Cell::Str(self.text(start, end, escaped)),
             Val::Int(n) => Cell::Int(n),
+            Val::BigInt { start, end } => Cell::BigInt(self.text(start, end, false)),
             Val::Bool(b) => Cell::Bool(b),
             Val::Array {
                 start,
@@ -374,6 +377,10 @@ impl<'a, C: Cells<'a>> Reader<'_, '_, C> {
             None => Ok(None),
             Some(Cell::Int(n)) if (min..=max).contains(&n) => Ok(Some(n)),
             Some(Cell::Int(n)) => bad(
+                InputErrorKind::BadField,
+                format!("`{}` is {n}, outside {min}..={max}", key.name()),
+            ),
+            Some(Cell::BigInt(n)) => bad(
                 InputErrorKind::BadField,
                 format!("`{}` is {n}, outside {min}..={max}", key.name()),
             ),
@@ -491,6 +498,14 @@ pub(crate) fn decode<'a, C: Cells<'a>>(
                 format!("`ts` {ts:?} is not an RFC 3339 date-time"),
             )
         }
+        Err(StampError::OutOfRange) => {
+            return bad(
+                InputErrorKind::BadField,
+                format!(
+                    "`ts` {ts:?} is after 9999-12-31T23:59:59Z, past the years the audit reads"
+                ),
+            )
+        }
     };
     let visitor = r.required(Key::Visitor)?;
     let event = r.required(Key::Event)?;
@@ -557,7 +572,13 @@ pub(crate) fn decode<'a, C: Cells<'a>>(
         }
         (10, "cookie_set") => Body::CookieSet(cookie_set(&r)?),
         (14, "cookie_present") => match r.list(Key::Cookies)? {
-            Some(list) => Body::CookiePresent(list),
+            Some(list) => {
+                // A cookie has a name, as a `cookie_set`'s `cookie` must.
+                if let Some(i) = list.clone().position(|name| name.is_empty()) {
+                    return bad(InputErrorKind::BadField, format!("`cookies[{i}]` is empty"));
+                }
+                Body::CookiePresent(list)
+            }
             None => return bad(InputErrorKind::MissingField, "missing `cookies`".into()),
         },
         (14, "cookie_deleted") => {

@@ -1,6 +1,8 @@
 //! The report written as the audit goes (SPEC §9): text, one line a finding and a
 //! summary, or one JSON document `{"violations":[…],"input_errors":[…],
-//! "summary":{…}}` whose violations stream out as they are found.
+//! "summary":{…}}` whose violations stream out as they are found, with
+//! `"read_errors":[{"file","message"}]` before the summary when a file could not
+//! be opened or read to its end.
 
 use std::io::{self, Write};
 
@@ -28,6 +30,7 @@ pub struct ReportWriter<W: Write> {
     w: W,
     format: Format,
     errors: Vec<InputError>,
+    read_errors: Vec<ReadErrorEntry>,
     started: bool,
     any: bool,
     line: Vec<u8>,
@@ -41,6 +44,7 @@ impl<W: Write> ReportWriter<W> {
             w,
             format,
             errors: Vec::new(),
+            read_errors: Vec::new(),
             started: false,
             any: false,
             line: Vec::with_capacity(256),
@@ -64,20 +68,37 @@ impl<W: Write> ReportWriter<W> {
         }
     }
 
-    /// Ends the report with the input errors (JSON) and the summary, flushes,
-    /// and gives the writer back.
+    /// Records that `file` could not be opened or read to its end, and why
+    /// (the JSON document's `read_errors`). The text report leaves it to the
+    /// caller, which says it on standard error.
+    pub fn read_error(&mut self, file: &str, message: &str) {
+        if self.format == Format::Json {
+            self.read_errors.push(ReadErrorEntry {
+                file: file.to_owned(),
+                message: message.to_owned(),
+            });
+        }
+    }
+
+    /// Ends the report with the input errors and read errors (JSON) and the
+    /// summary, flushes, and gives the writer back.
     ///
     /// # Errors
     ///
     /// The first write error, unless the reader of a pipe went away.
     pub fn finish(mut self, summary: &Summary) -> io::Result<W> {
         let errors = std::mem::take(&mut self.errors);
+        let read_errors = std::mem::take(&mut self.read_errors);
         let format = self.format;
         self.emit(|buf, _| match format {
             Format::Text => write_text_summary(buf, summary),
             Format::Json => {
                 buf.extend_from_slice(b"],\"input_errors\":");
                 serde_json::to_writer(&mut *buf, &errors)?;
+                if !read_errors.is_empty() {
+                    buf.extend_from_slice(b",\"read_errors\":");
+                    serde_json::to_writer(&mut *buf, &read_errors)?;
+                }
                 buf.extend_from_slice(b",\"summary\":");
                 serde_json::to_writer(&mut *buf, summary)?;
                 buf.extend_from_slice(b"}\n");
@@ -94,6 +115,13 @@ impl<W: Write> ReportWriter<W> {
             _ => Ok(self.w),
         }
     }
+}
+
+/// A file that could not be read, as the JSON document lists it.
+#[derive(Debug, serde::Serialize)]
+struct ReadErrorEntry {
+    file: String,
+    message: String,
 }
 
 impl<W: Write> Sink for ReportWriter<W> {
@@ -170,5 +198,29 @@ mod tests {
         let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(doc["violations"], serde_json::json!([]));
         assert_eq!(doc["input_errors"], serde_json::json!([]));
+        assert_eq!(doc.get("read_errors"), None);
+    }
+
+    #[test]
+    fn s09_a_file_not_read_is_listed_in_the_json_document() {
+        let mut w = ReportWriter::new(Vec::new(), Format::Json);
+        w.violation(violation(1));
+        w.read_error("gone.jsonl", "No such file or directory (os error 2)");
+        w.read_error("cut.jsonl.gz", "incomplete deflate stream");
+        let doc: serde_json::Value =
+            serde_json::from_slice(&w.finish(&Summary::default()).unwrap()).unwrap();
+        assert_eq!(
+            doc["read_errors"],
+            serde_json::json!([
+                {"file": "gone.jsonl", "message": "No such file or directory (os error 2)"},
+                {"file": "cut.jsonl.gz", "message": "incomplete deflate stream"},
+            ])
+        );
+        assert_eq!(doc["violations"][0]["line"], 1);
+        // The text report leaves it to the caller's standard error.
+        let mut t = ReportWriter::new(Vec::new(), Format::Text);
+        t.read_error("gone.jsonl", "gone");
+        let text = String::from_utf8(t.finish(&Summary::default()).unwrap()).unwrap();
+        assert!(!text.contains("gone"), "{text}");
     }
 }

@@ -247,7 +247,10 @@ impl Report {
 }
 
 /// A violation as one line of text: `FILE:LINE: ID: MESSAGE (visitor V, TS)`. The
-/// message names the cookie and the category.
+/// message names the cookie and the category. Control characters from the log
+/// (in a visitor id, a cookie's name) are written escaped, as `\n` or
+/// `\u{1b}`, so a log line cannot start a line of its own in the report or
+/// drive the terminal ([`Shown`]).
 #[derive(Debug)]
 pub struct TextViolation<'a>(pub &'a Violation);
 
@@ -257,19 +260,53 @@ impl fmt::Display for TextViolation<'_> {
         write!(
             f,
             "{}:{}: {}: {} (visitor {}, {})",
-            v.file, v.line, v.id, v.message, v.visitor, v.ts
+            Shown(&v.file),
+            v.line,
+            v.id,
+            Shown(&v.message),
+            Shown(&v.visitor),
+            Shown(&v.ts)
         )
     }
 }
 
-/// An input error as one line of text: `FILE:LINE: input error: MESSAGE`.
+/// An input error as one line of text: `FILE:LINE: input error: MESSAGE`,
+/// control characters escaped as in [`TextViolation`].
 #[derive(Debug)]
 pub struct TextInputError<'a>(pub &'a InputError);
 
 impl fmt::Display for TextInputError<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self.0;
-        write!(f, "{}:{}: input error: {}", e.file, e.line, e.message)
+        write!(
+            f,
+            "{}:{}: input error: {}",
+            Shown(&e.file),
+            e.line,
+            Shown(&e.message)
+        )
+    }
+}
+
+/// Text from a log as a line of the text report shows it: control characters
+/// (C0, DEL, C1) and the bidirectional overrides and isolates, which reorder
+/// what a terminal shows, escaped as Rust writes them (`\r`, `\u{1b}`,
+/// `\u{202e}`); everything else as it is.
+struct Shown<'a>(&'a str);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hidden = |c: char| {
+            c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        };
+        let mut rest = self.0;
+        while let Some(at) = rest.find(hidden) {
+            f.write_str(&rest[..at])?;
+            let c = rest[at..].chars().next().unwrap_or_default();
+            write!(f, "{}", c.escape_default())?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        f.write_str(rest)
     }
 }
 
@@ -376,5 +413,41 @@ impl Serialize for Report {
         m.serialize_entry("input_errors", &Seq(&self.input_errors))?;
         m.serialize_entry("summary", &self.summary)?;
         m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s09_text_findings_show_control_characters_escaped() {
+        let v = Violation {
+            id: ViolationId::CookieBeforeConsent,
+            file: Arc::from("log\n.jsonl"),
+            line: 7,
+            visitor: "v\u{1b}[31mRED\u{1b}[0m\nfake.jsonl:9: all good".into(),
+            ts: "2026-03-01T10:00:01Z".into(),
+            cookie: Some("nmstat\r\nx".into()),
+            category: Some("statistics".into()),
+            message: "nmstat\r\nx set before any decision on statistics \u{202e}txt.exe".into(),
+        };
+        let line = TextViolation(&v).to_string();
+        assert_eq!(
+            line,
+            "log\\n.jsonl:7: cookie-before-consent: nmstat\\r\\nx set before any decision on \
+             statistics \\u{202e}txt.exe (visitor v\\u{1b}[31mRED\\u{1b}[0m\\nfake.jsonl:9: all good, \
+             2026-03-01T10:00:01Z)"
+        );
+        let e = InputError {
+            file: Arc::from("a\u{85}b"),
+            line: 1,
+            kind: InputErrorKind::BadField,
+            message: "é ok\tthen \u{7f}".into(),
+        };
+        assert_eq!(
+            TextInputError(&e).to_string(),
+            "a\\u{85}b:1: input error: é ok\\tthen \\u{7f}"
+        );
     }
 }

@@ -693,9 +693,13 @@ impl<'p, S: Sink> Auditor<'p, S> {
         let cat = category.id;
         let granted = state.granted().contains(category.slot);
         let (id, message) = match why {
+            // A new visitor, or one whose decision on the category no longer
+            // stands (a partial refusal that lapsed and was dropped): the words
+            // do not tell them apart, since a visitor shrunk to a tombstone
+            // keeps no history and the report must not change (SPEC §8).
             Why::Undecided => (
                 ViolationId::CookieBeforeConsent,
-                format!("{name} {verb} before any decision on {cat}"),
+                format!("{name} {verb} while {cat} is undecided: no decision on it stands"),
             ),
             Why::Expired if granted => {
                 let decided = state.decided_at().map_or(0, |t| t.unix_timestamp());
@@ -730,13 +734,19 @@ impl<'p, S: Sink> Auditor<'p, S> {
                     category.changed_in_revision
                 ),
             ),
-            Why::Refused => (
-                ViolationId::CookieAfterRefusal,
-                format!(
-                    "{name} {verb} while {cat} is refused ({})",
-                    state.action().map_or("refused", Action::as_str)
-                ),
-            ),
+            Why::Refused => {
+                // Refused by the last full decision; a withdrawal or a signal
+                // since has taken the state's last action, not its refusals.
+                let decided = rfc3339(state.decided_at().map_or(0, |t| t.unix_timestamp()));
+                let message = match state.action() {
+                    Some(a) if !matches!(a, Action::Withdraw | Action::SignalGpc) => format!(
+                        "{name} {verb} while {cat} is refused by {} at {decided}",
+                        a.as_str()
+                    ),
+                    _ => format!("{name} {verb} while {cat} is refused by the decision at {decided}"),
+                };
+                (ViolationId::CookieAfterRefusal, message)
+            }
             Why::ProviderRefused => {
                 let provider = declaration.map_or("its provider", |d| {
                     self.policy.provider_of(d).name
@@ -766,13 +776,23 @@ impl<'p, S: Sink> Auditor<'p, S> {
                     ),
                 )
             }
-            Why::Signal => (
-                ViolationId::SignalIgnored,
-                format!(
-                    "{name} {verb} while {cat} is refused by the visitor's GPC signal (at {})",
-                    rfc3339(state.partial_at().map_or(0, |t| t.unix_timestamp()))
-                ),
-            ),
+            Why::Signal => {
+                // The latest signal's own time: the refusal's time is shared
+                // with any partial refusal since (a withdrawal re-times it).
+                let signal = self.visitors.get(slot).signal;
+                let at = if signal == NEVER {
+                    state.partial_at().map_or(0, |t| t.unix_timestamp())
+                } else {
+                    signal
+                };
+                (
+                    ViolationId::SignalIgnored,
+                    format!(
+                        "{name} {verb} while {cat} is refused by the visitor's GPC signal (the latest at {})",
+                        rfc3339(at)
+                    ),
+                )
+            }
         };
         self.emit(at, id, Some(name), Some(cat), message);
     }

@@ -210,6 +210,9 @@ pub(crate) enum Val {
     Str { start: u32, end: u32, escaped: bool },
     /// A number without fraction or exponent that fits an `i64`.
     Int(i64),
+    /// A number without fraction or exponent too large for an `i64`;
+    /// `start..end` is its text.
+    BigInt { start: u32, end: u32 },
     /// Any other number.
     Number,
     /// `true` or `false`.
@@ -228,7 +231,7 @@ impl Val {
     pub(crate) const fn type_name(self) -> &'static str {
         match self {
             Val::Str { .. } => "a string",
-            Val::Int(_) | Val::Number => "a number",
+            Val::Int(_) | Val::BigInt { .. } | Val::Number => "a number",
             Val::Bool(_) => "a boolean",
             Val::Null => "null",
             Val::Array { .. } => "an array",
@@ -289,7 +292,7 @@ impl Slot {
         let tag = match v {
             Val::Str { escaped: false, .. } => Tag::Str,
             Val::Str { escaped: true, .. } => Tag::EscapedStr,
-            Val::Int(_) => Tag::Integer,
+            Val::Int(_) | Val::BigInt { .. } => Tag::Integer,
             Val::Number => Tag::Number,
             Val::Bool(true) => Tag::True,
             Val::Bool(false) => Tag::False,
@@ -322,13 +325,15 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// The value of `key`, if the line has it.
+    /// The value of `key`, if the line has it. A `null` is no value: the field
+    /// is absent, as a null cell of a table is (SPEC §17), and as a log
+    /// exported from a table writes it. (Given twice, it is still a duplicate.)
     #[inline]
     pub(crate) fn get(&self, key: Key) -> Option<Val> {
         let s = self.slots[key as usize];
         let (start, end) = (s.start, s.end);
         Some(match s.tag {
-            Tag::Absent => return None,
+            Tag::Absent | Tag::Null => return None,
             Tag::Str => Val::Str {
                 start,
                 end,
@@ -341,11 +346,10 @@ impl<'a> Fields<'a> {
             },
             Tag::Integer => self.line[start as usize..end as usize]
                 .parse::<i64>()
-                .map_or(Val::Number, Val::Int),
+                .map_or(Val::BigInt { start, end }, Val::Int),
             Tag::Number => Val::Number,
             Tag::True => Val::Bool(true),
             Tag::False => Val::Bool(false),
-            Tag::Null => Val::Null,
             Tag::Strings => Val::Array {
                 start,
                 end,
@@ -762,7 +766,13 @@ impl Parser<'_> {
         }
         // Only ASCII digits and a sign were accepted above.
         let text = std::str::from_utf8(&self.b[start..self.i]).unwrap_or("");
-        Ok(text.parse::<i64>().map_or(Val::Number, Val::Int))
+        Ok(text.parse::<i64>().map_or(
+            Val::BigInt {
+                start: start as u32,
+                end: self.i as u32,
+            },
+            Val::Int,
+        ))
     }
 
     fn array(&mut self, depth: usize) -> Result<Val, ScanError> {

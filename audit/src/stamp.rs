@@ -2,8 +2,10 @@
 //!
 //! `YYYY-MM-DDTHH:MM:SS`, an optional fraction (dropped: the audit compares whole
 //! seconds, SPEC §8), then `Z` or an offset `±HH:MM`. `t`, `z` and a space for the
-//! `T` are accepted as RFC 3339 allows; a leap second (`23:59:60`) counts as the
-//! second before it.
+//! `T` are accepted as RFC 3339 allows; a leap second (`:60` in the minute that
+//! is 23:59 in UTC, whatever the offset: `1990-12-31T15:59:60-08:00`) counts as
+//! the second before it. An instant after 9999-12-31T23:59:59Z (a date of the
+//! year 9999 with a negative offset can reach one) is out of range.
 
 /// Why a timestamp was not read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,7 +14,13 @@ pub(crate) enum StampError {
     NoZone,
     /// Not an RFC 3339 date-time.
     Invalid,
+    /// An RFC 3339 date-time after 9999-12-31T23:59:59Z, past the years the
+    /// audit (and the core's clock) reads.
+    OutOfRange,
 }
+
+/// 9999-12-31T23:59:59Z in seconds since the epoch.
+pub(crate) const LATEST: i64 = 253_402_300_799;
 
 fn num(b: &[u8], at: usize, len: usize) -> Option<u32> {
     let digits = b.get(at..at + len)?;
@@ -88,12 +96,7 @@ pub(crate) fn parse_with(s: &str, last: &mut LastDay) -> Result<i64, StampError>
     if !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
         return Err(Invalid);
     }
-    if hour > 23 || minute > 59 {
-        return Err(Invalid);
-    }
-    if second == 60 && hour == 23 && minute == 59 {
-        second = 59;
-    } else if second > 59 {
+    if hour > 23 || minute > 59 || second > 60 {
         return Err(Invalid);
     }
     let mut i = 19;
@@ -125,13 +128,25 @@ pub(crate) fn parse_with(s: &str, last: &mut LastDay) -> Result<i64, StampError>
         }
         Some(_) => return Err(Invalid),
     };
+    if second == 60 {
+        // A leap second ends the UTC day: 23:59 in UTC, read at its offset.
+        let utc_minute = (i64::from(hour * 60 + minute) - offset / 60).rem_euclid(1440);
+        if utc_minute != 23 * 60 + 59 {
+            return Err(Invalid);
+        }
+        second = 59;
+    }
+    let at = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset;
+    if at > LATEST {
+        return Err(StampError::OutOfRange);
+    }
     if !same_day {
         let mut d = [0u8; 10];
         d.copy_from_slice(&b[..10]);
         last.date = Some(d);
         last.days = days;
     }
-    Ok(days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset)
+    Ok(at)
 }
 
 #[cfg(test)]
@@ -157,7 +172,7 @@ mod tests {
         #[test]
         fn agrees_with_the_time_crate_everywhere(
             (y, mo, d) in (0u32..10_000, 0u32..14, 0u32..33),
-            (h, mi, s) in (0u32..26, 0u32..62, 0u32..60),
+            (h, mi, s) in (0u32..26, 0u32..62, 0u32..61),
             frac in prop::option::of(0u32..1_000_000),
             zone in zone(),
         ) {
@@ -196,6 +211,43 @@ mod tests {
                 prop_assert_eq!(parse_with(&text, &mut last), parse(&text), "{:?}", text);
             }
         }
+    }
+
+    #[test]
+    fn s08_a_leap_second_is_read_at_any_offset_and_only_at_the_end_of_the_utc_day() {
+        // RFC 3339 §5.8's own example, and a real leap second in Copenhagen time.
+        for (s, utc) in [
+            ("1990-12-31T15:59:60-08:00", "1990-12-31T23:59:59Z"),
+            ("2017-01-01T00:59:60+01:00", "2016-12-31T23:59:59Z"),
+            ("2016-12-31T23:59:60Z", "2016-12-31T23:59:59Z"),
+            ("2016-12-31T23:59:60.5z", "2016-12-31T23:59:59Z"),
+        ] {
+            assert_eq!(parse(s), parse(utc), "{s}");
+        }
+        for s in [
+            "2016-12-31T23:59:60+01:00",
+            "2017-01-01T00:59:60Z",
+            "2016-12-31T12:00:60Z",
+            "2016-12-31T23:59:61Z",
+        ] {
+            assert_eq!(parse(s), Err(StampError::Invalid), "{s}");
+        }
+    }
+
+    #[test]
+    fn s08_an_instant_after_the_year_9999_is_out_of_range() {
+        assert_eq!(parse("9999-12-31T23:59:59Z"), Ok(LATEST));
+        assert_eq!(parse("9999-12-31T23:59:59.999+00:00"), Ok(LATEST));
+        assert_eq!(parse("9999-12-31T22:59:59-01:00"), Ok(LATEST));
+        for s in ["9999-12-31T23:00:00-23:00", "9999-12-31T23:59:59-00:01"] {
+            assert_eq!(parse(s), Err(StampError::OutOfRange), "{s}");
+        }
+        // The earliest date with the largest positive offset is before the
+        // year 1 and still read.
+        assert_eq!(
+            parse("0000-01-01T00:00:00+23:59"),
+            Ok(-62_167_219_200 - 86_340)
+        );
     }
 
     #[test]

@@ -75,14 +75,14 @@ pub fn run(
         bar: bar.clone().filter(|_| io::stdout().is_terminal()),
     };
     let mut auditor = Auditor::with_sink(policy.view(), options, ReportWriter::new(out, format));
-    let mut unreadable = false;
+    let mut unreadable = Vec::new();
     let mut report = |e: samtykke_audit::ReadError| {
-        unreadable = true;
         let say = || errln!("error: {e}");
         match &bar {
             Some(bar) => bar.suspend(say),
             None => say(),
         }
+        unreadable.push((e.file, e.source.to_string()));
     };
     let mut sources = Vec::with_capacity(logs.len());
     for path in logs {
@@ -99,11 +99,14 @@ pub fn run(
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
+    for (file, message) in &unreadable {
+        auditor.sink_mut().read_error(file, message);
+    }
     let (out, summary) = auditor.into_parts();
     if let Err(e) = out.finish(&summary) {
         return crate::out::write_failed(&e);
     }
-    if unreadable {
+    if !unreadable.is_empty() {
         ExitCode::from(2)
     } else {
         ExitCode::from(summary.exit_code())

@@ -393,7 +393,39 @@ fn audit_input_faults_end_with_a_message_and_exit_code() {
             report["summary"]["events"].as_u64().unwrap() > 0,
             "{extra:?}"
         );
+        // The document says which file was not read to its end, and why.
+        let read = &report["read_errors"];
+        assert_eq!(read.as_array().map(Vec::len), Some(1), "{extra:?} {read}");
+        assert_eq!(read[0]["file"], s(&cut), "{extra:?}");
+        assert!(
+            read[0]["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{read}"
+        );
     }
+    // A file that is not there, beside one that is: listed, the other audited.
+    let gone = dir.join("gone.jsonl");
+    let out = audit(
+        &[
+            s(&gone),
+            s(&example_log()),
+            "--policy",
+            s(&policy),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["read_errors"][0]["file"], s(&gone));
+    assert!(
+        report["read_errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("No such file")),
+        "{report}"
+    );
+    assert_eq!(report["summary"]["files"], 1);
     // A FIFO reads like a file.
     let fifo = dir.join("log.fifo");
     assert!(Command::new("mkfifo")

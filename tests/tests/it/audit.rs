@@ -92,6 +92,16 @@ fn audit_with(policy: &OwnedPolicy, lines: &[String], options: AuditOptions) -> 
     report
 }
 
+/// The input errors of a log audited on one thread, as `LINE: MESSAGE`.
+fn input_errors(policy: &OwnedPolicy, lines: &[impl AsRef<str>]) -> Vec<String> {
+    let lines: Vec<&str> = lines.iter().map(AsRef::as_ref).collect();
+    audit_lines(policy.view(), lines, AuditOptions::new().threads(1))
+        .input_errors
+        .into_iter()
+        .map(|e| format!("{}: {}", e.line, e.message))
+        .collect()
+}
+
 /// The violations as (line, id).
 fn found(report: &Report) -> Vec<(u64, ViolationId)> {
     report.violations.iter().map(|v| (v.line, v.id)).collect()
@@ -291,6 +301,146 @@ fn r22_a_cookie_refused_by_a_gpc_signal_is_signal_ignored() {
     assert_eq!(found(&audit(&p, &log("JSESSIONID"))), []);
     // Under kk.dk as shipped, signals refuse nothing.
     assert_eq!(found(&audit(&kk(), &log("nmstat"))), []);
+}
+
+/// A `null` in a JSON line is an absent field, as a null cell of a table is
+/// (SPEC §17): a log exported from a table (pandas, DuckDB) writes optional
+/// fields as nulls, and its audit is that of the same log without them.
+#[test]
+fn s17_a_null_field_is_absent_in_json_lines_as_in_tables() {
+    let p = kk2();
+    let with_nulls = [
+        ev(
+            0,
+            json!({"event": "notice_shown", "revision": null, "notice": null, "layer": null,
+            "trigger": null, "controls": ["accept_all", "reject_all"], "preselected": null,
+            "action": null, "cookies": null}),
+        ),
+        ev(
+            1,
+            json!({"event": "decision", "action": "reject_all", "revision": null,
+            "notice": null, "control": null, "granted": null, "providers_refused": null,
+            "categories": null, "gpc": null, "cookies": null, "set_cookie": null}),
+        ),
+        ev(
+            2,
+            json!({"event": "cookie_present", "cookies": ["nmstat"], "revision": null,
+            "action": null, "signal": null, "url": null}),
+        ),
+        ev(
+            3,
+            json!({"event": "cookie_set", "set_cookie": null, "cookie": "nmstat",
+            "max_age_s": null}),
+        ),
+        ev(4, json!({"event": "signal", "signal": "gpc", "gpc": null})),
+    ];
+    let without: Vec<String> = with_nulls
+        .iter()
+        .map(|line| {
+            let mut v: Value = serde_json::from_str(line).unwrap();
+            v.as_object_mut().unwrap().retain(|_, x| !x.is_null());
+            v.to_string()
+        })
+        .collect();
+    let (a, b) = (audit(&p, &with_nulls), audit(&p, &without));
+    assert!(a.input_errors.is_empty(), "{:?}", a.input_errors);
+    assert_eq!(a.violations, b.violations);
+    assert_eq!(
+        found(&a),
+        [(3, V::CookieAfterRefusal), (4, V::CookieAfterRefusal)]
+    );
+    // A required field given as null is missing; a null given twice is still
+    // a field given twice.
+    let bad = [
+        ev(0, json!({"event": "decision", "action": null})),
+        r#"{"ts":"2026-03-01T10:00:00Z","visitor":"v1","event":"signal","signal":"gpc","gpc":null,"gpc":true}"#.to_owned(),
+    ];
+    assert_eq!(
+        input_errors(&p, &bad),
+        ["1: missing `action`", "2: `gpc` is given twice"]
+    );
+}
+
+/// An integer field written with more digits than an `i64` holds is an
+/// integer out of range, said as one, not "not an integer"; a cookie present
+/// has a name.
+#[test]
+fn s08_an_integer_too_large_is_out_of_range_and_a_cookie_has_a_name() {
+    let p = kk2();
+    let lines = [
+        r#"{"ts":"2026-03-01T10:00:00Z","visitor":"v1","event":"notice_shown","revision":99999999999999999999}"#,
+        r#"{"ts":"2026-03-01T10:00:01Z","visitor":"v1","event":"decision","action":"reject_all","notice":-99999999999999999999}"#,
+        r#"{"ts":"2026-03-01T10:00:02Z","visitor":"v1","event":"cookie_set","cookie":"x","max_age_s":1e3}"#,
+        r#"{"ts":"2026-03-01T10:00:03Z","visitor":"v1","event":"cookie_present","cookies":["nmstat",""]}"#,
+    ];
+    assert_eq!(
+        input_errors(&p, &lines),
+        [
+            "1: `revision` is 99999999999999999999, outside 1..=4294967295",
+            "2: `notice` is -99999999999999999999, outside 1..=65535",
+            "3: `max_age_s` must be an integer, not a number",
+            "4: `cookies[1]` is empty",
+        ]
+    );
+}
+
+/// A refusal's message names what refused the category and when: the full
+/// decision, not a signal or a withdrawal recorded since (the state's last
+/// action), and for a GPC refusal the latest signal's time, not the time a later
+/// withdrawal gave every partial refusal.
+#[test]
+fn r22_a_refusal_message_names_the_event_that_refused() {
+    let p = kk2();
+    let messages = |log: &[String]| -> Vec<(u64, V, String)> {
+        audit(&p, log)
+            .violations
+            .into_iter()
+            .map(|v| (v.line, v.id, v.message))
+            .collect()
+    };
+    // reject_all, then a signal that refuses statistics only: functional is
+    // still refused by the reject_all, whose time is named (the signal is the
+    // state's last action now, so the decision is not named by its action).
+    let log = [
+        notice(0),
+        decide(1, "reject_all"),
+        ev(DAY, json!({"event": "signal", "signal": "gpc"})),
+        present(DAY + 1, &["JSESSIONID"]),
+    ];
+    assert_eq!(
+        messages(&log),
+        [(
+            4,
+            V::CookieAfterRefusal,
+            format!(
+                "JSESSIONID present while functional is refused by the decision at {}",
+                ts(1)
+            )
+        )]
+    );
+    // accept_all, a signal the next day, a withdrawal of functional days later
+    // (which re-times the partial refusals): the signal's own time.
+    let log = [
+        notice(0),
+        decide(1, "accept_all"),
+        ev(DAY, json!({"event": "signal", "signal": "gpc"})),
+        ev(
+            20 * DAY,
+            json!({"event": "decision", "action": "withdraw", "categories": ["functional"]}),
+        ),
+        present(20 * DAY + 1, &["nmstat"]),
+    ];
+    assert_eq!(
+        messages(&log),
+        [(
+            5,
+            V::SignalIgnored,
+            format!(
+                "nmstat present while statistics is refused by the visitor's GPC signal (the latest at {})",
+                ts(DAY)
+            )
+        )]
+    );
 }
 
 /// Issue class 3: a signal over a category already refused by `reject_all`
@@ -974,7 +1124,10 @@ fn a_violation_names_its_file_line_visitor_time_cookie_and_category() {
         (v.cookie.as_deref(), v.category.as_deref()),
         (Some("nmstat"), Some("statistics"))
     );
-    assert_eq!(v.message, "nmstat set before any decision on statistics");
+    assert_eq!(
+        v.message,
+        "nmstat set while statistics is undecided: no decision on it stands"
+    );
     assert_eq!(r.summary.count(V::CookieBeforeConsent), 1);
     assert_eq!(r.exit_code(), 1);
     let j = r.to_json();

@@ -285,12 +285,22 @@ def parse_ts(text: str) -> int:
             raise InputError(f"`ts` {text!r} is not a date")
         day = _DAYS[date] = calendar.timegm((year, month, mday, 0, 0, 0))
     h, mi, sec = int(hour), int(minute), int(second)
-    if h > 23 or mi > 59 or sec > 59:
+    if h > 23 or mi > 59 or sec > 60:
         raise InputError(f"`ts` {text!r} is not a time of day")
-    at = day + h * 3600 + mi * 60 + sec
+    offset = 0
     if zone not in ("Z", "z"):
         sign = 1 if zone[0] == "+" else -1
-        at -= sign * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60)
+        if int(zone[1:3]) > 23 or int(zone[4:6]) > 59:
+            raise InputError(f"`ts` {text!r} has an offset past ±23:59")
+        offset = sign * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60)
+    if sec == 60:
+        # A leap second: only in the minute that is 23:59 in UTC, read as :59.
+        if (h * 60 + mi - offset // 60) % 1440 != 23 * 60 + 59:
+            raise InputError(f"`ts` {text!r} is not a time of day")
+        sec = 59
+    at = day + h * 3600 + mi * 60 + sec - offset
+    if at > 253_402_300_799:
+        raise InputError(f"`ts` {text!r} is after 9999-12-31T23:59:59Z")
     return at
 
 
@@ -529,6 +539,8 @@ class Audit:
         elif event == "cookie_present":
             cookies = _strings(rec, "cookies", required=True)
             assert cookies is not None
+            if "" in cookies:
+                raise InputError(f"`cookies[{cookies.index('')}]` is empty")
             effect = functools.partial(self.cookies_present, rec, cookies)
         elif event == "cookie_deleted":
             _required(rec, "cookie")
@@ -600,7 +612,9 @@ class Audit:
         for name in providers:
             if name not in p.providers:
                 raise InputError(f"`providers_refused`: unknown provider {name!r}")
-        gpc = rec.get("gpc", False)
+        gpc = rec.get("gpc")
+        if gpc is None:  # absent or null: a null is an absent field
+            gpc = False
         if not isinstance(gpc, bool):
             raise InputError("`gpc` must be true or false")
 
