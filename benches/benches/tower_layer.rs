@@ -190,7 +190,8 @@ fn main() {
 
     let layered = |p: OwnedPolicy| {
         Config::new(p, KEY)
-            .verify_also(OLD_KEY)
+            .and_then(|c| c.verify_also(OLD_KEY))
+            .expect("the benchmark's keys are 32 bytes")
             .secure(Secure::Always)
             .clock(clock)
             .consent_ids(|| 0x5eed)

@@ -60,6 +60,42 @@ impl fmt::Debug for Shared {
     }
 }
 
+/// Why a [`Config`] is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A site key (signing or verifying) shorter than
+    /// [`MIN_KEY_LEN`](samtykke_host::keys::MIN_KEY_LEN) bytes: HMAC-SHA-256 needs
+    /// 32 random bytes to resist guessing, as the key files the command line,
+    /// C and PHP read.
+    KeyTooShort {
+        /// The key's length in bytes.
+        len: usize,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::KeyTooShort { len } => write!(
+                f,
+                "a site key of {len} bytes; a site key needs {} or more (random bytes from a secret store)",
+                samtykke_host::keys::MIN_KEY_LEN
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A site key of at least [`MIN_KEY_LEN`](samtykke_host::keys::MIN_KEY_LEN) bytes.
+fn site_key(key: &[u8]) -> Result<CookieKey, ConfigError> {
+    if key.len() < samtykke_host::keys::MIN_KEY_LEN {
+        return Err(ConfigError::KeyTooShort { len: key.len() });
+    }
+    Ok(CookieKey::new(key))
+}
+
 /// The layer's configuration: the policy, the site key, and optional settings.
 ///
 /// ```
@@ -67,11 +103,12 @@ impl fmt::Debug for Shared {
 /// use samtykke_tower::{Config, Secure};
 ///
 /// let policy = OwnedPolicy::load("../examples/kk.dk.policy.json").unwrap();
-/// let layer = Config::new(policy, b"the site key, 32 bytes or longer")
-///     .verify_also(b"last year's key, still verifying")
+/// let layer = Config::new(policy, b"the site key, 32 bytes or longer")?
+///     .verify_also(b"last year's key, still verifying")?
 ///     .secure(Secure::Always)
 ///     .layer();
 /// # let _ = layer;
+/// # Ok::<(), samtykke_tower::ConfigError>(())
 /// ```
 #[derive(Debug)]
 pub struct Config {
@@ -85,15 +122,22 @@ pub const MAX_COOKIE_HEADER: usize = 16 * 1024;
 
 impl Config {
     /// A configuration for `policy`, signing (and verifying) consent cookies with
-    /// `signing_key` (HMAC-SHA-256; use 32 random bytes or more, from a secret
-    /// store). Defaults: [`Secure::Auto`], no sink, the system clock, random
-    /// consent ids from the operating system, the endpoint at `/consent`, Danish
-    /// where the request names no language.
-    pub fn new(policy: OwnedPolicy, signing_key: &[u8]) -> Config {
-        Config {
+    /// `signing_key` (HMAC-SHA-256: 32 random bytes or more, from a secret
+    /// store; [`samtykke_host::keys::read_site_keys`] reads a key file).
+    /// Defaults: [`Secure::Auto`], no sink, the system clock, random consent ids
+    /// from the operating system, the endpoint at `/consent`, Danish where the
+    /// request names no language.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::KeyTooShort`] for a key under
+    /// [`MIN_KEY_LEN`](samtykke_host::keys::MIN_KEY_LEN) bytes.
+    pub fn new(policy: OwnedPolicy, signing_key: &[u8]) -> Result<Config, ConfigError> {
+        let key = site_key(signing_key)?;
+        Ok(Config {
             shared: Shared {
                 policy,
-                keys: vec![CookieKey::new(signing_key)],
+                keys: vec![key],
                 secure: Secure::Auto,
                 sink: Arc::new(NoSink),
                 clock: Arc::new(OffsetDateTime::now_utc),
@@ -102,14 +146,19 @@ impl Config {
                 endpoint: "/consent".to_owned(),
                 default_lang: Lang::Da,
             },
-        }
+        })
     }
 
     /// Also accepts consent cookies signed with `key` (an earlier key, during key
     /// rotation). Cookies verified by it are re-issued signed with the signing key.
-    pub fn verify_also(mut self, key: &[u8]) -> Config {
-        self.shared.keys.push(CookieKey::new(key));
-        self
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::KeyTooShort`] for a key under
+    /// [`MIN_KEY_LEN`](samtykke_host::keys::MIN_KEY_LEN) bytes.
+    pub fn verify_also(mut self, key: &[u8]) -> Result<Config, ConfigError> {
+        self.shared.keys.push(site_key(key)?);
+        Ok(self)
     }
 
     /// When cookies carry `Secure` (default [`Secure::Auto`]).

@@ -15,7 +15,7 @@ pub mod html;
 mod layer;
 mod sink;
 
-pub use config::{Config, Secure, MAX_COOKIE_HEADER};
+pub use config::{Config, ConfigError, Secure, MAX_COOKIE_HEADER};
 pub use consent::{Consent, NoticeShown, Trigger};
 pub use endpoint::{ConsentEndpoint, MAX_FORM};
 pub use layer::{ConsentLayer, ConsentService, ResponseFuture};

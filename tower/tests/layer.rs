@@ -272,7 +272,7 @@ async fn a_cookie_signed_with_an_older_key_verifies_and_is_re_signed() {
     old.decide("action=accept_all", &mut jar).await;
     let rotated = site_keyed(
         b"the new key, 32 bytes or longer!",
-        |c| c.verify_also(KEY),
+        |c| c.verify_also(KEY).unwrap(),
         &[],
     );
     let got = rotated.visit("/", &mut jar).await;
@@ -368,6 +368,26 @@ async fn the_consent_cookie_names_the_policy_domain_only_on_hosts_under_it() {
         assert_eq!(c.same_site, Some(samtykke_host::http::SameSite::Lax));
         assert_eq!(c.path, Some("/"));
     }
+}
+
+#[test]
+fn s13_a_site_key_under_32_bytes_is_refused() {
+    use samtykke_tower::ConfigError;
+    let short = [7u8; 31];
+    for key in [&b""[..], &short[..]] {
+        let got = Config::new(policy(&[]), key).map(|_| ());
+        assert_eq!(got, Err(ConfigError::KeyTooShort { len: key.len() }));
+    }
+    let err = Config::new(policy(&[]), KEY)
+        .and_then(|c| c.verify_also(&short))
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(err, ConfigError::KeyTooShort { len: 31 });
+    assert_eq!(
+        err.to_string(),
+        "a site key of 31 bytes; a site key needs 32 or more (random bytes from a secret store)"
+    );
+    assert!(Config::new(policy(&[]), &[7u8; 32]).is_ok());
 }
 
 #[tokio::test]
@@ -533,7 +553,10 @@ async fn many_set_cookie_headers_are_each_judged_once() {
     use http::Response;
     use tower::{Layer, ServiceExt};
     let sink = std::sync::Arc::new(samtykke_tower::MemorySink::new());
-    let layer = Config::new(policy(&[]), KEY).sink(sink.clone()).layer();
+    let layer = Config::new(policy(&[]), KEY)
+        .unwrap()
+        .sink(sink.clone())
+        .layer();
     let svc = layer.layer(tower::service_fn(|_req: Request<Full<Bytes>>| async {
         let mut r = Response::new(Full::<Bytes>::default());
         for i in 0..2000 {
@@ -761,7 +784,8 @@ async fn s15_each_cookie_set_line_names_the_cookie_that_left_and_not_its_value()
     refused.reject_all(&view, Ctx::button(t0, 1));
     let sink = std::sync::Arc::new(samtykke_tower::MemorySink::new());
     let layer = Config::new(policy(&[]), KEY)
-        .verify_also(OLD_KEY)
+        .and_then(|c| c.verify_also(OLD_KEY))
+        .unwrap()
         .sink(sink.clone())
         .clock(move || now)
         .layer();
@@ -884,7 +908,7 @@ async fn s15_the_axum_extractor_hands_a_handler_the_visitors_state() {
             consent.permits("nmstat")
         )
     }
-    let layer = Config::new(policy(&[]), KEY).layer();
+    let layer = Config::new(policy(&[]), KEY).unwrap().layer();
     let app = axum::Router::new().route("/", get(page)).layer(layer);
     let body = |res: http::Response<axum::body::Body>| async move {
         let bytes = axum::body::to_bytes(res.into_body(), 1 << 16)

@@ -103,9 +103,9 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     } else {
         Secure::Never
     };
-    let mut config = Config::new(policy, &keys[0]).secure(secure);
+    let mut config = Config::new(policy, &keys[0])?.secure(secure);
     for older in &keys[1..] {
-        config = config.verify_also(older);
+        config = config.verify_also(older)?;
     }
     if !args.no_log {
         let sink = JsonlSink::open(&args.log, &proofs)

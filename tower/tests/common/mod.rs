@@ -139,6 +139,7 @@ pub fn site_of(policy: OwnedPolicy, key: &[u8], config: impl FnOnce(Config) -> C
     let c = clock.clone();
     let layer = config(
         Config::new(policy, key)
+            .unwrap()
             .sink(sink.clone())
             .secure(Secure::Never)
             .clock(move || OffsetDateTime::from_unix_timestamp(c.load(Ordering::SeqCst)).unwrap())
