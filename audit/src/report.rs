@@ -250,7 +250,7 @@ impl Report {
 /// message names the cookie and the category. Control characters from the log
 /// (in a visitor id, a cookie's name) are written escaped, as `\n` or
 /// `\u{1b}`, so a log line cannot start a line of its own in the report or
-/// drive the terminal ([`Shown`]).
+/// drive the terminal; so are the bidirectional overrides and isolates.
 #[derive(Debug)]
 pub struct TextViolation<'a>(pub &'a Violation);
 

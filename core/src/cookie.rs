@@ -682,9 +682,9 @@ fn parse(policy: &ValidPolicy<'_>, body: &[u8]) -> Result<ConsentState, CookieEr
 /// functions taking `Option<&[u8]>` prepare one per call.
 ///
 /// The HMAC is written over `sha2::compress256` for the one message shape a
-/// cookie has (the domain, the site's varint length, the site and a record of at
-/// most [`MAX_RECORD`] bytes), with no buffering and no state to clone: the
-/// streaming `Hmac<Sha256>` of the `hmac` crate cost more than the two
+/// cookie has (the domain, the site's varint length, the site and a record no
+/// longer than a cookie of [`COOKIE_MAX_LEN`] holds), with no buffering and no
+/// state to clone: the streaming `Hmac<Sha256>` of the `hmac` crate cost more than the two
 /// compressions themselves. The tests check every tag against that crate and
 /// RFC 4231's vectors.
 ///

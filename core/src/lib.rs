@@ -28,7 +28,7 @@
 //!
 //! // The visitor chooses statistics only.
 //! let chosen = policy.category_set(&["statistics"]).unwrap();
-//! let ctx = Ctx { at: t0, notice: 1, control: Control::Button, gpc: false };
+//! let ctx = Ctx::new(t0, 1, Control::Button, false).unwrap();
 //! let proof = state.save(&policy, chosen, Default::default(), ctx);
 //! assert!(state.permits(&policy, "nmstat", t0).is_allowed());
 //! assert!(!state.permits(&policy, "JSESSIONID", t0).is_allowed());

@@ -1,6 +1,6 @@
 //! Google Consent Mode v2 on a page (SPEC §16): the `gtag('consent', …)` calls a
 //! site puts before its Google tags, from the core's
-//! [`ConsentModeFlags`](samtykke::ConsentModeFlags).
+//! [`samtykke::ConsentModeFlags`].
 //!
 //! The default call goes first, before any tag loads: every type denied but those
 //! the policy maps to the exempt category, with `wait_for_update` so the tags wait

@@ -118,7 +118,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// opened for appending), and applies proof-record retention (R19): once a day,
 /// at the first record written after the day has passed, and at
 /// [`JsonlSink::purge`], the proof file is rewritten without the records that
-/// [`may_purge`] allows to go.
+/// [`samtykke::may_purge`] allows to go.
 ///
 /// A request's events are written with one `write` to the log, opened with
 /// `O_APPEND`: the kernel appends each write whole, so requests on several

@@ -69,6 +69,11 @@ pub struct Filtered<'h, 'a> {
 /// not, since removing a cookie never needs consent. An unparsable header is
 /// dropped: the state cannot vouch for a cookie it cannot name.
 ///
+/// A kept header is sent as it is, lifetime and all: a persistent cookie may
+/// outlive the consent it was set under. [`judge_set_cookie`] gives each
+/// header's verdict with the lifetime shortened to its category's consent lapse
+/// ([`clamp_set_cookie`]), as the tower layer, C and PHP send it.
+///
 /// `headers` yields `&str`, `&String` or any other `&S` where `S: AsRef<str>`.
 pub fn filter_set_cookie<'h, 'a, I, S>(
     state: &ConsentState,
