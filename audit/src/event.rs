@@ -293,6 +293,13 @@ pub(crate) trait Cells<'a> {
     /// The value of `key`, if the event has the field.
     fn cell(&self, key: Key) -> Option<Cell<'a>>;
 
+    /// Whether an array of the event may hold an empty string (false only
+    /// when the reader knows none does).
+    #[inline]
+    fn may_hold_empty_string(&self) -> bool {
+        true
+    }
+
     /// The value of `key` if the event has the field: its text if it is a
     /// string, else the value. (What [`Cells::cell`] gives; a JSON line's
     /// fields give a string's text without building the cell.)
@@ -306,6 +313,11 @@ pub(crate) trait Cells<'a> {
 }
 
 impl<'a> Cells<'a> for Fields<'a> {
+    #[inline]
+    fn may_hold_empty_string(&self) -> bool {
+        self.empty_in_array()
+    }
+
     #[inline(always)]
     fn string(&self, key: Key) -> Option<Result<Cow<'a, str>, Cell<'a>>> {
         match self.plain(key) {
@@ -573,8 +585,13 @@ pub(crate) fn decode<'a, C: Cells<'a>>(
         (10, "cookie_set") => Body::CookieSet(cookie_set(&r)?),
         (14, "cookie_present") => match r.list(Key::Cookies)? {
             Some(list) => {
-                // A cookie has a name, as a `cookie_set`'s `cookie` must.
-                if let Some(i) = list.clone().position(|name| name.is_empty()) {
+                // A cookie has a name, as a `cookie_set`'s `cookie` must. The
+                // names are walked only where the reader saw an empty string.
+                if let Some(i) =
+                    r.f.may_hold_empty_string()
+                        .then(|| list.clone().position(|name| name.is_empty()))
+                        .flatten()
+                {
                     return bad(InputErrorKind::BadField, format!("`cookies[{i}]` is empty"));
                 }
                 Body::CookiePresent(list)

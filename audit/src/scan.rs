@@ -260,6 +260,9 @@ const MAX_DEPTH: usize = 128;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tag {
     Absent,
+    /// `null`: read as absent, but a key given twice all the same. Beside
+    /// `Absent`, so the two are one compare.
+    Null,
     Str,
     EscapedStr,
     /// A number without fraction or exponent, read when asked for.
@@ -267,7 +270,6 @@ enum Tag {
     Number,
     True,
     False,
-    Null,
     Strings,
     Array,
     Object,
@@ -314,6 +316,8 @@ impl Slot {
 pub(crate) struct Fields<'a> {
     line: &'a str,
     slots: [Slot; KEYS],
+    /// Some array of the line holds an empty string (`""`).
+    empty_in_array: bool,
 }
 
 impl<'a> Fields<'a> {
@@ -322,6 +326,7 @@ impl<'a> Fields<'a> {
         Fields {
             line,
             slots: [Slot::ABSENT; KEYS],
+            empty_in_array: false,
         }
     }
 
@@ -362,6 +367,13 @@ impl<'a> Fields<'a> {
             },
             Tag::Object => Val::Object,
         })
+    }
+
+    /// Whether an array of the line may hold an empty string: false only when
+    /// none does.
+    #[inline]
+    pub(crate) fn empty_in_array(&self) -> bool {
+        self.empty_in_array
     }
 
     /// The text of `key`'s value if it is a string without escapes.
@@ -509,6 +521,7 @@ pub(crate) fn scan(fields: &mut Fields<'_>) -> Result<(), ScanError> {
     let mut p = Parser {
         b: line.as_bytes(),
         i: 0,
+        empty_in_array: false,
     };
     p.ws();
     if p.peek() != Some(b'{') {
@@ -588,12 +601,15 @@ pub(crate) fn scan(fields: &mut Fields<'_>) -> Result<(), ScanError> {
     if p.i < p.b.len() {
         return Err(p.expected("the end of the line"));
     }
+    fields.empty_in_array = p.empty_in_array;
     Ok(())
 }
 
 struct Parser<'a> {
     b: &'a [u8],
     i: usize,
+    /// An array read so far held an empty string.
+    empty_in_array: bool,
 }
 
 impl Parser<'_> {
@@ -791,7 +807,8 @@ impl Parser<'_> {
                 // Most elements are strings: read here, not through `value`.
                 if self.peek() == Some(b'"') {
                     self.i += 1;
-                    self.string()?;
+                    let (start, end, _) = self.string()?;
+                    self.empty_in_array |= start == end;
                 } else {
                     let v = self.value(depth)?;
                     strings &= matches!(v, Val::Str { .. });
