@@ -1451,7 +1451,8 @@ samtykke_result samtykke_state_deletion_plan(const samtykke_policy *policy,
 
 /**
  * Frees a plan. NULL is allowed and does nothing. Every text handed out from it
- * ends here.
+ * ends here. A plan freed a second time is usually noticed by its cleared mark
+ * and left alone (reading freed memory is still the caller's fault).
  *
  * # Safety
  *
@@ -1636,7 +1637,9 @@ samtykke_result samtykke_notice_words(uint32_t lang,
  * Every pointer handed out from the handle (lint texts, category ids, consent
  * cookie texts) ends here. States made under it stay valid bytes and can be
  * used with a policy loaded again from the same document. No other thread may
- * still use the handle.
+ * still use the handle. A handle freed a second time is usually noticed by its
+ * cleared mark and left alone (reading freed memory is still the caller's
+ * fault).
  *
  * # Safety
  *
@@ -1909,14 +1912,16 @@ samtykke_result samtykke_log_line(const samtykke_policy *policy,
  * applied to `state` (so the visitor is its consent id), without a newline.
  *
  * - `action`: a `samtykke_action` value: accept_all, reject_all, save or withdraw.
- * - `notice`, `control`: as given to the event (`samtykke_control`).
+ * - `notice`, `control`: as given to the event (`samtykke_control`), checked
+ *   as the event checks them: a notice of 1 or more, a user's control.
  * - `categories`: a mask of `samtykke_policy_category_bit` bits: the granted
  *   categories of a `save`, the withdrawn ones of a `withdraw` (0 = all: no
  *   `categories` field); ignored for the other actions.
  * - `gpc`: the request carried `Sec-GPC: 1`.
  *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
- * for another action or an unknown control; `SAMTYKKE_RESULT_UNKNOWN_NAME` for
+ * for another action, an unknown control, `SAMTYKKE_CONTROL_SIGNAL` or a notice
+ * of 0 (no line the audit would refuse is written); `SAMTYKKE_RESULT_UNKNOWN_NAME` for
  * category bits the policy lacks;
  * `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
  * `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.

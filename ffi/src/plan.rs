@@ -121,7 +121,8 @@ pub unsafe extern "C" fn samtykke_state_deletion_plan(
 }
 
 /// Frees a plan. NULL is allowed and does nothing. Every text handed out from it
-/// ends here.
+/// ends here. A plan freed a second time is usually noticed by its cleared mark
+/// and left alone (reading freed memory is still the caller's fault).
 ///
 /// # Safety
 ///
@@ -129,11 +130,15 @@ pub unsafe extern "C" fn samtykke_state_deletion_plan(
 #[no_mangle]
 pub unsafe extern "C" fn samtykke_plan_free(plan: *mut samtykke_plan) {
     let _ = guard(|| {
-        if plan.is_null() {
+        // A plan freed already (its mark cleared, or its memory reused) is
+        // left alone, as a policy handle is.
+        // SAFETY: this function's contract: NULL or a plan not yet freed;
+        // `try_plan` reads only its mark before trusting it.
+        if unsafe { try_plan(plan) }.is_err() {
             return Ok(());
         }
         // SAFETY: the caller hands back a plan made by `Box::into_raw` in
-        // `samtykke_state_deletion_plan` and not yet freed.
+        // `samtykke_state_deletion_plan` and not yet freed, its mark checked above.
         let mut handle = unsafe { Box::from_raw(plan) };
         handle.live = 0;
         drop(handle);

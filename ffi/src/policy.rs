@@ -307,7 +307,9 @@ pub unsafe extern "C" fn samtykke_notice_words(
 /// Every pointer handed out from the handle (lint texts, category ids, consent
 /// cookie texts) ends here. States made under it stay valid bytes and can be
 /// used with a policy loaded again from the same document. No other thread may
-/// still use the handle.
+/// still use the handle. A handle freed a second time is usually noticed by its
+/// cleared mark and left alone (reading freed memory is still the caller's
+/// fault).
 ///
 /// # Safety
 ///
@@ -315,11 +317,15 @@ pub unsafe extern "C" fn samtykke_notice_words(
 #[no_mangle]
 pub unsafe extern "C" fn samtykke_policy_free(policy: *mut samtykke_policy) {
     let _ = guard(|| {
-        if policy.is_null() {
+        // A handle freed already (its mark cleared, or its memory reused) is
+        // left alone: freeing it twice would free its policy twice.
+        // SAFETY: this function's contract: NULL or a handle not yet freed;
+        // `try_policy` reads only its mark before trusting it.
+        if unsafe { try_policy(policy) }.is_err() {
             return Ok(());
         }
         // SAFETY: the caller hands back a handle made by `Box::into_raw` in
-        // `samtykke_policy_from_json` and not yet freed.
+        // `samtykke_policy_from_json` and not yet freed, its mark checked above.
         let mut handle = unsafe { Box::from_raw(policy) };
         handle.live = 0;
         drop(handle);

@@ -5,7 +5,7 @@
 
 use std::ffi::c_char;
 
-use samtykke::{Action, Code, ConsentState, Control, COOKIE_MAX_LEN};
+use samtykke::{Action, Code, ConsentState, COOKIE_MAX_LEN};
 use samtykke_host::http::{
     consent_set_cookie, deletion_plan, judge_set_cookie, parse_cookie_header,
     readable_cookie_pairs, sets_cookie, storage_keys, storage_script,
@@ -394,14 +394,16 @@ pub unsafe extern "C" fn samtykke_log_line(
 /// applied to `state` (so the visitor is its consent id), without a newline.
 ///
 /// - `action`: a `samtykke_action` value: accept_all, reject_all, save or withdraw.
-/// - `notice`, `control`: as given to the event (`samtykke_control`).
+/// - `notice`, `control`: as given to the event (`samtykke_control`), checked
+///   as the event checks them: a notice of 1 or more, a user's control.
 /// - `categories`: a mask of `samtykke_policy_category_bit` bits: the granted
 ///   categories of a `save`, the withdrawn ones of a `withdraw` (0 = all: no
 ///   `categories` field); ignored for the other actions.
 /// - `gpc`: the request carried `Sec-GPC: 1`.
 ///
 /// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
-/// for another action or an unknown control; `SAMTYKKE_RESULT_UNKNOWN_NAME` for
+/// for another action, an unknown control, `SAMTYKKE_CONTROL_SIGNAL` or a notice
+/// of 0 (no line the audit would refuse is written); `SAMTYKKE_RESULT_UNKNOWN_NAME` for
 /// category bits the policy lacks;
 /// `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
 /// `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
@@ -446,13 +448,16 @@ pub unsafe extern "C" fn samtykke_log_decision(
             Action::Withdraw => Some(category_set(&view, categories)?),
             _ => return Err(Code::InvalidArgument),
         };
+        // The event's own checks (`Ctx::new`), so the line is one the event
+        // could have recorded.
+        let ctx = crate::state::ctx(now, notice, control, gpc)?;
         let line = log_line::decision(
             &view,
-            time(now)?,
+            ctx.at,
             s.consent_id(),
             action,
-            u16::try_from(notice).map_err(|_| Code::InvalidArgument)?,
-            Control::try_from(control)?,
+            ctx.notice,
+            ctx.control,
             set,
             gpc,
         );

@@ -108,7 +108,7 @@ pub(crate) fn sealed(p: &samtykke_policy, s: &ConsentState) -> samtykke_state {
 /// The circumstances of a user action from its C arguments: the one place a core
 /// [`Ctx`] is made, through the core's validating [`Ctx::new`] (R7: notice 0 and
 /// the `signal` control are refused).
-fn ctx(at: i64, notice: u32, control: u32, gpc: bool) -> Result<Ctx, Code> {
+pub(crate) fn ctx(at: i64, notice: u32, control: u32, gpc: bool) -> Result<Ctx, Code> {
     Ctx::new(
         time(at)?,
         u16::try_from(notice).map_err(|_| Code::InvalidArgument)?,

@@ -1645,6 +1645,12 @@ static void test_server_side_enforcement(void) {
                                    sizeof buf, &len), SAMTYKKE_RESULT_INVALID_ARGUMENT);
     CHECK_RC(samtykke_log_decision(p, &s, T0, SAMTYKKE_ACTION_SAVE, 1, SAMTYKKE_CONTROL_BUTTON, 1u << 30, false,
                                    buf, sizeof buf, &len), SAMTYKKE_RESULT_UNKNOWN_NAME);
+    /* The event's checks: no line the audit would refuse (notice 0, a signal
+       as the control). */
+    CHECK_RC(samtykke_log_decision(p, &s, T0, SAMTYKKE_ACTION_ACCEPT_ALL, 0, SAMTYKKE_CONTROL_BUTTON, 0, false,
+                                   buf, sizeof buf, &len), SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(samtykke_log_decision(p, &s, T0, SAMTYKKE_ACTION_ACCEPT_ALL, 1, SAMTYKKE_CONTROL_SIGNAL, 0, false,
+                                   buf, sizeof buf, &len), SAMTYKKE_RESULT_INVALID_ARGUMENT);
 
     char record[512];
     size_t record_len = 0;

@@ -54,6 +54,18 @@ const PAGE = [
 ];
 
 $tests = [
+    // A clone would share the library handle and free it twice (a crash).
+    'a_policy_cannot_be_cloned' => function () {
+        $p = Policy::fromJson(file_get_contents(__DIR__ . '/../../examples/kk.dk.policy.json'));
+        try {
+            $q = clone $p;
+            check(false, 'clone refused');
+        } catch (\Error $e) {
+            check(str_contains($e->getMessage(), '__clone'), $e->getMessage());
+        }
+        unset($p);
+        check(true, 'freed once');
+    },
     'library_version_and_lint' => function () {
         check(Samtykke\Lib::ffi()->samtykke_version() === '0.1.0', 'version');
         $ids = array_column(policy()->lint(), 'id');

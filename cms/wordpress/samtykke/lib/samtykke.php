@@ -468,6 +468,15 @@ final class Policy
         Lib::ffi()->samtykke_policy_free($this->handle);
     }
 
+    /**
+     * A policy owns its library handle and cannot be cloned: a clone would
+     * share the handle and free it a second time. Load it again, or share the
+     * object.
+     */
+    private function __clone()
+    {
+    }
+
     /** Loads a policy; a broken one throws with its JSON path (`storage[3].duration: …`). */
     public static function fromJson(string $json): Policy
     {
