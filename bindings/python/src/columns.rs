@@ -175,45 +175,41 @@ fn not_a_value(type_name: &str) -> String {
 
 /// Cookie values from an Arrow array of strings or binaries.
 fn push_array(cols: &mut Columns, d: &Decoder<'_>, array: &dyn Array) -> Result<(), String> {
-    fn each<'a>(
-        cols: &mut Columns,
-        d: &Decoder<'_>,
-        values: impl Iterator<Item = Option<&'a [u8]>>,
-    ) {
-        let none = not_a_value("NoneType");
-        for v in values {
-            match v {
-                Some(bytes) => cols.push(d, bytes),
-                None => cols.push_error(&none),
-            }
-        }
-    }
+    let none = not_a_value("NoneType");
+    for_each_text(array, |v| match v {
+        Some(bytes) => cols.push(d, bytes),
+        None => cols.push_error(&none),
+    })
+}
+
+/// Each value of an Arrow array of strings or binaries, in order, as bytes
+/// (`None` for a null): what `decode_cookies` and `tcf.decode_many` read of
+/// an Arrow input.
+///
+/// # Errors
+///
+/// The expected type, for an array of another type.
+pub(crate) fn for_each_text<'a>(
+    array: &'a dyn Array,
+    mut f: impl FnMut(Option<&'a [u8]>),
+) -> Result<(), String> {
     match array.data_type() {
-        DataType::Utf8 => each(
-            cols,
-            d,
-            array
-                .as_string::<i32>()
-                .iter()
-                .map(|v| v.map(str::as_bytes)),
-        ),
-        DataType::LargeUtf8 => each(
-            cols,
-            d,
-            array
-                .as_string::<i64>()
-                .iter()
-                .map(|v| v.map(str::as_bytes)),
-        ),
-        DataType::Utf8View => each(
-            cols,
-            d,
-            array.as_string_view().iter().map(|v| v.map(str::as_bytes)),
-        ),
-        DataType::Binary => each(cols, d, array.as_binary::<i32>().iter()),
-        DataType::LargeBinary => each(cols, d, array.as_binary::<i64>().iter()),
-        DataType::BinaryView => each(cols, d, array.as_binary_view().iter()),
-        DataType::Null => each(cols, d, (0..array.len()).map(|_| None)),
+        DataType::Utf8 => array
+            .as_string::<i32>()
+            .iter()
+            .for_each(|v| f(v.map(str::as_bytes))),
+        DataType::LargeUtf8 => array
+            .as_string::<i64>()
+            .iter()
+            .for_each(|v| f(v.map(str::as_bytes))),
+        DataType::Utf8View => array
+            .as_string_view()
+            .iter()
+            .for_each(|v| f(v.map(str::as_bytes))),
+        DataType::Binary => array.as_binary::<i32>().iter().for_each(f),
+        DataType::LargeBinary => array.as_binary::<i64>().iter().for_each(f),
+        DataType::BinaryView => array.as_binary_view().iter().for_each(f),
+        DataType::Null => (0..array.len()).for_each(|_| f(None)),
         other => {
             return Err(format!(
                 "an Arrow array of strings or binaries, not of {other}"

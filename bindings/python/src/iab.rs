@@ -666,6 +666,36 @@ pub(crate) fn tcf_decode_many<'py>(
     if values.is_instance_of::<PyString>() || values.is_instance_of::<PyBytes>() {
         return Err(wrong_type("values", "an iterable of TC strings", values));
     }
+    // An Arrow array or stream (pyarrow, a polars or pandas Series): read from
+    // its buffers, as `decode_cookies` reads one, never a Python object a row.
+    if values.hasattr(pyo3::intern!(py, "__arrow_c_array__"))?
+        || values.hasattr(pyo3::intern!(py, "__arrow_c_stream__"))?
+    {
+        let any: pyo3_arrow::input::AnyArray = values.extract()?;
+        let reader = any.into_reader()?;
+        let mut cols = TcColumns::with_capacity(0);
+        // A null row's error: what a `None` in an iterable gets.
+        let none = text(&py.None().into_bound(py), "value")
+            .err()
+            .map(|e| e.value(py).to_string())
+            .unwrap_or_default();
+        let read = py.detach(|| {
+            for array in reader {
+                let array = array.map_err(|e| e.to_string())?;
+                let mut texts: Vec<Result<&[u8], &str>> = Vec::with_capacity(array.len());
+                crate::columns::for_each_text(array.as_ref(), |v| {
+                    texts.push(v.ok_or(none.as_str()));
+                })?;
+                for chunk in texts.chunks(CHUNK) {
+                    cols.push_chunk(chunk);
+                }
+            }
+            Ok::<_, String>(())
+        });
+        read.map_err(|m| pyo3::exceptions::PyTypeError::new_err(format!("values: expected {m}")))?;
+        let batch = py.detach(|| cols.finish())?;
+        return crate::columns::wrap(py, batch);
+    }
     let iter: Bound<'py, PyIterator> = values
         .try_iter()
         .map_err(|_| wrong_type("values", "an iterable of TC strings", values))?;

@@ -65,6 +65,14 @@ def test_s17_polars_and_pandas_take_the_columns(kk: samtykke.Policy) -> None:
     assert df.columns == list(cols)
     assert df["consent_id"].to_list() == cols["consent_id"]
     assert cols.to_polars()["revision"].to_list() == cols["revision"]
+    # to_polars types its columns as Arrow does, whatever the rows hold: every
+    # row decoding leaves `error` all None, still a string column.
+    good = kk.decode_cookies([c for c in cookies(kk)[:1]], KEY, now=T0).to_polars()
+    assert good.schema["error"] == pl.String and good["error"].to_list() == [None]
+    assert good.schema["decided_at"] == pl.Int64
+    # TC strings with publisher restrictions (a list of structs) too.
+    tc = samtykke.tcf.decode_many(["COoC-kUOoC-kUAHABAENAwCoAIAAAELAAAwIF5wAoAAgAGAvMACX_ABBAAQAFA"])
+    assert tc.to_polars().height == 1
     pdf = cols.to_pandas()
     assert str(pdf["expires"].dtype) == "Int64"
     assert pdf["statistics"].tolist()[0] == "granted"

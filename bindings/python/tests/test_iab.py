@@ -118,6 +118,33 @@ def test_s16_tcf_decode_many_columns_with_an_error_column() -> None:
         tcf.decode_many("not a list")
 
 
+def test_s17_tcf_decode_many_reads_arrow_arrays_and_series() -> None:
+    """SPEC §17: the inputs may be Arrow arrays (of any string or binary type,
+    chunked too) or polars/pandas Series; the columns are those of the same
+    strings given as a list, a null row's error that of a None."""
+    pa = pytest.importorskip("pyarrow")
+    values = [RANGES, "garbage!", ALL_SEGMENTS, None]
+    want = dict(tcf.decode_many(values))  # type: ignore[arg-type]
+    inputs = [
+        pa.array(values),
+        pa.array(values, pa.large_string()),
+        pa.array(values, pa.string_view()),
+        pa.array([v.encode() if v else None for v in values], pa.binary()),
+        pa.chunked_array([values[:1], values[1:]]),
+    ]
+    pl = None
+    try:
+        import polars as pl  # type: ignore[import-not-found, no-redef, unused-ignore]
+    except ImportError:
+        pass
+    if pl is not None:
+        inputs.append(pl.Series(values))
+    for given in inputs:
+        assert dict(tcf.decode_many(given)) == want, type(given)
+    with pytest.raises(TypeError, match="values: expected an Arrow array of strings or binaries"):
+        tcf.decode_many(pa.array([1, 2]))
+
+
 def test_s17_tcf_decode_many_exports_typed_arrow_columns() -> None:
     pa = pytest.importorskip("pyarrow")
     cols = tcf.decode_many([RANGES, "garbage!", ALL_SEGMENTS])

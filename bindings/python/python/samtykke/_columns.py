@@ -18,9 +18,9 @@ class CookieColumns(Mapping[str, List[Any]]):
 
     The columns are Arrow arrays built in Rust and exported through the Arrow
     PyCapsule interface (``__arrow_c_stream__``, ``__arrow_c_array__``):
-    ``pyarrow.table(cols)``, ``polars.DataFrame(cols)`` and ``pandas`` take
-    them without a Python object per row. ``to_arrow()``, ``to_pandas()`` and
-    ``to_polars()`` are shorthands for those.
+    ``pyarrow.table(cols)`` takes them without a Python object per row, and so
+    do ``to_arrow()``, ``to_pandas()`` and ``to_polars()``. (``polars.DataFrame``
+    and ``pandas.DataFrame`` of the mapping itself would read its lists.)
     """
 
     __slots__ = ("_native", "_lists")
@@ -80,11 +80,12 @@ class CookieColumns(Mapping[str, List[Any]]):
         return self.to_arrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
     def to_polars(self) -> Any:
-        """The columns as a ``polars.DataFrame``. Raises ``ImportError`` without
-        polars."""
+        """The columns as a ``polars.DataFrame``, from the Arrow columns (typed
+        as in ``to_arrow()`` whatever the rows hold). Raises ``ImportError``
+        without polars and pyarrow."""
         import polars as pl  # type: ignore[import-not-found, unused-ignore]
 
-        return pl.DataFrame(self)
+        return pl.from_arrow(self.to_arrow())
 
     def __repr__(self) -> str:
         return f"CookieColumns({self.num_rows} rows: {', '.join(self)})"
