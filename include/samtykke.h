@@ -57,7 +57,11 @@
  * 4xx consent states, 5xx logs, headers and records).
  * samtykke_result_message() explains each.
  */
-enum samtykke_result {
+enum samtykke_result
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+{
   /** success */
   SAMTYKKE_RESULT_OK = 0,
   /** a required argument was NULL */
@@ -153,12 +157,18 @@ enum samtykke_result {
   /** a GPP string is invalid */
   SAMTYKKE_RESULT_GPP_INVALID = 601,
 };
+#ifndef __cplusplus
 typedef uint32_t samtykke_result;
+#endif // __cplusplus
 
 /**
  * The kind of a stored item, for samtykke_state_permits().
  */
-enum samtykke_kind {
+enum samtykke_kind
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+{
   /** cookie */
   SAMTYKKE_KIND_COOKIE = 0,
   /** local_storage */
@@ -168,12 +178,18 @@ enum samtykke_kind {
   /** indexed_db */
   SAMTYKKE_KIND_INDEXED_DB = 3,
 };
+#ifndef __cplusplus
 typedef uint32_t samtykke_kind;
+#endif // __cplusplus
 
 /**
  * The control a visitor used, for the events.
  */
-enum samtykke_control {
+enum samtykke_control
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+{
   /** button */
   SAMTYKKE_CONTROL_BUTTON = 0,
   /** toggle */
@@ -185,13 +201,19 @@ enum samtykke_control {
   /** signal */
   SAMTYKKE_CONTROL_SIGNAL = 4,
 };
+#ifndef __cplusplus
 typedef uint32_t samtykke_control;
+#endif // __cplusplus
 
 /**
  * What a visitor did; samtykke_state_gesture() takes the four that are
  * never consent (dismiss, scroll, navigate, idle).
  */
-enum samtykke_action {
+enum samtykke_action
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+{
   /** accept_all */
   SAMTYKKE_ACTION_ACCEPT_ALL = 0,
   /** reject_all */
@@ -211,13 +233,19 @@ enum samtykke_action {
   /** idle */
   SAMTYKKE_ACTION_IDLE = 8,
 };
+#ifndef __cplusplus
 typedef uint32_t samtykke_action;
+#endif // __cplusplus
 
 /**
  * Why an item or a category is denied (samtykke_permit.why; 0 when
  * allowed or undeclared).
  */
-enum samtykke_why {
+enum samtykke_why
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+{
   /** undecided */
   SAMTYKKE_WHY_UNDECIDED = 1,
   /** refused */
@@ -233,23 +261,35 @@ enum samtykke_why {
   /** provider-refused */
   SAMTYKKE_WHY_PROVIDER_REFUSED = 7,
 };
+#ifndef __cplusplus
 typedef uint32_t samtykke_why;
+#endif // __cplusplus
 
 /**
  * The language of the cookie declaration, for samtykke_policy_declaration().
  */
-enum samtykke_lang {
+enum samtykke_lang
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+{
   /** da */
   SAMTYKKE_LANG_DA = 0,
   /** en */
   SAMTYKKE_LANG_EN = 1,
 };
+#ifndef __cplusplus
 typedef uint32_t samtykke_lang;
+#endif // __cplusplus
 
 /**
  * The format of the cookie declaration, for samtykke_policy_declaration().
  */
-enum samtykke_declaration_format {
+enum samtykke_declaration_format
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+{
   /** markdown */
   SAMTYKKE_DECLARATION_FORMAT_MARKDOWN = 0,
   /** html */
@@ -257,12 +297,18 @@ enum samtykke_declaration_format {
   /** html-fragment */
   SAMTYKKE_DECLARATION_FORMAT_HTML_FRAGMENT = 2,
 };
+#ifndef __cplusplus
 typedef uint32_t samtykke_declaration_format;
+#endif // __cplusplus
 
 /**
  * A line of the site's consent log, for samtykke_log_line().
  */
-enum samtykke_log_event {
+enum samtykke_log_event
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+{
   /** cookie_present */
   SAMTYKKE_LOG_EVENT_COOKIE_PRESENT = 0,
   /** signal_gpc */
@@ -274,18 +320,26 @@ enum samtykke_log_event {
   /** cookie_set */
   SAMTYKKE_LOG_EVENT_COOKIE_SET = 4,
 };
+#ifndef __cplusplus
 typedef uint32_t samtykke_log_event;
+#endif // __cplusplus
 
 /**
  * The flags of samtykke_state_respond(), OR-ed together.
  */
-enum samtykke_respond_flag {
+enum samtykke_respond_flag
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+{
   /** reissue */
   SAMTYKKE_RESPOND_FLAG_REISSUE = 1,
   /** log */
   SAMTYKKE_RESPOND_FLAG_LOG = 2,
 };
+#ifndef __cplusplus
 typedef uint32_t samtykke_respond_flag;
+#endif // __cplusplus
 
 
 /**

@@ -25,9 +25,14 @@ fn screaming(name: &str) -> String {
 
 /// One C enum, named `samtykke_{name}`, from the core's list of values; each
 /// value's comment is its name or message in the core. The type is `uint32_t`,
-/// as every enum value crosses the boundary.
+/// as every enum value crosses the boundary: a `typedef` in C, the enum's
+/// underlying type in C++ (where the enum's tag is a type name already, so a
+/// `typedef` of the same name would not compile), as cbindgen writes its own.
+/// `cpp`: write the C++ guards (not for PHP, which reads no preprocessor line).
+#[allow(clippy::too_many_arguments)]
 fn c_enum<T: Debug + Copy>(
     out: &mut String,
+    cpp: bool,
     name: &str,
     doc: &str,
     values: &[T],
@@ -35,20 +40,38 @@ fn c_enum<T: Debug + Copy>(
     text: impl Fn(T) -> &'static str,
 ) {
     let prefix = format!("SAMTYKKE_{}_", name.to_ascii_uppercase());
-    writeln!(out, "\n/**\n * {doc}\n */\nenum samtykke_{name} {{").unwrap();
+    writeln!(out, "\n/**\n * {doc}\n */").unwrap();
+    if cpp {
+        writeln!(
+            out,
+            "enum samtykke_{name}\n#ifdef __cplusplus\n  : uint32_t\n#endif // __cplusplus\n{{"
+        )
+        .unwrap();
+    } else {
+        writeln!(out, "enum samtykke_{name} {{").unwrap();
+    }
     for &v in values {
         let variant = screaming(&format!("{v:?}"));
         writeln!(out, "  /** {} */", text(v)).unwrap();
         writeln!(out, "  {prefix}{variant} = {},", number(v)).unwrap();
     }
-    writeln!(out, "}};\ntypedef uint32_t samtykke_{name};").unwrap();
+    if cpp {
+        writeln!(
+            out,
+            "}};\n#ifndef __cplusplus\ntypedef uint32_t samtykke_{name};\n#endif // __cplusplus"
+        )
+        .unwrap();
+    } else {
+        writeln!(out, "}};\ntypedef uint32_t samtykke_{name};").unwrap();
+    }
 }
 
 /// The C enums of the core's result codes and vocabularies.
-fn enums() -> String {
+fn enums(cpp: bool) -> String {
     let mut out = String::new();
     c_enum(
         &mut out,
+        cpp,
         "result",
         "A result code: the core's `Code`, numbered by range and never reused\n \
          * (0 success, 1xx arguments and buffers, 2xx policies, 3xx consent cookies,\n \
@@ -60,6 +83,7 @@ fn enums() -> String {
     );
     c_enum(
         &mut out,
+        cpp,
         "kind",
         "The kind of a stored item, for samtykke_state_permits().",
         &Kind::ALL,
@@ -68,6 +92,7 @@ fn enums() -> String {
     );
     c_enum(
         &mut out,
+        cpp,
         "control",
         "The control a visitor used, for the events.",
         &Control::ALL,
@@ -76,6 +101,7 @@ fn enums() -> String {
     );
     c_enum(
         &mut out,
+        cpp,
         "action",
         "What a visitor did; samtykke_state_gesture() takes the four that are\n \
          * never consent (dismiss, scroll, navigate, idle).",
@@ -85,6 +111,7 @@ fn enums() -> String {
     );
     c_enum(
         &mut out,
+        cpp,
         "why",
         "Why an item or a category is denied (samtykke_permit.why; 0 when\n \
          * allowed or undeclared).",
@@ -94,6 +121,7 @@ fn enums() -> String {
     );
     c_enum(
         &mut out,
+        cpp,
         "lang",
         "The language of the cookie declaration, for samtykke_policy_declaration().",
         &Lang::ALL,
@@ -102,6 +130,7 @@ fn enums() -> String {
     );
     c_enum(
         &mut out,
+        cpp,
         "declaration_format",
         "The format of the cookie declaration, for samtykke_policy_declaration().",
         &Format::ALL,
@@ -110,6 +139,7 @@ fn enums() -> String {
     );
     c_enum(
         &mut out,
+        cpp,
         "log_event",
         "A line of the site's consent log, for samtykke_log_line().",
         &LogEvent::ALL,
@@ -118,6 +148,7 @@ fn enums() -> String {
     );
     c_enum(
         &mut out,
+        cpp,
         "respond_flag",
         "The flags of samtykke_state_respond(), OR-ed together.",
         &RespondFlag::ALL,
@@ -144,7 +175,7 @@ fn generate(php: bool) -> String {
         config.no_includes = true;
         config.sys_includes.clear();
         config.includes.clear();
-        config.after_includes = Some(enums());
+        config.after_includes = Some(enums(false));
         // Constants are `#define`s in C; PHP reads sizes with FFI::sizeof.
         config
             .export
@@ -166,7 +197,7 @@ fn generate(php: bool) -> String {
                 env!("CARGO_PKG_VERSION_MAJOR"),
                 env!("CARGO_PKG_VERSION_MINOR"),
                 env!("CARGO_PKG_VERSION_PATCH"),
-            ) + &enums(),
+            ) + &enums(true),
         );
     }
     let mut out = Vec::new();
