@@ -981,13 +981,15 @@ samtykke_result samtykke_cookie_header_get(const char *header,
  * tag binding it to the key and the policy's site.
  *
  * - `key`, `key_len`: the site's secret key, or NULL and 0 for an unsigned
- *   cookie. Keys shorter than 32 bytes are weak.
+ *   cookie. A key under 32 bytes is refused (`SAMTYKKE_RESULT_INVALID_ARGUMENT`):
+ *   HMAC-SHA-256 needs 32 random bytes, the rule of key files.
  * - `buf`, `buf_len`, `out_len`: the output buffer (no NUL is written);
  *   `SAMTYKKE_COOKIE_MAX_LEN` bytes always suffice. `out_len` receives the
  *   length written, or the length needed when the buffer is too small.
  *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (also for a NULL key with a
- * non-zero length); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
+ * non-zero length); `SAMTYKKE_RESULT_INVALID_ARGUMENT` for a key under 32
+ * bytes; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
  * `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
  *
  * # Safety
@@ -1011,12 +1013,14 @@ samtykke_result samtykke_state_to_cookie(const samtykke_policy *policy,
  *
  * - `value`, `value_len`: the cookie's value as sent (see
  *   `samtykke_cookie_header_get`).
- * - `key`, `key_len`: the site key, or NULL and 0. With a key the cookie must
- *   carry a tag that verifies (compared in constant time); without one, a tag
- *   is skipped unverified, so the state is only what the browser claims.
+ * - `key`, `key_len`: the site key (32 bytes or more), or NULL and 0. With a
+ *   key the cookie must carry a tag that verifies (compared in constant time);
+ *   without one, a tag is skipped unverified, so the state is only what the
+ *   browser claims.
  * - `state_out`: receives the state on success.
  *
- * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_COOKIE_*` for a
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for a key under 32 bytes; `SAMTYKKE_RESULT_COOKIE_*` for a
  * value that is not a consent cookie (version, encoding, malformed or
  * truncated, too long, unsigned, bad signature). Any bytes at all give a
  * result code.
@@ -1059,7 +1063,8 @@ samtykke_result samtykke_state_from_cookie(const samtykke_policy *policy,
  *   writes only `false`.
  *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (also for a NULL `keys` or
- * `key_lens` with a non-zero `keys_count`, and for a NULL key of any length).
+ * `key_lens` with a non-zero `keys_count`, and for a NULL key of any length);
+ * `SAMTYKKE_RESULT_INVALID_ARGUMENT` for a key under 32 bytes.
  *
  * # Safety
  *
@@ -1849,7 +1854,8 @@ samtykke_result samtykke_state_judge_set_cookies(const samtykke_policy *policy,
  * - `host`, `host_len`: the request's `Host` header (a port is allowed).
  * - `buf`, `buf_len`, `out_len`: the output buffer (no NUL is written).
  *
- * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for a key under 32 bytes; `SAMTYKKE_RESULT_INVALID_UTF8`;
  * `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`; `SAMTYKKE_RESULT_STATE_INVALID`;
  * `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
  *
@@ -1900,7 +1906,7 @@ samtykke_result samtykke_state_consent_set_cookie(const samtykke_policy *policy,
  * is too small.
  *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
- * (unknown flags); `SAMTYKKE_RESULT_INVALID_UTF8` (`host`);
+ * (unknown flags, a key under 32 bytes); `SAMTYKKE_RESULT_INVALID_UTF8` (`host`);
  * `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
  * `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
  *

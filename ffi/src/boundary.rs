@@ -117,6 +117,24 @@ pub(crate) unsafe fn try_opt_bytes<'a>(
     }
 }
 
+/// An optional site key: NULL with length 0 is `None` (an unsigned cookie);
+/// a key under 32 bytes, the empty one too, is [`Code::InvalidArgument`] (the
+/// key rule of key files and the tower layer, `samtykke_host::keys::site_key`).
+///
+/// # Safety
+///
+/// As [`try_bytes`].
+pub(crate) unsafe fn try_opt_key<'a>(ptr: *const u8, len: usize) -> Result<Option<&'a [u8]>, Code> {
+    // SAFETY: the caller's guarantee is the one `try_opt_bytes` needs.
+    let key = unsafe { try_opt_bytes(ptr, len) }?;
+    key.map(site_key).transpose()
+}
+
+/// A site key of 32 bytes or more, else [`Code::InvalidArgument`].
+pub(crate) fn site_key(key: &[u8]) -> Result<&[u8], Code> {
+    samtykke_host::keys::site_key(key).map_err(|_| Code::InvalidArgument)
+}
+
 /// A UTF-8 string of `len` bytes at `ptr` (no terminating NUL needed), or
 /// [`Code::NullArgument`] / [`Code::InvalidUtf8`].
 ///

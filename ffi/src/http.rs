@@ -9,8 +9,8 @@ use samtykke_host::form::{read_decision_form, DecisionForm, FormError};
 use samtykke_host::http::{filter_set_cookie, parse_cookie_header, state_from_cookie_header};
 
 use crate::boundary::{
-    guard, time, try_bytes, try_opt_bytes, try_opt_out, try_opt_slice, try_out, try_out_buf,
-    try_read, try_str, OutBuf,
+    guard, site_key, time, try_bytes, try_opt_bytes, try_opt_key, try_opt_out, try_opt_slice,
+    try_out, try_out_buf, try_read, try_str, OutBuf,
 };
 use crate::policy::{samtykke_policy, try_policy};
 use crate::state::{open, samtykke_state, sealed};
@@ -82,13 +82,15 @@ pub unsafe extern "C" fn samtykke_cookie_header_get(
 /// tag binding it to the key and the policy's site.
 ///
 /// - `key`, `key_len`: the site's secret key, or NULL and 0 for an unsigned
-///   cookie. Keys shorter than 32 bytes are weak.
+///   cookie. A key under 32 bytes is refused (`SAMTYKKE_RESULT_INVALID_ARGUMENT`):
+///   HMAC-SHA-256 needs 32 random bytes, the rule of key files.
 /// - `buf`, `buf_len`, `out_len`: the output buffer (no NUL is written);
 ///   `SAMTYKKE_COOKIE_MAX_LEN` bytes always suffice. `out_len` receives the
 ///   length written, or the length needed when the buffer is too small.
 ///
 /// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (also for a NULL key with a
-/// non-zero length); `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
+/// non-zero length); `SAMTYKKE_RESULT_INVALID_ARGUMENT` for a key under 32
+/// bytes; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
 /// `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
 ///
 /// # Safety
@@ -114,7 +116,7 @@ pub unsafe extern "C" fn samtykke_state_to_cookie(
             (
                 try_policy(policy)?,
                 try_read(state)?,
-                try_opt_bytes(key, key_len)?,
+                try_opt_key(key, key_len)?,
                 try_out_buf(buf, buf_len, out_len)?,
             )
         };
@@ -133,12 +135,14 @@ pub unsafe extern "C" fn samtykke_state_to_cookie(
 ///
 /// - `value`, `value_len`: the cookie's value as sent (see
 ///   `samtykke_cookie_header_get`).
-/// - `key`, `key_len`: the site key, or NULL and 0. With a key the cookie must
-///   carry a tag that verifies (compared in constant time); without one, a tag
-///   is skipped unverified, so the state is only what the browser claims.
+/// - `key`, `key_len`: the site key (32 bytes or more), or NULL and 0. With a
+///   key the cookie must carry a tag that verifies (compared in constant time);
+///   without one, a tag is skipped unverified, so the state is only what the
+///   browser claims.
 /// - `state_out`: receives the state on success.
 ///
-/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_COOKIE_*` for a
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+/// for a key under 32 bytes; `SAMTYKKE_RESULT_COOKIE_*` for a
 /// value that is not a consent cookie (version, encoding, malformed or
 /// truncated, too long, unsigned, bad signature). Any bytes at all give a
 /// result code.
@@ -165,7 +169,7 @@ pub unsafe extern "C" fn samtykke_state_from_cookie(
             (
                 try_policy(policy)?,
                 try_bytes(value.cast(), value_len)?,
-                try_opt_bytes(key, key_len)?,
+                try_opt_key(key, key_len)?,
                 try_out(state_out)?,
             )
         };
@@ -199,7 +203,8 @@ pub unsafe extern "C" fn samtykke_state_from_cookie(
 ///   writes only `false`.
 ///
 /// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT` (also for a NULL `keys` or
-/// `key_lens` with a non-zero `keys_count`, and for a NULL key of any length).
+/// `key_lens` with a non-zero `keys_count`, and for a NULL key of any length);
+/// `SAMTYKKE_RESULT_INVALID_ARGUMENT` for a key under 32 bytes.
 ///
 /// # Safety
 ///
@@ -238,8 +243,12 @@ pub unsafe extern "C" fn samtykke_state_from_cookie_header(
         let keys = keys
             .iter()
             .zip(key_lens)
-            // SAFETY: this function's contract: each key readable for its length.
-            .map(|(&k, &len)| unsafe { try_bytes(k, len) }.map(CookieKey::new))
+            .map(|(&k, &len)| {
+                // SAFETY: this function's contract: each key readable for its length.
+                unsafe { try_bytes(k, len) }
+                    .and_then(site_key)
+                    .map(CookieKey::new)
+            })
             .collect::<Result<Vec<_>, Code>>()?;
         let view = p.view();
         let keys = (!unverified).then_some(keys.as_slice());

@@ -14,7 +14,7 @@ use samtykke_host::log_line::{self, LogEvent, Trigger};
 use samtykke_host::proof_json::retain_proofs;
 
 use crate::boundary::{
-    guard, time, try_bytes, try_opt_bytes, try_opt_out, try_out_buf, try_read, try_str,
+    guard, time, try_bytes, try_opt_bytes, try_opt_key, try_opt_out, try_out_buf, try_read, try_str,
 };
 use crate::http::with_set_cookie_lines;
 use crate::policy::{category_set, samtykke_policy, try_policy};
@@ -86,7 +86,8 @@ pub unsafe extern "C" fn samtykke_state_judge_set_cookies(
 /// - `host`, `host_len`: the request's `Host` header (a port is allowed).
 /// - `buf`, `buf_len`, `out_len`: the output buffer (no NUL is written).
 ///
-/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+/// for a key under 32 bytes; `SAMTYKKE_RESULT_INVALID_UTF8`;
 /// `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`; `SAMTYKKE_RESULT_STATE_INVALID`;
 /// `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
 ///
@@ -118,7 +119,7 @@ pub unsafe extern "C" fn samtykke_state_consent_set_cookie(
             (
                 try_policy(policy)?,
                 try_read(state)?,
-                try_opt_bytes(key, key_len)?,
+                try_opt_key(key, key_len)?,
                 try_str(host, host_len)?,
                 try_out_buf(buf, buf_len, out_len)?,
             )
@@ -189,7 +190,7 @@ impl RespondFlag {
 /// is too small.
 ///
 /// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
-/// (unknown flags); `SAMTYKKE_RESULT_INVALID_UTF8` (`host`);
+/// (unknown flags, a key under 32 bytes); `SAMTYKKE_RESULT_INVALID_UTF8` (`host`);
 /// `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`;
 /// `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
 ///
@@ -229,7 +230,7 @@ pub unsafe extern "C" fn samtykke_state_respond(
             (
                 try_policy(policy)?,
                 try_read(state)?,
-                try_opt_bytes(key, key_len)?,
+                try_opt_key(key, key_len)?,
                 try_str(host, host_len)?,
                 try_bytes(cookie_header.cast(), cookie_header_len)?,
                 try_bytes(set_cookies.cast(), set_cookies_len)?,

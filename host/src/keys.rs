@@ -56,6 +56,24 @@ impl KeyFileError {
     }
 }
 
+/// A site key handed over in code rather than read from a file (the tower
+/// layer's configuration, C's and Python's cookie calls): at least
+/// [`MIN_KEY_LEN`] bytes, the rule a key file's keys follow.
+///
+/// # Errors
+///
+/// [`KeyFileError::TooShort`] (with no line) for a shorter key, the empty one
+/// too.
+pub fn site_key(key: &[u8]) -> Result<&[u8], KeyFileError> {
+    if key.len() < MIN_KEY_LEN {
+        return Err(KeyFileError::TooShort {
+            line: None,
+            len: key.len(),
+        });
+    }
+    Ok(key)
+}
+
 /// Whether `file` is text: UTF-8 without a control character but tabs and line
 /// ends. Random bytes almost never are (each byte has about an even chance of
 /// breaking it).

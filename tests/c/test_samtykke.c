@@ -470,6 +470,13 @@ static void test_whole_visit_kk_dk(void) {
     CHECK_RC(samtykke_state_from_cookie(p, value, value_len, KEY, sizeof KEY, &back),
              SAMTYKKE_RESULT_OK);
     CHECK(memcmp(&back, &s, sizeof s) == 0);
+    /* A key under 32 bytes, the empty one too, is refused for signing and
+       verifying alike: anyone could forge what it signs. */
+    CHECK_RC(samtykke_state_to_cookie(p, &s, KEY, 31, cookie, sizeof cookie, &cookie_len),
+             SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(samtykke_state_to_cookie(p, &s, (const uint8_t *)"", 0, cookie, sizeof cookie, &cookie_len),
+             SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(samtykke_state_from_cookie(p, value, value_len, KEY, 31, &back), SAMTYKKE_RESULT_INVALID_ARGUMENT);
     CHECK_RC(samtykke_state_from_cookie(p, value, value_len, OTHER_KEY, sizeof OTHER_KEY, &back),
              SAMTYKKE_RESULT_COOKIE_BAD_SIGNATURE);
     CHECK_RC(samtykke_state_from_cookie(p, value, value_len, NULL, 0, &back), SAMTYKKE_RESULT_OK);

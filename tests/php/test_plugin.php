@@ -154,7 +154,7 @@ $tests = [
         ], 'statistics allowed, functional and undeclared withheld');
 
         // A cookie signed with another key is not believed: a new visitor.
-        $forged = on_request(policy(), $next, 'another key, also thirty-two b!');
+        $forged = on_request(policy(), $next, 'another key, also of thirty-two!');
         check(banner_due($forged, T0 + 60), 'forged cookie ignored');
 
         // Withdrawal: the new consent cookie, and nmstat deleted on each domain.
@@ -294,10 +294,10 @@ $tests = [
         $kk = $s->consentSetCookie(KEY, 'www.kk.dk', true);
         check(str_ends_with($kk, '; Secure; Domain=kk.dk'), $kk);
         $value = substr(explode(';', $kk)[0], strlen('samtykke='));
-        $back = ConsentState::fromCookieHeaderOrNull(policy(), "a=1; samtykke=$value", ['old key', KEY]);
+        $back = ConsentState::fromCookieHeaderOrNull(policy(), "a=1; samtykke=$value", ["last year's key, still verifying", KEY]);
         check($back !== null && $back->equals($s), 'read back under the second key (rotation)');
         check($back->keyIndex === 1, 'the key it verified under: ' . var_export($back->keyIndex, true));
-        $back = ConsentState::fromCookieHeaderOrNull(policy(), "samtykke=$value", [KEY, 'old key']);
+        $back = ConsentState::fromCookieHeaderOrNull(policy(), "samtykke=$value", [KEY, "last year's key, still verifying"]);
         check($back !== null && $back->keyIndex === 0, 'verified under the key that signs');
         $back = ConsentState::fromCookieHeaderOrNull(policy(), "samtykke=$value", null);
         check($back !== null && $back->equals($s) && $back->keyIndex === 0, 'read unverified without a key');

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use samtykke::CookieKey;
 use samtykke_host::declare::Lang;
+use samtykke_host::keys::KeyFileError;
 use samtykke_host::OwnedPolicy;
 use time::OffsetDateTime;
 
@@ -77,11 +78,12 @@ pub enum ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConfigError::KeyTooShort { len } => write!(
-                f,
-                "a site key of {len} bytes; a site key needs {} or more (random bytes from a secret store)",
-                samtykke_host::keys::MIN_KEY_LEN
-            ),
+            // The words of the key rule everywhere (host's `site_key`).
+            ConfigError::KeyTooShort { len } => KeyFileError::TooShort {
+                line: None,
+                len: *len,
+            }
+            .fmt(f),
         }
     }
 }
@@ -90,10 +92,9 @@ impl std::error::Error for ConfigError {}
 
 /// A site key of at least [`MIN_KEY_LEN`](samtykke_host::keys::MIN_KEY_LEN) bytes.
 fn site_key(key: &[u8]) -> Result<CookieKey, ConfigError> {
-    if key.len() < samtykke_host::keys::MIN_KEY_LEN {
-        return Err(ConfigError::KeyTooShort { len: key.len() });
-    }
-    Ok(CookieKey::new(key))
+    samtykke_host::keys::site_key(key)
+        .map(CookieKey::new)
+        .map_err(|_| ConfigError::KeyTooShort { len: key.len() })
 }
 
 /// The layer's configuration: the policy, the site key, and optional settings.

@@ -385,7 +385,7 @@ fn s13_a_site_key_under_32_bytes_is_refused() {
     assert_eq!(err, ConfigError::KeyTooShort { len: 31 });
     assert_eq!(
         err.to_string(),
-        "a site key of 31 bytes; a site key needs 32 or more (random bytes from a secret store)"
+        "a key of 31 bytes; a site key needs 32 or more"
     );
     assert!(Config::new(policy(&[]), &[7u8; 32]).is_ok());
 }

@@ -48,10 +48,18 @@ pub(crate) fn key<'a>(obj: Option<&'a Bound<'_, PyAny>>) -> PyResult<Option<&'a 
         None => Ok(None),
         Some(o) if o.is_none() => Ok(None),
         Some(o) => match o.cast::<PyBytes>() {
-            Ok(b) => Ok(Some(b.as_bytes())),
+            Ok(b) => site_key(b.as_bytes(), "key").map(Some),
             Err(_) => Err(wrong_type("key", "bytes or None", o)),
         },
     }
+}
+
+/// A site key of 32 bytes or more (the rule of key files and every other front
+/// end, `samtykke_host::keys::site_key`), else `ValueError` naming `what`: a
+/// shorter key, the empty one too, signs cookies anyone could forge.
+pub(crate) fn site_key<'a>(key: &'a [u8], what: &str) -> PyResult<&'a [u8]> {
+    samtykke_host::keys::site_key(key)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(format!("{what}: {e}")))
 }
 
 /// A request header's bytes: `bytes` as they are, a `str` as UTF-8 with the

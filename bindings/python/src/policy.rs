@@ -271,9 +271,10 @@ impl Policy {
         let keys: Option<Vec<CookieKey>> = match keys {
             None => None,
             Some(k) if k.is_none() => None,
-            Some(k) if k.is_instance_of::<PyBytes>() => {
-                Some(vec![CookieKey::new(k.cast::<PyBytes>()?.as_bytes())])
-            }
+            Some(k) if k.is_instance_of::<PyBytes>() => Some(vec![CookieKey::new(args::site_key(
+                k.cast::<PyBytes>()?.as_bytes(),
+                "keys",
+            )?)]),
             Some(k) => {
                 let what = "bytes, an iterable of bytes or None";
                 // A str (or any bytes-like value) would iterate as characters.
@@ -285,7 +286,10 @@ impl Policy {
                 for item in iter {
                     let item = item?;
                     match item.cast::<PyBytes>() {
-                        Ok(b) => keys.push(CookieKey::new(b.as_bytes())),
+                        Ok(b) => keys.push(CookieKey::new(args::site_key(
+                            b.as_bytes(),
+                            "each item of keys",
+                        )?)),
                         Err(_) => return Err(wrong_type("each item of keys", "bytes", &item)),
                     }
                 }

@@ -131,7 +131,7 @@ def test_signature_errors(kk: samtykke.Policy) -> None:
     assert (e.value.code, e.value.path) == (303, "tag")
     signed = state.to_cookie(KEY)
     with pytest.raises(samtykke.CookieError, match="does not verify") as e:
-        kk.decode_cookie(signed, b"another key")
+        kk.decode_cookie(signed, b"another key, also of thirty-two!")
     assert e.value.code == 304
     tampered = signed[:10] + ("A" if signed[10] != "A" else "B") + signed[11:]
     with pytest.raises(samtykke.CookieError):
@@ -185,12 +185,31 @@ def test_s13_any_cookie_header_bytes_arrive_as_a_state_or_none(noise: bytes, pie
     # and a piece of noise before the consent cookie hides nothing.
     policy = samtykke.Policy.load(KK_DK)
     good = policy.new_state(7).save(["statistics"], T0).to_cookie(KEY)
-    got = policy.state_from_cookie_header(noise, [KEY, b"old key"])
+    got = policy.state_from_cookie_header(noise, [KEY, b"last year's key, still verifying"])
     assert got is None or (got[0].policy is policy and got[1] in (0, 1))
     clean = piece.replace(b";", b"")
     header = clean + b"; samtykke=" + good.encode()
     arrived = policy.state_from_cookie_header(header, KEY)
     assert arrived is not None and arrived[0].consent_id == f"{7:032x}" and arrived[1] == 0
+
+
+def test_s13_a_site_key_under_32_bytes_is_refused(kk: samtykke.Policy) -> None:
+    # The key rule of key files, the tower layer and C: a shorter key, the
+    # empty one too, signs cookies anyone could forge.
+    state = kk.new_state(1).accept_all(T0)
+    good = state.to_cookie(KEY)
+    for short in (b"", b"k" * 31):
+        message = f"a key of {len(short)} bytes; a site key needs 32 or more"
+        with pytest.raises(ValueError, match=f"^key: {message}$"):
+            state.to_cookie(short)
+        with pytest.raises(ValueError, match=f"^key: {message}$"):
+            kk.decode_cookie(good, short)
+        with pytest.raises(ValueError, match=f"^key: {message}$"):
+            kk.decode_cookies([good], short)
+        with pytest.raises(ValueError, match=f"^keys: {message}$"):
+            kk.state_from_cookie_header("samtykke=" + good, short)
+        with pytest.raises(ValueError, match=f"^each item of keys: {message}$"):
+            kk.state_from_cookie_header("samtykke=" + good, [KEY, short])
 
 
 def test_cookie_header_wrong_types(kk: samtykke.Policy) -> None:
