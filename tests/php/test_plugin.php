@@ -396,6 +396,22 @@ $tests = [
         } catch (Samtykke\CookieError $e) {
             check(true, '');
         }
+        // A rejected request header is a CookieError too, with the library's code.
+        try {
+            ConsentState::fresh(policy(), str_repeat('a', 32))->deletionPlan('www.kk.dk', "_ga=1\0", T0);
+            check(false, 'a header with a NUL throws');
+        } catch (Samtykke\CookieError $e) {
+            check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_HEADER_INVALID, $e->getMessage());
+        }
+        // Anything else stays the base class, with its code.
+        try {
+            ConsentState::fresh(policy(), str_repeat('a', 32))->acceptAll(T0, 0);
+            check(false, 'notice 0 throws');
+        } catch (Samtykke\CookieError $e) {
+            check(false, 'not a cookie error: ' . $e->getMessage());
+        } catch (Samtykke\Error $e) {
+            check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_INVALID_ARGUMENT, $e->getMessage());
+        }
     },
 ];
 

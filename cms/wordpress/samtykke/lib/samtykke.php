@@ -252,11 +252,19 @@ final class Lib
         }
     }
 
-    /** Throws unless $rc is SAMTYKKE_RESULT_OK, with the library's explanation. */
+    /**
+     * Throws unless $rc is SAMTYKKE_RESULT_OK, with the library's explanation:
+     * a CookieError for a consent cookie's codes (3xx) and a rejected header
+     * (SAMTYKKE_RESULT_HEADER_INVALID), else an Error; the code is the result's.
+     */
     public static function check(int $rc, string $what): void
     {
-        if ($rc !== self::ffi()->SAMTYKKE_RESULT_OK) {
-            $message = self::ffi()->samtykke_result_message($rc);
+        $ffi = self::ffi();
+        if ($rc !== $ffi->SAMTYKKE_RESULT_OK) {
+            $message = $ffi->samtykke_result_message($rc);
+            if (($rc >= 300 && $rc < 400) || $rc === $ffi->SAMTYKKE_RESULT_HEADER_INVALID) {
+                throw new CookieError("$what: $message", $rc);
+            }
             throw new Error("$what: $message", $rc);
         }
     }
