@@ -412,6 +412,18 @@ $tests = [
         } catch (Samtykke\Error $e) {
             check($e->getCode() === Samtykke\Lib::ffi()->SAMTYKKE_RESULT_INVALID_ARGUMENT, $e->getMessage());
         }
+        // An int past 32 bits is refused, not cut to its low bits (notice 1).
+        $state = ConsentState::fresh(policy(), str_repeat('a', 32));
+        foreach ([fn () => $state->acceptAll(T0, 4294967297), fn () => $state->permit('_ga', T0, 4294967296),
+                  fn () => $state->withdraw(null, T0, -1)] as $i => $call) {
+            try {
+                $call();
+                check(false, "call $i: an int past 32 bits throws");
+            } catch (Samtykke\Error $e) {
+                check(str_contains($e->getMessage(), 'outside 0..4294967295'), $e->getMessage());
+            }
+        }
+        check($state->equals(ConsentState::fresh(policy(), str_repeat('a', 32))), 'nothing was recorded');
     },
 ];
 

@@ -269,6 +269,21 @@ final class Lib
         }
     }
 
+    /**
+     * $value as the `uint32_t` the API takes: PHP's FFI would cut a larger int
+     * to its low 32 bits without a word (4294967297 as notice 1), so a value
+     * outside 0..4294967295 is an Error (SAMTYKKE_RESULT_INVALID_ARGUMENT)
+     * naming $what.
+     */
+    public static function u32(int $value, string $what): int
+    {
+        if ($value < 0 || $value > 0xFFFFFFFF) {
+            throw new Error("$what: $value is outside 0..4294967295",
+                self::ffi()->SAMTYKKE_RESULT_INVALID_ARGUMENT);
+        }
+        return $value;
+    }
+
     /** Bytes (a site key, a consent id) as the `const uint8_t *` the API takes. */
     public static function bytes(string $bytes): CData
     {
@@ -872,7 +887,7 @@ final class ConsentState
         $mask = $categories === null ? 0 : $this->policy->categoryMask($categories);
         return Lib::text(
             fn ($buf, $len, $outLen) => $ffi->samtykke_log_decision(
-                $this->policy->handle, FFI::addr($this->state), $now, $a, $notice, $c, $mask, $gpc,
+                $this->policy->handle, FFI::addr($this->state), $now, $a, Lib::u32($notice, 'notice'), $c, $mask, $gpc,
                 $buf, $len, $outLen),
             'decision line'
         );
@@ -923,7 +938,7 @@ final class ConsentState
         $ffi = Lib::ffi();
         $p = $ffi->new('samtykke_permit');
         Lib::check($ffi->samtykke_state_permits(
-            $this->policy->handle, FFI::addr($this->state), $kind ?? $ffi->SAMTYKKE_KIND_COOKIE,
+            $this->policy->handle, FFI::addr($this->state), Lib::u32($kind ?? $ffi->SAMTYKKE_KIND_COOKIE, 'kind'),
             $name, strlen($name), $now, FFI::addr($p)),
             "permits $name");
         static $why = null;
@@ -969,15 +984,15 @@ final class ConsentState
     public function acceptAll(int $at, int $notice, ?int $control = null, bool $gpc = false): string
     {
         return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_accept_all(
-            $this->policy->handle, FFI::addr($this->state), $at, $notice,
-            $control ?? $ffi->SAMTYKKE_CONTROL_BUTTON, $gpc, $proof));
+            $this->policy->handle, FFI::addr($this->state), $at, Lib::u32($notice, 'notice'),
+            Lib::u32($control ?? $ffi->SAMTYKKE_CONTROL_BUTTON, 'control'), $gpc, $proof));
     }
 
     public function rejectAll(int $at, int $notice, ?int $control = null, bool $gpc = false): string
     {
         return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_reject_all(
-            $this->policy->handle, FFI::addr($this->state), $at, $notice,
-            $control ?? $ffi->SAMTYKKE_CONTROL_BUTTON, $gpc, $proof));
+            $this->policy->handle, FFI::addr($this->state), $at, Lib::u32($notice, 'notice'),
+            Lib::u32($control ?? $ffi->SAMTYKKE_CONTROL_BUTTON, 'control'), $gpc, $proof));
     }
 
     /** Grants exactly $categories (ids), refuses the rest and $refusedProviders (ids). */
@@ -987,8 +1002,9 @@ final class ConsentState
         $chosen = $this->policy->categoryMask($categories);
         $refused = $this->policy->providerSet($refusedProviders);
         return $this->event(fn ($ffi, $proof) => $ffi->samtykke_state_save(
-            $this->policy->handle, FFI::addr($this->state), $chosen, FFI::addr($refused), $at, $notice,
-            $control ?? $ffi->SAMTYKKE_CONTROL_TOGGLE, $gpc, $proof));
+            $this->policy->handle, FFI::addr($this->state), $chosen, FFI::addr($refused), $at,
+            Lib::u32($notice, 'notice'), Lib::u32($control ?? $ffi->SAMTYKKE_CONTROL_TOGGLE, 'control'),
+            $gpc, $proof));
     }
 
     /**
@@ -1003,7 +1019,8 @@ final class ConsentState
         $ffi = Lib::ffi();
         $proof = $ffi->new('samtykke_proof');
         $recorded = $ffi->new('bool');
-        $control ??= $ffi->SAMTYKKE_CONTROL_LINK;
+        $control = Lib::u32($control ?? $ffi->SAMTYKKE_CONTROL_LINK, 'control');
+        $notice = Lib::u32($notice, 'notice');
         Lib::check($categories === null
             ? $ffi->samtykke_state_withdraw_all($this->policy->handle, FFI::addr($this->state), $at, $notice,
                 $control, $gpc, FFI::addr($proof), FFI::addr($recorded))
