@@ -2,9 +2,12 @@
 //! field names, a null cell is an absent field, lists are list columns and `ts`
 //! is a timestamp with a time zone or an RFC 3339 string.
 //!
-//! A batch's schema is checked once ([`TableLayout::new`]): a column of a type
-//! its field cannot have, a missing `ts`, `visitor` or `event`, or a timestamp
-//! without a time zone is a [`SchemaError`] naming the column. Each row's cells
+//! A batch's schema is checked once ([`TableLayout::new`]): a missing `ts`,
+//! `visitor` or `event`, or a timestamp without a time zone is a
+//! [`SchemaError`] naming the column. A column of a type its field cannot have
+//! is one too, unless every cell of it is null: a column of nulls of any type is
+//! an absent field (SPEC §17), such as pandas' all-NaN `float64` for a field a
+//! chunk of events never has; each batch is checked for it. Each row's cells
 //! are then read straight into the audit's events by the same decoder as a JSON
 //! line's fields (`event::decode`), so a row at fault (a required field null,
 //! an unknown action, a non-integral number) is an input error with the same
@@ -69,6 +72,9 @@ impl From<SchemaError> for io::Error {
 pub struct TableLayout {
     /// For each of [`Key::ALL`], its column, if the table has one.
     fields: Vec<(Key, usize)>,
+    /// Columns of a type their field cannot have, each with its error: read as
+    /// absent in a batch where every cell is null, else the batch's error.
+    misfits: Vec<(usize, SchemaError)>,
     file: Option<usize>,
     line: Option<usize>,
 }
@@ -94,6 +100,7 @@ impl TableLayout {
     /// zone; the error names the column.
     pub fn new(schema: &Schema) -> Result<TableLayout, SchemaError> {
         let mut fields = Vec::new();
+        let mut misfits = Vec::new();
         for key in Key::ALL {
             let name = key.name();
             let Ok(index) = schema.index_of(name) else {
@@ -130,10 +137,9 @@ impl TableLayout {
                     Shape::List => "lists of strings",
                     Shape::Time => "timestamps with a time zone or RFC 3339 strings",
                 };
-                return Err(SchemaError::new(
-                    name,
-                    format!("must hold {wanted}, not {t}"),
-                ));
+                let e = SchemaError::new(name, format!("must hold {wanted}, not {t}"));
+                misfits.push((index, e));
+                continue;
             }
             fields.push((key, index));
         }
@@ -162,13 +168,40 @@ impl TableLayout {
             }
             Err(_) => None,
         };
-        Ok(TableLayout { fields, file, line })
+        Ok(TableLayout {
+            fields,
+            misfits,
+            file,
+            line,
+        })
+    }
+
+    /// Whether `batch` (of this layout's schema) can be events: every cell of a
+    /// column of the wrong type is null.
+    ///
+    /// # Errors
+    ///
+    /// The [`SchemaError`] of the first such column with a value.
+    pub fn check(&self, batch: &RecordBatch) -> Result<(), SchemaError> {
+        for (index, e) in &self.misfits {
+            let column = batch.column(*index);
+            if column.logical_null_count() != column.len() {
+                return Err(e.clone());
+            }
+        }
+        Ok(())
     }
 
     /// The positions of the columns of §8's fields, in the schema's order.
     #[cfg(feature = "parquet")]
     pub(crate) fn fields(&self) -> Vec<usize> {
-        let mut at: Vec<usize> = self.fields.iter().map(|&(_, i)| i).collect();
+        // The misfits too: each batch must show them all null.
+        let mut at: Vec<usize> = self
+            .fields
+            .iter()
+            .map(|&(_, i)| i)
+            .chain(self.misfits.iter().map(|(i, _)| *i))
+            .collect();
         at.sort_unstable();
         at
     }
@@ -681,18 +714,20 @@ struct Layouts {
 }
 
 impl Layouts {
+    /// The layout of `batch`'s schema, `batch` checked against it
+    /// ([`TableLayout::check`]).
     fn of(&mut self, batch: &RecordBatch) -> Result<Arc<TableLayout>, SchemaError> {
         let schema = batch.schema();
-        match &self.last {
-            Some((s, layout)) if Arc::ptr_eq(s, &schema) || **s == *schema => {
-                Ok(Arc::clone(layout))
-            }
+        let layout = match &self.last {
+            Some((s, layout)) if Arc::ptr_eq(s, &schema) || **s == *schema => Arc::clone(layout),
             _ => {
                 let layout = Arc::new(TableLayout::new(&schema)?);
                 self.last = Some((schema, Arc::clone(&layout)));
-                Ok(layout)
+                layout
             }
-        }
+        };
+        layout.check(batch)?;
+        Ok(layout)
     }
 }
 
@@ -918,6 +953,7 @@ impl TableFeed {
                 &self.layout.insert((schema, layout)).1
             }
         };
+        layout.check(batch)?;
         let rows = Rows::new(layout, batch);
         let policy = auditor.policy();
         for i in 0..batch.num_rows() {
@@ -987,6 +1023,7 @@ impl<I: Iterator<Item = Result<RecordBatch, ArrowError>>> TableLines<I> {
                     &self.layout.insert((schema, layout)).1
                 }
             };
+            layout.check(&batch)?;
             for i in 0..batch.num_rows() {
                 layout.write_row(&batch, i, &mut self.buf);
                 self.buf.push(b'\n');

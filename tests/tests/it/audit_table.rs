@@ -502,3 +502,91 @@ fn s17_null_cells_are_absent_fields_and_rows_at_fault_are_input_errors() {
     );
     assert_eq!(report.summary.events, 1);
 }
+
+/// SPEC §17: a column of nulls of any type is an absent field (pandas writes an
+/// all-NaN `float64` for a field a chunk never has); a column of the wrong type
+/// with a value is the batch's schema error, from a table, a stream or a
+/// Parquet file alike, the batches before it audited.
+#[test]
+fn s17_a_column_of_nulls_of_any_type_is_an_absent_field() {
+    use samtykke_audit::arrow_array::{Float64Array, Int64Array};
+    let policy = kk2();
+    let base = || {
+        vec![
+            (
+                "ts",
+                strs(&[Some("2026-03-01T10:00:00Z"), Some("2026-03-01T10:00:01Z")]),
+            ),
+            ("visitor", strs(&[Some("v1"), Some("v1")])),
+            ("event", strs(&[Some("decision"), Some("cookie_set")])),
+            ("action", strs(&[Some("reject_all"), None])),
+            ("cookie", strs(&[None, Some("nmstat")])),
+        ]
+    };
+    let nulls: Vec<(&str, ArrayRef)> = vec![
+        ("granted", Arc::new(Float64Array::from(vec![None, None]))),
+        ("gpc", strs(&[None, None])),
+        ("cookies", Arc::new(Int64Array::from(vec![None, None]))),
+    ];
+    let plain = table(base());
+    let with_nulls = table(base().into_iter().chain(nulls.iter().cloned()).collect());
+    let want = audit_batches(&policy, &[plain], AuditOptions::new());
+    assert_eq!(want.violations.len(), 1, "{:?}", want.violations);
+    for options in [
+        AuditOptions::new().threads(1),
+        AuditOptions::new().threads(2),
+    ] {
+        let got = audit_batches(&policy, std::slice::from_ref(&with_nulls), options.clone());
+        assert_eq!(got.violations, want.violations);
+        assert!(got.input_errors.is_empty(), "{:?}", got.input_errors);
+        let mut auditor = Auditor::new(policy.view(), options);
+        auditor
+            .read_table("", [Ok(with_nulls.clone())].into_iter())
+            .unwrap();
+        assert_eq!(auditor.finish().violations, want.violations);
+    }
+    let dir = std::env::temp_dir().join(format!("samtykke-s17-nulls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("nulls.parquet");
+    write_parquet(
+        &path,
+        std::slice::from_ref(&with_nulls),
+        Compression::SNAPPY,
+    );
+    let got = audit_paths(policy.view(), [&path], AuditOptions::new()).unwrap();
+    assert_eq!(
+        got.violations.iter().map(|v| v.id).collect::<Vec<_>>(),
+        want.violations.iter().map(|v| v.id).collect::<Vec<_>>()
+    );
+    // The same column with a value: the schema error of that batch, naming it,
+    // after the batch of nulls before it is audited.
+    let valued = table(
+        base()
+            .into_iter()
+            .chain([(
+                "granted",
+                Arc::new(Float64Array::from(vec![Some(1.0), None])) as ArrayRef,
+            )])
+            .collect(),
+    );
+    let mut auditor = Auditor::new(policy.view(), AuditOptions::new());
+    let mut feed = TableFeed::new("");
+    feed.feed(&mut auditor, &with_nulls).unwrap();
+    let e = feed.feed(&mut auditor, &valued).unwrap_err();
+    assert_eq!(e.column, "granted");
+    assert_eq!(
+        e.to_string(),
+        "column `granted`: must hold lists of strings, not Float64"
+    );
+    assert_eq!(auditor.finish().summary.lines, 2);
+    let mut auditor = Auditor::new(policy.view(), AuditOptions::new());
+    let err = auditor
+        .read_table("", [Ok(with_nulls.clone()), Ok(valued.clone())].into_iter())
+        .unwrap_err();
+    assert!(err.to_string().contains("column `granted`"), "{err}");
+    let path = dir.join("valued.parquet");
+    write_parquet(&path, &[valued], Compression::SNAPPY);
+    let e = audit_paths(policy.view(), [&path], AuditOptions::new()).unwrap_err();
+    assert!(e.to_string().contains("column `granted`"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
