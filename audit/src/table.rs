@@ -313,6 +313,8 @@ impl<'a> Iterator for ListCells<'a> {
 /// A number as the JSON line writes it.
 enum Num {
     Int(i64),
+    /// A `uint64` past `i64::MAX`: an integer, out of every field's range.
+    Big(u64),
     Float(f64),
 }
 
@@ -330,7 +332,7 @@ fn int_at(a: &dyn Array, i: usize) -> Option<Num> {
         DataType::UInt32 => Num::Int(a.as_primitive::<UInt32Type>().value(i).into()),
         DataType::UInt64 => {
             let n = a.as_primitive::<UInt64Type>().value(i);
-            i64::try_from(n).map_or(Num::Float(n as f64), Num::Int)
+            i64::try_from(n).map_or(Num::Big(n), Num::Int)
         }
         DataType::Float32 => float(a.as_primitive::<Float32Type>().value(i).into()),
         DataType::Float64 => float(a.as_primitive::<Float64Type>().value(i)),
@@ -531,6 +533,7 @@ impl TableLayout {
                 }
                 _ => match int_at(a.as_ref(), i) {
                     Some(Num::Int(n)) => write_int(out, n),
+                    Some(Num::Big(n)) => out.extend_from_slice(n.to_string().as_bytes()),
                     Some(Num::Float(f)) if f.is_finite() => {
                         out.extend_from_slice(format!("{f:?}").as_bytes());
                     }
@@ -553,6 +556,7 @@ impl TableLayout {
             .line
             .and_then(|c| match int_at(batch.column(c).as_ref(), i) {
                 Some(Num::Int(n)) => u64::try_from(n).ok(),
+                Some(Num::Big(n)) => Some(n),
                 _ => None,
             });
         (file, line)
@@ -695,6 +699,8 @@ impl<'b> Cells<'b> for Row<'_, 'b> {
             Col::Str(s) => s.get(i).map(|s| Cell::Str(Cow::Borrowed(s))),
             Col::Num(a) => Some(match int_at(a, i)? {
                 Num::Int(n) => Cell::Int(n),
+                // As the JSON line's digits read: out of range, said so.
+                Num::Big(n) => Cell::BigInt(Cow::Owned(n.to_string())),
                 Num::Float(f) if f.is_finite() => Cell::Other("a number"),
                 // JSON has no NaN or infinity: the line would hold a string.
                 Num::Float(f) => Cell::Str(Cow::Owned(f.to_string())),

@@ -590,3 +590,32 @@ fn s17_a_column_of_nulls_of_any_type_is_an_absent_field() {
     assert!(e.to_string().contains("column `granted`"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A `uint64` cell past `i64::MAX` is an integer out of range, with the words
+/// the same number gets in a JSON line.
+#[test]
+fn s17_a_uint64_past_i64_reads_as_the_json_lines_digits() {
+    use samtykke_audit::arrow_array::UInt64Array;
+    let policy = kk2();
+    let big = 1u64 << 63;
+    let batch = table(vec![
+        ("ts", strs(&[Some("2026-03-01T10:00:00Z")])),
+        ("visitor", strs(&[Some("v1")])),
+        ("event", strs(&[Some("notice_shown")])),
+        ("revision", Arc::new(UInt64Array::from(vec![big]))),
+    ]);
+    let mut auditor = Auditor::new(policy.view(), AuditOptions::new());
+    TableFeed::new("").feed(&mut auditor, &batch).unwrap();
+    let from_table = auditor.finish();
+    let line = format!(
+        r#"{{"ts":"2026-03-01T10:00:00Z","visitor":"v1","event":"notice_shown","revision":{big}}}"#
+    );
+    let from_line = samtykke_audit::audit_lines(policy.view(), [line], AuditOptions::new());
+    let messages =
+        |r: &Report| -> Vec<String> { r.input_errors.iter().map(|e| e.message.clone()).collect() };
+    assert_eq!(
+        messages(&from_table),
+        ["`revision` is 9223372036854775808, outside 1..=4294967295"]
+    );
+    assert_eq!(messages(&from_table), messages(&from_line));
+}
