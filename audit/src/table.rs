@@ -80,10 +80,14 @@ pub struct TableLayout {
 }
 
 fn string_type(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
-    )
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => true,
+        // Dictionary-encoded strings: pandas' `category`, polars' `Categorical`.
+        DataType::Dictionary(k, v) => {
+            k.is_integer() && matches!(**v, DataType::Utf8 | DataType::LargeUtf8)
+        }
+        _ => false,
+    }
 }
 
 fn int_type(t: &DataType) -> bool {
@@ -212,12 +216,16 @@ impl TableLayout {
     }
 }
 
-/// A string column of any of Arrow's string types.
+/// A string column of any of Arrow's string types, dictionary-encoded ones
+/// too.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Strs<'a> {
     Utf8(&'a StringArray),
     Large(&'a LargeStringArray),
     View(&'a StringViewArray),
+    /// A dictionary's keys (any integer type) and its string values.
+    Dict(&'a dyn Array, &'a StringArray),
+    LargeDict(&'a dyn Array, &'a LargeStringArray),
     Null,
 }
 
@@ -227,7 +235,24 @@ impl<'a> Strs<'a> {
             DataType::Utf8 => Strs::Utf8(a.as_string::<i32>()),
             DataType::LargeUtf8 => Strs::Large(a.as_string::<i64>()),
             DataType::Utf8View => Strs::View(a.as_string_view()),
+            DataType::Dictionary(..) => match a.as_any_dictionary_opt() {
+                Some(d) => match d.values().data_type() {
+                    DataType::Utf8 => Strs::Dict(d.keys(), d.values().as_string::<i32>()),
+                    DataType::LargeUtf8 => Strs::LargeDict(d.keys(), d.values().as_string::<i64>()),
+                    _ => Strs::Null,
+                },
+                None => Strs::Null,
+            },
             _ => Strs::Null,
+        }
+    }
+
+    /// The value index of a dictionary's row `i`, if the row is not null.
+    #[inline]
+    fn key(keys: &dyn Array, i: usize) -> Option<usize> {
+        match int_at(keys, i)? {
+            Num::Int(k) => usize::try_from(k).ok(),
+            Num::Big(_) | Num::Float(_) => None,
         }
     }
 
@@ -237,6 +262,12 @@ impl<'a> Strs<'a> {
             Strs::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
             Strs::Large(a) => a.is_valid(i).then(|| a.value(i)),
             Strs::View(a) => a.is_valid(i).then(|| a.value(i)),
+            Strs::Dict(k, v) => Strs::key(*k, i)
+                .filter(|&j| j < v.len() && v.is_valid(j))
+                .map(|j| v.value(j)),
+            Strs::LargeDict(k, v) => Strs::key(*k, i)
+                .filter(|&j| j < v.len() && v.is_valid(j))
+                .map(|j| v.value(j)),
             Strs::Null => None,
         }
     }
@@ -246,6 +277,7 @@ impl<'a> Strs<'a> {
             Strs::Utf8(a) => a.is_valid(i),
             Strs::Large(a) => a.is_valid(i),
             Strs::View(a) => a.is_valid(i),
+            Strs::Dict(..) | Strs::LargeDict(..) => self.get(i).is_some(),
             Strs::Null => false,
         }
     }
@@ -263,6 +295,9 @@ impl<'a> Strs<'a> {
                 (o[to] - o[from]) as usize
             }
             Strs::View(a) => (from..to).map(|i| a.value(i).len()).sum(),
+            Strs::Dict(..) | Strs::LargeDict(..) => {
+                (from..to).map(|i| self.get(i).map_or(0, str::len)).sum()
+            }
             Strs::Null => 0,
         }
     }
@@ -273,6 +308,9 @@ impl<'a> Strs<'a> {
             Strs::Utf8(a) => widest(a.value_offsets()),
             Strs::Large(a) => widest(a.value_offsets()),
             Strs::View(a) => (0..len).map(|i| a.value(i).len()).max().unwrap_or(0),
+            // Any row is one of the values: the longest value bounds them.
+            Strs::Dict(_, v) => widest(v.value_offsets()),
+            Strs::LargeDict(_, v) => widest(v.value_offsets()),
             Strs::Null => 0,
         }
     }

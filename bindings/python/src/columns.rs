@@ -193,6 +193,12 @@ pub(crate) fn for_each_text<'a>(
     array: &'a dyn Array,
     mut f: impl FnMut(Option<&'a [u8]>),
 ) -> Result<(), String> {
+    each_text(array, &mut f)
+}
+
+/// [`for_each_text`]'s work, through a `dyn` closure so that a dictionary's
+/// values are read by the same function.
+fn each_text<'a>(array: &'a dyn Array, f: &mut dyn FnMut(Option<&'a [u8]>)) -> Result<(), String> {
     match array.data_type() {
         DataType::Utf8 => array
             .as_string::<i32>()
@@ -210,6 +216,22 @@ pub(crate) fn for_each_text<'a>(
         DataType::LargeBinary => array.as_binary::<i64>().iter().for_each(f),
         DataType::BinaryView => array.as_binary_view().iter().for_each(f),
         DataType::Null => (0..array.len()).for_each(|_| f(None)),
+        // Dictionary-encoded (pandas' `category`, polars' `Categorical`): each
+        // row is its key's value.
+        DataType::Dictionary(..) => {
+            let d = array.as_any_dictionary();
+            let mut texts = Vec::with_capacity(d.values().len());
+            each_text(d.values().as_ref(), &mut |v| texts.push(v))?;
+            let nulls = d.keys().logical_nulls();
+            for (i, k) in d.normalized_keys().into_iter().enumerate() {
+                let null = nulls.as_ref().is_some_and(|n| n.is_null(i));
+                f(if null {
+                    None
+                } else {
+                    texts.get(k).copied().flatten()
+                });
+            }
+        }
         other => {
             return Err(format!(
                 "an Arrow array of strings or binaries, not of {other}"

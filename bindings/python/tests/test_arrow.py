@@ -58,6 +58,26 @@ def test_s17_columns_export_arrow_through_the_pycapsule_interface(kk: samtykke.P
     assert cols.to_arrow().equals(table)
 
 
+def test_s17_dictionary_encoded_strings_read_as_strings(kk: samtykke.Policy) -> None:
+    """pandas' ``category`` and polars' ``Categorical`` columns are Arrow
+    dictionaries: decoded and audited as the plain strings they stand for."""
+    values = cookies(kk)
+    plain = dict(kk.decode_cookies(pa.array(values), KEY, now=T0))
+    encoded = pa.array(values).dictionary_encode()
+    assert dict(kk.decode_cookies(encoded, KEY, now=T0)) == plain
+    rows = {
+        "ts": ["2026-03-01T10:00:00Z", "2026-03-01T10:00:01Z", "2026-03-01T10:00:02Z"],
+        "visitor": ["v1", "v1", "v1"],
+        "event": ["notice_shown", "decision", "cookie_set"],
+        "action": [None, "reject_all", None],
+        "cookie": [None, None, "nmstat"],
+    }
+    want = samtykke.audit(pa.table(rows), kk)
+    got = samtykke.audit(pa.table({k: pa.array(v).dictionary_encode() for k, v in rows.items()}), kk)
+    assert want.violations and got.violations == want.violations
+    assert got.input_errors == want.input_errors
+
+
 def test_s17_polars_and_pandas_take_the_columns(kk: samtykke.Policy) -> None:
     pl = pytest.importorskip("polars")
     cols = kk.decode_cookies(cookies(kk), KEY, now=T0)

@@ -619,3 +619,68 @@ fn s17_a_uint64_past_i64_reads_as_the_json_lines_digits() {
     );
     assert_eq!(messages(&from_table), messages(&from_line));
 }
+
+/// Dictionary-encoded string columns (pandas' `category`, polars'
+/// `Categorical`, Parquet read with `read_dictionary`) are strings: the audit
+/// is that of the same table with plain string columns.
+#[test]
+fn s17_dictionary_encoded_strings_read_as_strings() {
+    use samtykke_audit::arrow_array::types::{Int8Type, UInt32Type};
+    use samtykke_audit::arrow_array::{DictionaryArray, LargeStringArray, UInt32Array};
+    let policy = kk2();
+    let ts = [
+        Some("2026-03-01T10:00:00Z"),
+        Some("2026-03-01T10:00:01Z"),
+        Some("2026-03-01T10:00:02Z"),
+        Some("2026-03-01T10:00:03Z"),
+    ];
+    let visitor = [Some("v1"), Some("v1"), Some("v2"), Some("v1")];
+    let event = [
+        Some("notice_shown"),
+        Some("decision"),
+        Some("cookie_set"),
+        Some("cookie_set"),
+    ];
+    let action = [None, Some("reject_all"), None, None];
+    let cookie = [None, None, Some("nmstat"), Some("nmstat")];
+    let dict = |v: &[Option<&'static str>]| -> ArrayRef {
+        Arc::new(v.iter().copied().collect::<DictionaryArray<Int8Type>>())
+    };
+    // polars' form: uint32 keys over large_string values, one key unused.
+    let large = |v: &[Option<&'static str>]| -> ArrayRef {
+        let mut values: Vec<&str> = v.iter().flatten().copied().collect();
+        values.sort_unstable();
+        values.dedup();
+        values.insert(0, "unused");
+        let keys: UInt32Array = v
+            .iter()
+            .map(|s| s.map(|s| values.iter().position(|x| *x == s).unwrap() as u32))
+            .collect();
+        Arc::new(
+            DictionaryArray::<UInt32Type>::try_new(keys, Arc::new(LargeStringArray::from(values)))
+                .unwrap(),
+        )
+    };
+    let plain = table(vec![
+        ("ts", strs(&ts)),
+        ("visitor", strs(&visitor)),
+        ("event", strs(&event)),
+        ("action", strs(&action)),
+        ("cookie", strs(&cookie)),
+    ]);
+    let want = audit_batches(&policy, &[plain], AuditOptions::new());
+    assert_eq!(want.violations.len(), 2, "{:?}", want.violations);
+    for encode in [dict, large] {
+        let encoded = table(vec![
+            ("ts", encode(&ts)),
+            ("visitor", encode(&visitor)),
+            ("event", encode(&event)),
+            ("action", encode(&action)),
+            ("cookie", encode(&cookie)),
+        ]);
+        let got = audit_batches(&policy, &[encoded], AuditOptions::new());
+        assert_eq!(got.violations, want.violations);
+        assert_eq!(got.input_errors, want.input_errors);
+        assert_eq!(got.summary.events, want.summary.events);
+    }
+}
