@@ -78,6 +78,11 @@ def test_s17_dictionary_encoded_strings_read_as_strings(kk: samtykke.Policy) -> 
     assert got.input_errors == want.input_errors
 
 
+def test_an_arrow_array_of_strings_is_no_table_and_the_error_says_so(kk: samtykke.Policy) -> None:
+    with pytest.raises(TypeError, match=r"^paths: expected a path, a list of paths or an Arrow table"):
+        samtykke.audit(pa.array(["x"]), kk)
+
+
 def test_s17_polars_and_pandas_take_the_columns(kk: samtykke.Policy) -> None:
     pl = pytest.importorskip("polars")
     cols = kk.decode_cookies(cookies(kk), KEY, now=T0)
