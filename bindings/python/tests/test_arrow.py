@@ -40,6 +40,9 @@ def test_s17_columns_are_a_read_only_mapping_built_on_first_access(kk: samtykke.
     assert "statistics" in cols and "nope" not in cols and len(cols) == 8
     with pytest.raises(KeyError):
         cols["nope"]
+    with pytest.raises(KeyError):
+        cols[0]  # type: ignore[index]
+    assert cols.get(0) is None  # type: ignore[call-overload]
     with pytest.raises(TypeError):
         cols["error"] = []  # type: ignore[index]
     assert cols.num_rows == 6

@@ -30,6 +30,9 @@ class CookieColumns(Mapping[str, List[Any]]):
         self._lists: Dict[str, List[Any]] = {}
 
     def __getitem__(self, name: str) -> List[Any]:
+        if not isinstance(name, str):
+            # A Mapping's missing key, whatever its type (cols[0] too).
+            raise KeyError(name)
         got = self._lists.get(name)
         if got is None:
             got = self._native.column(name)
