@@ -2,9 +2,9 @@
 //!
 //! `YYYY-MM-DDTHH:MM:SS`, an optional fraction (dropped: the audit compares whole
 //! seconds, SPEC §8), then `Z` or an offset `±HH:MM`. `t`, `z` and a space for the
-//! `T` are accepted as RFC 3339 allows; a leap second (`:60` in the minute that
-//! is 23:59 in UTC, whatever the offset: `1990-12-31T15:59:60-08:00`) counts as
-//! the second before it. An instant after 9999-12-31T23:59:59Z (a date of the
+//! `T` are accepted as RFC 3339 allows; a leap second (`:60` in the last minute
+//! of a month in UTC, whatever the offset: `1990-12-31T15:59:60-08:00`, RFC
+//! 3339 §5.7) counts as the second before it. An instant after 9999-12-31T23:59:59Z (a date of the
 //! year 9999 with a negative offset can reach one) is out of range.
 
 /// Why a timestamp was not read.
@@ -51,6 +51,17 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
+}
+
+/// Whether the day `days` after 1970-01-01 is the first of its month (H.
+/// Hinnant's civil-from-days, the day of the month alone).
+fn first_of_month(days: i64) -> bool {
+    let z = days + 719_468;
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    doy - (153 * mp + 2) / 5 == 0
 }
 
 /// The day of the last date read: a log's lines mostly share their date.
@@ -129,14 +140,17 @@ pub(crate) fn parse_with(s: &str, last: &mut LastDay) -> Result<i64, StampError>
         Some(_) => return Err(Invalid),
     };
     if second == 60 {
-        // A leap second ends the UTC day: 23:59 in UTC, read at its offset.
-        let utc_minute = (i64::from(hour * 60 + minute) - offset / 60).rem_euclid(1440);
-        if utc_minute != 23 * 60 + 59 {
-            return Err(Invalid);
-        }
         second = 59;
     }
     let at = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset;
+    // A leap second ends a month in UTC (RFC 3339 §5.7): read at its offset,
+    // the second after its stand-in, :59, starts the first day of a month.
+    let next = at + 1;
+    if num(b, 17, 2) == Some(60)
+        && !(next.rem_euclid(86_400) == 0 && first_of_month(next.div_euclid(86_400)))
+    {
+        return Err(Invalid);
+    }
     if at > LATEST {
         return Err(StampError::OutOfRange);
     }
@@ -214,13 +228,15 @@ mod tests {
     }
 
     #[test]
-    fn s08_a_leap_second_is_read_at_any_offset_and_only_at_the_end_of_the_utc_day() {
+    fn s08_a_leap_second_is_read_at_any_offset_and_only_at_the_end_of_a_utc_month() {
         // RFC 3339 §5.8's own example, and a real leap second in Copenhagen time.
         for (s, utc) in [
             ("1990-12-31T15:59:60-08:00", "1990-12-31T23:59:59Z"),
             ("2017-01-01T00:59:60+01:00", "2016-12-31T23:59:59Z"),
             ("2016-12-31T23:59:60Z", "2016-12-31T23:59:59Z"),
             ("2016-12-31T23:59:60.5z", "2016-12-31T23:59:59Z"),
+            ("2015-06-30T23:59:60Z", "2015-06-30T23:59:59Z"),
+            ("2016-02-29T23:59:60Z", "2016-02-29T23:59:59Z"),
         ] {
             assert_eq!(parse(s), parse(utc), "{s}");
         }
@@ -229,8 +245,41 @@ mod tests {
             "2017-01-01T00:59:60Z",
             "2016-12-31T12:00:60Z",
             "2016-12-31T23:59:61Z",
+            // Not the end of a month.
+            "2016-03-15T23:59:60Z",
+            "2016-03-16T00:59:60+01:00",
         ] {
             assert_eq!(parse(s), Err(StampError::Invalid), "{s}");
+        }
+    }
+
+    /// Every day of two years, a leap year among them, at offsets of both
+    /// signs: `:60` read at the UTC day's last minute and at the local one's,
+    /// against the `time` crate (only a month's last minute in UTC is one).
+    #[test]
+    fn s08_leap_seconds_agree_with_the_time_crate_on_every_day() {
+        let offsets: [i32; 7] = [-12 * 60, -8 * 60, -30, 0, 60, 5 * 60 + 45, 14 * 60];
+        for day in 16_436..16_436 + 731 {
+            // 2015-01-01 is day 16,436.
+            for &o in &offsets {
+                let utc_end = (day + 1) * 86_400 - 60; // 23:59 UTC
+                for local in [utc_end + i64::from(o) * 60, day * 86_400 + 86_340] {
+                    let t = OffsetDateTime::from_unix_timestamp(local).unwrap();
+                    let sign = if o < 0 { '-' } else { '+' };
+                    let text = format!(
+                        "{:04}-{:02}-{:02}T{:02}:{:02}:60{sign}{:02}:{:02}",
+                        t.year(),
+                        u8::from(t.month()),
+                        t.day(),
+                        t.hour(),
+                        t.minute(),
+                        o.abs() / 60,
+                        o.abs() % 60
+                    );
+                    let theirs = OffsetDateTime::parse(&text, &Rfc3339).map(|t| t.unix_timestamp());
+                    assert_eq!(parse(&text).ok(), theirs.ok(), "{text}");
+                }
+            }
         }
     }
 

@@ -84,7 +84,11 @@ fn string_type(t: &DataType) -> bool {
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => true,
         // Dictionary-encoded strings: pandas' `category`, polars' `Categorical`.
         DataType::Dictionary(k, v) => {
-            k.is_integer() && matches!(**v, DataType::Utf8 | DataType::LargeUtf8)
+            k.is_integer()
+                && matches!(
+                    **v,
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                )
         }
         _ => false,
     }
@@ -147,13 +151,17 @@ impl TableLayout {
             }
             fields.push((key, index));
         }
+        // `file` and `line` of the wrong type are misfits too: absent where
+        // all null.
         let file = match schema.index_of("file") {
             Ok(i) if string_type(schema.field(i).data_type()) => Some(i),
             Ok(i) => {
-                return Err(SchemaError::new(
-                    "file",
-                    format!("must hold strings, not {}", schema.field(i).data_type()),
-                ))
+                let t = schema.field(i).data_type();
+                misfits.push((
+                    i,
+                    SchemaError::new("file", format!("must hold strings, not {t}")),
+                ));
+                None
             }
             Err(_) => None,
         };
@@ -165,10 +173,12 @@ impl TableLayout {
                 Some(i)
             }
             Ok(i) => {
-                return Err(SchemaError::new(
-                    "line",
-                    format!("must hold integers, not {}", schema.field(i).data_type()),
-                ))
+                let t = schema.field(i).data_type();
+                misfits.push((
+                    i,
+                    SchemaError::new("line", format!("must hold integers, not {t}")),
+                ));
+                None
             }
             Err(_) => None,
         };
@@ -226,6 +236,7 @@ pub(crate) enum Strs<'a> {
     /// A dictionary's keys (any integer type) and its string values.
     Dict(&'a dyn Array, &'a StringArray),
     LargeDict(&'a dyn Array, &'a LargeStringArray),
+    ViewDict(&'a dyn Array, &'a StringViewArray),
     Null,
 }
 
@@ -239,6 +250,7 @@ impl<'a> Strs<'a> {
                 Some(d) => match d.values().data_type() {
                     DataType::Utf8 => Strs::Dict(d.keys(), d.values().as_string::<i32>()),
                     DataType::LargeUtf8 => Strs::LargeDict(d.keys(), d.values().as_string::<i64>()),
+                    DataType::Utf8View => Strs::ViewDict(d.keys(), d.values().as_string_view()),
                     _ => Strs::Null,
                 },
                 None => Strs::Null,
@@ -268,6 +280,9 @@ impl<'a> Strs<'a> {
             Strs::LargeDict(k, v) => Strs::key(*k, i)
                 .filter(|&j| j < v.len() && v.is_valid(j))
                 .map(|j| v.value(j)),
+            Strs::ViewDict(k, v) => Strs::key(*k, i)
+                .filter(|&j| j < v.len() && v.is_valid(j))
+                .map(|j| v.value(j)),
             Strs::Null => None,
         }
     }
@@ -277,7 +292,7 @@ impl<'a> Strs<'a> {
             Strs::Utf8(a) => a.is_valid(i),
             Strs::Large(a) => a.is_valid(i),
             Strs::View(a) => a.is_valid(i),
-            Strs::Dict(..) | Strs::LargeDict(..) => self.get(i).is_some(),
+            Strs::Dict(..) | Strs::LargeDict(..) | Strs::ViewDict(..) => self.get(i).is_some(),
             Strs::Null => false,
         }
     }
@@ -295,7 +310,7 @@ impl<'a> Strs<'a> {
                 (o[to] - o[from]) as usize
             }
             Strs::View(a) => (from..to).map(|i| a.value(i).len()).sum(),
-            Strs::Dict(..) | Strs::LargeDict(..) => {
+            Strs::Dict(..) | Strs::LargeDict(..) | Strs::ViewDict(..) => {
                 (from..to).map(|i| self.get(i).map_or(0, str::len)).sum()
             }
             Strs::Null => 0,
@@ -311,6 +326,7 @@ impl<'a> Strs<'a> {
             // Any row is one of the values: the longest value bounds them.
             Strs::Dict(_, v) => widest(v.value_offsets()),
             Strs::LargeDict(_, v) => widest(v.value_offsets()),
+            Strs::ViewDict(_, v) => (0..v.len()).map(|j| v.value(j).len()).max().unwrap_or(0),
             Strs::Null => 0,
         }
     }
@@ -548,7 +564,13 @@ impl TableLayout {
         let mut first = true;
         for &(key, index) in &self.fields {
             let a: &ArrayRef = batch.column(index);
-            if a.is_null(i) || a.data_type() == &DataType::Null {
+            // A dictionary's null is its key's or its value's, as the rows read it.
+            let null = match a.data_type() {
+                DataType::Null => true,
+                DataType::Dictionary(..) => Strs::of(a.as_ref()).get(i).is_none(),
+                _ => a.is_null(i),
+            };
+            if null {
                 continue;
             }
             if !first {

@@ -140,7 +140,10 @@ pub unsafe extern "C" fn samtykke_plan_free(plan: *mut samtykke_plan) {
         // SAFETY: the caller hands back a plan made by `Box::into_raw` in
         // `samtykke_state_deletion_plan` and not yet freed, its mark checked above.
         let mut handle = unsafe { Box::from_raw(plan) };
-        handle.live = 0;
+        // SAFETY: the mark is a field of the plan this function owns: valid,
+        // aligned and writable. Volatile, so the store the free makes dead is
+        // kept, for the next free's check to read.
+        unsafe { std::ptr::write_volatile(&mut handle.live, 0) };
         drop(handle);
         Ok(())
     });

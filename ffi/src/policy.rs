@@ -327,7 +327,10 @@ pub unsafe extern "C" fn samtykke_policy_free(policy: *mut samtykke_policy) {
         // SAFETY: the caller hands back a handle made by `Box::into_raw` in
         // `samtykke_policy_from_json` and not yet freed, its mark checked above.
         let mut handle = unsafe { Box::from_raw(policy) };
-        handle.live = 0;
+        // SAFETY: the mark is a field of the handle this function owns: valid,
+        // aligned and writable. Volatile, so the store the free makes dead is
+        // kept, for the next free's check to read.
+        unsafe { std::ptr::write_volatile(&mut handle.live, 0) };
         drop(handle);
         Ok(())
     });

@@ -17,12 +17,11 @@ use crate::ConsentLayer;
 #[non_exhaustive]
 pub enum Secure {
     /// When the request came over HTTPS as far as the server can tell: the URI's
-    /// scheme where it has one (HTTP/2, an absolute URI); else what a proxy
-    /// reports (`Forwarded: proto=…`, `X-Forwarded-Proto`); else, as for an
-    /// HTTP/1.1 request, which carries no scheme over TLS or not, HTTPS unless
-    /// the host is `localhost`, a name under it or a loopback address (a
-    /// development server). A site served over plain HTTP on another host (a
-    /// test machine on the local network) sets [`Secure::Never`].
+    /// scheme where it has one (HTTP/2, an absolute URI), else what a proxy
+    /// reports (`Forwarded: proto=…`, `X-Forwarded-Proto`). An HTTP/1.1 request
+    /// carries no scheme, over TLS or not, so a server that terminates TLS
+    /// itself and speaks HTTP/1.1 sets [`Secure::Always`]: without a word of
+    /// HTTPS, `Auto` leaves `Secure` off (SPEC §15: only over HTTPS).
     #[default]
     Auto,
     /// Always: the site is served over HTTPS only.

@@ -157,10 +157,9 @@ impl fmt::Debug for Arrival {
 /// Whether a request came over HTTPS, as far as the server can tell
 /// ([`Secure::Auto`]): the URI's scheme where it has one (HTTP/2, an absolute
 /// URI); else the protocol a proxy reports, the first `Forwarded` element's
-/// `proto` or the first `X-Forwarded-Proto` value; else HTTPS unless the host is
-/// this machine ([`samtykke_host::http::loopback_host`]). HTTP/1.1 carries no
-/// scheme, over TLS or not, so without a proxy's word only a development server
-/// on `localhost` or `127.0.0.1` is taken to be plain HTTP.
+/// `proto` or the first `X-Forwarded-Proto` value; else not (SPEC §15: `Secure`
+/// only over HTTPS). HTTP/1.1 carries no scheme, over TLS or not: a server that
+/// terminates TLS itself sets [`Secure::Always`].
 pub(crate) fn over_https<B>(req: &Request<B>) -> bool {
     if let Some(scheme) = req.uri().scheme_str() {
         return scheme.eq_ignore_ascii_case("https");
@@ -174,10 +173,7 @@ pub(crate) fn over_https<B>(req: &Request<B>) -> bool {
         let first = v.split(|&b| b == b',').next()?.trim_ascii();
         (!first.is_empty()).then_some(first)
     });
-    match proto {
-        Some(p) => p.eq_ignore_ascii_case(b"https"),
-        None => !samtykke_host::http::loopback_host(request_host(req)),
-    }
+    proto.is_some_and(|p| p.eq_ignore_ascii_case(b"https"))
 }
 
 /// The `proto` parameter of a `Forwarded` header's first element (RFC 7239),

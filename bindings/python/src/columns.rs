@@ -222,6 +222,12 @@ fn each_text<'a>(array: &'a dyn Array, f: &mut dyn FnMut(Option<&'a [u8]>)) -> R
             let d = array.as_any_dictionary();
             let mut texts = Vec::with_capacity(d.values().len());
             each_text(d.values().as_ref(), &mut |v| texts.push(v))?;
+            if texts.is_empty() {
+                // No values (an empty or all-null column): every row is null.
+                // (`normalized_keys` asserts there is a value.)
+                (0..array.len()).for_each(|_| f(None));
+                return Ok(());
+            }
             let nulls = d.keys().logical_nulls();
             for (i, k) in d.normalized_keys().into_iter().enumerate() {
                 let null = nulls.as_ref().is_some_and(|n| n.is_null(i));

@@ -68,6 +68,13 @@ def test_s17_dictionary_encoded_strings_read_as_strings(kk: samtykke.Policy) -> 
     plain = dict(kk.decode_cookies(pa.array(values), KEY, now=T0))
     encoded = pa.array(values).dictionary_encode()
     assert dict(kk.decode_cookies(encoded, KEY, now=T0)) == plain
+    # A dictionary with no values at all (an empty or all-null category).
+    for empty in (pa.array([None, None], pa.dictionary(pa.int8(), pa.string())),
+                  pa.array([], pa.dictionary(pa.int8(), pa.string()))):
+        cols = kk.decode_cookies(empty, KEY, now=T0)
+        assert cols.num_rows == len(empty)
+        assert all(e is not None for e in cols["error"])
+        assert samtykke.tcf.decode_many(empty).num_rows == len(empty)
     rows = {
         "ts": ["2026-03-01T10:00:00Z", "2026-03-01T10:00:01Z", "2026-03-01T10:00:02Z"],
         "visitor": ["v1", "v1", "v1"],

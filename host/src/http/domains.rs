@@ -130,21 +130,6 @@ pub fn domain_attribute(host: &str, domain: &str) -> Option<String> {
     host.domains().contains(&domain.as_str()).then_some(domain)
 }
 
-/// Whether `host` (a `Host` header or URI authority, any case, with or without a
-/// port) names this machine: `localhost` or a name under it, an IPv4 address in
-/// `127.0.0.0/8`, or `[::1]`. Browsers treat such hosts as secure contexts over
-/// plain HTTP; a development server runs on one.
-///
-/// `loopback_host("127.0.0.1:8080")` and `loopback_host("app.localhost")` are
-/// true; `loopback_host("www.kk.dk")` and `loopback_host("192.168.1.5")` are false.
-pub fn loopback_host(host: &str) -> bool {
-    match Host::parse(host) {
-        Host::Name(name) => name == "localhost" || name.ends_with(".localhost"),
-        Host::Ip(ip) => ip.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback()),
-        Host::Opaque(_) => false,
-    }
-}
-
 /// The consent cookie's `Set-Cookie` value on a response from `host` (SPEC §15):
 /// `NAME=VALUE; Max-Age=…; Path=/; SameSite=Lax; HttpOnly`, then `; Secure` when
 /// `secure` (the site is served over HTTPS), then the policy's `Domain` only where
@@ -196,36 +181,6 @@ mod tests {
         assert_eq!(domain_attribute("evilkk.dk", "kk.dk"), None);
         assert_eq!(domain_attribute("www.kk.dk", "dk"), None, "a public suffix");
         assert_eq!(domain_attribute("[::1]:80", "::1"), None);
-    }
-
-    #[test]
-    fn loopback_hosts() {
-        for host in [
-            "localhost",
-            "LOCALHOST:8080",
-            "app.localhost",
-            "localhost.",
-            "127.0.0.1",
-            "127.1.2.3:8443",
-            "[::1]",
-            "[::1]:8080",
-            "::1",
-        ] {
-            assert!(loopback_host(host), "{host}");
-        }
-        for host in [
-            "www.kk.dk",
-            "localhost.kk.dk",
-            "mylocalhost",
-            "192.168.1.5:8080",
-            "10.0.0.1",
-            "[::2]",
-            "[fe80::1]",
-            "",
-            "127.0.0.1.example.net",
-        ] {
-            assert!(!loopback_host(host), "{host}");
-        }
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub use deletion::{
     deletion_plan, script_safe, storage_keys, storage_script, DeletionPlan, Undeletable,
     UndeletableReason, EXPIRED,
 };
-pub use domains::{consent_set_cookie, cookie_domains, domain_attribute, loopback_host};
+pub use domains::{consent_set_cookie, cookie_domains, domain_attribute};
 pub use filter::{
     clamp_set_cookie, filter_set_cookie, judge_set_cookie, sets_cookie, DropReason, Dropped,
     Filtered,
@@ -55,7 +55,7 @@ pub use set_cookie::{SameSite, SetCookie};
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use samtykke::{
     Category, Code, ConsentState, CookieError, CookieKey, Kind, Permit, ValidPolicy, Why,

@@ -684,3 +684,59 @@ fn s17_dictionary_encoded_strings_read_as_strings() {
         assert_eq!(got.summary.events, want.summary.events);
     }
 }
+
+/// A dictionary over `string_view` values (polars' export) is strings too; a
+/// key that points to a null value is a null cell for the rows and for
+/// `TableLines` alike; `file` and `line` columns of nulls of any type are
+/// absent, as §8's fields are.
+#[test]
+fn s17_dictionary_views_null_values_and_null_place_columns() {
+    use samtykke_audit::arrow_array::types::Int8Type;
+    use samtykke_audit::arrow_array::{
+        DictionaryArray, Float64Array, Int8Array, StringArray, StringViewArray,
+    };
+    use samtykke_audit::TableLines;
+    let policy = kk2();
+    let ts = strs(&[Some("2026-03-01T10:00:00Z"), Some("2026-03-01T10:00:01Z")]);
+    let event = strs(&[Some("decision"), Some("decision")]);
+    let views: ArrayRef = Arc::new(
+        DictionaryArray::<Int8Type>::try_new(
+            Int8Array::from(vec![0, 0]),
+            Arc::new(StringViewArray::from(vec!["v1"])),
+        )
+        .unwrap(),
+    );
+    // The second row's key points to a null value: no action, an input error.
+    let action: ArrayRef = Arc::new(
+        DictionaryArray::<Int8Type>::try_new(
+            Int8Array::from(vec![0, 1]),
+            Arc::new(StringArray::from(vec![Some("reject_all"), None])),
+        )
+        .unwrap(),
+    );
+    let line: ArrayRef = Arc::new(Float64Array::from(vec![None, None]));
+    let file: ArrayRef = Arc::new(Float64Array::from(vec![None, None]));
+    let batch = table(vec![
+        ("ts", ts),
+        ("visitor", views),
+        ("event", event),
+        ("action", action),
+        ("file", file),
+        ("line", line),
+    ]);
+    let rows = audit_batches(&policy, std::slice::from_ref(&batch), AuditOptions::new());
+    let errors: Vec<(u64, &str)> = rows
+        .input_errors
+        .iter()
+        .map(|e| (e.line, e.message.as_str()))
+        .collect();
+    assert_eq!(errors, [(2, "missing `action`")]);
+    assert_eq!(rows.summary.events, 1);
+    let mut auditor = Auditor::new(policy.view(), AuditOptions::new());
+    auditor
+        .read("", TableLines::new([Ok(batch)].into_iter()))
+        .unwrap();
+    let lines = auditor.finish();
+    assert_eq!(lines.input_errors, rows.input_errors);
+    assert_eq!(lines.violations, rows.violations);
+}

@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import datetime
 import email.utils
 import functools
 import heapq
@@ -294,11 +295,14 @@ def parse_ts(text: str) -> int:
             raise InputError(f"`ts` {text!r} has an offset past ±23:59")
         offset = sign * (int(zone[1:3]) * 3600 + int(zone[4:6]) * 60)
     if sec == 60:
-        # A leap second: only in the minute that is 23:59 in UTC, read as :59.
-        if (h * 60 + mi - offset // 60) % 1440 != 23 * 60 + 59:
-            raise InputError(f"`ts` {text!r} is not a time of day")
         sec = 59
     at = day + h * 3600 + mi * 60 + sec - offset
+    if second == "60":
+        # A leap second ends a month in UTC (RFC 3339 §5.7): the second after
+        # its stand-in, :59, starts the first day of a month.
+        after = at + 1
+        if after % DAY or datetime.datetime.fromtimestamp(after, datetime.timezone.utc).day != 1:
+            raise InputError(f"`ts` {text!r} is not a time of day")
     if at > 253_402_300_799:
         raise InputError(f"`ts` {text!r} is after 9999-12-31T23:59:59Z")
     return at
