@@ -171,9 +171,30 @@ def _storage_level() -> Any:
 
 def _check_schema(df: "DataFrame", policy: Policy) -> None:
     """Raises ``LogError`` naming the column when ``df``'s schema cannot be
-    events: the same check the auditor makes, on an empty table of that schema."""
-    empty = pa.RecordBatch.from_pylist([], _arrow_schema(df))
-    _audit(empty, policy, threads=1)
+    events: the same check the auditor makes, on a table of that schema with one
+    row of a value in every column of a simple type. The auditor takes a
+    column of the wrong type while all its cells are null (SPEC §17); the
+    driver reads no rows, so here such a column is refused before any job
+    runs, as it would be on the first executor to meet a value."""
+    schema = _arrow_schema(df)
+    _audit(pa.RecordBatch.from_pylist([], schema), policy, threads=1)
+    row = pa.RecordBatch.from_arrays([_one_value(f.type) for f in schema], schema=schema)
+    _audit(row, policy, threads=1)  # its findings are not wanted, its schema error is
+
+
+def _one_value(t: Any) -> Any:
+    """An array of one value of Arrow type ``t`` (null for a nested or unusual type)."""
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return pa.array(["x"], t)
+    if pa.types.is_integer(t) or pa.types.is_floating(t):
+        return pa.array([0], t)
+    if pa.types.is_boolean(t):
+        return pa.array([False], t)
+    if pa.types.is_timestamp(t):
+        return pa.array([0], t)
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.array([[]], t)
+    return pa.nulls(1, t)
 
 
 def _arrow_schema(df: "DataFrame") -> Any:
