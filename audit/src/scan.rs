@@ -537,7 +537,22 @@ pub(crate) fn scan(fields: &mut Fields<'_>) -> Result<(), ScanError> {
     if p.peek() == Some(b'}') {
         p.i += 1;
     } else {
+        // After the keys the log writers write first, read at once, the next
+        // token is what follows a value.
+        let mut after_value = lead(&mut p, &mut fields.slots)?;
         loop {
+            if after_value {
+                p.ws();
+                match p.peek() {
+                    Some(b',') => p.i += 1,
+                    Some(b'}') => {
+                        p.i += 1;
+                        break;
+                    }
+                    _ => return Err(p.expected("`,` or `}`")),
+                }
+            }
+            after_value = true;
             p.ws();
             if p.peek() != Some(b'"') {
                 return Err(p.expected("a key (a string)"));
@@ -586,15 +601,6 @@ pub(crate) fn scan(fields: &mut Fields<'_>) -> Result<(), ScanError> {
                 }
                 *s = slot;
             }
-            p.ws();
-            match p.peek() {
-                Some(b',') => p.i += 1,
-                Some(b'}') => {
-                    p.i += 1;
-                    break;
-                }
-                _ => return Err(p.expected("`,` or `}`")),
-            }
         }
     }
     p.ws();
@@ -603,6 +609,35 @@ pub(crate) fn scan(fields: &mut Fields<'_>) -> Result<(), ScanError> {
     }
     fields.empty_in_array = p.empty_in_array;
     Ok(())
+}
+
+/// The keys the log writers write first, in their order, each with the bytes
+/// before its value: after the object's `{`, `"ts":"…","visitor":"…","event":"…"`.
+const LEAD: [(&[u8], Key); 3] = [
+    (b"\"ts\":\"", Key::Ts),
+    (b",\"visitor\":\"", Key::Visitor),
+    (b",\"event\":\"", Key::Event),
+];
+
+/// Reads as many of the [`LEAD`] keys and their string values as the object
+/// starts with, written exactly so, into `slots` (all absent: they are the
+/// object's first keys), reading each value as [`scan`]'s loop would. True when
+/// it read at least one: the parser is then just after a value.
+#[inline(always)]
+fn lead(p: &mut Parser<'_>, slots: &mut [Slot; KEYS]) -> Result<bool, ScanError> {
+    for (n, (text, key)) in LEAD.into_iter().enumerate() {
+        if !p.b[p.i..].starts_with(text) {
+            return Ok(n > 0);
+        }
+        p.i += text.len();
+        let (start, end, escaped) = p.string()?;
+        slots[key as usize] = Slot {
+            tag: if escaped { Tag::EscapedStr } else { Tag::Str },
+            start: start as u32,
+            end: end as u32,
+        };
+    }
+    Ok(true)
 }
 
 struct Parser<'a> {
