@@ -131,10 +131,14 @@ impl CookieSet<'_> {
     pub(crate) fn read(&self, at: i64, memo: &mut AttributeMemo) -> Result<Setting<'_>, Bad> {
         match self {
             CookieSet::Header(header) => {
-                let c = memo.parse(header).map_err(|e| Bad {
+                let read = memo.parse(header).map_err(|e| Bad {
                     kind: InputErrorKind::BadField,
                     message: format!("`set_cookie`: {e}"),
                 })?;
+                // The host's rules for a deletion and a lifetime.
+                let mut c = SetCookie::new(read.name, read.value);
+                c.max_age = read.max_age;
+                c.expires = read.expires;
                 // Only `Expires` is read against the time.
                 let now = match c.expires {
                     Some(_) => OffsetDateTime::from_unix_timestamp(at)
@@ -161,6 +165,16 @@ impl CookieSet<'_> {
 struct Lifetime {
     max_age: Option<i64>,
     expires: Option<OffsetDateTime>,
+}
+
+/// What the audit reads of a `Set-Cookie` header: the `name` and `value`
+/// [`SetCookie::parse`] gives, and its `Max-Age` and `Expires`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HeaderRead<'h> {
+    pub name: &'h str,
+    pub value: &'h str,
+    pub max_age: Option<i64>,
+    pub expires: Option<OffsetDateTime>,
 }
 
 /// A memo of `Set-Cookie` attributes. A site sets each of its cookies with the
@@ -204,9 +218,19 @@ impl AttributeMemo {
     /// # Errors
     ///
     /// [`SetCookie::parse`]'s error for `header`.
-    pub(crate) fn parse<'h>(&mut self, header: &'h str) -> Result<SetCookie<'h>, HeaderError> {
+    pub(crate) fn parse<'h>(&mut self, header: &'h str) -> Result<HeaderRead<'h>, HeaderError> {
+        let read = |(name, value), lifetime: Lifetime| HeaderRead {
+            name,
+            value,
+            max_age: lifetime.max_age,
+            expires: lifetime.expires,
+        };
         let Some(semi) = memchr::memchr(b';', header.as_bytes()) else {
-            return SetCookie::parse(header);
+            let none = Lifetime {
+                max_age: None,
+                expires: None,
+            };
+            return SetCookie::parse_pair(header).map(|pair| read(pair, none));
         };
         let (pair, attributes) = header.split_at(semi);
         let attributes = self.attributes(attributes).map_err(|mut e| {
@@ -215,15 +239,11 @@ impl AttributeMemo {
         });
         // `SetCookie::parse` looks for control characters in the whole header
         // first; the pair's other faults come before the attributes'.
-        match (SetCookie::parse(pair), attributes) {
+        match (SetCookie::parse_pair(pair), attributes) {
             (Err(e), _) if e.kind == HeaderErrorKind::ControlCharacter => Err(e),
             (_, Err(e)) if e.kind == HeaderErrorKind::ControlCharacter => Err(e),
             (Err(e), _) | (Ok(_), Err(e)) => Err(e),
-            (Ok(mut cookie), Ok(lifetime)) => {
-                cookie.max_age = lifetime.max_age;
-                cookie.expires = lifetime.expires;
-                Ok(cookie)
-            }
+            (Ok(pair), Ok(lifetime)) => Ok(read(pair, lifetime)),
         }
     }
 

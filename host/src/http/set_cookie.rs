@@ -78,14 +78,7 @@ impl<'h> SetCookie<'h> {
         };
         check_controls(Header::SetCookie, header)?;
         let mut parts = pieces(header);
-        let (pair_at, pair) = parts.next().unwrap_or((0, ""));
-        let Some((name, value)) = split_at_equals(pair) else {
-            return err(K::MissingEquals, None, pair_at);
-        };
-        let name = trim_wsp(name);
-        if name.is_empty() {
-            return err(K::EmptyName, None, pair_at);
-        }
+        let (name, value) = name_value(parts.next())?;
         let mut cookie = SetCookie::new(name, trim_wsp(value));
         for (at, piece) in parts {
             if piece.is_empty() {
@@ -131,6 +124,23 @@ impl<'h> SetCookie<'h> {
             }
         }
         Ok(cookie)
+    }
+
+    /// The name and value of a `Set-Cookie` header's name-value pair (its
+    /// text up to the first `;`), and nothing else of it: what
+    /// [`SetCookie::parse`] gives as `name` and `value` for a header of the
+    /// pair alone, or its error, without building the whole cookie. For a
+    /// reader that takes the attributes from elsewhere (the audit memoizes
+    /// them).
+    ///
+    /// # Errors
+    ///
+    /// A control character, a pair without `=`, an empty name: as `parse`.
+    #[inline]
+    pub fn parse_pair(header: &'h str) -> Result<(&'h str, &'h str), HeaderError> {
+        check_controls(Header::SetCookie, header)?;
+        let (name, value) = name_value(pieces(header).next())?;
+        Ok((name, trim_wsp(value)))
     }
 
     /// Whether this header deletes its cookie at `now`: `Max-Age` ≤ 0, or (without
@@ -250,6 +260,22 @@ impl Attribute {
             Attribute::SameSite => "SameSite",
         }
     }
+}
+
+/// The name (trimmed, not empty) and the value (untrimmed) of a header's
+/// first piece, at its offset.
+#[inline]
+fn name_value(first: Option<(usize, &str)>) -> Result<(&str, &str), HeaderError> {
+    let (at, pair) = first.unwrap_or((0, ""));
+    let err = |kind| Err(HeaderError::new(Header::SetCookie, kind, None, at));
+    let Some((name, value)) = split_at_equals(pair) else {
+        return err(HeaderErrorKind::MissingEquals);
+    };
+    let name = trim_wsp(name);
+    if name.is_empty() {
+        return err(HeaderErrorKind::EmptyName);
+    }
+    Ok((name, value))
 }
 
 fn parse_max_age(v: &str) -> Option<i64> {
