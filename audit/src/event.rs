@@ -389,7 +389,7 @@ impl<'a, C: Cells<'a>> Reader<'_, '_, C> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn required(&self, key: Key) -> Result<Cow<'a, str>, Bad> {
         match self.string(key)? {
             Some(s) if s.is_empty() => bad(
