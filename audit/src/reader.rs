@@ -338,8 +338,7 @@ fn split_lines<R: BufRead>(mut r: R, mut f: impl FnMut(u64, LineText<'_>)) -> io
         let whole = memchr::memrchr(b'\n', buf)
             .and_then(|last| simdutf8::basic::from_utf8(&buf[..last]).ok());
         let mut start = 0;
-        while let Some(pos) = memchr::memchr(b'\n', &buf[start..]) {
-            let end = start + pos;
+        for end in memchr::memchr_iter(b'\n', buf) {
             number += 1;
             if overlong || partial.len() + (end - start) > limit {
                 f(number, LineText::TooLong);
