@@ -445,7 +445,7 @@ impl<'a> Strings<'a> {
 impl<'a> Iterator for Strings<'a> {
     type Item = Cow<'a, str>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Cow<'a, str>> {
         match self {
             Strings::Json { line, i, end } => next_string(line, i, *end),
@@ -456,7 +456,7 @@ impl<'a> Iterator for Strings<'a> {
 }
 
 /// The next string of a validated JSON array of strings, from byte `*i` on.
-#[inline]
+#[inline(always)]
 fn next_string<'a>(line: &'a str, i: &mut usize, end: usize) -> Option<Cow<'a, str>> {
     let b = line.as_bytes();
     while *i < end && b[*i] != b'"' {
