@@ -29,6 +29,27 @@ fn num(b: &[u8], at: usize, len: usize) -> Option<u32> {
     })
 }
 
+/// The hour, minute and second of the `HH:MM:SS` at bytes 11 to 18 of `b`,
+/// read as one word: `None` unless each `H`, `M` and `S` is a digit and each
+/// colon a colon.
+#[inline]
+fn clock(b: &[u8]) -> Option<(u32, u32, u32)> {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(b.get(11..19)?);
+    // A digit's byte becomes its value (below 10), a colon's zero; any other
+    // byte, 10 or more.
+    let x = u64::from_le_bytes(w) ^ u64::from_le_bytes(*b"00:00:00");
+    // Below 10 (a digit's place) or 1 (a colon's) sets no top bit when added
+    // to 0x80 less that bound; a byte that has its top bit set already fails
+    // through `| x` (and a carry out of it only flags the next byte too).
+    const BIAS: u64 = u64::from_le_bytes([0x76, 0x76, 0x7f, 0x76, 0x76, 0x7f, 0x76, 0x76]);
+    if (x.wrapping_add(BIAS) | x) & 0x8080_8080_8080_8080 != 0 {
+        return None;
+    }
+    let d = x.to_le_bytes().map(u32::from);
+    Some((d[0] * 10 + d[1], d[3] * 10 + d[4], d[6] * 10 + d[7]))
+}
+
 const fn is_leap(y: i64) -> bool {
     (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
@@ -101,10 +122,8 @@ pub(crate) fn parse_with(s: &str, last: &mut LastDay) -> Result<i64, StampError>
     let b = s.as_bytes();
     let same_day = last.date.is_some_and(|d| b.get(..10) == Some(&d[..]));
     let days = if same_day { last.days } else { date(b)? };
-    let hour = num(b, 11, 2).ok_or(Invalid)?;
-    let minute = num(b, 14, 2).ok_or(Invalid)?;
-    let mut second = num(b, 17, 2).ok_or(Invalid)?;
-    if !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
+    let (hour, minute, mut second) = clock(b).ok_or(Invalid)?;
+    if !matches!(b[10], b'T' | b't' | b' ') {
         return Err(Invalid);
     }
     if hour > 23 || minute > 59 || second > 60 {
@@ -139,16 +158,15 @@ pub(crate) fn parse_with(s: &str, last: &mut LastDay) -> Result<i64, StampError>
         }
         Some(_) => return Err(Invalid),
     };
-    if second == 60 {
+    let leap = second == 60;
+    if leap {
         second = 59;
     }
     let at = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset;
     // A leap second ends a month in UTC (RFC 3339 §5.7): read at its offset,
     // the second after its stand-in, :59, starts the first day of a month.
     let next = at + 1;
-    if num(b, 17, 2) == Some(60)
-        && !(next.rem_euclid(86_400) == 0 && first_of_month(next.div_euclid(86_400)))
-    {
+    if leap && !(next.rem_euclid(86_400) == 0 && first_of_month(next.div_euclid(86_400))) {
         return Err(Invalid);
     }
     if at > LATEST {
@@ -199,6 +217,30 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(crate::test_cases()))]
+
+        /// Any characters where the time of day goes (digits, colons, the
+        /// bytes beside them in ASCII, control and multi-byte characters): the
+        /// reader accepts exactly what the `time` crate accepts, at the same
+        /// second.
+        #[test]
+        fn any_text_in_the_time_of_day_reads_as_the_time_crate_reads_it(
+            clock in prop::collection::vec(
+                prop_oneof![
+                    6 => prop::sample::select(
+                        "0 1 2 3 4 5 6 7 8 9 :".split(' ').collect::<Vec<_>>()
+                    ),
+                    1 => prop::sample::select(vec![
+                        "/", ";", ".", "-", "+", " ", "Z", "\0", "\x7f", "\u{80}", "é", "\u{ff10}",
+                    ]),
+                ],
+                8,
+            ),
+            zone in zone(),
+        ) {
+            let text = format!("2026-03-01T{}{zone}", clock.concat());
+            let theirs = OffsetDateTime::parse(&text, &Rfc3339).map(|t| t.unix_timestamp());
+            prop_assert_eq!(parse(&text).ok(), theirs.ok(), "{:?}", text);
+        }
 
         /// A log's timestamps read one after the other with one `LastDay`, as
         /// the audit reads them: each as read alone. Dates from a small pool,
