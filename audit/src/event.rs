@@ -211,9 +211,8 @@ impl AttributeMemo {
     /// The longest text of attributes kept.
     const LONGEST: usize = 256;
 
-    /// `header` parsed as [`SetCookie::parse`] parses it, but for the
-    /// attributes it does not read (`Domain`, `Path`, `Secure`, `HttpOnly`,
-    /// `SameSite`, `Partitioned`), which are left unset.
+    /// The name, value, `Max-Age` and `Expires` of `header` as
+    /// [`SetCookie::parse`] reads them (the other attributes are not kept).
     ///
     /// # Errors
     ///
