@@ -87,6 +87,7 @@
 #![deny(missing_docs)]
 
 mod event;
+mod hash;
 mod memo;
 
 /// Cases for the crate's property tests of its readers: 10,000 (SPEC §13), or

@@ -1,7 +1,7 @@
 //! A small memo of what the audit computes from texts a log repeats (a cookie's
 //! name, a `Set-Cookie` header's attributes).
 
-use super::visitors::fast_hash;
+use super::hash::fast_hash;
 
 /// The value computed for up to `SLOTS` texts, direct-mapped by a hash of the
 /// text (a text evicts the one before it in its slot), so it stays small

@@ -71,7 +71,7 @@ pub struct Auditor<'p, S: Sink = Report> {
     /// then hold different stretches of that input, so no later read runs.
     pub(crate) halted: Option<String>,
     /// The key visitors are placed and routed under.
-    pub(crate) route: std::hash::RandomState,
+    pub(crate) route: crate::hash::Keyed,
     names: Names<'p>,
     attributes: event::AttributeMemo,
     last_day: LastDay,
@@ -122,7 +122,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
             file_index: 0,
             shards: Vec::new(),
             halted: None,
-            route: std::hash::RandomState::new(),
+            route: crate::hash::Keyed::new(),
             names: Names::new(256),
             attributes: event::AttributeMemo::default(),
             last_day: LastDay::default(),
@@ -841,13 +841,12 @@ pub(crate) fn overlong<'a>(len: usize) -> Parsed<'a> {
 pub(crate) fn route(
     parsed: &mut Parsed<'_>,
     number: u64,
-    key: &std::hash::RandomState,
+    key: &crate::hash::Keyed,
     shards: usize,
 ) -> usize {
-    use std::hash::BuildHasher;
     match parsed {
         Parsed::Event(line) => {
-            let place = key.hash_one(&*line.visitor);
+            let place = key.hash(line.visitor.as_bytes());
             line.place = Some(place);
             shard_of_place(place, shards)
         }

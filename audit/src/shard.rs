@@ -17,7 +17,6 @@
 
 use std::any::Any;
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, RandomState};
 use std::io::{self, Read};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -25,6 +24,7 @@ use std::sync::{mpsc, Arc, Condvar, Mutex};
 
 use samtykke::ValidPolicy;
 
+use super::hash::Keyed;
 use super::pipeline::Batch;
 use super::reader::decoded;
 use super::report::{Report, Sink, Summary};
@@ -173,7 +173,7 @@ struct Inbox {
 /// log writers write it unparsed, by the id at its start; any other parsed.
 fn parse_block(
     policy: ValidPolicy<'_>,
-    route: &RandomState,
+    route: &Keyed,
     shards: usize,
     last_day: &mut LastDay,
     block: Block,
@@ -222,7 +222,7 @@ fn parse_block(
                 Some(text) => {
                     let text = &text[range.clone()];
                     if let Some(visitor) = leading_visitor(text) {
-                        let place = route.hash_one(visitor);
+                        let place = route.hash(visitor.as_bytes());
                         let j = shard_of_place(place, shards);
                         batches[j].push_line(number, range.start, range.end, place);
                         continue;
@@ -243,7 +243,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
     /// The shard of visitor `id`.
     #[inline]
     pub(crate) fn shard_of(&self, id: &str) -> usize {
-        shard_of_place(self.route.hash_one(id), self.shards.len())
+        shard_of_place(self.route.hash(id.as_bytes()), self.shards.len())
     }
 
     /// Makes the shards, once: an auditor each, holding its findings.

@@ -912,7 +912,7 @@ impl<S: Sink> Auditor<'_, S> {
 /// Reads a block's rows into one batch per shard.
 fn parse_rows(
     policy: ValidPolicy<'_>,
-    route_key: &std::hash::RandomState,
+    route_key: &crate::hash::Keyed,
     shards: usize,
     last_day: &mut LastDay,
     block: &RowBlock,

@@ -16,10 +16,11 @@
 //! reallocated, and the hash table holds only 4-byte slot numbers.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
 
 use hashbrown::HashTable;
 use samtykke::{CategorySet, ConsentState, StateParts};
+
+use crate::hash::{fast_hash, Keyed};
 
 /// "No time": a free slot's `last`, a visitor's `signal` before any signal.
 pub(crate) const NEVER: i64 = i64::MIN;
@@ -72,63 +73,9 @@ struct Spill {
 }
 
 /// The remembered visitors.
-/// A fast 64-bit hash of `b`, eight bytes at a time, with the splitmix64
-/// finalizer. Not keyed: it checks a keyed hash, or memoizes, never places alone.
-#[inline]
-pub(crate) fn fast_hash(b: &[u8]) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = (b.len() as u64).wrapping_mul(K);
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        h = (h ^ tail_word(b, rest.len()))
-            .wrapping_mul(K)
-            .rotate_left(29);
-    }
-    h ^= h >> 30;
-    h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    h ^= h >> 27;
-    h = h.wrapping_mul(0x94D0_49BB_1331_11EB);
-    h ^ (h >> 31)
-}
-
-/// The last `n` (1 to 7) bytes of `b` as a little-endian word, zero-extended:
-/// what copying them into a zeroed word gives, read with whole loads rather
-/// than a copy of a length known only at run time (which is a call to `memcpy`
-/// and a stall when the word is read back).
-#[inline(always)]
-fn tail_word(b: &[u8], n: usize) -> u64 {
-    let len = b.len();
-    if len >= 8 {
-        // The last eight bytes, the `n` wanted at the top, shifted down.
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[len - 8..]);
-        return u64::from_le_bytes(w) >> (8 * (8 - n));
-    }
-    let rest = &b[len - n..];
-    if n >= 4 {
-        // Two loads of four that overlap, each byte at its own place.
-        let mut lo = [0u8; 4];
-        let mut hi = [0u8; 4];
-        lo.copy_from_slice(&rest[..4]);
-        hi.copy_from_slice(&rest[n - 4..]);
-        u64::from(u32::from_le_bytes(lo)) | u64::from(u32::from_le_bytes(hi)) << (8 * (n - 4))
-    } else {
-        // One to three bytes: the first, the middle and the last.
-        u64::from(rest[0])
-            | u64::from(rest[n / 2]) << (8 * (n / 2))
-            | u64::from(rest[n - 1]) << (8 * (n - 1))
-    }
-}
-
 #[derive(Debug)]
 pub(crate) struct Visitors {
-    pub(crate) place: RandomState,
+    pub(crate) place: Keyed,
     /// Applied to the first hash; all ones except in tests that force collisions.
     mask: u64,
     table: HashTable<u32>,
@@ -149,7 +96,7 @@ pub(crate) struct Visitors {
 impl Visitors {
     pub(crate) fn new(weak_hash: bool, consent: CategorySet) -> Visitors {
         Visitors {
-            place: RandomState::new(),
+            place: Keyed::new(),
             mask: if weak_hash { 0x7 } else { u64::MAX },
             table: HashTable::new(),
             chunks: Vec::new(),
@@ -196,7 +143,7 @@ impl Visitors {
     /// [`Visitors::find_or_insert`] with the id's keyed hash under `place`, if
     /// already computed.
     pub(crate) fn find_or_insert_placed(&mut self, id: &str, place: Option<u64>) -> (u32, bool) {
-        let key = place.unwrap_or_else(|| self.place.hash_one(id)) & self.mask;
+        let key = place.unwrap_or_else(|| self.place.hash(id.as_bytes())) & self.mask;
         let check = fast_hash(id.as_bytes());
         let chunks = &self.chunks;
         let at = |slot: u32| &chunks[slot as usize / CHUNK][slot as usize % CHUNK];
@@ -531,23 +478,6 @@ impl Tombs {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// `tail_word` reads the last bytes as copying them into a zeroed word
-    /// does: every tail length, in texts of every length up to 24.
-    #[test]
-    fn a_tail_word_is_the_tail_copied_into_a_zeroed_word() {
-        let text: Vec<u8> = (1..=24u8).map(|i| i.wrapping_mul(37) ^ 0xa5).collect();
-        for len in 1..=text.len() {
-            let b = &text[..len];
-            let n = len % 8;
-            if n == 0 {
-                continue;
-            }
-            let mut w = [0u8; 8];
-            w[..n].copy_from_slice(&b[len - n..]);
-            assert_eq!(tail_word(b, n), u64::from_le_bytes(w), "{len} bytes");
-        }
-    }
 
     #[test]
     fn a_visitor_fits_its_budget() {
