@@ -365,7 +365,7 @@ impl<'a> Cells<'a> for Fields<'a> {
                 strings: true,
             } => Cell::Strings(self.strings(start, end)),
             Val::Array { .. } => Cell::Array,
-            v @ (Val::Number | Val::Null | Val::Object) => Cell::Other(v.type_name()),
+            v @ (Val::Number | Val::Object) => Cell::Other(v.type_name()),
         })
     }
 }

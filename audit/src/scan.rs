@@ -217,8 +217,6 @@ pub(crate) enum Val {
     Number,
     /// `true` or `false`.
     Bool(bool),
-    /// `null`.
-    Null,
     /// An array; `start..end` spans its brackets. `strings`: every element is a
     /// string.
     Array { start: u32, end: u32, strings: bool },
@@ -233,7 +231,6 @@ impl Val {
             Val::Str { .. } => "a string",
             Val::Int(_) | Val::BigInt { .. } | Val::Number => "a number",
             Val::Bool(_) => "a boolean",
-            Val::Null => "null",
             Val::Array { .. } => "an array",
             Val::Object => "an object",
         }
@@ -289,26 +286,6 @@ impl Slot {
         start: 0,
         end: 0,
     };
-
-    fn of(v: Val, start: usize, end: usize) -> Slot {
-        let tag = match v {
-            Val::Str { escaped: false, .. } => Tag::Str,
-            Val::Str { escaped: true, .. } => Tag::EscapedStr,
-            Val::Int(_) | Val::BigInt { .. } => Tag::Integer,
-            Val::Number => Tag::Number,
-            Val::Bool(true) => Tag::True,
-            Val::Bool(false) => Tag::False,
-            Val::Null => Tag::Null,
-            Val::Array { strings: true, .. } => Tag::Strings,
-            Val::Array { .. } => Tag::Array,
-            Val::Object => Tag::Object,
-        };
-        Slot {
-            tag,
-            start: start as u32,
-            end: end as u32,
-        }
-    }
 }
 
 /// The values of the keys the audit reads, as found in one line.
@@ -349,8 +326,7 @@ impl<'a> Fields<'a> {
                 end,
                 escaped: true,
             },
-            Tag::Integer => self.line[start as usize..end as usize]
-                .parse::<i64>()
+            Tag::Integer => int(&self.line.as_bytes()[start as usize..end as usize])
                 .map_or(Val::BigInt { start, end }, Val::Int),
             Tag::Number => Val::Number,
             Tag::True => Val::Bool(true),
@@ -589,9 +565,11 @@ pub(crate) fn scan(fields: &mut Fields<'_>) -> Result<(), ScanError> {
                     end: end as u32,
                 }
             } else {
-                match p.value(1)? {
-                    v @ Val::Array { start, end, .. } => Slot::of(v, start as usize, end as usize),
-                    v => Slot::of(v, at, p.i),
+                let tag = p.value(1)?;
+                Slot {
+                    tag,
+                    start: at as u32,
+                    end: p.i as u32,
                 }
             };
             if let Some(k) = key {
@@ -672,28 +650,25 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Val, ScanError> {
+    /// Reads a value: its kind (a string's span is read apart, in [`scan`]).
+    fn value(&mut self, depth: usize) -> Result<Tag, ScanError> {
         match self.peek() {
             Some(b'"') => {
                 self.i += 1;
-                let (start, end, escaped) = self.string()?;
-                Ok(Val::Str {
-                    start: start as u32,
-                    end: end as u32,
-                    escaped,
-                })
+                let (_, _, escaped) = self.string()?;
+                Ok(if escaped { Tag::EscapedStr } else { Tag::Str })
             }
             Some(b'[') => self.array(depth + 1),
             Some(b'{') => self.object(depth + 1),
-            Some(b't') => self.literal(b"true", Val::Bool(true)),
-            Some(b'f') => self.literal(b"false", Val::Bool(false)),
-            Some(b'n') => self.literal(b"null", Val::Null),
+            Some(b't') => self.literal(b"true", Tag::True),
+            Some(b'f') => self.literal(b"false", Tag::False),
+            Some(b'n') => self.literal(b"null", Tag::Null),
             Some(b'-' | b'0'..=b'9') => self.number(),
             _ => Err(self.expected("a value")),
         }
     }
 
-    fn literal(&mut self, word: &[u8], v: Val) -> Result<Val, ScanError> {
+    fn literal(&mut self, word: &[u8], v: Tag) -> Result<Tag, ScanError> {
         if self.b[self.i..].starts_with(word) {
             self.i += word.len();
             Ok(v)
@@ -782,8 +757,9 @@ impl Parser<'_> {
         self.i - start
     }
 
-    fn number(&mut self) -> Result<Val, ScanError> {
-        let start = self.i;
+    /// A number: [`Tag::Integer`] without fraction or exponent (its value is
+    /// read when asked for, by [`int`]), else [`Tag::Number`].
+    fn number(&mut self) -> Result<Tag, ScanError> {
         if self.peek() == Some(b'-') {
             self.i += 1;
         }
@@ -812,25 +788,13 @@ impl Parser<'_> {
             }
             integer = false;
         }
-        if !integer {
-            return Ok(Val::Number);
-        }
-        // Only ASCII digits and a sign were accepted above.
-        let text = std::str::from_utf8(&self.b[start..self.i]).unwrap_or("");
-        Ok(text.parse::<i64>().map_or(
-            Val::BigInt {
-                start: start as u32,
-                end: self.i as u32,
-            },
-            Val::Int,
-        ))
+        Ok(if integer { Tag::Integer } else { Tag::Number })
     }
 
-    fn array(&mut self, depth: usize) -> Result<Val, ScanError> {
+    fn array(&mut self, depth: usize) -> Result<Tag, ScanError> {
         if depth > MAX_DEPTH {
             return Err(ScanError::TooDeep { at: self.i });
         }
-        let start = self.i;
         self.i += 1;
         let mut strings = true;
         self.ws();
@@ -845,8 +809,9 @@ impl Parser<'_> {
                     let (start, end, _) = self.string()?;
                     self.empty_in_array |= start == end;
                 } else {
-                    let v = self.value(depth)?;
-                    strings &= matches!(v, Val::Str { .. });
+                    // Not a string, which `value` would read as one.
+                    self.value(depth)?;
+                    strings = false;
                 }
                 self.ws();
                 match self.peek() {
@@ -859,14 +824,10 @@ impl Parser<'_> {
                 }
             }
         }
-        Ok(Val::Array {
-            start: start as u32,
-            end: self.i as u32,
-            strings,
-        })
+        Ok(if strings { Tag::Strings } else { Tag::Array })
     }
 
-    fn object(&mut self, depth: usize) -> Result<Val, ScanError> {
+    fn object(&mut self, depth: usize) -> Result<Tag, ScanError> {
         if depth > MAX_DEPTH {
             return Err(ScanError::TooDeep { at: self.i });
         }
@@ -874,7 +835,7 @@ impl Parser<'_> {
         self.ws();
         if self.peek() == Some(b'}') {
             self.i += 1;
-            return Ok(Val::Object);
+            return Ok(Tag::Object);
         }
         loop {
             self.ws();
@@ -895,7 +856,7 @@ impl Parser<'_> {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    return Ok(Val::Object);
+                    return Ok(Tag::Object);
                 }
                 _ => return Err(self.expected("`,` or `}`")),
             }
@@ -934,6 +895,24 @@ fn skip_plain(b: &[u8], mut i: usize) -> usize {
         i += 1;
     }
     i
+}
+
+/// The value of an integer the scan has read (`-?(0|[1-9][0-9]*)`), if it
+/// fits an `i64`: accumulated downwards, so that `i64::MIN` reads too.
+fn int(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let mut n: i64 = 0;
+    for &d in digits {
+        n = n.checked_mul(10)?.checked_sub(i64::from(d - b'0'))?;
+    }
+    if negative {
+        Some(n)
+    } else {
+        n.checked_neg()
+    }
 }
 
 /// The text of a validated string's content with its escapes resolved.
@@ -1123,6 +1102,21 @@ mod tests {
         assert_eq!(id(r#"{"visitor":"v1","ts":"t"}"#), None);
         assert_eq!(id(r#"{"ts":"t\"","visitor":"v1"}"#), None);
         assert_eq!(id(r#"{"ts":"t","visitor":"v1"#), None);
+    }
+
+    proptest::proptest! {
+        /// An integer's value is read as std's parser reads its text: numbers
+        /// of every length up to 25 digits, both signs, and every `i64` written
+        /// out (its ends among them); `None` past the range.
+        #[test]
+        fn an_integer_reads_as_std_parses_its_text(
+            text in "-?(0|[1-9][0-9]{0,24})",
+            n in proptest::prelude::any::<i64>(),
+        ) {
+            for t in [text, n.to_string(), i64::MIN.to_string(), i64::MAX.to_string()] {
+                proptest::prop_assert_eq!(int(t.as_bytes()), t.parse::<i64>().ok(), "{}", t);
+            }
+        }
     }
 
     #[test]
