@@ -238,13 +238,13 @@ impl Batch {
         r: Routed,
         policy: &ValidPolicy<'_>,
         last_day: &mut LastDay,
-        f: &mut impl FnMut(u64, Parsed<'_>),
+        f: &mut impl FnMut(u64, &mut Parsed<'_>),
     ) {
         let mut parsed = parse_text(policy, last_day, r.number, self.get(r.text));
         if let Parsed::Event(line) = &mut parsed {
             line.place = Some(r.place);
         }
-        f(r.number, parsed);
+        f(r.number, &mut parsed);
     }
 
     /// Feeds every entry to `f`, in order, and empties the batch (keeping its
@@ -253,7 +253,7 @@ impl Batch {
         &mut self,
         policy: &ValidPolicy<'_>,
         last_day: &mut LastDay,
-        mut f: impl FnMut(u64, Parsed<'_>),
+        mut f: impl FnMut(u64, &mut Parsed<'_>),
     ) {
         let mut entries = std::mem::take(&mut self.entries);
         let mut lines = std::mem::take(&mut self.lines);
@@ -263,7 +263,7 @@ impl Batch {
             while let Some(r) = routed.next_if(|r| r.number < number) {
                 self.parse_routed(*r, policy, last_day, &mut f);
             }
-            f(number, self.restore(stored));
+            f(number, &mut self.restore(stored));
         }
         for r in routed {
             self.parse_routed(*r, policy, last_day, &mut f);

@@ -387,7 +387,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
                                     .unwrap_or(None);
                                 let Some(mut batch) = batch else { break };
                                 batch.drain(&policy, &mut own_day, |number, parsed| {
-                                    shard.take(number, parsed)
+                                    shard.take_in_place(number, parsed)
                                 });
                                 if let Some(buf) = batch.recycle() {
                                     let _ = spare_tx.send(buf);
