@@ -515,8 +515,12 @@ fn to_pyarrow(py: Python<'_>, batch: RecordBatch) -> PyResult<Bound<'_, PyAny>> 
 ///
 /// Returns an `AuditReport`; a log's bad lines are its input errors, never
 /// exceptions. Raises `OSError` (such as `FileNotFoundError`) for a file that
-/// cannot be opened, before anything is audited, or read to its end, and
-/// `TypeError` for arguments of the wrong type.
+/// cannot be opened, before anything is audited, and `TypeError` for arguments
+/// of the wrong type. A file that cannot be read to its end (a `.gz` cut
+/// short, a read that fails) raises `OSError` too, for the first such file,
+/// once the rest are audited (with `merge=True`, the merge stops there): its
+/// `report` attribute is the `AuditReport` of everything read, a faulty file's
+/// whole lines before the fault included, as `samtykke audit` reports it.
 #[pyfunction]
 #[pyo3(signature = (paths, policy, grace_seconds = 0, threads = None, merge = false))]
 pub(crate) fn audit(
@@ -540,24 +544,32 @@ pub(crate) fn audit(
     if arrow {
         return audit_table(py, paths_or_table, owned, options);
     }
-    py.detach(|| {
-        // Every file is opened first, so that a missing one fails at once.
-        let sources = paths
-            .iter()
-            .map(Source::open)
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut auditor = Auditor::with_sink(owned.view(), options, Ordered::default());
-        let mut fault = None;
-        auditor.read_sources(sources, |e| {
-            fault.get_or_insert(e);
-        });
-        if let Some(e) = fault {
-            return Err(e);
+    let (report, fault) = py
+        .detach(|| {
+            // Every file is opened first, so that a missing one fails at once.
+            let sources = paths
+                .iter()
+                .map(Source::open)
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut auditor = Auditor::with_sink(owned.view(), options, Ordered::default());
+            let mut fault = None;
+            auditor.read_sources(sources, |e| {
+                fault.get_or_insert(e);
+            });
+            let (sink, summary) = auditor.into_parts();
+            Ok((sink.into_report(summary), fault))
+        })
+        .map_err(|e| read_error(&e))?;
+    match fault {
+        None => Ok(report),
+        Some(e) => {
+            // The findings of what was read travel with the error, not lost.
+            let err = read_error(&e);
+            err.value(py)
+                .setattr(intern!(py, "report"), Py::new(py, report)?)?;
+            Err(err)
         }
-        let (sink, summary) = auditor.into_parts();
-        Ok(sink.into_report(summary))
-    })
-    .map_err(|e| read_error(&e))
+    }
 }
 
 /// A table that cannot be events, as `samtykke.LogError` with `path` the

@@ -267,6 +267,34 @@ def test_a_missing_file_raises_os_error_before_anything_is_audited(kk: samtykke.
         samtykke.audit(broken, kk)
 
 
+def test_a_file_cut_short_raises_os_error_carrying_the_report_of_what_was_read(
+    kk: samtykke.Policy, log_file: Path, tmp_path: Path
+) -> None:
+    # The gzip trailer cut off: every line decompresses, then the read fails.
+    cut = tmp_path / "cut.gz"
+    cut.write_bytes(gzip.compress(log_file.read_bytes())[:-4])
+    # The same lines, whole, under a name of the same length.
+    whole = tmp_path / "all.gz"
+    whole.write_bytes(log_file.read_bytes())
+    expected = samtykke.audit([log_file, whole, log_file], kk)
+    with pytest.raises(OSError, match="cut.gz") as info:
+        samtykke.audit([log_file, cut, log_file], kk)
+    report = info.value.report  # type: ignore[attr-defined]
+    assert isinstance(report, samtykke.AuditReport)
+    got = [{**row, "file": str(whole) if row["file"] == str(cut) else row["file"]} for row in report.to_dicts()]
+    assert got == expected.to_dicts()
+    assert report.summary == expected.summary
+    # Merged, the merge stops at the fault, and what it audited is kept.
+    with pytest.raises(OSError, match="cut.gz") as info:
+        samtykke.audit([log_file, cut, log_file], kk, merge=True)
+    merged = info.value.report  # type: ignore[attr-defined]
+    assert 0 < merged.summary["lines"] <= expected.summary["lines"]
+    # A file that cannot be opened still fails before anything is audited.
+    with pytest.raises(FileNotFoundError) as missing:
+        samtykke.audit([log_file, tmp_path / "nope.jsonl"], kk)
+    assert not hasattr(missing.value, "report")
+
+
 def test_generators_errors_propagate(kk: samtykke.Policy) -> None:
     def lines() -> Iterator[str]:
         yield "{}"
