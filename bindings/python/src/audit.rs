@@ -13,7 +13,7 @@ use std::sync::Arc;
 use samtykke_audit::arrow_array::{Array, ArrayRef, RecordBatch};
 use samtykke_audit::arrow_schema::{Field, Schema};
 
-use pyo3::exceptions::{PyImportError, PyOSError};
+use pyo3::exceptions::{PyImportError, PyOSError, PyOverflowError};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -317,38 +317,48 @@ impl AuditReport {
     }
 }
 
-/// The withdrawal grace, checked: a whole number of seconds from 0.
-fn grace(py: Python<'_>, seconds: i64) -> PyResult<u32> {
-    u32::try_from(seconds).map_err(|_| {
-        invalid(
-            py,
-            format!("grace_seconds must be 0 to {}, not {seconds}", u32::MAX),
-        )
-    })
+/// An int argument `name` in `min..=max`. One out of that range, however
+/// large, is the package's `ValueError` naming the argument (never the
+/// `OverflowError` of a conversion); anything but an int stays the `TypeError`
+/// of the conversion, which pyo3 prefixes with the argument's name.
+fn int_in(obj: &Bound<'_, PyAny>, name: &str, min: i64, max: i64) -> PyResult<i64> {
+    let py = obj.py();
+    let out_of_range = || {
+        let value = obj.str().map(|s| s.to_string()).unwrap_or_default();
+        invalid(py, format!("{name} must be {min} to {max}, not {value}"))
+    };
+    match obj.extract::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        Ok(_) => Err(out_of_range()),
+        Err(e) if e.is_instance_of::<PyOverflowError>(py) => Err(out_of_range()),
+        Err(e) => Err(e),
+    }
+}
+
+/// `grace_seconds`: the withdrawal grace, a whole number of seconds from 0.
+fn grace_arg(obj: &Bound<'_, PyAny>) -> PyResult<u32> {
+    int_in(obj, "grace_seconds", 0, u32::MAX.into()).map(|n| n as u32)
+}
+
+/// `threads`: `None` (every core) or 1 to [`MAX_THREADS`].
+fn threads_arg(obj: &Bound<'_, PyAny>) -> PyResult<Option<usize>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    let max = i64::try_from(MAX_THREADS).unwrap_or(i64::MAX);
+    int_in(obj, "threads", 1, max).map(|n| Some(n as usize))
 }
 
 /// The options: every core unless `threads` says otherwise, and `--merge` when
 /// asked.
-fn file_options(
-    py: Python<'_>,
-    grace_seconds: u32,
-    threads: Option<i64>,
-    merge: bool,
-) -> PyResult<AuditOptions> {
+fn file_options(grace_seconds: u32, threads: Option<usize>, merge: bool) -> AuditOptions {
     let options = AuditOptions::new()
         .grace_seconds(grace_seconds)
         .merge(merge);
-    Ok(match threads {
+    match threads {
         None => options,
-        Some(n) => options.threads(
-            usize::try_from(n)
-                .ok()
-                .filter(|&n| (1..=MAX_THREADS).contains(&n))
-                .ok_or_else(|| {
-                    invalid(py, format!("threads must be 1 to {MAX_THREADS}, not {n}"))
-                })?,
-        ),
-    })
+        Some(n) => options.threads(n),
+    }
 }
 
 /// One path: a `str`, `bytes` or `os.PathLike`, decoded as `os.fsdecode` does
@@ -527,8 +537,8 @@ pub(crate) fn audit(
     py: Python<'_>,
     paths: &Bound<'_, PyAny>,
     policy: &Bound<'_, PyAny>,
-    grace_seconds: i64,
-    threads: Option<i64>,
+    #[pyo3(from_py_with = grace_arg)] grace_seconds: u32,
+    #[pyo3(from_py_with = threads_arg)] threads: Option<usize>,
     merge: bool,
 ) -> PyResult<AuditReport> {
     let arrow = paths.hasattr(intern!(py, "__arrow_c_stream__"))?
@@ -538,8 +548,7 @@ pub(crate) fn audit(
     let policy = policy
         .cast::<Policy>()
         .map_err(|_| wrong_type("policy", "a samtykke.Policy", policy))?;
-    let grace_seconds = grace(py, grace_seconds)?;
-    let options = file_options(py, grace_seconds, threads, merge)?;
+    let options = file_options(grace_seconds, threads, merge);
     let owned = &policy.get().inner;
     if arrow {
         return audit_table(py, paths_or_table, owned, options);
@@ -823,7 +832,7 @@ pub(crate) fn audit_lines(
     py: Python<'_>,
     lines: &Bound<'_, PyAny>,
     policy: &Bound<'_, PyAny>,
-    grace_seconds: i64,
+    #[pyo3(from_py_with = grace_arg)] grace_seconds: u32,
 ) -> PyResult<AuditReport> {
     const EXPECTED: &str = "an iterable of str, bytes or dict";
     // Iterating these would give characters, bytes or keys, not lines.
@@ -840,7 +849,6 @@ pub(crate) fn audit_lines(
     let policy = policy
         .cast::<Policy>()
         .map_err(|_| wrong_type("policy", "a samtykke.Policy", policy))?;
-    let grace_seconds = grace(py, grace_seconds)?;
     let owned = &policy.get().inner;
     let mut auditor = Auditor::with_sink(
         owned.view(),

@@ -251,6 +251,24 @@ def test_wrong_types_raise_type_error(kk: samtykke.Policy, log_file: Path) -> No
         samtykke.audit(log_file, kk, grace_seconds="5")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="grace_seconds must be 0 to"):
         samtykke.audit_lines([], kk, grace_seconds=-1)
+    # The conversion's error, with the argument it was for in a note.
+    with pytest.raises(TypeError, match="(?s)integer.*'threads'"):
+        samtykke.audit(log_file, kk, threads=2.0)  # type: ignore[arg-type]
+
+
+def test_an_int_out_of_range_however_large_names_the_argument(kk: samtykke.Policy, log_file: Path) -> None:
+    for huge in (2**70, -(2**70), 2**32, -1):
+        text = f"grace_seconds must be 0 to 4294967295, not {huge}"
+        with pytest.raises(ValueError, match=text):
+            samtykke.audit(log_file, kk, grace_seconds=huge)
+        with pytest.raises(ValueError, match=text):
+            samtykke.audit_lines([], kk, grace_seconds=huge)
+    for bad in (2**70, -(2**70), 0, -1):
+        with pytest.raises(ValueError, match=f"threads must be 1 to [0-9]+, not {bad}"):
+            samtykke.audit(log_file, kk, threads=bad)
+    # The ends of the ranges are taken.
+    assert samtykke.audit(log_file, kk, grace_seconds=2**32 - 1, threads=1).summary["lines"] > 0
+    assert samtykke.audit(log_file, kk, threads=None).summary["lines"] > 0
 
 
 def test_a_missing_file_raises_os_error_before_anything_is_audited(kk: samtykke.Policy, log_file: Path, tmp_path: Path) -> None:
