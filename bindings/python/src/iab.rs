@@ -12,6 +12,7 @@ use arrow_array::{
 };
 use arrow_buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, FieldRef, Fields};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{
     PyBytes, PyDateTime, PyDict, PyFrozenSet, PyIterator, PyList, PyString, PyTuple,
@@ -218,10 +219,19 @@ fn gpp_error(py: Python<'_>, e: &samtykke::gpp::GppError) -> PyErr {
     }
 }
 
-/// A `str` argument as UTF-8 `bytes`, or a `bytes` argument as it is.
+/// A `str` argument as UTF-8 `bytes`, or a `bytes` argument as it is. A lone
+/// surrogate (which UTF-8 has no form for) is written as its three bytes
+/// (`surrogatepass`): no TC or GPP string holds one, so the decoder rejects
+/// it at its byte, as any other character out of place, instead of a bare
+/// `UnicodeEncodeError`.
 fn text<'py>(value: &Bound<'py, PyAny>, what: &str) -> PyResult<Bound<'py, PyBytes>> {
     if let Ok(s) = value.cast::<PyString>() {
-        return s.encode_utf8();
+        return s.encode_utf8().or_else(|_| {
+            let py = value.py();
+            Ok(value
+                .call_method1(intern!(py, "encode"), ("utf-8", "surrogatepass"))?
+                .cast_into::<PyBytes>()?)
+        });
     }
     if let Ok(b) = value.cast::<PyBytes>() {
         return Ok(b.clone());
