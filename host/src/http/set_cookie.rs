@@ -79,7 +79,7 @@ impl<'h> SetCookie<'h> {
         check_controls(Header::SetCookie, header)?;
         let mut parts = pieces(header);
         let (name, value) = name_value(parts.next())?;
-        let mut cookie = SetCookie::new(name, trim_wsp(value));
+        let mut cookie = SetCookie::new(name, value);
         for (at, piece) in parts {
             if piece.is_empty() {
                 continue;
@@ -139,8 +139,7 @@ impl<'h> SetCookie<'h> {
     #[inline]
     pub fn parse_pair(header: &'h str) -> Result<(&'h str, &'h str), HeaderError> {
         check_controls(Header::SetCookie, header)?;
-        let (name, value) = name_value(pieces(header).next())?;
-        Ok((name, trim_wsp(value)))
+        name_value(pieces(header).next())
     }
 
     /// Whether this header deletes its cookie at `now`: `Max-Age` ≤ 0, or (without
@@ -262,8 +261,8 @@ impl Attribute {
     }
 }
 
-/// The name (trimmed, not empty) and the value (untrimmed) of a header's
-/// first piece, at its offset.
+/// The name (not empty) and the value of a header's first piece, each trimmed
+/// of whitespace; an error at the piece's offset.
 #[inline]
 fn name_value(first: Option<(usize, &str)>) -> Result<(&str, &str), HeaderError> {
     let (at, pair) = first.unwrap_or((0, ""));
@@ -275,7 +274,7 @@ fn name_value(first: Option<(usize, &str)>) -> Result<(&str, &str), HeaderError>
     if name.is_empty() {
         return err(HeaderErrorKind::EmptyName);
     }
-    Ok((name, value))
+    Ok((name, trim_wsp(value)))
 }
 
 fn parse_max_age(v: &str) -> Option<i64> {
