@@ -1105,6 +1105,7 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::test_cases()))]
         /// An integer's value is read as std's parser reads its text: numbers
         /// of every length up to 25 digits, both signs, and every `i64` written
         /// out (its ends among them); `None` past the range.

@@ -75,6 +75,7 @@ impl Ordered {
         AuditReport {
             report,
             is_violation,
+            read_errors: Vec::new(),
             violations: PyOnceLock::new(),
             input_errors: PyOnceLock::new(),
         }
@@ -89,12 +90,16 @@ impl Ordered {
 /// (`events`, `visitors`, `violations_by_id`, `files`, `lines`, `violations`,
 /// `input_errors`); `to_dicts()` and `to_pandas()` give every finding as one
 /// row; `to_json()` the command line's JSON document; `exit_code` its exit
-/// code. `len(report)` counts violations and input errors, so a clean log's
-/// report is falsy.
+/// code; `read_errors` the files not read to their end (the report an
+/// `OSError` of `samtykke.audit` carries). `len(report)` counts violations and
+/// input errors, so a clean log's report is falsy.
 #[pyclass(frozen, module = "samtykke")]
 pub struct AuditReport {
     report: Report,
     is_violation: Vec<bool>,
+    /// Files not read to their end: name and why, as the command line's
+    /// `read_errors`.
+    read_errors: Vec<(String, String)>,
     violations: PyOnceLock<Py<PyList>>,
     input_errors: PyOnceLock<Py<PyList>>,
 }
@@ -205,10 +210,30 @@ impl AuditReport {
     }
 
     /// The exit code `samtykke audit` gives for this report: 2 on any input
-    /// error, else 1 on any violation, else 0.
+    /// or read error, else 1 on any violation, else 0.
     #[getter]
     fn exit_code(&self) -> u8 {
-        self.report.exit_code()
+        if self.read_errors.is_empty() {
+            self.report.exit_code()
+        } else {
+            2
+        }
+    }
+
+    /// The files not read to their end, in the order they failed: dicts with
+    /// `file` and `message`, as the command line's JSON has them. Empty but
+    /// for the report an `OSError` of `samtykke.audit` carries. A new list on
+    /// each call.
+    #[getter]
+    fn read_errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for (file, message) in &self.read_errors {
+            let d = PyDict::new(py);
+            d.set_item(intern!(py, "file"), file)?;
+            d.set_item(intern!(py, "message"), message)?;
+            list.append(d)?;
+        }
+        Ok(list)
     }
 
     /// Every finding as one row, in input order: violations as in
@@ -296,8 +321,27 @@ impl AuditReport {
     /// The report as the JSON document `samtykke audit --format json` writes
     /// (SPEC §9): `{"violations":[…],"input_errors":[…],"summary":{…}}`.
     fn to_json(&self) -> PyResult<String> {
-        serde_json::to_string(&self.report)
-            .map_err(|e| PyOSError::new_err(format!("cannot write the report: {e}")))
+        let failed =
+            |e: serde_json::Error| PyOSError::new_err(format!("cannot write the report: {e}"));
+        if self.read_errors.is_empty() {
+            return serde_json::to_string(&self.report).map_err(failed);
+        }
+        // The command line's order: `read_errors` before the summary.
+        let read_errors: Vec<serde_json::Value> = self
+            .read_errors
+            .iter()
+            .map(|(file, message)| serde_json::json!({"file": file, "message": message}))
+            .collect();
+        let mut doc = String::from("{\"violations\":");
+        doc += &serde_json::to_string(&self.report.violations).map_err(failed)?;
+        doc += ",\"input_errors\":";
+        doc += &serde_json::to_string(&self.report.input_errors).map_err(failed)?;
+        doc += ",\"read_errors\":";
+        doc += &serde_json::to_string(&read_errors).map_err(failed)?;
+        doc += ",\"summary\":";
+        doc += &serde_json::to_string(&self.report.summary).map_err(failed)?;
+        doc.push('}');
+        Ok(doc)
     }
 
     fn __len__(&self) -> usize {
@@ -324,7 +368,11 @@ impl AuditReport {
 fn int_in(obj: &Bound<'_, PyAny>, name: &str, min: i64, max: i64) -> PyResult<i64> {
     let py = obj.py();
     let out_of_range = || {
-        let value = obj.str().map(|s| s.to_string()).unwrap_or_default();
+        // Python writes no int of over 4,300 digits as text.
+        let value = obj
+            .str()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|_| "an int of thousands of digits".into());
         invalid(py, format!("{name} must be {min} to {max}, not {value}"))
     };
     match obj.extract::<i64>() {
@@ -528,9 +576,10 @@ fn to_pyarrow(py: Python<'_>, batch: RecordBatch) -> PyResult<Bound<'_, PyAny>> 
 /// cannot be opened, before anything is audited, and `TypeError` for arguments
 /// of the wrong type. A file that cannot be read to its end (a `.gz` cut
 /// short, a read that fails) raises `OSError` too, for the first such file,
-/// once the rest are audited (with `merge=True`, the merge stops there): its
-/// `report` attribute is the `AuditReport` of everything read, a faulty file's
-/// whole lines before the fault included, as `samtykke audit` reports it.
+/// once every other file is audited to its end: its `report` attribute is the
+/// `AuditReport` of everything read, each faulty file's whole lines before
+/// its fault included, with those files in `read_errors` and `exit_code` 2, as
+/// `samtykke audit` reports it.
 #[pyfunction]
 #[pyo3(signature = (paths, policy, grace_seconds = 0, threads = None, merge = false))]
 pub(crate) fn audit(
@@ -553,7 +602,7 @@ pub(crate) fn audit(
     if arrow {
         return audit_table(py, paths_or_table, owned, options);
     }
-    let (report, fault) = py
+    let (mut report, fault) = py
         .detach(|| {
             // Every file is opened first, so that a missing one fails at once.
             let sources = paths
@@ -561,24 +610,24 @@ pub(crate) fn audit(
                 .map(Source::open)
                 .collect::<Result<Vec<_>, _>>()?;
             let mut auditor = Auditor::with_sink(owned.view(), options, Ordered::default());
-            let mut fault = None;
-            auditor.read_sources(sources, |e| {
-                fault.get_or_insert(e);
-            });
+            let mut faults = Vec::new();
+            auditor.read_sources(sources, |e| faults.push(e));
             let (sink, summary) = auditor.into_parts();
-            Ok((sink.into_report(summary), fault))
+            Ok((sink.into_report(summary), faults))
         })
         .map_err(|e| read_error(&e))?;
-    match fault {
-        None => Ok(report),
-        Some(e) => {
-            // The findings of what was read travel with the error, not lost.
-            let err = read_error(&e);
-            err.value(py)
-                .setattr(intern!(py, "report"), Py::new(py, report)?)?;
-            Err(err)
-        }
-    }
+    let Some(first) = fault.first() else {
+        return Ok(report);
+    };
+    // The findings of what was read travel with the error, not lost.
+    let err = read_error(first);
+    report.read_errors = fault
+        .iter()
+        .map(|e| (e.file.clone(), e.source.to_string()))
+        .collect();
+    err.value(py)
+        .setattr(intern!(py, "report"), Py::new(py, report)?)?;
+    Err(err)
 }
 
 /// A table that cannot be events, as `samtykke.LogError` with `path` the

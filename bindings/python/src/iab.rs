@@ -17,6 +17,7 @@ use pyo3::prelude::*;
 use pyo3::types::{
     PyBytes, PyDateTime, PyDict, PyFrozenSet, PyIterator, PyList, PyString, PyTuple,
 };
+use pyo3::PyTypeInfo;
 use samtykke::gpp::{
     GppErrorKind, GppString as CoreGpp, Section, UsNat as CoreUsNat, UspV1 as CoreUsp,
 };
@@ -227,9 +228,10 @@ fn gpp_error(py: Python<'_>, e: &samtykke::gpp::GppError) -> PyErr {
 fn text<'py>(value: &Bound<'py, PyAny>, what: &str) -> PyResult<Bound<'py, PyBytes>> {
     if let Ok(s) = value.cast::<PyString>() {
         return s.encode_utf8().or_else(|_| {
+            // `str.encode` itself: a subclass's own `encode` is not called.
             let py = value.py();
-            Ok(value
-                .call_method1(intern!(py, "encode"), ("utf-8", "surrogatepass"))?
+            Ok(PyString::type_object(py)
+                .call_method1(intern!(py, "encode"), (value, "utf-8", "surrogatepass"))?
                 .cast_into::<PyBytes>()?)
         });
     }

@@ -302,11 +302,22 @@ def test_a_file_cut_short_raises_os_error_carrying_the_report_of_what_was_read(
     got = [{**row, "file": str(whole) if row["file"] == str(cut) else row["file"]} for row in report.to_dicts()]
     assert got == expected.to_dicts()
     assert report.summary == expected.summary
-    # Merged, the merge stops at the fault, and what it audited is kept.
+    # The file not read to its end is named, as the command line names it.
+    assert [e["file"] for e in report.read_errors] == [str(cut)]
+    assert report.exit_code == 2 and expected.read_errors == []
+    document = json.loads(report.to_json())
+    assert list(document) == ["violations", "input_errors", "read_errors", "summary"]
+    assert document["read_errors"] == report.read_errors
+    assert "read_errors" not in json.loads(expected.to_json())
+    # Merged, every other file is audited to its end as well.
     with pytest.raises(OSError, match="cut.gz") as info:
         samtykke.audit([log_file, cut, log_file], kk, merge=True)
     merged = info.value.report  # type: ignore[attr-defined]
-    assert 0 < merged.summary["lines"] <= expected.summary["lines"]
+    assert merged.summary == samtykke.audit([log_file, whole, log_file], kk, merge=True).summary
+    # Two files cut short: the first raises, and both are in the report.
+    with pytest.raises(OSError, match="cut.gz") as info:
+        samtykke.audit([cut, log_file, cut], kk)
+    assert [e["file"] for e in info.value.report.read_errors] == [str(cut), str(cut)]  # type: ignore[attr-defined]
     # A file that cannot be opened still fails before anything is audited.
     with pytest.raises(FileNotFoundError) as missing:
         samtykke.audit([log_file, tmp_path / "nope.jsonl"], kk)

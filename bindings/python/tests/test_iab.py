@@ -286,11 +286,11 @@ def test_s16_any_text_decodes_or_raises_a_samtykke_error(s: str) -> None:
             pass
 
 
-@given(st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=3), st.text(alphabet="ABCD.", max_size=8))
+@given(st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=3), st.text(alphabet="ABCDabcd", max_size=8))
 def test_s16_a_lone_surrogate_is_a_samtykke_error_at_its_byte(surrogates: str, head: str) -> None:
     # A str that UTF-8 has no form for: rejected as any character out of place.
     for decode, error in ((tcf.decode, samtykke.TcfError), (gpp.decode, samtykke.GppError)):
-        with pytest.raises(error):
+        with pytest.raises(error, match="byte 0xed is not a base64url character"):
             decode(head + surrogates)
     cols = tcf.decode_many(["C" + surrogates])
     assert cols["error"][0] is not None

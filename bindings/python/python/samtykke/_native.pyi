@@ -475,6 +475,12 @@ class _AuditInputError(TypedDict):
     line: int
     message: str
 
+class _AuditReadError(TypedDict):
+    """A file not read to its end, as ``AuditReport.read_errors`` lists it."""
+
+    file: str
+    message: str
+
 class _AuditRow(TypedDict):
     """A row of ``AuditReport.to_dicts()``: a violation, or an input error with
     ``id`` ``"input-error"`` and ``visitor``, ``ts``, ``cookie``, ``category`` None."""
@@ -511,6 +517,8 @@ class AuditReport:
     def summary(self) -> _AuditSummary: ...
     @property
     def exit_code(self) -> int: ...
+    @property
+    def read_errors(self) -> list[_AuditReadError]: ...
     def to_dicts(self) -> list[_AuditRow]: ...
     def to_pandas(self) -> Any: ...
     def violations_table(self) -> Any: ...
