@@ -22,8 +22,9 @@ use pyo3::types::{
 };
 use pyo3_arrow::input::AnyRecordBatch;
 use samtykke_audit::{
-    AuditOptions, Auditor, InputError, InputErrorKind, ReadError, Report, SchemaError, Sink,
-    Source, Summary, TableFeed, TableLayout, Violation, ViolationId, LINES, MAX_THREADS,
+    AuditOptions, Auditor, Format, InputError, InputErrorKind, ReadError, Report, ReportWriter,
+    SchemaError, Sink, Source, Summary, TableFeed, TableLayout, Violation, ViolationId, LINES,
+    MAX_THREADS,
 };
 
 use crate::errors::{invalid, py_repr, wrong_type};
@@ -322,26 +323,24 @@ impl AuditReport {
     /// (SPEC §9): `{"violations":[…],"input_errors":[…],"summary":{…}}`.
     fn to_json(&self) -> PyResult<String> {
         let failed =
-            |e: serde_json::Error| PyOSError::new_err(format!("cannot write the report: {e}"));
-        if self.read_errors.is_empty() {
-            return serde_json::to_string(&self.report).map_err(failed);
+            |e: std::io::Error| PyOSError::new_err(format!("cannot write the report: {e}"));
+        // The command line's own writer, so the document is its document,
+        // `read_errors` included; without its closing newline.
+        let mut w = ReportWriter::new(Vec::new(), Format::Json);
+        for v in &self.report.violations {
+            w.violation(v.clone());
         }
-        // The command line's order: `read_errors` before the summary.
-        let read_errors: Vec<serde_json::Value> = self
-            .read_errors
-            .iter()
-            .map(|(file, message)| serde_json::json!({"file": file, "message": message}))
-            .collect();
-        let mut doc = String::from("{\"violations\":");
-        doc += &serde_json::to_string(&self.report.violations).map_err(failed)?;
-        doc += ",\"input_errors\":";
-        doc += &serde_json::to_string(&self.report.input_errors).map_err(failed)?;
-        doc += ",\"read_errors\":";
-        doc += &serde_json::to_string(&read_errors).map_err(failed)?;
-        doc += ",\"summary\":";
-        doc += &serde_json::to_string(&self.report.summary).map_err(failed)?;
-        doc.push('}');
-        Ok(doc)
+        for e in &self.report.input_errors {
+            w.input_error(e.clone());
+        }
+        for (file, message) in &self.read_errors {
+            w.read_error(file, message);
+        }
+        let mut doc = w.finish(&self.report.summary).map_err(failed)?;
+        if doc.last() == Some(&b'\n') {
+            doc.pop();
+        }
+        String::from_utf8(doc).map_err(|e| failed(std::io::Error::other(e)))
     }
 
     fn __len__(&self) -> usize {
