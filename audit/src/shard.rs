@@ -1,26 +1,28 @@
 //! Every core: visitors sharded by hash across worker threads.
 //!
-//! The workers read the input themselves, one block of whole lines (about
-//! 1 MiB, numbered in order) at a time under a lock; each routes every event of
-//! its block to the shard of its visitor (a keyed hash of the visitor id, scaled
-//! to the workers), and a line that is not an event to any shard (by its
-//! number: it needs no visitor), depositing one batch per shard that shares the
-//! block's text; then it applies, in block order, the batches deposited for its
-//! own shard. A line that starts as the log writers write it is routed by the
-//! id at its start and parsed by its shard ([`leading_visitor`]); any other line
-//! is parsed where it is routed, and its batch carries it parsed. Every visitor
-//! lives in one shard and sees their events in input order, so each shard's
-//! results are those of one thread; findings are held with their file and line
-//! and reach the sink in input order when the file is read.
-//! Locks are taken per block (to read one, and to deposit a batch), never per
-//! line.
+//! The workers read the input themselves: whichever needs work takes the next
+//! block of whole lines (about 1 MiB, numbered in the order taken) under a lock,
+//! reads it, and routes every event of it to the shard of its visitor (a keyed
+//! hash of the visitor id, scaled to the workers), and a line that is not an
+//! event to any shard (by its number: it needs no visitor), depositing one batch
+//! per shard that shares the block's text; then it applies, in block order, the
+//! batches deposited for its own shard. A line that starts as the log writers
+//! write it is routed by the id at its start and parsed by its shard
+//! ([`leading_visitor`]); any other line is parsed where it is routed, and its
+//! batch carries it parsed. Every visitor lives in one shard and sees their
+//! events in input order, so each shard's results are those of one thread;
+//! findings are held with their file and line and reach the sink in input order
+//! when the file is read.
+//! Locks are taken per block (to take one, and to deposit a batch), never per
+//! line. There is no reading thread: the block a worker reads is in its own
+//! core's cache when it routes the lines, and no third thread shares the cores.
 
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex, PoisonError};
 
 use samtykke::ValidPolicy;
 
@@ -162,6 +164,28 @@ impl<R: Read> Blocks<R> {
     }
 }
 
+/// What the sharded workers take their blocks from: whichever worker needs work
+/// takes the next block, under a lock, so blocks are numbered in the order taken.
+pub(crate) trait Pull: Send {
+    type Block: Send;
+    /// The next block: `None` at the end of the input, or after a fault.
+    fn pull(&mut self) -> Option<Self::Block>;
+    /// The fault that ended the input, if one did.
+    fn fault(&mut self) -> Option<io::Error>;
+}
+
+impl<R: Read + Send> Pull for Blocks<R> {
+    type Block = Block;
+
+    fn pull(&mut self) -> Option<Block> {
+        self.next()
+    }
+
+    fn fault(&mut self) -> Option<io::Error> {
+        self.error.take()
+    }
+}
+
 /// The batches waiting for one shard, by block number.
 #[derive(Default)]
 struct Inbox {
@@ -297,31 +321,21 @@ impl<'p, S: Sink> Auditor<'p, S> {
         let route = self.route.clone();
         let decoded = decoded(reader)?;
         self.run_sharded(
-            move |send: &mut dyn FnMut(Block) -> bool, spare| {
-                let mut blocks = Blocks::new(decoded, spare);
-                while let Some(block) = blocks.next() {
-                    if !send(block) {
-                        break;
-                    }
-                }
-                blocks.error
-            },
+            move |spare| Blocks::new(decoded, spare),
             move |block: Block, last_day: &mut LastDay| {
                 parse_block(policy, &route, n, last_day, block)
             },
         )
     }
 
-    /// Runs the sharded workers over the blocks `produce` hands out (on a
-    /// reading thread of its own, numbered in the order handed out; `send` is
-    /// false once no one takes them), each read by `parse` into one batch per
-    /// shard. `produce` gets the buffers of blocks done with, for reuse, and
-    /// returns the fault that stopped it, if one did.
-    pub(crate) fn run_sharded<B: Send>(
+    /// Runs the sharded workers over the blocks of the input `open` makes, each
+    /// read by `parse` into one batch per shard. `open` gets the buffers of
+    /// blocks done with, for reuse. The input's fault, if one stopped it, is
+    /// the run's error once the blocks before it are audited.
+    pub(crate) fn run_sharded<P: Pull>(
         &mut self,
-        produce: impl FnOnce(&mut dyn FnMut(B) -> bool, mpsc::Receiver<Vec<u8>>) -> Option<io::Error>
-            + Send,
-        parse: impl Fn(B, &mut LastDay) -> Vec<Batch> + Sync,
+        open: impl FnOnce(mpsc::Receiver<Vec<u8>>) -> P,
+        parse: impl Fn(P::Block, &mut LastDay) -> Vec<Batch> + Sync,
     ) -> io::Result<()> {
         if let Some(why) = &self.halted {
             return Err(io::Error::other(why.clone()));
@@ -330,42 +344,14 @@ impl<'p, S: Sink> Auditor<'p, S> {
         let (index, name) = self.current_file();
         let n = self.shards.len();
         let inboxes: Vec<Inbox> = (0..n).map(|_| Inbox::default()).collect();
-        // The reading thread stays up to two blocks a worker ahead.
-        let (block_tx, block_rx) = mpsc::sync_channel::<(u64, B)>(2 * n);
         let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
-        // Shared by the workers alone: when the last one ends, for whatever
-        // reason, the reading thread's next send fails and it stops.
-        let block_rx = Arc::new(Mutex::new(block_rx));
-        let total = AtomicU64::new(u64::MAX);
+        // The input, and the number of blocks taken from it so far.
+        let input = Mutex::new((open(spare_rx), 0u64));
         let halt = Halt::default();
         let parse = &parse;
-        let fault = std::thread::scope(|scope| {
-            let (total, halt, inboxes) = (&total, &halt, &inboxes);
-            let reading = scope.spawn(move || {
-                let mut sent = 0u64;
-                let produced = panic::catch_unwind(AssertUnwindSafe(|| {
-                    produce(
-                        &mut |block| {
-                            let ok = block_tx.send((sent, block)).is_ok();
-                            sent += u64::from(ok);
-                            ok
-                        },
-                        spare_rx,
-                    )
-                }));
-                match produced {
-                    Ok(fault) => {
-                        total.store(sent, Ordering::Release);
-                        fault
-                    }
-                    Err(payload) => {
-                        halt.stop("reading", &*payload, inboxes);
-                        None
-                    }
-                }
-            });
+        std::thread::scope(|scope| {
+            let (input, halt, inboxes) = (&input, &halt, &inboxes);
             for (me, shard) in self.shards.iter_mut().enumerate() {
-                let block_rx = Arc::clone(&block_rx);
                 let (name, spare_tx) = (name.clone(), spare_tx.clone());
                 scope.spawn(move || {
                     let work = panic::catch_unwind(AssertUnwindSafe(|| {
@@ -396,9 +382,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
                             }
                             let backlog = inboxes[me].waiting.lock().map_or(0, |w| w.len());
                             if all.is_none() && backlog < BACKLOG {
-                                let next =
-                                    block_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                                match next {
+                                match take(input, halt, inboxes) {
                                     Ok((k, block)) => {
                                         let batches = parse(block, &mut last_day);
                                         for (j, batch) in batches.into_iter().enumerate() {
@@ -410,8 +394,8 @@ impl<'p, S: Sink> Auditor<'p, S> {
                                         }
                                         continue;
                                     }
-                                    // The reader is done, and has said how many.
-                                    Err(_) => all = Some(total.load(Ordering::Acquire)),
+                                    // The input is read: this many blocks.
+                                    Err(taken) => all = Some(taken),
                                 }
                             }
                             if all.is_some_and(|all| applied >= all) {
@@ -430,15 +414,12 @@ impl<'p, S: Sink> Auditor<'p, S> {
                         }
                     }));
                     if let Err(payload) = work {
-                        halt.stop("worker", &*payload, inboxes);
+                        halt.stop("a worker thread", &*payload, inboxes);
                     }
                 });
             }
-            drop((spare_tx, block_rx));
-            reading
-                .join()
-                .unwrap_or_else(|_| Some(io::Error::other("the reading thread failed")))
         });
+        drop(spare_tx);
         self.gather();
         if let Some(why) = halt.why() {
             // What the shards found before the failure is reported, as the
@@ -447,7 +428,40 @@ impl<'p, S: Sink> Auditor<'p, S> {
             self.halted = Some(why.clone());
             return Err(io::Error::other(why));
         }
+        let fault = input
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .0
+            .fault();
         fault.map_or(Ok(()), Err)
+    }
+}
+
+/// The next block of `input` and its number; once the input is read (or the
+/// run stopped), the number of blocks taken in all. A defect in reading stops
+/// the run as a worker's does.
+fn take<P: Pull>(
+    input: &Mutex<(P, u64)>,
+    halt: &Halt,
+    inboxes: &[Inbox],
+) -> Result<(u64, P::Block), u64> {
+    let mut guard = input.lock().unwrap_or_else(PoisonError::into_inner);
+    let (source, taken) = &mut *guard;
+    if halt.stopped() {
+        return Err(*taken);
+    }
+    match panic::catch_unwind(AssertUnwindSafe(|| source.pull())) {
+        Ok(Some(block)) => {
+            *taken += 1;
+            Ok((*taken - 1, block))
+        }
+        Ok(None) => Err(*taken),
+        Err(payload) => {
+            let taken = *taken;
+            drop(guard);
+            halt.stop("reading the input", &*payload, inboxes);
+            Err(taken)
+        }
     }
 }
 
@@ -466,7 +480,7 @@ impl Halt {
     }
 
     /// Records the first failure and wakes every waiting worker.
-    fn stop(&self, thread: &str, payload: &(dyn Any + Send), inboxes: &[Inbox]) {
+    fn stop(&self, what: &str, payload: &(dyn Any + Send), inboxes: &[Inbox]) {
         let message = payload
             .downcast_ref::<&str>()
             .copied()
@@ -474,7 +488,7 @@ impl Halt {
             .unwrap_or("no message");
         let mut why = self.why.lock().unwrap_or_else(|e| e.into_inner());
         why.get_or_insert_with(|| {
-            format!("the audit stopped: a {thread} thread failed ({message}); this is a defect of samtykke, please report it")
+            format!("the audit stopped: {what} failed ({message}); this is a defect of samtykke, please report it")
         });
         drop(why);
         self.stopped.store(true, Ordering::Release);
@@ -512,20 +526,45 @@ mod tests {
             .expect("the sharded run stalled")
     }
 
+    /// Blocks numbered `0..end`; taking block `bad` panics when `in_input`.
+    struct Numbers {
+        next: u64,
+        end: u64,
+        bad: u64,
+        in_input: bool,
+    }
+
+    impl Pull for Numbers {
+        type Block = u64;
+
+        fn pull(&mut self) -> Option<u64> {
+            if self.next == self.end {
+                return None;
+            }
+            assert!(
+                !self.in_input || self.next != self.bad,
+                "the input's defect"
+            );
+            self.next += 1;
+            Some(self.next - 1)
+        }
+
+        fn fault(&mut self) -> Option<io::Error> {
+            None
+        }
+    }
+
     /// A sharded run over 40 blocks whose parse panics on block `bad` (when the
-    /// worker fails) or whose producer panics after `bad` blocks.
+    /// worker fails) or whose input panics when block `bad` is taken.
     fn run(threads: usize, bad: u64, in_worker: bool) -> io::Result<()> {
         let policy = samtykke_host::OwnedPolicy::from_json(KK).unwrap();
         let mut audit = Auditor::new(policy.view(), AuditOptions::new().threads(threads));
         audit.run_sharded(
-            move |send: &mut dyn FnMut(u64) -> bool, _spare| {
-                for k in 0..40 {
-                    assert!(in_worker || k != bad, "the producer's defect");
-                    if !send(k) {
-                        break;
-                    }
-                }
-                None
+            move |_spare| Numbers {
+                next: 0,
+                end: 40,
+                bad,
+                in_input: !in_worker,
             },
             move |k: u64, _: &mut LastDay| {
                 assert!(!in_worker || k != bad, "the worker's defect");
@@ -548,13 +587,13 @@ mod tests {
     }
 
     #[test]
-    fn s13_a_panicking_reader_ends_the_audit_with_an_error_instead_of_stalling() {
+    fn s13_a_panic_in_reading_ends_the_audit_with_an_error_instead_of_stalling() {
         for threads in [2, 5] {
             for bad in [0, 3, 39] {
                 let e = within_a_minute(move || run(threads, bad, false)).unwrap_err();
                 let text = e.to_string();
-                assert!(text.contains("a reading thread failed"), "{text}");
-                assert!(text.contains("the producer's defect"), "{text}");
+                assert!(text.contains("reading the input failed"), "{text}");
+                assert!(text.contains("the input's defect"), "{text}");
             }
         }
     }
@@ -565,10 +604,11 @@ mod tests {
         let mut audit = Auditor::new(policy.view(), AuditOptions::new().threads(2));
         let line = br#"{"ts":"2026-03-01T10:00:00Z","visitor":"v","event":"cookie_present","cookies":["nmstat"]}"#;
         let first = audit.run_sharded(
-            |send: &mut dyn FnMut(u64) -> bool, _spare| {
-                send(0);
-                send(1);
-                None
+            |_spare| Numbers {
+                next: 0,
+                end: 2,
+                bad: u64::MAX,
+                in_input: false,
             },
             |k: u64, _: &mut LastDay| {
                 assert!(k == 0, "the worker's defect");

@@ -39,6 +39,7 @@ use super::pipeline::Batch;
 use super::report::Sink;
 use super::rules::{overlong, route, Auditor, Parsed};
 use super::scan::{Key, Shape, Strings};
+use super::shard::Pull;
 use super::stamp::LastDay;
 use super::MAX_LINE;
 
@@ -873,39 +874,73 @@ impl<S: Sink> Auditor<'_, S> {
         let route_key = self.route.clone();
         let shards = self.threads();
         self.run_sharded(
-            move |send: &mut dyn FnMut(RowBlock) -> bool, _spare| {
-                let mut layouts = Layouts::default();
-                let mut first = 1u64;
-                for batch in batches {
-                    let batch = match batch {
-                        Ok(b) => b,
-                        Err(e) => return Some(invalid(e)),
-                    };
-                    let layout = match layouts.of(&batch) {
-                        Ok(l) => l,
-                        Err(e) => return Some(e.into()),
-                    };
-                    let mut at = 0;
-                    while at < batch.num_rows() {
-                        let len = BLOCK_ROWS.min(batch.num_rows() - at);
-                        let block = RowBlock {
-                            first,
-                            layout: Arc::clone(&layout),
-                            batch: batch.slice(at, len),
-                        };
-                        if !send(block) {
-                            return None;
-                        }
-                        at += len;
-                        first += len as u64;
-                    }
-                }
-                None
+            move |_spare| RowBlocks {
+                // Asked again by each worker once it has ended.
+                batches: batches.fuse(),
+                layouts: Layouts::default(),
+                current: None,
+                first: 1,
+                fault: None,
             },
             move |block: RowBlock, last_day: &mut LastDay| {
                 parse_rows(policy, &route_key, shards, last_day, &block)
             },
         )
+    }
+}
+
+/// A table's batches cut into blocks of at most [`BLOCK_ROWS`] rows.
+struct RowBlocks<'s> {
+    batches: std::iter::Fuse<Batches<'s>>,
+    layouts: Layouts,
+    /// The batch being cut, its layout, and the rows of it handed out.
+    current: Option<(RecordBatch, Arc<TableLayout>, usize)>,
+    /// The number of the next block's first row.
+    first: u64,
+    fault: Option<io::Error>,
+}
+
+impl Pull for RowBlocks<'_> {
+    type Block = RowBlock;
+
+    fn pull(&mut self) -> Option<RowBlock> {
+        loop {
+            if let Some((batch, layout, at)) = &mut self.current {
+                if *at < batch.num_rows() {
+                    let len = BLOCK_ROWS.min(batch.num_rows() - *at);
+                    let block = RowBlock {
+                        first: self.first,
+                        layout: Arc::clone(layout),
+                        batch: batch.slice(*at, len),
+                    };
+                    *at += len;
+                    self.first += len as u64;
+                    return Some(block);
+                }
+                self.current = None;
+            }
+            if self.fault.is_some() {
+                return None;
+            }
+            let batch = match self.batches.next()? {
+                Ok(b) => b,
+                Err(e) => {
+                    self.fault = Some(invalid(e));
+                    return None;
+                }
+            };
+            match self.layouts.of(&batch) {
+                Ok(layout) => self.current = Some((batch, layout, 0)),
+                Err(e) => {
+                    self.fault = Some(e.into());
+                    return None;
+                }
+            }
+        }
+    }
+
+    fn fault(&mut self) -> Option<io::Error> {
+        self.fault.take()
     }
 }
 
