@@ -203,9 +203,9 @@ impl AuditOptions {
     /// 2 or more, visitors are sharded by a
     /// keyed hash of their id among that many workers, each with its own
     /// visitors; files and streams given to [`Auditor::read`] and
-    /// [`Auditor::read_path`] are split into chunks of whole lines on a reading
-    /// thread, and each worker parses chunks and applies its shard's events in
-    /// input order. Findings are reported in input order; the report is the one
+    /// [`Auditor::read_path`] are read in blocks of whole lines by the workers
+    /// themselves, one block at a time under a lock, and each worker routes the
+    /// blocks it read and applies its shard's events in input order. Findings are reported in input order; the report is the one
     /// thread gives. Under [`AuditOptions::merge`], each file is read and parsed
     /// on a thread of its own and the rules keep to one.
     #[must_use]

@@ -1,8 +1,8 @@
 //! Every core: visitors sharded by hash across worker threads.
 //!
-//! The workers read the input themselves: whichever needs work takes the next
+//! The workers read the input themselves: whichever needs work reads the next
 //! block of whole lines (about 1 MiB, numbered in the order taken) under a lock,
-//! reads it, and routes every event of it to the shard of its visitor (a keyed
+//! and then, the lock released, routes every event of it to the shard of its visitor (a keyed
 //! hash of the visitor id, scaled to the workers), and a line that is not an
 //! event to any shard (by its number: it needs no visitor), depositing one batch
 //! per shard that shares the block's text; then it applies, in block order, the
@@ -140,6 +140,11 @@ impl<R: Read> Blocks<R> {
                     let rest = loop {
                         len = 0;
                         if !self.fill(&mut buf, &mut len) {
+                            if self.error.is_some() {
+                                // As on one thread: a line a fault cut short
+                                // is lost, however long.
+                                return None;
+                            }
                             break Vec::new();
                         }
                         if let Some(p) = memchr::memchr(b'\n', &buf[..len]) {
@@ -168,7 +173,8 @@ impl<R: Read> Blocks<R> {
 /// takes the next block, under a lock, so blocks are numbered in the order taken.
 pub(crate) trait Pull: Send {
     type Block: Send;
-    /// The next block: `None` at the end of the input, or after a fault.
+    /// The next block: `None` at the end of the input, or after a fault. Once
+    /// it has said `None` it is not asked again.
     fn pull(&mut self) -> Option<Self::Block>;
     /// The fault that ended the input, if one did.
     fn fault(&mut self) -> Option<io::Error>;
@@ -244,14 +250,13 @@ fn parse_block(
                 // one that starts as the log writers write it goes to its
                 // visitor's shard, which parses it.
                 Some(text) => {
-                    let text = &text[range.clone()];
-                    if let Some(visitor) = leading_visitor(text) {
-                        let place = route.hash(visitor.as_bytes());
+                    if let Some(visitor) = leading_visitor(line) {
+                        let place = route.hash(visitor);
                         let j = shard_of_place(place, shards);
                         batches[j].push_line(number, range.start, range.end, place);
                         continue;
                     }
-                    parse_text(&policy, last_day, number, text)
+                    parse_text(&policy, last_day, number, &text[range.clone()])
                 }
                 None => parse_line(&policy, last_day, number, line),
             }
@@ -345,8 +350,11 @@ impl<'p, S: Sink> Auditor<'p, S> {
         let n = self.shards.len();
         let inboxes: Vec<Inbox> = (0..n).map(|_| Inbox::default()).collect();
         let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
-        // The input, and the number of blocks taken from it so far.
-        let input = Mutex::new((open(spare_rx), 0u64));
+        let input = Mutex::new(Input {
+            source: open(spare_rx),
+            taken: 0,
+            ended: false,
+        });
         let halt = Halt::default();
         let parse = &parse;
         std::thread::scope(|scope| {
@@ -431,43 +439,55 @@ impl<'p, S: Sink> Auditor<'p, S> {
         let fault = input
             .into_inner()
             .unwrap_or_else(PoisonError::into_inner)
-            .0
+            .source
             .fault();
         fault.map_or(Ok(()), Err)
     }
+}
+
+/// The input of a sharded run, behind its lock.
+struct Input<P> {
+    source: P,
+    /// Blocks taken so far.
+    taken: u64,
+    /// The source has said `None`: every worker then sees the same count.
+    ended: bool,
 }
 
 /// The next block of `input` and its number; once the input is read (or the
 /// run stopped), the number of blocks taken in all. A defect in reading stops
 /// the run as a worker's does.
 fn take<P: Pull>(
-    input: &Mutex<(P, u64)>,
+    input: &Mutex<Input<P>>,
     halt: &Halt,
     inboxes: &[Inbox],
 ) -> Result<(u64, P::Block), u64> {
-    let mut guard = input.lock().unwrap_or_else(PoisonError::into_inner);
-    let (source, taken) = &mut *guard;
-    if halt.stopped() {
-        return Err(*taken);
+    let mut input = input.lock().unwrap_or_else(PoisonError::into_inner);
+    if input.ended || halt.stopped() {
+        return Err(input.taken);
     }
-    match panic::catch_unwind(AssertUnwindSafe(|| source.pull())) {
+    match panic::catch_unwind(AssertUnwindSafe(|| input.source.pull())) {
         Ok(Some(block)) => {
-            *taken += 1;
-            Ok((*taken - 1, block))
+            input.taken += 1;
+            Ok((input.taken - 1, block))
         }
-        Ok(None) => Err(*taken),
+        Ok(None) => {
+            input.ended = true;
+            Err(input.taken)
+        }
         Err(payload) => {
-            let taken = *taken;
-            drop(guard);
+            // Stopped with the lock held, so that no worker reads on from
+            // where the defect left the source.
+            input.ended = true;
             halt.stop("reading the input", &*payload, inboxes);
-            Err(taken)
+            Err(input.taken)
         }
     }
 }
 
-/// Set when a thread of a sharded run panicked (a defect, never bad input): every
-/// worker stops instead of waiting for a batch that will not come, and the run
-/// ends with an error that says which thread and why.
+/// Set when a worker of a sharded run panicked, or reading the input did (a
+/// defect, never bad input): every worker stops instead of waiting for a batch
+/// that will not come, and the run ends with an error that says which and why.
 #[derive(Default)]
 struct Halt {
     stopped: AtomicBool,
@@ -619,6 +639,56 @@ mod tests {
         let again = audit.read("next.jsonl", &line[..]).unwrap_err().to_string();
         assert!(again.contains("a worker thread failed"), "{again}");
         assert_eq!(audit.finish().summary.events, 0);
+    }
+
+    /// Ends after five blocks, then (asked again) hands out five more.
+    struct Relapsing {
+        next: u64,
+        ended: bool,
+    }
+
+    impl Pull for Relapsing {
+        type Block = u64;
+
+        fn pull(&mut self) -> Option<u64> {
+            if self.next == 5 && !self.ended || self.next == 10 {
+                self.ended = true;
+                return None;
+            }
+            self.next += 1;
+            Some(self.next - 1)
+        }
+
+        fn fault(&mut self) -> Option<io::Error> {
+            None
+        }
+    }
+
+    #[test]
+    fn s13_an_input_that_has_ended_is_not_asked_again() {
+        let policy = samtykke_host::OwnedPolicy::from_json(KK).unwrap();
+        for threads in [2, 3] {
+            for _ in 0..20 {
+                let mut audit = Auditor::new(policy.view(), AuditOptions::new().threads(threads));
+                audit
+                    .run_sharded(
+                        |_spare| Relapsing {
+                            next: 0,
+                            ended: false,
+                        },
+                        |k: u64, _: &mut LastDay| {
+                            let mut batches: Vec<Batch> =
+                                (0..threads).map(|_| Batch::default()).collect();
+                            // One line a block, in the shard of its number.
+                            batches[k as usize % threads].push(k + 1, too_long());
+                            batches
+                        },
+                    )
+                    .unwrap();
+                let lines: Vec<u64> = audit.finish().input_errors.iter().map(|e| e.line).collect();
+                assert_eq!(lines, [1, 2, 3, 4, 5]);
+            }
+        }
     }
 
     #[test]

@@ -1628,6 +1628,71 @@ fn audit_sharded_reader_reads_every_line_as_one_thread_does() {
     }
 }
 
+/// A gzip file cut short inside a line over 1 MiB: the line the fault cut is
+/// lost and the lines before it are audited, with 2 and 3 workers as with one
+/// thread (the sharded reader once reported the cut line as over-long). Cuts
+/// across the whole file, so some fall before, inside and after the long line.
+#[test]
+fn s13_a_gzip_cut_inside_an_over_long_line_reads_as_on_one_thread() {
+    let p = kk();
+    let mut text = Vec::new();
+    let event = |i: i64| {
+        ev_of(
+            &format!("v{}", i % 97),
+            i,
+            json!({"event": "cookie_present", "cookies": ["nmstat"]}),
+        )
+    };
+    for i in 0..3_000 {
+        text.extend_from_slice(event(i).as_bytes());
+        text.push(b'\n');
+    }
+    // 3 MiB that gzip cannot shrink much, so that many cuts fall inside it.
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..(3 << 20) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        text.push(
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(x % 64) as usize],
+        );
+    }
+    text.push(b'\n');
+    for i in 3_000..6_000 {
+        text.extend_from_slice(event(i).as_bytes());
+        text.push(b'\n');
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&text).unwrap();
+    let gz = gz.finish().unwrap();
+    let mut inside = 0;
+    for tenth in 1..20 {
+        let cut = &gz[..gz.len() * tenth / 20];
+        let read = |threads| {
+            let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads));
+            let read = a.read("cut.log.gz", Cursor::new(cut)).map_err(|e| e.kind());
+            (read, a.finish())
+        };
+        let one = read(1);
+        assert!(one.0.is_err(), "cut at {tenth}/20 reads to its end");
+        if one.1.summary.lines == 3_000 {
+            inside += 1;
+        }
+        for threads in [2, 3] {
+            let (read, report) = read(threads);
+            // (Compared whole; a difference is shown by its counts.)
+            assert!(
+                read == one.0 && report == one.1,
+                "cut at {tenth}/20, {threads} threads: {read:?} {:?} against {:?} {:?}",
+                report.summary,
+                one.0,
+                one.1.summary
+            );
+        }
+    }
+    assert!(inside >= 5, "only {inside} cuts fell inside the long line");
+}
+
 // ---- the auditor fed line by line: counts, memory, threads ----------------------
 
 /// Ten visitors' notices and grants and a line that is not JSON, fed one line at a
