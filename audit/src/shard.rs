@@ -1,18 +1,19 @@
 //! Every core: visitors sharded by hash across worker threads.
 //!
 //! The workers read the input themselves: whichever needs work reads the next
-//! block of whole lines (about 1 MiB, numbered in the order taken) under a lock,
-//! and then, the lock released, routes every event of it to the shard of its visitor (a keyed
-//! hash of the visitor id, scaled to the workers), and a line that is not an
-//! event to any shard (by its number: it needs no visitor), depositing one batch
-//! per shard that shares the block's text; then it applies, in block order, the
-//! batches deposited for its own shard. A line that starts as the log writers
-//! write it is routed by the id at its start and parsed by its shard
-//! ([`leading_visitor`]); any other line is parsed where it is routed, and its
-//! batch carries it parsed. Every visitor lives in one shard and sees their
-//! events in input order, so each shard's results are those of one thread;
-//! findings are held with their file and line and reach the sink in input order
-//! when the file is read.
+//! block of whole lines (about 1 MiB, numbered in the order taken) under a
+//! lock, and then, the lock released, routes every event of it to the shard of
+//! its visitor (a keyed hash of the visitor id, scaled to the workers), and a
+//! line that is not an event to any shard (by its number: it needs no visitor),
+//! depositing one batch per shard that shares the block's text; then it
+//! applies, in block order, the batches deposited for its own shard. A line
+//! that starts as the log writers write it is routed by the id at its start
+//! and parsed by its shard ([`leading_visitor`]); any other line is parsed
+//! where it is routed, and its batch carries it parsed. Every visitor lives in
+//! one shard and sees their events in input order, so each shard's results are
+//! those of one thread; findings are held with their file and line and reach
+//! the sink in input order when the file is read.
+//!
 //! Locks are taken per block (to take one, and to deposit a batch), never per
 //! line. There is no reading thread: the block a worker reads is in its own
 //! core's cache when it routes the lines, and no third thread shares the cores.

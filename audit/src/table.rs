@@ -875,8 +875,7 @@ impl<S: Sink> Auditor<'_, S> {
         let shards = self.threads();
         self.run_sharded(
             move |_spare| RowBlocks {
-                // Asked again by each worker once it has ended.
-                batches: batches.fuse(),
+                batches,
                 layouts: Layouts::default(),
                 current: None,
                 first: 1,
@@ -891,7 +890,7 @@ impl<S: Sink> Auditor<'_, S> {
 
 /// A table's batches cut into blocks of at most [`BLOCK_ROWS`] rows.
 struct RowBlocks<'s> {
-    batches: std::iter::Fuse<Batches<'s>>,
+    batches: Batches<'s>,
     layouts: Layouts,
     /// The batch being cut, its layout, and the rows of it handed out.
     current: Option<(RecordBatch, Arc<TableLayout>, usize)>,
@@ -918,9 +917,6 @@ impl Pull for RowBlocks<'_> {
                     return Some(block);
                 }
                 self.current = None;
-            }
-            if self.fault.is_some() {
-                return None;
             }
             let batch = match self.batches.next()? {
                 Ok(b) => b,
