@@ -54,11 +54,16 @@ pub(crate) struct Batch {
     pub(crate) text: Option<Arc<String>>,
     pub(crate) arena: String,
     pub(crate) entries: Vec<(u64, Stored)>,
+    /// The lines of the block the batch was cut from, when its lines are
+    /// numbered from the block's start (the sharded readers'): every shard's
+    /// batch of a block has them, so that each shard can number the lines of
+    /// the blocks after.
+    pub(crate) lines: u64,
     /// Lines routed by the visitor id at their start
     /// ([`scan::leading_visitor`](super::scan::leading_visitor)) and not yet
     /// parsed, in order: the shard that applies them parses them. Kept apart
     /// from `entries`, in 24 bytes a line.
-    lines: Vec<Routed>,
+    routed: Vec<Routed>,
 }
 
 /// A line of the batch's text not yet parsed: its number, its bytes in the
@@ -91,7 +96,7 @@ impl Batch {
         batch.text = text;
         if batch.text.is_some() {
             // The sharded reader's: mostly lines routed unparsed.
-            batch.lines.reserve(lines);
+            batch.routed.reserve(lines);
         } else {
             batch.entries.reserve(lines);
         }
@@ -107,8 +112,9 @@ impl Batch {
             .and_then(|text| Arc::try_unwrap(text).ok())
             .map(String::into_bytes);
         self.entries.clear();
-        self.lines.clear();
+        self.routed.clear();
         self.arena.clear();
+        self.lines = 0;
         SPARE.with(|spare| {
             let mut spare = spare.borrow_mut();
             if spare.len() < SPARES {
@@ -182,7 +188,7 @@ impl Batch {
     /// Keeps line `number`, the block's bytes `start..end`, to be parsed where
     /// it is applied; `place` is the keyed hash of its visitor id.
     pub(crate) fn push_line(&mut self, number: u64, start: usize, end: usize, place: u64) {
-        self.lines.push(Routed {
+        self.routed.push(Routed {
             number,
             text: Span(start as u32, end as u32),
             place,
@@ -236,40 +242,45 @@ impl Batch {
     fn parse_routed(
         &self,
         r: Routed,
+        before: u64,
         policy: &ValidPolicy<'_>,
         last_day: &mut LastDay,
         f: &mut impl FnMut(u64, &mut Parsed<'_>),
     ) {
-        let mut parsed = parse_text(policy, last_day, r.number, self.get(r.text));
+        let number = before + r.number;
+        let mut parsed = parse_text(policy, last_day, number, self.get(r.text));
         if let Parsed::Event(line) = &mut parsed {
             line.place = Some(r.place);
         }
-        f(r.number, &mut parsed);
+        f(number, &mut parsed);
     }
 
-    /// Feeds every entry to `f`, in order, and empties the batch (keeping its
-    /// room); lines not yet parsed are parsed under `policy`.
+    /// Feeds every entry to `f`, in order, with its number `before` added, and
+    /// empties the batch (keeping its room); lines not yet parsed are parsed
+    /// under `policy`.
     pub(crate) fn drain(
         &mut self,
         policy: &ValidPolicy<'_>,
         last_day: &mut LastDay,
+        before: u64,
         mut f: impl FnMut(u64, &mut Parsed<'_>),
     ) {
         let mut entries = std::mem::take(&mut self.entries);
-        let mut lines = std::mem::take(&mut self.lines);
+        let mut lines = std::mem::take(&mut self.routed);
         // The two lists, each in line order, taken in line order.
         let mut routed = lines.iter().peekable();
         for (number, stored) in entries.drain(..) {
             while let Some(r) = routed.next_if(|r| r.number < number) {
-                self.parse_routed(*r, policy, last_day, &mut f);
+                self.parse_routed(*r, before, policy, last_day, &mut f);
             }
-            f(number, &mut self.restore(stored));
+            f(before + number, &mut self.restore(stored));
         }
         for r in routed {
-            self.parse_routed(*r, policy, last_day, &mut f);
+            self.parse_routed(*r, before, policy, last_day, &mut f);
         }
         lines.clear();
-        self.lines = lines;
+        self.routed = lines;
+        self.lines = 0;
         self.entries = entries;
         self.arena.clear();
     }

@@ -43,9 +43,12 @@ const READ_BYTES: usize = 256 * 1024;
 /// Batches waiting for a shard before its worker stops reading new blocks.
 const BACKLOG: usize = 8;
 
-/// Whole lines of the input and the number of the first.
+/// Whole lines of the input. Their numbers are counted from the block's
+/// start: a shard applying its batches in block order adds the lines of the
+/// blocks before, so no line is counted under the input's lock.
 struct Block {
-    first_line: u64,
+    /// The input's first block (its line 1 may open with a byte-order mark).
+    first: bool,
     text: Vec<u8>,
     /// The block is one line over 1 MiB, not kept.
     overlong: bool,
@@ -56,8 +59,8 @@ struct Blocks<R> {
     reader: R,
     /// The start of a line the last block did not end.
     carry: Vec<u8>,
-    /// Lines handed out so far.
-    lines: u64,
+    /// Blocks handed out so far.
+    blocks: u64,
     eof: bool,
     error: Option<io::Error>,
     /// Blocks' buffers given back once every shard is done with them.
@@ -69,7 +72,7 @@ impl<R: Read> Blocks<R> {
         Blocks {
             reader,
             carry: Vec::new(),
-            lines: 0,
+            blocks: 0,
             eof: false,
             error: None,
             spare,
@@ -103,14 +106,13 @@ impl<R: Read> Blocks<R> {
         }
     }
 
-    fn block(&mut self, text: Vec<u8>, lines: u64, overlong: bool) -> Block {
-        let b = Block {
-            first_line: self.lines + 1,
+    fn block(&mut self, text: Vec<u8>, overlong: bool) -> Block {
+        self.blocks += 1;
+        Block {
+            first: self.blocks == 1,
             text,
             overlong,
-        };
-        self.lines += lines;
-        b
+        }
     }
 
     /// The next block, as the single-threaded reader would number its lines:
@@ -133,8 +135,7 @@ impl<R: Read> Blocks<R> {
                 Some(p) if len >= BLOCK_BYTES || self.eof => {
                     self.carry.extend_from_slice(&buf[p + 1..len]);
                     buf.truncate(p + 1);
-                    let lines = memchr::memchr_iter(b'\n', &buf).count() as u64;
-                    return Some(self.block(buf, lines, false));
+                    return Some(self.block(buf, false));
                 }
                 None if len > MAX_LINE + 1 => {
                     // One line over the limit: skipped up to its end.
@@ -153,7 +154,7 @@ impl<R: Read> Blocks<R> {
                         }
                     };
                     self.carry = rest;
-                    return Some(self.block(Vec::new(), 1, true));
+                    return Some(self.block(Vec::new(), true));
                 }
                 _ => {}
             }
@@ -163,7 +164,7 @@ impl<R: Read> Blocks<R> {
                     return None;
                 }
                 buf.truncate(len);
-                return Some(self.block(buf, 1, false));
+                return Some(self.block(buf, false));
             }
             self.fill(&mut buf, &mut len);
         }
@@ -210,14 +211,16 @@ fn parse_block(
     block: Block,
 ) -> Vec<Batch> {
     let Block {
-        first_line,
+        first,
         text,
         overlong,
-        ..
     } = block;
     if overlong {
         let mut batches: Vec<Batch> = (0..shards).map(|_| Batch::default()).collect();
-        batches[(first_line % shards as u64) as usize].push(first_line, too_long());
+        batches[0].push(1, too_long());
+        for batch in &mut batches {
+            batch.lines = 1;
+        }
         return batches;
     }
     // The lines' strings are kept as places in the block, shared by the
@@ -238,7 +241,12 @@ fn parse_block(
         // A last line without `\n`.
         (bytes.last().is_some_and(|&b| b != b'\n')).then_some(bytes.len()),
     );
-    for (number, end) in (first_line..).zip(ends) {
+    // A line's number in the block; in the input, to parse it, only where that
+    // matters: line 1 may open with a byte-order mark (no later line is).
+    let mut lines = 0;
+    for (number, end) in (1..).zip(ends) {
+        lines = number;
+        let in_input = if first { number } else { number + 1 };
         let range = start..end;
         start = end + 1;
         let line = &bytes[range.clone()];
@@ -257,14 +265,17 @@ fn parse_block(
                         batches[j].push_line(number, range.start, range.end, place);
                         continue;
                     }
-                    parse_text(&policy, last_day, number, &text[range.clone()])
+                    parse_text(&policy, last_day, in_input, &text[range.clone()])
                 }
-                None => parse_line(&policy, last_day, number, line),
+                None => parse_line(&policy, last_day, in_input, line),
             }
         };
         // (A batch keeps no blank line.)
         let j = super::rules::route(&mut parsed, number, route, shards);
         batches[j].push(number, parsed);
+    }
+    for batch in &mut batches {
+        batch.lines = lines;
     }
     batches
 }
@@ -370,6 +381,8 @@ impl<'p, S: Sink> Auditor<'p, S> {
                         let mut own_day = LastDay::default();
                         let policy = shard.policy();
                         let mut applied = 0u64;
+                        // Lines of the blocks applied so far.
+                        let mut before = 0u64;
                         // Blocks in all, once the input is read.
                         let mut all = None;
                         while !halt.stopped() {
@@ -381,9 +394,11 @@ impl<'p, S: Sink> Auditor<'p, S> {
                                     .map(|mut w| w.remove(&applied))
                                     .unwrap_or(None);
                                 let Some(mut batch) = batch else { break };
-                                batch.drain(&policy, &mut own_day, |number, parsed| {
+                                let lines = batch.lines;
+                                batch.drain(&policy, &mut own_day, before, |number, parsed| {
                                     shard.take_in_place(number, parsed)
                                 });
+                                before += lines;
                                 if let Some(buf) = batch.recycle() {
                                     let _ = spare_tx.send(buf);
                                 }

@@ -810,9 +810,9 @@ fn invalid(e: ArrowError) -> io::Error {
 const BLOCK_ROWS: usize = 8192;
 
 /// Rows of a table for one worker to parse: a slice of a batch (sharing its
-/// buffers), its layout and the number of its first row.
+/// buffers) and its layout. Its rows are numbered from its start, as a block
+/// of lines is.
 pub(crate) struct RowBlock {
-    first: u64,
     layout: Arc<TableLayout>,
     batch: RecordBatch,
 }
@@ -878,7 +878,6 @@ impl<S: Sink> Auditor<'_, S> {
                 batches,
                 layouts: Layouts::default(),
                 current: None,
-                first: 1,
                 fault: None,
             },
             move |block: RowBlock, last_day: &mut LastDay| {
@@ -894,8 +893,6 @@ struct RowBlocks<'s> {
     layouts: Layouts,
     /// The batch being cut, its layout, and the rows of it handed out.
     current: Option<(RecordBatch, Arc<TableLayout>, usize)>,
-    /// The number of the next block's first row.
-    first: u64,
     fault: Option<io::Error>,
 }
 
@@ -908,12 +905,10 @@ impl Pull for RowBlocks<'_> {
                 if *at < batch.num_rows() {
                     let len = BLOCK_ROWS.min(batch.num_rows() - *at);
                     let block = RowBlock {
-                        first: self.first,
                         layout: Arc::clone(layout),
                         batch: batch.slice(*at, len),
                     };
                     *at += len;
-                    self.first += len as u64;
                     return Some(block);
                 }
                 self.current = None;
@@ -952,10 +947,13 @@ fn parse_rows(
     let share = block.batch.num_rows() / shards + 64;
     let mut batches: Vec<Batch> = (0..shards).map(|_| Batch::over(None, share)).collect();
     let mut scratch = Vec::new();
-    for (i, number) in (0..block.batch.num_rows()).zip(block.first..) {
+    for (i, number) in (0..block.batch.num_rows()).zip(1..) {
         let mut parsed = rows.parse(&policy, last_day, i, &mut scratch);
         let j = route(&mut parsed, number, route_key, shards);
         batches[j].push(number, parsed);
+    }
+    for batch in &mut batches {
+        batch.lines = block.batch.num_rows() as u64;
     }
     batches
 }
