@@ -241,8 +241,10 @@ fn parse_block(
         // A last line without `\n`.
         (bytes.last().is_some_and(|&b| b != b'\n')).then_some(bytes.len()),
     );
-    // A line's number in the block; in the input, to parse it, only where that
-    // matters: line 1 may open with a byte-order mark (no later line is).
+    // `number` counts from the block's start. The parser is given `in_input`,
+    // which is right only where the parser needs it: line 1 of the input may
+    // open with a byte-order mark, and a line of a later block gets a number
+    // past 1, which it is.
     let mut lines = 0;
     for (number, end) in (1..).zip(ends) {
         lines = number;
