@@ -288,7 +288,7 @@ pub fn audit_lines<L: AsRef<[u8]>>(
 pub fn read_line_only(policy: &ValidPolicy<'_>, text: &[u8]) -> bool {
     let mut last_day = stamp::LastDay::default();
     matches!(
-        rules::parse_line(policy, &mut last_day, 2, text),
+        rules::parse_line(policy, &mut last_day, false, text),
         rules::Parsed::Event(_)
     )
 }

@@ -248,7 +248,7 @@ impl Batch {
         f: &mut impl FnMut(u64, &mut Parsed<'_>),
     ) {
         let number = before + r.number;
-        let mut parsed = parse_text(policy, last_day, number, self.get(r.text));
+        let mut parsed = parse_text(policy, last_day, number == 1, self.get(r.text));
         if let Parsed::Event(line) = &mut parsed {
             line.place = Some(r.place);
         }
@@ -256,8 +256,9 @@ impl Batch {
     }
 
     /// Feeds every entry to `f`, in order, with its number `before` added, and
-    /// empties the batch (keeping its room); lines not yet parsed are parsed
-    /// under `policy`.
+    /// empties the batch's entries (keeping their room; its count of the
+    /// block's lines stays, for [`Batch::recycle`] to clear); lines not yet
+    /// parsed are parsed under `policy`.
     pub(crate) fn drain(
         &mut self,
         policy: &ValidPolicy<'_>,
@@ -280,7 +281,6 @@ impl Batch {
         }
         lines.clear();
         self.routed = lines;
-        self.lines = 0;
         self.entries = entries;
         self.arena.clear();
     }

@@ -262,8 +262,8 @@ impl<'a> LineText<'a> {
         number: u64,
     ) -> Parsed<'a> {
         match self {
-            LineText::Text(text) => parse_text(policy, last_day, number, text),
-            LineText::Bytes(bytes) => parse_line(policy, last_day, number, bytes),
+            LineText::Text(text) => parse_text(policy, last_day, number == 1, text),
+            LineText::Bytes(bytes) => parse_line(policy, last_day, number == 1, bytes),
             LineText::TooLong => too_long(),
         }
     }

@@ -218,7 +218,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
     /// whitespace is skipped; a trailing `\r` and, on line 1, a byte-order mark are
     /// ignored.
     pub fn line(&mut self, number: u64, text: &[u8]) {
-        let parsed = parse_line(&self.policy, &mut self.last_day, number, text);
+        let parsed = parse_line(&self.policy, &mut self.last_day, number == 1, text);
         self.take_routed(number, parsed);
     }
 
@@ -877,15 +877,16 @@ pub(crate) fn too_long<'a>() -> Parsed<'a> {
     )
 }
 
-/// Reads line `number` as an event: JSON, its fields, its timestamp. Needs
+/// Reads a line as an event: JSON, its fields, its timestamp; `first` when it
+/// is the input's first line (which may open with a byte-order mark). Needs
 /// nothing of the visitors, so it may run on another thread than the rules.
 pub(crate) fn parse_line<'t>(
     policy: &ValidPolicy<'_>,
     last_day: &mut LastDay,
-    number: u64,
+    first: bool,
     text: &'t [u8],
 ) -> Parsed<'t> {
-    let range = match trim(text, number) {
+    let range = match trim(text, first) {
         Ok(range) => range,
         Err(skip) => return skip.parsed(),
     };
@@ -904,22 +905,23 @@ pub(crate) fn parse_line<'t>(
 pub(crate) fn parse_text<'t>(
     policy: &ValidPolicy<'_>,
     last_day: &mut LastDay,
-    number: u64,
+    first: bool,
     text: &'t str,
 ) -> Parsed<'t> {
-    match trim(text.as_bytes(), number) {
+    match trim(text.as_bytes(), first) {
         // The range cuts only whole characters (`\r`, a byte-order mark).
         Ok(range) => parse_json(policy, last_day, text.get(range).unwrap_or("")),
         Err(skip) => skip.parsed(),
     }
 }
 
-/// The part of line `number` to parse: without a trailing `\r` and, on line 1,
-/// a byte-order mark; or why it is not parsed (blank, or over 1 MiB).
-fn trim(text: &[u8], number: u64) -> Result<std::ops::Range<usize>, Skip> {
+/// The part of a line to parse: without a trailing `\r` and, on the input's
+/// `first` line, a byte-order mark; or why it is not parsed (blank, or over
+/// 1 MiB).
+fn trim(text: &[u8], first: bool) -> Result<std::ops::Range<usize>, Skip> {
     let end = text.len() - usize::from(text.ends_with(b"\r"));
     let bom = "\u{feff}".as_bytes();
-    let start = if number == 1 && text[..end].starts_with(bom) {
+    let start = if first && text[..end].starts_with(bom) {
         bom.len()
     } else {
         0

@@ -115,10 +115,10 @@ impl<R: Read> Blocks<R> {
         }
     }
 
-    /// The next block, as the single-threaded reader would number its lines:
-    /// split on `\n`, a last line without one counted, a line over 1 MiB (and
-    /// its `\r`) reported without being kept, and after a fault only the whole
-    /// lines before it.
+    /// The next block of whole lines, cut as the single-threaded reader cuts
+    /// lines: on `\n`, a last line without one kept, a line over 1 MiB (and
+    /// its `\r`) a block of its own that keeps no text, and after a fault only
+    /// the whole lines before it. The lines are numbered where they are routed.
     fn next(&mut self) -> Option<Block> {
         // `buf[..len]` is the block so far; a buffer given back keeps its
         // bytes, to be read over.
@@ -241,14 +241,12 @@ fn parse_block(
         // A last line without `\n`.
         (bytes.last().is_some_and(|&b| b != b'\n')).then_some(bytes.len()),
     );
-    // `number` counts from the block's start. The parser is given `in_input`,
-    // which is right only where the parser needs it: line 1 of the input may
-    // open with a byte-order mark, and a line of a later block gets a number
-    // past 1, which it is.
+    // `number` counts from the block's start.
     let mut lines = 0;
     for (number, end) in (1..).zip(ends) {
         lines = number;
-        let in_input = if first { number } else { number + 1 };
+        // The input's first line may open with a byte-order mark.
+        let first_line = first && number == 1;
         let range = start..end;
         start = end + 1;
         let line = &bytes[range.clone()];
@@ -267,9 +265,9 @@ fn parse_block(
                         batches[j].push_line(number, range.start, range.end, place);
                         continue;
                     }
-                    parse_text(&policy, last_day, in_input, &text[range.clone()])
+                    parse_text(&policy, last_day, first_line, &text[range.clone()])
                 }
-                None => parse_line(&policy, last_day, in_input, line),
+                None => parse_line(&policy, last_day, first_line, line),
             }
         };
         // (A batch keeps no blank line.)

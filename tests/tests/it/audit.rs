@@ -1628,6 +1628,37 @@ fn audit_sharded_reader_reads_every_line_as_one_thread_does() {
     }
 }
 
+/// Only the input's first line may open with a byte-order mark: with 2 and 3
+/// workers, as with one thread, a mark at the start of any later line (here
+/// every line, so that some open a block of the sharded reader's) makes that
+/// line an input error.
+#[test]
+fn audit_a_byte_order_mark_is_skipped_only_on_the_input_s_first_line() {
+    let p = kk();
+    let n = 50_000u64;
+    let mut text = Vec::new();
+    for i in 0..n {
+        text.extend_from_slice("\u{feff}".as_bytes());
+        let line = ev_of(
+            &format!("v{}", i % 89),
+            i as i64,
+            json!({"event": "notice_shown"}),
+        );
+        text.extend_from_slice(line.as_bytes());
+        text.push(b'\n');
+    }
+    // Several of the sharded reader's blocks of about 1 MiB.
+    assert!(text.len() > 3 << 20, "{}", text.len());
+    for threads in [1, 2, 3] {
+        let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads));
+        a.read("bom.log", Cursor::new(&text)).unwrap();
+        let r = a.finish();
+        assert_eq!(r.summary.events, 1, "threads {threads}");
+        let lines: Vec<u64> = r.input_errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, (2..=n).collect::<Vec<_>>(), "threads {threads}");
+    }
+}
+
 /// A gzip file cut short inside a line over 1 MiB: the line the fault cut is
 /// lost and the lines before it are audited, with 2 and 3 workers as with one
 /// thread (the sharded reader once reported the cut line as over-long). Cuts
