@@ -237,6 +237,11 @@ impl Batch {
         }
     }
 
+    /// The visitors' keyed hashes of the lines routed unparsed, in order.
+    pub(crate) fn places(&self) -> impl Iterator<Item = u64> + '_ {
+        self.routed.iter().map(|r| r.place)
+    }
+
     /// Parses a routed line and feeds it to `f`.
     #[inline]
     fn parse_routed(

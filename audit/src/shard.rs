@@ -395,6 +395,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
                                     .unwrap_or(None);
                                 let Some(mut batch) = batch else { break };
                                 let lines = batch.lines;
+                                shard.visitors.warm(batch.places());
                                 batch.drain(&policy, &mut own_day, before, |number, parsed| {
                                     shard.take_in_place(number, parsed)
                                 });
