@@ -10,9 +10,9 @@
 //! that starts as the log writers write it is routed by the id at its start
 //! and parsed by its shard ([`leading_visitor`]); any other line is parsed
 //! where it is routed, and its batch carries it parsed. Before a worker applies
-//! a batch it loads the batch's visitors from its table all at once (their
-//! hashes came with the routing), so that their cache misses overlap instead
-//! of stalling one event at a time. Every visitor lives in
+//! a batch it loads the visitors of the batch's unparsed lines from its table
+//! all at once (their hashes came with the routing), so that their cache misses
+//! overlap instead of stalling one event at a time. Every visitor lives in
 //! one shard and sees their events in input order, so each shard's results are
 //! those of one thread; findings are held with their file and line and reach
 //! the sink in input order when the file is read.
