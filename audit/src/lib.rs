@@ -133,6 +133,11 @@ pub use {arrow_array, arrow_schema};
 /// The longest line the audit reads: 1 MiB (SPEC §8).
 pub const MAX_LINE: usize = 1 << 20;
 
+/// The deepest a line's JSON may nest, its object counted as level 1: an array
+/// or object deeper than that makes the line an input error ("nested too
+/// deeply"). The same as `serde_json`'s limit, so no input can exhaust the stack.
+pub const MAX_NESTING: usize = 128;
+
 /// Most worker threads an audit takes (a thread count is a `u16` on the command
 /// line and in Python).
 pub const MAX_THREADS: usize = u16::MAX as usize;

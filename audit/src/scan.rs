@@ -250,8 +250,8 @@ pub(crate) enum ScanError {
     Duplicate(Key),
 }
 
-/// Nesting limit (the same as `serde_json`'s), so no input can exhaust the stack.
-const MAX_DEPTH: usize = 128;
+/// Nesting limit: [`MAX_NESTING`](super::MAX_NESTING), the line's object at depth 1.
+const MAX_DEPTH: usize = super::MAX_NESTING;
 
 /// What a [`Slot`] holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -24,7 +24,7 @@ use pyo3_arrow::input::AnyRecordBatch;
 use samtykke_audit::{
     AuditOptions, Auditor, Format, InputError, InputErrorKind, ReadError, Report, ReportWriter,
     SchemaError, Sink, Source, Summary, TableFeed, TableLayout, Violation, ViolationId, LINES,
-    MAX_THREADS,
+    MAX_NESTING, MAX_THREADS,
 };
 
 use crate::errors::{invalid, py_repr, wrong_type};
@@ -34,8 +34,6 @@ use crate::policy::Policy;
 const CHUNK_LINES: usize = 4096;
 /// Bytes of lines taken from Python per chunk, about.
 const CHUNK_BYTES: usize = 1 << 20;
-/// How deep a dict given as a line may nest before it is refused.
-const MAX_DEPTH: usize = 64;
 
 /// The columns of `to_dicts()` rows and of `to_pandas()`, in order: SPEC §9's
 /// violation keys.
@@ -760,11 +758,13 @@ fn write_json(
 ) -> Result<(), String> {
     let no_form =
         |what: &str| format!("not JSON: the value of `{key}` is {what}, which has no JSON form");
-    if depth > MAX_DEPTH {
-        return Err(format!(
-            "not JSON: the value of `{key}` nests more than {MAX_DEPTH} deep"
-        ));
-    }
+    // A dict or list here is at level `depth + 1`, the line's dict at level 1:
+    // as deep as the line its JSON stands for may go, and no deeper.
+    let too_deep = || {
+        Err(format!(
+            "not JSON: the value of `{key}` nests more than {MAX_NESTING} deep"
+        ))
+    };
     if obj.is_none() {
         buf.extend_from_slice(b"null");
     } else if let Ok(b) = obj.cast::<PyBool>() {
@@ -786,6 +786,9 @@ fn write_json(
         }
         serde_json::to_writer(&mut *buf, &f).map_err(|e| no_form(&e.to_string()))?;
     } else if let Ok(d) = obj.cast::<PyDict>() {
+        if depth >= MAX_NESTING {
+            return too_deep();
+        }
         buf.push(b'{');
         for (i, (k, v)) in d.iter().enumerate() {
             if i > 0 {
@@ -808,6 +811,9 @@ fn write_json(
         }
         buf.push(b'}');
     } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        if depth >= MAX_NESTING {
+            return too_deep();
+        }
         buf.push(b'[');
         let items = obj.try_iter().map_err(|e| no_form(&e.to_string()))?;
         for (i, item) in items.enumerate() {

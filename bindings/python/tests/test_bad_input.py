@@ -336,3 +336,27 @@ def test_times_outside_datetime_years(kk: samtykke.Policy) -> None:
     # A decoded cookie can carry any time; reading it as a datetime says so.
     state = kk.new_state(1).accept_all(datetime(9999, 12, 30, tzinfo=timezone.utc))
     assert state.expires == datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+
+
+# ---- audit lines given as dicts -----------------------------------------------
+
+
+@pytest.mark.parametrize("levels", [2, 64, 65, 127, 128, 129, 200])
+def test_s13_a_dict_line_may_nest_as_deep_as_its_json_text(kk: samtykke.Policy, levels: int) -> None:
+    """A line's JSON may nest 128 levels deep, its object the first: a line
+    given as a dict is read as its JSON text is, at every depth."""
+    value: Any = []
+    for _ in range(levels - 2):
+        value = [value]
+    line = {"ts": "2026-03-01T10:00:00Z", "visitor": "v", "event": "notice_shown", "x": value}
+    text = json.dumps(line)
+    assert text.count("[") == levels - 1
+    from_dict = samtykke.audit_lines([line], kk)
+    from_text = samtykke.audit_lines([text], kk)
+    deep_enough = levels > 128
+    for report in (from_dict, from_text):
+        assert report.summary["events"] == (0 if deep_enough else 1)
+        assert report.summary["input_errors"] == (1 if deep_enough else 0)
+    if deep_enough:
+        assert from_dict.input_errors[0]["message"].startswith("not JSON: the value of `x` nests more than 128 deep")
+        assert from_text.input_errors[0]["message"].startswith("not JSON: nested too deeply")
