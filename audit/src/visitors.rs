@@ -144,7 +144,9 @@ impl Visitors {
             let chunks = &self.chunks;
             let at = |slot: u32| &chunks[slot as usize / CHUNK][slot as usize % CHUNK];
             if let Some(&slot) = self.table.find(key, |&s| at(s).key == key) {
-                // A field in each cache line of the record, and its last time.
+                // Fields from across the record (the core's state, the signal
+                // and withdrawal times: the compiler orders them, so which
+                // cache lines they share is its choice), and the last time.
                 let v = at(slot);
                 let (state, parts) = (&v.state, v.state.granted().bits());
                 sum = sum
