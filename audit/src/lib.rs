@@ -210,8 +210,8 @@ impl AuditOptions {
     /// visitors; files and streams given to [`Auditor::read`] and
     /// [`Auditor::read_path`] are read in blocks of whole lines by the workers
     /// themselves, one block at a time under a lock, and each worker routes the
-    /// blocks it read and applies its shard's events in input order. Findings are reported in input order; the report is the one
-    /// thread gives. Under [`AuditOptions::merge`], each file is read and parsed
+    /// blocks it read and applies its shard's events in input order. Findings
+    /// are reported in input order; the report is the one thread gives. Under [`AuditOptions::merge`], each file is read and parsed
     /// on a thread of its own and the rules keep to one.
     #[must_use]
     pub fn threads(mut self, threads: usize) -> Self {

@@ -55,9 +55,9 @@ pub(crate) struct Batch {
     pub(crate) arena: String,
     pub(crate) entries: Vec<(u64, Stored)>,
     /// The lines of the block the batch was cut from, when its lines are
-    /// numbered from the block's start (the sharded readers'): every shard's
-    /// batch of a block has them, so that each shard can number the lines of
-    /// the blocks after.
+    /// numbered from the block's start (the sharded readers'): the sharded run
+    /// gives every shard's batch of a block the count, so that each shard can
+    /// number the lines of the blocks after.
     pub(crate) lines: u64,
     /// Lines routed by the visitor id at their start
     /// ([`scan::leading_visitor`](super::scan::leading_visitor)) and not yet

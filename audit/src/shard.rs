@@ -206,13 +206,14 @@ struct Inbox {
 
 /// Routes a block's lines into one batch per shard: a line that starts as the
 /// log writers write it unparsed, by the id at its start; any other parsed.
+/// With the block's count of lines.
 fn parse_block(
     policy: ValidPolicy<'_>,
     route: &Keyed,
     shards: usize,
     last_day: &mut LastDay,
     block: Block,
-) -> Vec<Batch> {
+) -> (Vec<Batch>, u64) {
     let Block {
         first,
         text,
@@ -221,10 +222,7 @@ fn parse_block(
     if overlong {
         let mut batches: Vec<Batch> = (0..shards).map(|_| Batch::default()).collect();
         batches[0].push(1, too_long());
-        for batch in &mut batches {
-            batch.lines = 1;
-        }
-        return batches;
+        return (batches, 1);
     }
     // The lines' strings are kept as places in the block, shared by the
     // shards' batches, when the block is UTF-8 throughout (else copied).
@@ -277,10 +275,7 @@ fn parse_block(
         let j = super::rules::route(&mut parsed, number, route, shards);
         batches[j].push(number, parsed);
     }
-    for batch in &mut batches {
-        batch.lines = lines;
-    }
-    batches
+    (batches, lines)
 }
 
 impl<'p, S: Sink> Auditor<'p, S> {
@@ -349,13 +344,14 @@ impl<'p, S: Sink> Auditor<'p, S> {
     }
 
     /// Runs the sharded workers over the blocks of the input `open` makes, each
-    /// read by `parse` into one batch per shard. `open` gets the buffers of
+    /// read by `parse` into one batch per shard and the block's count of lines
+    /// (numbered from its start in the batches). `open` gets the buffers of
     /// blocks done with, for reuse. The input's fault, if one stopped it, is
     /// the run's error once the blocks before it are audited.
     pub(crate) fn run_sharded<P: Pull>(
         &mut self,
         open: impl FnOnce(mpsc::Receiver<Vec<u8>>) -> P,
-        parse: impl Fn(P::Block, &mut LastDay) -> Vec<Batch> + Sync,
+        parse: impl Fn(P::Block, &mut LastDay) -> (Vec<Batch>, u64) + Sync,
     ) -> io::Result<()> {
         if let Some(why) = &self.halted {
             return Err(io::Error::other(why.clone()));
@@ -412,8 +408,9 @@ impl<'p, S: Sink> Auditor<'p, S> {
                             if all.is_none() && backlog < BACKLOG {
                                 match take(input, halt, inboxes) {
                                     Ok((k, block)) => {
-                                        let batches = parse(block, &mut last_day);
-                                        for (j, batch) in batches.into_iter().enumerate() {
+                                        let (batches, lines) = parse(block, &mut last_day);
+                                        for (j, mut batch) in batches.into_iter().enumerate() {
+                                            batch.lines = lines;
                                             let inbox = &inboxes[j];
                                             if let Ok(mut w) = inbox.waiting.lock() {
                                                 w.insert(k, batch);
@@ -608,7 +605,7 @@ mod tests {
             },
             move |k: u64, _: &mut LastDay| {
                 assert!(!in_worker || k != bad, "the worker's defect");
-                (0..threads).map(|_| Batch::default()).collect()
+                ((0..threads).map(|_| Batch::default()).collect(), 0)
             },
         )
     }
@@ -652,7 +649,7 @@ mod tests {
             },
             |k: u64, _: &mut LastDay| {
                 assert!(k == 0, "the worker's defect");
-                (0..2).map(|_| Batch::default()).collect()
+                ((0..2).map(|_| Batch::default()).collect(), 0)
             },
         );
         assert!(first.is_err());
@@ -699,9 +696,10 @@ mod tests {
                         |k: u64, _: &mut LastDay| {
                             let mut batches: Vec<Batch> =
                                 (0..threads).map(|_| Batch::default()).collect();
-                            // One line a block, in the shard of its number.
+                            // One line a block, in the shard of its number
+                            // (numbered in the input: no count of lines).
                             batches[k as usize % threads].push(k + 1, too_long());
-                            batches
+                            (batches, 0)
                         },
                     )
                     .unwrap();

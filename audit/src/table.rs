@@ -942,7 +942,7 @@ fn parse_rows(
     shards: usize,
     last_day: &mut LastDay,
     block: &RowBlock,
-) -> Vec<Batch> {
+) -> (Vec<Batch>, u64) {
     let rows = Rows::new(&block.layout, &block.batch);
     let share = block.batch.num_rows() / shards + 64;
     let mut batches: Vec<Batch> = (0..shards).map(|_| Batch::over(None, share)).collect();
@@ -952,10 +952,7 @@ fn parse_rows(
         let j = route(&mut parsed, number, route_key, shards);
         batches[j].push(number, parsed);
     }
-    for batch in &mut batches {
-        batch.lines = block.batch.num_rows() as u64;
-    }
-    batches
+    (batches, block.batch.num_rows() as u64)
 }
 
 /// `--merge`'s reader of a table: its rows read into batches.
