@@ -3,8 +3,9 @@ visitors over several files, each visitor's events continuing from file to
 file, read by Spark as JSON lines and as Parquet: the violations (id, file,
 line, cookie) and input errors equal the local audit's exactly, with Arrow
 batches of a few rows so that visitors' state crosses batch boundaries. A
-DataFrame that cannot be events is an exception naming the column, before any
-job runs; bad rows are input errors, never a worker's crash.
+DataFrame that cannot be events is an exception naming the column, before the
+audit runs, and a column of a wrong type is taken while all its cells are null,
+as by the local audit; bad rows are input errors, never a worker's crash.
 
 Skipped without pyspark or java (scripts/test-python installs both)."""
 
@@ -123,6 +124,31 @@ def test_s17_a_dataframe_without_visitor_names_the_column(spark: Any, logs: List
     wrong = samtykke.spark.read_json(spark, [str(logs[0])]).withColumn("revision", F.lit("x"))
     with pytest.raises(samtykke.LogError, match="column `revision`"):
         samtykke.spark.audit(wrong, policy)
+
+
+def test_s17_a_column_of_the_wrong_type_is_taken_while_all_its_cells_are_null(
+    spark: Any, logs: List[Path], policy: samtykke.Policy
+) -> None:
+    from pyspark.sql import functions as F
+
+    df = samtykke.spark.read_json(spark, [str(p) for p in logs])
+    # The same rows: `layer` and `url` null throughout, `line` too in the second
+    # pair, as columns of the fields' own types and as columns of types their
+    # fields cannot have. The auditor takes the latter as absent (SPEC §17).
+    typed = df.withColumn("layer", F.lit(None).cast("long")).withColumn("url", F.lit(None).cast("string"))
+    odd = df.withColumn("layer", F.lit(None).cast("boolean")).withColumn("url", F.lit(None).cast("array<long>"))
+    want = on_spark(typed, policy)
+    assert len(want[0]) > 1000
+    assert on_spark(odd, policy) == want
+    # `line` of the wrong type, all null, is absent: findings sorted by time, no line.
+    no_line = on_spark(typed.drop("line"), policy)
+    assert on_spark(typed.withColumn("line", F.lit(None).cast("string")), policy) == no_line
+    assert all(line is None for _, _, line, _ in no_line[0])
+    # One value in such a column: refused before the audit, naming the column.
+    one = odd.withColumn("layer", F.when(F.col("line") == 3, F.lit(True)).otherwise(F.lit(None)))
+    with pytest.raises(samtykke.LogError, match="column `layer`") as raised:
+        samtykke.spark.audit(one, policy)
+    assert raised.value.path == "layer"
 
 
 def test_s17_bad_rows_are_input_errors_not_a_crash(spark: Any, tmp_path: Path, policy: samtykke.Policy) -> None:

@@ -19,9 +19,9 @@ path needs pandas and pyarrow).
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, Iterator, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Iterator, Sequence, Set, Tuple, Union
 
-from ._native import Policy, audit as _audit
+from ._native import LogError, Policy, audit as _audit
 
 
 def _load(name: str) -> Any:
@@ -133,14 +133,20 @@ def audit(
     (memory and disk) when first computed.
 
     Raises ``samtykke.LogError`` naming the column when the DataFrame cannot
-    be events (no ``visitor`` column, say), before any job runs.
+    be events (no ``visitor`` column, say), before the audit's jobs run. A
+    column of a type its field cannot have (``revision`` as strings) is taken,
+    as by the local audit, while every cell of it is null (SPEC §17): the
+    driver asks Spark whether it holds a value (a job that stops at the first),
+    and refuses it if so.
     """
     if not isinstance(policy, Policy):
         raise TypeError(f"policy: expected a samtykke.Policy, found {type(policy).__name__}")
     if isinstance(grace_seconds, bool) or not isinstance(grace_seconds, int):
         raise TypeError(f"grace_seconds: expected an int, found {type(grace_seconds).__name__}")
+    # `file` and `line` of a wrong type, all null, are absent to the auditor:
+    # so they are to the ordering too.
+    df = df.drop(*[c for c in _check_schema(df, policy) if c in ("file", "line")])
     columns = set(df.columns)
-    _check_schema(df, policy)
     has_place = "file" in columns and "line" in columns
     if has_place:
         by_visitor = df.repartition(partitions, "visitor") if partitions else df.repartition("visitor")
@@ -169,17 +175,37 @@ def _storage_level() -> Any:
     return _load("pyspark").StorageLevel.MEMORY_AND_DISK
 
 
-def _check_schema(df: "DataFrame", policy: Policy) -> None:
+def _check_schema(df: "DataFrame", policy: Policy) -> Set[str]:
     """Raises ``LogError`` naming the column when ``df``'s schema cannot be
     events: the same check the auditor makes, on a table of that schema with one
-    row of a value in every column of a simple type. The auditor takes a
-    column of the wrong type while all its cells are null (SPEC §17); the
-    driver reads no rows, so here such a column is refused before any job
-    runs, as it would be on the first executor to meet a value."""
+    row of a value in every column of a simple type. The auditor takes a column
+    of the wrong type while all its cells are null (SPEC §17), and the driver
+    has read no rows: for each such column the check meets, one job asks Spark
+    for a cell of it that is not null. A column that has one is refused here,
+    before the audit runs, as the first executor to meet its value would
+    refuse it; one that has none is given a null in the row and the check goes
+    on. Returns the columns of the wrong type that are all null."""
     schema = _arrow_schema(df)
+    # A missing column or a timestamp without a zone: refused whatever the rows.
     _audit(pa.RecordBatch.from_pylist([], schema), policy, threads=1)
-    row = pa.RecordBatch.from_arrays([_one_value(f.type) for f in schema], schema=schema)
-    _audit(row, policy, threads=1)  # its findings are not wanted, its schema error is
+    nulls: Set[str] = set()
+    while True:
+        row = pa.RecordBatch.from_arrays(
+            [pa.nulls(1, f.type) if f.name in nulls else _one_value(f.type) for f in schema], schema=schema
+        )
+        try:
+            _audit(row, policy, threads=1)  # its findings are not wanted, its schema error is
+            return nulls
+        except LogError as wrong:
+            column = wrong.path
+            if column in nulls or column not in df.columns or df.where(F.col(_quoted(column)).isNotNull()).take(1):
+                raise
+            nulls.add(column)
+
+
+def _quoted(column: str) -> str:
+    """``column`` as Spark reads a name (dots and backticks taken literally)."""
+    return "`" + column.replace("`", "``") + "`"
 
 
 def _one_value(t: Any) -> Any:
