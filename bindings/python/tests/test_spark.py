@@ -114,6 +114,43 @@ def test_s17_without_file_and_line_spark_sorts_by_the_parsed_time(spark: Any, tm
     assert errors.count() == len(report.input_errors)
 
 
+def test_s13_without_file_and_line_spark_reads_every_time_the_audit_reads(
+    spark: Any, tmp_path: Path, policy: samtykke.Policy
+) -> None:
+    # Spark's ANSI mode (on by default since 4.0) fails a job on a cast it cannot
+    # make: a `ts` the audit refuses, or reads where Spark does not, must not.
+    assert spark.conf.get("spark.sql.ansi.enabled") == "true"
+    log = tmp_path / "times.jsonl"
+    log.write_text(
+        '{"ts":"2026-06-30T23:59:58Z","visitor":"v1","event":"decision","action":"reject_all"}\n'
+        '{"ts":"yesterday","visitor":"v1","event":"signal","signal":"gpc"}\n'
+        '{"ts":"2026-06-30T23:59:60Z","visitor":"v1","event":"cookie_present","cookies":["nmstat"]}\n'
+        '{"ts":"2026-07-01t00:00:05z","visitor":"v1","event":"cookie_present","cookies":["nmstat"]}\n'
+    )
+    report = samtykke.audit(str(log), policy, threads=1)
+    want = sorted((v["id"], v["ts"], v["cookie"]) for v in report.violations)
+    assert want == [
+        ("cookie-after-refusal", "2026-06-30T23:59:60Z", "nmstat"),
+        ("cookie-after-refusal", "2026-07-01t00:00:05z", "nmstat"),
+    ]
+    violations, errors = samtykke.spark.audit(samtykke.spark.read_json(spark, [str(log)]).drop("file", "line"), policy)
+    assert sorted((r["id"], r["ts"], r["cookie"]) for r in violations.collect()) == want
+    assert [r["message"] for r in errors.collect()] == [e["message"] for e in report.input_errors]
+
+
+def test_s13_spark_refuses_a_grace_out_of_range_as_the_local_audit_does(
+    spark: Any, logs: List[Path], policy: samtykke.Policy
+) -> None:
+    df = samtykke.spark.read_json(spark, [str(logs[0])])
+    for grace in (-1, 2**32):
+        with pytest.raises(ValueError) as local:
+            samtykke.audit(str(logs[0]), policy, grace_seconds=grace)
+        # Raised by the call itself, not by the first action on its results.
+        with pytest.raises(ValueError) as remote:
+            samtykke.spark.audit(df, policy, grace_seconds=grace)
+        assert str(remote.value) == str(local.value)
+
+
 def test_s17_a_dataframe_without_visitor_names_the_column(spark: Any, logs: List[Path], policy: samtykke.Policy) -> None:
     df = samtykke.spark.read_json(spark, [str(logs[0])]).drop("visitor")
     with pytest.raises(samtykke.LogError, match="column `visitor`") as raised:

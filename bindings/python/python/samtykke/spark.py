@@ -145,7 +145,7 @@ def audit(
         raise TypeError(f"grace_seconds: expected an int, found {type(grace_seconds).__name__}")
     # `file` and `line` of a wrong type, all null, are absent to the auditor:
     # so they are to the ordering too.
-    df = df.drop(*[c for c in _check_schema(df, policy) if c in ("file", "line")])
+    df = df.drop(*[c for c in _check_schema(df, policy, grace_seconds) if c in ("file", "line")])
     columns = set(df.columns)
     has_place = "file" in columns and "line" in columns
     if has_place:
@@ -157,7 +157,7 @@ def audit(
         with_seq = df.withColumn(seq, F.monotonically_increasing_id())
         by_visitor = with_seq.repartition(partitions, "visitor") if partitions else with_seq.repartition("visitor")
         ts_type = dict(df.dtypes).get("ts", "")
-        parsed = F.col("ts") if ts_type.startswith("timestamp") else F.to_timestamp(F.col("ts"))
+        parsed = F.col("ts") if ts_type.startswith("timestamp") else _parsed_time(F.col("ts"))
         ordered = by_visitor.sortWithinPartitions(F.col("visitor"), parsed, F.col(seq))
     findings = ordered.mapInArrow(_audit_partition(policy, grace_seconds), _FINDINGS_SCHEMA)
     if not has_place and "line" not in columns:
@@ -171,11 +171,23 @@ def audit(
     return violations, input_errors
 
 
+def _parsed_time(ts: Any) -> Any:
+    """The time of RFC 3339 strings as Spark sorts them: ``t`` and ``z`` read as
+    ``T`` and ``Z`` and a leap second as its stand-in, ``:59`` (as the audit
+    reads them); null, never an error even under ANSI mode, where Spark cannot
+    read the string. Such a line sorts first among its visitor's; the audit
+    then judges its ``ts`` (``yesterday`` is an input error)."""
+    upper = F.upper(ts)
+    leap = upper.rlike(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:60")
+    stand_in = F.concat(F.substring(upper, 1, 17), F.lit("59"), F.substring(upper, 20, 1 << 20))
+    return F.try_to_timestamp(F.when(leap, stand_in).otherwise(upper))
+
+
 def _storage_level() -> Any:
     return _load("pyspark").StorageLevel.MEMORY_AND_DISK
 
 
-def _check_schema(df: "DataFrame", policy: Policy) -> Set[str]:
+def _check_schema(df: "DataFrame", policy: Policy, grace_seconds: int = 0) -> Set[str]:
     """Raises ``LogError`` naming the column when ``df``'s schema cannot be
     events: the same check the auditor makes, on a table of that schema with one
     row of a value in every column of a simple type. The auditor takes a column
@@ -184,10 +196,11 @@ def _check_schema(df: "DataFrame", policy: Policy) -> Set[str]:
     for a cell of it that is not null. A column that has one is refused here,
     before the audit runs, as the first executor to meet its value would
     refuse it; one that has none is given a null in the row and the check goes
-    on. Returns the columns of the wrong type that are all null."""
+    on. Returns the columns of the wrong type that are all null. A
+    ``grace_seconds`` out of range is the local audit's ``ValueError``, here."""
     schema = _arrow_schema(df)
     # A missing column or a timestamp without a zone: refused whatever the rows.
-    _audit(pa.RecordBatch.from_pylist([], schema), policy, threads=1)
+    _audit(pa.RecordBatch.from_pylist([], schema), policy, grace_seconds=grace_seconds, threads=1)
     nulls: Set[str] = set()
     while True:
         row = pa.RecordBatch.from_arrays(
