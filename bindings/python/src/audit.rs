@@ -651,13 +651,16 @@ fn audit_table(
     options: AuditOptions,
 ) -> PyResult<AuditReport> {
     // An Arrow array that is not of structs (a single column) is no table.
-    let any: AnyRecordBatch = table.extract().map_err(|e: PyErr| {
-        pyo3::exceptions::PyTypeError::new_err(format!(
-            "paths: expected a path, a list of paths or an Arrow table or record-batch \
+    let any: AnyRecordBatch =
+        crate::columns::arrow_ready(table)?
+            .extract()
+            .map_err(|e: PyErr| {
+                pyo3::exceptions::PyTypeError::new_err(format!(
+                    "paths: expected a path, a list of paths or an Arrow table or record-batch \
              stream of events (one column a field), not this Arrow data ({})",
-            e.value(py)
-        ))
-    })?;
+                    e.value(py)
+                ))
+            })?;
     let reader = any.into_reader()?;
     let layout = TableLayout::new(&reader.schema()).map_err(|e| schema_error(py, &e))?;
     let outcome = py.detach(|| {

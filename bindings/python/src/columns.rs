@@ -247,6 +247,22 @@ fn each_text<'a>(array: &'a dyn Array, f: &mut dyn FnMut(Option<&'a [u8]>)) -> R
     Ok(())
 }
 
+/// `obj` as the Arrow readers here can read it: a polars object with its
+/// columns of polars' `Null` type cast to strings, every cell as it was
+/// (`samtykke._arrow.without_null_type`: polars exports that type with a
+/// buffer the Arrow C Data Interface gives it none, which arrow refuses); any
+/// other object as it is.
+pub(crate) fn arrow_ready<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let module = obj.get_type().module()?;
+    if module.to_cow()?.split('.').next() == Some("polars") {
+        return obj
+            .py()
+            .import(pyo3::intern!(obj.py(), "samtykke._arrow"))?
+            .call_method1(pyo3::intern!(obj.py(), "without_null_type"), (obj,));
+    }
+    Ok(obj.clone())
+}
+
 /// Decodes every value of an Arrow array or stream of arrays (a pyarrow
 /// array, a polars or pandas Series) without a Python object per row, the GIL
 /// released.
@@ -257,7 +273,7 @@ pub(crate) fn decode_arrow<'py>(
     key: Option<&CookieKey>,
     now: OffsetDateTime,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let any: AnyArray = values.extract()?;
+    let any: AnyArray = arrow_ready(values)?.extract()?;
     let reader = any.into_reader()?;
     let view = policy.view();
     let d = Decoder {

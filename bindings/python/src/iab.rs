@@ -683,7 +683,7 @@ pub(crate) fn tcf_decode_many<'py>(
     if values.hasattr(pyo3::intern!(py, "__arrow_c_array__"))?
         || values.hasattr(pyo3::intern!(py, "__arrow_c_stream__"))?
     {
-        let any: pyo3_arrow::input::AnyArray = values.extract()?;
+        let any: pyo3_arrow::input::AnyArray = crate::columns::arrow_ready(values)?.extract()?;
         let reader = any.into_reader()?;
         let mut cols = TcColumns::with_capacity(0);
         // A null row's error: what a `None` in an iterable gets.

@@ -199,6 +199,32 @@ def test_s17_a_table_audits_as_its_json_lines(kk: samtykke.Policy, log: Path) ->
     assert [key_of(v) for v in got.violations] == want
 
 
+def test_s17_polars_columns_of_its_null_type_are_read(kk: samtykke.Policy, tmp_path: Path) -> None:
+    pl = pytest.importorskip("polars")
+    # polars reads a field whose every value is `[]` as a list of its `Null`
+    # type, and one that is always null as `Null`; it exports that type with a
+    # buffer the C Data Interface gives it none.
+    log = tmp_path / "nulls.jsonl"
+    log.write_text(
+        '{"ts":"2026-03-01T10:00:00Z","visitor":"v1","event":"notice_shown","controls":["accept_all","reject_all"],"preselected":[],"layer":null}\n'
+        '{"ts":"2026-03-01T10:00:04Z","visitor":"v1","event":"decision","action":"save","granted":[],"layer":null}\n'
+        '{"ts":"2026-03-01T10:00:05Z","visitor":"v1","event":"cookie_present","cookies":["nmstat"],"layer":null}\n'
+        '{"ts":"2026-03-01T10:00:06Z","visitor":"v2","event":"cookie_present","cookies":[],"layer":null}\n'
+    )
+    frame = pl.read_ndjson(log)
+    assert frame.schema["preselected"] == pl.List(pl.Null) and frame.schema["layer"] == pl.Null
+    expected = samtykke.audit(str(log), kk, threads=1)
+    assert [v["id"] for v in expected.violations] == ["cookie-after-refusal"]
+    got = samtykke.audit(frame, kk, threads=1)
+    assert got.violations == [{**v, "file": ""} for v in expected.violations]
+    assert got.summary["events"] == 4 and got.input_errors == []
+    # A Series of nulls alone, to the decoders: a row for each, as `None`s give.
+    nulls = pl.Series("c", [None, None])
+    assert nulls.dtype == pl.Null
+    assert kk.decode_cookies(nulls, KEY)["error"] == kk.decode_cookies([None, None], KEY)["error"]
+    assert samtykke.tcf.decode_many(nulls)["error"] == samtykke.tcf.decode_many([None, None])["error"]
+
+
 def test_s17_a_timestamp_column_audits_as_the_strings(kk: samtykke.Policy, log: Path) -> None:
     expected = samtykke.audit(log, kk, threads=1)
     table = event_table(rows_of(log))
