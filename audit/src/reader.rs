@@ -185,7 +185,15 @@ impl Source {
         let path = path.as_ref();
         let name = path.to_string_lossy().into_owned();
         if path.as_os_str() == "-" {
-            return Ok(Source::new(name, io::stdin()));
+            return stdin().map_or_else(
+                |source| {
+                    Err(ReadError {
+                        file: name.clone(),
+                        source,
+                    })
+                },
+                |input| Ok(Source::new(name.clone(), input)),
+            );
         }
         let file = match File::open(path) {
             Ok(file) => file,
@@ -210,6 +218,26 @@ impl Source {
         }
         Ok(Source::new(name, file))
     }
+}
+
+/// Standard input as a file of its own (a duplicate of its descriptor), so
+/// that a read that fails is an error: `std`'s `Stdin` reads a descriptor that
+/// is not open for reading (`EBADF`) as an empty input, and an audit of it
+/// would pass as clean.
+///
+/// # Errors
+///
+/// Standard input is closed (no descriptor to duplicate).
+#[cfg(unix)]
+fn stdin() -> io::Result<File> {
+    use std::os::fd::AsFd;
+    Ok(File::from(io::stdin().as_fd().try_clone_to_owned()?))
+}
+
+/// Standard input, where descriptors are not duplicated so.
+#[cfg(not(unix))]
+fn stdin() -> io::Result<io::Stdin> {
+    Ok(io::stdin())
 }
 
 /// Whether `path` names a Parquet file (by its extension, in any case).

@@ -454,6 +454,19 @@ fn audit_input_faults_end_with_a_message_and_exit_code() {
         .unwrap();
     no_panic(&closed);
     assert!(matches!(closed.status.code(), Some(0 | 2)), "{closed:?}");
+    // `-` on a standard input that cannot be read (open for writing only): a
+    // read error of `-`, exit 2, never an empty log that passes.
+    let write_only = std::fs::File::create(dir.join("write-only")).unwrap();
+    let out = Command::new(BIN)
+        .args(["audit", "-", "--policy", s(&policy), "--format", "json"])
+        .stdin(Stdio::from(write_only))
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["read_errors"][0]["file"], "-", "{report}");
+    assert!(text(&out.stderr).contains("-: "), "{}", text(&out.stderr));
     // Standard output closed after one line: the audit ends quietly, with the
     // exit code of what it found.
     let big = dir.join("big.log");
