@@ -24,8 +24,9 @@
  * - Category sets are uint32_t masks of 1 << slot (samtykke_policy_category_bit);
  *   provider sets are samtykke_provider_set (samtykke_policy_provider_bit). A bit
  *   the policy does not declare is SAMTYKKE_RESULT_UNKNOWN_NAME.
- * - Time is Unix seconds, UTC, as int64_t (SAMTYKKE_RESULT_INVALID_TIME when out
- *   of range).
+ * - Time is Unix seconds, UTC, as int64_t, from 0000-01-01T00:00:00Z
+ *   (-62167219200) to 9999-12-31T23:59:59Z (253402300799), the times a proof
+ *   record or log line can state; SAMTYKKE_RESULT_INVALID_TIME outside.
  * - Ownership: handles (samtykke_policy, samtykke_plan) are the caller's, made
  *   by one function and freed by their _free; texts a handle hands out (a
  *   pointer and a length, followed by a NUL) are borrowed from it and live until

@@ -250,9 +250,10 @@ impl OutBuf<'_> {
     }
 }
 
-/// A time from Unix seconds (UTC).
+/// A time from Unix seconds (UTC), in the years 0000–9999 that proof records
+/// and log lines can state.
 pub(crate) fn time(secs: i64) -> Result<OffsetDateTime, Code> {
-    OffsetDateTime::from_unix_timestamp(secs).map_err(|_| Code::InvalidTime)
+    samtykke_host::time::from_unix_writable(secs).ok_or(Code::InvalidTime)
 }
 
 /// A string the library owns, with a NUL after its bytes for C's convenience;

@@ -23,6 +23,18 @@ pub fn from_unix_clamped(secs: i64) -> OffsetDateTime {
 const RFC3339_MIN: i64 = -62_167_219_200;
 const RFC3339_MAX: i64 = 253_402_300_799;
 
+/// The instant `secs` seconds after the Unix epoch, if RFC 3339 can write it
+/// (0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z): the times a front end takes
+/// from a host as plain seconds, so that every proof record and log line states
+/// the time it was given. `None` before or after.
+pub fn from_unix_writable(secs: i64) -> Option<OffsetDateTime> {
+    if (RFC3339_MIN..=RFC3339_MAX).contains(&secs) {
+        OffsetDateTime::from_unix_timestamp(secs).ok()
+    } else {
+        None
+    }
+}
+
 /// An RFC 3339 time with `Z` or an offset (`2026-03-01T10:00:00+01:00`), as the
 /// command line's `--now` takes it; `None` for anything else.
 pub fn parse_rfc3339(s: &str) -> Option<OffsetDateTime> {
@@ -202,6 +214,23 @@ mod tests {
 
     /// The digit-by-digit writer against `format!` of the same fields, over the
     /// whole range RFC 3339 can write (and past both ends, clamped).
+    #[test]
+    fn from_unix_writable_takes_the_years_rfc3339_writes() {
+        let first = from_unix_writable(-62_167_219_200).unwrap();
+        assert_eq!(format_rfc3339(first), "0000-01-01T00:00:00Z");
+        let last = from_unix_writable(253_402_300_799).unwrap();
+        assert_eq!(format_rfc3339(last), "9999-12-31T23:59:59Z");
+        for outside in [
+            -62_167_219_201,
+            -377_705_116_800,
+            253_402_300_800,
+            i64::MIN,
+            i64::MAX,
+        ] {
+            assert_eq!(from_unix_writable(outside), None, "{outside}");
+        }
+    }
+
     #[test]
     fn format_rfc3339_writes_what_the_formatter_writes() {
         let reference = |secs: i64| {

@@ -1312,6 +1312,27 @@ static void test_out_of_range_arguments(void) {
              SAMTYKKE_RESULT_INVALID_TIME);
     CHECK_RC(samtykke_state_prompt_due(p, &s, INT64_MIN, &(bool){false}),
              SAMTYKKE_RESULT_INVALID_TIME);
+    /* Only times a proof record and a log line can state (years 0000-9999):
+     * a negative year would be written as 0000-01-01. */
+    CHECK_RC(samtykke_state_accept_all(p, &s, -62167219201LL, 1, 0, false, NULL),
+             SAMTYKKE_RESULT_INVALID_TIME);
+    CHECK_RC(samtykke_state_accept_all(p, &s, -377705116800LL, 1, 0, false, NULL),
+             SAMTYKKE_RESULT_INVALID_TIME);
+    CHECK_RC(samtykke_state_prompt_due(p, &s, 253402300800LL, &(bool){false}),
+             SAMTYKKE_RESULT_INVALID_TIME);
+    CHECK(memcmp(&before, &s, sizeof s) == 0);
+    {
+        samtykke_state first = before;
+        samtykke_proof proof;
+        char json[1024];
+        size_t n = 0;
+        CHECK_RC(samtykke_state_accept_all(p, &first, -62167219200LL, 1, 0, false, &proof),
+                 SAMTYKKE_RESULT_OK);
+        CHECK_RC(samtykke_proof_to_json(p, &proof, json, sizeof json, &n), SAMTYKKE_RESULT_OK);
+        CHECK(strstr(json, "\"0000-01-01T00:00:00Z\"") != NULL);
+        CHECK_RC(samtykke_state_prompt_due(p, &first, 253402300799LL, &(bool){false}),
+                 SAMTYKKE_RESULT_OK);
+    }
     /* Names the policy does not declare, and bits that name nothing. */
     uint32_t bit = 7;
     samtykke_provider_set set = {{7, 7}};
