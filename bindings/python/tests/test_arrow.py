@@ -110,6 +110,13 @@ def test_s17_polars_and_pandas_take_the_columns(kk: samtykke.Policy) -> None:
     assert tc.to_polars().height == 1
     pdf = cols.to_pandas()
     assert str(pdf["expires"].dtype) == "Int64"
+    # pandas 3 reads the Arrow columns themselves (its constructor would read a
+    # mapping that is not a dict as its keys: the docs say to use this).
+    pd = pytest.importorskip("pandas")
+    if hasattr(pd.DataFrame, "from_arrow"):
+        frame = pd.DataFrame.from_arrow(cols)
+        assert list(frame.columns) == list(cols) and len(frame) == cols.num_rows
+        assert [None if pd.isna(v) else v for v in frame["consent_id"]] == cols["consent_id"]
     assert pdf["statistics"].tolist()[0] == "granted"
 
 

@@ -18,9 +18,12 @@ class CookieColumns(Mapping[str, List[Any]]):
 
     The columns are Arrow arrays built in Rust and exported through the Arrow
     PyCapsule interface (``__arrow_c_stream__``, ``__arrow_c_array__``):
-    ``pyarrow.table(cols)`` takes them without a Python object per row, and so
-    do ``to_arrow()``, ``to_pandas()`` and ``to_polars()``. (``polars.DataFrame``
-    and ``pandas.DataFrame`` of the mapping itself would read its lists.)
+    ``pyarrow.table(cols)``, ``polars.DataFrame(cols)`` and
+    ``pandas.DataFrame.from_arrow(cols)`` (pandas 3) take them without a
+    Python object per row, and so do ``to_arrow()``, ``to_pandas()`` and
+    ``to_polars()``. ``pandas.DataFrame(cols)`` does not: pandas reads a
+    mapping that is not a ``dict`` as a list of its keys, a frame of the column
+    names (``pandas.DataFrame(dict(cols))`` reads the lists).
     """
 
     __slots__ = ("_native", "_lists")
