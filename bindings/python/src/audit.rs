@@ -441,8 +441,23 @@ fn path_list(paths: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
 
 /// A file that could not be opened or read, as Python's `OSError` of its kind
 /// (`FileNotFoundError`, …) with `filename` set.
-fn read_error(e: &ReadError) -> PyErr {
+fn read_error(py: Python<'_>, e: &ReadError) -> PyErr {
     let name = e.file.clone();
+    // A Parquet file whose columns cannot be events: the `LogError` the same
+    // columns get as an Arrow table, naming the file too.
+    if let Some(schema) = e
+        .source
+        .get_ref()
+        .and_then(|r| r.downcast_ref::<SchemaError>())
+    {
+        return crate::errors::error(
+            py,
+            samtykke::Code::LogInvalid,
+            format!("{name}: {schema}"),
+            Some(&schema.column),
+            &schema.message,
+        );
+    }
     match e.source.raw_os_error() {
         Some(errno) => {
             let text = e.source.to_string();
@@ -570,8 +585,10 @@ fn to_pyarrow(py: Python<'_>, batch: RecordBatch) -> PyResult<Bound<'_, PyAny>> 
 ///
 /// Returns an `AuditReport`; a log's bad lines are its input errors, never
 /// exceptions. Raises `OSError` (such as `FileNotFoundError`) for a file that
-/// cannot be opened, before anything is audited, and `TypeError` for arguments
-/// of the wrong type. A file that cannot be read to its end (a `.gz` cut
+/// cannot be opened, before anything is audited, `LogError` naming the file
+/// and the column (its `path`) for a Parquet file whose columns cannot be
+/// events, as for those columns in an Arrow table, and `TypeError` for
+/// arguments of the wrong type. A file that cannot be read to its end (a `.gz` cut
 /// short, a read that fails) raises `OSError` too, for the first such file,
 /// once every other file is audited to its end: its `report` attribute is the
 /// `AuditReport` of everything read, each faulty file's whole lines before
@@ -612,12 +629,12 @@ pub(crate) fn audit(
             let (sink, summary) = auditor.into_parts();
             Ok((sink.into_report(summary), faults))
         })
-        .map_err(|e| read_error(&e))?;
+        .map_err(|e| read_error(py, &e))?;
     let Some(first) = fault.first() else {
         return Ok(report);
     };
     // The findings of what was read travel with the error, not lost.
-    let err = read_error(first);
+    let err = read_error(py, first);
     report.read_errors = fault
         .iter()
         .map(|e| (e.file.clone(), e.source.to_string()))

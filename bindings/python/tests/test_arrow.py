@@ -291,6 +291,23 @@ def test_s17_a_table_that_cannot_be_events_names_the_column(kk: samtykke.Policy)
         assert raised.value.path == column
 
 
+
+def test_s17_a_parquet_file_that_cannot_be_events_is_the_tables_log_error(
+    kk: samtykke.Policy, log: Path, tmp_path: Path
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    naive = pa.table({"ts": pa.array([0], pa.timestamp("s")), "visitor": ["v1"], "event": ["signal"]})
+    path = tmp_path / "naive.parquet"
+    pq.write_table(naive, path)
+    with pytest.raises(samtykke.LogError) as as_table:
+        samtykke.audit(naive, kk)
+    # The same columns in a file, beside a good log: the same error, naming the file.
+    with pytest.raises(samtykke.LogError) as as_file:
+        samtykke.audit([str(log), str(path)], kk)
+    assert as_file.value.path == as_table.value.path == "ts"
+    assert str(as_file.value) == f"{path}: {as_table.value}"
+
+
 def test_s17_null_cells_are_absent_and_bad_rows_are_input_errors(kk: samtykke.Policy) -> None:
     table = pa.table(
         {
