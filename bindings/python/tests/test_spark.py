@@ -5,7 +5,8 @@ line, cookie) and input errors equal the local audit's exactly, with Arrow
 batches of a few rows so that visitors' state crosses batch boundaries. A
 DataFrame that cannot be events is an exception naming the column, before the
 audit runs, and a column of a wrong type is taken while all its cells are null,
-as by the local audit; bad rows are input errors, never a worker's crash.
+as by the local audit; bad rows are input errors, never a worker's crash, and
+read as written (read_json's `text`) they are the local audit's input errors.
 
 Skipped without pyspark or java (scripts/test-python installs both)."""
 
@@ -90,7 +91,11 @@ def test_s17_spark_finds_what_the_local_audit_finds_from_json(spark: Any, logs: 
     assert len(want[0]) > 1000 and len(want[1]) > 50
     df = samtykke.spark.read_json(spark, [str(p) for p in logs])
     assert df.count() == sum(len(p.read_text().splitlines()) for p in logs)
+    # The lines as written (read_json's `text`), and the typed columns alone:
+    # the generated logs' bad lines are ones Spark's own JSON reading types as
+    # the audit does.
     assert on_spark(df, policy) == want
+    assert on_spark(df.drop("text"), policy) == want
 
 
 def test_s17_spark_finds_what_the_local_audit_finds_from_parquet(
@@ -112,6 +117,36 @@ def test_s17_without_file_and_line_spark_sorts_by_the_parsed_time(spark: Any, tm
     assert got == sorted((v["id"], v["visitor"], v["ts"], v["cookie"]) for v in report.violations)
     assert all(r["line"] is None for r in violations.limit(5).collect())
     assert errors.count() == len(report.input_errors)
+
+
+def test_s13_spark_reads_each_line_as_the_local_audit_does(spark: Any, tmp_path: Path, policy: samtykke.Policy) -> None:
+    # Lines Spark's own JSON reading would take (a field of the wrong type null
+    # or converted, trailing text, a key twice) and files opening with a
+    # byte-order mark: read_json keeps each line as written, and the audit
+    # reads that with the local audit's parser.
+    bom = "\ufeff"
+    first = tmp_path / "part-0.jsonl"
+    first.write_text(
+        bom + '{"ts":"2026-03-01T10:00:00Z","visitor":"v1","event":"decision","action":"reject_all"}\n'
+        '{"ts":"2026-03-01T10:00:01Z","visitor":"v2","event":"notice_shown","revision":2,"notice":"1","controls":["accept_all","reject_all"]}\n'
+        '{"ts":"2026-03-01T10:00:02Z","visitor":"v2","event":"decision","action":"save","granted":"statistics","notice":1}\n'
+        '{"ts":"2026-03-01T10:00:03Z","visitor":"v1","event":"cookie_present","cookies":["nmstat",5]}\n'
+        '{"ts":"2026-03-01T10:00:04Z","visitor":"v1","event":"cookie_present","cookies":["nmstat"]} and more\n'
+        '{"ts":"2026-03-01T10:00:05Z","ts":"2026-03-01T10:00:06Z","visitor":"v1","event":"signal","signal":"gpc"}\n'
+        '{"ts":"2026-03-01T10:00:07Z","visitor":"v1","event":"cookie_present","cookies":["nmstat"]}\n'
+        '{"ts":"2026-03-01T10:00:08Z","visitor":"v2","event":"cookie_present","cookies":["nmstat"],"revision":1.0}\n',
+        encoding="utf-8",
+    )
+    second = tmp_path / "part-1.jsonl"
+    second.write_text(
+        bom + '{"ts":"2026-03-01T10:00:09Z","visitor":"v2","event":"cookie_present","cookies":["nmstat"]}\n'
+        + bom + '{"ts":"2026-03-01T10:00:10Z","visitor":"v1","event":"cookie_present","cookies":["nmstat"]}\n',
+        encoding="utf-8",
+    )
+    want = local([first, second], policy)
+    assert len(want[0]) >= 3 and len(want[1]) >= 6
+    df = samtykke.spark.read_json(spark, [str(first), str(second)])
+    assert on_spark(df, policy) == want
 
 
 def test_s13_without_file_and_line_spark_reads_every_time_the_audit_reads(
@@ -168,7 +203,8 @@ def test_s17_a_column_of_the_wrong_type_is_taken_while_all_its_cells_are_null(
 ) -> None:
     from pyspark.sql import functions as F
 
-    df = samtykke.spark.read_json(spark, [str(p) for p in logs])
+    # The columns, not the lines as written, are what is audited here.
+    df = samtykke.spark.read_json(spark, [str(p) for p in logs]).drop("text")
     # The same rows: `layer` and `url` null throughout, `line` too in the second
     # pair, as columns of the fields' own types and as columns of types their
     # fields cannot have. The auditor takes the latter as absent (SPEC §17).
@@ -199,7 +235,7 @@ def test_s17_bad_rows_are_input_errors_not_a_crash(spark: Any, tmp_path: Path, p
     )
     violations, errors = samtykke.spark.audit(samtykke.spark.read_json(spark, [str(log)]), policy)
     assert [(r["line"], r["message"]) for r in errors.orderBy("line").collect()] == [
-        (2, "missing `ts`"),
+        (2, "not JSON: expected a value at column 1"),
         (3, '`ts` "2026-03-01T10:00:02" has no time zone (RFC 3339 needs `Z` or an offset)'),
         (4, "missing `action`"),
     ]

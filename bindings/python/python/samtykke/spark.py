@@ -19,9 +19,9 @@ path needs pandas and pyarrow).
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, Iterator, Sequence, Set, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Sequence, Set, Tuple, Union
 
-from ._native import LogError, Policy, audit as _audit
+from ._native import LogError, Policy, audit as _audit, audit_lines as _audit_lines
 
 
 def _load(name: str) -> Any:
@@ -34,6 +34,7 @@ def _load(name: str) -> Any:
 
 
 pa = _load("pyarrow")
+pc = _load("pyarrow.compute")
 F = _load("pyspark.sql.functions")
 T = _load("pyspark.sql.types")
 
@@ -107,6 +108,45 @@ def _audit_partition(policy: Policy, grace_seconds: int) -> Any:
     return run
 
 
+def _audit_lines_partition(policy: Policy, grace_seconds: int, place: Sequence[str]) -> Any:
+    """The function ``mapInArrow`` runs on each partition of lines as written
+    (a ``text`` column): every line of it, in order, through one auditor of
+    JSON lines, the local audit's parser, then the findings with the ``file``
+    and ``line`` of their row, of those of the two columns in ``place`` (else
+    null)."""
+
+    def run(batches: Iterator[Any]) -> Iterator[Any]:
+        kept: Dict[str, List[Any]] = {name: [] for name in place}
+
+        def texts() -> Iterator[str]:
+            # Line 1 is blank (skipped, never applied): no row is the input's
+            # first line, where alone a byte-order mark is read (read_json
+            # takes each file's own off its first line).
+            yield ""
+            for batch in batches:
+                for name, arrays in kept.items():
+                    arrays.append(batch.column(name))
+                for text in batch.column("text").to_pylist():
+                    # A null cell is no line: JSON's null, not an object.
+                    yield "null" if text is None else text
+
+        report = _audit_lines(texts(), policy, grace_seconds=grace_seconds)
+        findings = pa.record_batch(report._findings())
+        if not findings.num_rows:
+            yield pa.RecordBatch.from_pylist([], _ARROW_FINDINGS)
+            return
+        row = pc.subtract(findings.column("line").cast(pa.int64()), 2)
+        columns = {name: findings.column(name) for name in findings.schema.names}
+        for name, arrays in (("file", kept.get("file")), ("line", kept.get("line"))):
+            t = _ARROW_FINDINGS.field(name).type
+            columns[name] = pc.take(pa.concat_arrays(arrays).cast(t), row) if arrays else pa.nulls(findings.num_rows, t)
+        yield pa.RecordBatch.from_arrays(
+            [columns[f.name].cast(f.type) for f in _ARROW_FINDINGS], schema=_ARROW_FINDINGS
+        )
+
+    return run
+
+
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield first
     yield from rest
@@ -126,7 +166,11 @@ def audit(
     (visitor, file, line) when the DataFrame has ``file`` and ``line``
     columns (as ``read_json`` gives; give the files names that sort in their
     order), else by the parsed time of ``ts`` and then the input order; each
-    partition is audited by one Rust auditor through ``mapInArrow``. A
+    partition is audited by one Rust auditor through ``mapInArrow``. With a
+    ``text`` column of the lines as written (as ``read_json`` gives), the
+    auditor reads those with the local audit's parser, so a bad line is the
+    input error it is locally; the typed columns then only partition and sort
+    (drop ``text`` to audit the columns themselves). A
     visitor's events out of time order are input errors, as in the local
     audit. Without a ``line`` column, ``line`` in the results is null. Both
     DataFrames come from one pass of the auditor, whose findings are persisted
@@ -159,7 +203,14 @@ def audit(
         ts_type = dict(df.dtypes).get("ts", "")
         parsed = F.col("ts") if ts_type.startswith("timestamp") else _parsed_time(F.col("ts"))
         ordered = by_visitor.sortWithinPartitions(F.col("visitor"), parsed, F.col(seq))
-    findings = ordered.mapInArrow(_audit_partition(policy, grace_seconds), _FINDINGS_SCHEMA)
+    if dict(df.dtypes).get("text") == "string":
+        # Lines as written (read_json's `text`): audited by the local audit's
+        # parser, so a mistyped field is the input error it is locally.
+        place = [c for c in ("file", "line") if c in columns]
+        run = _audit_lines_partition(policy, grace_seconds, place)
+        findings = ordered.select("text", *place).mapInArrow(run, _FINDINGS_SCHEMA)
+    else:
+        findings = ordered.mapInArrow(_audit_partition(policy, grace_seconds), _FINDINGS_SCHEMA)
     if not has_place and "line" not in columns:
         findings = findings.withColumn("line", F.lit(None).cast("long"))
     # Both results come from one pass of the auditor: the findings (few, next
@@ -251,9 +302,12 @@ def _arrow_schema(df: "DataFrame") -> Any:
 def read_json(spark: "SparkSession", paths: Union[str, Sequence[str]]) -> "DataFrame":
     """Reads JSON-lines consent logs (``.gz`` too) into a DataFrame of events
     with SPEC §8's fields (``EVENT_SCHEMA``) and ``file`` (the path as Spark
-    names it) and ``line`` (from 1 in each file) columns. Blank lines are
-    skipped; a line that is not JSON has every field null, so the audit reports
-    it as an input error (a missing ``ts``).
+    names it), ``line`` (from 1 in each file) and ``text`` (the line as written,
+    a byte-order mark opening a file taken off) columns. Blank lines are
+    skipped. The fields are Spark's reading of the line (``from_json``: a
+    field of the wrong type is null or converted, a line that is not JSON has
+    every field null); ``audit`` reads ``text`` instead, with the local audit's
+    parser, so each bad line is the input error it is locally.
 
     Each file is read whole by one task (Spark's ``wholetext``), so that lines
     are numbered in file order; split a log into files of a size one task can
@@ -265,5 +319,9 @@ def read_json(spark: "SparkSession", paths: Union[str, Sequence[str]]) -> "DataF
     text = spark.read.text(paths, wholetext=True).select("value", F.col("_metadata.file_path").alias("file"))
     lines = text.select("file", F.posexplode(F.split(F.col("value"), "\n")).alias("pos", "text"))
     lines = lines.withColumn("line", (F.col("pos") + 1).cast("long")).filter(F.trim(F.col("text")) != "")
-    parsed = lines.select("file", "line", F.from_json(F.col("text"), EVENT_SCHEMA).alias("e"))
-    return parsed.select(*[F.col("e." + f.name).alias(f.name) for f in EVENT_SCHEMA.fields], "file", "line")
+    # A file's first line may open with a byte-order mark (as the audit reads a file).
+    first = F.col("pos") == 0
+    lines = lines.withColumn("text", F.when(first, F.regexp_replace("text", "^\ufeff", "")).otherwise(F.col("text")))
+    parsed = lines.select("file", "line", "text", F.from_json(F.col("text"), EVENT_SCHEMA).alias("e"))
+    fields = [F.col("e." + f.name).alias(f.name) for f in EVENT_SCHEMA.fields]
+    return parsed.select(*fields, "file", "line", "text")
