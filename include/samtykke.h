@@ -1338,7 +1338,9 @@ samtykke_result samtykke_tcf_decode(const char *s,
 /**
  * Writes the vendor ids of one vendor set of a TC string (`set`: one of the
  * `SAMTYKKE_TCF_*` set constants) into `ids`, in the order the string writes
- * them, and their number into `*out_len`. A segment the string lacks has no ids.
+ * them and each once (a range entry's ids an earlier entry named are left
+ * out, so a set has at most 65,535), and their number into `*out_len`. A
+ * segment the string lacks has no ids.
  *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
  * for an unknown `set`; `SAMTYKKE_RESULT_TCF_INVALID`;
@@ -1359,8 +1361,8 @@ samtykke_result samtykke_tcf_vendors(const char *s,
 
 /**
  * Writes the publisher restrictions of a TC string, one entry per restricted
- * vendor, in the order the string writes them, and their number into
- * `*out_len`.
+ * vendor, in the order the string writes them (a restriction's vendors each
+ * once, as for `samtykke_tcf_vendors`), and their number into `*out_len`.
  *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_TCF_INVALID`;
  * `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` as for `samtykke_tcf_vendors`.

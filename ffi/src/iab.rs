@@ -7,6 +7,7 @@ use std::ffi::c_char;
 use samtykke::gpp::{GppString, Section};
 use samtykke::tcf::{IdSet, TcString, VendorSet};
 use samtykke::Code;
+use samtykke_host::vendor_ids::distinct_ids;
 
 use crate::boundary::{guard, try_bytes, try_out, try_out_buf};
 
@@ -232,7 +233,9 @@ pub unsafe extern "C" fn samtykke_tcf_decode(
 
 /// Writes the vendor ids of one vendor set of a TC string (`set`: one of the
 /// `SAMTYKKE_TCF_*` set constants) into `ids`, in the order the string writes
-/// them, and their number into `*out_len`. A segment the string lacks has no ids.
+/// them and each once (a range entry's ids an earlier entry named are left
+/// out, so a set has at most 65,535), and their number into `*out_len`. A
+/// segment the string lacks has no ids.
 ///
 /// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
 /// for an unknown `set`; `SAMTYKKE_RESULT_TCF_INVALID`;
@@ -263,13 +266,13 @@ pub unsafe extern "C" fn samtykke_tcf_vendors(
             SAMTYKKE_TCF_ALLOWED_VENDORS => t.allowed_vendors,
             _ => return Err(Code::InvalidArgument),
         };
-        out.write(set.iter().flat_map(|s| s.iter()))
+        out.write(set.iter().flat_map(distinct_ids))
     })
 }
 
 /// Writes the publisher restrictions of a TC string, one entry per restricted
-/// vendor, in the order the string writes them, and their number into
-/// `*out_len`.
+/// vendor, in the order the string writes them (a restriction's vendors each
+/// once, as for `samtykke_tcf_vendors`), and their number into `*out_len`.
 ///
 /// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_TCF_INVALID`;
 /// `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` as for `samtykke_tcf_vendors`.
@@ -291,13 +294,11 @@ pub unsafe extern "C" fn samtykke_tcf_restrictions(
         let (s, out) = unsafe { (try_bytes(s.cast(), len)?, try_out_slice(out, cap, out_len)?) };
         let t = decode_tcf(s)?;
         out.write(t.publisher_restrictions.iter().flat_map(|r| {
-            r.vendors
-                .iter()
-                .map(move |vendor| samtykke_tcf_restriction {
-                    purpose: r.purpose,
-                    restriction_type: r.restriction_type,
-                    vendor,
-                })
+            distinct_ids(&r.vendors).map(move |vendor| samtykke_tcf_restriction {
+                purpose: r.purpose,
+                restriction_type: r.restriction_type,
+                vendor,
+            })
         }))
     })
 }

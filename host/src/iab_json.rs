@@ -55,7 +55,7 @@ fn ids(s: IdSet) -> Value {
 }
 
 fn vendors(s: Option<VendorSet<'_>>) -> Value {
-    let mut v: Vec<u16> = s.iter().flat_map(|s| s.iter()).collect();
+    let mut v: Vec<u16> = s.iter().flat_map(crate::vendor_ids::distinct_ids).collect();
     v.sort_unstable();
     v.dedup();
     v.into()

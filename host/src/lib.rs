@@ -32,6 +32,7 @@ pub mod proof_json;
 pub mod state_json;
 pub mod text;
 pub mod time;
+pub mod vendor_ids;
 
 pub use json::{LoadErrorKind, OwnedPolicy, PolicyLoadError, SCHEMA};
 pub use lint::{known_tracker, lint, lint_view, KnownTracker, LintId, LintWarning, KNOWN_TRACKERS};

@@ -1549,6 +1549,11 @@ static void test_tcf_and_gpp_strings(void) {
     CHECK_RC(samtykke_tcf_vendors(tc, strlen(tc), SAMTYKKE_TCF_VENDOR_CONSENTS, ids, 8, &n),
              SAMTYKKE_RESULT_OK);
     CHECK(n == 4 && ids[0] == 1 && ids[1] == 2 && ids[2] == 3 && ids[3] == 755);
+    /* Ranges 1-3 and 2-4 name vendors 2 and 3 twice: each is listed once. */
+    const char *twice = "COnyv0AOnyv0AAHABBENBkEAAIAAAAAAAAZQACQAoAAgAHAAIABAAAAAA";
+    CHECK_RC(samtykke_tcf_vendors(twice, strlen(twice), SAMTYKKE_TCF_VENDOR_CONSENTS, ids, 8, &n),
+             SAMTYKKE_RESULT_OK);
+    CHECK(n == 4 && ids[0] == 1 && ids[1] == 2 && ids[2] == 3 && ids[3] == 4);
     /* Too small: the number needed, nothing else. */
     CHECK_RC(samtykke_tcf_vendors(tc, strlen(tc), SAMTYKKE_TCF_VENDOR_LI, ids, 8, &n),
              SAMTYKKE_RESULT_BUFFER_TOO_SMALL);

@@ -23,6 +23,8 @@ use samtykke::gpp::{
 };
 use samtykke::tcf::{IdSet, TcString as CoreTc, TcfError as CoreTcfError, VendorSet};
 
+use samtykke_host::vendor_ids::{distinct_ids, distinct_runs};
+
 use crate::errors::{self, wrong_type};
 use crate::times::from_deciseconds;
 
@@ -72,7 +74,7 @@ fn set_values(py: Python<'_>, tc: &CoreTc<'_>, ints: &mut Ints) -> PyResult<[Py<
     let publisher = tc.publisher_tc.unwrap_or_default();
     let mut restrictions = Vec::with_capacity(tc.publisher_restrictions.len());
     for r in tc.publisher_restrictions.iter() {
-        let vendors = make(&mut r.vendors.iter())?;
+        let vendors = make(&mut distinct_ids(&r.vendors))?;
         restrictions.push(PyTuple::new(
             py,
             [
@@ -86,11 +88,11 @@ fn set_values(py: Python<'_>, tc: &CoreTc<'_>, ints: &mut Ints) -> PyResult<[Py<
         make(&mut small(tc.special_feature_opt_ins))?,
         make(&mut small(tc.purposes_consent))?,
         make(&mut small(tc.purposes_li))?,
-        make(&mut tc.vendor_consents.iter())?,
-        make(&mut tc.vendor_li.iter())?,
+        make(&mut distinct_ids(&tc.vendor_consents))?,
+        make(&mut distinct_ids(&tc.vendor_li))?,
         PyList::new(py, restrictions)?.into_any().unbind(),
-        make(&mut tc.disclosed_vendors.iter().flat_map(|s| s.iter()))?,
-        make(&mut tc.allowed_vendors.iter().flat_map(|s| s.iter()))?,
+        make(&mut tc.disclosed_vendors.iter().flat_map(distinct_ids))?,
+        make(&mut tc.allowed_vendors.iter().flat_map(distinct_ids))?,
         make(&mut small(publisher.purposes_consent))?,
         make(&mut small(publisher.purposes_li))?,
         make(&mut small(publisher.custom_purposes_consent))?,
@@ -378,7 +380,7 @@ fn extend_ids(values: &mut Vec<Id>, set: &VendorSet<'_>) {
         values.truncate(len + n);
         return;
     }
-    for (first, last) in set.runs() {
+    for (first, last) in distinct_runs(set) {
         if first == last {
             values.push(first);
         } else {
@@ -748,7 +750,7 @@ enum Row<'a> {
 /// a range list's lengths.
 fn most_ids(set: &VendorSet<'_>) -> usize {
     if set.is_range_encoded() {
-        set.runs()
+        distinct_runs(set)
             .map(|(first, last)| usize::from(last.saturating_sub(first)) + 1)
             .sum()
     } else {

@@ -247,6 +247,49 @@ def _encode(fields: Tuple[int, int, int, int, int, int, int, List[int], List[int
     return "".join(_ALPHABET[int(bits[i : i + 6], 2)] for i in range(0, len(bits), 6))
 
 
+def _encode_ranges(entries: List[Tuple[int, int]]) -> str:
+    """A core segment whose vendor consents are the range entries ``entries``
+    (start, end), from the same field table as ``_encode``."""
+    bits = ""
+
+    def put(value: int, width: int) -> None:
+        nonlocal bits
+        bits += format(value, f"0{width}b")
+
+    for value, width in [(2, 6), (16_500_000_000, 36), (16_500_000_000, 36), (7, 12), (1, 12), (1, 6)]:
+        put(value, width)
+    for value, width in [(4 << 6 | 13, 12), (100, 12), (4, 6), (0, 1), (0, 1), (0, 12), (1, 24), (0, 24)]:
+        put(value, width)
+    put(0, 1)
+    put(4 << 6 | 13, 12)
+    put(max((e for _, e in entries), default=0), 16)
+    put(1, 1)
+    put(len(entries), 12)
+    for start, end in entries:
+        put(int(start != end), 1)
+        put(start, 16)
+        if start != end:
+            put(end, 16)
+    put(0, 16)
+    put(0, 1)
+    put(0, 12)
+    bits += "0" * (-len(bits) % 6)
+    return "".join(_ALPHABET[int(bits[i : i + 6], 2)] for i in range(0, len(bits), 6))
+
+
+def test_s16_tcf_a_vendor_named_twice_is_listed_once() -> None:
+    # Range entries may name a vendor again (real strings repeat entries): a
+    # set holds each vendor once, in the order the string first names it.
+    twice = _encode_ranges([(5, 6), (1, 3), (2, 4), (6, 6)])
+    assert tcf.decode(twice).vendor_consents == frozenset({1, 2, 3, 4, 5, 6})
+    assert tcf.decode_many([twice])["vendor_consents"] == [[5, 6, 1, 2, 3, 4]]
+    # 400 entries of all 65,535 ids (26 million as written) are 65,535 ids.
+    every = _encode_ranges([(1, 65535)] * 400)
+    assert len(tcf.decode(every).vendor_consents) == 65535
+    cols = tcf.decode_many([every, twice])
+    assert [len(v) for v in cols["vendor_consents"]] == [65535, 6]
+
+
 _fields = st.tuples(
     st.integers(0, 2**36 - 1),
     st.integers(0, 4095),
@@ -310,7 +353,12 @@ def _vendor_bits(kind: str, ids: List[int], ranges: List[Tuple[int, int]]) -> Tu
         return _bits(top, 16) + "0" + "".join(str(int(i in ids)) for i in range(1, top + 1)), sorted(set(ids))
     top = max((b for _, b in ranges), default=0)
     out = _bits(top, 16) + "1" + _bits(len(ranges), 12) + _entries(ranges)
-    return out, [i for a, b in ranges for i in range(a, b + 1)]
+    return out, _once(ranges)
+
+
+def _once(ranges: List[Tuple[int, int]]) -> List[int]:
+    """The ids the entries name, each once, where first named."""
+    return list(dict.fromkeys(i for a, b in ranges for i in range(a, b + 1)))
 
 
 def _entries(ranges: List[Tuple[int, int]]) -> str:
@@ -373,7 +421,7 @@ def _tc_strings(draw: st.DrawFn) -> Tuple[str, dict]:
         last_updated=EPOCH + timedelta(microseconds=updated * 100_000),
         special_feature_opt_ins=small(special, 12), purposes_consent=small(purposes, 24),
         purposes_li=small(purposes_li, 24), vendor_consents=consent_ids, vendor_li=li_ids,
-        publisher_restrictions=[(p, t, [i for a, b in r for i in range(a, b + 1)]) for p, t, r in restrictions],
+        publisher_restrictions=[(p, t, _once(r)) for p, t, r in restrictions],
     )  # fmt: skip
     return ".".join(segments), want
 

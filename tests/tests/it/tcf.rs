@@ -431,6 +431,27 @@ fn s16_gpp_uspv1_and_its_errors() {
 const RANGES: &str = "COoC-kUOoC-kUAHABAENAwCoAIAAAELAAAwIF5wAoAAgAGAvMACX_ABBAAQAFA";
 
 #[test]
+fn s16_tcf_a_list_naming_every_vendor_again_and_again_lists_each_once() {
+    // 400 entries each of all 65,535 ids: 26 million ids as written.
+    let f = Fields {
+        consents: VendorEnc::Ranges(vec![(1, u16::MAX); 400]),
+        ..Fields::default()
+    };
+    let text = f.encode();
+    let t = TcString::decode(text.as_bytes()).unwrap();
+    assert_eq!(t.vendor_consents.iter().count(), 400 * 65_535);
+    let runs: Vec<(u16, u16)> =
+        samtykke_host::vendor_ids::distinct_runs(&t.vendor_consents).collect();
+    assert_eq!(runs, [(1, u16::MAX)]);
+    // The command line's JSON lists each once too.
+    let json = samtykke_host::iab_json::tcf_json(&t, &text);
+    assert_eq!(
+        json["vendor_consents"].as_array().map(Vec::len),
+        Some(65_535)
+    );
+}
+
+#[test]
 fn s16_tcf_errors_name_field_and_bit() {
     let err = |s: &str| TcString::decode(s.as_bytes()).unwrap_err();
 
@@ -996,6 +1017,44 @@ proptest! {
             }
         }
         prop_assert_eq!(runs, want);
+    }
+
+    #[test]
+    fn s16_tcf_front_ends_list_each_vendor_once_in_the_strings_order(
+        entries in prop::collection::vec((1u16..=u16::MAX, 0u16..300), 0..40),
+        near in 0u16..4,
+    ) {
+        // Entries that overlap (`near` packs them into a few hundred ids, or
+        // leaves them spread): the set the front ends list (C, Python, the
+        // command line) holds each id once, where the list first names it.
+        let entries: Vec<(u16, u16)> = entries
+            .into_iter()
+            .map(|(a, n)| {
+                let a = if near == 0 { a } else { a % (100 * near) + 1 };
+                (a, a.saturating_add(n))
+            })
+            .collect();
+        let f = Fields {
+            consents: VendorEnc::Ranges(entries.clone()),
+            ..Fields::default()
+        };
+        let text = f.encode();
+        let t = TcString::decode(text.as_bytes()).map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        let mut want: Vec<u16> = Vec::new();
+        let mut named = std::collections::HashSet::new();
+        for &(a, b) in &entries {
+            for id in a..=b {
+                if named.insert(id) {
+                    want.push(id);
+                }
+            }
+        }
+        let got: Vec<u16> = samtykke_host::vendor_ids::distinct_ids(&t.vendor_consents).collect();
+        prop_assert_eq!(got, want);
+        // Runs are maximal within what an entry adds, and never empty.
+        for (first, last) in samtykke_host::vendor_ids::distinct_runs(&t.vendor_consents) {
+            prop_assert!(first <= last);
+        }
     }
 
     #[test]
