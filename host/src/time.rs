@@ -118,8 +118,9 @@ fn skip_letters(b: &[u8]) -> &[u8] {
 /// (`Sunday, 06-Nov-94 08:49:37 GMT`), the Netscape form (`Sun, 06-Nov-1994
 /// 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`). The weekday is
 /// optional and not checked against the date (browsers ignore it); month names
-/// are case-insensitive; two-digit years 70–99 are 19xx, 00–69 20xx (RFC 6265
-/// §5.1.1); the zone, if any, must be GMT, UTC, UT, Z, +0000 or -0000.
+/// are case-insensitive; years 70–99 are 19xx and 0–69 20xx, in two digits or
+/// four (`0050`), and a year before 1601 is no date (RFC 6265 §5.1.1); the
+/// zone, if any, must be GMT, UTC, UT, Z, +0000 or -0000.
 pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
     let s = trim_wsp(s).as_bytes();
     let letters = s.len() - skip_letters(s).len();
@@ -162,12 +163,23 @@ pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
     {
         return None;
     }
+    // RFC 6265 §5.1.1, as browsers read a cookie's date: a year of 0 to 69 is
+    // 20xx and 70 to 99 is 19xx however many digits write it (`0050` is 2050,
+    // not a date long past that would make the cookie a deletion), and a year
+    // before 1601 is no date.
     let year = match (p.year(), p.year_last_two()) {
         (Some(y), _) => y,
-        (None, Some(y)) if y >= 70 => 1900 + i32::from(y),
-        (None, Some(y)) => 2000 + i32::from(y),
+        (None, Some(y)) => i32::from(y),
         (None, None) => return None,
     };
+    let year = match year {
+        0..=69 => year + 2000,
+        70..=99 => year + 1900,
+        _ => year,
+    };
+    if year < 1601 {
+        return None;
+    }
     let date = Date::from_calendar_date(year, p.month()?, p.day()?.get()).ok()?;
     let time = Time::from_hms(p.hour_24()?, p.minute()?, p.second()?).ok()?;
     Some(PrimitiveDateTime::new(date, time).assume_utc())
@@ -295,6 +307,18 @@ mod tests {
             parse_http_date("Fri, 01-Jan-38 00:00:00 GMT"),
             Some(datetime!(2038-01-01 0:00 UTC))
         );
+        // RFC 6265 §5.1.1 whatever the digits: browsers keep a cookie of
+        // `Expires=… 0050` until 2050 (a persistent cookie, not a deletion).
+        for (s, year) in [
+            ("Thu, 01 Jan 0050 00:00:00 GMT", 2050),
+            ("Thu, 01 Jan 0069 00:00:00 GMT", 2069),
+            ("Thu, 01 Jan 0070 00:00:00 GMT", 1970),
+            ("Thu, 01 Jan 0099 00:00:00 GMT", 1999),
+            ("Jan  1 00:00:00 0050", 2050),
+            ("Thu, 01 Jan 1601 00:00:00 GMT", 1601),
+        ] {
+            assert_eq!(parse_http_date(s).map(|t| t.year()), Some(year), "{s}");
+        }
         for s in [
             "",
             "yesterday",
@@ -309,6 +333,9 @@ mod tests {
             "Sun, 06 Nov -0994 08:49:37 GMT",
             "Sun, 06-Nov--994 08:49:37 GMT",
             "Sun, 06 Nov +1994 08:49:37 GMT",
+            // Before 1601 (after the two rules above): no cookie date.
+            "Thu, 01 Jan 0100 00:00:00 GMT",
+            "Thu, 01 Jan 1600 23:59:59 GMT",
         ] {
             assert_eq!(parse_http_date(s), None, "{s}");
         }

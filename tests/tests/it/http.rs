@@ -651,6 +651,27 @@ fn filter_keeps_what_the_state_permits_and_says_why_it_drops_the_rest() {
     assert_eq!(f.dropped[0].reason.as_str(), "undecided");
 }
 
+#[test]
+fn r1_a_four_digit_year_under_100_is_no_deletion_past_the_filter() {
+    // Browsers read `Expires=… 0050` as 2050 (RFC 6265 §5.1.1) and keep the
+    // cookie: it is a consent cookie set, not a deletion, and waits for consent.
+    let policy = kk();
+    let new = ConsentState::new(1);
+    let headers = [
+        "nmstat=track; Expires=Thu, 01 Jan 0050 00:00:00 GMT; Path=/",
+        "nmstat=track; Expires=Thu, 01 Jan 0069 00:00:00 GMT; Path=/",
+        "nmstat=; Expires=Thu, 01 Jan 0070 00:00:00 GMT; Path=/",
+    ];
+    let f = filter_set_cookie(&new, &policy, headers, T0);
+    assert_eq!(f.kept, [headers[2]]);
+    let dropped: Vec<_> = f
+        .dropped
+        .iter()
+        .map(|d| (d.index, d.reason.as_str()))
+        .collect();
+    assert_eq!(dropped, [(0, "undecided"), (1, "undecided")]);
+}
+
 // ---- property tests: the parsers never panic and round-trip -----------------------
 
 const ALPHABET: &[char] = &[
