@@ -152,7 +152,9 @@ fn rows(policy: &ValidPolicy<'_>, category: usize, lang: Lang, w: &Words) -> Vec
     let mut rows: Vec<Row> = p
         .storage
         .iter()
-        .filter(|d| d.category as usize == category)
+        // The consent cookie is the library's own row below, whatever the
+        // policy declares under its name (which `lint` warns of).
+        .filter(|d| d.category as usize == category && !policy.is_consent_cookie(d.kind, d.name))
         .map(|d| {
             let provider = policy.provider_of(d);
             let party = match provider.party {

@@ -52,6 +52,11 @@ samtykke::vocabulary! {
         /// a consent category, so Google's tags are told security storage is denied
         /// until the visitor consents (SPEC §16).
         SecurityStorageNotExempt = 8 => "security-storage-not-exempt",
+        /// `consent-cookie-declared`: the policy declares a cookie of the consent
+        /// cookie's name, which the library declares itself (necessary, first
+        /// party, SPEC §3) and judges so whatever the policy says: the
+        /// declaration is never used, and the cookie declaration leaves it out.
+        ConsentCookieDeclared = 9 => "consent-cookie-declared",
     }
 }
 
@@ -409,6 +414,16 @@ pub fn lint_view(policy: &ValidPolicy<'_>) -> Vec<LintWarning> {
 
     let consent_secs = i64::from(p.consent_ttl_days) * 86_400;
     for (i, d) in p.storage.iter().enumerate() {
+        if policy.is_consent_cookie(d.kind, d.name) {
+            warn(
+                LintId::ConsentCookieDeclared,
+                format!("storage[{i}].name"),
+                format!(
+                    "\"{}\" is the consent cookie, which is declared automatically (necessary, first party) and always judged so: this declaration is not used",
+                    d.name
+                ),
+            );
+        }
         let category = policy.category_of(d);
         let provider = policy.provider_of(d);
         if category.basis == Basis::Exempt {

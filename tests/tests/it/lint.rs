@@ -98,8 +98,37 @@ fn lint_ids_are_stable() {
             "missing-text",
             "google-without-consent-mode",
             "security-storage-not-exempt",
+            "consent-cookie-declared",
         ]
     );
+}
+
+// ---------------------------------------------------------------------------
+// consent-cookie-declared
+
+#[test]
+fn r02_a_declaration_of_the_consent_cookie_warns_and_is_not_published() {
+    // SPEC §3: the consent cookie is declared automatically (necessary, first
+    // party), and the core judges it so whatever the policy says.
+    let mut v = clean();
+    v["storage"].as_array_mut().unwrap().push(json!({
+        "name": "samtykke", "kind": "cookie", "provider": "siteimprove", "category": "statistics",
+        "purpose": { "en": "Something", "da": "Noget" }, "duration": { "days": 50 }
+    }));
+    assert_eq!(
+        warnings(&v),
+        [w(
+            LintId::ConsentCookieDeclared,
+            "storage[7].name",
+            "\"samtykke\" is the consent cookie, which is declared automatically (necessary, first party) and always judged so: this declaration is not used",
+        )]
+    );
+    // The published declaration lists it once, as what the engine does.
+    use samtykke_host::declare::{render, Format, Lang};
+    let owned = OwnedPolicy::from_json(&v.to_string()).expect("the policy loads");
+    let text = render(&owned.view(), Lang::En, Format::Markdown);
+    assert_eq!(text.matches("`samtykke`").count(), 1, "{text}");
+    assert!(!text.contains("50 days"), "{text}");
 }
 
 // ---------------------------------------------------------------------------
