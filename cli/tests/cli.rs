@@ -310,6 +310,29 @@ fn s16_decode_recognises_tc_and_gpp_strings() {
     let o = samtykke(&["decode", &kk_cookie(None)]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).1.contains("needs --policy"), "{}", text(&o).1);
+    // A TC string of another version is refused by the TC decoder, as
+    // `tcf.decode` and `samtykke_tcf_decode` refuse it (conformance row
+    // tcf_version_1), not taken for a consent cookie.
+    let o = samtykke(&["decode", "BO2e4qiO2e4qiB9ABADEDS-AAAAxKABgACBiQA"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o)
+            .1
+            .contains("version at bit 0 of segment 0: version 1 is not TCF v2"),
+        "{}",
+        text(&o).1
+    );
+}
+
+#[test]
+fn r14_decode_reads_a_pair_copied_from_a_cookie_header() {
+    // As copied from after a `Cookie` header's `; `: the space and the name.
+    let value = format!(" samtykke={}", kk_cookie(None));
+    let o = samtykke(&["decode", &value, "--policy", &kk_path()]);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["consent_id"], "00000000000000000000000000abcdef");
 }
 
 #[test]

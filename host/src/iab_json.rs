@@ -22,9 +22,11 @@ pub enum ConsentString {
 
 /// Recognises a consent string by its first characters: a consent cookie starts
 /// `v1.` (after an optional `name=`); a GPP header's first six bits are its type,
-/// 3 (`D`), and the next its version, 1 (`B…`), and sections follow a `~`; a TCF
-/// v2 string's first six bits are the version 2 (`C`). Anything else is taken as
-/// a consent cookie, whose decoder says what is wrong with it.
+/// 3 (`D`), and the next its version, 1 (`B…`), and sections follow a `~`; a TC
+/// string's first six bits are its version: 2 (`C`) for TCF v2, and 0 or 1 (`A`,
+/// `B`) for strings the TC decoder refuses by their version, as `tcf.decode`
+/// does. Anything else is taken as a consent cookie, whose decoder says what is
+/// wrong with it.
 pub fn recognise(value: &str) -> ConsentString {
     let v = value.trim();
     let after_name = v.split_once('=').map_or(v, |(_, rest)| rest);
@@ -32,7 +34,7 @@ pub fn recognise(value: &str) -> ConsentString {
         ConsentString::Cookie
     } else if v.starts_with("DB") || v.contains('~') {
         ConsentString::Gpp
-    } else if v.starts_with('C') {
+    } else if v.starts_with(['A', 'B', 'C']) {
         ConsentString::Tcf
     } else {
         ConsentString::Cookie

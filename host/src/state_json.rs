@@ -327,6 +327,9 @@ impl Serialize for StateView<'_, '_> {
 /// `NAME=` when it was copied from a `Cookie` header with the policy's cookie
 /// name, trimmed.
 pub fn consent_cookie_value<'t>(policy: &ValidPolicy<'_>, text: &'t str) -> &'t str {
+    // Trimmed first too: a pair copied from after a header's `; ` starts with
+    // the space.
+    let text = text.trim();
     text.strip_prefix(policy.policy().consent_cookie.name)
         .and_then(|v| v.strip_prefix('='))
         .unwrap_or(text)
