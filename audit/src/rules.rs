@@ -501,8 +501,14 @@ impl<'p, S: Sink> Auditor<'p, S> {
                 let listed = self.names(d.granted);
                 if let Some(first) = listed.first() {
                     let name = d.action.name();
+                    // `an implied decision`, `an idle decision`.
+                    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                        "an"
+                    } else {
+                        "a"
+                    };
                     let message = format!(
-                        "a {name} decision lists {} as granted: {name} is not consent",
+                        "{article} {name} decision lists {} as granted: {name} is not consent",
                         listed.join(", ")
                     );
                     self.emit(at, ViolationId::ImpliedConsent, None, Some(first), message);

@@ -116,23 +116,23 @@ fn how_to(policy: &ValidPolicy<'_>, lang: Lang) -> [String; 3] {
         Lang::En => [
             "Choose “Accept all” in the cookie banner, or open “Settings”, switch on the categories you want and choose “Save”. No category is switched on in advance, and nothing but necessary cookies is stored before you choose.".into(),
             format!(
-                "Choose “Reject all” in the cookie banner, or save your settings with the categories switched off. Rejecting is as easy as accepting. Your choice is stored in the necessary cookie “{cookie}” for {} days, so that we do not ask again before then.",
-                p.refusal_ttl_days
+                "Choose “Reject all” in the cookie banner, or save your settings with the categories switched off. Rejecting is as easy as accepting. Your choice is stored in the necessary cookie “{cookie}” for {}, so that we do not ask again before then.",
+                duration_text(Duration::Days(u32::from(p.refusal_ttl_days)), lang)
             ),
             format!(
-                "Follow the “Cookie settings” link at the bottom of every page and withdraw your consent, in full or for single categories, at any time. The cookies of the categories you withdraw are deleted at once. Consent lapses by itself after {} days, and we ask again.",
-                p.consent_ttl_days
+                "Follow the “Cookie settings” link at the bottom of every page and withdraw your consent, in full or for single categories, at any time. The cookies of the categories you withdraw are deleted at once. Consent lapses by itself after {}, and we ask again.",
+                duration_text(Duration::Days(u32::from(p.consent_ttl_days)), lang)
             ),
         ],
         Lang::Da => [
             "Vælg “Accepter alle” i cookiebanneret, eller åbn “Indstillinger”, slå de kategorier til, du ønsker, og vælg “Gem”. Ingen kategori er slået til på forhånd, og der gemmes kun nødvendige cookies, før du har valgt.".into(),
             format!(
-                "Vælg “Afvis alle” i cookiebanneret, eller gem dine indstillinger med kategorierne slået fra. Det er lige så let at afvise som at acceptere. Dit valg gemmes i den nødvendige cookie “{cookie}” i {} dage, så vi ikke spørger igen før.",
-                p.refusal_ttl_days
+                "Vælg “Afvis alle” i cookiebanneret, eller gem dine indstillinger med kategorierne slået fra. Det er lige så let at afvise som at acceptere. Dit valg gemmes i den nødvendige cookie “{cookie}” i {}, så vi ikke spørger igen før.",
+                duration_text(Duration::Days(u32::from(p.refusal_ttl_days)), lang)
             ),
             format!(
-                "Følg linket “Cookieindstillinger” nederst på hver side, og træk dit samtykke tilbage, helt eller for enkelte kategorier, når som helst. Cookies fra de kategorier, du trækker tilbage, slettes med det samme. Samtykket udløber af sig selv efter {} dage, og vi spørger igen.",
-                p.consent_ttl_days
+                "Følg linket “Cookieindstillinger” nederst på hver side, og træk dit samtykke tilbage, helt eller for enkelte kategorier, når som helst. Cookies fra de kategorier, du trækker tilbage, slettes med det samme. Samtykket udløber af sig selv efter {}, og vi spørger igen.",
+                duration_text(Duration::Days(u32::from(p.consent_ttl_days)), lang)
             ),
         ],
     }

@@ -863,6 +863,17 @@ fn r02_an_invalid_action_listing_a_consent_category_is_implied_consent() {
             "{action}"
         );
         assert_eq!(r.violations[0].category.as_deref(), Some("statistics"));
+        let article = if action.starts_with(['i', 'a']) {
+            "an"
+        } else {
+            "a"
+        };
+        assert_eq!(
+            r.violations[0].message,
+            format!(
+                "{article} {action} decision lists statistics as granted: {action} is not consent"
+            )
+        );
         assert_eq!(
             found(&audit(&p, &log(&["necessary"]))),
             [(3, V::CookieBeforeConsent)],

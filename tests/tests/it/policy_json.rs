@@ -1360,6 +1360,29 @@ fn the_fingerprint_tells_apart_every_revision_that_differs_in_one_byte() {
     }
 }
 
+/// The how-to paragraphs name the refusal's and the consent's lifetimes as the
+/// tables name a duration: one day is `1 day` / `1 dag`, not `1 days`.
+#[test]
+fn r06_the_declaration_says_one_day_in_the_singular() {
+    use samtykke_host::declare::{render, Format, Lang};
+    let mut v = kk();
+    v["consent_ttl_days"] = serde_json::json!(1);
+    v["refusal_ttl_days"] = serde_json::json!(1);
+    let policy = load(&v).unwrap();
+    let en = render(&policy.view(), Lang::En, Format::Markdown);
+    assert!(
+        en.contains("for 1 day, so that") && en.contains("after 1 day, and"),
+        "{en}"
+    );
+    assert!(!en.contains("1 days"), "{en}");
+    let da = render(&policy.view(), Lang::Da, Format::Markdown);
+    assert!(
+        da.contains("i 1 dag, så") && da.contains("efter 1 dag, og"),
+        "{da}"
+    );
+    assert!(!da.contains("1 dage"), "{da}");
+}
+
 /// The consent cookie is declared under the necessary category (SPEC §3),
 /// wherever the policy lists that category: here last of three, so its index is
 /// neither 0 nor 1. Found by mutation testing: every policy the tests rendered
