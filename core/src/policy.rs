@@ -406,6 +406,13 @@ impl<'a> Policy<'a> {
 /// Every provider: id and name given, ids and slots unique and in range.
 pub(crate) fn check_providers(providers: &[Provider<'_>]) -> Result<ProviderSet, PolicyError> {
     let err = |kind, at| Err(PolicyError::new(kind, at));
+    // The capacity first, as for categories: a loader calls this before the
+    // document's other checks, and past it a provider's default slot (its
+    // position) is out of range too.
+    if providers.len() > MAX_PROVIDERS {
+        let kind = K::TooManyProviders(providers.len());
+        return err(kind, Location::Policy(Field::Providers));
+    }
     let mut slots = ProviderSet::EMPTY;
     for (i, p) in providers.iter().enumerate() {
         let at = |f| Location::Provider(i as u16, f);

@@ -964,6 +964,19 @@ fn more_providers_than_the_capacity_are_rejected() {
         "providers",
         "65 providers declared; a policy holds at most 64",
     );
+    // Past the slots too (129: the last one's position, its default slot, is
+    // out of range): still the capacity, not a slot no document wrote.
+    let providers = v["providers"].as_array_mut().unwrap();
+    for i in providers.len()..=samtykke::PROVIDER_SLOTS {
+        providers
+            .push(json!({ "id": format!("q{i}"), "name": format!("Q {i}"), "party": "third" }));
+    }
+    rejects(
+        &v,
+        K::TooManyProviders(samtykke::PROVIDER_SLOTS + 1),
+        "providers",
+        "129 providers declared; a policy holds at most 64",
+    );
 }
 
 // ---------------------------------------------------------------------------
