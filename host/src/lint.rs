@@ -399,7 +399,21 @@ pub fn lint_view(policy: &ValidPolicy<'_>) -> Vec<LintWarning> {
 
     if p.consent_mode.is_empty() {
         for (i, provider) in p.providers.iter().enumerate() {
-            if let Some(marker) = google_tag_marker(provider) {
+            // Its name or domains, else, for a third party, a cookie of it the
+            // knowledge base says is Google's (a provider named just "Google"
+            // declaring `_ga`; a site that declares `_ga` as its own is not a tag).
+            let third = provider.party == samtykke::Party::Third;
+            let marker = google_tag_marker(provider).map(str::to_owned).or_else(|| {
+                p.storage
+                    .iter()
+                    .filter(|d| third && usize::from(d.provider) == i)
+                    .find_map(|d| {
+                        known_tracker(d.name)
+                            .filter(|k| k.vendor.starts_with("Google"))
+                            .map(|k| format!("it sets \"{}\", a {} cookie", d.name, k.vendor))
+                    })
+            });
+            if let Some(marker) = marker {
                 warn(
                     LintId::GoogleWithoutConsentMode,
                     format!("providers[{i}].name"),

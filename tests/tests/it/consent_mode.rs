@@ -375,6 +375,35 @@ fn ids(v: &Value) -> Vec<(LintId, String)> {
 }
 
 #[test]
+fn s16_lint_knows_a_google_provider_by_a_google_cookie_it_sets() {
+    // A provider named just "Google", no tag domain: its `_ga` is Google
+    // Analytics' cookie in the linter's own knowledge base.
+    let mut v = kk();
+    with_google(&mut v, "Google", json!(["google.com"]));
+    assert_eq!(ids(&v), []);
+    v["storage"].as_array_mut().unwrap().push(json!({
+        "name": "_ga", "kind": "cookie", "provider": "google", "category": "statistics",
+        "purpose": { "en": "Statistics", "da": "Statistik" }, "duration": { "days": 90 }
+    }));
+    assert_eq!(
+        ids(&v),
+        [(
+            LintId::GoogleWithoutConsentMode,
+            "providers[4].name".to_owned()
+        )]
+    );
+    let w = lint(&load(&v).unwrap());
+    assert!(
+        w.iter().any(|w| w
+            .message
+            .contains("(it sets \"_ga\", a Google Analytics cookie)")),
+        "{w:?}"
+    );
+    v["consent_mode"] = json!({"analytics_storage": "statistics"});
+    assert_eq!(ids(&v), []);
+}
+
+#[test]
 fn s16_lint_warns_on_a_google_provider_without_consent_mode() {
     // kk.dk itself declares no Google provider.
     assert_eq!(ids(&kk()), []);
