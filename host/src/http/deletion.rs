@@ -57,7 +57,7 @@ impl DeletionPlan {
 /// `Max-Age`.
 pub const EXPIRED: &str = "Thu, 01 Jan 1970 00:00:00 GMT";
 
-fn has_prefix_ignore_case(name: &str, prefix: &str) -> bool {
+pub(crate) fn has_prefix_ignore_case(name: &str, prefix: &str) -> bool {
     name.len() >= prefix.len()
         && name.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }

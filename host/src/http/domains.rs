@@ -133,8 +133,10 @@ pub fn domain_attribute(host: &str, domain: &str) -> Option<String> {
 /// The consent cookie's `Set-Cookie` value on a response from `host` (SPEC §15):
 /// `NAME=VALUE; Max-Age=…; Path=/; SameSite=Lax; HttpOnly`, then `; Secure` when
 /// `secure` (the site is served over HTTPS), then the policy's `Domain` only where
-/// [`domain_attribute`] allows it (host-only otherwise). The one writer of this
-/// header, for the tower layer and the C library.
+/// [`domain_attribute`] allows it (host-only otherwise). A name with the
+/// `__Host-` prefix gets `Secure` and no `Domain`, one with `__Secure-` gets
+/// `Secure`, as browsers keep them only so. The one writer of this header, for
+/// the tower layer and the C library.
 ///
 /// ```
 /// let mut index = [0u16; 16];
@@ -148,16 +150,25 @@ pub fn consent_set_cookie(
     host: &str,
     secure: bool,
 ) -> String {
+    use super::deletion::has_prefix_ignore_case;
     let cookie = &policy.policy().consent_cookie;
     let mut h = format!(
         "{}={value}; Max-Age={}; Path=/; SameSite=Lax; HttpOnly",
         cookie.name,
         policy.consent_cookie_max_age()
     );
-    if secure {
+    // A name's prefix binds the browser (RFC 6265bis): a `__Host-` cookie is
+    // kept only with `Secure`, `Path=/` and no `Domain`, a `__Secure-` one only
+    // with `Secure`, as their deletions are written.
+    let host_only = has_prefix_ignore_case(cookie.name, "__Host-");
+    if secure || host_only || has_prefix_ignore_case(cookie.name, "__Secure-") {
         h.push_str("; Secure");
     }
-    if let Some(d) = cookie.domain.and_then(|d| domain_attribute(host, d)) {
+    if let Some(d) = cookie
+        .domain
+        .filter(|_| !host_only)
+        .and_then(|d| domain_attribute(host, d))
+    {
         h.push_str("; Domain=");
         h.push_str(&d);
     }
@@ -167,6 +178,38 @@ pub fn consent_set_cookie(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prefixed_consent_cookie_name_gets_what_its_prefix_asks() {
+        let policy_for = |name: &str| {
+            let mut p = samtykke::example::KK_DK;
+            p.consent_cookie.name = Box::leak(name.to_owned().into_boxed_str());
+            p
+        };
+        let mut index = [0u16; 16];
+        for (name, want) in [
+            (
+                "__Host-samtykke",
+                "; Path=/; SameSite=Lax; HttpOnly; Secure",
+            ),
+            (
+                "__host-samtykke",
+                "; Path=/; SameSite=Lax; HttpOnly; Secure",
+            ),
+            (
+                "__Secure-samtykke",
+                "; Path=/; SameSite=Lax; HttpOnly; Secure; Domain=kk.dk",
+            ),
+            ("samtykke", "; Path=/; SameSite=Lax; HttpOnly; Domain=kk.dk"),
+        ] {
+            let p = policy_for(name);
+            let policy = p.validate(&mut index).unwrap();
+            // Over plain HTTP (`secure` false), on a host under the policy's domain.
+            let h = consent_set_cookie(&policy, "v1.x", "www.kk.dk", false);
+            assert!(h.starts_with(&format!("{name}=v1.x; Max-Age=")), "{h}");
+            assert!(h.ends_with(want), "{name}: {h}");
+        }
+    }
 
     #[test]
     fn domain_attribute_only_where_the_host_reaches_it() {
