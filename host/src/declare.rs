@@ -109,9 +109,51 @@ const DA: Words = Words {
     consent_note: "Gemmes kun med dit samtykke.",
 };
 
+/// The consent categories' items declared on a domain outside the site's (a
+/// third party's), which the site cannot delete (SPEC §6: its deletion plan
+/// reports them undeletable): their names and domains, in declaration order.
+fn elsewhere<'a>(policy: &ValidPolicy<'a>) -> (Vec<&'a str>, Vec<String>) {
+    let p = policy.policy();
+    let site = p.site.trim_start_matches('.').to_ascii_lowercase();
+    let (mut names, mut domains) = (Vec::new(), Vec::<String>::new());
+    for d in p.storage {
+        let Some(domain) = d.domain else { continue };
+        let domain = domain.trim_start_matches('.').to_ascii_lowercase();
+        let ours = domain.is_empty() || domain == site || domain.ends_with(&format!(".{site}"));
+        if ours || policy.category_of(d).basis == samtykke::Basis::Exempt {
+            continue;
+        }
+        if !names.contains(&d.name) {
+            names.push(d.name);
+        }
+        if !domains.contains(&domain) {
+            domains.push(domain);
+        }
+    }
+    (names, domains)
+}
+
 fn how_to(policy: &ValidPolicy<'_>, lang: Lang) -> [String; 3] {
     let p = policy.policy();
     let cookie = p.consent_cookie.name;
+    // What withdrawing cannot delete: said, not promised away.
+    let (names, domains) = elsewhere(policy);
+    let quoted = names
+        .iter()
+        .map(|n| format!("“{n}”"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let except = match (names.is_empty(), lang) {
+        (true, _) => String::new(),
+        (false, Lang::En) => format!(
+            ", except {quoted}, set on other sites' domains ({}), which only your browser can delete",
+            domains.join(", ")
+        ),
+        (false, Lang::Da) => format!(
+            ", undtagen {quoted}, der er sat på andre websteders domæner ({}) og kun kan slettes i din browser",
+            domains.join(", ")
+        ),
+    };
     match lang {
         Lang::En => [
             "Choose “Accept all” in the cookie banner, or open “Settings”, switch on the categories you want and choose “Save”. No category is switched on in advance, and nothing but necessary cookies is stored before you choose.".into(),
@@ -120,7 +162,7 @@ fn how_to(policy: &ValidPolicy<'_>, lang: Lang) -> [String; 3] {
                 duration_text(Duration::Days(u32::from(p.refusal_ttl_days)), lang)
             ),
             format!(
-                "Follow the “Cookie settings” link at the bottom of every page and withdraw your consent, in full or for single categories, at any time. The cookies of the categories you withdraw are deleted at once. Consent lapses by itself after {}, and we ask again.",
+                "Follow the “Cookie settings” link at the bottom of every page and withdraw your consent, in full or for single categories, at any time. The cookies of the categories you withdraw are deleted at once{except}. Consent lapses by itself after {}, and we ask again.",
                 duration_text(Duration::Days(u32::from(p.consent_ttl_days)), lang)
             ),
         ],
@@ -131,7 +173,7 @@ fn how_to(policy: &ValidPolicy<'_>, lang: Lang) -> [String; 3] {
                 duration_text(Duration::Days(u32::from(p.refusal_ttl_days)), lang)
             ),
             format!(
-                "Følg linket “Cookieindstillinger” nederst på hver side, og træk dit samtykke tilbage, helt eller for enkelte kategorier, når som helst. Cookies fra de kategorier, du trækker tilbage, slettes med det samme. Samtykket udløber af sig selv efter {}, og vi spørger igen.",
+                "Følg linket “Cookieindstillinger” nederst på hver side, og træk dit samtykke tilbage, helt eller for enkelte kategorier, når som helst. Cookies fra de kategorier, du trækker tilbage, slettes med det samme{except}. Samtykket udløber af sig selv efter {}, og vi spørger igen.",
                 duration_text(Duration::Days(u32::from(p.consent_ttl_days)), lang)
             ),
         ],

@@ -1373,6 +1373,43 @@ fn the_fingerprint_tells_apart_every_revision_that_differs_in_one_byte() {
     }
 }
 
+/// Withdrawing deletes the site's own cookies; one declared on another site's
+/// domain is reported undeletable by the deletion plan (SPEC §6), and the
+/// declaration says so instead of promising it away.
+#[test]
+fn r12_the_declaration_names_what_withdrawing_cannot_delete() {
+    use samtykke_host::declare::{render, Format, Lang};
+    let en = |v: &serde_json::Value| render(&load(v).unwrap().view(), Lang::En, Format::Markdown);
+    let mut v = kk();
+    assert!(
+        en(&v).contains("deleted at once. Consent lapses"),
+        "{}",
+        en(&v)
+    );
+    let storage = v["storage"].as_array_mut().unwrap();
+    let nmstat = storage.iter_mut().find(|d| d["name"] == "nmstat").unwrap();
+    nmstat["domain"] = serde_json::json!(".SiteImprove.com");
+    let text = en(&v);
+    assert!(
+        text.contains("deleted at once, except “nmstat”, set on other sites' domains (siteimprove.com), which only your browser can delete."),
+        "{text}"
+    );
+    let da = render(&load(&v).unwrap().view(), Lang::Da, Format::Markdown);
+    assert!(
+        da.contains("slettes med det samme, undtagen “nmstat”, der er sat på andre websteders domæner (siteimprove.com) og kun kan slettes i din browser."),
+        "{da}"
+    );
+    // On the site's own domain or under it: deleted, nothing to except.
+    let storage = v["storage"].as_array_mut().unwrap();
+    let nmstat = storage.iter_mut().find(|d| d["name"] == "nmstat").unwrap();
+    nmstat["domain"] = serde_json::json!("www.kk.dk");
+    assert!(
+        en(&v).contains("deleted at once. Consent lapses"),
+        "{}",
+        en(&v)
+    );
+}
+
 /// The how-to paragraphs name the refusal's and the consent's lifetimes as the
 /// tables name a duration: one day is `1 day` / `1 dag`, not `1 days`.
 #[test]
