@@ -114,15 +114,16 @@ const DA: Words = Words {
 /// reports them undeletable): their names and domains, in declaration order.
 fn elsewhere<'a>(policy: &ValidPolicy<'a>) -> (Vec<&'a str>, Vec<String>) {
     let p = policy.policy();
-    let site = p.site.trim_start_matches('.').to_ascii_lowercase();
     let (mut names, mut domains) = (Vec::new(), Vec::<String>::new());
     for d in p.storage {
         let Some(domain) = d.domain else { continue };
-        let domain = domain.trim_start_matches('.').to_ascii_lowercase();
-        let ours = domain.is_empty() || domain == site || domain.ends_with(&format!(".{site}"));
-        if ours || policy.category_of(d).basis == samtykke::Basis::Exempt {
+        if crate::http::site_reaches(p.site, domain)
+            || policy.category_of(d).basis == samtykke::Basis::Exempt
+            || policy.is_consent_cookie(d.kind, d.name)
+        {
             continue;
         }
+        let domain = domain.trim().trim_matches('.').to_ascii_lowercase();
         if !names.contains(&d.name) {
             names.push(d.name);
         }

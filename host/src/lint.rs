@@ -406,9 +406,15 @@ pub fn lint_view(policy: &ValidPolicy<'_>) -> Vec<LintWarning> {
             let marker = google_tag_marker(provider).map(str::to_owned).or_else(|| {
                 p.storage
                     .iter()
-                    .filter(|d| third && usize::from(d.provider) == i)
+                    .filter(|d| third && usize::from(d.provider) == i && d.kind == Kind::Cookie)
                     .find_map(|d| {
-                        known_tracker(d.name)
+                        // A name, or a pattern (`_ga*`) covering one.
+                        let known = known_tracker(d.name).or_else(|| {
+                            d.is_pattern()
+                                .then(|| KNOWN_TRACKERS.iter().find(|k| d.covers(&k.example())))
+                                .flatten()
+                        });
+                        known
                             .filter(|k| k.vendor.starts_with("Google"))
                             .map(|k| format!("it sets \"{}\", a {} cookie", d.name, k.vendor))
                     })

@@ -119,7 +119,8 @@ fn skip_letters(b: &[u8]) -> &[u8] {
 /// 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`). The weekday is
 /// optional and not checked against the date (browsers ignore it); month names
 /// are case-insensitive; years 70–99 are 19xx and 0–69 20xx, in two digits or
-/// four (`0050`), and a year before 1601 is no date (RFC 6265 §5.1.1); the
+/// four (`0050`; the asctime form takes four), and a year before 1601 is no
+/// date (RFC 6265 §5.1.1); the
 /// zone, if any, must be GMT, UTC, UT, Z, +0000 or -0000.
 pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
     let s = trim_wsp(s).as_bytes();
@@ -164,9 +165,10 @@ pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
         return None;
     }
     // RFC 6265 §5.1.1, as browsers read a cookie's date: a year of 0 to 69 is
-    // 20xx and 70 to 99 is 19xx however many digits write it (`0050` is 2050,
-    // not a date long past that would make the cookie a deletion), and a year
-    // before 1601 is no date.
+    // 20xx and 70 to 99 is 19xx whether two digits or four write it (`0050` is
+    // 2050, not a date long past that would make the cookie a deletion), and a
+    // year before 1601 is no date. (A year of three digits is not read: the
+    // `Expires` is invalid, and the filter drops the header.)
     let year = match (p.year(), p.year_last_two()) {
         (Some(y), _) => y,
         (None, Some(y)) => i32::from(y),
@@ -224,8 +226,7 @@ pub fn format_http_date(t: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
 
-    /// The digit-by-digit writer against `format!` of the same fields, over the
-    /// whole range RFC 3339 can write (and past both ends, clamped).
+    /// The times a front end takes from a host are those RFC 3339 writes.
     #[test]
     fn from_unix_writable_takes_the_years_rfc3339_writes() {
         let first = from_unix_writable(-62_167_219_200).unwrap();
@@ -243,6 +244,8 @@ mod tests {
         }
     }
 
+    /// The digit-by-digit writer against `format!` of the same fields, over the
+    /// whole range RFC 3339 can write (and past both ends, clamped).
     #[test]
     fn format_rfc3339_writes_what_the_formatter_writes() {
         let reference = |secs: i64| {

@@ -746,8 +746,8 @@ enum Row<'a> {
     Error(Cow<'a, str>),
 }
 
-/// At most how many ids a vendor set holds: a bit field's width, or the sum of
-/// a range list's lengths.
+/// At most how many ids a vendor set holds: a bit field's width (and six to
+/// spare), or the distinct ids of a range list.
 fn most_ids(set: &VendorSet<'_>) -> usize {
     if set.is_range_encoded() {
         distinct_runs(set)

@@ -95,6 +95,16 @@ impl Host {
     }
 }
 
+/// Whether a page of `site` (the site's domain, or a host under it) can set or
+/// delete cookies on `domain`: the domain is the site's, one under it, or a
+/// parent of it, compared as the deletion plan compares them (normalised).
+pub(crate) fn site_reaches(site: &str, domain: &str) -> bool {
+    let (site, domain) = (normalise_domain(site), normalise_domain(domain));
+    domain.is_empty()
+        || Host::parse(&site).reaches(&domain)
+        || domain.ends_with(&format!(".{site}"))
+}
+
 pub(super) fn normalise_domain(d: &str) -> String {
     let d = trim_wsp(d);
     let d = d.strip_prefix('.').unwrap_or(d);

@@ -401,6 +401,20 @@ fn s16_lint_knows_a_google_provider_by_a_google_cookie_it_sets() {
     );
     v["consent_mode"] = json!({"analytics_storage": "statistics"});
     assert_eq!(ids(&v), []);
+    // A pattern covering one of Google's cookies counts too.
+    let mut v = kk();
+    with_google(&mut v, "Google", json!(["google.com"]));
+    v["storage"].as_array_mut().unwrap().push(json!({
+        "name": "_gcl_*", "kind": "cookie", "provider": "google", "category": "statistics",
+        "purpose": { "en": "Ads", "da": "Annoncer" }, "duration": { "days": 90 }
+    }));
+    assert_eq!(
+        ids(&v),
+        [(
+            LintId::GoogleWithoutConsentMode,
+            "providers[4].name".to_owned()
+        )]
+    );
 }
 
 #[test]

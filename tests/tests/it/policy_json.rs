@@ -1399,15 +1399,18 @@ fn r12_the_declaration_names_what_withdrawing_cannot_delete() {
         da.contains("slettes med det samme, undtagen “nmstat”, der er sat på andre websteders domæner (siteimprove.com) og kun kan slettes i din browser."),
         "{da}"
     );
-    // On the site's own domain or under it: deleted, nothing to except.
-    let storage = v["storage"].as_array_mut().unwrap();
-    let nmstat = storage.iter_mut().find(|d| d["name"] == "nmstat").unwrap();
-    nmstat["domain"] = serde_json::json!("www.kk.dk");
-    assert!(
-        en(&v).contains("deleted at once. Consent lapses"),
-        "{}",
-        en(&v)
-    );
+    // On the site's own domain, under it, or written with a dot or in capitals
+    // (as the deletion plan reads a domain): deleted, nothing to except.
+    for ours in ["www.kk.dk", "KK.DK.", " .kk.dk", "kk.dk"] {
+        let storage = v["storage"].as_array_mut().unwrap();
+        let nmstat = storage.iter_mut().find(|d| d["name"] == "nmstat").unwrap();
+        nmstat["domain"] = serde_json::json!(ours);
+        let text = en(&v);
+        assert!(
+            text.contains("deleted at once. Consent lapses"),
+            "{ours}: {text}"
+        );
+    }
 }
 
 /// The how-to paragraphs name the refusal's and the consent's lifetimes as the

@@ -307,7 +307,10 @@ def read_json(spark: "SparkSession", paths: Union[str, Sequence[str]]) -> "DataF
     skipped. The fields are Spark's reading of the line (``from_json``: a
     field of the wrong type is null or converted, a line that is not JSON has
     every field null); ``audit`` reads ``text`` instead, with the local audit's
-    parser, so each bad line is the input error it is locally.
+    parser, so each bad line is the input error it is locally. One exception:
+    Spark reads the files as UTF-8 text and puts U+FFFD for a byte that is
+    not UTF-8, so such a line is audited as so replaced, where the local audit
+    reports it as not UTF-8.
 
     Each file is read whole by one task (Spark's ``wholetext``), so that lines
     are numbered in file order; split a log into files of a size one task can
