@@ -1163,8 +1163,9 @@ samtykke_result samtykke_tcf_vendors(const char *s,
 
 /**
  * Writes the publisher restrictions of a TC string, one entry per restricted
- * vendor, in the order the string writes them (a restriction's vendors each
- * once, as for `samtykke_tcf_vendors`), and their number into `*out_len`.
+ * vendor, in the order the string writes them (a vendor once under each
+ * purpose and restriction type, however often the string repeats it), and
+ * their number into `*out_len`.
  *
  * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_TCF_INVALID`;
  * `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` as for `samtykke_tcf_vendors`.

@@ -7,7 +7,7 @@ use std::ffi::c_char;
 use samtykke::gpp::{GppString, Section};
 use samtykke::tcf::{IdSet, TcString, VendorSet};
 use samtykke::Code;
-use samtykke_host::vendor_ids::distinct_ids;
+use samtykke_host::vendor_ids::{distinct_ids, restrictions};
 
 use crate::boundary::{guard, try_bytes, try_out, try_out_buf};
 
@@ -271,8 +271,9 @@ pub unsafe extern "C" fn samtykke_tcf_vendors(
 }
 
 /// Writes the publisher restrictions of a TC string, one entry per restricted
-/// vendor, in the order the string writes them (a restriction's vendors each
-/// once, as for `samtykke_tcf_vendors`), and their number into `*out_len`.
+/// vendor, in the order the string writes them (a vendor once under each
+/// purpose and restriction type, however often the string repeats it), and
+/// their number into `*out_len`.
 ///
 /// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_TCF_INVALID`;
 /// `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` as for `samtykke_tcf_vendors`.
@@ -293,8 +294,9 @@ pub unsafe extern "C" fn samtykke_tcf_restrictions(
         // SAFETY: this function's contract for `s`, `out` and `out_len`.
         let (s, out) = unsafe { (try_bytes(s.cast(), len)?, try_out_slice(out, cap, out_len)?) };
         let t = decode_tcf(s)?;
-        out.write(t.publisher_restrictions.iter().flat_map(|r| {
-            distinct_ids(&r.vendors).map(move |vendor| samtykke_tcf_restriction {
+        let list = restrictions(&t);
+        out.write(list.iter().flat_map(|r| {
+            r.ids().map(move |vendor| samtykke_tcf_restriction {
                 purpose: r.purpose,
                 restriction_type: r.restriction_type,
                 vendor,

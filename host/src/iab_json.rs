@@ -66,10 +66,13 @@ fn vendors(s: Option<VendorSet<'_>>) -> Value {
 /// A decoded TC string as JSON.
 pub fn tcf_json(t: &TcString<'_>, raw: &str) -> Value {
     let p = t.publisher_tc.unwrap_or_default();
-    let restrictions: Vec<Value> = t
-        .publisher_restrictions
+    let restrictions: Vec<Value> = crate::vendor_ids::restrictions(t)
         .iter()
-        .map(|r| json!([r.purpose, r.restriction_type, vendors(Some(r.vendors))]))
+        .map(|r| {
+            let mut v: Vec<u16> = r.ids().collect();
+            v.sort_unstable();
+            json!([r.purpose, r.restriction_type, v])
+        })
         .collect();
     json!({
         "type": "tcf",

@@ -1569,6 +1569,19 @@ static void test_tcf_and_gpp_strings(void) {
     samtykke_tcf_restriction r[2];
     CHECK_RC(samtykke_tcf_restrictions(tc, strlen(tc), r, 2, &n), SAMTYKKE_RESULT_OK);
     CHECK(n == 1 && r[0].purpose == 1 && r[0].restriction_type == 0 && r[0].vendor == 10);
+    /* iabtcf-es issue 201: restrictions repeated under one purpose and type.
+     * Each vendor is listed once under its purpose and type: 70 entries. */
+    static const char repeated[] =
+        "CO4VGswO4VGswAfZCBDEAzCsAP_AAH_AAAigGUNf_X9fb2vj-_599_t0eY1f9_63t-wzjheMs-8NyZ-X_J4Wv2MyvB34JqQKGRgkunLBAQdtHGncTQgBwIlViTLMY02MjzNKJrJEilsbe2dYGH9vn8XT_ZKZ70-_v__7v3___33_5Ayhr_6_r7e18f3_Pvv9ujzGr_v_W9v2GccLxln3huTPy_5PC1-xmV4O_BNSBQyMEl05YICDto407iaEAOBEqsSZZjGmxkeZpRNZIkUtjb2zrAw_t8_i6f7JTPen39___d-___--__ICgKAOAAcAA4AFAAjgB6AEYALcGACAW0AtoJAHAAOAAcACgARwA9ACMAFuFABALaAW0GgDgAHAAOABQAI4AegBGAC3DgAgFtALaEQBwADgAHAAoAEcAPQAjABbiQAQC2gFtCoA4ABwADgAUACOAHoARgAtxYAIBbQC2hkAcAA4ABwAKABHAD0AIwAW40AEAtoBbQ6AOAAcAA4AFAAjgB6AEYALceACAW0AtohAHAAOAAcACgARwA9ACMAFuRABALaAW0SgDgAHAAOABQAI4AegBGAC3JgAgFtALaKQBwADgAHAAoAEcAPQAjABblQAQC2gFtA";
+    samtykke_tcf_restriction many[128];
+    CHECK_RC(samtykke_tcf_restrictions(repeated, strlen(repeated), many, 128, &n),
+             SAMTYKKE_RESULT_OK);
+    CHECK(n == 70);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            CHECK(!(many[i].purpose == many[j].purpose &&
+                    many[i].restriction_type == many[j].restriction_type &&
+                    many[i].vendor == many[j].vendor));
 
     /* Errors: a code, and the field and bit in words. */
     static const char vlv0[] = "CAAAAAAAAAAAAAAAAAENAACAAAAAAAAAAAAAAAAAAAAA";

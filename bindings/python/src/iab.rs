@@ -23,7 +23,9 @@ use samtykke::gpp::{
 };
 use samtykke::tcf::{IdSet, TcString as CoreTc, TcfError as CoreTcfError, VendorSet};
 
-use samtykke_host::vendor_ids::{distinct_ids, distinct_runs};
+use samtykke_host::vendor_ids::{
+    distinct_ids, distinct_runs, restrictions as distinct_restrictions, RestrictionRuns,
+};
 
 use crate::errors::{self, wrong_type};
 use crate::times::from_deciseconds;
@@ -73,8 +75,8 @@ fn set_values(py: Python<'_>, tc: &CoreTc<'_>, ints: &mut Ints) -> PyResult<[Py<
     let small = |s: IdSet| s.iter().map(u16::from).collect::<Vec<_>>().into_iter();
     let publisher = tc.publisher_tc.unwrap_or_default();
     let mut restrictions = Vec::with_capacity(tc.publisher_restrictions.len());
-    for r in tc.publisher_restrictions.iter() {
-        let vendors = make(&mut distinct_ids(&r.vendors))?;
+    for r in &distinct_restrictions(tc) {
+        let vendors = make(&mut r.ids())?;
         restrictions.push(PyTuple::new(
             py,
             [
@@ -348,6 +350,13 @@ impl IdLists {
         self.close();
     }
 
+    /// A row of the ids `ids`.
+    #[inline]
+    fn push_ids(&mut self, ids: impl Iterator<Item = Id>) {
+        self.values.extend(ids);
+        self.close();
+    }
+
     /// A row of vendor ids; `None` is an absent segment, an empty row.
     #[inline]
     fn push_vendors(&mut self, set: Option<VendorSet<'_>>) {
@@ -493,10 +502,9 @@ impl TcColumns {
                 most[1] += most_ids(&tc.vendor_li);
                 most[2] += tc.disclosed_vendors.as_ref().map_or(0, most_ids);
                 most[3] += tc.allowed_vendors.as_ref().map_or(0, most_ids);
-                most[4] += tc
-                    .publisher_restrictions
+                most[4] += distinct_restrictions(tc)
                     .iter()
-                    .map(|r| most_ids(&r.vendors))
+                    .map(RestrictionRuns::len)
                     .sum::<usize>();
             }
         }
@@ -584,10 +592,10 @@ impl TcColumns {
         pub_li.push_small(publisher.purposes_li);
         custom.push_small(publisher.custom_purposes_consent);
         custom_li.push_small(publisher.custom_purposes_li);
-        for r in tc.publisher_restrictions.iter() {
+        for r in &distinct_restrictions(tc) {
             self.purpose.push(i64::from(r.purpose));
             self.restriction_type.push(i64::from(r.restriction_type));
-            self.restricted.push_vendors(Some(r.vendors));
+            self.restricted.push_ids(r.ids());
         }
         self.restrictions.close(self.purpose.len());
         self.error.append_null();

@@ -290,6 +290,17 @@ def test_s16_tcf_a_vendor_named_twice_is_listed_once() -> None:
     assert [len(v) for v in cols["vendor_consents"]] == [65535, 6]
 
 
+def test_s16_tcf_a_repeated_restriction_lists_each_vendor_once() -> None:
+    # iabtcf-es issue 201: restrictions repeated under one purpose and type.
+    s = "CO4VGswO4VGswAfZCBDEAzCsAP_AAH_AAAigGUNf_X9fb2vj-_599_t0eY1f9_63t-wzjheMs-8NyZ-X_J4Wv2MyvB34JqQKGRgkunLBAQdtHGncTQgBwIlViTLMY02MjzNKJrJEilsbe2dYGH9vn8XT_ZKZ70-_v__7v3___33_5Ayhr_6_r7e18f3_Pvv9ujzGr_v_W9v2GccLxln3huTPy_5PC1-xmV4O_BNSBQyMEl05YICDto407iaEAOBEqsSZZjGmxkeZpRNZIkUtjb2zrAw_t8_i6f7JTPen39___d-___--__ICgKAOAAcAA4AFAAjgB6AEYALcGACAW0AtoJAHAAOAAcACgARwA9ACMAFuFABALaAW0GgDgAHAAOABQAI4AegBGAC3DgAgFtALaEQBwADgAHAAoAEcAPQAjABbiQAQC2gFtCoA4ABwADgAUACOAHoARgAtxYAIBbQC2hkAcAA4ABwAKABHAD0AIwAW40AEAtoBbQ6AOAAcAA4AFAAjgB6AEYALceACAW0AtohAHAAOAAcACgARwA9ACMAFuRABALaAW0SgDgAHAAOABQAI4AegBGAC3JgAgFtALaKQBwADgAHAAoAEcAPQAjABblQAQC2gFtA"
+    for rows in (tcf.decode_many([s])["publisher_restrictions"][0], tcf.decode(s).publisher_restrictions):
+        triples = [(p, t, v) for p, t, vendors in rows for v in vendors]
+        assert len(triples) == len(set(triples)) == 70
+    assert sorted(v for p, t, vs in tcf.decode(s).publisher_restrictions if (p, t) == (1, 1) for v in vs) == [
+        7, 20, 71, 122, 140, 183
+    ]
+
+
 _fields = st.tuples(
     st.integers(0, 2**36 - 1),
     st.integers(0, 4095),
@@ -354,6 +365,18 @@ def _vendor_bits(kind: str, ids: List[int], ranges: List[Tuple[int, int]]) -> Tu
     top = max((b for _, b in ranges), default=0)
     out = _bits(top, 16) + "1" + _bits(len(ranges), 12) + _entries(ranges)
     return out, _once(ranges)
+
+
+def _restriction_rows(restrictions: List[Tuple[int, int, List[Tuple[int, int]]]]) -> List[Tuple[int, int, List[int]]]:
+    """Each restriction with the vendors no earlier one of its purpose and type listed."""
+    seen: dict = {}
+    rows = []
+    for p, t, r in restrictions:
+        listed = seen.setdefault((p, t), set())
+        ids = [i for i in _once(r) if i not in listed]
+        listed.update(ids)
+        rows.append((p, t, ids))
+    return rows
 
 
 def _once(ranges: List[Tuple[int, int]]) -> List[int]:
@@ -421,7 +444,7 @@ def _tc_strings(draw: st.DrawFn) -> Tuple[str, dict]:
         last_updated=EPOCH + timedelta(microseconds=updated * 100_000),
         special_feature_opt_ins=small(special, 12), purposes_consent=small(purposes, 24),
         purposes_li=small(purposes_li, 24), vendor_consents=consent_ids, vendor_li=li_ids,
-        publisher_restrictions=[(p, t, _once(r)) for p, t, r in restrictions],
+        publisher_restrictions=_restriction_rows(restrictions),
     )  # fmt: skip
     return ".".join(segments), want
 

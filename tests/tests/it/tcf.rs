@@ -452,6 +452,46 @@ fn s16_tcf_a_list_naming_every_vendor_again_and_again_lists_each_once() {
 }
 
 #[test]
+fn s16_tcf_a_repeated_restriction_lists_each_vendor_once_under_its_purpose_and_type() {
+    use samtykke_host::vendor_ids::restrictions;
+    let f = Fields {
+        restrictions: vec![
+            (1, 0, vec![(5, 5)]),
+            (1, 0, vec![(5, 7), (6, 6)]),
+            (2, 0, vec![(5, 5)]),
+            (1, 1, vec![(5, 5)]),
+        ],
+        ..Fields::default()
+    };
+    let text = f.encode();
+    let t = TcString::decode(text.as_bytes()).unwrap();
+    let got: Vec<(u8, u8, Vec<u16>)> = restrictions(&t)
+        .iter()
+        .map(|r| (r.purpose, r.restriction_type, r.ids().collect()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, 0, vec![5]),
+            (1, 0, vec![6, 7]),
+            (2, 0, vec![5]),
+            (1, 1, vec![5]),
+        ]
+    );
+    // 300 restrictions of all 65,535 ids, one purpose and type: 65,535 in all.
+    let f = Fields {
+        restrictions: vec![(1, 0, vec![(1, u16::MAX)]); 300],
+        ..Fields::default()
+    };
+    let text = f.encode();
+    let t = TcString::decode(text.as_bytes()).unwrap();
+    let all = restrictions(&t);
+    assert_eq!(all.len(), 300);
+    assert_eq!(all.iter().map(|r| r.len()).sum::<usize>(), 65_535);
+    assert!(all[1..].iter().all(|r| r.is_empty()));
+}
+
+#[test]
 fn s16_tcf_errors_name_field_and_bit() {
     let err = |s: &str| TcString::decode(s.as_bytes()).unwrap_err();
 
