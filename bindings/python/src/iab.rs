@@ -350,10 +350,10 @@ impl IdLists {
         self.close();
     }
 
-    /// A row of the ids `ids`.
+    /// A row of the ids of `runs`, a run at a time.
     #[inline]
-    fn push_ids(&mut self, ids: impl Iterator<Item = Id>) {
-        self.values.extend(ids);
+    fn push_runs(&mut self, runs: &[(u16, u16)]) {
+        push_runs(&mut self.values, runs.iter().copied());
         self.close();
     }
 
@@ -377,19 +377,37 @@ impl IdLists {
     }
 }
 
-/// Appends a vendor set's ids, a run of consecutive ids at a time.
+/// Appends a vendor set's ids, a run of consecutive ids at a time, each id
+/// once: runs in ascending order (what strings write) are copied as they
+/// come; at the first that is not, the set's ids are written again through
+/// [`distinct_runs`].
 #[inline]
 fn extend_ids(values: &mut Vec<Id>, set: &VendorSet<'_>) {
+    let len = values.len();
     if !set.is_range_encoded() {
         // A bit field: written a character at a time into room for every id
         // the field could hold, then cut to the ids it has.
-        let len = values.len();
         values.resize(len + usize::from(set.max_vendor_id()) + 6, 0);
         let n = set.write_bit_field(&mut values[len..]).unwrap_or(0);
         values.truncate(len + n);
         return;
     }
-    for (first, last) in distinct_runs(set) {
+    let mut end: Option<u16> = None;
+    for (first, last) in set.runs() {
+        if end.is_some_and(|end| first <= end) {
+            values.truncate(len);
+            push_runs(values, distinct_runs(set));
+            return;
+        }
+        end = Some(last);
+        push_runs(values, std::iter::once((first, last)));
+    }
+}
+
+/// Appends the ids of `runs`.
+#[inline]
+fn push_runs(values: &mut Vec<Id>, runs: impl Iterator<Item = (u16, u16)>) {
+    for (first, last) in runs {
         if first == last {
             values.push(first);
         } else {
@@ -495,17 +513,33 @@ impl TcColumns {
                 Err(message) => Row::Error(Cow::Borrowed(message)),
             })
             .collect();
+        // The restrictions of a row that repeats a purpose and type, each vendor
+        // once under it: worked out once, for the room they need and for the
+        // rows (rare; any other row's restrictions are read in place).
+        let restricted: Vec<Option<Vec<RestrictionRuns>>> = rows
+            .iter()
+            .map(|row| match row {
+                Row::Decoded(tc) if tc.publisher_restrictions.len() > 1 && pairs_repeat(tc) => {
+                    Some(distinct_restrictions(tc))
+                }
+                _ => None,
+            })
+            .collect();
         let mut most = [0usize; 5];
-        for row in &rows {
+        for (row, restricted) in rows.iter().zip(&restricted) {
             if let Row::Decoded(tc) = row {
                 most[0] += most_ids(&tc.vendor_consents);
                 most[1] += most_ids(&tc.vendor_li);
                 most[2] += tc.disclosed_vendors.as_ref().map_or(0, most_ids);
                 most[3] += tc.allowed_vendors.as_ref().map_or(0, most_ids);
-                most[4] += distinct_restrictions(tc)
-                    .iter()
-                    .map(RestrictionRuns::len)
-                    .sum::<usize>();
+                most[4] += match restricted {
+                    Some(list) => list.iter().map(RestrictionRuns::len).sum::<usize>(),
+                    None => tc
+                        .publisher_restrictions
+                        .iter()
+                        .map(|r| most_ids(&r.vendors))
+                        .sum::<usize>(),
+                };
             }
         }
         let [_, _, _, consents, li, disclosed, allowed, ..] = &mut self.sets;
@@ -515,9 +549,9 @@ impl TcColumns {
         {
             s.values.reserve(n);
         }
-        for row in &rows {
+        for (row, restricted) in rows.iter().zip(&restricted) {
             match row {
-                Row::Decoded(tc) => self.push(tc),
+                Row::Decoded(tc) => self.push(tc, restricted.as_deref()),
                 Row::Error(message) => self.push_error(message),
             }
         }
@@ -553,7 +587,7 @@ impl TcColumns {
     }
 
     /// A decoded string's row.
-    fn push(&mut self, tc: &CoreTc<'_>) {
+    fn push(&mut self, tc: &CoreTc<'_>, restricted: Option<&[RestrictionRuns]>) {
         self.valid.push(true);
         self.version.push(i64::from(tc.version));
         self.created.push(micros(tc.created));
@@ -592,10 +626,21 @@ impl TcColumns {
         pub_li.push_small(publisher.purposes_li);
         custom.push_small(publisher.custom_purposes_consent);
         custom_li.push_small(publisher.custom_purposes_li);
-        for r in &distinct_restrictions(tc) {
-            self.purpose.push(i64::from(r.purpose));
-            self.restriction_type.push(i64::from(r.restriction_type));
-            self.restricted.push_ids(r.ids());
+        match restricted {
+            Some(list) => {
+                for r in list {
+                    self.purpose.push(i64::from(r.purpose));
+                    self.restriction_type.push(i64::from(r.restriction_type));
+                    self.restricted.push_runs(&r.runs);
+                }
+            }
+            None => {
+                for r in tc.publisher_restrictions.iter() {
+                    self.purpose.push(i64::from(r.purpose));
+                    self.restriction_type.push(i64::from(r.restriction_type));
+                    self.restricted.push_vendors(Some(r.vendors));
+                }
+            }
         }
         self.restrictions.close(self.purpose.len());
         self.error.append_null();
@@ -754,13 +799,38 @@ enum Row<'a> {
     Error(Cow<'a, str>),
 }
 
+/// Whether two of `tc`'s publisher restrictions have one purpose and type
+/// (then their vendors are listed once across them, by
+/// [`distinct_restrictions`]).
+fn pairs_repeat(tc: &CoreTc<'_>) -> bool {
+    let mut met = [0u64; 4];
+    for r in tc.publisher_restrictions.iter() {
+        let pair = usize::from(r.purpose & 0x3f) << 2 | usize::from(r.restriction_type & 3);
+        let bit = 1u64 << (pair % 64);
+        if met[pair / 64] & bit != 0 {
+            return true;
+        }
+        met[pair / 64] |= bit;
+    }
+    false
+}
+
 /// At most how many ids a vendor set holds: a bit field's width (and six to
 /// spare), or the distinct ids of a range list.
 fn most_ids(set: &VendorSet<'_>) -> usize {
     if set.is_range_encoded() {
-        distinct_runs(set)
-            .map(|(first, last)| usize::from(last.saturating_sub(first)) + 1)
-            .sum()
+        // The runs' lengths, exact while they come in ascending order.
+        let (mut n, mut end) = (0usize, None::<u16>);
+        for (first, last) in set.runs() {
+            if end.is_some_and(|end| first <= end) {
+                return distinct_runs(set)
+                    .map(|(first, last)| usize::from(last - first) + 1)
+                    .sum();
+            }
+            end = Some(last);
+            n += usize::from(last - first) + 1;
+        }
+        n
     } else {
         // `extend_ids` writes a bit field with six ids of room to spare.
         usize::from(set.max_vendor_id()) + 6
