@@ -123,7 +123,7 @@ fn elsewhere<'a>(policy: &ValidPolicy<'a>) -> (Vec<&'a str>, Vec<String>) {
         {
             continue;
         }
-        let domain = domain.trim().trim_matches('.').to_ascii_lowercase();
+        let domain = crate::http::normalise_domain(domain);
         if !names.contains(&d.name) {
             names.push(d.name);
         }

@@ -409,12 +409,8 @@ pub fn lint_view(policy: &ValidPolicy<'_>) -> Vec<LintWarning> {
                     .filter(|d| third && usize::from(d.provider) == i && d.kind == Kind::Cookie)
                     .find_map(|d| {
                         // A name, or a pattern (`_ga*`) covering one.
-                        let known = known_tracker(d.name).or_else(|| {
-                            d.is_pattern()
-                                .then(|| KNOWN_TRACKERS.iter().find(|k| d.covers(&k.example())))
-                                .flatten()
-                        });
-                        known
+                        known_tracker(d.name)
+                            .or_else(|| covered_tracker(d))
                             .filter(|k| k.vendor.starts_with("Google"))
                             .map(|k| format!("it sets \"{}\", a {} cookie", d.name, k.vendor))
                     })
@@ -561,17 +557,22 @@ fn tracker(d: &Declaration<'_>) -> Option<String> {
         ));
     }
     // A pattern such as `_g*` hides the trackers it covers.
-    if d.is_pattern() {
-        if let Some(k) = KNOWN_TRACKERS.iter().find(|k| d.covers(&k.example())) {
-            return Some(format!(
-                "\"{}\" is declared necessary, but it covers \"{}\", {}",
-                d.name,
-                k.pattern,
-                describe(k)
-            ));
-        }
+    covered_tracker(d).map(|k| {
+        format!(
+            "\"{}\" is declared necessary, but it covers \"{}\", {}",
+            d.name,
+            k.pattern,
+            describe(k)
+        )
+    })
+}
+
+/// The first known tracker a pattern declaration covers (`_g*` covers `_ga`).
+fn covered_tracker(d: &Declaration<'_>) -> Option<&'static KnownTracker> {
+    if !d.is_pattern() {
+        return None;
     }
-    None
+    KNOWN_TRACKERS.iter().find(|k| d.covers(&k.example()))
 }
 
 /// A lifetime in its declared unit (`1000 days`, `11 hours`; the core's words),

@@ -105,7 +105,7 @@ pub(crate) fn site_reaches(site: &str, domain: &str) -> bool {
         || domain.ends_with(&format!(".{site}"))
 }
 
-pub(super) fn normalise_domain(d: &str) -> String {
+pub(crate) fn normalise_domain(d: &str) -> String {
     let d = trim_wsp(d);
     let d = d.strip_prefix('.').unwrap_or(d);
     let d = d.strip_suffix('.').unwrap_or(d);

@@ -43,8 +43,8 @@ pub use deletion::{
     deletion_plan, script_safe, storage_keys, storage_script, DeletionPlan, Undeletable,
     UndeletableReason, EXPIRED,
 };
-pub(crate) use domains::site_reaches;
 pub use domains::{consent_set_cookie, cookie_domains, domain_attribute};
+pub(crate) use domains::{normalise_domain, site_reaches};
 pub use filter::{
     clamp_set_cookie, filter_set_cookie, judge_set_cookie, sets_cookie, DropReason, Dropped,
     Filtered,

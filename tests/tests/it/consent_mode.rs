@@ -374,6 +374,14 @@ fn ids(v: &Value) -> Vec<(LintId, String)> {
         .collect()
 }
 
+/// A statistics cookie `name` of the provider `with_google` added.
+fn add_google_cookie(v: &mut Value, name: &str) {
+    v["storage"].as_array_mut().unwrap().push(json!({
+        "name": name, "kind": "cookie", "provider": "google", "category": "statistics",
+        "purpose": { "en": "Statistics", "da": "Statistik" }, "duration": { "days": 90 }
+    }));
+}
+
 #[test]
 fn s16_lint_knows_a_google_provider_by_a_google_cookie_it_sets() {
     // A provider named just "Google", no tag domain: its `_ga` is Google
@@ -381,10 +389,7 @@ fn s16_lint_knows_a_google_provider_by_a_google_cookie_it_sets() {
     let mut v = kk();
     with_google(&mut v, "Google", json!(["google.com"]));
     assert_eq!(ids(&v), []);
-    v["storage"].as_array_mut().unwrap().push(json!({
-        "name": "_ga", "kind": "cookie", "provider": "google", "category": "statistics",
-        "purpose": { "en": "Statistics", "da": "Statistik" }, "duration": { "days": 90 }
-    }));
+    add_google_cookie(&mut v, "_ga");
     assert_eq!(
         ids(&v),
         [(
@@ -404,10 +409,7 @@ fn s16_lint_knows_a_google_provider_by_a_google_cookie_it_sets() {
     // A pattern covering one of Google's cookies counts too.
     let mut v = kk();
     with_google(&mut v, "Google", json!(["google.com"]));
-    v["storage"].as_array_mut().unwrap().push(json!({
-        "name": "_gcl_*", "kind": "cookie", "provider": "google", "category": "statistics",
-        "purpose": { "en": "Ads", "da": "Annoncer" }, "duration": { "days": 90 }
-    }));
+    add_google_cookie(&mut v, "_gcl_*");
     assert_eq!(
         ids(&v),
         [(
