@@ -295,11 +295,12 @@ impl<'a> VendorSet<'a> {
             // The id of the character's first bit; less than 1 in the first
             // character when the field starts inside it (those bits are masked).
             let base = (start as i64 - self.at as i64 + 1) as i32;
+            let row = &SET_BITS[usize::from(v & 0x3f)];
             let slots = &mut out[n..n + 6];
-            for (k, slot) in slots.iter_mut().enumerate() {
-                *slot = (base + i32::from(SET_BITS[usize::from(v)][k])) as u16;
+            for (slot, offset) in slots.iter_mut().zip(row) {
+                *slot = (base + i32::from(*offset)) as u16;
             }
-            n += v.count_ones() as usize;
+            n += usize::from(row[SET_COUNT]);
         }
         Some(n)
     }
@@ -374,9 +375,11 @@ pub struct VendorIds<'a> {
 }
 
 /// For each character's six bits, the offsets (0 for its most significant bit)
-/// of those set, ascending, then padding.
-const SET_BITS: [[u8; 6]; 64] = {
-    let mut t = [[0u8; 6]; 64];
+/// of those set, ascending, then padding; at [`SET_COUNT`], how many are set.
+/// (A table, not `count_ones`: without the `popcnt` target feature, which a
+/// portable build does not assume, that is a dozen instructions.)
+const SET_BITS: [[u8; 8]; 64] = {
+    let mut t = [[0u8; 8]; 64];
     let mut v = 0;
     while v < 64 {
         let mut n = 0;
@@ -388,10 +391,14 @@ const SET_BITS: [[u8; 6]; 64] = {
             }
             k += 1;
         }
+        t[v][SET_COUNT] = n as u8;
         v += 1;
     }
     t
 };
+
+/// Where a row of [`SET_BITS`] holds its count of set bits.
+const SET_COUNT: usize = 7;
 
 /// Bits loaded into a bit field's window at a time: nine characters.
 const WINDOW: u32 = 54;

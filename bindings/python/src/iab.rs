@@ -378,20 +378,28 @@ impl IdLists {
 }
 
 /// Appends a vendor set's ids, a run of consecutive ids at a time, each id
-/// once: runs in ascending order (what strings write) are copied as they
-/// come; at the first that is not, the set's ids are written again through
-/// [`distinct_runs`].
+/// once (see [`extend_range_ids`]).
 #[inline]
 fn extend_ids(values: &mut Vec<Id>, set: &VendorSet<'_>) {
-    let len = values.len();
     if !set.is_range_encoded() {
         // A bit field: written a character at a time into room for every id
         // the field could hold, then cut to the ids it has.
+        let len = values.len();
         values.resize(len + usize::from(set.max_vendor_id()) + 6, 0);
         let n = set.write_bit_field(&mut values[len..]).unwrap_or(0);
         values.truncate(len + n);
         return;
     }
+    extend_range_ids(values, set);
+}
+
+/// [`extend_ids`] of a range list: runs in ascending order (what strings
+/// write) are copied as they come; at the first that is not, the set's ids
+/// are written again through [`distinct_runs`]. Out of line, so that the
+/// bit-field path above, the common one, is compiled on its own.
+#[inline(never)]
+fn extend_range_ids(values: &mut Vec<Id>, set: &VendorSet<'_>) {
+    let len = values.len();
     let mut end: Option<u16> = None;
     for (first, last) in set.runs() {
         if end.is_some_and(|end| first <= end) {
