@@ -3,7 +3,7 @@
 //! deletion headers a withdrawal, refusal or lapse calls for.
 //!
 //! The parsers never panic: bad input is a [`HeaderError`] naming the header, what
-//! is wrong, the attribute and the byte offset. Cookie names are kept exactly as
+//! is wrong and the byte offset. Cookie names are kept exactly as
 //! sent: PHP's `$_COOKIE` rewrites `.` and spaces to `_`, and a host reading names
 //! from it would look up the wrong declaration.
 //!
@@ -88,27 +88,16 @@ pub enum HeaderErrorKind {
     /// The `Set-Cookie` cookie name is empty.
     #[error("the cookie name is empty")]
     EmptyName,
-    /// `Max-Age` is not a whole number of seconds.
-    #[error("not a whole number of seconds")]
-    InvalidMaxAge,
-    /// `Expires` is not a date in a form this parser reads.
-    #[error("not an HTTP date (IMF-fixdate, RFC 850 or asctime form)")]
-    InvalidExpires,
-    /// `SameSite` is not `Strict`, `Lax` or `None`.
-    #[error("not `Strict`, `Lax` or `None`")]
-    InvalidSameSite,
 }
 
-/// A header value that could not be read: which header, what is wrong, in which
-/// attribute and at which byte offset of the value.
+/// A header value that could not be read: which header, what is wrong, and at
+/// which byte offset of the value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 pub struct HeaderError {
     /// The header.
     pub header: Header,
     /// What is wrong.
     pub kind: HeaderErrorKind,
-    /// The `Set-Cookie` attribute at fault (`Max-Age`), if any.
-    pub attribute: Option<&'static str>,
     /// Byte offset in the value where the fault starts.
     pub offset: usize,
 }
@@ -119,16 +108,10 @@ impl HeaderError {
         Code::HeaderInvalid
     }
 
-    const fn new(
-        header: Header,
-        kind: HeaderErrorKind,
-        attribute: Option<&'static str>,
-        offset: usize,
-    ) -> HeaderError {
+    const fn new(header: Header, kind: HeaderErrorKind, offset: usize) -> HeaderError {
         HeaderError {
             header,
             kind,
-            attribute,
             offset,
         }
     }
@@ -136,11 +119,11 @@ impl HeaderError {
 
 impl fmt::Display for HeaderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} header", self.header)?;
-        if let Some(a) = self.attribute {
-            write!(f, ", attribute {a}")?;
-        }
-        write!(f, ", at byte {}: {}", self.offset, self.kind)
+        write!(
+            f,
+            "{} header, at byte {}: {}",
+            self.header, self.offset, self.kind
+        )
     }
 }
 
@@ -166,7 +149,6 @@ fn check_controls(header: Header, s: &str) -> Result<(), HeaderError> {
         Some(at) => Err(HeaderError::new(
             header,
             HeaderErrorKind::ControlCharacter,
-            None,
             at,
         )),
         None => Ok(()),

@@ -1,5 +1,5 @@
 use super::*;
-use crate::time::{format_http_date, parse_http_date};
+use crate::time::{format_http_date, parse_cookie_date};
 
 // ---- Set-Cookie -------------------------------------------------------------
 
@@ -17,10 +17,16 @@ samtykke::vocabulary! {
 
 /// A parsed `Set-Cookie` value, borrowing from it.
 ///
-/// Attribute names are case-insensitive; when one repeats, the last wins. Unknown
-/// attributes are ignored, as browsers ignore them. An empty `Domain` is ignored
-/// (the cookie is host-only); a `Path` that does not start with `/` is ignored (the
-/// browser's default path applies).
+/// Read as user agents read it (RFC 6265 §5.2): attribute names are
+/// case-insensitive; when one repeats, the last that reads wins. Unknown
+/// attributes are ignored, and so is a known one whose value does not read: a
+/// `Max-Age` that is not an optionally negative run of digits, an `Expires` that
+/// is no cookie date ([`parse_cookie_date`](crate::time::parse_cookie_date)), a
+/// `SameSite` other than `Strict`, `Lax` or `None`. The browser keeps such a
+/// cookie with the attribute left out, so the filter and the audit judge the
+/// cookie it keeps. An empty `Domain` is ignored (the cookie is host-only); a
+/// `Path` that does not start with `/` is ignored (the browser's default path
+/// applies).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SetCookie<'h> {
     /// The cookie's name, exactly as sent.
@@ -66,21 +72,16 @@ impl<'h> SetCookie<'h> {
     ///
     /// # Errors
     ///
-    /// A control character; a name-value pair without `=` or with an empty name;
-    /// a `Max-Age` that is not an integer, an `Expires` that is not an HTTP date, a
-    /// `SameSite` that is not `Strict`, `Lax` or `None`: each with the attribute and
-    /// its byte offset. Known attributes with bad values are errors rather than
-    /// ignored, because the filter and the audit decide on them.
+    /// A control character, or a name-value pair without `=` or with an empty
+    /// name, with its byte offset: a header a browser does not store as a
+    /// cookie of that name. (Attribute values that do not read are ignored, as
+    /// the type's documentation says.)
     pub fn parse(header: &'h str) -> Result<SetCookie<'h>, HeaderError> {
-        use HeaderErrorKind as K;
-        let err = |kind, attribute, offset| {
-            Err(HeaderError::new(Header::SetCookie, kind, attribute, offset))
-        };
         check_controls(Header::SetCookie, header)?;
         let mut parts = pieces(header);
         let (name, value) = name_value(parts.next())?;
         let mut cookie = SetCookie::new(name, value);
-        for (at, piece) in parts {
+        for (_, piece) in parts {
             if piece.is_empty() {
                 continue;
             }
@@ -95,31 +96,30 @@ impl<'h> SetCookie<'h> {
             else {
                 continue;
             };
-            let named = Some(attribute.name());
             match attribute {
-                Attribute::MaxAge => match parse_max_age(val) {
-                    Some(n) => cookie.max_age = Some(n),
-                    None => return err(K::InvalidMaxAge, named, at),
-                },
-                Attribute::Expires => match parse_http_date(val) {
-                    Some(t) => cookie.expires = Some(t),
-                    None => return err(K::InvalidExpires, named, at),
-                },
+                Attribute::MaxAge => {
+                    if let Some(n) = parse_max_age(val) {
+                        cookie.max_age = Some(n);
+                    }
+                }
+                Attribute::Expires => {
+                    if let Some(t) = parse_cookie_date(val) {
+                        cookie.expires = Some(t);
+                    }
+                }
                 Attribute::Domain => cookie.domain = domain_attribute(val),
                 Attribute::Path => cookie.path = val.starts_with('/').then_some(val),
                 Attribute::Secure => cookie.secure = true,
                 Attribute::HttpOnly => cookie.http_only = true,
                 Attribute::Partitioned => cookie.partitioned = true,
                 Attribute::SameSite => {
-                    cookie.same_site = Some(if val.eq_ignore_ascii_case("Strict") {
-                        SameSite::Strict
+                    if val.eq_ignore_ascii_case("Strict") {
+                        cookie.same_site = Some(SameSite::Strict);
                     } else if val.eq_ignore_ascii_case("Lax") {
-                        SameSite::Lax
+                        cookie.same_site = Some(SameSite::Lax);
                     } else if val.eq_ignore_ascii_case("None") {
-                        SameSite::None
-                    } else {
-                        return err(K::InvalidSameSite, named, at);
-                    });
+                        cookie.same_site = Some(SameSite::None);
+                    }
                 }
             }
         }
@@ -266,7 +266,7 @@ impl Attribute {
 #[inline]
 fn name_value(first: Option<(usize, &str)>) -> Result<(&str, &str), HeaderError> {
     let (at, pair) = first.unwrap_or((0, ""));
-    let err = |kind| Err(HeaderError::new(Header::SetCookie, kind, None, at));
+    let err = |kind| Err(HeaderError::new(Header::SetCookie, kind, at));
     let Some((name, value)) = split_at_equals(pair) else {
         return err(HeaderErrorKind::MissingEquals);
     };

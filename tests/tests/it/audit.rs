@@ -1102,6 +1102,51 @@ fn r06_a_set_cookie_outliving_its_declaration_exceeds_it() {
     );
 }
 
+/// A `Set-Cookie` whose attribute a browser ignores (RFC 6265 §5.2) still sets
+/// the cookie, so the audit judges the cookie the browser keeps. It used to
+/// make the line an input error, and the cookie set before consent went
+/// unreported. A deletion with such an attribute, or with an `Expires` of
+/// another zone or form RFC 6265 §5.1.1 reads, is still a deletion; a bad
+/// `Max-Age` left out leaves a session cookie, which the kk.dk statistics
+/// cookie's declared 13 months do not outlive.
+#[test]
+fn r01_a_set_cookie_attribute_a_browser_ignores_hides_no_cookie() {
+    let p = kk();
+    for header in [
+        "nmstat=1; SameSite=bad; Path=/",
+        "nmstat=1; Expires=junk",
+        "nmstat=1; Max-Age=soon",
+        "nmstat=1; Max-Age=0; Max-Age=+5",
+        "nmstat=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Expires=never",
+    ] {
+        let report = audit(&p, &[notice(0), set(5, header)]);
+        let ids: Vec<_> = report.violations.iter().map(|v| (v.line, v.id)).collect();
+        let deletion = header.contains("Max-Age=0") || header.contains("1970");
+        if deletion {
+            assert_eq!(ids, [], "{header}");
+        } else {
+            assert_eq!(ids, [(2, V::CookieBeforeConsent)], "{header}");
+        }
+    }
+    for header in [
+        "nmstat=; Expires=Thu, 01 Jan 1970 00:00:00 PST",
+        "nmstat=; Expires=Thursday, 01-Jan-70 00:00:00 GMT",
+        "nmstat=; SameSite=bad; Max-Age=0",
+    ] {
+        assert_eq!(
+            found(&audit(&p, &[notice(0), set(5, header)])),
+            [],
+            "{header}"
+        );
+    }
+    // A control character still makes the line an input error: no browser
+    // stores such a header.
+    assert_eq!(
+        input_errors(&p, &[set(5, "nmstat=1; Path=/\u{1}")]),
+        ["1: `set_cookie`: Set-Cookie header, at byte 16: a control character"]
+    );
+}
+
 #[test]
 fn deletions_are_never_violations() {
     let p = kk();

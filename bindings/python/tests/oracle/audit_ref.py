@@ -64,7 +64,6 @@ from __future__ import annotations
 import argparse
 import calendar
 import datetime
-import email.utils
 import functools
 import heapq
 import json
@@ -313,8 +312,60 @@ _TS = re.compile(r"(\d{4}-\d\d-\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.\d+)?([Zz]|[+-
 _DAYS: Dict[str, int] = {}
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+# RFC 6265 §5.1.1: delimiter = %x09 / %x20-2F / %x3B-40 / %x5B-60 / %x7B-7E
+_DELIMITERS = re.compile(r"[\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+")
+# ASCII digits only (``\d`` would take other scripts' digits too).
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[^0-9]|\Z)")
+_DAY = re.compile(r"([0-9]{1,2})(?:[^0-9]|\Z)")
+_YEAR = re.compile(r"([0-9]{2,4})(?:[^0-9]|\Z)")
+
+
+def cookie_date(text: str) -> Optional[int]:
+    """RFC 6265 §5.1.1's cookie-date algorithm, as a user agent reads
+    ``Expires``: Unix seconds, or None when it is no date."""
+    time_ = day = month = year = None
+    for token in _DELIMITERS.split(text):
+        if not token:
+            continue
+        if time_ is None and (m := _TIME.match(token)):
+            time_ = tuple(int(g) for g in m.groups())
+            continue
+        if day is None and (m := _DAY.match(token)):
+            day = int(m.group(1))
+            continue
+        if month is None and token[:3].lower() in _MONTHS:
+            month = _MONTHS.index(token[:3].lower()) + 1
+            continue
+        if year is None and (m := _YEAR.match(token)):
+            year = int(m.group(1))
+    if time_ is None or day is None or month is None or year is None:
+        return None
+    if 70 <= year <= 99:
+        year += 1900
+    elif 0 <= year <= 69:
+        year += 2000
+    hour, minute, second = time_
+    if not 1 <= day <= 31 or year < 1601 or hour > 23 or minute > 59 or second > 59:
+        return None
+    try:
+        date = datetime.date(year, month, day)
+    except ValueError:  # a day the month does not have
+        return None
+    return (date.toordinal() - EPOCH_ORDINAL) * DAY + hour * 3600 + minute * 60 + second
+
+
+EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
+_MAX_AGE = re.compile(r"-?[0-9]+\Z")
+
+
 def parse_set_cookie(header: str, now: int) -> Tuple[str, bool, Optional[int]]:
-    """(name, is a deletion, lifetime in seconds or None for a session cookie)."""
+    """(name, is a deletion, lifetime in seconds or None for a session cookie),
+    read as a user agent reads the header (RFC 6265 §5.2): an attribute whose
+    value does not read is ignored, and of one given twice the last that reads
+    wins."""
+    if any(ord(c) < 0x20 and c != "\t" or c == "\x7f" for c in header):
+        raise InputError("`set_cookie` has a control character")
     parts = header.split(";")
     name, eq, _ = parts[0].partition("=")
     name = name.strip(" \t")
@@ -325,16 +376,12 @@ def parse_set_cookie(header: str, now: int) -> Tuple[str, bool, Optional[int]]:
     for attr in parts[1:]:
         key, _, val = attr.partition("=")
         key, val = key.strip(" \t").lower(), val.strip(" \t")
-        if key == "max-age":
-            try:
-                max_age = int(val)
-            except ValueError:
-                raise InputError(f"`set_cookie`: Max-Age {val!r}") from None
+        if key == "max-age" and _MAX_AGE.match(val):
+            max_age = int(val)
         elif key == "expires":
-            parsed = email.utils.parsedate_tz(val)
-            if parsed is None:
-                raise InputError(f"`set_cookie`: Expires {val!r}")
-            expires = email.utils.mktime_tz(parsed)  # no zone given: GMT
+            when = cookie_date(val)
+            if when is not None:
+                expires = when
     if max_age is not None:  # Max-Age wins over Expires (RFC 6265 §5.3)
         return name, max_age <= 0, max(max_age, 0)
     if expires is not None:
