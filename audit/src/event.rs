@@ -183,7 +183,7 @@ pub(crate) struct HeaderRead<'h> {
 /// `name=value` pair on every line. Both are [`SetCookie::parse`]'s work: the
 /// pair alone is a header of one piece, and the attributes are parsed behind a
 /// pair of our own, so a header read here has the name, `Max-Age`, `Expires`
-/// and error (kind, attribute and byte offset) that parsing it whole gives.
+/// and error (kind and byte offset) that parsing it whole gives.
 /// Texts over [`AttributeMemo::LONGEST`] bytes are parsed and not kept.
 #[derive(Debug)]
 pub(crate) struct AttributeMemo {

@@ -1,6 +1,6 @@
 //! Time, the one place it is converted: Unix seconds to instants (clamped to what
-//! `time` holds), RFC 3339 for proof records, logs and messages, and HTTP dates for
-//! `Expires` (SPEC §6).
+//! `time` holds), RFC 3339 for proof records, logs and messages, and `Expires`:
+//! read as a cookie date (RFC 6265 §5.1.1), written as an HTTP date (SPEC §6).
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, Weekday};
 

@@ -17,16 +17,21 @@ samtykke::vocabulary! {
 
 /// A parsed `Set-Cookie` value, borrowing from it.
 ///
-/// Read as user agents read it (RFC 6265 §5.2): attribute names are
-/// case-insensitive; when one repeats, the last that reads wins. Unknown
-/// attributes are ignored, and so is a known one whose value does not read: a
-/// `Max-Age` that is not an optionally negative run of digits, an `Expires` that
-/// is no cookie date ([`parse_cookie_date`](crate::time::parse_cookie_date)), a
-/// `SameSite` other than `Strict`, `Lax` or `None`. The browser keeps such a
-/// cookie with the attribute left out, so the filter and the audit judge the
-/// cookie it keeps. An empty `Domain` is ignored (the cookie is host-only); a
-/// `Path` that does not start with `/` is ignored (the browser's default path
-/// applies).
+/// Read as browsers read it: attribute names are case-insensitive, unknown
+/// attributes are ignored, and of an attribute given more than once the last
+/// counts. A value that does not read leaves its attribute out: a `Max-Age`
+/// that is not an optionally negative run of digits, an `Expires` that is no
+/// cookie date ([`parse_cookie_date`](crate::time::parse_cookie_date), RFC
+/// 6265 §5.1.1), a `SameSite` other than `Strict`, `Lax` or `None`, an empty
+/// `Domain` (the cookie is host-only), a `Path` that does not start with `/`
+/// (the browser's default path applies). The browser keeps such a cookie
+/// without the attribute, so the filter and the audit judge the cookie it
+/// keeps.
+///
+/// The last one counts even when an earlier one reads, as Chrome and Firefox
+/// have it: `nmstat=1; Max-Age=0; Max-Age=soon` is a session cookie there, not
+/// a deletion. (RFC 6265 §5.2 would skip the bad value and keep `Max-Age=0`;
+/// a filter that read it so would pass a live cookie as a deletion.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SetCookie<'h> {
     /// The cookie's name, exactly as sent.
@@ -97,29 +102,23 @@ impl<'h> SetCookie<'h> {
                 continue;
             };
             match attribute {
-                Attribute::MaxAge => {
-                    if let Some(n) = parse_max_age(val) {
-                        cookie.max_age = Some(n);
-                    }
-                }
-                Attribute::Expires => {
-                    if let Some(t) = parse_cookie_date(val) {
-                        cookie.expires = Some(t);
-                    }
-                }
+                Attribute::MaxAge => cookie.max_age = parse_max_age(val),
+                Attribute::Expires => cookie.expires = parse_cookie_date(val),
                 Attribute::Domain => cookie.domain = domain_attribute(val),
                 Attribute::Path => cookie.path = val.starts_with('/').then_some(val),
                 Attribute::Secure => cookie.secure = true,
                 Attribute::HttpOnly => cookie.http_only = true,
                 Attribute::Partitioned => cookie.partitioned = true,
                 Attribute::SameSite => {
-                    if val.eq_ignore_ascii_case("Strict") {
-                        cookie.same_site = Some(SameSite::Strict);
+                    cookie.same_site = if val.eq_ignore_ascii_case("Strict") {
+                        Some(SameSite::Strict)
                     } else if val.eq_ignore_ascii_case("Lax") {
-                        cookie.same_site = Some(SameSite::Lax);
+                        Some(SameSite::Lax)
                     } else if val.eq_ignore_ascii_case("None") {
-                        cookie.same_site = Some(SameSite::None);
-                    }
+                        Some(SameSite::None)
+                    } else {
+                        None
+                    };
                 }
             }
         }

@@ -536,11 +536,14 @@ fn an_expires_with_a_signed_year_is_ignored() {
     }
 }
 
-/// RFC 6265 §5.2: a user agent ignores an attribute whose value it cannot
-/// read and keeps the cookie without it; the last value that reads wins.
-/// Before, such a header was an error: the filter dropped a deletion the
-/// browser would have carried out, and the audit made the line an input
-/// error and so never saw the cookie the browser kept.
+/// A browser leaves out an attribute whose value it cannot read and keeps
+/// the cookie without it; of an attribute given twice the last counts, even
+/// when it does not read and an earlier one does (Chrome and Firefox; RFC
+/// 6265 §5.2 would keep the earlier one, and a filter reading it so would
+/// pass `Max-Age=0; Max-Age=soon` as a deletion while the browser keeps a
+/// session cookie). Before, such a header was an error: the filter dropped a
+/// deletion the browser would have carried out, and the audit made the line
+/// an input error and so never saw the cookie the browser kept.
 #[test]
 fn r6_set_cookie_attributes_that_do_not_read_are_ignored_as_browsers_ignore_them() {
     let utc = |y, mo, d| {
@@ -553,11 +556,18 @@ fn r6_set_cookie_attributes_that_do_not_read_are_ignored_as_browsers_ignore_them
         ("a=1; Max-Age=1x", None, None, None),
         ("a=1;Max-Age=", None, None, None),
         ("a=1; max-age=+5", None, None, None),
-        ("a=1; Max-Age=60; Max-Age=soon", Some(60), None, None),
+        ("a=1; Max-Age=60; Max-Age=soon", None, None, None),
+        ("a=1; Max-Age=0; Max-Age=", None, None, None),
         ("a=1; Max-Age=soon; Max-Age=-1", Some(-1), None, None),
         ("a=1; Path=/; Expires=soon", None, None, None),
         (
-            "a=1; Expires=Thu, 01 Jan 2037 00:00:00 GMT; Expires=never",
+            "a=1; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Expires=never",
+            None,
+            None,
+            None,
+        ),
+        (
+            "a=1; Expires=never; Expires=Thu, 01 Jan 2037 00:00:00 GMT",
             None,
             Some(utc(2037, time::Month::January, 1)),
             None,
@@ -570,8 +580,9 @@ fn r6_set_cookie_attributes_that_do_not_read_are_ignored_as_browsers_ignore_them
             None,
         ),
         ("a=1; SameSite=sometimes", None, None, None),
+        ("a=1; SameSite=Lax; SameSite=bad", None, None, None),
         (
-            "a=1; SameSite=Lax; SameSite=bad",
+            "a=1; SameSite=bad; SameSite=lax",
             None,
             None,
             Some(SameSite::Lax),

@@ -359,11 +359,15 @@ EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 _MAX_AGE = re.compile(r"-?[0-9]+\Z")
 
 
+I64_MAX = (1 << 63) - 1
+
+
 def parse_set_cookie(header: str, now: int) -> Tuple[str, bool, Optional[int]]:
     """(name, is a deletion, lifetime in seconds or None for a session cookie),
-    read as a user agent reads the header (RFC 6265 §5.2): an attribute whose
-    value does not read is ignored, and of one given twice the last that reads
-    wins."""
+    read as browsers read the header: of an attribute given more than once the
+    last counts, and one whose value does not read is left out, even when an
+    earlier one reads (Chrome and Firefox; RFC 6265 §5.2 would keep the earlier
+    one). ``Max-Age`` saturates at 64 bits, as the Rust reader does."""
     if any(ord(c) < 0x20 and c != "\t" or c == "\x7f" for c in header):
         raise InputError("`set_cookie` has a control character")
     parts = header.split(";")
@@ -376,16 +380,21 @@ def parse_set_cookie(header: str, now: int) -> Tuple[str, bool, Optional[int]]:
     for attr in parts[1:]:
         key, _, val = attr.partition("=")
         key, val = key.strip(" \t").lower(), val.strip(" \t")
-        if key == "max-age" and _MAX_AGE.match(val):
-            max_age = int(val)
+        if key == "max-age":
+            max_age = None
+            if _MAX_AGE.match(val):
+                digits = val.lstrip("-")
+                big = len(digits.lstrip("0")) > 19  # past int()'s digit limit too
+                value = I64_MAX if big else min(int(digits), I64_MAX)
+                max_age = -value if val.startswith("-") else value
         elif key == "expires":
-            when = cookie_date(val)
-            if when is not None:
-                expires = when
+            expires = cookie_date(val)
     if max_age is not None:  # Max-Age wins over Expires (RFC 6265 §5.3)
         return name, max_age <= 0, max(max_age, 0)
     if expires is not None:
-        return name, expires < now, max(expires - now, 0)
+        # A cookie that expires at this very second is gone: browsers count it
+        # expired once the clock reaches its time.
+        return name, expires <= now, max(expires - now, 0)
     return name, False, None
 
 

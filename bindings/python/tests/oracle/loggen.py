@@ -310,15 +310,16 @@ class _Gen:
             return e
         header = f"{name}={rng.randint(0, 1 << 32):x}"
         attributes = []
-        if age is not None and rng.random() < 0.3 and age != 0:
-            # Expires, never at the event's very second (past or future, not "now").
+        if age is not None and rng.random() < 0.3:
+            # Expires: at the event's very second (age 0) the cookie is gone.
             attributes.append("Expires=" + cookie_date(t + age, rng))
         elif age is not None:
             attributes.append(f"Max-Age={age}")
         attributes += rng.choice([["Path=/"], ["Path=/", "Secure", "HttpOnly"], []])
         if rng.random() < 0.15:
-            # A value a browser ignores (RFC 6265 §5.2), anywhere among the
-            # attributes: the cookie is kept as if it were not there.
+            # A value a browser cannot read, anywhere among the attributes: it
+            # leaves its attribute out, and after a Max-Age or Expires of its
+            # own name it undoes that one (the last counts).
             bad = rng.choice(["SameSite=bad", "Max-Age=soon", "Max-Age=+5", "Expires=never", "Max-Age="])
             attributes.insert(rng.randint(0, len(attributes)), bad)
         header += "".join("; " + a for a in attributes)
