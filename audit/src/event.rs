@@ -183,7 +183,7 @@ pub(crate) struct HeaderRead<'h> {
 /// `name=value` pair on every line. Both are [`SetCookie::parse`]'s work: the
 /// pair alone is a header of one piece, and the attributes are parsed behind a
 /// pair of our own, so a header read here has the name, `Max-Age`, `Expires`
-/// and error (kind and byte offset) that parsing it whole gives.
+/// and error (kind, attribute and byte offset) that parsing it whole gives.
 /// Texts over [`AttributeMemo::LONGEST`] bytes are parsed and not kept.
 #[derive(Debug)]
 pub(crate) struct AttributeMemo {
@@ -232,10 +232,26 @@ impl AttributeMemo {
             return SetCookie::parse_pair(header).map(|pair| read(pair, none));
         };
         let (pair, attributes) = header.split_at(semi);
-        let attributes = self.attributes(attributes).map_err(|mut e| {
-            e.offset += semi;
-            e
-        });
+        let attributes = match self.attributes(attributes) {
+            // A `Max-Age` or `Expires` browsers read each their own way: the
+            // cookie is kept, for how long is not known (SPEC §8 judges the
+            // cookie; docs/audit.md).
+            Err(e)
+                if matches!(
+                    e.kind,
+                    HeaderErrorKind::InvalidMaxAge | HeaderErrorKind::InvalidExpires
+                ) =>
+            {
+                Ok(Lifetime {
+                    max_age: None,
+                    expires: None,
+                })
+            }
+            other => other.map_err(|mut e| {
+                e.offset += semi;
+                e
+            }),
+        };
         // `SetCookie::parse` looks for control characters in the whole header
         // first; the pair's other faults come before the attributes'.
         match (SetCookie::parse_pair(pair), attributes) {
@@ -753,14 +769,22 @@ mod tests {
         /// host parses it. Headers read through the memo, one after the other
         /// (so that most attributes are found memoized, behind another pair),
         /// give the name, value, `Max-Age`, `Expires` and error of parsing each
-        /// header whole.
+        /// header whole; where that is a bad `Max-Age` or `Expires`, the
+        /// header's name and value with neither (a cookie kept, for how long
+        /// not known).
         #[test]
         fn s08_set_cookie_attributes_read_through_the_memo_read_as_the_whole_header(
             headers in prop::collection::vec(header(), 1..64),
         ) {
             let mut memo = AttributeMemo::default();
             for h in &headers {
-                let whole = SetCookie::parse(h);
+                let whole = SetCookie::parse(h).or_else(|e| match e.kind {
+                    HeaderErrorKind::InvalidMaxAge | HeaderErrorKind::InvalidExpires => {
+                        let (name, value) = SetCookie::parse_pair(h).expect("the pair reads");
+                        Ok(SetCookie::new(name, value))
+                    }
+                    _ => Err(e),
+                });
                 let memoized = memo.parse(h);
                 match (whole, memoized) {
                     (Ok(w), Ok(m)) => {

@@ -3,7 +3,7 @@
 //! deletion headers a withdrawal, refusal or lapse calls for.
 //!
 //! The parsers never panic: bad input is a [`HeaderError`] naming the header, what
-//! is wrong and the byte offset. Cookie names are kept exactly as
+//! is wrong, the attribute and the byte offset. Cookie names are kept exactly as
 //! sent: PHP's `$_COOKIE` rewrites `.` and spaces to `_`, and a host reading names
 //! from it would look up the wrong declaration.
 //!
@@ -51,7 +51,7 @@ pub use filter::{
 };
 pub(crate) use request::trim_ows;
 pub use request::{gpc_signal, request_lang, same_origin, CrossOrigin};
-pub use set_cookie::{SameSite, SetCookie};
+pub use set_cookie::{SameSite, SetCookie, MAX_ATTRIBUTE_VALUE};
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -88,16 +88,26 @@ pub enum HeaderErrorKind {
     /// The `Set-Cookie` cookie name is empty.
     #[error("the cookie name is empty")]
     EmptyName,
+    /// `Max-Age` is not a whole number of seconds, or its value is longer than
+    /// browsers read.
+    #[error("not a whole number of seconds (of at most 1024 bytes)")]
+    InvalidMaxAge,
+    /// `Expires` is not a date in a form this parser reads, or its value is
+    /// longer than browsers read.
+    #[error("not an HTTP date (IMF-fixdate, RFC 850 or asctime form, at most 1024 bytes)")]
+    InvalidExpires,
 }
 
-/// A header value that could not be read: which header, what is wrong, and at
-/// which byte offset of the value.
+/// A header value that could not be read: which header, what is wrong, in which
+/// attribute and at which byte offset of the value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 pub struct HeaderError {
     /// The header.
     pub header: Header,
     /// What is wrong.
     pub kind: HeaderErrorKind,
+    /// The `Set-Cookie` attribute at fault (`Max-Age`), if any.
+    pub attribute: Option<&'static str>,
     /// Byte offset in the value where the fault starts.
     pub offset: usize,
 }
@@ -108,10 +118,16 @@ impl HeaderError {
         Code::HeaderInvalid
     }
 
-    const fn new(header: Header, kind: HeaderErrorKind, offset: usize) -> HeaderError {
+    const fn new(
+        header: Header,
+        kind: HeaderErrorKind,
+        attribute: Option<&'static str>,
+        offset: usize,
+    ) -> HeaderError {
         HeaderError {
             header,
             kind,
+            attribute,
             offset,
         }
     }
@@ -119,11 +135,11 @@ impl HeaderError {
 
 impl fmt::Display for HeaderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} header, at byte {}: {}",
-            self.header, self.offset, self.kind
-        )
+        write!(f, "{} header", self.header)?;
+        if let Some(a) = self.attribute {
+            write!(f, ", attribute {a}")?;
+        }
+        write!(f, ", at byte {}: {}", self.offset, self.kind)
     }
 }
 
@@ -149,6 +165,7 @@ fn check_controls(header: Header, s: &str) -> Result<(), HeaderError> {
         Some(at) => Err(HeaderError::new(
             header,
             HeaderErrorKind::ControlCharacter,
+            None,
             at,
         )),
         None => Ok(()),

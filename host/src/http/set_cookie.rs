@@ -1,5 +1,5 @@
 use super::*;
-use crate::time::{format_http_date, parse_cookie_date};
+use crate::time::{format_http_date, parse_http_date};
 
 // ---- Set-Cookie -------------------------------------------------------------
 
@@ -15,23 +15,26 @@ samtykke::vocabulary! {
     }
 }
 
+/// The longest attribute value browsers read, in bytes: they skip a longer one
+/// (Chrome drops the attribute, Firefox keeps the value before it).
+pub const MAX_ATTRIBUTE_VALUE: usize = 1024;
+
 /// A parsed `Set-Cookie` value, borrowing from it.
 ///
-/// Read as browsers read it: attribute names are case-insensitive, unknown
-/// attributes are ignored, and of an attribute given more than once the last
-/// counts. A value that does not read leaves its attribute out: a `Max-Age`
-/// that is not an optionally negative run of digits, an `Expires` that is no
-/// cookie date ([`parse_cookie_date`](crate::time::parse_cookie_date), RFC
-/// 6265 §5.1.1), a `SameSite` other than `Strict`, `Lax` or `None`, an empty
-/// `Domain` (the cookie is host-only), a `Path` that does not start with `/`
-/// (the browser's default path applies). The browser keeps such a cookie
-/// without the attribute, so the filter and the audit judge the cookie it
-/// keeps.
+/// Attribute names are case-insensitive; when one repeats, the last wins. Unknown
+/// attributes are ignored, as browsers ignore them, and so is a `SameSite` other
+/// than `Strict`, `Lax` or `None` (browsers leave it unset; it has no bearing on
+/// whether or how long the cookie is kept). An empty `Domain` is ignored (the
+/// cookie is host-only); a `Path` that does not start with `/` is ignored (the
+/// browser's default path applies).
 ///
-/// The last one counts even when an earlier one reads, as Chrome and Firefox
-/// have it: `nmstat=1; Max-Age=0; Max-Age=soon` is a session cookie there, not
-/// a deletion. (RFC 6265 §5.2 would skip the bad value and keep `Max-Age=0`;
-/// a filter that read it so would pass a live cookie as a deletion.)
+/// A `Max-Age` or `Expires` whose value does not read is an error, not ignored:
+/// browsers disagree on what such a header keeps (Chrome takes the last
+/// occurrence and falls back from a bad `Max-Age` to `Expires`, Firefox reads
+/// `Max-Age=-x` as a deletion and honours an `Expires`' zone, both skip a value
+/// over [`MAX_ATTRIBUTE_VALUE`] bytes and keep the one before), so the filter,
+/// which must not pass a live cookie as a deletion, drops it. The audit reads
+/// such a header as a cookie kept with no known lifetime (docs/audit.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SetCookie<'h> {
     /// The cookie's name, exactly as sent.
@@ -77,16 +80,21 @@ impl<'h> SetCookie<'h> {
     ///
     /// # Errors
     ///
-    /// A control character, or a name-value pair without `=` or with an empty
-    /// name, with its byte offset: a header a browser does not store as a
-    /// cookie of that name. (Attribute values that do not read are ignored, as
-    /// the type's documentation says.)
+    /// A control character; a name-value pair without `=` or with an empty name;
+    /// a `Max-Age` that is not an integer, an `Expires` that is not an HTTP date,
+    /// either over [`MAX_ATTRIBUTE_VALUE`] bytes: each with the attribute and its
+    /// byte offset. These attributes' bad values are errors rather than ignored,
+    /// because the filter decides on them and browsers read them differently.
     pub fn parse(header: &'h str) -> Result<SetCookie<'h>, HeaderError> {
+        use HeaderErrorKind as K;
+        let err = |kind, attribute, offset| {
+            Err(HeaderError::new(Header::SetCookie, kind, attribute, offset))
+        };
         check_controls(Header::SetCookie, header)?;
         let mut parts = pieces(header);
         let (name, value) = name_value(parts.next())?;
         let mut cookie = SetCookie::new(name, value);
-        for (_, piece) in parts {
+        for (at, piece) in parts {
             if piece.is_empty() {
                 continue;
             }
@@ -101,9 +109,19 @@ impl<'h> SetCookie<'h> {
             else {
                 continue;
             };
+            let named = Some(attribute.name());
+            let long = val.len() > MAX_ATTRIBUTE_VALUE;
             match attribute {
-                Attribute::MaxAge => cookie.max_age = parse_max_age(val),
-                Attribute::Expires => cookie.expires = parse_cookie_date(val),
+                Attribute::MaxAge if long => return err(K::InvalidMaxAge, named, at),
+                Attribute::Expires if long => return err(K::InvalidExpires, named, at),
+                Attribute::MaxAge => match parse_max_age(val) {
+                    Some(n) => cookie.max_age = Some(n),
+                    None => return err(K::InvalidMaxAge, named, at),
+                },
+                Attribute::Expires => match parse_http_date(val) {
+                    Some(t) => cookie.expires = Some(t),
+                    None => return err(K::InvalidExpires, named, at),
+                },
                 Attribute::Domain => cookie.domain = domain_attribute(val),
                 Attribute::Path => cookie.path = val.starts_with('/').then_some(val),
                 Attribute::Secure => cookie.secure = true,
@@ -265,7 +283,7 @@ impl Attribute {
 #[inline]
 fn name_value(first: Option<(usize, &str)>) -> Result<(&str, &str), HeaderError> {
     let (at, pair) = first.unwrap_or((0, ""));
-    let err = |kind| Err(HeaderError::new(Header::SetCookie, kind, at));
+    let err = |kind| Err(HeaderError::new(Header::SetCookie, kind, None, at));
     let Some((name, value)) = split_at_equals(pair) else {
         return err(HeaderErrorKind::MissingEquals);
     };

@@ -64,6 +64,7 @@ from __future__ import annotations
 import argparse
 import calendar
 import datetime
+import email.utils
 import functools
 import heapq
 import json
@@ -312,62 +313,21 @@ _TS = re.compile(r"(\d{4}-\d\d-\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.\d+)?([Zz]|[+-
 _DAYS: Dict[str, int] = {}
 
 
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-# RFC 6265 §5.1.1: delimiter = %x09 / %x20-2F / %x3B-40 / %x5B-60 / %x7B-7E
-_DELIMITERS = re.compile(r"[\x09\x20-\x2f\x3b-\x40\x5b-\x60\x7b-\x7e]+")
-# ASCII digits only (``\d`` would take other scripts' digits too).
-_TIME = re.compile(r"([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:[^0-9]|\Z)")
-_DAY = re.compile(r"([0-9]{1,2})(?:[^0-9]|\Z)")
-_YEAR = re.compile(r"([0-9]{2,4})(?:[^0-9]|\Z)")
-
-
-def cookie_date(text: str) -> Optional[int]:
-    """RFC 6265 §5.1.1's cookie-date algorithm, as a user agent reads
-    ``Expires``: Unix seconds, or None when it is no date."""
-    time_ = day = month = year = None
-    for token in _DELIMITERS.split(text):
-        if not token:
-            continue
-        if time_ is None and (m := _TIME.match(token)):
-            time_ = tuple(int(g) for g in m.groups())
-            continue
-        if day is None and (m := _DAY.match(token)):
-            day = int(m.group(1))
-            continue
-        if month is None and token[:3].lower() in _MONTHS:
-            month = _MONTHS.index(token[:3].lower()) + 1
-            continue
-        if year is None and (m := _YEAR.match(token)):
-            year = int(m.group(1))
-    if time_ is None or day is None or month is None or year is None:
-        return None
-    if 70 <= year <= 99:
-        year += 1900
-    elif 0 <= year <= 69:
-        year += 2000
-    hour, minute, second = time_
-    if not 1 <= day <= 31 or year < 1601 or hour > 23 or minute > 59 or second > 59:
-        return None
-    try:
-        date = datetime.date(year, month, day)
-    except ValueError:  # a day the month does not have
-        return None
-    return (date.toordinal() - EPOCH_ORDINAL) * DAY + hour * 3600 + minute * 60 + second
-
-
-EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
+# Browsers skip an attribute value longer than this; the Rust reader (and so
+# the filter) refuses such a Max-Age or Expires.
+MAX_ATTRIBUTE_VALUE = 1024
 _MAX_AGE = re.compile(r"-?[0-9]+\Z")
 
 
-I64_MAX = (1 << 63) - 1
+class _Unread(Exception):
+    """A Max-Age or Expires that does not read."""
 
 
 def parse_set_cookie(header: str, now: int) -> Tuple[str, bool, Optional[int]]:
-    """(name, is a deletion, lifetime in seconds or None for a session cookie),
-    read as browsers read the header: of an attribute given more than once the
-    last counts, and one whose value does not read is left out, even when an
-    earlier one reads (Chrome and Firefox; RFC 6265 §5.2 would keep the earlier
-    one). ``Max-Age`` saturates at 64 bits, as the Rust reader does."""
+    """(name, is a deletion, lifetime in seconds or None for a session cookie
+    or one whose lifetime is not known). A Max-Age or Expires that does not
+    read leaves the cookie kept, for how long not known: browsers disagree on
+    such a header's lifetime, never on its being set."""
     if any(ord(c) < 0x20 and c != "\t" or c == "\x7f" for c in header):
         raise InputError("`set_cookie` has a control character")
     parts = header.split(";")
@@ -375,27 +335,37 @@ def parse_set_cookie(header: str, now: int) -> Tuple[str, bool, Optional[int]]:
     name = name.strip(" \t")
     if not eq or not name:
         raise InputError("`set_cookie` has no name=value")
-    max_age: Optional[int] = None
-    expires: Optional[int] = None
-    for attr in parts[1:]:
-        key, _, val = attr.partition("=")
-        key, val = key.strip(" \t").lower(), val.strip(" \t")
-        if key == "max-age":
-            max_age = None
-            if _MAX_AGE.match(val):
-                digits = val.lstrip("-")
-                big = len(digits.lstrip("0")) > 19  # past int()'s digit limit too
-                value = I64_MAX if big else min(int(digits), I64_MAX)
-                max_age = -value if val.startswith("-") else value
-        elif key == "expires":
-            expires = cookie_date(val)
+    try:
+        max_age, expires = _lifetime(parts[1:])
+    except _Unread:
+        return name, False, None
     if max_age is not None:  # Max-Age wins over Expires (RFC 6265 §5.3)
         return name, max_age <= 0, max(max_age, 0)
     if expires is not None:
-        # A cookie that expires at this very second is gone: browsers count it
-        # expired once the clock reaches its time.
+        # Expiring at this very second, the cookie is gone.
         return name, expires <= now, max(expires - now, 0)
     return name, False, None
+
+
+def _lifetime(attributes: List[str]) -> Tuple[Optional[int], Optional[int]]:
+    """The last Max-Age and the last Expires, or _Unread."""
+    max_age: Optional[int] = None
+    expires: Optional[int] = None
+    for attr in attributes:
+        key, _, val = attr.partition("=")
+        key, val = key.strip(" \t").lower(), val.strip(" \t")
+        if key in ("max-age", "expires") and len(val.encode()) > MAX_ATTRIBUTE_VALUE:
+            raise _Unread
+        if key == "max-age":
+            if not _MAX_AGE.match(val):
+                raise _Unread
+            max_age = int(val)
+        elif key == "expires":
+            parsed = email.utils.parsedate_tz(val)
+            if parsed is None:
+                raise _Unread
+            expires = email.utils.mktime_tz(parsed)  # no zone given: GMT
+    return max_age, expires
 
 
 # --- fields, checked

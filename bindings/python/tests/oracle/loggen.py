@@ -32,28 +32,6 @@ THIRD = ["p1", "p2"]
 Event = Dict[str, Any]
 
 
-def cookie_date(secs: int, rng: random.Random) -> str:
-    """``secs`` as a server may write ``Expires``: IMF-fixdate mostly, else
-    Netscape's dashes (with a two-digit year where it reads back, 1970–2069),
-    asctime, or a zone other than GMT; RFC 6265 §5.1.1 reads each as UTC."""
-    imf = email.utils.formatdate(secs, usegmt=True)
-    w = datetime.fromtimestamp(secs, timezone.utc)
-    day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[w.weekday()]
-    mon = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[w.month - 1]
-    clock = f"{w.hour:02}:{w.minute:02}:{w.second:02}"
-    forms = [
-        imf,
-        imf,
-        imf,
-        f"{day[:3]}, {w.day:02}-{mon}-{w.year} {clock} GMT",
-        f"{day[:3]} {mon} {w.day:2} {clock} {w.year}",
-        imf[:-3] + "PST",
-    ]
-    if 1970 <= w.year <= 2069:
-        forms.append(f"{day}, {w.day:02}-{mon}-{w.year % 100:02} {clock} GMT")
-    return rng.choice(forms)
-
-
 @dataclass
 class Case:
     """One generated audit: a policy document, server files' lines, the grace."""
@@ -312,14 +290,14 @@ class _Gen:
         attributes = []
         if age is not None and rng.random() < 0.3:
             # Expires: at the event's very second (age 0) the cookie is gone.
-            attributes.append("Expires=" + cookie_date(t + age, rng))
+            attributes.append("Expires=" + email.utils.formatdate(t + age, usegmt=True))
         elif age is not None:
             attributes.append(f"Max-Age={age}")
         attributes += rng.choice([["Path=/"], ["Path=/", "Secure", "HttpOnly"], []])
         if rng.random() < 0.15:
-            # A value a browser cannot read, anywhere among the attributes: it
-            # leaves its attribute out, and after a Max-Age or Expires of its
-            # own name it undoes that one (the last counts).
+            # A value that does not read, anywhere among the attributes: a bad
+            # Max-Age or Expires leaves the cookie set with no known lifetime,
+            # a bad SameSite is left unset.
             bad = rng.choice(["SameSite=bad", "Max-Age=soon", "Max-Age=+5", "Expires=never", "Max-Age="])
             attributes.insert(rng.randint(0, len(attributes)), bad)
         header += "".join("; " + a for a in attributes)
