@@ -109,6 +109,22 @@ fn unsigned(b: &[u8]) -> Option<&[u8]> {
     b.first()?.is_ascii_digit().then_some(b)
 }
 
+/// A weekday's name, short or long, in any case.
+fn is_weekday(word: &[u8]) -> bool {
+    const DAYS: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
+    DAYS.iter().any(|d| {
+        word.eq_ignore_ascii_case(d.as_bytes()) || word.eq_ignore_ascii_case(&d.as_bytes()[..3])
+    })
+}
+
 fn skip_letters(b: &[u8]) -> &[u8] {
     let n = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
     &b[n..]
@@ -117,23 +133,31 @@ fn skip_letters(b: &[u8]) -> &[u8] {
 /// Parses an HTTP date: IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850
 /// (`Sunday, 06-Nov-94 08:49:37 GMT`), the Netscape form (`Sun, 06-Nov-1994
 /// 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`). The weekday is
-/// optional and not checked against the date (browsers ignore it); month names
+/// optional and not checked against the date (browsers do not check it), but
+/// must name a weekday (browsers read a month or zone name there); month names
 /// are case-insensitive; years 70–99 are 19xx and 0–69 20xx, in two digits or
 /// four (`0050`; the asctime form takes four), and a year before 1601 is no
-/// date (RFC 6265 §5.1.1); the
-/// zone, if any, must be GMT, UTC, UT, Z, +0000 or -0000.
+/// date (RFC 6265 §5.1.1); the zone, if any, stands apart from what is before
+/// it and must be GMT, UTC, UT, Z, +0000 or -0000.
 pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
     let s = trim_wsp(s).as_bytes();
     let letters = s.len() - skip_letters(s).len();
-    // A leading word followed by a comma or by another word is a weekday.
+    // A leading word followed by a comma or by another word is a weekday, and
+    // must name one: browsers take the first month or zone name they meet, so
+    // `Dec, 01 Jan 2026` is December to them and `Pst, …` a Pacific time.
     let s = if letters > 0 {
-        let rest = &s[letters..];
-        if let Some(r) = rest.strip_prefix(b",") {
-            skip_wsp(r)
+        let (word, rest) = s.split_at(letters);
+        let after = if let Some(r) = rest.strip_prefix(b",") {
+            Some(skip_wsp(r))
         } else if skip_wsp(rest).first().is_some_and(u8::is_ascii_alphabetic) {
-            skip_wsp(rest)
+            Some(skip_wsp(rest))
         } else {
-            s
+            None
+        };
+        match after {
+            Some(_) if !is_weekday(word) => return None,
+            Some(r) => r,
+            None => s,
         }
     } else {
         s
@@ -157,6 +181,11 @@ pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
         let r = p.parse_items(skip_wsp(r), CLOCK).ok()?;
         p.parse_items(unsigned(skip_wsp(r))?, YEAR_FULL).ok()?
     };
+    // A zone stands apart from the year or time before it: browsers read
+    // `1994GMT` as no year at all.
+    if rest.first().is_some_and(|&c| c != b' ' && c != b'\t') {
+        return None;
+    }
     let zone = skip_wsp(rest);
     if !["", "GMT", "UTC", "UT", "Z", "+0000", "-0000"]
         .iter()
@@ -164,10 +193,11 @@ pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
     {
         return None;
     }
-    // RFC 6265 §5.1.1, as browsers read a cookie's date: a year of 0 to 69 is
+    // RFC 6265 §5.1.1, as Chrome reads a cookie's date: a year of 0 to 69 is
     // 20xx and 70 to 99 is 19xx whether two digits or four write it (`0050` is
-    // 2050, not a date long past that would make the cookie a deletion), and a
-    // year before 1601 is no date. (A year of three digits is not read: the
+    // 2050, not a date long past that would make the cookie a deletion;
+    // Firefox reads the year 50, a deletion, so the later reading is the one
+    // that has the filter ask for consent), and a year before 1601 is no date. (A year of three digits is not read: the
     // `Expires` is invalid, and the filter drops the header.)
     let year = match (p.year(), p.year_last_two()) {
         (Some(y), _) => y,
@@ -330,6 +360,16 @@ mod tests {
             "Sun, 06 Nov 1994 08:49:37 CET",
             "Sun, 06 Nov 1994 08:49:37 GMT trailing",
             "Sun, 06 Nov 19945 08:49:37 GMT",
+            // A leading word that is no weekday: browsers read a month or a
+            // zone in it (found by a review: each was read as a past date,
+            // a deletion the filter passed, where browsers keep the cookie).
+            "Dec, 01 Jan 2026 00:00:00 GMT",
+            "Dec Jan  1 00:00:00 2026",
+            "Pst, 01 Mar 2026 10:00:00 GMT",
+            // A zone glued to the year or time: no year or time to browsers.
+            "Sun Nov  6 08:49:37 1994GMT",
+            "Sun Nov  6 08:49:37 1994-0000",
+            "Sun, 06 Nov 1994 08:49:37GMT",
             // A signed year is no HTTP date (found by the set_cookie fuzz target).
             "Sun Nov  6 08:49:37 -0994",
             "Sun Nov  6 08:49:37-0994",

@@ -88,13 +88,15 @@ pub enum HeaderErrorKind {
     /// The `Set-Cookie` cookie name is empty.
     #[error("the cookie name is empty")]
     EmptyName,
-    /// `Max-Age` is not a whole number of seconds, or its value is longer than
-    /// browsers read.
-    #[error("not a whole number of seconds (of at most 1024 bytes)")]
+    /// `Max-Age` is not an optionally negative run of digits, or its value is
+    /// longer than browsers read.
+    #[error("not a whole number of seconds (digits, `-` allowed before them, at most 1024 bytes)")]
     InvalidMaxAge,
     /// `Expires` is not a date in a form this parser reads, or its value is
     /// longer than browsers read.
-    #[error("not an HTTP date (IMF-fixdate, RFC 850 or asctime form, at most 1024 bytes)")]
+    #[error(
+        "not an HTTP date (IMF-fixdate, RFC 850, Netscape or asctime form, at most 1024 bytes)"
+    )]
     InvalidExpires,
 }
 

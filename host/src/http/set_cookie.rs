@@ -16,7 +16,7 @@ samtykke::vocabulary! {
 }
 
 /// The longest attribute value browsers read, in bytes: they skip a longer one
-/// (Chrome drops the attribute, Firefox keeps the value before it).
+/// (Chrome and Firefox both keep the value before it).
 pub const MAX_ATTRIBUTE_VALUE: usize = 1024;
 
 /// A parsed `Set-Cookie` value, borrowing from it.
@@ -28,13 +28,13 @@ pub const MAX_ATTRIBUTE_VALUE: usize = 1024;
 /// cookie is host-only); a `Path` that does not start with `/` is ignored (the
 /// browser's default path applies).
 ///
-/// A `Max-Age` or `Expires` whose value does not read is an error, not ignored:
-/// browsers disagree on what such a header keeps (Chrome takes the last
-/// occurrence and falls back from a bad `Max-Age` to `Expires`, Firefox reads
-/// `Max-Age=-x` as a deletion and honours an `Expires`' zone, both skip a value
-/// over [`MAX_ATTRIBUTE_VALUE`] bytes and keep the one before), so the filter,
-/// which must not pass a live cookie as a deletion, drops it. The audit reads
-/// such a header as a cookie kept with no known lifetime (docs/audit.md).
+/// A `Max-Age` or `Expires` whose value does not read, or is longer than
+/// [`MAX_ATTRIBUTE_VALUE`] bytes, is an error, not ignored: browsers read such
+/// a header's lifetime each their own way (Chrome and Firefox fall back from a
+/// bad `Max-Age` to `Expires`, but Firefox reads `Max-Age=-x` as a deletion,
+/// Chrome takes `Max-Age=+5`, and Firefox honours an `Expires`' zone), so the
+/// filter drops it rather than guess. The audit reads such a header as a
+/// cookie kept with no known lifetime (docs/audit.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SetCookie<'h> {
     /// The cookie's name, exactly as sent.
