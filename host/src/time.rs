@@ -155,8 +155,8 @@ pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
             None
         };
         match after {
-            Some(_) if !is_weekday(word) => return None,
-            Some(r) => r,
+            Some(r) if is_weekday(word) => r,
+            Some(_) => return None,
             None => s,
         }
     } else {
@@ -197,8 +197,9 @@ pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
     // 20xx and 70 to 99 is 19xx whether two digits or four write it (`0050` is
     // 2050, not a date long past that would make the cookie a deletion;
     // Firefox reads the year 50, a deletion, so the later reading is the one
-    // that has the filter ask for consent), and a year before 1601 is no date. (A year of three digits is not read: the
-    // `Expires` is invalid, and the filter drops the header.)
+    // that has the filter ask for consent), and a year before 1601 is no date.
+    // (A year of three digits is not read: the `Expires` is invalid, and the
+    // filter drops the header.)
     let year = match (p.year(), p.year_last_two()) {
         (Some(y), _) => y,
         (None, Some(y)) => i32::from(y),
