@@ -94,6 +94,14 @@ fn skip_wsp(b: &[u8]) -> &[u8] {
     &b[n..]
 }
 
+/// A run of whitespace, at least one byte of it: what parts a day, a time and
+/// a year. Browsers cut a date at such delimiters and read each piece alone, so
+/// `199408:49:37` is no year and no time to them, and `Nov6` no day.
+fn wsp(b: &[u8]) -> Option<&[u8]> {
+    let r = skip_wsp(b);
+    (r.len() < b.len()).then_some(r)
+}
+
 /// A date separator: a dash or a run of whitespace.
 fn date_sep(b: &[u8]) -> Option<&[u8]> {
     match b.first()? {
@@ -137,8 +145,10 @@ fn skip_letters(b: &[u8]) -> &[u8] {
 /// must name a weekday (browsers read a month or zone name there); month names
 /// are case-insensitive; years 70–99 are 19xx and 0–69 20xx, in two digits or
 /// four (`0050`; the asctime form takes four), and a year before 1601 is no
-/// date (RFC 6265 §5.1.1); the zone, if any, stands apart from what is before
-/// it and must be GMT, UTC, UT, Z, +0000 or -0000.
+/// date (RFC 6265 §5.1.1); whitespace parts the time from the date (and, in
+/// asctime, the month, day, time and year from each other); the zone, if any,
+/// stands apart from what is before it and must be GMT, UTC, UT, Z, +0000 or
+/// -0000.
 pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
     let s = trim_wsp(s).as_bytes();
     let letters = s.len() - skip_letters(s).len();
@@ -173,13 +183,13 @@ pub fn parse_http_date(s: &str) -> Option<OffsetDateTime> {
             .parse_items(r, YEAR_FULL)
             .or_else(|_| p.parse_items(r, YEAR_TWO))
             .ok()?;
-        p.parse_items(skip_wsp(r), CLOCK).ok()?
+        p.parse_items(wsp(r)?, CLOCK).ok()?
     } else {
         // asctime: month, day, time, year.
         let r = skip_letters(p.parse_items(s, MONTH).ok()?);
-        let r = p.parse_items(skip_wsp(r), DAY).ok()?;
-        let r = p.parse_items(skip_wsp(r), CLOCK).ok()?;
-        p.parse_items(unsigned(skip_wsp(r))?, YEAR_FULL).ok()?
+        let r = p.parse_items(wsp(r)?, DAY).ok()?;
+        let r = p.parse_items(wsp(r)?, CLOCK).ok()?;
+        p.parse_items(unsigned(wsp(r)?)?, YEAR_FULL).ok()?
     };
     // A zone stands apart from the year or time before it: browsers read
     // `1994GMT` as no year at all.
@@ -371,6 +381,14 @@ mod tests {
             "Sun Nov  6 08:49:37 1994GMT",
             "Sun Nov  6 08:49:37 1994-0000",
             "Sun, 06 Nov 1994 08:49:37GMT",
+            // A year, day or time glued to its neighbour: browsers read the
+            // piece as a whole and find no year (`199408:49:37`, `371994`),
+            // time (`19945:49:37`) or day (`Nov6`). Each was read as a past
+            // date here, a deletion the filter passed.
+            "Sun, 06 Nov 199408:49:37 GMT",
+            "Sun, 06 Nov 19945:49:37 GMT",
+            "Sun Nov  6 08:49:371994",
+            "Sun Nov6 08:49:37 1994",
             // A signed year is no HTTP date (found by the set_cookie fuzz target).
             "Sun Nov  6 08:49:37 -0994",
             "Sun Nov  6 08:49:37-0994",
