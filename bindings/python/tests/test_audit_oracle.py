@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -26,7 +27,7 @@ import samtykke
 
 from conftest import KK_DK, REPO
 from oracle import loggen
-from oracle.audit_ref import MERGE_MESSAGE
+from oracle.audit_ref import MERGE_MESSAGE, http_date
 from oracle.audit_ref import audit as oracle_audit
 
 SEEDS = int(os.environ.get("SAMTYKKE_ORACLE_SEEDS", "200"))
@@ -411,6 +412,83 @@ def test_r11_withdrawing_again_never_shortens_a_refusal(tmp_path: Path) -> None:
     ]])  # fmt: skip
     for who, report in audits(logs, doc):
         assert violations(report, logs) == logs.expected, who
+
+
+# The oracle's own reading of HTTP dates, written out (not computed).
+HTTP_DATES: List[Tuple[str, Optional[str]]] = [
+    ("Sun, 06 Nov 1994 08:49:37 GMT", "1994-11-06T08:49:37Z"),
+    ("Sunday, 06-Nov-94 08:49:37 GMT", "1994-11-06T08:49:37Z"),
+    ("Sun, 06-Nov-1994 08:49:37 GMT", "1994-11-06T08:49:37Z"),
+    ("Sun Nov  6 08:49:37 1994", "1994-11-06T08:49:37Z"),
+    (" sun, 6 november 1994 8:49:37 utc\t", "1994-11-06T08:49:37Z"),
+    ("06 Nov 1994 08:49:37", "1994-11-06T08:49:37Z"),
+    ("Thu, 01 Jan 0050 00:00:00 GMT", "2050-01-01T00:00:00Z"),
+    ("Thu, 01-Jan-70 00:00:00 GMT", "1970-01-01T00:00:00Z"),
+    ("Fri, 01-Jan-38 00:00:00 GMT", "2038-01-01T00:00:00Z"),
+    ("Mon, 01 Jan 1601 00:00:00 GMT", "1601-01-01T00:00:00Z"),
+    ("Fri, 31 Dec 9999 23:59:59 -0000", "9999-12-31T23:59:59Z"),
+    ("Thu, 01 Jan 1600 23:59:59 GMT", None),
+    ("Dec, 01 Jan 2026 00:00:00 GMT", None),
+    ("Pst, 01 Mar 2026 10:00:00 GMT", None),
+    ("Sun, 06 Nov 1994 08:49:37 PST", None),
+    ("Sun, 06 Nov 1994 08:49:37GMT", None),
+    ("Sun, 06 Nov 199408:49:37 GMT", None),
+    ("Sun, 06 Nov 19945:49:37 GMT", None),
+    ("Sun Nov  6 08:49:371994", None),
+    ("Sun Nov6 08:49:37 1994", None),
+    ("Sun, 06 Nov 19945 08:49:37 GMT", None),
+    ("Sun, 06 Nov -994 08:49:37 GMT", None),
+    ("Sun, 31 Feb 1994 08:49:37 GMT", None),
+    ("Sun, 06 Nov 1994 24:00:00 GMT", None),
+    ("Sun, 06 Nov 1994 23:59:60 GMT", None),
+    ("Sun, 06/Nov/1994 08:49:37 GMT", None),
+    ("never", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize("text,expected", HTTP_DATES)
+def test_r6_oracle_reads_http_dates_as_written(text: str, expected: Optional[str]) -> None:
+    got = http_date(text)
+    assert (None if got is None else at(datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=got))) == expected
+
+
+def test_r6_oracle_and_audit_read_the_same_expires_dates(tmp_path: Path) -> None:
+    """Each line a new visitor's `AWSELBCORS` (statistics, a session cookie)
+    set before consent with `Expires=` an HTTP date, odd or not: a date that
+    does not read leaves a cookie set (`cookie-before-consent`), one at or
+    before the line's time deletes it (nothing), a later one also outlives
+    its session declaration (`duration-exceeds-declaration`). The line's time
+    is the oracle's reading, one second before or after, so an instant read a
+    second apart shows. Both audits must agree line by line."""
+    rng = random.Random(20261202)
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    last = 253_402_300_799  # 9999-12-31T23:59:59Z
+    forms = [text for text, _ in HTTP_DATES]
+    near = int(D0.timestamp())
+    for _ in range(6000):
+        t = rng.choice([rng.randint(-11_644_473_600, last), near + rng.randint(-80 * 365 * 86_400, 80 * 365 * 86_400)])
+        forms.append(loggen.http_date_form(rng, t))
+    lines = []
+    outcomes: Counter[str] = Counter()
+    for i, form in enumerate(forms):
+        read = http_date(form)
+        outcomes["read" if read is not None else "not read"] += 1
+        when = near if read is None else min(read + rng.choice([-1, 0, 1]), last)
+        header = f"AWSELBCORS={i}; Path=/; Expires={form}"
+        lines.append(json.dumps({"ts": at(epoch + timedelta(seconds=when)), "visitor": f"v{i}", "event": "cookie_set", "set_cookie": header}))
+    path = tmp_path / "dates.jsonl"
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    doc = kk_doc()
+    reports = dict(audits(Logs([path], []), doc))
+    oracle, native = (findings(reports[k], [path]) for k in ("oracle", "samtykke.audit"))
+    per_line = Counter(tuple(sorted(v[2] for v in oracle[0] if v[1] == n)) for n in range(1, len(lines) + 1))
+    print(f"{len(lines)} dates: {dict(outcomes)}; the oracle's findings a line: {dict(per_line)}")
+    assert not oracle[1] and not native[1], "input errors"
+    differ = [(n, lines[n - 1]) for n in range(1, len(lines) + 1) if [v for v in oracle[0] if v[1] == n] != [v for v in native[0] if v[1] == n]]
+    assert not differ, f"{len(differ)} lines differ, the first: {differ[:10]}"
+    # Every outcome is there to compare.
+    assert min(outcomes.values()) > 1000 and len(per_line) == 3, per_line
 
 
 def test_oracle_finds_the_examples_violations() -> None:

@@ -40,6 +40,9 @@ flag shared by all categories), or ``withdrawn``/``signal`` by a partial refusal
   records t, its revision, refused providers (``save`` only) and the GPC flag
   (``gpc`` or a ``signal`` from the visitor at most the longest TTL before).
 - Withdrawal grace counts from the latest withdraw event naming the category.
+- A ``Set-Cookie``'s last ``Max-Age`` wins over its last ``Expires``; one that
+  does not read (a date outside ``http_date``'s grammar, written out there)
+  leaves the cookie set with no known lifetime.
 - ``--merge``: the files are merged by (time, file index, line) of each file's
   next line; a line without a readable time comes out at once; a line whose
   time is behind the latest time taken (the clock) is an input error, "not in
@@ -64,7 +67,6 @@ from __future__ import annotations
 import argparse
 import calendar
 import datetime
-import email.utils
 import functools
 import heapq
 import json
@@ -361,11 +363,145 @@ def _lifetime(attributes: List[str]) -> Tuple[Optional[int], Optional[int]]:
                 raise _Unread
             max_age = int(val)
         elif key == "expires":
-            parsed = email.utils.parsedate_tz(val)
-            if parsed is None:
+            expires = http_date(val)
+            if expires is None:
                 raise _Unread
-            expires = email.utils.mktime_tz(parsed)  # no zone given: GMT
     return max_age, expires
+
+
+_WSP = " \t"
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_ZONES = ("", "gmt", "utc", "ut", "z", "+0000", "-0000")
+
+
+def _letters(s: str) -> int:
+    """How many ASCII letters `s` starts with."""
+    n = 0
+    while n < len(s) and s[n].isascii() and s[n].isalpha():
+        n += 1
+    return n
+
+
+def _digits(s: str, most: int) -> int:
+    """How many ASCII digits `s` starts with, at most `most`."""
+    n = 0
+    while n < min(most, len(s)) and "0" <= s[n] <= "9":
+        n += 1
+    return n
+
+
+def http_date(text: str) -> Optional[int]:
+    """An HTTP date (a Set-Cookie's Expires) in seconds since the epoch, or None
+    where it does not read. Written from the grammar SPEC §6 and RFC 6265 §5.1.1
+    give, narrowed to the dates browsers read alike:
+
+    - IMF-fixdate ``Sun, 06 Nov 1994 08:49:37 GMT``, RFC 850 ``Sunday,
+      06-Nov-94 08:49:37 GMT``, Netscape ``Sun, 06-Nov-1994 08:49:37 GMT``:
+      day (1 or 2 digits), a dash or whitespace, month, a dash or whitespace,
+      year (4 digits, else 2), whitespace, time; asctime ``Sun Nov  6 08:49:37
+      1994``: month, day, time and year (4 digits), whitespace between each;
+    - a leading word (followed by a comma or by another word) must name a
+      weekday, short or long, any case; it is not checked against the date;
+    - a month is its first three letters, any case (``November``);
+    - a time is ``h:m:s``, each 1 or 2 digits;
+    - after the time or year, nothing, or whitespace and a zone of GMT, UTC,
+      UT, Z, +0000 or -0000 (any case);
+    - a year of 0-69 is 20xx and 70-99 19xx, in two digits or four; a year
+      before 1601 is no date.
+    """
+    s = text.strip(_WSP)
+    n = _letters(s)
+    if n:
+        word, rest = s[:n].lower(), s[n:]
+        after: Optional[str] = None
+        if rest.startswith(","):
+            after = rest[1:].lstrip(_WSP)
+        elif rest.lstrip(_WSP)[:1].isascii() and rest.lstrip(_WSP)[:1].isalpha():
+            after = rest.lstrip(_WSP)
+        if after is not None:
+            if not any(word in (d, d[:3]) for d in _WEEKDAYS):
+                return None
+            s = after
+    fields: Dict[str, int] = {}
+
+    def take(s: str, name: str, least: int, most: int) -> Optional[str]:
+        n = _digits(s, most)
+        if n < least:
+            return None
+        fields[name] = int(s[:n])
+        return s[n:]
+
+    def month(s: str) -> Optional[str]:
+        head = s[:3].lower()
+        if len(head) < 3 or not head.isascii() or head not in _MONTHS:
+            return None
+        fields["month"] = _MONTHS.index(head) + 1
+        return s[3 + _letters(s[3:]) :]
+
+    def clock(s: str) -> Optional[str]:
+        for i, name in enumerate(("hour", "minute", "second")):
+            if i:
+                if not s.startswith(":"):
+                    return None
+                s = s[1:]
+            r = take(s, name, 1, 2)
+            if r is None:
+                return None
+            s = r
+        return s
+
+    def space(s: Optional[str]) -> Optional[str]:
+        """At least one whitespace character, skipped."""
+        if s is None or s[:1] not in (" ", "\t"):
+            return None
+        return s.lstrip(_WSP)
+
+    def date_sep(s: Optional[str]) -> Optional[str]:
+        if s is not None and s.startswith("-"):
+            return s[1:]
+        return space(s)
+
+    def year(s: Optional[str], two: bool) -> Optional[str]:
+        if s is None:
+            return None
+        if _digits(s, 4) == 4:
+            return take(s, "year", 4, 4)
+        if two and _digits(s, 2) == 2:
+            return take(s, "year", 2, 2)
+        return None
+
+    r: Optional[str]
+    if s[:1].isascii() and s[:1].isdigit():
+        r = take(s, "day", 1, 2)
+        r = date_sep(r)
+        r = month(r) if r is not None else None
+        r = year(date_sep(r), two=True)
+        r = space(r)
+        r = clock(r) if r is not None else None
+    else:
+        r = month(s)
+        r = space(r)
+        r = take(r, "day", 1, 2) if r is not None else None
+        r = space(r)
+        r = clock(r) if r is not None else None
+        r = year(space(r), two=False)
+    if r is None:
+        return None
+    if r and r[0] not in _WSP:
+        return None
+    zone = r.lstrip(_WSP)
+    if not zone.isascii() or zone.lower() not in _ZONES:
+        return None
+    y = fields["year"]
+    y += 2000 if y <= 69 else 1900 if y <= 99 else 0
+    if y < 1601:
+        return None
+    try:
+        date = datetime.datetime(y, fields["month"], fields["day"], fields["hour"], fields["minute"], fields["second"])
+    except ValueError:
+        return None
+    return calendar.timegm(date.timetuple())
 
 
 # --- fields, checked

@@ -16,7 +16,6 @@ missing field, an event earlier than its visitor's previous one.
 from __future__ import annotations
 
 import copy
-import email.utils
 import json
 import random
 from dataclasses import dataclass
@@ -30,6 +29,76 @@ KK_DK = Path(__file__).resolve().parents[4] / "examples" / "kk.dk.policy.json"
 POOL = ["functional", "statistics", "marketing", "personalization", "social", "video", "maps", "chat"]
 THIRD = ["p1", "p2"]
 Event = Dict[str, Any]
+
+
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+
+
+def _case(rng: random.Random, word: str) -> str:
+    return rng.choice([word, word.lower(), word.upper()]) if rng.random() < 0.3 else word
+
+
+def http_date_form(rng: random.Random, t: int, odd: float = 0.5) -> str:
+    """The instant `t` as an HTTP date in one of its forms (IMF-fixdate, RFC 850,
+    Netscape, asctime), its words in any case or length; with probability
+    `odd` one piece is then written as browsers read it otherwise, or not at
+    all: a leading word that is no weekday, a glued piece, a two- or
+    five-digit year where four are needed, another zone, a day, time or
+    second out of range. Some such changes still read (a missing weekday),
+    most do not."""
+    d = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=t)
+    weekday = _case(rng, rng.choice([_WEEKDAYS[d.weekday()][:3], _WEEKDAYS[d.weekday()]]))
+    month = _case(rng, rng.choice([_MONTHS[d.month - 1][:3], _MONTHS[d.month - 1]]))
+    day = rng.choice([f"{d.day:02}", str(d.day)])
+    year4 = f"{d.year:04}"
+    year = year4 if rng.random() < 0.7 or not 1970 <= d.year <= 2069 else year4[2:]
+    clock = f"{d.hour:02}:{d.minute:02}:{d.second:02}" if rng.random() < 0.8 else f"{d.hour}:{d.minute}:{d.second}"
+    zone = _case(rng, rng.choice(["GMT"] * 6 + ["UTC", "UT", "Z", "+0000", "-0000", ""]))
+    form = rng.randrange(4)
+    pieces: Dict[str, str] = {"weekday": weekday, "day": day, "month": month, "year": year, "clock": clock, "zone": zone}
+    if rng.random() < odd:
+        what = rng.choice(["weekday", "day", "month", "year", "clock", "zone", "glue", "space", "form"])
+        if what == "weekday":
+            pieces["weekday"] = rng.choice(["", "Dec", "Pst", "Xyz", "Sonday", "Mo"])
+        elif what == "day":
+            pieces["day"] = rng.choice(["0", "00", "32", "001", str(d.day) + "th", "x"])
+        elif what == "month":
+            pieces["month"] = rng.choice(["No", "Xyz", "Mai", "Okt", month + "1", "Dec Jan"])
+        elif what == "year":
+            pieces["year"] = rng.choice([year4[1:], year4 + "5", year4[3:], "-" + year4, "+" + year4, "1600", "0100", year4[2:]])
+        elif what == "clock":
+            pieces["clock"] = rng.choice(["24:00:00", "23:60:00", "23:59:60", "08:49", "008:49:37", "08:49:370", "08:49:37.5", "8-49-37"])
+        elif what == "zone":
+            pieces["zone"] = rng.choice(["PST", "CET", "+0100", "-0800", "GMT+1", "GMT extra", "Z0", "EST5EDT"])
+        elif what == "glue":
+            form = rng.randrange(4)
+        elif what == "space":
+            pieces["zone"] = pieces["zone"] + rng.choice([" ", "\t"])
+        else:
+            form = 4
+        glue = what == "glue"
+    else:
+        glue = False
+    w = pieces["weekday"]
+    # Where a piece is glued to the next: the gap before the time, before the
+    # zone, or (asctime) after the month or before the year.
+    joint = rng.choice(["clock", "zone", "day", "year"]) if glue else ""
+    gap = {k: "" if k == joint else " " for k in ("clock", "zone", "day", "year")}
+    z = gap["zone"] + pieces["zone"] if pieces["zone"] else ""
+    if form == 0:  # IMF-fixdate
+        return (f"{w}, " if w else "") + f"{pieces['day']} {pieces['month']} {pieces['year']}{gap['clock']}{pieces['clock']}{z}"
+    if form == 1:  # RFC 850 / Netscape
+        return (f"{w}, " if w else "") + f"{pieces['day']}-{pieces['month']}-{pieces['year']}{gap['clock']}{pieces['clock']}{z}"
+    if form == 2:  # asctime: a four-digit year, a day padded to two
+        y = year4 if pieces["year"] == year else pieces["year"]
+        day = pieces["day"].lstrip("0").rjust(2) if gap["day"] else pieces["day"]
+        return (f"{w} " if w else "") + f"{pieces['month']}{gap['day']}{day} {pieces['clock']}{gap['year']}{y}"
+    if form == 3:  # day first, several spaces or tabs between
+        sp = rng.choice(["  ", "\t", " \t "])
+        return (f"{w},{sp}" if w else "") + sp.join([pieces["day"], pieces["month"], pieces["year"], pieces["clock"]]) + (sp + pieces["zone"] if pieces["zone"] else "")
+    # Not an HTTP date at all.
+    return rng.choice(["never", "yesterday", "0", str(t), d.isoformat(), "Sun, 06/Nov/1994 08:49:37 GMT", ""])
 
 
 @dataclass
@@ -290,7 +359,8 @@ class _Gen:
         attributes = []
         if age is not None and rng.random() < 0.3:
             # Expires: at the event's very second (age 0) the cookie is gone.
-            attributes.append("Expires=" + email.utils.formatdate(t + age, usegmt=True))
+            # Any form of HTTP date, now and then one browsers read otherwise.
+            attributes.append("Expires=" + http_date_form(rng, t + age, odd=0.1))
         elif age is not None:
             attributes.append(f"Max-Age={age}")
         attributes += rng.choice([["Path=/"], ["Path=/", "Secure", "HttpOnly"], []])
