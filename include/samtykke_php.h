@@ -747,6 +747,72 @@ typedef struct {
 } samtykke_permit;
 
 /**
+ * What a consent state records (SPEC §4), as `samtykke_state_describe` gives it:
+ * for a settings page ("your consent id …, given on …"), a host's own records,
+ * or a check of a decoded cookie. The same as the Python `ConsentState`'s
+ * attributes of these names; each category's decision is
+ * `samtykke_state_category_status`'s.
+ */
+typedef struct {
+  /**
+   * The visitor's random consent id, `SAMTYKKE_CONSENT_ID_LEN` bytes (written
+   * as 32 lowercase hex digits in proof records and logs). The length is
+   * written out: PHP's `FFI::cdef` reads no macro.
+   */
+  uint8_t consent_id[16];
+  /**
+   * Whether a full decision (`accept_all`, `reject_all`, `save`) is recorded.
+   */
+  bool decided;
+  /**
+   * Its time, in Unix seconds; 0 when `decided` is false.
+   */
+  int64_t decided_at;
+  /**
+   * The policy revision it was taken under; 0 when `decided` is false.
+   */
+  uint32_t revision;
+  /**
+   * Whether a partial refusal (a withdrawal, a GPC signal) is kept.
+   */
+  bool partial_refusal;
+  /**
+   * Its time, in Unix seconds; 0 when `partial_refusal` is false.
+   */
+  int64_t partial_refusal_at;
+  /**
+   * Whether any decision is recorded: `action`, `control` and
+   * `notice_version` are the last one's, and 0 when this is false.
+   */
+  bool has_action;
+  /**
+   * The last decision's action, a `samtykke_action` value.
+   */
+  uint32_t action;
+  /**
+   * The control it was made with, a `samtykke_control` value.
+   */
+  uint32_t control;
+  /**
+   * The notice version shown at it.
+   */
+  uint32_t notice_version;
+  /**
+   * Whether the last full decision was taken under a GPC signal.
+   */
+  bool gpc;
+  /**
+   * Whether some consent category holds a decision that lapses (R16).
+   */
+  bool expires;
+  /**
+   * When the first of them lapses, in Unix seconds: when the visitor is to
+   * be asked again; 0 when `expires` is false.
+   */
+  int64_t expires_at;
+} samtykke_state_info;
+
+/**
  * The value of the cookie `name` in a raw `Cookie` request header, such as
  * PHP's `$_SERVER['HTTP_COOKIE']`. Names are compared exactly as sent (PHP's
  * `$_COOKIE` rewrites `.` and spaces in names, so read the raw header instead).
@@ -2094,6 +2160,24 @@ samtykke_result samtykke_state_prompt_due(const samtykke_policy *policy,
                                           const samtykke_state *state,
                                           int64_t now,
                                           bool *due_out);
+
+/**
+ * What `state` records: its consent id, its last full decision (time,
+ * revision, GPC flag), its kept partial refusal, its last decision's action,
+ * control and notice version, and when its first decision lapses. Times are
+ * Unix seconds; each "whether" field says if the fields after it hold a value.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_STATE_INVALID`,
+ * `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `state` NULL or readable for a
+ * `samtykke_state`; `info_out` NULL or writable for a `samtykke_state_info`.
+ */
+samtykke_result samtykke_state_describe(const samtykke_policy *policy,
+                                        const samtykke_state *state,
+                                        samtykke_state_info *info_out);
 
 /**
  * Google Consent Mode v2 (SPEC §16): which of the seven types are granted at

@@ -664,6 +664,93 @@ pub unsafe extern "C" fn samtykke_state_prompt_due(
     })
 }
 
+/// What a consent state records (SPEC §4), as `samtykke_state_describe` gives it:
+/// for a settings page ("your consent id …, given on …"), a host's own records,
+/// or a check of a decoded cookie. The same as the Python `ConsentState`'s
+/// attributes of these names; each category's decision is
+/// `samtykke_state_category_status`'s.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct samtykke_state_info {
+    /// The visitor's random consent id, `SAMTYKKE_CONSENT_ID_LEN` bytes (written
+    /// as 32 lowercase hex digits in proof records and logs). The length is
+    /// written out: PHP's `FFI::cdef` reads no macro.
+    pub consent_id: [u8; 16],
+    /// Whether a full decision (`accept_all`, `reject_all`, `save`) is recorded.
+    pub decided: bool,
+    /// Its time, in Unix seconds; 0 when `decided` is false.
+    pub decided_at: i64,
+    /// The policy revision it was taken under; 0 when `decided` is false.
+    pub revision: u32,
+    /// Whether a partial refusal (a withdrawal, a GPC signal) is kept.
+    pub partial_refusal: bool,
+    /// Its time, in Unix seconds; 0 when `partial_refusal` is false.
+    pub partial_refusal_at: i64,
+    /// Whether any decision is recorded: `action`, `control` and
+    /// `notice_version` are the last one's, and 0 when this is false.
+    pub has_action: bool,
+    /// The last decision's action, a `samtykke_action` value.
+    pub action: u32,
+    /// The control it was made with, a `samtykke_control` value.
+    pub control: u32,
+    /// The notice version shown at it.
+    pub notice_version: u32,
+    /// Whether the last full decision was taken under a GPC signal.
+    pub gpc: bool,
+    /// Whether some consent category holds a decision that lapses (R16).
+    pub expires: bool,
+    /// When the first of them lapses, in Unix seconds: when the visitor is to
+    /// be asked again; 0 when `expires` is false.
+    pub expires_at: i64,
+}
+
+const _: () = assert!(SAMTYKKE_CONSENT_ID_LEN == 16);
+
+/// What `state` records: its consent id, its last full decision (time,
+/// revision, GPC flag), its kept partial refusal, its last decision's action,
+/// control and notice version, and when its first decision lapses. Times are
+/// Unix seconds; each "whether" field says if the fields after it hold a value.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`, `SAMTYKKE_RESULT_STATE_INVALID`,
+/// `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `state` NULL or readable for a
+/// `samtykke_state`; `info_out` NULL or writable for a `samtykke_state_info`.
+#[no_mangle]
+pub unsafe extern "C" fn samtykke_state_describe(
+    policy: *const samtykke_policy,
+    state: *const samtykke_state,
+    info_out: *mut samtykke_state_info,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `policy` is NULL or live, `state`
+        // NULL or readable, `info_out` NULL or writable.
+        let (p, raw, info_out) =
+            unsafe { (try_policy(policy)?, try_read(state)?, try_out(info_out)?) };
+        let s = open(p, &raw)?;
+        let secs = |t: Option<time::OffsetDateTime>| t.map_or(0, |t| t.unix_timestamp());
+        let expires = s.expires(&p.view());
+        info_out.write(samtykke_state_info {
+            consent_id: s.consent_id().to_be_bytes(),
+            decided: s.decided_at().is_some(),
+            decided_at: secs(s.decided_at()),
+            revision: s.decided_at().map_or(0, |_| s.decided_revision()),
+            partial_refusal: s.partial_at().is_some(),
+            partial_refusal_at: secs(s.partial_at()),
+            has_action: s.action().is_some(),
+            action: s.action().map_or(0, |a| a as u32),
+            control: s.action().map_or(0, |_| s.control() as u32),
+            notice_version: s.action().map_or(0, |_| u32::from(s.notice())),
+            gpc: s.gpc(),
+            expires: expires.is_some(),
+            expires_at: secs(expires),
+        });
+        Ok(())
+    })
+}
+
 /// Google Consent Mode v2 (SPEC §16): which of the seven types are granted at
 /// `now`, as a mask of the `SAMTYKKE_CONSENT_MODE_*` bits. A type is granted when
 /// the policy's `consent_mode` maps it to a category that is granted (in force:

@@ -4,10 +4,10 @@
  * time; scripts/test-c builds this file with it and runs it under the sanitizers.
  * Prints one line per failing row and, last, "conformance: N passed, N failed".
  *
- * What the C API cannot observe is not checked here (a decoded cookie's id, times,
- * action and control; a policy's site; the reasons the Set-Cookie filter drops;
- * which consent cookie of a Cookie header arrived is told by the categories'
- * status, where the rows' cookies differ in it):
+ * What the C API cannot observe is not checked here (a policy's site; the reasons
+ * the Set-Cookie filter drops; which consent cookie of a Cookie header arrived is
+ * told by the categories' status and the state's record, where the rows' cookies
+ * differ in them):
  * the C answer to those rows is their result code and what can be asked of a state.
  */
 #include <samtykke.h>
@@ -65,6 +65,13 @@ typedef struct {
     int nsite_keys;     /* the site keys, the first signs */
     const char *site_keys[4];
     size_t site_key_lens[4];
+    const char *want_id; /* what samtykke_state_describe gives: NULL, -1, false: not asked */
+    int want_decided;
+    int64_t want_decided_at;
+    int want_revision;
+    bool ask_action, ask_control;
+    const char *want_action, *want_control; /* NULL: no decision recorded */
+    int want_gpc;
     int found, key_index; /* -1: not asked */
     const char *set_cookie;
     size_t set_cookie_len;
@@ -361,6 +368,66 @@ static void run_policy(void) {
     }
 }
 
+/* The name of `value` in a generated table of a header enum. */
+#define CF_NAME(table, value) cf_name((table), sizeof(table) / sizeof((table)[0]), (value))
+static const char *cf_name(const void *table, size_t n, uint32_t value) {
+    const struct { uint32_t value; const char *name; } *t = table;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].value == value) {
+            return t[i].name;
+        }
+    }
+    return "(unknown)";
+}
+
+/* What a decoded state records: its consent id, decision time, revision, the
+ * last decision's action, control and notice, and the GPC flag. */
+static void check_record(const samtykke_policy *p, const samtykke_state *s) {
+    samtykke_state_info info;
+    samtykke_result rc = samtykke_state_describe(p, s, &info);
+    if (rc != SAMTYKKE_RESULT_OK) {
+        fail("samtykke_state_describe: %s%s", code_text(rc), "");
+        return;
+    }
+    char hex[2 * SAMTYKKE_CONSENT_ID_LEN + 1];
+    for (size_t i = 0; i < SAMTYKKE_CONSENT_ID_LEN; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", info.consent_id[i]);
+    }
+    if (row->want_id != NULL && strcmp(hex, row->want_id) != 0) {
+        fail("consent_id %s%s", hex, "");
+    }
+    char got[64];
+    if (row->want_decided >= 0 &&
+        (info.decided != (row->want_decided == 1) || info.decided_at != row->want_decided_at)) {
+        snprintf(got, sizeof got, "%s at %lld", info.decided ? "decided" : "not decided",
+                 (long long)info.decided_at);
+        fail("decided_at: %s%s", got, "");
+    }
+    if (row->want_revision >= 0 && info.revision != (uint32_t)row->want_revision) {
+        snprintf(got, sizeof got, "%u", info.revision);
+        fail("revision %s%s", got, "");
+    }
+    const char *action = info.has_action ? CF_NAME(CF_ACTION, info.action) : NULL;
+    const char *control = info.has_action ? CF_NAME(CF_CONTROL, info.control) : NULL;
+    if (row->ask_action && (action == NULL) != (row->want_action == NULL)) {
+        fail("action: %s%s", action ? action : "none", "");
+    } else if (row->ask_action && action != NULL && strcmp(action, row->want_action) != 0) {
+        fail("action: %s%s", action, "");
+    }
+    if (row->ask_control && (control == NULL) != (row->want_control == NULL)) {
+        fail("control: %s%s", control ? control : "none", "");
+    } else if (row->ask_control && control != NULL && strcmp(control, row->want_control) != 0) {
+        fail("control: %s%s", control, "");
+    }
+    if (row->notice_version >= 0 && info.notice_version != (uint32_t)row->notice_version) {
+        snprintf(got, sizeof got, "%u", info.notice_version);
+        fail("notice_version %s%s", got, "");
+    }
+    if (row->want_gpc >= 0 && info.gpc != (row->want_gpc == 1)) {
+        fail("gpc: %s%s", info.gpc ? "true" : "false", "");
+    }
+}
+
 static void run_cookie(const samtykke_policy *p) {
     samtykke_state s;
     samtykke_result rc = samtykke_state_from_cookie(p, row->value, row->value_len,
@@ -368,6 +435,7 @@ static void run_cookie(const samtykke_policy *p) {
     check_code(rc, "samtykke_state_from_cookie");
     if (rc == SAMTYKKE_RESULT_OK) {
         check_answers(p, &s);
+        check_record(p, &s);
     }
 }
 
@@ -433,6 +501,7 @@ static void run_arrival(const samtykke_policy *p) {
             fail("key_index %s%s", got, "");
         }
         check_answers(p, &s);
+        check_record(p, &s);
     }
 }
 

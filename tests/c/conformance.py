@@ -198,6 +198,19 @@ def row_c(file, row, controls):
             + ", ".join(str(len(k)) for k in site_keys)
             + "}"
         )
+    # What a decoded state records (samtykke_state_describe): asked where given.
+    if "consent_id" in ex and row.get("type") != "decision_form":
+        fields.append(f".want_id = {c_str(ex['consent_id'])}")
+    if "decided_at" in ex:
+        at = ex["decided_at"]
+        fields.append(f".want_decided = {0 if at is None else 1}, .want_decided_at = {i64(at or 0)}")
+    else:
+        fields.append(".want_decided = -1")
+    fields.append(f".want_revision = {ex.get('revision', -1) if ex.get('revision') is not None else -1}")
+    for k in ["action", "control"]:
+        if k in ex and row.get("type") != "decision_form":
+            fields.append(f".want_{k} = {'NULL' if ex[k] is None else c_str(ex[k])}, .ask_{k} = true")
+    fields.append(f".want_gpc = {-1 if 'gpc' not in ex else int(ex['gpc'])}")
     fields.append(f".found = {-1 if 'found' not in ex else int(ex['found'])}")
     fields.append(f".key_index = {ex.get('key_index', -1)}")
     pairs = ex.get("pairs", [])
@@ -259,6 +272,10 @@ def main():
     out.append("static const struct { uint32_t value; const char *name; } CF_KIND[] = {\n")
     out.extend(f"    {{{const}, {c_str(name)}}},\n" for name, const in kinds.items())
     out.append("};\n")
+    for enum in ["action", "control"]:
+        out.append(f"static const struct {{ uint32_t value; const char *name; }} CF_{enum.upper()}[] = {{\n")
+        out.extend(f"    {{{const}, {c_str(name)}}},\n" for name, const in enum_names(header, enum).items())
+        out.append("};\n")
     out.append("static const cf_row CF_ROWS[] = {\n")
     for f in ROOT_FILES:
         for row in json.load(open(f"tests/conformance/{f}.json", encoding="utf-8")):

@@ -1930,6 +1930,79 @@ static void test_consent_mode_scripts(void) {
     samtykke_policy_free(p);
 }
 
+/* What a state records, for a settings page or a host's own records: the id it
+ * was made with, the last decision's time, revision, action, control and notice,
+ * a kept partial refusal, and the first lapse; the same after the cookie's round
+ * trip. */
+static void test_state_describe(void) {
+    samtykke_policy *p = kk();
+    CHECK(p != NULL);
+    samtykke_state s;
+    new_state(p, 1, &s);
+    samtykke_state_info info;
+    memset(&info, 0xAB, sizeof info);
+    CHECK_RC(samtykke_state_describe(p, &s, &info), SAMTYKKE_RESULT_OK);
+    for (size_t i = 0; i < SAMTYKKE_CONSENT_ID_LEN; i++) {
+        CHECK(info.consent_id[i] == (uint8_t)(1 + i * 7));
+    }
+    /* A new visitor: nothing recorded, every value 0. */
+    CHECK(!info.decided && info.decided_at == 0 && info.revision == 0);
+    CHECK(!info.partial_refusal && info.partial_refusal_at == 0);
+    CHECK(!info.has_action && info.action == 0 && info.control == 0 && info.notice_version == 0);
+    CHECK(!info.gpc && !info.expires && info.expires_at == 0);
+
+    CHECK_RC(samtykke_state_save(p, &s, category(p, "statistics"), NULL, T0 + 10, 1,
+                                 SAMTYKKE_CONTROL_TOGGLE, false, NULL),
+             SAMTYKKE_RESULT_OK);
+    CHECK_RC(samtykke_state_describe(p, &s, &info), SAMTYKKE_RESULT_OK);
+    CHECK(info.decided && info.decided_at == T0 + 10 && info.revision == 1);
+    CHECK(!info.partial_refusal && info.partial_refusal_at == 0);
+    CHECK(info.has_action && info.action == SAMTYKKE_ACTION_SAVE);
+    CHECK(info.control == SAMTYKKE_CONTROL_TOGGLE && info.notice_version == 1 && !info.gpc);
+    /* kk.dk keeps a decision 100 days (consent_ttl_days). */
+    CHECK(info.expires && info.expires_at == T0 + 10 + 100 * 86400);
+
+    bool recorded = false;
+    CHECK_RC(samtykke_state_withdraw(p, &s, category(p, "statistics"), T0 + 20, 1,
+                                     SAMTYKKE_CONTROL_LINK, false, NULL, &recorded),
+             SAMTYKKE_RESULT_OK);
+    CHECK(recorded);
+    CHECK_RC(samtykke_state_describe(p, &s, &info), SAMTYKKE_RESULT_OK);
+    CHECK(info.decided && info.decided_at == T0 + 10); /* the full decision stays */
+    CHECK(info.partial_refusal && info.partial_refusal_at == T0 + 20);
+    CHECK(info.action == SAMTYKKE_ACTION_WITHDRAW && info.control == SAMTYKKE_CONTROL_LINK);
+    CHECK(info.expires && info.expires_at == T0 + 10 + 100 * 86400);
+
+    /* Read back from the cookie, the record is the same. */
+    char cookie[SAMTYKKE_COOKIE_MAX_LEN];
+    size_t cookie_len = 0;
+    CHECK_RC(samtykke_state_to_cookie(p, &s, KEY, sizeof KEY, cookie, sizeof cookie, &cookie_len),
+             SAMTYKKE_RESULT_OK);
+    samtykke_state back;
+    CHECK_RC(samtykke_state_from_cookie(p, cookie, cookie_len, KEY, sizeof KEY, &back),
+             SAMTYKKE_RESULT_OK);
+    samtykke_state_info again;
+    memset(&again, 0, sizeof again);
+    CHECK_RC(samtykke_state_describe(p, &back, &again), SAMTYKKE_RESULT_OK);
+    CHECK(memcmp(again.consent_id, info.consent_id, sizeof info.consent_id) == 0);
+    CHECK(again.decided_at == info.decided_at && again.partial_refusal_at == info.partial_refusal_at);
+    CHECK(again.action == info.action && again.control == info.control);
+    CHECK(again.expires_at == info.expires_at && again.revision == info.revision);
+
+    /* NULL arguments and bytes that are not a state: an error code, nothing written. */
+    samtykke_state_info untouched;
+    memset(&untouched, 0x5A, sizeof untouched);
+    samtykke_state_info out = untouched;
+    CHECK_RC(samtykke_state_describe(NULL, &s, &out), SAMTYKKE_RESULT_NULL_ARGUMENT);
+    CHECK_RC(samtykke_state_describe(p, NULL, &out), SAMTYKKE_RESULT_NULL_ARGUMENT);
+    CHECK_RC(samtykke_state_describe(p, &s, NULL), SAMTYKKE_RESULT_NULL_ARGUMENT);
+    samtykke_state garbage;
+    memset(&garbage, 0, sizeof garbage);
+    CHECK_RC(samtykke_state_describe(p, &garbage, &out), SAMTYKKE_RESULT_STATE_INVALID);
+    CHECK(memcmp(&out, &untouched, sizeof out) == 0);
+    samtykke_policy_free(p);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s POLICY.json\n", argv[0]);
@@ -1971,6 +2044,7 @@ int main(int argc, char **argv) {
         {"tcf_and_gpp_strings", test_tcf_and_gpp_strings},
         {"site_keys", test_site_keys},
         {"server_side_enforcement", test_server_side_enforcement},
+        {"state_describe", test_state_describe},
     };
     int passed = 0, failed = 0;
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {

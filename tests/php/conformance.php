@@ -9,8 +9,8 @@
  * Run from the repository root (rows name policies by path). Prints one line per
  * failing row and, last, "php conformance: N passed, N failed".
  *
- * What the C API cannot observe is not checked (a decoded cookie's id, times,
- * action and control; a policy's site; the reasons the Set-Cookie filter drops).
+ * What the C API cannot observe is not checked (a policy's site; the reasons the
+ * Set-Cookie filter drops).
  */
 declare(strict_types=1);
 
@@ -140,6 +140,18 @@ function check_answers(Policy $policy, FFI\CData $state, array $row, array &$fau
         $rc = $ffi->samtykke_state_prompt_due($policy->handle, FFI::addr($state), $row['now'], FFI::addr($due));
         if ($rc !== $ffi->SAMTYKKE_RESULT_OK || $due->cdata !== $ex['prompt_due']) {
             $faults[] = 'prompt_due: ' . ($rc !== $ffi->SAMTYKKE_RESULT_OK ? "code $rc" : json_encode($due->cdata));
+        }
+    }
+}
+
+/** What a decoded state records (ConsentState::describe), where the row says. */
+function check_record(ConsentState $state, array $row, array &$faults): void
+{
+    $ex = $row['expect'];
+    $got = $state->describe();
+    foreach (['consent_id', 'decided_at', 'revision', 'action', 'control', 'notice_version', 'gpc'] as $k) {
+        if (array_key_exists($k, $ex) && $got[$k] !== $ex[$k]) {
+            $faults[] = "$k: " . json_encode($got[$k]) . ', expected ' . json_encode($ex[$k]);
         }
     }
 }
@@ -308,6 +320,9 @@ function run_row(string $file, array $row): array
         $code($rc, 'from_cookie');
         if ($rc === $ffi->SAMTYKKE_RESULT_OK) {
             check_answers($policy, $state, $row, $faults);
+            // And through the PHP library's own reader of a Cookie header.
+            $name = $policy->consentCookie()['name'];
+            check_record(ConsentState::fromCookieHeader($policy, "$name={$row['value']}", $key), $row, $faults);
         }
     } elseif ($type === 'set_cookie_filter') {
         $state = new_state($policy, $row, $faults, $defaultNotice);
@@ -378,6 +393,7 @@ function run_row(string $file, array $row): array
             if ($state->keyIndex !== $ex['key_index']) {
                 $faults[] = 'key_index: ' . json_encode($state->keyIndex);
             }
+            check_record($state, $row, $faults);
             foreach ($ex['status'] ?? [] as $id => $want) {
                 $st = $state->categoryStatus($id, $row['now']);
                 $got = $st['exempt'] ? 'exempt' : ($st['allowed'] ? 'granted' : $st['why']);

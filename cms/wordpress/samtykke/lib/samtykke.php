@@ -968,6 +968,44 @@ final class ConsentState
             'why' => $why[$p->why] ?? null];
     }
 
+    /**
+     * What the state records, by the names of the Python ConsentState's
+     * attributes: ['consent_id' => 32 lowercase hex digits, 'decided_at' => the
+     * last full decision's time or null, 'revision' => its policy revision or
+     * null, 'partial_refusal_at' => a kept withdrawal's or signal's time or null,
+     * 'action', 'control' => the last decision's names or null, 'notice_version'
+     * => the notice it was made on or null, 'gpc' => bool, 'expires' => when the
+     * first decision lapses or null]. Times are Unix seconds. For a settings
+     * page ("your consent id …, given on …") or the site's own records.
+     *
+     * @return array{consent_id: string, decided_at: ?int, revision: ?int,
+     *     partial_refusal_at: ?int, action: ?string, control: ?string,
+     *     notice_version: ?int, gpc: bool, expires: ?int}
+     */
+    public function describe(): array
+    {
+        $ffi = Lib::ffi();
+        $info = $ffi->new('samtykke_state_info');
+        Lib::check($ffi->samtykke_state_describe(
+            $this->policy->handle, FFI::addr($this->state), FFI::addr($info)), 'describe');
+        static $actions = null, $controls = null;
+        $actions ??= Lib::names('action');
+        $controls ??= Lib::names('control');
+        $decided = $info->decided;
+        $acted = $info->has_action;
+        return [
+            'consent_id' => bin2hex(FFI::string($info->consent_id, 16)),
+            'decided_at' => $decided ? $info->decided_at : null,
+            'revision' => $decided ? $info->revision : null,
+            'partial_refusal_at' => $info->partial_refusal ? $info->partial_refusal_at : null,
+            'action' => $acted ? $actions[$info->action] : null,
+            'control' => $acted ? $controls[$info->control] : null,
+            'notice_version' => $acted ? $info->notice_version : null,
+            'gpc' => $info->gpc,
+            'expires' => $info->expires ? $info->expires_at : null,
+        ];
+    }
+
     /** Whether the banner must be shown at $now (R15, R16, R17). */
     public function promptDue(int $now): bool
     {
