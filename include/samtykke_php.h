@@ -283,6 +283,42 @@ typedef struct {
 } samtykke_state;
 
 /**
+ * A `Set-Cookie` header value `samtykke_state_filter_set_cookie` withholds, and
+ * why: what `samtykke_state_filter_set_cookie_dropped` lists. Exactly one of
+ * `undeclared`, `unparsable` and a `why` above 0 holds.
+ */
+typedef struct {
+  /**
+   * Its position among the header lines given, from 0; empty lines are not
+   * counted.
+   */
+  size_t index;
+  /**
+   * Whether no declaration covers the cookie's name (R21).
+   */
+  bool undeclared;
+  /**
+   * Whether the header could not be read: no `name=value`, a control
+   * character, a `Max-Age` or `Expires` browsers read differently (SPEC §6).
+   */
+  bool unparsable;
+  /**
+   * Why the state denies the declared cookie, a `samtykke_why` value
+   * (`SAMTYKKE_WHY_WITHDRAWN`, …); 0 when undeclared or unparsable.
+   */
+  uint32_t why;
+  /**
+   * The id of the cookie's category when denied, borrowed from the policy
+   * handle; NULL otherwise.
+   */
+  const char *category;
+  /**
+   * Length of `category` in bytes (0 when NULL).
+   */
+  size_t category_len;
+} samtykke_dropped;
+
+/**
  * The scalar fields of a TC string (SPEC §16). Sets of small ids are masks: bit
  * `id - 1` is set when `id` is in the set.
  */
@@ -1186,6 +1222,35 @@ samtykke_result samtykke_state_filter_set_cookie(const samtykke_policy *policy,
                                                  char *buf,
                                                  size_t buf_len,
                                                  size_t *out_len);
+
+/**
+ * Lists the `Set-Cookie` header values `samtykke_state_filter_set_cookie`
+ * withholds from the same arguments, each with its reason, in their order:
+ * for a plugin's log or an administrator's page that says why a cookie did
+ * not go out. `headers` and `now` as for `samtykke_state_filter_set_cookie`.
+ *
+ * - `out`, `cap`, `out_len`: the entries, and their number in `*out_len`.
+ *   `out` may be NULL with `cap` 0 to ask for the number.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+ * `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` when
+ * more than `cap` are withheld (the number is written to `*out_len`);
+ * `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `state` NULL or readable for a
+ * `samtykke_state`; `headers` readable for `headers_len` bytes; `out` NULL or
+ * writable for `cap` `samtykke_dropped`s; `out_len` NULL or writable.
+ */
+samtykke_result samtykke_state_filter_set_cookie_dropped(const samtykke_policy *policy,
+                                                         const samtykke_state *state,
+                                                         const char *headers,
+                                                         size_t headers_len,
+                                                         int64_t now,
+                                                         samtykke_dropped *out,
+                                                         size_t cap,
+                                                         size_t *out_len);
 
 /**
  * Decodes a TC string (IAB TCF v2.2/v2.3) and writes its scalar fields.

@@ -250,6 +250,53 @@ impl OutBuf<'_> {
     }
 }
 
+/// A caller's array of `cap` elements with its out-length.
+pub(crate) struct OutSlice<'a, T> {
+    ptr: *mut T,
+    cap: usize,
+    out_len: Out<'a, usize>,
+}
+
+/// The array `ptr` of `cap` elements and its out-length: `out_len` must not be
+/// NULL; `ptr` may be NULL only when `cap` is 0.
+///
+/// # Safety
+///
+/// `ptr` NULL or writable for `cap` elements of `T` and `out_len` NULL or
+/// writable, while the slot lives.
+pub(crate) unsafe fn try_out_slice<'a, T>(
+    ptr: *mut T,
+    cap: usize,
+    out_len: *mut usize,
+) -> Result<OutSlice<'a, T>, Code> {
+    // SAFETY: the caller's guarantee for `out_len` is the one `try_out` needs.
+    let out_len = unsafe { try_out(out_len) }?;
+    if ptr.is_null() && cap != 0 {
+        return Err(Code::NullArgument);
+    }
+    Ok(OutSlice { ptr, cap, out_len })
+}
+
+impl<T: Copy> OutSlice<'_, T> {
+    /// Writes the items and their number; when there are more than `cap`, writes
+    /// only their number and returns [`Code::BufferTooSmall`].
+    pub(crate) fn write(self, items: impl Iterator<Item = T> + Clone) -> Result<(), Code> {
+        let n = items.clone().count();
+        if n > self.cap {
+            self.out_len.write(n);
+            return Err(Code::BufferTooSmall);
+        }
+        for (i, item) in items.enumerate() {
+            // SAFETY: `i < n <= cap`, and `ptr` is writable for `cap` elements as
+            // `try_out_slice`'s caller guaranteed (non-NULL here since `cap >= n > 0`);
+            // `write_unaligned` needs no alignment.
+            unsafe { self.ptr.add(i).write_unaligned(item) };
+        }
+        self.out_len.write(n);
+        Ok(())
+    }
+}
+
 /// A time from Unix seconds (UTC), in the years 0000–9999 that proof records
 /// and log lines can state.
 pub(crate) fn time(secs: i64) -> Result<OffsetDateTime, Code> {

@@ -6,11 +6,13 @@ use std::ffi::c_char;
 
 use samtykke::{Code, ConsentState, CookieKey, ValidPolicy, COOKIE_MAX_LEN};
 use samtykke_host::form::{read_decision_form, DecisionForm, FormError};
-use samtykke_host::http::{filter_set_cookie, parse_cookie_header, state_from_cookie_header};
+use samtykke_host::http::{
+    filter_set_cookie, parse_cookie_header, state_from_cookie_header, DropReason,
+};
 
 use crate::boundary::{
     guard, site_key, time, try_bytes, try_opt_bytes, try_opt_key, try_opt_out, try_opt_slice,
-    try_out, try_out_buf, try_read, try_str, OutBuf,
+    try_out, try_out_buf, try_out_slice, try_read, try_str, OutBuf,
 };
 use crate::policy::{samtykke_policy, try_policy};
 use crate::state::{open, samtykke_state, sealed};
@@ -674,6 +676,110 @@ pub unsafe extern "C" fn samtykke_state_filter_set_cookie(
     }
 }
 
+/// A `Set-Cookie` header value `samtykke_state_filter_set_cookie` withholds, and
+/// why: what `samtykke_state_filter_set_cookie_dropped` lists. Exactly one of
+/// `undeclared`, `unparsable` and a `why` above 0 holds.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct samtykke_dropped {
+    /// Its position among the header lines given, from 0; empty lines are not
+    /// counted.
+    pub index: usize,
+    /// Whether no declaration covers the cookie's name (R21).
+    pub undeclared: bool,
+    /// Whether the header could not be read: no `name=value`, a control
+    /// character, a `Max-Age` or `Expires` browsers read differently (SPEC §6).
+    pub unparsable: bool,
+    /// Why the state denies the declared cookie, a `samtykke_why` value
+    /// (`SAMTYKKE_WHY_WITHDRAWN`, …); 0 when undeclared or unparsable.
+    pub why: u32,
+    /// The id of the cookie's category when denied, borrowed from the policy
+    /// handle; NULL otherwise.
+    pub category: *const c_char,
+    /// Length of `category` in bytes (0 when NULL).
+    pub category_len: usize,
+}
+
+/// Lists the `Set-Cookie` header values `samtykke_state_filter_set_cookie`
+/// withholds from the same arguments, each with its reason, in their order:
+/// for a plugin's log or an administrator's page that says why a cookie did
+/// not go out. `headers` and `now` as for `samtykke_state_filter_set_cookie`.
+///
+/// - `out`, `cap`, `out_len`: the entries, and their number in `*out_len`.
+///   `out` may be NULL with `cap` 0 to ask for the number.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_UTF8`;
+/// `SAMTYKKE_RESULT_INVALID_TIME`; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL` when
+/// more than `cap` are withheld (the number is written to `*out_len`);
+/// `SAMTYKKE_RESULT_STATE_INVALID`; `SAMTYKKE_RESULT_STATE_POLICY_MISMATCH`.
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `state` NULL or readable for a
+/// `samtykke_state`; `headers` readable for `headers_len` bytes; `out` NULL or
+/// writable for `cap` `samtykke_dropped`s; `out_len` NULL or writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn samtykke_state_filter_set_cookie_dropped(
+    policy: *const samtykke_policy,
+    state: *const samtykke_state,
+    headers: *const c_char,
+    headers_len: usize,
+    now: i64,
+    out: *mut samtykke_dropped,
+    cap: usize,
+    out_len: *mut usize,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `policy` NULL or live, `state` NULL
+        // or readable, `headers` readable for `headers_len` bytes, `out` NULL
+        // or writable for `cap` entries, `out_len` NULL or writable.
+        let (p, raw, headers, out) = unsafe {
+            (
+                try_policy(policy)?,
+                try_read(state)?,
+                try_str(headers, headers_len)?,
+                try_out_slice(out, cap, out_len)?,
+            )
+        };
+        let s = open(p, &raw)?;
+        let now = time(now)?;
+        let view = p.view();
+        let values: Vec<&str> = set_cookie_lines(headers).collect();
+        let filtered = filter_set_cookie(&s, &view, values.iter(), now);
+        out.write(filtered.dropped.iter().map(|d| {
+            let (undeclared, unparsable, why, category) = match d.reason {
+                DropReason::Undeclared => (true, false, 0, None),
+                DropReason::Unparsable(_) => (false, true, 0, None),
+                DropReason::Denied { category, why } => (
+                    false,
+                    false,
+                    why as u32,
+                    view.category(category).and_then(|(i, _)| p.category_id(i)),
+                ),
+                // A reason added later reads as unparsable: withheld, not named.
+                _ => (false, true, 0, None),
+            };
+            samtykke_dropped {
+                index: d.index,
+                undeclared,
+                unparsable,
+                why,
+                category: category.map_or(std::ptr::null(), |t| t.ptr()),
+                category_len: category.map_or(0, |t| t.len()),
+            }
+        }))
+    })
+}
+
+/// A `headers` argument's non-empty lines, a `\r` before a `\n` dropped.
+fn set_cookie_lines(headers: &str) -> impl Iterator<Item = &str> {
+    headers
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .filter(|l| !l.is_empty())
+}
+
 /// What `samtykke_state_filter_set_cookie` and `samtykke_state_judge_set_cookies`
 /// share: the policy and state opened, `headers` split into its non-empty lines
 /// (a `\r` before a `\n` dropped), `now` checked, and the text `f` makes from
@@ -715,10 +821,7 @@ pub(crate) unsafe fn with_set_cookie_lines(
         };
         let s = open(p, &raw)?;
         let now = time(now)?;
-        let mut values = headers
-            .split('\n')
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
-            .filter(|l| !l.is_empty());
+        let mut values = set_cookie_lines(headers);
         let text = f(&s, &p.view(), &mut values, now);
         dst.write(text.as_bytes())
     })

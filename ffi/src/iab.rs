@@ -9,7 +9,7 @@ use samtykke::tcf::{IdSet, TcString, VendorSet};
 use samtykke::Code;
 use samtykke_host::vendor_ids::{distinct_ids, restrictions};
 
-use crate::boundary::{guard, try_bytes, try_out, try_out_buf};
+use crate::boundary::{guard, try_bytes, try_out, try_out_buf, try_out_slice};
 
 /// `samtykke_tcf_vendors`'s `set`: the vendor consent section.
 pub const SAMTYKKE_TCF_VENDOR_CONSENTS: u32 = 0;
@@ -532,52 +532,5 @@ pub unsafe extern "C" fn samtykke_gpp_explain(
         explain(s, len, buf, buf_len, out_len, |s| {
             GppString::decode(s).err().map(|e| e.to_string())
         })
-    }
-}
-
-/// A caller's array of `cap` elements with its out-length.
-struct OutSlice<'a, T> {
-    ptr: *mut T,
-    cap: usize,
-    out_len: crate::boundary::Out<'a, usize>,
-}
-
-/// The array `ptr` of `cap` elements and its out-length: `out_len` must not be
-/// NULL; `ptr` may be NULL only when `cap` is 0.
-///
-/// # Safety
-///
-/// `ptr` NULL or writable for `cap` elements of `T` and `out_len` NULL or
-/// writable, while the slot lives.
-unsafe fn try_out_slice<'a, T>(
-    ptr: *mut T,
-    cap: usize,
-    out_len: *mut usize,
-) -> Result<OutSlice<'a, T>, Code> {
-    // SAFETY: the caller's guarantee for `out_len` is the one `try_out` needs.
-    let out_len = unsafe { try_out(out_len) }?;
-    if ptr.is_null() && cap != 0 {
-        return Err(Code::NullArgument);
-    }
-    Ok(OutSlice { ptr, cap, out_len })
-}
-
-impl<T: Copy> OutSlice<'_, T> {
-    /// Writes the items and their number; when there are more than `cap`, writes
-    /// only their number and returns [`Code::BufferTooSmall`].
-    fn write(self, items: impl Iterator<Item = T> + Clone) -> Result<(), Code> {
-        let n = items.clone().count();
-        if n > self.cap {
-            self.out_len.write(n);
-            return Err(Code::BufferTooSmall);
-        }
-        for (i, item) in items.enumerate() {
-            // SAFETY: `i < n <= cap`, and `ptr` is writable for `cap` elements as
-            // `try_out_slice`'s caller guaranteed (non-NULL here since `cap >= n > 0`);
-            // `write_unaligned` needs no alignment.
-            unsafe { self.ptr.add(i).write_unaligned(item) };
-        }
-        self.out_len.write(n);
-        Ok(())
     }
 }

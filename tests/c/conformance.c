@@ -4,11 +4,11 @@
  * time; scripts/test-c builds this file with it and runs it under the sanitizers.
  * Prints one line per failing row and, last, "conformance: N passed, N failed".
  *
- * What the C API cannot observe is not checked here (a policy's site; the reasons
- * the Set-Cookie filter drops; which consent cookie of a Cookie header arrived is
- * told by the categories' status and the state's record, where the rows' cookies
- * differ in them):
- * the C answer to those rows is their result code and what can be asked of a state.
+ * What the C API cannot observe is not checked here (a policy's site; the names
+ * of the Set-Cookie headers the filter drops, which it lists by place; which
+ * consent cookie of a Cookie header arrived is told by the categories' status and
+ * the state's record, where the rows' cookies differ in them): the C answer to
+ * those rows is their result code and what can be asked of a state.
  */
 #include <samtykke.h>
 
@@ -77,6 +77,7 @@ typedef struct {
     size_t set_cookie_len;
     const char *kept;
     size_t kept_len;
+    const char *dropped; /* set_cookie_filter: "INDEX REASON\n" each, or NULL */
     const char *sent; /* set_cookie_filter: what the judge sends, or NULL when not asked */
     size_t sent_len;
     const char *host;
@@ -520,6 +521,26 @@ static void run_filter(const samtykke_policy *p) {
         kept[n] = '\0';
         if (n != row->kept_len || memcmp(kept, row->kept, n) != 0) {
             fail("kept:\n%s\nexpected:\n%s", kept, row->kept);
+        }
+    }
+    if (row->dropped != NULL) {
+        /* What was withheld, and why: the why's name, undeclared or unparsable. */
+        samtykke_dropped dropped[32];
+        size_t nd = 0;
+        rc = samtykke_state_filter_set_cookie_dropped(p, &s, row->set_cookie, row->set_cookie_len,
+                                                      row->now, dropped, 32, &nd);
+        check_code(rc, "samtykke_state_filter_set_cookie_dropped");
+        char listed[1024] = "";
+        size_t at = 0;
+        for (size_t i = 0; rc == SAMTYKKE_RESULT_OK && i < nd; i++) {
+            const char *reason = dropped[i].undeclared    ? "undeclared"
+                                 : dropped[i].unparsable ? "unparsable"
+                                                         : why_name(dropped[i].why);
+            int w = snprintf(listed + at, sizeof listed - at, "%zu %s\n", dropped[i].index, reason);
+            at += w > 0 && (size_t)w < sizeof listed - at ? (size_t)w : 0;
+        }
+        if (rc == SAMTYKKE_RESULT_OK && strcmp(listed, row->dropped) != 0) {
+            fail("dropped:\n%s\nexpected:\n%s", listed, row->dropped);
         }
     }
     if (row->sent == NULL) {

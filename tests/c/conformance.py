@@ -226,6 +226,11 @@ def row_c(file, row, controls):
         fields.append(f".set_cookie = {lit(joined)}")
     if "kept" in ex:
         fields.append(f".kept = {lit(''.join(k + chr(10) for k in ex['kept']))}")
+    if "dropped" in ex:
+        # What samtykke_state_filter_set_cookie_dropped lists: "INDEX REASON\n" each.
+        assert "" not in row["set_cookie"], "an empty line is not counted by the C API"
+        listed = "".join(f"{d['index']} {d['reason']}\n" for d in ex["dropped"])
+        fields.append(f".dropped = {c_str(listed)}")
     if "sent" in ex:
         fields.append(f".sent = {lit(''.join(k + chr(10) for k in ex['sent']))}")
     if row.get("type") == "deletion":

@@ -508,6 +508,38 @@ static void test_whole_visit_kk_dk(void) {
     CHECK(strcmp(kept, "nmstat=abc; Max-Age=86400; Path=/\n"
                        "SESSabc123=s; HttpOnly\n"
                        "JSESSIONID=; Max-Age=0\n") == 0);
+    /* And what it withheld, and why, by each value's place among the lines
+     * (the empty one not counted). */
+    size_t ndropped = 99;
+    CHECK_RC(samtykke_state_filter_set_cookie_dropped(p, &s, response, strlen(response), T0 + 11,
+                                                      NULL, 0, &ndropped),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(ndropped == 3);
+    samtykke_dropped dropped[3];
+    CHECK_RC(samtykke_state_filter_set_cookie_dropped(p, &s, response, strlen(response), T0 + 11,
+                                                      dropped, 3, &ndropped),
+             SAMTYKKE_RESULT_OK);
+    CHECK(ndropped == 3);
+    /* ad_session_id: functional, refused by the save. */
+    CHECK(dropped[0].index == 1 && !dropped[0].undeclared && !dropped[0].unparsable);
+    CHECK(dropped[0].why == SAMTYKKE_WHY_REFUSED && dropped[0].category_len == 10 &&
+          memcmp(dropped[0].category, "functional", 10) == 0);
+    /* _ga: no declaration covers it. */
+    CHECK(dropped[1].index == 3 && dropped[1].undeclared && !dropped[1].unparsable);
+    CHECK(dropped[1].why == 0 && dropped[1].category == NULL && dropped[1].category_len == 0);
+    /* "=broken": no name. */
+    CHECK(dropped[2].index == 5 && dropped[2].unparsable && !dropped[2].undeclared);
+    CHECK(dropped[2].why == 0 && dropped[2].category == NULL);
+    CHECK_RC(samtykke_state_filter_set_cookie_dropped(p, &s, response, strlen(response), T0 + 11,
+                                                      dropped, 2, &ndropped),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(ndropped == 3);
+    CHECK_RC(samtykke_state_filter_set_cookie_dropped(p, &s, response, strlen(response), T0 + 11,
+                                                      NULL, 1, &ndropped),
+             SAMTYKKE_RESULT_NULL_ARGUMENT);
+    CHECK_RC(samtykke_state_filter_set_cookie_dropped(p, &s, response, strlen(response), T0 + 11,
+                                                      dropped, 3, NULL),
+             SAMTYKKE_RESULT_NULL_ARGUMENT);
 
     /* Nothing to delete yet. */
     char del[2048];

@@ -9,8 +9,8 @@
  * Run from the repository root (rows name policies by path). Prints one line per
  * failing row and, last, "php conformance: N passed, N failed".
  *
- * What the C API cannot observe is not checked (a policy's site; the reasons the
- * Set-Cookie filter drops).
+ * What the C API cannot observe is not checked (a policy's site; the names of the
+ * Set-Cookie headers the filter drops, which it lists by place).
  */
 declare(strict_types=1);
 
@@ -112,6 +112,15 @@ function new_state(Policy $policy, array $row, array &$faults, int $defaultNotic
         }
     }
     return $state;
+}
+
+/** The PHP library's ConsentState of a raw state: through its consent cookie, unsigned. */
+function wrapped(Policy $policy, FFI\CData $state): ConsentState
+{
+    global $ffi;
+    $cookie = Lib::text(fn ($buf, $len, $outLen) => $ffi->samtykke_state_to_cookie(
+        $policy->handle, FFI::addr($state), null, 0, $buf, $len, $outLen), 'to_cookie');
+    return ConsentState::fromCookieHeader($policy, $policy->consentCookie()['name'] . "=$cookie", null);
 }
 
 function check_answers(Policy $policy, FFI\CData $state, array $row, array &$faults): void
@@ -337,6 +346,13 @@ function run_row(string $file, array $row): array
             $code($ffi->SAMTYKKE_RESULT_OK, 'filter_set_cookie');
             if ($kept !== $ex['kept']) {
                 $faults[] = 'kept ' . json_encode($kept);
+            }
+            // What was withheld, and why, through the PHP library.
+            $dropped = array_map(fn ($d) => [$d['index'], $d['reason']],
+                wrapped($policy, $state)->filterSetCookieDropped($row['set_cookie'], $row['now']));
+            $want = array_map(fn ($d) => [$d['index'], $d['reason']], $ex['dropped']);
+            if ($dropped !== $want) {
+                $faults[] = 'dropped ' . json_encode($dropped);
             }
             if (array_key_exists('sent', $ex)) {
                 // What leaves, shortened to the lapse.

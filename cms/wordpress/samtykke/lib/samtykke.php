@@ -1147,6 +1147,48 @@ final class ConsentState
         ));
     }
 
+    /**
+     * The `Set-Cookie` values filterSetCookie() withholds, in order, each as
+     * ['index' => its place in $values (empty values not counted), 'reason' =>
+     * the state's reason for a declared cookie (`refused`, `withdrawn`, …),
+     * `undeclared` or `unparsable`, 'category' => the declared cookie's
+     * category, else null]: for a log or an administrator's page that says why
+     * a cookie did not go out.
+     *
+     * @return list<array{index: int, reason: string, category: ?string}>
+     */
+    public function filterSetCookieDropped(array $values, int $now): array
+    {
+        $ffi = Lib::ffi();
+        $joined = implode("\n", $values);
+        $count = $ffi->new('size_t');
+        $call = fn ($out, int $cap) => $ffi->samtykke_state_filter_set_cookie_dropped(
+            $this->policy->handle, FFI::addr($this->state), $joined, strlen($joined), $now,
+            $out, $cap, FFI::addr($count));
+        $rc = $call(null, 0);
+        if ($rc === $ffi->SAMTYKKE_RESULT_OK) {
+            return [];
+        }
+        if ($rc !== $ffi->SAMTYKKE_RESULT_BUFFER_TOO_SMALL) {
+            Lib::check($rc, 'Set-Cookie filter');
+        }
+        $n = $count->cdata;
+        $dropped = $ffi->new("samtykke_dropped[$n]");
+        Lib::check($call($dropped, $n), 'Set-Cookie filter');
+        static $why = null;
+        $why ??= Lib::names('why');
+        $out = [];
+        for ($i = 0; $i < $count->cdata; $i++) {
+            $d = $dropped[$i];
+            $out[] = [
+                'index' => $d->index,
+                'reason' => $d->undeclared ? 'undeclared' : ($d->unparsable ? 'unparsable' : $why[$d->why]),
+                'category' => $d->category_len > 0 ? FFI::string($d->category, $d->category_len) : null,
+            ];
+        }
+        return $out;
+    }
+
     /** The proof line of $call, an event that always records. */
     private function event(callable $call): string
     {
