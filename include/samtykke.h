@@ -1142,6 +1142,30 @@ samtykke_result samtykke_state_from_cookie(const samtykke_policy *policy,
                                            samtykke_state *state_out);
 
 /**
+ * Why `samtykke_state_from_cookie` refuses a consent cookie value, from the
+ * same arguments, into `buf`: the error's text, with the byte or part at
+ * fault (`consent cookie: byte 7 (0x21) is not a base64url character`); an
+ * empty text for a value that decodes.
+ *
+ * Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+ * for a key under 32 bytes; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+ *
+ * # Safety
+ *
+ * `policy` is a live handle or NULL; `value` readable for `value_len` bytes;
+ * `key` NULL or readable for `key_len` bytes; `buf` writable for `buf_len`
+ * bytes; `out_len` NULL or writable.
+ */
+samtykke_result samtykke_cookie_explain(const samtykke_policy *policy,
+                                        const char *value,
+                                        size_t value_len,
+                                        const uint8_t *key,
+                                        size_t key_len,
+                                        char *buf,
+                                        size_t buf_len,
+                                        size_t *out_len);
+
+/**
  * The visitor's state from the policy's consent cookie in a raw `Cookie`
  * request header (PHP's `$_SERVER['HTTP_COOKIE']`), by the rule every front
  * end follows (SPEC §15, §18): among the header's readable pairs, in order, the

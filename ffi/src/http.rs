@@ -181,6 +181,50 @@ pub unsafe extern "C" fn samtykke_state_from_cookie(
     })
 }
 
+/// Why `samtykke_state_from_cookie` refuses a consent cookie value, from the
+/// same arguments, into `buf`: the error's text, with the byte or part at
+/// fault (`consent cookie: byte 7 (0x21) is not a base64url character`); an
+/// empty text for a value that decodes.
+///
+/// Errors: `SAMTYKKE_RESULT_NULL_ARGUMENT`; `SAMTYKKE_RESULT_INVALID_ARGUMENT`
+/// for a key under 32 bytes; `SAMTYKKE_RESULT_BUFFER_TOO_SMALL`.
+///
+/// # Safety
+///
+/// `policy` is a live handle or NULL; `value` readable for `value_len` bytes;
+/// `key` NULL or readable for `key_len` bytes; `buf` writable for `buf_len`
+/// bytes; `out_len` NULL or writable.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn samtykke_cookie_explain(
+    policy: *const samtykke_policy,
+    value: *const c_char,
+    value_len: usize,
+    key: *const u8,
+    key_len: usize,
+    buf: *mut c_char,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> Code {
+    guard(|| {
+        // SAFETY: this function's contract: `policy` NULL or live, `value`
+        // readable for `value_len` bytes, `key` NULL or readable for `key_len`
+        // bytes, `buf` writable for `buf_len` bytes, `out_len` NULL or writable.
+        let (p, value, key, dst) = unsafe {
+            (
+                try_policy(policy)?,
+                try_bytes(value.cast(), value_len)?,
+                try_opt_key(key, key_len)?,
+                try_out_buf(buf, buf_len, out_len)?,
+            )
+        };
+        let why = ConsentState::decode_cookie(&p.view(), value, key)
+            .err()
+            .map(|e| e.to_string());
+        dst.write(why.unwrap_or_default().as_bytes())
+    })
+}
+
 /// The visitor's state from the policy's consent cookie in a raw `Cookie`
 /// request header (PHP's `$_SERVER['HTTP_COOKIE']`), by the rule every front
 /// end follows (SPEC §15, §18): among the header's readable pairs, in order, the

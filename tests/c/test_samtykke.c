@@ -1023,6 +1023,42 @@ static void test_garbage_and_truncated_cookies(void) {
     CHECK_RC(samtykke_state_from_cookie(p, cookie, len, KEY, 32, &out), SAMTYKKE_RESULT_OK);
     CHECK(memcmp(&out, &s, sizeof out) == 0);
 
+    /* Why a value is refused: the error's text with the byte at fault, and
+     * nothing for one that decodes; every prefix that is refused is explained. */
+    char why[256];
+    size_t why_len = 99;
+    CHECK_RC(samtykke_cookie_explain(p, cookie, len, KEY, 32, why, sizeof why, &why_len),
+             SAMTYKKE_RESULT_OK);
+    CHECK(why_len == 0);
+    char odd[SAMTYKKE_COOKIE_MAX_LEN];
+    memcpy(odd, cookie, len);
+    odd[7] = '!';
+    CHECK_RC(samtykke_state_from_cookie(p, odd, len, KEY, 32, &out),
+             SAMTYKKE_RESULT_COOKIE_ENCODING);
+    CHECK_RC(samtykke_cookie_explain(p, odd, len, KEY, 32, why, sizeof why - 1, &why_len),
+             SAMTYKKE_RESULT_OK);
+    why[why_len] = '\0';
+    CHECK(strcmp(why, "consent cookie: byte 7 (0x21) is not a base64url character") == 0);
+    CHECK_RC(samtykke_cookie_explain(p, "v2.AAAA", 7, NULL, 0, why, sizeof why - 1, &why_len),
+             SAMTYKKE_RESULT_OK);
+    why[why_len] = '\0';
+    CHECK(strstr(why, "version tag") != NULL);
+    for (size_t cut = 0; cut < len; cut++) {
+        samtykke_result rc = samtykke_state_from_cookie(p, cookie, cut, KEY, 32, &out);
+        CHECK_RC(samtykke_cookie_explain(p, cookie, cut, KEY, 32, why, sizeof why, &why_len),
+                 SAMTYKKE_RESULT_OK);
+        CHECK((rc == SAMTYKKE_RESULT_OK) == (why_len == 0));
+    }
+    CHECK_RC(samtykke_cookie_explain(p, odd, len, KEY, 32, why, 3, &why_len),
+             SAMTYKKE_RESULT_BUFFER_TOO_SMALL);
+    CHECK(why_len == strlen("consent cookie: byte 7 (0x21) is not a base64url character"));
+    CHECK_RC(samtykke_cookie_explain(p, odd, len, KEY, 31, why, sizeof why, &why_len),
+             SAMTYKKE_RESULT_INVALID_ARGUMENT);
+    CHECK_RC(samtykke_cookie_explain(NULL, odd, len, KEY, 32, why, sizeof why, &why_len),
+             SAMTYKKE_RESULT_NULL_ARGUMENT);
+    CHECK_RC(samtykke_cookie_explain(p, NULL, 1, KEY, 32, why, sizeof why, &why_len),
+             SAMTYKKE_RESULT_NULL_ARGUMENT);
+
     int accepted = 0;
     for (size_t i = 3; i < len; i++) {
         char bad[SAMTYKKE_COOKIE_MAX_LEN];
