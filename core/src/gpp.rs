@@ -25,7 +25,7 @@
 use core::fmt;
 
 use crate::bits::{Bits, MAX_CHARS};
-use crate::tcf::{TcString, TcfError};
+use crate::tcf::{TcString, TcfError, ENCODING};
 
 /// Section id of TCF EU v2.
 pub const TCFEUV2: u16 = 2;
@@ -85,7 +85,8 @@ pub struct GppError {
     pub kind: GppErrorKind,
     /// The section's id, or `None` for the header.
     pub section: Option<u16>,
-    /// The field being read, in snake_case.
+    /// The field being read, in snake_case; [`ENCODING`] for a character
+    /// outside base64url.
     pub field: &'static str,
     /// Where the field starts, in bits from the start of the header or section
     /// (for usnat's GPC subsection, from the start of that subsection).
@@ -401,7 +402,7 @@ impl<'a> GppString<'a> {
         let bits = Bits::new(header).map_err(|i| GppError {
             kind: GppErrorKind::Base64(header[i]),
             section: None,
-            field: "type",
+            field: ENCODING,
             bit: i as u32 * 6,
         })?;
         let short = |field, bit| GppError {
@@ -579,7 +580,7 @@ fn decode_usp(raw: &[u8]) -> Result<UspV1, GppError> {
 fn decode_usnat(raw: &[u8]) -> Result<UsNat, GppError> {
     let mut parts = raw.split(|&b| b == b'.');
     let core = parts.next().unwrap_or_default();
-    let bits = bits_of(core, USNAT, "version")?;
+    let bits = bits_of(core, USNAT)?;
     let mut at = 0u32;
     let mut take = |width: u32, field: &'static str| -> Result<u8, GppError> {
         let v = bits.get(at, width).ok_or(GppError {
@@ -637,7 +638,7 @@ fn decode_usnat(raw: &[u8]) -> Result<UsNat, GppError> {
     n.mspa_opt_out_option_mode = take(2, "mspa_opt_out_option_mode")?;
     n.mspa_service_provider_mode = take(2, "mspa_service_provider_mode")?;
     for sub in parts {
-        let bits = bits_of(sub, USNAT, "subsection_type")?;
+        let bits = bits_of(sub, USNAT)?;
         let short = |field, bit| GppError {
             kind: GppErrorKind::Short { len: bits.len() },
             section: Some(USNAT),
@@ -658,11 +659,11 @@ fn decode_usnat(raw: &[u8]) -> Result<UsNat, GppError> {
     Ok(n)
 }
 
-fn bits_of<'a>(chars: &'a [u8], id: u16, field: &'static str) -> Result<Bits<'a>, GppError> {
+fn bits_of(chars: &[u8], id: u16) -> Result<Bits<'_>, GppError> {
     Bits::new(chars).map_err(|i| GppError {
         kind: GppErrorKind::Base64(chars[i]),
         section: Some(id),
-        field,
+        field: ENCODING,
         bit: i as u32 * 6,
     })
 }

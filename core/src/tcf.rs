@@ -83,6 +83,10 @@ pub enum TcfErrorKind {
     TooLong(usize),
 }
 
+/// The `field` of a TC or GPP string error for a character outside base64url:
+/// the string's encoding, not a field, is at fault (the bit is the character's).
+pub const ENCODING: &str = "encoding";
+
 /// A TC string that cannot be decoded: what is wrong, in which field, where.
 ///
 /// Displays as `vendor_list_version at bit 120 of segment 0: the vendor list
@@ -92,7 +96,9 @@ pub enum TcfErrorKind {
 pub struct TcfError {
     /// What is wrong.
     pub kind: TcfErrorKind,
-    /// The field being read, in snake_case (`vendor_consents.max_vendor_id`).
+    /// The field being read, in snake_case (`vendor_consents.max_vendor_id`);
+    /// [`ENCODING`] for a character outside base64url, which no field is read
+    /// from.
     pub field: &'static str,
     /// The segment, 0 for the core segment, then in the order they appear.
     pub segment: u8,
@@ -712,7 +718,7 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    fn new(chars: &'a [u8], segment: u8, first_field: &'static str) -> Result<Self, TcfError> {
+    fn new(chars: &'a [u8], segment: u8) -> Result<Self, TcfError> {
         match Bits::new(chars) {
             Ok(bits) => Ok(Cursor {
                 bits,
@@ -721,7 +727,7 @@ impl<'a> Cursor<'a> {
             }),
             Err(i) => Err(TcfError {
                 kind: TcfErrorKind::Base64(chars[i]),
-                field: first_field,
+                field: ENCODING,
                 segment,
                 bit: i as u32 * 6,
             }),
@@ -872,7 +878,7 @@ impl<'a> TcString<'a> {
         }
         let mut segments = s.split(|&b| b == b'.');
         let core = segments.next().unwrap_or_default();
-        let mut c = Cursor::new(core, 0, "version")?;
+        let mut c = Cursor::new(core, 0)?;
         let version = c.take(6, "version")? as u8;
         if version != 2 {
             return Err(c.error(TcfErrorKind::Version(version), "version", 0));
@@ -930,7 +936,7 @@ impl<'a> TcString<'a> {
         };
         for (i, chars) in segments.enumerate() {
             let segment = u8::try_from(i + 1).unwrap_or(u8::MAX);
-            let mut c = Cursor::new(chars, segment, "segment_type")?;
+            let mut c = Cursor::new(chars, segment)?;
             let kind = c.take(3, "segment_type")? as u8;
             let seen = match kind {
                 1 => tc.disclosed_vendors.is_some(),

@@ -496,15 +496,21 @@ fn s16_tcf_errors_name_field_and_bit() {
     let err = |s: &str| TcString::decode(s.as_bytes()).unwrap_err();
 
     // Bad base64url: the character's bit offset in its segment.
+    // No field is read from it: the encoding is named (not the segment's
+    // first field, which the message named before).
     let e = err("COoC-kUOoC=kUAHABAENAwCoAIAAAELAAAwIF5wAoAAgAGAvMACX_ABBAAQAFA");
     assert_eq!(
-        (e.kind, e.segment, e.bit),
-        (TcfErrorKind::Base64(b'='), 0, 60)
+        (e.kind, e.field, e.segment, e.bit),
+        (TcfErrorKind::Base64(b'='), "encoding", 0, 60)
+    );
+    assert_eq!(
+        e.to_string(),
+        "encoding at bit 60 of segment 0: byte 0x3d is not a base64url character"
     );
     let e = err(&format!("{RANGES}.Q+AA"));
     assert_eq!(
-        (e.kind, e.segment, e.bit),
-        (TcfErrorKind::Base64(b'+'), 1, 6)
+        (e.kind, e.field, e.segment, e.bit),
+        (TcfErrorKind::Base64(b'+'), "encoding", 1, 6)
     );
 
     // A segment shorter than its fields: the empty string, a cut core segment.
@@ -606,7 +612,10 @@ fn s16_gpp_errors_name_field_and_bit() {
         (GppErrorKind::Short { len: 18 }, "section_ids.num_entries")
     );
     let e = err("DB*B");
-    assert_eq!((e.kind, e.bit), (GppErrorKind::Base64(b'*'), 12));
+    assert_eq!(
+        (e.kind, e.field, e.bit),
+        (GppErrorKind::Base64(b'*'), "encoding", 12)
+    );
     // Ids and sections disagree in number, both ways.
     let e = err("DBACNYA~CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA");
     assert_eq!(
