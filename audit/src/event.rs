@@ -597,14 +597,18 @@ pub(crate) fn decode<'a, C: Cells<'a>>(
                     format!("unknown action {name:?}"),
                 );
             };
+            // A visitor's control (SPEC §4); `signal` is the core's for a GPC
+            // signal, which a log writes as a `signal` event, never a decision.
             let control = match r.string(Key::Control)? {
                 None => Control::Button,
-                Some(c) => Control::parse(&c).ok_or_else(|| Bad {
-                    kind: InputErrorKind::BadField,
-                    message: format!(
-                        "`control` must be \"button\", \"toggle\", \"link\", \"icon\" or \"signal\", not {c:?}"
-                    ),
-                })?,
+                Some(c) => Control::parse(&c)
+                    .filter(|&c| c != Control::Signal)
+                    .ok_or_else(|| Bad {
+                        kind: InputErrorKind::BadField,
+                        message: format!(
+                            "`control` must be \"button\", \"toggle\", \"link\" or \"icon\", not {c:?}"
+                        ),
+                    })?,
             };
             Body::Decision(Decision {
                 action,

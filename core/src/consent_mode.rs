@@ -282,17 +282,24 @@ impl ConsentModeClaims {
     /// The claims of a `gcs` value, `G1xy`: `x` is `ad_storage`, `y`
     /// `analytics_storage`, `1` granted and `0` denied; any other character claims
     /// nothing for its type. A value that is not four characters starting `G1`
-    /// claims nothing.
+    /// claims nothing. Characters, not bytes, are counted (as for `gcd`):
+    /// `G1é1` claims `analytics_storage` granted.
     pub fn from_gcs(gcs: &str) -> ConsentModeClaims {
-        let b = gcs.as_bytes();
         let mut out = ConsentModeClaims::NONE;
-        if b.len() != 4 || !b.starts_with(b"G1") {
+        let mut chars = gcs.chars();
+        let (Some('G'), Some('1'), Some(x), Some(y), None) = (
+            chars.next(),
+            chars.next(),
+            chars.next(),
+            chars.next(),
+            chars.next(),
+        ) else {
             return out;
-        }
-        for (ty, &c) in GCS.into_iter().zip(&b[2..]) {
+        };
+        for (ty, c) in GCS.into_iter().zip([x, y]) {
             match c {
-                b'1' => out = out.with(ty, true),
-                b'0' => out = out.with(ty, false),
+                '1' => out = out.with(ty, true),
+                '0' => out = out.with(ty, false),
                 _ => {}
             }
         }

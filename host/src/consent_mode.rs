@@ -164,15 +164,17 @@ pub fn flags_json(flags: ConsentModeFlags) -> String {
 /// What a Google tag hit's URL claims (SPEC §16): the claims of its `gcs` and
 /// its `gcd` query parameters, each read with
 /// [`ConsentModeClaims::from_gcs`]/[`from_gcd`](ConsentModeClaims::from_gcd),
-/// as `(gcs, gcd)`. The query (after the first `?`, before any `#`) is read as
-/// `application/x-www-form-urlencoded`, percent escapes and `+` decoded; the first
-/// of a repeated parameter counts. A URL without a query, or without either
-/// parameter, claims nothing; nothing in a URL is an error.
+/// as `(gcs, gcd)`. The query (after the first `?` before the fragment, which
+/// starts at the first `#`: RFC 3986 §3.5, so `…/collect#?gcs=G111` has no
+/// query) is read as `application/x-www-form-urlencoded`, percent escapes and
+/// `+` decoded; the first of a repeated parameter counts. A URL without a
+/// query, or without either parameter, claims nothing; nothing in a URL is an
+/// error.
 pub fn tag_claims(url: &str) -> (ConsentModeClaims, ConsentModeClaims) {
+    let url = url.split_once('#').map_or(url, |(u, _)| u);
     let Some((_, query)) = url.split_once('?') else {
         return (ConsentModeClaims::NONE, ConsentModeClaims::NONE);
     };
-    let query = query.split_once('#').map_or(query, |(q, _)| q);
     let (mut gcs, mut gcd) = (None, None);
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match &*key {

@@ -414,6 +414,46 @@ def test_r11_withdrawing_again_never_shortens_a_refusal(tmp_path: Path) -> None:
         assert violations(report, logs) == logs.expected, who
 
 
+def test_r07_a_decision_with_the_signal_control_is_an_input_error(tmp_path: Path) -> None:
+    # `signal` is the core's control for a GPC signal, no visitor's (SPEC §4):
+    # the decision is an input error and grants nothing.
+    logs = write_logs(tmp_path, [[
+        notice(D0, "v"),
+        decision(D0 + S, "v", "accept_all", control="signal"),
+        present(D0 + 2 * S, "v", [("cookie-before-consent", "nmstat")]),
+    ]])  # fmt: skip
+    for who, report in audits(logs, kk_doc()):
+        assert violations(report, logs) == logs.expected, who
+        assert [e["line"] for e in report.input_errors] == [2], who
+
+
+def tag(when: datetime, visitor: str, url: str, expect: Sequence[Tuple[str, Optional[str]]] = ()) -> Line:
+    return ev(when, visitor, "tag_request", expect, url=url)
+
+
+def test_s16_gcs_counts_characters_and_a_query_ends_at_the_fragment(tmp_path: Path) -> None:
+    # analytics_storage follows statistics; ad_storage is unmapped, so a claim
+    # of it is always a mismatch. An undecided visitor.
+    doc = kk_doc()
+    doc["consent_mode"] = {"analytics_storage": "statistics"}
+    base = "https://www.google-analytics.com/g/collect"
+    analytics = [("consent-mode-mismatch", None)]
+    logs = write_logs(tmp_path, [[
+        # Four characters, the third not ASCII: y claims analytics_storage.
+        tag(D0, "v", f"{base}?v=2&gcs=G1%C3%A91", analytics),
+        tag(D0, "v", f"{base}?v=2&gcs=G1é1", analytics),
+        tag(D0, "v", f"{base}?v=2&gcs=G1%FF1", analytics),
+        # Five characters: nothing.
+        tag(D0, "v", f"{base}?v=2&gcs=G1é11"),
+        # A "?" in the fragment starts no query.
+        tag(D0, "v", f"{base}#?gcs=G101"),
+        tag(D0, "v", f"{base}?v=2#&gcs=G101"),
+        tag(D0, "v", f"{base}?gcs=G101#?gcs=G100", analytics),
+    ]])  # fmt: skip
+    for who, report in audits(logs, doc):
+        assert violations(report, logs) == logs.expected, who
+
+
 # The oracle's own reading of HTTP dates, written out (not computed).
 HTTP_DATES: List[Tuple[str, Optional[str]]] = [
     ("Sun, 06 Nov 1994 08:49:37 GMT", "1994-11-06T08:49:37Z"),

@@ -895,6 +895,41 @@ fn r01_a_notice_with_a_consent_category_preselected_is_one_violation() {
     assert_eq!(found(&audit(&p, &log(&[]))), []);
 }
 
+/// A decision's control is the visitor's (SPEC §4: button, toggle, link, icon);
+/// `signal` is the core's for a GPC signal, which a log writes as a `signal`
+/// event. A decision that names it is an input error and grants nothing, as
+/// the core refuses it (`CtxError::SignalControl`; found by a review: the audit
+/// applied it, so the cookie after it went unreported).
+#[test]
+fn r07_a_decision_with_the_signal_control_is_an_input_error_and_grants_nothing() {
+    let p = kk();
+    let lines = [
+        notice(0),
+        ev(
+            1,
+            json!({"event": "decision", "action": "accept_all", "control": "signal"}),
+        ),
+        present(2, &["nmstat"]),
+    ];
+    let report = audit_lines(p.view(), &lines, AuditOptions::new().threads(1));
+    assert_eq!(found(&report), [(3, V::CookieBeforeConsent)]);
+    assert_eq!(
+        input_errors(&p, &lines),
+        ["2: `control` must be \"button\", \"toggle\", \"link\" or \"icon\", not \"signal\""]
+    );
+    for control in ["button", "toggle", "link", "icon"] {
+        let granted = [
+            notice(0),
+            ev(
+                1,
+                json!({"event": "decision", "action": "accept_all", "control": control}),
+            ),
+            present(2, &["nmstat"]),
+        ];
+        assert_eq!(found(&audit(&p, &granted)), [], "{control}");
+    }
+}
+
 // ---- consent-without-notice (R7) ---------------------------------------------------
 
 #[test]

@@ -572,6 +572,13 @@ mod audit {
         // Other characters claim nothing for their type.
         assert_eq!(types(&p, &[hit(0, "gcs=G1-1")]), ["analytics_storage"]);
         assert_eq!(types(&p, &[hit(0, "gcs=G11x")]), ["ad_storage"]);
+        // Characters are counted, not bytes (found by a review: `G1é1` was
+        // five bytes and claimed nothing); a byte that is no UTF-8 decodes
+        // to U+FFFD, one character.
+        for four in ["gcs=G1%C3%A91", "gcs=G1é1", "gcs=G1%FF1"] {
+            assert_eq!(types(&p, &[hit(0, four)]), ["analytics_storage"], "{four}");
+        }
+        assert_eq!(types(&p, &[hit(0, "gcs=G11%C3%A9")]), ["ad_storage"]);
         // Not `G1xy`: nothing.
         for junk in [
             "gcs=G211",
@@ -700,6 +707,28 @@ mod audit {
         assert_eq!(types(&p, &[hit(0, "g%63s=G110")]), ["ad_storage"]);
         // A fragment is not the query; the first of a repeated parameter counts.
         assert_eq!(types(&p, &[hit(0, "x=1#gcs=G111")]), Vec::<&str>::new());
+        // A `?` in the fragment starts no query (RFC 3986 §3.5; found by a
+        // review: `…/collect#?gcs=G111` was read as the query).
+        let url = |u: &str| line(0, json!({"event": "tag_request", "url": u}));
+        for no_query in [
+            "https://www.google-analytics.com/g/collect#?gcs=G111",
+            "https://www.google-analytics.com/g/collect#x?gcs=G111",
+        ] {
+            assert_eq!(
+                types(&p, &[url(no_query)]),
+                Vec::<&str>::new(),
+                "{no_query}"
+            );
+        }
+        assert_eq!(
+            types(
+                &p,
+                &[url(
+                    "https://www.google-analytics.com/g/collect?gcs=G101#?gcs=G110"
+                )]
+            ),
+            ["analytics_storage"]
+        );
         assert_eq!(
             types(&p, &[hit(0, "gcs=G100&gcs=G111")]),
             Vec::<&str>::new()

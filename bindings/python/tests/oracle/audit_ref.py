@@ -50,8 +50,8 @@ flag shared by all categories), or ``withdrawn``/``signal`` by a partial refusal
   bad line (an unknown event, say) with a time far ahead does not make every
   line after it an error. Violations and input errors are reported in
   (file, line) order either way.
-- §16's ``tag_request``: the URL's query (after the first ``?``, before any
-  ``#``) read by ``urllib.parse.parse_qsl`` (the first of a repeated parameter
+- §16's ``tag_request``: the URL's query (after the first ``?`` that comes
+  before the fragment, which starts at the first ``#``) read by ``urllib.parse.parse_qsl`` (the first of a repeated parameter
   counts); ``gcs`` ``G1xy`` claims ``ad_storage`` (x) and ``analytics_storage``
   (y), ``1`` granted; ``gcd``'s characters 2, 4, 6, 8 claim ``ad_storage``,
   ``analytics_storage``, ``ad_user_data``, ``ad_personalization``, each a
@@ -207,9 +207,12 @@ Decoded = Tuple[str, int, Optional[Effect]]
 
 def tag_claims_granted(url: str) -> List[str]:
     """The Consent Mode types a tag hit's URL claims granted, in type order."""
-    if "?" not in url:
+    # RFC 3986 §3.5: the fragment starts at the first "#", and a "?" in it
+    # starts no query.
+    before_fragment = url.split("#", 1)[0]
+    if "?" not in before_fragment:
         return []
-    query = url.split("?", 1)[1].split("#", 1)[0]
+    query = before_fragment.split("?", 1)[1]
     first: Dict[str, str] = {}
     for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
         first.setdefault(key, value)
@@ -284,9 +287,9 @@ def parse_ts(text: str) -> int:
     day = _DAYS.get(date)
     if day is None:
         year, month, mday = int(date[:4]), int(date[5:7]), int(date[8:])
-        if not (1 <= month <= 12 and 1 <= mday <= calendar.monthrange(year, month)[1]):
+        if not (1 <= month <= 12 and 1 <= mday <= _month_days(year, month)):
             raise InputError(f"`ts` {text!r} is not a date")
-        day = _DAYS[date] = calendar.timegm((year, month, mday, 0, 0, 0))
+        day = _DAYS[date] = _days_from_civil(year, month, mday) * DAY
     h, mi, sec = int(hour), int(minute), int(second)
     if h > 23 or mi > 59 or sec > 60:
         raise InputError(f"`ts` {text!r} is not a time of day")
@@ -303,14 +306,46 @@ def parse_ts(text: str) -> int:
         # A leap second ends a month in UTC (RFC 3339 §5.7): the second after
         # its stand-in, :59, starts the first day of a month.
         after = at + 1
-        if after % DAY or datetime.datetime.fromtimestamp(after, datetime.timezone.utc).day != 1:
+        if after % DAY or _civil_from_days(after // DAY)[2] != 1:
             raise InputError(f"`ts` {text!r} is not a time of day")
     if at > 253_402_300_799:
         raise InputError(f"`ts` {text!r} is after 9999-12-31T23:59:59Z")
     return at
 
 
-_TS = re.compile(r"(\d{4}-\d\d-\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.\d+)?([Zz]|[+-]\d\d:\d\d)?\Z")
+# ASCII digits only (`\d` alone takes any script's, `２０２６`).
+_TS = re.compile(r"(\d{4}-\d\d-\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.\d+)?([Zz]|[+-]\d\d:\d\d)?\Z", re.ASCII)
+
+
+# The proleptic Gregorian calendar for every year RFC 3339 writes, 0000 among
+# them (Python's datetime starts at year 1).
+def _month_days(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to the date."""
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146_097 + doe - 719_468
+
+
+def _civil_from_days(days: int) -> Tuple[int, int, int]:
+    """The date `days` after 1970-01-01: (year, month, day)."""
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + (3 if mp < 10 else -9)
+    return yoe + era * 400 + (month <= 2), month, day
 # Date -> its midnight in seconds since the epoch: a log's lines share few dates.
 _DAYS: Dict[str, int] = {}
 

@@ -28,6 +28,9 @@ T0 = int(datetime(2026, 3, 1, 10, 0, tzinfo=timezone.utc).timestamp())
 KK_DK = Path(__file__).resolve().parents[4] / "examples" / "kk.dk.policy.json"
 POOL = ["functional", "statistics", "marketing", "personalization", "social", "video", "maps", "chat"]
 THIRD = ["p1", "p2"]
+CONSENT_MODE_TYPES = ["ad_storage", "ad_user_data", "ad_personalization", "analytics_storage",
+                      "functionality_storage", "personalization_storage"]
+_BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 Event = Dict[str, Any]
 
 
@@ -201,6 +204,13 @@ def random_policy(rng: random.Random) -> Dict[str, Any]:
     }
     if rng.random() < 0.6:
         doc["refusal_ttl_days"] = rng.choice([3, 7, 30, 100, rng.randint(3, 100)])
+    if rng.random() < 0.5:
+        # Google Consent Mode: some types on consent categories, security
+        # storage perhaps on the exempt one; the rest unmapped.
+        mapping = {t: rng.choice(consent) for t in CONSENT_MODE_TYPES if rng.random() < 0.6}
+        if rng.random() < 0.5:
+            mapping["security_storage"] = "necessary"
+        doc["consent_mode"] = mapping
     return doc
 
 
@@ -322,7 +332,8 @@ class _Gen:
         if rng.random() < 0.5:
             e["notice"] = 1
         if rng.random() < 0.6:
-            e["control"] = rng.choice(["button", "toggle", "link", "icon"])
+            # `signal` is no visitor's control: an input error.
+            e["control"] = rng.choice(["button", "toggle", "link", "icon"] * 10 + ["signal"])
         if action == "save":
             e["granted"] = self.cats()
             if self.providers and rng.random() < 0.3:
@@ -377,6 +388,39 @@ class _Gen:
         names = list(dict.fromkeys(self.rng.choice(self.names) for _ in range(self.rng.randint(1, 3))))
         return {"event": "cookie_present", "cookies": names}
 
+    def tag_request(self) -> Event:
+        """A Google tag hit: `gcs` and `gcd` of every shape, now and then
+        percent-escaped, repeated, in the fragment, or not ASCII."""
+        rng = self.rng
+
+        def gcs() -> str:
+            states = "01" * 4 + "-xé"
+            return rng.choice(["G1", "G1", "G1", "G2", "g1", ""]) + "".join(rng.choice(states) for _ in range(rng.choice([2, 2, 2, 1, 3])))
+
+        def gcd() -> str:
+            return "".join(rng.choice(_BASE64URL + "*é") for _ in range(rng.randint(0, 12)))
+
+        params = []
+        if rng.random() < 0.7:
+            params.append("gcs=" + gcs())
+        if rng.random() < 0.6:
+            params.append("gcd=" + gcd())
+        if params and rng.random() < 0.1:
+            params.append(rng.choice(params).split("=")[0] + "=" + (gcs() if rng.random() < 0.5 else gcd()))
+        rng.shuffle(params)
+        query = "&".join(["v=2", "tid=G-X"] + params)
+        if rng.random() < 0.15:
+            query = query.replace("1", "%31").replace("é", "%C3%A9")
+        base = "https://www.google-analytics.com/g/collect"
+        r = rng.random()
+        if r < 0.08:
+            url = f"{base}#?{query}"  # a fragment: no query
+        elif r < 0.16:
+            url = f"{base}?v=2#&{query}"
+        else:
+            url = f"{base}?{query}"
+        return {"event": "tag_request", "url": url}
+
     def visitor(self, start: int) -> List[Tuple[int, List[Event]]]:
         """A visitor's requests: (time, events in SPEC §15's order)."""
         rng = self.rng
@@ -414,6 +458,8 @@ class _Gen:
                 events.append(self.cookie_set(t))
             if rng.random() < 0.05:
                 events.append({"event": "cookie_deleted", "cookie": rng.choice(self.names)})
+            if "consent_mode" in self.doc and rng.random() < 0.2:
+                events.append(self.tag_request())
             if not events:
                 events.append(self.cookie_present())
             requests.append((t, events))
