@@ -206,7 +206,8 @@ def row_c(file, row, controls):
         fields.append(f".want_decided = {0 if at is None else 1}, .want_decided_at = {i64(at or 0)}")
     else:
         fields.append(".want_decided = -1")
-    fields.append(f".want_revision = {ex.get('revision', -1) if ex.get('revision') is not None else -1}")
+    # Python's null (no full decision) is C's 0.
+    fields.append(f".want_revision = {-1 if 'revision' not in ex else ex['revision'] or 0}")
     for k in ["action", "control"]:
         if k in ex and row.get("type") != "decision_form":
             fields.append(f".want_{k} = {'NULL' if ex[k] is None else c_str(ex[k])}, .ask_{k} = true")

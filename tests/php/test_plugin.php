@@ -199,6 +199,30 @@ $tests = [
         check(!$one('https://kk.dk:8443', 'https://kk.dk'), 'ports differ');
     },
 
+    'what_the_filter_withholds_is_named_by_its_place_in_the_values_given' => function () {
+        $state = ConsentState::fresh(policy());
+        $state->save([], T0, 1);
+        // An empty value and one with a line break are no header: withheld
+        // whole (not read as two), and the places after them stay right.
+        $values = ['', 'nmstat=1', "SESSa=1\nJSESSIONID=x", 'AWSELBCORS=1', '_ga=1', 'SESSb=2'];
+        $dropped = array_map(fn ($d) => [$d['index'], $d['reason'], $d['category']],
+            $state->filterSetCookieDropped($values, T0 + 1));
+        check($dropped === [
+            [0, 'unparsable', null],
+            [1, 'refused', 'statistics'],
+            [2, 'unparsable', null],
+            [3, 'refused', 'statistics'],
+            [4, 'undeclared', null],
+        ], json_encode($dropped));
+        check($state->filterSetCookie($values, T0 + 1) === ['SESSb=2'], 'only the necessary cookie passes');
+        check($state->filterSetCookieDropped(['SESSb=2'], T0 + 1) === [], 'nothing withheld');
+        $record = $state->describe();
+        check($record['action'] === 'save' && $record['decided_at'] === T0 && $record['revision'] === 1
+            && $record['control'] === 'toggle' && $record['notice_version'] === 1 && !$record['gpc']
+            && $record['partial_refusal_at'] === null && $record['expires'] === T0 + 100 * DAY
+            && preg_match('/^[0-9a-f]{32}$/', $record['consent_id']) === 1, json_encode($record));
+    },
+
     'refusal_is_stored_and_lapses' => function () {
         $server = ['HTTP_HOST' => 'kk.dk', 'HTTP_COOKIE' => 'nmstat=1; JSESSIONID=2'];
         $state = on_request(policy(), $server, KEY);

@@ -444,6 +444,28 @@ final class Lib
     {
         return $text === '' ? [] : explode("\n", rtrim($text, "\n"));
     }
+
+    /**
+     * `Set-Cookie` values as the library's `headers` argument takes them, one
+     * a line: [the text, the place in $values of each of its lines]. A value
+     * that is empty or holds a line break is left out: it is no header (the
+     * library would read its pieces as headers of their own), so it is
+     * withheld, as the other front ends withhold it (unparsable).
+     *
+     * @return array{0: string, 1: list<int>}
+     */
+    public static function setCookieLines(array $values): array
+    {
+        $lines = [];
+        $places = [];
+        foreach (array_values($values) as $i => $v) {
+            if ($v !== '' && strpbrk($v, "\r\n") === false) {
+                $lines[] = $v;
+                $places[] = $i;
+            }
+        }
+        return [implode("\n", $lines), $places];
+    }
 }
 
 /** A loaded policy: immutable, loaded once per process. */
@@ -784,7 +806,7 @@ final class ConsentState
             return [];
         }
         $ffi = Lib::ffi();
-        $joined = implode("\n", $values);
+        [$joined] = Lib::setCookieLines($values);
         return Lib::lines(Lib::text(
             fn ($buf, $len, $outLen) => $ffi->samtykke_state_judge_set_cookies(
                 $this->policy->handle, FFI::addr($this->state), $joined, strlen($joined), $now,
@@ -810,7 +832,7 @@ final class ConsentState
     {
         $ffi = Lib::ffi();
         $key = $siteKey === null ? null : Lib::bytes($siteKey);
-        $joined = implode("\n", $setCookies);
+        [$joined] = Lib::setCookieLines($setCookies);
         $flags = ($reissue ? $ffi->SAMTYKKE_RESPOND_FLAG_REISSUE : 0) | ($log ? $ffi->SAMTYKKE_RESPOND_FLAG_LOG : 0);
         $text = Lib::text(
             fn ($buf, $len, $outLen) => $ffi->samtykke_state_respond(
@@ -1138,7 +1160,7 @@ final class ConsentState
     public function filterSetCookie(array $values, int $now): array
     {
         $ffi = Lib::ffi();
-        $joined = implode("\n", $values);
+        [$joined] = Lib::setCookieLines($values);
         return Lib::lines(Lib::text(
             fn ($buf, $len, $outLen) => $ffi->samtykke_state_filter_set_cookie(
                 $this->policy->handle, FFI::addr($this->state), $joined, strlen($joined), $now,
@@ -1149,44 +1171,50 @@ final class ConsentState
 
     /**
      * The `Set-Cookie` values filterSetCookie() withholds, in order, each as
-     * ['index' => its place in $values (empty values not counted), 'reason' =>
-     * the state's reason for a declared cookie (`refused`, `withdrawn`, …),
-     * `undeclared` or `unparsable`, 'category' => the declared cookie's
-     * category, else null]: for a log or an administrator's page that says why
-     * a cookie did not go out.
+     * ['index' => its place in $values, 'reason' => the state's reason for a
+     * declared cookie (`refused`, `withdrawn`, …), `undeclared` or
+     * `unparsable` (an empty value or one with a line break among them),
+     * 'category' => the declared cookie's category, else null]: for a log or
+     * an administrator's page that says why a cookie did not go out.
      *
      * @return list<array{index: int, reason: string, category: ?string}>
      */
     public function filterSetCookieDropped(array $values, int $now): array
     {
         $ffi = Lib::ffi();
-        $joined = implode("\n", $values);
-        $count = $ffi->new('size_t');
-        $call = fn ($out, int $cap) => $ffi->samtykke_state_filter_set_cookie_dropped(
-            $this->policy->handle, FFI::addr($this->state), $joined, strlen($joined), $now,
-            $out, $cap, FFI::addr($count));
-        $rc = $call(null, 0);
-        if ($rc === $ffi->SAMTYKKE_RESULT_OK) {
-            return [];
-        }
-        if ($rc !== $ffi->SAMTYKKE_RESULT_BUFFER_TOO_SMALL) {
-            Lib::check($rc, 'Set-Cookie filter');
-        }
-        $n = $count->cdata;
-        $dropped = $ffi->new("samtykke_dropped[$n]");
-        Lib::check($call($dropped, $n), 'Set-Cookie filter');
-        static $why = null;
-        $why ??= Lib::names('why');
+        [$joined, $places] = Lib::setCookieLines($values);
         $out = [];
-        for ($i = 0; $i < $count->cdata; $i++) {
-            $d = $dropped[$i];
-            $out[] = [
-                'index' => $d->index,
-                'reason' => $d->undeclared ? 'undeclared' : ($d->unparsable ? 'unparsable' : $why[$d->why]),
-                'category' => $d->category_len > 0 ? FFI::string($d->category, $d->category_len) : null,
-            ];
+        foreach (array_keys(array_values($values)) as $i) {
+            if (!in_array($i, $places, true)) {
+                $out[$i] = ['index' => $i, 'reason' => 'unparsable', 'category' => null];
+            }
         }
-        return $out;
+        $count = $ffi->new('size_t');
+        $call = fn ($entries, int $cap) => $ffi->samtykke_state_filter_set_cookie_dropped(
+            $this->policy->handle, FFI::addr($this->state), $joined, strlen($joined), $now,
+            $entries, $cap, FFI::addr($count));
+        $rc = $call(null, 0);
+        if ($rc !== $ffi->SAMTYKKE_RESULT_OK) {
+            if ($rc !== $ffi->SAMTYKKE_RESULT_BUFFER_TOO_SMALL) {
+                Lib::check($rc, 'Set-Cookie filter');
+            }
+            $n = $count->cdata;
+            $dropped = $ffi->new("samtykke_dropped[$n]");
+            Lib::check($call($dropped, $n), 'Set-Cookie filter');
+            static $why = null;
+            $why ??= Lib::names('why');
+            for ($i = 0; $i < $count->cdata; $i++) {
+                $d = $dropped[$i];
+                $at = $places[$d->index];
+                $out[$at] = [
+                    'index' => $at,
+                    'reason' => $d->undeclared ? 'undeclared' : ($d->unparsable ? 'unparsable' : $why[$d->why]),
+                    'category' => $d->category_len > 0 ? FFI::string($d->category, $d->category_len) : null,
+                ];
+            }
+        }
+        ksort($out);
+        return array_values($out);
     }
 
     /** The proof line of $call, an event that always records. */
