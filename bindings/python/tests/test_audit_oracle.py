@@ -427,6 +427,21 @@ def test_r07_a_decision_with_the_signal_control_is_an_input_error(tmp_path: Path
         assert [e["line"] for e in report.input_errors] == [2], who
 
 
+def test_a_field_given_twice_is_an_input_error_and_other_keys_may_repeat(tmp_path: Path) -> None:
+    ts = at(D0)
+    path = tmp_path / "twice.jsonl"
+    path.write_text("\n".join([
+        f'{{"ts":"{ts}","visitor":"a","event":"cookie_present","cookies":["nmstat"],"cookies":[]}}',
+        f'{{"ts":"{ts}","visitor":"b","t\\u0073":"{ts}","event":"cookie_present","cookies":["nmstat"]}}',
+        f'{{"ts":"{ts}","visitor":"c","x":1,"x":2,"o":{{"ts":1,"ts":2}},"event":"cookie_present","cookies":["nmstat"]}}',
+    ]) + "\n", encoding="utf-8")  # fmt: skip
+    logs = Logs([path], [(0, 3, "cookie-before-consent", "nmstat")])
+    for who, report in audits(logs, kk_doc()):
+        assert violations(report, logs) == logs.expected, who
+        assert [e["line"] for e in report.input_errors] == [1, 2], (who, report.input_errors)
+        assert all("given twice" in e["message"] for e in report.input_errors), (who, report.input_errors)
+
+
 def tag(when: datetime, visitor: str, url: str, expect: Sequence[Tuple[str, Optional[str]]] = ()) -> Line:
     return ev(when, visitor, "tag_request", expect, url=url)
 

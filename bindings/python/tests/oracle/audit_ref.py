@@ -98,6 +98,31 @@ FULL_ACTIONS = frozenset({"accept_all", "reject_all", "save"})
 ACTIONS = FULL_ACTIONS | {"withdraw"} | INVALID_ACTIONS
 CONTROLS = frozenset({"button", "toggle", "link", "icon"})
 MAX_LINE = 1 << 20
+# The log format's fields (SPEC §8's table): one given twice in a line is an
+# input error; other keys may repeat.
+FIELDS = frozenset({
+    "ts", "visitor", "event", "revision", "notice", "layer", "trigger", "controls",
+    "preselected", "action", "control", "granted", "providers_refused", "categories",
+    "gpc", "set_cookie", "cookie", "max_age_s", "cookies", "signal", "url",
+})  # fmt: skip
+
+
+class _Line(dict):  # type: ignore[type-arg]
+    """A JSON object, with the fields its keys gave twice."""
+
+    twice: List[str]
+
+
+def _pairs(pairs: List[Tuple[str, Any]]) -> _Line:
+    obj = _Line(pairs)
+    obj.twice = []
+    seen: Set[str] = set()
+    for k, _ in pairs:
+        if k in FIELDS:
+            if k in seen:
+                obj.twice.append(k)
+            seen.add(k)
+    return obj
 MERGE_MESSAGE = "not in time order, needed by --merge"
 
 # What a consent category holds, and its status at a moment.
@@ -715,13 +740,15 @@ class Audit:
         if len(raw) > MAX_LINE:
             raise InputError("line over 1 MiB")
         try:
-            rec = json.loads(raw.decode("utf-8"))
+            rec = json.loads(raw.decode("utf-8"), object_pairs_hook=_pairs)
         except UnicodeDecodeError:
             raise InputError("not UTF-8") from None
         except ValueError:
             raise InputError("not JSON") from None
-        if not isinstance(rec, dict):
+        if not isinstance(rec, _Line):
             raise InputError("not a JSON object")
+        if rec.twice:
+            raise InputError(f"`{rec.twice[0]}` is given twice")
         ts = rec.get("ts")
         now = parse_ts(ts if isinstance(ts, str) else _required(rec, "ts"))
         visitor = rec.get("visitor")

@@ -516,6 +516,8 @@ def case(seed: int, pad: int = 0) -> Case:
                 json.dumps({"ts": ts, "visitor": "vbad", "event": "cookie_present"}),
                 json.dumps({"ts": ts, "event": "cookie_present", "cookies": ["csrf"]}),
                 json.dumps({"visitor": "vbad", "event": "cookie_present", "cookies": ["csrf"]}),
+                # A field given twice.
+                '{"ts":"' + ts + '","visitor":"vbad","event":"cookie_present","cookies":["csrf"],"cookies":[]}',
             ])  # fmt: skip
         else:
             # Earlier than every event: behind its visitor's previous one (a
