@@ -381,6 +381,14 @@ static const char *cf_name(const void *table, size_t n, uint32_t value) {
     return "(unknown)";
 }
 
+/* A name the row asks for, or NULL for none, against the one given. */
+static void check_name(const char *what, bool asked, const char *want, const char *got) {
+    bool same = (want == NULL) == (got == NULL) && (got == NULL || strcmp(got, want) == 0);
+    if (asked && !same) {
+        fail("%s%s", what, got ? got : "none");
+    }
+}
+
 /* What a decoded state records: its consent id, decision time, revision, the
  * last decision's action, control and notice, and the GPC flag. */
 static void check_record(const samtykke_policy *p, const samtykke_state *s) {
@@ -408,18 +416,10 @@ static void check_record(const samtykke_policy *p, const samtykke_state *s) {
         snprintf(got, sizeof got, "%u", info.revision);
         fail("revision %s%s", got, "");
     }
-    const char *action = info.has_action ? CF_NAME(CF_ACTION, info.action) : NULL;
-    const char *control = info.has_action ? CF_NAME(CF_CONTROL, info.control) : NULL;
-    if (row->ask_action && (action == NULL) != (row->want_action == NULL)) {
-        fail("action: %s%s", action ? action : "none", "");
-    } else if (row->ask_action && action != NULL && strcmp(action, row->want_action) != 0) {
-        fail("action: %s%s", action, "");
-    }
-    if (row->ask_control && (control == NULL) != (row->want_control == NULL)) {
-        fail("control: %s%s", control ? control : "none", "");
-    } else if (row->ask_control && control != NULL && strcmp(control, row->want_control) != 0) {
-        fail("control: %s%s", control, "");
-    }
+    check_name("action: ", row->ask_action, row->want_action,
+               info.has_action ? CF_NAME(CF_ACTION, info.action) : NULL);
+    check_name("control: ", row->ask_control, row->want_control,
+               info.has_action ? CF_NAME(CF_CONTROL, info.control) : NULL);
     if (row->notice_version >= 0 && info.notice_version != (uint32_t)row->notice_version) {
         snprintf(got, sizeof got, "%u", info.notice_version);
         fail("notice_version %s%s", got, "");

@@ -65,8 +65,6 @@ flag shared by all categories), or ``withdrawn``/``signal`` by a partial refusal
 from __future__ import annotations
 
 import argparse
-import calendar
-import datetime
 import functools
 import heapq
 import json
@@ -557,11 +555,10 @@ def http_date(text: str) -> Optional[int]:
     y += 2000 if y <= 69 else 1900 if y <= 99 else 0
     if y < 1601:
         return None
-    try:
-        date = datetime.datetime(y, fields["month"], fields["day"], fields["hour"], fields["minute"], fields["second"])
-    except ValueError:
+    mon, mday, hh, mm, ss = (fields[k] for k in ("month", "day", "hour", "minute", "second"))
+    if not (1 <= mday <= _month_days(y, mon) and hh <= 23 and mm <= 59 and ss <= 59):
         return None
-    return calendar.timegm(date.timetuple())
+    return _days_from_civil(y, mon, mday) * DAY + hh * 3600 + mm * 60 + ss
 
 
 # --- fields, checked

@@ -1184,8 +1184,9 @@ final class ConsentState
         $ffi = Lib::ffi();
         [$joined, $places] = Lib::setCookieLines($values);
         $out = [];
+        $sent = array_flip($places);
         foreach (array_keys(array_values($values)) as $i) {
-            if (!in_array($i, $places, true)) {
+            if (!isset($sent[$i])) {
                 $out[$i] = ['index' => $i, 'reason' => 'unparsable', 'category' => null];
             }
         }
