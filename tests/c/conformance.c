@@ -68,6 +68,8 @@ typedef struct {
     const char *want_id; /* what samtykke_state_describe gives: NULL, -1, false: not asked */
     int want_decided;
     int64_t want_decided_at;
+    int want_partial, want_expires; /* -1: not asked; 0: none; 1: at the time below */
+    int64_t want_partial_at, want_expires_at;
     int want_revision;
     bool ask_action, ask_control;
     const char *want_action, *want_control; /* NULL: no decision recorded */
@@ -304,6 +306,83 @@ static void check_answers(const samtykke_policy *p, const samtykke_state *s) {
     }
 }
 
+/* The name of `value` in a generated table of a header enum. */
+#define CF_NAME(table, value) cf_name((table), sizeof(table) / sizeof((table)[0]), (value))
+static const char *cf_name(const void *table, size_t n, uint32_t value) {
+    const struct { uint32_t value; const char *name; } *t = table;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i].value == value) {
+            return t[i].name;
+        }
+    }
+    return "(unknown)";
+}
+
+/* A name the row asks for, or NULL for none, against the one given. */
+static void check_name(const char *what, bool asked, const char *want, const char *got) {
+    bool same = (want == NULL) == (got == NULL) && (got == NULL || strcmp(got, want) == 0);
+    if (asked && !same) {
+        fail("%s%s", what, got ? got : "none");
+    }
+}
+
+/* What a decoded state records: its consent id, decision time, revision, the
+ * last decision's action, control and notice, and the GPC flag. */
+/* A time the row may ask for: -1 not asked, 0 none, 1 `want_at`. */
+static void check_time(const char *what, int want, int64_t want_at, bool has, int64_t at) {
+    if (want >= 0 && (has != (want == 1) || (has && at != want_at))) {
+        char got[64];
+        if (has) {
+            snprintf(got, sizeof got, "%lld", (long long)at);
+        } else {
+            snprintf(got, sizeof got, "none");
+        }
+        fail("%s%s", what, got);
+    }
+}
+
+static void check_record(const samtykke_policy *p, const samtykke_state *s) {
+    samtykke_state_info info;
+    samtykke_result rc = samtykke_state_describe(p, s, &info);
+    if (rc != SAMTYKKE_RESULT_OK) {
+        fail("samtykke_state_describe: %s%s", code_text(rc), "");
+        return;
+    }
+    char hex[2 * SAMTYKKE_CONSENT_ID_LEN + 1];
+    for (size_t i = 0; i < SAMTYKKE_CONSENT_ID_LEN; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", info.consent_id[i]);
+    }
+    if (row->want_id != NULL && strcmp(hex, row->want_id) != 0) {
+        fail("consent_id %s%s", hex, "");
+    }
+    char got[64];
+    if (row->want_decided >= 0 &&
+        (info.decided != (row->want_decided == 1) || info.decided_at != row->want_decided_at)) {
+        snprintf(got, sizeof got, "%s at %lld", info.decided ? "decided" : "not decided",
+                 (long long)info.decided_at);
+        fail("decided_at: %s%s", got, "");
+    }
+    check_time("partial_refusal_at: ", row->want_partial, row->want_partial_at,
+               info.partial_refusal, info.partial_refusal_at);
+    check_time("expires: ", row->want_expires, row->want_expires_at, info.expires,
+               info.expires_at);
+    if (row->want_revision >= 0 && info.revision != (uint32_t)row->want_revision) {
+        snprintf(got, sizeof got, "%u", info.revision);
+        fail("revision %s%s", got, "");
+    }
+    check_name("action: ", row->ask_action, row->want_action,
+               info.has_action ? CF_NAME(CF_ACTION, info.action) : NULL);
+    check_name("control: ", row->ask_control, row->want_control,
+               info.has_action ? CF_NAME(CF_CONTROL, info.control) : NULL);
+    if (row->notice_version >= 0 && info.notice_version != (uint32_t)row->notice_version) {
+        snprintf(got, sizeof got, "%u", info.notice_version);
+        fail("notice_version %s%s", got, "");
+    }
+    if (row->want_gpc >= 0 && info.gpc != (row->want_gpc == 1)) {
+        fail("gpc: %s%s", info.gpc ? "true" : "false", "");
+    }
+}
+
 static void run_event(const samtykke_policy *p) {
     samtykke_state s;
     if (!given_state(p, &s)) {
@@ -323,6 +402,7 @@ static void run_event(const samtykke_policy *p) {
     if (row->recorded >= 0 && recorded != (row->recorded == 1)) {
         fail("recorded: %s%s", recorded ? "true" : "false", "");
     }
+    check_record(p, &s);
     if (row->notice_version >= 0 && recorded) {
         char line[2048], want[64];
         size_t n = 0;
@@ -366,66 +446,6 @@ static void run_policy(void) {
     path[path_len] = '\0';
     if (row->path != NULL && strcmp(path, row->path) != 0) {
         fail("path %s, expected %s", path, row->path);
-    }
-}
-
-/* The name of `value` in a generated table of a header enum. */
-#define CF_NAME(table, value) cf_name((table), sizeof(table) / sizeof((table)[0]), (value))
-static const char *cf_name(const void *table, size_t n, uint32_t value) {
-    const struct { uint32_t value; const char *name; } *t = table;
-    for (size_t i = 0; i < n; i++) {
-        if (t[i].value == value) {
-            return t[i].name;
-        }
-    }
-    return "(unknown)";
-}
-
-/* A name the row asks for, or NULL for none, against the one given. */
-static void check_name(const char *what, bool asked, const char *want, const char *got) {
-    bool same = (want == NULL) == (got == NULL) && (got == NULL || strcmp(got, want) == 0);
-    if (asked && !same) {
-        fail("%s%s", what, got ? got : "none");
-    }
-}
-
-/* What a decoded state records: its consent id, decision time, revision, the
- * last decision's action, control and notice, and the GPC flag. */
-static void check_record(const samtykke_policy *p, const samtykke_state *s) {
-    samtykke_state_info info;
-    samtykke_result rc = samtykke_state_describe(p, s, &info);
-    if (rc != SAMTYKKE_RESULT_OK) {
-        fail("samtykke_state_describe: %s%s", code_text(rc), "");
-        return;
-    }
-    char hex[2 * SAMTYKKE_CONSENT_ID_LEN + 1];
-    for (size_t i = 0; i < SAMTYKKE_CONSENT_ID_LEN; i++) {
-        snprintf(hex + 2 * i, 3, "%02x", info.consent_id[i]);
-    }
-    if (row->want_id != NULL && strcmp(hex, row->want_id) != 0) {
-        fail("consent_id %s%s", hex, "");
-    }
-    char got[64];
-    if (row->want_decided >= 0 &&
-        (info.decided != (row->want_decided == 1) || info.decided_at != row->want_decided_at)) {
-        snprintf(got, sizeof got, "%s at %lld", info.decided ? "decided" : "not decided",
-                 (long long)info.decided_at);
-        fail("decided_at: %s%s", got, "");
-    }
-    if (row->want_revision >= 0 && info.revision != (uint32_t)row->want_revision) {
-        snprintf(got, sizeof got, "%u", info.revision);
-        fail("revision %s%s", got, "");
-    }
-    check_name("action: ", row->ask_action, row->want_action,
-               info.has_action ? CF_NAME(CF_ACTION, info.action) : NULL);
-    check_name("control: ", row->ask_control, row->want_control,
-               info.has_action ? CF_NAME(CF_CONTROL, info.control) : NULL);
-    if (row->notice_version >= 0 && info.notice_version != (uint32_t)row->notice_version) {
-        snprintf(got, sizeof got, "%u", info.notice_version);
-        fail("notice_version %s%s", got, "");
-    }
-    if (row->want_gpc >= 0 && info.gpc != (row->want_gpc == 1)) {
-        fail("gpc: %s%s", info.gpc ? "true" : "false", "");
     }
 }
 

@@ -206,6 +206,13 @@ def row_c(file, row, controls):
         fields.append(f".want_decided = {0 if at is None else 1}, .want_decided_at = {i64(at or 0)}")
     else:
         fields.append(".want_decided = -1")
+    # A partial refusal kept and the first lapse (samtykke_state_describe), asked where given.
+    for k, field in [("partial_refusal_at", "partial"), ("expires", "expires")]:
+        if k in ex:
+            at = ex[k]
+            fields.append(f".want_{field} = {0 if at is None else 1}, .want_{field}_at = {i64(at or 0)}")
+        else:
+            fields.append(f".want_{field} = -1")
     # Python's null (no full decision) is C's 0.
     fields.append(f".want_revision = {-1 if 'revision' not in ex else ex['revision'] or 0}")
     for k in ["action", "control"]:

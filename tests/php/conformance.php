@@ -153,12 +153,14 @@ function check_answers(Policy $policy, FFI\CData $state, array $row, array &$fau
     }
 }
 
-/** What a decoded state records (ConsentState::describe), where the row says. */
+/** What a state records (ConsentState::describe), where the row says. */
 function check_record(ConsentState $state, array $row, array &$faults): void
 {
     $ex = $row['expect'];
     $got = $state->describe();
-    foreach (['consent_id', 'decided_at', 'revision', 'action', 'control', 'notice_version', 'gpc'] as $k) {
+    $keys = ['consent_id', 'decided_at', 'revision', 'partial_refusal_at', 'action', 'control', 'notice_version',
+        'gpc', 'expires'];
+    foreach ($keys as $k) {
         if (array_key_exists($k, $ex) && $got[$k] !== $ex[$k]) {
             $faults[] = "$k: " . json_encode($got[$k]) . ', expected ' . json_encode($ex[$k]);
         }
@@ -312,6 +314,9 @@ function run_row(string $file, array $row): array
         }
         if (array_key_exists('recorded', $ex) && $recorded !== $ex['recorded']) {
             $faults[] = 'recorded: ' . json_encode($recorded);
+        }
+        if (array_key_exists('partial_refusal_at', $ex) || array_key_exists('expires', $ex)) {
+            check_record(wrapped($policy, $state), $row, $faults);
         }
         if (array_key_exists('notice_version', $ex) && $recorded) {
             $line = Lib::text(fn ($buf, $len, $outLen) => $ffi->samtykke_proof_to_json(

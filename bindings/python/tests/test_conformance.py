@@ -133,6 +133,11 @@ def check_state(expect: Row, state: samtykke.ConsentState, now: datetime) -> Non
         assert got == expect["status"], "status"
     if "prompt_due" in expect:
         assert state.prompt_due(now) == expect["prompt_due"], "prompt_due"
+    for key in ["partial_refusal_at", "expires"]:
+        if key in expect:
+            at = getattr(state, key)
+            got = None if at is None else int(at.timestamp())
+            assert got == expect[key], key
     if "permits" in expect:
         got = {n: state.permits(n, now).reason for n in expect["permits"]}
         assert got == expect["permits"], "permits"

@@ -201,7 +201,8 @@ fn permit_reason(p: &Permit<'_>) -> &'static str {
     }
 }
 
-/// Checks `status`, `prompt_due` and `permits` of `expect` against the state.
+/// Checks `status`, `prompt_due`, `partial_refusal_at`, `expires` and `permits`
+/// of `expect` against the state.
 fn check_state(
     expect: &Value,
     state: &ConsentState,
@@ -221,6 +222,14 @@ fn check_state(
     }
     if let Some(due) = expect.get("prompt_due") {
         same("prompt_due", due, &json!(state.prompt_due(view, now)))?;
+    }
+    if let Some(t) = expect.get("partial_refusal_at") {
+        let got = state.partial_at().map(|t| t.unix_timestamp());
+        same("partial_refusal_at", t, &json!(got))?;
+    }
+    if let Some(t) = expect.get("expires") {
+        let got = state.expires(view).map(|t| t.unix_timestamp());
+        same("expires", t, &json!(got))?;
     }
     if let Some(permits) = expect["permits"].as_object() {
         let mut got = Map::new();
