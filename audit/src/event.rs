@@ -305,13 +305,14 @@ pub(crate) enum Cell<'a> {
     Strings(Strings<'a>),
     /// An array that holds something else than strings.
     Array,
-    /// Any other value, by its JSON type's name (for messages).
-    Other(&'static str),
+    /// Any other value, by its JSON type's name (for messages), or a table
+    /// cell's that no JSON value reads as, by its Arrow type.
+    Other(&'a str),
 }
 
 impl Cell<'_> {
     /// The JSON type's name, for messages.
-    fn type_name(&self) -> &'static str {
+    fn type_name(&self) -> &str {
         match self {
             Cell::Str(_) => "a string",
             Cell::Int(_) | Cell::BigInt(_) => "a number",

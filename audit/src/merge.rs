@@ -146,11 +146,15 @@ impl<S: Sink> Auditor<'_, S> {
             .iter()
             .map(reader::Source::open)
             .collect::<Result<Vec<_>, _>>()?;
-        self.read_merged_inputs(
-            sources
-                .into_iter()
-                .map(reader::Source::into_input)
-                .collect(),
-        )
+        let policy = self.policy();
+        let mut inputs = Vec::new();
+        let mut first_fault = None;
+        for source in sources {
+            let (read, fault) = source.into_inputs(policy);
+            inputs.extend(read);
+            first_fault = first_fault.or(fault);
+        }
+        self.read_merged_inputs(inputs)?;
+        first_fault.map_or(Ok(()), Err)
     }
 }

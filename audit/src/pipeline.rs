@@ -292,11 +292,14 @@ impl Batch {
 }
 
 /// A log to merge: lines to read, or (with the `arrow` feature) a table's
-/// record batches.
+/// record batches, or a file's rows read from a table already.
 pub(crate) enum Input<'s, R> {
     Lines(R),
     #[cfg(feature = "arrow")]
     Table(super::table::Batches<'s>),
+    /// Rows read already: one file of a table with `file` and `line` columns.
+    #[cfg(feature = "arrow")]
+    Parsed(Batch),
     #[cfg(not(feature = "arrow"))]
     #[allow(dead_code)]
     Never(std::marker::PhantomData<&'s ()>),
@@ -314,6 +317,11 @@ impl<R: Read> Input<'_, R> {
             Input::Lines(reader) => produce(policy, reader, full, empty),
             #[cfg(feature = "arrow")]
             Input::Table(batches) => super::table::produce(policy, batches, full, empty),
+            #[cfg(feature = "arrow")]
+            Input::Parsed(batch) => {
+                let _ = full.send(batch);
+                Ok(())
+            }
             #[cfg(not(feature = "arrow"))]
             Input::Never(_) => Ok(()),
         }

@@ -88,10 +88,18 @@ impl<S: Sink> Auditor<'_, S> {
     /// what `samtykke audit` and Python's `samtykke.audit` run.
     pub fn read_sources(&mut self, sources: Vec<Source>, mut failed: impl FnMut(ReadError)) {
         if self.options().merges() {
-            let named = sources.into_iter().map(Source::into_input).collect();
+            let policy = self.policy();
+            let mut named = Vec::new();
+            let mut faults = Vec::new();
+            for source in sources {
+                let (inputs, fault) = source.into_inputs(policy);
+                named.extend(inputs);
+                faults.extend(fault);
+            }
             if let Err(e) = self.read_merged_inputs(named) {
                 failed(e);
             }
+            faults.into_iter().for_each(failed);
             return;
         }
         for source in sources {
@@ -163,12 +171,32 @@ impl Source {
         false
     }
 
-    pub(crate) fn into_input(self) -> (String, Input<'static, Box<dyn Read + Send>>) {
+    /// What `--merge` merges of this source: its lines or its table's rows;
+    /// a table with `file` and `line` columns is read first, each of its
+    /// files an input of its own ([`super::table::placed_inputs`]), and the
+    /// error that ended its reading, if one did, comes beside them.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn into_inputs(
+        self,
+        #[allow(unused_variables)] policy: ValidPolicy<'_>,
+    ) -> (
+        Vec<(String, Input<'static, Box<dyn Read + Send>>)>,
+        Option<ReadError>,
+    ) {
         #[cfg(feature = "arrow")]
         if let Some(batches) = self.table {
-            return (self.name, Input::Table(batches));
+            let (placed, batches) = super::table::peek_placed(batches);
+            if !placed {
+                return (vec![(self.name, Input::Table(batches))], None);
+            }
+            let (inputs, fault) = super::table::placed_inputs(policy, &self.name, batches);
+            let fault = fault.map(|source| ReadError {
+                file: self.name,
+                source,
+            });
+            return (inputs, fault);
         }
-        (self.name, Input::Lines(self.reader))
+        (vec![(self.name, Input::Lines(self.reader))], None)
     }
 
     /// Opens the log at `path`; `-` is standard input (SPEC §9), the one place

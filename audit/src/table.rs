@@ -3,16 +3,19 @@
 //! is a timestamp with a time zone or an RFC 3339 string.
 //!
 //! A batch's schema is checked once ([`TableLayout::new`]): a missing `ts`,
-//! `visitor` or `event`, or a timestamp without a time zone is a
-//! [`SchemaError`] naming the column. A column of a type its field cannot have
-//! is one too, unless every cell of it is null: a column of nulls of any type is
-//! an absent field (SPEC §17), such as pandas' all-NaN `float64` for a field a
-//! chunk of events never has; each batch is checked for it. Each row's cells
-//! are then read straight into the audit's events by the same decoder as a JSON
-//! line's fields (`event::decode`), so a row at fault (a required field null,
-//! an unknown action, a non-integral number) is an input error with the same
-//! message as the JSON line it stands for would get; a row whose JSON line
-//! would be over 1 MiB is reported as that line would be. [`TableLines`] still
+//! `visitor` or `event`, or a `ts` of timestamps without a time zone, is a
+//! [`SchemaError`] naming the column. A column of another type than its
+//! field's is not: a column of nulls of any type is an absent field (SPEC §17),
+//! such as pandas' all-NaN `float64` for a field a chunk of events never has,
+//! and each cell of it with a value is read as the JSON value it stands for,
+//! so that its row is the input error the JSON line would be, with the same
+//! message (a cell no JSON value reads as, binary data say, is named by its
+//! Arrow type). Each row's cells are read straight into the audit's events by
+//! the same decoder as a JSON line's fields (`event::decode`), so a row at
+//! fault (a required field null, an unknown action, a non-integral number) is
+//! an input error with the same message as the JSON line it stands for would
+//! get; a row whose JSON line would be over 1 MiB is reported as that line
+//! would be. [`TableLines`] still
 //! writes rows as JSON lines, for whoever wants the text.
 
 use std::borrow::Cow;
@@ -35,8 +38,8 @@ use arrow_schema::{ArrowError, DataType, Schema, TimeUnit};
 use samtykke::ValidPolicy;
 
 use super::event::{self, Cell, Cells};
-use super::pipeline::Batch;
-use super::report::Sink;
+use super::pipeline::{Batch, Input};
+use super::report::{InputErrorKind, Sink};
 use super::rules::{overlong, route, Auditor, Parsed};
 use super::scan::{Key, Shape, Strings};
 use super::shard::Pull;
@@ -73,11 +76,15 @@ impl From<SchemaError> for io::Error {
 pub struct TableLayout {
     /// For each of [`Key::ALL`], its column, if the table has one.
     fields: Vec<(Key, usize)>,
-    /// Columns of a type their field cannot have, each with its error: read as
-    /// absent in a batch where every cell is null, else the batch's error.
-    misfits: Vec<(usize, SchemaError)>,
+    /// Columns of a type no JSON value reads as, each with the words a message
+    /// names its cells by: a row with a value there is an input error, as the
+    /// JSON line would be.
+    others: Vec<(usize, String)>,
     file: Option<usize>,
     line: Option<usize>,
+    /// A `file` or `line` column of the wrong type, and its error: a row with
+    /// a value there cannot be placed and is an input error.
+    misplaced: Vec<(usize, String)>,
 }
 
 fn string_type(t: &DataType) -> bool {
@@ -95,8 +102,27 @@ fn string_type(t: &DataType) -> bool {
     }
 }
 
-fn int_type(t: &DataType) -> bool {
-    t.is_integer() || t.is_floating() || *t == DataType::Null
+/// What a cell of type `t` is called in a message, where no JSON value reads
+/// as it: the JSON value it stands for where there is one, else its Arrow
+/// type. `None` where the rows read it as the JSON value it is.
+fn other_kind(t: &DataType) -> Option<String> {
+    match t {
+        DataType::Null
+        | DataType::Boolean
+        | DataType::Timestamp(_, Some(_))
+        | DataType::List(_)
+        | DataType::LargeList(_) => None,
+        t if string_type(t) || t.is_integer() || t.is_floating() => None,
+        DataType::Decimal128(..) | DataType::Decimal256(..) => Some("a number".into()),
+        DataType::Struct(_) | DataType::Map(..) => Some("an object".into()),
+        DataType::FixedSizeList(..) | DataType::ListView(_) | DataType::LargeListView(_) => {
+            Some("an array".into())
+        }
+        DataType::Dictionary(_, v) => {
+            other_kind(v).or_else(|| Some(format!("a value of type {t}")))
+        }
+        t => Some(format!("a value of type {t}")),
+    }
 }
 
 impl TableLayout {
@@ -104,12 +130,13 @@ impl TableLayout {
     ///
     /// # Errors
     ///
-    /// A column the audit reads whose type does not fit its field, a missing
-    /// `ts`, `visitor` or `event` column, or a timestamp column without a time
-    /// zone; the error names the column.
+    /// A missing `ts`, `visitor` or `event` column, or a `ts` column of
+    /// timestamps without a time zone; the error names the column. A column of
+    /// another type than its field's is no error of the table: each of its
+    /// cells with a value is the input error the JSON line would be.
     pub fn new(schema: &Schema) -> Result<TableLayout, SchemaError> {
         let mut fields = Vec::new();
-        let mut misfits = Vec::new();
+        let mut others = Vec::new();
         for key in Key::ALL {
             let name = key.name();
             let Ok(index) = schema.index_of(name) else {
@@ -119,103 +146,55 @@ impl TableLayout {
                 continue;
             };
             let t = schema.field(index).data_type();
-            let fits =
-                match key.shape() {
-                    Shape::Str => string_type(t),
-                    Shape::Int => int_type(t),
-                    Shape::Bool => matches!(t, DataType::Boolean | DataType::Null),
-                    Shape::List => match t {
-                        DataType::List(f) | DataType::LargeList(f) => string_type(f.data_type()),
-                        DataType::Null => true,
-                        _ => false,
-                    },
-                    Shape::Time => match t {
-                        DataType::Timestamp(_, Some(_)) => true,
-                        DataType::Timestamp(_, None) => return Err(SchemaError::new(
-                            name,
-                            "a timestamp without a time zone (give the column a zone, such as UTC)",
-                        )),
-                        other => string_type(other),
-                    },
-                };
-            if !fits {
-                let wanted = match key.shape() {
-                    Shape::Str => "strings",
-                    Shape::Int => "integers",
-                    Shape::Bool => "booleans",
-                    Shape::List => "lists of strings",
-                    Shape::Time => "timestamps with a time zone or RFC 3339 strings",
-                };
-                let e = SchemaError::new(name, format!("must hold {wanted}, not {t}"));
-                misfits.push((index, e));
-                continue;
+            if let (Shape::Time, DataType::Timestamp(_, None)) = (key.shape(), t) {
+                return Err(SchemaError::new(
+                    name,
+                    "a timestamp without a time zone (give the column a zone, such as UTC)",
+                ));
+            }
+            if let Some(kind) = other_kind(t).or_else(|| {
+                // A zoneless timestamp holds no instant: no reading of it.
+                matches!(t, DataType::Timestamp(_, None)).then(|| format!("a value of type {t}"))
+            }) {
+                others.push((index, kind));
             }
             fields.push((key, index));
         }
-        // `file` and `line` of the wrong type are misfits too: absent where
-        // all null.
-        let file = match schema.index_of("file") {
-            Ok(i) if string_type(schema.field(i).data_type()) => Some(i),
-            Ok(i) => {
-                let t = schema.field(i).data_type();
-                misfits.push((
-                    i,
-                    SchemaError::new("file", format!("must hold strings, not {t}")),
-                ));
-                None
+        let mut misplaced = Vec::new();
+        let mut place = |name: &str, fits: fn(&DataType) -> bool, wanted: &str| {
+            let i = schema.index_of(name).ok()?;
+            let t = schema.field(i).data_type();
+            if fits(t) {
+                return Some(i);
             }
-            Err(_) => None,
+            misplaced.push((i, format!("column `{name}` must hold {wanted}, not {t}")));
+            None
         };
-        let line = match schema.index_of("line") {
-            Ok(i)
-                if schema.field(i).data_type().is_integer()
-                    || schema.field(i).data_type() == &DataType::Null =>
-            {
-                Some(i)
-            }
-            Ok(i) => {
-                let t = schema.field(i).data_type();
-                misfits.push((
-                    i,
-                    SchemaError::new("line", format!("must hold integers, not {t}")),
-                ));
-                None
-            }
-            Err(_) => None,
-        };
+        let file = place("file", string_type, "strings");
+        let line = place(
+            "line",
+            |t| t.is_integer() || *t == DataType::Null,
+            "integers",
+        );
         Ok(TableLayout {
             fields,
-            misfits,
+            others,
             file,
             line,
+            misplaced,
         })
     }
 
-    /// Whether `batch` (of this layout's schema) can be events: every cell of a
-    /// column of the wrong type is null.
-    ///
-    /// # Errors
-    ///
-    /// The [`SchemaError`] of the first such column with a value.
-    pub fn check(&self, batch: &RecordBatch) -> Result<(), SchemaError> {
-        for (index, e) in &self.misfits {
-            let column = batch.column(*index);
-            if column.logical_null_count() != column.len() {
-                return Err(e.clone());
-            }
-        }
-        Ok(())
-    }
-
-    /// The positions of the columns of §8's fields, in the schema's order.
+    /// The positions of the columns the audit reads, in the schema's order.
     #[cfg(feature = "parquet")]
     pub(crate) fn fields(&self) -> Vec<usize> {
-        // The misfits too: each batch must show them all null.
         let mut at: Vec<usize> = self
             .fields
             .iter()
             .map(|&(_, i)| i)
-            .chain(self.misfits.iter().map(|(i, _)| *i))
+            .chain(self.file)
+            .chain(self.line)
+            .chain(self.misplaced.iter().map(|(i, _)| *i))
             .collect();
         at.sort_unstable();
         at
@@ -223,7 +202,26 @@ impl TableLayout {
 
     /// Whether the table carries `file` or `line` columns.
     pub fn has_place(&self) -> bool {
-        self.file.is_some() || self.line.is_some()
+        self.file.is_some() || self.line.is_some() || !self.misplaced.is_empty()
+    }
+
+    /// The error of row `i` of `batch` when it cannot be placed: a value in a
+    /// `file` or `line` column of the wrong type.
+    fn place_fault(&self, batch: &RecordBatch, i: usize) -> Option<String> {
+        self.misplaced
+            .iter()
+            .find(|(c, _)| is_set(batch.column(*c).as_ref(), i))
+            .map(|(_, e)| e.clone())
+    }
+}
+
+/// Whether cell `i` of `a` holds a value (a dictionary's null value, too, is
+/// a null).
+fn is_set(a: &dyn Array, i: usize) -> bool {
+    match a.data_type() {
+        DataType::Null => false,
+        DataType::Dictionary(..) => a.logical_nulls().map_or(true, |n| n.is_valid(i)),
+        _ => a.is_valid(i),
     }
 }
 
@@ -566,12 +564,7 @@ impl TableLayout {
         for &(key, index) in &self.fields {
             let a: &ArrayRef = batch.column(index);
             // A dictionary's null is its key's or its value's, as the rows read it.
-            let null = match a.data_type() {
-                DataType::Null => true,
-                DataType::Dictionary(..) => Strs::of(a.as_ref()).get(i).is_none(),
-                _ => a.is_null(i),
-            };
-            if null {
+            if !is_set(a.as_ref(), i) {
                 continue;
             }
             if !first {
@@ -581,6 +574,14 @@ impl TableLayout {
             out.push(b'"');
             out.extend_from_slice(key.name().as_bytes());
             out.extend_from_slice(b"\":");
+            if let Some((_, kind)) = self.others.iter().find(|(c, _)| *c == index) {
+                // No JSON value reads as it: an object naming it, which no
+                // field takes.
+                out.extend_from_slice(b"{\"arrow\":");
+                write_str(out, kind);
+                out.push(b'}');
+                continue;
+            }
             match a.data_type() {
                 DataType::Timestamp(..) => write_stamp(out, stamp_at(a.as_ref(), i).unwrap_or(0)),
                 DataType::Boolean => {
@@ -634,6 +635,8 @@ enum Col<'b> {
     List(&'b GenericListArray<i32>, Strs<'b>),
     LargeList(&'b GenericListArray<i64>, Strs<'b>),
     Stamp(&'b dyn Array),
+    /// A column no JSON value reads as, and what its values are called.
+    Other(&'b dyn Array, &'b str),
 }
 
 const COLUMNS: usize = Key::ALL.len();
@@ -656,6 +659,12 @@ impl<'b> Rows<'b> {
         for &(key, index) in &layout.fields {
             let a: &'b dyn Array = batch.column(index).as_ref();
             bound += key.name().len() + 4;
+            if let Some((_, kind)) = layout.others.iter().find(|(c, _)| *c == index) {
+                cols[key as usize] = Col::Other(a, kind);
+                // `{"arrow":"…"}`, as `write_row` has it.
+                bound += kind.len() + 12;
+                continue;
+            }
             let (col, longest) = match a.data_type() {
                 DataType::Null => (Col::Absent, 0),
                 DataType::Timestamp(..) => (Col::Stamp(a), 40),
@@ -770,6 +779,7 @@ impl<'b> Cells<'b> for Row<'_, 'b> {
             Col::List(l, v) => list_cell(l, v, i),
             Col::LargeList(l, v) => list_cell(l, v, i),
             Col::Stamp(a) => stamp_at(a, i).map(|at| Cell::Str(Cow::Owned(stamp_text(at)))),
+            Col::Other(a, kind) => is_set(a, i).then_some(Cell::Other(kind)),
         }
     }
 }
@@ -793,7 +803,6 @@ impl Layouts {
                 layout
             }
         };
-        layout.check(batch)?;
         Ok(layout)
     }
 }
@@ -819,7 +828,9 @@ pub(crate) struct RowBlock {
 
 impl<S: Sink> Auditor<'_, S> {
     /// Audits the rows of `batches` as the file `name` (SPEC §17), row `n`
-    /// (from 1, across batches) as line `n`: each row's cells are read
+    /// (from 1, across batches) as line `n`, unless the table has `file` and
+    /// `line` columns, whose cells are carried through (its rows then fed
+    /// one by one, as by [`TableFeed`]): each row's cells are read
     /// straight into an event, as its JSON line would be. With
     /// [`AuditOptions::threads`](super::AuditOptions::threads) above 1, the
     /// batches are cut into blocks of rows that the workers read, visitors
@@ -837,8 +848,20 @@ impl<S: Sink> Auditor<'_, S> {
         name: &str,
         batches: impl Iterator<Item = Result<RecordBatch, ArrowError>> + Send + 's,
     ) -> io::Result<()> {
-        let batches: Batches<'s> = Box::new(batches);
+        let mut batches = batches.peekable();
+        // A table with `file` or `line` columns: fed row by row, their cells
+        // carried into the findings (SPEC §17).
+        let placed = match batches.peek() {
+            Some(Ok(first)) => TableLayout::new(&first.schema()).is_ok_and(|l| l.has_place()),
+            _ => false,
+        };
         if self.options().merges() {
+            if placed {
+                let (inputs, fault) = placed_inputs::<io::Empty>(self.policy(), name, batches);
+                self.read_merged_inputs(inputs).map_err(|e| e.source)?;
+                return fault.map_or(Ok(()), Err);
+            }
+            let batches: Batches<'s> = Box::new(batches);
             return self
                 .read_merged_inputs(vec![(
                     name.to_owned(),
@@ -846,7 +869,16 @@ impl<S: Sink> Auditor<'_, S> {
                 )])
                 .map_err(|e| e.source);
         }
+        if placed {
+            // The feed counts each file as its rows first name it.
+            let mut feed = TableFeed::new(name);
+            for batch in batches {
+                feed.feed(self, &batch.map_err(invalid)?)?;
+            }
+            return Ok(());
+        }
         self.file(name);
+        let batches: Batches<'s> = Box::new(batches);
         if self.threads() > 1 {
             return self.read_table_sharded(batches);
         }
@@ -885,6 +917,74 @@ impl<S: Sink> Auditor<'_, S> {
             },
         )
     }
+}
+
+/// Whether `batches` are of a table with `file` or `line` columns, by the
+/// first: and the batches, that one still first.
+pub(crate) fn peek_placed(mut batches: Batches<'_>) -> (bool, Batches<'_>) {
+    let first = batches.next();
+    let placed = match &first {
+        Some(Ok(batch)) => TableLayout::new(&batch.schema()).is_ok_and(|l| l.has_place()),
+        _ => false,
+    };
+    (placed, Box::new(first.into_iter().chain(batches)))
+}
+
+/// The files of a table with `file` and `line` columns, for `--merge` to merge
+/// as it merges files (SPEC §8, §17): each file's rows, read into a batch of
+/// its own in the table's order and numbered by their `line` cells, named by
+/// their `file` cells (`name` where null), in the order the files first
+/// appear. The whole table is read first and held parsed. A batch that cannot
+/// be read, or cannot be events, ends the reading: the rows before it are
+/// kept, and its error is given beside them.
+pub(crate) fn placed_inputs<'s, R>(
+    policy: ValidPolicy<'_>,
+    name: &str,
+    batches: impl Iterator<Item = Result<RecordBatch, ArrowError>>,
+) -> (Vec<(String, Input<'s, R>)>, Option<io::Error>) {
+    let mut last_day = LastDay::default();
+    let mut layouts = Layouts::default();
+    let mut scratch = Vec::new();
+    let mut files: Vec<(String, Batch)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut rows = 0u64;
+    let mut fault = None;
+    for batch in batches {
+        let read = batch
+            .map_err(invalid)
+            .and_then(|b| Ok((layouts.of(&b)?, b)));
+        let (layout, batch) = match read {
+            Ok(read) => read,
+            Err(e) => {
+                fault = Some(e);
+                break;
+            }
+        };
+        let cells = Rows::new(&layout, &batch);
+        for i in 0..batch.num_rows() {
+            rows += 1;
+            let (file, line) = layout.place(&batch, i);
+            let file = file.unwrap_or(name);
+            let j = match index.get(file) {
+                Some(&j) => j,
+                None => {
+                    index.insert(file.to_owned(), files.len());
+                    files.push((file.to_owned(), Batch::default()));
+                    files.len() - 1
+                }
+            };
+            let parsed = match layout.place_fault(&batch, i) {
+                Some(message) => Parsed::Error(InputErrorKind::BadField, message),
+                None => cells.parse(&policy, &mut last_day, i, &mut scratch),
+            };
+            files[j].1.push(line.unwrap_or(rows), parsed);
+        }
+    }
+    let inputs = files
+        .into_iter()
+        .map(|(file, batch)| (file, Input::Parsed(batch)))
+        .collect();
+    (inputs, fault)
 }
 
 /// A table's batches cut into blocks of at most [`BLOCK_ROWS`] rows.
@@ -1045,7 +1145,6 @@ impl TableFeed {
                 &self.layout.insert((schema, layout)).1
             }
         };
-        layout.check(batch)?;
         let rows = Rows::new(layout, batch);
         let policy = auditor.policy();
         for i in 0..batch.num_rows() {
@@ -1063,7 +1162,10 @@ impl TableFeed {
                 }
                 self.current = Some(auditor.current_file().1);
             }
-            let parsed = rows.parse(&policy, &mut self.last_day, i, &mut self.scratch);
+            let parsed = match layout.place_fault(batch, i) {
+                Some(message) => Parsed::Error(InputErrorKind::BadField, message),
+                None => rows.parse(&policy, &mut self.last_day, i, &mut self.scratch),
+            };
             auditor.take_routed(line.unwrap_or(self.rows), parsed);
         }
         Ok(())
@@ -1115,7 +1217,6 @@ impl<I: Iterator<Item = Result<RecordBatch, ArrowError>>> TableLines<I> {
                     &self.layout.insert((schema, layout)).1
                 }
             };
-            layout.check(&batch)?;
             for i in 0..batch.num_rows() {
                 layout.write_row(&batch, i, &mut self.buf);
                 self.buf.push(b'\n');

@@ -69,11 +69,18 @@ pub fn run(
     format: Format,
     options: AuditOptions,
 ) -> ExitCode {
+    // Standard input can be read once: given twice, merged readers would
+    // share it, each taking lines at random.
+    if logs.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        errln!("error: `-` (standard input) is given more than once; it can be read once");
+        return ExitCode::from(2);
+    }
     let bar = progress(logs);
     let out = Stdout {
         w: BufWriter::with_capacity(64 * 1024, io::stdout()),
         bar: bar.clone().filter(|_| io::stdout().is_terminal()),
     };
+    let merge = options.merges();
     let mut auditor = Auditor::with_sink(policy.view(), options, ReportWriter::new(out, format));
     let mut unreadable = Vec::new();
     let mut report = |e: samtykke_audit::ReadError| {
@@ -84,18 +91,33 @@ pub fn run(
         }
         unreadable.push((e.file, e.source.to_string()));
     };
-    let mut sources = Vec::with_capacity(logs.len());
-    for path in logs {
-        match Source::open(path) {
+    let open = |path: &PathBuf| {
+        Source::open(path).map(|s| match &bar {
             // A table (a Parquet file) is read as rows, past the bar.
-            Ok(s) => sources.push(match &bar {
-                Some(bar) if !s.is_table() => Source::new(s.name, bar.wrap_read(s.reader)),
-                _ => s,
-            }),
-            Err(e) => report(e),
+            Some(bar) if !s.is_table() => Source::new(s.name, bar.wrap_read(s.reader)),
+            _ => s,
+        })
+    };
+    if merge {
+        // Merged files are read together: every one is open at once.
+        let mut sources = Vec::with_capacity(logs.len());
+        for path in logs {
+            match open(path) {
+                Ok(s) => sources.push(s),
+                Err(e) => report(e),
+            }
+        }
+        auditor.read_sources(sources, &mut report);
+    } else {
+        // One after the other, each opened when its turn comes: a log of many
+        // files never holds more than one open.
+        for path in logs {
+            match open(path) {
+                Ok(s) => auditor.read_sources(vec![s], &mut report),
+                Err(e) => report(e),
+            }
         }
     }
-    auditor.read_sources(sources, &mut report);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

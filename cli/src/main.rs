@@ -110,7 +110,9 @@ enum Command {
         threads: Option<u16>,
         /// Merge the files, each in time order, by time into one clock: a
         /// visitor's events may then be spread over several files, and visitors
-        /// idle past the longest TTL are shrunk to 20-byte tombstones.
+        /// idle past the longest TTL are shrunk to 20-byte tombstones; events of
+        /// one second in different files are taken in the order the files are
+        /// given.
         #[arg(long)]
         merge: bool,
     },

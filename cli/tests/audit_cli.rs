@@ -488,3 +488,60 @@ fn audit_input_faults_end_with_a_message_and_exit_code() {
     assert!(text(&piped.stdout).contains("status=2"), "{piped:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Standard input given twice is a usage error (exit 2): merged, its two
+/// readers would share the stream, each taking lines at random.
+#[test]
+fn standard_input_given_twice_is_a_usage_error() {
+    let policy = example_policy();
+    for merge in [&[][..], &["--merge"][..]] {
+        let mut args = vec!["-", "-", "--policy", s(&policy)];
+        args.extend_from_slice(merge);
+        // Nothing written to its input: the command ends before reading it.
+        let out = audit(&args, None);
+        assert_eq!(out.status.code(), Some(2), "{merge:?}");
+        assert!(
+            text(&out.stderr).contains("`-` (standard input) is given more than once"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+/// Without `--merge` the files are read one after the other, each opened when
+/// its turn comes: more files than the process may hold open audit whole.
+#[test]
+fn files_are_opened_in_turn_so_many_fit_the_open_file_limit() {
+    let dir = scratch("many");
+    let mut names = Vec::new();
+    for i in 0..200 {
+        let path = dir.join(format!("f{i:03}.jsonl"));
+        std::fs::write(
+            &path,
+            format!("{{\"ts\":\"2026-03-01T10:00:00Z\",\"visitor\":\"v{i}\",\"event\":\"notice_shown\"}}\n"),
+        )
+        .unwrap();
+        names.push(s(&path).to_owned());
+    }
+    // A shell lowers the limit to 64 descriptors for the command it runs.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(r#"ulimit -n 64 && exec "$@""#)
+        .arg("sh")
+        .arg(BIN)
+        .args([
+            "audit",
+            "--format",
+            "json",
+            "--policy",
+            s(&example_policy()),
+        ])
+        .args(&names)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["summary"]["events"], 200);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -23,8 +23,8 @@ use pyo3::types::{
 use pyo3_arrow::input::AnyRecordBatch;
 use samtykke_audit::{
     AuditOptions, Auditor, Format, InputError, InputErrorKind, ReadError, Report, ReportWriter,
-    SchemaError, Sink, Source, Summary, TableFeed, TableLayout, Violation, ViolationId, LINES,
-    MAX_NESTING, MAX_THREADS,
+    SchemaError, Sink, Source, Summary, TableLayout, Violation, ViolationId, LINES, MAX_NESTING,
+    MAX_THREADS,
 };
 
 use crate::errors::{invalid, py_repr, wrong_type};
@@ -584,13 +584,16 @@ fn to_pyarrow(py: Python<'_>, batch: RecordBatch) -> PyResult<Bound<'_, PyAny>> 
 /// interpreter's lock is released while the files are read and checked.
 ///
 /// Returns an `AuditReport`; a log's bad lines are its input errors, never
-/// exceptions. Raises `OSError` (such as `FileNotFoundError`) for a file that
-/// cannot be opened, before anything is audited, `LogError` naming the file
-/// and the column (its `path`) for a Parquet file whose columns cannot be
-/// events, as for those columns in an Arrow table, and `TypeError` for
-/// arguments of the wrong type. A file that cannot be read to its end (a `.gz` cut
-/// short, a read that fails) raises `OSError` too, for the first such file,
-/// once every other file is audited to its end: its `report` attribute is the
+/// exceptions. Raises `FileNotFoundError` (an `OSError`) for a file that is not
+/// there, before anything is audited, `ValueError` for `-` (standard input)
+/// given twice, and `TypeError` for arguments of the wrong type. Without
+/// `merge` each file is opened when its turn comes, so a log of more files
+/// than the process may hold open is read whole. A file that cannot be opened
+/// or read to its end (a `.gz` cut short, a read that fails) raises `OSError`,
+/// and a Parquet file whose columns cannot be events `LogError` naming the file
+/// and the column (its `path`), as for those columns in an Arrow table: for the
+/// first such file, once every other file is audited to its end, and the
+/// exception's `report` attribute is the
 /// `AuditReport` of everything read, each faulty file's whole lines before
 /// its fault included, with those files in `read_errors` and `exit_code` 2, as
 /// `samtykke audit` reports it.
@@ -616,16 +619,44 @@ pub(crate) fn audit(
     if arrow {
         return audit_table(py, paths_or_table, owned, options);
     }
+    // Standard input can be read once: given twice, merged readers would share
+    // it, each taking lines at random.
+    if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "paths: `-` (standard input) is given more than once; it can be read once",
+        ));
+    }
+    let merge = options.merges();
     let (mut report, fault) = py
         .detach(|| {
-            // Every file is opened first, so that a missing one fails at once.
-            let sources = paths
-                .iter()
-                .map(Source::open)
-                .collect::<Result<Vec<_>, _>>()?;
+            // A file that is not there fails at once, before anything is read.
+            for path in paths.iter().filter(|p| p.as_os_str() != "-") {
+                if let Err(source) = std::fs::metadata(path) {
+                    let file = path.to_string_lossy().into_owned();
+                    return Err(samtykke_audit::ReadError { file, source });
+                }
+            }
             let mut auditor = Auditor::with_sink(owned.view(), options, Ordered::default());
             let mut faults = Vec::new();
-            auditor.read_sources(sources, |e| faults.push(e));
+            if merge {
+                // Merged files are read together: every one open at once.
+                let mut sources = Vec::new();
+                for path in &paths {
+                    match Source::open(path) {
+                        Ok(s) => sources.push(s),
+                        Err(e) => faults.push(e),
+                    }
+                }
+                auditor.read_sources(sources, |e| faults.push(e));
+            } else {
+                // One after the other, each opened when its turn comes.
+                for path in &paths {
+                    match Source::open(path) {
+                        Ok(s) => auditor.read_sources(vec![s], |e| faults.push(e)),
+                        Err(e) => faults.push(e),
+                    }
+                }
+            }
             let (sink, summary) = auditor.into_parts();
             Ok((sink.into_report(summary), faults))
         })
@@ -679,25 +710,18 @@ fn audit_table(
                 ))
             })?;
     let reader = any.into_reader()?;
-    let layout = TableLayout::new(&reader.schema()).map_err(|e| schema_error(py, &e))?;
+    // A schema that cannot be events is refused before anything is audited.
+    TableLayout::new(&reader.schema()).map_err(|e| schema_error(py, &e))?;
     let outcome = py.detach(|| {
         let mut auditor = Auditor::with_sink(owned.view(), options, Ordered::default());
-        if layout.has_place() {
-            let mut feed = TableFeed::new("");
-            for batch in reader {
-                let batch = batch.map_err(TableFault::Read)?;
-                feed.feed(&mut auditor, &batch)
-                    .map_err(TableFault::Schema)?;
-            }
-        } else {
-            auditor.read_table("", reader).map_err(TableFault::Io)?;
-        }
+        // With `file` and `line` columns their cells are carried through, and
+        // under `merge` the table's files are merged by time (SPEC §8, §17).
+        auditor.read_table("", reader)?;
         let (sink, summary) = auditor.into_parts();
         Ok(sink.into_report(summary))
     });
-    outcome.map_err(|fault| match fault {
-        TableFault::Schema(e) => schema_error(py, &e),
-        TableFault::Io(e) => match e.get_ref().and_then(|r| r.downcast_ref::<SchemaError>()) {
+    outcome.map_err(|e: std::io::Error| {
+        match e.get_ref().and_then(|r| r.downcast_ref::<SchemaError>()) {
             Some(e) => schema_error(py, e),
             None => crate::errors::error(
                 py,
@@ -706,22 +730,8 @@ fn audit_table(
                 None,
                 &e.to_string(),
             ),
-        },
-        TableFault::Read(e) => crate::errors::error(
-            py,
-            samtykke::Code::LogInvalid,
-            format!("the Arrow stream failed: {e}"),
-            None,
-            &e.to_string(),
-        ),
+        }
     })
-}
-
-/// Why a table's audit stopped.
-enum TableFault {
-    Schema(SchemaError),
-    Io(std::io::Error),
-    Read(samtykke_audit::arrow_schema::ArrowError),
 }
 
 /// A line taken from Python: where its text ends in the chunk's buffer, or why

@@ -280,15 +280,45 @@ def test_s17_a_table_that_cannot_be_events_names_the_column(kk: samtykke.Policy)
     good = {"ts": ["2026-03-01T10:00:00Z"], "visitor": ["v1"], "event": ["signal"], "signal": ["gpc"]}
     cases = [
         ({k: v for k, v in good.items() if k != "visitor"}, "visitor", "missing"),
-        ({**good, "revision": ["1"]}, "revision", "must hold integers, not Utf8"),
-        ({**good, "cookies": ["nmstat"]}, "cookies", "must hold lists of strings"),
-        ({**good, "gpc": [1]}, "gpc", "must hold booleans"),
         ({**good, "ts": pa.array([0], pa.timestamp("s"))}, "ts", "a timestamp without a time zone"),
     ]
     for columns, column, says in cases:
         with pytest.raises(samtykke.LogError, match=f"column `{column}`: {says}") as raised:
             samtykke.audit(pa.table(columns), kk)
         assert raised.value.path == column
+
+
+def test_s17_a_cell_of_the_wrong_type_is_its_rows_input_error(kk: samtykke.Policy, tmp_path: Path) -> None:
+    # Each row as a JSON line and as a table whose column has another type than
+    # its field's: the same input error, with the same words, and the rows
+    # around it audited (a mistyped column used to fail the whole table).
+    rows = [
+        {"ts": "2026-03-01T10:00:00Z", "visitor": "v1", "event": "decision", "action": "reject_all"},
+        {"ts": "2026-03-01T10:00:01Z", "visitor": "v1", "event": "decision", "action": "accept_all"},
+        {"ts": "2026-03-01T10:00:02Z", "visitor": "v1", "event": "cookie_present", "cookies": ["nmstat"]},
+    ]
+    cases = [
+        ("revision", 1, "1", "`revision` must be an integer, not a string"),
+        ("gpc", 1, 1, "`gpc` must be true or false, not a number"),
+        ("cookies", 2, "nmstat", "`cookies` must be an array of strings, not a string"),
+    ]
+    for column, at, value, says in cases:
+        lines = [dict(r) for r in rows]
+        lines[at][column] = value
+        path = tmp_path / f"{column}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in lines))
+        want = samtykke.audit(str(path), kk, threads=1)
+        assert [(e["line"], e["message"]) for e in want.input_errors] == [(at + 1, says)]
+        # pyarrow types each column by its values: `column` gets the type of
+        # `value`, which is not its field's.
+        names = ["ts", "visitor", "event", "action", "cookies", column]
+        table = pa.table({n: [r.get(n) for r in lines] for n in names})
+        assert table.schema.field(column).type in (pa.string(), pa.int64())
+        for threads in (1, 2):
+            got = samtykke.audit(table, kk, threads=threads)
+            assert [(e["line"], e["message"]) for e in got.input_errors] == [(at + 1, says)]
+            assert [(v["id"], v["line"]) for v in got.violations] == [(v["id"], v["line"]) for v in want.violations]
+            assert got.summary["lines"] == 3
 
 
 

@@ -285,6 +285,31 @@ def test_a_missing_file_raises_os_error_before_anything_is_audited(kk: samtykke.
         samtykke.audit(broken, kk)
 
 
+def test_standard_input_given_twice_is_a_value_error(kk: samtykke.Policy) -> None:
+    # Merged, two readers of one stream would each take lines at random.
+    for merge in (False, True):
+        with pytest.raises(ValueError, match="given more than once"):
+            samtykke.audit(["-", "-"], kk, merge=merge)
+
+
+def test_files_are_opened_in_turn_so_many_fit_the_open_file_limit(kk: samtykke.Policy, tmp_path: Path) -> None:
+    import resource
+
+    paths = []
+    for i in range(200):
+        p = tmp_path / f"f{i:03}.jsonl"
+        p.write_text(json.dumps({"ts": "2026-03-01T10:00:00Z", "visitor": f"v{i}", "event": "notice_shown"}) + "\n")
+        paths.append(p)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    in_use = len(os.listdir("/proc/self/fd"))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (in_use + 32, hard))
+    try:
+        report = samtykke.audit(paths, kk, threads=1)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert report.summary["events"] == 200 and report.summary["files"] == 200
+
+
 def test_a_file_cut_short_raises_os_error_carrying_the_report_of_what_was_read(
     kk: samtykke.Policy, log_file: Path, tmp_path: Path
 ) -> None:

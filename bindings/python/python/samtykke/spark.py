@@ -178,10 +178,10 @@ def audit(
 
     Raises ``samtykke.LogError`` naming the column when the DataFrame cannot
     be events (no ``visitor`` column, say), before the audit's jobs run. A
-    column of a type its field cannot have (``revision`` as strings) is taken,
-    as by the local audit, while every cell of it is null (SPEC §17): the
-    driver asks Spark whether it holds a value (a job that stops at the first),
-    and refuses it if so.
+    column of another type than its field's (``revision`` as strings) is
+    audited as the local audit reads it (SPEC §17): a cell of it with a value
+    is its row's input error, with the words the JSON line gets; a column of
+    nulls is an absent field.
     """
     if not isinstance(policy, Policy):
         raise TypeError(f"policy: expected a samtykke.Policy, found {type(policy).__name__}")
@@ -189,7 +189,7 @@ def audit(
         raise TypeError(f"grace_seconds: expected an int, found {type(grace_seconds).__name__}")
     # `file` and `line` of a wrong type, all null, are absent to the auditor:
     # so they are to the ordering too.
-    df = df.drop(*[c for c in _check_schema(df, policy, grace_seconds) if c in ("file", "line")])
+    df = df.drop(*_check_schema(df, policy, grace_seconds))
     columns = set(df.columns)
     has_place = "file" in columns and "line" in columns
     if has_place:
@@ -202,7 +202,7 @@ def audit(
         by_visitor = with_seq.repartition(partitions, "visitor") if partitions else with_seq.repartition("visitor")
         ts_type = dict(df.dtypes).get("ts", "")
         parsed = F.col("ts") if ts_type.startswith("timestamp") else _parsed_time(F.col("ts"))
-        ordered = by_visitor.sortWithinPartitions(F.col("visitor"), parsed, F.col(seq))
+        ordered = by_visitor.sortWithinPartitions(F.col("visitor"), _whole_second(parsed), F.col(seq))
     if dict(df.dtypes).get("text") == "string":
         # Lines as written (read_json's `text`): audited by the local audit's
         # parser, so a mistyped field is the input error it is locally.
@@ -234,57 +234,46 @@ def _parsed_time(ts: Any) -> Any:
     return F.try_to_timestamp(F.when(leap, stand_in).otherwise(upper))
 
 
+def _whole_second(t: Any) -> Any:
+    """The timestamp ``t`` in microseconds, rounded down to its whole second:
+    the audit compares times in whole seconds (SPEC §8), so events within one
+    second keep their input order, as in the local audit."""
+    micros = F.unix_micros(t)
+    return micros - F.pmod(micros, F.lit(1_000_000))
+
+
 def _storage_level() -> Any:
     return _load("pyspark").StorageLevel.MEMORY_AND_DISK
 
 
 def _check_schema(df: "DataFrame", policy: Policy, grace_seconds: int = 0) -> Set[str]:
     """Raises ``LogError`` naming the column when ``df``'s schema cannot be
-    events: the same check the auditor makes, on a table of that schema with one
-    row of a value in every column of a simple type. The auditor takes a column
-    of the wrong type while all its cells are null (SPEC §17), and the driver
-    has read no rows: for each such column the check meets, one job asks Spark
-    for a cell of it that is not null. A column that has one is refused here,
-    before the audit runs, as the first executor to meet its value would
-    refuse it; one that has none is given a null in the row and the check goes
-    on. Returns the columns of the wrong type that are all null. A
+    events (no ``visitor`` column, a ``ts`` of timestamps without a zone): the
+    same check the auditor makes, on an empty table of that schema. A column
+    of another type than its field's is no error of the table: each of its
+    cells with a value is its row's input error, in the executors as in the
+    local audit (SPEC §17). Returns the ``file`` and ``line`` columns of the
+    wrong type whose cells are all null (one job each asks Spark for a value):
+    absent to the auditor, they must not order the rows either. A
     ``grace_seconds`` out of range is the local audit's ``ValueError``, here."""
     schema = _arrow_schema(df)
-    # A missing column or a timestamp without a zone: refused whatever the rows.
     _audit(pa.RecordBatch.from_pylist([], schema), policy, grace_seconds=grace_seconds, threads=1)
-    nulls: Set[str] = set()
-    while True:
-        row = pa.RecordBatch.from_arrays(
-            [pa.nulls(1, f.type) if f.name in nulls else _one_value(f.type) for f in schema], schema=schema
-        )
-        try:
-            _audit(row, policy, threads=1)  # its findings are not wanted, its schema error is
-            return nulls
-        except LogError as wrong:
-            column = wrong.path
-            if column in nulls or column not in df.columns or df.where(F.col(_quoted(column)).isNotNull()).take(1):
-                raise
-            nulls.add(column)
+    fits = {
+        "file": lambda t: pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t),
+        "line": lambda t: pa.types.is_integer(t) or pa.types.is_null(t),
+    }
+    return {
+        f.name
+        for f in schema
+        if f.name in fits
+        and not fits[f.name](f.type)
+        and not df.where(F.col(_quoted(f.name)).isNotNull()).take(1)
+    }
 
 
 def _quoted(column: str) -> str:
     """``column`` as Spark reads a name (dots and backticks taken literally)."""
     return "`" + column.replace("`", "``") + "`"
-
-
-def _one_value(t: Any) -> Any:
-    """An array of one value of Arrow type ``t`` (null for a nested or unusual type)."""
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return pa.array(["x"], t)
-    if pa.types.is_integer(t) or pa.types.is_floating(t):
-        return pa.array([0], t)
-    if pa.types.is_boolean(t):
-        return pa.array([False], t)
-    if pa.types.is_timestamp(t):
-        return pa.array([0], t)
-    if pa.types.is_list(t) or pa.types.is_large_list(t):
-        return pa.array([[]], t)
-    return pa.nulls(1, t)
 
 
 def _arrow_schema(df: "DataFrame") -> Any:
