@@ -3,8 +3,8 @@
 //! is a timestamp with a time zone or an RFC 3339 string.
 //!
 //! A batch's schema is checked once ([`TableLayout::new`]): a missing `ts`,
-//! `visitor` or `event`, or a `ts` of timestamps without a time zone, is a
-//! [`SchemaError`] naming the column. A column of another type than its
+//! `visitor` or `event`, a field's column given twice, or a `ts` of
+//! timestamps without a time zone, is a [`SchemaError`] naming the column. A column of another type than its
 //! field's is not: a column of nulls of any type is an absent field (SPEC §17),
 //! such as pandas' all-NaN `float64` for a field a chunk of events never has,
 //! and each cell of it with a value is read as the JSON value it stands for,
@@ -130,11 +130,22 @@ impl TableLayout {
     ///
     /// # Errors
     ///
-    /// A missing `ts`, `visitor` or `event` column, or a `ts` column of
-    /// timestamps without a time zone; the error names the column. A column of
+    /// A missing `ts`, `visitor` or `event` column, a column of a field (or
+    /// `file`, `line`) given twice, or a `ts` column of timestamps without a
+    /// time zone; the error names the column. A column of
     /// another type than its field's is no error of the table: each of its
     /// cells with a value is the input error the JSON line would be.
     pub fn new(schema: &Schema) -> Result<TableLayout, SchemaError> {
+        // A column twice: which one holds the field? As a JSON line that
+        // gives a field twice, refused.
+        for name in Key::ALL.iter().map(|k| k.name()).chain(["file", "line"]) {
+            if schema.fields().iter().filter(|f| f.name() == name).count() > 1 {
+                return Err(SchemaError::new(
+                    name,
+                    "given twice: a table has one column a field",
+                ));
+            }
+        }
         let mut fields = Vec::new();
         let mut others = Vec::new();
         for key in Key::ALL {

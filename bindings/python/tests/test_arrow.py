@@ -286,6 +286,11 @@ def test_s17_a_table_that_cannot_be_events_names_the_column(kk: samtykke.Policy)
         with pytest.raises(samtykke.LogError, match=f"column `{column}`: {says}") as raised:
             samtykke.audit(pa.table(columns), kk)
         assert raised.value.path == column
+    # A field's column twice: which holds the field? Refused, as a key twice in a JSON line.
+    twice = pa.Table.from_arrays([pa.array(v) for v in good.values()] + [pa.array(["v2"])], names=[*good, "visitor"])
+    with pytest.raises(samtykke.LogError, match="column `visitor`: given twice") as raised:
+        samtykke.audit(twice, kk)
+    assert raised.value.path == "visitor"
 
 
 def test_s17_a_cell_of_the_wrong_type_is_its_rows_input_error(kk: samtykke.Policy, tmp_path: Path) -> None:

@@ -472,6 +472,16 @@ fn s17_a_table_that_cannot_be_events_names_the_column() {
             ],
             "ts",
         ),
+        // A field's column twice, as a JSON line's key twice.
+        (
+            vec![
+                ("ts", ts.clone()),
+                ("visitor", visitor.clone()),
+                ("event", event.clone()),
+                ("visitor", strs(&[Some("v2")])),
+            ],
+            "visitor",
+        ),
     ];
     let dir = std::env::temp_dir().join(format!("samtykke-s17-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
