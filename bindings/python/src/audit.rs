@@ -221,8 +221,9 @@ impl AuditReport {
 
     /// The files not read to their end, in the order they failed: dicts with
     /// `file` and `message`, as the command line's JSON has them. Empty but
-    /// for the report an `OSError` of `samtykke.audit` carries. A new list on
-    /// each call.
+    /// for the report an exception of `samtykke.audit` carries (a file or an
+    /// Arrow stream that failed; a stream's `file` is the empty string). A new
+    /// list on each call.
     #[getter]
     fn read_errors<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
@@ -688,10 +689,12 @@ fn schema_error(py: Python<'_>, e: &SchemaError) -> PyErr {
 }
 
 /// Audits an Arrow table or record-batch stream (SPEC §17), the lock released;
-/// each row's cells are read straight into an event. With `file`/`line`
-/// columns the rows are fed one by one on this thread ([`TableFeed`]);
-/// without, blocks of rows are read by the workers, visitors sharded among
-/// them as a file's lines are ([`Auditor::read_table`]).
+/// each row's cells are read straight into an event ([`Auditor::read_table`]:
+/// with `file`/`line` columns the rows are fed one by one, their cells carried
+/// through; without, blocks of rows are read by the workers, visitors sharded
+/// among them as a file's lines are). A stream that fails, or a later batch
+/// that cannot be events, raises with the report of the rows before it as the
+/// exception's `report`, as a file cut short does.
 fn audit_table(
     py: Python<'_>,
     table: &Bound<'_, PyAny>,
@@ -712,26 +715,32 @@ fn audit_table(
     let reader = any.into_reader()?;
     // A schema that cannot be events is refused before anything is audited.
     TableLayout::new(&reader.schema()).map_err(|e| schema_error(py, &e))?;
-    let outcome = py.detach(|| {
+    let (mut report, outcome) = py.detach(|| {
         let mut auditor = Auditor::with_sink(owned.view(), options, Ordered::default());
         // With `file` and `line` columns their cells are carried through, and
         // under `merge` the table's files are merged by time (SPEC §8, §17).
-        auditor.read_table("", reader)?;
+        let outcome = auditor.read_table("", reader);
         let (sink, summary) = auditor.into_parts();
-        Ok(sink.into_report(summary))
+        (sink.into_report(summary), outcome)
     });
-    outcome.map_err(|e: std::io::Error| {
-        match e.get_ref().and_then(|r| r.downcast_ref::<SchemaError>()) {
-            Some(e) => schema_error(py, e),
-            None => crate::errors::error(
-                py,
-                samtykke::Code::LogInvalid,
-                format!("the Arrow stream failed: {e}"),
-                None,
-                &e.to_string(),
-            ),
-        }
-    })
+    let Err(e) = outcome else {
+        return Ok(report);
+    };
+    let err = match e.get_ref().and_then(|r| r.downcast_ref::<SchemaError>()) {
+        Some(e) => schema_error(py, e),
+        None => crate::errors::error(
+            py,
+            samtykke::Code::LogInvalid,
+            format!("the Arrow stream failed: {e}"),
+            None,
+            &e.to_string(),
+        ),
+    };
+    // The findings of the rows read travel with the error, not lost.
+    report.read_errors = vec![(String::new(), e.to_string())];
+    err.value(py)
+        .setattr(intern!(py, "report"), Py::new(py, report)?)?;
+    Err(err)
 }
 
 /// A line taken from Python: where its text ends in the chunk's buffer, or why

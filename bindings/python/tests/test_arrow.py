@@ -372,8 +372,13 @@ def test_s17_a_failing_stream_is_an_exception_not_a_crash(kk: samtykke.Policy) -
         yield pa.record_batch([["2026-03-01T10:00:00Z"], ["v1"], ["signal"]], schema=schema)
         raise RuntimeError("the source broke")
 
-    with pytest.raises(samtykke.LogError, match="the Arrow stream failed"):
-        samtykke.audit(pa.RecordBatchReader.from_batches(schema, batches()), kk, threads=1)
+    for threads in (1, 2):
+        with pytest.raises(samtykke.LogError, match="the Arrow stream failed") as raised:
+            samtykke.audit(pa.RecordBatchReader.from_batches(schema, batches()), kk, threads=threads)
+        # The rows before the fault are audited, and travel with the error.
+        report = raised.value.report
+        assert report.summary["events"] == 1 and report.exit_code == 2
+        assert len(report.read_errors) == 1
 
 
 # ---- pickling ---------------------------------------------------------------
