@@ -377,7 +377,7 @@ def test_s17_a_failing_stream_is_an_exception_not_a_crash(kk: samtykke.Policy) -
             samtykke.audit(pa.RecordBatchReader.from_batches(schema, batches()), kk, threads=threads)
         # The rows before the fault are audited, and travel with the error.
         report = raised.value.report
-        assert report.summary["events"] == 1 and report.exit_code == 2
+        assert report.summary["lines"] == 1 and report.exit_code == 2
         assert len(report.read_errors) == 1
 
 
