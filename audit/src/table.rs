@@ -25,9 +25,9 @@ use std::sync::{mpsc, Arc};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, TimestampMicrosecondType,
-    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType, UInt16Type, UInt32Type,
-    UInt64Type, UInt8Type,
+    Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{
     Array, ArrayRef, BooleanArray, GenericListArray, LargeStringArray, OffsetSizeTrait,
@@ -111,16 +111,16 @@ fn other_kind(t: &DataType) -> Option<String> {
         | DataType::Boolean
         | DataType::Timestamp(_, Some(_))
         | DataType::List(_)
-        | DataType::LargeList(_) => None,
+        | DataType::LargeList(_)
+        | DataType::FixedSizeList(..)
+        | DataType::ListView(_)
+        | DataType::LargeListView(_)
+        // A decimal of no fraction is an integer.
+        | DataType::Decimal128(_, 0) => None,
         t if string_type(t) || t.is_integer() || t.is_floating() => None,
         DataType::Decimal128(..) | DataType::Decimal256(..) => Some("a number".into()),
         DataType::Struct(_) | DataType::Map(..) => Some("an object".into()),
-        DataType::FixedSizeList(..) | DataType::ListView(_) | DataType::LargeListView(_) => {
-            Some("an array".into())
-        }
-        DataType::Dictionary(_, v) => {
-            other_kind(v).or_else(|| Some(format!("a value of type {t}")))
-        }
+        DataType::Dictionary(_, v) => other_kind(v),
         t => Some(format!("a value of type {t}")),
     }
 }
@@ -182,9 +182,10 @@ impl TableLayout {
             None
         };
         let file = place("file", string_type, "strings");
+        // Whole floats too: pandas stores a `line` with gaps as floats.
         let line = place(
             "line",
-            |t| t.is_integer() || *t == DataType::Null,
+            |t| t.is_integer() || t.is_floating() || *t == DataType::Null,
             "integers",
         );
         Ok(TableLayout {
@@ -219,6 +220,9 @@ impl TableLayout {
     /// The error of row `i` of `batch` when it cannot be placed: a value in a
     /// `file` or `line` column of the wrong type.
     fn place_fault(&self, batch: &RecordBatch, i: usize) -> Option<String> {
+        if let Some(Num::Float(f)) = self.line.and_then(|c| int_at(batch.column(c).as_ref(), i)) {
+            return Some(format!("column `line` must hold whole numbers, not {f}"));
+        }
         self.misplaced
             .iter()
             .find(|(c, _)| is_set(batch.column(*c).as_ref(), i))
@@ -229,11 +233,130 @@ impl TableLayout {
 /// Whether cell `i` of `a` holds a value (a dictionary's null value, too, is
 /// a null).
 fn is_set(a: &dyn Array, i: usize) -> bool {
-    match a.data_type() {
-        DataType::Null => false,
-        DataType::Dictionary(..) => a.logical_nulls().map_or(true, |n| n.is_valid(i)),
-        _ => a.is_valid(i),
+    !matches!(scalar(a, i), Scalar::Null)
+}
+
+/// What a message calls a number JSON cannot hold.
+const NON_FINITE: &str = "a NaN or infinite number";
+
+/// A cell of any column, as the JSON value it stands for: the rows' reading
+/// of the column types they do not resolve once a batch, and the JSON lines
+/// [`TableLines`] writes.
+enum Scalar<'a> {
+    Null,
+    Str(&'a str),
+    Num(Num),
+    /// A decimal of no fraction, past an `i64`.
+    Wide(i128),
+    /// A decimal with a fraction, as its digits.
+    Fraction(String),
+    Bool(bool),
+    Stamp(i64),
+    /// A list: elements `from..to` of its values, a null (or an element that
+    /// is not a string) read as the JSON line's `null`.
+    List(Strs<'a>, usize, usize),
+    /// A value no JSON value reads as.
+    Other,
+}
+
+fn scalar(a: &dyn Array, i: usize) -> Scalar<'_> {
+    if *a.data_type() == DataType::Null {
+        return Scalar::Null;
     }
+    if let Some(d) = a.as_any_dictionary_opt() {
+        // The value the row's key points to, if neither is null.
+        return match Strs::key(d.keys(), i) {
+            Some(j) if j < d.values().len() => scalar(d.values().as_ref(), j),
+            _ => Scalar::Null,
+        };
+    }
+    if a.is_null(i) {
+        return Scalar::Null;
+    }
+    fn list(values: &ArrayRef, from: usize, to: usize) -> Scalar<'_> {
+        Scalar::List(Strs::of(values.as_ref()), from, to)
+    }
+    match a.data_type() {
+        t if string_type(t) => Strs::of(a).get(i).map_or(Scalar::Null, Scalar::Str),
+        DataType::Timestamp(_, Some(_)) => stamp_at(a, i).map_or(Scalar::Null, Scalar::Stamp),
+        DataType::Boolean => Scalar::Bool(a.as_boolean().value(i)),
+        DataType::List(_) => {
+            let l = a.as_list::<i32>();
+            let o = l.value_offsets();
+            list(l.values(), o[i] as usize, o[i + 1] as usize)
+        }
+        DataType::LargeList(_) => {
+            let l = a.as_list::<i64>();
+            let o = l.value_offsets();
+            list(l.values(), o[i] as usize, o[i + 1] as usize)
+        }
+        DataType::FixedSizeList(_, n) => {
+            let l = a.as_fixed_size_list();
+            let from = l.value_offset(i) as usize;
+            list(l.values(), from, from + *n as usize)
+        }
+        DataType::ListView(_) => {
+            let l = a.as_list_view::<i32>();
+            let from = l.value_offsets()[i] as usize;
+            list(l.values(), from, from + l.value_sizes()[i] as usize)
+        }
+        DataType::LargeListView(_) => {
+            let l = a.as_list_view::<i64>();
+            let from = l.value_offsets()[i] as usize;
+            list(l.values(), from, from + l.value_sizes()[i] as usize)
+        }
+        DataType::Decimal128(_, scale) => {
+            let v = a.as_primitive::<Decimal128Type>().value(i);
+            match (*scale, i64::try_from(v)) {
+                (0, Ok(n)) => Scalar::Num(Num::Int(n)),
+                (0, Err(_)) => Scalar::Wide(v),
+                (scale, _) => Scalar::Fraction(decimal_text(v, scale)),
+            }
+        }
+        t if t.is_integer() || t.is_floating() => int_at(a, i).map_or(Scalar::Null, Scalar::Num),
+        _ => Scalar::Other,
+    }
+}
+
+/// The digits of a decimal `v` of `scale`, as JSON writes the number.
+fn decimal_text(v: i128, scale: i8) -> String {
+    let digits = v.unsigned_abs().to_string();
+    let sign = if v < 0 { "-" } else { "" };
+    if scale < 0 {
+        return format!(
+            "{sign}{digits}{}",
+            "0".repeat(scale.unsigned_abs() as usize)
+        );
+    }
+    let scale = scale as usize;
+    let digits = format!("{digits:0>width$}", width = scale + 1);
+    let (whole, fraction) = digits.split_at(digits.len() - scale);
+    format!("{sign}{whole}.{fraction}")
+}
+
+/// A number cell as its JSON line's field reads it.
+fn num_cell<'b>(n: Num) -> Cell<'b> {
+    match n {
+        Num::Int(n) => Cell::Int(n),
+        // As the JSON line's digits read: out of range, said so.
+        Num::Big(n) => Cell::BigInt(Cow::Owned(n.to_string())),
+        Num::Float(f) if f.is_finite() => Cell::Other("a number"),
+        // JSON has no NaN or infinity.
+        Num::Float(_) => Cell::Other(NON_FINITE),
+    }
+}
+
+/// A list cell: its strings, or, with a null or an element that is not a
+/// string, an array that holds something else.
+fn strings_cell(values: Strs<'_>, from: usize, to: usize) -> Cell<'_> {
+    if !(from..to).all(|j| values.is_valid(j)) {
+        return Cell::Array;
+    }
+    Cell::Strings(Strings::Column(ListCells {
+        values,
+        i: from,
+        end: to,
+    }))
 }
 
 /// A string column of any of Arrow's string types, dictionary-encoded ones
@@ -548,24 +671,6 @@ fn format_args_4(y: i64) -> [u8; 4] {
     ]
 }
 
-fn write_list<O: OffsetSizeTrait>(out: &mut Vec<u8>, list: &GenericListArray<O>, i: usize) {
-    let values = Strs::of(list.values().as_ref());
-    let offsets = list.value_offsets();
-    let (from, to) = (offsets[i].as_usize(), offsets[i + 1].as_usize());
-    out.push(b'[');
-    for j in from..to {
-        if j > from {
-            out.push(b',');
-        }
-        match values.get(j) {
-            Some(s) => write_str(out, s),
-            // The reader reports a list with a null in it.
-            None => out.extend_from_slice(b"null"),
-        }
-    }
-    out.push(b']');
-}
-
 impl TableLayout {
     /// Appends row `i` of `batch` (whose schema this layout was made from) as
     /// one JSON object, without a line break.
@@ -574,8 +679,8 @@ impl TableLayout {
         let mut first = true;
         for &(key, index) in &self.fields {
             let a: &ArrayRef = batch.column(index);
-            // A dictionary's null is its key's or its value's, as the rows read it.
-            if !is_set(a.as_ref(), i) {
+            let cell = scalar(a.as_ref(), i);
+            if let Scalar::Null = cell {
                 continue;
             }
             if !first {
@@ -585,36 +690,45 @@ impl TableLayout {
             out.push(b'"');
             out.extend_from_slice(key.name().as_bytes());
             out.extend_from_slice(b"\":");
-            if let Some((_, kind)) = self.others.iter().find(|(c, _)| *c == index) {
+            let other = |out: &mut Vec<u8>, kind: &str| {
                 // No JSON value reads as it: an object naming it, which no
                 // field takes.
                 out.extend_from_slice(b"{\"arrow\":");
                 write_str(out, kind);
                 out.push(b'}');
+            };
+            if let Some((_, kind)) = self.others.iter().find(|(c, _)| *c == index) {
+                other(out, kind);
                 continue;
             }
-            match a.data_type() {
-                DataType::Timestamp(..) => write_stamp(out, stamp_at(a.as_ref(), i).unwrap_or(0)),
-                DataType::Boolean => {
-                    let b: &BooleanArray = a.as_boolean();
-                    out.extend_from_slice(if b.value(i) { b"true" } else { b"false" });
+            match cell {
+                Scalar::Null => {}
+                Scalar::Str(s) => write_str(out, s),
+                Scalar::Num(Num::Int(n)) => write_int(out, n),
+                Scalar::Num(Num::Big(n)) => out.extend_from_slice(n.to_string().as_bytes()),
+                Scalar::Num(Num::Float(f)) if f.is_finite() => {
+                    out.extend_from_slice(format!("{f:?}").as_bytes());
                 }
-                DataType::List(_) => write_list(out, a.as_list::<i32>(), i),
-                DataType::LargeList(_) => write_list(out, a.as_list::<i64>(), i),
-                t if string_type(t) => {
-                    write_str(out, Strs::of(a.as_ref()).get(i).unwrap_or_default());
-                }
-                _ => match int_at(a.as_ref(), i) {
-                    Some(Num::Int(n)) => write_int(out, n),
-                    Some(Num::Big(n)) => out.extend_from_slice(n.to_string().as_bytes()),
-                    Some(Num::Float(f)) if f.is_finite() => {
-                        out.extend_from_slice(format!("{f:?}").as_bytes());
+                Scalar::Num(Num::Float(_)) => other(out, NON_FINITE),
+                Scalar::Wide(v) => out.extend_from_slice(v.to_string().as_bytes()),
+                Scalar::Fraction(digits) => out.extend_from_slice(digits.as_bytes()),
+                Scalar::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+                Scalar::Stamp(at) => write_stamp(out, at),
+                Scalar::List(values, from, to) => {
+                    out.push(b'[');
+                    for j in from..to {
+                        if j > from {
+                            out.push(b',');
+                        }
+                        match values.get(j) {
+                            Some(s) => write_str(out, s),
+                            // The reader reports a list with a null in it.
+                            None => out.extend_from_slice(b"null"),
+                        }
                     }
-                    // JSON has no NaN or infinity; a string is reported as
-                    // not an integer.
-                    Some(Num::Float(f)) => write_str(out, &f.to_string()),
-                    None => out.extend_from_slice(b"null"),
-                },
+                    out.push(b']');
+                }
+                Scalar::Other => other(out, "a value of another type"),
             }
         }
         out.push(b'}');
@@ -648,6 +762,9 @@ enum Col<'b> {
     Stamp(&'b dyn Array),
     /// A column no JSON value reads as, and what its values are called.
     Other(&'b dyn Array, &'b str),
+    /// Any other column JSON values read as (a dictionary of numbers, a
+    /// decimal, a fixed-size list), read cell by cell ([`scalar`]).
+    Any(&'b dyn Array),
 }
 
 const COLUMNS: usize = Key::ALL.len();
@@ -695,7 +812,9 @@ impl<'b> Rows<'b> {
                     // Each byte is at most six escaped (`\u001f`).
                     (Col::Str(strs), 6 * strs.longest(a.len()) + 2)
                 }
-                _ => (Col::Num(a), 32),
+                t if t.is_integer() || t.is_floating() => (Col::Num(a), 32),
+                // Rare types: each row is measured.
+                _ => (Col::Any(a), MAX_LINE),
             };
             cols[key as usize] = col;
             bound += longest;
@@ -759,16 +878,11 @@ fn list_cell<'b, O: OffsetSizeTrait>(
         return None;
     }
     let offsets = l.value_offsets();
-    let (from, to) = (offsets[i].as_usize(), offsets[i + 1].as_usize());
-    // A null element: the JSON array would hold a `null`.
-    if !(from..to).all(|j| values.is_valid(j)) {
-        return Some(Cell::Array);
-    }
-    Some(Cell::Strings(Strings::Column(ListCells {
+    Some(strings_cell(
         values,
-        i: from,
-        end: to,
-    })))
+        offsets[i].as_usize(),
+        offsets[i + 1].as_usize(),
+    ))
 }
 
 impl<'b> Cells<'b> for Row<'_, 'b> {
@@ -778,19 +892,23 @@ impl<'b> Cells<'b> for Row<'_, 'b> {
         match self.rows.cols[key as usize] {
             Col::Absent => None,
             Col::Str(s) => s.get(i).map(|s| Cell::Str(Cow::Borrowed(s))),
-            Col::Num(a) => Some(match int_at(a, i)? {
-                Num::Int(n) => Cell::Int(n),
-                // As the JSON line's digits read: out of range, said so.
-                Num::Big(n) => Cell::BigInt(Cow::Owned(n.to_string())),
-                Num::Float(f) if f.is_finite() => Cell::Other("a number"),
-                // JSON has no NaN or infinity: the line would hold a string.
-                Num::Float(f) => Cell::Str(Cow::Owned(f.to_string())),
-            }),
+            Col::Num(a) => int_at(a, i).map(num_cell),
             Col::Bool(b) => b.is_valid(i).then(|| Cell::Bool(b.value(i))),
             Col::List(l, v) => list_cell(l, v, i),
             Col::LargeList(l, v) => list_cell(l, v, i),
             Col::Stamp(a) => stamp_at(a, i).map(|at| Cell::Str(Cow::Owned(stamp_text(at)))),
             Col::Other(a, kind) => is_set(a, i).then_some(Cell::Other(kind)),
+            Col::Any(a) => match scalar(a, i) {
+                Scalar::Null => None,
+                Scalar::Str(s) => Some(Cell::Str(Cow::Borrowed(s))),
+                Scalar::Num(n) => Some(num_cell(n)),
+                Scalar::Wide(v) => Some(Cell::BigInt(Cow::Owned(v.to_string()))),
+                Scalar::Fraction(_) => Some(Cell::Other("a number")),
+                Scalar::Bool(b) => Some(Cell::Bool(b)),
+                Scalar::Stamp(at) => Some(Cell::Str(Cow::Owned(stamp_text(at)))),
+                Scalar::List(values, from, to) => Some(strings_cell(values, from, to)),
+                Scalar::Other => Some(Cell::Other("a value of another type")),
+            },
         }
     }
 }
@@ -943,9 +1061,9 @@ pub(crate) fn peek_placed(mut batches: Batches<'_>) -> (bool, Batches<'_>) {
 
 /// The files of a table with `file` and `line` columns, for `--merge` to merge
 /// as it merges files (SPEC §8, §17): each file's rows, read into a batch of
-/// its own in the table's order and numbered by their `line` cells, named by
-/// their `file` cells (`name` where null), in the order the files first
-/// appear. The whole table is read first and held parsed. A batch that cannot
+/// its own, numbered by their `line` cells and put in their order (a row with
+/// no `line` by its place in the table), named by their `file` cells (`name`
+/// where null), in the order the files first appear. The whole table is read first and held parsed. A batch that cannot
 /// be read, or cannot be events, ends the reading: the rows before it are
 /// kept, and its error is given beside them.
 pub(crate) fn placed_inputs<'s, R>(
@@ -993,7 +1111,12 @@ pub(crate) fn placed_inputs<'s, R>(
     }
     let inputs = files
         .into_iter()
-        .map(|(file, batch)| (file, Input::Parsed(batch)))
+        .map(|(file, mut batch)| {
+            // A file's rows in the order of their lines, whatever the table's
+            // (sorted by visitor, say, as a query leaves it).
+            batch.entries.sort_by_key(|(line, _)| *line);
+            (file, Input::Parsed(batch))
+        })
         .collect();
     (inputs, fault)
 }

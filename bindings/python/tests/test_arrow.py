@@ -381,6 +381,25 @@ def test_s17_a_failing_stream_is_an_exception_not_a_crash(kk: samtykke.Policy) -
         assert len(report.read_errors) == 1
 
 
+def test_s13_a_batch_unlike_its_streams_schema_is_an_error_not_a_panic(kk: samtykke.Policy) -> None:
+    # A producer's defect: the second batch lacks a column the stream's schema
+    # has. arrow-rs asserts against it; the audit answers with LogError.
+    for placed in (False, True):
+        names = ["ts", "visitor", "event"] + (["file", "line"] if placed else [])
+        schema = pa.schema([(n, pa.int64() if n == "line" else pa.string()) for n in names])
+        first = pa.record_batch([["2026-03-01T10:00:00Z"], ["v"], ["notice_shown"], ["f"], [1]][: len(names)], schema=schema)
+        rest = [n for n in names if n != "visitor"]
+        second = pa.record_batch(
+            [{"ts": ["2026-03-01T10:00:01Z"], "event": ["notice_shown"], "file": ["f"], "line": [2]}[n] for n in rest],
+            names=rest,
+        )
+        for merge in (False, True):
+            for threads in (1, 2):
+                stream = pa.RecordBatchReader.from_batches(schema, iter([first, second]))
+                with pytest.raises(samtykke.LogError):
+                    samtykke.audit(stream, kk, merge=merge, threads=threads)
+
+
 # ---- pickling ---------------------------------------------------------------
 
 

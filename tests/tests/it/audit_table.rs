@@ -345,6 +345,34 @@ fn s17_merge_merges_the_files_a_table_holds() {
     assert_eq!(placed(&got), placed(&want));
     assert_eq!(errors(&got), errors(&want));
     assert_eq!(got.summary.events, want.summary.events);
+    // The same rows in another order (by visitor, as a query leaves them):
+    // each file's rows are taken in the order of their lines.
+    let mut shuffled: Vec<(&Value, &str, u64)> = a
+        .iter()
+        .zip(1..)
+        .map(|(r, n)| (r, na.as_str(), n))
+        .chain(b.iter().zip(1..).map(|(r, n)| (r, nb.as_str(), n)))
+        .collect();
+    shuffled.sort_by_key(|(r, file, line)| (r["visitor"].to_string(), line % 7, *file));
+    // a's first row first: the files are merged in the order they first
+    // appear, a before b, as on the command line above.
+    let first = shuffled
+        .iter()
+        .position(|&(_, file, line)| file == na && line == 1)
+        .unwrap();
+    let row = shuffled.remove(first);
+    shuffled.insert(0, row);
+    let one_a_row: Vec<RecordBatch> = shuffled
+        .iter()
+        .map(|(r, file, line)| batch_of(std::slice::from_ref(*r), Ts::Text, Some((file, *line))))
+        .collect();
+    let mut auditor = Auditor::new(policy.view(), merged.clone());
+    auditor
+        .read_table("", one_a_row.into_iter().map(Ok))
+        .unwrap();
+    let got = auditor.finish();
+    assert_eq!(placed(&got), placed(&want));
+    assert_eq!(errors(&got), errors(&want));
     // Without --merge the same table is one clock after another: the
     // rows of b, earlier than a's last, are out of order then.
     let unmerged = audit_batches(&policy, &batches, AuditOptions::new());
@@ -630,6 +658,143 @@ fn s17_a_cell_of_the_wrong_type_is_the_input_error_its_json_line_gets() {
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Columns of Arrow types a JSON line has no exact twin for read as the value
+/// they hold: a dictionary of integers (pandas' `category` of ints), a
+/// decimal of no fraction, a fixed-size list of strings. A NaN cell is an
+/// error in every field, a string one too: JSON has no NaN.
+#[test]
+fn s17_cells_of_other_arrow_types_read_as_the_values_they_hold() {
+    use samtykke_audit::arrow_array::builder::FixedSizeListBuilder;
+    use samtykke_audit::arrow_array::types::Int8Type;
+    use samtykke_audit::arrow_array::{
+        Decimal128Array, DictionaryArray, Float64Array, Int64Array, Int8Array,
+    };
+    let policy = kk2();
+    let ts = strs(&[Some("2026-03-01T10:00:00Z"), Some("2026-03-01T10:00:01Z")]);
+    let notice = |extra: Vec<(&'static str, ArrayRef)>| {
+        let mut columns = vec![
+            ("ts", ts.clone()),
+            ("visitor", strs(&[Some("v1"), Some("v1")])),
+            ("event", strs(&[Some("notice_shown"), Some("notice_shown")])),
+        ];
+        columns.extend(extra);
+        table(columns)
+    };
+    let controls: ArrayRef = {
+        let mut b = FixedSizeListBuilder::new(StringBuilder::new(), 2);
+        for _ in 0..2 {
+            b.values().append_value("accept_all");
+            b.values().append_value("reject_all");
+            b.append(true);
+        }
+        Arc::new(b.finish())
+    };
+    let json_line = |t: &str, more: &str| {
+        format!(
+            r#"{{"ts":"{t}","visitor":"v1","event":"notice_shown","controls":["accept_all","reject_all"]{more}}}"#
+        )
+    };
+    let t = ["2026-03-01T10:00:00Z", "2026-03-01T10:00:01Z"];
+    let revision_ints: ArrayRef = Arc::new(
+        DictionaryArray::<Int8Type>::try_new(
+            Int8Array::from(vec![0, 0]),
+            Arc::new(Int64Array::from(vec![1])),
+        )
+        .unwrap(),
+    );
+    let revision_decimal: ArrayRef = Arc::new(
+        Decimal128Array::from(vec![1, 1])
+            .with_precision_and_scale(5, 0)
+            .unwrap(),
+    );
+    let revision_fraction: ArrayRef = Arc::new(
+        Decimal128Array::from(vec![150, 100])
+            .with_precision_and_scale(5, 2)
+            .unwrap(),
+    );
+    let cases: Vec<(Vec<(&'static str, ArrayRef)>, [String; 2])> = vec![
+        (
+            vec![("controls", controls.clone()), ("revision", revision_ints)],
+            [
+                json_line(t[0], r#","revision":1"#),
+                json_line(t[1], r#","revision":1"#),
+            ],
+        ),
+        (
+            vec![
+                ("controls", controls.clone()),
+                ("revision", revision_decimal),
+            ],
+            [
+                json_line(t[0], r#","revision":1"#),
+                json_line(t[1], r#","revision":1"#),
+            ],
+        ),
+        (
+            vec![
+                ("controls", controls.clone()),
+                ("revision", revision_fraction),
+            ],
+            [
+                json_line(t[0], r#","revision":1.50"#),
+                json_line(t[1], r#","revision":1.00"#),
+            ],
+        ),
+    ];
+    for (columns, lines) in cases {
+        let batch = notice(columns);
+        let want = audit_lines(policy.view(), &lines, AuditOptions::new());
+        for options in [
+            AuditOptions::new().threads(1),
+            AuditOptions::new().threads(2),
+        ] {
+            let got = audit_batches(&policy, std::slice::from_ref(&batch), options.clone());
+            assert_eq!(findings(&got), findings(&want), "{:?}", batch.schema());
+            let messages = |r: &Report| -> Vec<String> {
+                r.input_errors.iter().map(|e| e.message.clone()).collect()
+            };
+            assert_eq!(messages(&got), messages(&want));
+            assert_eq!(got.summary.events, want.summary.events);
+            // And as text, through `TableLines`.
+            let mut auditor = Auditor::new(policy.view(), options);
+            auditor
+                .read(
+                    "",
+                    samtykke_audit::TableLines::new([Ok(batch.clone())].into_iter()),
+                )
+                .unwrap();
+            assert_eq!(findings(&auditor.finish()), findings(&want));
+        }
+    }
+    // A NaN visitor id is no string: an error, as any other number there.
+    let nan = table(vec![
+        ("ts", ts.clone()),
+        (
+            "visitor",
+            Arc::new(Float64Array::from(vec![f64::NAN, 1.5])) as ArrayRef,
+        ),
+        ("event", strs(&[Some("cookie_set"), Some("cookie_set")])),
+        ("cookie", strs(&[Some("nmstat"), Some("nmstat")])),
+    ]);
+    let got = audit_batches(&policy, &[nan], AuditOptions::new());
+    let errors: Vec<(u64, &str)> = got
+        .input_errors
+        .iter()
+        .map(|e| (e.line, e.message.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (
+                1,
+                "`visitor` must be a string, not a NaN or infinite number"
+            ),
+            (2, "`visitor` must be a string, not a number"),
+        ]
+    );
+    assert!(got.violations.is_empty());
 }
 
 /// A cell no JSON value reads as (binary data) is an input error naming its
