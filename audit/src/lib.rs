@@ -119,7 +119,7 @@ use std::path::Path;
 use samtykke::ValidPolicy;
 
 pub use output::{Format, ReportWriter};
-pub use reader::{ReadError, Source};
+pub use reader::{one_stream_twice, ReadError, Source};
 pub use report::{
     write_text_summary, InputError, InputErrorKind, Report, Sink, Summary, TextInputError,
     TextViolation, Violation, ViolationId,

@@ -248,6 +248,61 @@ impl Source {
     }
 }
 
+/// Two of `paths` that name one stream, which only one reader can read:
+/// standard input (`-`) twice, or a pipe, a terminal or a socket twice, by
+/// its name and by another (`-` and `/dev/stdin` of a pipe). Merged, their
+/// readers would share the stream, each taking lines at random; one after
+/// the other, the second would find it read. The two names, first and
+/// second; `None` when there are no such two (a regular file may be given
+/// twice: each opening reads it whole).
+pub fn one_stream_twice<P: AsRef<Path>>(paths: &[P]) -> Option<(String, String)> {
+    let mut dash: Option<String> = None;
+    let mut streams: Vec<((u64, u64), String)> = Vec::new();
+    for path in paths {
+        let path = path.as_ref();
+        let name = path.to_string_lossy().into_owned();
+        let meta = if path.as_os_str() == "-" {
+            if let Some(first) = &dash {
+                return Some((first.clone(), name));
+            }
+            dash = Some(name.clone());
+            stdin().and_then(|f| stream_meta(&f))
+        } else {
+            std::fs::metadata(path).map(|m| stream_id(&m))
+        };
+        let Ok(Some(id)) = meta else {
+            continue;
+        };
+        if let Some((_, first)) = streams.iter().find(|(seen, _)| *seen == id) {
+            return Some((first.clone(), name));
+        }
+        streams.push((id, name));
+    }
+    None
+}
+
+/// The device and inode of a file that is a stream (not a regular file).
+#[cfg(unix)]
+fn stream_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    (!meta.is_file() && !meta.is_dir()).then(|| (meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn stream_id(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    None
+}
+
+#[cfg(unix)]
+fn stream_meta(f: &File) -> io::Result<Option<(u64, u64)>> {
+    f.metadata().map(|m| stream_id(&m))
+}
+
+#[cfg(not(unix))]
+fn stream_meta(_f: &io::Stdin) -> io::Result<Option<(u64, u64)>> {
+    Ok(None)
+}
+
 /// Standard input as a file of its own (a duplicate of its descriptor), so
 /// that a read that fails is an error: `std`'s `Stdin` reads a descriptor that
 /// is not open for reading (`EBADF`) as an empty input, and an audit of it

@@ -69,10 +69,10 @@ pub fn run(
     format: Format,
     options: AuditOptions,
 ) -> ExitCode {
-    // Standard input can be read once: given twice, merged readers would
-    // share it, each taking lines at random.
-    if logs.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
-        errln!("error: `-` (standard input) is given more than once; it can be read once");
+    // A stream can be read once: given twice, merged readers would share it,
+    // each taking lines at random.
+    if let Some((first, second)) = samtykke_audit::one_stream_twice(logs) {
+        errln!("error: `{first}` and `{second}` are one stream (standard input, a pipe); it can be read once");
         return ExitCode::from(2);
     }
     let bar = progress(logs);

@@ -489,8 +489,9 @@ fn audit_input_faults_end_with_a_message_and_exit_code() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Standard input given twice is a usage error (exit 2): merged, its two
-/// readers would share the stream, each taking lines at random.
+/// Standard input given twice, or a pipe by two names, is a usage error (exit
+/// 2): merged, its two readers would share the stream, each taking lines at
+/// random.
 #[test]
 fn standard_input_given_twice_is_a_usage_error() {
     let policy = example_policy();
@@ -501,12 +502,34 @@ fn standard_input_given_twice_is_a_usage_error() {
         let out = audit(&args, None);
         assert_eq!(out.status.code(), Some(2), "{merge:?}");
         assert!(
-            text(&out.stderr).contains("`-` (standard input) is given more than once"),
+            text(&out.stderr).contains("`-` and `-` are one stream"),
             "{}",
             text(&out.stderr)
         );
         assert!(out.stdout.is_empty());
     }
+    // The same pipe by two names.
+    let out = audit(
+        &["-", "/dev/stdin", "--merge", "--policy", s(&policy)],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("`-` and `/dev/stdin` are one stream"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A regular file twice is read twice.
+    let dir = scratch("twice");
+    let log = dir.join("one.jsonl");
+    std::fs::write(
+        &log,
+        "{\"ts\":\"2026-03-01T10:00:00Z\",\"visitor\":\"v\",\"event\":\"notice_shown\"}\n",
+    )
+    .unwrap();
+    let out = audit(&[s(&log), s(&log), "--merge", "--policy", s(&policy)], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Without `--merge` the files are read one after the other, each opened when

@@ -586,8 +586,8 @@ fn to_pyarrow(py: Python<'_>, batch: RecordBatch) -> PyResult<Bound<'_, PyAny>> 
 ///
 /// Returns an `AuditReport`; a log's bad lines are its input errors, never
 /// exceptions. Raises `FileNotFoundError` (an `OSError`) for a file that is not
-/// there, before anything is audited, `ValueError` for `-` (standard input)
-/// given twice, and `TypeError` for arguments of the wrong type. Without
+/// there, before anything is audited, `ValueError` for one stream given twice
+/// (`-`, standard input, twice, or `-` and `/dev/stdin`), and `TypeError` for arguments of the wrong type. Without
 /// `merge` each file is opened when its turn comes, so a log of more files
 /// than the process may hold open is read whole. A file that cannot be opened
 /// or read to its end (a `.gz` cut short, a read that fails) raises `OSError`,
@@ -620,12 +620,12 @@ pub(crate) fn audit(
     if arrow {
         return audit_table(py, paths_or_table, owned, options);
     }
-    // Standard input can be read once: given twice, merged readers would share
-    // it, each taking lines at random.
-    if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
-        return Err(pyo3::exceptions::PyValueError::new_err(
-            "paths: `-` (standard input) is given more than once; it can be read once",
-        ));
+    // A stream can be read once: given twice, merged readers would share it,
+    // each taking lines at random.
+    if let Some((first, second)) = samtykke_audit::one_stream_twice(&paths) {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "paths: `{first}` and `{second}` are one stream (standard input, a pipe); it can be read once"
+        )));
     }
     let merge = options.merges();
     let (mut report, fault) = py

@@ -714,7 +714,8 @@ fn s17_cells_of_other_arrow_types_read_as_the_values_they_hold() {
             .with_precision_and_scale(5, 2)
             .unwrap(),
     );
-    let cases: Vec<(Vec<(&'static str, ArrayRef)>, [String; 2])> = vec![
+    type Case = (Vec<(&'static str, ArrayRef)>, [String; 2]);
+    let cases: Vec<Case> = vec![
         (
             vec![("controls", controls.clone()), ("revision", revision_ints)],
             [
