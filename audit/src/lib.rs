@@ -126,7 +126,7 @@ pub use report::{
 };
 pub use rules::{Auditor, LINES};
 #[cfg(feature = "arrow")]
-pub use table::{SchemaError, TableFeed, TableLayout, TableLines};
+pub use table::{Checked, SchemaError, TableFeed, TableLayout, TableLines};
 #[cfg(feature = "arrow")]
 pub use {arrow_array, arrow_schema};
 

@@ -249,30 +249,39 @@ impl Source {
 }
 
 /// Two of `paths` that name one stream, which only one reader can read:
-/// standard input (`-`) twice, or a pipe, a terminal or a socket twice, by
-/// its name and by another (`-` and `/dev/stdin` of a pipe). Merged, their
-/// readers would share the stream, each taking lines at random; one after
-/// the other, the second would find it read. The two names, first and
-/// second; `None` when there are no such two (a regular file may be given
-/// twice: each opening reads it whole).
+/// standard input (`-`) twice, a pipe or a socket twice, or standard input
+/// by its name and by another (`-` and `/dev/stdin`). Merged, their readers
+/// would share the stream, each taking lines at random; one after the
+/// other, the second would find it read. The two names, first and second;
+/// `None` when there are no such two (a regular file, or a device such as
+/// `/dev/null`, may be given twice: each opening reads it whole).
 pub fn one_stream_twice<P: AsRef<Path>>(paths: &[P]) -> Option<(String, String)> {
-    let mut dash: Option<String> = None;
+    let mut dash: Option<(String, Option<(u64, u64)>)> = None;
     let mut streams: Vec<((u64, u64), String)> = Vec::new();
     for path in paths {
         let path = path.as_ref();
         let name = path.to_string_lossy().into_owned();
-        let meta = if path.as_os_str() == "-" {
-            if let Some(first) = &dash {
+        if path.as_os_str() == "-" {
+            if let Some((first, _)) = &dash {
                 return Some((first.clone(), name));
             }
-            dash = Some(name.clone());
-            stdin().and_then(|f| stream_meta(&f))
-        } else {
-            std::fs::metadata(path).map(|m| stream_id(&m))
-        };
-        let Ok(Some(id)) = meta else {
+            // Standard input as whatever it is, a terminal too.
+            let id = stdin().ok().and_then(|f| stdin_id(&f));
+            dash = Some((name, id));
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(path) else {
             continue;
         };
+        let Some(id) = file_id(&meta) else {
+            continue;
+        };
+        if let Some((first, _)) = dash.as_ref().filter(|(_, d)| *d == Some(id)) {
+            return Some((first.clone(), name));
+        }
+        if !is_stream(&meta) {
+            continue;
+        }
         if let Some((_, first)) = streams.iter().find(|(seen, _)| *seen == id) {
             return Some((first.clone(), name));
         }
@@ -281,26 +290,45 @@ pub fn one_stream_twice<P: AsRef<Path>>(paths: &[P]) -> Option<(String, String)>
     None
 }
 
-/// The device and inode of a file that is a stream (not a regular file).
+/// The device and inode of a file.
 #[cfg(unix)]
-fn stream_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+fn file_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
     use std::os::unix::fs::MetadataExt;
-    (!meta.is_file() && !meta.is_dir()).then(|| (meta.dev(), meta.ino()))
+    Some((meta.dev(), meta.ino()))
 }
 
 #[cfg(not(unix))]
-fn stream_id(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+fn file_id(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
     None
 }
 
+/// Whether a file is a stream two openings share: a pipe or a socket.
 #[cfg(unix)]
-fn stream_meta(f: &File) -> io::Result<Option<(u64, u64)>> {
-    f.metadata().map(|m| stream_id(&m))
+fn is_stream(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    t.is_fifo() || t.is_socket()
 }
 
 #[cfg(not(unix))]
-fn stream_meta(_f: &io::Stdin) -> io::Result<Option<(u64, u64)>> {
-    Ok(None)
+fn is_stream(_meta: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Standard input's device and inode, where it is not a regular file (a
+/// regular file's second opening reads it anew).
+#[cfg(unix)]
+fn stdin_id(f: &File) -> Option<(u64, u64)> {
+    let meta = f.metadata().ok()?;
+    if meta.is_file() {
+        return None;
+    }
+    file_id(&meta)
+}
+
+#[cfg(not(unix))]
+fn stdin_id(_f: &io::Stdin) -> Option<(u64, u64)> {
+    None
 }
 
 /// Standard input as a file of its own (a duplicate of its descriptor), so
@@ -344,11 +372,14 @@ fn parquet_rows(
     // the audit reads are decoded.
     let layout = super::table::TableLayout::new(builder.schema())?;
     let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), layout.fields());
-    builder
+    let rows = builder
         .with_projection(mask)
         .with_batch_size(8192)
         .build()
-        .map_err(invalid)
+        .map_err(invalid)?;
+    // The reader panics on some malformed files (a dictionary of booleans
+    // in its Arrow schema hint): an error of the file instead.
+    Ok(super::table::Checked::new(rows, false))
 }
 
 /// A line as [`for_each_line`] hands it over.

@@ -25,8 +25,8 @@ use std::sync::{mpsc, Arc};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
-    Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type,
-    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    Decimal128Type, Decimal256Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
+    Int8Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{
@@ -115,10 +115,10 @@ fn other_kind(t: &DataType) -> Option<String> {
         | DataType::FixedSizeList(..)
         | DataType::ListView(_)
         | DataType::LargeListView(_)
-        // A decimal of no fraction is an integer.
-        | DataType::Decimal128(_, 0) => None,
+        // A decimal is the number it holds.
+        | DataType::Decimal128(..)
+        | DataType::Decimal256(..) => None,
         t if string_type(t) || t.is_integer() || t.is_floating() => None,
-        DataType::Decimal128(..) | DataType::Decimal256(..) => Some("a number".into()),
         DataType::Struct(_) | DataType::Map(..) => Some("an object".into()),
         DataType::Dictionary(_, v) => other_kind(v),
         t => Some(format!("a value of type {t}")),
@@ -157,7 +157,11 @@ impl TableLayout {
                 continue;
             };
             let t = schema.field(index).data_type();
-            if let (Shape::Time, DataType::Timestamp(_, None)) = (key.shape(), t) {
+            let value_type = match t {
+                DataType::Dictionary(_, v) => v.as_ref(),
+                t => t,
+            };
+            if let (Shape::Time, DataType::Timestamp(_, None)) = (key.shape(), value_type) {
                 return Err(SchemaError::new(
                     name,
                     "a timestamp without a time zone (give the column a zone, such as UTC)",
@@ -220,8 +224,18 @@ impl TableLayout {
     /// The error of row `i` of `batch` when it cannot be placed: a value in a
     /// `file` or `line` column of the wrong type.
     fn place_fault(&self, batch: &RecordBatch, i: usize) -> Option<String> {
-        if let Some(Num::Float(f)) = self.line.and_then(|c| int_at(batch.column(c).as_ref(), i)) {
-            return Some(format!("column `line` must hold whole numbers, not {f}"));
+        // Lines count from 1 (SPEC §8).
+        let bad = match self.line.and_then(|c| int_at(batch.column(c).as_ref(), i)) {
+            Some(Num::Int(n)) if n < 1 => Some(n.to_string()),
+            Some(Num::Float(f)) if !(f.fract() == 0.0 && (1.0..1.8e19).contains(&f)) => {
+                Some(f.to_string())
+            }
+            _ => None,
+        };
+        if let Some(bad) = bad {
+            return Some(format!(
+                "column `line` must hold line numbers, whole and from 1, not {bad}"
+            ));
         }
         self.misplaced
             .iter()
@@ -246,15 +260,14 @@ enum Scalar<'a> {
     Null,
     Str(&'a str),
     Num(Num),
-    /// A decimal of no fraction, past an `i64`.
-    Wide(i128),
+    /// A decimal of no fraction, past an `i64`, as its digits.
+    Wide(String),
     /// A decimal with a fraction, as its digits.
     Fraction(String),
     Bool(bool),
     Stamp(i64),
-    /// A list: elements `from..to` of its values, a null (or an element that
-    /// is not a string) read as the JSON line's `null`.
-    List(Strs<'a>, usize, usize),
+    /// A list: elements `from..to` of its values.
+    List(&'a dyn Array, usize, usize),
     /// A value no JSON value reads as.
     Other,
 }
@@ -274,7 +287,7 @@ fn scalar(a: &dyn Array, i: usize) -> Scalar<'_> {
         return Scalar::Null;
     }
     fn list(values: &ArrayRef, from: usize, to: usize) -> Scalar<'_> {
-        Scalar::List(Strs::of(values.as_ref()), from, to)
+        Scalar::List(values.as_ref(), from, to)
     }
     match a.data_type() {
         t if string_type(t) => Strs::of(a).get(i).map_or(Scalar::Null, Scalar::Str),
@@ -305,33 +318,79 @@ fn scalar(a: &dyn Array, i: usize) -> Scalar<'_> {
             let from = l.value_offsets()[i] as usize;
             list(l.values(), from, from + l.value_sizes()[i] as usize)
         }
-        DataType::Decimal128(_, scale) => {
-            let v = a.as_primitive::<Decimal128Type>().value(i);
-            match (*scale, i64::try_from(v)) {
-                (0, Ok(n)) => Scalar::Num(Num::Int(n)),
-                (0, Err(_)) => Scalar::Wide(v),
-                (scale, _) => Scalar::Fraction(decimal_text(v, scale)),
-            }
-        }
+        DataType::Decimal128(_, scale) => decimal(
+            a.as_primitive::<Decimal128Type>().value(i).to_string(),
+            *scale,
+        ),
+        DataType::Decimal256(_, scale) => decimal(
+            a.as_primitive::<Decimal256Type>().value(i).to_string(),
+            *scale,
+        ),
         t if t.is_integer() || t.is_floating() => int_at(a, i).map_or(Scalar::Null, Scalar::Num),
         _ => Scalar::Other,
     }
 }
 
-/// The digits of a decimal `v` of `scale`, as JSON writes the number.
-fn decimal_text(v: i128, scale: i8) -> String {
-    let digits = v.unsigned_abs().to_string();
-    let sign = if v < 0 { "-" } else { "" };
-    if scale < 0 {
-        return format!(
-            "{sign}{digits}{}",
-            "0".repeat(scale.unsigned_abs() as usize)
-        );
+/// A decimal of `digits` (its unscaled value, with its sign) and `scale`: an
+/// integer where it has no fraction (a scale of 0 or below), else the number
+/// with its point, as JSON writes them.
+fn decimal<'a>(digits: String, scale: i8) -> Scalar<'a> {
+    let (sign, digits) = match digits.strip_prefix('-') {
+        Some(d) => ("-", d.to_owned()),
+        None => ("", digits),
+    };
+    if scale <= 0 {
+        let zeros = "0".repeat(scale.unsigned_abs() as usize);
+        let whole = if digits == "0" {
+            digits
+        } else {
+            format!("{digits}{zeros}")
+        };
+        let text = format!("{sign}{whole}");
+        return match text.parse::<i64>() {
+            Ok(n) => Scalar::Num(Num::Int(n)),
+            Err(_) => Scalar::Wide(text),
+        };
     }
     let scale = scale as usize;
     let digits = format!("{digits:0>width$}", width = scale + 1);
     let (whole, fraction) = digits.split_at(digits.len() - scale);
-    format!("{sign}{whole}.{fraction}")
+    Scalar::Fraction(format!("{sign}{whole}.{fraction}"))
+}
+
+/// Writes a cell as the JSON value it stands for: a value no JSON value reads
+/// as, as an object naming it, which no field takes.
+fn write_scalar(out: &mut Vec<u8>, cell: Scalar<'_>) {
+    let other = |out: &mut Vec<u8>, kind: &str| {
+        out.extend_from_slice(b"{\"arrow\":");
+        write_str(out, kind);
+        out.push(b'}');
+    };
+    match cell {
+        Scalar::Null => out.extend_from_slice(b"null"),
+        Scalar::Str(s) => write_str(out, s),
+        Scalar::Num(Num::Int(n)) => write_int(out, n),
+        Scalar::Num(Num::Big(n)) => out.extend_from_slice(n.to_string().as_bytes()),
+        Scalar::Num(Num::Float(f)) if f.is_finite() => {
+            out.extend_from_slice(format!("{f:?}").as_bytes());
+        }
+        Scalar::Num(Num::Float(_)) => other(out, NON_FINITE),
+        Scalar::Wide(digits) | Scalar::Fraction(digits) => out.extend_from_slice(digits.as_bytes()),
+        Scalar::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        Scalar::Stamp(at) => write_stamp(out, at),
+        Scalar::List(values, from, to) => {
+            out.push(b'[');
+            for j in from..to {
+                if j > from {
+                    out.push(b',');
+                }
+                // Each element as it is: a null, a number, a string.
+                write_scalar(out, scalar(values, j));
+            }
+            out.push(b']');
+        }
+        Scalar::Other => other(out, "a value of another type"),
+    }
 }
 
 /// A number cell as its JSON line's field reads it.
@@ -701,35 +760,7 @@ impl TableLayout {
                 other(out, kind);
                 continue;
             }
-            match cell {
-                Scalar::Null => {}
-                Scalar::Str(s) => write_str(out, s),
-                Scalar::Num(Num::Int(n)) => write_int(out, n),
-                Scalar::Num(Num::Big(n)) => out.extend_from_slice(n.to_string().as_bytes()),
-                Scalar::Num(Num::Float(f)) if f.is_finite() => {
-                    out.extend_from_slice(format!("{f:?}").as_bytes());
-                }
-                Scalar::Num(Num::Float(_)) => other(out, NON_FINITE),
-                Scalar::Wide(v) => out.extend_from_slice(v.to_string().as_bytes()),
-                Scalar::Fraction(digits) => out.extend_from_slice(digits.as_bytes()),
-                Scalar::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
-                Scalar::Stamp(at) => write_stamp(out, at),
-                Scalar::List(values, from, to) => {
-                    out.push(b'[');
-                    for j in from..to {
-                        if j > from {
-                            out.push(b',');
-                        }
-                        match values.get(j) {
-                            Some(s) => write_str(out, s),
-                            // The reader reports a list with a null in it.
-                            None => out.extend_from_slice(b"null"),
-                        }
-                    }
-                    out.push(b']');
-                }
-                Scalar::Other => other(out, "a value of another type"),
-            }
+            write_scalar(out, cell);
         }
         out.push(b'}');
     }
@@ -742,9 +773,15 @@ impl TableLayout {
         let line = self
             .line
             .and_then(|c| match int_at(batch.column(c).as_ref(), i) {
-                Some(Num::Int(n)) => u64::try_from(n).ok(),
+                // Lines count from 1: another is its row's error
+                // (`place_fault`), reported at the row.
+                Some(Num::Int(n)) => u64::try_from(n).ok().filter(|&n| n >= 1),
                 Some(Num::Big(n)) => Some(n),
-                _ => None,
+                // A whole float past 2^53.
+                Some(Num::Float(f)) if f.fract() == 0.0 && (1.0..1.8e19).contains(&f) => {
+                    Some(f as u64)
+                }
+                Some(Num::Float(_)) | None => None,
             });
         (file, line)
     }
@@ -797,15 +834,15 @@ impl<'b> Rows<'b> {
                 DataType::Null => (Col::Absent, 0),
                 DataType::Timestamp(..) => (Col::Stamp(a), 40),
                 DataType::Boolean => (Col::Bool(a.as_boolean()), 5),
-                DataType::List(_) => {
+                DataType::List(f) => {
                     let l = a.as_list::<i32>();
                     let v = Strs::of(l.values().as_ref());
-                    (Col::List(l, v), list_bound(l, v))
+                    (Col::List(l, v), list_bound(l, v, f.data_type()))
                 }
-                DataType::LargeList(_) => {
+                DataType::LargeList(f) => {
                     let l = a.as_list::<i64>();
                     let v = Strs::of(l.values().as_ref());
-                    (Col::LargeList(l, v), list_bound(l, v))
+                    (Col::LargeList(l, v), list_bound(l, v, f.data_type()))
                 }
                 t if string_type(t) => {
                     let strs = Strs::of(a);
@@ -851,8 +888,16 @@ impl<'b> Rows<'b> {
     }
 }
 
-/// The most bytes a list cell of `l` takes as JSON.
-fn list_bound<O: OffsetSizeTrait>(l: &GenericListArray<O>, values: Strs<'_>) -> usize {
+/// The most bytes a list cell of `l` takes as JSON; a list of values that
+/// are not strings (numbers, say) is measured row by row.
+fn list_bound<O: OffsetSizeTrait>(
+    l: &GenericListArray<O>,
+    values: Strs<'_>,
+    value_type: &DataType,
+) -> usize {
+    if !string_type(value_type) {
+        return MAX_LINE;
+    }
     l.value_offsets()
         .windows(2)
         .map(|w| {
@@ -902,11 +947,11 @@ impl<'b> Cells<'b> for Row<'_, 'b> {
                 Scalar::Null => None,
                 Scalar::Str(s) => Some(Cell::Str(Cow::Borrowed(s))),
                 Scalar::Num(n) => Some(num_cell(n)),
-                Scalar::Wide(v) => Some(Cell::BigInt(Cow::Owned(v.to_string()))),
+                Scalar::Wide(digits) => Some(Cell::BigInt(Cow::Owned(digits))),
                 Scalar::Fraction(_) => Some(Cell::Other("a number")),
                 Scalar::Bool(b) => Some(Cell::Bool(b)),
                 Scalar::Stamp(at) => Some(Cell::Str(Cow::Owned(stamp_text(at)))),
-                Scalar::List(values, from, to) => Some(strings_cell(values, from, to)),
+                Scalar::List(values, from, to) => Some(strings_cell(Strs::of(values), from, to)),
                 Scalar::Other => Some(Cell::Other("a value of another type")),
             },
         }
@@ -933,6 +978,59 @@ impl Layouts {
             }
         };
         Ok(layout)
+    }
+}
+
+/// Record batches from a source the audit does not trust to be whole: a
+/// batch that fails to import (a panic in the reader, which arrow-rs and the
+/// `parquet` crate assert with on some malformed input) ends the batches as
+/// their error, and, with `validate`, so does a batch whose buffers do not
+/// hold what its types say (an Arrow C stream carries one schema for all its
+/// batches, and a later batch that is not of it would be read out of bounds).
+/// Never a crash, never a panic across a boundary (SPEC §13).
+#[derive(Debug)]
+pub struct Checked<I> {
+    inner: Option<I>,
+    validate: bool,
+}
+
+impl<I> Checked<I> {
+    /// `batches`, checked: `validate` checks every buffer of every batch too.
+    pub fn new(batches: I, validate: bool) -> Checked<I> {
+        Checked {
+            inner: Some(batches),
+            validate,
+        }
+    }
+}
+
+impl<I: Iterator<Item = Result<RecordBatch, ArrowError>>> Iterator for Checked<I> {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let inner = self.inner.as_mut()?;
+        let validate = self.validate;
+        let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let batch = inner.next()?;
+            Some(batch.and_then(|b| {
+                if validate {
+                    for column in b.columns() {
+                        column.to_data().validate_full()?;
+                    }
+                }
+                Ok(b)
+            }))
+        }));
+        let fault = match next {
+            Ok(Some(Err(e))) => e,
+            Ok(item) => return item,
+            Err(_) => ArrowError::ComputeError(
+                "a batch could not be read: its data does not match its schema".to_owned(),
+            ),
+        };
+        // Nothing after a fault is read.
+        self.inner = None;
+        Some(Err(fault))
     }
 }
 
@@ -1074,7 +1172,9 @@ pub(crate) fn placed_inputs<'s, R>(
     let mut last_day = LastDay::default();
     let mut layouts = Layouts::default();
     let mut scratch = Vec::new();
-    let mut files: Vec<(String, Batch)> = Vec::new();
+    // Each file's rows, and the key each is put in order by: its line, or,
+    // where the cell is null, the key of the row before it in the file.
+    let mut files: Vec<(String, Batch, Vec<u64>)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut rows = 0u64;
     let mut fault = None;
@@ -1098,7 +1198,7 @@ pub(crate) fn placed_inputs<'s, R>(
                 Some(&j) => j,
                 None => {
                     index.insert(file.to_owned(), files.len());
-                    files.push((file.to_owned(), Batch::default()));
+                    files.push((file.to_owned(), Batch::default(), Vec::new()));
                     files.len() - 1
                 }
             };
@@ -1106,15 +1206,25 @@ pub(crate) fn placed_inputs<'s, R>(
                 Some(message) => Parsed::Error(InputErrorKind::BadField, message),
                 None => cells.parse(&policy, &mut last_day, i, &mut scratch),
             };
-            files[j].1.push(line.unwrap_or(rows), parsed);
+            let (_, batch, keys) = &mut files[j];
+            let before = batch.entries.len();
+            batch.push(line.unwrap_or(rows), parsed);
+            if batch.entries.len() > before {
+                keys.push(line.unwrap_or(keys.last().copied().unwrap_or(0)));
+            }
         }
     }
     let inputs = files
         .into_iter()
-        .map(|(file, mut batch)| {
+        .map(|(file, mut batch, keys)| {
             // A file's rows in the order of their lines, whatever the table's
-            // (sorted by visitor, say, as a query leaves it).
-            batch.entries.sort_by_key(|(line, _)| *line);
+            // (sorted by visitor, say, as a query leaves it); a row without
+            // one stays after the row before it.
+            let mut keyed: Vec<_> = keys.into_iter().zip(batch.entries.drain(..)).collect();
+            keyed.sort_by_key(|(key, _)| *key);
+            batch
+                .entries
+                .extend(keyed.into_iter().map(|(_, entry)| entry));
             (file, Input::Parsed(batch))
         })
         .collect();

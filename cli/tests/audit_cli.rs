@@ -519,6 +519,12 @@ fn standard_input_given_twice_is_a_usage_error() {
         "{}",
         text(&out.stderr)
     );
+    // A device each opening reads whole, twice: allowed.
+    let out = audit(
+        &["/dev/null", "/dev/null", "--merge", "--policy", s(&policy)],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     // A regular file twice is read twice.
     let dir = scratch("twice");
     let log = dir.join("one.jsonl");

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use samtykke_audit::arrow_array::{Array, ArrayRef, RecordBatch};
-use samtykke_audit::arrow_schema::{ArrowError, Field, Schema};
+use samtykke_audit::arrow_schema::{Field, Schema};
 
 use pyo3::exceptions::{PyImportError, PyOSError, PyOverflowError};
 use pyo3::intern;
@@ -22,9 +22,9 @@ use pyo3::types::{
 };
 use pyo3_arrow::input::AnyRecordBatch;
 use samtykke_audit::{
-    AuditOptions, Auditor, Format, InputError, InputErrorKind, ReadError, Report, ReportWriter,
-    SchemaError, Sink, Source, Summary, TableLayout, Violation, ViolationId, LINES, MAX_NESTING,
-    MAX_THREADS,
+    AuditOptions, Auditor, Checked, Format, InputError, InputErrorKind, ReadError, Report,
+    ReportWriter, SchemaError, Sink, Source, Summary, TableLayout, Violation, ViolationId, LINES,
+    MAX_NESTING, MAX_THREADS,
 };
 
 use crate::errors::{invalid, py_repr, wrong_type};
@@ -719,7 +719,9 @@ fn audit_table(
         let mut auditor = Auditor::with_sink(owned.view(), options, Ordered::default());
         // With `file` and `line` columns their cells are carried through, and
         // under `merge` the table's files are merged by time (SPEC §8, §17).
-        let outcome = auditor.read_table("", Guarded(Some(reader)));
+        // Every batch checked: a stream's later batch that is not of its
+        // schema would be read out of bounds.
+        let outcome = auditor.read_table("", Checked::new(reader, true));
         let (sink, summary) = auditor.into_parts();
         (sink.into_report(summary), outcome)
     });
@@ -741,32 +743,6 @@ fn audit_table(
     err.value(py)
         .setattr(intern!(py, "report"), Py::new(py, report)?)?;
     Err(err)
-}
-
-/// An Arrow stream's batches, where a batch arrow-rs cannot import (its
-/// columns not the stream's schema's: a defect of its producer, which
-/// arrow-rs asserts against) ends the stream as its error, not as a panic
-/// across the boundary (SPEC §13).
-struct Guarded<I>(Option<I>);
-
-impl<I> Iterator for Guarded<I>
-where
-    I: Iterator<Item = Result<RecordBatch, ArrowError>>,
-{
-    type Item = Result<RecordBatch, ArrowError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let inner = self.0.as_mut()?;
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.next())) {
-            Ok(item) => item,
-            Err(_) => {
-                self.0 = None;
-                Some(Err(ArrowError::CDataInterface(
-                    "a batch does not match the stream's schema".to_owned(),
-                )))
-            }
-        }
-    }
 }
 
 /// A line taken from Python: where its text ends in the chunk's buffer, or why

@@ -400,6 +400,37 @@ def test_s13_a_batch_unlike_its_streams_schema_is_an_error_not_a_panic(kk: samty
                     samtykke.audit(stream, kk, merge=merge, threads=threads)
 
 
+def test_s13_a_batch_of_another_layout_than_its_schema_is_an_error_not_a_crash(kk: samtykke.Policy) -> None:
+    # `large_string` buffers where the stream's schema says `string`: read
+    # unchecked, their offsets point out of bounds. Every batch is checked.
+    ts = ["2026-03-01T10:00:0%dZ" % i for i in range(3)]
+    good = pa.record_batch({"ts": ts, "visitor": ["v"] * 3, "event": ["notice_shown"] * 3})
+    bad = pa.record_batch({"ts": ts, "visitor": pa.array(["v" * 100] * 3, pa.large_string()), "event": ["notice_shown"] * 3})
+    for merge in (False, True):
+        for threads in (1, 2):
+            stream = pa.RecordBatchReader.from_batches(good.schema, iter([good, bad]))
+            with pytest.raises(samtykke.LogError) as raised:
+                samtykke.audit(stream, kk, merge=merge, threads=threads)
+            assert raised.value.report.summary["lines"] == 3
+
+
+def test_s13_a_parquet_file_the_reader_cannot_read_is_an_error_not_a_panic(kk: samtykke.Policy, tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "dict_bool.parquet"
+    table = pa.table(
+        {
+            "ts": ["2026-03-01T10:00:00Z"] * 3,
+            "visitor": ["v"] * 3,
+            "event": ["notice_shown"] * 3,
+            "revision": pa.array([True, False, None]).dictionary_encode(),
+        }
+    )
+    pq.write_table(table, path)
+    with pytest.raises((OSError, samtykke.LogError)) as raised:
+        samtykke.audit(str(path), kk)
+    assert "dict_bool.parquet" in str(raised.value)
+
+
 # ---- pickling ---------------------------------------------------------------
 
 

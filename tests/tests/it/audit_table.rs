@@ -500,6 +500,28 @@ fn s17_a_table_that_cannot_be_events_names_the_column() {
             ],
             "ts",
         ),
+        // Zoneless timestamps, dictionary-encoded.
+        (
+            vec![
+                (
+                    "ts",
+                    Arc::new(
+                        samtykke_audit::arrow_array::DictionaryArray::<
+                            samtykke_audit::arrow_array::types::Int8Type,
+                        >::try_new(
+                            samtykke_audit::arrow_array::Int8Array::from(vec![0]),
+                            Arc::new(samtykke_audit::arrow_array::TimestampSecondArray::from(
+                                vec![1_772_359_200],
+                            )),
+                        )
+                        .unwrap(),
+                    ) as ArrayRef,
+                ),
+                ("visitor", visitor.clone()),
+                ("event", event.clone()),
+            ],
+            "ts",
+        ),
         // A field's column twice, as a JSON line's key twice.
         (
             vec![
@@ -715,7 +737,39 @@ fn s17_cells_of_other_arrow_types_read_as_the_values_they_hold() {
             .unwrap(),
     );
     type Case = (Vec<(&'static str, ArrayRef)>, [String; 2]);
+    let revision_wide: ArrayRef = {
+        use samtykke_audit::arrow_array::ArrowPrimitiveType;
+        type Wide =
+            <samtykke_audit::arrow_array::types::Decimal256Type as ArrowPrimitiveType>::Native;
+        Arc::new(
+            samtykke_audit::arrow_array::Decimal256Array::from(vec![
+                Some(Wide::from_i128(1)),
+                None,
+            ])
+            .with_precision_and_scale(40, 0)
+            .unwrap(),
+        )
+    };
+    let revision_scaled: ArrayRef = Arc::new(
+        Decimal128Array::from(vec![1, 1])
+            .with_precision_and_scale(5, -2)
+            .unwrap(),
+    );
     let cases: Vec<Case> = vec![
+        (
+            vec![("controls", controls.clone()), ("revision", revision_wide)],
+            [json_line(t[0], r#","revision":1"#), json_line(t[1], "")],
+        ),
+        (
+            vec![
+                ("controls", controls.clone()),
+                ("revision", revision_scaled),
+            ],
+            [
+                json_line(t[0], r#","revision":100"#),
+                json_line(t[1], r#","revision":100"#),
+            ],
+        ),
         (
             vec![("controls", controls.clone()), ("revision", revision_ints)],
             [
@@ -796,6 +850,81 @@ fn s17_cells_of_other_arrow_types_read_as_the_values_they_hold() {
         ]
     );
     assert!(got.violations.is_empty());
+}
+
+/// A `line` cell counts from 1 (SPEC §8): 0 or below is its row's input
+/// error. Under `--merge` a row of a file with no `line` stays after the row
+/// before it, and the report is the one without `--merge` (the file is in
+/// time order); a list of numbers whose JSON line would pass 1 MiB is
+/// reported as that line is.
+#[test]
+fn s17_line_cells_count_from_1_and_a_row_without_one_keeps_its_place() {
+    use samtykke_audit::arrow_array::builder::ListBuilder as LB;
+    use samtykke_audit::arrow_array::Int64Array;
+    let policy = kk2();
+    let three = |lines: Vec<Option<i64>>| {
+        table(vec![
+            (
+                "ts",
+                strs(&[
+                    Some("2026-03-01T10:00:00Z"),
+                    Some("2026-03-01T10:00:01Z"),
+                    Some("2026-03-01T10:00:02Z"),
+                ]),
+            ),
+            ("visitor", strs(&[Some("a"), Some("b"), Some("c")])),
+            ("event", strs(&[Some("signal"); 3])),
+            ("signal", strs(&[Some("gpc"); 3])),
+            ("file", strs(&[Some("f"); 3])),
+            ("line", Arc::new(Int64Array::from(lines)) as ArrayRef),
+        ])
+    };
+    let errors = |r: &Report| -> Vec<(u64, String)> {
+        r.input_errors
+            .iter()
+            .map(|e| (e.line, e.message.clone()))
+            .collect()
+    };
+    for merge in [false, true] {
+        let options = AuditOptions::new().merge(merge);
+        let got = audit_batches(
+            &policy,
+            &[three(vec![Some(10), None, Some(11)])],
+            options.clone(),
+        );
+        assert_eq!(errors(&got), [], "merge {merge}");
+        assert_eq!(got.summary.events, 3);
+        let got = audit_batches(&policy, &[three(vec![Some(1), Some(0), Some(-3)])], options);
+        assert_eq!(
+            errors(&got),
+            [
+                (
+                    2,
+                    "column `line` must hold line numbers, whole and from 1, not 0".to_owned()
+                ),
+                (
+                    3,
+                    "column `line` must hold line numbers, whole and from 1, not -3".to_owned()
+                ),
+            ],
+            "merge {merge}"
+        );
+    }
+    // 110,000 numbers in a list: a JSON line of 1.2 MB.
+    let mut b = LB::new(Int64Builder::new());
+    for k in 0..110_000 {
+        b.values().append_value(1_000_000_000 + k);
+    }
+    b.append(true);
+    let batch = table(vec![
+        ("ts", strs(&[Some("2026-03-01T10:00:00Z")])),
+        ("visitor", strs(&[Some("v")])),
+        ("event", strs(&[Some("notice_shown")])),
+        ("controls", Arc::new(b.finish()) as ArrayRef),
+    ]);
+    let got = audit_batches(&policy, &[batch], AuditOptions::new());
+    assert_eq!(got.input_errors.len(), 1);
+    assert_eq!(got.input_errors[0].kind, InputErrorKind::TooLong);
 }
 
 /// A cell no JSON value reads as (binary data) is an input error naming its
