@@ -227,7 +227,9 @@ impl TableLayout {
         // Lines count from 1 (SPEC §8).
         let bad = match self.line.and_then(|c| int_at(batch.column(c).as_ref(), i)) {
             Some(Num::Int(n)) if n < 1 => Some(n.to_string()),
-            Some(Num::Float(f)) if !(f.fract() == 0.0 && (1.0..1.8e19).contains(&f)) => {
+            Some(Num::Float(f))
+                if !(f.fract() == 0.0 && (1.0..18_446_744_073_709_551_616.0).contains(&f)) =>
+            {
                 Some(f.to_string())
             }
             _ => None,
@@ -778,7 +780,9 @@ impl TableLayout {
                 Some(Num::Int(n)) => u64::try_from(n).ok().filter(|&n| n >= 1),
                 Some(Num::Big(n)) => Some(n),
                 // A whole float past 2^53.
-                Some(Num::Float(f)) if f.fract() == 0.0 && (1.0..1.8e19).contains(&f) => {
+                Some(Num::Float(f))
+                    if f.fract() == 0.0 && (1.0..18_446_744_073_709_551_616.0).contains(&f) =>
+                {
                     Some(f as u64)
                 }
                 Some(Num::Float(_)) | None => None,

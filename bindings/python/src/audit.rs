@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use samtykke_audit::arrow_array::{Array, ArrayRef, RecordBatch};
-use samtykke_audit::arrow_schema::{Field, Schema};
+use samtykke_audit::arrow_schema::{ArrowError, Field, Schema, SchemaRef};
 
 use pyo3::exceptions::{PyImportError, PyOSError, PyOverflowError};
 use pyo3::intern;
@@ -21,6 +21,7 @@ use pyo3::types::{
     PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
 };
 use pyo3_arrow::input::AnyRecordBatch;
+use pyo3_arrow::{PyRecordBatch, PySchema};
 use samtykke_audit::{
     AuditOptions, Auditor, Checked, Format, InputError, InputErrorKind, ReadError, Report,
     ReportWriter, SchemaError, Sink, Source, Summary, TableLayout, Violation, ViolationId, LINES,
@@ -701,10 +702,40 @@ fn audit_table(
     owned: &samtykke_host::OwnedPolicy,
     options: AuditOptions,
 ) -> PyResult<AuditReport> {
-    // An Arrow array that is not of structs (a single column) is no table.
-    let any: AnyRecordBatch =
-        crate::columns::arrow_ready(table)?
-            .extract()
+    let unreadable = |what: String| {
+        crate::errors::error(
+            py,
+            samtykke::Code::LogInvalid,
+            format!("the Arrow stream failed: {what}"),
+            None,
+            &what,
+        )
+    };
+    // A pyarrow RecordBatchReader (`from_batches` checks no batch against its
+    // schema) is read batch by batch, each batch imported with its own schema
+    // and compared with the stream's: through the C stream interface, which
+    // carries one schema, a batch of another layout would be read out of
+    // bounds.
+    let (schema, reader): (SchemaRef, Box<dyn Iterator<Item = BatchRead> + Send>) =
+        if table.hasattr(intern!(py, "read_next_batch"))? {
+            let schema = table
+                .getattr(intern!(py, "schema"))?
+                .extract::<PySchema>()?
+                .into_inner();
+            let batches = PyBatches {
+                schema: schema.clone(),
+                iter: table.try_iter()?.unbind(),
+                index: 0,
+            };
+            (schema, Box::new(batches))
+        } else {
+            // An Arrow array that is not of structs (a single column) is no
+            // table. Importing malformed data can panic in arrow-rs: an error
+            // of the data, not a panic across the boundary.
+            let any = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::columns::arrow_ready(table)?.extract::<AnyRecordBatch>()
+            }))
+            .map_err(|_| unreadable("its data does not match its schema".to_owned()))?
             .map_err(|e: PyErr| {
                 pyo3::exceptions::PyTypeError::new_err(format!(
                     "paths: expected a path, a list of paths or an Arrow table or record-batch \
@@ -712,9 +743,11 @@ fn audit_table(
                     e.value(py)
                 ))
             })?;
-    let reader = any.into_reader()?;
+            let reader = any.into_reader()?;
+            (reader.schema(), Box::new(reader))
+        };
     // A schema that cannot be events is refused before anything is audited.
-    TableLayout::new(&reader.schema()).map_err(|e| schema_error(py, &e))?;
+    TableLayout::new(&schema).map_err(|e| schema_error(py, &e))?;
     let (mut report, outcome) = py.detach(|| {
         let mut auditor = Auditor::with_sink(owned.view(), options, Ordered::default());
         // With `file` and `line` columns their cells are carried through, and
@@ -743,6 +776,52 @@ fn audit_table(
     err.value(py)
         .setattr(intern!(py, "report"), Py::new(py, report)?)?;
     Err(err)
+}
+
+/// A batch read from an Arrow source.
+type BatchRead = Result<RecordBatch, ArrowError>;
+
+/// A pyarrow `RecordBatchReader`'s batches, each imported with its own
+/// schema (its `__arrow_c_array__`) and refused, as the stream's error, where
+/// its columns are not the stream's.
+struct PyBatches {
+    schema: SchemaRef,
+    iter: Py<pyo3::types::PyIterator>,
+    index: usize,
+}
+
+impl Iterator for PyBatches {
+    type Item = BatchRead;
+
+    fn next(&mut self) -> Option<BatchRead> {
+        Python::attach(|py| {
+            let item = self.iter.bind(py).clone().next()?;
+            let index = self.index;
+            self.index += 1;
+            let batch = item
+                .and_then(|b| b.extract::<PyRecordBatch>())
+                .map(PyRecordBatch::into_inner)
+                .map_err(|e| ArrowError::ExternalError(Box::new(e)));
+            Some(batch.and_then(|batch| {
+                let same = batch.schema().fields().len() == self.schema.fields().len()
+                    && batch
+                        .schema()
+                        .fields()
+                        .iter()
+                        .zip(self.schema.fields())
+                        .all(|(a, b)| a.name() == b.name() && a.data_type() == b.data_type());
+                if same {
+                    Ok(batch)
+                } else {
+                    Err(ArrowError::SchemaError(format!(
+                        "batch {index} is not of the stream's schema: {} against {}",
+                        batch.schema(),
+                        self.schema
+                    )))
+                }
+            }))
+        })
+    }
 }
 
 /// A line taken from Python: where its text ends in the chunk's buffer, or why

@@ -414,6 +414,33 @@ def test_s13_a_batch_of_another_layout_than_its_schema_is_an_error_not_a_crash(k
             assert raised.value.report.summary["lines"] == 3
 
 
+def test_s13_a_readers_batch_not_of_its_schema_is_refused_not_misread(kk: samtykke.Policy) -> None:
+    # Batches of the same layout as the schema's but another type would be
+    # read as the schema's type (other visitors, other times): a pyarrow
+    # reader's batches are each compared with its schema.
+    ts = pa.array([1772359200, 1772359201, 1772359202], pa.timestamp("s", "UTC"))
+    visitors = pa.array(["alice", "bob", "carol"])
+    base = {"event": pa.array(["cookie_present"] * 3), "cookies": pa.array([["nmstat"]] * 3)}
+    cases = [
+        (
+            {**base, "ts": ts, "visitor": visitors.dictionary_encode().cast(pa.dictionary(pa.int8(), pa.string()))},
+            {**base, "ts": ts, "visitor": visitors.dictionary_encode()},
+        ),
+        ({**base, "ts": ts, "visitor": visitors}, {**base, "ts": ts.cast(pa.timestamp("ms", "UTC")), "visitor": visitors}),
+        (
+            {**base, "ts": ts, "visitor": pa.array(["v"] * 3, pa.large_string())},
+            {**base, "ts": ts, "visitor": pa.array(["v"] * 3)},
+        ),
+    ]
+    for first, second in cases:
+        good, bad = pa.record_batch(first), pa.record_batch(second)
+        for threads in (1, 2):
+            stream = pa.RecordBatchReader.from_batches(good.schema, iter([good, bad]))
+            with pytest.raises(samtykke.LogError, match="not of the stream's schema") as raised:
+                samtykke.audit(stream, kk, threads=threads)
+            assert raised.value.report.summary["lines"] == 3
+
+
 def test_s13_a_parquet_file_the_reader_cannot_read_is_an_error_not_a_panic(kk: samtykke.Policy, tmp_path: Path) -> None:
     pq = pytest.importorskip("pyarrow.parquet")
     path = tmp_path / "dict_bool.parquet"
