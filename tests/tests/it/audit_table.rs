@@ -682,6 +682,14 @@ fn s17_a_cell_of_the_wrong_type_is_the_input_error_its_json_line_gets() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A report's input errors: line and message.
+fn error_lines(r: &Report) -> Vec<(u64, &str)> {
+    r.input_errors
+        .iter()
+        .map(|e| (e.line, e.message.as_str()))
+        .collect()
+}
+
 /// Columns of Arrow types a JSON line has no exact twin for read as the value
 /// they hold: a dictionary of integers (pandas' `category` of ints), a
 /// decimal of no fraction, a fixed-size list of strings. A NaN cell is an
@@ -834,11 +842,7 @@ fn s17_cells_of_other_arrow_types_read_as_the_values_they_hold() {
         ("cookie", strs(&[Some("nmstat"), Some("nmstat")])),
     ]);
     let got = audit_batches(&policy, &[nan], AuditOptions::new());
-    let errors: Vec<(u64, &str)> = got
-        .input_errors
-        .iter()
-        .map(|e| (e.line, e.message.as_str()))
-        .collect();
+    let errors = error_lines(&got);
     assert_eq!(
         errors,
         [
@@ -947,11 +951,7 @@ fn s17_a_cell_json_has_no_value_for_names_its_type() {
         ),
     ]);
     let got = audit_batches(&policy, &[batch], AuditOptions::new());
-    let errors: Vec<(u64, &str)> = got
-        .input_errors
-        .iter()
-        .map(|e| (e.line, e.message.as_str()))
-        .collect();
+    let errors = error_lines(&got);
     assert_eq!(
         errors,
         [(2, "`control` must be a string, not a value of type Binary")]
