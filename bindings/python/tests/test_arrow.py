@@ -414,6 +414,49 @@ def test_s13_a_batch_of_another_layout_than_its_schema_is_an_error_not_a_crash(k
             assert raised.value.report.summary["lines"] == 3
 
 
+def test_s13_string_buffers_that_are_not_what_their_type_says_are_an_error_not_a_crash(kk: samtykke.Policy) -> None:
+    # `from_buffers` checks sizes, not contents: offsets out of order, an
+    # offset inside a character and bytes that are not UTF-8 reach the audit
+    # unchecked, and are read unchecked by arrow-rs unless the audit checks.
+    def strings(offsets: List[int], data: bytes) -> Any:
+        return pa.Array.from_buffers(
+            pa.string(), len(offsets) - 1, [None, pa.py_buffer(bytes(pa.array(offsets, pa.int32()).buffers()[1])), pa.py_buffer(data)]
+        )
+
+    ts = pa.array(["2026-03-01T10:00:00Z", "2026-03-01T10:00:01Z"])
+    event = pa.array(["cookie_present"] * 2)
+    good_cookies = pa.array([["nmstat"], ["nmstat"]])
+    bad = {
+        "offsets out of order": strings([0, 40, 2], b"v1"),
+        "an offset inside a character": strings([0, 1, 2], "\u00e6\u00f8".encode()[:2]),
+        "bytes that are not UTF-8": strings([0, 1, 2], b"v\xff"),
+    }
+    for what, visitor in bad.items():
+        for threads in (1, 2):
+            table = pa.table({"ts": ts, "visitor": visitor, "event": event, "cookies": good_cookies})
+            with pytest.raises(samtykke.LogError, match="Arrow stream failed"):
+                samtykke.audit(table, kk, threads=threads)
+            # The same strings as a list column's elements.
+            cookies = pa.ListArray.from_arrays(pa.array([0, 1, 2], pa.int32()), visitor)
+            table = pa.table({"ts": ts, "visitor": ["a", "b"], "event": event, "cookies": cookies})
+            with pytest.raises(samtykke.LogError, match="Arrow stream failed"):
+                samtykke.audit(table, kk, threads=threads)
+    # A list's own offsets out of order.
+    cookies = pa.ListArray.from_buffers(
+        pa.list_(pa.string()), 2, [None, pa.py_buffer(bytes(pa.array([0, 5, 2], pa.int32()).buffers()[1]))], children=[pa.array(["nmstat", "x"])]
+    )
+    with pytest.raises(samtykke.LogError, match="Arrow stream failed"):
+        samtykke.audit(pa.table({"ts": ts, "visitor": ["a", "b"], "event": event, "cookies": cookies}), kk)
+    # Bytes no value spans need not be text: such a column is read as its
+    # values are.
+    visitor = strings([1, 2, 3], b"\xffab")
+    assert visitor.to_pylist() == ["a", "b"]
+    read = samtykke.audit(pa.table({"ts": ts, "visitor": visitor, "event": event, "cookies": good_cookies}), kk)
+    plain = samtykke.audit(pa.table({"ts": ts, "visitor": ["a", "b"], "event": event, "cookies": good_cookies}), kk)
+    assert [v["visitor"] for v in read.violations] == ["a", "b"]
+    assert read.violations == plain.violations and read.exit_code == plain.exit_code == 1
+
+
 def test_s13_a_readers_batch_not_of_its_schema_is_refused_not_misread(kk: samtykke.Policy) -> None:
     # Batches of the same layout as the schema's but another type would be
     # read as the schema's type (other visitors, other times): a pyarrow
