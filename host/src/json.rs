@@ -142,7 +142,11 @@ enum Node {
     Null,
     Bool,
     Int(i128),
-    Float,
+    /// Any other number; `huge`: a whole one past 64 bits (serde_json reads
+    /// integers past `u64` as floats), which no field's range holds.
+    Float {
+        huge: bool,
+    },
     Str(String),
     Arr(Vec<Node>),
     Obj(Vec<(String, Node)>),
@@ -153,7 +157,8 @@ impl Node {
         match self {
             Node::Null => "null",
             Node::Bool => "a boolean",
-            Node::Int(_) | Node::Float => "a number",
+            Node::Float { huge: true } => "a number too large to read (past 64 bits)",
+            Node::Int(_) | Node::Float { .. } => "a number",
             Node::Str(_) => "a string",
             Node::Arr(_) => "an array",
             Node::Obj(_) => "an object",
@@ -181,8 +186,10 @@ impl<'de> Deserialize<'de> for Node {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
                 Ok(Node::Int(v.into()))
             }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Node, E> {
-                Ok(Node::Float)
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+                Ok(Node::Float {
+                    huge: v.fract() == 0.0 && v.abs() >= 9.2e18,
+                })
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
                 Ok(Node::Str(v.to_owned()))
@@ -403,6 +410,22 @@ fn wide(n: i128) -> i64 {
     n.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
+/// A JSON integer checked by the core's rule on 64-bit numbers: one past them
+/// is checked as the nearest, and its error quotes the number given.
+fn ranged<T>(
+    n: i128,
+    check: impl FnOnce(i64) -> std::result::Result<T, PolicyErrorKind>,
+    at: Location,
+) -> Result<T> {
+    let near = wide(n);
+    rule(check(near), at).map_err(|mut e| {
+        if i128::from(near) != n {
+            e.message = e.message.replace(&near.to_string(), &n.to_string());
+        }
+        e
+    })
+}
+
 /// A value checked by the core's rule, its error placed at `at`.
 fn rule<T>(checked: Result<T, PolicyErrorKind>, at: Location) -> Result<T> {
     checked.map_err(|kind| from_core(PolicyError::new(kind, at), None, &[]))
@@ -410,13 +433,13 @@ fn rule<T>(checked: Result<T, PolicyErrorKind>, at: Location) -> Result<T> {
 
 fn ttl(o: &Obj<'_>, field: Field) -> Result<Option<u16>> {
     o.opt_int(field.as_str())?
-        .map(|n| rule(rules::ttl_days(wide(n)), Location::Policy(field)))
+        .map(|n| ranged(n, rules::ttl_days, Location::Policy(field)))
         .transpose()
 }
 
 fn version(o: &Obj<'_>, field: Field, at: Location) -> Result<Option<u32>> {
     o.opt_int(field.as_str())?
-        .map(|n| rule(rules::version(field, wide(n)), at))
+        .map(|n| ranged(n, |n| rules::version(field, n), at))
         .transpose()
 }
 
@@ -997,7 +1020,7 @@ fn slot(
     match o.opt_int("slot")? {
         // Past 255 items the core reports the capacity first.
         None => Ok(i.min(255) as u8),
-        Some(n) => rule(check(wide(n)), at),
+        Some(n) => ranged(n, check, at),
     }
 }
 

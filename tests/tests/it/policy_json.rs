@@ -489,6 +489,50 @@ fn ttls_of_zero_or_over_ten_years_are_rejected() {
     }
 }
 
+/// Integers past 64 bits: the error quotes the number written, never the
+/// nearest one the range check saw, and one past `u64` (which JSON readers
+/// take as a float) is not called "a number" as `1.5` is.
+#[test]
+fn numbers_past_64_bits_are_quoted_as_written() {
+    let with = |key: &str, digits: &str| {
+        let text = KK_JSON.replacen(
+            &format!("\"{key}\": {}", kk()[key]),
+            &format!("\"{key}\": {digits}"),
+            1,
+        );
+        assert_ne!(text, KK_JSON, "{key} is in kk.dk");
+        OwnedPolicy::from_json(&text).expect_err("loaded")
+    };
+    for (key, range) in [
+        ("consent_ttl_days", "between 1 and 3650 days"),
+        ("revision", "between 1 and 4294967295"),
+    ] {
+        for digits in ["18446744073709551615", "9223372036854775808"] {
+            let e = with(key, digits);
+            assert_eq!(e.path(), key);
+            assert_eq!(e.message(), format!("{key} must be {range}, not {digits}"));
+        }
+        for digits in [
+            "18446744073709551616",
+            "-9223372036854775809",
+            "1000000000000000000000000000000",
+            "1e30",
+        ] {
+            let e = with(key, digits);
+            assert_eq!(e.path(), key);
+            assert_eq!(e.policy_kind(), Some(K::WrongType("an integer")));
+            assert_eq!(
+                e.message(),
+                "expected an integer, found a number too large to read (past 64 bits)"
+            );
+        }
+        assert_eq!(
+            with(key, "1.5").message(),
+            "expected an integer, found a number"
+        );
+    }
+}
+
 #[test]
 fn r06_a_non_positive_duration_is_rejected() {
     for (i, duration) in [
