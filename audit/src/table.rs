@@ -360,14 +360,17 @@ fn decimal<'a>(digits: String, scale: i8) -> Scalar<'a> {
     Scalar::Fraction(format!("{sign}{whole}.{fraction}"))
 }
 
+/// A value no JSON value reads as, `kind` naming it: an object, which no
+/// field takes.
+fn write_other(out: &mut Vec<u8>, kind: &str) {
+    out.extend_from_slice(b"{\"arrow\":");
+    write_str(out, kind);
+    out.push(b'}');
+}
+
 /// Writes a cell as the JSON value it stands for: a value no JSON value reads
 /// as, as an object naming it, which no field takes.
 fn write_scalar(out: &mut Vec<u8>, cell: Scalar<'_>) {
-    let other = |out: &mut Vec<u8>, kind: &str| {
-        out.extend_from_slice(b"{\"arrow\":");
-        write_str(out, kind);
-        out.push(b'}');
-    };
     match cell {
         Scalar::Null => out.extend_from_slice(b"null"),
         Scalar::Str(s) => write_str(out, s),
@@ -376,7 +379,7 @@ fn write_scalar(out: &mut Vec<u8>, cell: Scalar<'_>) {
         Scalar::Num(Num::Float(f)) if f.is_finite() => {
             out.extend_from_slice(format!("{f:?}").as_bytes());
         }
-        Scalar::Num(Num::Float(_)) => other(out, NON_FINITE),
+        Scalar::Num(Num::Float(_)) => write_other(out, NON_FINITE),
         Scalar::Wide(digits) | Scalar::Fraction(digits) => out.extend_from_slice(digits.as_bytes()),
         Scalar::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
         Scalar::Stamp(at) => write_stamp(out, at),
@@ -391,7 +394,7 @@ fn write_scalar(out: &mut Vec<u8>, cell: Scalar<'_>) {
             }
             out.push(b']');
         }
-        Scalar::Other => other(out, "a value of another type"),
+        Scalar::Other => write_other(out, "a value of another type"),
     }
 }
 
@@ -751,15 +754,8 @@ impl TableLayout {
             out.push(b'"');
             out.extend_from_slice(key.name().as_bytes());
             out.extend_from_slice(b"\":");
-            let other = |out: &mut Vec<u8>, kind: &str| {
-                // No JSON value reads as it: an object naming it, which no
-                // field takes.
-                out.extend_from_slice(b"{\"arrow\":");
-                write_str(out, kind);
-                out.push(b'}');
-            };
             if let Some((_, kind)) = self.others.iter().find(|(c, _)| *c == index) {
-                other(out, kind);
+                write_other(out, kind);
                 continue;
             }
             write_scalar(out, cell);
@@ -890,6 +886,24 @@ impl<'b> Rows<'b> {
             Err(bad) => Parsed::Error(bad.kind, bad.message),
         }
     }
+
+    /// Row `i` of a table with a place for each row: its `file` and `line`
+    /// cells where it has them, and the row read as an event, or its error
+    /// (a `line` that is no line number is one).
+    pub(crate) fn placed(
+        &self,
+        policy: &ValidPolicy<'_>,
+        last_day: &mut LastDay,
+        i: usize,
+        scratch: &mut Vec<u8>,
+    ) -> (Option<&'b str>, Option<u64>, Parsed<'b>) {
+        let (file, line) = self.layout.place(self.batch, i);
+        let parsed = match self.layout.place_fault(self.batch, i) {
+            Some(message) => Parsed::Error(InputErrorKind::BadField, message),
+            None => self.parse(policy, last_day, i, scratch),
+        };
+        (file, line, parsed)
+    }
 }
 
 /// The most bytes a list cell of `l` takes as JSON; a list of values that
@@ -963,7 +977,7 @@ impl<'b> Cells<'b> for Row<'_, 'b> {
 }
 
 /// The layout of each schema met, the last one kept.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Layouts {
     last: Option<(Arc<Schema>, Arc<TableLayout>)>,
 }
@@ -1196,7 +1210,7 @@ pub(crate) fn placed_inputs<'s, R>(
         let cells = Rows::new(&layout, &batch);
         for i in 0..batch.num_rows() {
             rows += 1;
-            let (file, line) = layout.place(&batch, i);
+            let (file, line, parsed) = cells.placed(&policy, &mut last_day, i, &mut scratch);
             let file = file.unwrap_or(name);
             let j = match index.get(file) {
                 Some(&j) => j,
@@ -1205,10 +1219,6 @@ pub(crate) fn placed_inputs<'s, R>(
                     files.push((file.to_owned(), Batch::default(), Vec::new()));
                     files.len() - 1
                 }
-            };
-            let parsed = match layout.place_fault(&batch, i) {
-                Some(message) => Parsed::Error(InputErrorKind::BadField, message),
-                None => cells.parse(&policy, &mut last_day, i, &mut scratch),
             };
             let (_, batch, keys) = &mut files[j];
             let before = batch.entries.len();
@@ -1350,7 +1360,7 @@ pub(crate) fn produce(
 /// batches, say).
 #[derive(Debug)]
 pub struct TableFeed {
-    layout: Option<(Arc<Schema>, TableLayout)>,
+    layouts: Layouts,
     name: Arc<str>,
     rows: u64,
     files: HashMap<Arc<str>, u32>,
@@ -1364,7 +1374,7 @@ impl TableFeed {
     /// table, SPEC §17) where the table has no `file` column.
     pub fn new(name: &str) -> TableFeed {
         TableFeed {
-            layout: None,
+            layouts: Layouts::default(),
             name: Arc::from(name),
             rows: 0,
             files: HashMap::new(),
@@ -1385,19 +1395,13 @@ impl TableFeed {
         auditor: &mut Auditor<'_, S>,
         batch: &RecordBatch,
     ) -> Result<(), SchemaError> {
-        let schema = batch.schema();
-        let layout = match &self.layout {
-            Some((s, layout)) if Arc::ptr_eq(s, &schema) || **s == *schema => layout,
-            _ => {
-                let layout = TableLayout::new(&schema)?;
-                &self.layout.insert((schema, layout)).1
-            }
-        };
-        let rows = Rows::new(layout, batch);
+        let layout = self.layouts.of(batch)?;
+        let rows = Rows::new(&layout, batch);
         let policy = auditor.policy();
         for i in 0..batch.num_rows() {
             self.rows += 1;
-            let (file, line) = layout.place(batch, i);
+            let (file, line, parsed) =
+                rows.placed(&policy, &mut self.last_day, i, &mut self.scratch);
             let file = file.unwrap_or(&self.name);
             if self.current.as_deref() != Some(file) {
                 match self.files.get_key_value(file) {
@@ -1410,10 +1414,6 @@ impl TableFeed {
                 }
                 self.current = Some(auditor.current_file().1);
             }
-            let parsed = match layout.place_fault(batch, i) {
-                Some(message) => Parsed::Error(InputErrorKind::BadField, message),
-                None => rows.parse(&policy, &mut self.last_day, i, &mut self.scratch),
-            };
             auditor.take_routed(line.unwrap_or(self.rows), parsed);
         }
         Ok(())
