@@ -289,15 +289,18 @@ impl fmt::Display for TextInputError<'_> {
 }
 
 /// Text from a log as a line of the text report shows it: control characters
-/// (C0, DEL, C1) and the bidirectional overrides and isolates, which reorder
-/// what a terminal shows, escaped as Rust writes them (`\r`, `\u{1b}`,
-/// `\u{202e}`); everything else as it is.
+/// (C0, DEL, C1), the line and paragraph separators (U+2028, U+2029: a line
+/// break to Python's `splitlines`, JavaScript and many editors) and the
+/// bidirectional overrides and isolates, which reorder what a terminal shows,
+/// escaped as Rust writes them (`\r`, `\u{1b}`, `\u{2028}`, `\u{202e}`);
+/// everything else as it is.
 struct Shown<'a>(&'a str);
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let hidden = |c: char| {
-            c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            c.is_control()
+                || matches!(c, '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
         };
         let mut rest = self.0;
         while let Some(at) = rest.find(hidden) {
@@ -443,11 +446,11 @@ mod tests {
             file: Arc::from("a\u{85}b"),
             line: 1,
             kind: InputErrorKind::BadField,
-            message: "é ok\tthen \u{7f}".into(),
+            message: "é ok\tthen \u{7f}, \u{2028}x.jsonl:1: \u{2029}".into(),
         };
         assert_eq!(
             TextInputError(&e).to_string(),
-            "a\\u{85}b:1: input error: é ok\\tthen \\u{7f}"
+            "a\\u{85}b:1: input error: é ok\\tthen \\u{7f}, \\u{2028}x.jsonl:1: \\u{2029}"
         );
     }
 }
