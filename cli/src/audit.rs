@@ -61,6 +61,33 @@ fn progress(logs: &[PathBuf]) -> Option<ProgressBar> {
     Some(bar)
 }
 
+/// Whether standard input was closed when the command started. Rust's
+/// runtime opens `/dev/null` in place of a closed standard descriptor, so
+/// reading it would find an empty log and pass as clean; it opens it for
+/// reading and writing, where a shell's `< /dev/null` opens it for reading
+/// only, and that is how the two are told apart (Linux; elsewhere `false`).
+fn stdin_was_closed() -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    let null = std::fs::read_link("/proc/self/fd/0").is_ok_and(|p| p.as_os_str() == "/dev/null");
+    let read_write = || {
+        let info = std::fs::read_to_string("/proc/self/fdinfo/0").ok()?;
+        let flags = info.lines().find_map(|l| l.strip_prefix("flags:"))?;
+        let flags = u32::from_str_radix(flags.trim(), 8).ok()?;
+        // O_ACCMODE and O_RDWR.
+        Some(flags & 0o3 == 0o2)
+    };
+    null && read_write().unwrap_or(false)
+}
+
+/// Whether `path` names standard input.
+fn names_stdin(path: &std::path::Path) -> bool {
+    ["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]
+        .iter()
+        .any(|name| path.as_os_str() == *name)
+}
+
 /// Runs `samtykke audit`: exit 0 clean, 1 violations, 2 any input error or
 /// unreadable file.
 pub fn run(
@@ -91,7 +118,15 @@ pub fn run(
         }
         unreadable.push((e.file, e.source.to_string()));
     };
+    let closed = stdin_was_closed();
     let open = |path: &PathBuf| {
+        if closed && names_stdin(path) {
+            return Err(samtykke_audit::ReadError {
+                file: path.to_string_lossy().into_owned(),
+                // EBADF, as reading a closed descriptor gives.
+                source: io::Error::from_raw_os_error(9),
+            });
+        }
         Source::open(path).map(|s| match &bar {
             // A table (a Parquet file) is read as rows, past the bar.
             Some(bar) if !s.is_table() => Source::new(s.name, bar.wrap_read(s.reader)),

@@ -446,14 +446,36 @@ fn audit_input_faults_end_with_a_message_and_exit_code() {
         "{}",
         text(&out.stdout)
     );
-    // `-` on a closed standard input: nothing to audit, exit 0.
-    let closed = Command::new("sh")
+    // `-` (or `/dev/stdin`) on a closed standard input: a read error of it,
+    // exit 2, the other files audited; never an empty log that passes.
+    for name in ["-", "/dev/stdin"] {
+        let closed = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "exec <&-; {BIN} audit {name} {} --policy {} --format json",
+                s(&example_log()),
+                s(&policy)
+            ))
+            .output()
+            .unwrap();
+        no_panic(&closed);
+        assert_eq!(closed.status.code(), Some(2), "{closed:?}");
+        let report: Value = serde_json::from_slice(&closed.stdout).unwrap();
+        assert_eq!(report["read_errors"][0]["file"], name, "{report}");
+        assert_eq!(report["summary"]["events"], 24, "{report}");
+        assert!(
+            text(&closed.stderr).contains(&format!("{name}: Bad file descriptor")),
+            "{}",
+            text(&closed.stderr)
+        );
+    }
+    // An empty standard input (`< /dev/null`) is an empty log: exit 0.
+    let empty = Command::new("sh")
         .arg("-c")
-        .arg(format!("exec <&-; {BIN} audit - --policy {}", s(&policy)))
+        .arg(format!("{BIN} audit - --policy {} < /dev/null", s(&policy)))
         .output()
         .unwrap();
-    no_panic(&closed);
-    assert!(matches!(closed.status.code(), Some(0 | 2)), "{closed:?}");
+    assert_eq!(empty.status.code(), Some(0), "{empty:?}");
     // `-` on a standard input that cannot be read (open for writing only): a
     // read error of `-`, exit 2, never an empty log that passes.
     let write_only = std::fs::File::create(dir.join("write-only")).unwrap();
