@@ -358,25 +358,58 @@ fn is_parquet(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }
 
-/// A Parquet file's rows, read a batch of a row group at a time.
+/// A Parquet file's rows, read a row group at a time (batches of up to 8,192
+/// rows within it): a row group that cannot be read ends the rows with an
+/// error naming it and its rows, and the row groups before it are audited.
 #[cfg(feature = "parquet")]
 fn parquet_rows(
     file: File,
 ) -> io::Result<
     impl Iterator<Item = Result<arrow_array::RecordBatch, arrow_schema::ArrowError>> + Send,
 > {
-    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use arrow_schema::ArrowError;
+    use parquet::arrow::arrow_reader::{
+        ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    };
     let invalid = |e: parquet::errors::ParquetError| io::Error::new(io::ErrorKind::InvalidData, e);
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(invalid)?;
+    let meta = ArrowReaderMetadata::load(&file, ArrowReaderOptions::default()).map_err(invalid)?;
     // The schema is checked before any row is read, and only the columns
     // the audit reads are decoded.
-    let layout = super::table::TableLayout::new(builder.schema())?;
-    let mask = parquet::arrow::ProjectionMask::roots(builder.parquet_schema(), layout.fields());
-    let rows = builder
-        .with_projection(mask)
-        .with_batch_size(8192)
-        .build()
-        .map_err(invalid)?;
+    let layout = super::table::TableLayout::new(meta.schema())?;
+    let mask = parquet::arrow::ProjectionMask::roots(meta.parquet_schema(), layout.fields());
+    let groups = meta.metadata().num_row_groups();
+    let mut first = 1u64;
+    let rows = (0..groups).flat_map(move |g| {
+        let n = u64::try_from(meta.metadata().row_group(g).num_rows()).unwrap_or(0);
+        let (from, to) = (first, first + n.saturating_sub(1));
+        first += n;
+        let at = move |e: &dyn std::fmt::Display| {
+            ArrowError::ExternalError(Box::new(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("row group {g} (counted from 0; rows {from} to {to}): {e}"),
+            )))
+        };
+        let reader = file.try_clone().map_err(|e| at(&e)).and_then(|file| {
+            ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+                .with_projection(mask.clone())
+                .with_row_groups(vec![g])
+                .with_batch_size(8192)
+                .build()
+                .map_err(|e| at(&e))
+        });
+        let batches: Box<dyn Iterator<Item = _> + Send> = match reader {
+            Ok(reader) => Box::new(reader.map(move |b| {
+                b.map_err(|e| match e {
+                    // The `parquet` crate's own words, without arrow's
+                    // "Parquet argument error" before them.
+                    ArrowError::ParquetError(words) => at(&words),
+                    e => at(&e),
+                })
+            })),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        };
+        batches
+    });
     // The reader panics on some malformed files (a dictionary of booleans
     // in its Arrow schema hint): an error of the file instead.
     Ok(super::table::Checked::new(rows, false))

@@ -1056,7 +1056,17 @@ impl<I: Iterator<Item = Result<RecordBatch, ArrowError>>> Iterator for Checked<I
 pub(crate) type Batches<'s> = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>> + Send + 's>;
 
 fn invalid(e: ArrowError) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, e)
+    match e {
+        // An error the reader has said where it is (a Parquet row group's):
+        // as it is.
+        ArrowError::ExternalError(inner) => match inner.downcast::<io::Error>() {
+            Ok(e) => *e,
+            Err(inner) => {
+                io::Error::new(io::ErrorKind::InvalidData, ArrowError::ExternalError(inner))
+            }
+        },
+        e => io::Error::new(io::ErrorKind::InvalidData, e),
+    }
 }
 
 /// Rows a block of a table has, at most, for the sharded workers: about the

@@ -453,6 +453,57 @@ fn s17_parquet_files_audit_as_the_json_lines_mixed_with_jsonl_and_gzip() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A Parquet row group that cannot be read (a damaged page) is the file's
+/// read error, naming the row group and its rows; the row groups before it
+/// are audited, as the lines before a truncated gzip file's fault are.
+#[test]
+fn s13_a_parquet_row_group_that_cannot_be_read_ends_the_file_after_the_groups_before_it() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let policy = kk2();
+    let lines = generated();
+    let rows = values(&lines[..3000]);
+    let batches: Vec<_> = rows
+        .chunks(300)
+        .map(|c| batch_of(c, Ts::Stamp, None))
+        .collect();
+    let dir = std::env::temp_dir().join(format!("samtykke-s13-rg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("damaged.parquet");
+    // Row groups of 700 rows: the third holds rows 1401 to 2100.
+    write_parquet(&path, &batches, Compression::UNCOMPRESSED);
+    let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let at = usize::try_from(reader.metadata().row_group(2).column(1).data_page_offset()).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    for b in &mut bytes[at..at + 12] {
+        *b ^= 0x5a;
+    }
+    std::fs::write(&path, bytes).unwrap();
+    let want = audit_lines(policy.view(), &lines[..1400], AuditOptions::new().threads(1));
+    assert!(!want.violations.is_empty());
+    for options in [
+        AuditOptions::new().threads(1),
+        AuditOptions::new().threads(2),
+        AuditOptions::new().threads(1).merge(true),
+    ] {
+        let merge = options.merges();
+        let mut auditor = Auditor::new(policy.view(), options);
+        let read = if merge {
+            auditor.read_paths_merged(&[&path])
+        } else {
+            auditor.read_path(&path)
+        };
+        let e = read.expect_err("a damaged row group is a read error");
+        assert!(
+            e.to_string().contains("row group 2 (counted from 0; rows 1401 to 2100): "),
+            "{e}"
+        );
+        let got = auditor.finish();
+        assert_eq!(findings(&got), findings(&want), "merge {merge}");
+        assert_eq!(got.summary.events, want.summary.events);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// Builds a one-row table with `extra` columns on top of ts/visitor/event.
 fn table(columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
     let fields: Vec<_> = columns
