@@ -10,7 +10,8 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::{mpsc, Arc};
 
-use super::pipeline::{Batch, Input, Stored};
+use super::event::AttributeMemo;
+use super::pipeline::{Batch, Input, Stored, StoredBody};
 use super::reader::{self, ReadError};
 use super::report::Sink;
 use super::rules::Auditor;
@@ -26,6 +27,8 @@ struct Source {
     empty: mpsc::Sender<Batch>,
     batch: Batch,
     next: usize,
+    /// `Set-Cookie` headers read to place their lines ([`Source::head`]).
+    headers: AttributeMemo,
 }
 
 impl Source {
@@ -42,6 +45,15 @@ impl Source {
             self.next = 0;
         }
         Some(match &self.batch.entries[self.next].1 {
+            // A `Set-Cookie` header that does not parse makes its line an
+            // input error when it is applied, which never moves the clock:
+            // placed at its time, a time far ahead would hold back every
+            // line of its file after it. Taken at once, as a line that is not
+            // an event is.
+            Stored::Event {
+                body: StoredBody::SetCookie(header),
+                ..
+            } if self.headers.parse(self.batch.get(*header)).is_err() => i64::MIN,
             Stored::Event { at, .. } => *at,
             Stored::Error(..) => i64::MIN,
         })
@@ -94,6 +106,7 @@ impl<S: Sink> Auditor<'_, S> {
                     empty: empty_tx,
                     batch: Batch::default(),
                     next: 0,
+                    headers: AttributeMemo::default(),
                 });
             }
             let mut heap = BinaryHeap::new();

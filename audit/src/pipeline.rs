@@ -195,7 +195,7 @@ impl Batch {
         });
     }
 
-    fn get(&self, span: Span) -> &str {
+    pub(crate) fn get(&self, span: Span) -> &str {
         let Span(start, end) = span;
         let (from, start) = if start & IN_ARENA != 0 {
             (self.arena.as_str(), start & !IN_ARENA)

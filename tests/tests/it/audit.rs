@@ -792,6 +792,64 @@ fn audit_merge_reports_a_line_behind_the_clock() {
     assert_eq!(r.summary.files, 2);
 }
 
+/// Under `--merge`, a line that is an input error moves no clock and holds
+/// back no line, a `cookie_set` whose `Set-Cookie` header does not parse
+/// too: its time far ahead, the lines of its file after it are still merged
+/// in time, and a withdrawal among them still counts.
+#[test]
+fn audit_merge_a_bad_line_far_ahead_holds_back_no_line_of_its_file() {
+    let p = kk();
+    let far = 60 * 86_400 * 365;
+    for bad in [
+        json!({"event": "cookie_set", "set_cookie": "=x"}),
+        json!({"event": "cookie_set", "set_cookie": "nmstat"}),
+        json!({"event": "bogus"}),
+    ] {
+        let a_file = [
+            ev_of(
+                "m",
+                0,
+                json!({"event": "notice_shown", "controls": ["accept_all", "reject_all", "settings"]}),
+            ),
+            ev_of(
+                "m",
+                0,
+                json!({"event": "decision", "action": "accept_all", "control": "button"}),
+            ),
+            ev_of("m", far, bad.clone()),
+            ev_of(
+                "m",
+                10,
+                json!({"event": "decision", "action": "withdraw", "control": "link"}),
+            ),
+        ]
+        .join("\n");
+        let b_file = ev_of(
+            "m",
+            20,
+            json!({"event": "cookie_present", "cookies": ["nmstat"]}),
+        );
+        for threads in [1, 2] {
+            let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads).merge(true));
+            a.read_merged(vec![
+                ("a.log".to_owned(), a_file.as_bytes()),
+                ("b.log".to_owned(), b_file.as_bytes()),
+            ])
+            .unwrap();
+            let r = a.finish();
+            let errors: Vec<(&str, u64)> =
+                r.input_errors.iter().map(|e| (&*e.file, e.line)).collect();
+            assert_eq!(errors, [("a.log", 3)], "{bad}: {:?}", r.input_errors);
+            let got: Vec<(&str, u64, V)> = r
+                .violations
+                .iter()
+                .map(|v| (&*v.file, v.line, v.id))
+                .collect();
+            assert_eq!(got, [("b.log", 1, V::CookieAfterWithdrawal)], "{bad}");
+        }
+    }
+}
+
 // ---- cookie-on-outdated-consent (R17) ------------------------------------------
 
 #[test]

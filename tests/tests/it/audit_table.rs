@@ -478,7 +478,11 @@ fn s13_a_parquet_row_group_that_cannot_be_read_ends_the_file_after_the_groups_be
         *b ^= 0x5a;
     }
     std::fs::write(&path, bytes).unwrap();
-    let want = audit_lines(policy.view(), &lines[..1400], AuditOptions::new().threads(1));
+    let want = audit_lines(
+        policy.view(),
+        &lines[..1400],
+        AuditOptions::new().threads(1),
+    );
     assert!(!want.violations.is_empty());
     for options in [
         AuditOptions::new().threads(1),
@@ -494,7 +498,8 @@ fn s13_a_parquet_row_group_that_cannot_be_read_ends_the_file_after_the_groups_be
         };
         let e = read.expect_err("a damaged row group is a read error");
         assert!(
-            e.to_string().contains("row group 2 (counted from 0; rows 1401 to 2100): "),
+            e.to_string()
+                .contains("row group 2 (counted from 0; rows 1401 to 2100): "),
             "{e}"
         );
         let got = auditor.finish();
