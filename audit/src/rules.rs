@@ -836,17 +836,6 @@ pub(crate) enum Parsed<'a> {
     Event(Line<'a>),
 }
 
-/// A line of `len` bytes, over 1 MiB, as the readers report it: kept (and
-/// measured) when the room for a `\r` holds it, else not.
-#[cfg(feature = "arrow")]
-pub(crate) fn overlong<'a>(len: usize) -> Parsed<'a> {
-    if len > MAX_LINE + 1 {
-        too_long()
-    } else {
-        Skip::TooLong(len).parsed()
-    }
-}
-
 /// The shard, of `shards`, that takes line `number`: its visitor's, by the
 /// keyed hash of the id, which the line keeps (the shard's table is keyed
 /// alike, so the hash serves it too); any shard for an input error, which
@@ -875,7 +864,8 @@ pub(crate) fn shard_of_place(place: u64, shards: usize) -> usize {
     ((u128::from(place) * shards as u128) >> 64) as usize
 }
 
-/// Line `number`, over 1 MiB and not kept.
+/// A line over 1 MiB, in the same words whichever reader met it (some do
+/// not keep such a line, so none reports its length).
 pub(crate) fn too_long<'a>() -> Parsed<'a> {
     Parsed::Error(
         InputErrorKind::TooLong,
@@ -940,7 +930,7 @@ fn trim(text: &[u8], first: bool) -> Result<std::ops::Range<usize>, Skip> {
         return Err(Skip::Blank);
     }
     if line.len() > MAX_LINE {
-        return Err(Skip::TooLong(line.len()));
+        return Err(Skip::TooLong);
     }
     Ok(start..end)
 }
@@ -948,18 +938,15 @@ fn trim(text: &[u8], first: bool) -> Result<std::ops::Range<usize>, Skip> {
 /// Why a line is not parsed.
 enum Skip {
     Blank,
-    /// Over 1 MiB, by this many bytes in all.
-    TooLong(usize),
+    /// Over 1 MiB.
+    TooLong,
 }
 
 impl Skip {
     fn parsed<'t>(self) -> Parsed<'t> {
         match self {
             Skip::Blank => Parsed::Blank,
-            Skip::TooLong(len) => Parsed::Error(
-                InputErrorKind::TooLong,
-                format!("the line is {len} bytes long, over 1 MiB"),
-            ),
+            Skip::TooLong => too_long(),
         }
     }
 }

@@ -40,7 +40,7 @@ use samtykke::ValidPolicy;
 use super::event::{self, Cell, Cells};
 use super::pipeline::{Batch, Input};
 use super::report::{InputErrorKind, Sink};
-use super::rules::{overlong, route, Auditor, Parsed};
+use super::rules::{route, too_long, Auditor, Parsed};
 use super::scan::{Key, Shape, Strings};
 use super::shard::Pull;
 use super::stamp::LastDay;
@@ -878,7 +878,7 @@ impl<'b> Rows<'b> {
             scratch.clear();
             self.layout.write_row(self.batch, i, scratch);
             if scratch.len() > MAX_LINE {
-                return overlong(scratch.len());
+                return too_long();
             }
         }
         match event::decode(&Row { rows: self, i }, policy, last_day) {

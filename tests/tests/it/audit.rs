@@ -1444,6 +1444,25 @@ fn a_line_over_one_mib_is_reported_without_being_kept() {
     exact.insert(10, b' ');
     let r = audit_lines(p.view(), [&exact], AuditOptions::new().threads(1));
     assert_eq!(r.input_errors[0].kind, InputErrorKind::TooLong);
+    // One message for the rule, whichever reader met the line and however
+    // far over it is (SPEC §18): a line one byte over is kept and measured,
+    // one 3 MiB long is not kept.
+    let words = "the line is over 1 MiB long";
+    assert_eq!(r.input_errors[0].message, words);
+    let mut both = exact.clone();
+    both.push(b'\n');
+    both.extend_from_slice(&log);
+    for threads in [1, 2] {
+        let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads));
+        a.read("both.log", Cursor::new(&both)).unwrap();
+        let r = a.finish();
+        let messages: Vec<(u64, &str)> = r
+            .input_errors
+            .iter()
+            .map(|e| (e.line, e.message.as_str()))
+            .collect();
+        assert_eq!(messages, [(1, words), (3, words)]);
+    }
 }
 
 #[test]
