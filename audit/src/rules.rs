@@ -890,7 +890,9 @@ pub(crate) fn parse_line<'t>(
         Ok(text) => parse_json(policy, last_day, text),
         Err(e) => Parsed::Error(
             InputErrorKind::NotJson,
-            format!("not JSON: not UTF-8 at byte {}", e.valid_up_to() + 1),
+            // A column, from 1, as the other faults of the JSON are placed
+            // ("at byte" is an offset from 0 in a header's text).
+            format!("not JSON: not UTF-8 at column {}", e.valid_up_to() + 1),
         ),
     }
 }

@@ -431,6 +431,15 @@ fn path_list(paths: &Bound<'_, PyAny>) -> PyResult<Vec<PathBuf>> {
             .map(|p| vec![p])
             .ok_or_else(|| wrong_type("paths", EXPECTED, paths));
     }
+    // A file object iterates over its lines, which would be taken for paths.
+    if paths.hasattr(intern!(paths.py(), "read"))? {
+        return Err(wrong_type(
+            "paths",
+            "a str or os.PathLike path, or a list of them (a file object's lines are \
+             audited by samtykke.audit_lines)",
+            paths,
+        ));
+    }
     let iter = paths
         .try_iter()
         .map_err(|_| wrong_type("paths", EXPECTED, paths))?;

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import subprocess
@@ -247,6 +248,12 @@ def test_wrong_types_raise_type_error(kk: samtykke.Policy, log_file: Path) -> No
         samtykke.audit(3, kk)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="each path"):
         samtykke.audit([log_file, 3], kk)  # type: ignore[list-item]
+    # A file object's lines are not paths: told where they go, not a
+    # FileNotFoundError naming the log's first line.
+    with open(log_file) as text, open(log_file, "rb") as binary:
+        for f in (text, binary, io.StringIO(log_file.read_text()), io.BytesIO(log_file.read_bytes())):
+            with pytest.raises(TypeError, match=r"paths must be .*samtykke.audit_lines.*, not (TextIOWrapper|BufferedReader|StringIO|BytesIO)"):
+                samtykke.audit(f, kk)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         samtykke.audit(log_file, kk, grace_seconds="5")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="grace_seconds must be 0 to"):

@@ -1374,7 +1374,9 @@ fn every_kind_of_input_error_is_reported_and_the_audit_goes_on() {
         messages[0],
         "not JSON: expected a key (a string) at column 2"
     );
-    assert!(messages[2].contains("not UTF-8"), "{}", messages[2]);
+    // The byte that is not UTF-8 is the line's 55th, placed as a column as
+    // JSON's faults are.
+    assert_eq!(messages[2], "not JSON: not UTF-8 at column 55");
     assert_eq!(messages[3], "unknown event \"page_view\"");
     assert_eq!(messages[5], "missing `action`");
     assert_eq!(
