@@ -442,6 +442,43 @@ def test_a_field_given_twice_is_an_input_error_and_other_keys_may_repeat(tmp_pat
         assert all("given twice" in e["message"] for e in report.input_errors), (who, report.input_errors)
 
 
+def test_the_oracle_reads_json_as_the_audit_does_at_its_edges(tmp_path: Path) -> None:
+    # Where Python's json reader and the grammar part: NaN and Infinity, a
+    # lone surrogate, nesting past 128 are not JSON; a byte-order mark opens
+    # the first line; a line of a form feed is no blank line.
+    ts = at(D0)
+    head = f'"ts":"{ts}","event":"cookie_present","cookies":["nmstat"]'
+    path = tmp_path / "edges.jsonl"
+    lines = [
+        "\ufeff{" + head + ',"visitor":"bom"}',
+        "\x0c",
+        "{" + head + ',"visitor":"nan","x":NaN}',
+        "{" + head + ',"visitor":"inf","x":-Infinity}',
+        "{" + head + ',"visitor":"lone","x":"\\ud800"}',
+        "{" + head + ',"visitor":"key","x":{"\\udc00":1}}',
+        "{" + head + ',"visitor":"pair","x":"\\ud83d\\ude00"}',
+        "{" + head + ',"visitor":"d127","x":' + "[" * 127 + "]" * 127 + "}",
+        "{" + head + ',"visitor":"d128","x":' + "[" * 128 + "]" * 128 + "}",
+        " \t ",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    logs = Logs([path], [(0, n, "cookie-before-consent", "nmstat") for n in (1, 7, 8)])
+    for who, report in audits(logs, kk_doc()):
+        assert violations(report, logs) == logs.expected, who
+        assert [e["line"] for e in report.input_errors] == [2, 3, 4, 5, 6, 9], (who, report.input_errors)
+
+
+def test_a_policy_that_declares_the_consent_cookie_gets_it_declared_necessary(tmp_path: Path) -> None:
+    # SPEC §3: the consent cookie is declared automatically, necessary; a
+    # storage entry of its name (a lint warning) does not make it another.
+    doc = kk_doc()
+    name = doc["consent_cookie"]["name"]
+    doc["storage"].append(dict(doc["storage"][-1], name=name, category="statistics", duration={"days": 1}))
+    logs = write_logs(tmp_path, [[present(D0, "v", cookies=(name,))]])
+    for who, report in audits(logs, doc):
+        assert violations(report, logs) == [], (who, report.violations)
+
+
 def tag(when: datetime, visitor: str, url: str, expect: Sequence[Tuple[str, Optional[str]]] = ()) -> Line:
     return ev(when, visitor, "tag_request", expect, url=url)
 

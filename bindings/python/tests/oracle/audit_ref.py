@@ -105,6 +105,37 @@ FIELDS = frozenset({
 })  # fmt: skip
 
 
+# JSON nests at most this deep, the line's object counted (the audit's limit,
+# docs/audit.md).
+MAX_DEPTH = 128
+
+
+def _no_constant(name: str) -> Any:
+    # Python's json reads NaN and Infinity, which are not JSON.
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_faults(value: Any, depth: int = 1) -> Optional[str]:
+    """What the JSON grammar forbids in a parsed line that Python's json lets
+    through: nesting past MAX_DEPTH, and a lone surrogate (`\\ud800`) in any
+    string, a key too."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "a lone surrogate"
+        return None
+    if isinstance(value, (dict, list)):
+        if depth > MAX_DEPTH:
+            return "nested too deeply"
+        items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        for item in items:
+            fault = _json_faults(item, depth + 1)
+            if fault:
+                return fault
+    return None
+
+
 class _Line(dict):  # type: ignore[type-arg]
     """A JSON object, with the fields its keys gave twice."""
 
@@ -182,8 +213,9 @@ class Policy:
                 globs.append((-len(prefix), i, re.compile(pattern + r"\Z", re.S), entry))
             else:
                 self.exact.setdefault(name, entry)
-        # The consent cookie is declared automatically: necessary, the longer TTL.
-        self.exact.setdefault(doc["consent_cookie"]["name"], Declared("necessary", "", self.longest))
+        # The consent cookie is declared automatically: necessary, the longer
+        # TTL, whatever else the storage says of its name (SPEC §3).
+        self.exact[doc["consent_cookie"]["name"]] = Declared("necessary", "", self.longest)
         # Longest literal prefix first, then the first declared.
         globs.sort(key=lambda g: (g[0], g[1]))
         self.globs = [(rx, entry) for _, _, rx, entry in globs]
@@ -737,11 +769,16 @@ class Audit:
         if len(raw) > MAX_LINE:
             raise InputError("line over 1 MiB")
         try:
-            rec = json.loads(raw.decode("utf-8"), object_pairs_hook=_pairs)
+            rec = json.loads(raw.decode("utf-8"), object_pairs_hook=_pairs, parse_constant=_no_constant)
         except UnicodeDecodeError:
             raise InputError("not UTF-8") from None
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InputError("not JSON") from None
+        # Only a line with an escape or enough brackets can hold what the
+        # walk looks for.
+        brackets = len(raw) > 2 * MAX_DEPTH and raw.count(b"[") + raw.count(b"{") > MAX_DEPTH
+        if (brackets or b"\\u" in raw) and _json_faults(rec):
+            raise InputError("not JSON")
         if not isinstance(rec, _Line):
             raise InputError("not a JSON object")
         if rec.twice:
@@ -952,7 +989,11 @@ def _lines(path: str) -> Iterator[Tuple[int, bytes]]:
             raw = raw.rstrip(b"\n")
             if raw.endswith(b"\r"):
                 raw = raw[:-1]
-            if raw.strip():
+            # The first line may open with a byte-order mark.
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            # Blank: JSON's whitespace only (a form feed is not).
+            if raw.strip(b" \t\r\n"):
                 yield number, raw
 
 
