@@ -61,12 +61,14 @@ fn progress(logs: &[PathBuf]) -> Option<ProgressBar> {
     Some(bar)
 }
 
-/// Whether standard input was closed when the command started. Rust's
-/// runtime opens `/dev/null` in place of a closed standard descriptor, so
-/// reading it would find an empty log and pass as clean; it opens it for
-/// reading and writing, where a shell's `< /dev/null` opens it for reading
-/// only, and that is how the two are told apart (Linux; elsewhere `false`).
-fn stdin_was_closed() -> bool {
+/// Whether standard input may have been closed when the command started:
+/// Rust's runtime opens `/dev/null` for reading and writing in place of a
+/// closed standard descriptor, so reading it finds an empty log. A closed
+/// one cannot be told from a `/dev/null` opened so by the caller (Python's
+/// `subprocess.DEVNULL`, `daemon(3)`), which is an empty log, so this is
+/// only said, never an error; a shell's `< /dev/null` (read-only) is not
+/// (Linux; elsewhere `false`).
+fn stdin_may_be_closed() -> bool {
     if !cfg!(target_os = "linux") {
         return false;
     }
@@ -118,15 +120,13 @@ pub fn run(
         }
         unreadable.push((e.file, e.source.to_string()));
     };
-    let closed = stdin_was_closed();
+    if logs.iter().any(|p| names_stdin(p)) && stdin_may_be_closed() {
+        errln!(
+            "note: standard input is /dev/null, or was closed when the command started \
+             (which reads the same): it holds no events"
+        );
+    }
     let open = |path: &PathBuf| {
-        if closed && names_stdin(path) {
-            return Err(samtykke_audit::ReadError {
-                file: path.to_string_lossy().into_owned(),
-                // EBADF, as reading a closed descriptor gives.
-                source: io::Error::from_raw_os_error(9),
-            });
-        }
         Source::open(path).map(|s| match &bar {
             // A table (a Parquet file) is read as rows, past the bar.
             Some(bar) if !s.is_table() => Source::new(s.name, bar.wrap_read(s.reader)),

@@ -446,36 +446,42 @@ fn audit_input_faults_end_with_a_message_and_exit_code() {
         "{}",
         text(&out.stdout)
     );
-    // `-` (or `/dev/stdin`) on a closed standard input: a read error of it,
-    // exit 2, the other files audited; never an empty log that passes.
-    for name in ["-", "/dev/stdin"] {
-        let closed = Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "exec <&-; {BIN} audit {name} {} --policy {} --format json",
-                s(&example_log()),
-                s(&policy)
-            ))
-            .output()
-            .unwrap();
-        no_panic(&closed);
-        assert_eq!(closed.status.code(), Some(2), "{closed:?}");
-        let report: Value = serde_json::from_slice(&closed.stdout).unwrap();
-        assert_eq!(report["read_errors"][0]["file"], name, "{report}");
-        assert_eq!(report["summary"]["events"], 24, "{report}");
-        assert!(
-            text(&closed.stderr).contains(&format!("{name}: Bad file descriptor")),
-            "{}",
-            text(&closed.stderr)
-        );
+    // `-` (or `/dev/stdin`) on a closed standard input: Rust's runtime reads
+    // it as /dev/null, which cannot be told from a /dev/null the caller gave
+    // (Python's subprocess.DEVNULL): an empty log, the other files audited,
+    // and a note that says so. A shell's `< /dev/null` gets no note.
+    for (redirect, note) in [("<&-", true), ("<>/dev/null", true), ("</dev/null", false)] {
+        for name in ["-", "/dev/stdin"] {
+            let out = Command::new("sh")
+                .arg("-c")
+                .arg(format!(
+                    "exec {redirect}; {BIN} audit {name} {} --policy {} --format json",
+                    s(&example_log()),
+                    s(&policy)
+                ))
+                .output()
+                .unwrap();
+            no_panic(&out);
+            let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(report["summary"]["events"], 24, "{report}");
+            assert_eq!(report["summary"]["files"], 2, "{report}");
+            assert!(report.get("read_errors").is_none(), "{report}");
+            assert_eq!(out.status.code(), Some(2), "the example's input error");
+            assert_eq!(
+                text(&out.stderr).contains("note: standard input is /dev/null, or was closed"),
+                note,
+                "{redirect} {name}: {}",
+                text(&out.stderr)
+            );
+        }
     }
-    // An empty standard input (`< /dev/null`) is an empty log: exit 0.
     let empty = Command::new("sh")
         .arg("-c")
-        .arg(format!("{BIN} audit - --policy {} < /dev/null", s(&policy)))
+        .arg(format!("exec <&-; {BIN} audit - --policy {}", s(&policy)))
         .output()
         .unwrap();
     assert_eq!(empty.status.code(), Some(0), "{empty:?}");
+    assert!(text(&empty.stdout).contains("audited 0 events from 0 visitors in 1 file"));
     // `-` on a standard input that cannot be read (open for writing only): a
     // read error of `-`, exit 2, never an empty log that passes.
     let write_only = std::fs::File::create(dir.join("write-only")).unwrap();
