@@ -886,14 +886,20 @@ pub(crate) fn parse_line<'t>(
         Ok(range) => range,
         Err(skip) => return skip.parsed(),
     };
-    match std::str::from_utf8(&text[range]) {
+    let line = &text[range];
+    match std::str::from_utf8(line) {
         Ok(text) => parse_json(policy, last_day, text),
-        Err(e) => Parsed::Error(
-            InputErrorKind::NotJson,
-            // A column, from 1, as the other faults of the JSON are placed
-            // ("at byte" is an offset from 0 in a header's text).
-            format!("not JSON: not UTF-8 at column {}", e.valid_up_to() + 1),
-        ),
+        Err(e) => {
+            // A column, in characters from 1, as the other faults of the
+            // JSON are placed ("at byte" is an offset from 0 in a header's
+            // text): the characters before the fault, which are UTF-8.
+            let before =
+                std::str::from_utf8(&line[..e.valid_up_to()]).map_or(0, |s| s.chars().count());
+            Parsed::Error(
+                InputErrorKind::NotJson,
+                format!("not JSON: not UTF-8 at column {}", before + 1),
+            )
+        }
     }
 }
 

@@ -1377,6 +1377,20 @@ fn every_kind_of_input_error_is_reported_and_the_audit_goes_on() {
     // The byte that is not UTF-8 is the line's 55th, placed as a column as
     // JSON's faults are.
     assert_eq!(messages[2], "not JSON: not UTF-8 at column 55");
+    // Columns count characters, before the fault as JSON's do after it.
+    for (line, message) in [
+        (
+            &b"{\"v\":\"\xc3\xa6\xc3\xa6\xff\"}"[..],
+            "not JSON: not UTF-8 at column 9",
+        ),
+        (
+            "{\"v\":\"ææ\"x}".as_bytes(),
+            "not JSON: expected `,` or `}` at column 10",
+        ),
+    ] {
+        let r = audit_lines(p.view(), [line], AuditOptions::new().threads(1));
+        assert_eq!(r.input_errors[0].message, message);
+    }
     assert_eq!(messages[3], "unknown event \"page_view\"");
     assert_eq!(messages[5], "missing `action`");
     assert_eq!(
