@@ -187,8 +187,11 @@ impl<'de> Deserialize<'de> for Node {
                 Ok(Node::Int(v.into()))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+                // Integer digits past `u64` (or below `i64`) come here as
+                // floats; a float written as one (`1e19`, `9.3e18`) within
+                // them is a float, which an integer field refuses as such.
                 Ok(Node::Float {
-                    huge: v.fract() == 0.0 && v.abs() >= 9.2e18,
+                    huge: v.fract() == 0.0 && (v <= -(2f64.powi(63)) || v >= 2f64.powi(64)),
                 })
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {

@@ -526,10 +526,14 @@ fn numbers_past_64_bits_are_quoted_as_written() {
                 "expected an integer, found a number too large to read (past 64 bits)"
             );
         }
-        assert_eq!(
-            with(key, "1.5").message(),
-            "expected an integer, found a number"
-        );
+        // Floats within 64 bits are written as floats: "a number".
+        for float in ["1.5", "1e19", "9.3e18", "-9.2e18"] {
+            assert_eq!(
+                with(key, float).message(),
+                "expected an integer, found a number",
+                "{float}"
+            );
+        }
     }
 }
 
