@@ -460,12 +460,15 @@ def test_the_oracle_reads_json_as_the_audit_does_at_its_edges(tmp_path: Path) ->
         "{" + head + ',"visitor":"d127","x":' + "[" * 127 + "]" * 127 + "}",
         "{" + head + ',"visitor":"d128","x":' + "[" * 128 + "]" * 128 + "}",
         " \t ",
+        # A key given again replaces its value, which is still JSON to check.
+        "{" + head + ',"visitor":"again","x":"\\ud800","x":1}',
+        "{" + head + ',"visitor":"again2","x":' + "[" * 128 + "]" * 128 + ',"x":1}',
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     logs = Logs([path], [(0, n, "cookie-before-consent", "nmstat") for n in (1, 7, 8)])
     for who, report in audits(logs, kk_doc()):
         assert violations(report, logs) == logs.expected, who
-        assert [e["line"] for e in report.input_errors] == [2, 3, 4, 5, 6, 9], (who, report.input_errors)
+        assert [e["line"] for e in report.input_errors] == [2, 3, 4, 5, 6, 9, 11, 12], (who, report.input_errors)
 
 
 def test_a_policy_that_declares_the_consent_cookie_gets_it_declared_necessary(tmp_path: Path) -> None:

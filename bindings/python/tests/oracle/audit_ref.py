@@ -128,7 +128,7 @@ def _json_faults(value: Any, depth: int = 1) -> Optional[str]:
     if isinstance(value, (dict, list)):
         if depth > MAX_DEPTH:
             return "nested too deeply"
-        items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+        items = [*value.keys(), *value.values(), *getattr(value, "shadowed", ())] if isinstance(value, dict) else value
         for item in items:
             fault = _json_faults(item, depth + 1)
             if fault:
@@ -137,21 +137,27 @@ def _json_faults(value: Any, depth: int = 1) -> Optional[str]:
 
 
 class _Line(dict):  # type: ignore[type-arg]
-    """A JSON object, with the fields its keys gave twice."""
+    """A JSON object, with the fields its keys gave twice, and the values a
+    later one of the same key replaced (still JSON to be checked)."""
 
     twice: List[str]
+    shadowed: List[Any]
 
 
 def _pairs(pairs: List[Tuple[str, Any]]) -> _Line:
     obj = _Line(pairs)
     obj.twice = []
-    seen: Set[str] = set()
-    for k, _ in pairs:
-        if k in FIELDS:
-            if k in seen:
+    obj.shadowed = []
+    seen: Dict[str, Any] = {}
+    for k, v in pairs:
+        if k in seen:
+            obj.shadowed.append(seen[k])
+            if k in FIELDS:
                 obj.twice.append(k)
-            seen.add(k)
+        seen[k] = v
     return obj
+
+
 MERGE_MESSAGE = "not in time order, needed by --merge"
 
 # What a consent category holds, and its status at a moment.
