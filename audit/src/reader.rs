@@ -398,20 +398,30 @@ fn parquet_rows(
                 .map_err(|e| at(&e))
         });
         let batches: Box<dyn Iterator<Item = _> + Send> = match reader {
-            Ok(reader) => Box::new(reader.map(move |b| {
-                b.map_err(|e| match e {
+            Ok(mut reader) => Box::new(std::iter::from_fn(move || {
+                // The reader panics on some malformed files (a dictionary of
+                // booleans in its Arrow schema hint): an error of the row
+                // group, and its last.
+                let next = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.next()))
+                    .unwrap_or_else(|_| {
+                        Some(Err(ArrowError::ComputeError(
+                            "its data does not match its schema".to_owned(),
+                        )))
+                    })?;
+                Some(next.map_err(|e| match e {
                     // The `parquet` crate's own words, without arrow's
                     // "Parquet argument error" before them.
                     ArrowError::ParquetError(words) => at(&words),
+                    ArrowError::ComputeError(words) => at(&words),
                     e => at(&e),
-                })
+                }))
             })),
             Err(e) => Box::new(std::iter::once(Err(e))),
         };
         batches
     });
-    // The reader panics on some malformed files (a dictionary of booleans
-    // in its Arrow schema hint): an error of the file instead.
+    // Nothing is read after a row group's error; a panic elsewhere in the
+    // reader is an error of the file.
     Ok(super::table::Checked::new(rows, false))
 }
 

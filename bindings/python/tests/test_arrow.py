@@ -499,6 +499,8 @@ def test_s13_a_parquet_file_the_reader_cannot_read_is_an_error_not_a_panic(kk: s
     with pytest.raises((OSError, samtykke.LogError)) as raised:
         samtykke.audit(str(path), kk)
     assert "dict_bool.parquet" in str(raised.value)
+    # The row group the reader failed in, and its rows.
+    assert "row group 0 (counted from 0; rows 1 to 3)" in str(raised.value)
 
 
 # ---- pickling ---------------------------------------------------------------
