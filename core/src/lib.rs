@@ -69,8 +69,8 @@ pub use policy::{
 pub use proof::{may_purge, proof_ended_at, Proof};
 pub use sets::{CategorySet, ProviderSet};
 pub use state::{
-    Action, ConsentState, Control, Ctx, CtxError, Event, Permit, StateParts, Status, Why,
-    RENEW_SECONDS,
+    renew_window, Action, ConsentState, Control, Ctx, CtxError, Event, Permit, StateParts, Status,
+    Why, RENEW_SECONDS,
 };
 
 /// Most categories a policy may declare.

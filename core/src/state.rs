@@ -419,8 +419,20 @@ impl Made {
 }
 
 /// How long after a GPC refusal's time a signal that would only renew it records
-/// nothing (SPEC §4): one day.
+/// nothing (SPEC §4): one day, or half the policy's refusal lifetime where
+/// that is shorter ([`renew_window`]).
 pub const RENEW_SECONDS: i64 = 86_400;
+
+/// How long after a GPC refusal's time a signal that would only renew it
+/// records nothing under `policy`: [`RENEW_SECONDS`], but at most half the
+/// refusal's lifetime. With `refusal_ttl_days: 1` a quiet day would be the
+/// refusal's whole life, and a visitor who signals on every request would see
+/// it lapse at each day's end; SPEC §4's first promise (who keeps sending GPC
+/// never sees it lapse) is kept for whoever signals at least once in every
+/// lifetime less the window.
+pub fn renew_window(policy: &ValidPolicy<'_>) -> i64 {
+    RENEW_SECONDS.min(policy.facts_refusal_secs() / 2)
+}
 
 #[inline]
 fn secs(t: OffsetDateTime) -> i64 {
@@ -786,7 +798,8 @@ impl ConsentState {
     ///
     /// Each signal renews the refusal's time, so a visitor who keeps signalling
     /// never sees it lapse; but a signal that would change nothing but that time,
-    /// within 24 hours of it, records nothing, so a host need not re-issue the
+    /// within 24 hours of it (half the refusal's lifetime where that is shorter:
+    /// [`renew_window`]), records nothing, so a host need not re-issue the
     /// consent cookie on every request. Returns the proof when the state changed.
     pub fn signal_gpc(&mut self, policy: &ValidPolicy<'_>, at: OffsetDateTime) -> Option<Proof> {
         self.signal_at_revision(policy, at, policy.policy().revision)
@@ -814,7 +827,7 @@ impl ConsentState {
             partial_at: self.partial_at,
             ..next
         } == *self;
-        if only_retimed && now < self.partial_at.saturating_add(RENEW_SECONDS) {
+        if only_retimed && now < self.partial_at.saturating_add(renew_window(policy)) {
             return None;
         }
         *self = next;

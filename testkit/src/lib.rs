@@ -1084,6 +1084,17 @@ pub struct Model {
 }
 
 impl Model {
+    /// How long after a GPC refusal's time a signal that would only renew it
+    /// records nothing (SPEC §4): a day, or half the refusal's lifetime where
+    /// that is shorter (written from the rule, not the core's function).
+    pub fn renew_window(&self) -> i64 {
+        if self.refusal_secs < 2 * DAY {
+            self.refusal_secs / 2
+        } else {
+            DAY
+        }
+    }
+
     /// A visitor who has decided nothing, under `policy`.
     pub fn new(policy: &Policy<'_>) -> Model {
         let mut changed = [0u32; CATEGORY_SLOTS];
@@ -1302,7 +1313,7 @@ impl Model {
                 next.partial_refusal(refuses, Held::Signal, t, revision);
                 let only_renews = next.held == self.held
                     && next.partial_revision == self.partial_revision
-                    && t < self.partial_at + DAY;
+                    && t < self.partial_at + self.renew_window();
                 if only_renews {
                     return None;
                 }

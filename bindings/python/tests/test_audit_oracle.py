@@ -357,6 +357,27 @@ def test_r22_signal_over_refused_category_and_repeated_signals(tmp_path: Path) -
         assert not report.input_errors, who
 
 
+def test_r22_a_one_day_refusal_never_lapses_under_a_visitor_who_keeps_signalling(tmp_path: Path) -> None:
+    # With refusal_ttl_days 1 a quiet day would be the refusal's whole life:
+    # the quiet window is half the day, so requests that each carry GPC keep
+    # the refusal however they fall (SPEC §4's first promise).
+    doc = kk_doc(["statistics"])
+    doc["refusal_ttl_days"] = 1
+    for hours in (1, 11, 12, 13, 23):
+        lines: List[Line] = []
+        t = D0
+        while t < D0 + 6 * DAYS:
+            first = not lines
+            lines.append(present(t, "v", [("cookie-before-consent", "nmstat")] if first else IGNORED))
+            lines.append(signal(t, "v"))
+            t += hours * 3600 * S
+        folder = tmp_path / f"every-{hours}h"
+        folder.mkdir()
+        logs = write_logs(folder, [lines])
+        for who, report in audits(logs, doc):
+            assert violations(report, logs) == logs.expected, (who, hours)
+
+
 def test_r16_a_lapsed_withdrawal_stays_undecided_when_another_is_made(tmp_path: Path) -> None:
     # SPEC §4: only refusals still in force are kept and re-timed. statistics'
     # withdrawal (2026-03-02) lapses on 2026-06-10; withdrawing functional on

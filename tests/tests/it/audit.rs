@@ -285,6 +285,46 @@ fn r12_withdrawing_everything_covers_every_consent_category() {
 
 // ---- signal-ignored (R22) -----------------------------------------------------
 
+/// SPEC §4: a visitor who keeps sending GPC never sees the refusal lapse, and
+/// a signal that would only re-time it within a day records nothing. Under a
+/// one-day refusal the quiet window is half the day, so a visitor who signals
+/// on every request, however the requests fall, keeps the refusal: every
+/// cookie is `signal-ignored`, none `cookie-before-consent`.
+#[test]
+fn r22_a_one_day_refusal_never_lapses_under_a_visitor_who_keeps_signalling() {
+    let mut doc: Value = serde_json::from_str(&policy_json()).unwrap();
+    doc["refusal_ttl_days"] = json!(1);
+    let p = OwnedPolicy::from_json(&doc.to_string()).unwrap();
+    for gap in [
+        3_600,
+        11 * 3_600,
+        12 * 3_600 - 1,
+        12 * 3_600,
+        13 * 3_600,
+        23 * 3_600,
+    ] {
+        let mut lines = Vec::new();
+        let mut t = 0;
+        while t < 10 * DAY {
+            // A request: the cookie it carried, then its signal.
+            lines.push(present(t, &["nmstat"]));
+            lines.push(ev(t, json!({"event": "signal", "signal": "gpc"})));
+            t += gap;
+        }
+        let r = audit(&p, &lines);
+        let ids: Vec<V> = r.violations.iter().skip(1).map(|v| v.id).collect();
+        assert!(
+            ids.iter().all(|&id| id == V::SignalIgnored),
+            "requests {gap} s apart: {:?}",
+            r.violations
+                .iter()
+                .skip(1)
+                .find(|v| v.id != V::SignalIgnored)
+        );
+        assert_eq!(ids.len(), lines.len() / 2 - 1);
+    }
+}
+
 #[test]
 fn r22_a_cookie_refused_by_a_gpc_signal_is_signal_ignored() {
     let p = kk2();

@@ -331,7 +331,9 @@ def partial_refusal(p: Policy, v: Visitor, refuse: Set[str], kind: str, now: int
         held[c] = kind
     new_rev = max(v.partial_rev, rev) if in_force else rev
     new_at = max(v.partial_at, now) if in_force else now
-    if quiet and held == v.held and new_rev == v.partial_rev and now < v.partial_at + DAY:
+    # Within a day (half the refusal's lifetime where that is shorter) a
+    # signal that would only re-time the refusal records nothing.
+    if quiet and held == v.held and new_rev == v.partial_rev and now < v.partial_at + min(DAY, p.refusal_ttl // 2):
         return False
     v.held, v.partial_at, v.partial_rev = held, new_at, new_rev
     return True

@@ -22,7 +22,8 @@ time + consent TTL, a refusal at its time + refusal TTL), before ``outdated``
 (its revision is below the category's ``changed_in_revision``); else what it
 holds. A GPC signal refuses ``gpc_refuses`` except a category granted and in
 force under a full decision taken with the GPC flag; a signal that would change
-nothing but the partial time, within 24 hours of it, records nothing.
+nothing but the partial time, within 24 hours of it (half the refusal TTL
+where that is shorter), records nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from datetime import datetime, timezone
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 DAY = 86_400
-RENEW = DAY  # a signal that only renews records nothing within this of the last
+RENEW = DAY  # a signal that only renews records nothing within this of the last,
+# or within half the refusal's lifetime where that is shorter (SPEC §4's
+# first promise: who keeps signalling never sees the refusal lapse)
 
 GRANTED, REFUSED, WITHDRAWN, SIGNAL = "granted", "refused", "withdrawn", "signal"
 UNDECIDED, EXPIRED, OUTDATED, EXEMPT = "undecided", "expired", "outdated", "exempt"
@@ -285,7 +288,7 @@ class StateRef:
         after.held = dict(self.held)
         after._partial(which, SIGNAL, at, rev)
         only_renewed = after.held == self.held and after.partial_rev == self.partial_rev
-        if only_renewed and at < self.partial_at + RENEW:
+        if only_renewed and at < self.partial_at + min(RENEW, self.policy.refusal_ttl // 2):
             return None
         self.held, self.partial_at, self.partial_rev = after.held, after.partial_at, after.partial_rev
         self.action, self.control = "signal_gpc", "signal"
