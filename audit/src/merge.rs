@@ -47,16 +47,32 @@ impl Source {
         Some(match &self.batch.entries[self.next].1 {
             // A `Set-Cookie` header that does not parse makes its line an
             // input error when it is applied, which never moves the clock:
-            // placed at its time, a time far ahead would hold back every
-            // line of its file after it. Taken at once, as a line that is not
-            // an event is.
+            // placed at its time, a time ahead of the lines after it in its
+            // file would hold them back. Such a line is taken at once, as a
+            // line that is not an event is; the header is read only where
+            // the file's next line is earlier (or not yet at hand), so a
+            // file in time order pays nothing for it.
             Stored::Event {
+                at,
                 body: StoredBody::SetCookie(header),
                 ..
-            } if self.headers.parse(self.batch.get(*header)).is_err() => i64::MIN,
+            } if self.next_is_earlier(*at)
+                && self.headers.parse(self.batch.get(*header)).is_err() =>
+            {
+                i64::MIN
+            }
             Stored::Event { at, .. } => *at,
             Stored::Error(..) => i64::MIN,
         })
+    }
+
+    /// Whether the line after the head in this file may be earlier than
+    /// `at`: it is, or it is not an event, or it is in a batch still to come.
+    fn next_is_earlier(&self, at: i64) -> bool {
+        match self.batch.entries.get(self.next + 1) {
+            Some((_, Stored::Event { at: next, .. })) => *next < at,
+            _ => true,
+        }
     }
 }
 
