@@ -220,30 +220,6 @@ impl TableLayout {
     pub fn has_place(&self) -> bool {
         self.file.is_some() || self.line.is_some() || !self.misplaced.is_empty()
     }
-
-    /// The error of row `i` of `batch` when it cannot be placed: a value in a
-    /// `file` or `line` column of the wrong type.
-    fn place_fault(&self, batch: &RecordBatch, i: usize) -> Option<String> {
-        // Lines count from 1 (SPEC §8).
-        let bad = match self.line.and_then(|c| int_at(batch.column(c).as_ref(), i)) {
-            Some(Num::Int(n)) if n < 1 => Some(n.to_string()),
-            Some(Num::Float(f))
-                if !(f.fract() == 0.0 && (1.0..18_446_744_073_709_551_616.0).contains(&f)) =>
-            {
-                Some(f.to_string())
-            }
-            _ => None,
-        };
-        if let Some(bad) = bad {
-            return Some(format!(
-                "column `line` must hold line numbers, whole and from 1, not {bad}"
-            ));
-        }
-        self.misplaced
-            .iter()
-            .find(|(c, _)| is_set(batch.column(*c).as_ref(), i))
-            .map(|(_, e)| e.clone())
-    }
 }
 
 /// Whether cell `i` of `a` holds a value (a dictionary's null value, too, is
@@ -763,27 +739,44 @@ impl TableLayout {
         out.push(b'}');
     }
 
-    /// Row `i`'s `file` and `line` cells, where the table has them.
-    fn place<'b>(&self, batch: &'b RecordBatch, i: usize) -> (Option<&'b str>, Option<u64>) {
+    /// Row `i`'s `file` and `line` cells, where the table has them, and the
+    /// row's error when it cannot be placed: a `line` that is no line number
+    /// (lines count from 1, SPEC §8), or a value in a `file` or `line` column
+    /// of the wrong type.
+    fn place<'b>(
+        &self,
+        batch: &'b RecordBatch,
+        i: usize,
+    ) -> (Option<&'b str>, Option<u64>, Option<String>) {
         let file = self
             .file
             .and_then(|c| Strs::of(batch.column(c).as_ref()).get(i));
-        let line = self
-            .line
-            .and_then(|c| match int_at(batch.column(c).as_ref(), i) {
-                // Lines count from 1: another is its row's error
-                // (`place_fault`), reported at the row.
-                Some(Num::Int(n)) => u64::try_from(n).ok().filter(|&n| n >= 1),
-                Some(Num::Big(n)) => Some(n),
-                // A whole float past 2^53.
-                Some(Num::Float(f))
-                    if f.fract() == 0.0 && (1.0..18_446_744_073_709_551_616.0).contains(&f) =>
-                {
-                    Some(f as u64)
-                }
-                Some(Num::Float(_)) | None => None,
-            });
-        (file, line)
+        let (line, bad) = match self.line.and_then(|c| int_at(batch.column(c).as_ref(), i)) {
+            Some(Num::Int(n)) => match u64::try_from(n) {
+                Ok(n) if n >= 1 => (Some(n), None),
+                _ => (None, Some(n.to_string())),
+            },
+            Some(Num::Big(n)) => (Some(n), None),
+            // A whole float past 2^53.
+            Some(Num::Float(f))
+                if f.fract() == 0.0 && (1.0..18_446_744_073_709_551_616.0).contains(&f) =>
+            {
+                (Some(f as u64), None)
+            }
+            Some(Num::Float(f)) => (None, Some(f.to_string())),
+            None => (None, None),
+        };
+        let fault = match bad {
+            Some(bad) => Some(format!(
+                "column `line` must hold line numbers, whole and from 1, not {bad}"
+            )),
+            None => self
+                .misplaced
+                .iter()
+                .find(|(c, _)| is_set(batch.column(*c).as_ref(), i))
+                .map(|(_, e)| e.clone()),
+        };
+        (file, line, fault)
     }
 }
 
@@ -897,8 +890,8 @@ impl<'b> Rows<'b> {
         i: usize,
         scratch: &mut Vec<u8>,
     ) -> (Option<&'b str>, Option<u64>, Parsed<'b>) {
-        let (file, line) = self.layout.place(self.batch, i);
-        let parsed = match self.layout.place_fault(self.batch, i) {
+        let (file, line, fault) = self.layout.place(self.batch, i);
+        let parsed = match fault {
             Some(message) => Parsed::Error(InputErrorKind::BadField, message),
             None => self.parse(policy, last_day, i, scratch),
         };
