@@ -407,20 +407,15 @@ fn int(node: &Node, path: String) -> Result<i128> {
     }
 }
 
-/// A JSON integer as the core's rules take it; one too large for `i64` stays too
-/// large.
-fn wide(n: i128) -> i64 {
-    n.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
-}
-
 /// A JSON integer checked by the core's rule on 64-bit numbers: one past them
-/// is checked as the nearest, and its error quotes the number given.
+/// is checked as the nearest (so one too large stays too large), and its
+/// error quotes the number given.
 fn ranged<T>(
     n: i128,
     check: impl FnOnce(i64) -> std::result::Result<T, PolicyErrorKind>,
     at: Location,
 ) -> Result<T> {
-    let near = wide(n);
+    let near = n.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
     rule(check(near), at).map_err(|mut e| {
         if i128::from(near) != n {
             e.message = e.message.replace(&near.to_string(), &n.to_string());
