@@ -772,13 +772,7 @@ fn audit_table(
     };
     let err = match e.get_ref().and_then(|r| r.downcast_ref::<SchemaError>()) {
         Some(e) => schema_error(py, e),
-        None => crate::errors::error(
-            py,
-            samtykke::Code::LogInvalid,
-            format!("the Arrow stream failed: {e}"),
-            None,
-            &e.to_string(),
-        ),
+        None => unreadable(e.to_string()),
     };
     // The findings of the rows read travel with the error, not lost.
     report.read_errors = vec![(String::new(), e.to_string())];
