@@ -57,7 +57,12 @@ Run from the repository root with the project's virtual environment (made by
 ``scripts/test-python``) and DuckDB installed in it
 (``.venv/bin/pip install -r benches/python/requirements-bench.txt``):
 
-    .venv/bin/python benches/python/bench_duckdb.py [--events N] [--rounds R]
+    .venv/bin/python benches/python/bench_duckdb.py [--events N] [--rounds R] [--command PATH]...
+
+``--command`` names a ``samtykke`` to time instead of building the release
+command line; given more than once, each is timed in every round, in the order
+given, so ``--command target/release/samtykke --command target/pgo/samtykke``
+sets the plain build beside the profile-guided one (``scripts/pgo``) in one run.
 """
 
 from __future__ import annotations
@@ -198,6 +203,14 @@ def policy_tables(con: "duckdb.DuckDBPyConnection", policy: Dict[str, Any]) -> N
     con.executemany("INSERT INTO declaration VALUES (?, ?, ?)", rows)
 
 
+def shown(binary: Path) -> str:
+    """A command's path, from the repository root where it lies inside it."""
+    try:
+        return str(binary.relative_to(ROOT))
+    except ValueError:
+        return str(binary)
+
+
 def timed(f: Callable[[], object]) -> float:
     start = time.perf_counter()
     f()
@@ -208,14 +221,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--events", type=int, default=2_000_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--command",
+        action="append",
+        type=Path,
+        help="a samtykke to time (default: target/release/samtykke, built first); may be repeated",
+    )
     args = parser.parse_args()
 
     cpus = os.cpu_count() or 1
     log, policy_path = generate(args.events)
-    run("cargo", "build", "--quiet", "--release", "-p", "samtykke-cli")
-    binary = ROOT / "target" / "release" / "samtykke"
-    command = [str(binary), "audit", str(log), "--policy", str(policy_path), "--format", "json"]
-    command_1 = command + ["--threads", "1"]
+    if args.command:
+        binaries = [b.resolve() for b in args.command]
+    else:
+        run("cargo", "build", "--quiet", "--release", "-p", "samtykke-cli")
+        binaries = [ROOT / "target" / "release" / "samtykke"]
+    commands = [
+        [str(b), "audit", str(log), "--policy", str(policy_path), "--format", "json"] for b in binaries
+    ]
+    command = commands[0]
     policy = json.loads(policy_path.read_text(encoding="utf-8"))
     ttl_days = int(policy["consent_ttl_days"])
     size = log.stat().st_size
@@ -235,11 +259,14 @@ def main() -> None:
 
     # --threads 1 may not exist in every build: a usage error (exit 2 from the
     # argument parser, nothing audited) skips that row.
-    probe = subprocess.run(command_1, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    threads_note: Optional[str] = None
-    if probe.returncode not in (0, 1):
-        first = probe.stderr.decode(errors="replace").strip().splitlines()
-        threads_note = f"exit {probe.returncode}: {first[0] if first else 'no message'}"
+    threads_notes: List[Optional[str]] = []
+    for c in commands:
+        probe = subprocess.run(c + ["--threads", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        note: Optional[str] = None
+        if probe.returncode not in (0, 1):
+            first = probe.stderr.decode(errors="replace").strip().splitlines()
+            note = f"exit {probe.returncode}: {first[0] if first else 'no message'}"
+        threads_notes.append(note)
 
     con = duckdb.connect()
     con.execute(f"SET threads TO {cpus}")
@@ -268,13 +295,17 @@ def main() -> None:
     query()
     table_rows = con.execute("SELECT count(*) FROM log").fetchone()[0]  # type: ignore[index]
 
-    samples: Dict[str, List[float]] = {"mat": [], "query": [], "cli": [], "cli1": []}
+    samples: Dict[str, List[float]] = {"mat": [], "query": []}
+    for i in range(len(commands)):
+        samples[f"cli{i}"] = []
+        samples[f"one{i}"] = []
     for _ in range(args.rounds):
         samples["mat"].append(timed(materialise))
         samples["query"].append(timed(query))
-        samples["cli"].append(timed(cli(command)))
-        if threads_note is None:
-            samples["cli1"].append(timed(cli(command_1)))
+        for i, c in enumerate(commands):
+            samples[f"cli{i}"].append(timed(cli(c)))
+            if threads_notes[i] is None:
+                samples[f"one{i}"].append(timed(cli(c + ["--threads", "1"])))
     med = {k: statistics.median(v) for k, v in samples.items() if v}
     both = [m + q for m, q in zip(samples["mat"], samples["query"])]
     med["both"] = statistics.median(both)
@@ -282,7 +313,7 @@ def main() -> None:
 
     load = os.getloadavg()
     print(f"machine: {cpus} CPUs (os.cpu_count), load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print(f"duckdb {duckdb.__version__}, threads {cpus}; samtykke {binary.relative_to(ROOT)}")
+    print(f"duckdb {duckdb.__version__}, threads {cpus}; samtykke {', '.join(shown(b) for b in binaries)}")
     print(
         f"log: {log.relative_to(ROOT)}, {lines:,} lines, {size / 1e6:.0f} MB, "
         f"{summary['visitors']:,} visitors; table log: {table_rows:,} rows; {args.rounds} rounds"
@@ -303,17 +334,20 @@ def main() -> None:
     row("DuckDB materialise (`CREATE TABLE log AS SELECT * FROM read_json(...)`)", "mat")
     row("DuckDB simplest rule query (table already materialised)", "query")
     row("DuckDB materialise + query", "both")
-    row(f"samtykke audit (all rules, all cores: {cpus})", "cli")
-    if threads_note is None:
-        row("samtykke audit --threads 1", "cli1")
-    else:
-        print(f"| samtykke audit --threads 1 | skipped: {threads_note} | |")
+    for i, b in enumerate(binaries):
+        name = shown(b)
+        row(f"samtykke audit (all rules, all cores: {cpus}), {name}", f"cli{i}")
+        if threads_notes[i] is None:
+            row(f"samtykke audit --threads 1, {name}", f"one{i}")
+        else:
+            print(f"| samtykke audit --threads 1, {name} | skipped: {threads_notes[i]} | |")
     print()
-    print(
-        f"samtykke (all rules) vs DuckDB query alone: {med['query'] / med['cli']:.2f}×; "
-        f"vs materialise + query: {med['both'] / med['cli']:.2f}× "
-        f"(SPEC target ≥ 3× against the query with the table materialised first)"
-    )
+    for i, b in enumerate(binaries):
+        print(
+            f"samtykke (all rules, {shown(b)}) vs DuckDB query alone: {med['query'] / med[f'cli{i}']:.2f}×; "
+            f"vs materialise + query: {med['both'] / med[f'cli{i}']:.2f}× "
+            f"(SPEC target ≥ 3× against the query with the table materialised first)"
+        )
 
 
 if __name__ == "__main__":
