@@ -60,8 +60,8 @@ Run from the repository root with the project's virtual environment (made by
     .venv/bin/python benches/python/bench_duckdb.py [--events N] [--rounds R] [--command PATH]...
 
 ``--command`` names a ``samtykke`` to time instead of building the release
-command line; given more than once, each is timed in every round, in the order
-given, so ``--command target/release/samtykke --command target/pgo/samtykke``
+command line (a path, from the current directory); given more than once, each
+is timed in every round, each first in turn, so ``--command target/release/samtykke --command target/pgo/samtykke``
 sets the plain build beside the profile-guided one (``scripts/pgo``) in one run.
 """
 
@@ -230,6 +230,9 @@ def main() -> None:
     args = parser.parse_args()
 
     cpus = os.cpu_count() or 1
+    for b in args.command or []:
+        if not (b.is_file() and os.access(b, os.X_OK)):
+            parser.error(f"--command {b}: not an executable file")
     log, policy_path = generate(args.events)
     if args.command:
         binaries = [b.resolve() for b in args.command]
@@ -299,10 +302,13 @@ def main() -> None:
     for i in range(len(commands)):
         samples[f"cli{i}"] = []
         samples[f"one{i}"] = []
-    for _ in range(args.rounds):
+    for r in range(args.rounds):
         samples["mat"].append(timed(materialise))
         samples["query"].append(timed(query))
-        for i, c in enumerate(commands):
+        # Each build first in turn, so that none always follows DuckDB.
+        for k in range(len(commands)):
+            i = (r + k) % len(commands)
+            c = commands[i]
             samples[f"cli{i}"].append(timed(cli(c)))
             if threads_notes[i] is None:
                 samples[f"one{i}"].append(timed(cli(c + ["--threads", "1"])))

@@ -11,8 +11,10 @@
 //! injected violations as `line<TAB>id<TAB>visitor` lines; `--policy-out` the
 //! policy the log is to be audited under; `--parquet` (with `--out`) the same
 //! events as a Parquet file (SPEC §17): a column per field, lists as list
-//! columns, `ts` a timestamp in microseconds, UTC (as Spark writes it), a field a line lacks a null; row groups of
-//! 65,536 rows, snappy-compressed, as pyarrow writes by default.
+//! columns, `ts` an INT64 timestamp of microseconds adjusted to UTC, a field a
+//! line lacks a null; row groups of 65,536 rows, snappy-compressed. `--parquet`
+//! needs the `parquet` feature (`cargo build --release -p samtykke-benches
+//! --features parquet --bin samtykke-loggen`).
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -58,6 +60,9 @@ fn run() -> Result<(), String> {
     if parquet.is_some() && out.is_none() {
         return Err("--parquet needs --out: the Parquet file is written from the log".into());
     }
+    if parquet.is_some() && parquet == out {
+        return Err("--parquet and --out name the same file".into());
+    }
     let io = |e: io::Error| e.to_string();
     if let Some(path) = policy_out {
         std::fs::write(&path, policy_json()).map_err(|e| format!("{path}: {e}"))?;
@@ -78,7 +83,15 @@ fn run() -> Result<(), String> {
         w.flush().map_err(io)?;
     }
     if let (Some(log), Some(path)) = (&out, &parquet) {
-        write_parquet(log, path)?;
+        // Fewer rows than events: the log was not the file just written (a
+        // path that is not a regular file, or the same file by another name).
+        let rows = write_parquet(log, path)?;
+        if rows != g.events {
+            return Err(format!(
+                "{path}: {rows} rows written, but the log has {} events: is {log} a regular file, apart from {path}?",
+                g.events
+            ));
+        }
     }
     eprintln!(
         "samtykke-loggen: {} events, {} visitors, {} injected violations, {} bytes",
@@ -90,7 +103,16 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
+/// Without the `parquet` feature: an error that says how to build with it.
+#[cfg(not(feature = "parquet"))]
+fn write_parquet(_log: &str, path: &str) -> Result<u64, String> {
+    Err(format!(
+        "{path}: samtykke-loggen is built without Parquet; build it with `--features parquet`"
+    ))
+}
+
 /// A field of the log and the column it becomes.
+#[cfg(feature = "parquet")]
 #[derive(Clone, Copy)]
 enum Kind {
     Time,
@@ -101,6 +123,7 @@ enum Kind {
 }
 
 /// Every field a log line may hold (SPEC §8), in the columns' order.
+#[cfg(feature = "parquet")]
 const FIELDS: [(&str, Kind); 21] = [
     ("ts", Kind::Time),
     ("visitor", Kind::Str),
@@ -126,10 +149,13 @@ const FIELDS: [(&str, Kind); 21] = [
 ];
 
 /// Rows a row group holds.
+#[cfg(feature = "parquet")]
 const ROW_GROUP: usize = 65_536;
 
-/// The JSON-lines log at `log` written again as the Parquet file `path`.
-fn write_parquet(log: &str, path: &str) -> Result<(), String> {
+/// The JSON-lines log at `log` written again as the Parquet file `path`; the
+/// rows written.
+#[cfg(feature = "parquet")]
+fn write_parquet(log: &str, path: &str) -> Result<u64, String> {
     use std::io::BufRead;
     use std::sync::Arc;
 
@@ -253,5 +279,5 @@ fn write_parquet(log: &str, path: &str) -> Result<(), String> {
         write(&mut columns)?;
     }
     writer.close().map_err(failed)?;
-    Ok(())
+    Ok(rows as u64)
 }
