@@ -48,7 +48,7 @@ pub(crate) enum Body<'a> {
     TagRequest(ConsentModeFlags),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Notice {
     pub revision: u32,
     pub layer: Option<u32>,
@@ -86,7 +86,7 @@ impl LogAction {
     }
 }
 
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Decision {
     pub action: LogAction,
     pub revision: u32,
@@ -530,6 +530,24 @@ pub(crate) fn decode<'a, C: Cells<'a>>(
     policy: &ValidPolicy<'_>,
     last_day: &mut LastDay,
 ) -> Result<Line<'a>, Bad> {
+    let (at, ts, visitor) = decode_lead(f, policy, last_day)?;
+    let body = decode_body(&Reader { f, policy })?;
+    Ok(Line {
+        at,
+        ts,
+        visitor,
+        place: None,
+        body,
+    })
+}
+
+/// An event's time (seconds since the epoch), timestamp and visitor, read as
+/// [`decode`] reads them first: the whole of an event but its body.
+pub(crate) fn decode_lead<'a, C: Cells<'a>>(
+    f: &C,
+    policy: &ValidPolicy<'_>,
+    last_day: &mut LastDay,
+) -> Result<(i64, Cow<'a, str>, Cow<'a, str>), Bad> {
     let r = Reader { f, policy };
     let ts = r.required(Key::Ts)?;
     let at = match stamp::parse_with(&ts, last_day) {
@@ -556,6 +574,11 @@ pub(crate) fn decode<'a, C: Cells<'a>>(
         }
     };
     let visitor = r.required(Key::Visitor)?;
+    Ok((at, ts, visitor))
+}
+
+/// The body of an event: its `event` and the fields that event reads.
+fn decode_body<'a, C: Cells<'a>>(r: &Reader<'_, '_, C>) -> Result<Body<'a>, Bad> {
     let event = r.required(Key::Event)?;
     // The event names differ in length but for the two `cookie_*` of 10.
     let body = match (event.len(), &*event) {
@@ -622,7 +645,7 @@ pub(crate) fn decode<'a, C: Cells<'a>>(
                 gpc: r.boolean(Key::Gpc)?.unwrap_or(false),
             })
         }
-        (10, "cookie_set") => Body::CookieSet(cookie_set(&r)?),
+        (10, "cookie_set") => Body::CookieSet(cookie_set(r)?),
         (14, "cookie_present") => match r.list(Key::Cookies)? {
             Some(list) => {
                 // A cookie has a name, as a `cookie_set`'s `cookie` must. The
@@ -663,13 +686,7 @@ pub(crate) fn decode<'a, C: Cells<'a>>(
             )
         }
     };
-    Ok(Line {
-        at,
-        ts,
-        visitor,
-        place: None,
-        body,
-    })
+    Ok(body)
 }
 
 fn cookie_set<'a, C: Cells<'a>>(r: &Reader<'_, '_, C>) -> Result<CookieSet<'a>, Bad> {

@@ -9,11 +9,11 @@ use std::sync::{mpsc, Arc};
 use samtykke::ValidPolicy;
 
 use super::event::{Body, CookieSet, Line};
+use super::memo::ParseMemo;
 use super::reader::for_each_line;
 use super::report::InputErrorKind;
 use super::rules::{parse_text, Parsed};
 use super::scan::Strings;
-use super::stamp::LastDay;
 
 /// Lines in a batch.
 pub(crate) const BATCH: usize = 1024;
@@ -249,11 +249,11 @@ impl Batch {
         r: Routed,
         before: u64,
         policy: &ValidPolicy<'_>,
-        last_day: &mut LastDay,
+        parse_memo: &mut ParseMemo,
         f: &mut impl FnMut(u64, &mut Parsed<'_>),
     ) {
         let number = before + r.number;
-        let mut parsed = parse_text(policy, last_day, number == 1, self.get(r.text));
+        let mut parsed = parse_text(policy, parse_memo, number == 1, self.get(r.text));
         if let Parsed::Event(line) = &mut parsed {
             line.place = Some(r.place);
         }
@@ -267,7 +267,7 @@ impl Batch {
     pub(crate) fn drain(
         &mut self,
         policy: &ValidPolicy<'_>,
-        last_day: &mut LastDay,
+        parse_memo: &mut ParseMemo,
         before: u64,
         mut f: impl FnMut(u64, &mut Parsed<'_>),
     ) {
@@ -277,12 +277,12 @@ impl Batch {
         let mut routed = lines.iter().peekable();
         for (number, stored) in entries.drain(..) {
             while let Some(r) = routed.next_if(|r| r.number < number) {
-                self.parse_routed(*r, before, policy, last_day, &mut f);
+                self.parse_routed(*r, before, policy, parse_memo, &mut f);
             }
             f(before + number, &mut self.restore(stored));
         }
         for r in routed {
-            self.parse_routed(*r, before, policy, last_day, &mut f);
+            self.parse_routed(*r, before, policy, parse_memo, &mut f);
         }
         lines.clear();
         self.routed = lines;
@@ -335,14 +335,14 @@ pub(crate) fn produce<R: Read>(
     full: mpsc::SyncSender<Batch>,
     empty: mpsc::Receiver<Batch>,
 ) -> io::Result<()> {
-    let mut last_day = LastDay::default();
+    let mut parse_memo = ParseMemo::default();
     let mut batch = Batch::default();
     let mut receiver_gone = false;
     let read = for_each_line(reader, |number, text| {
         if receiver_gone {
             return;
         }
-        let parsed = text.parse(&policy, &mut last_day, number);
+        let parsed = text.parse(&policy, &mut parse_memo, number);
         batch.push(number, parsed);
         if batch.entries.len() >= BATCH {
             let next = empty.try_recv().unwrap_or_default();

@@ -8,10 +8,10 @@ use std::path::Path;
 use flate2::read::MultiGzDecoder;
 use samtykke::ValidPolicy;
 
+use super::memo::ParseMemo;
 use super::pipeline::Input;
 use super::report::Sink;
 use super::rules::{parse_line, parse_text, too_long, Auditor, Parsed};
-use super::stamp::LastDay;
 use super::MAX_LINE;
 
 /// Read buffer: large enough that most lines are audited where they lie.
@@ -51,9 +51,9 @@ impl<S: Sink> Auditor<'_, S> {
             return self.read_sharded(reader);
         }
         let policy = self.policy();
-        let mut last_day = LastDay::default();
+        let mut parse_memo = ParseMemo::default();
         for_each_line(reader, |number, line| {
-            let parsed = line.parse(&policy, &mut last_day, number);
+            let parsed = line.parse(&policy, &mut parse_memo, number);
             self.take(number, parsed);
         })
     }
@@ -443,12 +443,12 @@ impl<'a> LineText<'a> {
     pub(crate) fn parse(
         self,
         policy: &ValidPolicy<'_>,
-        last_day: &mut LastDay,
+        parse_memo: &mut ParseMemo,
         number: u64,
     ) -> Parsed<'a> {
         match self {
-            LineText::Text(text) => parse_text(policy, last_day, number == 1, text),
-            LineText::Bytes(bytes) => parse_line(policy, last_day, number == 1, bytes),
+            LineText::Text(text) => parse_text(policy, parse_memo, number == 1, text),
+            LineText::Bytes(bytes) => parse_line(policy, parse_memo, number == 1, bytes),
             LineText::TooLong => too_long(),
         }
     }

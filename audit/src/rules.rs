@@ -13,10 +13,9 @@ use samtykke_host::time::{format_rfc3339, from_unix_clamped};
 use time::OffsetDateTime;
 
 use super::event::{self, Body, Decision, Line, LogAction, Notice};
-use super::memo::Memo;
+use super::memo::{Found, Memo, ParseMemo};
 use super::report::{InputError, InputErrorKind, Report, Sink, Summary, Violation, ViolationId};
 use super::scan::{self, ScanError};
-use super::stamp::LastDay;
 use super::visitors::{Visitors, NEVER};
 use super::{AuditOptions, MAX_LINE};
 
@@ -74,7 +73,7 @@ pub struct Auditor<'p, S: Sink = Report> {
     pub(crate) route: crate::hash::Keyed,
     names: Names<'p>,
     attributes: event::AttributeMemo,
-    last_day: LastDay,
+    parse_memo: ParseMemo,
 }
 
 /// A memo of the policy's lookup by cookie name: the lookup is the core's, done
@@ -125,7 +124,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
             route: crate::hash::Keyed::new(),
             names: Names::new(256),
             attributes: event::AttributeMemo::default(),
-            last_day: LastDay::default(),
+            parse_memo: ParseMemo::default(),
         }
     }
 
@@ -218,7 +217,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
     /// whitespace is skipped; a trailing `\r` and, on line 1, a byte-order mark are
     /// ignored.
     pub fn line(&mut self, number: u64, text: &[u8]) {
-        let parsed = parse_line(&self.policy, &mut self.last_day, number == 1, text);
+        let parsed = parse_line(&self.policy, &mut self.parse_memo, number == 1, text);
         self.take_routed(number, parsed);
     }
 
@@ -878,7 +877,7 @@ pub(crate) fn too_long<'a>() -> Parsed<'a> {
 /// nothing of the visitors, so it may run on another thread than the rules.
 pub(crate) fn parse_line<'t>(
     policy: &ValidPolicy<'_>,
-    last_day: &mut LastDay,
+    parse_memo: &mut ParseMemo,
     first: bool,
     text: &'t [u8],
 ) -> Parsed<'t> {
@@ -888,7 +887,7 @@ pub(crate) fn parse_line<'t>(
     };
     let line = &text[range];
     match std::str::from_utf8(line) {
-        Ok(text) => parse_json(policy, last_day, text),
+        Ok(text) => parse_json(policy, parse_memo, text),
         Err(e) => {
             // A column, in characters from 1, as the other faults of the
             // JSON are placed ("at byte" is an offset from 0 in a header's
@@ -908,13 +907,13 @@ pub(crate) fn parse_line<'t>(
 #[inline]
 pub(crate) fn parse_text<'t>(
     policy: &ValidPolicy<'_>,
-    last_day: &mut LastDay,
+    parse_memo: &mut ParseMemo,
     first: bool,
     text: &'t str,
 ) -> Parsed<'t> {
     match trim(text.as_bytes(), first) {
         // The range cuts only whole characters (`\r`, a byte-order mark).
-        Ok(range) => parse_json(policy, last_day, text.get(range).unwrap_or("")),
+        Ok(range) => parse_json(policy, parse_memo, text.get(range).unwrap_or("")),
         Err(skip) => skip.parsed(),
     }
 }
@@ -961,7 +960,28 @@ impl Skip {
 
 /// A trimmed line read as an event.
 #[inline]
-fn parse_json<'t>(policy: &ValidPolicy<'_>, last_day: &mut LastDay, text: &'t str) -> Parsed<'t> {
+fn parse_json<'t>(policy: &ValidPolicy<'_>, memo: &mut ParseMemo, text: &'t str) -> Parsed<'t> {
+    let lead = scan::lead_of(text);
+    let mut missing = None;
+    if let Some(lead) = lead {
+        match memo.tails.find(text, lead.tail) {
+            Found::Body(body) => {
+                let fields = scan::Fields::led(text, lead);
+                return match event::decode_lead(&fields, policy, &mut memo.day) {
+                    Ok((at, ts, visitor)) => Parsed::Event(Line {
+                        at,
+                        ts,
+                        visitor,
+                        place: None,
+                        body,
+                    }),
+                    Err(bad) => Parsed::Error(bad.kind, bad.message),
+                };
+            }
+            Found::Missing(h) => missing = Some((h, lead.tail)),
+            Found::Skipped => {}
+        }
+    }
     let mut fields = scan::Fields::new(text);
     if let Err(e) = scan::scan(&mut fields) {
         let (kind, message) = match e {
@@ -984,8 +1004,13 @@ fn parse_json<'t>(policy: &ValidPolicy<'_>, last_day: &mut LastDay, text: &'t st
         };
         return Parsed::Error(kind, message);
     }
-    match event::decode(&fields, policy, last_day) {
-        Ok(line) => Parsed::Event(line),
+    match event::decode(&fields, policy, &mut memo.day) {
+        Ok(line) => {
+            if let Some((h, tail)) = missing {
+                memo.tails.keep(h, text, tail, &line.body);
+            }
+            Parsed::Event(line)
+        }
         Err(bad) => Parsed::Error(bad.kind, bad.message),
     }
 }

@@ -307,6 +307,20 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// Fields of `line` with its [`Lead`]'s timestamp and visitor read, as
+    /// [`scan`] reads them, and nothing else.
+    pub(crate) fn led(line: &'a str, lead: Lead) -> Fields<'a> {
+        let mut fields = Fields::new(line);
+        for (key, (start, end)) in [(Key::Ts, lead.ts), (Key::Visitor, lead.visitor)] {
+            fields.slots[key as usize] = Slot {
+                tag: Tag::Str,
+                start,
+                end,
+            };
+        }
+        fields
+    }
+
     /// The value of `key`, if the line has it. A `null` is no value: the field
     /// is absent, as a null cell of a table is (SPEC §17), and as a log
     /// exported from a table writes it. (Given twice, it is still a duplicate.)
@@ -463,6 +477,43 @@ fn next_string<'a>(line: &'a str, i: &mut usize, end: usize) -> Option<Cow<'a, s
     })
 }
 
+/// Where the leading strings of a line lie when it starts as the log writers
+/// write it, `{"ts":"…","visitor":"…","event":"`, with no escape or control
+/// character in the first two: [`scan`] reads those keys first, so their values
+/// are the line's `ts` and `visitor` if the line is an event.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lead {
+    ts: (u32, u32),
+    visitor: (u32, u32),
+    /// Where the event's name starts: what follows is the line's tail.
+    pub(crate) tail: usize,
+}
+
+/// The end of a string's content that starts at `start`, if it ends at a
+/// closing quote, with no escape or control character before it.
+#[inline(always)]
+fn plain_end(b: &[u8], start: usize) -> Option<usize> {
+    let end = skip_plain(b, start);
+    (b.get(end) == Some(&b'"')).then_some(end)
+}
+
+/// The start and end of the visitor id, after the timestamp, of a line that
+/// starts `{"ts":"…","visitor":"…"`, neither with an escape or a control.
+#[inline(always)]
+fn ts_and_visitor(b: &[u8]) -> Option<((usize, usize), (usize, usize))> {
+    const TS: &[u8] = b"{\"ts\":\"";
+    const VISITOR: &[u8] = b"\",\"visitor\":\"";
+    if !b.starts_with(TS) {
+        return None;
+    }
+    let ts_end = plain_end(b, TS.len())?;
+    if !b[ts_end..].starts_with(VISITOR) {
+        return None;
+    }
+    let start = ts_end + VISITOR.len();
+    Some(((TS.len(), ts_end), (start, plain_end(b, start)?)))
+}
+
 /// The visitor id of a line that starts as the log writers write it,
 /// `{"ts":"…","visitor":"…"`, with no escape in either string; `None` for any
 /// other start. If the line is an event, this is its visitor: [`scan`] reads
@@ -471,19 +522,24 @@ fn next_string<'a>(line: &'a str, i: &mut usize, end: usize) -> Option<Cow<'a, s
 /// routes such a line by this id and leaves parsing it to the visitor's shard.
 /// It reads bytes: the line need not be cut out of its block as text first.
 pub(crate) fn leading_visitor(b: &[u8]) -> Option<&[u8]> {
-    const TS: &[u8] = b"{\"ts\":\"";
-    const VISITOR: &[u8] = b"\",\"visitor\":\"";
-    if !b.starts_with(TS) {
+    let (_, (start, end)) = ts_and_visitor(b)?;
+    Some(&b[start..end])
+}
+
+/// The [`Lead`] of a line that starts `{"ts":"…","visitor":"…","event":"`.
+#[inline]
+pub(crate) fn lead_of(line: &str) -> Option<Lead> {
+    const EVENT: &[u8] = b"\",\"event\":\"";
+    let b = line.as_bytes();
+    let (ts, visitor) = ts_and_visitor(b)?;
+    if !b[visitor.1..].starts_with(EVENT) {
         return None;
     }
-    let ts_end = skip_plain(b, TS.len());
-    if !b[ts_end..].starts_with(VISITOR) {
-        return None;
-    }
-    let start = ts_end + VISITOR.len();
-    let end = skip_plain(b, start);
-    // The id ends at its closing quote, not at an escape or a control.
-    (b.get(end) == Some(&b'"')).then(|| &b[start..end])
+    Some(Lead {
+        ts: (ts.0 as u32, ts.1 as u32),
+        visitor: (visitor.0 as u32, visitor.1 as u32),
+        tail: visitor.1 + EVENT.len(),
+    })
 }
 
 /// Reads the line of `fields` as one JSON object, keeping the keys the audit

@@ -31,12 +31,12 @@ use std::sync::{mpsc, Arc, Condvar, Mutex, PoisonError};
 use samtykke::ValidPolicy;
 
 use super::hash::Keyed;
+use super::memo::ParseMemo;
 use super::pipeline::Batch;
 use super::reader::decoded;
 use super::report::{Report, Sink, Summary};
 use super::rules::{parse_line, parse_text, shard_of_place, too_long, Auditor};
 use super::scan::leading_visitor;
-use super::stamp::LastDay;
 use super::MAX_LINE;
 
 /// Bytes of lines in a block, about.
@@ -211,7 +211,7 @@ fn parse_block(
     policy: ValidPolicy<'_>,
     route: &Keyed,
     shards: usize,
-    last_day: &mut LastDay,
+    parse_memo: &mut ParseMemo,
     block: Block,
 ) -> (Vec<Batch>, u64) {
     let Block {
@@ -266,9 +266,9 @@ fn parse_block(
                         batches[j].push_line(number, range.start, range.end, place);
                         continue;
                     }
-                    parse_text(&policy, last_day, first_line, &text[range.clone()])
+                    parse_text(&policy, parse_memo, first_line, &text[range.clone()])
                 }
-                None => parse_line(&policy, last_day, first_line, line),
+                None => parse_line(&policy, parse_memo, first_line, line),
             }
         };
         // (A batch keeps no blank line.)
@@ -337,8 +337,8 @@ impl<'p, S: Sink> Auditor<'p, S> {
         let decoded = decoded(reader)?;
         self.run_sharded(
             move |spare| Blocks::new(decoded, spare),
-            move |block: Block, last_day: &mut LastDay| {
-                parse_block(policy, &route, n, last_day, block)
+            move |block: Block, parse_memo: &mut ParseMemo| {
+                parse_block(policy, &route, n, parse_memo, block)
             },
         )
     }
@@ -351,7 +351,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
     pub(crate) fn run_sharded<P: Pull>(
         &mut self,
         open: impl FnOnce(mpsc::Receiver<Vec<u8>>) -> P,
-        parse: impl Fn(P::Block, &mut LastDay) -> (Vec<Batch>, u64) + Sync,
+        parse: impl Fn(P::Block, &mut ParseMemo) -> (Vec<Batch>, u64) + Sync,
     ) -> io::Result<()> {
         if let Some(why) = &self.halted {
             return Err(io::Error::other(why.clone()));
@@ -375,9 +375,9 @@ impl<'p, S: Sink> Auditor<'p, S> {
                 scope.spawn(move || {
                     let work = panic::catch_unwind(AssertUnwindSafe(|| {
                         shard.switch_file(index, &name);
-                        let mut last_day = LastDay::default();
+                        let mut parse_memo = ParseMemo::default();
                         // For the lines this shard parses itself.
-                        let mut own_day = LastDay::default();
+                        let mut own_day = ParseMemo::default();
                         let policy = shard.policy();
                         let mut applied = 0u64;
                         // Lines of the blocks applied so far.
@@ -408,7 +408,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
                             if all.is_none() && backlog < BACKLOG {
                                 match take(input, halt, inboxes) {
                                     Ok((k, block)) => {
-                                        let (batches, lines) = parse(block, &mut last_day);
+                                        let (batches, lines) = parse(block, &mut parse_memo);
                                         for (j, mut batch) in batches.into_iter().enumerate() {
                                             batch.lines = lines;
                                             let inbox = &inboxes[j];
@@ -603,7 +603,7 @@ mod tests {
                 bad,
                 in_input: !in_worker,
             },
-            move |k: u64, _: &mut LastDay| {
+            move |k: u64, _: &mut ParseMemo| {
                 assert!(!in_worker || k != bad, "the worker's defect");
                 ((0..threads).map(|_| Batch::default()).collect(), 0)
             },
@@ -647,7 +647,7 @@ mod tests {
                 bad: u64::MAX,
                 in_input: false,
             },
-            |k: u64, _: &mut LastDay| {
+            |k: u64, _: &mut ParseMemo| {
                 assert!(k == 0, "the worker's defect");
                 ((0..2).map(|_| Batch::default()).collect(), 0)
             },
@@ -693,7 +693,7 @@ mod tests {
                             next: 0,
                             ended: false,
                         },
-                        |k: u64, _: &mut LastDay| {
+                        |k: u64, _: &mut ParseMemo| {
                             let mut batches: Vec<Batch> =
                                 (0..threads).map(|_| Batch::default()).collect();
                             // One line a block, in the shard of its number

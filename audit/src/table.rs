@@ -38,12 +38,12 @@ use arrow_schema::{ArrowError, DataType, Schema, TimeUnit};
 use samtykke::ValidPolicy;
 
 use super::event::{self, Cell, Cells};
+use super::memo::ParseMemo;
 use super::pipeline::{Batch, Input};
 use super::report::{InputErrorKind, Sink};
 use super::rules::{route, too_long, Auditor, Parsed};
 use super::scan::{Key, Shape, Strings};
 use super::shard::Pull;
-use super::stamp::LastDay;
 use super::MAX_LINE;
 
 /// A table whose columns cannot be events: the column, and what is wrong.
@@ -863,7 +863,7 @@ impl<'b> Rows<'b> {
     pub(crate) fn parse(
         &self,
         policy: &ValidPolicy<'_>,
-        last_day: &mut LastDay,
+        parse_memo: &mut ParseMemo,
         i: usize,
         scratch: &mut Vec<u8>,
     ) -> Parsed<'b> {
@@ -874,7 +874,7 @@ impl<'b> Rows<'b> {
                 return too_long();
             }
         }
-        match event::decode(&Row { rows: self, i }, policy, last_day) {
+        match event::decode(&Row { rows: self, i }, policy, &mut parse_memo.day) {
             Ok(line) => Parsed::Event(line),
             Err(bad) => Parsed::Error(bad.kind, bad.message),
         }
@@ -886,14 +886,14 @@ impl<'b> Rows<'b> {
     pub(crate) fn placed(
         &self,
         policy: &ValidPolicy<'_>,
-        last_day: &mut LastDay,
+        parse_memo: &mut ParseMemo,
         i: usize,
         scratch: &mut Vec<u8>,
     ) -> (Option<&'b str>, Option<u64>, Parsed<'b>) {
         let (file, line, fault) = self.layout.place(self.batch, i);
         let parsed = match fault {
             Some(message) => Parsed::Error(InputErrorKind::BadField, message),
-            None => self.parse(policy, last_day, i, scratch),
+            None => self.parse(policy, parse_memo, i, scratch),
         };
         (file, line, parsed)
     }
@@ -1131,7 +1131,7 @@ impl<S: Sink> Auditor<'_, S> {
             return self.read_table_sharded(batches);
         }
         let policy = self.policy();
-        let mut last_day = LastDay::default();
+        let mut parse_memo = ParseMemo::default();
         let mut layouts = Layouts::default();
         let mut scratch = Vec::new();
         let mut number = 0u64;
@@ -1141,7 +1141,7 @@ impl<S: Sink> Auditor<'_, S> {
             let rows = Rows::new(&layout, &batch);
             for i in 0..batch.num_rows() {
                 number += 1;
-                let parsed = rows.parse(&policy, &mut last_day, i, &mut scratch);
+                let parsed = rows.parse(&policy, &mut parse_memo, i, &mut scratch);
                 self.take(number, parsed);
             }
         }
@@ -1160,8 +1160,8 @@ impl<S: Sink> Auditor<'_, S> {
                 current: None,
                 fault: None,
             },
-            move |block: RowBlock, last_day: &mut LastDay| {
-                parse_rows(policy, &route_key, shards, last_day, &block)
+            move |block: RowBlock, parse_memo: &mut ParseMemo| {
+                parse_rows(policy, &route_key, shards, parse_memo, &block)
             },
         )
     }
@@ -1190,7 +1190,7 @@ pub(crate) fn placed_inputs<'s, R>(
     name: &str,
     batches: impl Iterator<Item = Result<RecordBatch, ArrowError>>,
 ) -> (Vec<(String, Input<'s, R>)>, Option<io::Error>) {
-    let mut last_day = LastDay::default();
+    let mut parse_memo = ParseMemo::default();
     let mut layouts = Layouts::default();
     let mut scratch = Vec::new();
     // Each file's rows, and the key each is put in order by: its line, or,
@@ -1213,7 +1213,7 @@ pub(crate) fn placed_inputs<'s, R>(
         let cells = Rows::new(&layout, &batch);
         for i in 0..batch.num_rows() {
             rows += 1;
-            let (file, line, parsed) = cells.placed(&policy, &mut last_day, i, &mut scratch);
+            let (file, line, parsed) = cells.placed(&policy, &mut parse_memo, i, &mut scratch);
             let file = file.unwrap_or(name);
             let j = match index.get(file) {
                 Some(&j) => j,
@@ -1301,7 +1301,7 @@ fn parse_rows(
     policy: ValidPolicy<'_>,
     route_key: &crate::hash::Keyed,
     shards: usize,
-    last_day: &mut LastDay,
+    parse_memo: &mut ParseMemo,
     block: &RowBlock,
 ) -> (Vec<Batch>, u64) {
     let rows = Rows::new(&block.layout, &block.batch);
@@ -1309,7 +1309,7 @@ fn parse_rows(
     let mut batches: Vec<Batch> = (0..shards).map(|_| Batch::over(None, share)).collect();
     let mut scratch = Vec::new();
     for (i, number) in (0..block.batch.num_rows()).zip(1..) {
-        let mut parsed = rows.parse(&policy, last_day, i, &mut scratch);
+        let mut parsed = rows.parse(&policy, parse_memo, i, &mut scratch);
         let j = route(&mut parsed, number, route_key, shards);
         batches[j].push(number, parsed);
     }
@@ -1323,7 +1323,7 @@ pub(crate) fn produce(
     full: mpsc::SyncSender<Batch>,
     empty: mpsc::Receiver<Batch>,
 ) -> io::Result<()> {
-    let mut last_day = LastDay::default();
+    let mut parse_memo = ParseMemo::default();
     let mut layouts = Layouts::default();
     let mut scratch = Vec::new();
     let mut out = Batch::default();
@@ -1335,7 +1335,10 @@ pub(crate) fn produce(
             let rows = Rows::new(&layout, &batch);
             for i in 0..batch.num_rows() {
                 number += 1;
-                out.push(number, rows.parse(&policy, &mut last_day, i, &mut scratch));
+                out.push(
+                    number,
+                    rows.parse(&policy, &mut parse_memo, i, &mut scratch),
+                );
                 if out.entries.len() >= super::pipeline::BATCH {
                     let next = empty.try_recv().unwrap_or_default();
                     if full.send(std::mem::replace(&mut out, next)).is_err() {
@@ -1368,7 +1371,7 @@ pub struct TableFeed {
     rows: u64,
     files: HashMap<Arc<str>, u32>,
     current: Option<Arc<str>>,
-    last_day: LastDay,
+    parse_memo: ParseMemo,
     scratch: Vec<u8>,
 }
 
@@ -1382,7 +1385,7 @@ impl TableFeed {
             rows: 0,
             files: HashMap::new(),
             current: None,
-            last_day: LastDay::default(),
+            parse_memo: ParseMemo::default(),
             scratch: Vec::new(),
         }
     }
@@ -1404,7 +1407,7 @@ impl TableFeed {
         for i in 0..batch.num_rows() {
             self.rows += 1;
             let (file, line, parsed) =
-                rows.placed(&policy, &mut self.last_day, i, &mut self.scratch);
+                rows.placed(&policy, &mut self.parse_memo, i, &mut self.scratch);
             let file = file.unwrap_or(&self.name);
             if self.current.as_deref() != Some(file) {
                 match self.files.get_key_value(file) {
