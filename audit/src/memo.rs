@@ -2,9 +2,11 @@
 //! name, a `Set-Cookie` header's attributes, all of a line but its time and
 //! visitor).
 
-use super::event::{Body, Decision, Notice};
+use std::borrow::Cow;
+
+use super::event::{Body, CookieSet, Decision, Notice};
 use super::hash::fast_hash;
-use super::scan::Strings;
+use super::scan::{skip_plain, Strings};
 use super::stamp::LastDay;
 
 /// The value computed for up to `SLOTS` texts, direct-mapped by a hash of the
@@ -44,18 +46,18 @@ impl<V: Copy, const SLOTS: usize> Memo<V, SLOTS> {
         }
     }
 
-    /// The value kept for `text`, or the text's hash to [`Memo::keep`] one
-    /// under; `Err(None)` for a text too long to keep.
+    /// The text's hash and the value kept for it, if any; `None` for a text
+    /// too long to keep.
     #[inline]
-    fn find(&self, text: &str) -> Result<V, Option<u64>> {
+    fn find(&self, text: &str) -> Option<(u64, Option<V>)> {
         if text.len() > self.longest {
-            return Err(None);
+            return None;
         }
         let h = fast_hash(text.as_bytes());
-        match &self.slots[h as usize % SLOTS] {
-            Some((k, t, v)) if *k == h && **t == *text => Ok(*v),
-            _ => Err(Some(h)),
-        }
+        Some(match &self.slots[h as usize % SLOTS] {
+            Some((k, t, v)) if *k == h && **t == *text => (h, Some(*v)),
+            _ => (h, None),
+        })
     }
 
     /// Keeps `v` for `text`, whose hash [`Memo::find`] gave as `h`.
@@ -84,7 +86,13 @@ enum Kept {
     CookiePresent(u32, u32),
     CookieDeleted,
     Signal,
+    /// A `cookie_set` with a `Set-Cookie` header without escapes: where the
+    /// header's closing quote lies in the key (see [`Tails`]).
+    Header(u32),
 }
+
+/// How a `cookie_set` line's tail with a header starts.
+const HEADER: &str = "cookie_set\",\"set_cookie\":\"";
 
 /// The bodies of lines decoded before, by their tails: all of a line from its
 /// event's name on (see [`super::scan::Lead`]). Those texts repeat: a site's
@@ -92,8 +100,17 @@ enum Kept {
 /// and visitor come before its tail. A line whose tail was decoded before has
 /// the same body (the body is read from the tail's fields alone) and is valid
 /// JSON as that line was (its lead strings read plainly), so only its time and
-/// visitor are read. A `cookie_set` or `tag_request` line's tail holds a header
-/// or a URL that seldom repeats: those are neither looked up nor kept.
+/// visitor are read.
+///
+/// A `cookie_set` line's header starts with its cookie's name and value,
+/// which change from line to line while the attributes after them repeat. So
+/// a tail that starts [`HEADER`] is kept by the rest of the line from the
+/// pair's end (its first `;`, or the header's closing quote), the pair left
+/// out as a hole: a pair of plain characters (no quote, escape or control) is
+/// a string's content whatever it holds, and the audit reads the header only
+/// when it applies the line. A header with an escape is not kept (its text is
+/// then not the line's), nor a `tag_request` line, whose URL seldom repeats
+/// and is read as the line is decoded.
 ///
 /// Should fewer than one lookup in eight find a body over
 /// [`Tails::WINDOW`] lookups (a log whose lines carry a field of their own,
@@ -123,10 +140,33 @@ impl Default for Tails {
 pub(crate) enum Found<'a> {
     /// The body of a line with this tail.
     Body(Body<'a>),
-    /// None yet: [`Tails::keep`] the body under this hash once decoded.
-    Missing(u64),
+    /// None yet: [`Tails::keep`] the body here once decoded.
+    Missing(Keep),
     /// Not looked up.
     Skipped,
+}
+
+/// Where to keep a body: its key's hash, where the key starts in the line,
+/// and whether it is a header's (the line after the pair of a `cookie_set`'s
+/// header).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Keep {
+    h: u64,
+    key: usize,
+    header: bool,
+}
+
+/// Where a header's pair ends in `rest`, the text from just after the
+/// header's opening quote: at its first `;`, or at the closing quote of a
+/// header without attributes. `None` when an escape or a control character
+/// comes before the closing quote.
+#[inline]
+fn pair_end(rest: &[u8]) -> Option<usize> {
+    let stop = skip_plain(rest, 0);
+    if rest.get(stop) != Some(&b'"') {
+        return None;
+    }
+    Some(memchr::memchr(b';', &rest[..stop]).unwrap_or(stop))
 }
 
 impl Tails {
@@ -153,9 +193,16 @@ impl Tails {
             return Found::Skipped;
         }
         let text = &line[tail..];
-        if text.starts_with("cookie_set\"") || text.starts_with("tag_request\"") {
+        let (key, header) = if let Some(rest) = text.strip_prefix(HEADER) {
+            match pair_end(rest.as_bytes()) {
+                Some(end) => (tail + HEADER.len() + end, true),
+                None => return Found::Skipped,
+            }
+        } else if text.starts_with("cookie_set\"") || text.starts_with("tag_request\"") {
             return Found::Skipped;
-        }
+        } else {
+            (tail, false)
+        };
         self.lookups += 1;
         if self.lookups == Self::WINDOW {
             if self.hits < Self::WINDOW / 8 {
@@ -164,41 +211,55 @@ impl Tails {
             self.lookups = 0;
             self.hits = 0;
         }
-        match self.memo.find(text) {
-            Ok(kept) => {
-                self.hits += 1;
-                Found::Body(match kept {
-                    Kept::Notice(n) => Body::Notice(n),
-                    Kept::Decision(d) => Body::Decision(d),
-                    Kept::CookiePresent(start, end) => Body::CookiePresent(Strings::Json {
-                        line,
-                        i: tail + start as usize,
-                        end: tail + end as usize,
-                    }),
-                    Kept::CookieDeleted => Body::CookieDeleted,
-                    Kept::Signal => Body::Signal,
-                })
+        let Some((h, kept)) = self.memo.find(&line[key..]) else {
+            return Found::Skipped;
+        };
+        // A key is a tail's or a header's: the two kinds are never taken for
+        // each other.
+        let body = match (kept, header) {
+            (Some(Kept::Header(quote)), true) => Body::CookieSet(CookieSet::Header(Cow::Borrowed(
+                &line[tail + HEADER.len()..key + quote as usize],
+            ))),
+            (Some(Kept::Header(_)) | None, _) | (Some(_), true) => {
+                return Found::Missing(Keep { h, key, header })
             }
-            Err(Some(h)) => Found::Missing(h),
-            Err(None) => Found::Skipped,
-        }
+            (Some(Kept::Notice(n)), false) => Body::Notice(n),
+            (Some(Kept::Decision(d)), false) => Body::Decision(d),
+            (Some(Kept::CookiePresent(start, end)), false) => Body::CookiePresent(Strings::Json {
+                line,
+                i: tail + start as usize,
+                end: tail + end as usize,
+            }),
+            (Some(Kept::CookieDeleted), false) => Body::CookieDeleted,
+            (Some(Kept::Signal), false) => Body::Signal,
+        };
+        self.hits += 1;
+        Found::Body(body)
     }
 
-    /// Keeps `body`, decoded from `line`, under `h`, the hash of its tail
-    /// `line[tail..]` that [`Tails::find`] gave.
+    /// Keeps `body`, decoded from `line` whose tail starts at `tail`, where
+    /// [`Tails::find`] said to.
     #[inline]
-    pub(crate) fn keep(&mut self, h: u64, line: &str, tail: usize, body: &Body<'_>) {
-        let kept = match body {
-            Body::Notice(n) => Kept::Notice(*n),
-            Body::Decision(d) => Kept::Decision(*d),
-            Body::CookiePresent(Strings::Json { i, end, .. }) => {
+    pub(crate) fn keep(&mut self, at: Keep, line: &str, tail: usize, body: &Body<'_>) {
+        let kept = match (body, at.header) {
+            (Body::CookieSet(CookieSet::Header(Cow::Borrowed(header))), true) => {
+                // The header's closing quote, counted from the key's start.
+                // (`find` gives a header's key only when the whole header is
+                // plain, so its text is the line's; a header read unescaped
+                // is not kept all the same.)
+                Kept::Header((tail + HEADER.len() + header.len() - at.key) as u32)
+            }
+            (_, true) => return,
+            (Body::Notice(n), false) => Kept::Notice(*n),
+            (Body::Decision(d), false) => Kept::Decision(*d),
+            (Body::CookiePresent(Strings::Json { i, end, .. }), false) => {
                 Kept::CookiePresent((i - tail) as u32, (end - tail) as u32)
             }
-            Body::CookieDeleted => Kept::CookieDeleted,
-            Body::Signal => Kept::Signal,
+            (Body::CookieDeleted, false) => Kept::CookieDeleted,
+            (Body::Signal, false) => Kept::Signal,
             _ => return,
         };
-        self.memo.keep(h, &line[tail..], kept);
+        self.memo.keep(at.h, &line[at.key..], kept);
     }
 }
 
@@ -247,6 +308,22 @@ mod tests {
         r#"signal","signal":"gpc"}"#,
         r#"signal","signal":"dnt"}"#,
         r#"cookie_set","set_cookie":"nmstat=1; Max-Age=100"}"#,
+        r#"cookie_set","set_cookie":"nmstat=2; Max-Age=100"}"#,
+        r#"cookie_set","set_cookie":"SESSb1=9; Max-Age=100"}"#,
+        r#"cookie_set","set_cookie":"; Max-Age=100"}"#,
+        r#"cookie_set","set_cookie":"nmstat=3"}"#,
+        r#"cookie_set","set_cookie":"other=4"}"#,
+        r#"cookie_set","set_cookie":""}"#,
+        r#"cookie_set","set_cookie":"nmstat=5; Max-Age=100","cookie":"nmstat"}"#,
+        r#"cookie_set","set_cookie":"SESSb1=6; Max-Age=100","set_cookie":"x=y"}"#,
+        r#"cookie_set","set_cookie":"nmstat=7; Path=\/; Max-Age=100"}"#,
+        r#"cookie_set","set_cookie":"nmstat=8; Max-Age=100"}"#,
+        r#"cookie_set","set_cookie":"nmstat=9"; Max-Age=100"}"#,
+        r#"cookie_set","set_cookie":"nmstat=10; Max-Age=100"} x"#,
+        r#"cookie_set","set_cookie":"nmstat=11; Max-Age=100"#,
+        r#"cookie_set","set_cookie":"nmstat=12; Max-Age=100"}"#,
+        r#"cookie_set","set_cookie":"nmstat=13; Max-Age=100","set_cookie":null}"#,
+        r#"cookie_set","set_cookie":1}"#,
         r#"cookie_set","cookie":"nmstat","max_age_s":5}"#,
         r#"tag_request","url":"https://www.google-analytics.com/g/collect?gcs=G111"}"#,
         r#"notice_shown","ts":"2026-03-01T10:00:00Z"}"#,
@@ -302,25 +379,51 @@ mod tests {
     }
 
     /// The memo is read: a line repeated but for its time and visitor finds
-    /// the body of the first; an event whose tail holds a header is not kept.
+    /// the body of the first, and a header with another cookie's pair before
+    /// the same attributes finds its own header; a header with an escape and
+    /// a tag request are not kept.
     #[test]
-    fn a_repeated_tail_is_found_and_a_header_is_not_kept() {
+    fn a_repeated_tail_is_found_and_a_header_by_its_attributes() {
         let policy = samtykke_host::OwnedPolicy::from_json(KK).unwrap();
         let policy = policy.view();
         let mut memo = ParseMemo::default();
-        for tail in [TAILS[0], TAILS[11], TAILS[21]] {
+        let cookies = r#"cookie_present","cookies":["nmstat","SESSb1"]}"#;
+        let escaped = r#"cookie_set","set_cookie":"nmstat=7; Path=\/; Max-Age=100"}"#;
+        let tag = r#"tag_request","url":"https://www.google-analytics.com/g/collect?gcs=G111"}"#;
+        let cases = [
+            (TAILS[0], TAILS[0], Some("")),
+            (cookies, cookies, Some("")),
+            (
+                r#"cookie_set","set_cookie":"nmstat=1; Max-Age=100"}"#,
+                r#"cookie_set","set_cookie":"SESSb1=9; Max-Age=100"}"#,
+                Some("SESSb1=9; Max-Age=100"),
+            ),
+            (
+                r#"cookie_set","set_cookie":"nmstat=3"}"#,
+                r#"cookie_set","set_cookie":"other=4"}"#,
+                Some("other=4"),
+            ),
+            (escaped, escaped, None),
+            (tag, tag, None),
+        ];
+        for (tail, other, _) in cases {
+            assert!(TAILS.contains(&tail) && TAILS.contains(&other), "{tail}");
+        }
+        for (tail, other, header) in cases {
             let first = line(TS[0], "v", tail, 0);
             assert!(matches!(
                 parse_line(&policy, &mut memo, false, first.as_bytes()),
                 Parsed::Event(_)
             ));
-            let again = line(TS[1], "w", tail, 0);
+            let again = line(TS[1], "w", other, 0);
             let lead = crate::scan::lead_of(&again).unwrap();
-            let found = memo.tails.find(&again, lead.tail);
-            if tail.starts_with("cookie_set") {
-                assert!(matches!(found, Found::Skipped), "{tail}");
-            } else {
-                assert!(matches!(found, Found::Body(_)), "{tail}");
+            match (memo.tails.find(&again, lead.tail), header) {
+                (Found::Body(Body::CookieSet(CookieSet::Header(h))), Some(header)) => {
+                    assert_eq!(h, header);
+                }
+                (Found::Body(_), Some("")) => {}
+                (Found::Skipped | Found::Missing(_), None) => {}
+                _ => panic!("{tail} then {other}"),
             }
         }
     }

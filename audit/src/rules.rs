@@ -978,7 +978,7 @@ fn parse_json<'t>(policy: &ValidPolicy<'_>, memo: &mut ParseMemo, text: &'t str)
                     Err(bad) => Parsed::Error(bad.kind, bad.message),
                 };
             }
-            Found::Missing(h) => missing = Some((h, lead.tail)),
+            Found::Missing(at) => missing = Some((at, lead.tail)),
             Found::Skipped => {}
         }
     }
@@ -1006,8 +1006,8 @@ fn parse_json<'t>(policy: &ValidPolicy<'_>, memo: &mut ParseMemo, text: &'t str)
     }
     match event::decode(&fields, policy, &mut memo.day) {
         Ok(line) => {
-            if let Some((h, tail)) = missing {
-                memo.tails.keep(h, text, tail, &line.body);
+            if let Some((at, tail)) = missing {
+                memo.tails.keep(at, text, tail, &line.body);
             }
             Parsed::Event(line)
         }

@@ -924,7 +924,7 @@ impl Parser<'_> {
 /// The first index from `i` that holds `"`, `\\` or a control character (or the
 /// end), eight bytes at a time: most of a log line is string content.
 #[inline]
-fn skip_plain(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_plain(b: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     while let Some(chunk) = b.get(i..i + 8) {
