@@ -108,9 +108,10 @@ const HEADER: &str = "cookie_set\",\"set_cookie\":\"";
 /// pair's end (its first `;`, or the header's closing quote), the pair left
 /// out as a hole: a pair of plain characters (no quote, escape or control) is
 /// a string's content whatever it holds, and the audit reads the header only
-/// when it applies the line. A header with an escape is not kept (its text is
-/// then not the line's), nor a `tag_request` line, whose URL seldom repeats
-/// and is read as the line is decoded.
+/// when it applies the line. A header with an escape or a control character
+/// is not kept (its text is then not the line's), nor a `cookie_set` that
+/// names its cookie in `cookie`, nor a `tag_request`, whose URL seldom
+/// repeats and is read as the line is decoded.
 ///
 /// Should fewer than one lookup in eight find a body over
 /// [`Tails::WINDOW`] lookups (a log whose lines carry a field of their own,
