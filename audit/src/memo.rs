@@ -12,7 +12,8 @@ use super::stamp::LastDay;
 /// The value computed for up to `SLOTS` texts, direct-mapped by a hash of the
 /// text (a text evicts the one before it in its slot), so it stays small
 /// whatever texts a log holds. A text over `longest` bytes is computed and not
-/// kept: the memo holds at most `SLOTS × longest` bytes of text.
+/// kept: the memo holds at most `SLOTS × longest` bytes of text. The slots are
+/// made when the first text is kept: a memo never used costs no room.
 #[derive(Debug)]
 pub(crate) struct Memo<V, const SLOTS: usize> {
     pub(crate) slots: Vec<Option<(u64, Box<str>, V)>>,
@@ -23,9 +24,18 @@ impl<V: Copy, const SLOTS: usize> Memo<V, SLOTS> {
     /// An empty memo keeping texts of at most `longest` bytes.
     pub(crate) fn new(longest: usize) -> Self {
         Memo {
-            slots: (0..SLOTS).map(|_| None).collect(),
+            slots: Vec::new(),
             longest,
         }
+    }
+
+    /// The slot of hash `h`, the slots made first if need be.
+    #[inline]
+    fn slot(&mut self, h: u64) -> &mut Option<(u64, Box<str>, V)> {
+        if self.slots.is_empty() {
+            self.slots = (0..SLOTS).map(|_| None).collect();
+        }
+        &mut self.slots[h as usize % SLOTS]
     }
 
     /// `compute(text)`, computed once while `text` keeps its slot.
@@ -35,7 +45,7 @@ impl<V: Copy, const SLOTS: usize> Memo<V, SLOTS> {
             return compute(text);
         }
         let h = fast_hash(text.as_bytes());
-        let slot = &mut self.slots[h as usize % SLOTS];
+        let slot = self.slot(h);
         match slot {
             Some((k, t, v)) if *k == h && **t == *text => *v,
             _ => {
@@ -54,8 +64,8 @@ impl<V: Copy, const SLOTS: usize> Memo<V, SLOTS> {
             return None;
         }
         let h = fast_hash(text.as_bytes());
-        Some(match &self.slots[h as usize % SLOTS] {
-            Some((k, t, v)) if *k == h && **t == *text => (h, Some(*v)),
+        Some(match self.slots.get(h as usize % SLOTS) {
+            Some(Some((k, t, v))) if *k == h && **t == *text => (h, Some(*v)),
             _ => (h, None),
         })
     }
@@ -63,7 +73,7 @@ impl<V: Copy, const SLOTS: usize> Memo<V, SLOTS> {
     /// Keeps `v` for `text`, whose hash [`Memo::find`] gave as `h`.
     #[inline]
     fn keep(&mut self, h: u64, text: &str, v: V) {
-        self.slots[h as usize % SLOTS] = Some((h, text.into(), v));
+        *self.slot(h) = Some((h, text.into(), v));
     }
 }
 
@@ -215,8 +225,10 @@ impl Tails {
         let Some((h, kept)) = self.memo.find(&line[key..]) else {
             return Found::Skipped;
         };
-        // A key is a tail's or a header's: the two kinds are never taken for
-        // each other.
+        // A key is a tail's or a header's, never taken for the other kind.
+        // (They cannot meet: a header's key starts with `;` or `"`, and a tail
+        // that does names an event that is empty or unknown, so it is never
+        // kept. The arms that would take one for the other are a miss.)
         let body = match (kept, header) {
             (Some(Kept::Header(quote)), true) => Body::CookieSet(CookieSet::Header(Cow::Borrowed(
                 &line[tail + HEADER.len()..key + quote as usize],
@@ -246,8 +258,8 @@ impl Tails {
             (Body::CookieSet(CookieSet::Header(Cow::Borrowed(header))), true) => {
                 // The header's closing quote, counted from the key's start.
                 // (`find` gives a header's key only when the whole header is
-                // plain, so its text is the line's; a header read unescaped
-                // is not kept all the same.)
+                // plain, so the header borrows the line's text; one that holds
+                // a text of its own, unescaped, is not kept, should it come.)
                 Kept::Header((tail + HEADER.len() + header.len() - at.key) as u32)
             }
             (_, true) => return,
@@ -325,6 +337,10 @@ mod tests {
         r#"cookie_set","set_cookie":"nmstat=12; Max-Age=100"}"#,
         r#"cookie_set","set_cookie":"nmstat=13; Max-Age=100","set_cookie":null}"#,
         r#"cookie_set","set_cookie":1}"#,
+        r#"cookie_set","set_cookie":"blåbær=14; Max-Age=100"}"#,
+        "cookie_set\",\"set_cookie\":\"nmstat=\u{1}; Max-Age=100\"}",
+        r#"cookie_set","set_cookie":"nmstat=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; Max-Age=100"}"#,
+        r#"cookie_present","cookies":["nmstat","SESSb1","_ga","_gid","_fbp","closed-emergency-banner-35","Drupal_visitor_votingapi_source","nmstat","SESSb1","_ga","_gid","_fbp","closed-emergency-banner-35","Drupal_visitor_votingapi_source","nmstat","SESSb1","_ga","_gid","_fbp","closed-emergency-banner-35"]}"#,
         r#"cookie_set","cookie":"nmstat","max_age_s":5}"#,
         r#"tag_request","url":"https://www.google-analytics.com/g/collect?gcs=G111"}"#,
         r#"notice_shown","ts":"2026-03-01T10:00:00Z"}"#,
@@ -338,22 +354,48 @@ mod tests {
         r#""}"#,
     ];
 
+    /// Shapes of a line: the writers' (`0..=5`), then others.
+    const SHAPES: u8 = 11;
+
     /// A line from its parts, `shape` choosing the writers' start or another.
     fn line(ts: &str, visitor: &str, tail: &str, shape: u8) -> String {
         match shape {
             0..=5 => format!(r#"{{"ts":"{ts}","visitor":"{visitor}","event":"{tail}"#),
             6 => format!(r#" {{"ts":"{ts}","visitor":"{visitor}","event":"{tail}"#),
             7 => format!(r#"{{"visitor":"{visitor}","ts":"{ts}","event":"{tail}"#),
-            _ => format!(r#"{{"ts":"{ts}", "visitor":"{visitor}","event":"{tail}"#),
+            8 => format!(r#"{{"ts":"{ts}", "visitor":"{visitor}","event":"{tail}"#),
+            9 => format!("{}\r", line(ts, visitor, tail, 0)),
+            _ => format!("\u{feff}{}", line(ts, visitor, tail, 0)),
         }
     }
 
+    /// Random lines, most with a time and visitor that read (so that the
+    /// memo keeps and finds bodies), the rest with any.
     fn lines() -> impl Strategy<Value = Vec<String>> {
         prop::collection::vec(
-            (0..TS.len(), 0..VISITORS.len(), 0..TAILS.len(), 0u8..9)
+            (
+                prop_oneof![3 => 0..2usize, 1 => 0..TS.len()],
+                prop_oneof![3 => 0..2usize, 1 => 0..VISITORS.len()],
+                0..TAILS.len(),
+                0..SHAPES,
+            )
                 .prop_map(|(t, v, e, s)| line(TS[t], VISITORS[v], TAILS[e], s)),
             1..80,
         )
+    }
+
+    /// The kind of a body, as the memo keeps it.
+    fn kind(body: &Body<'_>) -> &'static str {
+        match body {
+            Body::Notice(_) => "notice",
+            Body::Decision(_) => "decision",
+            Body::CookiePresent(_) => "cookie_present",
+            Body::CookieDeleted => "cookie_deleted",
+            Body::Signal => "signal",
+            Body::CookieSet(CookieSet::Header(_)) => "header",
+            Body::CookieSet(_) => "cookie",
+            Body::TagRequest(_) => "tag_request",
+        }
     }
 
     proptest! {
@@ -371,12 +413,56 @@ mod tests {
                 ..ParseMemo::default()
             };
             for (i, text) in lines.iter().enumerate() {
-                let first = i == 0;
+                let first = i == 0 || text.starts_with('\u{feff}');
                 let through = parse_line(&policy, &mut memo, first, text.as_bytes());
                 let scanned = parse_line(&policy, &mut whole, first, text.as_bytes());
                 prop_assert_eq!(format!("{through:?}"), format!("{scanned:?}"), "line {}", text);
             }
         }
+    }
+
+    /// Every tail of the table, read once under a lead the memo reads and
+    /// then under every lead and shape, reads through the memo as scanned
+    /// whole; every kind of body the memo keeps is found again, and none it
+    /// does not keep.
+    #[test]
+    fn every_kind_of_body_is_found_again_and_reads_as_scanned_whole() {
+        let policy = samtykke_host::OwnedPolicy::from_json(KK).unwrap();
+        let policy = policy.view();
+        let mut found = std::collections::BTreeSet::new();
+        for tail in TAILS {
+            let mut memo = ParseMemo::default();
+            let mut whole = ParseMemo {
+                tails: Tails::keeping_none(),
+                ..ParseMemo::default()
+            };
+            let leads = TS.iter().flat_map(|&ts| {
+                VISITORS
+                    .iter()
+                    .flat_map(move |&v| (0..SHAPES).map(move |s| (ts, v, s)))
+            });
+            for (ts, visitor, shape) in std::iter::once((TS[0], "v", 0)).chain(leads) {
+                let text = line(ts, visitor, tail, shape);
+                if let Some(lead) = crate::scan::lead_of(&text) {
+                    if let Found::Body(body) = memo.tails.find(&text, lead.tail) {
+                        found.insert(kind(&body));
+                    }
+                }
+                let first = shape == 10;
+                let through = parse_line(&policy, &mut memo, first, text.as_bytes());
+                let scanned = parse_line(&policy, &mut whole, first, text.as_bytes());
+                assert_eq!(format!("{through:?}"), format!("{scanned:?}"), "{text}");
+            }
+        }
+        let kinds = [
+            "cookie_deleted",
+            "cookie_present",
+            "decision",
+            "header",
+            "notice",
+            "signal",
+        ];
+        assert_eq!(found, kinds.into_iter().collect());
     }
 
     /// The memo is read: a line repeated but for its time and visitor finds

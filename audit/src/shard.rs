@@ -377,7 +377,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
                         shard.switch_file(index, &name);
                         let mut parse_memo = ParseMemo::default();
                         // For the lines this shard parses itself.
-                        let mut own_day = ParseMemo::default();
+                        let mut own_memo = ParseMemo::default();
                         let policy = shard.policy();
                         let mut applied = 0u64;
                         // Lines of the blocks applied so far.
@@ -395,7 +395,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
                                 let Some(mut batch) = batch else { break };
                                 let lines = batch.lines;
                                 shard.visitors.warm(batch.places());
-                                batch.drain(&policy, &mut own_day, before, |number, parsed| {
+                                batch.drain(&policy, &mut own_memo, before, |number, parsed| {
                                     shard.take_in_place(number, parsed)
                                 });
                                 before += lines;

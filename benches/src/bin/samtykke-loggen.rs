@@ -63,6 +63,10 @@ fn run() -> Result<(), String> {
     if parquet.is_some() && parquet == out {
         return Err("--parquet and --out name the same file".into());
     }
+    if parquet.is_some() && !cfg!(feature = "parquet") {
+        // Refused before anything is written.
+        return Err(NO_PARQUET.into());
+    }
     let io = |e: io::Error| e.to_string();
     if let Some(path) = policy_out {
         std::fs::write(&path, policy_json()).map_err(|e| format!("{path}: {e}"))?;
@@ -103,12 +107,15 @@ fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// Without the `parquet` feature: an error that says how to build with it.
+/// Why `--parquet` is refused without the `parquet` feature, and how to build
+/// with it.
+const NO_PARQUET: &str =
+    "--parquet: samtykke-loggen is built without Parquet; build it with `--features parquet`";
+
+/// Without the `parquet` feature (`--parquet` is refused before this).
 #[cfg(not(feature = "parquet"))]
-fn write_parquet(_log: &str, path: &str) -> Result<u64, String> {
-    Err(format!(
-        "{path}: samtykke-loggen is built without Parquet; build it with `--features parquet`"
-    ))
+fn write_parquet(_log: &str, _path: &str) -> Result<u64, String> {
+    Err(NO_PARQUET.into())
 }
 
 /// A field of the log and the column it becomes.
