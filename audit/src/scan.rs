@@ -497,21 +497,26 @@ fn plain_end(b: &[u8], start: usize) -> Option<usize> {
     (b.get(end) == Some(&b'"')).then_some(end)
 }
 
-/// The start and end of the visitor id, after the timestamp, of a line that
-/// starts `{"ts":"…","visitor":"…"`, neither with an escape or a control.
+/// The start of the value of [`LEAD`]'s key `k` in `b`, whose key (with the
+/// `{` or the string closed before it) starts at `at`, at most `b.len()`.
+#[inline(always)]
+fn lead_value(b: &[u8], at: usize, k: usize) -> Option<usize> {
+    let key = LEAD[k].0;
+    b[at..].starts_with(key).then_some(at + key.len())
+}
+
+/// The spans of the timestamp and of the visitor id of a line that starts
+/// `{"ts":"…","visitor":"…"` ([`LEAD`]'s first two keys), neither with an
+/// escape or a control.
 #[inline(always)]
 fn ts_and_visitor(b: &[u8]) -> Option<((usize, usize), (usize, usize))> {
-    const TS: &[u8] = b"{\"ts\":\"";
-    const VISITOR: &[u8] = b"\",\"visitor\":\"";
-    if !b.starts_with(TS) {
+    if b.first() != Some(&b'{') {
         return None;
     }
-    let ts_end = plain_end(b, TS.len())?;
-    if !b[ts_end..].starts_with(VISITOR) {
-        return None;
-    }
-    let start = ts_end + VISITOR.len();
-    Some(((TS.len(), ts_end), (start, plain_end(b, start)?)))
+    let ts = lead_value(b, 1, 0)?;
+    let ts_end = plain_end(b, ts)?;
+    let visitor = lead_value(b, ts_end + 1, 1)?;
+    Some(((ts, ts_end), (visitor, plain_end(b, visitor)?)))
 }
 
 /// The visitor id of a line that starts as the log writers write it,
@@ -529,16 +534,12 @@ pub(crate) fn leading_visitor(b: &[u8]) -> Option<&[u8]> {
 /// The [`Lead`] of a line that starts `{"ts":"…","visitor":"…","event":"`.
 #[inline]
 pub(crate) fn lead_of(line: &str) -> Option<Lead> {
-    const EVENT: &[u8] = b"\",\"event\":\"";
     let b = line.as_bytes();
     let (ts, visitor) = ts_and_visitor(b)?;
-    if !b[visitor.1..].starts_with(EVENT) {
-        return None;
-    }
     Some(Lead {
         ts: (ts.0 as u32, ts.1 as u32),
         visitor: (visitor.0 as u32, visitor.1 as u32),
-        tail: visitor.1 + EVENT.len(),
+        tail: lead_value(b, visitor.1 + 1, 2)?,
     })
 }
 
