@@ -12,8 +12,8 @@ use super::event::{Body, CookieSet, Line};
 use super::memo::ParseMemo;
 use super::reader::for_each_line;
 use super::report::InputErrorKind;
-use super::rules::{parse_text, Parsed};
-use super::scan::Strings;
+use super::rules::{parse_routed, Parsed};
+use super::scan::{Leading, Strings};
 
 /// Lines in a batch.
 pub(crate) const BATCH: usize = 1024;
@@ -62,7 +62,7 @@ pub(crate) struct Batch {
     /// Lines routed by the visitor id at their start
     /// ([`scan::leading_visitor`](super::scan::leading_visitor)) and not yet
     /// parsed, in order: the shard that applies them parses them. Kept apart
-    /// from `entries`, in 24 bytes a line.
+    /// from `entries`, in 32 bytes a line.
     routed: Vec<Routed>,
 }
 
@@ -73,6 +73,7 @@ struct Routed {
     number: u64,
     text: Span,
     place: u64,
+    leading: Leading,
 }
 
 thread_local! {
@@ -187,11 +188,19 @@ impl Batch {
 
     /// Keeps line `number`, the block's bytes `start..end`, to be parsed where
     /// it is applied; `place` is the keyed hash of its visitor id.
-    pub(crate) fn push_line(&mut self, number: u64, start: usize, end: usize, place: u64) {
+    pub(crate) fn push_line(
+        &mut self,
+        number: u64,
+        start: usize,
+        end: usize,
+        place: u64,
+        leading: Leading,
+    ) {
         self.routed.push(Routed {
             number,
             text: Span(start as u32, end as u32),
             place,
+            leading,
         });
     }
 
@@ -253,7 +262,8 @@ impl Batch {
         f: &mut impl FnMut(u64, &mut Parsed<'_>),
     ) {
         let number = before + r.number;
-        let mut parsed = parse_text(policy, parse_memo, number == 1, self.get(r.text));
+        // A routed line starts with `{`: line 1 has no byte-order mark to cut.
+        let mut parsed = parse_routed(policy, parse_memo, self.get(r.text), r.leading);
         if let Parsed::Event(line) = &mut parsed {
             line.place = Some(r.place);
         }

@@ -918,6 +918,25 @@ pub(crate) fn parse_text<'t>(
     }
 }
 
+/// [`parse_text`] of a line the sharded reader routed by its
+/// [`Leading`](scan::Leading) strings: they are not read again. The line starts
+/// with `{`, so it has no byte-order mark to cut.
+#[inline]
+pub(crate) fn parse_routed<'t>(
+    policy: &ValidPolicy<'_>,
+    parse_memo: &mut ParseMemo,
+    text: &'t str,
+    leading: scan::Leading,
+) -> Parsed<'t> {
+    match trim(text.as_bytes(), false) {
+        Ok(range) => {
+            let line = text.get(range).unwrap_or("");
+            parse_led(policy, parse_memo, line, leading.lead(line))
+        }
+        Err(skip) => skip.parsed(),
+    }
+}
+
 /// The part of a line to parse: without a trailing `\r` and, on the input's
 /// `first` line, a byte-order mark; or why it is not parsed (blank, or over
 /// 1 MiB).
@@ -961,7 +980,18 @@ impl Skip {
 /// A trimmed line read as an event.
 #[inline]
 fn parse_json<'t>(policy: &ValidPolicy<'_>, memo: &mut ParseMemo, text: &'t str) -> Parsed<'t> {
-    let lead = scan::lead_of(text);
+    parse_led(policy, memo, text, scan::lead_of(text))
+}
+
+/// [`parse_json`] of `text`, whose [`Lead`](scan::Lead) (`lead_of(text)`) is
+/// known.
+#[inline(always)]
+fn parse_led<'t>(
+    policy: &ValidPolicy<'_>,
+    memo: &mut ParseMemo,
+    text: &'t str,
+    lead: Option<scan::Lead>,
+) -> Parsed<'t> {
     let mut missing = None;
     if let Some(lead) = lead {
         match memo.tails.find(text, lead.tail) {

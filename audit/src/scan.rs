@@ -481,7 +481,7 @@ fn next_string<'a>(line: &'a str, i: &mut usize, end: usize) -> Option<Cow<'a, s
 /// write it, `{"ts":"…","visitor":"…","event":"`, with no escape or control
 /// character in the first two: [`scan`] reads those keys first, so their values
 /// are the line's `ts` and `visitor` if the line is an event.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Lead {
     ts: (u32, u32),
     visitor: (u32, u32),
@@ -519,16 +519,58 @@ fn ts_and_visitor(b: &[u8]) -> Option<((usize, usize), (usize, usize))> {
     Some(((ts, ts_end), (visitor, plain_end(b, visitor)?)))
 }
 
-/// The visitor id of a line that starts as the log writers write it,
-/// `{"ts":"…","visitor":"…"`, with no escape in either string; `None` for any
-/// other start. If the line is an event, this is its visitor: [`scan`] reads
-/// those two keys first, the visitor's value has no escape to resolve, and a
-/// second `visitor` key would make the line an error. So the sharded reader
-/// routes such a line by this id and leaves parsing it to the visitor's shard.
-/// It reads bytes: the line need not be cut out of its block as text first.
-pub(crate) fn leading_visitor(b: &[u8]) -> Option<&[u8]> {
-    let (_, (start, end)) = ts_and_visitor(b)?;
-    Some(&b[start..end])
+/// Where the first two strings of a line that starts as the log writers write
+/// it, `{"ts":"…","visitor":"…"`, end, with no escape or control character in
+/// either: what the sharded reader finds when it routes the line, handed on so
+/// that the shard parsing it does not read them again ([`Leading::lead`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Leading {
+    ts_end: u32,
+    visitor_end: u32,
+}
+
+impl Leading {
+    /// The leading strings' ends in `b`; `None` for any other start. If the
+    /// line is an event, [`Leading::visitor`] is its visitor: [`scan`] reads
+    /// those two keys first, the visitor's value has no escape to resolve, and
+    /// a second `visitor` key would make the line an error. So the sharded
+    /// reader routes such a line by this id and leaves parsing it to the
+    /// visitor's shard. It reads bytes: the line need not be cut out of its
+    /// block as text first. A line over 4 GiB is never routed (nor read: the
+    /// longest line read is 1 MiB).
+    #[inline]
+    pub(crate) fn of(b: &[u8]) -> Option<Leading> {
+        let ((_, ts_end), (_, visitor_end)) = ts_and_visitor(b)?;
+        Some(Leading {
+            ts_end: u32::try_from(ts_end).ok()?,
+            visitor_end: u32::try_from(visitor_end).ok()?,
+        })
+    }
+
+    /// The visitor id in `b`, the line these ends were found in.
+    pub(crate) fn visitor(self, b: &[u8]) -> &[u8] {
+        let start = self.ts_end as usize + 1 + LEAD[1].0.len();
+        b.get(start..self.visitor_end as usize).unwrap_or_default()
+    }
+
+    /// The [`Lead`] of `line` (the line these ends were found in, a `\r` at its
+    /// end cut or not): [`lead_of`]'s, without reading the two strings again.
+    #[inline]
+    pub(crate) fn lead(self, line: &str) -> Option<Lead> {
+        let b = line.as_bytes();
+        let ts = 1 + LEAD[0].0.len();
+        let visitor = self.ts_end as usize + 1 + LEAD[1].0.len();
+        let visitor_end = self.visitor_end as usize;
+        // Ends found in another text are not trusted.
+        if visitor_end >= b.len() || b[visitor_end] != b'"' || visitor > visitor_end {
+            return lead_of(line);
+        }
+        Some(Lead {
+            ts: (ts as u32, self.ts_end),
+            visitor: (visitor as u32, self.visitor_end),
+            tail: lead_value(b, visitor_end + 1, 2)?,
+        })
+    }
 }
 
 /// The [`Lead`] of a line that starts `{"ts":"…","visitor":"…","event":"`.
@@ -1080,7 +1122,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The sharded reader routes a line by `leading_visitor` and parses it
+        /// The sharded reader routes a line by [`Leading::visitor`] and parses it
         /// in that visitor's shard: wherever it finds an id, the line either
         /// does not scan or scans with that visitor. Lines written as the log
         /// writers write them, with bytes changed, put in or taken out.
@@ -1095,7 +1137,7 @@ mod tests {
             ]),
             edits in proptest::collection::vec(
                 (proptest::prelude::any::<proptest::sample::Index>(), 0u8..3,
-                 proptest::sample::select(b"{}[]:,\"\\ vtsx0\x01".to_vec())),
+                 proptest::sample::select(b"{}[]:,\"\\ vtsx0\x01\r".to_vec())),
                 0..4,
             ),
         ) {
@@ -1114,7 +1156,12 @@ mod tests {
                 }
             }
             let Ok(text) = std::str::from_utf8(&b) else { return Ok(()) };
-            if let Some(id) = leading_visitor(text.as_bytes()) {
+            // The lead the shard reads from the ends the router found is the
+            // lead read whole, with a `\r` at the end cut or not.
+            let leading = Leading::of(text.as_bytes());
+            let cut = text.strip_suffix('\r').unwrap_or(text);
+            proptest::prop_assert_eq!(leading.and_then(|l| l.lead(cut)), lead_of(cut), "{:?}", text);
+            if let Some(id) = leading.map(|l| l.visitor(text.as_bytes())) {
                 let mut f = Fields::new(text);
                 if scan(&mut f).is_ok() {
                     let Some(Val::Str { start, end, escaped }) = f.get(Key::Visitor) else {
@@ -1129,7 +1176,8 @@ mod tests {
 
     #[test]
     fn a_leading_visitor_is_read_only_from_the_writers_start() {
-        let id = |line: &str| leading_visitor(line.as_bytes()).map(<[u8]>::to_vec);
+        let id =
+            |line: &str| Leading::of(line.as_bytes()).map(|l| l.visitor(line.as_bytes()).to_vec());
         assert_eq!(
             id(r#"{"ts":"t","visitor":"v1","event":"e"}"#),
             Some(b"v1".to_vec())

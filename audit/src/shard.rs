@@ -8,7 +8,8 @@
 //! depositing one batch per shard that shares the block's text; then it
 //! applies, in block order, the batches deposited for its own shard. A line
 //! that starts as the log writers write it is routed by the id at its start
-//! and parsed by its shard ([`leading_visitor`]); any other line is parsed
+//! and parsed by its shard ([`Leading`]), which is handed where the line's
+//! first two strings end, so as not to read them again; any other line is parsed
 //! where it is routed, and its batch carries it parsed. Before a worker applies
 //! a batch it loads the visitors of the batch's unparsed lines from its table
 //! all at once (their hashes came with the routing), so that their cache misses
@@ -36,7 +37,7 @@ use super::pipeline::Batch;
 use super::reader::decoded;
 use super::report::{Report, Sink, Summary};
 use super::rules::{parse_line, parse_text, shard_of_place, too_long, Auditor};
-use super::scan::leading_visitor;
+use super::scan::Leading;
 use super::MAX_LINE;
 
 /// Bytes of lines in a block, about.
@@ -260,10 +261,10 @@ fn parse_block(
                 // one that starts as the log writers write it goes to its
                 // visitor's shard, which parses it.
                 Some(text) => {
-                    if let Some(visitor) = leading_visitor(line) {
-                        let place = route.hash(visitor);
+                    if let Some(leading) = Leading::of(line) {
+                        let place = route.hash(leading.visitor(line));
                         let j = shard_of_place(place, shards);
-                        batches[j].push_line(number, range.start, range.end, place);
+                        batches[j].push_line(number, range.start, range.end, place, leading);
                         continue;
                     }
                     parse_text(&policy, parse_memo, first_line, &text[range.clone()])
