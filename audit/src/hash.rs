@@ -89,24 +89,40 @@ fn round(v: &mut [u64; 4]) {
     v[2] = v[2].rotate_left(32);
 }
 
-/// A fast 64-bit hash of `b`, eight bytes at a time, with the splitmix64
-/// finalizer. Not keyed: it checks a keyed hash, or memoizes, never places alone.
+/// A fast 64-bit hash of `b`, with the splitmix64 finalizer. Not keyed: it
+/// checks a keyed hash, or memoizes, never places alone.
+///
+/// Sixteen bytes at a time, in two lanes of eight with multipliers of their
+/// own, each word multiplied into its lane and rotated: the lanes do not wait
+/// for each other, so a memo's key of a hundred bytes is hashed in half the
+/// time one chain of multiplications takes, and the slot it names is read
+/// sooner. A last whole word goes to the first lane, the bytes after it to
+/// the second.
 #[inline]
 pub(crate) fn fast_hash(b: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = (b.len() as u64).wrapping_mul(K);
-    let mut chunks = b.chunks_exact(8);
-    for c in &mut chunks {
+    const L: u64 = 0xC2B2_AE3D_27D4_EB4F;
+    let word = |c: &[u8]| {
         let mut w = [0u8; 8];
         w.copy_from_slice(c);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+        u64::from_le_bytes(w)
+    };
+    let mut h = (b.len() as u64).wrapping_mul(K);
+    let mut g = h ^ L;
+    let mut pairs = b.chunks_exact(16);
+    for c in &mut pairs {
+        h = (h ^ word(&c[..8])).wrapping_mul(K).rotate_left(29);
+        g = (g ^ word(&c[8..])).wrapping_mul(L).rotate_left(31);
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        h = (h ^ tail_word(b, rest.len()))
-            .wrapping_mul(K)
-            .rotate_left(29);
+    let rest = pairs.remainder();
+    if rest.len() >= 8 {
+        h = (h ^ word(&rest[..8])).wrapping_mul(K).rotate_left(29);
     }
+    let n = rest.len() % 8;
+    if n != 0 {
+        g = (g ^ tail_word(b, n)).wrapping_mul(L).rotate_left(31);
+    }
+    h ^= g.rotate_left(32);
     h ^= h >> 30;
     h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
     h ^= h >> 27;
@@ -187,6 +203,27 @@ mod tests {
             b in proptest::collection::vec(any::<u8>(), 0..40),
         ) {
             prop_assert_eq!(Keyed::with_keys(k0, k1).hash(&b), reference(k0, k1, &b));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::test_cases()))]
+        /// Every bit of every byte reaches the fast hash, in both lanes, the
+        /// last whole word and the bytes after it, and so does the length: a
+        /// text with one bit flipped, or a zero byte added, hashes otherwise
+        /// (for texts up to 80 bytes, every length of remainder).
+        #[test]
+        fn every_bit_and_the_length_reach_the_fast_hash(
+            b in proptest::collection::vec(any::<u8>(), 1..80),
+            at in any::<proptest::sample::Index>(),
+            bit in 0u8..8,
+        ) {
+            let mut flipped = b.clone();
+            flipped[at.index(b.len())] ^= 1 << bit;
+            prop_assert_ne!(fast_hash(&b), fast_hash(&flipped));
+            let mut longer = b.clone();
+            longer.push(0);
+            prop_assert_ne!(fast_hash(&b), fast_hash(&longer));
         }
     }
 
