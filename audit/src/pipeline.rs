@@ -60,7 +60,7 @@ pub(crate) struct Batch {
     /// number the lines of the blocks after.
     pub(crate) lines: u64,
     /// Lines routed by the visitor id at their start
-    /// ([`scan::leading_visitor`](super::scan::leading_visitor)) and not yet
+    /// ([`scan::Leading`](super::scan::Leading)) and not yet
     /// parsed, in order: the shard that applies them parses them. Kept apart
     /// from `entries`, in 32 bytes a line.
     routed: Vec<Routed>,
