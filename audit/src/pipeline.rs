@@ -67,7 +67,7 @@ pub(crate) struct Batch {
 }
 
 /// A line of the batch's text not yet parsed: its number, its bytes in the
-/// text, and the keyed hash of its visitor id.
+/// text, the keyed hash of its visitor id, and where its first two strings end.
 #[derive(Clone, Copy, Debug)]
 struct Routed {
     number: u64,

@@ -553,15 +553,17 @@ impl Leading {
         b.get(start..self.visitor_end as usize).unwrap_or_default()
     }
 
-    /// The [`Lead`] of `line` (the line these ends were found in, a `\r` at its
-    /// end cut or not): [`lead_of`]'s, without reading the two strings again.
+    /// The [`Lead`] of `line`, which must be the line these ends were found
+    /// in, a `\r` at its end cut or not: then it is [`lead_of`]'s, without
+    /// reading the two strings again. Of any other text it may be wrong.
     #[inline]
     pub(crate) fn lead(self, line: &str) -> Option<Lead> {
         let b = line.as_bytes();
         let ts = 1 + LEAD[0].0.len();
         let visitor = self.ts_end as usize + 1 + LEAD[1].0.len();
         let visitor_end = self.visitor_end as usize;
-        // Ends found in another text are not trusted.
+        // Not a check that the ends are `line`'s (that would read the
+        // strings again), only that they lie within it.
         if visitor_end >= b.len() || b[visitor_end] != b'"' || visitor > visitor_end {
             return lead_of(line);
         }
@@ -1122,6 +1124,7 @@ mod tests {
     }
 
     proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(crate::test_cases()))]
         /// The sharded reader routes a line by [`Leading::visitor`] and parses it
         /// in that visitor's shard: wherever it finds an id, the line either
         /// does not scan or scans with that visitor. Lines written as the log
@@ -1140,6 +1143,7 @@ mod tests {
                  proptest::sample::select(b"{}[]:,\"\\ vtsx0\x01\r".to_vec())),
                 0..4,
             ),
+            crlf in proptest::prelude::any::<bool>(),
         ) {
             let mut b = line.as_bytes().to_vec();
             for (at, op, byte) in edits {
@@ -1154,6 +1158,9 @@ mod tests {
                         b.remove(i);
                     }
                 }
+            }
+            if crlf {
+                b.push(b'\r');
             }
             let Ok(text) = std::str::from_utf8(&b) else { return Ok(()) };
             // The lead the shard reads from the ends the router found is the
@@ -1191,6 +1198,16 @@ mod tests {
         assert_eq!(id(r#"{"visitor":"v1","ts":"t"}"#), None);
         assert_eq!(id(r#"{"ts":"t\"","visitor":"v1"}"#), None);
         assert_eq!(id(r#"{"ts":"t","visitor":"v1"#), None);
+        // The lead from the router's ends, a `\r` at the end cut.
+        for line in [
+            "{\"ts\":\"t\",\"visitor\":\"v1\",\"event\":\"e\"}\r",
+            "{\"ts\":\"t\",\"visitor\":\"v1\"\r",
+        ] {
+            let cut = line.strip_suffix('\r').unwrap();
+            let leading = Leading::of(line.as_bytes()).unwrap();
+            assert_eq!(leading.lead(cut), lead_of(cut), "{line:?}");
+        }
+        assert!(lead_of("{\"ts\":\"t\",\"visitor\":\"v1\",\"event\":\"e\"}").is_some());
     }
 
     #[test]
