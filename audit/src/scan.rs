@@ -567,11 +567,14 @@ impl Leading {
         if visitor_end >= b.len() || b[visitor_end] != b'"' || visitor > visitor_end {
             return lead_of(line);
         }
-        Some(Lead {
+        let lead = lead_value(b, visitor_end + 1, 2).map(|tail| Lead {
             ts: (ts as u32, self.ts_end),
             visitor: (visitor as u32, self.visitor_end),
-            tail: lead_value(b, visitor_end + 1, 2)?,
-        })
+            tail,
+        });
+        // Tests and debug builds hold every use to the precondition.
+        debug_assert_eq!(lead, lead_of(line), "ends not found in {line:?}");
+        lead
     }
 }
 
