@@ -911,9 +911,19 @@ pub(crate) fn parse_text<'t>(
     first: bool,
     text: &'t str,
 ) -> Parsed<'t> {
+    parse_trimmed(text, first, |line| parse_json(policy, parse_memo, line))
+}
+
+/// `parse` of `text` trimmed ([`trim`]), or why it is not parsed.
+#[inline(always)]
+fn parse_trimmed<'t>(
+    text: &'t str,
+    first: bool,
+    parse: impl FnOnce(&'t str) -> Parsed<'t>,
+) -> Parsed<'t> {
     match trim(text.as_bytes(), first) {
         // The range cuts only whole characters (`\r`, a byte-order mark).
-        Ok(range) => parse_json(policy, parse_memo, text.get(range).unwrap_or("")),
+        Ok(range) => parse(text.get(range).unwrap_or("")),
         Err(skip) => skip.parsed(),
     }
 }
@@ -928,13 +938,9 @@ pub(crate) fn parse_routed<'t>(
     text: &'t str,
     leading: scan::Leading,
 ) -> Parsed<'t> {
-    match trim(text.as_bytes(), false) {
-        Ok(range) => {
-            let line = text.get(range).unwrap_or("");
-            parse_led(policy, parse_memo, line, leading.lead(line))
-        }
-        Err(skip) => skip.parsed(),
-    }
+    parse_trimmed(text, false, |line| {
+        parse_led(policy, parse_memo, line, leading.lead(line))
+    })
 }
 
 /// The part of a line to parse: without a trailing `\r` and, on the input's

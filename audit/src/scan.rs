@@ -547,10 +547,16 @@ impl Leading {
         })
     }
 
+    /// Where the visitor id starts: after the time's closing quote and the
+    /// visitor's key.
+    fn visitor_start(self) -> usize {
+        self.ts_end as usize + 1 + LEAD[1].0.len()
+    }
+
     /// The visitor id in `b`, the line these ends were found in.
     pub(crate) fn visitor(self, b: &[u8]) -> &[u8] {
-        let start = self.ts_end as usize + 1 + LEAD[1].0.len();
-        b.get(start..self.visitor_end as usize).unwrap_or_default()
+        b.get(self.visitor_start()..self.visitor_end as usize)
+            .unwrap_or_default()
     }
 
     /// The [`Lead`] of `line`, which must be the line these ends were found
@@ -559,19 +565,15 @@ impl Leading {
     #[inline]
     pub(crate) fn lead(self, line: &str) -> Option<Lead> {
         let b = line.as_bytes();
-        let ts = 1 + LEAD[0].0.len();
-        let visitor = self.ts_end as usize + 1 + LEAD[1].0.len();
+        let visitor = self.visitor_start();
         let visitor_end = self.visitor_end as usize;
         // Not a check that the ends are `line`'s (that would read the
         // strings again), only that they lie within it.
         if visitor_end >= b.len() || b[visitor_end] != b'"' || visitor > visitor_end {
             return lead_of(line);
         }
-        let lead = lead_value(b, visitor_end + 1, 2).map(|tail| Lead {
-            ts: (ts as u32, self.ts_end),
-            visitor: (visitor as u32, self.visitor_end),
-            tail,
-        });
+        let ts = 1 + LEAD[0].0.len();
+        let lead = lead_from(b, (ts, self.ts_end as usize), (visitor, visitor_end));
         // Tests and debug builds hold every use to the precondition.
         debug_assert_eq!(lead, lead_of(line), "ends not found in {line:?}");
         lead
@@ -583,6 +585,13 @@ impl Leading {
 pub(crate) fn lead_of(line: &str) -> Option<Lead> {
     let b = line.as_bytes();
     let (ts, visitor) = ts_and_visitor(b)?;
+    lead_from(b, ts, visitor)
+}
+
+/// The [`Lead`] of `b` whose time and visitor lie at `ts` and `visitor`, if the
+/// event's key follows the visitor.
+#[inline(always)]
+fn lead_from(b: &[u8], ts: (usize, usize), visitor: (usize, usize)) -> Option<Lead> {
     Some(Lead {
         ts: (ts.0 as u32, ts.1 as u32),
         visitor: (visitor.0 as u32, visitor.1 as u32),
