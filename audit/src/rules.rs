@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use samtykke::{
-    Action, Category, CategorySet, ConsentModeFlags, ConsentState, Ctx, Declaration, Event, Kind,
-    Permit, Status, ValidPolicy, Why,
+    Action, Basis, Category, CategorySet, ConsentModeFlags, ConsentState, Ctx, Declaration, Event,
+    Kind, Permit, ProviderSet, Status, ValidPolicy, Why,
 };
 use samtykke_host::time::{format_rfc3339, from_unix_clamped};
 use time::OffsetDateTime;
@@ -72,6 +72,7 @@ pub struct Auditor<'p, S: Sink = Report> {
     /// The key visitors are placed and routed under.
     pub(crate) route: crate::hash::Keyed,
     names: Names<'p>,
+    lists: Memo<Asks, 256>,
     attributes: event::AttributeMemo,
     parse_memo: ParseMemo,
 }
@@ -80,6 +81,72 @@ pub struct Auditor<'p, S: Sink = Report> {
 /// once per name rather than once per cookie. (A name over 256 bytes is looked
 /// up every time.)
 type Names<'p> = Memo<Option<&'p Declaration<'p>>, 512>;
+
+/// What a list of cookie names (a `cookie_present`'s `cookies`) asks of a
+/// visitor's state, worked out once per list text: when every consent category
+/// it names stands granted and none of its providers is refused, each name is
+/// permitted and the list has nothing to report.
+#[derive(Clone, Copy, Debug)]
+struct Asks {
+    /// A name no declaration covers: reported on every request.
+    undeclared: bool,
+    /// The consent categories of the names' declarations.
+    categories: CategorySet,
+    /// The providers of those declarations.
+    providers: ProviderSet,
+}
+
+impl Asks {
+    /// The longest list text whose asks are kept.
+    const LONGEST: usize = 512;
+
+    fn of<'p>(policy: &ValidPolicy<'p>, names: &mut Names<'p>, list: scan::Strings<'_>) -> Asks {
+        let mut asks = Asks {
+            undeclared: false,
+            categories: CategorySet::EMPTY,
+            providers: ProviderSet::EMPTY,
+        };
+        for name in list {
+            // The consent cookie is always permitted (the core's `permits`).
+            if policy.is_consent_cookie(Kind::Cookie, &name) {
+                continue;
+            }
+            match names.get(&name, |n| policy.lookup(Kind::Cookie, n)) {
+                None => asks.undeclared = true,
+                Some(d) => {
+                    let category = policy.category_of(d);
+                    if category.basis == Basis::Consent {
+                        asks.categories = asks.categories.with(category.slot);
+                        asks.providers = asks.providers.with(policy.provider_of(d).slot);
+                    }
+                }
+            }
+        }
+        asks
+    }
+
+    /// Whether `state` permits every name of the list at `now`, as the core's
+    /// `permits` would say name by name: an exempt category's names always,
+    /// a consent category's when it stands granted and their provider is not
+    /// refused.
+    fn all_permitted(
+        &self,
+        policy: &ValidPolicy<'_>,
+        state: &ConsentState,
+        now: OffsetDateTime,
+    ) -> bool {
+        !self.undeclared
+            && state
+                .providers_refused()
+                .intersection(self.providers)
+                .is_empty()
+            && self.categories.slots().all(|slot| {
+                policy
+                    .category_at_slot(slot)
+                    .is_some_and(|c| state.category_status(policy, c, now) == Status::Granted)
+            })
+    }
+}
 
 impl<'p> Auditor<'p, Report> {
     /// An auditor that collects everything into a [`Report`].
@@ -123,6 +190,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
             halted: None,
             route: crate::hash::Keyed::new(),
             names: Names::new(256),
+            lists: Memo::new(Asks::LONGEST),
             attributes: event::AttributeMemo::default(),
             parse_memo: ParseMemo::default(),
         }
@@ -571,6 +639,17 @@ impl<'p, S: Sink> Auditor<'p, S> {
         state: &ConsentState,
         list: scan::Strings<'_>,
     ) {
+        // A list seen before whose names the state all permits has nothing to
+        // report: most requests of a log.
+        if let Some(raw) = list.raw().filter(|raw| raw.len() <= Asks::LONGEST) {
+            let (policy, names) = (&self.policy, &mut self.names);
+            let asks = self
+                .lists
+                .get(raw, |_| Asks::of(policy, names, list.clone()));
+            if asks.all_permitted(policy, state, at.now) {
+                return;
+            }
+        }
         // A name sent twice in one request is one cookie. Lists are short: the
         // first sixteen names are kept on the stack, a set holds any more.
         const FEW: usize = 16;
@@ -1069,4 +1148,99 @@ fn rfc3339(secs: i64) -> String {
 fn column(text: &str, at: usize) -> usize {
     let at = at.min(text.len());
     text.get(..at).map_or(at, |s| s.chars().count()) + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use samtykke::{Control, ProviderSet};
+    use time::OffsetDateTime;
+
+    use super::*;
+
+    const DAY: i64 = 86_400;
+
+    /// kk.dk's policy at revision 3, with `statistics` changed in revision 2, a
+    /// refusal that lapses sooner than a grant, and GPC refusing `statistics`:
+    /// every way a category can stand or not.
+    fn policy_json() -> String {
+        let mut p: serde_json::Value =
+            serde_json::from_str(include_str!("../../examples/kk.dk.policy.json")).unwrap();
+        p["revision"] = 3.into();
+        p["refusal_ttl_days"] = 30.into();
+        p["gpc_refuses"] = serde_json::json!(["statistics"]);
+        p["categories"][2]["changed_in_revision"] = 2.into();
+        p.to_string()
+    }
+
+    /// Names of every standing: exact and glob declarations of the exempt and
+    /// both consent categories, the consent cookie, an undeclared name, and
+    /// one written with an escape.
+    const NAMES: [&str; 9] = [
+        "samtykke",
+        "SESSabc",
+        "closed-emergency-banner-3",
+        "ad_session_id",
+        "JSESSIONID",
+        "AWSELBCORS",
+        "nmstat",
+        "not-declared",
+        "nm\\u0073tat",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::test_cases()))]
+        /// The shortcut for a list of cookies seen before says "nothing to
+        /// report" exactly when the core's `permits` allows every name of the
+        /// list, one by one (R4: necessary always; R12: withdrawn denied; R21:
+        /// undeclared denied): over states made by random decisions, withdrawals
+        /// and signals under random revisions, asked at random later times.
+        #[test]
+        fn r4_r12_r21_a_list_is_all_permitted_exactly_when_each_name_is(
+            steps in proptest::collection::vec(
+                (0u8..5, 0..120 * DAY, 1u32..=3, any::<u8>(), any::<u8>()), 0..8),
+            later in prop_oneof![Just(0), 0..2 * DAY, 0..120 * DAY],
+            picks in proptest::collection::vec(0..NAMES.len(), 0..6),
+        ) {
+            let owned = samtykke_host::OwnedPolicy::from_json(&policy_json()).unwrap();
+            let policy = owned.view();
+            let consent = policy.consent_slots();
+            let providers = policy.policy().providers.len();
+            let mut state = ConsentState::new(7);
+            let mut t = 1_780_000_000;
+            for (kind, dt, revision, a, b) in steps {
+                t += dt;
+                let at = OffsetDateTime::from_unix_timestamp(t).unwrap();
+                let ctx = Ctx::new(at, 1, Control::Button, a & 0x80 != 0).unwrap();
+                let chosen = CategorySet::from_bits(u32::from(a)).intersection(consent);
+                let event = match kind {
+                    0 => Event::AcceptAll(ctx),
+                    1 => Event::RejectAll(ctx),
+                    2 => Event::Save {
+                        chosen,
+                        refused_providers: ProviderSet::from_bits(
+                            u128::from(b) & ((1 << providers) - 1),
+                        ),
+                        ctx,
+                    },
+                    3 => Event::Withdraw {
+                        categories: (b & 1 == 0).then_some(chosen),
+                        ctx,
+                    },
+                    _ => Event::SignalGpc(at),
+                };
+                state.apply_at_revision(&policy, &event, revision);
+            }
+            let now = OffsetDateTime::from_unix_timestamp(t + later).unwrap();
+            let text = format!(
+                "[{}]",
+                picks.iter().map(|&i| format!("\"{}\"", NAMES[i])).collect::<Vec<_>>().join(",")
+            );
+            let each = scan::Strings::over(&text)
+                .all(|name| state.permits(&policy, &name, now).is_allowed());
+            let mut names = Names::new(256);
+            let asks = Asks::of(&policy, &mut names, scan::Strings::over(&text));
+            prop_assert_eq!(asks.all_permitted(&policy, &state, now), each, "{}", text);
+        }
+    }
 }
