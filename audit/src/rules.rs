@@ -72,7 +72,7 @@ pub struct Auditor<'p, S: Sink = Report> {
     /// The key visitors are placed and routed under.
     pub(crate) route: crate::hash::Keyed,
     names: Names<'p>,
-    lists: Memo<Asks, 256>,
+    lists: Memo<Asks, 4096>,
     attributes: event::AttributeMemo,
     parse_memo: ParseMemo,
 }
