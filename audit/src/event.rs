@@ -41,7 +41,9 @@ pub(crate) enum Body<'a> {
     Notice(Notice),
     Decision(Decision),
     CookieSet(CookieSet<'a>),
-    CookiePresent(Strings<'a>),
+    /// The cookies of a request, and what they ask of a state when the line's
+    /// tail was remembered ([`Asks`](crate::rules::Asks)).
+    CookiePresent(Strings<'a>, Option<crate::rules::Asks>),
     CookieDeleted,
     Signal,
     /// A Google tag hit: the Consent Mode types its `gcs` or `gcd` claim granted.
@@ -657,7 +659,7 @@ fn decode_body<'a, C: Cells<'a>>(r: &Reader<'_, '_, C>) -> Result<Body<'a>, Bad>
                 {
                     return bad(InputErrorKind::BadField, format!("`cookies[{i}]` is empty"));
                 }
-                Body::CookiePresent(list)
+                Body::CookiePresent(list, None)
             }
             None => return bad(InputErrorKind::MissingField, "missing `cookies`".into()),
         },

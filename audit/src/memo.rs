@@ -4,8 +4,11 @@
 
 use std::borrow::Cow;
 
+use samtykke::{Kind, ValidPolicy};
+
 use super::event::{Body, CookieSet, Decision, Notice};
 use super::hash::fast_hash;
+use super::rules::Asks;
 use super::scan::{skip_plain, Strings};
 use super::stamp::LastDay;
 
@@ -93,7 +96,8 @@ enum Kept {
     Decision(Decision),
     /// The `cookies` array's span: from just after its `[` to just after its
     /// `]`, counted from the tail's start.
-    CookiePresent(u32, u32),
+    /// The list's start and end, from the tail's start, and what it asks.
+    CookiePresent(u32, u32, Asks),
     CookieDeleted,
     Signal,
     /// A `cookie_set` with a `Set-Cookie` header without escapes: where the
@@ -238,11 +242,14 @@ impl Tails {
             }
             (Some(Kept::Notice(n)), false) => Body::Notice(n),
             (Some(Kept::Decision(d)), false) => Body::Decision(d),
-            (Some(Kept::CookiePresent(start, end)), false) => Body::CookiePresent(Strings::Json {
-                line,
-                i: tail + start as usize,
-                end: tail + end as usize,
-            }),
+            (Some(Kept::CookiePresent(start, end, asks)), false) => Body::CookiePresent(
+                Strings::Json {
+                    line,
+                    i: tail + start as usize,
+                    end: tail + end as usize,
+                },
+                Some(asks),
+            ),
             (Some(Kept::CookieDeleted), false) => Body::CookieDeleted,
             (Some(Kept::Signal), false) => Body::Signal,
         };
@@ -251,9 +258,17 @@ impl Tails {
     }
 
     /// Keeps `body`, decoded from `line` whose tail starts at `tail`, where
-    /// [`Tails::find`] said to.
+    /// [`Tails::find`] said to; a list of cookies with what it asks under
+    /// `policy`.
     #[inline]
-    pub(crate) fn keep(&mut self, at: Keep, line: &str, tail: usize, body: &Body<'_>) {
+    pub(crate) fn keep(
+        &mut self,
+        at: Keep,
+        line: &str,
+        tail: usize,
+        body: &Body<'_>,
+        policy: &ValidPolicy<'_>,
+    ) {
         let kept = match (body, at.header) {
             (Body::CookieSet(CookieSet::Header(Cow::Borrowed(header))), true) => {
                 // The header's closing quote, counted from the key's start.
@@ -265,8 +280,10 @@ impl Tails {
             (_, true) => return,
             (Body::Notice(n), false) => Kept::Notice(*n),
             (Body::Decision(d), false) => Kept::Decision(*d),
-            (Body::CookiePresent(Strings::Json { i, end, .. }), false) => {
-                Kept::CookiePresent((i - tail) as u32, (end - tail) as u32)
+            (Body::CookiePresent(list @ Strings::Json { i, end, .. }, _), false) => {
+                let lookup = |n: &str| policy.lookup(Kind::Cookie, n);
+                let asks = Asks::of(policy, lookup, list.clone());
+                Kept::CookiePresent((i - tail) as u32, (end - tail) as u32, asks)
             }
             (Body::CookieDeleted, false) => Kept::CookieDeleted,
             (Body::Signal, false) => Kept::Signal,
@@ -389,13 +406,28 @@ mod tests {
         match body {
             Body::Notice(_) => "notice",
             Body::Decision(_) => "decision",
-            Body::CookiePresent(_) => "cookie_present",
+            Body::CookiePresent(..) => "cookie_present",
             Body::CookieDeleted => "cookie_deleted",
             Body::Signal => "signal",
             Body::CookieSet(CookieSet::Header(_)) => "header",
             Body::CookieSet(_) => "cookie",
             Body::TagRequest(_) => "tag_request",
         }
+    }
+
+    /// `parsed` as text, without what its list of cookies asks, which the
+    /// memo gives and a line scanned whole does not: where given, it must be
+    /// what the policy says the list asks.
+    fn shown(policy: &ValidPolicy<'_>, mut parsed: Parsed<'_>) -> String {
+        if let Parsed::Event(line) = &mut parsed {
+            if let Body::CookiePresent(list, asks) = &mut line.body {
+                if let Some(kept) = asks.take() {
+                    let lookup = |n: &str| policy.lookup(Kind::Cookie, n);
+                    assert_eq!(kept, Asks::of(policy, lookup, list.clone()));
+                }
+            }
+        }
+        format!("{parsed:?}")
     }
 
     proptest! {
@@ -416,7 +448,7 @@ mod tests {
                 let first = i == 0 || text.starts_with('\u{feff}');
                 let through = parse_line(&policy, &mut memo, first, text.as_bytes());
                 let scanned = parse_line(&policy, &mut whole, first, text.as_bytes());
-                prop_assert_eq!(format!("{through:?}"), format!("{scanned:?}"), "line {}", text);
+                prop_assert_eq!(shown(&policy, through), shown(&policy, scanned), "line {}", text);
             }
         }
     }
@@ -451,7 +483,7 @@ mod tests {
                 let first = shape == 10;
                 let through = parse_line(&policy, &mut memo, first, text.as_bytes());
                 let scanned = parse_line(&policy, &mut whole, first, text.as_bytes());
-                assert_eq!(format!("{through:?}"), format!("{scanned:?}"), "{text}");
+                assert_eq!(shown(&policy, through), shown(&policy, scanned), "{text}");
             }
         }
         let kinds = [

@@ -172,7 +172,7 @@ impl Batch {
                         name: self.keep(&name),
                         max_age,
                     },
-                    Body::CookiePresent(list) => StoredBody::CookiePresent(self.keep_list(list)),
+                    Body::CookiePresent(list, _) => StoredBody::CookiePresent(self.keep_list(list)),
                 };
                 Stored::Event {
                     at: line.at,
@@ -239,7 +239,7 @@ impl Batch {
                         max_age,
                     }),
                     StoredBody::CookiePresent(raw) => {
-                        Body::CookiePresent(Strings::over(self.get(raw)))
+                        Body::CookiePresent(Strings::over(self.get(raw)), None)
                     }
                 },
             }),

@@ -89,8 +89,8 @@ type Names<'p> = Memo<Option<&'p Declaration<'p>>, 512>;
 /// visitor's state, worked out once per list text: when every consent category
 /// it names stands granted and none of its providers is refused, each name is
 /// permitted and the list has nothing to report.
-#[derive(Clone, Copy, Debug)]
-struct Asks {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Asks {
     /// A name no declaration covers: reported on every request.
     undeclared: bool,
     /// The consent categories of the names' declarations.
@@ -103,7 +103,13 @@ impl Asks {
     /// The longest list text whose asks are kept.
     const LONGEST: usize = 512;
 
-    fn of<'p>(policy: &ValidPolicy<'p>, names: &mut Names<'p>, list: scan::Strings<'_>) -> Asks {
+    /// What `list` asks, its names' declarations found by `lookup` (the
+    /// policy's, or a memo of it).
+    pub(crate) fn of<'p>(
+        policy: &ValidPolicy<'p>,
+        mut lookup: impl FnMut(&str) -> Option<&'p Declaration<'p>>,
+        list: scan::Strings<'_>,
+    ) -> Asks {
         let mut asks = Asks {
             undeclared: false,
             categories: CategorySet::EMPTY,
@@ -114,7 +120,7 @@ impl Asks {
             if policy.is_consent_cookie(Kind::Cookie, &name) {
                 continue;
             }
-            match names.get(&name, |n| policy.lookup(Kind::Cookie, n)) {
+            match lookup(&name) {
                 None => asks.undeclared = true,
                 Some(d) => {
                     let category = policy.category_of(d);
@@ -436,7 +442,9 @@ impl<'p, S: Sink> Auditor<'p, S> {
                     self.cookie(&at, slot, &state, &s.name, Some(s.lifetime));
                 }
             }
-            Body::CookiePresent(list) => self.cookies_present(&at, slot, &state, list.clone()),
+            Body::CookiePresent(list, asks) => {
+                self.cookies_present(&at, slot, &state, list.clone(), *asks)
+            }
             Body::CookieDeleted => {}
             Body::Signal => {
                 state.signal_gpc(&self.policy, now);
@@ -642,18 +650,23 @@ impl<'p, S: Sink> Auditor<'p, S> {
         slot: u32,
         state: &ConsentState,
         list: scan::Strings<'_>,
+        known: Option<Asks>,
     ) {
         // A list seen before whose names the state all permits has nothing to
-        // report: most requests of a log.
-        let whole = list
-            .raw()
-            .filter(|raw| self.lists_whole && raw.len() <= Asks::LONGEST);
-        if let Some(raw) = whole {
-            let (policy, names) = (&self.policy, &mut self.names);
-            let asks = self
-                .lists
-                .get(raw, |_| Asks::of(policy, names, list.clone()));
-            if asks.all_permitted(policy, state, at.now) {
+        // report: most requests of a log. What it asks comes with the line
+        // when the line's tail was remembered (the memo of tails compared the
+        // list already), else from the memo of lists.
+        if self.lists_whole {
+            let asks = known.or_else(|| {
+                let raw = list.raw().filter(|raw| raw.len() <= Asks::LONGEST)?;
+                let (policy, names) = (&self.policy, &mut self.names);
+                let lookup = |n: &str| names.get(n, |n| policy.lookup(Kind::Cookie, n));
+                Some(
+                    self.lists
+                        .get(raw, |_| Asks::of(policy, lookup, list.clone())),
+                )
+            });
+            if asks.is_some_and(|asks| asks.all_permitted(&self.policy, state, at.now)) {
                 return;
             }
         }
@@ -1129,7 +1142,7 @@ fn parse_led<'t>(
     match event::decode(&fields, policy, &mut memo.day) {
         Ok(line) => {
             if let Some((at, tail)) = missing {
-                memo.tails.keep(at, text, tail, &line.body);
+                memo.tails.keep(at, text, tail, &line.body, policy);
             }
             Parsed::Event(line)
         }
@@ -1246,7 +1259,8 @@ mod tests {
             let each = scan::Strings::over(&text)
                 .all(|name| state.permits(&policy, &name, now).is_allowed());
             let mut names = Names::new(256);
-            let asks = Asks::of(&policy, &mut names, scan::Strings::over(&text));
+            let lookup = |n: &str| names.get(n, |n| policy.lookup(Kind::Cookie, n));
+            let asks = Asks::of(&policy, lookup, scan::Strings::over(&text));
             prop_assert_eq!(asks.all_permitted(&policy, &state, now), each, "{}", text);
         }
     }
