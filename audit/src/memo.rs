@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use samtykke::{Kind, ValidPolicy};
+use samtykke::ValidPolicy;
 
 use super::event::{Body, CookieSet, Decision, Notice};
 use super::hash::fast_hash;
@@ -95,8 +95,7 @@ enum Kept {
     Notice(Notice),
     Decision(Decision),
     /// The `cookies` array's span: from just after its `[` to just after its
-    /// `]`, counted from the tail's start.
-    /// The list's start and end, from the tail's start, and what it asks.
+    /// `]`, counted from the tail's start; and what the list asks.
     CookiePresent(u32, u32, Asks),
     CookieDeleted,
     Signal,
@@ -281,8 +280,7 @@ impl Tails {
             (Body::Notice(n), false) => Kept::Notice(*n),
             (Body::Decision(d), false) => Kept::Decision(*d),
             (Body::CookiePresent(list @ Strings::Json { i, end, .. }, _), false) => {
-                let lookup = |n: &str| policy.lookup(Kind::Cookie, n);
-                let asks = Asks::of(policy, lookup, list.clone());
+                let asks = Asks::looked_up(policy, list.clone());
                 Kept::CookiePresent((i - tail) as u32, (end - tail) as u32, asks)
             }
             (Body::CookieDeleted, false) => Kept::CookieDeleted,
@@ -422,8 +420,7 @@ mod tests {
         if let Parsed::Event(line) = &mut parsed {
             if let Body::CookiePresent(list, asks) = &mut line.body {
                 if let Some(kept) = asks.take() {
-                    let lookup = |n: &str| policy.lookup(Kind::Cookie, n);
-                    assert_eq!(kept, Asks::of(policy, lookup, list.clone()));
+                    assert_eq!(kept, Asks::looked_up(policy, list.clone()));
                 }
             }
         }

@@ -134,6 +134,11 @@ impl Asks {
         asks
     }
 
+    /// [`Asks::of`] with the policy's own lookup, for a list seen once.
+    pub(crate) fn looked_up(policy: &ValidPolicy<'_>, list: scan::Strings<'_>) -> Asks {
+        Asks::of(policy, |n| policy.lookup(Kind::Cookie, n), list)
+    }
+
     /// Whether `state` permits every name of the list at `now`, as the core's
     /// `permits` would say name by name: an exempt category's names always,
     /// a consent category's when it stands granted and their provider is not
@@ -1173,8 +1178,7 @@ fn column(text: &str, at: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
-    use samtykke::{Control, ProviderSet};
-    use time::OffsetDateTime;
+    use samtykke::Control;
 
     use super::*;
 
@@ -1252,10 +1256,7 @@ mod tests {
                 state.apply_at_revision(&policy, &event, revision);
             }
             let now = OffsetDateTime::from_unix_timestamp(t + later).unwrap();
-            let text = format!(
-                "[{}]",
-                picks.iter().map(|&i| format!("\"{}\"", NAMES[i])).collect::<Vec<_>>().join(",")
-            );
+            let text = list(&picks);
             let each = scan::Strings::over(&text)
                 .all(|name| state.permits(&policy, &name, now).is_allowed());
             let mut names = Names::new(256);
