@@ -46,9 +46,10 @@
 //! A log need only be in time order per visitor: a site's log is often several
 //! servers' files read one after the other, so nothing here assumes global order.
 //! A visitor stays the same visitor however long they were away, so by default
-//! every visitor is remembered: 160 bytes each, 8 more for the last event's time
-//! and a 4-byte slot in a hash table. Nothing else grows with the log but the
-//! report itself (or nothing, with a streaming [`Sink`]).
+//! every visitor is remembered: a record of 128 bytes each (two cache lines),
+//! 24 more for the notices shown and a 4-byte slot in a hash table. Nothing
+//! else grows with the log but the report itself (or nothing, with a streaming
+//! [`Sink`]).
 //!
 //! With [`AuditOptions::merge`] the files, each in time order, are merged by time
 //! into one clock, and an event behind it is an input error. Then a visitor whose
