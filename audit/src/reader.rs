@@ -173,7 +173,7 @@ impl Source {
 
     /// What `--merge` merges of this source: its lines or its table's rows;
     /// a table with `file` and `line` columns is read first, each of its
-    /// files an input of its own ([`super::table::placed_inputs`]), and the
+    /// files an input of its own (`table::placed_inputs`), and the
     /// error that ended its reading, if one did, comes beside them.
     #[allow(clippy::type_complexity)]
     pub(crate) fn into_inputs(

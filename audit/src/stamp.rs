@@ -115,8 +115,9 @@ fn date(b: &[u8]) -> Result<i64, StampError> {
     Ok(days_from_civil(y, month, day))
 }
 
-/// [`parse`], remembering the last date in `last`: a timestamp of the same
-/// date as the last one read whole has its date neither read nor checked again.
+/// Seconds since the epoch of an RFC 3339 date-time, remembering the last
+/// date in `last`: a timestamp of the same date as the last one read whole
+/// has its date neither read nor checked again.
 pub(crate) fn parse_with(s: &str, last: &mut LastDay) -> Result<i64, StampError> {
     use StampError::Invalid;
     let b = s.as_bytes();

@@ -976,8 +976,8 @@ struct Layouts {
 }
 
 impl Layouts {
-    /// The layout of `batch`'s schema, `batch` checked against it
-    /// ([`TableLayout::check`]).
+    /// The layout of `batch`'s schema: the last one's when the schema is the
+    /// same, else made and checked anew ([`TableLayout::new`]).
     fn of(&mut self, batch: &RecordBatch) -> Result<Arc<TableLayout>, SchemaError> {
         let schema = batch.schema();
         let layout = match &self.last {
