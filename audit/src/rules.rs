@@ -140,25 +140,15 @@ impl Asks {
     }
 
     /// Whether `state` permits every name of the list at `now`, as the core's
-    /// `permits` would say name by name: an exempt category's names always,
-    /// a consent category's when it stands granted and their provider is not
-    /// refused.
+    /// `permits` would say name by name (the core's rule for a set of
+    /// declarations, [`ConsentState::permits_all`]).
     fn all_permitted(
         &self,
         policy: &ValidPolicy<'_>,
         state: &ConsentState,
         now: OffsetDateTime,
     ) -> bool {
-        !self.undeclared
-            && state
-                .providers_refused()
-                .intersection(self.providers)
-                .is_empty()
-            && self.categories.slots().all(|slot| {
-                policy
-                    .category_at_slot(slot)
-                    .is_some_and(|c| state.category_status(policy, c, now) == Status::Granted)
-            })
+        !self.undeclared && state.permits_all(policy, self.categories, self.providers, now)
     }
 }
 

@@ -1116,6 +1116,37 @@ impl ConsentState {
         }
     }
 
+    /// Whether every declaration of a set may be stored at `now`, given the
+    /// set's consent categories and the providers of its consent-category
+    /// declarations: true exactly when each category in `categories` stands
+    /// granted and no provider in `providers` is refused, which is when
+    /// [`ConsentState::permits_declaration`] allows each declaration of the set
+    /// (R4, R12, R21). Exempt categories in `categories` are ignored, as their
+    /// declarations are always allowed.
+    ///
+    /// A caller that judges the same set often (the cookies a request names)
+    /// works out its categories and providers once, and then answers with this
+    /// alone instead of one `permits_declaration` a name.
+    pub fn permits_all(
+        &self,
+        policy: &ValidPolicy<'_>,
+        categories: CategorySet,
+        providers: ProviderSet,
+        now: OffsetDateTime,
+    ) -> bool {
+        if !ProviderSet::from_bits(self.providers_refused)
+            .intersection(providers)
+            .is_empty()
+        {
+            return false;
+        }
+        let now = secs(now);
+        categories
+            .intersection(policy.consent_slots())
+            .slots()
+            .all(|slot| self.slot_status(policy, slot, now) == Status::Granted)
+    }
+
     /// Whether the visitor must be asked at `now`: some consent category holds no
     /// decision in force (never decided, lapsed, or outdated). While every consent
     /// category holds one, refusals included, this is false (R15).
