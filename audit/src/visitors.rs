@@ -222,7 +222,8 @@ impl Visitors {
     }
 
     /// If visitor `slot`, just inserted, was shrunk before, takes their tombstone
-    /// back: their state and last event time. Returns whether there was one.
+    /// back: their state (the tombstone keeps no time of a last event). Returns
+    /// whether there was one.
     pub(crate) fn revive(&mut self, slot: u32) -> bool {
         if self.tombs.is_empty() {
             return false;
@@ -346,8 +347,8 @@ impl Visitors {
             if v.spilled {
                 self.spill.remove(&slot);
             }
+            // (Its notices are cleared when the slot is handed out again.)
             *self.get_mut(slot) = Visitor::FREE;
-            self.notices[slot as usize] = Notices::NONE;
             self.free.push(slot);
             shrunk += 1;
         }
@@ -573,12 +574,15 @@ mod tests {
         for i in 0..10 {
             let (slot, _) = vs.find_or_insert(&format!("v{i}"));
             vs.set_last(slot, i);
+            vs.note_notice(slot, 1, i, 0);
         }
         assert_eq!(vs.shrink_before(5), 5);
         assert_eq!(vs.len(), 5);
         assert_eq!(vs.tombs.len(), 5);
         let (slot, new) = vs.find_or_insert("v0");
-        assert!(new && slot < 10);
+        assert!(new && slot < 5, "a freed slot is handed out again");
+        // The slot's last holder's notice is not the new holder's.
+        assert!(!vs.notice_since(slot, 1, 0));
         assert!(vs.revive(slot));
         assert_eq!(vs.tombs.len(), 4);
         assert!(!vs.find_or_insert("v7").1);

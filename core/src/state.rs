@@ -1121,8 +1121,13 @@ impl ConsentState {
     /// declarations: true exactly when each category in `categories` stands
     /// granted and no provider in `providers` is refused, which is when
     /// [`ConsentState::permits_declaration`] allows each declaration of the set
-    /// (R4, R12, R21). Exempt categories in `categories` are ignored, as their
-    /// declarations are always allowed.
+    /// (R4, R12, R21).
+    ///
+    /// Slots in `categories` that are not consent categories of the policy
+    /// (the exempt one, whose declarations are always allowed, or none of the
+    /// policy's) are ignored. A provider in `providers` is checked whatever
+    /// its declarations' category: leave out the providers of exempt
+    /// declarations, which a refusal of their provider does not deny.
     ///
     /// A caller that judges the same set often (the cookies a request names)
     /// works out its categories and providers once, and then answers with this

@@ -605,46 +605,61 @@ proptest! {
     }
 
     /// R4, R12, R21 — A set of declarations is permitted whole by its consent
-    /// categories and providers alone: after every event, at its time and at
-    /// random later times and lapses, for random subsets of the policy's
-    /// declarations, `permits_all` of the subset's consent categories and their
-    /// declarations' providers (with, for every other subset, its exempt
-    /// categories, which are ignored) is true exactly when the reference model
-    /// (SPEC §4, not the core) allows each declaration of the subset.
+    /// categories and the providers of its consent-category declarations
+    /// alone: after every event, at its time and at random later times and
+    /// lapses, under the policy and under a newer revision of it (so that
+    /// decisions become outdated), for random subsets of the policy's
+    /// declarations, `permits_all` of the subset's consent categories and those
+    /// providers (with, for every other subset, its exempt categories, which
+    /// are ignored) is true exactly when the reference model (SPEC §4, not the
+    /// core) allows each declaration of the subset.
     #[test]
     fn r4_r12_r21_a_set_is_permitted_whole_exactly_when_the_model_allows_each(
         s in arb_scenario(),
         picks in vec(any::<u64>(), 1..5),
+        bump in 1u32..5,
+        changed in any::<u32>(),
     ) {
         let valid = s.policy.valid();
-        let policy = valid.view();
-        let mut model = Model::new(&s.policy.policy());
-        for step in walk(&policy, ID, &s.events) {
+        let newer = s.policy.revised(s.policy.revision + bump, CategorySet::from_bits(changed));
+        let newer_valid = newer.valid();
+        let policies = [valid.view(), newer_valid.view()];
+        let plain = [s.policy.policy(), newer.policy()];
+        let mut model = Model::new(&plain[0]);
+        for step in walk(&policies[0], ID, &s.events) {
             model.apply(&step.event);
             let t = step.event.at();
-            for q in query_times(&policy, &step.after, t, &s.offsets) {
-                let qs = secs(q);
-                for (k, &pick) in picks.iter().enumerate() {
-                    // The first pick is every declaration; the others, random subsets.
-                    let chosen = s.policy.storage.iter().enumerate().filter(|&(i, _)| {
-                        k == 0 || pick >> (i % 64) & 1 == 1
-                    });
-                    let (mut categories, mut providers) = (CategorySet::EMPTY, ProviderSet::EMPTY);
-                    let mut want = true;
-                    for (_, decl) in chosen {
-                        let c = &s.policy.categories[usize::from(decl.category)];
-                        let provider = s.policy.providers[usize::from(decl.provider)].slot;
-                        if c.basis == Basis::Consent {
-                            categories = categories.with(c.slot);
-                            providers = providers.with(provider);
-                        } else if k % 2 == 1 {
-                            // An exempt category given too is ignored.
-                            categories = categories.with(c.slot);
+            let times = query_times(&policies[0], &step.after, t, &s.offsets);
+            for (policy, plain) in policies.iter().zip(&plain) {
+                let judged = model.under(plain);
+                for &q in &times {
+                    let qs = secs(q);
+                    for (k, &pick) in picks.iter().enumerate() {
+                        // The first pick is every declaration; the others, random subsets.
+                        let chosen = s.policy.storage.iter().enumerate().filter(|&(i, _)| {
+                            k == 0 || pick >> (i % 64) & 1 == 1
+                        });
+                        let (mut categories, mut providers) = (CategorySet::EMPTY, ProviderSet::EMPTY);
+                        let mut want = true;
+                        for (_, decl) in chosen {
+                            let c = &s.policy.categories[usize::from(decl.category)];
+                            let provider = s.policy.providers[usize::from(decl.provider)].slot;
+                            if c.basis == Basis::Consent {
+                                categories = categories.with(c.slot);
+                                providers = providers.with(provider);
+                            } else if k % 2 == 1 {
+                                // An exempt category given too is ignored.
+                                categories = categories.with(c.slot);
+                            }
+                            want &= !matches!(judged.permit(c.slot, provider, qs), Status::Denied(_));
                         }
-                        want &= !matches!(model.permit(c.slot, provider, qs), Status::Denied(_));
+                        let got = step.after.permits_all(policy, categories, providers, q);
+                        prop_assert_eq!(
+                            got, want,
+                            "at {} under revision {} after {:?}, pick {:#x}",
+                            qs, plain.revision, step.event, pick
+                        );
                     }
-                    let got = step.after.permits_all(&policy, categories, providers, q);
-                    prop_assert_eq!(got, want, "at {} after {:?}, pick {:#x}", qs, step.event, pick);
                 }
             }
         }
