@@ -16,6 +16,7 @@ use super::event::{self, Body, Decision, Line, LogAction, Notice};
 use super::memo::{Found, Memo, ParseMemo};
 use super::report::{InputError, InputErrorKind, Report, Sink, Summary, Violation, ViolationId};
 use super::scan::{self, ScanError};
+use super::stamp;
 use super::visitors::{Visitors, NEVER};
 use super::{AuditOptions, MAX_LINE};
 
@@ -76,6 +77,8 @@ pub struct Auditor<'p, S: Sink = Report> {
     /// Whether a list seen before is judged whole ([`Asks`]); off only in the
     /// test that holds that shortcut to judging each name.
     lists_whole: bool,
+    /// The core's time of each event, made from its seconds.
+    moments: stamp::Moments,
     attributes: event::AttributeMemo,
     parse_memo: ParseMemo,
 }
@@ -196,6 +199,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
             names: Names::new(256),
             lists: Memo::new(Asks::LONGEST),
             lists_whole: true,
+            moments: stamp::Moments::default(),
             attributes: event::AttributeMemo::default(),
             parse_memo: ParseMemo::default(),
         }
@@ -424,8 +428,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
             self.input_error(number, InputErrorKind::OutOfOrder, message);
             return;
         }
-        let now =
-            OffsetDateTime::from_unix_timestamp(line.at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let now = self.moments.at(line.at);
         let mut state = self.visitors.get(slot).state;
         let at = Here { number, line, now };
         match &line.body {

@@ -7,6 +7,8 @@
 //! 3339 §5.7) counts as the second before it. An instant after 9999-12-31T23:59:59Z (a date of the
 //! year 9999 with a negative offset can reach one) is out of range.
 
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
+
 /// Why a timestamp was not read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum StampError {
@@ -182,12 +184,49 @@ pub(crate) fn parse_with(s: &str, last: &mut LastDay) -> Result<i64, StampError>
     Ok(at)
 }
 
+/// Seconds since the epoch as the core's time, [`OffsetDateTime`], made for
+/// every event applied. Working out a date from a count of days is most of
+/// that work, and a log's events come day by day, so the date of the last day
+/// asked for is kept.
+#[derive(Debug, Default)]
+pub(crate) struct Moments {
+    day: Option<(i64, Date)>,
+}
+
+impl Moments {
+    /// `OffsetDateTime::from_unix_timestamp(secs)`, or the epoch for seconds
+    /// out of its range.
+    #[inline]
+    pub(crate) fn at(&mut self, secs: i64) -> OffsetDateTime {
+        let (day, within) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        let date = match self.day {
+            Some((d, date)) if d == day => date,
+            // A day's start is in range exactly when each of its seconds is
+            // (the range is whole days). Near `i64::MIN` the start is not an
+            // `i64`, and far out of range.
+            _ => match secs
+                .checked_sub(within)
+                .map(OffsetDateTime::from_unix_timestamp)
+            {
+                Some(Ok(start)) => {
+                    self.day = Some((day, start.date()));
+                    start.date()
+                }
+                _ => return OffsetDateTime::UNIX_EPOCH,
+            },
+        };
+        // `within` is below 86,400: its hour, minute and second are in range.
+        let (h, m, s) = (within / 3600, within / 60 % 60, within % 60);
+        let time = Time::from_hms(h as u8, m as u8, s as u8).unwrap_or(Time::MIDNIGHT);
+        PrimitiveDateTime::new(date, time).assume_utc()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
     use time::format_description::well_known::Rfc3339;
-    use time::OffsetDateTime;
 
     fn zone() -> impl Strategy<Value = String> {
         prop_oneof![
@@ -376,6 +415,43 @@ mod tests {
             "２026-03-01T10:00:00Z",
         ] {
             assert_eq!(parse(bad), Err(StampError::Invalid), "{bad}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(crate::test_cases()))]
+
+        /// SPEC §8's times as the core reads them: a run of seconds, each near
+        /// the one before it (the same day, the next, or far away) or anywhere
+        /// in and past the years `time` reads, gives what the `time` crate's
+        /// `from_unix_timestamp` gives, the epoch where that fails.
+        #[test]
+        fn s08_moments_are_the_time_crates(
+            start in prop_oneof![
+                -400_000_000_000i64..400_000_000_000,
+                Just(LATEST),
+                Just(-377_705_116_800),
+                Just(0i64),
+                any::<i64>(),
+            ],
+            steps in prop::collection::vec(
+                prop_oneof![
+                    -3i64..4,
+                    -86_401i64..86_402,
+                    -10_000_000i64..10_000_000,
+                    any::<i64>(),
+                ],
+                1..40,
+            ),
+        ) {
+            let mut moments = Moments::default();
+            let mut secs = start;
+            for step in steps {
+                let want = OffsetDateTime::from_unix_timestamp(secs)
+                    .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+                prop_assert_eq!(moments.at(secs), want, "{}", secs);
+                secs = secs.saturating_add(step);
+            }
         }
     }
 }
