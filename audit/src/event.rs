@@ -410,10 +410,7 @@ impl<'a, C: Cells<'a>> Reader<'_, '_, C> {
     #[inline(always)]
     fn required(&self, key: Key) -> Result<Cow<'a, str>, Bad> {
         match self.string(key)? {
-            Some(s) if s.is_empty() => bad(
-                InputErrorKind::BadField,
-                format!("`{}` is empty", key.name()),
-            ),
+            Some(s) if s.is_empty() => empty(key),
             Some(s) => Ok(s),
             None => bad(
                 InputErrorKind::MissingField,
@@ -552,31 +549,55 @@ pub(crate) fn decode_lead<'a, C: Cells<'a>>(
 ) -> Result<(i64, Cow<'a, str>, Cow<'a, str>), Bad> {
     let r = Reader { f, policy };
     let ts = r.required(Key::Ts)?;
-    let at = match stamp::parse_with(&ts, last_day) {
-        Ok(at) => at,
-        Err(StampError::NoZone) => {
-            return bad(
-                InputErrorKind::NoTimeZone,
-                format!("`ts` {ts:?} has no time zone (RFC 3339 needs `Z` or an offset)"),
-            )
-        }
-        Err(StampError::Invalid) => {
-            return bad(
-                InputErrorKind::BadField,
-                format!("`ts` {ts:?} is not an RFC 3339 date-time"),
-            )
-        }
-        Err(StampError::OutOfRange) => {
-            return bad(
-                InputErrorKind::BadField,
-                format!(
-                    "`ts` {ts:?} is after 9999-12-31T23:59:59Z, past the years the audit reads"
-                ),
-            )
-        }
-    };
+    let at = read_ts(&ts, last_day)?;
     let visitor = r.required(Key::Visitor)?;
     Ok((at, ts, visitor))
+}
+
+/// [`decode_lead`] of a line whose `ts` and `visitor` are the plain strings
+/// `ts` and `visitor` (a [`Lead`](crate::scan::Lead)'s), with no fields read.
+#[inline]
+pub(crate) fn decode_plain_lead<'a>(
+    ts: &'a str,
+    visitor: &'a str,
+    last_day: &mut LastDay,
+) -> Result<(i64, Cow<'a, str>, Cow<'a, str>), Bad> {
+    if ts.is_empty() {
+        return empty(Key::Ts);
+    }
+    let at = read_ts(ts, last_day)?;
+    if visitor.is_empty() {
+        return empty(Key::Visitor);
+    }
+    Ok((at, Cow::Borrowed(ts), Cow::Borrowed(visitor)))
+}
+
+/// A required string given empty.
+fn empty<T>(key: Key) -> Result<T, Bad> {
+    bad(
+        InputErrorKind::BadField,
+        format!("`{}` is empty", key.name()),
+    )
+}
+
+/// An event's time, seconds since the epoch, from its `ts`.
+#[inline]
+fn read_ts(ts: &str, last_day: &mut LastDay) -> Result<i64, Bad> {
+    match stamp::parse_with(ts, last_day) {
+        Ok(at) => Ok(at),
+        Err(StampError::NoZone) => bad(
+            InputErrorKind::NoTimeZone,
+            format!("`ts` {ts:?} has no time zone (RFC 3339 needs `Z` or an offset)"),
+        ),
+        Err(StampError::Invalid) => bad(
+            InputErrorKind::BadField,
+            format!("`ts` {ts:?} is not an RFC 3339 date-time"),
+        ),
+        Err(StampError::OutOfRange) => bad(
+            InputErrorKind::BadField,
+            format!("`ts` {ts:?} is after 9999-12-31T23:59:59Z, past the years the audit reads"),
+        ),
+    }
 }
 
 /// The body of an event: its `event` and the fields that event reads.

@@ -1099,8 +1099,8 @@ fn parse_led<'t>(
     if let Some(lead) = lead {
         match memo.tails.find(text, lead.tail) {
             Found::Body(body) => {
-                let fields = scan::Fields::led(text, lead);
-                return match event::decode_lead(&fields, policy, &mut memo.day) {
+                let (ts, visitor) = lead.strings(text);
+                return match event::decode_plain_lead(ts, visitor, &mut memo.day) {
                     Ok((at, ts, visitor)) => Parsed::Event(Line {
                         at,
                         ts,

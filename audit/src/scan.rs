@@ -307,20 +307,6 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// Fields of `line` with its [`Lead`]'s timestamp and visitor read, as
-    /// [`scan`] reads them, and nothing else.
-    pub(crate) fn led(line: &'a str, lead: Lead) -> Fields<'a> {
-        let mut fields = Fields::new(line);
-        for (key, (start, end)) in [(Key::Ts, lead.ts), (Key::Visitor, lead.visitor)] {
-            fields.slots[key as usize] = Slot {
-                tag: Tag::Str,
-                start,
-                end,
-            };
-        }
-        fields
-    }
-
     /// The value of `key`, if the line has it. A `null` is no value: the field
     /// is absent, as a null cell of a table is (SPEC §17), and as a log
     /// exported from a table writes it. (Given twice, it is still a duplicate.)
@@ -487,6 +473,19 @@ pub(crate) struct Lead {
     visitor: (u32, u32),
     /// Where the event's name starts: what follows is the line's tail.
     pub(crate) tail: usize,
+}
+
+impl Lead {
+    /// The line's `ts` and `visitor`, as [`scan`] reads them; `line` must be
+    /// the line the lead was found in.
+    #[inline]
+    pub(crate) fn strings<'a>(&self, line: &'a str) -> (&'a str, &'a str) {
+        let span = |(start, end): (u32, u32)| line.get(start as usize..end as usize);
+        (
+            span(self.ts).unwrap_or_default(),
+            span(self.visitor).unwrap_or_default(),
+        )
+    }
 }
 
 /// The end of a string's content that starts at `start`, if it ends at a
