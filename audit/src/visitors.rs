@@ -93,7 +93,9 @@ pub(crate) struct Visitors {
     /// Applied to the first hash; all ones except in tests that force collisions.
     mask: u64,
     table: HashTable<u32>,
-    chunks: Vec<Box<[Visitor]>>,
+    /// Arrays of [`CHUNK`] records, so that a slot's place in its chunk needs
+    /// no bounds check.
+    chunks: Vec<Box<[Visitor; CHUNK]>>,
     /// Each slot's notices, apart from its record.
     notices: Vec<Notices>,
     /// Slots handed out so far.
@@ -191,8 +193,10 @@ impl Visitors {
             None => {
                 let slot = self.used;
                 if slot as usize % CHUNK == 0 {
+                    let chunk = vec![Visitor::FREE; CHUNK].into_boxed_slice();
+                    // A slice of CHUNK records is an array of them.
                     self.chunks
-                        .push(vec![Visitor::FREE; CHUNK].into_boxed_slice());
+                        .extend(<Box<[Visitor; CHUNK]>>::try_from(chunk).ok());
                 }
                 self.notices.push(Notices::NONE);
                 // A slot per visitor remembered at once: four billion would need
