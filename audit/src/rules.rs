@@ -429,11 +429,16 @@ impl<'p, S: Sink> Auditor<'p, S> {
             return;
         }
         let now = self.moments.at(line.at);
+        // A copy of the state, written back by the events that change it
+        // (decisions and signals).
         let mut state = self.visitors.get(slot).state;
         let at = Here { number, line, now };
         match &line.body {
             Body::Notice(n) => self.notice(&at, slot, &state, n),
-            Body::Decision(d) => self.decision(&at, slot, &mut state, d),
+            Body::Decision(d) => {
+                self.decision(&at, slot, &mut state, d);
+                self.visitors.get_mut(slot).state = state;
+            }
             Body::CookieSet(_) => {
                 // A deletion is never a violation (SPEC §8).
                 if let Some(s) = setting.filter(|s| !s.deletion) {
@@ -446,11 +451,12 @@ impl<'p, S: Sink> Auditor<'p, S> {
             Body::CookieDeleted => {}
             Body::Signal => {
                 state.signal_gpc(&self.policy, now);
-                self.visitors.get_mut(slot).signal = line.at;
+                let v = self.visitors.get_mut(slot);
+                v.signal = line.at;
+                v.state = state;
             }
             Body::TagRequest(claimed) => self.tag_request(&at, &state, *claimed),
         }
-        self.visitors.get_mut(slot).state = state;
         self.visitors.set_last(slot, line.at);
         self.summary.events += 1;
         if self.options.merge && self.options.shrink {
