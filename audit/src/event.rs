@@ -106,8 +106,10 @@ pub(crate) struct Decision {
 /// thread ([`CookieSet::read`]), which has less to do than the parsing thread.
 #[derive(Debug)]
 pub(crate) enum CookieSet<'a> {
-    /// `set_cookie`: the raw header value.
-    Header(Cow<'a, str>),
+    /// `set_cookie`: the raw header value; and what its attributes (all from
+    /// its first `;`) were read as, when the memo of tails carries it
+    /// ([`attributes_of`]).
+    Header(Cow<'a, str>, Option<Lifetime>),
     /// `cookie` with `max_age_s`.
     Named {
         name: Cow<'a, str>,
@@ -132,8 +134,8 @@ impl CookieSet<'_> {
     /// A `Set-Cookie` header that does not parse.
     pub(crate) fn read(&self, at: i64, memo: &mut AttributeMemo) -> Result<Setting<'_>, Bad> {
         match self {
-            CookieSet::Header(header) => {
-                let read = memo.parse(header).map_err(|e| Bad {
+            CookieSet::Header(header, known) => {
+                let read = memo.parse(header, *known).map_err(|e| Bad {
                     kind: InputErrorKind::BadField,
                     message: format!("`set_cookie`: {e}"),
                 })?;
@@ -163,10 +165,10 @@ impl CookieSet<'_> {
 }
 
 /// What the audit reads of a `Set-Cookie` header's attributes.
-#[derive(Clone, Copy, Debug)]
-struct Lifetime {
-    max_age: Option<i64>,
-    expires: Option<OffsetDateTime>,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Lifetime {
+    pub(crate) max_age: Option<i64>,
+    pub(crate) expires: Option<OffsetDateTime>,
 }
 
 /// What the audit reads of a `Set-Cookie` header: the `name` and `value`
@@ -216,10 +218,17 @@ impl AttributeMemo {
     /// The name, value, `Max-Age` and `Expires` of `header` as
     /// [`SetCookie::parse`] reads them (the other attributes are not kept).
     ///
+    /// `known`, when given, is what the attributes read as ([`attributes_of`]),
+    /// so that they are not looked up again.
+    ///
     /// # Errors
     ///
     /// [`SetCookie::parse`]'s error for `header`.
-    pub(crate) fn parse<'h>(&mut self, header: &'h str) -> Result<HeaderRead<'h>, HeaderError> {
+    pub(crate) fn parse<'h>(
+        &mut self,
+        header: &'h str,
+        known: Option<Lifetime>,
+    ) -> Result<HeaderRead<'h>, HeaderError> {
         let read = |(name, value), lifetime: Lifetime| HeaderRead {
             name,
             value,
@@ -234,7 +243,7 @@ impl AttributeMemo {
             return SetCookie::parse_pair(header).map(|pair| read(pair, none));
         };
         let (pair, attributes) = header.split_at(semi);
-        let attributes = match self.attributes(attributes) {
+        let attributes = match known.map_or_else(|| self.attributes(attributes), Ok) {
             // A `Max-Age` or `Expires` browsers read each their own way: the
             // cookie is kept, for how long is not known (SPEC §8 judges the
             // cookie; docs/audit.md).
@@ -269,6 +278,14 @@ impl AttributeMemo {
         let scratch = &mut self.scratch;
         self.memo.get(text, |t| parse_attributes(scratch, t))
     }
+}
+
+/// What the attributes of `header` (all from its first `;`) read as, when it
+/// has some and they are read without a fault: what [`AttributeMemo::parse`]
+/// may be given as known for the same header.
+pub(crate) fn attributes_of(header: &str) -> Option<Lifetime> {
+    let semi = memchr::memchr(b';', header.as_bytes())?;
+    parse_attributes(&mut String::new(), header.get(semi..)?).ok()
 }
 
 /// The attributes of `text`, parsed behind [`PAIR`] in `scratch`.
@@ -714,7 +731,7 @@ fn decode_body<'a, C: Cells<'a>>(r: &Reader<'_, '_, C>) -> Result<Body<'a>, Bad>
 
 fn cookie_set<'a, C: Cells<'a>>(r: &Reader<'_, '_, C>) -> Result<CookieSet<'a>, Bad> {
     match (r.string(Key::SetCookie)?, r.string(Key::Cookie)?) {
-        (Some(header), None) => Ok(CookieSet::Header(header)),
+        (Some(header), None) => Ok(CookieSet::Header(header, None)),
         (None, Some(name)) => {
             if name.is_empty() {
                 return bad(InputErrorKind::BadField, "`cookie` is empty".into());
@@ -830,7 +847,7 @@ mod tests {
                     }
                     _ => Err(e),
                 });
-                let memoized = memo.parse(h);
+                let memoized = memo.parse(h, None);
                 match (whole, memoized) {
                     (Ok(w), Ok(m)) => {
                         prop_assert_eq!((w.name, w.value), (m.name, m.value), "{:?}", h);
@@ -849,7 +866,7 @@ mod tests {
         let mut memo = AttributeMemo::default();
         for i in 0..2 * AttributeMemo::SLOTS {
             let h = format!("c=v; Max-Age={i}; Foo={}", "x".repeat(10_000 + i));
-            assert_eq!(memo.parse(&h).unwrap().max_age, Some(i as i64));
+            assert_eq!(memo.parse(&h, None).unwrap().max_age, Some(i as i64));
         }
         assert!(memo
             .memo
@@ -870,7 +887,7 @@ mod tests {
             .collect();
         for round in 0..2 {
             for (i, h) in headers.iter().enumerate() {
-                let c = memo.parse(h).unwrap();
+                let c = memo.parse(h, None).unwrap();
                 assert_eq!(c.max_age, Some(i as i64), "round {round}: {h}");
                 assert_eq!(c.name, format!("c{i}"));
             }

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use samtykke::ValidPolicy;
 
-use super::event::{Body, CookieSet, Decision, Notice};
+use super::event::{self, Body, CookieSet, Decision, Lifetime, Notice};
 use super::hash::fast_hash;
 use super::rules::Asks;
 use super::scan::{skip_plain, Strings};
@@ -100,8 +100,10 @@ enum Kept {
     CookieDeleted,
     Signal,
     /// A `cookie_set` with a `Set-Cookie` header without escapes: where the
-    /// header's closing quote lies in the key (see [`Tails`]).
-    Header(u32),
+    /// header's closing quote lies in the key (see [`Tails`]), and what its
+    /// attributes read as ([`event::attributes_of`]): the key holds them
+    /// whole, so every header kept under it has the same.
+    Header(u32, Option<Lifetime>),
 }
 
 /// How a `cookie_set` line's tail with a header starts.
@@ -233,10 +235,11 @@ impl Tails {
         // that does names an event that is empty or unknown, so it is never
         // kept. The arms that would take one for the other are a miss.)
         let body = match (kept, header) {
-            (Some(Kept::Header(quote)), true) => Body::CookieSet(CookieSet::Header(Cow::Borrowed(
-                &line[tail + HEADER.len()..key + quote as usize],
-            ))),
-            (Some(Kept::Header(_)) | None, _) | (Some(_), true) => {
+            (Some(Kept::Header(quote, lifetime)), true) => Body::CookieSet(CookieSet::Header(
+                Cow::Borrowed(&line[tail + HEADER.len()..key + quote as usize]),
+                lifetime,
+            )),
+            (Some(Kept::Header(..)) | None, _) | (Some(_), true) => {
                 return Found::Missing(Keep { h, key, header })
             }
             (Some(Kept::Notice(n)), false) => Body::Notice(n),
@@ -269,12 +272,15 @@ impl Tails {
         policy: &ValidPolicy<'_>,
     ) {
         let kept = match (body, at.header) {
-            (Body::CookieSet(CookieSet::Header(Cow::Borrowed(header))), true) => {
+            (Body::CookieSet(CookieSet::Header(Cow::Borrowed(header), _)), true) => {
                 // The header's closing quote, counted from the key's start.
                 // (`find` gives a header's key only when the whole header is
                 // plain, so the header borrows the line's text; one that holds
                 // a text of its own, unescaped, is not kept, should it come.)
-                Kept::Header((tail + HEADER.len() + header.len() - at.key) as u32)
+                Kept::Header(
+                    (tail + HEADER.len() + header.len() - at.key) as u32,
+                    event::attributes_of(header),
+                )
             }
             (_, true) => return,
             (Body::Notice(n), false) => Kept::Notice(*n),
@@ -294,6 +300,7 @@ impl Tails {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::AttributeMemo;
     use crate::rules::{parse_line, Parsed};
     use proptest::prelude::*;
 
@@ -407,21 +414,34 @@ mod tests {
             Body::CookiePresent(..) => "cookie_present",
             Body::CookieDeleted => "cookie_deleted",
             Body::Signal => "signal",
-            Body::CookieSet(CookieSet::Header(_)) => "header",
+            Body::CookieSet(CookieSet::Header(..)) => "header",
             Body::CookieSet(_) => "cookie",
             Body::TagRequest(_) => "tag_request",
         }
     }
 
-    /// `parsed` as text, without what its list of cookies asks, which the
-    /// memo gives and a line scanned whole does not: where given, it must be
-    /// what the policy says the list asks.
+    /// `parsed` as text, without what its list of cookies asks or its
+    /// header's attributes read as, which the memo gives and a line scanned
+    /// whole does not: where given, each must be what the policy says the list
+    /// asks, or what the header's attributes, read on their own, are.
     fn shown(policy: &ValidPolicy<'_>, mut parsed: Parsed<'_>) -> String {
         if let Parsed::Event(line) = &mut parsed {
-            if let Body::CookiePresent(list, asks) = &mut line.body {
-                if let Some(kept) = asks.take() {
-                    assert_eq!(kept, Asks::looked_up(policy, list.clone()));
+            match &mut line.body {
+                Body::CookiePresent(list, asks) => {
+                    if let Some(kept) = asks.take() {
+                        assert_eq!(kept, Asks::looked_up(policy, list.clone()));
+                    }
                 }
+                Body::CookieSet(CookieSet::Header(header, lifetime)) => {
+                    if let Some(kept) = lifetime.take() {
+                        // The same attributes behind a pair of their own.
+                        let semi = header.find(';').expect("a header with attributes");
+                        let own = format!("a=b{}", &header[semi..]);
+                        let own = AttributeMemo::default().parse(&own, None).unwrap();
+                        assert_eq!((kept.max_age, kept.expires), (own.max_age, own.expires));
+                    }
+                }
+                _ => {}
             }
         }
         format!("{parsed:?}")
@@ -534,7 +554,7 @@ mod tests {
             let again = line(TS[1], "w", other, 0);
             let lead = crate::scan::lead_of(&again).unwrap();
             match (memo.tails.find(&again, lead.tail), header) {
-                (Found::Body(Body::CookieSet(CookieSet::Header(h))), Some(header)) => {
+                (Found::Body(Body::CookieSet(CookieSet::Header(h, _))), Some(header)) => {
                     assert_eq!(h, header);
                 }
                 (Found::Body(_), Some("")) => {}
