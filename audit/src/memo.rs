@@ -175,14 +175,23 @@ pub(crate) struct Keep {
 /// Where a header's pair ends in `rest`, the text from just after the
 /// header's opening quote: at its first `;`, or at the closing quote of a
 /// header without attributes. `None` when an escape or a control character
-/// comes before the closing quote.
+/// comes before that end.
+///
+/// Only the pair is read for them. What follows its `;` is the key, found
+/// only when it is a kept key's text, and a key is kept only from a line
+/// whose header has no escape (nor a control character, which JSON does not
+/// allow in a string): so up to its first quote a key found has neither, and
+/// that quote closes the header there as it did in the line kept.
 #[inline]
 fn pair_end(rest: &[u8]) -> Option<usize> {
-    let stop = skip_plain(rest, 0);
-    if rest.get(stop) != Some(&b'"') {
-        return None;
+    let semi = memchr::memchr(b';', rest);
+    let limit = semi.unwrap_or(rest.len());
+    let stop = skip_plain(&rest[..limit], 0);
+    if stop == limit {
+        // No quote, escape or control before the `;`, if there is one.
+        return semi;
     }
-    Some(memchr::memchr(b';', &rest[..stop]).unwrap_or(stop))
+    (rest[stop] == b'"').then_some(stop)
 }
 
 impl Tails {
@@ -445,6 +454,37 @@ mod tests {
             }
         }
         format!("{parsed:?}")
+    }
+
+    /// A header's pair is read for escapes and controls, and its attributes
+    /// are found only as a kept key's text: headers whose attributes hold an
+    /// escape, a quote or a control, after a line kept with plain ones and
+    /// an escape later in the line, read as scanned whole.
+    #[test]
+    fn a_header_is_kept_by_plain_attributes_only() {
+        let policy = samtykke_host::OwnedPolicy::from_json(KK).unwrap();
+        let policy = policy.view();
+        let tails = [
+            r#"cookie_set","set_cookie":"a=1; Path=/","note":"x\"y"}"#,
+            r#"cookie_set","set_cookie":"a=2; Path=/","note":"x\"y"}"#,
+            r#"cookie_set","set_cookie":"a=3; Path=/\u0078","note":"x\"y"}"#,
+            r#"cookie_set","set_cookie":"a=4; Path=/\"","note":"x\"y"}"#,
+            r#"cookie_set","set_cookie":"a=5; Path=/\t","note":"x\"y"}"#,
+            r#"cookie_set","set_cookie":"a\u0036=6; Path=/","note":"x\"y"}"#,
+            r#"cookie_set","set_cookie":"a=7","note":"x; Path=/"}"#,
+            r#"cookie_set","set_cookie":"a=8; Path=/","note":"x\"y"}"#,
+        ];
+        let mut memo = ParseMemo::default();
+        let mut whole = ParseMemo {
+            tails: Tails::keeping_none(),
+            ..ParseMemo::default()
+        };
+        for tail in tails {
+            let text = line(TS[0], "v", tail, 0);
+            let through = parse_line(&policy, &mut memo, false, text.as_bytes());
+            let scanned = parse_line(&policy, &mut whole, false, text.as_bytes());
+            assert_eq!(shown(&policy, through), shown(&policy, scanned), "{text}");
+        }
     }
 
     proptest! {
