@@ -283,9 +283,10 @@ impl Tails {
         let kept = match (body, at.header) {
             (Body::CookieSet(CookieSet::Header(Cow::Borrowed(header), _)), true) => {
                 // The header's closing quote, counted from the key's start.
-                // (`find` gives a header's key only when the whole header is
-                // plain, so the header borrows the line's text; one that holds
-                // a text of its own, unescaped, is not kept, should it come.)
+                // (`find` gives a header's key whenever its pair is plain; a
+                // header with an escape in its attributes then holds a text of
+                // its own, unescaped, and is not kept: only a header that
+                // borrows the line's text is.)
                 Kept::Header(
                     (tail + HEADER.len() + header.len() - at.key) as u32,
                     event::attributes_of(header),
@@ -464,23 +465,63 @@ mod tests {
     fn a_header_is_kept_by_plain_attributes_only() {
         let policy = samtykke_host::OwnedPolicy::from_json(KK).unwrap();
         let policy = policy.view();
+        // Each tail, and whether the memo finds its body from the lines
+        // before it.
         let tails = [
-            r#"cookie_set","set_cookie":"a=1; Path=/","note":"x\"y"}"#,
-            r#"cookie_set","set_cookie":"a=2; Path=/","note":"x\"y"}"#,
-            r#"cookie_set","set_cookie":"a=3; Path=/\u0078","note":"x\"y"}"#,
-            r#"cookie_set","set_cookie":"a=4; Path=/\"","note":"x\"y"}"#,
-            r#"cookie_set","set_cookie":"a=5; Path=/\t","note":"x\"y"}"#,
-            r#"cookie_set","set_cookie":"a\u0036=6; Path=/","note":"x\"y"}"#,
-            r#"cookie_set","set_cookie":"a=7","note":"x; Path=/"}"#,
-            r#"cookie_set","set_cookie":"a=8; Path=/","note":"x\"y"}"#,
+            (
+                r#"cookie_set","set_cookie":"a=1; Path=/","note":"x\"y"}"#,
+                false,
+            ),
+            (
+                r#"cookie_set","set_cookie":"a=2; Path=/","note":"x\"y"}"#,
+                true,
+            ),
+            (
+                r#"cookie_set","set_cookie":"a=3; Path=/\u0078","note":"x\"y"}"#,
+                false,
+            ),
+            (
+                r#"cookie_set","set_cookie":"a=4; Path=/\"","note":"x\"y"}"#,
+                false,
+            ),
+            (
+                r#"cookie_set","set_cookie":"a=5; Path=/\t","note":"x\"y"}"#,
+                false,
+            ),
+            (
+                "cookie_set\",\"set_cookie\":\"a=5; Path=/\t\",\"note\":\"x\\\"y\"}",
+                false,
+            ),
+            (
+                r#"cookie_set","set_cookie":"a\u0036=6; Path=/","note":"x\"y"}"#,
+                false,
+            ),
+            (
+                r#"cookie_set","set_cookie":"a=7","note":"x; Path=/"}"#,
+                false,
+            ),
+            (
+                r#"cookie_set","set_cookie":"a=8; Path=/","note":"x\"y"}"#,
+                true,
+            ),
+            (
+                r#"cookie_set","set_cookie":"a=9","note":"x; Path=/"}"#,
+                true,
+            ),
         ];
         let mut memo = ParseMemo::default();
         let mut whole = ParseMemo {
             tails: Tails::keeping_none(),
             ..ParseMemo::default()
         };
-        for tail in tails {
+        for (tail, found) in tails {
             let text = line(TS[0], "v", tail, 0);
+            let lead = crate::scan::lead_of(&text).unwrap();
+            let looked_up = matches!(
+                memo.tails.find(&text, lead.tail),
+                Found::Body(Body::CookieSet(CookieSet::Header(..)))
+            );
+            assert_eq!(looked_up, found, "{text}");
             let through = parse_line(&policy, &mut memo, false, text.as_bytes());
             let scanned = parse_line(&policy, &mut whole, false, text.as_bytes());
             assert_eq!(shown(&policy, through), shown(&policy, scanned), "{text}");
