@@ -465,57 +465,35 @@ mod tests {
     fn a_header_is_kept_by_plain_attributes_only() {
         let policy = samtykke_host::OwnedPolicy::from_json(KK).unwrap();
         let policy = policy.view();
-        // Each tail, and whether the memo finds its body from the lines
-        // before it.
+        // Each header (its JSON text), what follows it in the line, and
+        // whether the memo finds the line's body from the lines before it.
+        let escaped_note = r#""note":"x\"y"}"#;
+        let semi_note = r#""note":"x; Path=/"}"#;
         let tails = [
+            ("a=1; Path=/", escaped_note, false),
+            ("a=2; Path=/", escaped_note, true),
+            (r"a=3; Path=/\u0078", escaped_note, false),
+            (r#"a=4; Path=/\""#, escaped_note, false),
+            (r"a=5; Path=/\t", escaped_note, false),
+            ("a=5; Path=/\t", escaped_note, false),
+            (r"a\u0036=6; Path=/", escaped_note, false),
+            ("a=7", semi_note, false),
+            ("a=8; Path=/", escaped_note, true),
+            ("a=9", semi_note, true),
+        ]
+        .map(|(header, rest, found)| {
             (
-                r#"cookie_set","set_cookie":"a=1; Path=/","note":"x\"y"}"#,
-                false,
-            ),
-            (
-                r#"cookie_set","set_cookie":"a=2; Path=/","note":"x\"y"}"#,
-                true,
-            ),
-            (
-                r#"cookie_set","set_cookie":"a=3; Path=/\u0078","note":"x\"y"}"#,
-                false,
-            ),
-            (
-                r#"cookie_set","set_cookie":"a=4; Path=/\"","note":"x\"y"}"#,
-                false,
-            ),
-            (
-                r#"cookie_set","set_cookie":"a=5; Path=/\t","note":"x\"y"}"#,
-                false,
-            ),
-            (
-                "cookie_set\",\"set_cookie\":\"a=5; Path=/\t\",\"note\":\"x\\\"y\"}",
-                false,
-            ),
-            (
-                r#"cookie_set","set_cookie":"a\u0036=6; Path=/","note":"x\"y"}"#,
-                false,
-            ),
-            (
-                r#"cookie_set","set_cookie":"a=7","note":"x; Path=/"}"#,
-                false,
-            ),
-            (
-                r#"cookie_set","set_cookie":"a=8; Path=/","note":"x\"y"}"#,
-                true,
-            ),
-            (
-                r#"cookie_set","set_cookie":"a=9","note":"x; Path=/"}"#,
-                true,
-            ),
-        ];
+                format!(r#"cookie_set","set_cookie":"{header}",{rest}"#),
+                found,
+            )
+        });
         let mut memo = ParseMemo::default();
         let mut whole = ParseMemo {
             tails: Tails::keeping_none(),
             ..ParseMemo::default()
         };
         for (tail, found) in tails {
-            let text = line(TS[0], "v", tail, 0);
+            let text = line(TS[0], "v", &tail, 0);
             let lead = crate::scan::lead_of(&text).unwrap();
             let looked_up = matches!(
                 memo.tails.find(&text, lead.tail),

@@ -63,6 +63,12 @@ impl Visitor {
     };
 }
 
+/// The record of `slot` in `chunks`.
+#[inline]
+fn record(chunks: &[Box<[Visitor; CHUNK]>], slot: u32) -> &Visitor {
+    &chunks[slot as usize / CHUNK][slot as usize % CHUNK]
+}
+
 /// The latest notice shown to a visitor per revision, for two revisions (0:
 /// empty); more spill into [`Visitors::spill`].
 #[derive(Clone, Copy, Debug)]
@@ -141,7 +147,7 @@ impl Visitors {
 
     #[inline]
     pub(crate) fn get(&self, slot: u32) -> &Visitor {
-        &self.chunks[slot as usize / CHUNK][slot as usize % CHUNK]
+        record(&self.chunks, slot)
     }
 
     #[inline]
@@ -156,12 +162,10 @@ impl Visitors {
         let mut sum = 0u64;
         for place in places {
             let key = place & self.mask;
-            let chunks = &self.chunks;
-            let at = |slot: u32| &chunks[slot as usize / CHUNK][slot as usize % CHUNK];
-            if let Some(&slot) = self.table.find(key, |&s| at(s).key == key) {
+            if let Some(&slot) = self.table.find(key, |&s| self.get(s).key == key) {
                 // Both of the record's cache lines: the state copied whole
                 // spans them.
-                let v = at(slot);
+                let v = self.get(slot);
                 sum = sum.wrapping_add(v.last as u64);
                 std::hint::black_box(v.state);
             }
@@ -180,10 +184,8 @@ impl Visitors {
     pub(crate) fn find_or_insert_placed(&mut self, id: &str, place: Option<u64>) -> (u32, bool) {
         let key = place.unwrap_or_else(|| self.place.hash(id.as_bytes())) & self.mask;
         let check = fast_hash(id.as_bytes());
-        let chunks = &self.chunks;
-        let at = |slot: u32| &chunks[slot as usize / CHUNK][slot as usize % CHUNK];
         if let Some(&slot) = self.table.find(key, |&s| {
-            let v = at(s);
+            let v = self.get(s);
             v.key == key && v.check == check
         }) {
             return (slot, false);
@@ -212,9 +214,8 @@ impl Visitors {
         };
         self.notices[slot as usize] = Notices::NONE;
         let chunks = &self.chunks;
-        self.table.insert_unique(key, slot, |&s| {
-            chunks[s as usize / CHUNK][s as usize % CHUNK].key
-        });
+        self.table
+            .insert_unique(key, slot, |&s| record(chunks, s).key);
         (slot, true)
     }
 
