@@ -1,7 +1,7 @@
 //! Every core: visitors sharded by hash across worker threads.
 //!
 //! The workers read the input themselves: whichever needs work reads the next
-//! block of whole lines (about 1 MiB, numbered in the order taken) under a
+//! block of whole lines (about 256 KiB, numbered in the order taken) under a
 //! lock, and then, the lock released, routes every event of it to the shard of
 //! its visitor (a keyed hash of the visitor id, scaled to the workers), and a
 //! line that is not an event to any shard (by its number: it needs no visitor),
@@ -40,10 +40,11 @@ use super::rules::{parse_line, parse_text, shard_of_place, too_long, Auditor};
 use super::scan::Leading;
 use super::MAX_LINE;
 
-/// Bytes of lines in a block, about: one read's. A block's lines are applied
-/// by each shard soon after it is routed, so a few blocks in flight stay in a
-/// core's cache until then (1 MiB blocks took 4% more CPU on two cores with
-/// 2 MiB of L2 each; see docs/performance.md).
+/// Bytes of lines in a block, about: one read's from a file. Smaller blocks
+/// leave a block's lines more likely still cached (in the routing core's L2 or
+/// a cache both cores share) when the other shard applies them: 1 MiB blocks
+/// took 3.9% more CPU on two threads of a machine with 2 MiB of L2 a core
+/// (docs/performance.md, sixteenth sitting).
 const BLOCK_BYTES: usize = 256 * 1024;
 /// What one read asks for.
 const READ_BYTES: usize = 256 * 1024;

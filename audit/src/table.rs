@@ -1062,8 +1062,8 @@ fn invalid(e: ArrowError) -> io::Error {
     }
 }
 
-/// Rows a block of a table has, at most, for the sharded workers: about the
-/// sharded reader's 1 MiB of lines.
+/// Rows a block of a table has, at most, for the sharded workers: some 1.2 MB
+/// of log lines of 150 bytes, a few of the sharded reader's blocks of lines.
 const BLOCK_ROWS: usize = 8192;
 
 /// Rows of a table for one worker to parse: a slice of a batch (sharing its

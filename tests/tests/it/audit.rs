@@ -1884,7 +1884,7 @@ fn audit_a_byte_order_mark_is_skipped_only_on_the_input_s_first_line() {
         text.extend_from_slice(line.as_bytes());
         text.push(b'\n');
     }
-    // Several of the sharded reader's blocks of about 1 MiB.
+    // Several of the sharded reader's blocks of about 256 KiB.
     assert!(text.len() > 3 << 20, "{}", text.len());
     for threads in [1, 2, 3] {
         let mut a = Auditor::new(p.view(), AuditOptions::new().threads(threads));
