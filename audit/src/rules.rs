@@ -325,7 +325,7 @@ impl<'p, S: Sink> Auditor<'p, S> {
     }
 
     /// [`Auditor::take`] of a line left where it is (an input error's message
-    /// taken out of it). A line of 144 bytes handed to a call that is not
+    /// taken out of it). A line (160 bytes) handed to a call that is not
     /// inlined is copied on its way: the sharded workers hand theirs so.
     pub(crate) fn take_in_place(&mut self, number: u64, parsed: &mut Parsed<'_>) {
         match parsed {
