@@ -40,14 +40,14 @@ use super::rules::{parse_line, parse_text, shard_of_place, too_long, Auditor};
 use super::scan::Leading;
 use super::MAX_LINE;
 
+/// What one read asks for.
+const READ_BYTES: usize = 256 * 1024;
 /// Bytes of lines in a block, about: one read's from a file. Smaller blocks
 /// leave a block's lines more likely still cached (in the routing core's L2 or
 /// a cache both cores share) when the other shard applies them: 1 MiB blocks
 /// took 3.9% more CPU on two threads of a machine with 2 MiB of L2 a core
 /// (docs/performance.md, sixteenth sitting).
-const BLOCK_BYTES: usize = 256 * 1024;
-/// What one read asks for.
-const READ_BYTES: usize = 256 * 1024;
+const BLOCK_BYTES: usize = READ_BYTES;
 /// Batches waiting for a shard before its worker stops reading new blocks.
 const BACKLOG: usize = 8;
 
