@@ -222,6 +222,46 @@ pub(crate) fn find_byte(b: &[u8], from: usize, needle: u8) -> Option<usize> {
     b.get(i..)?.iter().position(|&c| c == needle).map(|p| i + p)
 }
 
+/// A `Set-Cookie` header that is a plain name-value pair and nothing else,
+/// split at its `=`: no byte below 0x21 (a control character, a space or a
+/// tab), no 0x7f and no `;`, and a `=` after at least one byte. Such a header
+/// is one piece with nothing to trim, so this is the name and value the
+/// general reading gives (`set_cookie::name_value`), found in one pass
+/// over its bytes, eight at a time; `None` for any other header, which the
+/// general reading takes.
+#[inline]
+pub(crate) fn plain_pair(s: &str) -> Option<(&str, &str)> {
+    let b = s.as_bytes();
+    // The first byte that ends a plain name: one that is never plain, or `=`.
+    let eq = first_unplain(b, 0, Some(b'='))?;
+    if b[eq] != b'=' || eq == 0 || first_unplain(b, eq + 1, None).is_some() {
+        return None;
+    }
+    // `=` is ASCII: both sides end on a character boundary.
+    Some((&s[..eq], &s[eq + 1..]))
+}
+
+/// The index of the first byte of `b`, from `from` on, that is below 0x21, is
+/// 0x7f or `;`, or is `also`. Eight bytes at a time with the classic SWAR
+/// tests, each of which flags its lowest match exactly (a false flag only
+/// ever lies above a true one), so the lowest flag of any of them is the first
+/// such byte; then byte by byte for the last few.
+#[inline]
+fn first_unplain(b: &[u8], from: usize, also: Option<u8>) -> Option<usize> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w;
+    let equal = |w: u64, c: u8| below(w ^ (ONES * u64::from(c)), 1);
+    let (i, flags) = first_flagged_word(b, from, |w| {
+        let also = also.map_or(0, |c| equal(w, c));
+        (below(w, 0x21) | equal(w, 0x7f) | equal(w, b';') | also) & HIGH
+    });
+    if flags != 0 {
+        return Some(i + (flags.trailing_zeros() / 8) as usize);
+    }
+    let unplain = |c: u8| c < 0x21 || c == 0x7f || c == b';' || Some(c) == also;
+    b.get(i..)?.iter().position(|&c| unplain(c)).map(|p| i + p)
+}
+
 /// `s` split at its first `=`, if it has one.
 pub(crate) fn split_at_equals(s: &str) -> Option<(&str, &str)> {
     let at = find_byte(s.as_bytes(), 0, b'=')?;

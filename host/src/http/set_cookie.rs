@@ -155,6 +155,9 @@ impl<'h> SetCookie<'h> {
     /// A control character, a pair without `=`, an empty name: as `parse`.
     #[inline]
     pub fn parse_pair(header: &'h str) -> Result<(&'h str, &'h str), HeaderError> {
+        if let Some(pair) = plain_pair(header) {
+            return Ok(pair);
+        }
         check_controls(Header::SetCookie, header)?;
         name_value(pieces(header).next())
     }

@@ -1308,3 +1308,53 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// `SetCookie::parse_pair` reads a header's name and value in one pass when
+    /// the header is a plain pair, and generally otherwise. Both must give what
+    /// `SetCookie::parse` gives for the same header: the same name and value, or
+    /// the same error (kind and byte). Half the headers are a plain pair (a
+    /// name, `=`, a value of plain bytes, `=` among them), of every length
+    /// across the eight-byte words the pass reads, with one byte that is not
+    /// plain (`;`, a space, a tab, a control character, 0x7f) put at a random
+    /// place or none; the others are any mix of all of those. No name among
+    /// the pieces is an attribute's, so `parse` never fails on an attribute.
+    #[test]
+    fn a_pair_read_in_one_pass_is_the_pair_the_whole_header_gives(
+        name in 0usize..12,
+        value in proptest::collection::vec(
+            proptest::sample::select(vec!["a", "7", "-", "=", "\u{e9}", "\""]),
+            0..40,
+        ),
+        spoiler in proptest::option::of((
+            proptest::sample::select(vec![";", " ", "\t", "\u{1}", "\n", "\u{7f}"]),
+            any::<proptest::sample::Index>(),
+        )),
+        mixed in proptest::option::of(proptest::collection::vec(
+            proptest::sample::select(vec![
+                "a", "=", ";", " ", "\t", "\u{1}", "\u{7f}", "\u{e9}", "\"",
+            ]),
+            0..40,
+        )),
+    ) {
+        let header = match mixed {
+            Some(pieces) => pieces.concat(),
+            None => {
+                let mut h = format!("{}={}", "n".repeat(name), value.concat());
+                if let Some((byte, at)) = spoiler {
+                    // At a character boundary: between pieces, or at either end.
+                    let mut at = at.index(h.len() + 1);
+                    while !h.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    h.insert_str(at, byte);
+                }
+                h
+            }
+        };
+        let whole = SetCookie::parse(&header).map(|c| (c.name, c.value));
+        prop_assert_eq!(SetCookie::parse_pair(&header), whole, "{:?}", header);
+    }
+}
