@@ -106,10 +106,11 @@ pub(crate) struct Decision {
 /// thread ([`CookieSet::read`]), which has less to do than the parsing thread.
 #[derive(Debug)]
 pub(crate) enum CookieSet<'a> {
-    /// `set_cookie`: the raw header value; and what its attributes (all from
-    /// its first `;`) were read as, when the memo of tails carries it
-    /// ([`attributes_of`]).
-    Header(Cow<'a, str>, Option<Lifetime>),
+    /// `set_cookie`: the raw header value; what its attributes (all from its
+    /// first `;`) were read as, when the memo of tails carries it
+    /// ([`attributes_of`]); and where its pair ends (at its first `;`, or its
+    /// end), when the memo of tails found it.
+    Header(Cow<'a, str>, Option<Lifetime>, Option<u32>),
     /// `cookie` with `max_age_s`.
     Named {
         name: Cow<'a, str>,
@@ -134,8 +135,8 @@ impl CookieSet<'_> {
     /// A `Set-Cookie` header that does not parse.
     pub(crate) fn read(&self, at: i64, memo: &mut AttributeMemo) -> Result<Setting<'_>, Bad> {
         match self {
-            CookieSet::Header(header, known) => {
-                let read = memo.parse(header, *known).map_err(|e| Bad {
+            CookieSet::Header(header, known, pair) => {
+                let read = memo.parse(header, *known, *pair).map_err(|e| Bad {
                     kind: InputErrorKind::BadField,
                     message: format!("`set_cookie`: {e}"),
                 })?;
@@ -219,7 +220,9 @@ impl AttributeMemo {
     /// [`SetCookie::parse`] reads them (the other attributes are not kept).
     ///
     /// `known`, when given, is what the attributes read as ([`attributes_of`]),
-    /// so that they are not looked up again.
+    /// so that they are not looked up again; `pair`, when given, is where the
+    /// header's first `;` is, or its length when it has none, so that it is
+    /// not looked for again.
     ///
     /// # Errors
     ///
@@ -228,6 +231,7 @@ impl AttributeMemo {
         &mut self,
         header: &'h str,
         known: Option<Lifetime>,
+        pair: Option<u32>,
     ) -> Result<HeaderRead<'h>, HeaderError> {
         let read = |(name, value), lifetime: Lifetime| HeaderRead {
             name,
@@ -235,7 +239,11 @@ impl AttributeMemo {
             max_age: lifetime.max_age,
             expires: lifetime.expires,
         };
-        let Some(semi) = memchr::memchr(b';', header.as_bytes()) else {
+        let semi = match pair {
+            Some(end) => Some(end as usize).filter(|&end| end < header.len()),
+            None => memchr::memchr(b';', header.as_bytes()),
+        };
+        let Some(semi) = semi else {
             let none = Lifetime {
                 max_age: None,
                 expires: None,
@@ -731,7 +739,7 @@ fn decode_body<'a, C: Cells<'a>>(r: &Reader<'_, '_, C>) -> Result<Body<'a>, Bad>
 
 fn cookie_set<'a, C: Cells<'a>>(r: &Reader<'_, '_, C>) -> Result<CookieSet<'a>, Bad> {
     match (r.string(Key::SetCookie)?, r.string(Key::Cookie)?) {
-        (Some(header), None) => Ok(CookieSet::Header(header, None)),
+        (Some(header), None) => Ok(CookieSet::Header(header, None, None)),
         (None, Some(name)) => {
             if name.is_empty() {
                 return bad(InputErrorKind::BadField, "`cookie` is empty".into());
@@ -847,7 +855,7 @@ mod tests {
                     }
                     _ => Err(e),
                 });
-                let memoized = memo.parse(h, None);
+                let memoized = memo.parse(h, None, None);
                 match (whole, memoized) {
                     (Ok(w), Ok(m)) => {
                         prop_assert_eq!((w.name, w.value), (m.name, m.value), "{:?}", h);
@@ -866,7 +874,7 @@ mod tests {
         let mut memo = AttributeMemo::default();
         for i in 0..2 * AttributeMemo::SLOTS {
             let h = format!("c=v; Max-Age={i}; Foo={}", "x".repeat(10_000 + i));
-            assert_eq!(memo.parse(&h, None).unwrap().max_age, Some(i as i64));
+            assert_eq!(memo.parse(&h, None, None).unwrap().max_age, Some(i as i64));
         }
         assert!(memo
             .memo
@@ -887,7 +895,7 @@ mod tests {
             .collect();
         for round in 0..2 {
             for (i, h) in headers.iter().enumerate() {
-                let c = memo.parse(h, None).unwrap();
+                let c = memo.parse(h, None, None).unwrap();
                 assert_eq!(c.max_age, Some(i as i64), "round {round}: {h}");
                 assert_eq!(c.name, format!("c{i}"));
             }

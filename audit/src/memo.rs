@@ -9,7 +9,7 @@ use samtykke::ValidPolicy;
 use super::event::{self, Body, CookieSet, Decision, Lifetime, Notice};
 use super::hash::fast_hash;
 use super::rules::Asks;
-use super::scan::{skip_plain, Strings};
+use super::scan::{skip_plain_until, Strings};
 use super::stamp::LastDay;
 
 /// The value computed for up to `SLOTS` texts, direct-mapped by a hash of the
@@ -182,16 +182,12 @@ pub(crate) struct Keep {
 /// whose header has no escape (nor a control character, which JSON does not
 /// allow in a string): so up to its first quote a key found has neither, and
 /// that quote closes the header there as it did in the line kept.
+///
+/// One pass finds the first `;`, quote, escape or control character.
 #[inline]
 fn pair_end(rest: &[u8]) -> Option<usize> {
-    let semi = memchr::memchr(b';', rest);
-    let limit = semi.unwrap_or(rest.len());
-    let stop = skip_plain(&rest[..limit], 0);
-    if stop == limit {
-        // No quote, escape or control before the `;`, if there is one.
-        return semi;
-    }
-    (rest[stop] == b'"').then_some(stop)
+    let stop = skip_plain_until(rest, 0, b';');
+    matches!(rest.get(stop), Some(b';' | b'"')).then_some(stop)
 }
 
 impl Tails {
@@ -244,10 +240,15 @@ impl Tails {
         // that does names an event that is empty or unknown, so it is never
         // kept. The arms that would take one for the other are a miss.)
         let body = match (kept, header) {
-            (Some(Kept::Header(quote, lifetime)), true) => Body::CookieSet(CookieSet::Header(
-                Cow::Borrowed(&line[tail + HEADER.len()..key + quote as usize]),
-                lifetime,
-            )),
+            (Some(Kept::Header(quote, lifetime)), true) => {
+                let header = tail + HEADER.len();
+                Body::CookieSet(CookieSet::Header(
+                    Cow::Borrowed(&line[header..key + quote as usize]),
+                    lifetime,
+                    // The pair ends where the key starts.
+                    Some((key - header) as u32),
+                ))
+            }
             (Some(Kept::Header(..)) | None, _) | (Some(_), true) => {
                 return Found::Missing(Keep { h, key, header })
             }
@@ -281,7 +282,7 @@ impl Tails {
         policy: &ValidPolicy<'_>,
     ) {
         let kept = match (body, at.header) {
-            (Body::CookieSet(CookieSet::Header(Cow::Borrowed(header), _)), true) => {
+            (Body::CookieSet(CookieSet::Header(Cow::Borrowed(header), ..)), true) => {
                 // The header's closing quote, counted from the key's start.
                 // (`find` gives a header's key whenever its pair is plain; a
                 // header with an escape in its attributes then holds a text of
@@ -430,10 +431,11 @@ mod tests {
         }
     }
 
-    /// `parsed` as text, without what its list of cookies asks or its
-    /// header's attributes read as, which the memo gives and a line scanned
-    /// whole does not: where given, each must be what the policy says the list
-    /// asks, or what the header's attributes, read on their own, are.
+    /// `parsed` as text, without what its list of cookies asks, what its
+    /// header's attributes read as or where its header's pair ends, which the
+    /// memo gives and a line scanned whole does not: where given, each must be
+    /// what the policy says the list asks, what the header's attributes, read
+    /// on their own, are, or where the header's first `;` is (its end if none).
     fn shown(policy: &ValidPolicy<'_>, mut parsed: Parsed<'_>) -> String {
         if let Parsed::Event(line) = &mut parsed {
             match &mut line.body {
@@ -442,12 +444,17 @@ mod tests {
                         assert_eq!(kept, Asks::looked_up(policy, list.clone()));
                     }
                 }
-                Body::CookieSet(CookieSet::Header(header, lifetime)) => {
+                Body::CookieSet(CookieSet::Header(header, lifetime, pair)) => {
+                    if let Some(end) = pair.take() {
+                        // Where the pair ends: the first `;`, or the end.
+                        let want = header.find(';').unwrap_or(header.len());
+                        assert_eq!(end as usize, want, "{header}");
+                    }
                     if let Some(kept) = lifetime.take() {
                         // The same attributes behind a pair of their own.
                         let semi = header.find(';').expect("a header with attributes");
                         let own = format!("a=b{}", &header[semi..]);
-                        let own = AttributeMemo::default().parse(&own, None).unwrap();
+                        let own = AttributeMemo::default().parse(&own, None, None).unwrap();
                         assert_eq!((kept.max_age, kept.expires), (own.max_age, own.expires));
                     }
                 }
@@ -613,7 +620,7 @@ mod tests {
             let again = line(TS[1], "w", other, 0);
             let lead = crate::scan::lead_of(&again).unwrap();
             match (memo.tails.find(&again, lead.tail), header) {
-                (Found::Body(Body::CookieSet(CookieSet::Header(h, _))), Some(header)) => {
+                (Found::Body(Body::CookieSet(CookieSet::Header(h, ..))), Some(header)) => {
                     assert_eq!(h, header);
                 }
                 (Found::Body(_), Some("")) => {}

@@ -57,7 +57,10 @@ impl Source {
                 body: StoredBody::SetCookie(header),
                 ..
             } if self.next_is_earlier(*at)
-                && self.headers.parse(self.batch.get(*header), None).is_err() =>
+                && self
+                    .headers
+                    .parse(self.batch.get(*header), None, None)
+                    .is_err() =>
             {
                 i64::MIN
             }

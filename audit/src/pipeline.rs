@@ -167,7 +167,7 @@ impl Batch {
                     Body::CookieDeleted => StoredBody::Same(Body::CookieDeleted),
                     Body::Signal => StoredBody::Same(Body::Signal),
                     Body::TagRequest(f) => StoredBody::Same(Body::TagRequest(f)),
-                    Body::CookieSet(CookieSet::Header(h, _)) => {
+                    Body::CookieSet(CookieSet::Header(h, ..)) => {
                         StoredBody::SetCookie(self.keep(&h))
                     }
                     Body::CookieSet(CookieSet::Named { name, max_age }) => StoredBody::Named {
@@ -234,7 +234,7 @@ impl Batch {
                 body: match body {
                     StoredBody::Same(b) => b,
                     StoredBody::SetCookie(h) => {
-                        Body::CookieSet(CookieSet::Header(self.get(h).into(), None))
+                        Body::CookieSet(CookieSet::Header(self.get(h).into(), None, None))
                     }
                     StoredBody::Named { name, max_age } => Body::CookieSet(CookieSet::Named {
                         name: self.get(name).into(),

@@ -980,7 +980,13 @@ impl Parser<'_> {
 /// The first index from `i` that holds `"`, `\\` or a control character (or the
 /// end), eight bytes at a time: most of a log line is string content.
 #[inline]
-pub(crate) fn skip_plain(b: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_plain(b: &[u8], i: usize) -> usize {
+    skip_plain_until(b, i, b'"')
+}
+
+/// [`skip_plain`], stopping at `stop` too.
+#[inline]
+pub(crate) fn skip_plain_until(b: &[u8], mut i: usize, stop: u8) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     while let Some(chunk) = b.get(i..i + 8) {
@@ -989,9 +995,11 @@ pub(crate) fn skip_plain(b: &[u8], mut i: usize) -> usize {
         let w = u64::from_le_bytes(word);
         let quote = w ^ (ONES * u64::from(b'"'));
         let backslash = w ^ (ONES * u64::from(b'\\'));
+        let stopped = w ^ (ONES * u64::from(stop));
         // A byte is zero, or below 0x20: the classic SWAR tests, exact as a whole.
         let special = (quote.wrapping_sub(ONES) & !quote)
             | (backslash.wrapping_sub(ONES) & !backslash)
+            | (stopped.wrapping_sub(ONES) & !stopped)
             | (w.wrapping_sub(ONES * 0x20) & !w);
         let special = special & HIGH;
         if special != 0 {
@@ -1002,7 +1010,7 @@ pub(crate) fn skip_plain(b: &[u8], mut i: usize) -> usize {
         i += 8;
     }
     while let Some(&c) = b.get(i) {
-        if c == b'"' || c == b'\\' || c < 0x20 {
+        if c == b'"' || c == b'\\' || c < 0x20 || c == stop {
             break;
         }
         i += 1;
