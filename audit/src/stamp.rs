@@ -120,6 +120,12 @@ fn date(b: &[u8]) -> Result<i64, StampError> {
 /// Seconds since the epoch of an RFC 3339 date-time, remembering the last
 /// date in `last`: a timestamp of the same date as the last one read whole
 /// has its date neither read nor checked again.
+///
+/// Inlined where a line's lead is decoded: called out of line, a timestamp
+/// cost a call's register saves and restores on every line, and two threads
+/// took 2.7–3.2% more CPU over the 2 M-event log (docs/performance.md,
+/// seventeenth sitting).
+#[inline]
 pub(crate) fn parse_with(s: &str, last: &mut LastDay) -> Result<i64, StampError> {
     use StampError::Invalid;
     let b = s.as_bytes();
