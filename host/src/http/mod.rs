@@ -224,7 +224,7 @@ pub(crate) fn find_byte(b: &[u8], from: usize, needle: u8) -> Option<usize> {
 
 /// A `Set-Cookie` header that is a plain name-value pair and nothing else,
 /// split at its `=`: no byte below 0x21 (a control character, a space or a
-/// tab), no 0x7f and no `;`, and a `=` after at least one byte. Such a header
+/// tab), no 0x7f and no `;`, and its first `=` not its first byte. Such a header
 /// is one piece with nothing to trim, so this is the name and value the
 /// general reading gives (`set_cookie::name_value`), found in one pass
 /// over its bytes, eight at a time; `None` for any other header, which the
@@ -302,5 +302,54 @@ impl<'a> Iterator for Pieces<'a> {
         let piece = &self.s[from..end];
         let (start, end) = wsp_bounds(piece);
         Some((from + start, &piece[start..end]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_pair;
+
+    /// The plain pairs that most logged `Set-Cookie` headers are take the one
+    /// pass, at every length around its eight-byte words; a header with
+    /// anything to trim, cut at a `;` or refuse does not, and is left to the
+    /// general reading (which `a_pair_read_in_one_pass_is_the_pair_the_whole_header_gives`
+    /// holds both to).
+    #[test]
+    fn plain_pairs_take_the_one_pass() {
+        let plain = [
+            ("a=", ("a", "")),
+            ("a=b", ("a", "b")),
+            ("n=v=w", ("n", "v=w")),
+            ("abcdef=g", ("abcdef", "g")),
+            ("abcdefg=h", ("abcdefg", "h")),
+            ("samtykke=c9a01e1133", ("samtykke", "c9a01e1133")),
+            (
+                "Drupal_visitor_votingapi_source=1126df1b65",
+                ("Drupal_visitor_votingapi_source", "1126df1b65"),
+            ),
+            ("\u{e9}=\u{fc}\"", ("\u{e9}", "\u{fc}\"")),
+        ];
+        for (header, pair) in plain {
+            assert_eq!(plain_pair(header), Some(pair), "{header:?}");
+        }
+        let not_plain = [
+            "",
+            "a",
+            "=v",
+            "abcdefgh",
+            " a=b",
+            "a =b",
+            "a= b",
+            "a=b ",
+            "a=b;",
+            "a=b; Path=/",
+            "a=\tb",
+            "a=b\u{7f}",
+            "a=b\u{1}",
+            "abcdefgh=ijklmnop;",
+        ];
+        for header in not_plain {
+            assert_eq!(plain_pair(header), None, "{header:?}");
+        }
     }
 }
