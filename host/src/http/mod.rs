@@ -175,6 +175,22 @@ fn check_controls(header: Header, s: &str) -> Result<(), HeaderError> {
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The classic SWAR test: 0x80 in the bytes of `w` below `n` (at most 0x80).
+/// Exact as a whole (a word has a flag exactly when it has such a byte), and
+/// its lowest flag is exact: a false flag, from a borrow, only ever lies above
+/// a true one.
+#[inline]
+fn below(w: u64, n: u8) -> u64 {
+    w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH
+}
+
+/// [`below`]'s test for the bytes of `w` that are `c`.
+#[inline]
+fn equal(w: u64, c: u8) -> u64 {
+    below(w ^ (ONES * u64::from(c)), 1)
+}
 
 /// The first word of eight bytes of `b`, from `from` on, in which `flags` sets
 /// a bit, with those bits; or where the bytes too few for a word begin, with 0.
@@ -194,14 +210,10 @@ fn first_flagged_word(b: &[u8], from: usize, flags: impl Fn(u64) -> u64) -> (usi
 }
 
 /// The index of the first byte below 0x20 other than a tab, or 0x7f. Eight
-/// bytes at a time while none is below 0x20 or is 0x7f (the classic SWAR
-/// tests, exact as a whole), then byte by byte from the word that has one.
+/// bytes at a time while none is below 0x20 or is 0x7f ([`below`] and
+/// [`equal`], exact as a whole), then byte by byte from the word that has one.
 fn first_control(b: &[u8]) -> Option<usize> {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let (i, _) = first_flagged_word(b, 0, |w| {
-        let del = w ^ (ONES * 0x7f);
-        ((w.wrapping_sub(ONES * 0x20) & !w) | (del.wrapping_sub(ONES) & !del)) & HIGH
-    });
+    let (i, _) = first_flagged_word(b, 0, |w| below(w, 0x20) | equal(w, 0x7f));
     let is_control = |c: u8| (c < 0x20 && c != b'\t') || c == 0x7f;
     b[i..].iter().position(|&c| is_control(c)).map(|p| i + p)
 }
@@ -242,18 +254,14 @@ pub(crate) fn plain_pair(s: &str) -> Option<(&str, &str)> {
 }
 
 /// The index of the first byte of `b`, from `from` on, that is below 0x21, is
-/// 0x7f or `;`, or is `also`. Eight bytes at a time with the classic SWAR
-/// tests, each of which flags its lowest match exactly (a false flag only
-/// ever lies above a true one), so the lowest flag of any of them is the first
-/// such byte; then byte by byte for the last few.
+/// 0x7f or `;`, or is `also`. Eight bytes at a time with [`below`] and
+/// [`equal`], each of which flags its lowest match exactly, so the lowest flag
+/// of any of them is the first such byte; then byte by byte for the last few.
 #[inline]
 fn first_unplain(b: &[u8], from: usize, also: Option<u8>) -> Option<usize> {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = |w: u64, n: u8| w.wrapping_sub(ONES * u64::from(n)) & !w;
-    let equal = |w: u64, c: u8| below(w ^ (ONES * u64::from(c)), 1);
     let (i, flags) = first_flagged_word(b, from, |w| {
         let also = also.map_or(0, |c| equal(w, c));
-        (below(w, 0x21) | equal(w, 0x7f) | equal(w, b';') | also) & HIGH
+        below(w, 0x21) | equal(w, 0x7f) | equal(w, b';') | also
     });
     if flags != 0 {
         return Some(i + (flags.trailing_zeros() / 8) as usize);
